@@ -1,0 +1,2 @@
+export { createPaymentActivities } from './payment.activities.js';
+export type * from './payment.activities.js';

@@ -1,0 +1,178 @@
+// Temporal activities: thin wrappers that call provider adapters and turn their typed errors
+// into Temporal failures. All I/O of a payment happens here, never in workflow code.
+import { ApplicationFailure, activityInfo, log } from '@temporalio/activity';
+import type { ChargeStatus, PaymentInstructions, PaymentMethod, ProviderEvent, ProviderName, Rupiah } from '../src/domain/payment.js';
+import {
+  ProviderOutcomeUnknown,
+  ProviderRejected,
+  ProviderUnavailable,
+  type ChargeRef,
+  type ChargeSnapshot,
+  type PaymentProvider,
+} from '../src/providers/provider.js';
+import { unsealCustomer } from '../src/common/sealed.js';
+import { signMerchantWebhook } from '../src/common/merchant-webhook.js';
+
+export interface ActivityDeps {
+  providers: ReadonlyMap<ProviderName, PaymentProvider>;
+  dataKey: Buffer;
+  merchantWebhookSecrets: ReadonlyMap<string, string>;
+  httpTimeoutMs: number;
+}
+
+export interface CreateChargeInput {
+  provider: ProviderName;
+  paymentId: string;
+  method: PaymentMethod;
+  amount: Rupiah;
+  expiresAt: string;
+  description: string;
+  sealedCustomer?: string;
+}
+
+export interface ChargeResult {
+  providerReference: string;
+  instructions: PaymentInstructions;
+  chargeStatus: ChargeStatus;
+  providerStatus: string;
+  paidAmount?: Rupiah;
+}
+
+export interface ChargeRefInput {
+  provider: ProviderName;
+  paymentId: string;
+  providerReference?: string;
+  method: PaymentMethod;
+}
+
+export interface RefundInput {
+  provider: ProviderName;
+  charge: ChargeRefInput;
+  paymentId: string;
+  refundId: string;
+  amount: Rupiah;
+  full: boolean;
+  reason: string;
+}
+
+export interface MerchantNotification {
+  merchantId: string;
+  callbackUrl: string;
+  /** Stable per (payment, event): receivers dedupe on it, retries reuse it. */
+  eventId: string;
+  type: string;
+  payment: unknown;
+}
+
+export function createPaymentActivities(deps: ActivityDeps) {
+  const provider = (name: ProviderName): PaymentProvider => {
+    const p = deps.providers.get(name);
+    if (!p) throw ApplicationFailure.nonRetryable(`provider ${name} is not configured on this worker`, 'ProviderNotConfigured');
+    return p;
+  };
+
+  return {
+    /**
+     * Creates the charge. A retry never creates blind: if an earlier attempt may have reached
+     * the provider, look the charge up first and return it when it exists.
+     */
+    async createCharge(input: CreateChargeInput): Promise<ChargeResult> {
+      const p = provider(input.provider);
+      const ref: ChargeRef = { paymentId: input.paymentId, method: input.method };
+      return translateErrors(async () => {
+        if (activityInfo().attempt > 1) {
+          const existing = await p.findCharge(ref);
+          if (existing) {
+            log.info('createCharge: found the charge an earlier attempt made', { paymentId: input.paymentId });
+            return toResult(existing);
+          }
+        }
+        const snapshot = await p.createCharge({
+          paymentId: input.paymentId,
+          method: input.method,
+          amount: input.amount,
+          expiresAt: input.expiresAt,
+          description: input.description,
+          customer: input.sealedCustomer ? unsealCustomer(deps.dataKey, input.sealedCustomer) : {},
+        });
+        return toResult(snapshot);
+      });
+    },
+
+    /** A status poll, phrased as a provider event so the workflow applies it like a webhook. */
+    async getChargeStatus(input: ChargeRefInput): Promise<ProviderEvent> {
+      const p = provider(input.provider);
+      return translateErrors(async () => {
+        const snapshot = await p.findCharge(input);
+        if (!snapshot) {
+          return { eventId: `poll:${activityInfo().workflowExecution?.runId}:${activityInfo().activityId}`, source: 'poll', chargeStatus: 'PENDING', providerStatus: 'NOT_FOUND' };
+        }
+        return {
+          // Polls of the same state share an id, so repeated "still PAID" answers are deduped.
+          eventId: `poll:${snapshot.providerStatus}:${snapshot.chargeStatus}`,
+          source: 'poll',
+          chargeStatus: snapshot.chargeStatus,
+          providerStatus: snapshot.providerStatus,
+          paidAmount: snapshot.paidAmount,
+          providerReference: snapshot.providerReference,
+          reason: snapshot.reason,
+        };
+      });
+    },
+
+    async cancelCharge(input: ChargeRefInput): Promise<void> {
+      await translateErrors(() => provider(input.provider).cancelCharge(input));
+    },
+
+    async refundPayment(input: RefundInput): Promise<{ providerRefundId: string; state: 'SUCCEEDED' | 'PENDING' }> {
+      return translateErrors(() =>
+        provider(input.provider).refund({
+          charge: input.charge,
+          idempotencyKey: `${input.paymentId}-rf-${input.refundId}`.slice(0, 64),
+          amount: input.amount,
+          full: input.full,
+          reason: input.reason,
+        }),
+      );
+    },
+
+    /** Signed outgoing webhook to the merchant. Non-2xx throws, so Temporal retries with backoff. */
+    async notifyMerchant(n: MerchantNotification): Promise<void> {
+      const secret = deps.merchantWebhookSecrets.get(n.merchantId);
+      if (!secret) throw ApplicationFailure.nonRetryable(`no webhook secret for merchant ${n.merchantId}`, 'MerchantSecretMissing');
+      const body = JSON.stringify({ id: n.eventId, type: n.type, data: n.payment });
+      const headers = signMerchantWebhook(secret, body, n.eventId, Math.floor(Date.now() / 1000));
+      let res: Response;
+      try {
+        res = await fetch(n.callbackUrl, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(deps.httpTimeoutMs) });
+        await res.arrayBuffer();
+      } catch (err) {
+        throw ApplicationFailure.retryable(`merchant callback unreachable: ${(err as Error).name}`, 'MerchantUnreachable');
+      }
+      if (res.status < 200 || res.status >= 300) {
+        throw ApplicationFailure.retryable(`merchant callback answered HTTP ${res.status}`, 'MerchantRejected');
+      }
+    },
+  };
+}
+
+export type PaymentActivities = ReturnType<typeof createPaymentActivities>;
+
+function toResult(s: ChargeSnapshot): ChargeResult {
+  return { providerReference: s.providerReference, instructions: s.instructions, chargeStatus: s.chargeStatus, providerStatus: s.providerStatus, paidAmount: s.paidAmount };
+}
+
+/** ProviderRejected → non-retryable; unavailable and unknown outcomes → retried by Temporal. */
+async function translateErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ProviderRejected) {
+      throw ApplicationFailure.create({ message: err.message, type: 'ProviderRejected', nonRetryable: true, details: [err.code] });
+    }
+    if (err instanceof ProviderUnavailable || err instanceof ProviderOutcomeUnknown) {
+      throw ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: false, details: [err.code] });
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,24 @@
+// Customer personal data (name, e-mail, phone) is sealed with AES-256-GCM by the API before
+// it becomes workflow input, and unsealed only inside the activity that sends it to the
+// provider. History, memo, search attributes and the Web UI only ever see ciphertext.
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { CustomerDetails } from '../providers/provider.js';
+
+const customerSchema = z.object({ name: z.string().optional(), email: z.string().optional(), phone: z.string().optional() });
+
+export function sealCustomer(key: Buffer, customer: CustomerDetails): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(JSON.stringify(customer), 'utf8'), cipher.final()]);
+  return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+}
+
+export function unsealCustomer(key: Buffer, sealed: string): CustomerDetails {
+  const [version, iv, tag, body] = sealed.split('.');
+  if (version !== 'v1' || !iv || !tag || body === undefined) throw new Error('sealed customer: unknown format');
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  const text = Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+  return customerSchema.parse(JSON.parse(text));
+}

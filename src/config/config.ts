@@ -1,0 +1,185 @@
+// All configuration, in one place, read from the environment once and validated with zod.
+// Nothing else in bayar reads process.env. A bad value stops the process at boot with a
+// message naming the variable; secrets are never echoed back.
+import { z } from 'zod';
+import { PAYMENT_METHODS, PROVIDER_NAMES, type PaymentMethod, type ProviderName } from '../domain/payment.js';
+import { parseDuration, parseDurationList } from './duration.js';
+
+/** Development credentials: the local sandboxes accept exactly these. Never valid at a real provider. */
+export const DEV_DEFAULTS = {
+  apiKeys: 'demo:sk_test_bayar_demo_key',
+  merchantWebhookSecret: 'whsec_bayar_demo_secret',
+  xendit: { secretKey: 'xnd_development_bayar_sandbox', callbackToken: 'bayar-sandbox-callback-token' },
+  // 32 bytes, base64: seals customer personal data before it enters workflow history.
+  dataKey: 'YmF5YXItZGV2LW9ubHktZGF0YS1rZXktMzJieXRlcyE=',
+} as const;
+
+/** Each sandbox listens on BAYAR_SANDBOX_PORT_BASE + its offset (4101, 4102, … by default). */
+export const SANDBOX_PORT_OFFSETS: Record<ProviderName, number> = {
+  xendit: 1,
+  midtrans: 2,
+  doku: 3,
+  ecommpay: 4,
+  indodana: 5,
+  aggregator: 6,
+};
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const ms = parseDuration(v);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration like 200ms, 15s, 2m, 1h, 30d` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+const pairs = (label: string) =>
+  z.string().transform((v, ctx) => {
+    const out = new Map<string, string>();
+    for (const entry of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const idx = entry.indexOf(':');
+      const id = entry.slice(0, idx);
+      const value = entry.slice(idx + 1);
+      if (idx <= 0 || !/^[A-Za-z0-9_-]{1,64}$/.test(id) || value.length < 8) {
+        // Only the merchant id is echoed, never the value.
+        ctx.addIssue({ code: 'custom', message: `${label}: each entry must be merchantId:value (value ≥ 8 chars); bad entry for "${id || '?'}"` });
+        return z.NEVER;
+      }
+      out.set(id, value);
+    }
+    return out;
+  });
+
+const envSchema = z.object({
+  PORT: port(3000),
+  BAYAR_HOST: z.string().min(1).default('127.0.0.1'),
+  BAYAR_SANDBOX_PORT_BASE: port(4100),
+  BAYAR_SANDBOX_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  BAYAR_TASK_QUEUE: z.string().min(1).default('bayar-payments'),
+  BAYAR_TEMPORAL_PORT: port(7233),
+  BAYAR_TEMPORAL_UI_PORT: port(8233),
+  BAYAR_DATA_DIR: z.string().min(1).default('.bayar-data'),
+  BAYAR_API_KEYS: pairs('BAYAR_API_KEYS').default(new Map()),
+  BAYAR_MERCHANT_WEBHOOK_SECRETS: pairs('BAYAR_MERCHANT_WEBHOOK_SECRETS').default(new Map()),
+  BAYAR_PUBLIC_URL: z.url().optional(),
+  BAYAR_DATA_KEY: z
+    .string()
+    .default(DEV_DEFAULTS.dataKey)
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'BAYAR_DATA_KEY must be 32 bytes, base64-encoded'),
+  BAYAR_POLL_SCHEDULE: z
+    .string()
+    .default('15s,30s,1m,2m,5m,15m')
+    .transform((v, ctx) => parseDurationList(v) ?? (ctx.addIssue({ code: 'custom', message: 'BAYAR_POLL_SCHEDULE: comma-separated durations' }), z.NEVER)),
+  BAYAR_REFUND_WINDOW: duration('30d'),
+  BAYAR_MERCHANT_NOTIFY_TIMEOUT: duration('24h'),
+  BAYAR_CREATE_WAIT: duration('10s'),
+  BAYAR_PROVIDER_TIMEOUT: duration('15s'),
+  BAYAR_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  BAYAR_ROUTING: z.string().optional(),
+  XENDIT_SECRET_KEY: z.string().min(8).optional(),
+  XENDIT_CALLBACK_TOKEN: z.string().min(8).optional(),
+  XENDIT_BASE_URL: z.url().optional(),
+});
+
+export interface ProviderEndpoint {
+  baseUrl: string;
+  /** True when pointed at bayar's own local sandbox with the development keys. */
+  sandbox: boolean;
+}
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  sandbox: { portBase: number; timeScale: number };
+  publicUrl: string;
+  temporal: { address: string; namespace: string; taskQueue: string; embedded: boolean; port: number; uiPort: number };
+  dataDir: string;
+  apiKeys: Map<string, string>;
+  merchantWebhookSecrets: Map<string, string>;
+  dataKey: Buffer;
+  timing: { pollScheduleMs: number[]; refundWindowMs: number; merchantNotifyTimeoutMs: number; createWaitMs: number; providerTimeoutMs: number };
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  routing: Map<PaymentMethod, ProviderName[]>;
+  providers: {
+    xendit: ProviderEndpoint & { secretKey: string; callbackToken: string };
+  };
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`bayar: invalid configuration\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const apiKeys = e.BAYAR_API_KEYS.size > 0 ? e.BAYAR_API_KEYS : pairsOf(DEV_DEFAULTS.apiKeys);
+  const webhookSecrets = new Map(e.BAYAR_MERCHANT_WEBHOOK_SECRETS);
+  for (const merchant of apiKeys.keys()) {
+    if (!webhookSecrets.has(merchant)) webhookSecrets.set(merchant, DEV_DEFAULTS.merchantWebhookSecret);
+  }
+  const sandboxUrl = (p: ProviderName) => `http://127.0.0.1:${e.BAYAR_SANDBOX_PORT_BASE + SANDBOX_PORT_OFFSETS[p]}`;
+  return {
+    port: e.PORT,
+    host: e.BAYAR_HOST,
+    sandbox: { portBase: e.BAYAR_SANDBOX_PORT_BASE, timeScale: e.BAYAR_SANDBOX_TIME_SCALE },
+    publicUrl: e.BAYAR_PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.BAYAR_TEMPORAL_PORT}`,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.BAYAR_TASK_QUEUE,
+      embedded: e.TEMPORAL_ADDRESS === undefined,
+      port: e.BAYAR_TEMPORAL_PORT,
+      uiPort: e.BAYAR_TEMPORAL_UI_PORT,
+    },
+    dataDir: e.BAYAR_DATA_DIR,
+    apiKeys,
+    merchantWebhookSecrets: webhookSecrets,
+    dataKey: Buffer.from(e.BAYAR_DATA_KEY, 'base64'),
+    timing: {
+      pollScheduleMs: e.BAYAR_POLL_SCHEDULE,
+      refundWindowMs: e.BAYAR_REFUND_WINDOW,
+      merchantNotifyTimeoutMs: e.BAYAR_MERCHANT_NOTIFY_TIMEOUT,
+      createWaitMs: e.BAYAR_CREATE_WAIT,
+      providerTimeoutMs: e.BAYAR_PROVIDER_TIMEOUT,
+    },
+    logLevel: e.BAYAR_LOG_LEVEL,
+    routing: parseRouting(e.BAYAR_ROUTING),
+    providers: {
+      xendit: {
+        baseUrl: e.XENDIT_BASE_URL ?? sandboxUrl('xendit'),
+        sandbox: e.XENDIT_BASE_URL === undefined,
+        secretKey: e.XENDIT_SECRET_KEY ?? DEV_DEFAULTS.xendit.secretKey,
+        callbackToken: e.XENDIT_CALLBACK_TOKEN ?? DEV_DEFAULTS.xendit.callbackToken,
+      },
+    },
+  };
+}
+
+function pairsOf(text: string): Map<string, string> {
+  return new Map(text.split(',').map((p) => [p.slice(0, p.indexOf(':')), p.slice(p.indexOf(':') + 1)] as [string, string]));
+}
+
+/** BAYAR_ROUTING="QRIS=xendit|midtrans;VA_BCA=doku|xendit": ordered providers per method. */
+function parseRouting(text: string | undefined): Map<PaymentMethod, ProviderName[]> {
+  const routing = new Map<PaymentMethod, ProviderName[]>();
+  if (!text) return routing;
+  for (const rule of text.split(';').map((s) => s.trim()).filter(Boolean)) {
+    const [method, list] = rule.split('=');
+    const providers = (list ?? '').split('|').map((s) => s.trim());
+    if (!PAYMENT_METHODS.includes(method as PaymentMethod) || !providers.every((p) => PROVIDER_NAMES.includes(p as ProviderName))) {
+      throw new ConfigError(`bayar: invalid configuration\n  - BAYAR_ROUTING: bad rule "${rule}"`);
+    }
+    routing.set(method as PaymentMethod, providers as ProviderName[]);
+  }
+  return routing;
+}

@@ -1,0 +1,56 @@
+// `npm start`: the whole local stack in one process tree — Temporal dev server with Web UI,
+// provider sandboxes, worker and API — with development defaults. Ctrl-C stops it all.
+import { ConfigError, DEV_DEFAULTS, loadConfig } from './config/config.js';
+import { ensureTemporalCli } from './temporal/cli.js';
+import { Stack, dataFile } from './dev/stack.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const cliPath = config.temporal.embedded ? await ensureTemporalCli() : undefined;
+  const stack = new Stack({ env: process.env, config, cliPath, ui: true, dbFile: dataFile(config), output: 'inherit' });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\nbayar: ${signal} — stopping API, worker, sandboxes${config.temporal.embedded ? ' and Temporal' : ''}…`);
+    await stack.stop();
+    console.log('bayar: stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  try {
+    await stack.start();
+  } catch (err) {
+    console.error(`bayar: could not start: ${(err as Error).message}`);
+    await stack.stop();
+    process.exit(1);
+  }
+
+  // Only the documented development key is ever printed; configured keys are secrets.
+  const demoKey = [...config.apiKeys].find(([m, k]) => `${m}:${k}` === DEV_DEFAULTS.apiKeys);
+  console.log(
+    [
+      '',
+      '  bayar is running',
+      `  API             ${stack.apiUrl}`,
+      `  OpenAPI docs    ${stack.apiUrl}/docs`,
+      config.temporal.embedded ? `  Temporal Web UI http://127.0.0.1:${config.temporal.uiPort}` : `  Temporal        ${config.temporal.address} (external)`,
+      `  Xendit sandbox  ${config.providers.xendit.sandbox ? config.providers.xendit.baseUrl : '(real Xendit configured)'}`,
+      config.temporal.embedded ? `  Data            ${dataFile(config)}` : '',
+      demoKey ? `  Demo API key    ${demoKey[1]}   (merchant "demo"; webhook secret ${DEV_DEFAULTS.merchantWebhookSecret})` : '  API keys        from BAYAR_API_KEYS',
+      '',
+      '  Ctrl-C stops everything; the next start reuses the data.',
+      '',
+    ]
+      .filter((l) => l !== '')
+      .join('\n'),
+  );
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

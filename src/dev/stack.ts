@@ -1,0 +1,131 @@
+// The whole local stack as child processes: Temporal dev server, sandboxes, worker, API.
+// `npm start` uses it, and so do the end-to-end and fault tests (which kill and restart
+// pieces of it), so what is tested is what a newcomer runs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import type { AppConfig } from '../config/config.js';
+import { startDevServer, type DevServer } from '../temporal/dev-server.js';
+
+export type Part = 'sandbox' | 'worker' | 'api';
+
+const ENTRYPOINTS: Record<Part, string> = {
+  sandbox: fileURLToPath(new URL('../sandbox/main.js', import.meta.url)),
+  worker: fileURLToPath(new URL('../worker.js', import.meta.url)),
+  api: fileURLToPath(new URL('../main.js', import.meta.url)),
+};
+
+export interface StackOptions {
+  /** Environment for every child; must parse to `config`. */
+  env: NodeJS.ProcessEnv;
+  config: AppConfig;
+  /** Path of the temporal CLI; required when config.temporal.embedded. */
+  cliPath?: string;
+  ui: boolean;
+  /** Embedded server's SQLite file; in-memory when omitted. */
+  dbFile?: string;
+  /** Where children's output goes: 'inherit' for `npm start`, 'quiet' keeps the last lines for errors. */
+  output: 'inherit' | 'quiet';
+  log?: (line: string) => void;
+}
+
+export class Stack {
+  temporal?: DevServer;
+  private readonly children = new Map<Part, ChildProcess>();
+  private readonly tails = new Map<Part, string>();
+
+  constructor(readonly options: StackOptions) {}
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.options.config.port}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.options.config.temporal.embedded) await this.startTemporal();
+    await this.startPart('sandbox');
+    await this.startPart('worker');
+    await this.startPart('api');
+  }
+
+  async startTemporal(): Promise<void> {
+    const { config, cliPath } = this.options;
+    if (!cliPath) throw new Error('an embedded Temporal server needs the temporal CLI path');
+    this.temporal = await startDevServer({
+      cliPath,
+      port: config.temporal.port,
+      uiPort: this.options.ui ? config.temporal.uiPort : undefined,
+      dbFile: this.options.dbFile,
+      namespace: config.temporal.namespace,
+    });
+  }
+
+  async stopTemporal(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await this.temporal?.stop(signal);
+    this.temporal = undefined;
+  }
+
+  async startPart(part: Part): Promise<void> {
+    const child = spawn(process.execPath, [ENTRYPOINTS[part]], {
+      env: this.options.env,
+      stdio: ['ignore', this.options.output === 'inherit' ? 'inherit' : 'pipe', this.options.output === 'inherit' ? 'inherit' : 'pipe'],
+    });
+    this.children.set(part, child);
+    const keep = (d: Buffer) => this.tails.set(part, ((this.tails.get(part) ?? '') + d.toString()).slice(-8000));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    await this.waitReady(part, child);
+  }
+
+  /** Stops a part; SIGKILL simulates a crash (no graceful shutdown at all). */
+  async stopPart(part: Part, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.children.get(part);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+    this.children.delete(part);
+  }
+
+  output(part: Part): string {
+    return this.tails.get(part) ?? '';
+  }
+
+  async stop(): Promise<void> {
+    // Reverse order: stop taking requests first, the database last.
+    await this.stopPart('api');
+    await this.stopPart('worker');
+    await this.stopPart('sandbox');
+    await this.stopTemporal();
+  }
+
+  private async waitReady(part: Part, child: ChildProcess): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    const { config } = this.options;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`${part} exited with ${child.exitCode}:\n${this.output(part)}`);
+      if (Date.now() > deadline) throw new Error(`${part} not ready after 60 s:\n${this.output(part)}`);
+      try {
+        if (part === 'api') {
+          const res = await fetch(`${this.apiUrl}/health`, { signal: AbortSignal.timeout(2000) });
+          if (res.status === 200) return;
+        } else if (part === 'sandbox') {
+          const res = await fetch(`http://127.0.0.1:${config.sandbox.portBase + 1}/_sandbox/ledger`, { signal: AbortSignal.timeout(2000) });
+          if (res.status === 200) return;
+        } else if (/polling/.test(this.output(part)) || (this.options.output === 'inherit' && child.pid)) {
+          // The worker prints "polling" once it has connected; with inherited output we cannot see it.
+          if (this.options.output === 'inherit') await new Promise((r) => setTimeout(r, 1500));
+          return;
+        }
+      } catch {
+        // not up yet
+      }
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+}
+
+export function dataFile(config: AppConfig): string {
+  return join(config.dataDir, 'temporal.sqlite');
+}

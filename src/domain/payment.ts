@@ -1,0 +1,149 @@
+// The payment domain, shared by the API, the workflow and the activities.
+// This file must stay free of Node built-ins and of any runtime dependency:
+// the workflow bundle imports it, and workflow code runs in Temporal's deterministic sandbox.
+
+export const PAYMENT_STATUSES = [
+  'CREATED',
+  'PENDING',
+  'PAID',
+  'SETTLED',
+  'PARTIALLY_REFUNDED',
+  'REFUNDED',
+  'EXPIRED',
+  'CANCELLED',
+  'FAILED',
+  // Money arrived but bayar will not settle it on its own: amount mismatch, or a payment
+  // that landed after expiry at a provider that cannot refund. An operator decides.
+  'REVIEW_REQUIRED',
+] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+/** Statuses after which no provider event may move the payment anywhere else. */
+export const CLOSED_FOR_PROVIDER_EVENTS: readonly PaymentStatus[] = [
+  'SETTLED',
+  'PARTIALLY_REFUNDED',
+  'REFUNDED',
+  'EXPIRED',
+  'CANCELLED',
+  'FAILED',
+  'REVIEW_REQUIRED',
+];
+
+export const PAYMENT_METHODS = [
+  'VA_BCA',
+  'VA_MANDIRI',
+  'VA_BNI',
+  'VA_BRI',
+  'VA_PERMATA',
+  'VA_CIMB',
+  'VA_DANAMON',
+  'VA_MAYBANK',
+  'VA_BSI',
+  'VA_BNC',
+  'VA_SAMPOERNA',
+  'QRIS',
+  'EWALLET_OVO',
+  'EWALLET_DANA',
+  'EWALLET_SHOPEEPAY',
+  'EWALLET_LINKAJA',
+  'EWALLET_GOPAY',
+  'RETAIL_ALFAMART',
+  'RETAIL_INDOMARET',
+  'PAYLATER_INDODANA',
+] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+
+export const PROVIDER_NAMES = ['xendit', 'midtrans', 'doku', 'ecommpay', 'indodana', 'aggregator'] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+/** An amount of Indonesian rupiah. Always a safe, non-negative integer: rupiah have no minor unit in practice. */
+export type Rupiah = number;
+
+export function isRupiah(value: unknown): value is Rupiah {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** What the customer needs to pay: exactly one of these is usually set. */
+export interface PaymentInstructions {
+  virtualAccountNumber?: string;
+  bankCode?: string;
+  qrString?: string;
+  payUrl?: string;
+  payCode?: string;
+  billerCode?: string;
+}
+
+/** Where an event that touched a payment came from; shown in the timeline. */
+export type EventSource = 'api' | 'webhook' | 'poll' | 'timer' | 'workflow';
+
+/**
+ * A provider's statement about a charge, already translated into bayar's vocabulary by the
+ * provider's own status table. Webhooks and status polls both produce these, and the workflow
+ * applies both through the same transition.
+ */
+export interface ProviderEvent {
+  /** The provider's own dedupe key (notification id), or a key derived from the event's content. */
+  eventId: string;
+  source: 'webhook' | 'poll';
+  /** PENDING means "nothing final yet"; only an explicit provider answer is ever final. */
+  chargeStatus: ChargeStatus;
+  paidAmount?: Rupiah;
+  providerReference?: string;
+  /** Provider's own status string, kept for operators. */
+  providerStatus: string;
+  reason?: string;
+  occurredAt?: string;
+}
+
+export type ChargeStatus = 'PENDING' | 'PAID' | 'EXPIRED' | 'CANCELLED' | 'FAILED' | 'REFUNDED';
+
+export interface TimelineEntry {
+  at: string;
+  source: EventSource;
+  type: string;
+  detail?: string;
+  /** Set when the entry was recorded but deliberately not applied (duplicate, late, stale). */
+  ignored?: boolean;
+}
+
+export type RefundState = 'PENDING' | 'SUCCEEDED' | 'FAILED';
+
+export interface RefundRecord {
+  refundId: string;
+  amount: Rupiah;
+  reason: string;
+  state: RefundState;
+  /** Automatic refunds (a payment that landed after expiry) have origin 'auto'. */
+  origin: 'merchant' | 'auto';
+  providerRefundId?: string;
+  failureReason?: string;
+  requestedAt: string;
+}
+
+export interface PaymentView {
+  id: string;
+  merchantId: string;
+  merchantReference: string;
+  provider: ProviderName;
+  method: PaymentMethod;
+  currency: 'IDR';
+  status: PaymentStatus;
+  statusReason?: string;
+  amounts: {
+    expected: Rupiah;
+    paid: Rupiah;
+    refunded: Rupiah;
+    /** Refunds accepted but not finished yet; already subtracted from refundable. */
+    refundPending: Rupiah;
+    refundable: Rupiah;
+  };
+  instructions: PaymentInstructions;
+  providerReference?: string;
+  expiresAt: string;
+  createdAt: string;
+  paidAt?: string;
+  settledAt?: string;
+  refunds: RefundRecord[];
+  timeline: TimelineEntry[];
+  merchantNotified: boolean;
+}

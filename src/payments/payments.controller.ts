@@ -1,0 +1,77 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ApiKeyGuard, MerchantId } from '../common/auth.guard.js';
+import { ProblemException } from '../common/problem.js';
+import { PaymentsService } from './payments.service.js';
+import {
+  cancelSchema,
+  createPaymentSchema,
+  idempotencyKeySchema,
+  listQuerySchema,
+  paymentIdSchema,
+  refundSchema,
+  type CreatePaymentBody,
+  type ListQuery,
+  type RefundBody,
+} from './payments.schemas.js';
+
+@ApiTags('payments')
+@ApiBearerAuth()
+@UseGuards(ApiKeyGuard)
+@Controller('v1/payments')
+export class PaymentsController {
+  constructor(private readonly payments: PaymentsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a payment (idempotent per merchantReference or Idempotency-Key)' })
+  async create(
+    @MerchantId() merchantId: string,
+    @Body({ schema: createPaymentSchema }) body: CreatePaymentBody,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const outcome = await this.payments.create(merchantId, body, parseIdempotencyKey(idempotencyKey));
+    // 201 new, 200 the same request again, 202 accepted but the provider has not answered yet.
+    res.status(!outcome.settledView ? 202 : outcome.created ? 201 : 200);
+    res.setHeader('Location', `/v1/payments/${outcome.payment.id}`);
+    return outcome.payment;
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List and filter your payments (Temporal visibility; eventually consistent)' })
+  list(@MerchantId() merchantId: string, @Query({ schema: listQuerySchema }) query: ListQuery) {
+    return this.payments.list(merchantId, query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'The payment view: status, amounts, refunds, timeline' })
+  get(@MerchantId() merchantId: string, @Param('id', { schema: paymentIdSchema }) id: string) {
+    return this.payments.get(merchantId, id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a payment that is not paid yet' })
+  cancel(@MerchantId() merchantId: string, @Param('id', { schema: paymentIdSchema }) id: string, @Body({ schema: cancelSchema }) body: { reason?: string }) {
+    return this.payments.cancel(merchantId, id, body.reason);
+  }
+
+  @Post(':id/refunds')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Refund all or part of a settled payment' })
+  refund(
+    @MerchantId() merchantId: string,
+    @Param('id', { schema: paymentIdSchema }) id: string,
+    @Body({ schema: refundSchema }) body: RefundBody,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+  ) {
+    return this.payments.refund(merchantId, id, body, parseIdempotencyKey(idempotencyKey));
+  }
+}
+
+function parseIdempotencyKey(header: string | undefined): string | undefined {
+  const parsed = idempotencyKeySchema.safeParse(header);
+  if (!parsed.success) throw new ProblemException(400, 'VALIDATION_FAILED', parsed.error.issues[0]?.message ?? 'bad Idempotency-Key');
+  return parsed.data;
+}

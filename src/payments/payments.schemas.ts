@@ -1,0 +1,65 @@
+// The HTTP contract's request shapes. Strict: an unknown field is a 400, not silently dropped.
+import { z } from 'zod';
+import { PAYMENT_METHODS, PAYMENT_STATUSES, PROVIDER_NAMES } from '../domain/payment.js';
+
+/** bayar's own ceiling per payment; each provider's capability may be lower. */
+export const MAX_PAYMENT_IDR = 1_000_000_000;
+
+const printable = /^[\x21-\x7e]+$/;
+
+export const rupiah = z
+  .number({ error: 'amount must be a number of rupiah' })
+  .int('amount must be a whole number of rupiah (IDR has no minor unit here)')
+  .positive('amount must be positive')
+  .max(MAX_PAYMENT_IDR, `amount must not exceed ${MAX_PAYMENT_IDR} rupiah`);
+
+export const createPaymentSchema = z
+  .strictObject({
+    merchantReference: z.string().min(1).max(64).regex(printable, 'merchantReference: printable ASCII without spaces'),
+    amount: rupiah,
+    currency: z.literal('IDR').default('IDR'),
+    method: z.enum(PAYMENT_METHODS),
+    provider: z.enum(PROVIDER_NAMES).optional(),
+    customer: z
+      .strictObject({
+        name: z.string().min(1).max(100).optional(),
+        email: z.email().max(254).optional(),
+        phone: z.string().regex(/^\+?[0-9]{8,15}$/, 'phone: 8–15 digits, optional leading +').optional(),
+      })
+      .optional(),
+    expiresInMinutes: z.number().int().positive().max(60 * 24 * 180).optional(),
+    /** Finer control than minutes, mainly for tests and short QR payments. */
+    expiresInSeconds: z.number().int().positive().max(60 * 60 * 24 * 180).optional(),
+    callbackUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+    description: z.string().max(255).optional(),
+    items: z
+      .array(z.strictObject({ name: z.string().min(1).max(100), quantity: z.number().int().positive().max(10_000), price: rupiah }))
+      .max(100)
+      .optional(),
+  })
+  .refine((b) => !(b.expiresInMinutes && b.expiresInSeconds), { message: 'give expiresInMinutes or expiresInSeconds, not both', path: ['expiresInSeconds'] })
+  .refine((b) => !b.items || b.items.reduce((s, i) => s + i.price * i.quantity, 0) === b.amount, { message: 'items must add up to amount', path: ['items'] });
+export type CreatePaymentBody = z.infer<typeof createPaymentSchema>;
+
+export const refundSchema = z.strictObject({
+  amount: rupiah.optional(),
+  reason: z.string().min(1).max(255),
+  refundId: z.string().min(1).max(40).regex(/^[A-Za-z0-9_-]+$/, 'refundId: letters, digits, - and _').optional(),
+});
+export type RefundBody = z.infer<typeof refundSchema>;
+
+export const cancelSchema = z.strictObject({ reason: z.string().max(255).optional() }).default({});
+
+export const paymentIdSchema = z.string().regex(/^pay_[0-9a-f]{24}$/, 'not a payment id');
+
+export const idempotencyKeySchema = z.string().min(1).max(64).regex(printable, 'Idempotency-Key: printable ASCII without spaces').optional();
+
+export const listQuerySchema = z.strictObject({
+  status: z.enum(PAYMENT_STATUSES).optional(),
+  provider: z.enum(PROVIDER_NAMES).optional(),
+  method: z.enum(PAYMENT_METHODS).optional(),
+  reference: z.string().min(1).max(64).regex(printable).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  pageToken: z.string().max(2048).regex(/^[A-Za-z0-9+/=_-]*$/).optional(),
+});
+export type ListQuery = z.infer<typeof listQuerySchema>;

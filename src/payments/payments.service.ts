@@ -1,0 +1,284 @@
+// The payments service: turns API calls into workflow starts, queries and updates.
+// It holds no state of its own; Temporal is the system of record.
+import { createHash, randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  Client,
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { AppConfig } from '../config/config.js';
+import type { PaymentView, ProviderName, RefundRecord } from '../domain/payment.js';
+import { PROVIDERS } from '../providers/providers.module.js';
+import { refundSupportFor, type PaymentProvider } from '../providers/provider.js';
+import { routeFor } from '../providers/registry.js';
+import { sealCustomer } from '../common/sealed.js';
+import { ProblemException } from '../common/problem.js';
+import { TEMPORAL_CLIENT } from '../temporal/temporal.module.js';
+import { SA } from '../temporal/search-attributes.js';
+import {
+  cancelUpdate,
+  createOrGetUpdate,
+  paymentQuery,
+  PAYMENT_WORKFLOW_TYPE,
+  refundUpdate,
+  REJECTION,
+  type PaymentWorkflowInput,
+} from '../../workflows/definitions.js';
+import type { CreatePaymentBody, ListQuery, RefundBody } from './payments.schemas.js';
+
+export interface CreateOutcome {
+  created: boolean;
+  /** False when the provider has not confirmed the charge within the wait; poll GET. */
+  settledView: boolean;
+  payment: PaymentView;
+}
+
+/** Problem codes and HTTP statuses for the workflow's typed rejections. */
+const REJECTION_STATUS: Record<string, [number, string]> = {
+  [REJECTION.idempotencyConflict]: [409, 'IDEMPOTENCY_CONFLICT'],
+  [REJECTION.notCancellable]: [409, 'NOT_CANCELLABLE'],
+  [REJECTION.notRefundable]: [409, 'NOT_REFUNDABLE'],
+  [REJECTION.refundNotSupported]: [422, 'REFUND_NOT_SUPPORTED'],
+  [REJECTION.partialRefundNotSupported]: [422, 'PARTIAL_REFUND_NOT_SUPPORTED'],
+  [REJECTION.refundExceedsRefundable]: [422, 'REFUND_EXCEEDS_REFUNDABLE'],
+  [REJECTION.invalidRefundReason]: [422, 'INVALID_REFUND_REASON'],
+  [REJECTION.invalidAmount]: [422, 'INVALID_AMOUNT'],
+  [REJECTION.refundFailed]: [502, 'REFUND_FAILED'],
+};
+
+@Injectable()
+export class PaymentsService {
+  private readonly logger = new Logger('payments');
+
+  constructor(
+    @Inject(TEMPORAL_CLIENT) private readonly client: Client,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(PROVIDERS) private readonly providers: Map<ProviderName, PaymentProvider>,
+  ) {}
+
+  /** Payment ids are derived, so the same (merchant, key) always names the same payment. */
+  paymentIdFor(merchantId: string, key: string): string {
+    return 'pay_' + createHash('sha256').update(`${merchantId}\n${key}`).digest('hex').slice(0, 24);
+  }
+
+  async create(merchantId: string, body: CreatePaymentBody, idempotencyKey?: string): Promise<CreateOutcome> {
+    const paymentId = this.paymentIdFor(merchantId, idempotencyKey ?? body.merchantReference);
+    const requestHash = hashRequest(body);
+    const provider = this.chooseProvider(body);
+    const caps = provider.capabilities;
+    if (body.amount < caps.amount.min || body.amount > caps.amount.max) {
+      throw new ProblemException(422, 'AMOUNT_OUT_OF_RANGE', `${provider.name} accepts ${body.method} amounts from ${caps.amount.min} to ${caps.amount.max} rupiah`);
+    }
+    const expirySeconds = body.expiresInSeconds ?? (body.expiresInMinutes ? body.expiresInMinutes * 60 : caps.expirySeconds.default);
+    if (expirySeconds < caps.expirySeconds.min || expirySeconds > caps.expirySeconds.max) {
+      throw new ProblemException(422, 'EXPIRY_OUT_OF_RANGE', `${provider.name} accepts expiries from ${caps.expirySeconds.min} to ${caps.expirySeconds.max} seconds`);
+    }
+    const now = Date.now();
+    const input: PaymentWorkflowInput = {
+      paymentId,
+      merchantId,
+      merchantReference: body.merchantReference,
+      provider: provider.name,
+      method: body.method,
+      amount: body.amount,
+      description: body.description ?? `Payment ${body.merchantReference}`,
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + expirySeconds * 1000).toISOString(),
+      requestHash,
+      creationId: randomUUID(),
+      callbackUrl: body.callbackUrl,
+      sealedCustomer: body.customer ? sealCustomer(this.config.dataKey, body.customer) : undefined,
+      capabilities: {
+        refund: refundSupportFor(caps, body.method),
+        cancel: caps.cancel,
+        ...(caps.refundReasons ? { refundReasons: [...caps.refundReasons] } : {}),
+      },
+      timing: {
+        pollScheduleMs: this.config.timing.pollScheduleMs,
+        refundWindowMs: this.config.timing.refundWindowMs,
+        merchantNotifyTimeoutMs: this.config.timing.merchantNotifyTimeoutMs,
+      },
+    };
+
+    const startOperation = new WithStartWorkflowOperation(PAYMENT_WORKFLOW_TYPE, {
+      workflowId: paymentId,
+      taskQueue: this.config.temporal.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      // A closed payment is never started again: that would be a second charge.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      memo: { requestHash },
+      staticSummary: `${body.method} ${body.amount.toLocaleString('en-US')} IDR via ${provider.name} — ${merchantId}/${body.merchantReference}`,
+      typedSearchAttributes: [
+        { key: SA.status, value: 'CREATED' },
+        { key: SA.provider, value: provider.name },
+        { key: SA.method, value: body.method },
+        { key: SA.merchantId, value: merchantId },
+        { key: SA.merchantReference, value: body.merchantReference },
+        { key: SA.amount, value: body.amount },
+        { key: SA.expiresAt, value: new Date(input.expiresAt) },
+      ],
+    });
+
+    try {
+      const update = await this.client.workflow.startUpdateWithStart(createOrGetUpdate, {
+        args: [{ requestHash }],
+        waitForStage: 'ACCEPTED',
+        startWorkflowOperation: startOperation,
+      });
+      const result = await withTimeout(update.result(), this.config.timing.createWaitMs);
+      if (result) return { created: result.creationId === input.creationId, settledView: true, payment: result.payment };
+      // The provider has not answered yet; the payment exists and goes on without us.
+      return { created: true, settledView: false, payment: await this.query(paymentId) };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return this.closedPayment(paymentId, merchantId, requestHash);
+      throw this.translate(err);
+    }
+  }
+
+  async get(merchantId: string, paymentId: string): Promise<PaymentView> {
+    const view = await this.query(paymentId).catch((err) => {
+      throw this.translate(err);
+    });
+    // Another merchant's payment is indistinguishable from a missing one.
+    if (view.merchantId !== merchantId) throw notFound(paymentId);
+    return view;
+  }
+
+  async list(merchantId: string, q: ListQuery) {
+    // Values are constrained by the zod schema (enums, printable ASCII); quotes are escaped anyway.
+    const clauses = [`WorkflowType = '${PAYMENT_WORKFLOW_TYPE}'`, `MerchantId = ${quote(merchantId)}`];
+    if (q.status) clauses.push(`PaymentStatus = ${quote(q.status)}`);
+    if (q.provider) clauses.push(`PaymentProvider = ${quote(q.provider)}`);
+    if (q.method) clauses.push(`PaymentMethod = ${quote(q.method)}`);
+    if (q.reference) clauses.push(`MerchantReference = ${quote(q.reference)}`);
+    const response = await this.client.workflowService.listWorkflowExecutions({
+      namespace: this.config.temporal.namespace,
+      query: clauses.join(' AND '),
+      pageSize: q.limit,
+      nextPageToken: q.pageToken ? Buffer.from(q.pageToken, 'base64url') : undefined,
+    });
+    const items = (response.executions ?? []).map((e) => {
+      const sa = decodeTypedSearchAttributes(e.searchAttributes?.indexedFields);
+      return {
+        id: e.execution?.workflowId ?? '',
+        status: sa.get(SA.status),
+        provider: sa.get(SA.provider),
+        method: sa.get(SA.method),
+        merchantReference: sa.get(SA.merchantReference),
+        amount: sa.get(SA.amount),
+        expiresAt: sa.get(SA.expiresAt)?.toISOString(),
+        createdAt: e.startTime ? new Date(Number(e.startTime.seconds ?? 0) * 1000).toISOString() : undefined,
+      };
+    });
+    const token = response.nextPageToken && response.nextPageToken.length > 0 ? Buffer.from(response.nextPageToken).toString('base64url') : undefined;
+    return { items, nextPageToken: token };
+  }
+
+  async cancel(merchantId: string, paymentId: string, reason?: string): Promise<PaymentView> {
+    await this.get(merchantId, paymentId);
+    try {
+      return await this.handle(paymentId).executeUpdate(cancelUpdate, { args: [{ reason }] });
+    } catch (err) {
+      throw this.translate(err);
+    }
+  }
+
+  async refund(merchantId: string, paymentId: string, body: RefundBody, idempotencyKey?: string): Promise<RefundRecord> {
+    await this.get(merchantId, paymentId);
+    // Caller-supplied id, else one derived from the request, so a retried call refunds once.
+    const refundId =
+      body.refundId ?? idempotencyKey ?? 'rf_' + createHash('sha256').update(`${body.amount ?? 'full'}\n${body.reason}`).digest('hex').slice(0, 20);
+    try {
+      return await this.handle(paymentId).executeUpdate(refundUpdate, { args: [{ refundId, amount: body.amount, reason: body.reason }] });
+    } catch (err) {
+      throw this.translate(err);
+    }
+  }
+
+  private chooseProvider(body: CreatePaymentBody): PaymentProvider {
+    const names = body.provider ? [body.provider] : routeFor(body.method, this.providers, this.config.routing);
+    const provider = names.map((n) => this.providers.get(n)).find((p) => p?.capabilities.methods.includes(body.method));
+    if (!provider) {
+      throw new ProblemException(422, 'METHOD_NOT_SUPPORTED', body.provider ? `${body.provider} is not configured or does not offer ${body.method}` : `no configured provider offers ${body.method}`);
+    }
+    return provider;
+  }
+
+  private handle(paymentId: string): WorkflowHandle {
+    return this.client.workflow.getHandle(paymentId);
+  }
+
+  private query(paymentId: string): Promise<PaymentView> {
+    return this.handle(paymentId).query(paymentQuery);
+  }
+
+  /** The same key again after the payment's workflow closed: answer with the stored payment. */
+  private async closedPayment(paymentId: string, merchantId: string, requestHash: string): Promise<CreateOutcome> {
+    const description = await this.handle(paymentId).describe();
+    if ((description.memo as { requestHash?: string } | undefined)?.requestHash !== requestHash) {
+      throw new ProblemException(409, 'IDEMPOTENCY_CONFLICT', 'this idempotency key was already used for a different payment request');
+    }
+    return { created: false, settledView: true, payment: await this.get(merchantId, paymentId) };
+  }
+
+  private translate(err: unknown): Error {
+    if (err instanceof ProblemException) return err;
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+      const [status, code] = REJECTION_STATUS[err.cause.type ?? ''] ?? [422, 'REJECTED'];
+      return new ProblemException(status, code, err.cause.message);
+    }
+    if (err instanceof WorkflowNotFoundError) {
+      // Also what an update on a closed workflow reports.
+      return new ProblemException(404, 'PAYMENT_NOT_FOUND', 'no such payment, or it is closed for changes');
+    }
+    const name = (err as Error)?.name ?? '';
+    if (name === 'ServiceError' || name === 'ConnectionError' || /UNAVAILABLE|DEADLINE/.test(String((err as Error)?.message))) {
+      this.logger.warn(`temporal unavailable: ${(err as Error).message}`);
+      return new ProblemException(503, 'TEMPORAL_UNAVAILABLE', 'the payment store is unreachable; retry shortly');
+    }
+    return err as Error;
+  }
+}
+
+function notFound(paymentId: string): ProblemException {
+  return new ProblemException(404, 'PAYMENT_NOT_FOUND', `no payment ${paymentId}`);
+}
+
+function quote(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** Stable hash of a create request: same fields and values → same hash, whatever the key order. */
+export function hashRequest(body: CreatePaymentBody): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

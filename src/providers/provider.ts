@@ -1,0 +1,145 @@
+// The one interface every provider adapter implements. Everything a provider knows lives in
+// src/providers/<name>/; the saga only ever talks to this interface.
+import type {
+  ChargeStatus,
+  PaymentInstructions,
+  PaymentMethod,
+  ProviderEvent,
+  ProviderName,
+  Rupiah,
+} from '../domain/payment.js';
+
+export type RefundSupport = 'none' | 'full' | 'partial';
+
+export interface ProviderCapabilities {
+  methods: readonly PaymentMethod[];
+  /** Refund support per method; a method missing here cannot be refunded. */
+  refunds: Partial<Record<PaymentMethod, RefundSupport>>;
+  /** Whether an unpaid charge can be cancelled/expired at the provider. */
+  cancel: boolean;
+  amount: { min: Rupiah; max: Rupiah };
+  expirySeconds: { min: number; max: number; default: number };
+  /** Refund reasons the provider accepts; undefined = free text. */
+  refundReasons?: readonly string[];
+}
+
+export interface CustomerDetails {
+  name?: string;
+  email?: string;
+  phone?: string;
+}
+
+export interface CreateChargeRequest {
+  /** bayar's payment id; the provider's idempotency key / order id is derived from it. */
+  paymentId: string;
+  method: PaymentMethod;
+  amount: Rupiah;
+  expiresAt: string;
+  description: string;
+  customer: CustomerDetails;
+}
+
+export interface ChargeSnapshot {
+  providerReference: string;
+  chargeStatus: ChargeStatus;
+  providerStatus: string;
+  instructions: PaymentInstructions;
+  paidAmount?: Rupiah;
+  reason?: string;
+}
+
+export interface ChargeRef {
+  paymentId: string;
+  providerReference?: string;
+  method: PaymentMethod;
+}
+
+export interface RefundRequest {
+  charge: ChargeRef;
+  /** Stable across retries: derived from payment id + refund id. */
+  idempotencyKey: string;
+  amount: Rupiah;
+  /** Whether this refund covers the whole paid amount (some providers distinguish). */
+  full: boolean;
+  reason: string;
+}
+
+export interface RefundResult {
+  providerRefundId: string;
+  state: 'SUCCEEDED' | 'PENDING';
+}
+
+/** What arrived at POST /webhooks/:provider, untouched. */
+export interface RawWebhook {
+  headers: Record<string, string | undefined>;
+  rawBody: Buffer;
+  /** Path the provider posted to; some signatures cover it. */
+  path: string;
+}
+
+export interface WebhookReply {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export type ParsedWebhook =
+  | { kind: 'payment'; paymentId: string; event: ProviderEvent }
+  /** Verified, but not about a payment's state (e.g. a refund notice); acknowledged and logged. */
+  | { kind: 'ignored'; reason: string };
+
+export interface PaymentProvider {
+  readonly name: ProviderName;
+  readonly capabilities: ProviderCapabilities;
+  createCharge(request: CreateChargeRequest): Promise<ChargeSnapshot>;
+  /** Looks a charge up by bayar's payment id; null when the provider has never seen it. */
+  findCharge(ref: ChargeRef): Promise<ChargeSnapshot | null>;
+  cancelCharge(ref: ChargeRef): Promise<void>;
+  refund(request: RefundRequest): Promise<RefundResult>;
+  /** Verifies the signature on the raw body and parses it; throws SignatureInvalid / WebhookMalformed. */
+  parseWebhook(raw: RawWebhook): ParsedWebhook;
+  /** Exactly what this provider expects back once we have taken the notification. */
+  webhookAck(parsed: ParsedWebhook): WebhookReply;
+  /** What to answer when we cannot take it now, so the provider retries. */
+  webhookRetryLater(): WebhookReply;
+}
+
+// --- Typed errors. Activities translate these into Temporal failures. ---
+
+export class ProviderError extends Error {
+  constructor(
+    message: string,
+    readonly provider: ProviderName,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The provider said no, definitively: validation, auth, unsupported. Never retried. */
+export class ProviderRejected extends ProviderError {}
+
+/** The provider is down or overloaded (5xx, connection refused). Safe to retry. */
+export class ProviderUnavailable extends ProviderError {}
+
+/** We do not know whether the call took effect (timeout, reset mid-request). Resolve by looking up. */
+export class ProviderOutcomeUnknown extends ProviderError {}
+
+export class SignatureInvalid extends Error {
+  constructor(readonly provider: ProviderName, detail: string) {
+    super(`invalid ${provider} webhook signature: ${detail}`);
+    this.name = 'SignatureInvalid';
+  }
+}
+
+export class WebhookMalformed extends Error {
+  constructor(readonly provider: ProviderName, detail: string) {
+    super(`malformed ${provider} webhook: ${detail}`);
+    this.name = 'WebhookMalformed';
+  }
+}
+
+export function refundSupportFor(capabilities: ProviderCapabilities, method: PaymentMethod): RefundSupport {
+  return capabilities.refunds[method] ?? 'none';
+}

@@ -1,0 +1,26 @@
+// Builds the configured provider adapters, and routes a method to a provider.
+import type { AppConfig } from '../config/config.js';
+import type { PaymentMethod, ProviderName } from '../domain/payment.js';
+import type { PaymentProvider } from './provider.js';
+import { XenditProvider } from './xendit/index.js';
+
+export function buildProviders(config: AppConfig): Map<ProviderName, PaymentProvider> {
+  const timeoutMs = config.timing.providerTimeoutMs;
+  const providers = new Map<ProviderName, PaymentProvider>();
+  providers.set('xendit', new XenditProvider({ ...config.providers.xendit, timeoutMs }));
+  return providers;
+}
+
+/**
+ * The providers to try for a method, in order: the configured route if there is one,
+ * otherwise every provider that offers the method, in registration order.
+ */
+export function routeFor(
+  method: PaymentMethod,
+  providers: ReadonlyMap<ProviderName, PaymentProvider>,
+  routing: ReadonlyMap<PaymentMethod, ProviderName[]>,
+): ProviderName[] {
+  const configured = routing.get(method);
+  const candidates = configured ?? [...providers.keys()];
+  return candidates.filter((name) => providers.get(name)?.capabilities.methods.includes(method));
+}

@@ -1,0 +1,46 @@
+// HTTP calls to Xendit. Auth, base URL and timeouts live here; retries are Temporal's job.
+import { sendHttp, parseJson, type HttpResponse } from '../http.js';
+import { ProviderRejected, ProviderUnavailable } from '../provider.js';
+import { basicAuthHeader } from './signature.js';
+import { errorSchema } from './schemas.js';
+
+export interface XenditConfig {
+  secretKey: string;
+  callbackToken: string;
+  baseUrl: string;
+  timeoutMs: number;
+}
+
+export class XenditClient {
+  constructor(private readonly config: XenditConfig) {}
+
+  async call(method: 'GET' | 'POST', path: string, body?: unknown, idempotencyKey?: string): Promise<HttpResponse> {
+    const headers: Record<string, string> = {
+      authorization: basicAuthHeader(this.config.secretKey),
+      accept: 'application/json',
+    };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
+    return sendHttp('xendit', {
+      method,
+      url: this.config.baseUrl.replace(/\/$/, '') + path,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      timeoutMs: this.config.timeoutMs,
+    });
+  }
+}
+
+/** Xendit's error envelope is `{error_code, message}`; its code decides retry vs reject. */
+export function xenditErrorCode(res: HttpResponse): string {
+  const parsed = errorSchema.safeParse(parseJson(res.text));
+  return parsed.success ? parsed.data.error_code : `HTTP_${res.status}`;
+}
+
+export function throwForStatus(res: HttpResponse, what: string): never {
+  const code = xenditErrorCode(res);
+  if (res.status >= 500 || res.status === 429) {
+    throw new ProviderUnavailable(`xendit ${what}: HTTP ${res.status} ${code}`, 'xendit', code);
+  }
+  throw new ProviderRejected(`xendit ${what}: HTTP ${res.status} ${code}`, 'xendit', code);
+}

@@ -1,0 +1,202 @@
+// The Xendit adapter: bayar's provider interface over Xendit's /payment_requests API.
+import type { ProviderEvent } from '../../domain/payment.js';
+import { parseJson } from '../http.js';
+import {
+  ProviderRejected,
+  ProviderUnavailable,
+  SignatureInvalid,
+  WebhookMalformed,
+  type ChargeRef,
+  type ChargeSnapshot,
+  type CreateChargeRequest,
+  type ParsedWebhook,
+  type PaymentProvider,
+  type RawWebhook,
+  type RefundRequest,
+  type RefundResult,
+  type WebhookReply,
+} from '../provider.js';
+import { XENDIT_CHANNELS, xenditCapabilities, type XenditMethod } from './capabilities.js';
+import { XenditClient, throwForStatus, xenditErrorCode, type XenditConfig } from './client.js';
+import {
+  paymentRequestListSchema,
+  paymentRequestSchema,
+  refundSchema,
+  webhookSchema,
+  type XenditCreatePaymentRequest,
+  type XenditPaymentRequest,
+  type XenditRefundRequest,
+} from './schemas.js';
+import { callbackTokenMatches } from './signature.js';
+import { xenditEventToChargeStatus, xenditStatusToChargeStatus } from './status.js';
+
+export type { XenditConfig } from './client.js';
+
+export class XenditProvider implements PaymentProvider {
+  readonly name = 'xendit' as const;
+  readonly capabilities = xenditCapabilities;
+  private readonly client: XenditClient;
+
+  constructor(private readonly config: XenditConfig) {
+    this.client = new XenditClient(config);
+  }
+
+  async createCharge(request: CreateChargeRequest): Promise<ChargeSnapshot> {
+    const body = toPaymentRequest(request);
+    // The idempotency key is bayar's payment id: a retried create returns the same charge.
+    const res = await this.client.call('POST', '/payment_requests', body, request.paymentId);
+    if (res.status === 409) {
+      // Same reference seen before (DUPLICATE_ERROR / IDEMPOTENCY_ERROR): the charge exists.
+      const existing = await this.findCharge({ paymentId: request.paymentId, method: request.method });
+      if (existing) return existing;
+      throw new ProviderUnavailable(`xendit create: 409 ${xenditErrorCode(res)} but no charge found yet`, 'xendit', xenditErrorCode(res));
+    }
+    if (res.status !== 200 && res.status !== 201) throwForStatus(res, 'create payment request');
+    return fromPaymentRequest(parsePaymentRequest(res.text), request.amount);
+  }
+
+  async findCharge(ref: ChargeRef): Promise<ChargeSnapshot | null> {
+    const charge = await this.lookup(ref);
+    return charge ? fromPaymentRequest(charge) : null;
+  }
+
+  async cancelCharge(ref: ChargeRef): Promise<void> {
+    const charge = await this.lookup(ref);
+    if (!charge) return;
+    const res = await this.client.call('POST', `/v2/payment_methods/${encodeURIComponent(charge.payment_method.id)}/expire`, {});
+    // 409/400 on an already-final method means there is nothing left to cancel; the final
+    // status check that follows a cancel decides what really happened.
+    if (res.status === 200 || res.status === 400 || res.status === 409 || res.status === 404) return;
+    throwForStatus(res, 'expire payment method');
+  }
+
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    const providerReference = request.charge.providerReference;
+    if (!providerReference) throw new ProviderRejected('xendit refund: charge has no payment request id', 'xendit', 'NO_REFERENCE');
+    const body: XenditRefundRequest = {
+      payment_request_id: providerReference,
+      reference_id: request.idempotencyKey,
+      amount: request.amount,
+      currency: 'IDR',
+      reason: toRefundReason(request.reason),
+      metadata: { note: request.reason.slice(0, 250) },
+    };
+    const res = await this.client.call('POST', '/refunds', body, request.idempotencyKey);
+    if (res.status !== 200 && res.status !== 201) throwForStatus(res, 'refund');
+    const refund = refundSchema.safeParse(parseJson(res.text));
+    if (!refund.success) throw new ProviderUnavailable('xendit refund: unexpected response shape', 'xendit', 'BAD_RESPONSE');
+    if (refund.data.status === 'FAILED') throw new ProviderRejected('xendit refund failed', 'xendit', 'REFUND_FAILED');
+    return { providerRefundId: refund.data.id, state: refund.data.status };
+  }
+
+  parseWebhook(raw: RawWebhook): ParsedWebhook {
+    if (!callbackTokenMatches(raw.headers['x-callback-token'], this.config.callbackToken)) {
+      throw new SignatureInvalid('xendit', 'x-callback-token does not match');
+    }
+    const parsed = webhookSchema.safeParse(parseJson(raw.rawBody.toString('utf8')));
+    if (!parsed.success) throw new WebhookMalformed('xendit', parsed.error.issues[0]?.message ?? 'bad body');
+    const { event, data } = parsed.data;
+    const chargeStatus = xenditEventToChargeStatus(event);
+    if (!chargeStatus) return { kind: 'ignored', reason: `event ${event} is not about payment state` };
+    const providerEvent: ProviderEvent = {
+      // Xendit's `webhook-id` header identifies one notification across its retries.
+      eventId: raw.headers['webhook-id'] ?? `${event}:${data.payment_id ?? data.id ?? data.payment_request_id ?? data.reference_id}`,
+      source: 'webhook',
+      chargeStatus,
+      paidAmount: chargeStatus === 'PAID' ? data.amount : undefined,
+      providerReference: data.payment_request_id,
+      providerStatus: `${event}/${data.status}`,
+      reason: data.failure_code ?? undefined,
+      occurredAt: parsed.data.created,
+    };
+    return { kind: 'payment', paymentId: data.reference_id, event: providerEvent };
+  }
+
+  webhookAck(): WebhookReply {
+    return { status: 200, contentType: 'application/json', body: '{"received":true}' };
+  }
+
+  webhookRetryLater(): WebhookReply {
+    // Xendit retries non-2xx answers (+15m, +45m, +2h …); timeouts it does not retry.
+    return { status: 503, contentType: 'application/json', body: '{"received":false}' };
+  }
+
+  private async lookup(ref: ChargeRef): Promise<XenditPaymentRequest | null> {
+    const path = ref.providerReference
+      ? `/payment_requests/${encodeURIComponent(ref.providerReference)}`
+      : `/payment_requests?reference_id=${encodeURIComponent(ref.paymentId)}`;
+    const res = await this.client.call('GET', path);
+    if (res.status === 404) return null;
+    if (res.status !== 200) throwForStatus(res, 'get payment request');
+    if (ref.providerReference) return parsePaymentRequest(res.text);
+    const list = paymentRequestListSchema.safeParse(parseJson(res.text));
+    if (!list.success) throw new ProviderUnavailable('xendit list: unexpected response shape', 'xendit', 'BAD_RESPONSE');
+    return list.data.data.find((pr) => pr.reference_id === ref.paymentId) ?? null;
+  }
+}
+
+function toPaymentRequest(request: CreateChargeRequest): XenditCreatePaymentRequest {
+  const mapping = XENDIT_CHANNELS[request.method as XenditMethod];
+  if (!mapping) throw new ProviderRejected(`xendit does not offer ${request.method}`, 'xendit', 'UNSUPPORTED_METHOD');
+  const customerName = (request.customer.name ?? 'Customer').slice(0, 50);
+  const channel = { channel_code: mapping.channel, channel_properties: {} as Record<string, string> };
+  switch (mapping.type) {
+    case 'VIRTUAL_ACCOUNT':
+    case 'OVER_THE_COUNTER':
+      channel.channel_properties = { customer_name: customerName, expires_at: request.expiresAt };
+      break;
+    case 'QR_CODE':
+      channel.channel_properties = { expires_at: request.expiresAt };
+      break;
+    case 'EWALLET':
+      channel.channel_properties = request.customer.phone ? { mobile_number: request.customer.phone } : {};
+      break;
+  }
+  const key = { VIRTUAL_ACCOUNT: 'virtual_account', QR_CODE: 'qr_code', EWALLET: 'ewallet', OVER_THE_COUNTER: 'over_the_counter' }[mapping.type];
+  return {
+    reference_id: request.paymentId,
+    amount: request.amount,
+    currency: 'IDR',
+    description: request.description.slice(0, 255),
+    payment_method: { type: mapping.type, reusability: 'ONE_TIME_USE', [key]: channel },
+  };
+}
+
+function parsePaymentRequest(text: string): XenditPaymentRequest {
+  const parsed = paymentRequestSchema.safeParse(parseJson(text));
+  if (!parsed.success) throw new ProviderUnavailable('xendit: unexpected payment request shape', 'xendit', 'BAD_RESPONSE');
+  return parsed.data;
+}
+
+function fromPaymentRequest(pr: XenditPaymentRequest, expectedAmount?: number): ChargeSnapshot {
+  // Integrity check before trusting the answer: the charge must be for what we asked.
+  if (expectedAmount !== undefined && pr.amount !== expectedAmount) {
+    throw new ProviderRejected(`xendit answered amount ${pr.amount}, expected ${expectedAmount}`, 'xendit', 'AMOUNT_MISMATCH');
+  }
+  const method = pr.payment_method;
+  const props = (method.virtual_account ?? method.qr_code ?? method.over_the_counter ?? method.ewallet)?.channel_properties ?? {};
+  const payAction = pr.actions?.find((a) => a.url);
+  const chargeStatus = xenditStatusToChargeStatus(pr.status);
+  return {
+    providerReference: pr.id,
+    chargeStatus,
+    providerStatus: pr.status,
+    paidAmount: chargeStatus === 'PAID' ? pr.amount : undefined,
+    reason: pr.failure_code ?? undefined,
+    instructions: {
+      virtualAccountNumber: props.virtual_account_number,
+      bankCode: method.virtual_account?.channel_code,
+      qrString: props.qr_string ?? pr.actions?.find((a) => a.qr_code)?.qr_code ?? undefined,
+      payCode: props.payment_code,
+      payUrl: payAction?.url ?? undefined,
+    },
+  };
+}
+
+/** bayar's refund reason is free text; Xendit wants one of its codes. The text goes in metadata. */
+const XENDIT_REFUND_REASONS: readonly XenditRefundRequest['reason'][] = ['FRAUDULENT', 'DUPLICATE', 'REQUESTED_BY_CUSTOMER', 'CANCELLATION', 'OTHERS'];
+
+function toRefundReason(reason: string): XenditRefundRequest['reason'] {
+  const code = reason.toUpperCase().replace(/[\s-]+/g, '_');
+  return XENDIT_REFUND_REASONS.find((r) => r === code) ?? 'OTHERS';
+}

@@ -1,0 +1,103 @@
+// Wire shapes of Xendit's /payment_requests API (the generation xendit-node 7 calls),
+// /refunds, and its payment webhooks. Shared by the adapter and the local sandbox.
+import { z } from 'zod';
+
+const channelProperties = z
+  .object({
+    customer_name: z.string().optional(),
+    virtual_account_number: z.string().optional(),
+    payment_code: z.string().optional(),
+    qr_string: z.string().optional(),
+    expires_at: z.string().optional(),
+    success_return_url: z.string().optional(),
+    failure_return_url: z.string().optional(),
+    mobile_number: z.string().optional(),
+  })
+  .loose();
+
+const channel = z.object({ channel_code: z.string(), channel_properties: channelProperties.optional() }).loose();
+
+export const paymentMethodTypeSchema = z.enum(['VIRTUAL_ACCOUNT', 'QR_CODE', 'EWALLET', 'OVER_THE_COUNTER']);
+
+export const createPaymentRequestSchema = z.object({
+  reference_id: z.string().min(1).max(255),
+  amount: z.number().int().positive(),
+  currency: z.literal('IDR'),
+  description: z.string().optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  payment_method: z.object({
+    type: paymentMethodTypeSchema,
+    reusability: z.enum(['ONE_TIME_USE', 'MULTIPLE_USE']),
+    reference_id: z.string().optional(),
+    virtual_account: channel.optional(),
+    qr_code: channel.optional(),
+    ewallet: channel.optional(),
+    over_the_counter: channel.optional(),
+  }),
+});
+export type XenditCreatePaymentRequest = z.infer<typeof createPaymentRequestSchema>;
+
+export const paymentRequestSchema = z
+  .object({
+    id: z.string(),
+    reference_id: z.string(),
+    amount: z.number(),
+    currency: z.string(),
+    status: z.string(),
+    payment_method: z
+      .object({
+        id: z.string(),
+        type: z.string(),
+        status: z.string().optional(),
+        virtual_account: channel.nullish(),
+        qr_code: channel.nullish(),
+        ewallet: channel.nullish(),
+        over_the_counter: channel.nullish(),
+      })
+      .loose(),
+    actions: z
+      .array(z.object({ action: z.string(), url_type: z.string().optional(), method: z.string().optional(), url: z.string().nullish(), qr_code: z.string().nullish() }).loose())
+      .nullish(),
+    failure_code: z.string().nullish(),
+  })
+  .loose();
+export type XenditPaymentRequest = z.infer<typeof paymentRequestSchema>;
+
+export const paymentRequestListSchema = z.object({ data: z.array(paymentRequestSchema), has_more: z.boolean().optional() }).loose();
+
+export const errorSchema = z.object({ error_code: z.string(), message: z.string().optional() }).loose();
+
+export const refundRequestSchema = z.object({
+  payment_request_id: z.string(),
+  reference_id: z.string(),
+  amount: z.number().int().positive().optional(),
+  currency: z.literal('IDR'),
+  reason: z.enum(['FRAUDULENT', 'DUPLICATE', 'REQUESTED_BY_CUSTOMER', 'CANCELLATION', 'OTHERS']),
+  metadata: z.record(z.string(), z.unknown()).nullish(),
+});
+export type XenditRefundRequest = z.infer<typeof refundRequestSchema>;
+
+export const refundSchema = z
+  .object({ id: z.string(), payment_request_id: z.string().nullish(), amount: z.number(), status: z.enum(['SUCCEEDED', 'FAILED', 'PENDING']), reference_id: z.string() })
+  .loose();
+
+export const webhookSchema = z
+  .object({
+    event: z.string().max(100),
+    business_id: z.string().optional(),
+    created: z.string().optional(),
+    data: z
+      .object({
+        id: z.string().optional(),
+        payment_id: z.string().optional(),
+        payment_request_id: z.string().optional(),
+        reference_id: z.string().min(1).max(255),
+        status: z.string().max(50),
+        amount: z.number().int().nonnegative().optional(),
+        currency: z.string().optional(),
+        failure_code: z.string().nullish(),
+      })
+      .loose(),
+  })
+  .loose();
+export type XenditWebhook = z.infer<typeof webhookSchema>;

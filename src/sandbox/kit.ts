@@ -1,0 +1,227 @@
+// What every provider sandbox shares: a tiny HTTP router, fault switches, a notification
+// sender with the provider's retry schedule, and the control endpoints tests use.
+// Provider-specific behaviour lives in src/sandbox/<name>/.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SandboxRequest {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  headers: Record<string, string | undefined>;
+  rawBody: Buffer;
+}
+
+export interface SandboxResponse {
+  status: number;
+  body: unknown;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (req: SandboxRequest) => SandboxResponse | Promise<SandboxResponse>;
+
+export interface Faults {
+  /** Added to every provider API answer. */
+  latencyMs: number;
+  /** Share of provider API calls answered 503 before doing anything. */
+  errorRate: number;
+  /** Share of provider API calls that do their work but never answer (the caller times out). */
+  timeoutRate: number;
+  /** Share of notifications delivered twice. */
+  duplicateRate: number;
+  /** Share of final notifications followed by a stale earlier one (out of order). */
+  outOfOrderRate: number;
+  /** Notifications off: only polling can find out. */
+  webhooksEnabled: boolean;
+}
+
+export const NO_FAULTS: Faults = { latencyMs: 0, errorRate: 0, timeoutRate: 0, duplicateRate: 0, outOfOrderRate: 0, webhooksEnabled: true };
+
+export interface Notification {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface SandboxOptions {
+  /** Where notifications go (the provider dashboard's callback URL setting). */
+  callbackUrl: string;
+  /** Multiplies every documented retry delay; tests use e.g. 0.001. */
+  timeScale: number;
+}
+
+export interface LedgerEntry {
+  reference: string;
+  providerId: string;
+  amount: number;
+  status: string;
+  paidAmount: number;
+  refundedAmount: number;
+  createRequests: number;
+}
+
+/** Hooks a provider sandbox gives the kit for the shared control endpoints. */
+export interface SandboxProvider {
+  readonly name: string;
+  routes(kit: SandboxKit): [method: string, pattern: string, handler: Handler][];
+  /** Pays a charge as the customer would; `force` pays even an expired charge (a late bank transfer). */
+  pay(reference: string, options: { amount?: number; force?: boolean }): SandboxResponse;
+  ledger(): LedgerEntry[];
+  reset(): void;
+}
+
+export class SandboxKit {
+  faults: Faults = { ...NO_FAULTS };
+  readonly sent: { url: string; body: string; status: number | 'error'; at: number }[] = [];
+  private server?: Server;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly hanging = new Set<ServerResponse>();
+
+  constructor(
+    readonly provider: SandboxProvider,
+    readonly options: SandboxOptions,
+  ) {}
+
+  async listen(port: number, host = '127.0.0.1'): Promise<number> {
+    const routes = this.provider.routes(this).map(([method, pattern, handler]) => ({ method, ...compile(pattern), handler, control: false }));
+    routes.push(...this.controlRoutes().map(([method, pattern, handler]) => ({ method, ...compile(pattern), handler, control: true })));
+    this.server = createServer((req, res) => void this.dispatch(routes, req, res));
+    this.server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, resolve);
+    });
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    for (const r of this.hanging) r.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server?.closeAllConnections?.();
+  }
+
+  /**
+   * Sends a notification, then retries on a non-2xx answer or a transport error after each
+   * delay of the provider's documented schedule (scaled by timeScale).
+   */
+  notify(notification: Notification, retryScheduleMs: number[], options: { final?: boolean; stale?: Notification } = {}): void {
+    if (!this.faults.webhooksEnabled) return;
+    const attempt = async (index: number): Promise<void> => {
+      const ok = await this.deliver(notification);
+      if (!ok && index < retryScheduleMs.length) this.later(retryScheduleMs[index]! * this.options.timeScale, () => attempt(index + 1));
+    };
+    void attempt(0);
+    if (Math.random() < this.faults.duplicateRate) this.later(5, () => void this.deliver(notification));
+    if (options.final && options.stale && Math.random() < this.faults.outOfOrderRate) this.later(10, () => void this.deliver(options.stale!));
+  }
+
+  private async deliver(n: Notification): Promise<boolean> {
+    try {
+      const res = await fetch(n.url, { method: 'POST', headers: n.headers, body: n.body, signal: AbortSignal.timeout(15_000) });
+      await res.arrayBuffer();
+      this.sent.push({ url: n.url, body: n.body, status: res.status, at: Date.now() });
+      return res.status >= 200 && res.status < 300;
+    } catch {
+      this.sent.push({ url: n.url, body: n.body, status: 'error', at: Date.now() });
+      return false;
+    }
+  }
+
+  later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, Math.max(0, ms));
+    this.timers.add(t);
+  }
+
+  private controlRoutes(): [string, string, Handler][] {
+    return [
+      ['GET', '/_sandbox/ledger', () => ({ status: 200, body: { provider: this.provider.name, charges: this.provider.ledger(), notificationsSent: this.sent.length } })],
+      ['GET', '/_sandbox/notifications', () => ({ status: 200, body: this.sent })],
+      ['POST', '/_sandbox/faults', (req) => {
+        this.faults = { ...NO_FAULTS, ...(JSON.parse(req.rawBody.toString('utf8') || '{}') as Partial<Faults>) };
+        return { status: 200, body: this.faults };
+      }],
+      ['POST', '/_sandbox/charges/:reference/pay', (req) => {
+        const body = JSON.parse(req.rawBody.toString('utf8') || '{}') as { amount?: number; force?: boolean };
+        return this.provider.pay(req.params.reference!, body);
+      }],
+      ['POST', '/_sandbox/reset', () => {
+        this.provider.reset();
+        this.sent.length = 0;
+        this.faults = { ...NO_FAULTS };
+        return { status: 200, body: { reset: true } };
+      }],
+    ];
+  }
+
+  private async dispatch(routes: Route[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const route = routes.find((r) => r.method === req.method && r.regex.test(url.pathname));
+    if (!route) return write(res, { status: 404, body: { error_code: 'NOT_FOUND', message: `no route ${req.method} ${url.pathname}` } });
+    const match = route.regex.exec(url.pathname)!;
+    const params = Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(match[i + 1]!)]));
+    const request: SandboxRequest = {
+      method: req.method!,
+      path: url.pathname,
+      params,
+      query: url.searchParams,
+      headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])),
+      rawBody: Buffer.concat(chunks),
+    };
+    if (!route.control) {
+      if (this.faults.latencyMs > 0) await new Promise((r) => setTimeout(r, this.faults.latencyMs));
+      if (Math.random() < this.faults.errorRate) return write(res, { status: 503, body: { error_code: 'SERVER_ERROR', message: 'sandbox fault: injected 503' } });
+    }
+    let response: SandboxResponse;
+    try {
+      response = await route.handler(request);
+    } catch (err) {
+      response = { status: 500, body: { error_code: 'SANDBOX_ERROR', message: (err as Error).message } };
+    }
+    if (!route.control && Math.random() < this.faults.timeoutRate) {
+      // The work is done but the answer never comes: the caller sees a timeout.
+      this.hanging.add(res);
+      res.on('close', () => this.hanging.delete(res));
+      return;
+    }
+    write(res, response);
+  }
+}
+
+interface Route {
+  method: string;
+  regex: RegExp;
+  keys: string[];
+  handler: Handler;
+  control: boolean;
+}
+
+function compile(pattern: string): { regex: RegExp; keys: string[] } {
+  const keys: string[] = [];
+  const source = pattern.replace(/:([A-Za-z_]+)/g, (_, k: string) => {
+    keys.push(k);
+    return '([^/]+)';
+  });
+  return { regex: new RegExp(`^${source}$`), keys };
+}
+
+function write(res: ServerResponse, r: SandboxResponse): void {
+  const body = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
+  res.writeHead(r.status, { 'content-type': r.contentType ?? 'application/json', ...r.headers });
+  res.end(body);
+}
+
+export function jsonBody(req: SandboxRequest): unknown {
+  try {
+    return JSON.parse(req.rawBody.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}

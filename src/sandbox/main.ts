@@ -1,0 +1,33 @@
+// Runs every provider sandbox in one process: `node dist/src/sandbox/main.js`.
+// Each listens on its own port and delivers notifications to bayar's webhook endpoint.
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig, SANDBOX_PORT_OFFSETS, type AppConfig } from '../config/config.js';
+import { SandboxKit } from './kit.js';
+import { XenditSandbox } from './xendit/sandbox.js';
+
+export async function startSandboxes(config: AppConfig): Promise<SandboxKit[]> {
+  const kits: SandboxKit[] = [];
+  const webhookBase = `${config.publicUrl.replace(/\/$/, '')}/webhooks`;
+  const xendit = new SandboxKit(new XenditSandbox(config.providers.xendit), { callbackUrl: `${webhookBase}/xendit`, timeScale: config.sandbox.timeScale });
+  await xendit.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.xendit);
+  kits.push(xendit);
+  return kits;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : err);
+    process.exit(1);
+  }
+  const kits = await startSandboxes(config);
+  console.log(`bayar sandboxes: ${kits.map((k) => k.provider.name).join(', ')} (ports from ${config.sandbox.portBase + 1})`);
+  const stop = async () => {
+    await Promise.all(kits.map((k) => k.close()));
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

@@ -1,0 +1,303 @@
+// A local stand-in for Xendit's test mode: /payment_requests, /refunds, simulate endpoints,
+// and payment webhooks with `x-callback-token` on Xendit's documented retry schedule.
+// It reuses the adapter's zod schemas, but its behaviour comes from Xendit's docs, and the
+// official xendit-node client is run against it in the tests as an independent check.
+import { createHash, randomBytes } from 'node:crypto';
+import { basicAuthHeader } from '../../providers/xendit/signature.js';
+import { XENDIT_CHANNELS } from '../../providers/xendit/capabilities.js';
+import { createPaymentRequestSchema, refundRequestSchema, type XenditCreatePaymentRequest } from '../../providers/xendit/schemas.js';
+import { jsonBody, type Handler, type LedgerEntry, type SandboxKit, type SandboxProvider, type SandboxRequest, type SandboxResponse } from '../kit.js';
+
+/** +15m, +45m, +2h, +3h, +6h, +12h (docs.xendit.co/webhook/delivery-attempts-and-retries). */
+export const XENDIT_WEBHOOK_RETRIES_MS = [15, 45, 120, 180, 360, 720].map((m) => m * 60_000);
+
+interface Charge {
+  request: XenditCreatePaymentRequest;
+  id: string;
+  paymentMethodId: string;
+  status: 'PENDING' | 'REQUIRES_ACTION' | 'SUCCEEDED' | 'FAILED' | 'CANCELED' | 'EXPIRED';
+  methodStatus: 'ACTIVE' | 'EXPIRED' | 'INACTIVE';
+  created: string;
+  updated: string;
+  paidAmount: number;
+  refunded: number;
+  createRequests: number;
+  channelProperties: Record<string, string>;
+}
+
+export interface XenditSandboxOptions {
+  secretKey: string;
+  callbackToken: string;
+}
+
+export class XenditSandbox implements SandboxProvider {
+  readonly name = 'xendit';
+  private readonly charges = new Map<string, Charge>();
+  private readonly byReference = new Map<string, Charge>();
+  private readonly idempotency = new Map<string, { hash: string; response: SandboxResponse }>();
+  private readonly refunds = new Map<string, { id: string; reference_id: string; amount: number; payment_request_id: string; status: string }>();
+  private kit!: SandboxKit;
+
+  constructor(private readonly options: XenditSandboxOptions) {}
+
+  routes(kit: SandboxKit): [string, string, Handler][] {
+    this.kit = kit;
+    return [
+      ['POST', '/payment_requests', (r) => this.authed(r, () => this.idempotent(r, () => this.create(r)))],
+      ['GET', '/payment_requests', (r) => this.authed(r, () => this.list(r))],
+      ['GET', '/payment_requests/:id', (r) => this.authed(r, () => this.get(r.params.id!))],
+      ['POST', '/payment_requests/:id/payments/simulate', (r) => this.authed(r, () => this.simulate(r))],
+      ['POST', '/v2/payment_methods/:id/expire', (r) => this.authed(r, () => this.expire(r.params.id!))],
+      ['POST', '/refunds', (r) => this.authed(r, () => this.idempotent(r, () => this.refund(r)))],
+      ['GET', '/refunds/:id', (r) => this.authed(r, () => this.getRefund(r.params.id!))],
+    ];
+  }
+
+  pay(reference: string, options: { amount?: number; force?: boolean }): SandboxResponse {
+    const charge = this.byReference.get(reference) ?? this.charges.get(reference);
+    if (!charge) return error(404, 'DATA_NOT_FOUND', 'payment request not found');
+    return this.settle(charge, options.amount, options.force === true);
+  }
+
+  ledger(): LedgerEntry[] {
+    return [...this.charges.values()].map((c) => ({
+      reference: c.request.reference_id,
+      providerId: c.id,
+      amount: c.request.amount,
+      status: this.refresh(c).status,
+      paidAmount: c.paidAmount,
+      refundedAmount: c.refunded,
+      createRequests: c.createRequests,
+    }));
+  }
+
+  reset(): void {
+    this.charges.clear();
+    this.byReference.clear();
+    this.idempotency.clear();
+    this.refunds.clear();
+  }
+
+  private authed(r: SandboxRequest, next: () => SandboxResponse): SandboxResponse {
+    if (r.headers.authorization !== basicAuthHeader(this.options.secretKey)) {
+      return error(401, 'INVALID_API_KEY', 'API key is invalid');
+    }
+    return next();
+  }
+
+  /** Xendit's idempotency-key: same key + same body → same answer; other body → 409. */
+  private idempotent(r: SandboxRequest, next: () => SandboxResponse): SandboxResponse {
+    const key = r.headers['idempotency-key'];
+    if (!key) return next();
+    const hash = createHash('sha256').update(r.path).update(r.rawBody).digest('hex');
+    const seen = this.idempotency.get(key);
+    if (seen) {
+      if (seen.hash !== hash) return error(409, 'IDEMPOTENCY_ERROR', 'idempotency key was used with a different request');
+      const ref = (jsonBody(r) as { reference_id?: string } | undefined)?.reference_id;
+      const charge = ref ? this.byReference.get(ref) : undefined;
+      if (charge) charge.createRequests += 1;
+      return seen.response;
+    }
+    const response = next();
+    if (response.status < 500) this.idempotency.set(key, { hash, response });
+    return response;
+  }
+
+  private create(r: SandboxRequest): SandboxResponse {
+    const parsed = createPaymentRequestSchema.safeParse(jsonBody(r));
+    if (!parsed.success) return error(400, 'API_VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const body = parsed.data;
+    const existing = this.byReference.get(body.reference_id);
+    if (existing) {
+      existing.createRequests += 1;
+      return error(409, 'DUPLICATE_ERROR', 'reference_id already used');
+    }
+    const pm = body.payment_method;
+    const channel = pm.virtual_account ?? pm.qr_code ?? pm.ewallet ?? pm.over_the_counter;
+    const known = Object.values(XENDIT_CHANNELS).some((c) => c.type === pm.type && c.channel === channel?.channel_code);
+    if (!channel || !known) return error(400, 'API_VALIDATION_ERROR', `unsupported channel for ${pm.type}`);
+    if ((pm.type === 'VIRTUAL_ACCOUNT' || pm.type === 'OVER_THE_COUNTER') && !channel.channel_properties?.customer_name) {
+      return error(400, 'API_VALIDATION_ERROR', 'channel_properties.customer_name is required');
+    }
+    const now = new Date().toISOString();
+    const digits = BigInt('0x' + randomBytes(8).toString('hex')).toString().padStart(16, '0').slice(0, 12);
+    const props: Record<string, string> = { ...(channel.channel_properties as Record<string, string> | undefined) };
+    if (pm.type === 'VIRTUAL_ACCOUNT') props.virtual_account_number = `8808${digits}`;
+    if (pm.type === 'OVER_THE_COUNTER') props.payment_code = `TEST${digits.slice(0, 8)}`;
+    if (pm.type === 'QR_CODE') props.qr_string = `00020101021226660014ID.CO.QRIS.WWW0118936009180000000000215ID10200000000000303UMI51440014ID.CO.QRIS.WWW0215ID10200000000000303UMI5204599953033605406${body.amount}5802ID5907BAYAR6007JAKARTA6105123406304${digits.slice(0, 4)}`;
+    const charge: Charge = {
+      request: body,
+      id: `pr-${randomBytes(12).toString('hex')}`,
+      paymentMethodId: `pm-${randomBytes(12).toString('hex')}`,
+      status: pm.type === 'EWALLET' ? 'REQUIRES_ACTION' : 'PENDING',
+      methodStatus: 'ACTIVE',
+      created: now,
+      updated: now,
+      paidAmount: 0,
+      refunded: 0,
+      createRequests: 1,
+      channelProperties: props,
+    };
+    this.charges.set(charge.id, charge);
+    this.byReference.set(body.reference_id, charge);
+    return { status: 201, body: this.render(charge) };
+  }
+
+  private list(r: SandboxRequest): SandboxResponse {
+    const ref = r.query.get('reference_id');
+    const data = [...this.charges.values()].filter((c) => !ref || c.request.reference_id === ref).map((c) => this.render(c));
+    return { status: 200, body: { data, has_more: false } };
+  }
+
+  private get(id: string): SandboxResponse {
+    const charge = this.charges.get(id);
+    return charge ? { status: 200, body: this.render(charge) } : error(404, 'DATA_NOT_FOUND', 'payment request not found');
+  }
+
+  private simulate(r: SandboxRequest): SandboxResponse {
+    const charge = this.charges.get(r.params.id!);
+    if (!charge) return error(404, 'DATA_NOT_FOUND', 'payment request not found');
+    const amount = (jsonBody(r) as { amount?: number } | undefined)?.amount;
+    return this.settle(charge, amount, false);
+  }
+
+  private settle(charge: Charge, amount: number | undefined, force: boolean): SandboxResponse {
+    this.refresh(charge);
+    const payable = charge.status === 'PENDING' || charge.status === 'REQUIRES_ACTION';
+    if (!payable && !(force && (charge.status === 'EXPIRED' || charge.status === 'CANCELED'))) {
+      return error(400, 'INVALID_PAYMENT_STATUS', `payment request is ${charge.status}`);
+    }
+    charge.status = 'SUCCEEDED';
+    charge.paidAmount = amount ?? charge.request.amount;
+    charge.updated = new Date().toISOString();
+    const paymentId = `py-${randomBytes(12).toString('hex')}`;
+    this.sendPaymentWebhook(charge, 'payment.capture', paymentId);
+    return { status: 200, body: { status: 'PENDING', message: 'Payment simulation is being processed. A webhook will follow.' } };
+  }
+
+  private expire(paymentMethodId: string): SandboxResponse {
+    const charge = [...this.charges.values()].find((c) => c.paymentMethodId === paymentMethodId);
+    if (!charge) return error(404, 'DATA_NOT_FOUND', 'payment method not found');
+    this.refresh(charge);
+    if (charge.status !== 'PENDING' && charge.status !== 'REQUIRES_ACTION') return error(409, 'INVALID_PAYMENT_METHOD_STATUS', `payment request is ${charge.status}`);
+    charge.status = 'EXPIRED';
+    charge.methodStatus = 'EXPIRED';
+    charge.updated = new Date().toISOString();
+    return { status: 200, body: { id: charge.paymentMethodId, status: 'EXPIRED', type: charge.request.payment_method.type } };
+  }
+
+  private refund(r: SandboxRequest): SandboxResponse {
+    const parsed = refundRequestSchema.safeParse(jsonBody(r));
+    if (!parsed.success) return error(400, 'API_VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const body = parsed.data;
+    const charge = this.charges.get(body.payment_request_id);
+    if (!charge) return error(404, 'DATA_NOT_FOUND', 'payment request not found');
+    if ([...this.refunds.values()].some((x) => x.reference_id === body.reference_id)) return error(409, 'DUPLICATE_ERROR', 'reference_id already used');
+    const type = charge.request.payment_method.type;
+    if (type === 'VIRTUAL_ACCOUNT' || type === 'OVER_THE_COUNTER') return error(400, 'REFUND_NOT_SUPPORTED', `${type} payments cannot be refunded`);
+    if (charge.status !== 'SUCCEEDED') return error(400, 'INELIGIBLE_TRANSACTION', `payment request is ${charge.status}`);
+    const amount = body.amount ?? charge.paidAmount - charge.refunded;
+    if (amount <= 0 || charge.refunded + amount > charge.paidAmount) return error(400, 'MAXIMUM_REFUND_AMOUNT_REACHED', 'refund exceeds the refundable amount');
+    charge.refunded += amount;
+    const refund = { id: `rfd-${randomBytes(12).toString('hex')}`, reference_id: body.reference_id, amount, payment_request_id: charge.id, status: 'SUCCEEDED', currency: 'IDR', reason: body.reason, created: new Date().toISOString() };
+    this.refunds.set(refund.id, refund);
+    this.kit.notify(this.webhook('refund.succeeded', { ...refund }), XENDIT_WEBHOOK_RETRIES_MS);
+    return { status: 200, body: refund };
+  }
+
+  private getRefund(id: string): SandboxResponse {
+    const refund = this.refunds.get(id);
+    return refund ? { status: 200, body: refund } : error(404, 'DATA_NOT_FOUND', 'refund not found');
+  }
+
+  private sendPaymentWebhook(charge: Charge, event: string, paymentId: string): void {
+    const notification = this.webhook(event, {
+      id: paymentId,
+      payment_id: paymentId,
+      payment_request_id: charge.id,
+      reference_id: charge.request.reference_id,
+      status: 'SUCCEEDED',
+      amount: charge.paidAmount,
+      currency: 'IDR',
+      channel_code: channelOf(charge.request),
+      payment_method: { id: charge.paymentMethodId, type: charge.request.payment_method.type },
+    });
+    // A stale "still pending" notice, for the out-of-order fault.
+    const stale = this.webhook('payment.pending', { reference_id: charge.request.reference_id, payment_request_id: charge.id, status: 'PENDING' });
+    this.kit.notify(notification, XENDIT_WEBHOOK_RETRIES_MS, { final: true, stale });
+  }
+
+  private webhook(event: string, data: Record<string, unknown>) {
+    return {
+      url: this.kit.options.callbackUrl,
+      headers: { 'content-type': 'application/json', 'x-callback-token': this.options.callbackToken, 'webhook-id': `whk-${randomBytes(10).toString('hex')}` },
+      body: JSON.stringify({ event, business_id: 'bayar-sandbox-business', created: new Date().toISOString(), data }),
+    };
+  }
+
+  /** Unpaid charges expire on their own at expires_at, as at Xendit. */
+  private refresh(charge: Charge): Charge {
+    const expiresAt = charge.channelProperties.expires_at;
+    if ((charge.status === 'PENDING' || charge.status === 'REQUIRES_ACTION') && expiresAt && Date.parse(expiresAt) <= Date.now()) {
+      charge.status = 'EXPIRED';
+      charge.methodStatus = 'EXPIRED';
+    }
+    return charge;
+  }
+
+  private render(charge: Charge) {
+    this.refresh(charge);
+    const pm = charge.request.payment_method;
+    const key = { VIRTUAL_ACCOUNT: 'virtual_account', QR_CODE: 'qr_code', EWALLET: 'ewallet', OVER_THE_COUNTER: 'over_the_counter' }[pm.type];
+    const actions =
+      pm.type === 'EWALLET'
+        ? [{ action: 'AUTH', url_type: 'DEEPLINK', method: 'GET', url: `${this.kit.options.callbackUrl.replace(/\/webhooks.*$/, '')}/sandbox/xendit/ewallet/${charge.id}`, qr_code: null }]
+        : [];
+    return {
+      id: charge.id,
+      business_id: 'bayar-sandbox-business',
+      reference_id: charge.request.reference_id,
+      customer_id: null,
+      amount: charge.request.amount,
+      currency: 'IDR',
+      country: 'ID',
+      description: charge.request.description ?? null,
+      status: charge.status,
+      failure_code: null,
+      capture_method: 'AUTOMATIC',
+      initiator: null,
+      card_verification_results: null,
+      created: charge.created,
+      updated: charge.updated,
+      metadata: charge.request.metadata ?? null,
+      actions,
+      payment_method: {
+        id: charge.paymentMethodId,
+        type: pm.type,
+        reusability: pm.reusability,
+        status: charge.methodStatus,
+        reference_id: pm.reference_id ?? charge.request.reference_id,
+        created: charge.created,
+        updated: charge.updated,
+        description: null,
+        metadata: null,
+        virtual_account: null,
+        qr_code: null,
+        ewallet: null,
+        over_the_counter: null,
+        card: null,
+        direct_debit: null,
+        [key]: { channel_code: channelOf(charge.request), channel_properties: charge.channelProperties, amount: charge.request.amount, currency: 'IDR' },
+      },
+    };
+  }
+}
+
+function channelOf(request: XenditCreatePaymentRequest): string | undefined {
+  const pm = request.payment_method;
+  return (pm.virtual_account ?? pm.qr_code ?? pm.ewallet ?? pm.over_the_counter)?.channel_code;
+}
+
+function error(status: number, code: string, message: string): SandboxResponse {
+  return { status, body: { error_code: code, message } };
+}

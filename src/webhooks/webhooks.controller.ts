@@ -1,0 +1,73 @@
+// POST /webhooks/:provider — verify on the raw body, signal the payment's workflow, and answer
+// exactly what that provider expects. 2xx only after Temporal accepted the signal, so the
+// provider retries anything we could not take.
+import { Controller, Inject, Logger, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { Request, Response } from 'express';
+import { PROVIDER_NAMES, type ProviderName } from '../domain/payment.js';
+import { ProblemException } from '../common/problem.js';
+import { PROVIDERS } from '../providers/providers.module.js';
+import { SignatureInvalid, WebhookMalformed, type PaymentProvider, type WebhookReply } from '../providers/provider.js';
+import { TEMPORAL_CLIENT } from '../temporal/temporal.module.js';
+import { providerEventSignal } from '../../workflows/definitions.js';
+import { paymentIdSchema } from '../payments/payments.schemas.js';
+import { Metrics } from '../health/metrics.js';
+
+@ApiExcludeController()
+@Controller('webhooks')
+export class WebhooksController {
+  private readonly logger = new Logger('webhooks');
+
+  constructor(
+    @Inject(TEMPORAL_CLIENT) private readonly client: Client,
+    @Inject(PROVIDERS) private readonly providers: Map<ProviderName, PaymentProvider>,
+    private readonly metrics: Metrics,
+  ) {}
+
+  @Post(':provider')
+  async receive(@Param('provider') name: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const provider = PROVIDER_NAMES.includes(name as ProviderName) ? this.providers.get(name as ProviderName) : undefined;
+    if (!provider) throw new ProblemException(404, 'UNKNOWN_PROVIDER', `no provider ${name} is configured`);
+    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
+
+    let parsed;
+    try {
+      parsed = provider.parseWebhook({ headers, rawBody, path: req.path });
+    } catch (err) {
+      this.metrics.webhooks.inc({ provider: name, outcome: 'rejected' });
+      if (err instanceof SignatureInvalid) throw new ProblemException(401, 'SIGNATURE_INVALID', 'webhook signature or token did not verify');
+      if (err instanceof WebhookMalformed) throw new ProblemException(400, 'WEBHOOK_MALFORMED', err.message);
+      throw err;
+    }
+
+    if (parsed.kind === 'ignored') {
+      this.logger.log(`${name}: acknowledged without action (${parsed.reason})`);
+      this.metrics.webhooks.inc({ provider: name, outcome: 'ignored' });
+      return send(res, provider.webhookAck(parsed));
+    }
+
+    if (!paymentIdSchema.safeParse(parsed.paymentId).success) {
+      // Not one of ours and never will be: acknowledge so the provider stops, but say so loudly.
+      this.logger.warn(`${name}: notification for foreign reference ${JSON.stringify(parsed.paymentId.slice(0, 80))}; acknowledged, not applied`);
+      this.metrics.webhooks.inc({ provider: name, outcome: 'foreign' });
+      return send(res, provider.webhookAck(parsed));
+    }
+
+    try {
+      await this.client.workflow.getHandle(parsed.paymentId).signal(providerEventSignal, parsed.event);
+    } catch (err) {
+      const unknown = err instanceof WorkflowNotFoundError;
+      this.logger.warn(`${name}: could not signal ${parsed.paymentId} (${unknown ? 'no open payment' : (err as Error).message}); asking the provider to retry`);
+      this.metrics.webhooks.inc({ provider: name, outcome: unknown ? 'unknown-payment' : 'retry-later' });
+      return send(res, provider.webhookRetryLater());
+    }
+    this.metrics.webhooks.inc({ provider: name, outcome: 'signalled' });
+    send(res, provider.webhookAck(parsed));
+  }
+}
+
+function send(res: Response, reply: WebhookReply): void {
+  res.status(reply.status).type(reply.contentType).send(reply.body);
+}

@@ -1,0 +1,49 @@
+// Worker entrypoint: runs the payment workflows and their activities.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createPaymentActivities } from '../activities/index.js';
+import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
+import { buildProviders } from './providers/registry.js';
+import { temporalConnectionOptions } from './temporal/connection.js';
+
+/** Prebuilt by `npm run build`; without it the worker bundles the workflows at start (slower). */
+export const WORKFLOW_BUNDLE_PATH = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
+
+export async function createWorker(config: AppConfig, connection: NativeConnection): Promise<Worker> {
+  const activities = createPaymentActivities({
+    providers: buildProviders(config),
+    dataKey: config.dataKey,
+    merchantWebhookSecrets: config.merchantWebhookSecrets,
+    httpTimeoutMs: config.timing.providerTimeoutMs,
+  });
+  return Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    ...(existsSync(WORKFLOW_BUNDLE_PATH) ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } } : { workflowsPath: WORKFLOWS_PATH }),
+    activities,
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  Runtime.install({ logger: undefined });
+  const { address, ...rest } = temporalConnectionOptions(config);
+  const connection = await NativeConnection.connect({ address, tls: rest.tls, apiKey: rest.apiKey, metadata: rest.metadata });
+  try {
+    const worker = await createWorker(config, connection);
+    console.log(`bayar worker polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    console.error(err instanceof ConfigError ? err.message : err);
+    process.exit(1);
+  });
+}

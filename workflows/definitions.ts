@@ -1,0 +1,80 @@
+// Messages of the payment workflow, shared by the workflow and its callers (API, tests).
+// Importing this from the API is safe: define* only creates names, it runs no workflow code.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { PaymentMethod, PaymentView, ProviderEvent, ProviderName, RefundRecord, Rupiah } from '../src/domain/payment.js';
+import type { RefundSupport } from '../src/providers/provider.js';
+
+export const PAYMENT_WORKFLOW_TYPE = 'paymentWorkflow';
+
+export interface PaymentTiming {
+  /** Gaps between status polls; the last one repeats (the cap). */
+  pollScheduleMs: number[];
+  /** How long a finished payment stays open for refunds and late notifications. */
+  refundWindowMs: number;
+  /** How long bayar keeps retrying the merchant's callback URL before giving up on it. */
+  merchantNotifyTimeoutMs: number;
+}
+
+export interface PaymentWorkflowInput {
+  paymentId: string;
+  merchantId: string;
+  merchantReference: string;
+  provider: ProviderName;
+  method: PaymentMethod;
+  amount: Rupiah;
+  description: string;
+  createdAt: string;
+  expiresAt: string;
+  /** Hash of the create request; the same key with another body is refused (409). */
+  requestHash: string;
+  /** Random per start attempt: tells the API whether its request started this payment (201) or found it (200). */
+  creationId: string;
+  callbackUrl?: string;
+  /** Customer details, encrypted by the API: personal data never enters history in clear. */
+  sealedCustomer?: string;
+  /**
+   * The provider's capabilities as they were when the payment was created. Kept in the
+   * input so refund validation is deterministic and does not change under a running payment.
+   */
+  capabilities: { refund: RefundSupport; cancel: boolean; refundReasons?: string[] };
+  timing: PaymentTiming;
+}
+
+export interface RefundCommand {
+  refundId: string;
+  /** Omitted = everything still refundable. */
+  amount?: Rupiah;
+  reason: string;
+}
+
+export interface CreateOrGetResult {
+  payment: PaymentView;
+  creationId: string;
+}
+
+export interface CancelCommand {
+  reason?: string;
+}
+
+export interface CreateOrGetCommand {
+  requestHash: string;
+}
+
+/** Failure types the validators and handlers use; the API maps them to problem+json codes. */
+export const REJECTION = {
+  idempotencyConflict: 'IdempotencyConflict',
+  notCancellable: 'NotCancellable',
+  notRefundable: 'NotRefundable',
+  refundNotSupported: 'RefundNotSupported',
+  partialRefundNotSupported: 'PartialRefundNotSupported',
+  refundExceedsRefundable: 'RefundExceedsRefundable',
+  invalidRefundReason: 'InvalidRefundReason',
+  invalidAmount: 'InvalidAmount',
+  refundFailed: 'RefundFailed',
+} as const;
+
+export const providerEventSignal = defineSignal<[ProviderEvent]>('providerEvent');
+export const paymentQuery = defineQuery<PaymentView>('payment');
+export const createOrGetUpdate = defineUpdate<CreateOrGetResult, [CreateOrGetCommand]>('createOrGet');
+export const cancelUpdate = defineUpdate<PaymentView, [CancelCommand]>('cancel');
+export const refundUpdate = defineUpdate<RefundRecord, [RefundCommand]>('refund');

@@ -1,0 +1,2 @@
+// Entry point of the workflow bundle: every workflow type the worker runs.
+export { paymentWorkflow } from './payment.workflow.js';

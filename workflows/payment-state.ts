@@ -1,0 +1,225 @@
+// The payment's state and its one transition function. Pure: no Temporal calls, no I/O, no
+// clock of its own (the caller passes `now`), so it is unit-tested directly and replays
+// deterministically inside the workflow.
+import {
+  CLOSED_FOR_PROVIDER_EVENTS,
+  type EventSource,
+  type PaymentInstructions,
+  type PaymentStatus,
+  type PaymentView,
+  type ProviderEvent,
+  type RefundRecord,
+  type Rupiah,
+} from '../src/domain/payment.js';
+import { REJECTION, type PaymentWorkflowInput, type RefundCommand } from './definitions.js';
+
+export class Rejection extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A paid notification that arrived after the payment was closed unpaid; handled by the saga. */
+export interface LatePayment {
+  amount: Rupiah;
+  eventId: string;
+}
+
+export class PaymentState {
+  status: PaymentStatus = 'CREATED';
+  statusReason?: string;
+  instructions: PaymentInstructions = {};
+  providerReference?: string;
+  paid: Rupiah = 0;
+  paidAt?: string;
+  settledAt?: string;
+  merchantNotified = false;
+  cancelRequested = false;
+  latePayments: LatePayment[] = [];
+  readonly refunds: RefundRecord[] = [];
+  private readonly timeline: PaymentView['timeline'] = [];
+  private readonly seenEvents = new Set<string>();
+
+  constructor(
+    readonly input: PaymentWorkflowInput,
+    private readonly onStatusChange: (status: PaymentStatus) => void = () => undefined,
+  ) {}
+
+  record(now: number, source: EventSource, type: string, detail?: string, ignored?: boolean): void {
+    this.timeline.push({ at: new Date(now).toISOString(), source, type, ...(detail ? { detail } : {}), ...(ignored ? { ignored } : {}) });
+  }
+
+  setStatus(now: number, status: PaymentStatus, source: EventSource, reason?: string): void {
+    if (this.status === status) return;
+    this.status = status;
+    this.statusReason = reason;
+    this.record(now, source, `status:${status}`, reason);
+    this.onStatusChange(status);
+  }
+
+  /**
+   * The one transition, for webhook and poll alike. Idempotent per provider event id; a
+   * closed payment absorbs everything (recorded, never applied), except that money arriving
+   * after an unpaid close is queued as a late payment, so it is never silently dropped.
+   */
+  apply(now: number, event: ProviderEvent): void {
+    if (this.seenEvents.has(event.eventId)) {
+      this.record(now, event.source, 'provider-event', `duplicate ${event.eventId}`, true);
+      return;
+    }
+    this.seenEvents.add(event.eventId);
+    const describe = `${event.providerStatus}${event.reason ? ` (${event.reason})` : ''}`;
+
+    if (this.status === 'CREATED' || this.status === 'PENDING') {
+      if (event.providerReference && !this.providerReference) this.providerReference = event.providerReference;
+      switch (event.chargeStatus) {
+        case 'PENDING':
+          // A poll that says "still waiting" is not news; only a webhook's is worth a line.
+          if (event.source === 'webhook') this.record(now, event.source, 'provider-event', describe);
+          return;
+        case 'PAID':
+          this.record(now, event.source, 'provider-event', describe);
+          this.paid = event.paidAmount ?? this.input.amount;
+          this.paidAt = event.occurredAt ?? new Date(now).toISOString();
+          this.setStatus(now, 'PAID', event.source);
+          return;
+        case 'EXPIRED':
+        case 'CANCELLED':
+        case 'FAILED':
+          this.record(now, event.source, 'provider-event', describe);
+          this.setStatus(now, event.chargeStatus, event.source, `provider reported ${describe}`);
+          return;
+        case 'REFUNDED':
+          this.record(now, event.source, 'provider-event', describe, true);
+          return;
+      }
+    }
+
+    if ((this.status === 'EXPIRED' || this.status === 'CANCELLED' || this.status === 'FAILED') && event.chargeStatus === 'PAID') {
+      this.record(now, event.source, 'late-payment', `${describe} after ${this.status}`);
+      this.latePayments.push({ amount: event.paidAmount ?? this.input.amount, eventId: event.eventId });
+      return;
+    }
+
+    const closed = CLOSED_FOR_PROVIDER_EVENTS.includes(this.status) || this.status === 'PAID';
+    this.record(now, event.source, 'provider-event', `${describe} ignored: payment is ${this.status}`, closed);
+  }
+
+  chargeCreated(now: number, snapshot: { providerReference: string; instructions: PaymentInstructions }): void {
+    this.providerReference = snapshot.providerReference;
+    this.instructions = snapshot.instructions;
+    this.record(now, 'workflow', 'charge-created', snapshot.providerReference);
+    if (this.status === 'CREATED') this.setStatus(now, 'PENDING', 'workflow');
+  }
+
+  get refunded(): Rupiah {
+    return sum(this.refunds.filter((r) => r.state === 'SUCCEEDED'));
+  }
+
+  get refundPending(): Rupiah {
+    return sum(this.refunds.filter((r) => r.state === 'PENDING'));
+  }
+
+  get refundable(): Rupiah {
+    if (!['SETTLED', 'PARTIALLY_REFUNDED'].includes(this.status)) return 0;
+    return Math.max(0, this.paid - this.refunded - this.refundPending);
+  }
+
+  /**
+   * Runs in the Update validator: rejects what cannot succeed before anything enters history.
+   * Returns the existing record when the refund id was seen before (a retried request).
+   */
+  validateRefund(command: RefundCommand): RefundRecord | undefined {
+    const existing = this.refunds.find((r) => r.refundId === command.refundId);
+    if (existing) {
+      if (command.amount !== undefined && command.amount !== existing.amount) {
+        throw new Rejection(REJECTION.idempotencyConflict, `refund ${command.refundId} was already requested with amount ${existing.amount}`);
+      }
+      return existing;
+    }
+    const support = this.input.capabilities.refund;
+    if (support === 'none') {
+      throw new Rejection(REJECTION.refundNotSupported, `${this.input.provider} cannot refund ${this.input.method} payments`);
+    }
+    if (!['SETTLED', 'PARTIALLY_REFUNDED'].includes(this.status)) {
+      throw new Rejection(REJECTION.notRefundable, `payment is ${this.status}; only settled payments can be refunded`);
+    }
+    const amount = command.amount ?? this.refundable;
+    if (!Number.isSafeInteger(amount) || amount <= 0) {
+      throw new Rejection(REJECTION.invalidAmount, 'refund amount must be a positive whole number of rupiah');
+    }
+    if (amount > this.refundable) {
+      throw new Rejection(REJECTION.refundExceedsRefundable, `refund of ${amount} exceeds the refundable ${this.refundable}`);
+    }
+    if (support === 'full' && (amount !== this.paid || this.refunds.length > 0)) {
+      throw new Rejection(REJECTION.partialRefundNotSupported, `${this.input.provider} only refunds the whole payment of ${this.paid}`);
+    }
+    const reasons = this.input.capabilities.refundReasons;
+    if (reasons && !reasons.includes(command.reason)) {
+      throw new Rejection(REJECTION.invalidRefundReason, `${this.input.provider} needs one of these reasons: ${reasons.join(', ')}`);
+    }
+    return undefined;
+  }
+
+  /** Reserves the amount synchronously, so a concurrent refund's validator already sees it. */
+  reserveRefund(now: number, command: RefundCommand, origin: RefundRecord['origin'], amount: Rupiah): RefundRecord {
+    const record: RefundRecord = {
+      refundId: command.refundId,
+      amount,
+      reason: command.reason,
+      state: 'PENDING',
+      origin,
+      requestedAt: new Date(now).toISOString(),
+    };
+    this.refunds.push(record);
+    this.record(now, origin === 'auto' ? 'workflow' : 'api', 'refund-requested', `${record.refundId}: ${amount}`);
+    return record;
+  }
+
+  refundFinished(now: number, record: RefundRecord, outcome: { providerRefundId?: string; state: 'SUCCEEDED' | 'PENDING' } | { failure: string }): void {
+    if ('failure' in outcome) {
+      record.state = 'FAILED';
+      record.failureReason = outcome.failure;
+      this.record(now, 'workflow', 'refund-failed', `${record.refundId}: ${outcome.failure}`);
+      return;
+    }
+    record.state = outcome.state;
+    record.providerRefundId = outcome.providerRefundId;
+    this.record(now, 'workflow', outcome.state === 'SUCCEEDED' ? 'refund-succeeded' : 'refund-accepted', `${record.refundId}: ${record.amount}`);
+    if (record.origin === 'merchant' && this.paid > 0) {
+      this.setStatus(now, this.refunded >= this.paid ? 'REFUNDED' : 'PARTIALLY_REFUNDED', 'workflow');
+    }
+  }
+
+  view(): PaymentView {
+    const i = this.input;
+    return {
+      id: i.paymentId,
+      merchantId: i.merchantId,
+      merchantReference: i.merchantReference,
+      provider: i.provider,
+      method: i.method,
+      currency: 'IDR',
+      status: this.status,
+      ...(this.statusReason ? { statusReason: this.statusReason } : {}),
+      amounts: { expected: i.amount, paid: this.paid, refunded: this.refunded, refundPending: this.refundPending, refundable: this.refundable },
+      // A closed payment must not keep showing a VA number or QR someone could still pay into.
+      instructions: this.status === 'PENDING' || this.status === 'CREATED' ? this.instructions : {},
+      ...(this.providerReference ? { providerReference: this.providerReference } : {}),
+      expiresAt: i.expiresAt,
+      createdAt: i.createdAt,
+      ...(this.paidAt ? { paidAt: this.paidAt } : {}),
+      ...(this.settledAt ? { settledAt: this.settledAt } : {}),
+      refunds: this.refunds.map((r) => ({ ...r })),
+      timeline: [...this.timeline],
+      merchantNotified: this.merchantNotified,
+    };
+  }
+}
+
+function sum(refunds: RefundRecord[]): Rupiah {
+  return refunds.reduce((total, r) => total + r.amount, 0);
+}

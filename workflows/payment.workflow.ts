@@ -1,0 +1,268 @@
+// One payment, start to finish. Reads like the lifecycle in ARCHITECTURE.md:
+//   create the charge → await the money (webhook signal | status poll | deadline)
+//   → expire/cancel with compensation, or settle → stay open for refunds and late money.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { PaymentActivities } from '../activities/index.js';
+import type { PaymentStatus, RefundRecord } from '../src/domain/payment.js';
+import { SA } from '../src/temporal/search-attributes.js';
+import {
+  cancelUpdate,
+  createOrGetUpdate,
+  paymentQuery,
+  providerEventSignal,
+  refundUpdate,
+  REJECTION,
+  type PaymentWorkflowInput,
+  type RefundCommand,
+} from './definitions.js';
+import { PaymentState, Rejection } from './payment-state.js';
+
+// Provider calls: transient failures retry with backoff; ProviderRejected is non-retryable.
+const provider = proxyActivities<PaymentActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['ProviderRejected'] },
+});
+
+export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<ReturnType<PaymentState['view']>> {
+  const state = new PaymentState(input, (status) => upsertSearchAttributes([{ key: SA.status, value: status }]));
+  const ref = { provider: input.provider, paymentId: input.paymentId, method: input.method, get providerReference() { return state.providerReference; } };
+  const chargeRef = () => ({ provider: ref.provider, paymentId: ref.paymentId, method: ref.method, providerReference: ref.providerReference });
+  let refundQueue: Promise<unknown> = Promise.resolve();
+
+  setHandler(paymentQuery, () => state.view());
+
+  setHandler(providerEventSignal, (event) => state.apply(Date.now(), event));
+
+  setHandler(
+    createOrGetUpdate,
+    async () => {
+      await condition(() => state.status !== 'CREATED');
+      return { payment: state.view(), creationId: input.creationId };
+    },
+    {
+      validator: ({ requestHash }) => {
+        if (requestHash !== input.requestHash) {
+          throw reject(REJECTION.idempotencyConflict, 'this idempotency key was already used for a different payment request');
+        }
+      },
+    },
+  );
+
+  setHandler(
+    cancelUpdate,
+    async ({ reason }) => {
+      if (!state.cancelRequested) {
+        state.cancelRequested = true;
+        state.record(Date.now(), 'api', 'cancel-requested', reason);
+      }
+      await condition(() => state.status !== 'CREATED' && state.status !== 'PENDING');
+      return state.view();
+    },
+    {
+      validator: (_command) => {
+        if (state.status !== 'CREATED' && state.status !== 'PENDING') {
+          throw reject(REJECTION.notCancellable, `payment is ${state.status}; only unpaid payments can be cancelled`);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    refundUpdate,
+    async (command) => {
+      const existing = state.validateRefund(command);
+      if (existing) {
+        await condition(() => existing.state !== 'PENDING' || existing.providerRefundId !== undefined);
+        return existing;
+      }
+      // Reserve before the first await: a concurrent refund's validator must already see it.
+      const record = state.reserveRefund(Date.now(), command, 'merchant', command.amount ?? state.refundable);
+      await runRefund(record);
+      if (record.state === 'FAILED') throw reject(REJECTION.refundFailed, record.failureReason ?? 'refund failed');
+      return record;
+    },
+    { validator: (command) => void guard(() => state.validateRefund(command)) },
+  );
+
+  /** Refunds run one at a time per payment, in the order they were accepted. */
+  function runRefund(record: RefundRecord): Promise<void> {
+    const run = refundQueue.then(async () => {
+      try {
+        const result = await provider.refundPayment({
+          provider: input.provider,
+          charge: chargeRef(),
+          paymentId: input.paymentId,
+          refundId: record.refundId,
+          amount: record.amount,
+          full: record.amount === state.paid,
+          reason: record.reason,
+        });
+        state.refundFinished(Date.now(), record, result);
+      } catch (err) {
+        state.refundFinished(Date.now(), record, { failure: failureMessage(err) });
+      }
+    });
+    refundQueue = run;
+    return run;
+  }
+
+  // ---- create ----
+  try {
+    const charge = await proxyActivities<PaymentActivities>({
+      // Keep retrying a flaky provider, but not past the payment's own deadline.
+      scheduleToCloseTimeout: Math.max(60_000, Math.min(Date.parse(input.expiresAt) - Date.now(), 15 * 60_000)),
+      startToCloseTimeout: '30s',
+      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['ProviderRejected'] },
+    }).createCharge({
+      provider: input.provider,
+      paymentId: input.paymentId,
+      method: input.method,
+      amount: input.amount,
+      expiresAt: input.expiresAt,
+      description: input.description,
+      sealedCustomer: input.sealedCustomer,
+    });
+    state.chargeCreated(Date.now(), charge);
+    if (charge.chargeStatus !== 'PENDING') {
+      state.apply(Date.now(), { eventId: `create:${charge.providerStatus}`, source: 'poll', chargeStatus: charge.chargeStatus, providerStatus: charge.providerStatus, paidAmount: charge.paidAmount });
+    }
+  } catch (err) {
+    if (isDefiniteRejection(err)) {
+      state.setStatus(Date.now(), 'FAILED', 'workflow', failureMessage(err));
+    } else {
+      // We gave up without knowing whether a charge exists: compensate as for an expiry.
+      state.record(Date.now(), 'workflow', 'create-unknown', failureMessage(err));
+      await closeUnpaid('FAILED', 'provider did not confirm the charge');
+    }
+  }
+
+  // ---- await the money ----
+  await awaitPayment();
+
+  // ---- settle ----
+  if (state.status === 'PAID') {
+    if (state.paid !== input.amount) {
+      state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `AMOUNT_MISMATCH: paid ${state.paid}, expected ${input.amount}`);
+    } else {
+      await notifyMerchant('payment.paid');
+      state.settledAt = new Date().toISOString();
+      state.setStatus(Date.now(), 'SETTLED', 'workflow');
+    }
+  }
+  if (state.status !== 'SETTLED') await notifyMerchant(`payment.${state.status.toLowerCase()}`);
+
+  // ---- refund window: refunds, and money that lands after an unpaid close ----
+  const windowEndsAt = Date.now() + input.timing.refundWindowMs;
+  for (;;) {
+    const remaining = windowEndsAt - Date.now();
+    if (remaining <= 0) break;
+    const woke = await condition(() => state.latePayments.length > 0, remaining);
+    if (!woke) break;
+    await handleLatePayment();
+  }
+  await condition(allHandlersFinished);
+  await refundQueue;
+  return state.view();
+
+  // ---- phases ----
+
+  async function awaitPayment(): Promise<void> {
+    const schedule = input.timing.pollScheduleMs;
+    const deadline = Date.parse(input.expiresAt);
+    let polls = 0;
+    let nextPollAt = Date.now() + schedule[0]!;
+    while (state.status === 'PENDING') {
+      const wakeAt = Math.min(nextPollAt, deadline);
+      await condition(() => state.status !== 'PENDING' || state.cancelRequested, Math.max(1, wakeAt - Date.now()));
+      if (state.status !== 'PENDING') return;
+      if (state.cancelRequested) return closeUnpaid('CANCELLED', 'cancelled by merchant');
+      if (Date.now() >= deadline) return closeUnpaid('EXPIRED', 'deadline passed unpaid');
+      state.apply(Date.now(), await provider.getChargeStatus(chargeRef()));
+      polls += 1;
+      nextPollAt = Date.now() + schedule[Math.min(polls, schedule.length - 1)]!;
+    }
+  }
+
+  /**
+   * Compensation for an unpaid close: cancel at the provider, then one final status check,
+   * so a payment that landed in the last second ends PAID, not EXPIRED.
+   */
+  async function closeUnpaid(target: PaymentStatus, reason: string): Promise<void> {
+    state.record(Date.now(), target === 'EXPIRED' ? 'timer' : target === 'CANCELLED' ? 'api' : 'workflow', `closing:${target}`, reason);
+    if (input.capabilities.cancel && state.providerReference !== undefined) {
+      try {
+        await provider.cancelCharge(chargeRef());
+      } catch (err) {
+        state.record(Date.now(), 'workflow', 'cancel-failed', failureMessage(err));
+      }
+    }
+    const final = await provider.getChargeStatus(chargeRef());
+    state.apply(Date.now(), { ...final, eventId: `final-check:${final.eventId}` });
+    if (state.status === 'PENDING' || state.status === 'CREATED') state.setStatus(Date.now(), target, target === 'EXPIRED' ? 'timer' : 'api', reason);
+  }
+
+  async function handleLatePayment(): Promise<void> {
+    const late = state.latePayments.shift()!;
+    state.paid += late.amount;
+    if (input.capabilities.refund === 'none' || !state.providerReference) {
+      state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `LATE_PAYMENT: ${late.amount} arrived after close; ${input.provider} cannot refund ${input.method}`);
+      await notifyMerchant('payment.review_required');
+      return;
+    }
+    const record = state.reserveRefund(Date.now(), { refundId: `late-${late.eventId}`.slice(0, 64), reason: 'paid after the payment was closed' }, 'auto', late.amount);
+    await runRefund(record);
+    if (record.state === 'FAILED') {
+      state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `LATE_PAYMENT: automatic refund failed: ${record.failureReason}`);
+      await notifyMerchant('payment.review_required');
+    } else {
+      state.setStatus(Date.now(), 'REFUNDED', 'workflow', `LATE_PAYMENT: ${late.amount} arrived after close and was refunded automatically`);
+      await notifyMerchant('payment.refunded');
+    }
+  }
+
+  async function notifyMerchant(type: string): Promise<void> {
+    if (!input.callbackUrl) return;
+    try {
+      await proxyActivities<PaymentActivities>({
+        scheduleToCloseTimeout: input.timing.merchantNotifyTimeoutMs,
+        startToCloseTimeout: '30s',
+        retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
+      }).notifyMerchant({ merchantId: input.merchantId, callbackUrl: input.callbackUrl, eventId: `${input.paymentId}:${type}`, type, payment: state.view() });
+      state.merchantNotified = true;
+      state.record(Date.now(), 'workflow', 'merchant-notified', type);
+    } catch (err) {
+      state.record(Date.now(), 'workflow', 'merchant-notify-failed', `${type}: ${failureMessage(err)}`);
+    }
+  }
+}
+
+function reject(type: string, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+/** Validators must throw; turn a domain Rejection into a failure the client can read. */
+function guard<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof Rejection) throw reject(err.type, err.message);
+    throw err;
+  }
+}
+
+function isDefiniteRejection(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable === true;
+}
+
+function failureMessage(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
