@@ -1,0 +1,177 @@
+// Test harness: the real stack (Temporal dev server, sandboxes, worker, API as separate
+// processes) on free loopback ports, stopped at the end. Durations are shortened through
+// configuration, since the time-skipping test server cannot be had here.
+import { createServer as createNetServer } from 'node:net';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { ensureTemporalCli } from '../../src/temporal/cli.js';
+import { Stack } from '../../src/dev/stack.js';
+import type { PaymentView } from '../../src/domain/payment.js';
+
+export const API_KEY = DEV_DEFAULTS.apiKeys.split(':')[1]!;
+export const OTHER_MERCHANT_KEY = 'sk_test_other_merchant_key';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A base port whose next few ports are free too (sandboxes listen on base + offset). */
+async function freePortBase(): Promise<number> {
+  for (;;) {
+    const base = 20000 + Math.floor(Math.random() * 30000);
+    const ok = await Promise.all(Object.values(SANDBOX_PORT_OFFSETS).map((o) => isFree(base + o)));
+    if (ok.every(Boolean)) return base;
+  }
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createNetServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+export interface TestStackOptions {
+  env?: Record<string, string>;
+  ui?: boolean;
+  /** Use a SQLite file (needed to restart Temporal without losing data). */
+  persistent?: boolean;
+}
+
+export class TestStack {
+  private dir?: string;
+  constructor(
+    readonly stack: Stack,
+    readonly sandboxBase: number,
+    readonly uiPort: number,
+    dir?: string,
+  ) {
+    this.dir = dir;
+  }
+
+  get apiUrl(): string {
+    return this.stack.apiUrl;
+  }
+
+  sandboxUrl(offset = SANDBOX_PORT_OFFSETS.xendit): string {
+    return `http://127.0.0.1:${this.sandboxBase + offset}`;
+  }
+
+  async api(method: string, path: string, body?: unknown, options: { key?: string; headers?: Record<string, string>; raw?: string } = {}) {
+    const res = await fetch(this.apiUrl + path, {
+      method,
+      headers: { authorization: `Bearer ${options.key ?? API_KEY}`, ...(body !== undefined || options.raw ? { 'content-type': 'application/json' } : {}), ...options.headers },
+      body: options.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+    });
+    const text = await res.text();
+    let json: any;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, headers: res.headers, json, text };
+  }
+
+  async createPayment(body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<PaymentView> {
+    const res = await this.api('POST', '/v1/payments', body, { headers });
+    if (res.status !== 201 && res.status !== 200) throw new Error(`create failed: ${res.status} ${res.text}`);
+    return res.json as PaymentView;
+  }
+
+  async payment(id: string): Promise<PaymentView> {
+    const res = await this.api('GET', `/v1/payments/${id}`);
+    if (res.status !== 200) throw new Error(`get failed: ${res.status} ${res.text}`);
+    return res.json as PaymentView;
+  }
+
+  /** Waits until the payment satisfies `predicate`, polling the API. */
+  async waitFor(id: string, predicate: (p: PaymentView) => boolean, timeoutMs = 20_000): Promise<PaymentView> {
+    const deadline = Date.now() + timeoutMs;
+    let last: PaymentView | undefined;
+    while (Date.now() < deadline) {
+      try {
+        last = await this.payment(id);
+        if (predicate(last)) return last;
+      } catch {
+        // the API may be restarting in fault tests
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`timed out waiting for ${id}; last: ${JSON.stringify(last)}`);
+  }
+
+  async sandbox(method: string, path: string, body?: unknown, offset?: number) {
+    const res = await fetch(this.sandboxUrl(offset) + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, json: (await res.json().catch(() => undefined)) as any };
+  }
+
+  pay(reference: string, options: { amount?: number; force?: boolean } = {}, offset?: number) {
+    return this.sandbox('POST', `/_sandbox/charges/${reference}/pay`, options, offset);
+  }
+
+  async stop(): Promise<void> {
+    await this.stack.stop();
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const [apiPort, temporalPort, uiPort, sandboxBase] = await Promise.all([freePort(), freePort(), freePort(), freePortBase()]);
+  const dir = options.persistent ? mkdtempSync(join(tmpdir(), 'bayar-test-')) : undefined;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PORT: String(apiPort),
+    BAYAR_TEMPORAL_PORT: String(temporalPort),
+    BAYAR_TEMPORAL_UI_PORT: String(uiPort),
+    BAYAR_SANDBOX_PORT_BASE: String(sandboxBase),
+    BAYAR_SANDBOX_TIME_SCALE: '0.0001',
+    BAYAR_API_KEYS: `demo:${API_KEY},other:${OTHER_MERCHANT_KEY}`,
+    BAYAR_POLL_SCHEDULE: '30s',
+    BAYAR_REFUND_WINDOW: '5m',
+    BAYAR_MERCHANT_NOTIFY_TIMEOUT: '20s',
+    BAYAR_LOG_LEVEL: 'warn',
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const cliPath = await ensureTemporalCli();
+  const stack = new Stack({ env, config, cliPath, ui: options.ui ?? false, dbFile: dir ? join(dir, 'temporal.sqlite') : undefined, output: 'quiet' });
+  try {
+    await stack.start();
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
+  return new TestStack(stack, sandboxBase, uiPort, dir);
+}
+
+/** A merchant's callback endpoint that records what bayar sends it. */
+export async function startMerchantReceiver(answer: (n: number) => number = () => 200) {
+  const received: { headers: IncomingMessage['headers']; body: string }[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(answer(received.length)).end();
+    });
+  });
+  const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+  return { url: `http://127.0.0.1:${port}/bayar-events`, received, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+export function uniqueRef(prefix = 'order'): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
