@@ -38,6 +38,8 @@ export class PaymentState {
   settledAt?: string;
   merchantNotified = false;
   cancelRequested = false;
+  /** Set while bayar itself is closing the payment unpaid; see apply(). */
+  closing?: 'EXPIRED' | 'CANCELLED' | 'FAILED';
   latePayments: LatePayment[] = [];
   readonly refunds: RefundRecord[] = [];
   private readonly timeline: PaymentView['timeline'] = [];
@@ -72,6 +74,13 @@ export class PaymentState {
     }
     this.seenEvents.add(event.eventId);
     const describe = `${event.providerStatus}${event.reason ? ` (${event.reason})` : ''}`;
+
+    if ((this.status === 'CREATED' || this.status === 'PENDING') && this.closing && event.chargeStatus !== 'PAID') {
+      // Our own cancel/expire echoes back from the provider as EXPIRED or CANCELLED; the
+      // close we started decides the status. Only money can still change the outcome.
+      this.record(now, event.source, 'provider-event', `${describe} while closing ${this.closing}`, true);
+      return;
+    }
 
     if (this.status === 'CREATED' || this.status === 'PENDING') {
       if (event.providerReference && !this.providerReference) this.providerReference = event.providerReference;

@@ -11,7 +11,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { PaymentActivities } from '../activities/index.js';
-import type { PaymentStatus, RefundRecord } from '../src/domain/payment.js';
+import type { RefundRecord } from '../src/domain/payment.js';
 import { SA } from '../src/temporal/search-attributes.js';
 import {
   cancelUpdate,
@@ -195,7 +195,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
    * Compensation for an unpaid close: cancel at the provider, then one final status check,
    * so a payment that landed in the last second ends PAID, not EXPIRED.
    */
-  async function closeUnpaid(target: PaymentStatus, reason: string): Promise<void> {
+  async function closeUnpaid(target: 'EXPIRED' | 'CANCELLED' | 'FAILED', reason: string): Promise<void> {
+    state.closing = target;
     state.record(Date.now(), target === 'EXPIRED' ? 'timer' : target === 'CANCELLED' ? 'api' : 'workflow', `closing:${target}`, reason);
     if (input.capabilities.cancel && state.providerReference !== undefined) {
       try {

@@ -116,6 +116,8 @@ export class XenditSandbox implements SandboxProvider {
     const channel = pm.virtual_account ?? pm.qr_code ?? pm.ewallet ?? pm.over_the_counter;
     const known = Object.values(XENDIT_CHANNELS).some((c) => c.type === pm.type && c.channel === channel?.channel_code);
     if (!channel || !known) return error(400, 'API_VALIDATION_ERROR', `unsupported channel for ${pm.type}`);
+    // Per-channel limits from Xendit's channel pages: QRIS 1–10,000,000; Alfamart 10,000–5,000,000.
+    if (pm.type === 'QR_CODE' && body.amount > 10_000_000) return error(400, 'API_VALIDATION_ERROR', 'QRIS amount must be at most 10000000');
     if ((pm.type === 'VIRTUAL_ACCOUNT' || pm.type === 'OVER_THE_COUNTER') && !channel.channel_properties?.customer_name) {
       return error(400, 'API_VALIDATION_ERROR', 'channel_properties.customer_name is required');
     }
