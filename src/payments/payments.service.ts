@@ -127,20 +127,27 @@ export class PaymentsService {
       ],
     });
 
+    const updateWithStart = this.client.workflow
+      .startUpdateWithStart(createOrGetUpdate, { args: [{ requestHash }], waitForStage: 'ACCEPTED', startWorkflowOperation: startOperation })
+      .then((update) => update.result());
     try {
-      const update = await this.client.workflow.startUpdateWithStart(createOrGetUpdate, {
-        args: [{ requestHash }],
-        waitForStage: 'ACCEPTED',
-        startWorkflowOperation: startOperation,
-      });
-      const result = await withTimeout(update.result(), this.config.timing.createWaitMs);
+      const result = await withTimeout(updateWithStart, this.config.timing.createWaitMs);
       if (result) return { created: result.creationId === input.creationId, settledView: true, payment: result.payment };
-      // The provider has not answered yet; the payment exists and goes on without us.
-      return { created: true, settledView: false, payment: await this.query(paymentId) };
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return this.closedPayment(paymentId, merchantId, requestHash);
       throw this.translate(err);
     }
+    // No answer in time: the provider is slow, or no worker is running. If the workflow has
+    // started, the payment exists durably and goes on without us: 202, poll GET for the rest.
+    updateWithStart.catch(() => undefined);
+    const description = await this.withDeadline(() => this.handle(paymentId).describe()).catch((err) => {
+      throw this.translate(err);
+    });
+    if ((description.memo as { requestHash?: string } | undefined)?.requestHash !== requestHash) {
+      throw new ProblemException(409, 'IDEMPOTENCY_CONFLICT', 'this idempotency key was already used for a different payment request');
+    }
+    const payment = await this.query(paymentId).catch(() => pendingView(input));
+    return { created: true, settledView: false, payment };
   }
 
   async get(merchantId: string, paymentId: string): Promise<PaymentView> {
@@ -159,11 +166,13 @@ export class PaymentsService {
     if (q.provider) clauses.push(`PaymentProvider = ${quote(q.provider)}`);
     if (q.method) clauses.push(`PaymentMethod = ${quote(q.method)}`);
     if (q.reference) clauses.push(`MerchantReference = ${quote(q.reference)}`);
-    const response = await this.client.workflowService.listWorkflowExecutions({
+    const response = await this.withDeadline(() => this.client.workflowService.listWorkflowExecutions({
       namespace: this.config.temporal.namespace,
       query: clauses.join(' AND '),
       pageSize: q.limit,
       nextPageToken: q.pageToken ? Buffer.from(q.pageToken, 'base64url') : undefined,
+    })).catch((err) => {
+      throw this.translate(err);
     });
     const items = (response.executions ?? []).map((e) => {
       const sa = decodeTypedSearchAttributes(e.searchAttributes?.indexedFields);
@@ -217,12 +226,17 @@ export class PaymentsService {
   }
 
   private query(paymentId: string): Promise<PaymentView> {
-    return this.handle(paymentId).query(paymentQuery);
+    return this.withDeadline(() => this.handle(paymentId).query(paymentQuery));
+  }
+
+  /** Calls to Temporal from a request never hang: past the deadline the caller gets a 503. */
+  private withDeadline<T>(fn: () => Promise<T>, ms = 5_000): Promise<T> {
+    return this.client.connection.withDeadline(Date.now() + ms, fn);
   }
 
   /** The same key again after the payment's workflow closed: answer with the stored payment. */
   private async closedPayment(paymentId: string, merchantId: string, requestHash: string): Promise<CreateOutcome> {
-    const description = await this.handle(paymentId).describe();
+    const description = await this.withDeadline(() => this.handle(paymentId).describe());
     if ((description.memo as { requestHash?: string } | undefined)?.requestHash !== requestHash) {
       throw new ProblemException(409, 'IDEMPOTENCY_CONFLICT', 'this idempotency key was already used for a different payment request');
     }
@@ -240,12 +254,32 @@ export class PaymentsService {
       return new ProblemException(404, 'PAYMENT_NOT_FOUND', 'no such payment, or it is closed for changes');
     }
     const name = (err as Error)?.name ?? '';
-    if (name === 'ServiceError' || name === 'ConnectionError' || /UNAVAILABLE|DEADLINE/.test(String((err as Error)?.message))) {
+    if (name === 'ServiceError' || name === 'ConnectionError' || name === 'QueryNotRegisteredError' || /UNAVAILABLE|DEADLINE|deadline/.test(String((err as Error)?.message))) {
       this.logger.warn(`temporal unavailable: ${(err as Error).message}`);
       return new ProblemException(503, 'TEMPORAL_UNAVAILABLE', 'the payment store is unreachable; retry shortly');
     }
     return err as Error;
   }
+}
+
+/** What a just-started payment looks like before its workflow has run (no worker yet). */
+function pendingView(input: PaymentWorkflowInput): PaymentView {
+  return {
+    id: input.paymentId,
+    merchantId: input.merchantId,
+    merchantReference: input.merchantReference,
+    provider: input.provider,
+    method: input.method,
+    currency: 'IDR',
+    status: 'CREATED',
+    amounts: { expected: input.amount, paid: 0, refunded: 0, refundPending: 0, refundable: 0 },
+    instructions: {},
+    expiresAt: input.expiresAt,
+    createdAt: input.createdAt,
+    refunds: [],
+    timeline: [],
+    merchantNotified: false,
+  };
 }
 
 function notFound(paymentId: string): ProblemException {

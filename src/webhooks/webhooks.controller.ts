@@ -14,6 +14,8 @@ import { providerEventSignal } from '../../workflows/definitions.js';
 import { paymentIdSchema } from '../payments/payments.schemas.js';
 import { Metrics } from '../health/metrics.js';
 
+const SIGNAL_DEADLINE_MS = 3_000;
+
 @ApiExcludeController()
 @Controller('webhooks')
 export class WebhooksController {
@@ -56,7 +58,11 @@ export class WebhooksController {
     }
 
     try {
-      await this.client.workflow.getHandle(parsed.paymentId).signal(providerEventSignal, parsed.event);
+      // Bounded: some providers (Xendit) never retry a notification that timed out, so a
+      // quick "retry later" beats waiting on an unreachable Temporal.
+      await this.client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>
+        this.client.workflow.getHandle(parsed.paymentId).signal(providerEventSignal, parsed.event),
+      );
     } catch (err) {
       const unknown = err instanceof WorkflowNotFoundError;
       this.logger.warn(`${name}: could not signal ${parsed.paymentId} (${unknown ? 'no open payment' : (err as Error).message}); asking the provider to retry`);

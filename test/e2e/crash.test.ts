@@ -1,0 +1,77 @@
+// Crashes and restarts: the worker SIGKILLed mid-saga, and the Temporal dev server stopped
+// and started again on the same SQLite file. No payment is lost, none is charged twice.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
+import type { PaymentView } from '../../src/domain/payment.js';
+
+describe('crash and restart (real processes, persistent Temporal database)', () => {
+  let stack: TestStack;
+
+  before(async () => {
+    stack = await startTestStack({ persistent: true, env: { BAYAR_POLL_SCHEDULE: '500ms,1s,2s', BAYAR_CREATE_WAIT: '2s' } });
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  const ledger = async () => (await stack.sandbox('GET', '/_sandbox/ledger')).json.charges as { reference: string; createRequests: number; status: string }[];
+
+  it('completes payments when the worker is SIGKILLed mid-saga and started again', async () => {
+    // Slow provider: the kill lands while createCharge is in flight for some payments.
+    await stack.sandbox('POST', '/_sandbox/faults', { latencyMs: 800 });
+    const refs = Array.from({ length: 4 }, () => uniqueRef('kill'));
+    const creating = refs.map((ref) => stack.api('POST', '/v1/payments', { merchantReference: ref, amount: 70_000, method: 'VA_BCA' }));
+    await new Promise((r) => setTimeout(r, 400));
+    await stack.stack.stopPart('worker', 'SIGKILL');
+    const answers = await Promise.all(creating);
+    const ids = answers.map((a) => a.json.id as string);
+    assert.ok(answers.every((a) => [201, 202].includes(a.status)), answers.map((a) => a.status).join());
+
+    await stack.sandbox('POST', '/_sandbox/faults', {});
+    await stack.stack.startPart('worker');
+    for (const id of ids) await stack.waitFor(id, (p) => p.status === 'PENDING', 30_000);
+
+    // Pay two while the worker is dead again: the webhook signals still land in Temporal.
+    await stack.stack.stopPart('worker', 'SIGKILL');
+    for (const id of ids.slice(0, 2)) assert.equal((await stack.pay(id)).status, 200);
+    await new Promise((r) => setTimeout(r, 500));
+    await stack.stack.startPart('worker');
+    for (const id of ids.slice(2)) await stack.pay(id);
+    for (const id of ids) await stack.waitFor(id, (p) => p.status === 'SETTLED', 30_000);
+
+    const charges = (await ledger()).filter((c) => ids.includes(c.reference));
+    assert.equal(charges.length, ids.length, 'one charge per payment');
+    assert.ok(charges.every((c) => c.createRequests === 1 || c.status === 'SUCCEEDED'));
+    assert.ok(charges.every((c) => c.status === 'SUCCEEDED'));
+  });
+
+  it('loses nothing when the Temporal server is stopped and restarted on the same database', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await stack.createPayment({ merchantReference: uniqueRef('restart'), amount: 71_000 + i, method: 'QRIS' })).id);
+    await stack.pay(ids[0]!);
+    await stack.waitFor(ids[0]!, (p) => p.status === 'SETTLED');
+
+    await stack.stack.stopTemporal('SIGTERM');
+    // While Temporal is down: the provider pays, the webhook is refused (503), and the
+    // sandbox keeps retrying on Xendit's schedule (scaled down).
+    await stack.pay(ids[1]!);
+    const health = await stack.api('GET', '/health');
+    assert.equal(health.status, 503);
+    // Longer than the webhook handler's 3 s signal deadline, so the refusal path is taken.
+    await new Promise((r) => setTimeout(r, 4500));
+    await stack.stack.startTemporal();
+
+    await stack.pay(ids[2]!);
+    const finals: PaymentView[] = [];
+    for (const id of ids) finals.push(await stack.waitFor(id, (p) => p.status === 'SETTLED', 45_000));
+    assert.deepEqual(finals.map((p) => p.amounts.paid), [71_000, 71_001, 71_002]);
+    for (const p of finals) assert.equal(p.timeline.filter((t) => t.type === 'status:SETTLED').length, 1);
+    const charges = (await ledger()).filter((c) => ids.includes(c.reference));
+    assert.equal(charges.length, 3);
+    const sent = (await stack.sandbox('GET', '/_sandbox/notifications')).json as { body: string; status: number | string }[];
+    const forOutage = sent.filter((n) => n.body.includes(ids[1]!));
+    assert.equal(forOutage[0]?.status, 503, 'the webhook during the outage was refused…');
+    assert.equal(forOutage.at(-1)?.status, 200, '…and accepted on a later retry');
+  });
+});
