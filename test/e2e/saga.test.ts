@@ -23,9 +23,12 @@ describe('payment saga (real Temporal, real Xendit sandbox, HTTP)', () => {
     await stack.sandbox('POST', '/_sandbox/faults', {});
   });
   after(async () => {
-    if (stack && process.env.BAYAR_RECORD_HISTORIES) await recordHistories(stack.stack.temporal!.address, recorded);
-    await stack?.stop();
-    await merchant?.close();
+    try {
+      if (stack && process.env.BAYAR_RECORD_HISTORIES) await recordHistories(stack.stack.temporal!.address, recorded);
+    } finally {
+      await stack?.stop();
+      await merchant?.close();
+    }
   });
 
   const create = async (name: string, body: Record<string, unknown>) => {

@@ -1,0 +1,30 @@
+// Every recorded payment path replays against the current workflow code. A change that
+// would break a running payment (non-determinism) fails here; such changes go behind patched().
+// Record new fixtures with: BAYAR_RECORD_HISTORIES=1 npm test (see README).
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { HISTORY_DIR } from '../helpers/histories.js';
+import { WORKFLOW_BUNDLE_PATH } from '../../src/worker.js';
+
+describe('replay of recorded payment histories', () => {
+  const files = readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.json')).sort();
+
+  it('has recorded histories of the saga paths', () => {
+    assert.ok(files.length >= 15, `found ${files.length}`);
+  });
+
+  it('replays every one of them without a determinism error', async () => {
+    const histories = files.map((f) => ({ workflowId: f.replace(/\.json$/, ''), history: JSON.parse(readFileSync(join(HISTORY_DIR, f), 'utf8')) }));
+    const failures: string[] = [];
+    let replayed = 0;
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } }, histories)) {
+      replayed += 1;
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    assert.equal(replayed, histories.length);
+    assert.deepEqual(failures, []);
+  });
+});
