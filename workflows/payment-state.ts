@@ -163,7 +163,8 @@ export class PaymentState {
     if (amount > this.refundable) {
       throw new Rejection(REJECTION.refundExceedsRefundable, `refund of ${amount} exceeds the refundable ${this.refundable}`);
     }
-    if (support === 'full' && (amount !== this.paid || this.refunds.length > 0)) {
+    // A failed refund moved no money, so it must not block retrying the full refund.
+    if (support === 'full' && (amount !== this.paid || this.refunds.some((r) => r.state !== 'FAILED'))) {
       throw new Rejection(REJECTION.partialRefundNotSupported, `${this.input.provider} only refunds the whole payment of ${this.paid}`);
     }
     const reasons = this.input.capabilities.refundReasons;

@@ -17,7 +17,9 @@ export function sealCustomer(key: Buffer, customer: CustomerDetails): string {
 export function unsealCustomer(key: Buffer, sealed: string): CustomerDetails {
   const [version, iv, tag, body] = sealed.split('.');
   if (version !== 'v1' || !iv || !tag || body === undefined) throw new Error('sealed customer: unknown format');
-  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+  // Pin the tag length: by default GCM also accepts a truncated tag (down to 4 bytes), which
+  // would make forging a sealed value a matter of guessing 32 bits.
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
   const text = Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
   return customerSchema.parse(JSON.parse(text));

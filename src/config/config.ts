@@ -46,9 +46,11 @@ const pairs = (label: string) =>
       const idx = entry.indexOf(':');
       const id = entry.slice(0, idx);
       const value = entry.slice(idx + 1);
-      if (idx <= 0 || !/^[A-Za-z0-9_-]{1,64}$/.test(id) || value.length < 8) {
-        // Only the merchant id is echoed, never the value.
-        ctx.addIssue({ code: 'custom', message: `${label}: each entry must be merchantId:value (value ≥ 8 chars); bad entry for "${id || '?'}"` });
+      const validId = idx > 0 && /^[A-Za-z0-9_-]{1,64}$/.test(id);
+      if (!validId || value.length < 8) {
+        // Only a well-formed merchant id is echoed, never the value: an entry without its
+        // "merchantId:" prefix is all secret, and must not end up in a boot log.
+        ctx.addIssue({ code: 'custom', message: `${label}: each entry must be merchantId:value (value ≥ 8 chars); bad entry for "${validId ? id : '?'}"` });
         return z.NEVER;
       }
       out.set(id, value);
@@ -89,6 +91,9 @@ const envSchema = z.object({
   XENDIT_BASE_URL: z.url().optional(),
 });
 
+/** Every variable loadConfig reads; deployment files are checked against this list. */
+export const CONFIG_ENV_KEYS: readonly string[] = Object.keys(envSchema.shape);
+
 export interface ProviderEndpoint {
   baseUrl: string;
   /** True when pointed at bayar's own local sandbox with the development keys. */
@@ -116,7 +121,7 @@ export interface AppConfig {
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const parsed = envSchema.safeParse(env);
+  const parsed = envSchema.safeParse(withoutEmpty(env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(env)'}: ${i.message}`);
     throw new ConfigError(`bayar: invalid configuration\n${lines.join('\n')}`);
@@ -165,6 +170,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   };
 }
 
+/**
+ * An empty variable counts as unset, as in most tooling: docker-compose's `${VAR:-}` passes
+ * "" for anything the host does not set, and "" must mean "use the default" (not port 0, not
+ * an invalid URL).
+ */
+function withoutEmpty(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+}
+
 function pairsOf(text: string): Map<string, string> {
   return new Map(text.split(',').map((p) => [p.slice(0, p.indexOf(':')), p.slice(p.indexOf(':') + 1)] as [string, string]));
 }
@@ -174,9 +188,11 @@ function parseRouting(text: string | undefined): Map<PaymentMethod, ProviderName
   const routing = new Map<PaymentMethod, ProviderName[]>();
   if (!text) return routing;
   for (const rule of text.split(';').map((s) => s.trim()).filter(Boolean)) {
-    const [method, list] = rule.split('=');
+    // Blanks around "=" are allowed like those around "|"; a second "=" is a typo, not ignored.
+    const parts = rule.split('=').map((s) => s.trim());
+    const [method, list] = parts;
     const providers = (list ?? '').split('|').map((s) => s.trim());
-    if (!PAYMENT_METHODS.includes(method as PaymentMethod) || !providers.every((p) => PROVIDER_NAMES.includes(p as ProviderName))) {
+    if (parts.length !== 2 || !PAYMENT_METHODS.includes(method as PaymentMethod) || !providers.every((p) => PROVIDER_NAMES.includes(p as ProviderName))) {
       throw new ConfigError(`bayar: invalid configuration\n  - BAYAR_ROUTING: bad rule "${rule}"`);
     }
     routing.set(method as PaymentMethod, providers as ProviderName[]);

@@ -9,7 +9,9 @@ export async function startSandboxes(config: AppConfig): Promise<SandboxKit[]> {
   const kits: SandboxKit[] = [];
   const webhookBase = `${config.publicUrl.replace(/\/$/, '')}/webhooks`;
   const xendit = new SandboxKit(new XenditSandbox(config.providers.xendit), { callbackUrl: `${webhookBase}/xendit`, timeScale: config.sandbox.timeScale });
-  await xendit.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.xendit);
+  // Same bind address as the API (BAYAR_HOST): in a container the API and worker reach the
+  // sandbox over the network, so loopback-only would make it unreachable.
+  await xendit.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.xendit, config.host);
   kits.push(xendit);
   return kits;
 }

@@ -99,8 +99,9 @@ export class XenditProvider implements PaymentProvider {
     const chargeStatus = xenditEventToChargeStatus(event);
     if (!chargeStatus) return { kind: 'ignored', reason: `event ${event} is not about payment state` };
     const providerEvent: ProviderEvent = {
-      // Xendit's `webhook-id` header identifies one notification across its retries.
-      eventId: raw.headers['webhook-id'] ?? `${event}:${data.payment_id ?? data.id ?? data.payment_request_id ?? data.reference_id}`,
+      // Xendit's `webhook-id` header identifies one notification across its retries. An empty
+      // header is no id: taken as one, every later notice would look like its duplicate.
+      eventId: raw.headers['webhook-id'] || `${event}:${data.payment_id ?? data.id ?? data.payment_request_id ?? data.reference_id}`,
       source: 'webhook',
       chargeStatus,
       paidAmount: chargeStatus === 'PAID' ? data.amount : undefined,

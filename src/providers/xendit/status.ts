@@ -17,7 +17,8 @@ const TABLE: Record<string, ChargeStatus> = {
 };
 
 export function xenditStatusToChargeStatus(status: string): ChargeStatus {
-  return TABLE[status] ?? 'PENDING';
+  // Own keys only: "constructor" or "__proto__" from the wire must not resolve to Object's members.
+  return Object.hasOwn(TABLE, status) ? TABLE[status]! : 'PENDING';
 }
 
 /** Webhook event names → charge status; events not listed here are not about payment state. */
@@ -31,5 +32,5 @@ const EVENTS: Record<string, ChargeStatus> = {
 };
 
 export function xenditEventToChargeStatus(event: string): ChargeStatus | undefined {
-  return EVENTS[event];
+  return Object.hasOwn(EVENTS, event) ? EVENTS[event] : undefined;
 }

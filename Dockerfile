@@ -1,0 +1,29 @@
+# One image for both processes: the API is the default command, the worker runs the same
+# image with `node dist/src/worker.js` (see docker-compose.yml).
+
+# ---- build: full install (TypeScript is a dev dependency), compile, prebundle workflows ----
+FROM node:20-slim AS build
+WORKDIR /app
+# Manifests first, so the dependency layer is reused until package*.json change.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json nest-cli.json ./
+COPY src ./src
+COPY workflows ./workflows
+COPY activities ./activities
+COPY scripts ./scripts
+# `npm run build` also writes dist/workflow-bundle.js, so workers start without running webpack.
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund
+
+# ---- runtime: production dependencies and compiled output only ----
+FROM node:20-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# Nothing is written at runtime; run unprivileged.
+USER node
+EXPOSE 3000
+CMD ["node", "dist/src/main.js"]

@@ -1,0 +1,287 @@
+// There is no Docker engine in CI, so the deployment files are checked as data: the services and
+// their wiring, the environment against what loadConfig actually reads, the search attributes
+// against the ones the workflow sets, and the Dockerfile against the build.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
+import { CONFIG_ENV_KEYS, DEV_DEFAULTS, loadConfig, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+
+// Compiled to dist/test/unit/: the repository root is three levels up.
+const ROOT = new URL('../../../', import.meta.url);
+const read = (name: string) => readFileSync(fileURLToPath(new URL(name, ROOT)), 'utf8');
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string | string[];
+  entrypoint?: string | string[];
+  ports?: string[];
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  environment?: Record<string, string | number | boolean | null>;
+  healthcheck?: { test: string | string[] };
+}
+
+// `merge: true`: the file shares environment blocks through YAML merge keys (<<), as Compose does.
+const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> };
+const services = compose.services;
+const service = (name: string): Service => {
+  const found = services[name];
+  assert.ok(found, `service ${name} exists`);
+  return found;
+};
+
+/** depends_on in either form, as name → condition (the list form means service_started). */
+function dependsOn(s: Service): Map<string, string> {
+  const deps = s.depends_on ?? [];
+  if (Array.isArray(deps)) return new Map(deps.map((d) => [d, 'service_started']));
+  return new Map(Object.entries(deps).map(([d, v]) => [d, v?.condition ?? 'service_started']));
+}
+
+const commandOf = (s: Service) => (Array.isArray(s.command) ? s.command.join(' ') : s.command ?? '');
+
+/**
+ * Compose's variable interpolation: ${VAR}, ${VAR:-default} (unset or empty), ${VAR-default}
+ * (unset only), and $$ for a literal $.
+ */
+function interpolate(value: string, host: NodeJS.ProcessEnv): string {
+  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)-([^}]*))?\}/g, (match, name?: string, colon?: string, fallback?: string) => {
+    if (match === '$$') return '$';
+    const v = host[name!];
+    if (fallback === undefined) return v ?? '';
+    if (colon) return v ? v : fallback;
+    return v ?? fallback;
+  });
+}
+
+/** The environment a container would see, given the host's variables. */
+function containerEnv(name: string, host: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = service(name).environment ?? {};
+  assert.ok(!Array.isArray(env), `${name}: environment is a map`);
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, interpolate(v === null ? '' : String(v), host)]));
+}
+
+const BAYAR_SERVICES = ['api', 'worker', 'sandbox'];
+
+describe('docker-compose.yml: services', () => {
+  it('has the Temporal stack, the one-shot admin job, the API, the worker and the sandbox', () => {
+    for (const name of ['postgresql', 'temporal', 'temporal-ui', 'temporal-admin', 'api', 'worker', 'sandbox']) service(name);
+  });
+
+  it('runs Temporal on PostgreSQL 16 with auto-setup, once PostgreSQL is healthy', () => {
+    const pg = service('postgresql');
+    assert.match(pg.image ?? '', /^postgres:16(\b|$)/);
+    assert.ok(pg.healthcheck, 'postgresql has a healthcheck');
+    const temporal = service('temporal');
+    assert.match(temporal.image ?? '', /^temporalio\/auto-setup:/);
+    assert.equal(dependsOn(temporal).get('postgresql'), 'service_healthy');
+    const env = containerEnv('temporal');
+    assert.equal(env.DB, 'postgres12');
+    assert.equal(env.DB_PORT, '5432');
+    assert.equal(env.POSTGRES_SEEDS, 'postgresql', 'seeds point at the postgresql service');
+    const pgEnv = containerEnv('postgresql');
+    assert.equal(env.POSTGRES_USER, pgEnv.POSTGRES_USER);
+    assert.equal(env.POSTGRES_PWD, pgEnv.POSTGRES_PASSWORD);
+  });
+
+  it('publishes the API on 3000, Temporal on 7233 and the UI on 8233', () => {
+    assert.deepEqual(service('api').ports, ['3000:3000']);
+    assert.deepEqual(service('temporal').ports, ['7233:7233']);
+    assert.deepEqual(service('temporal-ui').ports, ['8233:8080']);
+    assert.match(service('temporal-ui').image ?? '', /^temporalio\/ui:/);
+    assert.equal(containerEnv('temporal-ui').TEMPORAL_ADDRESS, 'temporal:7233');
+  });
+
+  it('starts the API after Temporal, and the worker after Temporal and the admin job succeeded', () => {
+    assert.ok(dependsOn(service('api')).has('temporal'));
+    const worker = dependsOn(service('worker'));
+    assert.ok(worker.has('temporal'));
+    assert.equal(worker.get('temporal-admin'), 'service_completed_successfully');
+    assert.ok(dependsOn(service('temporal-admin')).has('temporal'));
+  });
+
+  it('runs the API, the worker and the sandbox from one image', () => {
+    const [api, worker, sandbox] = BAYAR_SERVICES.map(service);
+    assert.ok(api!.build, 'the API builds the image');
+    assert.deepEqual(worker!.build, api!.build);
+    assert.deepEqual(sandbox!.build, api!.build);
+    assert.ok(api!.image);
+    assert.equal(worker!.image, api!.image);
+    assert.equal(sandbox!.image, api!.image);
+  });
+
+  it('starts each process from an entrypoint the build produces', () => {
+    const expected = { api: 'node dist/src/main.js', worker: 'node dist/src/worker.js', sandbox: 'node dist/src/sandbox/main.js' };
+    for (const [name, command] of Object.entries(expected)) {
+      assert.equal(commandOf(service(name)), command);
+      const file = command.split(' ')[1]!;
+      assert.ok(existsSync(fileURLToPath(new URL(file, ROOT))), `${file} exists after the build`);
+    }
+  });
+});
+
+describe('docker-compose.yml: environment', () => {
+  it('gives the API and the worker what each needs', () => {
+    const shared = ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'BAYAR_TASK_QUEUE', 'BAYAR_API_KEYS', 'BAYAR_DATA_KEY', 'XENDIT_SECRET_KEY', 'XENDIT_CALLBACK_TOKEN', 'XENDIT_BASE_URL'];
+    const needs: Record<string, string[]> = {
+      // The API listens on all interfaces inside its container, on the published port.
+      api: [...shared, 'PORT', 'BAYAR_HOST', 'BAYAR_PUBLIC_URL'],
+      // The worker signs merchant callbacks.
+      worker: [...shared, 'BAYAR_MERCHANT_WEBHOOK_SECRETS'],
+    };
+    for (const [name, keys] of Object.entries(needs)) {
+      const env = service(name).environment ?? {};
+      for (const key of keys) assert.ok(key in env, `${name} sets ${key}`);
+    }
+  });
+
+  it('points both at the compose Temporal service, and lets the API listen where it is published', () => {
+    for (const name of ['api', 'worker']) {
+      const env = containerEnv(name);
+      assert.equal(env.TEMPORAL_ADDRESS, 'temporal:7233');
+      assert.equal(env.TEMPORAL_NAMESPACE, 'default');
+    }
+    const api = containerEnv('api');
+    assert.equal(api.BAYAR_HOST, '0.0.0.0');
+    assert.equal(service('api').ports![0]!.split(':')[1], api.PORT);
+  });
+
+  it('gives the API and the worker the same values wherever they must agree', () => {
+    const host = { XENDIT_SECRET_KEY: 'xnd_production_x', BAYAR_DATA_KEY: 'k', BAYAR_API_KEYS: 'shop:sk_live_aaaaaaaa' };
+    const api = containerEnv('api', host);
+    const worker = containerEnv('worker', host);
+    for (const key of ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'BAYAR_TASK_QUEUE', 'BAYAR_API_KEYS', 'BAYAR_DATA_KEY', 'XENDIT_SECRET_KEY', 'XENDIT_CALLBACK_TOKEN', 'XENDIT_BASE_URL']) {
+      assert.equal(api[key], worker[key], key);
+    }
+    // The sandbox checks the same credentials the adapters send.
+    const sandbox = containerEnv('sandbox', host);
+    assert.equal(sandbox.XENDIT_SECRET_KEY, api.XENDIT_SECRET_KEY);
+    assert.equal(sandbox.XENDIT_CALLBACK_TOKEN, api.XENDIT_CALLBACK_TOKEN);
+  });
+
+  it('uses only variables loadConfig reads, or Temporal conventions', () => {
+    const known = new Set(CONFIG_ENV_KEYS);
+    assert.ok(known.has('BAYAR_API_KEYS') && known.has('XENDIT_BASE_URL'), 'CONFIG_ENV_KEYS lists the schema');
+    for (const name of BAYAR_SERVICES) {
+      for (const key of Object.keys(service(name).environment ?? {})) {
+        assert.ok(known.has(key) || key.startsWith('TEMPORAL_'), `${name}: ${key} is not a bayar setting`);
+      }
+    }
+  });
+
+  it('boots every bayar process with nothing set on the host: the sandbox, with development keys', () => {
+    const api = loadConfig(containerEnv('api'));
+    const worker = loadConfig(containerEnv('worker'));
+    const sandbox = loadConfig(containerEnv('sandbox'));
+    assert.equal(api.temporal.embedded, false);
+    assert.equal(api.temporal.address, 'temporal:7233');
+    assert.equal(api.port, 3000);
+    assert.deepEqual(api.apiKeys, worker.apiKeys);
+    assert.deepEqual(api.dataKey, worker.dataKey);
+    assert.equal(api.providers.xendit.secretKey, DEV_DEFAULTS.xendit.secretKey);
+    // The adapters reach the sandbox where the sandbox listens, and it calls back the API.
+    const sandboxPort = sandbox.sandbox.portBase + SANDBOX_PORT_OFFSETS.xendit;
+    assert.equal(api.providers.xendit.baseUrl, `http://sandbox:${sandboxPort}`);
+    assert.equal(worker.providers.xendit.baseUrl, api.providers.xendit.baseUrl);
+    assert.equal(sandbox.host, '0.0.0.0', 'reachable from the other containers');
+    assert.equal(sandbox.publicUrl, `http://api:${api.port}`);
+    assert.equal(sandbox.providers.xendit.callbackToken, api.providers.xendit.callbackToken);
+  });
+
+  it('passes real settings from the host through', () => {
+    const host = {
+      BAYAR_API_KEYS: 'shop:sk_live_aaaaaaaa',
+      BAYAR_DATA_KEY: Buffer.alloc(32, 3).toString('base64'),
+      BAYAR_MERCHANT_WEBHOOK_SECRETS: 'shop:whsec_live_bbbbbbbb',
+      XENDIT_SECRET_KEY: 'xnd_production_cccccccc',
+      XENDIT_CALLBACK_TOKEN: 'dashboard-token-dddd',
+      XENDIT_BASE_URL: 'https://api.xendit.co',
+      BAYAR_PUBLIC_URL: 'https://pay.example.co.id',
+    };
+    const api = loadConfig(containerEnv('api', host));
+    const worker = loadConfig(containerEnv('worker', host));
+    assert.equal(api.apiKeys.get('shop'), 'sk_live_aaaaaaaa');
+    assert.equal(api.publicUrl, 'https://pay.example.co.id');
+    assert.deepEqual(worker.dataKey, Buffer.alloc(32, 3));
+    assert.equal(worker.merchantWebhookSecrets.get('shop'), 'whsec_live_bbbbbbbb');
+    for (const config of [api, worker]) {
+      assert.deepEqual(config.providers.xendit, { baseUrl: 'https://api.xendit.co', sandbox: false, secretKey: 'xnd_production_cccccccc', callbackToken: 'dashboard-token-dddd' });
+    }
+  });
+});
+
+describe('docker-compose.yml: search attributes', () => {
+  // The CLI's names for the SDK's SearchAttributeType values.
+  const CLI_TYPE: Record<string, string> = {
+    TEXT: 'Text',
+    KEYWORD: 'Keyword',
+    INT: 'Int',
+    DOUBLE: 'Double',
+    BOOL: 'Bool',
+    DATETIME: 'Datetime',
+    KEYWORD_LIST: 'KeywordList',
+  };
+
+  const admin = service('temporal-admin');
+  const script = [admin.entrypoint, admin.command].flat().filter(Boolean).join('\n');
+  const creates = script.split('\n').filter((line) => /\btemporal operator search-attribute create\b/.test(line));
+
+  const flag = (line: string, name: string) => new RegExp(`--${name}[ =](\\S+)`).exec(line)?.[1];
+
+  it('runs temporal operator from admin-tools against the compose Temporal, in the namespace bayar uses', () => {
+    assert.match(admin.image ?? '', /^temporalio\/admin-tools:/);
+    assert.ok(creates.length > 0);
+    const namespace = containerEnv('worker').TEMPORAL_NAMESPACE;
+    for (const line of creates) {
+      assert.equal(flag(line, 'address'), 'temporal:7233', line);
+      assert.equal(flag(line, 'namespace'), namespace, line);
+    }
+  });
+
+  it('registers exactly the attributes the workflow sets, with their types', () => {
+    const registered = creates.map((line) => [flag(line, 'name'), flag(line, 'type')]);
+    const expected = ALL_SEARCH_ATTRIBUTES.map((key) => [key.name, CLI_TYPE[key.type]]);
+    const byName = (a: (string | undefined)[], b: (string | undefined)[]) => String(a[0]).localeCompare(String(b[0]));
+    assert.equal(expected.length, 7);
+    assert.deepEqual(registered.sort(byName), expected.sort(byName));
+  });
+
+  it('waits for Temporal before registering, and fails if it cannot', () => {
+    assert.match(script, /set -e/);
+    assert.match(script, /until temporal operator/);
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+  const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
+
+  it('is a multi-stage build on node:20-slim', () => {
+    assert.ok(froms.length >= 2, 'build and runtime stages');
+    for (const image of froms) assert.equal(image, 'node:20-slim');
+  });
+
+  it('installs from the lockfile, builds, and drops dev dependencies', () => {
+    assert.match(dockerfile, /COPY package\.json package-lock\.json/);
+    assert.match(dockerfile, /npm ci\b/);
+    assert.match(dockerfile, /npm run build\b/);
+    assert.match(dockerfile, /npm prune --omit=dev/);
+  });
+
+  it('copies every source folder the TypeScript build compiles (tests aside)', () => {
+    const tsconfig = JSON.parse(read('tsconfig.json')) as { include: string[] };
+    const folders = new Set(tsconfig.include.map((pattern) => pattern.split('/')[0]!).filter((f) => f !== 'test'));
+    for (const folder of folders) assert.match(dockerfile, new RegExp(`^COPY ${folder} \\./${folder}$`, 'm'), folder);
+  });
+
+  it('runs the API by default', () => {
+    assert.match(dockerfile, /^CMD \["node", "dist\/src\/main\.js"\]$/m);
+  });
+
+  it('keeps local installs, builds and state out of the build context', () => {
+    const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
+    for (const entry of ['node_modules', 'dist', '.git', '.bayar-data', 'test']) assert.ok(ignored.includes(entry), entry);
+  });
+});

@@ -1,0 +1,165 @@
+// The Xendit adapter's pure parts: auth header, callback token check, the status table, and
+// webhook parsing. No HTTP: parseWebhook only reads what it is handed.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { SignatureInvalid, WebhookMalformed, type RawWebhook } from '../../src/providers/provider.js';
+import { XenditProvider } from '../../src/providers/xendit/index.js';
+import { basicAuthHeader, callbackTokenMatches } from '../../src/providers/xendit/signature.js';
+import { xenditEventToChargeStatus, xenditStatusToChargeStatus } from '../../src/providers/xendit/status.js';
+
+const TOKEN = 'cb-token-unit-test-0123456789';
+const provider = new XenditProvider({ secretKey: 'xnd_development_unit', callbackToken: TOKEN, baseUrl: 'http://127.0.0.1:9', timeoutMs: 1000 });
+
+function webhook(body: unknown, headers: Record<string, string | undefined> = {}): RawWebhook {
+  const rawBody = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8');
+  return { headers: { 'x-callback-token': TOKEN, 'content-type': 'application/json', ...headers }, rawBody, path: '/webhooks/xendit' };
+}
+
+const captured = {
+  event: 'payment.capture',
+  business_id: '5f27a14a9bf05c73dd040bc8',
+  created: '2025-03-01T08:05:00.000Z',
+  data: {
+    id: 'py-1a2b',
+    payment_id: 'py-1a2b',
+    payment_request_id: 'pr-9f8e',
+    reference_id: 'pay_0123456789abcdef01234567',
+    status: 'SUCCEEDED',
+    amount: 150_000,
+    currency: 'IDR',
+    channel_code: 'QRIS',
+  },
+};
+
+describe('basicAuthHeader', () => {
+  it('is Basic base64(secretKey + ":") with an empty password', () => {
+    const key = 'xnd_development_P4qDfOss0OCpl8RtKrROHjaQYNCk9dN5lSfk+R1l9Wbe+rSiCwZ3jw==';
+    // Computed independently: printf '%s:' "$key" | base64
+    assert.equal(basicAuthHeader(key), 'Basic eG5kX2RldmVsb3BtZW50X1A0cURmT3NzME9DcGw4UnRLclJPSGphUVlOQ2s5ZE41bFNmaytSMWw5V2JlK3JTaUN3WjNqdz09Og==');
+    assert.equal(basicAuthHeader('k'), 'Basic ' + Buffer.from('k:').toString('base64'));
+  });
+});
+
+describe('callbackTokenMatches', () => {
+  it('accepts exactly the configured token', () => {
+    assert.equal(callbackTokenMatches(TOKEN, TOKEN), true);
+  });
+  it('rejects a wrong, missing, empty, longer or shorter token', () => {
+    assert.equal(callbackTokenMatches('cb-token-unit-test-0123456788', TOKEN), false);
+    assert.equal(callbackTokenMatches(undefined, TOKEN), false);
+    assert.equal(callbackTokenMatches('', TOKEN), false);
+    assert.equal(callbackTokenMatches(TOKEN + 'x', TOKEN), false);
+    assert.equal(callbackTokenMatches(TOKEN.slice(0, -1), TOKEN), false);
+    assert.equal(callbackTokenMatches(TOKEN.toUpperCase(), TOKEN), false);
+  });
+});
+
+describe('xenditStatusToChargeStatus', () => {
+  const table: [string, string][] = [
+    ['PENDING', 'PENDING'],
+    ['REQUIRES_ACTION', 'PENDING'],
+    ['AWAITING_CAPTURE', 'PENDING'],
+    ['UNKNOWN', 'PENDING'],
+    ['SUCCEEDED', 'PAID'],
+    ['FAILED', 'FAILED'],
+    ['CANCELED', 'CANCELLED'],
+    ['VOIDED', 'CANCELLED'],
+    ['EXPIRED', 'EXPIRED'],
+  ];
+  for (const [xendit, bayar] of table) {
+    it(`${xendit} → ${bayar}`, () => assert.equal(xenditStatusToChargeStatus(xendit), bayar));
+  }
+  it('anything else is PENDING: only an explicit answer is final', () => {
+    for (const other of ['', 'succeeded', 'PAID', 'SETTLED', 'REFUNDED', 'constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      assert.equal(xenditStatusToChargeStatus(other), 'PENDING', other);
+    }
+  });
+});
+
+describe('xenditEventToChargeStatus', () => {
+  it('maps payment events and leaves the rest alone', () => {
+    assert.equal(xenditEventToChargeStatus('payment.capture'), 'PAID');
+    assert.equal(xenditEventToChargeStatus('payment.failure'), 'FAILED');
+    assert.equal(xenditEventToChargeStatus('payment_request.expiry'), 'EXPIRED');
+    for (const other of ['refund.succeeded', 'payment.authorization', 'constructor', '__proto__', 'valueOf']) {
+      assert.equal(xenditEventToChargeStatus(other), undefined, other);
+    }
+  });
+});
+
+describe('XenditProvider.parseWebhook', () => {
+  it('turns a verified capture into a PAID event for the payment in reference_id', () => {
+    const parsed = provider.parseWebhook(webhook(captured, { 'webhook-id': 'whk-123' }));
+    assert.deepEqual(parsed, {
+      kind: 'payment',
+      paymentId: captured.data.reference_id,
+      event: {
+        eventId: 'whk-123',
+        source: 'webhook',
+        chargeStatus: 'PAID',
+        paidAmount: 150_000,
+        providerReference: 'pr-9f8e',
+        providerStatus: 'payment.capture/SUCCEEDED',
+        reason: undefined,
+        occurredAt: '2025-03-01T08:05:00.000Z',
+      },
+    });
+  });
+
+  it('derives a stable event id from the content when there is no (or an empty) webhook-id header', () => {
+    for (const headers of [{}, { 'webhook-id': '' }]) {
+      const parsed = provider.parseWebhook(webhook(captured, headers));
+      assert.equal(parsed.kind, 'payment');
+      assert.equal(parsed.kind === 'payment' && parsed.event.eventId, 'payment.capture:py-1a2b');
+    }
+  });
+
+  it('carries the failure code of a failed payment and no paid amount', () => {
+    const body = { ...captured, event: 'payment.failure', data: { ...captured.data, status: 'FAILED', failure_code: 'INSUFFICIENT_BALANCE' } };
+    const parsed = provider.parseWebhook(webhook(body, { 'webhook-id': 'whk-2' }));
+    assert.ok(parsed.kind === 'payment');
+    assert.equal(parsed.event.chargeStatus, 'FAILED');
+    assert.equal(parsed.event.reason, 'INSUFFICIENT_BALANCE');
+    assert.equal(parsed.event.paidAmount, undefined);
+  });
+
+  it('throws SignatureInvalid for a wrong or missing token, before looking at the body', () => {
+    for (const token of ['wrong-token-0123456789', undefined, '']) {
+      assert.throws(() => provider.parseWebhook(webhook(captured, { 'x-callback-token': token })), SignatureInvalid);
+      assert.throws(() => provider.parseWebhook(webhook('{not json', { 'x-callback-token': token })), SignatureInvalid);
+    }
+  });
+
+  it('throws WebhookMalformed for a body that is not JSON or lacks what it needs', () => {
+    const malformed: unknown[] = [
+      '{not json',
+      '',
+      'null',
+      '[]',
+      { event: 'payment.capture' },
+      { data: captured.data },
+      { ...captured, data: { ...captured.data, reference_id: undefined } },
+      { ...captured, data: { ...captured.data, reference_id: '' } },
+      { ...captured, data: { ...captured.data, status: undefined } },
+      { ...captured, data: { ...captured.data, amount: 100.5 } },
+      { ...captured, data: { ...captured.data, amount: -1 } },
+      { ...captured, data: { ...captured.data, amount: '150000' } },
+      { ...captured, event: 42 },
+    ];
+    for (const body of malformed) {
+      assert.throws(() => provider.parseWebhook(webhook(body)), WebhookMalformed, JSON.stringify(body));
+    }
+  });
+
+  it('acknowledges events that are not about payment state as ignored', () => {
+    for (const name of ['refund.succeeded', 'payment.authorization', 'constructor', 'toString']) {
+      const parsed = provider.parseWebhook(webhook({ ...captured, event: name }));
+      assert.equal(parsed.kind, 'ignored', name);
+    }
+  });
+
+  it('answers 200 once taken and 503 to be retried', () => {
+    assert.equal(provider.webhookAck().status, 200);
+    assert.equal(provider.webhookRetryLater().status, 503);
+  });
+});
