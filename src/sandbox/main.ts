@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, SANDBOX_PORT_OFFSETS, type AppConfig } from '../config/config.js';
 import { SandboxKit } from './kit.js';
+import { MidtransSandbox } from './midtrans/sandbox.js';
 import { XenditSandbox } from './xendit/sandbox.js';
 
 export async function startSandboxes(config: AppConfig): Promise<SandboxKit[]> {
@@ -11,6 +12,9 @@ export async function startSandboxes(config: AppConfig): Promise<SandboxKit[]> {
   const xendit = new SandboxKit(new XenditSandbox(config.providers.xendit), { callbackUrl: `${webhookBase}/xendit`, timeScale: config.sandbox.timeScale });
   await xendit.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.xendit);
   kits.push(xendit);
+  const midtrans = new SandboxKit(new MidtransSandbox(config.providers.midtrans), { callbackUrl: `${webhookBase}/midtrans`, timeScale: config.sandbox.timeScale });
+  await midtrans.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.midtrans);
+  kits.push(midtrans);
   return kits;
 }
 
