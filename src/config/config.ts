@@ -10,6 +10,7 @@ export const DEV_DEFAULTS = {
   apiKeys: 'demo:sk_test_bayar_demo_key',
   merchantWebhookSecret: 'whsec_bayar_demo_secret',
   xendit: { secretKey: 'xnd_development_bayar_sandbox', callbackToken: 'bayar-sandbox-callback-token' },
+  midtrans: { serverKey: 'SB-Mid-server-bayar-sandbox-dev' },
   // 32 bytes, base64: seals customer personal data before it enters workflow history.
   dataKey: 'YmF5YXItZGV2LW9ubHktZGF0YS1rZXktMzJieXRlcyE=',
 } as const;
@@ -89,6 +90,8 @@ const envSchema = z.object({
   XENDIT_SECRET_KEY: z.string().min(8).optional(),
   XENDIT_CALLBACK_TOKEN: z.string().min(8).optional(),
   XENDIT_BASE_URL: z.url().optional(),
+  MIDTRANS_SERVER_KEY: z.string().min(8).optional(),
+  MIDTRANS_BASE_URL: z.url().optional(),
 });
 
 /** Every variable loadConfig reads; deployment files are checked against this list. */
@@ -115,6 +118,7 @@ export interface AppConfig {
   routing: Map<PaymentMethod, ProviderName[]>;
   providers: {
     xendit: ProviderEndpoint & { secretKey: string; callbackToken: string };
+    midtrans: ProviderEndpoint & { serverKey: string };
   };
 }
 
@@ -165,6 +169,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         sandbox: e.XENDIT_BASE_URL === undefined,
         secretKey: e.XENDIT_SECRET_KEY ?? DEV_DEFAULTS.xendit.secretKey,
         callbackToken: e.XENDIT_CALLBACK_TOKEN ?? DEV_DEFAULTS.xendit.callbackToken,
+      },
+      midtrans: {
+        baseUrl: e.MIDTRANS_BASE_URL ?? sandboxUrl('midtrans'),
+        sandbox: e.MIDTRANS_BASE_URL === undefined,
+        serverKey: e.MIDTRANS_SERVER_KEY ?? DEV_DEFAULTS.midtrans.serverKey,
       },
     },
   };

@@ -2,12 +2,15 @@
 import type { AppConfig } from '../config/config.js';
 import type { PaymentMethod, ProviderName } from '../domain/payment.js';
 import type { PaymentProvider } from './provider.js';
+import { MidtransProvider } from './midtrans/index.js';
 import { XenditProvider } from './xendit/index.js';
 
 export function buildProviders(config: AppConfig): Map<ProviderName, PaymentProvider> {
   const timeoutMs = config.timing.providerTimeoutMs;
   const providers = new Map<ProviderName, PaymentProvider>();
+  // Registration order is the default routing order: xendit stays first for shared methods.
   providers.set('xendit', new XenditProvider({ ...config.providers.xendit, timeoutMs }));
+  providers.set('midtrans', new MidtransProvider({ ...config.providers.midtrans, timeoutMs }));
   return providers;
 }
 

@@ -105,28 +105,37 @@ export class SandboxKit {
 
   /**
    * Sends a notification, then retries on a non-2xx answer or a transport error after each
-   * delay of the provider's documented schedule (scaled by timeScale).
+   * delay of the provider's documented schedule (scaled by timeScale). `retriesFor` caps the
+   * number of retries by the last answer, for providers whose policy depends on it (Midtrans:
+   * 500 → 1 retry, 503 → 4, …); without it every failure may use the whole schedule.
    */
-  notify(notification: Notification, retryScheduleMs: number[], options: { final?: boolean; stale?: Notification } = {}): void {
+  notify(
+    notification: Notification,
+    retryScheduleMs: number[],
+    options: { final?: boolean; stale?: Notification; retriesFor?: (answer: number | 'error') => number } = {},
+  ): void {
     if (!this.faults.webhooksEnabled) return;
     const attempt = async (index: number): Promise<void> => {
-      const ok = await this.deliver(notification);
-      if (!ok && index < retryScheduleMs.length) this.later(retryScheduleMs[index]! * this.options.timeScale, () => attempt(index + 1));
+      const answer = await this.deliver(notification);
+      if (answer !== 'error' && answer >= 200 && answer < 300) return;
+      const allowed = Math.min(retryScheduleMs.length, options.retriesFor?.(answer) ?? retryScheduleMs.length);
+      if (index < allowed) this.later(retryScheduleMs[index]! * this.options.timeScale, () => attempt(index + 1));
     };
     void attempt(0);
     if (Math.random() < this.faults.duplicateRate) this.later(5, () => void this.deliver(notification));
     if (options.final && options.stale && Math.random() < this.faults.outOfOrderRate) this.later(10, () => void this.deliver(options.stale!));
   }
 
-  private async deliver(n: Notification): Promise<boolean> {
+  /** One delivery attempt; the receiver's HTTP status, or 'error' when there was none. */
+  private async deliver(n: Notification): Promise<number | 'error'> {
     try {
       const res = await fetch(n.url, { method: 'POST', headers: n.headers, body: n.body, signal: AbortSignal.timeout(15_000) });
       await res.arrayBuffer();
       this.sent.push({ url: n.url, body: n.body, status: res.status, at: Date.now() });
-      return res.status >= 200 && res.status < 300;
+      return res.status;
     } catch {
       this.sent.push({ url: n.url, body: n.body, status: 'error', at: Date.now() });
-      return false;
+      return 'error';
     }
   }
 

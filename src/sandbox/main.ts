@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, SANDBOX_PORT_OFFSETS, type AppConfig } from '../config/config.js';
 import { SandboxKit } from './kit.js';
+import { MidtransSandbox } from './midtrans/sandbox.js';
 import { XenditSandbox } from './xendit/sandbox.js';
 
 export async function startSandboxes(config: AppConfig): Promise<SandboxKit[]> {
@@ -13,6 +14,9 @@ export async function startSandboxes(config: AppConfig): Promise<SandboxKit[]> {
   // sandbox over the network, so loopback-only would make it unreachable.
   await xendit.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.xendit, config.host);
   kits.push(xendit);
+  const midtrans = new SandboxKit(new MidtransSandbox(config.providers.midtrans), { callbackUrl: `${webhookBase}/midtrans`, timeScale: config.sandbox.timeScale });
+  await midtrans.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.midtrans);
+  kits.push(midtrans);
   return kits;
 }
 
