@@ -137,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (!webhookSecrets.has(merchant)) webhookSecrets.set(merchant, DEV_DEFAULTS.merchantWebhookSecret);
   }
   const sandboxUrl = (p: ProviderName) => `http://127.0.0.1:${e.BAYAR_SANDBOX_PORT_BASE + SANDBOX_PORT_OFFSETS[p]}`;
+  refuseDevSecretsWithRealProviders(e, apiKeys, webhookSecrets);
   return {
     port: e.PORT,
     host: e.BAYAR_HOST,
@@ -186,6 +187,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
  */
 function withoutEmpty(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+}
+
+/**
+ * The development keys are public (they are in this repository). The moment any provider is
+ * reached over HTTPS — a real provider, not a local sandbox — bayar refuses to start with them.
+ */
+function refuseDevSecretsWithRealProviders(e: z.infer<typeof envSchema>, apiKeys: Map<string, string>, secrets: Map<string, string>): void {
+  const real = Object.entries(e)
+    .filter(([k, v]) => k.endsWith('_BASE_URL') && typeof v === 'string' && v.startsWith('https://'))
+    .map(([k]) => k);
+  if (real.length === 0) return;
+  const problems: string[] = [];
+  if ([...apiKeys].some(([m, k]) => `${m}:${k}` === DEV_DEFAULTS.apiKeys)) problems.push('BAYAR_API_KEYS uses the development key');
+  if ([...secrets.values()].includes(DEV_DEFAULTS.merchantWebhookSecret)) problems.push('BAYAR_MERCHANT_WEBHOOK_SECRETS: some merchant has no secret of its own');
+  if (e.BAYAR_DATA_KEY === DEV_DEFAULTS.dataKey) problems.push('BAYAR_DATA_KEY is the development key');
+  if (problems.length > 0) {
+    throw new ConfigError(`bayar: invalid configuration\n  - ${real.join(', ')} point at a real provider, but:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
 }
 
 function pairsOf(text: string): Map<string, string> {

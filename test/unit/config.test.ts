@@ -18,6 +18,12 @@ function assertRefused(env: NodeJS.ProcessEnv, variable: string, secrets: string
   );
 }
 
+const OWN_SECRETS = {
+  BAYAR_API_KEYS: 'shop:sk_live_0123456789',
+  BAYAR_MERCHANT_WEBHOOK_SECRETS: 'shop:whsec_live_0123456789',
+  BAYAR_DATA_KEY: Buffer.alloc(32, 7).toString('base64'),
+};
+
 describe('loadConfig defaults', () => {
   it('runs the local stack with no settings at all', () => {
     const config = loadConfig({});
@@ -49,10 +55,17 @@ describe('loadConfig defaults', () => {
 
   it('moves the sandbox URLs with the port base, and stops using them once a real URL is set', () => {
     assert.equal(loadConfig({ BAYAR_SANDBOX_PORT_BASE: '5000' }).providers.xendit.baseUrl, 'http://127.0.0.1:5001');
-    const real = loadConfig({ XENDIT_BASE_URL: 'https://api.xendit.co', XENDIT_SECRET_KEY: 'xnd_production_abcdef', XENDIT_CALLBACK_TOKEN: 'token-from-dashboard' });
+    const real = loadConfig({ ...OWN_SECRETS, XENDIT_BASE_URL: 'https://api.xendit.co', XENDIT_SECRET_KEY: 'xnd_production_abcdef', XENDIT_CALLBACK_TOKEN: 'token-from-dashboard' });
     assert.equal(real.providers.xendit.baseUrl, 'https://api.xendit.co');
     assert.equal(real.providers.xendit.sandbox, false);
     assert.equal(real.providers.xendit.secretKey, 'xnd_production_abcdef');
+  });
+
+  it('refuses the public development secrets once a real (HTTPS) provider is configured', () => {
+    const realXendit = { XENDIT_BASE_URL: 'https://api.xendit.co', XENDIT_SECRET_KEY: 'xnd_production_abcdef', XENDIT_CALLBACK_TOKEN: 'token-from-dashboard' };
+    assert.throws(() => loadConfig(realXendit), (err: Error) => err instanceof ConfigError && /XENDIT_BASE_URL/.test(err.message) && /BAYAR_API_KEYS/.test(err.message) && /BAYAR_DATA_KEY/.test(err.message));
+    assert.throws(() => loadConfig({ ...realXendit, ...OWN_SECRETS, BAYAR_MERCHANT_WEBHOOK_SECRETS: undefined as unknown as string }), /BAYAR_MERCHANT_WEBHOOK_SECRETS/);
+    assert.doesNotThrow(() => loadConfig({ ...realXendit, ...OWN_SECRETS }));
   });
 
   it('uses an external Temporal when TEMPORAL_ADDRESS is set', () => {
