@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createPaymentActivities } from '../activities/index.js';
+import { baselineActivities } from '../activities/baseline.activities.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
 import { buildProviders } from './providers/registry.js';
 import { temporalConnectionOptions } from './temporal/connection.js';
@@ -23,7 +24,8 @@ export async function createWorker(config: AppConfig, connection: NativeConnecti
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...(existsSync(WORKFLOW_BUNDLE_PATH) ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } } : { workflowsPath: WORKFLOWS_PATH }),
-    activities,
+    // The benchmark baseline's no-op activity rides along; it is never called by payments.
+    activities: { ...activities, ...baselineActivities },
   });
 }
 

@@ -88,6 +88,11 @@ export class Stack {
     this.children.delete(part);
   }
 
+  /** Process ids, for measuring CPU and memory from outside. */
+  pids(): Record<Part | 'temporal', number | undefined> {
+    return { api: this.children.get('api')?.pid, worker: this.children.get('worker')?.pid, sandbox: this.children.get('sandbox')?.pid, temporal: this.temporal?.process.pid };
+  }
+
   output(part: Part): string {
     return this.tails.get(part) ?? '';
   }

@@ -74,7 +74,7 @@ export interface SandboxProvider {
 
 export class SandboxKit {
   faults: Faults = { ...NO_FAULTS };
-  readonly sent: { url: string; body: string; status: number | 'error'; at: number }[] = [];
+  readonly sent: { url: string; body: string; status: number | 'error'; at: number; ms?: number; receiverLatencyMs?: number }[] = [];
   private server?: Server;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly hanging = new Set<ServerResponse>();
@@ -128,10 +128,13 @@ export class SandboxKit {
 
   /** One delivery attempt; the receiver's HTTP status, or 'error' when there was none. */
   private async deliver(n: Notification): Promise<number | 'error'> {
+    const start = performance.now();
     try {
       const res = await fetch(n.url, { method: 'POST', headers: n.headers, body: n.body, signal: AbortSignal.timeout(15_000) });
       await res.arrayBuffer();
-      this.sent.push({ url: n.url, body: n.body, status: res.status, at: Date.now() });
+      // bayar reports its own handling time in x-bayar-latency; the benchmark reads it here.
+      const receiverLatencyMs = Number(res.headers.get('x-bayar-latency') ?? NaN);
+      this.sent.push({ url: n.url, body: n.body, status: res.status, at: Date.now(), ms: performance.now() - start, ...(Number.isFinite(receiverLatencyMs) ? { receiverLatencyMs } : {}) });
       return res.status;
     } catch {
       this.sent.push({ url: n.url, body: n.body, status: 'error', at: Date.now() });

@@ -1,0 +1,258 @@
+// `npm run bench`: payments through the whole real stack (HTTP create → workflow → Xendit
+// sandbox over HTTP → sandbox pays at once → signed webhook → signal → SETTLED), against a
+// bare-Temporal baseline with the same Temporal work per run, on the same dev server.
+// Everything runs on loopback, is bounded in count and time, and stops by itself.
+//
+//   node dist/scripts/bench.js [--payments 300] [--rate 20] [--concurrency 16] [--open 10000] [--out bench-results/latest.json]
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
+import { startMerchantReceiver, startTestStack, type TestStack } from '../test/helpers/stack.js';
+import { baselinePaidSignal, baselineStartedUpdate } from '../workflows/baseline.workflow.js';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1]!);
+const N = Number(args.get('payments') ?? 300);
+const RATE = Number(args.get('rate') ?? 20);
+const CONCURRENCY = Number(args.get('concurrency') ?? 16);
+const OPEN = Number(args.get('open') ?? 10_000);
+const OUT = args.get('out') ?? 'bench-results/latest.json';
+const HARD_LIMIT_MS = 30 * 60_000;
+
+type Stats = { n: number; p50: number; p95: number; p99: number; max: number };
+function stats(values: number[]): Stats {
+  const v = [...values].sort((a, b) => a - b);
+  const at = (q: number) => (v.length ? v[Math.min(v.length - 1, Math.floor(q * v.length))]! : NaN);
+  return { n: v.length, p50: round(at(0.5)), p95: round(at(0.95)), p99: round(at(0.99)), max: round(v[v.length - 1] ?? NaN) };
+}
+const round = (x: number) => Math.round(x * 10) / 10;
+
+/** CPU seconds and peak RSS of the stack's processes, read from /proc while the run goes. */
+class ProcessMeter {
+  private peak = new Map<string, number>();
+  private cpuStart = new Map<string, number>();
+  private timer?: NodeJS.Timeout;
+  constructor(private readonly pids: Record<string, number | undefined>) {}
+  start() {
+    for (const [name, pid] of Object.entries(this.pids)) if (pid) this.cpuStart.set(name, cpuSeconds(pid));
+    this.peak.clear();
+    this.timer = setInterval(() => this.sample(), 250);
+  }
+  sample() {
+    for (const [name, pid] of Object.entries(this.pids)) if (pid) this.peak.set(name, Math.max(this.peak.get(name) ?? 0, rssMiB(pid)));
+  }
+  stop(): Record<string, { cpuSeconds: number; peakRssMiB: number }> {
+    clearInterval(this.timer);
+    this.sample();
+    return Object.fromEntries(
+      Object.entries(this.pids)
+        .filter(([, pid]) => pid)
+        .map(([name, pid]) => [name, { cpuSeconds: round(cpuSeconds(pid!) - (this.cpuStart.get(name) ?? 0)), peakRssMiB: round(this.peak.get(name) ?? 0) }]),
+    );
+  }
+}
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
+  } catch {
+    return 0;
+  }
+}
+function rssMiB(pid: number): number {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+    return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+interface PaymentTiming {
+  create: number;
+  webhookToSettled: number;
+  createToSettled: number;
+}
+
+async function onePayment(stack: TestStack, receiver: Awaited<ReturnType<typeof startMerchantReceiver>>, waiters: Map<string, (t: number) => void>, tag: string): Promise<PaymentTiming> {
+  const t0 = performance.now();
+  const created = await stack.api('POST', '/v1/payments', { merchantReference: tag, amount: 10_000, method: 'QRIS', callbackUrl: receiver.url });
+  const t1 = performance.now();
+  if (created.status !== 201) throw new Error(`create ${created.status}: ${created.text}`);
+  const settled = new Promise<number>((resolve) => waiters.set(created.json.id, resolve));
+  const paid = await stack.pay(created.json.id);
+  const t2 = performance.now(); // the sandbox sends the signed webhook right after answering
+  if (paid.status !== 200) throw new Error(`pay ${paid.status}`);
+  const t3 = await settled;
+  return { create: t1 - t0, webhookToSettled: t3 - t2, createToSettled: t3 - t0 };
+}
+
+async function main(): Promise<void> {
+  const deadline = setTimeout(() => {
+    console.error('bench: hard time limit reached, stopping');
+    process.exit(2);
+  }, HARD_LIMIT_MS);
+  const receiver = await startMerchantReceiver();
+  const waiters = new Map<string, (t: number) => void>();
+  // Settlement is observed where a merchant sees it: the payment.paid callback, sent just
+  // before the workflow marks the payment SETTLED.
+  const originalPush = receiver.received.push.bind(receiver.received);
+  receiver.received.push = (...items) => {
+    const now = performance.now();
+    for (const item of items) {
+      const body = JSON.parse(item.body) as { type: string; data: { id: string } };
+      if (body.type === 'payment.paid') waiters.get(body.data.id)?.(now);
+    }
+    return originalPush(...items);
+  };
+
+  console.log(`bench: starting the stack (Temporal dev server, sandboxes, worker, API)…`);
+  const stack = await startTestStack({ env: { BAYAR_LOG_LEVEL: 'error', BAYAR_POLL_SCHEDULE: '5m', BAYAR_REFUND_WINDOW: '1h' } });
+  const run = Date.now().toString(36);
+  const report: Record<string, unknown> = { at: new Date().toISOString(), machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, params: { N, RATE, CONCURRENCY, OPEN } };
+  try {
+    const meter = new ProcessMeter(stack.stack.pids());
+    // Warm-up: JIT, connection pools, workflow cache.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => onePayment(stack, receiver, waiters, `warm-${run}-${i}`)));
+
+    // 1. Open loop at a target rate: latency is not hidden by back-pressure.
+    meter.start();
+    const open: Promise<PaymentTiming>[] = [];
+    const t0 = performance.now();
+    for (let i = 0; i < N; i++) {
+      const due = t0 + (i * 1000) / RATE;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      open.push(onePayment(stack, receiver, waiters, `open-${run}-${i}`));
+    }
+    const openResults = await Promise.all(open);
+    const openSeconds = (performance.now() - t0) / 1000;
+    const openResources = meter.stop();
+    report.openLoop = {
+      targetRate: RATE,
+      achievedPaymentsPerSecond: round(N / openSeconds),
+      createMs: stats(openResults.map((r) => r.create)),
+      webhookToSettledMs: stats(openResults.map((r) => r.webhookToSettled)),
+      createToSettledMs: stats(openResults.map((r) => r.createToSettled)),
+      resources: openResources,
+    };
+
+    // 2. Closed loop, as fast as it goes.
+    meter.start();
+    const closed: PaymentTiming[] = [];
+    let next = 0;
+    const c0 = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < N) {
+          const i = next++;
+          closed.push(await onePayment(stack, receiver, waiters, `closed-${run}-${i}`));
+        }
+      }),
+    );
+    const closedSeconds = (performance.now() - c0) / 1000;
+    report.closedLoop = {
+      concurrency: CONCURRENCY,
+      paymentsPerSecond: round(N / closedSeconds),
+      createToSettledMs: stats(closed.map((r) => r.createToSettled)),
+      resources: meter.stop(),
+    };
+
+    // bayar's own time per webhook (x-bayar-latency: verify, parse, signal), provider excluded.
+    const sent = (await stack.sandbox('GET', '/_sandbox/notifications')).json as { receiverLatencyMs?: number; ms?: number }[];
+    report.webhookHandlingMs = { bayar: stats(sent.flatMap((s) => (s.receiverLatencyMs === undefined ? [] : [s.receiverLatencyMs]))), roundTrip: stats(sent.flatMap((s) => (s.ms === undefined ? [] : [s.ms]))) };
+
+    // 3. Baseline: the same Temporal work per run, no-op activities, no HTTP, same server.
+    const connection = await Connection.connect({ address: stack.stack.temporal!.address });
+    const client = new Client({ connection });
+    meter.start();
+    const baseline: number[] = [];
+    next = 0;
+    const b0 = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < N) {
+          const i = next++;
+          const s = performance.now();
+          const op = new WithStartWorkflowOperation('baselineWorkflow', { workflowId: `baseline-${run}-${i}`, taskQueue: 'bayar-payments', workflowIdConflictPolicy: 'USE_EXISTING' });
+          await client.workflow.executeUpdateWithStart(baselineStartedUpdate, { args: ['h'], startWorkflowOperation: op });
+          const handle = await op.workflowHandle();
+          await handle.signal(baselinePaidSignal);
+          await handle.result();
+          baseline.push(performance.now() - s);
+        }
+      }),
+    );
+    const baselineSeconds = (performance.now() - b0) / 1000;
+    report.baseline = { concurrency: CONCURRENCY, runsPerSecond: round(N / baselineSeconds), startToDoneMs: stats(baseline), resources: meter.stop() };
+    report.ratio = round((N / closedSeconds / (N / baselineSeconds)) * 100) / 100;
+    await connection.close();
+
+    // 4. Many open (unpaid) payments: worker memory and API latency as the count grows.
+    if (OPEN > 0) {
+      const steps: unknown[] = [];
+      const step = Math.max(1, Math.floor(OPEN / 10));
+      let made = 0;
+      meter.start();
+      while (made < OPEN) {
+        const latencies: number[] = [];
+        let k = made;
+        const target = Math.min(OPEN, made + step);
+        await Promise.all(
+          Array.from({ length: CONCURRENCY }, async () => {
+            while (k < target) {
+              const i = k++;
+              const s = performance.now();
+              const res = await stack.api('POST', '/v1/payments', { merchantReference: `held-${run}-${i}`, amount: 10_000, method: 'VA_BCA', expiresInMinutes: 120 });
+              if (res.status !== 201) throw new Error(`open create ${res.status}`);
+              latencies.push(performance.now() - s);
+            }
+          }),
+        );
+        made = target;
+        const pids = stack.stack.pids();
+        steps.push({ openPayments: made, workerRssMiB: round(rssMiB(pids.worker!)), apiRssMiB: round(rssMiB(pids.api!)), temporalRssMiB: round(rssMiB(pids.temporal!)), createMs: stats(latencies) });
+        console.log(`  open payments: ${made}/${OPEN}`);
+      }
+      report.openPayments = { steps, resources: meter.stop() };
+    }
+  } finally {
+    await stack.stop();
+    await receiver.close();
+    clearTimeout(deadline);
+  }
+
+  mkdirSync(dirname(OUT), { recursive: true });
+  writeFileSync(OUT, JSON.stringify(report, null, 2));
+  printTable(report);
+  console.log(`\nbench: full results in ${OUT}`);
+}
+
+function printTable(r: Record<string, any>): void {
+  const rows: [string, string][] = [
+    ['open loop: target / achieved payments/s', `${r.openLoop.targetRate} / ${r.openLoop.achievedPaymentsPerSecond}`],
+    ['open loop: POST /v1/payments p50/p95/p99 ms', fmt(r.openLoop.createMs)],
+    ['open loop: webhook→SETTLED p50/p95/p99 ms', fmt(r.openLoop.webhookToSettledMs)],
+    ['open loop: create→SETTLED p50/p95/p99 ms', fmt(r.openLoop.createToSettledMs)],
+    ['closed loop: payments/s (concurrency ' + r.closedLoop.concurrency + ')', String(r.closedLoop.paymentsPerSecond)],
+    ['baseline (bare Temporal): runs/s', String(r.baseline.runsPerSecond)],
+    ['bayar / baseline throughput', String(r.ratio)],
+    ['webhook handling in bayar (x-bayar-latency) ms', fmt(r.webhookHandlingMs.bayar)],
+  ];
+  for (const [name, res] of Object.entries(r.closedLoop.resources as Record<string, { cpuSeconds: number; peakRssMiB: number }>)) {
+    rows.push([`closed loop: ${name} CPU s / peak RSS MiB`, `${res.cpuSeconds} / ${res.peakRssMiB}`]);
+  }
+  if (r.openPayments) {
+    for (const s of r.openPayments.steps as { openPayments: number; workerRssMiB: number; createMs: Stats }[]) {
+      rows.push([`${s.openPayments} open: worker RSS MiB, create p50/p99 ms`, `${s.workerRssMiB}, ${s.createMs.p50}/${s.createMs.p99}`]);
+    }
+  }
+  const width = Math.max(...rows.map(([a]) => a.length));
+  console.log('\n' + rows.map(([a, b]) => `${a.padEnd(width)}  ${b}`).join('\n'));
+}
+const fmt = (s: Stats) => `${s.p50} / ${s.p95} / ${s.p99}`;
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
