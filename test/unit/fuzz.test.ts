@@ -8,6 +8,7 @@ import { PAYMENT_METHODS, PROVIDER_NAMES, type ChargeStatus } from '../../src/do
 import { createPaymentSchema, MAX_PAYMENT_IDR, refundSchema } from '../../src/payments/payments.schemas.js';
 import { SignatureInvalid, WebhookMalformed, type ParsedWebhook, type RawWebhook } from '../../src/providers/provider.js';
 import { XenditProvider } from '../../src/providers/xendit/index.js';
+import { xenditEventToChargeStatus } from '../../src/providers/xendit/status.js';
 
 const RUNS = 300;
 
@@ -298,6 +299,7 @@ describe('XenditProvider.parseWebhook (property-based)', () => {
     assert.equal(e.source, 'webhook');
     assert.ok(e.paidAmount === undefined || (Number.isSafeInteger(e.paidAmount) && e.paidAmount >= 0));
     assert.ok(e.paidAmount === undefined || e.chargeStatus === 'PAID', 'only a payment carries a paid amount');
+    assert.ok(e.chargeStatus !== 'PAID' || e.paidAmount !== undefined, 'a payment always says how much was paid');
   }
 
   it('with any headers and bytes: a well-formed result, SignatureInvalid or WebhookMalformed, nothing else', () => {
@@ -326,8 +328,9 @@ describe('XenditProvider.parseWebhook (property-based)', () => {
     fc.assert(
       fc.property(eventName, wellTypedData, webhookId, (event, data, id) => {
         const outcome = parseOrTypedError(raw({ 'x-callback-token': TOKEN, 'webhook-id': id }, Buffer.from(toJson({ event, data }), 'utf8')));
-        // `event` is at most 120 characters, but the schema caps it at 100.
-        if (outcome instanceof WebhookMalformed) return assert.ok(event.length > 100, outcome.message);
+        // `event` is at most 120 characters, but the schema caps it at 100; and a payment
+        // notice must say how much was paid.
+        if (outcome instanceof WebhookMalformed) return assert.ok(event.length > 100 || (xenditEventToChargeStatus(event) === 'PAID' && data.amount === undefined), outcome.message);
         assert.ok(!(outcome instanceof Error), String(outcome));
         assertWellFormed(outcome);
         if (outcome.kind === 'payment') assert.equal(outcome.paymentId, data.reference_id);

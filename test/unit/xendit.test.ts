@@ -151,6 +151,23 @@ describe('XenditProvider.parseWebhook', () => {
     }
   });
 
+  it('refuses a PAID notice without data.amount as malformed: the full amount is never assumed', () => {
+    for (const event of ['payment.capture', 'payment.succeeded']) {
+      const { amount: _omitted, ...withoutAmount } = captured.data;
+      assert.throws(() => provider.parseWebhook(webhook({ ...captured, event, data: withoutAmount }, { 'webhook-id': 'whk-no-amount' })), WebhookMalformed, event);
+      assert.throws(() => provider.parseWebhook(webhook({ ...captured, event, data: { ...captured.data, amount: null } })), WebhookMalformed, `${event} amount null`);
+      // The same notice with its amount is taken, whatever the amount: the workflow compares it.
+      const partial = provider.parseWebhook(webhook({ ...captured, event, data: { ...captured.data, amount: 1 } }));
+      assert.equal(partial.kind === 'payment' && partial.event.paidAmount, 1, event);
+    }
+    // Notices that are not a payment may leave the amount out.
+    const { amount: _none, ...noAmount } = captured.data;
+    const failed = provider.parseWebhook(webhook({ ...captured, event: 'payment.failed', data: { ...noAmount, status: 'FAILED' } }));
+    assert.equal(failed.kind === 'payment' && failed.event.chargeStatus, 'FAILED');
+    const expired = provider.parseWebhook(webhook({ ...captured, event: 'payment_request.expiry', data: { ...noAmount, status: 'EXPIRED' } }));
+    assert.equal(expired.kind === 'payment' && expired.event.chargeStatus, 'EXPIRED');
+  });
+
   it('acknowledges events that are not about payment state as ignored', () => {
     for (const name of ['refund.succeeded', 'payment.authorization', 'constructor', 'toString']) {
       const parsed = provider.parseWebhook(webhook({ ...captured, event: name }));

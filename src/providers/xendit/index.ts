@@ -98,6 +98,11 @@ export class XenditProvider implements PaymentProvider {
     const { event, data } = parsed.data;
     const chargeStatus = xenditEventToChargeStatus(event);
     if (!chargeStatus) return { kind: 'ignored', reason: `event ${event} is not about payment state` };
+    if (chargeStatus === 'PAID' && data.amount === undefined) {
+      // What was paid is what the notice says, never what was asked: a PAID notice without an
+      // amount cannot be checked against the charge, so it is refused (and Xendit retries it).
+      throw new WebhookMalformed('xendit', `${event} without data.amount`);
+    }
     const providerEvent: ProviderEvent = {
       // Xendit's `webhook-id` header identifies one notification across its retries. An empty
       // header is no id: taken as one, every later notice would look like its duplicate.

@@ -67,11 +67,12 @@ export const paymentRequestListSchema = z.object({ data: z.array(paymentRequestS
 
 export const errorSchema = z.object({ error_code: z.string(), message: z.string().optional() }).loose();
 
+/** POST /refunds. Xendit requires only payment_request_id and reason; no amount = what is left. */
 export const refundRequestSchema = z.object({
   payment_request_id: z.string(),
-  reference_id: z.string(),
+  reference_id: z.string().min(1).max(255).optional(),
   amount: z.number().int().positive().optional(),
-  currency: z.literal('IDR'),
+  currency: z.literal('IDR').optional(),
   reason: z.enum(['FRAUDULENT', 'DUPLICATE', 'REQUESTED_BY_CUSTOMER', 'CANCELLATION', 'OTHERS']),
   metadata: z.record(z.string(), z.unknown()).nullish(),
 });
@@ -93,6 +94,8 @@ export const webhookSchema = z
         payment_request_id: z.string().optional(),
         reference_id: z.string().min(1).max(255),
         status: z.string().max(50),
+        // Optional here because failure and expiry notices may omit it; a PAID notice without
+        // it is refused by the adapter (bayar never assumes the full amount was paid).
         amount: z.number().int().nonnegative().optional(),
         currency: z.string().optional(),
         failure_code: z.string().nullish(),

@@ -20,6 +20,8 @@ interface Charge {
   created: string;
   updated: string;
   paidAmount: number;
+  /** The payment (py-…) that settled this request; refund notices name it. */
+  paymentId?: string;
   refunded: number;
   createRequests: number;
   channelProperties: Record<string, string>;
@@ -35,7 +37,7 @@ export class XenditSandbox implements SandboxProvider {
   private readonly charges = new Map<string, Charge>();
   private readonly byReference = new Map<string, Charge>();
   private readonly idempotency = new Map<string, { hash: string; response: SandboxResponse }>();
-  private readonly refunds = new Map<string, { id: string; reference_id: string; amount: number; payment_request_id: string; status: string }>();
+  private readonly refunds = new Map<string, Record<string, unknown> & { id: string; reference_id: string | null }>();
   private kit!: SandboxKit;
 
   constructor(private readonly options: XenditSandboxOptions) {}
@@ -47,6 +49,7 @@ export class XenditSandbox implements SandboxProvider {
       ['GET', '/payment_requests', (r) => this.authed(r, () => this.list(r))],
       ['GET', '/payment_requests/:id', (r) => this.authed(r, () => this.get(r.params.id!))],
       ['POST', '/payment_requests/:id/payments/simulate', (r) => this.authed(r, () => this.simulate(r))],
+      ['POST', '/v2/payment_methods/:id/payments/simulate', (r) => this.authed(r, () => this.simulateByMethod(r))],
       ['POST', '/v2/payment_methods/:id/expire', (r) => this.authed(r, () => this.expire(r.params.id!))],
       ['POST', '/refunds', (r) => this.authed(r, () => this.idempotent(r, () => this.refund(r)))],
       ['GET', '/refunds/:id', (r) => this.authed(r, () => this.getRefund(r.params.id!))],
@@ -159,6 +162,15 @@ export class XenditSandbox implements SandboxProvider {
   private simulate(r: SandboxRequest): SandboxResponse {
     const charge = this.charges.get(r.params.id!);
     if (!charge) return error(404, 'DATA_NOT_FOUND', 'payment request not found');
+    // xendit-node's simulatePaymentRequestPayment sends no body: the request's own amount is paid.
+    const amount = (jsonBody(r) as { amount?: number } | undefined)?.amount;
+    return this.settle(charge, amount, false);
+  }
+
+  /** The older per-payment-method simulation (xendit-node PaymentMethod.simulatePayment, body `{amount}`). */
+  private simulateByMethod(r: SandboxRequest): SandboxResponse {
+    const charge = [...this.charges.values()].find((c) => c.paymentMethodId === r.params.id);
+    if (!charge) return error(404, 'DATA_NOT_FOUND', 'payment method not found');
     const amount = (jsonBody(r) as { amount?: number } | undefined)?.amount;
     return this.settle(charge, amount, false);
   }
@@ -172,8 +184,8 @@ export class XenditSandbox implements SandboxProvider {
     charge.status = 'SUCCEEDED';
     charge.paidAmount = amount ?? charge.request.amount;
     charge.updated = new Date().toISOString();
-    const paymentId = `py-${randomBytes(12).toString('hex')}`;
-    this.sendPaymentWebhook(charge, 'payment.capture', paymentId);
+    charge.paymentId = `py-${randomBytes(12).toString('hex')}`;
+    this.sendPaymentWebhook(charge);
     return { status: 200, body: { status: 'PENDING', message: 'Payment simulation is being processed. A webhook will follow.' } };
   }
 
@@ -185,7 +197,8 @@ export class XenditSandbox implements SandboxProvider {
     charge.status = 'EXPIRED';
     charge.methodStatus = 'EXPIRED';
     charge.updated = new Date().toISOString();
-    return { status: 200, body: { id: charge.paymentMethodId, status: 'EXPIRED', type: charge.request.payment_method.type } };
+    // Xendit answers with the payment method itself (xendit-node reads it as a PaymentMethod).
+    return { status: 200, body: this.renderPaymentMethod(charge) };
   }
 
   private refund(r: SandboxRequest): SandboxResponse {
@@ -194,16 +207,39 @@ export class XenditSandbox implements SandboxProvider {
     const body = parsed.data;
     const charge = this.charges.get(body.payment_request_id);
     if (!charge) return error(404, 'DATA_NOT_FOUND', 'payment request not found');
-    if ([...this.refunds.values()].some((x) => x.reference_id === body.reference_id)) return error(409, 'DUPLICATE_ERROR', 'reference_id already used');
+    // reference_id is optional at Xendit; when given it must be new.
+    if (body.reference_id !== undefined && [...this.refunds.values()].some((x) => x.reference_id === body.reference_id)) {
+      return error(409, 'DUPLICATE_ERROR', 'reference_id already used');
+    }
     const type = charge.request.payment_method.type;
     if (type === 'VIRTUAL_ACCOUNT' || type === 'OVER_THE_COUNTER') return error(400, 'REFUND_NOT_SUPPORTED', `${type} payments cannot be refunded`);
     if (charge.status !== 'SUCCEEDED') return error(400, 'INELIGIBLE_TRANSACTION', `payment request is ${charge.status}`);
     const amount = body.amount ?? charge.paidAmount - charge.refunded;
     if (amount <= 0 || charge.refunded + amount > charge.paidAmount) return error(400, 'MAXIMUM_REFUND_AMOUNT_REACHED', 'refund exceeds the refundable amount');
     charge.refunded += amount;
-    const refund = { id: `rfd-${randomBytes(12).toString('hex')}`, reference_id: body.reference_id, amount, payment_request_id: charge.id, status: 'SUCCEEDED', currency: 'IDR', reason: body.reason, created: new Date().toISOString() };
+    const now = new Date().toISOString();
+    // The fields of Xendit's refund object (xendit-node Refund / RefundCallbackData models).
+    const refund = {
+      id: `rfd-${randomBytes(12).toString('hex')}`,
+      payment_request_id: charge.id,
+      invoice_id: null,
+      payment_method_type: type,
+      amount,
+      channel_code: channelOf(charge.request),
+      country: 'ID',
+      currency: 'IDR',
+      reference_id: body.reference_id ?? null,
+      status: 'SUCCEEDED',
+      reason: body.reason,
+      failure_code: null,
+      refund_fee_amount: null,
+      created: now,
+      updated: now,
+      metadata: body.metadata ?? null,
+    };
     this.refunds.set(refund.id, refund);
-    this.kit.notify(this.webhook('refund.succeeded', { ...refund }), XENDIT_WEBHOOK_RETRIES_MS);
+    // The refund notice names the payment (py-…) it gives back.
+    this.kit.notify(this.webhook('refund.succeeded', { ...refund, payment_id: charge.paymentId }), XENDIT_WEBHOOK_RETRIES_MS);
     return { status: 200, body: refund };
   }
 
@@ -212,20 +248,32 @@ export class XenditSandbox implements SandboxProvider {
     return refund ? { status: 200, body: refund } : error(404, 'DATA_NOT_FOUND', 'refund not found');
   }
 
-  private sendPaymentWebhook(charge: Charge, event: string, paymentId: string): void {
-    const notification = this.webhook(event, {
-      id: paymentId,
-      payment_id: paymentId,
+  /**
+   * `payment.succeeded`, the event name of the /payment_requests generation (xendit-node's
+   * PaymentCallback); its `data` is the payment: `id` is the payment (py-…), not the request.
+   */
+  private sendPaymentWebhook(charge: Charge): void {
+    const payment = (status: string) => ({
+      id: charge.paymentId,
       payment_request_id: charge.id,
       reference_id: charge.request.reference_id,
-      status: 'SUCCEEDED',
-      amount: charge.paidAmount,
+      customer_id: null,
       currency: 'IDR',
-      channel_code: channelOf(charge.request),
-      payment_method: { id: charge.paymentMethodId, type: charge.request.payment_method.type },
+      amount: charge.paidAmount,
+      country: 'ID',
+      status,
+      description: charge.request.description ?? null,
+      payment_method: this.renderPaymentMethod(charge),
+      channel_properties: null,
+      payment_detail: null,
+      failure_code: null,
+      created: charge.updated,
+      updated: charge.updated,
+      metadata: charge.request.metadata ?? null,
     });
+    const notification = this.webhook('payment.succeeded', payment('SUCCEEDED'));
     // A stale "still pending" notice, for the out-of-order fault.
-    const stale = this.webhook('payment.pending', { reference_id: charge.request.reference_id, payment_request_id: charge.id, status: 'PENDING' });
+    const stale = this.webhook('payment.pending', payment('PENDING'));
     this.kit.notify(notification, XENDIT_WEBHOOK_RETRIES_MS, { final: true, stale });
   }
 
@@ -250,7 +298,6 @@ export class XenditSandbox implements SandboxProvider {
   private render(charge: Charge) {
     this.refresh(charge);
     const pm = charge.request.payment_method;
-    const key = { VIRTUAL_ACCOUNT: 'virtual_account', QR_CODE: 'qr_code', EWALLET: 'ewallet', OVER_THE_COUNTER: 'over_the_counter' }[pm.type];
     const actions =
       pm.type === 'EWALLET'
         ? [{ action: 'AUTH', url_type: 'DEEPLINK', method: 'GET', url: `${this.kit.options.callbackUrl.replace(/\/webhooks.*$/, '')}/sandbox/xendit/ewallet/${charge.id}`, qr_code: null }]
@@ -273,24 +320,31 @@ export class XenditSandbox implements SandboxProvider {
       updated: charge.updated,
       metadata: charge.request.metadata ?? null,
       actions,
-      payment_method: {
-        id: charge.paymentMethodId,
-        type: pm.type,
-        reusability: pm.reusability,
-        status: charge.methodStatus,
-        reference_id: pm.reference_id ?? charge.request.reference_id,
-        created: charge.created,
-        updated: charge.updated,
-        description: null,
-        metadata: null,
-        virtual_account: null,
-        qr_code: null,
-        ewallet: null,
-        over_the_counter: null,
-        card: null,
-        direct_debit: null,
-        [key]: { channel_code: channelOf(charge.request), channel_properties: charge.channelProperties, amount: charge.request.amount, currency: 'IDR' },
-      },
+      payment_method: this.renderPaymentMethod(charge),
+    };
+  }
+
+  private renderPaymentMethod(charge: Charge) {
+    this.refresh(charge);
+    const pm = charge.request.payment_method;
+    const key = { VIRTUAL_ACCOUNT: 'virtual_account', QR_CODE: 'qr_code', EWALLET: 'ewallet', OVER_THE_COUNTER: 'over_the_counter' }[pm.type];
+    return {
+      id: charge.paymentMethodId,
+      type: pm.type,
+      reusability: pm.reusability,
+      status: charge.methodStatus,
+      reference_id: pm.reference_id ?? charge.request.reference_id,
+      created: charge.created,
+      updated: charge.updated,
+      description: null,
+      metadata: null,
+      virtual_account: null,
+      qr_code: null,
+      ewallet: null,
+      over_the_counter: null,
+      card: null,
+      direct_debit: null,
+      [key]: { channel_code: channelOf(charge.request), channel_properties: charge.channelProperties, amount: charge.request.amount, currency: 'IDR' },
     };
   }
 }

@@ -1,0 +1,234 @@
+// Xendit end to end on the real stack (Temporal dev server, sandboxes, worker, API as processes),
+// one payment method family at a time: VA, QRIS, e-wallet, over the counter. HTTP create →
+// workflow → Xendit sandbox → instructions for that family → simulated payment → callback with
+// x-callback-token → /webhooks/xendit → SETTLED; refunds where Xendit has them, polling when
+// callbacks never come, expiry, and callbacks that carry the right token but the wrong payment.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
+import { DEV_DEFAULTS } from '../../src/config/config.js';
+import { basicAuthHeader } from '../../src/providers/xendit/signature.js';
+import type { PaymentMethod, PaymentView } from '../../src/domain/payment.js';
+
+const WAIT_MS = 20_000;
+const TOKEN = DEV_DEFAULTS.xendit.callbackToken;
+
+/** Which instructions each family shows, and nothing else. */
+const FAMILY_INSTRUCTIONS = {
+  va: ['bankCode', 'virtualAccountNumber'],
+  qris: ['qrString'],
+  ewallet: ['payUrl'],
+  otc: ['payCode'],
+} as const;
+
+const paidEntries = (p: PaymentView) => p.timeline.filter((t) => t.type === 'status:PAID');
+
+describe('xendit over HTTP, per method family (real Temporal, real sandbox)', () => {
+  let stack: TestStack;
+
+  before(async () => {
+    // Polls from 500 ms after the charge, then every second: the polling-only case settles in
+    // about a second, and a callback sent right after paying usually still gets there first.
+    stack = await startTestStack({ env: { BAYAR_POLL_SCHEDULE: '500ms,1s' } });
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  const create = async (method: PaymentMethod, body: Record<string, unknown> = {}) => {
+    const res = await stack.api('POST', '/v1/payments', { merchantReference: uniqueRef('xnd'), provider: 'xendit', amount: 50_000, method, customer: { name: 'Budi Santoso' }, ...body });
+    assert.equal(res.status, 201, res.text);
+    const payment = res.json as PaymentView;
+    assert.equal(payment.provider, 'xendit');
+    assert.equal(payment.status, 'PENDING', `${method}: ${res.text}`);
+    assert.match(payment.providerReference ?? '', /^pr-[0-9a-f]+$/);
+    return payment;
+  };
+  const ledgerEntry = async (id: string) => {
+    const ledger = await stack.sandbox('GET', '/_sandbox/ledger');
+    return (ledger.json.charges as { reference: string; status: string; paidAmount: number; refundedAmount: number }[]).find((c) => c.reference === id);
+  };
+  const notifications = async (id: string) => {
+    const sent = await stack.sandbox('GET', '/_sandbox/notifications');
+    return (sent.json as { body: string; status: number | 'error' }[]).filter((n) => n.body.includes(`"${id}"`)).map((n) => ({ status: n.status, json: JSON.parse(n.body) as { event: string } }));
+  };
+  /** The payment request as Xendit (the sandbox) holds it, read with bayar's development key. */
+  const atXendit = async (providerReference: string) => {
+    const res = await fetch(`${stack.sandboxUrl()}/payment_requests/${providerReference}`, { headers: { authorization: basicAuthHeader(DEV_DEFAULTS.xendit.secretKey) } });
+    assert.equal(res.status, 200);
+    return (await res.json()) as { status: string; payment_method: Record<string, { channel_code: string; channel_properties: Record<string, string> } | null> };
+  };
+  const postWebhook = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${stack.apiUrl}/webhooks/xendit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-callback-token': TOKEN, 'webhook-id': `whk-${randomBytes(8).toString('hex')}`, ...headers },
+      body: JSON.stringify(body),
+    });
+
+  function assertInstructions(p: PaymentView, family: keyof typeof FAMILY_INSTRUCTIONS): void {
+    assert.deepEqual(Object.keys(p.instructions).sort(), [...FAMILY_INSTRUCTIONS[family]], `${p.method}: ${JSON.stringify(p.instructions)}`);
+  }
+
+  /** Pays at the sandbox, waits for SETTLED, and checks the callback was delivered and taken. */
+  async function payAndSettle(p: PaymentView): Promise<PaymentView> {
+    const paid = await stack.pay(p.id);
+    assert.equal(paid.status, 200, JSON.stringify(paid.json));
+    const settled = await stack.waitFor(p.id, (x) => x.status === 'SETTLED', WAIT_MS);
+    assert.equal(settled.amounts.paid, p.amounts.expected);
+    assert.equal(paidEntries(settled).length, 1, 'one settlement');
+    assert.deepEqual(settled.instructions, {}, 'a settled payment shows nowhere to pay');
+    assert.equal((await ledgerEntry(p.id))?.status, 'SUCCEEDED');
+    const delivered = await notifications(p.id);
+    assert.ok(delivered.some((n) => n.json.event === 'payment.succeeded' && n.status === 200), `callback answered 200: ${JSON.stringify(delivered)}`);
+    // Whether it or a poll came first, the callback reached the payment (applied or recorded as a duplicate).
+    const seen = await stack.waitFor(p.id, (x) => x.timeline.some((t) => t.source === 'webhook'), WAIT_MS);
+    assert.equal(seen.status, 'SETTLED');
+    return settled;
+  }
+
+  it('virtual accounts (Sahabat Sampoerna, Permata): VA number and bank → paid → SETTLED', async () => {
+    const [sampoerna, permata] = await Promise.all([create('VA_SAMPOERNA', { amount: 150_000 }), create('VA_PERMATA', { amount: 75_000 })]);
+    for (const [p, bank] of [[sampoerna, 'SAHABAT_SAMPOERNA'], [permata, 'PERMATA']] as const) {
+      assertInstructions(p, 'va');
+      assert.equal(p.instructions.bankCode, bank);
+      assert.match(p.instructions.virtualAccountNumber!, /^\d{10,}$/);
+      const xendit = await atXendit(p.providerReference!);
+      assert.equal(xendit.payment_method.virtual_account?.channel_code, bank);
+      assert.equal(xendit.payment_method.virtual_account?.channel_properties.customer_name, 'Budi Santoso');
+    }
+    await Promise.all([payAndSettle(sampoerna), payAndSettle(permata)]);
+  });
+
+  it('QRIS: QR string → paid → SETTLED', async () => {
+    const qris = await create('QRIS', { amount: 52_000 });
+    assertInstructions(qris, 'qris');
+    assert.match(qris.instructions.qrString!, /^000201/);
+    assert.ok(qris.instructions.qrString!.includes('52000'), 'the dynamic QR carries the amount');
+    await payAndSettle(qris);
+  });
+
+  it('e-wallets (ShopeePay with a phone, LinkAja): pay URL → paid → SETTLED; ShopeePay refunded in full', async () => {
+    const [shopee, linkaja] = await Promise.all([
+      create('EWALLET_SHOPEEPAY', { amount: 80_000, customer: { name: 'Budi Santoso', phone: '+6281234567890' } }),
+      create('EWALLET_LINKAJA', { amount: 45_000 }),
+    ]);
+    for (const p of [shopee, linkaja]) {
+      assertInstructions(p, 'ewallet');
+      assert.match(p.instructions.payUrl!, /^https?:\/\/.+\/pr-[0-9a-f]+$/);
+    }
+    assert.equal((await atXendit(shopee.providerReference!)).payment_method.ewallet?.channel_properties.mobile_number, '+6281234567890', 'the phone reached Xendit');
+    await Promise.all([payAndSettle(shopee), payAndSettle(linkaja)]);
+
+    const refund = await stack.api('POST', `/v1/payments/${shopee.id}/refunds`, { reason: 'order cancelled by the shop' });
+    assert.equal(refund.status, 201, refund.text);
+    assert.equal(refund.json.state, 'SUCCEEDED');
+    assert.equal(refund.json.amount, 80_000);
+    assert.match(refund.json.providerRefundId, /^rfd-/);
+    const refunded = await stack.waitFor(shopee.id, (p) => p.status === 'REFUNDED', WAIT_MS);
+    assert.equal(refunded.amounts.refunded, 80_000);
+    assert.equal(refunded.amounts.refundable, 0);
+    assert.equal((await ledgerEntry(shopee.id))?.refundedAmount, 80_000);
+    // Xendit's refund.succeeded callback is acknowledged without touching the payment.
+    const deadline = Date.now() + 5000;
+    let refundNotice: { status: number | 'error' } | undefined;
+    while (!refundNotice && Date.now() < deadline) {
+      refundNotice = (await notifications(refund.json.providerRefundId)).find((n) => n.json.event === 'refund.succeeded');
+      if (!refundNotice) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(refundNotice?.status, 200);
+    assert.equal((await stack.payment(shopee.id)).status, 'REFUNDED');
+  });
+
+  it('over the counter (Indomaret): pay code → paid → SETTLED; a refund is refused 422 REFUND_NOT_SUPPORTED', async () => {
+    const otc = await create('RETAIL_INDOMARET', { amount: 64_000 });
+    assertInstructions(otc, 'otc');
+    assert.match(otc.instructions.payCode!, /^[A-Z0-9]{8,}$/);
+    await payAndSettle(otc);
+    const refused = await stack.api('POST', `/v1/payments/${otc.id}/refunds`, { amount: 10_000, reason: 'customer asked' });
+    assert.equal(refused.status, 422, refused.text);
+    assert.equal(refused.json.code, 'REFUND_NOT_SUPPORTED');
+    assert.equal((await stack.payment(otc.id)).refunds.length, 0);
+    assert.equal((await ledgerEntry(otc.id))?.refundedAmount, 0, 'nothing reached Xendit');
+  });
+
+  it('settles by polling alone when callbacks never come, in every family', async () => {
+    const faults = await stack.sandbox('POST', '/_sandbox/faults', { webhooksEnabled: false });
+    assert.equal(faults.status, 200);
+    try {
+      const payments = await Promise.all([create('VA_PERMATA', { amount: 31_000 }), create('QRIS', { amount: 32_000 }), create('EWALLET_LINKAJA', { amount: 33_000 }), create('RETAIL_INDOMARET', { amount: 34_000 })]);
+      await Promise.all(payments.map((p) => stack.pay(p.id)));
+      const settled = await Promise.all(payments.map((p) => stack.waitFor(p.id, (x) => x.status === 'SETTLED', WAIT_MS)));
+      for (const s of settled) {
+        assert.equal(s.amounts.paid, s.amounts.expected, s.method);
+        assert.equal(paidEntries(s)[0]?.source, 'poll', s.method);
+        assert.ok(!s.timeline.some((t) => t.source === 'webhook'), s.method);
+        assert.equal((await notifications(s.id)).length, 0, `${s.method}: no callback was sent`);
+      }
+    } finally {
+      await stack.sandbox('POST', '/_sandbox/faults', {});
+    }
+  });
+
+  it('expires unpaid payments at their deadline and expires the charge at Xendit, in every family', async () => {
+    const payments = await Promise.all(
+      (['VA_SAMPOERNA', 'QRIS', 'EWALLET_SHOPEEPAY', 'RETAIL_INDOMARET'] as const).map((method) => create(method, { amount: 21_000, expiresInSeconds: 2 })),
+    );
+    const expired = await Promise.all(payments.map((p) => stack.waitFor(p.id, (x) => x.status === 'EXPIRED', WAIT_MS)));
+    for (const e of expired) {
+      assert.deepEqual(e.instructions, {}, `${e.method}: an expired payment shows nowhere to pay`);
+      assert.equal(e.amounts.paid, 0);
+      assert.ok(e.timeline.some((t) => t.type === 'closing:EXPIRED' && t.source === 'timer'), e.method);
+      assert.equal((await ledgerEntry(e.id))?.status, 'EXPIRED', e.method);
+      assert.equal((await atXendit(e.providerReference!)).status, 'EXPIRED', e.method);
+    }
+  });
+
+  /** A callback in Xendit's shape (xendit-node PaymentCallback) for a payment request. */
+  const succeeded = (p: PaymentView, referenceId: string) => ({
+    event: 'payment.succeeded',
+    business_id: 'bayar-sandbox-business',
+    created: new Date().toISOString(),
+    data: {
+      id: `py-${randomBytes(12).toString('hex')}`,
+      payment_request_id: p.providerReference,
+      reference_id: referenceId,
+      currency: 'IDR',
+      amount: p.amounts.expected,
+      country: 'ID',
+      status: 'SUCCEEDED',
+      payment_method: { id: `pm-${randomBytes(12).toString('hex')}`, type: 'VIRTUAL_ACCOUNT', reusability: 'ONE_TIME_USE', status: 'ACTIVE' },
+      created: new Date().toISOString(),
+      updated: new Date().toISOString(),
+    },
+  });
+
+  it('answers 503 (so Xendit retries) and logs a callback with the right token for a payment that does not exist', async () => {
+    const p = await create('VA_PERMATA', { amount: 41_000 });
+    const missing = `pay_${randomBytes(12).toString('hex')}`;
+    const res = await postWebhook(succeeded(p, missing));
+    assert.equal(res.status, 503);
+    assert.deepEqual(await res.json(), { received: false });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.match(stack.stack.output('api'), new RegExp(`xendit: could not signal ${missing} \\(no open payment\\); asking the provider to retry`));
+    const view = await stack.payment(p.id);
+    assert.equal(view.status, 'PENDING', 'the payment whose charge the callback names is untouched');
+    assert.ok(!view.timeline.some((t) => t.source === 'webhook'));
+    const metrics = await (await fetch(`${stack.apiUrl}/metrics`)).text();
+    assert.match(metrics, /bayar_webhooks_total\{provider="xendit",outcome="unknown-payment"\} [1-9]/);
+  });
+
+  it('acknowledges 200, and does not apply, a callback whose reference_id is not a bayar payment id', async () => {
+    const p = await create('QRIS', { amount: 42_000 });
+    const foreign = 'INV-2025-000042';
+    const res = await postWebhook(succeeded(p, foreign));
+    assert.equal(res.status, 200);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.match(stack.stack.output('api'), new RegExp(`xendit: notification for foreign reference "${foreign}"; acknowledged, not applied`));
+    const view = await stack.payment(p.id);
+    assert.equal(view.status, 'PENDING');
+    assert.equal(view.amounts.paid, 0);
+    assert.ok(!view.timeline.some((t) => t.source === 'webhook'));
+    assert.equal((await ledgerEntry(p.id))?.status, 'PENDING');
+  });
+});
