@@ -38,6 +38,9 @@ const duration = (fallback: string) =>
       return ms;
     });
 
+const pollSchedule = () =>
+  z.string().transform((v, ctx) => parseDurationList(v) ?? (ctx.addIssue({ code: 'custom', message: 'a poll schedule is comma-separated durations, e.g. 15s,30s,1m' }), z.NEVER));
+
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
 const pairs = (label: string) =>
@@ -81,6 +84,12 @@ const envSchema = z.object({
     .string()
     .default('15s,30s,1m,2m,5m,15m')
     .transform((v, ctx) => parseDurationList(v) ?? (ctx.addIssue({ code: 'custom', message: 'BAYAR_POLL_SCHEDULE: comma-separated durations' }), z.NEVER)),
+  BAYAR_POLL_SCHEDULE_XENDIT: pollSchedule().optional(),
+  BAYAR_POLL_SCHEDULE_MIDTRANS: pollSchedule().optional(),
+  BAYAR_POLL_SCHEDULE_DOKU: pollSchedule().optional(),
+  BAYAR_POLL_SCHEDULE_ECOMMPAY: pollSchedule().optional(),
+  BAYAR_POLL_SCHEDULE_INDODANA: pollSchedule().optional(),
+  BAYAR_POLL_SCHEDULE_AGGREGATOR: pollSchedule().optional(),
   BAYAR_REFUND_WINDOW: duration('30d'),
   BAYAR_MERCHANT_NOTIFY_TIMEOUT: duration('24h'),
   BAYAR_CREATE_WAIT: duration('10s'),
@@ -113,7 +122,11 @@ export interface AppConfig {
   apiKeys: Map<string, string>;
   merchantWebhookSecrets: Map<string, string>;
   dataKey: Buffer;
-  timing: { pollScheduleMs: number[]; refundWindowMs: number; merchantNotifyTimeoutMs: number; createWaitMs: number; providerTimeoutMs: number };
+  timing: {
+    pollScheduleMs: number[];
+    /** Per-provider overrides of pollScheduleMs (BAYAR_POLL_SCHEDULE_<PROVIDER>). */
+    pollScheduleByProvider: Partial<Record<ProviderName, number[]>>;
+    refundWindowMs: number; merchantNotifyTimeoutMs: number; createWaitMs: number; providerTimeoutMs: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   routing: Map<PaymentMethod, ProviderName[]>;
   providers: {
@@ -157,6 +170,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataKey: Buffer.from(e.BAYAR_DATA_KEY, 'base64'),
     timing: {
       pollScheduleMs: e.BAYAR_POLL_SCHEDULE,
+      pollScheduleByProvider: Object.fromEntries(
+        PROVIDER_NAMES.flatMap((p) => {
+          const own = e[`BAYAR_POLL_SCHEDULE_${p.toUpperCase()}` as keyof typeof e] as number[] | undefined;
+          return own ? [[p, own]] : [];
+        }),
+      ),
       refundWindowMs: e.BAYAR_REFUND_WINDOW,
       merchantNotifyTimeoutMs: e.BAYAR_MERCHANT_NOTIFY_TIMEOUT,
       createWaitMs: e.BAYAR_CREATE_WAIT,

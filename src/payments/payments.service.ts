@@ -101,7 +101,7 @@ export class PaymentsService {
         ...(caps.refundReasons ? { refundReasons: [...caps.refundReasons] } : {}),
       },
       timing: {
-        pollScheduleMs: this.config.timing.pollScheduleMs,
+        pollScheduleMs: this.config.timing.pollScheduleByProvider[provider.name] ?? this.config.timing.pollScheduleMs,
         refundWindowMs: this.config.timing.refundWindowMs,
         merchantNotifyTimeoutMs: this.config.timing.merchantNotifyTimeoutMs,
       },

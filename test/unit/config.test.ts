@@ -44,6 +44,7 @@ describe('loadConfig defaults', () => {
     });
     assert.deepEqual(config.timing, {
       pollScheduleMs: [15_000, 30_000, 60_000, 120_000, 300_000, 900_000],
+      pollScheduleByProvider: {},
       refundWindowMs: 30 * 86_400_000,
       merchantNotifyTimeoutMs: 86_400_000,
       createWaitMs: 10_000,
@@ -59,6 +60,13 @@ describe('loadConfig defaults', () => {
     assert.equal(real.providers.xendit.baseUrl, 'https://api.xendit.co');
     assert.equal(real.providers.xendit.sandbox, false);
     assert.equal(real.providers.xendit.secretKey, 'xnd_production_abcdef');
+  });
+
+  it('takes a poll schedule per provider, falling back to the global one', () => {
+    const config = loadConfig({ BAYAR_POLL_SCHEDULE: '10s,1m', BAYAR_POLL_SCHEDULE_MIDTRANS: '5s,20s,2m' });
+    assert.deepEqual(config.timing.pollScheduleMs, [10_000, 60_000]);
+    assert.deepEqual(config.timing.pollScheduleByProvider, { midtrans: [5_000, 20_000, 120_000] });
+    assert.throws(() => loadConfig({ BAYAR_POLL_SCHEDULE_XENDIT: 'soon' }), /BAYAR_POLL_SCHEDULE_XENDIT/);
   });
 
   it('refuses the public development secrets once a real (HTTPS) provider is configured', () => {
@@ -162,7 +170,7 @@ describe('durations', () => {
 
   it('reads the duration variables', () => {
     const config = loadConfig({ BAYAR_POLL_SCHEDULE: '1s,5s', BAYAR_REFUND_WINDOW: '2h', BAYAR_MERCHANT_NOTIFY_TIMEOUT: '10m', BAYAR_CREATE_WAIT: '500ms', BAYAR_PROVIDER_TIMEOUT: '3s' });
-    assert.deepEqual(config.timing, { pollScheduleMs: [1000, 5000], refundWindowMs: 7_200_000, merchantNotifyTimeoutMs: 600_000, createWaitMs: 500, providerTimeoutMs: 3000 });
+    assert.deepEqual(config.timing, { pollScheduleMs: [1000, 5000], pollScheduleByProvider: {}, refundWindowMs: 7_200_000, merchantNotifyTimeoutMs: 600_000, createWaitMs: 500, providerTimeoutMs: 3000 });
   });
 
   it('refuses a bad duration naming the variable', () => {
