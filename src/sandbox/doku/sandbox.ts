@@ -7,7 +7,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { DOKU_CHANNELS, DOKU_STATUS_PATH, type DokuChannel, type DokuChannelKind, type DokuMethod } from '../../providers/doku/capabilities.js';
 import { REQUEST_SCHEMAS, type DokuO2oRequest, type DokuPaylaterRequest, type DokuVaRequest } from '../../providers/doku/schemas.js';
 import { DOKU_TIMESTAMP, bodyDigest, dokuTimestamp, signatureMatches, signedHeaders } from '../../providers/doku/signature.js';
-import { jsonBody, type Handler, type LedgerEntry, type SandboxKit, type SandboxProvider, type SandboxRequest, type SandboxResponse } from '../kit.js';
+import { jsonBody, type Handler, type LedgerEntry, type Notification, type SandboxKit, type SandboxProvider, type SandboxRequest, type SandboxResponse } from '../kit.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -61,6 +61,8 @@ export class DokuSandbox implements SandboxProvider {
   private readonly byRequestId = new Map<string, Charge>();
   /** Request-Id → the body's digest and the first answer, for DOKU's 409 replays. */
   private readonly answered = new Map<string, { digest: string; response: SandboxResponse; charge?: Charge }>();
+  /** Every notification as first sent, headers included (the kit's log keeps bodies only). */
+  private readonly outbox: Notification[] = [];
   private kit!: SandboxKit;
 
   constructor(private readonly options: DokuSandboxOptions) {}
@@ -70,7 +72,12 @@ export class DokuSandbox implements SandboxProvider {
     const creates = (Object.entries(DOKU_CHANNELS) as [DokuMethod, DokuChannel][]).map(
       ([method, channel]): [string, string, Handler] => ['POST', channel.path, (r) => this.signed(r, (requestId) => this.create(r, requestId, method, channel))],
     );
-    return [...creates, ['GET', `${DOKU_STATUS_PATH}:invoice`, (r) => this.signed(r, () => this.status(r.params.invoice!))]];
+    return [
+      ...creates,
+      ['GET', `${DOKU_STATUS_PATH}:invoice`, (r) => this.signed(r, () => this.status(r.params.invoice!))],
+      // Sandbox only: what was sent, with the signed headers, so tests can redeliver it verbatim.
+      ['GET', '/_sandbox/doku/outbox', () => ({ status: 200, body: this.outbox })],
+    ];
   }
 
   pay(reference: string, options: { amount?: number; force?: boolean }): SandboxResponse {
@@ -103,6 +110,7 @@ export class DokuSandbox implements SandboxProvider {
     this.byInvoice.clear();
     this.byRequestId.clear();
     this.answered.clear();
+    this.outbox.length = 0;
   }
 
   /**
@@ -256,7 +264,9 @@ export class DokuSandbox implements SandboxProvider {
     const body = JSON.stringify(this.transactionBody(charge));
     const target = new URL(charge.notifyUrl).pathname;
     const headers = signedHeaders({ clientId: this.options.clientId, requestId: randomUUID(), timestamp: dokuTimestamp(Date.now()), target, body }, this.options.secretKey);
-    this.kit.notify({ url: charge.notifyUrl, headers: { 'content-type': 'application/json', ...headers }, body }, DOKU_NOTIFICATION_RETRIES_MS, { final: true });
+    const sent: Notification = { url: charge.notifyUrl, headers: { 'content-type': 'application/json', ...headers }, body };
+    this.outbox.push(sent);
+    this.kit.notify(sent, DOKU_NOTIFICATION_RETRIES_MS, { final: true });
   }
 }
 
