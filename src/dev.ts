@@ -40,6 +40,7 @@ async function main(): Promise<void> {
       config.temporal.embedded ? `  Temporal Web UI http://127.0.0.1:${config.temporal.uiPort}` : `  Temporal        ${config.temporal.address} (external)`,
       `  Xendit sandbox  ${config.providers.xendit.sandbox ? config.providers.xendit.baseUrl : '(real Xendit configured)'}`,
       `  Midtrans sandbox ${config.providers.midtrans.sandbox ? config.providers.midtrans.baseUrl : '(real Midtrans configured)'}`,
+      `  DOKU sandbox    ${config.providers.doku.sandbox ? config.providers.doku.baseUrl : '(real DOKU configured)'}`,
       config.temporal.embedded ? `  Data            ${dataFile(config)}` : '',
       demoKey ? `  Demo API key    ${demoKey[1]}   (merchant "demo"; webhook secret ${DEV_DEFAULTS.merchantWebhookSecret})` : '  API keys        from BAYAR_API_KEYS',
       '',

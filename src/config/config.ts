@@ -11,6 +11,7 @@ export const DEV_DEFAULTS = {
   merchantWebhookSecret: 'whsec_bayar_demo_secret',
   xendit: { secretKey: 'xnd_development_bayar_sandbox', callbackToken: 'bayar-sandbox-callback-token' },
   midtrans: { serverKey: 'SB-Mid-server-bayar-sandbox-dev' },
+  doku: { clientId: 'BRN-0001-bayar-sandbox-dev', secretKey: 'SK-bayar-sandbox-dev-secret' },
   // 32 bytes, base64: seals customer personal data before it enters workflow history.
   dataKey: 'YmF5YXItZGV2LW9ubHktZGF0YS1rZXktMzJieXRlcyE=',
 } as const;
@@ -101,6 +102,9 @@ const envSchema = z.object({
   XENDIT_BASE_URL: z.url().optional(),
   MIDTRANS_SERVER_KEY: z.string().min(8).optional(),
   MIDTRANS_BASE_URL: z.url().optional(),
+  DOKU_CLIENT_ID: z.string().min(8).optional(),
+  DOKU_SECRET_KEY: z.string().min(8).optional(),
+  DOKU_BASE_URL: z.url().optional(),
 });
 
 /** Every variable loadConfig reads; deployment files are checked against this list. */
@@ -132,6 +136,7 @@ export interface AppConfig {
   providers: {
     xendit: ProviderEndpoint & { secretKey: string; callbackToken: string };
     midtrans: ProviderEndpoint & { serverKey: string };
+    doku: ProviderEndpoint & { clientId: string; secretKey: string };
   };
 }
 
@@ -194,6 +199,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         baseUrl: e.MIDTRANS_BASE_URL ?? sandboxUrl('midtrans'),
         sandbox: e.MIDTRANS_BASE_URL === undefined,
         serverKey: e.MIDTRANS_SERVER_KEY ?? DEV_DEFAULTS.midtrans.serverKey,
+      },
+      doku: {
+        baseUrl: e.DOKU_BASE_URL ?? sandboxUrl('doku'),
+        sandbox: e.DOKU_BASE_URL === undefined,
+        clientId: e.DOKU_CLIENT_ID ?? DEV_DEFAULTS.doku.clientId,
+        secretKey: e.DOKU_SECRET_KEY ?? DEV_DEFAULTS.doku.secretKey,
       },
     },
   };

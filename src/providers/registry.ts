@@ -2,6 +2,7 @@
 import type { AppConfig } from '../config/config.js';
 import type { PaymentMethod, ProviderName } from '../domain/payment.js';
 import type { PaymentProvider } from './provider.js';
+import { DokuProvider } from './doku/index.js';
 import { MidtransProvider } from './midtrans/index.js';
 import { XenditProvider } from './xendit/index.js';
 
@@ -11,6 +12,9 @@ export function buildProviders(config: AppConfig): Map<ProviderName, PaymentProv
   // Registration order is the default routing order: xendit stays first for shared methods.
   providers.set('xendit', new XenditProvider({ ...config.providers.xendit, timeoutMs }));
   providers.set('midtrans', new MidtransProvider({ ...config.providers.midtrans, timeoutMs }));
+  // DOKU signs the path of the notification URL as configured at DOKU, i.e. the public one.
+  const publicWebhookPath = `${new URL(config.publicUrl).pathname.replace(/\/$/, '')}/webhooks/doku`;
+  providers.set('doku', new DokuProvider({ ...config.providers.doku, timeoutMs, notificationPaths: [publicWebhookPath] }));
   return providers;
 }
 

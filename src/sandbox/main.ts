@@ -2,6 +2,7 @@
 // Each listens on its own port and delivers notifications to bayar's webhook endpoint.
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, SANDBOX_PORT_OFFSETS, type AppConfig } from '../config/config.js';
+import { DokuSandbox } from './doku/sandbox.js';
 import { SandboxKit } from './kit.js';
 import { MidtransSandbox } from './midtrans/sandbox.js';
 import { XenditSandbox } from './xendit/sandbox.js';
@@ -17,6 +18,9 @@ export async function startSandboxes(config: AppConfig): Promise<SandboxKit[]> {
   const midtrans = new SandboxKit(new MidtransSandbox(config.providers.midtrans), { callbackUrl: `${webhookBase}/midtrans`, timeScale: config.sandbox.timeScale });
   await midtrans.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.midtrans);
   kits.push(midtrans);
+  const doku = new SandboxKit(new DokuSandbox(config.providers.doku), { callbackUrl: `${webhookBase}/doku`, timeScale: config.sandbox.timeScale });
+  await doku.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.doku, config.host);
+  kits.push(doku);
   return kits;
 }
 

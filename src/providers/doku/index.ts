@@ -1,0 +1,285 @@
+// The DOKU adapter: bayar's provider interface over DOKU's Non-SNAP API (payment codes, Indodana
+// generate-order, check status, signed HTTP notifications). order.invoice_number is bayar's
+// payment id, so every lookup is addressed by it and no DOKU id has to be remembered first.
+import { randomUUID } from 'node:crypto';
+import type { ProviderEvent } from '../../domain/payment.js';
+import { parseJson } from '../http.js';
+import {
+  ProviderRejected,
+  ProviderUnavailable,
+  SignatureInvalid,
+  WebhookMalformed,
+  type ChargeRef,
+  type ChargeSnapshot,
+  type CreateChargeRequest,
+  type ParsedWebhook,
+  type PaymentProvider,
+  type RawWebhook,
+  type RefundResult,
+  type WebhookReply,
+} from '../provider.js';
+import { DOKU_MAX_EXPIRY_MINUTES, dokuCapabilities, dokuChannelFor, dokuStatusPath, type DokuChannel } from './capabilities.js';
+import { DokuClient, throwFor, type DokuConfig } from './client.js';
+import {
+  notificationSchema,
+  o2oResponseSchema,
+  parseAmount,
+  paylaterResponseSchema,
+  transactionSchema,
+  vaResponseSchema,
+  type DokuO2oRequest,
+  type DokuPaylaterRequest,
+  type DokuTransaction,
+  type DokuVaRequest,
+} from './schemas.js';
+import { signatureMatches } from './signature.js';
+import { dokuStatusToChargeStatus } from './status.js';
+
+export type { DokuConfig } from './client.js';
+
+/**
+ * The Request-Id of the call that creates a charge. DOKU's idempotency key is the Request-Id, so
+ * it is derived from the payment id: a resent create (same id, same body) gets the first answer
+ * back as HTTP 409 instead of making a second charge. DOKU echoes it as transaction.original_request_id.
+ */
+export function createRequestId(paymentId: string): string {
+  return `${paymentId}-create`;
+}
+
+export class DokuProvider implements PaymentProvider {
+  readonly name = 'doku' as const;
+  readonly capabilities = dokuCapabilities;
+  private readonly client: DokuClient;
+
+  constructor(private readonly config: DokuConfig) {
+    this.client = new DokuClient(config);
+  }
+
+  async createCharge(request: CreateChargeRequest): Promise<ChargeSnapshot> {
+    const channel = dokuChannelFor(request.method);
+    if (!channel) throw new ProviderRejected(`doku does not offer ${request.method}`, 'doku', 'UNSUPPORTED_METHOD');
+    const requestId = createRequestId(request.paymentId);
+    const res = await this.client.call('POST', channel.path, requestId, toChargeRequest(channel, request, Date.now()));
+    if (res.status === 200 || res.status === 201 || res.status === 409) {
+      // 409 is DOKU replaying the first answer to this Request-Id and body: the charge exists,
+      // and this is its answer. It passes the same integrity check as a fresh one.
+      const snapshot = fromChargeAnswer(channel, parseJson(res.text), request, requestId);
+      if (snapshot) return snapshot;
+      if (res.status !== 409) throw new ProviderUnavailable(`doku create: HTTP ${res.status} with an unexpected body`, 'doku', 'BAD_RESPONSE');
+    }
+    if (res.status === 409 || res.status === 400) {
+      // A resend whose body differs from the first (expired_time counts minutes from now, so a
+      // retry a minute later is a different body), or an invoice_number DOKU has already seen:
+      // whatever DOKU calls it, if a charge exists for this invoice it is ours. Otherwise a 400
+      // is a real validation error.
+      const existing = await this.lookup(request.paymentId);
+      if (existing) return fromTransaction(existing, channel, request);
+      if (res.status === 409) throw new ProviderUnavailable('doku create: 409 but no charge found yet', 'doku', 'DOKU_409');
+    }
+    throwFor(res, 'create');
+  }
+
+  async findCharge(ref: ChargeRef): Promise<ChargeSnapshot | null> {
+    const transaction = await this.lookup(ref.paymentId);
+    return transaction ? fromTransaction(transaction, dokuChannelFor(ref.method)) : null;
+  }
+
+  async cancelCharge(): Promise<void> {
+    // DOKU Non-SNAP documents no way to void an unpaid payment code or order (capabilities.cancel
+    // is false, so the saga never asks). bayar's deadline and its final status check decide.
+  }
+
+  async refund(): Promise<RefundResult> {
+    // Declared in capabilities (no method is refundable), so bayar refuses before calling this.
+    throw new ProviderRejected('doku Non-SNAP has no refund API for these methods', 'doku', 'REFUND_NOT_SUPPORTED');
+  }
+
+  parseWebhook(raw: RawWebhook): ParsedWebhook {
+    const clientId = raw.headers['client-id'];
+    const requestId = raw.headers['request-id'];
+    const timestamp = raw.headers['request-timestamp'];
+    const received = raw.headers['signature'];
+    if (!received) throw new SignatureInvalid('doku', 'Signature header missing');
+    if (!clientId || !requestId || !timestamp) throw new SignatureInvalid('doku', 'Client-Id, Request-Id or Request-Timestamp header missing');
+    // Client-Id is not secret; a notification for another DOKU account is not for us either way.
+    if (clientId !== this.config.clientId) throw new SignatureInvalid('doku', 'Client-Id is not ours');
+    // DOKU signs the path of the notification URL it posted to. The digest covers the raw bytes,
+    // so the body is verified before it is parsed, and never re-serialised.
+    const targets = new Set([raw.path, ...(this.config.notificationPaths ?? [])]);
+    const genuine = [...targets].some((target) => signatureMatches({ clientId, requestId, timestamp, target, body: raw.rawBody }, received, this.config.secretKey));
+    if (!genuine) throw new SignatureInvalid('doku', 'Signature does not match');
+
+    if (requestId.length > 128) throw new WebhookMalformed('doku', 'Request-Id longer than 128 characters');
+    const parsed = notificationSchema.safeParse(parseJson(raw.rawBody.toString('utf8')));
+    if (!parsed.success) throw new WebhookMalformed('doku', parsed.error.issues[0]?.message ?? 'bad body');
+    const n = parsed.data;
+    const status = n.transaction.status;
+    const chargeStatus = dokuStatusToChargeStatus(status);
+    if (chargeStatus === 'REFUNDED') return { kind: 'ignored', reason: `${status} notification; refunds are tracked by bayar's refund update` };
+    const amount = parseAmount(n.order.amount);
+    if (chargeStatus === 'PAID' && amount === undefined) throw new WebhookMalformed('doku', `order.amount ${JSON.stringify(n.order.amount)} is not whole rupiah`);
+    const event: ProviderEvent = {
+      // DOKU's Request-Id names one notification ("to make sure no duplicate notification") and
+      // stays with it through DOKU's retries, so duplicates and retries share this id.
+      eventId: requestId,
+      source: 'webhook',
+      chargeStatus,
+      paidAmount: chargeStatus === 'PAID' ? amount : undefined,
+      providerReference: n.transaction.original_request_id,
+      providerStatus: status,
+      reason: chargeStatus === 'FAILED' ? `${n.channel?.id ?? 'DOKU'} ${status}` : undefined,
+      occurredAt: isoTime(n.transaction.date),
+    };
+    return { kind: 'payment', paymentId: n.order.invoice_number, event };
+  }
+
+  webhookAck(): WebhookReply {
+    // DOKU takes any 2xx; the body is not read.
+    return { status: 200, contentType: 'application/json', body: '{}' };
+  }
+
+  webhookRetryLater(): WebhookReply {
+    // Any non-2xx: DOKU retries 30 min, 6 h and 12 h after the original.
+    return { status: 503, contentType: 'application/json', body: '{}' };
+  }
+
+  /** GET /orders/v1/status/{invoice_number}; null when DOKU has never seen the invoice. */
+  private async lookup(invoiceNumber: string): Promise<DokuTransaction | null> {
+    // A fresh Request-Id per look-up: DOKU replays a known Request-Id's first answer, which for a
+    // status check would be a stale status.
+    const res = await this.client.call('GET', dokuStatusPath(invoiceNumber), `${invoiceNumber}-status-${randomUUID()}`);
+    if (res.status === 404) return null;
+    if (res.status !== 200) throwFor(res, 'check status');
+    const parsed = transactionSchema.safeParse(parseJson(res.text));
+    // A status answer for another invoice is as unusable as an unreadable one: try again later.
+    if (!parsed.success || parsed.data.order.invoice_number !== invoiceNumber) {
+      throw new ProviderUnavailable('doku check status: unexpected response shape', 'doku', 'BAD_RESPONSE');
+    }
+    return parsed.data;
+  }
+}
+
+function toChargeRequest(channel: DokuChannel, request: CreateChargeRequest, now: number): DokuVaRequest | DokuO2oRequest | DokuPaylaterRequest {
+  // expired_time is whole minutes. bayar's deadline is authoritative (it ends the payment itself
+  // and checks the status once more), so DOKU's is a backstop: rounded up, at least 1 minute.
+  const minutes = Math.min(DOKU_MAX_EXPIRY_MINUTES, Math.max(1, Math.ceil((Date.parse(request.expiresAt) - now) / 60_000)));
+  const order = { invoice_number: request.paymentId, amount: request.amount };
+  const { name, email } = request.customer;
+  const customer = { ...(name ? { name: name.slice(0, 255) } : {}), ...(email ? { email } : {}) };
+  const withCustomer = Object.keys(customer).length > 0 ? { customer } : {};
+  // Shown on the ATM / store receipt; DOKU's length limit is not published [?].
+  const info = request.description.slice(0, 20) || 'bayar';
+  switch (channel.kind) {
+    case 'va':
+      return { order, virtual_account_info: { expired_time: minutes, reusable_status: false, info1: info }, ...withCustomer };
+    case 'o2o':
+      return { order, online_to_offline_info: { expired_time: minutes, reusable_status: false, info }, ...withCustomer };
+    case 'paylater':
+      return toPaylaterRequest(request, minutes);
+  }
+}
+
+/**
+ * Indodana via DOKU needs who is buying: first name (≤ 16), email and phone are mandatory, and
+ * the order is described as line items adding up to the amount (seed 002). bayar passes no
+ * items to providers, so the whole payment is one line.
+ */
+function toPaylaterRequest(request: CreateChargeRequest, minutes: number): DokuPaylaterRequest {
+  const { name, email, phone } = request.customer;
+  if (!name || !email || !phone) {
+    throw new ProviderRejected("doku PAYLATER_INDODANA needs the customer's name, email and phone", 'doku', 'CUSTOMER_DETAILS_REQUIRED');
+  }
+  const [first = name, ...rest] = name.trim().split(/\s+/);
+  const last = rest.join(' ').slice(0, 16);
+  return {
+    order: {
+      invoice_number: request.paymentId,
+      amount: request.amount,
+      line_items: [{ id: request.paymentId, name: request.description.slice(0, 128) || 'Payment', price: request.amount, quantity: 1, category: 'others' }],
+    },
+    peer_to_peer_info: { expired_time: minutes, merchant_unique_reference: request.paymentId },
+    customer: { first_name: first.slice(0, 16), ...(last ? { last_name: last } : {}), email, phone: dokuPhone(phone) },
+  };
+}
+
+/** "+6281122334455" or "081122334455" → "6281122334455" ({calling code}{number}). */
+export function dokuPhone(phone: string): string {
+  const digits = phone.replace(/\D/g, '');
+  return digits.startsWith('0') ? `62${digits.slice(1)}` : digits;
+}
+
+/** The answer to a create (fresh or a 409 replay); undefined when it is not one. */
+function fromChargeAnswer(channel: DokuChannel, body: unknown, request: CreateChargeRequest, requestId: string): ChargeSnapshot | undefined {
+  const pending = { providerReference: requestId, chargeStatus: 'PENDING' as const, providerStatus: 'PENDING' };
+  switch (channel.kind) {
+    case 'va': {
+      const parsed = vaResponseSchema.safeParse(body);
+      if (!parsed.success) return undefined;
+      checkIntegrity(parsed.data.order, request);
+      return { ...pending, instructions: { virtualAccountNumber: parsed.data.virtual_account_info.virtual_account_number, bankCode: channel.bank } };
+    }
+    case 'o2o': {
+      const parsed = o2oResponseSchema.safeParse(body);
+      if (!parsed.success) return undefined;
+      checkIntegrity(parsed.data.order, request);
+      return { ...pending, instructions: { payCode: parsed.data.online_to_offline_info.payment_code } };
+    }
+    case 'paylater': {
+      const parsed = paylaterResponseSchema.safeParse(body);
+      if (!parsed.success) return undefined;
+      checkIntegrity(parsed.data.order, request);
+      // Indodana answers payment.status PENDING or FAILED, and the page to send the customer to.
+      const { status, url } = parsed.data.payment;
+      const chargeStatus = dokuStatusToChargeStatus(status);
+      return {
+        providerReference: requestId,
+        chargeStatus,
+        providerStatus: status,
+        reason: chargeStatus === 'FAILED' ? 'Indodana refused the order' : undefined,
+        instructions: chargeStatus === 'PENDING' && url ? { payUrl: url } : {},
+      };
+    }
+  }
+}
+
+/** Integrity check before trusting an answer: it must be for our invoice and our amount. */
+function checkIntegrity(order: { invoice_number: string; amount: number | string }, expected: CreateChargeRequest): void {
+  const amount = parseAmount(order.amount);
+  if (order.invoice_number !== expected.paymentId || amount !== expected.amount) {
+    throw new ProviderRejected(
+      `doku answered ${order.invoice_number} ${JSON.stringify(order.amount)}, expected ${expected.paymentId} ${expected.amount}`,
+      'doku',
+      'AMOUNT_MISMATCH',
+    );
+  }
+}
+
+function fromTransaction(t: DokuTransaction, channel: DokuChannel | undefined, expected?: CreateChargeRequest): ChargeSnapshot {
+  const amount = parseAmount(t.order.amount);
+  if (amount === undefined) throw new ProviderRejected(`doku answered order.amount ${JSON.stringify(t.order.amount)}`, 'doku', 'AMOUNT_INVALID');
+  if (expected) checkIntegrity(t.order, expected);
+  const chargeStatus = dokuStatusToChargeStatus(t.transaction.status);
+  const vaNumber = t.virtual_account_info?.virtual_account_number;
+  return {
+    providerReference: t.transaction.original_request_id ?? createRequestId(t.order.invoice_number),
+    chargeStatus,
+    providerStatus: t.transaction.status,
+    paidAmount: chargeStatus === 'PAID' ? amount : undefined,
+    reason: chargeStatus === 'FAILED' ? `${t.channel?.id ?? 'DOKU'} ${t.transaction.status}` : undefined,
+    // The status answer repeats the VA number / payment code; Indodana's page URL is not in it [?].
+    instructions: {
+      virtualAccountNumber: vaNumber,
+      bankCode: vaNumber ? channel?.bank : undefined,
+      payCode: t.online_to_offline_info?.payment_code,
+    },
+  };
+}
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/** transaction.date is ISO 8601 ("2021-01-27T03:24:23Z"); anything else is left out. */
+function isoTime(text: string | undefined): string | undefined {
+  if (!text || !ISO_UTC.test(text)) return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}

@@ -1,0 +1,183 @@
+// DOKU end to end on the real stack (Temporal dev server, sandboxes, worker, API as processes):
+// HTTP create → workflow → DOKU sandbox over HTTP (signed Non-SNAP calls) → simulated payment →
+// notification signed DOKU's way → /webhooks/doku → signal → SETTLED; plus Indodana's pay URL,
+// polling-only settlement, expiry, refusals (refund, forged notifications) and duplicates.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { startMerchantReceiver, startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
+import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import type { PaymentView } from '../../src/domain/payment.js';
+
+const DOKU = SANDBOX_PORT_OFFSETS.doku;
+const { clientId: CLIENT_ID, secretKey: SECRET } = DEV_DEFAULTS.doku;
+const WAIT_MS = 30_000;
+
+/** DOKU's published formula, restated: HMAC-SHA256 over the five header lines, base64. */
+function sign(requestId: string, timestamp: string, target: string, body: string, key: string = SECRET): string {
+  const digest = createHash('sha256').update(body).digest('base64');
+  const text = `Client-Id:${CLIENT_ID}\nRequest-Id:${requestId}\nRequest-Timestamp:${timestamp}\nRequest-Target:${target}\nDigest:${digest}`;
+  return 'HMACSHA256=' + createHmac('sha256', key).update(text).digest('base64');
+}
+
+const paidEntries = (p: PaymentView) => p.timeline.filter((t) => t.type === 'status:PAID');
+
+describe('doku over HTTP (real Temporal, real sandbox)', () => {
+  let stack: TestStack;
+  let merchant: Awaited<ReturnType<typeof startMerchantReceiver>>;
+
+  before(async () => {
+    // Polls start 4 s after a charge is created: long enough that a notification sent right
+    // after paying always wins, short enough for the polling-only case.
+    stack = await startTestStack({ env: { BAYAR_POLL_SCHEDULE: '4s' } });
+    merchant = await startMerchantReceiver();
+  });
+  after(async () => {
+    await stack?.stop();
+    await merchant?.close();
+  });
+
+  const create = async (body: Record<string, unknown>) => {
+    const res = await stack.api('POST', '/v1/payments', { merchantReference: uniqueRef('doku'), provider: 'doku', ...body });
+    assert.equal(res.status, 201, res.text);
+    return res.json as PaymentView;
+  };
+  const ledgerEntry = async (id: string) => {
+    const ledger = await stack.sandbox('GET', '/_sandbox/ledger', undefined, DOKU);
+    return (ledger.json.charges as { reference: string; status: string; paidAmount: number; refundedAmount: number; createRequests: number }[]).find((c) => c.reference === id);
+  };
+  const notifications = async (id: string) => {
+    const sent = await stack.sandbox('GET', '/_sandbox/notifications', undefined, DOKU);
+    return (sent.json as { body: string; status: number }[]).filter((n) => JSON.parse(n.body).order.invoice_number === id);
+  };
+  const postWebhook = (headers: Record<string, string>, body: string) =>
+    fetch(`${stack.apiUrl}/webhooks/doku`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+
+  it('VA_MANDIRI: create → sandbox pay → signed notification → SETTLED, and the merchant is told once', async () => {
+    const created = await create({ amount: 150_000, method: 'VA_MANDIRI', customer: { name: 'Budi Santoso', email: 'budi@example.com' }, callbackUrl: merchant.url });
+    assert.equal(created.status, 'PENDING');
+    assert.equal(created.provider, 'doku');
+    assert.match(created.instructions.virtualAccountNumber ?? '', /^\d{16}$/);
+    assert.equal(created.instructions.bankCode, 'MANDIRI');
+    assert.equal(created.providerReference, `${created.id}-create`, 'the create Request-Id, which DOKU echoes as original_request_id');
+
+    const paid = await stack.pay(created.id, {}, DOKU);
+    assert.equal(paid.status, 200, JSON.stringify(paid.json));
+    const settled = await stack.waitFor(created.id, (p) => p.status === 'SETTLED', WAIT_MS);
+    assert.equal(settled.amounts.paid, 150_000);
+    assert.equal(paidEntries(settled).length, 1);
+    assert.equal(paidEntries(settled)[0]!.source, 'webhook');
+    assert.deepEqual(settled.instructions, {});
+    assert.equal((await ledgerEntry(created.id))?.status, 'SUCCESS');
+    const delivered = await notifications(created.id);
+    assert.ok(delivered.some((n) => n.status === 200 && JSON.parse(n.body).transaction.status === 'SUCCESS'), 'the API answered the notification 200');
+    const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
+    assert.equal(callbacks.length, 1);
+  });
+
+  it('PAYLATER_INDODANA: create returns the Indodana payment page; without a phone it fails', async () => {
+    const created = await create({ amount: 250_000, method: 'PAYLATER_INDODANA', customer: { name: 'Siti Rahayu', email: 'siti@example.com', phone: '+6281122334455' } });
+    assert.equal(created.status, 'PENDING');
+    assert.match(created.instructions.payUrl ?? '', /^http:\/\/127\.0\.0\.1:\d+\/indodana\/product-installment\/payment\?purchaseTransactionId=[0-9a-f-]{36}&tenure=3$/);
+    assert.equal(created.instructions.virtualAccountNumber, undefined);
+
+    const res = await stack.api('POST', '/v1/payments', { merchantReference: uniqueRef('doku'), provider: 'doku', amount: 250_000, method: 'PAYLATER_INDODANA', customer: { name: 'Siti Rahayu' } });
+    const failed = await stack.waitFor((res.json as PaymentView).id, (p) => p.status === 'FAILED', WAIT_MS);
+    assert.match(failed.statusReason ?? '', /name, email and phone/);
+    assert.equal(await ledgerEntry(failed.id), undefined, 'nothing reached DOKU');
+  });
+
+  it('settles by polling alone when notifications are off (VA_BCA)', async () => {
+    const faults = await stack.sandbox('POST', '/_sandbox/faults', { webhooksEnabled: false }, DOKU);
+    assert.equal(faults.status, 200);
+    try {
+      const created = await create({ amount: 90_000, method: 'VA_BCA', description: 'Invoice 7' });
+      assert.equal(created.instructions.bankCode, 'BCA');
+      await stack.pay(created.id, {}, DOKU);
+      const settled = await stack.waitFor(created.id, (p) => p.status === 'SETTLED', WAIT_MS);
+      assert.equal(settled.amounts.paid, 90_000);
+      assert.equal(paidEntries(settled)[0]?.source, 'poll');
+      assert.equal((await notifications(created.id)).length, 0, 'no notification was sent');
+    } finally {
+      await stack.sandbox('POST', '/_sandbox/faults', {}, DOKU);
+    }
+  });
+
+  it("expires at bayar's deadline (DOKU's own is a whole minute later); money after that goes to review", async () => {
+    const created = await create({ amount: 20_000, method: 'RETAIL_ALFAMART', expiresInSeconds: 2, callbackUrl: merchant.url });
+    assert.match(created.instructions.payCode ?? '', /^\d{16}$/);
+    const expired = await stack.waitFor(created.id, (p) => p.status === 'EXPIRED', WAIT_MS);
+    assert.deepEqual(expired.instructions, {}, 'an expired payment shows nowhere to pay');
+    assert.equal(expired.amounts.paid, 0);
+    assert.ok(expired.timeline.some((t) => t.type === 'closing:EXPIRED'));
+    // DOKU cannot be told to close it, and expired_time is at least a minute: still payable there.
+    assert.equal((await ledgerEntry(created.id))?.status, 'PENDING');
+    await stack.pay(created.id, {}, DOKU);
+    const review = await stack.waitFor(created.id, (p) => p.status === 'REVIEW_REQUIRED', WAIT_MS);
+    assert.match(review.statusReason ?? '', /LATE_PAYMENT/);
+    assert.equal(review.amounts.paid, 20_000);
+  });
+
+  it('refuses a refund of a settled VA payment with 422 REFUND_NOT_SUPPORTED', async () => {
+    const created = await create({ amount: 50_000, method: 'VA_BRI' });
+    await stack.pay(created.id, {}, DOKU);
+    await stack.waitFor(created.id, (p) => p.status === 'SETTLED', WAIT_MS);
+    const refused = await stack.api('POST', `/v1/payments/${created.id}/refunds`, { amount: 10_000, reason: 'customer asked' });
+    assert.equal(refused.status, 422, refused.text);
+    assert.equal(refused.json.code, 'REFUND_NOT_SUPPORTED');
+    assert.equal((await stack.payment(created.id)).status, 'SETTLED');
+  });
+
+  it('refuses a forged, tampered or unsigned notification with 401 and changes nothing', async () => {
+    const created = await create({ amount: 75_000, method: 'VA_BNI' });
+    const body = JSON.stringify({
+      service: { id: 'VIRTUAL_ACCOUNT' },
+      acquirer: { id: 'BNI' },
+      channel: { id: 'VIRTUAL_ACCOUNT_BNI' },
+      transaction: { status: 'SUCCESS', date: new Date().toISOString().slice(0, 19) + 'Z', original_request_id: `${created.id}-create` },
+      order: { invoice_number: created.id, amount: 75_000 },
+      virtual_account_info: { virtual_account_number: created.instructions.virtualAccountNumber },
+    });
+    const requestId = randomUUID();
+    const timestamp = new Date().toISOString().slice(0, 19) + 'Z';
+    const headers = (signature: string) => ({ 'client-id': CLIENT_ID, 'request-id': requestId, 'request-timestamp': timestamp, signature });
+
+    const forged = await postWebhook(headers(sign(requestId, timestamp, '/webhooks/doku', body, 'SK-guessed-secret')), body);
+    assert.equal(forged.status, 401);
+    assert.equal(((await forged.json()) as { code: string }).code, 'SIGNATURE_INVALID');
+    // A genuine signature does not carry over to a different body, nor to another path.
+    const tampered = await postWebhook(headers(sign(requestId, timestamp, '/webhooks/doku', body)), body.replace('75000', '7500000'));
+    assert.equal(tampered.status, 401);
+    const otherPath = await postWebhook(headers(sign(requestId, timestamp, '/payments/notifications', body)), body);
+    assert.equal(otherPath.status, 401);
+    const unsigned = await postWebhook({ 'client-id': CLIENT_ID, 'request-id': requestId, 'request-timestamp': timestamp }, body);
+    assert.equal(unsigned.status, 401);
+
+    await new Promise((r) => setTimeout(r, 500));
+    const view = await stack.payment(created.id);
+    assert.equal(view.status, 'PENDING');
+    assert.equal(view.amounts.paid, 0);
+    assert.ok(!view.timeline.some((t) => t.source === 'webhook'), 'nothing from the forged notifications reached the payment');
+    assert.equal((await ledgerEntry(created.id))?.status, 'PENDING');
+  });
+
+  it('applies a notification delivered three more times exactly once', async () => {
+    const created = await create({ amount: 120_000, method: 'VA_PERMATA', callbackUrl: merchant.url });
+    await stack.pay(created.id, {}, DOKU);
+    await stack.waitFor(created.id, (p) => p.status === 'SETTLED', WAIT_MS);
+    const outbox = await stack.sandbox('GET', '/_sandbox/doku/outbox', undefined, DOKU);
+    const sent = (outbox.json as { headers: Record<string, string>; body: string }[]).find((n) => JSON.parse(n.body).order.invoice_number === created.id);
+    assert.ok(sent, 'the sandbox sent a notification');
+    for (let i = 0; i < 3; i++) {
+      const res = await postWebhook(sent.headers, sent.body);
+      assert.equal(res.status, 200, `re-delivery ${i + 1}`);
+    }
+    const view = await stack.waitFor(created.id, (p) => p.timeline.filter((t) => t.ignored && /duplicate/.test(t.detail ?? '')).length >= 3, WAIT_MS);
+    assert.equal(view.status, 'SETTLED');
+    assert.equal(view.amounts.paid, 120_000);
+    assert.equal(paidEntries(view).length, 1, 'one settlement');
+    await new Promise((r) => setTimeout(r, 500));
+    const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
+    assert.equal(callbacks.length, 1, 'the merchant heard about it once');
+  });
+});
