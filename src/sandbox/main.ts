@@ -16,7 +16,7 @@ export async function startSandboxes(config: AppConfig): Promise<SandboxKit[]> {
   await xendit.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.xendit, config.host);
   kits.push(xendit);
   const midtrans = new SandboxKit(new MidtransSandbox(config.providers.midtrans), { callbackUrl: `${webhookBase}/midtrans`, timeScale: config.sandbox.timeScale });
-  await midtrans.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.midtrans);
+  await midtrans.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.midtrans, config.host);
   kits.push(midtrans);
   const doku = new SandboxKit(new DokuSandbox(config.providers.doku), { callbackUrl: `${webhookBase}/doku`, timeScale: config.sandbox.timeScale });
   await doku.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.doku, config.host);
