@@ -33,8 +33,8 @@ const provider = proxyActivities<PaymentActivities>({
 
 export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<ReturnType<PaymentState['view']>> {
   const state = new PaymentState(input, (status) => upsertSearchAttributes([{ key: SA.status, value: status }]));
-  const ref = { provider: input.provider, paymentId: input.paymentId, method: input.method, get providerReference() { return state.providerReference; } };
-  const chargeRef = () => ({ provider: ref.provider, paymentId: ref.paymentId, method: ref.method, providerReference: ref.providerReference });
+  // The provider reference is only known once the charge exists, so build the ref on demand.
+  const chargeRef = () => ({ provider: input.provider, paymentId: input.paymentId, method: input.method, providerReference: state.providerReference });
   let refundQueue: Promise<unknown> = Promise.resolve();
 
   setHandler(paymentQuery, () => state.view());
