@@ -183,6 +183,17 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
     assert.equal(callbacks.length, 1, 'the merchant heard about it once');
   });
 
+  /** Polls `read` until `done` holds (or the wait runs out) and returns the last value. */
+  async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 5000): Promise<T> {
+    const deadline = Date.now() + ms;
+    let value = await read();
+    while (!done(value) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      value = await read();
+    }
+    return value;
+  }
+
   /** Pays at the sandbox, waits for SETTLED, and checks DOKU's notification settled it and was answered 200. */
   async function payAndSettle(p: PaymentView): Promise<PaymentView> {
     const paid = await stack.pay(p.id, {}, DOKU);
@@ -237,7 +248,8 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
         (p) => p.status === 'SETTLED' && p.timeline.some((t) => t.ignored && /duplicate/.test(t.detail ?? '')) && p.timeline.some((t) => t.source === 'webhook' && /^PENDING/.test(t.detail ?? '')),
         WAIT_MS,
       );
-      const sent = (await notifications(created.id)).map((n) => JSON.parse(n.body).transaction.status);
+      // The sandbox logs a delivery once bayar has answered it, which can be just after the payment shows it.
+      const sent = await eventually(async () => (await notifications(created.id)).map((n) => JSON.parse(n.body).transaction.status as string), (s) => s.length >= 3);
       assert.equal(sent.filter((s) => s === 'SUCCESS').length, 2, `SUCCESS delivered twice: ${sent}`);
       assert.equal(sent.filter((s) => s === 'PENDING').length, 1, `a stale PENDING after it: ${sent}`);
       const statuses = view.timeline.filter((t) => t.type.startsWith('status:')).map((t) => t.type);
