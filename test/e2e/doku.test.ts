@@ -1,7 +1,9 @@
 // DOKU end to end on the real stack (Temporal dev server, sandboxes, worker, API as processes):
 // HTTP create → workflow → DOKU sandbox over HTTP (signed Non-SNAP calls) → simulated payment →
 // notification signed DOKU's way → /webhooks/doku → signal → SETTLED; plus Indodana's pay URL,
-// polling-only settlement, expiry, refusals (refund, forged notifications) and duplicates.
+// polling-only settlement, expiry, refusals (refund, forged notifications) and duplicates. Then
+// one test per method family, as in xendit.test.ts: Alfamart, BCA and BRI VAs, Indodana paid and
+// settled, and duplicate + out-of-order notifications (sandbox faults).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
@@ -179,5 +181,105 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
     await new Promise((r) => setTimeout(r, 500));
     const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
     assert.equal(callbacks.length, 1, 'the merchant heard about it once');
+  });
+
+  /** Polls `read` until `done` holds (or the wait runs out) and returns the last value. */
+  async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 5000): Promise<T> {
+    const deadline = Date.now() + ms;
+    let value = await read();
+    while (!done(value) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      value = await read();
+    }
+    return value;
+  }
+
+  /** Pays at the sandbox, waits for SETTLED, and checks DOKU's notification settled it and was answered 200. */
+  async function payAndSettle(p: PaymentView): Promise<PaymentView> {
+    const paid = await stack.pay(p.id, {}, DOKU);
+    assert.equal(paid.status, 200, JSON.stringify(paid.json));
+    const settled = await stack.waitFor(p.id, (x) => x.status === 'SETTLED', WAIT_MS);
+    assert.equal(settled.amounts.paid, p.amounts.expected, p.method);
+    assert.equal(paidEntries(settled).length, 1, `${p.method}: one settlement`);
+    assert.equal(paidEntries(settled)[0]!.source, 'webhook', `${p.method}: settled by the notification`);
+    assert.deepEqual(settled.instructions, {}, `${p.method}: a settled payment shows nowhere to pay`);
+    assert.equal((await ledgerEntry(p.id))?.status, 'SUCCESS', p.method);
+    const delivered = await notifications(p.id);
+    assert.ok(delivered.some((n) => n.status === 200 && JSON.parse(n.body).transaction.status === 'SUCCESS'), `${p.method}: the API answered the notification 200`);
+    return settled;
+  }
+
+  it('RETAIL_ALFAMART: payment code → paid → SETTLED by the notification', async () => {
+    const created = await create({ amount: 35_000, method: 'RETAIL_ALFAMART', description: 'Order 31' });
+    assert.equal(created.status, 'PENDING');
+    assert.deepEqual(Object.keys(created.instructions), ['payCode']);
+    assert.match(created.instructions.payCode!, /^\d{16}$/);
+    await payAndSettle(created);
+    const notice = (await notifications(created.id)).map((n) => JSON.parse(n.body)).find((b) => b.transaction.status === 'SUCCESS');
+    assert.equal(notice.channel.id, 'ONLINE_TO_OFFLINE_ALFA');
+    assert.equal(notice.online_to_offline_info.payment_code, created.instructions.payCode);
+  });
+
+  it('VA_BCA and VA_BRI: VA number → paid → SETTLED by the notification', async () => {
+    const [bca, bri] = await Promise.all([create({ amount: 61_000, method: 'VA_BCA' }), create({ amount: 62_000, method: 'VA_BRI' })]);
+    for (const [p, bank] of [[bca, 'BCA'], [bri, 'BRI']] as const) {
+      assert.deepEqual(Object.keys(p.instructions).sort(), ['bankCode', 'virtualAccountNumber']);
+      assert.equal(p.instructions.bankCode, bank);
+      assert.match(p.instructions.virtualAccountNumber!, /^\d{16}$/);
+    }
+    await Promise.all([payAndSettle(bca), payAndSettle(bri)]);
+    for (const [p, channel] of [[bca, 'VIRTUAL_ACCOUNT_BCA'], [bri, 'VIRTUAL_ACCOUNT_BRI']] as const) {
+      const notice = (await notifications(p.id)).map((n) => JSON.parse(n.body)).find((b) => b.transaction.status === 'SUCCESS');
+      assert.equal(notice.channel.id, channel);
+      assert.equal(notice.virtual_account_info.virtual_account_number, p.instructions.virtualAccountNumber);
+      assert.equal(notice.transaction.original_request_id, `${p.id}-create`);
+    }
+  });
+
+  it('duplicate and out-of-order notifications: one PAID, one SETTLED, and a stale PENDING never moves it back', async () => {
+    const faults = await stack.sandbox('POST', '/_sandbox/faults', { duplicateRate: 1, outOfOrderRate: 1 }, DOKU);
+    assert.equal(faults.status, 200);
+    try {
+      const created = await create({ amount: 135_000, method: 'VA_DANAMON', callbackUrl: merchant.url });
+      await stack.pay(created.id, {}, DOKU);
+      // The SUCCESS notification, its duplicate (same Request-Id), and a stale PENDING one after it.
+      const view = await stack.waitFor(
+        created.id,
+        (p) => p.status === 'SETTLED' && p.timeline.some((t) => t.ignored && /duplicate/.test(t.detail ?? '')) && p.timeline.some((t) => t.source === 'webhook' && /^PENDING/.test(t.detail ?? '')),
+        WAIT_MS,
+      );
+      // The sandbox logs a delivery once bayar has answered it, which can be just after the payment shows it.
+      const sent = await eventually(async () => (await notifications(created.id)).map((n) => JSON.parse(n.body).transaction.status as string), (s) => s.length >= 3);
+      assert.equal(sent.filter((s) => s === 'SUCCESS').length, 2, `SUCCESS delivered twice: ${sent}`);
+      assert.equal(sent.filter((s) => s === 'PENDING').length, 1, `a stale PENDING after it: ${sent}`);
+      const statuses = view.timeline.filter((t) => t.type.startsWith('status:')).map((t) => t.type);
+      assert.deepEqual(statuses, ['status:PENDING', 'status:PAID', 'status:SETTLED']);
+      assert.equal(view.amounts.paid, 135_000);
+      await new Promise((r) => setTimeout(r, 500));
+      const after = await stack.payment(created.id);
+      assert.equal(after.status, 'SETTLED');
+      assert.equal(after.timeline.filter((t) => t.type === 'status:PAID').length, 1);
+      assert.equal(after.timeline.filter((t) => t.type === 'status:SETTLED').length, 1);
+      assert.equal(after.timeline.filter((t) => t.type.startsWith('status:')).length, 3, 'no regression later either');
+      const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
+      assert.equal(callbacks.length, 1, 'the merchant heard about it once');
+    } finally {
+      await stack.sandbox('POST', '/_sandbox/faults', {}, DOKU);
+    }
+  });
+
+  it('PAYLATER_INDODANA: pay URL → approved and paid at Indodana → SETTLED by the notification', async () => {
+    const created = await create({ amount: 300_000, method: 'PAYLATER_INDODANA', customer: { name: 'Siti Nur Rahayu', email: 'siti@example.com', phone: '081122334455' } });
+    assert.equal(created.status, 'PENDING');
+    assert.deepEqual(Object.keys(created.instructions), ['payUrl']);
+    await payAndSettle(created);
+    const notice = (await notifications(created.id)).map((n) => JSON.parse(n.body)).find((b) => b.transaction.status === 'SUCCESS');
+    assert.equal(notice.service.id, 'PEER_TO_PEER');
+    assert.equal(notice.channel.id, 'PEER_TO_PEER_INDODANA');
+    assert.equal(notice.order.amount, 300_000);
+    // No refund call is documented for Indodana via DOKU: refused before anything is sent.
+    const refused = await stack.api('POST', `/v1/payments/${created.id}/refunds`, { reason: 'customer asked' });
+    assert.equal(refused.status, 422, refused.text);
+    assert.equal(refused.json.code, 'REFUND_NOT_SUPPORTED');
   });
 });

@@ -1,7 +1,9 @@
 // Midtrans end to end on the real stack (Temporal dev server, sandboxes, worker, API as processes):
 // HTTP create → workflow → Midtrans sandbox over HTTP → simulated payment → signed notification →
 // /webhooks/midtrans → signal → SETTLED; plus refunds, forged notifications, polling-only
-// settlement, expiry, and duplicate notifications.
+// settlement, expiry, and duplicate notifications. Then one test per method family, as in
+// xendit.test.ts: convenience stores, e-wallets (full and partial refunds), Mandiri bill, Permata,
+// duplicate + out-of-order notifications (sandbox faults), and expiry of stores and e-wallets.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -192,5 +194,166 @@ describe('midtrans over HTTP (real Temporal, real sandbox)', () => {
     await new Promise((r) => setTimeout(r, 500));
     const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
     assert.equal(callbacks.length, 1, 'the merchant heard about it once');
+  });
+
+  /** Which instructions each family shows, and nothing else. */
+  const FAMILY_INSTRUCTIONS = {
+    va: ['bankCode', 'virtualAccountNumber'],
+    bill: ['bankCode', 'billerCode', 'payCode'],
+    ewallet: ['payUrl'],
+    cstore: ['payCode'],
+  } as const;
+  const assertInstructions = (p: PaymentView, family: keyof typeof FAMILY_INSTRUCTIONS) =>
+    assert.deepEqual(Object.keys(p.instructions).sort(), [...FAMILY_INSTRUCTIONS[family]], `${p.method}: ${JSON.stringify(p.instructions)}`);
+
+  /** Polls `read` until `done` holds (or the wait runs out) and returns the last value. */
+  async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 5000): Promise<T> {
+    const deadline = Date.now() + ms;
+    let value = await read();
+    while (!done(value) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      value = await read();
+    }
+    return value;
+  }
+
+  /** Pays at the sandbox, waits for SETTLED, and checks the notification settled it and was answered 200. */
+  async function payAndSettle(p: PaymentView): Promise<PaymentView> {
+    const paid = await stack.pay(p.id, {}, MIDTRANS);
+    assert.equal(paid.status, 200, JSON.stringify(paid.json));
+    assert.equal(paid.json.status_code, '200', JSON.stringify(paid.json));
+    const settled = await stack.waitFor(p.id, (x) => x.status === 'SETTLED', WAIT_MS);
+    assert.equal(settled.amounts.paid, p.amounts.expected, p.method);
+    assert.equal(paidEntries(settled).length, 1, `${p.method}: one settlement`);
+    assert.equal(paidEntries(settled)[0]!.source, 'webhook', `${p.method}: settled by the notification`);
+    assert.deepEqual(settled.instructions, {}, `${p.method}: a settled payment shows nowhere to pay`);
+    assert.equal((await ledgerEntry(p.id))?.status, 'settlement', p.method);
+    const delivered = await notifications(p.id);
+    assert.ok(delivered.some((n) => n.status === 200 && JSON.parse(n.body).transaction_status === 'settlement'), `${p.method}: the API answered the notification 200`);
+    return settled;
+  }
+
+  it('convenience stores (Alfamart, Indomaret): pay code → paid → SETTLED; a refund is refused 422 REFUND_NOT_SUPPORTED', async () => {
+    const [alfamart, indomaret] = await Promise.all([create({ amount: 44_000, method: 'RETAIL_ALFAMART' }), create({ amount: 46_000, method: 'RETAIL_INDOMARET' })]);
+    for (const p of [alfamart, indomaret]) {
+      assert.equal(p.status, 'PENDING');
+      assertInstructions(p, 'cstore');
+      assert.match(p.instructions.payCode!, /^\d{14}$/);
+    }
+    await Promise.all([payAndSettle(alfamart), payAndSettle(indomaret)]);
+    for (const p of [alfamart, indomaret]) {
+      const refused = await stack.api('POST', `/v1/payments/${p.id}/refunds`, { amount: 10_000, reason: 'customer asked' });
+      assert.equal(refused.status, 422, refused.text);
+      assert.equal(refused.json.code, 'REFUND_NOT_SUPPORTED');
+      const view = await stack.payment(p.id);
+      assert.equal(view.status, 'SETTLED');
+      assert.equal(view.refunds.length, 0);
+      assert.equal((await ledgerEntry(p.id))?.refundedAmount, 0, 'nothing reached Midtrans');
+    }
+  });
+
+  it('e-wallets: GoPay pay URL → paid → SETTLED → refunded in full; ShopeePay refunded in part', async () => {
+    const [gopay, shopee] = await Promise.all([create({ amount: 80_000, method: 'EWALLET_GOPAY' }), create({ amount: 90_000, method: 'EWALLET_SHOPEEPAY' })]);
+    assertInstructions(gopay, 'ewallet');
+    assertInstructions(shopee, 'ewallet');
+    assert.match(gopay.instructions.payUrl!, /^http:\/\/127\.0\.0\.1:\d+\/sandbox\/gopay\/ui\/checkout\?referenceid=[0-9a-f-]{36}$/);
+    assert.match(shopee.instructions.payUrl!, /^http:\/\/127\.0\.0\.1:\d+\/sandbox\/shopeepay\/ui\/checkout\?reference=[0-9a-f-]{36}$/);
+    await Promise.all([payAndSettle(gopay), payAndSettle(shopee)]);
+
+    const full = await stack.api('POST', `/v1/payments/${gopay.id}/refunds`, { reason: 'order cancelled by the shop' });
+    assert.equal(full.status, 201, full.text);
+    assert.equal(full.json.state, 'SUCCEEDED');
+    assert.equal(full.json.amount, 80_000);
+    const refunded = await stack.waitFor(gopay.id, (p) => p.status === 'REFUNDED', WAIT_MS);
+    assert.equal(refunded.amounts.refunded, 80_000);
+    assert.equal(refunded.amounts.refundable, 0);
+    assert.deepEqual(await ledgerEntry(gopay.id).then((e) => [e?.status, e?.refundedAmount]), ['refund', 80_000]);
+
+    const part = await stack.api('POST', `/v1/payments/${shopee.id}/refunds`, { amount: 30_000, reason: 'one item out of stock' });
+    assert.equal(part.status, 201, part.text);
+    assert.equal(part.json.state, 'SUCCEEDED');
+    const partly = await stack.waitFor(shopee.id, (p) => p.status === 'PARTIALLY_REFUNDED', WAIT_MS);
+    assert.equal(partly.amounts.refunded, 30_000);
+    assert.equal(partly.amounts.refundable, 60_000);
+    assert.deepEqual(await ledgerEntry(shopee.id).then((e) => [e?.status, e?.refundedAmount]), ['partial_refund', 30_000]);
+    // Midtrans' refund / partial_refund notifications are acknowledged without moving either payment.
+    const refundNotices = await eventually(
+      async () => [...(await notifications(gopay.id)), ...(await notifications(shopee.id))].filter((n) => /refund/.test(JSON.parse(n.body).transaction_status)),
+      (list) => list.length >= 2,
+    );
+    assert.equal(refundNotices.length, 2, 'one refund notification per payment');
+    assert.ok(refundNotices.every((n) => n.status === 200));
+    assert.equal((await stack.payment(gopay.id)).status, 'REFUNDED');
+    assert.equal((await stack.payment(shopee.id)).status, 'PARTIALLY_REFUNDED');
+  });
+
+  it('Mandiri bill (VA_MANDIRI): biller code + bill key → paid → SETTLED by the notification', async () => {
+    const created = await create({ amount: 175_000, method: 'VA_MANDIRI', description: 'Invoice 8' });
+    assertInstructions(created, 'bill');
+    assert.equal(created.instructions.bankCode, 'MANDIRI');
+    assert.equal(created.instructions.billerCode, '70012');
+    assert.match(created.instructions.payCode!, /^\d{12}$/);
+    await payAndSettle(created);
+    const notice = (await notifications(created.id)).map((n) => JSON.parse(n.body)).find((b) => b.transaction_status === 'settlement');
+    assert.equal(notice.payment_type, 'echannel');
+    assert.equal(notice.bill_key, created.instructions.payCode);
+  });
+
+  it('VA_PERMATA: permata_va_number → paid → SETTLED by the notification', async () => {
+    const created = await create({ amount: 65_000, method: 'VA_PERMATA' });
+    assertInstructions(created, 'va');
+    assert.equal(created.instructions.bankCode, 'PERMATA');
+    assert.match(created.instructions.virtualAccountNumber!, /^\d{16}$/);
+    await payAndSettle(created);
+    const notice = (await notifications(created.id)).map((n) => JSON.parse(n.body)).find((b) => b.transaction_status === 'settlement');
+    assert.equal(notice.permata_va_number, created.instructions.virtualAccountNumber);
+    assert.equal(notice.va_numbers, undefined, 'Permata answers with permata_va_number, not va_numbers');
+  });
+
+  it('duplicate and out-of-order notifications: one PAID, one SETTLED, and a stale "pending" never moves it back', async () => {
+    const faults = await stack.sandbox('POST', '/_sandbox/faults', { duplicateRate: 1, outOfOrderRate: 1 }, MIDTRANS);
+    assert.equal(faults.status, 200);
+    try {
+      const created = await create({ amount: 135_000, method: 'VA_CIMB', callbackUrl: merchant.url });
+      await stack.pay(created.id, {}, MIDTRANS);
+      // settlement, its duplicate, and a stale pending notice sent after it.
+      const view = await stack.waitFor(
+        created.id,
+        (p) => p.status === 'SETTLED' && p.timeline.some((t) => t.ignored && /duplicate/.test(t.detail ?? '')) && p.timeline.some((t) => t.source === 'webhook' && /^pending/.test(t.detail ?? '')),
+        WAIT_MS,
+      );
+      // The sandbox logs a delivery once bayar has answered it, which can be just after the payment shows it.
+      const sent = await eventually(async () => (await notifications(created.id)).map((n) => JSON.parse(n.body).transaction_status as string), (s) => s.length >= 3);
+      assert.equal(sent.filter((s) => s === 'settlement').length, 2, `settlement delivered twice: ${sent}`);
+      assert.equal(sent.filter((s) => s === 'pending').length, 1, `a stale pending after it: ${sent}`);
+      // Whatever order they landed in, the status only moved forward.
+      const statuses = view.timeline.filter((t) => t.type.startsWith('status:')).map((t) => t.type);
+      assert.deepEqual(statuses, ['status:PENDING', 'status:PAID', 'status:SETTLED']);
+      assert.equal(view.timeline.filter((t) => t.type === 'status:PAID').length, 1);
+      assert.equal(view.timeline.filter((t) => t.type === 'status:SETTLED').length, 1);
+      assert.equal(view.amounts.paid, 135_000);
+      await new Promise((r) => setTimeout(r, 500));
+      const after = await stack.payment(created.id);
+      assert.equal(after.status, 'SETTLED');
+      assert.equal(after.timeline.filter((t) => t.type.startsWith('status:')).length, 3, 'no regression later either');
+      const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
+      assert.equal(callbacks.length, 1, 'the merchant heard about it once');
+    } finally {
+      await stack.sandbox('POST', '/_sandbox/faults', {}, MIDTRANS);
+    }
+  });
+
+  it('expires unpaid payments at their deadline in every other family (Indomaret, GoPay, ShopeePay) and expires them at Midtrans', async () => {
+    const payments = await Promise.all((['RETAIL_INDOMARET', 'EWALLET_GOPAY', 'EWALLET_SHOPEEPAY'] as const).map((method) => create({ amount: 21_000, method, expiresInSeconds: 2 })));
+    const expired = await Promise.all(payments.map((p) => stack.waitFor(p.id, (x) => x.status === 'EXPIRED', WAIT_MS)));
+    for (const e of expired) {
+      assert.deepEqual(e.instructions, {}, `${e.method}: an expired payment shows nowhere to pay`);
+      assert.equal(e.amounts.paid, 0, e.method);
+      assert.ok(e.timeline.some((t) => t.type === 'closing:EXPIRED' && t.source === 'timer'), e.method);
+      assert.equal((await ledgerEntry(e.id))?.status, 'expire', e.method);
+    }
+    // An expired charge cannot be paid any more at Midtrans.
+    const late = await stack.pay(expired[1]!.id, {}, MIDTRANS);
+    assert.equal(late.json.status_code, '412', JSON.stringify(late.json));
   });
 });

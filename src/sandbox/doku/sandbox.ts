@@ -236,15 +236,18 @@ export class DokuSandbox implements SandboxProvider {
     return charge;
   }
 
-  /** The body of a status answer and of a notification ("similar to HTTP notification"). */
-  private transactionBody(charge: Charge): Record<string, unknown> {
+  /**
+   * The body of a status answer and of a notification ("similar to HTTP notification"); `as`
+   * renders the charge as it was in an earlier status (the out-of-order fault's stale notice).
+   */
+  private transactionBody(charge: Charge, as: Status = charge.status): Record<string, unknown> {
     const service = SERVICE[charge.channel.kind];
-    const paid = charge.status === 'SUCCESS';
+    const paid = as === 'SUCCESS';
     return {
       service: { id: service },
       acquirer: { id: charge.channel.acquirer },
       channel: { id: `${service}_${charge.channel.acquirer}` },
-      transaction: { status: charge.status, date: dokuTimestamp(charge.paidAt ?? charge.createdAt), original_request_id: charge.requestId },
+      transaction: { status: as, date: dokuTimestamp((paid ? charge.paidAt : undefined) ?? charge.createdAt), original_request_id: charge.requestId },
       // A simulated over- or under-payment shows up here, as bayar must notice.
       order: { invoice_number: charge.invoice, amount: paid ? charge.paidAmount : charge.amount },
       ...(charge.virtualAccountNumber ? { virtual_account_info: { virtual_account_number: charge.virtualAccountNumber } } : {}),
@@ -261,12 +264,21 @@ export class DokuSandbox implements SandboxProvider {
    * signature) after 30 min, 6 h and 12 h when the answer is not 2xx.
    */
   private notify(charge: Charge): void {
-    const body = JSON.stringify(this.transactionBody(charge));
+    const sent = this.signedNotification(charge, charge.status);
+    this.outbox.push(sent);
+    // For the out-of-order fault only: a stale notice of the charge as it was before it was paid
+    // (PENDING, its own Request-Id), delivered after the payment's. DOKU documents notifications
+    // for payments only [?], so this is a robustness fault, not DOKU behaviour: whatever arrives
+    // late, bayar must never move a paid payment back.
+    const stale = charge.status === 'SUCCESS' ? this.signedNotification(charge, 'PENDING') : undefined;
+    this.kit.notify(sent, DOKU_NOTIFICATION_RETRIES_MS, { final: true, stale });
+  }
+
+  private signedNotification(charge: Charge, status: Status): Notification {
+    const body = JSON.stringify(this.transactionBody(charge, status));
     const target = new URL(charge.notifyUrl).pathname;
     const headers = signedHeaders({ clientId: this.options.clientId, requestId: randomUUID(), timestamp: dokuTimestamp(Date.now()), target, body }, this.options.secretKey);
-    const sent: Notification = { url: charge.notifyUrl, headers: { 'content-type': 'application/json', ...headers }, body };
-    this.outbox.push(sent);
-    this.kit.notify(sent, DOKU_NOTIFICATION_RETRIES_MS, { final: true });
+    return { url: charge.notifyUrl, headers: { 'content-type': 'application/json', ...headers }, body };
   }
 }
 
