@@ -24,6 +24,9 @@ export async function createWorker(config: AppConfig, connection: NativeConnecti
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...(existsSync(WORKFLOW_BUNDLE_PATH) ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } } : { workflowsPath: WORKFLOWS_PATH }),
+    // Memory stays flat however many payments wait: at most this many workflows stay cached.
+    maxCachedWorkflows: config.workerCacheSize,
+    maxConcurrentWorkflowTaskExecutions: Math.min(40, config.workerCacheSize),
     // The benchmark baseline's no-op activity rides along; it is never called by payments.
     activities: { ...activities, ...baselineActivities },
   });

@@ -95,6 +95,7 @@ const envSchema = z.object({
   BAYAR_MERCHANT_NOTIFY_TIMEOUT: duration('24h'),
   BAYAR_CREATE_WAIT: duration('10s'),
   BAYAR_PROVIDER_TIMEOUT: duration('15s'),
+  BAYAR_WORKER_CACHE_SIZE: z.coerce.number().int().min(10).max(100_000).default(1000),
   BAYAR_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   BAYAR_ROUTING: z.string().optional(),
   XENDIT_SECRET_KEY: z.string().min(8).optional(),
@@ -132,6 +133,8 @@ export interface AppConfig {
     pollScheduleByProvider: Partial<Record<ProviderName, number[]>>;
     refundWindowMs: number; merchantNotifyTimeoutMs: number; createWaitMs: number; providerTimeoutMs: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Workflows a worker keeps in memory; beyond it, the least recently used are evicted and replayed when needed. */
+  workerCacheSize: number;
   routing: Map<PaymentMethod, ProviderName[]>;
   providers: {
     xendit: ProviderEndpoint & { secretKey: string; callbackToken: string };
@@ -187,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       providerTimeoutMs: e.BAYAR_PROVIDER_TIMEOUT,
     },
     logLevel: e.BAYAR_LOG_LEVEL,
+    workerCacheSize: e.BAYAR_WORKER_CACHE_SIZE,
     routing: parseRouting(e.BAYAR_ROUTING),
     providers: {
       xendit: {

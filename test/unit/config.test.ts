@@ -51,6 +51,7 @@ describe('loadConfig defaults', () => {
       providerTimeoutMs: 15_000,
     });
     assert.equal(config.logLevel, 'info');
+    assert.equal(config.workerCacheSize, 1000);
     assert.equal(config.routing.size, 0);
   });
 
