@@ -196,7 +196,7 @@ async function main(): Promise<void> {
     );
     const baselineSeconds = (performance.now() - b0) / 1000;
     report.baseline = { concurrency: CONCURRENCY, runsPerSecond: round(N / baselineSeconds), startToDoneMs: stats(baseline), resources: meter.stop() };
-    report.ratio = round((N / closedSeconds / (N / baselineSeconds)) * 100) / 100;
+    report.ratio = Number((N / closedSeconds / (N / baselineSeconds)).toFixed(2));
     await connection.close();
     save();
 
