@@ -103,11 +103,12 @@ export interface ChaosResult {
   table: string;
 }
 
-type PlanKind = 'pay' | 'refunds' | 'mismatch' | 'va-refund' | 'expire' | 'late' | 'cancel' | 'pending';
+type PlanKind = 'pay' | 'refunds' | 'mismatch' | 'va-refund' | 'expire' | 'late' | 'last-second' | 'cancel' | 'pending';
 
 /** Share of each journey; the rest of the mix (provider, method) is drawn per payment. */
 const PLAN_WEIGHTS: [PlanKind, number][] = [
-  ['pay', 0.46],
+  ['pay', 0.41],
+  ['last-second', 0.05],
   ['refunds', 0.16],
   ['mismatch', 0.04],
   ['va-refund', 0.05],
@@ -254,12 +255,12 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
         provider,
         method: pick(refundable ? REFUNDABLE[provider] : NOT_REFUNDABLE[provider]),
         amount: 10_000 + 1_000 * Math.floor(random() * 490),
-        ...(kind === 'expire' || kind === 'late' ? { expiresInSeconds: 4 + Math.floor(random() * 8) } : {}),
+        ...(kind === 'expire' || kind === 'late' || kind === 'last-second' ? { expiresInSeconds: 4 + Math.floor(random() * 8) } : {}),
       };
       plans[`${plan.kind} ${refundable ? 'refundable' : 'non-refundable'}`] = (plans[`${plan.kind} ${refundable ? 'refundable' : 'non-refundable'}`] ?? 0) + 1;
       const merchantReference = `chaos-${run}-${i}`;
       const id = paymentIdFor(merchantReference);
-      const rec: ClientRecord = { id, merchantReference, provider, method: plan.method, amount: plan.amount, created: false, paidAfterExpiry: false, confirmedRefunds: new Map() };
+      const rec: ClientRecord = { id, merchantReference, provider, method: plan.method, amount: plan.amount, created: false, paidAfterExpiry: false, createDenials: [], confirmedRefunds: new Map() };
       records.set(id, rec);
 
       const created = await api(
@@ -275,9 +276,12 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
         },
         (status, json) => {
           if ([200, 201, 202].includes(status)) return true;
+          // A careful client retries the same merchantReference until it gets an answer; a
+          // 4xx is recorded (the checker flags a denied create whose payment exists anyway).
           if (!transient(status, json)) {
-            bump(`create answered ${status} ${json?.code ?? ''}`);
-            return true;
+            bump(`create answered ${status} ${json?.code ?? ''}`.trim());
+            rec.createDenials.push(`${new Date().toISOString().slice(11, 23)} ${status} ${json?.code ?? ''}`.trim());
+            return status === 400 || status === 409 || status === 422 || rec.createDenials.length >= 5;
           }
           return false;
         },
@@ -319,6 +323,15 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
           const paid = await sandbox(provider, `/_sandbox/charges/${id}/pay`, { force: true });
           bump(`late pay ${paid}`);
           if (paid === 200) rec.paidAfterExpiry = true;
+          return;
+        }
+        case 'last-second': {
+          // Money landing right around the deadline, while bayar is closing the payment:
+          // it must end SETTLED, or refunded / flagged as late, never kept silently.
+          const expiresAt = Date.parse(created.json?.expiresAt ?? '') || Date.now() + plan.expiresInSeconds! * 1000;
+          await sleep(expiresAt - Date.now() + Math.floor(random() * 1_600) - 800);
+          const paid = await sandbox(provider, `/_sandbox/charges/${id}/pay`, { force: true });
+          bump(`last-second pay ${paid}`);
           return;
         }
         case 'cancel': {

@@ -20,6 +20,8 @@ export interface ClientRecord {
   created: boolean;
   /** The sandbox accepted a payment (`force: true`) after bayar reported the payment EXPIRED. */
   paidAfterExpiry: boolean;
+  /** Every answer the create got that was neither success nor a transient 5xx (e.g. a 404). */
+  createDenials: string[];
   /** Refunds the API confirmed (201), by refund id. */
   confirmedRefunds: Map<string, number>;
 }
@@ -101,6 +103,9 @@ export function checkInvariants(input: CheckInput): Violation[] {
     }
     const p = view;
     const tag = `${p.status} ${p.provider} ${p.method}`;
+
+    // The API must never deny a create (4xx) and then make the payment anyway.
+    if (rec.createDenials.length) v('create-denied-but-created', rec.id, `create answered ${rec.createDenials.join(', ')}, yet the payment exists (${tag}, charge ${charge?.providerId ?? 'none'}); timeline: ${p.timeline.map((t) => `${t.at.slice(11, 23)} ${t.source} ${t.type}${t.detail ? ` (${t.detail})` : ''}`).join(' → ')}`);
 
     if (p.id !== rec.id || p.merchantReference !== rec.merchantReference) v('wrong-payment', rec.id, `read back ${p.id} / ${p.merchantReference}`);
     if (p.amounts.expected !== rec.amount || p.provider !== rec.provider) v('wrong-payment', rec.id, `read back ${p.amounts.expected} via ${p.provider}, asked ${rec.amount} via ${rec.provider}`);

@@ -9,7 +9,7 @@ import type { LedgerEntry } from '../../src/sandbox/kit.js';
 const NOW = Date.parse('2026-11-22T01:00:00Z');
 
 function record(ref: string, extra: Partial<ClientRecord> = {}): ClientRecord {
-  return { id: paymentIdFor(ref), merchantReference: ref, provider: 'xendit', method: 'QRIS', amount: 50_000, created: true, paidAfterExpiry: false, confirmedRefunds: new Map(), ...extra };
+  return { id: paymentIdFor(ref), merchantReference: ref, provider: 'xendit', method: 'QRIS', amount: 50_000, created: true, paidAfterExpiry: false, createDenials: [], confirmedRefunds: new Map(), ...extra };
 }
 
 function view(rec: ClientRecord, extra: Partial<PaymentView> = {}, amounts: Partial<PaymentView['amounts']> = {}): PaymentView {
