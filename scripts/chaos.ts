@@ -40,8 +40,9 @@ console.log('client saw:', JSON.stringify(result.client));
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), seed, ...result }, null, 2));
 console.log(`chaos: results written to ${out}`);
-if (result.report.violations.length > 0) {
-  console.error(`chaos: ${result.report.violations.length} invariant violation(s)`);
+for (const line of result.unexpectedExits) console.error(`chaos: unexpected exit: ${line}`);
+if (result.report.violations.length > 0 || result.unexpectedExits.length > 0) {
+  console.error(`chaos: ${result.report.violations.length} invariant violation(s), ${result.unexpectedExits.length} unexpected process exit(s)`);
   process.exit(1);
 }
 console.log('chaos: no violations');

@@ -23,5 +23,6 @@ describe('chaos (short run on the real stack)', () => {
     assert.ok(result.report.created >= 60, `at least 60 payments created\n${summary}`);
     assert.ok(result.report.read >= result.report.created, summary);
     assert.deepEqual(result.report.violations, [], summary);
+    assert.deepEqual(result.unexpectedExits, [], summary);
   });
 });

@@ -77,7 +77,7 @@ export interface ChaosOptions {
 export const DEFAULT_OPTIONS: ChaosOptions = {
   payments: 2000,
   seconds: 900,
-  concurrency: 32,
+  concurrency: 64,
   schedule: DEFAULT_SCHEDULE,
   repeat: true,
   gapMs: 4_000,
@@ -97,6 +97,8 @@ export interface ChaosResult {
   loadMs: number;
   settleMs: number;
   faults: FaultRecord[];
+  /** Processes that died without being killed by the schedule (a finding in itself). */
+  unexpectedExits: string[];
   plans: Record<string, number>;
   client: Record<string, number>;
   report: InvariantReport;
@@ -175,6 +177,50 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     },
   });
   const stackUpMs = Date.now() - started;
+
+  // Every process the schedule did not kill must stay up: watch for unexpected exits.
+  const unexpectedExits: string[] = [];
+  const expectedDown = new Set<string>();
+  const watch = (part: 'temporal' | 'worker' | 'api' | 'sandbox') => {
+    const child = part === 'temporal' ? stack.stack.temporal?.process : (stack.stack as unknown as { children: Map<string, import('node:child_process').ChildProcess> }).children.get(part);
+    if (!child) return;
+    let tail = '';
+    if (part === 'temporal') child.stderr?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-3000)));
+    child.once('exit', (code, signal) => {
+      if (expectedDown.has(part)) return;
+      const out = part === 'temporal' ? tail : stack.stack.output(part);
+      const line = `${part} (pid ${child.pid}) exited unexpectedly at ${((Date.now() - started) / 1000).toFixed(1)} s: code ${code} signal ${signal}; last output: ${out.slice(-1500)}`;
+      unexpectedExits.push(line);
+      log(`chaos: ${line}`);
+    });
+  };
+  for (const part of ['temporal', 'worker', 'api', 'sandbox'] as const) watch(part);
+  const alive = (pid: number | undefined) => {
+    if (!pid) return false;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  /** Brings back whatever died on its own (after logging it above), so the run can go on. */
+  const revive = async () => {
+    const pids = stack.stack.pids();
+    if (!alive(pids.temporal)) {
+      await stack.stack.stopTemporal().catch(() => undefined);
+      await stack.stack.startTemporal();
+      watch('temporal');
+    }
+    for (const part of ['worker', 'api'] as const) {
+      if (!alive(stack.stack.pids()[part])) {
+        await stack.stack.stopPart(part).catch(() => undefined);
+        (stack.stack as unknown as { children: Map<string, unknown> }).children.delete(part);
+        await stack.stack.startPart(part);
+        watch(part);
+      }
+    }
+  };
   log(`chaos: stack up in ${(stackUpMs / 1000).toFixed(1)} s; ${options.payments} payments, concurrency ${options.concurrency}, cap ${options.seconds} s`);
 
   const records = new Map<string, ClientRecord>();
@@ -225,7 +271,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
           last = got;
           if (predicate(got)) return got;
         }
-        await sleep(500);
+        await sleep(750);
       }
       return last;
     };
@@ -357,22 +403,29 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
         step += 1;
         const t0 = Date.now();
         try {
+          await revive();
           if (f.kind === 'kill-worker' || f.kind === 'kill-api') {
             const part = f.kind === 'kill-worker' ? 'worker' : 'api';
+            expectedDown.add(part);
             await stack.stack.stopPart(part, 'SIGKILL');
             await sleep(f.ms);
+            expectedDown.delete(part);
             await stack.stack.startPart(part);
+            watch(part);
           } else if (f.kind === 'restart-temporal') {
+            expectedDown.add('temporal');
             await stack.stack.stopTemporal('SIGTERM');
             await sleep(f.ms);
+            expectedDown.delete('temporal');
             await stack.stack.startTemporal();
+            watch('temporal');
           } else {
             await setFaults(WINDOWS[f.kind]!);
             await sleep(f.ms);
             await setFaults({});
           }
         } catch (err) {
-          log(`chaos: fault ${f.kind} failed: ${(err as Error).message.split('\n')[0]}`);
+          log(`chaos: fault ${f.kind} failed: ${(err as Error).message.slice(0, 2000)}`);
           throw err;
         }
         faults.push({ kind: f.kind, atMs: t0 - started, tookMs: Date.now() - t0 });
@@ -412,10 +465,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
 
     // ---- faults off, everything up, then a bounded wait for things to settle ----
     await setFaults({});
-    const pids = stack.stack.pids();
-    if (!stack.stack.temporal) await stack.stack.startTemporal();
-    if (!pids.worker) await stack.stack.startPart('worker');
-    if (!pids.api) await stack.stack.startPart('api');
+    await revive();
     const settleStart = Date.now();
     const all = [...records.values()];
     log(`chaos: load done in ${(loadMs / 1000).toFixed(1)} s (${all.length} payments, ${faults.length} faults); settling…`);
@@ -448,13 +498,15 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       'load phase (s)': (loadMs / 1000).toFixed(1),
       'settle wait (s)': (settleMs / 1000).toFixed(1),
       faults: faults.length,
+      'unexpected process exits': unexpectedExits.length,
       ...Object.fromEntries(
         Object.entries(faults.reduce<Record<string, number>>((a, f) => ((a[f.kind] = (a[f.kind] ?? 0) + 1), a), {})).map(([k, n]) => [`  ${k}`, n]),
       ),
     });
     const { log: _log, ...rest } = options;
-    return { options: rest, durationMs, loadMs, settleMs, faults, plans, client, report, table };
+    return { options: rest, durationMs, loadMs, settleMs, faults, unexpectedExits, plans, client, report, table };
   } finally {
+    for (const part of ['temporal', 'worker', 'api', 'sandbox']) expectedDown.add(part);
     await stack.stop().catch(() => undefined);
   }
 }
