@@ -33,7 +33,7 @@ const watchdog = setTimeout(() => {
 watchdog.unref();
 
 console.log(`chaos: seed ${seed}`);
-const result = await runChaos({ payments, seconds, concurrency, seed });
+const result = await runChaos({ payments, seconds, concurrency, seed, keepDataIn: dirname(out) });
 console.log('\n' + result.table + '\n');
 console.log('journeys:', JSON.stringify(result.plans));
 console.log('client saw:', JSON.stringify(result.client));

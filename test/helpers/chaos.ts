@@ -72,6 +72,8 @@ export interface ChaosOptions {
   midtransShare: number;
   log: (line: string) => void;
   seed?: number;
+  /** On violations, copy the Temporal database here (stopped first) for a post-mortem. */
+  keepDataIn?: string;
 }
 
 export const DEFAULT_OPTIONS: ChaosOptions = {
@@ -99,6 +101,10 @@ export interface ChaosResult {
   faults: FaultRecord[];
   /** Processes that died without being killed by the schedule (a finding in itself). */
   unexpectedExits: string[];
+  /** The worker's and API's last output, when there were violations. */
+  tails?: Record<string, string>;
+  /** Where the Temporal database was kept, when there were violations and keepDataIn was set. */
+  keptDatabase?: string;
   plans: Record<string, number>;
   client: Record<string, number>;
   report: InvariantReport;
@@ -504,7 +510,22 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       ),
     });
     const { log: _log, ...rest } = options;
-    return { options: rest, durationMs, loadMs, settleMs, faults, unexpectedExits, plans, client, report, table };
+    let tails: Record<string, string> | undefined;
+    let keptDatabase: string | undefined;
+    if (report.violations.length > 0) {
+      tails = { worker: stack.stack.output('worker'), api: stack.stack.output('api') };
+      const dir = (stack as unknown as { dir?: string }).dir;
+      if (options.keepDataIn && dir) {
+        expectedDown.add('temporal');
+        await stack.stack.stopTemporal('SIGTERM');
+        const { cpSync, mkdirSync } = await import('node:fs');
+        keptDatabase = `${options.keepDataIn}/temporal-${run}`;
+        mkdirSync(keptDatabase, { recursive: true });
+        cpSync(dir, keptDatabase, { recursive: true });
+        log(`chaos: Temporal database kept in ${keptDatabase} (temporal server start-dev --db-filename ${keptDatabase}/temporal.sqlite)`);
+      }
+    }
+    return { options: rest, durationMs, loadMs, settleMs, faults, unexpectedExits, tails, keptDatabase, plans, client, report, table };
   } finally {
     for (const part of ['temporal', 'worker', 'api', 'sandbox']) expectedDown.add(part);
     await stack.stop().catch(() => undefined);
