@@ -141,6 +141,13 @@ export class PaymentsService {
     // started, the payment exists durably and goes on without us: 202, poll GET for the rest.
     updateWithStart.catch(() => undefined);
     const description = await this.withDeadline(() => this.handle(paymentId).describe()).catch((err) => {
+      // Not started *yet* is not "no such payment": the start may still be in flight (the
+      // client retries it while Temporal is unreachable, e.g. restarting) and land a moment
+      // later. A 404 here would deny a payment that then exists and is charged; ask for a retry
+      // with the same key instead, which is idempotent.
+      if (err instanceof WorkflowNotFoundError) {
+        throw new ProblemException(503, 'TEMPORAL_UNAVAILABLE', 'the payment could not be confirmed yet; retry with the same request');
+      }
       throw this.translate(err);
     });
     if ((description.memo as { requestHash?: string } | undefined)?.requestHash !== requestHash) {

@@ -46,6 +46,33 @@ describe('crash and restart (real processes, persistent Temporal database)', () 
     assert.ok(charges.every((c) => c.status === 'SUCCEEDED'));
   });
 
+  it('never answers a create 404 while Temporal restarts, although the payment then exists', async () => {
+    // Found by `npm run chaos`: creates sent while Temporal was down keep retrying inside the
+    // API's client; when the server came back, the API's describe() could run before the start
+    // landed and the create was answered 404 PAYMENT_NOT_FOUND, then the payment was started
+    // and charged anyway. Now such a create answers 503 and a retry finds the payment.
+    await stack.stack.stopTemporal('SIGTERM');
+    const refs = Array.from({ length: 8 }, () => uniqueRef('in-flight'));
+    const first = refs.map(async (ref, i) => {
+      await new Promise((r) => setTimeout(r, i * 600));
+      return stack.api('POST', '/v1/payments', { merchantReference: ref, amount: 72_000 + i, method: 'QRIS' });
+    });
+    await new Promise((r) => setTimeout(r, 2500));
+    await stack.stack.startTemporal();
+    const answers = await Promise.all(first);
+    assert.ok(answers.every((a) => [201, 202, 503].includes(a.status)), answers.map((a) => `${a.status} ${a.json?.code ?? ''}`).join(', '));
+    for (const [i, ref] of refs.entries()) {
+      let res = answers[i]!;
+      for (let n = 0; n < 30 && res.status === 503; n++) {
+        await new Promise((r) => setTimeout(r, 500));
+        res = await stack.api('POST', '/v1/payments', { merchantReference: ref, amount: 72_000 + i, method: 'QRIS' });
+      }
+      assert.ok([200, 201, 202].includes(res.status), `${ref}: ${res.status} ${res.text}`);
+      await stack.waitFor(res.json.id, (p) => p.status === 'PENDING', 30_000);
+    }
+    assert.equal((await ledger()).filter((c) => c.reference.startsWith('pay_')).length >= refs.length, true);
+  });
+
   it('loses nothing when the Temporal server is stopped and restarted on the same database', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await stack.createPayment({ merchantReference: uniqueRef('restart'), amount: 71_000 + i, method: 'QRIS' })).id);
