@@ -6,6 +6,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -25,6 +26,9 @@ import {
 } from './definitions.js';
 import { PaymentState, Rejection } from './payment-state.js';
 
+/** How long after an unpaid close bayar keeps looking for late money by polling. */
+const LATE_CHECK_PERIOD_MS = 48 * 3_600_000;
+
 // Provider calls: transient failures retry with backoff; ProviderRejected is non-retryable.
 const provider = proxyActivities<PaymentActivities>({
   startToCloseTimeout: '30s',
@@ -36,6 +40,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
   // The provider reference is only known once the charge exists, so build the ref on demand.
   const chargeRef = () => ({ provider: input.provider, paymentId: input.paymentId, method: input.method, providerReference: state.providerReference });
   let refundQueue: Promise<unknown> = Promise.resolve();
+  let lateHandled = false;
 
   setHandler(paymentQuery, () => state.view());
 
@@ -161,12 +166,33 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
 
   // ---- refund window: refunds, and money that lands after an unpaid close ----
   const windowEndsAt = Date.now() + input.timing.refundWindowMs;
+  // Patch: a webhook about late money can be lost for good (retries exhausted while bayar was
+  // down). After an unpaid close, keep checking the provider slowly — at the poll schedule's
+  // cap, for up to 48 h — so late money is found without it. Histories from before this patch
+  // replay as they ran (no late polling).
+  const lateChecksUntil =
+    state.closing !== undefined && state.providerReference !== undefined && patched('late-money-poll-v1')
+      ? Math.min(windowEndsAt, Date.now() + LATE_CHECK_PERIOD_MS)
+      : 0;
+  const lateCheckEveryMs = input.timing.pollScheduleMs[input.timing.pollScheduleMs.length - 1]!;
+  let nextLateCheckAt = Date.now() + lateCheckEveryMs;
   for (;;) {
     const remaining = windowEndsAt - Date.now();
     if (remaining <= 0) break;
-    const woke = await condition(() => state.latePayments.length > 0, remaining);
-    if (!woke) break;
-    await handleLatePayment();
+    const checking = Date.now() < lateChecksUntil && state.latePayments.length === 0 && state.paid === 0;
+    const wait = checking ? Math.max(1, Math.min(remaining, nextLateCheckAt - Date.now())) : remaining;
+    const woke = await condition(() => state.latePayments.length > 0, wait);
+    if (woke) {
+      await handleLatePayment();
+      continue;
+    }
+    if (!checking) break;
+    if (Date.now() >= nextLateCheckAt) {
+      const status = await provider.getChargeStatus(chargeRef());
+      // Same event id space as the final check, so money it already saw is not counted twice.
+      state.apply(Date.now(), { ...status, eventId: `final-check:${status.eventId}` });
+      nextLateCheckAt = Date.now() + lateCheckEveryMs;
+    }
   }
   await condition(allHandlersFinished);
   await refundQueue;
@@ -212,6 +238,13 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
 
   async function handleLatePayment(): Promise<void> {
     const late = state.latePayments.shift()!;
+    // A one-time charge is paid once: a second report of late money (a poll and a webhook
+    // about the same payment) is recorded, not refunded again.
+    if (lateHandled && patched('late-money-poll-v1')) {
+      state.record(Date.now(), 'workflow', 'late-payment', `${late.eventId}: already handled`, true);
+      return;
+    }
+    lateHandled = true;
     state.paid += late.amount;
     if (input.capabilities.refund === 'none' || !state.providerReference) {
       state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `LATE_PAYMENT: ${late.amount} arrived after close; ${input.provider} cannot refund ${input.method}`);

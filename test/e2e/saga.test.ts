@@ -119,6 +119,23 @@ describe('payment saga (real Temporal, real Xendit sandbox, HTTP)', () => {
     assert.equal((await chargesAt(p.id))[0]!.refundedAmount, 55_000);
   });
 
+  it('finds late money by polling when its notification is lost, and refunds it once', async () => {
+    const p = await create('late-no-webhook', { amount: 55_500, method: 'QRIS', expiresInSeconds: 1 });
+    await stack.waitFor(p.id, (x) => x.status === 'EXPIRED');
+    await stack.sandbox('POST', '/_sandbox/faults', { webhooksEnabled: false });
+    await stack.pay(p.id, { force: true });
+    const refunded = await stack.waitFor(p.id, (x) => x.status === 'REFUNDED');
+    assert.match(refunded.statusReason ?? '', /LATE_PAYMENT/);
+    assert.ok(refunded.timeline.some((t) => t.type === 'late-payment' && t.source === 'poll'));
+    // Now the lost notification turns up after all: recorded, not refunded a second time.
+    const late = await xenditWebhook({ event: 'payment.succeeded', data: { reference_id: p.id, status: 'SUCCEEDED', amount: 55_500 } });
+    assert.equal(late.status, 200);
+    const after = await stack.waitFor(p.id, (x) => x.timeline.some((t) => t.source === 'webhook'));
+    assert.equal(after.status, 'REFUNDED');
+    assert.equal(after.refunds.length, 1);
+    assert.equal((await chargesAt(p.id))[0]!.refundedAmount, 55_500);
+  });
+
   it('flags a late VA payment for review, since virtual accounts cannot be refunded', async () => {
     const p = await create('late-va', { amount: 56_000, method: 'VA_BNI', expiresInSeconds: 1 });
     await stack.waitFor(p.id, (x) => x.status === 'EXPIRED');
