@@ -5,11 +5,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { runChaos, SHORT_SCHEDULE } from '../helpers/chaos.js';
 
-// Opt-in for now: the chaos run found two real workflow bugs that can make it fail now and
-// then (late money whose notification is lost is never polled for; a replay nondeterminism
-// after a worker kill when signals and the charge completion share a workflow task). Both need
-// workflow changes behind patched() with replay fixtures — see docs/chaos.md. Until then CI
-// must not fail at random on a known bug; run it with BAYAR_CHAOS_TEST=1.
+// Opt-in for now: the chaos run found a real workflow bug that can make it fail now and then
+// (a replay nondeterminism after a worker kill when signals and the charge completion share a
+// workflow task; see docs/chaos.md). It needs a workflow change behind patched() with a replay
+// fixture. Until then CI must not fail at random on a known bug; run it with BAYAR_CHAOS_TEST=1.
 const optIn = process.env.BAYAR_CHAOS_TEST === '1';
 
 describe('chaos (short run on the real stack)', { skip: !optIn && 'known workflow bugs, see docs/chaos.md; set BAYAR_CHAOS_TEST=1' }, () => {
