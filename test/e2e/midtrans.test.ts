@@ -41,10 +41,7 @@ describe('midtrans over HTTP (real Temporal, real sandbox)', () => {
     assert.equal(res.status, 201, res.text);
     return res.json as PaymentView;
   };
-  const ledgerEntry = async (id: string) => {
-    const ledger = await stack.sandbox('GET', '/_sandbox/ledger', undefined, MIDTRANS);
-    return (ledger.json.charges as { reference: string; status: string; paidAmount: number; refundedAmount: number; createRequests: number }[]).find((c) => c.reference === id);
-  };
+  const ledgerEntry = async (id: string) => (await stack.charges(id, MIDTRANS))[0];
   const notifications = async (id: string) => {
     const sent = await stack.sandbox('GET', '/_sandbox/notifications', undefined, MIDTRANS);
     return (sent.json as { body: string; status: number }[]).filter((n) => JSON.parse(n.body).order_id === id);

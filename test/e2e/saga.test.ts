@@ -38,7 +38,7 @@ describe('payment saga (real Temporal, real Xendit sandbox, HTTP)', () => {
   };
   const statusEntries = (p: PaymentView, status: string) => p.timeline.filter((t) => t.type === `status:${status}`).length;
   const merchantEvents = (id: string, type: string) => merchant.received.filter((r) => JSON.parse(r.body).data.id === id && JSON.parse(r.body).type === type).length;
-  const chargesAt = async (id: string) => ((await stack.sandbox('GET', '/_sandbox/ledger')).json.charges as { reference: string; createRequests: number; status: string; refundedAmount: number }[]).filter((c) => c.reference === id);
+  const chargesAt = (id: string) => stack.charges(id);
   const xenditWebhook = (body: unknown, token: string = DEV_DEFAULTS.xendit.callbackToken, id = `whk-${randomBytes(6).toString('hex')}`) =>
     fetch(`${stack.apiUrl}/webhooks/xendit`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-callback-token': token, 'webhook-id': id }, body: JSON.stringify(body) });
 

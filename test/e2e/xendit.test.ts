@@ -45,10 +45,7 @@ describe('xendit over HTTP, per method family (real Temporal, real sandbox)', ()
     assert.match(payment.providerReference ?? '', /^pr-[0-9a-f]+$/);
     return payment;
   };
-  const ledgerEntry = async (id: string) => {
-    const ledger = await stack.sandbox('GET', '/_sandbox/ledger');
-    return (ledger.json.charges as { reference: string; status: string; paidAmount: number; refundedAmount: number }[]).find((c) => c.reference === id);
-  };
+  const ledgerEntry = async (id: string) => (await stack.charges(id))[0];
   const notifications = async (id: string) => {
     const sent = await stack.sandbox('GET', '/_sandbox/notifications');
     return (sent.json as { body: string; status: number | 'error' }[]).filter((n) => n.body.includes(`"${id}"`)).map((n) => ({ status: n.status, json: JSON.parse(n.body) as { event: string } }));

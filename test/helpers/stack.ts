@@ -10,6 +10,7 @@ import { loadConfig, DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config
 import { ensureTemporalCli } from '../../src/temporal/cli.js';
 import { Stack } from '../../src/dev/stack.js';
 import type { PaymentView } from '../../src/domain/payment.js';
+import type { LedgerEntry } from '../../src/sandbox/kit.js';
 
 export const API_KEY = DEV_DEFAULTS.apiKeys.split(':')[1]!;
 export const OTHER_MERCHANT_KEY = 'sk_test_other_merchant_key';
@@ -115,6 +116,12 @@ export class TestStack {
   async sandbox(method: string, path: string, body?: unknown, offset?: number) {
     const res = await fetch(this.sandboxUrl(offset) + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: res.status, json: (await res.json().catch(() => undefined)) as any };
+  }
+
+  /** The sandbox ledger's charges for one payment (normally exactly one). */
+  async charges(reference: string, offset?: number): Promise<LedgerEntry[]> {
+    const ledger = await this.sandbox('GET', '/_sandbox/ledger', undefined, offset);
+    return (ledger.json.charges as LedgerEntry[]).filter((c) => c.reference === reference);
   }
 
   pay(reference: string, options: { amount?: number; force?: boolean } = {}, offset?: number) {
