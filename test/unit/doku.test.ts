@@ -17,6 +17,7 @@ import { ProviderRejected, ProviderUnavailable, SignatureInvalid, WebhookMalform
 import { SandboxKit } from '../../src/sandbox/kit.js';
 import { DOKU_NOTIFICATION_RETRIES_MS, DOKU_NOTIFICATION_RETRY_OFFSETS_MS, DokuSandbox } from '../../src/sandbox/doku/sandbox.js';
 import type { PaymentMethod } from '../../src/domain/payment.js';
+import { until, randomPaymentId as paymentId } from '../helpers/wait.js';
 
 const CLIENT_ID = 'BRN-0001-bayar-unit-test';
 const SECRET = 'SK-bayar-unit-test-secret';
@@ -48,12 +49,6 @@ function notification(body: Record<string, unknown>, options: { key?: string; ta
     rawBody: Buffer.from(raw),
     path: WEBHOOK_PATH,
   };
-}
-
-let counter = 0;
-function paymentId(): string {
-  counter += 1;
-  return `pay_${createHash('sha256').update(`${Date.now()}-${counter}-${Math.random()}`).digest('hex').slice(0, 24)}`;
 }
 
 function chargeRequest(method: PaymentMethod, overrides: Partial<CreateChargeRequest> = {}): CreateChargeRequest {
@@ -276,16 +271,6 @@ async function startReceiver(answer: (n: number) => number = () => 200, path = W
   });
   const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
   return { url: `http://127.0.0.1:${port}${path}`, received, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-async function until<T>(fn: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const asRaw = (r: { body: string; headers: IncomingHttpHeaders; path: string }) => ({

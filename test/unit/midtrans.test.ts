@@ -16,6 +16,7 @@ import { ProviderRejected, ProviderUnavailable, SignatureInvalid, WebhookMalform
 import { SandboxKit } from '../../src/sandbox/kit.js';
 import { MidtransSandbox, midtransRetriesFor } from '../../src/sandbox/midtrans/sandbox.js';
 import type { PaymentMethod } from '../../src/domain/payment.js';
+import { until, randomPaymentId as paymentId } from '../helpers/wait.js';
 
 const SERVER_KEY = 'SB-Mid-server-bayar-sandbox-dev';
 
@@ -30,12 +31,6 @@ function webhookBody(fields: Record<string, unknown>, key = SERVER_KEY): Buffer 
 }
 
 const raw = (rawBody: Buffer) => ({ headers: { 'content-type': 'application/json' }, rawBody, path: '/webhooks/midtrans' });
-
-let counter = 0;
-function paymentId(): string {
-  counter += 1;
-  return `pay_${createHash('sha256').update(`${Date.now()}-${counter}-${Math.random()}`).digest('hex').slice(0, 24)}`;
-}
 
 function chargeRequest(method: PaymentMethod, overrides: Partial<CreateChargeRequest> = {}): CreateChargeRequest {
   return {
@@ -209,16 +204,6 @@ async function startReceiver(answer: (n: number) => number = () => 200) {
   });
   const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
   return { url: `http://127.0.0.1:${port}/webhooks/midtrans`, received, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-async function until<T>(fn: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('midtrans adapter against the local sandbox', () => {

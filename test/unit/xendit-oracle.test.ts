@@ -18,6 +18,7 @@ import { createPaymentRequestSchema, refundRequestSchema } from '../../src/provi
 import { basicAuthHeader } from '../../src/providers/xendit/signature.js';
 import { SandboxKit } from '../../src/sandbox/kit.js';
 import { XenditSandbox } from '../../src/sandbox/xendit/sandbox.js';
+import { until } from '../helpers/wait.js';
 
 type XenditSdk = typeof import('xendit-node');
 type PaymentRequestModels = typeof import('xendit-node/payment_request/models/index.js');
@@ -80,16 +81,6 @@ async function startReceiver() {
   });
   const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
   return { url: `http://127.0.0.1:${port}/webhooks/xendit`, received, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-async function until<T>(fn: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** The SDK docs' "required" properties of a model must all have come through (null allowed where the docs say nullable). */

@@ -1,0 +1,20 @@
+// Small helpers shared by the unit tests that run a sandbox in-process.
+import { createHash } from 'node:crypto';
+
+/** Waits until `fn` returns something other than undefined, polling every 20 ms. */
+export async function until<T>(fn: () => T | undefined, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = fn();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+let counter = 0;
+/** A fresh id in bayar's payment id format (`pay_` + 24 hex). */
+export function randomPaymentId(): string {
+  counter += 1;
+  return `pay_${createHash('sha256').update(`${Date.now()}-${counter}-${Math.random()}`).digest('hex').slice(0, 24)}`;
+}
