@@ -93,6 +93,11 @@ export interface ProviderEvent {
   providerStatus: string;
   reason?: string;
   occurredAt?: string;
+  /**
+   * How to pay, when the provider only tells it after the create call answered (ecommpay's
+   * intermediate callback carries the VA page). Applied once, to a payment still waiting.
+   */
+  instructions?: PaymentInstructions;
 }
 
 export type ChargeStatus = 'PENDING' | 'PAID' | 'EXPIRED' | 'CANCELLED' | 'FAILED' | 'REFUNDED';
