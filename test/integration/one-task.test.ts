@@ -1,0 +1,205 @@
+// The chaos run found payments stuck for good on a replay nondeterminism error when the charge's
+// creation and its paid webhook landed in ONE workflow task (the worker was down while both
+// happened). This reproduces exactly that on a real dev server: the workflow worker is stopped
+// while the createCharge activity runs, the activity completes and two paid webhooks are
+// signalled, then a fresh workflow worker picks up the single task holding all three. The
+// resulting history must replay cleanly, and the payment must settle once.
+//
+// Activities are stubbed here (a boundary, on purpose): the point is the workflow's own
+// determinism, and the stub lets the test hold the charge open for as long as it needs.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { Client, Connection, WithStartWorkflowOperation, WorkflowUpdateStage } from '@temporalio/client';
+import { NativeConnection, Runtime, Worker, DefaultLogger } from '@temporalio/worker';
+import type { ProviderEvent } from '../../src/domain/payment.js';
+import { ensureTemporalCli } from '../../src/temporal/cli.js';
+import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
+import { WORKFLOW_BUNDLE_PATH } from '../../src/worker.js';
+import {
+  createOrGetUpdate,
+  PAYMENT_WORKFLOW_TYPE,
+  paymentQuery,
+  providerEventSignal,
+  type PaymentWorkflowInput,
+} from '../../workflows/definitions.js';
+import { freePort } from '../helpers/stack.js';
+
+const TASK_QUEUE = 'one-task-test';
+
+/**
+ * A TCP proxy between the workflow worker and Temporal that can cut the worker off. While cut,
+ * the worker keeps its workflow cache but cannot poll, so new events pile up into one task.
+ */
+async function cuttableProxy(target: string): Promise<{ address: string; cut(): void; restore(): void; close(): Promise<void> }> {
+  const [host, port] = target.split(':');
+  const sockets = new Set<Socket>();
+  let open = true;
+  const server: Server = createServer((client) => {
+    if (!open) return client.destroy();
+    const upstream = connect(Number(port), host);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    address: `127.0.0.1:${(server.address() as { port: number }).port}`,
+    cut() {
+      open = false;
+      for (const s of sockets) s.destroy();
+    },
+    restore() {
+      open = true;
+    },
+    close: () => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }),
+  };
+}
+
+async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('a charge and its paid webhooks handled in one workflow task', () => {
+  let server: DevServer;
+  let nativeConnection: NativeConnection;
+  let client: Client;
+
+  before(async () => {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    server = await startDevServer({ cliPath: await ensureTemporalCli(), port: await freePort(), namespace: 'default' });
+    nativeConnection = await NativeConnection.connect({ address: server.address });
+    client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  });
+
+  after(async () => {
+    await client?.connection.close();
+    await nativeConnection?.close();
+    await server?.stop();
+  });
+
+  async function scenario(mode: 'fresh worker' | 'cached workflow') {
+    let releaseCharge!: () => void;
+    const chargeGate = new Promise<void>((resolve) => (releaseCharge = resolve));
+    let chargeStarted = false;
+    const activities = {
+      async createCharge() {
+        chargeStarted = true;
+        await chargeGate;
+        return { providerReference: 'ref-one-task', instructions: { qrString: 'qr' }, chargeStatus: 'PENDING', providerStatus: 'PENDING' };
+      },
+      async getChargeStatus(): Promise<ProviderEvent> {
+        return { eventId: 'poll:pending', source: 'poll', chargeStatus: 'PENDING', providerStatus: 'PENDING' };
+      },
+      async cancelCharge() {},
+      async refundPayment() {
+        return { providerRefundId: 'r', state: 'SUCCEEDED' as const };
+      },
+      async notifyMerchant() {},
+    };
+    const activityWorker = await Worker.create({ connection: nativeConnection, taskQueue: TASK_QUEUE, activities });
+    const activityRun = activityWorker.run();
+    const proxy = await cuttableProxy(server.address);
+    const proxiedConnection = await NativeConnection.connect({ address: proxy.address });
+    const startWorkflowWorker = async () => {
+      const worker = await Worker.create({
+        connection: proxiedConnection,
+        taskQueue: TASK_QUEUE,
+        workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
+        // Long enough that the task goes to this worker's cache, not to the normal queue.
+        stickyQueueScheduleToStartTimeout: '60s',
+      });
+      return { worker, run: worker.run() };
+    };
+
+    const paymentId = `pay_onetask_${mode.replace(' ', '_')}_${randomUUID().slice(0, 8)}`;
+    const now = Date.now();
+    const input: PaymentWorkflowInput = {
+      paymentId,
+      merchantId: 'merchant_one_task',
+      merchantReference: paymentId,
+      provider: 'xendit',
+      method: 'QRIS',
+      amount: 150_000,
+      description: 'one task',
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + 3_600_000).toISOString(),
+      requestHash: 'hash',
+      creationId: randomUUID(),
+      capabilities: { refund: 'partial', cancel: true },
+      timing: { pollScheduleMs: [600_000], refundWindowMs: 5_000, merchantNotifyTimeoutMs: 10_000 },
+    };
+
+    const first = await startWorkflowWorker();
+    let second = first;
+    try {
+      await client.workflow.startUpdateWithStart(createOrGetUpdate, {
+        args: [{ requestHash: 'hash' }],
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+        startWorkflowOperation: new WithStartWorkflowOperation(PAYMENT_WORKFLOW_TYPE, {
+          workflowId: paymentId,
+          taskQueue: TASK_QUEUE,
+          args: [input],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      });
+      await eventually(() => chargeStarted, 10_000);
+    } finally {
+      // The workflow worker goes away (or is cut off, keeping its cache) while the charge is in flight...
+      if (mode === 'fresh worker') {
+        first.worker.shutdown();
+        await first.run;
+      } else {
+        proxy.cut();
+      }
+    }
+
+    // ...the charge completes and two paid webhooks arrive, all before any worker looks.
+    const handle = client.workflow.getHandle(paymentId);
+    releaseCharge();
+    await eventually(async () => (await handle.fetchHistory()).events!.some((e) => e.activityTaskCompletedEventAttributes), 10_000);
+    const paid: ProviderEvent = { eventId: 'wh:paid-1', source: 'webhook', chargeStatus: 'PAID', paidAmount: 150_000, providerStatus: 'SUCCEEDED' };
+    await handle.signal(providerEventSignal, paid);
+    await handle.signal(providerEventSignal, paid);
+
+    // The worker gets one task with the activity result and both signals.
+    if (mode === 'fresh worker') second = await startWorkflowWorker();
+    else proxy.restore();
+    try {
+      await eventually(async () => (await handle.query(paymentQuery)).status === 'SETTLED', 15_000);
+      const view = await handle.query(paymentQuery);
+      assert.equal(view.amounts.paid, 150_000);
+      assert.equal(view.timeline.filter((t) => t.type === 'status:SETTLED').length, 1);
+    } finally {
+      second.worker.shutdown();
+      await second.run;
+    }
+
+    const history = await handle.fetchHistory();
+    // The situation under test really happened: no workflow task between the activity's
+    // completion and the two signals.
+    const events = history.events!;
+    const completedAt = events.findIndex((e) => e.activityTaskCompletedEventAttributes);
+    const nextTaskStarted = events.findIndex((e, i) => i > completedAt && e.workflowTaskStartedEventAttributes);
+    const signalsBetween = events.slice(completedAt, nextTaskStarted).filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+    assert.equal(signalsBetween, 2, 'both signals landed in the task that carries the charge result');
+
+    await Worker.runReplayHistory({ workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } }, history, paymentId);
+
+    activityWorker.shutdown();
+    await activityRun;
+    await proxiedConnection.close();
+    await proxy.close();
+  }
+
+  it('settles once and replays cleanly when a fresh worker takes that task', () => scenario('fresh worker'));
+  it('settles once and replays cleanly when the worker had the payment cached', () => scenario('cached workflow'));
+});
