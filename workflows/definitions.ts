@@ -36,8 +36,26 @@ export interface PaymentWorkflowInput {
    * The provider's capabilities as they were when the payment was created. Kept in the
    * input so refund validation is deterministic and does not change under a running payment.
    */
-  capabilities: { refund: RefundSupport; cancel: boolean; refundReasons?: string[] };
+  capabilities: RouteCapabilities;
   timing: PaymentTiming;
+  /**
+   * The next providers to try, in order, when the first one refuses the charge outright
+   * (before any charge exists). Empty or absent when the merchant named a provider.
+   */
+  fallbacks?: ProviderRoute[];
+}
+
+export interface RouteCapabilities {
+  refund: RefundSupport;
+  cancel: boolean;
+  refundReasons?: string[];
+}
+
+/** One provider a payment may be charged at, with what the workflow must know about it. */
+export interface ProviderRoute {
+  provider: ProviderName;
+  capabilities: RouteCapabilities;
+  pollScheduleMs: number[];
 }
 
 export interface RefundCommand {

@@ -11,7 +11,7 @@ import {
   type RefundRecord,
   type Rupiah,
 } from '../src/domain/payment.js';
-import { REJECTION, type PaymentWorkflowInput, type RefundCommand } from './definitions.js';
+import { REJECTION, type PaymentWorkflowInput, type ProviderRoute, type RefundCommand } from './definitions.js';
 
 export class Rejection extends Error {
   constructor(
@@ -41,6 +41,8 @@ export class PaymentState {
   /** Set while bayar itself is closing the payment unpaid; see apply(). */
   closing?: 'EXPIRED' | 'CANCELLED' | 'FAILED';
   latePayments: LatePayment[] = [];
+  /** Where the payment is charged: the first route, or a fallback after a failover. */
+  route: ProviderRoute;
   readonly refunds: RefundRecord[] = [];
   private readonly timeline: PaymentView['timeline'] = [];
   private readonly seenEvents = new Set<string>();
@@ -48,7 +50,15 @@ export class PaymentState {
   constructor(
     readonly input: PaymentWorkflowInput,
     private readonly onStatusChange: (status: PaymentStatus) => void = () => undefined,
-  ) {}
+  ) {
+    this.route = { provider: input.provider, capabilities: input.capabilities, pollScheduleMs: input.timing.pollScheduleMs };
+  }
+
+  /** The route refused the charge before it existed: move on to the next provider. */
+  failover(now: number, next: ProviderRoute, reason: string): void {
+    this.record(now, 'workflow', 'provider-failover', `${this.route.provider} refused (${reason}); trying ${next.provider}`);
+    this.route = next;
+  }
 
   record(now: number, source: EventSource, type: string, detail?: string, ignored?: boolean): void {
     this.timeline.push({ at: new Date(now).toISOString(), source, type, ...(detail ? { detail } : {}), ...(ignored ? { ignored } : {}) });
@@ -149,9 +159,9 @@ export class PaymentState {
       }
       return existing;
     }
-    const support = this.input.capabilities.refund;
+    const support = this.route.capabilities.refund;
     if (support === 'none') {
-      throw new Rejection(REJECTION.refundNotSupported, `${this.input.provider} cannot refund ${this.input.method} payments`);
+      throw new Rejection(REJECTION.refundNotSupported, `${this.route.provider} cannot refund ${this.input.method} payments`);
     }
     if (!['SETTLED', 'PARTIALLY_REFUNDED'].includes(this.status)) {
       throw new Rejection(REJECTION.notRefundable, `payment is ${this.status}; only settled payments can be refunded`);
@@ -165,11 +175,11 @@ export class PaymentState {
     }
     // A failed refund moved no money, so it must not block retrying the full refund.
     if (support === 'full' && (amount !== this.paid || this.refunds.some((r) => r.state !== 'FAILED'))) {
-      throw new Rejection(REJECTION.partialRefundNotSupported, `${this.input.provider} only refunds the whole payment of ${this.paid}`);
+      throw new Rejection(REJECTION.partialRefundNotSupported, `${this.route.provider} only refunds the whole payment of ${this.paid}`);
     }
-    const reasons = this.input.capabilities.refundReasons;
+    const reasons = this.route.capabilities.refundReasons;
     if (reasons && !reasons.includes(command.reason)) {
-      throw new Rejection(REJECTION.invalidRefundReason, `${this.input.provider} needs one of these reasons: ${reasons.join(', ')}`);
+      throw new Rejection(REJECTION.invalidRefundReason, `${this.route.provider} needs one of these reasons: ${reasons.join(', ')}`);
     }
     return undefined;
   }
@@ -210,7 +220,7 @@ export class PaymentState {
       id: i.paymentId,
       merchantId: i.merchantId,
       merchantReference: i.merchantReference,
-      provider: i.provider,
+      provider: this.route.provider,
       method: i.method,
       currency: 'IDR',
       status: this.status,

@@ -38,7 +38,7 @@ const provider = proxyActivities<PaymentActivities>({
 export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<ReturnType<PaymentState['view']>> {
   const state = new PaymentState(input, (status) => upsertSearchAttributes([{ key: SA.status, value: status }]));
   // The provider reference is only known once the charge exists, so build the ref on demand.
-  const chargeRef = () => ({ provider: input.provider, paymentId: input.paymentId, method: input.method, providerReference: state.providerReference });
+  const chargeRef = () => ({ provider: state.route.provider, paymentId: input.paymentId, method: input.method, providerReference: state.providerReference });
   let refundQueue: Promise<unknown> = Promise.resolve();
   let lateHandled = false;
 
@@ -102,7 +102,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
     const run = refundQueue.then(async () => {
       try {
         const result = await provider.refundPayment({
-          provider: input.provider,
+          provider: state.route.provider,
           charge: chargeRef(),
           paymentId: input.paymentId,
           refundId: record.refundId,
@@ -119,34 +119,47 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
     return run;
   }
 
-  // ---- create ----
-  try {
-    const charge = await proxyActivities<PaymentActivities>({
-      // Keep retrying a flaky provider, but not past the payment's own deadline.
-      scheduleToCloseTimeout: Math.max(60_000, Math.min(Date.parse(input.expiresAt) - Date.now(), 15 * 60_000)),
-      startToCloseTimeout: '30s',
-      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['ProviderRejected'] },
-    }).createCharge({
-      provider: input.provider,
-      paymentId: input.paymentId,
-      method: input.method,
-      amount: input.amount,
-      expiresAt: input.expiresAt,
-      description: input.description,
-      sealedCustomer: input.sealedCustomer,
-    });
-    state.chargeCreated(Date.now(), charge);
-    if (charge.chargeStatus !== 'PENDING') {
-      state.apply(Date.now(), { eventId: `create:${charge.providerStatus}`, source: 'poll', chargeStatus: charge.chargeStatus, providerStatus: charge.providerStatus, paidAmount: charge.paidAmount });
+  // ---- create (failing over to the next provider while the refusal is definite) ----
+  // Patch: payments started with fallbacks try them in order. Without fallbacks (every payment
+  // from before this patch) nothing changes.
+  const fallbacks = input.fallbacks?.length && patched('provider-failover-v1') ? [...input.fallbacks] : [];
+  for (;;) {
+    try {
+      const charge = await proxyActivities<PaymentActivities>({
+        // Keep retrying a flaky provider, but not past the payment's own deadline.
+        scheduleToCloseTimeout: Math.max(60_000, Math.min(Date.parse(input.expiresAt) - Date.now(), 15 * 60_000)),
+        startToCloseTimeout: '30s',
+        retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['ProviderRejected'] },
+      }).createCharge({
+        provider: state.route.provider,
+        paymentId: input.paymentId,
+        method: input.method,
+        amount: input.amount,
+        expiresAt: input.expiresAt,
+        description: input.description,
+        sealedCustomer: input.sealedCustomer,
+      });
+      state.chargeCreated(Date.now(), charge);
+      if (charge.chargeStatus !== 'PENDING') {
+        state.apply(Date.now(), { eventId: `create:${charge.providerStatus}`, source: 'poll', chargeStatus: charge.chargeStatus, providerStatus: charge.providerStatus, paidAmount: charge.paidAmount });
+      }
+    } catch (err) {
+      if (isDefiniteRejection(err)) {
+        const next = fallbacks.shift();
+        if (next) {
+          // A definite refusal means no charge exists there, so trying elsewhere cannot double-charge.
+          state.failover(Date.now(), next, failureMessage(err));
+          upsertSearchAttributes([{ key: SA.provider, value: next.provider }]);
+          continue;
+        }
+        state.setStatus(Date.now(), 'FAILED', 'workflow', failureMessage(err));
+      } else {
+        // We gave up without knowing whether a charge exists: compensate as for an expiry.
+        state.record(Date.now(), 'workflow', 'create-unknown', failureMessage(err));
+        await closeUnpaid('FAILED', 'provider did not confirm the charge');
+      }
     }
-  } catch (err) {
-    if (isDefiniteRejection(err)) {
-      state.setStatus(Date.now(), 'FAILED', 'workflow', failureMessage(err));
-    } else {
-      // We gave up without knowing whether a charge exists: compensate as for an expiry.
-      state.record(Date.now(), 'workflow', 'create-unknown', failureMessage(err));
-      await closeUnpaid('FAILED', 'provider did not confirm the charge');
-    }
+    break;
   }
 
   // ---- await the money ----
@@ -174,7 +187,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
     state.closing !== undefined && state.providerReference !== undefined && patched('late-money-poll-v1')
       ? Math.min(windowEndsAt, Date.now() + LATE_CHECK_PERIOD_MS)
       : 0;
-  const lateCheckEveryMs = input.timing.pollScheduleMs[input.timing.pollScheduleMs.length - 1]!;
+  const lateCheckEveryMs = state.route.pollScheduleMs[state.route.pollScheduleMs.length - 1]!;
   let nextLateCheckAt = Date.now() + lateCheckEveryMs;
   for (;;) {
     const remaining = windowEndsAt - Date.now();
@@ -201,7 +214,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
   // ---- phases ----
 
   async function awaitPayment(): Promise<void> {
-    const schedule = input.timing.pollScheduleMs;
+    const schedule = state.route.pollScheduleMs;
     const deadline = Date.parse(input.expiresAt);
     let polls = 0;
     let nextPollAt = Date.now() + schedule[0]!;
@@ -224,7 +237,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
   async function closeUnpaid(target: 'EXPIRED' | 'CANCELLED' | 'FAILED', reason: string): Promise<void> {
     state.closing = target;
     state.record(Date.now(), target === 'EXPIRED' ? 'timer' : target === 'CANCELLED' ? 'api' : 'workflow', `closing:${target}`, reason);
-    if (input.capabilities.cancel && state.providerReference !== undefined) {
+    if (state.route.capabilities.cancel && state.providerReference !== undefined) {
       try {
         await provider.cancelCharge(chargeRef());
       } catch (err) {
@@ -246,8 +259,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
     }
     lateHandled = true;
     state.paid += late.amount;
-    if (input.capabilities.refund === 'none' || !state.providerReference) {
-      state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `LATE_PAYMENT: ${late.amount} arrived after close; ${input.provider} cannot refund ${input.method}`);
+    if (state.route.capabilities.refund === 'none' || !state.providerReference) {
+      state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `LATE_PAYMENT: ${late.amount} arrived after close; ${state.route.provider} cannot refund ${input.method}`);
       await notifyMerchant('payment.review_required');
       return;
     }

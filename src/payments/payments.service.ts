@@ -30,6 +30,7 @@ import {
   refundUpdate,
   REJECTION,
   type PaymentWorkflowInput,
+  type RouteCapabilities,
 } from '../../workflows/definitions.js';
 import type { CreatePaymentBody, ListQuery, RefundBody } from './payments.schemas.js';
 
@@ -71,15 +72,14 @@ export class PaymentsService {
   async create(merchantId: string, body: CreatePaymentBody, idempotencyKey?: string): Promise<CreateOutcome> {
     const paymentId = this.paymentIdFor(merchantId, idempotencyKey ?? body.merchantReference);
     const requestHash = hashRequest(body);
-    const provider = this.chooseProvider(body);
-    const caps = provider.capabilities;
-    if (body.amount < caps.amount.min || body.amount > caps.amount.max) {
-      throw new ProblemException(422, 'AMOUNT_OUT_OF_RANGE', `${provider.name} accepts ${body.method} amounts from ${caps.amount.min} to ${caps.amount.max} rupiah`);
-    }
-    const expirySeconds = body.expiresInSeconds ?? (body.expiresInMinutes ? body.expiresInMinutes * 60 : caps.expirySeconds.default);
-    if (expirySeconds < caps.expirySeconds.min || expirySeconds > caps.expirySeconds.max) {
-      throw new ProblemException(422, 'EXPIRY_OUT_OF_RANGE', `${provider.name} accepts expiries from ${caps.expirySeconds.min} to ${caps.expirySeconds.max} seconds`);
-    }
+    const routes = this.chooseRoutes(body);
+    const expiryAt = (p: PaymentProvider) => body.expiresInSeconds ?? (body.expiresInMinutes ? body.expiresInMinutes * 60 : p.capabilities.expirySeconds.default);
+    // The first provider on the route that takes this amount and expiry is charged; the later
+    // ones that take it too are its fallbacks.
+    const provider = routes.find((p) => fits(p, body.amount, expiryAt(p), body.method) === undefined);
+    if (!provider) throw fits(routes[0]!, body.amount, expiryAt(routes[0]!), body.method)!;
+    const expirySeconds = expiryAt(provider);
+    const fallbacks = routes.filter((p) => p !== provider && routes.indexOf(p) > routes.indexOf(provider) && fits(p, body.amount, expirySeconds) === undefined);
     const now = Date.now();
     const input: PaymentWorkflowInput = {
       paymentId,
@@ -95,13 +95,10 @@ export class PaymentsService {
       creationId: randomUUID(),
       callbackUrl: body.callbackUrl,
       sealedCustomer: body.customer ? sealCustomer(this.config.dataKey, body.customer) : undefined,
-      capabilities: {
-        refund: refundSupportFor(caps, body.method),
-        cancel: caps.cancel,
-        ...(caps.refundReasons ? { refundReasons: [...caps.refundReasons] } : {}),
-      },
+      capabilities: routeCapabilities(provider, body.method),
+      ...(fallbacks.length ? { fallbacks: fallbacks.map((p) => ({ provider: p.name, capabilities: routeCapabilities(p, body.method), pollScheduleMs: this.pollSchedule(p.name) })) } : {}),
       timing: {
-        pollScheduleMs: this.config.timing.pollScheduleByProvider[provider.name] ?? this.config.timing.pollScheduleMs,
+        pollScheduleMs: this.pollSchedule(provider.name),
         refundWindowMs: this.config.timing.refundWindowMs,
         merchantNotifyTimeoutMs: this.config.timing.merchantNotifyTimeoutMs,
       },
@@ -219,13 +216,21 @@ export class PaymentsService {
     }
   }
 
-  private chooseProvider(body: CreatePaymentBody): PaymentProvider {
+  /**
+   * The providers to charge at, in order: the one the request names, or the configured route
+   * for the method (BAYAR_ROUTING), whose later entries are failovers.
+   */
+  private chooseRoutes(body: CreatePaymentBody): PaymentProvider[] {
     const names = body.provider ? [body.provider] : routeFor(body.method, this.providers, this.config.routing);
-    const provider = names.map((n) => this.providers.get(n)).find((p) => p?.capabilities.methods.includes(body.method));
-    if (!provider) {
+    const routes = names.map((n) => this.providers.get(n)).filter((p): p is PaymentProvider => p?.capabilities.methods.includes(body.method) === true);
+    if (routes.length === 0) {
       throw new ProblemException(422, 'METHOD_NOT_SUPPORTED', body.provider ? `${body.provider} is not configured or does not offer ${body.method}` : `no configured provider offers ${body.method}`);
     }
-    return provider;
+    return routes;
+  }
+
+  private pollSchedule(provider: ProviderName): number[] {
+    return this.config.timing.pollScheduleByProvider[provider] ?? this.config.timing.pollScheduleMs;
   }
 
   private handle(paymentId: string): WorkflowHandle {
@@ -267,6 +272,27 @@ export class PaymentsService {
     }
     return err as Error;
   }
+}
+
+/** Why a provider cannot take this amount or expiry; undefined when it can. */
+function fits(provider: PaymentProvider, amount: number, expirySeconds: number, method = ''): ProblemException | undefined {
+  const caps = provider.capabilities;
+  if (amount < caps.amount.min || amount > caps.amount.max) {
+    return new ProblemException(422, 'AMOUNT_OUT_OF_RANGE', `${provider.name} accepts ${method ? `${method} ` : ''}amounts from ${caps.amount.min} to ${caps.amount.max} rupiah`);
+  }
+  if (expirySeconds < caps.expirySeconds.min || expirySeconds > caps.expirySeconds.max) {
+    return new ProblemException(422, 'EXPIRY_OUT_OF_RANGE', `${provider.name} accepts expiries from ${caps.expirySeconds.min} to ${caps.expirySeconds.max} seconds`);
+  }
+  return undefined;
+}
+
+function routeCapabilities(provider: PaymentProvider, method: CreatePaymentBody['method']): RouteCapabilities {
+  const caps = provider.capabilities;
+  return {
+    refund: refundSupportFor(caps, method),
+    cancel: caps.cancel,
+    ...(caps.refundReasons ? { refundReasons: [...caps.refundReasons] } : {}),
+  };
 }
 
 /** What a just-started payment looks like before its workflow has run (no worker yet). */

@@ -38,6 +38,8 @@ export class XenditSandbox implements SandboxProvider {
   private readonly byReference = new Map<string, Charge>();
   private readonly idempotency = new Map<string, { hash: string; response: SandboxResponse }>();
   private readonly refunds = new Map<string, Record<string, unknown> & { id: string; reference_id: string | null }>();
+  /** Channel codes this account has not activated (Xendit answers 403 CHANNEL_NOT_ACTIVATED). */
+  private readonly inactiveChannels = new Set<string>();
   private kit!: SandboxKit;
 
   constructor(private readonly options: XenditSandboxOptions) {}
@@ -53,6 +55,8 @@ export class XenditSandbox implements SandboxProvider {
       ['POST', '/v2/payment_methods/:id/expire', (r) => this.authed(r, () => this.expire(r.params.id!))],
       ['POST', '/refunds', (r) => this.authed(r, () => this.idempotent(r, () => this.refund(r)))],
       ['GET', '/refunds/:id', (r) => this.authed(r, () => this.getRefund(r.params.id!))],
+      // Control: which channels this sandbox account has not activated, e.g. {"inactive":["QRIS"]}.
+      ['POST', '/_sandbox/xendit/channels', (r) => this.setInactiveChannels(r)],
     ];
   }
 
@@ -79,6 +83,15 @@ export class XenditSandbox implements SandboxProvider {
     this.byReference.clear();
     this.idempotency.clear();
     this.refunds.clear();
+    this.inactiveChannels.clear();
+  }
+
+  private setInactiveChannels(r: SandboxRequest): SandboxResponse {
+    const inactive = (jsonBody(r) as { inactive?: unknown } | undefined)?.inactive;
+    if (!Array.isArray(inactive) || !inactive.every((c) => typeof c === 'string')) return error(400, 'API_VALIDATION_ERROR', 'inactive must be a list of channel codes');
+    this.inactiveChannels.clear();
+    for (const c of inactive) this.inactiveChannels.add(c);
+    return { status: 200, body: { inactive } };
   }
 
   private authed(r: SandboxRequest, next: () => SandboxResponse): SandboxResponse {
@@ -119,6 +132,9 @@ export class XenditSandbox implements SandboxProvider {
     const channel = pm.virtual_account ?? pm.qr_code ?? pm.ewallet ?? pm.over_the_counter;
     const known = Object.values(XENDIT_CHANNELS).some((c) => c.type === pm.type && c.channel === channel?.channel_code);
     if (!channel || !known) return error(400, 'API_VALIDATION_ERROR', `unsupported channel for ${pm.type}`);
+    if (this.inactiveChannels.has(channel.channel_code)) {
+      return error(403, 'CHANNEL_NOT_ACTIVATED', 'Payment channel requested has not been activated in Xendit');
+    }
     // Per-channel limits from Xendit's channel pages: QRIS 1–10,000,000; Alfamart 10,000–5,000,000.
     if (pm.type === 'QR_CODE' && body.amount > 10_000_000) return error(400, 'API_VALIDATION_ERROR', 'QRIS amount must be at most 10000000');
     if ((pm.type === 'VIRTUAL_ACCOUNT' || pm.type === 'OVER_THE_COUNTER') && !channel.channel_properties?.customer_name) {

@@ -1,0 +1,2 @@
+/** DI token for the configured provider adapters (Map<ProviderName, PaymentProvider>). */
+export const PROVIDERS = Symbol('PROVIDERS');
