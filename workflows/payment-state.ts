@@ -96,6 +96,13 @@ export class PaymentState {
       if (event.providerReference && !this.providerReference) this.providerReference = event.providerReference;
       switch (event.chargeStatus) {
         case 'PENDING':
+          // Some providers only say how to pay after the create call (ecommpay's VA page comes
+          // in a callback). First answer wins; it changes what the query shows, never a command,
+          // so running payments replay unchanged.
+          if (event.instructions && Object.keys(this.instructions).length === 0 && Object.keys(event.instructions).length > 0) {
+            this.instructions = { ...event.instructions };
+            this.record(now, event.source, 'instructions', Object.keys(event.instructions).join(', '));
+          }
           // A poll that says "still waiting" is not news; only a webhook's is worth a line.
           if (event.source === 'webhook') this.record(now, event.source, 'provider-event', describe);
           return;

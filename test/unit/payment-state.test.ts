@@ -115,6 +115,27 @@ describe('PaymentState.apply', () => {
     assert.equal(state.status, 'PENDING');
   });
 
+  it('takes payment instructions a PENDING event brings when the charge had none, once', () => {
+    const changes: PaymentStatus[] = [];
+    const state = new PaymentState(input(), (s) => changes.push(s));
+    state.chargeCreated(T0, { providerReference: 'ref', instructions: {} });
+    state.apply(T0, event('intermediate', 'PENDING', { instructions: { payUrl: 'https://va.example/page' } }));
+    assert.deepEqual(state.view().instructions, { payUrl: 'https://va.example/page' });
+    state.apply(T0, event('again', 'PENDING', { instructions: { payUrl: 'https://other.example/' } }));
+    assert.deepEqual(state.view().instructions, { payUrl: 'https://va.example/page' }, 'first answer wins');
+    assert.equal(state.view().timeline.filter((t) => t.type === 'instructions').length, 1);
+    state.apply(T0, event('paid', 'PAID'));
+    assert.deepEqual(state.view().instructions, {}, 'a closed payment shows nothing to pay into');
+    assert.deepEqual(changes, ['PENDING', 'PAID']);
+  });
+
+  it('keeps the instructions the create call returned', () => {
+    const { state } = pending();
+    const before = state.view().instructions;
+    state.apply(T0, event('intermediate', 'PENDING', { instructions: { payUrl: 'https://va.example/page' } }));
+    assert.deepEqual(state.view().instructions, before);
+  });
+
   for (const final of ['EXPIRED', 'CANCELLED', 'FAILED'] as const) {
     it(`moves PENDING to ${final} with the provider's words as reason`, () => {
       const { state } = pending();
