@@ -28,6 +28,7 @@ export interface CreateChargeInput {
   expiresAt: string;
   description: string;
   sealedCustomer?: string;
+  returnUrl?: string;
 }
 
 export interface ChargeResult {
@@ -94,6 +95,7 @@ export function createPaymentActivities(deps: ActivityDeps) {
           expiresAt: input.expiresAt,
           description: input.description,
           customer: input.sealedCustomer ? unsealCustomer(deps.dataKey, input.sealedCustomer) : {},
+          ...(input.returnUrl ? { returnUrl: input.returnUrl } : {}),
         });
         return toResult(snapshot);
       });

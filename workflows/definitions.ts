@@ -30,6 +30,8 @@ export interface PaymentWorkflowInput {
   /** Random per start attempt: tells the API whether its request started this payment (201) or found it (200). */
   creationId: string;
   callbackUrl?: string;
+  /** Where the provider's hosted page sends the customer back to (e-wallet redirects). */
+  returnUrl?: string;
   /** Customer details, encrypted by the API: personal data never enters history in clear. */
   sealedCustomer?: string;
   /**

@@ -138,6 +138,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
         expiresAt: input.expiresAt,
         description: input.description,
         sealedCustomer: input.sealedCustomer,
+        ...(input.returnUrl ? { returnUrl: input.returnUrl } : {}),
       });
       state.chargeCreated(Date.now(), charge);
       if (charge.chargeStatus !== 'PENDING') {

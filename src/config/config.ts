@@ -101,6 +101,8 @@ const envSchema = z.object({
   XENDIT_SECRET_KEY: z.string().min(8).optional(),
   XENDIT_CALLBACK_TOKEN: z.string().min(8).optional(),
   XENDIT_BASE_URL: z.url().optional(),
+  /** Where DANA/LinkAja/ShopeePay send the customer back when the payment names no returnUrl. */
+  XENDIT_RETURN_URL: z.url({ protocol: /^https$/ }).optional(),
   MIDTRANS_SERVER_KEY: z.string().min(8).optional(),
   MIDTRANS_BASE_URL: z.url().optional(),
   DOKU_CLIENT_ID: z.string().min(8).optional(),
@@ -137,7 +139,7 @@ export interface AppConfig {
   workerCacheSize: number;
   routing: Map<PaymentMethod, ProviderName[]>;
   providers: {
-    xendit: ProviderEndpoint & { secretKey: string; callbackToken: string };
+    xendit: ProviderEndpoint & { secretKey: string; callbackToken: string; defaultReturnUrl?: string };
     midtrans: ProviderEndpoint & { serverKey: string };
     doku: ProviderEndpoint & { clientId: string; secretKey: string };
   };
@@ -198,6 +200,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         sandbox: e.XENDIT_BASE_URL === undefined,
         secretKey: e.XENDIT_SECRET_KEY ?? DEV_DEFAULTS.xendit.secretKey,
         callbackToken: e.XENDIT_CALLBACK_TOKEN ?? DEV_DEFAULTS.xendit.callbackToken,
+        // Against the local sandbox a placeholder page will do; a real account needs a real page.
+        defaultReturnUrl: e.XENDIT_RETURN_URL ?? (e.XENDIT_BASE_URL === undefined ? 'https://merchant.example/payment/return' : undefined),
       },
       midtrans: {
         baseUrl: e.MIDTRANS_BASE_URL ?? sandboxUrl('midtrans'),

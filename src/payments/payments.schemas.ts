@@ -31,6 +31,8 @@ export const createPaymentSchema = z
     /** Finer control than minutes, mainly for tests and short QR payments. */
     expiresInSeconds: z.number().int().positive().max(60 * 60 * 24 * 180).optional(),
     callbackUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+    /** Where a provider's hosted page (e-wallet app redirect, VA page) sends the customer back to. */
+    returnUrl: z.url({ protocol: /^https$/ }).max(2048).optional(),
     description: z.string().max(255).optional(),
     items: z
       .array(z.strictObject({ name: z.string().min(1).max(100), quantity: z.number().int().positive().max(10_000), price: rupiah }))

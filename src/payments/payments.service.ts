@@ -94,6 +94,7 @@ export class PaymentsService {
       requestHash,
       creationId: randomUUID(),
       callbackUrl: body.callbackUrl,
+      ...(body.returnUrl ? { returnUrl: body.returnUrl } : {}),
       sealedCustomer: body.customer ? sealCustomer(this.config.dataKey, body.customer) : undefined,
       capabilities: routeCapabilities(provider, body.method),
       ...(fallbacks.length ? { fallbacks: fallbacks.map((p) => ({ provider: p.name, capabilities: routeCapabilities(p, body.method), pollScheduleMs: this.pollSchedule(p.name) })) } : {}),

@@ -37,6 +37,8 @@ export interface CreateChargeRequest {
   expiresAt: string;
   description: string;
   customer: CustomerDetails;
+  /** HTTPS page the provider sends the customer back to after a redirect flow, if the merchant gave one. */
+  returnUrl?: string;
 }
 
 export interface ChargeSnapshot {

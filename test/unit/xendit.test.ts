@@ -180,3 +180,68 @@ describe('XenditProvider.parseWebhook', () => {
     assert.equal(provider.webhookRetryLater().status, 503);
   });
 });
+
+describe('redirect e-wallets and their return page', () => {
+  /** A one-request capture server standing in for Xendit: records the body, answers 400 so create stops there. */
+  async function capture(run: (baseUrl: string) => Promise<unknown>): Promise<Record<string, any> | undefined> {
+    const { createServer } = await import('node:http');
+    let body: Record<string, any> | undefined;
+    const server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c) => (raw += c));
+      req.on('end', () => {
+        body = JSON.parse(raw);
+        res.writeHead(400, { 'content-type': 'application/json' }).end('{"error_code":"API_VALIDATION_ERROR","message":"stop"}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      await run(`http://127.0.0.1:${(server.address() as { port: number }).port}`).catch(() => undefined);
+    } finally {
+      server.close();
+    }
+    return body;
+  }
+  const request = (method: 'EWALLET_DANA' | 'EWALLET_OVO', returnUrl?: string) => ({
+    paymentId: 'pay_0123456789abcdef01234567',
+    method,
+    amount: 50_000,
+    expiresAt: '2030-01-01T00:00:00.000Z',
+    description: 'unit',
+    customer: { phone: '+6281234567890' },
+    ...(returnUrl ? { returnUrl } : {}),
+  });
+
+  it("sends the payment's returnUrl as success and failure return URL, before the configured default", async () => {
+    const body = await capture((baseUrl) =>
+      new XenditProvider({ secretKey: 'xnd_development_unit', callbackToken: TOKEN, baseUrl, timeoutMs: 1000, defaultReturnUrl: 'https://default.example/r' }).createCharge(request('EWALLET_DANA', 'https://shop.example/done')),
+    );
+    assert.equal(body?.payment_method.ewallet.channel_properties.success_return_url, 'https://shop.example/done');
+    assert.equal(body?.payment_method.ewallet.channel_properties.failure_return_url, 'https://shop.example/done');
+  });
+
+  it('falls back to XENDIT_RETURN_URL, and sends none for OVO (push, no redirect)', async () => {
+    const dana = await capture((baseUrl) =>
+      new XenditProvider({ secretKey: 'xnd_development_unit', callbackToken: TOKEN, baseUrl, timeoutMs: 1000, defaultReturnUrl: 'https://default.example/r' }).createCharge(request('EWALLET_DANA')),
+    );
+    assert.equal(dana?.payment_method.ewallet.channel_properties.success_return_url, 'https://default.example/r');
+    const ovo = await capture((baseUrl) =>
+      new XenditProvider({ secretKey: 'xnd_development_unit', callbackToken: TOKEN, baseUrl, timeoutMs: 1000, defaultReturnUrl: 'https://default.example/r' }).createCharge(request('EWALLET_OVO')),
+    );
+    assert.equal(ovo?.payment_method.ewallet.channel_properties.success_return_url, undefined);
+  });
+
+  it('refuses a redirect e-wallet with no return page at all, without calling Xendit', async () => {
+    let err: unknown;
+    const body = await capture((baseUrl) =>
+      new XenditProvider({ secretKey: 'xnd_development_unit', callbackToken: TOKEN, baseUrl, timeoutMs: 1000 })
+        .createCharge(request('EWALLET_DANA'))
+        .catch((e) => {
+          err = e;
+          throw e;
+        }),
+    );
+    assert.equal(body, undefined, 'no request reached Xendit');
+    assert.equal((err as { code?: string }).code, 'RETURN_URL_REQUIRED');
+  });
+});

@@ -9,6 +9,8 @@ export interface XenditConfig {
   callbackToken: string;
   baseUrl: string;
   timeoutMs: number;
+  /** Return page for redirect e-wallets when the payment request names none (XENDIT_RETURN_URL). */
+  defaultReturnUrl?: string;
 }
 
 export class XenditClient {

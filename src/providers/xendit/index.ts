@@ -42,7 +42,7 @@ export class XenditProvider implements PaymentProvider {
   }
 
   async createCharge(request: CreateChargeRequest): Promise<ChargeSnapshot> {
-    const body = toPaymentRequest(request);
+    const body = toPaymentRequest(request, this.config.defaultReturnUrl);
     // The idempotency key is bayar's payment id: a retried create returns the same charge.
     const res = await this.client.call('POST', '/payment_requests', body, request.paymentId);
     if (res.status === 409) {
@@ -141,7 +141,10 @@ export class XenditProvider implements PaymentProvider {
   }
 }
 
-function toPaymentRequest(request: CreateChargeRequest): XenditCreatePaymentRequest {
+/** E-wallets that send the customer to the app and back: Xendit requires success_return_url. */
+const REDIRECT_EWALLETS = new Set(['DANA', 'LINKAJA', 'SHOPEEPAY']);
+
+function toPaymentRequest(request: CreateChargeRequest, defaultReturnUrl?: string): XenditCreatePaymentRequest {
   const mapping = XENDIT_CHANNELS[request.method as XenditMethod];
   if (!mapping) throw new ProviderRejected(`xendit does not offer ${request.method}`, 'xendit', 'UNSUPPORTED_METHOD');
   const customerName = (request.customer.name ?? 'Customer').slice(0, 50);
@@ -154,9 +157,18 @@ function toPaymentRequest(request: CreateChargeRequest): XenditCreatePaymentRequ
     case 'QR_CODE':
       channel.channel_properties = { expires_at: request.expiresAt };
       break;
-    case 'EWALLET':
+    case 'EWALLET': {
       channel.channel_properties = request.customer.phone ? { mobile_number: request.customer.phone } : {};
+      if (REDIRECT_EWALLETS.has(mapping.channel)) {
+        const returnUrl = request.returnUrl ?? defaultReturnUrl;
+        if (!returnUrl) {
+          throw new ProviderRejected(`xendit ${mapping.channel} needs a return page: give returnUrl or set XENDIT_RETURN_URL`, 'xendit', 'RETURN_URL_REQUIRED');
+        }
+        channel.channel_properties.success_return_url = returnUrl;
+        channel.channel_properties.failure_return_url = returnUrl;
+      }
       break;
+    }
   }
   const key = { VIRTUAL_ACCOUNT: 'virtual_account', QR_CODE: 'qr_code', EWALLET: 'ewallet', OVER_THE_COUNTER: 'over_the_counter' }[mapping.type];
   return {

@@ -132,6 +132,9 @@ export class XenditSandbox implements SandboxProvider {
     const channel = pm.virtual_account ?? pm.qr_code ?? pm.ewallet ?? pm.over_the_counter;
     const known = Object.values(XENDIT_CHANNELS).some((c) => c.type === pm.type && c.channel === channel?.channel_code);
     if (!channel || !known) return error(400, 'API_VALIDATION_ERROR', `unsupported channel for ${pm.type}`);
+    if (pm.type === 'EWALLET' && ['DANA', 'LINKAJA', 'SHOPEEPAY'].includes(channel.channel_code) && !(channel.channel_properties as Record<string, string> | undefined)?.success_return_url) {
+      return error(400, 'API_VALIDATION_ERROR', 'channel_properties.success_return_url is required');
+    }
     if (this.inactiveChannels.has(channel.channel_code)) {
       return error(403, 'CHANNEL_NOT_ACTIVATED', 'Payment channel requested has not been activated in Xendit');
     }
