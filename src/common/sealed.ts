@@ -1,11 +1,11 @@
-// Customer personal data (name, e-mail, phone) is sealed with AES-256-GCM by the API before
+// Customer personal data (name, e-mail, phone, IP address) is sealed with AES-256-GCM by the API before
 // it becomes workflow input, and unsealed only inside the activity that sends it to the
 // provider. History, memo, search attributes and the Web UI only ever see ciphertext.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { CustomerDetails } from '../providers/provider.js';
 
-const customerSchema = z.object({ name: z.string().optional(), email: z.string().optional(), phone: z.string().optional() });
+const customerSchema = z.object({ name: z.string().optional(), email: z.string().optional(), phone: z.string().optional(), ipAddress: z.string().optional() });
 
 export function sealCustomer(key: Buffer, customer: CustomerDetails): string {
   const iv = randomBytes(12);

@@ -12,6 +12,7 @@ export const DEV_DEFAULTS = {
   xendit: { secretKey: 'xnd_development_bayar_sandbox', callbackToken: 'bayar-sandbox-callback-token' },
   midtrans: { serverKey: 'SB-Mid-server-bayar-sandbox-dev' },
   doku: { clientId: 'BRN-0001-bayar-sandbox-dev', secretKey: 'SK-bayar-sandbox-dev-secret' },
+  ecommpay: { projectId: 9990, secretKey: 'ecommpay-bayar-sandbox-dev-secret' },
   // 32 bytes, base64: seals customer personal data before it enters workflow history.
   dataKey: 'YmF5YXItZGV2LW9ubHktZGF0YS1rZXktMzJieXRlcyE=',
 } as const;
@@ -108,6 +109,10 @@ const envSchema = z.object({
   DOKU_CLIENT_ID: z.string().min(8).optional(),
   DOKU_SECRET_KEY: z.string().min(8).optional(),
   DOKU_BASE_URL: z.url().optional(),
+  /** The numeric project id ecommpay issued; it signs with the project's secret key. */
+  ECOMMPAY_PROJECT_ID: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  ECOMMPAY_SECRET_KEY: z.string().min(8).optional(),
+  ECOMMPAY_BASE_URL: z.url().optional(),
 });
 
 /** Every variable loadConfig reads; deployment files are checked against this list. */
@@ -142,6 +147,7 @@ export interface AppConfig {
     xendit: ProviderEndpoint & { secretKey: string; callbackToken: string; defaultReturnUrl?: string };
     midtrans: ProviderEndpoint & { serverKey: string };
     doku: ProviderEndpoint & { clientId: string; secretKey: string };
+    ecommpay: ProviderEndpoint & { projectId: number; secretKey: string };
   };
 }
 
@@ -161,6 +167,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const sandboxUrl = (p: ProviderName) => `http://127.0.0.1:${e.BAYAR_SANDBOX_PORT_BASE + SANDBOX_PORT_OFFSETS[p]}`;
   refuseDevSecretsWithRealProviders(e, apiKeys, webhookSecrets);
+  // A real ecommpay project signs with its own secret: the development one would only produce
+  // "Invalid signature" answers there, so say so at boot instead.
+  if (e.ECOMMPAY_BASE_URL?.startsWith('https://') && (e.ECOMMPAY_PROJECT_ID === undefined || e.ECOMMPAY_SECRET_KEY === undefined)) {
+    throw new ConfigError('bayar: invalid configuration\n  - ECOMMPAY_BASE_URL points at ecommpay, but ECOMMPAY_PROJECT_ID and ECOMMPAY_SECRET_KEY are not both set');
+  }
   return {
     port: e.PORT,
     host: e.BAYAR_HOST,
@@ -213,6 +224,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         sandbox: e.DOKU_BASE_URL === undefined,
         clientId: e.DOKU_CLIENT_ID ?? DEV_DEFAULTS.doku.clientId,
         secretKey: e.DOKU_SECRET_KEY ?? DEV_DEFAULTS.doku.secretKey,
+      },
+      ecommpay: {
+        baseUrl: e.ECOMMPAY_BASE_URL ?? sandboxUrl('ecommpay'),
+        sandbox: e.ECOMMPAY_BASE_URL === undefined,
+        projectId: e.ECOMMPAY_PROJECT_ID ?? DEV_DEFAULTS.ecommpay.projectId,
+        secretKey: e.ECOMMPAY_SECRET_KEY ?? DEV_DEFAULTS.ecommpay.secretKey,
       },
     },
   };

@@ -41,6 +41,7 @@ export const PAYMENT_METHODS = [
   'VA_BSI',
   'VA_BNC',
   'VA_SAMPOERNA',
+  'VA_SINARMAS',
   'QRIS',
   'EWALLET_OVO',
   'EWALLET_DANA',

@@ -25,6 +25,8 @@ export const createPaymentSchema = z
         name: z.string().min(1).max(100).optional(),
         email: z.email().max(254).optional(),
         phone: z.string().regex(/^\+?[0-9]{8,15}$/, 'phone: 8–15 digits, optional leading +').optional(),
+        /** The customer's IP address; ecommpay's Gate requires it for a purchase. */
+        ipAddress: z.union([z.ipv4(), z.ipv6()], { error: 'ipAddress: an IPv4 or IPv6 address' }).optional(),
       })
       .optional(),
     expiresInMinutes: z.number().int().positive().max(60 * 24 * 180).optional(),

@@ -27,6 +27,7 @@ export interface CustomerDetails {
   name?: string;
   email?: string;
   phone?: string;
+  ipAddress?: string;
 }
 
 export interface CreateChargeRequest {

@@ -3,6 +3,7 @@ import type { AppConfig } from '../config/config.js';
 import type { PaymentMethod, ProviderName } from '../domain/payment.js';
 import type { PaymentProvider } from './provider.js';
 import { DokuProvider } from './doku/index.js';
+import { EcommpayProvider } from './ecommpay/index.js';
 import { MidtransProvider } from './midtrans/index.js';
 import { XenditProvider } from './xendit/index.js';
 
@@ -15,6 +16,7 @@ export function buildProviders(config: AppConfig): Map<ProviderName, PaymentProv
   // DOKU signs the path of the notification URL as configured at DOKU, i.e. the public one.
   const publicWebhookPath = `${new URL(config.publicUrl).pathname.replace(/\/$/, '')}/webhooks/doku`;
   providers.set('doku', new DokuProvider({ ...config.providers.doku, timeoutMs, notificationPaths: [publicWebhookPath] }));
+  providers.set('ecommpay', new EcommpayProvider({ ...config.providers.ecommpay, timeoutMs }));
   return providers;
 }
 

@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, SANDBOX_PORT_OFFSETS, type AppConfig } from '../config/config.js';
 import { DokuSandbox } from './doku/sandbox.js';
+import { EcommpaySandbox } from './ecommpay/sandbox.js';
 import { SandboxKit } from './kit.js';
 import { MidtransSandbox } from './midtrans/sandbox.js';
 import { XenditSandbox } from './xendit/sandbox.js';
@@ -21,6 +22,9 @@ export async function startSandboxes(config: AppConfig): Promise<SandboxKit[]> {
   const doku = new SandboxKit(new DokuSandbox(config.providers.doku), { callbackUrl: `${webhookBase}/doku`, timeScale: config.sandbox.timeScale });
   await doku.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.doku, config.host);
   kits.push(doku);
+  const ecommpay = new SandboxKit(new EcommpaySandbox(config.providers.ecommpay), { callbackUrl: `${webhookBase}/ecommpay`, timeScale: config.sandbox.timeScale });
+  await ecommpay.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.ecommpay, config.host);
+  kits.push(ecommpay);
   return kits;
 }
 

@@ -1,0 +1,52 @@
+import type { ChargeStatus } from '../../domain/payment.js';
+
+/**
+ * The one table: ecommpay `payment.status` (callbacks and status answers) → bayar charge status.
+ * Status names: developers.ecommpay.com "Payment and operation statuses"; the same list is in
+ * ecommpay's own WooCommerce plugin (common/helpers/EcpGatewayPaymentStatus.php).
+ *
+ * Only explicit outcomes are final: `success` is paid; `decline` and the error statuses mean this
+ * payment will not be paid (money arriving anyway becomes a late payment, never lost). Every
+ * "awaiting …", "processing" and "partially paid" state is still in flight, and anything unknown
+ * stays PENDING.
+ */
+const TABLE: Record<string, ChargeStatus> = {
+  success: 'PAID',
+  decline: 'FAILED',
+  error: 'FAILED',
+  'internal error': 'FAILED',
+  'external error': 'FAILED',
+  expired: 'EXPIRED',
+  cancelled: 'CANCELLED',
+  // Money went back. Refunds are bayar's refund update's business; this never moves a payment.
+  refunded: 'REFUNDED',
+  reversed: 'REFUNDED',
+  'partially refunded': 'REFUNDED',
+  'partially reversed': 'REFUNDED',
+  processing: 'PENDING',
+  'external processing': 'PENDING',
+  'awaiting redirect result': 'PENDING',
+  'awaiting customer': 'PENDING',
+  'awaiting customer action': 'PENDING',
+  'awaiting clarification': 'PENDING',
+  'awaiting confirmation': 'PENDING',
+  'awaiting payment': 'PENDING',
+  'awaiting retry': 'PENDING',
+  // Part of the money is there; the rest may follow. Only the final status is acted on.
+  'partially paid': 'PENDING',
+};
+
+/**
+ * Decline codes that mean "not paid in time" rather than "refused": the 48 h threshold (or the
+ * payment's best_before) passed. ecommpay's unified code 20602 is "Time-out: operation was
+ * declined due to time-out" (en_platform_payment_info_codes.html); that the threshold decline
+ * carries it is not published [?] — see README.md.
+ */
+const EXPIRY_DECLINE_CODES: ReadonlySet<string> = new Set(['20602']);
+
+export function ecommpayStatusToChargeStatus(paymentStatus: string, operationCode?: string): ChargeStatus {
+  // Own keys only: "constructor" or "__proto__" from the wire must not resolve to Object's members.
+  const status = Object.hasOwn(TABLE, paymentStatus) ? TABLE[paymentStatus]! : 'PENDING';
+  if (status === 'FAILED' && operationCode !== undefined && EXPIRY_DECLINE_CODES.has(operationCode)) return 'EXPIRED';
+  return status;
+}
