@@ -20,6 +20,7 @@ import { ProviderRejected, ProviderUnavailable, SignatureInvalid, WebhookMalform
 import { SandboxKit } from '../../src/sandbox/kit.js';
 import { ECOMMPAY_CALLBACK_RETRIES_MS, EcommpaySandbox } from '../../src/sandbox/ecommpay/sandbox.js';
 import type { PaymentMethod } from '../../src/domain/payment.js';
+import { ConfigError, DEV_DEFAULTS, SANDBOX_PORT_OFFSETS, loadConfig } from '../../src/config/config.js';
 import { until, randomPaymentId as paymentId } from '../helpers/wait.js';
 
 const PROJECT_ID = 2990;
@@ -647,6 +648,36 @@ describe('ecommpay adapter against the local sandbox', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('ecommpay configuration', () => {
+  it('defaults to the local sandbox with the development project and secret', () => {
+    const config = loadConfig({ BAYAR_SANDBOX_PORT_BASE: '5100' });
+    assert.deepEqual(config.providers.ecommpay, {
+      baseUrl: `http://127.0.0.1:${5100 + SANDBOX_PORT_OFFSETS.ecommpay}`,
+      sandbox: true,
+      projectId: DEV_DEFAULTS.ecommpay.projectId,
+      secretKey: DEV_DEFAULTS.ecommpay.secretKey,
+    });
+  });
+
+  it('takes a real project, and refuses a real base URL without its project id and secret, or a non-numeric project id', () => {
+    const real = {
+      ECOMMPAY_BASE_URL: 'https://api.ecommpay.com',
+      ECOMMPAY_PROJECT_ID: '2990',
+      ECOMMPAY_SECRET_KEY: 'live-secret-key-xyz',
+      BAYAR_API_KEYS: 'shop:sk_live_aaaaaaaa',
+      BAYAR_MERCHANT_WEBHOOK_SECRETS: 'shop:whsec_live_bbbbbbbb',
+      BAYAR_DATA_KEY: Buffer.alloc(32, 7).toString('base64'),
+    };
+    assert.deepEqual(loadConfig(real).providers.ecommpay, { baseUrl: 'https://api.ecommpay.com', sandbox: false, projectId: 2990, secretKey: 'live-secret-key-xyz' });
+    assert.throws(() => loadConfig({ ...real, ECOMMPAY_SECRET_KEY: undefined }), (err: unknown) => err instanceof ConfigError && /ECOMMPAY_PROJECT_ID and ECOMMPAY_SECRET_KEY/.test(err.message));
+    assert.throws(() => loadConfig({ ...real, ECOMMPAY_PROJECT_ID: 'abc' }), (err: unknown) => err instanceof ConfigError && /ECOMMPAY_PROJECT_ID/.test(err.message));
+    assert.throws(
+      () => loadConfig({ ECOMMPAY_SECRET_KEY: 'short' }),
+      (err: unknown) => err instanceof ConfigError && /ECOMMPAY_SECRET_KEY/.test(err.message) && !err.message.includes('"short"'),
+    );
   });
 });
 
