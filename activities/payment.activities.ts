@@ -9,6 +9,7 @@ import {
   type ChargeRef,
   type ChargeSnapshot,
   type PaymentProvider,
+  type RefundStatus,
 } from '../src/providers/provider.js';
 import { unsealCustomer } from '../src/common/sealed.js';
 import { signMerchantWebhook } from '../src/common/merchant-webhook.js';
@@ -54,6 +55,12 @@ export interface RefundInput {
   amount: Rupiah;
   full: boolean;
   reason: string;
+}
+
+export interface RefundLookupInput {
+  provider: ProviderName;
+  charge: ChargeRefInput;
+  providerRefundId: string;
 }
 
 export interface MerchantNotification {
@@ -136,6 +143,14 @@ export function createPaymentActivities(deps: ActivityDeps) {
           reason: input.reason,
         }),
       );
+    },
+
+    /** Where a refund the provider accepted as PENDING stands now. */
+    async getRefundStatus(input: RefundLookupInput): Promise<RefundStatus> {
+      const p = provider(input.provider);
+      if (!p.findRefund) throw ApplicationFailure.nonRetryable(`${input.provider} has no refund lookup`, 'RefundLookupUnsupported');
+      const lookup = p.findRefund.bind(p);
+      return translateErrors(() => lookup(input.charge, input.providerRefundId));
     },
 
     /** Signed outgoing webhook to the merchant. Non-2xx throws, so Temporal retries with backoff. */

@@ -221,6 +221,26 @@ export class PaymentState {
     }
   }
 
+  /** A refund the provider had accepted as PENDING has an outcome now. */
+  refundConcluded(now: number, record: RefundRecord, outcome: { state: 'SUCCEEDED' | 'FAILED'; providerStatus: string; reason?: string }): void {
+    if (record.state !== 'PENDING') return;
+    if (outcome.state === 'SUCCEEDED') {
+      record.state = 'SUCCEEDED';
+      this.record(now, 'poll', 'refund-succeeded', `${record.refundId}: ${record.amount}`);
+    } else {
+      record.state = 'FAILED';
+      record.failureReason = outcome.reason ?? outcome.providerStatus;
+      this.record(now, 'poll', 'refund-failed', `${record.refundId}: ${record.failureReason}`);
+    }
+    if (record.origin === 'auto') {
+      // Late money we meant to give back is still with us: a person must look at it.
+      if (record.state === 'FAILED') this.setStatus(now, 'REVIEW_REQUIRED', 'workflow', `LATE_PAYMENT: automatic refund failed: ${record.failureReason}`);
+      return;
+    }
+    if (this.refunded === 0 && this.refundPending === 0) this.setStatus(now, 'SETTLED', 'workflow', 'refund failed; nothing was refunded');
+    else this.setStatus(now, this.refunded >= this.paid ? 'REFUNDED' : 'PARTIALLY_REFUNDED', 'workflow');
+  }
+
   view(): PaymentView {
     const i = this.input;
     return {

@@ -9,6 +9,7 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { PaymentActivities } from '../activities/index.js';
@@ -28,6 +29,8 @@ import { PaymentState, Rejection } from './payment-state.js';
 
 /** How long after an unpaid close bayar keeps looking for late money by polling. */
 const LATE_CHECK_PERIOD_MS = 48 * 3_600_000;
+/** How long bayar follows a refund the provider accepted as PENDING before asking a person. */
+const REFUND_FOLLOW_UP_MS = 7 * 24 * 3_600_000;
 
 // Provider calls: transient failures retry with backoff; ProviderRejected is non-retryable.
 const provider = proxyActivities<PaymentActivities>({
@@ -40,6 +43,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
   // The provider reference is only known once the charge exists, so build the ref on demand.
   const chargeRef = () => ({ provider: state.route.provider, paymentId: input.paymentId, method: input.method, providerReference: state.providerReference });
   let refundQueue: Promise<unknown> = Promise.resolve();
+  const refundFollowUps: Promise<void>[] = [];
   let lateHandled = false;
 
   setHandler(paymentQuery, () => state.view());
@@ -114,9 +118,33 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
       } catch (err) {
         state.refundFinished(Date.now(), record, { failure: failureMessage(err) });
       }
+      // Patch: a refund the provider accepted as PENDING is followed until it is final. Before
+      // this patch it stayed PENDING for good (and its amount reserved).
+      if (record.state === 'PENDING' && patched('refund-follow-up-v1')) refundFollowUps.push(followUpRefund(record));
     });
     refundQueue = run;
     return run;
+  }
+
+  /** Looks a PENDING refund up on the provider's poll cadence until it succeeds or fails. */
+  async function followUpRefund(record: RefundRecord): Promise<void> {
+    const gaps = state.route.pollScheduleMs;
+    const giveUpAt = Date.now() + REFUND_FOLLOW_UP_MS;
+    for (let checks = 0; record.state === 'PENDING'; checks++) {
+      if (Date.now() >= giveUpAt) {
+        state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `REFUND_UNCONFIRMED: ${record.refundId} still pending at ${state.route.provider}`);
+        return;
+      }
+      await sleep(gaps[Math.min(checks, gaps.length - 1)]!);
+      try {
+        const status = await provider.getRefundStatus({ provider: state.route.provider, charge: chargeRef(), providerRefundId: record.providerRefundId! });
+        if (status.state !== 'PENDING') state.refundConcluded(Date.now(), record, { ...status, state: status.state });
+      } catch (err) {
+        // No lookup at this provider (or it refuses to say): only a person can finish it.
+        state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `REFUND_UNCONFIRMED: ${record.refundId}: ${failureMessage(err)}`);
+        return;
+      }
+    }
   }
 
   // ---- create (failing over to the next provider while the refusal is definite) ----
@@ -210,6 +238,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
   }
   await condition(allHandlersFinished);
   await refundQueue;
+  await Promise.all(refundFollowUps);
   return state.view();
 
   // ---- phases ----

@@ -72,6 +72,13 @@ export interface RefundResult {
   state: 'SUCCEEDED' | 'PENDING';
 }
 
+/** Where an accepted (PENDING) refund stands now. FAILED means no money moved. */
+export interface RefundStatus {
+  state: 'PENDING' | 'SUCCEEDED' | 'FAILED';
+  providerStatus: string;
+  reason?: string;
+}
+
 /** What arrived at POST /webhooks/:provider, untouched. */
 export interface RawWebhook {
   headers: Record<string, string | undefined>;
@@ -99,6 +106,11 @@ export interface PaymentProvider {
   findCharge(ref: ChargeRef): Promise<ChargeSnapshot | null>;
   cancelCharge(ref: ChargeRef): Promise<void>;
   refund(request: RefundRequest): Promise<RefundResult>;
+  /**
+   * Looks up a refund the provider accepted as PENDING. Providers whose refunds are always
+   * final at once leave it out; a PENDING refund there stays PENDING and is said so.
+   */
+  findRefund?(charge: ChargeRef, providerRefundId: string): Promise<RefundStatus>;
   /** Verifies the signature on the raw body and parses it; throws SignatureInvalid / WebhookMalformed. */
   parseWebhook(raw: RawWebhook): ParsedWebhook;
   /** Exactly what this provider expects back once we have taken the notification. */

@@ -5,25 +5,27 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { runChaos, SHORT_SCHEDULE } from '../helpers/chaos.js';
 
-// Opt-in for now: the chaos run found a real workflow bug that can make it fail now and then
-// (a replay nondeterminism after a worker kill when signals and the charge completion share a
-// workflow task; see docs/chaos.md). It needs a workflow change behind patched() with a replay
-// fixture. Until then CI must not fail at random on a known bug; run it with BAYAR_CHAOS_TEST=1.
-const optIn = process.env.BAYAR_CHAOS_TEST === '1';
+// Runs in every `npm test`; BAYAR_CHAOS_TEST=0 skips it (e.g. on a machine already saturated by
+// other work, where the bounded load phase cannot start enough payments).
+const skip = process.env.BAYAR_CHAOS_TEST === '0';
 
-describe('chaos (short run on the real stack)', { skip: !optIn && 'known workflow bugs, see docs/chaos.md; set BAYAR_CHAOS_TEST=1' }, () => {
-  it('keeps every money invariant through kills, restarts and provider faults', { timeout: 120_000 }, async (t) => {
+describe('chaos (short run on the real stack)', { skip: skip && 'BAYAR_CHAOS_TEST=0' }, () => {
+  it('keeps every money invariant through kills, restarts and provider faults', { timeout: 150_000 }, async (t) => {
     const lines: string[] = [];
     const result = await runChaos({
       payments: 80,
-      seconds: 75,
+      // Budget includes starting the stack; settling gets 20 % of it (cancel-and-check of the
+      // payments whose deadline passed during the Temporal restart can take a few retries).
+      seconds: 90,
       concurrency: 16,
       schedule: SHORT_SCHEDULE,
       repeat: false,
       gapMs: 1_500,
       log: (line) => lines.push(line),
     });
-    const summary = `${lines.join('\n')}\n${result.table}\nclient: ${JSON.stringify(result.client)}`;
+    // A replay nondeterminism shows only in the worker's log; put it next to the violations.
+    const nondeterminism = (result.tails?.worker ?? '').split('\n').filter((l) => /Nondeterminism|TMPRL1100/.test(l)).slice(0, 5);
+    const summary = `${lines.join('\n')}\n${result.table}\nclient: ${JSON.stringify(result.client)}${nondeterminism.length ? `\nworker nondeterminism:\n${nondeterminism.join('\n')}` : ''}`;
     for (const line of summary.split('\n')) t.diagnostic(line);
     assert.deepEqual(result.faults.map((f) => f.kind), SHORT_SCHEDULE.map((f) => f.kind), summary);
     assert.ok(result.report.created >= 60, `at least 60 payments created\n${summary}`);

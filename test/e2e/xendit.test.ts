@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { recordHistories } from '../helpers/histories.js';
 import { startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
 import { DEV_DEFAULTS } from '../../src/config/config.js';
 import { basicAuthHeader } from '../../src/providers/xendit/signature.js';
@@ -26,6 +27,7 @@ const paidEntries = (p: PaymentView) => p.timeline.filter((t) => t.type === 'sta
 
 describe('xendit over HTTP, per method family (real Temporal, real sandbox)', () => {
   let stack: TestStack;
+  const recorded = new Map<string, string>();
 
   before(async () => {
     // Polls from 500 ms after the charge, then every second: the polling-only case settles in
@@ -33,6 +35,7 @@ describe('xendit over HTTP, per method family (real Temporal, real sandbox)', ()
     stack = await startTestStack({ env: { BAYAR_POLL_SCHEDULE: '500ms,1s' } });
   });
   after(async () => {
+    if (stack && process.env.BAYAR_RECORD_HISTORIES) await recordHistories(stack.stack.temporal!.address, recorded);
     await stack?.stop();
   });
 
@@ -115,6 +118,8 @@ describe('xendit over HTTP, per method family (real Temporal, real sandbox)', ()
       assert.match(p.instructions.payUrl!, /^https?:\/\/.+\/pr-[0-9a-f]+$/);
     }
     assert.equal((await atXendit(shopee.providerReference!)).payment_method.ewallet?.channel_properties.mobile_number, '+6281234567890', 'the phone reached Xendit');
+    // Redirect e-wallets need a return page; without the payment's returnUrl the configured default goes.
+    assert.equal((await atXendit(linkaja.providerReference!)).payment_method.ewallet?.channel_properties.success_return_url, 'https://merchant.example/payment/return');
     await Promise.all([payAndSettle(shopee), payAndSettle(linkaja)]);
 
     const refund = await stack.api('POST', `/v1/payments/${shopee.id}/refunds`, { reason: 'order cancelled by the shop' });
@@ -227,5 +232,38 @@ describe('xendit over HTTP, per method family (real Temporal, real sandbox)', ()
     assert.equal(view.amounts.paid, 0);
     assert.ok(!view.timeline.some((t) => t.source === 'webhook'));
     assert.equal((await ledgerEntry(p.id))?.status, 'PENDING');
+  });
+
+  it('follows a refund Xendit accepts as PENDING until it succeeds, or fails and frees the amount again', async () => {
+    const ovo = await create('EWALLET_OVO', { amount: 90_000, customer: { name: 'Budi Santoso', phone: '+6281234567890' } });
+    await payAndSettle(ovo);
+    assert.equal((await stack.sandbox('POST', '/_sandbox/xendit/refunds', { pending: true })).status, 200);
+    try {
+      const first = await stack.api('POST', `/v1/payments/${ovo.id}/refunds`, { amount: 30_000, reason: 'one item returned', refundId: 'rf-pending-ok' });
+      assert.equal(first.status, 201, first.text);
+      assert.equal(first.json.state, 'PENDING');
+      let view = await stack.payment(ovo.id);
+      assert.equal(view.amounts.refundPending, 30_000);
+      assert.equal(view.amounts.refundable, 60_000, 'a pending refund is reserved');
+      assert.equal((await stack.sandbox('POST', `/_sandbox/xendit/refunds/${first.json.providerRefundId}/complete`, { status: 'SUCCEEDED' })).status, 200);
+      view = await stack.waitFor(ovo.id, (p) => p.refunds.find((r) => r.refundId === 'rf-pending-ok')?.state === 'SUCCEEDED', WAIT_MS);
+      assert.equal(view.status, 'PARTIALLY_REFUNDED');
+      assert.equal(view.amounts.refunded, 30_000);
+      assert.equal(view.amounts.refundPending, 0);
+
+      const second = await stack.api('POST', `/v1/payments/${ovo.id}/refunds`, { amount: 60_000, reason: 'the rest', refundId: 'rf-pending-fails' });
+      assert.equal(second.status, 201, second.text);
+      assert.equal(second.json.state, 'PENDING');
+      assert.equal((await stack.sandbox('POST', `/_sandbox/xendit/refunds/${second.json.providerRefundId}/complete`, { status: 'FAILED' })).status, 200);
+      view = await stack.waitFor(ovo.id, (p) => p.refunds.find((r) => r.refundId === 'rf-pending-fails')?.state === 'FAILED', WAIT_MS);
+      assert.equal(view.status, 'PARTIALLY_REFUNDED', 'only the first refund moved money');
+      assert.equal(view.amounts.refunded, 30_000);
+      assert.equal(view.amounts.refundable, 60_000, 'a failed refund gives its amount back to refundable');
+      assert.match(view.refunds.find((r) => r.refundId === 'rf-pending-fails')?.failureReason ?? '', /REFUND_FAILED/);
+      assert.equal((await ledgerEntry(ovo.id))?.refundedAmount, 30_000, 'bayar and Xendit agree on what was refunded');
+      recorded.set('refund-pending', ovo.id);
+    } finally {
+      await stack.sandbox('POST', '/_sandbox/xendit/refunds', { pending: false });
+    }
   });
 });

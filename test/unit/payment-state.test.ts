@@ -202,6 +202,34 @@ describe('PaymentState.apply', () => {
 });
 
 describe('PaymentState refunds', () => {
+  it('concludes a PENDING refund: success counts it, failure frees the amount and restores SETTLED', () => {
+    const state = settled();
+    const ok = state.reserveRefund(T0, { refundId: 'a', reason: 'r' }, 'merchant', 40_000);
+    state.refundFinished(T0, ok, { providerRefundId: 'p-a', state: 'PENDING' });
+    assert.equal(state.refundable, AMOUNT - 40_000);
+    state.refundConcluded(T0, ok, { state: 'SUCCEEDED', providerStatus: 'SUCCEEDED' });
+    assert.equal(state.refunded, 40_000);
+    assert.equal(state.status, 'PARTIALLY_REFUNDED');
+    state.refundConcluded(T0, ok, { state: 'FAILED', providerStatus: 'FAILED' });
+    assert.equal(ok.state, 'SUCCEEDED', 'a final refund never changes again');
+
+    const other = settled();
+    const bad = other.reserveRefund(T0, { refundId: 'b', reason: 'r' }, 'merchant', AMOUNT);
+    other.refundFinished(T0, bad, { providerRefundId: 'p-b', state: 'PENDING' });
+    other.refundConcluded(T0, bad, { state: 'FAILED', providerStatus: 'FAILED', reason: 'REFUND_FAILED' });
+    assert.equal(other.status, 'SETTLED');
+    assert.equal(other.refundable, AMOUNT);
+    assert.equal(bad.failureReason, 'REFUND_FAILED');
+  });
+
+  it('flags late money whose automatic refund fails after being accepted', () => {
+    const state = settled();
+    const auto = state.reserveRefund(T0, { refundId: 'late', reason: 'late' }, 'auto', 10_000);
+    state.refundFinished(T0, auto, { providerRefundId: 'p', state: 'PENDING' });
+    state.refundConcluded(T0, auto, { state: 'FAILED', providerStatus: 'FAILED' });
+    assert.equal(state.status, 'REVIEW_REQUIRED');
+  });
+
   it('rejects refunds on a method the provider cannot refund, even when settled', () => {
     const state = settled({ refund: 'none', cancel: true });
     assertRejected(() => state.validateRefund({ refundId: 'r1', reason: 'customer asked' }), REJECTION.refundNotSupported);

@@ -14,6 +14,7 @@ import {
   type RawWebhook,
   type RefundRequest,
   type RefundResult,
+  type RefundStatus,
   type WebhookReply,
 } from '../provider.js';
 import { XENDIT_CHANNELS, xenditCapabilities, type XenditMethod } from './capabilities.js';
@@ -88,6 +89,15 @@ export class XenditProvider implements PaymentProvider {
     if (refund.data.status === 'FAILED') throw new ProviderRejected('xendit refund failed', 'xendit', 'REFUND_FAILED');
     return { providerRefundId: refund.data.id, state: refund.data.status };
   }
+  async findRefund(_charge: ChargeRef, providerRefundId: string): Promise<RefundStatus> {
+    const res = await this.client.call('GET', `/refunds/${encodeURIComponent(providerRefundId)}`);
+    if (res.status !== 200) throwForStatus(res, 'refund lookup');
+    const refund = refundSchema.safeParse(parseJson(res.text));
+    if (!refund.success) throw new ProviderUnavailable('xendit refund lookup: unexpected response shape', 'xendit', 'BAD_RESPONSE');
+    const failure = (refund.data as { failure_code?: unknown }).failure_code;
+    return { state: refund.data.status, providerStatus: refund.data.status, ...(typeof failure === 'string' ? { reason: failure } : {}) };
+  }
+
 
   parseWebhook(raw: RawWebhook): ParsedWebhook {
     if (!callbackTokenMatches(raw.headers['x-callback-token'], this.config.callbackToken)) {

@@ -40,6 +40,8 @@ export class XenditSandbox implements SandboxProvider {
   private readonly refunds = new Map<string, Record<string, unknown> & { id: string; reference_id: string | null }>();
   /** Channel codes this account has not activated (Xendit answers 403 CHANNEL_NOT_ACTIVATED). */
   private readonly inactiveChannels = new Set<string>();
+  /** Real e-wallet refunds can stay PENDING for a while; tests switch that on and finish them by hand. */
+  private refundsStayPending = false;
   private kit!: SandboxKit;
 
   constructor(private readonly options: XenditSandboxOptions) {}
@@ -57,6 +59,9 @@ export class XenditSandbox implements SandboxProvider {
       ['GET', '/refunds/:id', (r) => this.authed(r, () => this.getRefund(r.params.id!))],
       // Control: which channels this sandbox account has not activated, e.g. {"inactive":["QRIS"]}.
       ['POST', '/_sandbox/xendit/channels', (r) => this.setInactiveChannels(r)],
+      // Control: {"pending":true} makes new refunds answer PENDING until completed below.
+      ['POST', '/_sandbox/xendit/refunds', (r) => this.setRefundMode(r)],
+      ['POST', '/_sandbox/xendit/refunds/:id/complete', (r) => this.completeRefund(r.params.id!, r)],
     ];
   }
 
@@ -84,6 +89,7 @@ export class XenditSandbox implements SandboxProvider {
     this.idempotency.clear();
     this.refunds.clear();
     this.inactiveChannels.clear();
+    this.refundsStayPending = false;
   }
 
   private setInactiveChannels(r: SandboxRequest): SandboxResponse {
@@ -248,7 +254,7 @@ export class XenditSandbox implements SandboxProvider {
       country: 'ID',
       currency: 'IDR',
       reference_id: body.reference_id ?? null,
-      status: 'SUCCEEDED',
+      status: this.refundsStayPending ? 'PENDING' : 'SUCCEEDED',
       reason: body.reason,
       failure_code: null,
       refund_fee_amount: null,
@@ -258,7 +264,28 @@ export class XenditSandbox implements SandboxProvider {
     };
     this.refunds.set(refund.id, refund);
     // The refund notice names the payment (py-…) it gives back.
-    this.kit.notify(this.webhook('refund.succeeded', { ...refund, payment_id: charge.paymentId }), XENDIT_WEBHOOK_RETRIES_MS);
+    if (refund.status === 'SUCCEEDED') this.kit.notify(this.webhook('refund.succeeded', { ...refund, payment_id: charge.paymentId }), XENDIT_WEBHOOK_RETRIES_MS);
+    return { status: 200, body: refund };
+  }
+
+  private setRefundMode(r: SandboxRequest): SandboxResponse {
+    const pending = (jsonBody(r) as { pending?: unknown } | undefined)?.pending;
+    if (typeof pending !== 'boolean') return error(400, 'API_VALIDATION_ERROR', 'pending must be true or false');
+    this.refundsStayPending = pending;
+    return { status: 200, body: { pending } };
+  }
+
+  /** Finishes a PENDING refund as Xendit would: SUCCEEDED, or FAILED (the money goes back to the merchant). */
+  private completeRefund(id: string, r: SandboxRequest): SandboxResponse {
+    const refund = this.refunds.get(id);
+    if (!refund) return error(404, 'DATA_NOT_FOUND', 'refund not found');
+    if (refund.status !== 'PENDING') return error(409, 'INVALID_REFUND_STATUS', `refund is ${String(refund.status)}`);
+    const status = (jsonBody(r) as { status?: unknown } | undefined)?.status;
+    if (status !== 'SUCCEEDED' && status !== 'FAILED') return error(400, 'API_VALIDATION_ERROR', 'status must be SUCCEEDED or FAILED');
+    const charge = this.charges.get(String(refund.payment_request_id));
+    if (status === 'FAILED' && charge) charge.refunded -= Number(refund.amount);
+    Object.assign(refund, { status, updated: new Date().toISOString(), ...(status === 'FAILED' ? { failure_code: 'REFUND_FAILED' } : {}) });
+    this.kit.notify(this.webhook(status === 'SUCCEEDED' ? 'refund.succeeded' : 'refund.failed', { ...refund, payment_id: charge?.paymentId }), XENDIT_WEBHOOK_RETRIES_MS);
     return { status: 200, body: refund };
   }
 
