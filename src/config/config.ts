@@ -106,6 +106,8 @@ const envSchema = z.object({
   DOKU_CLIENT_ID: z.string().min(8).optional(),
   DOKU_SECRET_KEY: z.string().min(8).optional(),
   DOKU_BASE_URL: z.url().optional(),
+  /** How old (or how far ahead) a DOKU notification's signed Request-Timestamp may be. */
+  DOKU_NOTIFICATION_TOLERANCE: duration('5m'),
 });
 
 /** Every variable loadConfig reads; deployment files are checked against this list. */
@@ -139,7 +141,7 @@ export interface AppConfig {
   providers: {
     xendit: ProviderEndpoint & { secretKey: string; callbackToken: string };
     midtrans: ProviderEndpoint & { serverKey: string };
-    doku: ProviderEndpoint & { clientId: string; secretKey: string };
+    doku: ProviderEndpoint & { clientId: string; secretKey: string; notificationToleranceMs: number };
   };
 }
 
@@ -209,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         sandbox: e.DOKU_BASE_URL === undefined,
         clientId: e.DOKU_CLIENT_ID ?? DEV_DEFAULTS.doku.clientId,
         secretKey: e.DOKU_SECRET_KEY ?? DEV_DEFAULTS.doku.secretKey,
+        notificationToleranceMs: e.DOKU_NOTIFICATION_TOLERANCE,
       },
     },
   };

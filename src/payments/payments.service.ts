@@ -16,7 +16,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import type { PaymentView, ProviderName, RefundRecord } from '../domain/payment.js';
 import { PROVIDERS } from '../providers/providers.module.js';
-import { refundSupportFor, type PaymentProvider } from '../providers/provider.js';
+import { amountLimitsFor, refundSupportFor, type PaymentProvider } from '../providers/provider.js';
 import { routeFor } from '../providers/registry.js';
 import { sealCustomer } from '../common/sealed.js';
 import { ProblemException } from '../common/problem.js';
@@ -73,8 +73,9 @@ export class PaymentsService {
     const requestHash = hashRequest(body);
     const provider = this.chooseProvider(body);
     const caps = provider.capabilities;
-    if (body.amount < caps.amount.min || body.amount > caps.amount.max) {
-      throw new ProblemException(422, 'AMOUNT_OUT_OF_RANGE', `${provider.name} accepts ${body.method} amounts from ${caps.amount.min} to ${caps.amount.max} rupiah`);
+    const limits = amountLimitsFor(caps, body.method);
+    if (body.amount < limits.min || body.amount > limits.max) {
+      throw new ProblemException(422, 'AMOUNT_OUT_OF_RANGE', `${provider.name} accepts ${body.method} amounts from ${limits.min} to ${limits.max} rupiah`);
     }
     const expirySeconds = body.expiresInSeconds ?? (body.expiresInMinutes ? body.expiresInMinutes * 60 : caps.expirySeconds.default);
     if (expirySeconds < caps.expirySeconds.min || expirySeconds > caps.expirySeconds.max) {
