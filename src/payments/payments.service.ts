@@ -32,6 +32,7 @@ import {
   type PaymentWorkflowInput,
 } from '../../workflows/definitions.js';
 import type { CreatePaymentBody, ListQuery, RefundBody } from './payments.schemas.js';
+import { PageTokens } from './page-token.js';
 
 export interface CreateOutcome {
   created: boolean;
@@ -56,12 +57,15 @@ const REJECTION_STATUS: Record<string, [number, string]> = {
 @Injectable()
 export class PaymentsService {
   private readonly logger = new Logger('payments');
+  private readonly pageTokens: PageTokens;
 
   constructor(
     @Inject(TEMPORAL_CLIENT) private readonly client: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(PROVIDERS) private readonly providers: Map<ProviderName, PaymentProvider>,
-  ) {}
+  ) {
+    this.pageTokens = new PageTokens(config.dataKey);
+  }
 
   /** Payment ids are derived, so the same (merchant, key) always names the same payment. */
   paymentIdFor(merchantId: string, key: string): string {
@@ -160,6 +164,8 @@ export class PaymentsService {
 
   async get(merchantId: string, paymentId: string): Promise<PaymentView> {
     const view = await this.query(paymentId).catch((err) => {
+      // The same answer, word for word, as for another merchant's payment below.
+      if (err instanceof WorkflowNotFoundError) throw notFound(paymentId);
       throw this.translate(err);
     });
     // Another merchant's payment is indistinguishable from a missing one.
@@ -174,11 +180,15 @@ export class PaymentsService {
     if (q.provider) clauses.push(`PaymentProvider = ${quote(q.provider)}`);
     if (q.method) clauses.push(`PaymentMethod = ${quote(q.method)}`);
     if (q.reference) clauses.push(`MerchantReference = ${quote(q.reference)}`);
+    const query = clauses.join(' AND ');
+    // Only a token this API issued for this merchant and filter ever reaches Temporal.
+    const nextPageToken = q.pageToken ? this.pageTokens.open(merchantId, query, q.pageToken) : undefined;
+    if (q.pageToken && !nextPageToken) throw new ProblemException(400, 'VALIDATION_FAILED', 'pageToken: not a page token issued for this listing');
     const response = await this.withDeadline(() => this.client.workflowService.listWorkflowExecutions({
       namespace: this.config.temporal.namespace,
-      query: clauses.join(' AND '),
+      query,
       pageSize: q.limit,
-      nextPageToken: q.pageToken ? Buffer.from(q.pageToken, 'base64url') : undefined,
+      nextPageToken,
     })).catch((err) => {
       throw this.translate(err);
     });
@@ -195,7 +205,7 @@ export class PaymentsService {
         createdAt: e.startTime ? new Date(Number(e.startTime.seconds ?? 0) * 1000).toISOString() : undefined,
       };
     });
-    const token = response.nextPageToken && response.nextPageToken.length > 0 ? Buffer.from(response.nextPageToken).toString('base64url') : undefined;
+    const token = response.nextPageToken && response.nextPageToken.length > 0 ? this.pageTokens.seal(merchantId, query, response.nextPageToken) : undefined;
     return { items, nextPageToken: token };
   }
 
