@@ -108,6 +108,8 @@ const envSchema = z.object({
   DOKU_CLIENT_ID: z.string().min(8).optional(),
   DOKU_SECRET_KEY: z.string().min(8).optional(),
   DOKU_BASE_URL: z.url().optional(),
+  /** How old (or how far ahead) a DOKU notification's signed Request-Timestamp may be. */
+  DOKU_NOTIFICATION_TOLERANCE: duration('5m'),
 });
 
 /** Every variable loadConfig reads; deployment files are checked against this list. */
@@ -141,7 +143,7 @@ export interface AppConfig {
   providers: {
     xendit: ProviderEndpoint & { secretKey: string; callbackToken: string; defaultReturnUrl?: string };
     midtrans: ProviderEndpoint & { serverKey: string };
-    doku: ProviderEndpoint & { clientId: string; secretKey: string };
+    doku: ProviderEndpoint & { clientId: string; secretKey: string; notificationToleranceMs: number };
   };
 }
 
@@ -201,7 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         secretKey: e.XENDIT_SECRET_KEY ?? DEV_DEFAULTS.xendit.secretKey,
         callbackToken: e.XENDIT_CALLBACK_TOKEN ?? DEV_DEFAULTS.xendit.callbackToken,
         // Against the local sandbox a placeholder page will do; a real account needs a real page.
-        defaultReturnUrl: e.XENDIT_RETURN_URL ?? (e.XENDIT_BASE_URL === undefined ? 'https://merchant.example/payment/return' : undefined),
+        ...(e.XENDIT_RETURN_URL || e.XENDIT_BASE_URL === undefined ? { defaultReturnUrl: e.XENDIT_RETURN_URL ?? 'https://merchant.example/payment/return' } : {}),
       },
       midtrans: {
         baseUrl: e.MIDTRANS_BASE_URL ?? sandboxUrl('midtrans'),
@@ -213,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         sandbox: e.DOKU_BASE_URL === undefined,
         clientId: e.DOKU_CLIENT_ID ?? DEV_DEFAULTS.doku.clientId,
         secretKey: e.DOKU_SECRET_KEY ?? DEV_DEFAULTS.doku.secretKey,
+        notificationToleranceMs: e.DOKU_NOTIFICATION_TOLERANCE,
       },
     },
   };
