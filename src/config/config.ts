@@ -181,10 +181,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const sandboxUrl = (p: ProviderName) => `http://127.0.0.1:${e.BAYAR_SANDBOX_PORT_BASE + SANDBOX_PORT_OFFSETS[p]}`;
   refuseDevSecretsWithRealProviders(e, apiKeys, webhookSecrets);
-  if (e.INDODANA_BASE_URL !== undefined && e.INDODANA_QRIS_PAYLOAD === undefined) {
-    // Customers pay the QR bayar shows; with a real Indodana it must be the merchant's own QRIS,
-    // never the sandbox's made-up one.
-    throw new ConfigError('bayar: invalid configuration\n  - INDODANA_QRIS_PAYLOAD: required with INDODANA_BASE_URL (the merchant\'s static QRIS from its acquirer)');
+  if (e.INDODANA_BASE_URL?.startsWith('https://') && e.INDODANA_QRIS_PAYLOAD === undefined) {
+    // Customers pay the QR bayar shows; with a real Indodana (https, as for the development keys
+    // above) it must be the merchant's own QRIS, never the sandbox's made-up one.
+    throw new ConfigError('bayar: invalid configuration\n  - INDODANA_QRIS_PAYLOAD: required with a real INDODANA_BASE_URL (the merchant\'s static QRIS from its acquirer)');
   }
   return {
     port: e.PORT,
