@@ -57,7 +57,7 @@ describe('indodana over HTTP (real Temporal, real sandbox)', () => {
     return p;
   };
   const orderOf = (p: PaymentView) => indodanaOrderId(p.id);
-  const ledgerEntry = async (p: PaymentView) => (await stack.charges(orderOf(p), INDODANA))[0];
+  const ledgerEntry = async (p: PaymentView) => (await stack.charges(p.id, INDODANA))[0];
   const notifications = async (p: PaymentView) => {
     const sent = await stack.sandbox('GET', '/_sandbox/notifications', undefined, INDODANA);
     return (sent.json as { body: string; status: number | 'error' }[])
@@ -65,7 +65,7 @@ describe('indodana over HTTP (real Temporal, real sandbox)', () => {
       .map((n) => ({ status: n.status, json: JSON.parse(n.body) as { transactionStatus: string; amount: number } }));
   };
   /** The customer scans the QR bayar showed, and completes the payment in the Indodana app. */
-  const pay = (p: PaymentView, body: Record<string, unknown> = {}) => stack.sandbox('POST', `/_sandbox/charges/${orderOf(p)}/pay`, { qrString: p.instructions.qrString, ...body }, INDODANA);
+  const pay = (p: PaymentView, body: Record<string, unknown> = {}) => stack.sandbox('POST', `/_sandbox/charges/${p.id}/pay`, { qrString: p.instructions.qrString, ...body }, INDODANA);
   const scan = (p: PaymentView, body: Record<string, unknown> = {}) => stack.sandbox('POST', '/_sandbox/indodana/scan', { qrString: p.instructions.qrString, ...body }, INDODANA);
   const postWebhook = (body: unknown, authorization?: string) =>
     fetch(`${stack.apiUrl}/webhooks/indodana`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: typeof body === 'string' ? body : JSON.stringify(body) });
@@ -86,7 +86,7 @@ describe('indodana over HTTP (real Temporal, real sandbox)', () => {
     assert.match(p.instructions.qrString!, /^000201010212/, 'a dynamic QRIS');
     assert.deepEqual(readDynamicQris(p.instructions.qrString!), { amount: 52_000, billNumber: orderOf(p), merchantName: 'BAYAR SANDBOX' });
     assert.equal(p.providerReference, orderOf(p));
-    assert.equal((await stack.charges(orderOf(p), INDODANA)).length, 0, 'Indodana has no transaction until the customer pays the QR');
+    assert.equal((await stack.charges(p.id, INDODANA)).length, 0, 'Indodana has no transaction until the customer pays the QR');
 
     const settled = await paidAndSettled(p);
     assert.equal(paidEntries(settled)[0]!.source, 'webhook');

@@ -258,6 +258,10 @@ describe('IndodanaProvider.parseWebhook', () => {
     const bare = p.parseWebhook(webhook({ transactionStatus: 'REJECTED', merchantOrderId: orderId }));
     assert.ok(bare.kind === 'payment');
     assert.match(bare.event.reason!, /fraudulent.*blacklisted/);
+    // Found by the property-based test: a blank message is no reason.
+    const blank = p.parseWebhook(webhook({ transactionStatus: 'REJECTED', merchantOrderId: orderId, message: '  ' }));
+    assert.ok(blank.kind === 'payment');
+    assert.match(blank.event.reason!, /fraudulent.*blacklisted/);
     const expired = p.parseWebhook(webhook({ transactionStatus: 'EXPIRED', merchantOrderId: orderId }));
     assert.ok(expired.kind === 'payment');
     assert.equal(expired.event.chargeStatus, 'EXPIRED');
@@ -410,8 +414,9 @@ describe('IndodanaProvider against the in-process sandbox', () => {
     // bayar's automatic refund of late money carries its own text: sent as "Others".
     await refund(`${ref.paymentId}-rf-3`, 70_000, 'paid after the payment was closed');
     const ledger = await (await fetch(`${control}/_sandbox/ledger`)).json() as { charges: { reference: string; refundedAmount: number; paidAmount: number }[] };
-    const entry = ledger.charges.find((c) => c.reference === orderId);
-    assert.equal(entry?.refundedAmount, 100_000);
+    const entry = ledger.charges.find((c) => c.reference === ref.paymentId);
+    assert.equal(entry?.refundedAmount, 100_000, 'the ledger names the charge by bayar’s payment id');
+    assert.equal(entry?.paidAmount, 100_000);
   });
 
   it('a full refund is FULL at Indodana; an unpaid one is refused', async () => {

@@ -185,6 +185,7 @@ export class IndodanaProvider implements PaymentProvider {
 
 /** REJECTED is final "with its reason": Indodana's message when it gives one, else the seed's definition. */
 function rejectionReason(t: { fraudStatus?: string; message?: string }): string {
-  const message = t.message ?? 'identified as fraudulent, or the merchant is blacklisted';
+  // An empty or blank message is no reason: fall back rather than fail a payment with nothing to say why.
+  const message = t.message?.trim() || 'identified as fraudulent, or the merchant is blacklisted';
   return t.fraudStatus && t.fraudStatus !== 'ACCEPT' ? `${message} (fraudStatus ${t.fraudStatus})` : message;
 }

@@ -10,7 +10,7 @@
 // It reuses the adapter's schemas, QR reader and signature functions; the tests check those
 // against the published vector and standard CRC values, independently of this code.
 import { randomUUID } from 'node:crypto';
-import { INDODANA_CANCELLATION_WINDOW_DAYS, INDODANA_PATHS } from '../../providers/indodana/capabilities.js';
+import { INDODANA_CANCELLATION_WINDOW_DAYS, INDODANA_PATHS, paymentIdFromOrderId } from '../../providers/indodana/capabilities.js';
 import { readDynamicQris } from '../../providers/indodana/qris.js';
 import { cancellationRequestSchema, indodanaTime, metadataRequestSchema, type IndodanaTransactionStatus } from '../../providers/indodana/schemas.js';
 import { authorizationHeader, verifyAuthorization } from '../../providers/indodana/signature.js';
@@ -91,10 +91,12 @@ export class IndodanaSandbox implements SandboxProvider {
   }
 
   /**
-   * The customer completes the payment in the Indodana app. `reference` is the merchantOrderId. A
-   * transaction nobody opened yet is opened from `qrString` (the QR the customer scanned).
+   * The customer completes the payment in the Indodana app. `reference` is the merchantOrderId, or
+   * bayar's payment id (`pay_` + the order id), as with the other sandboxes. A transaction nobody
+   * opened yet is opened from `qrString` (the QR the customer scanned).
    */
-  pay(reference: string, options: { amount?: number; force?: boolean; qrString?: string }): SandboxResponse {
+  pay(paymentOrOrderId: string, options: { amount?: number; force?: boolean; qrString?: string }): SandboxResponse {
+    const reference = paymentOrOrderId.replace(/^pay_/, '');
     let transaction = this.transactions.get(reference);
     if (!transaction) {
       if (typeof options.qrString !== 'string') return failure(404, 'NOT_FOUND', `no transaction for merchantOrderId ${reference}: pass the scanned qrString, or scan first (POST /_sandbox/indodana/scan)`);
@@ -121,8 +123,10 @@ export class IndodanaSandbox implements SandboxProvider {
   }
 
   ledger(): LedgerEntry[] {
+    // The ledger is bayar's test view, not Indodana's API: it names charges by bayar's payment id,
+    // as every sandbox's ledger does (Indodana itself knows only the 24-digit order id).
     return [...this.transactions.values()].map((t) => ({
-      reference: t.merchantOrderId,
+      reference: paymentIdFromOrderId(t.merchantOrderId),
       providerId: t.transactionId,
       amount: t.amount,
       status: this.refresh(t).status,
