@@ -216,14 +216,20 @@ export class PaymentsService {
   }
 
   async refund(merchantId: string, paymentId: string, body: RefundBody, idempotencyKey?: string): Promise<RefundRecord> {
-    await this.get(merchantId, paymentId);
+    const view = await this.get(merchantId, paymentId);
     // Caller-supplied id, else one derived from the request, so a retried call refunds once.
     const refundId =
       body.refundId ?? idempotencyKey ?? 'rf_' + createHash('sha256').update(`${body.amount ?? 'full'}\n${body.reason}`).digest('hex').slice(0, 20);
     try {
       return await this.handle(paymentId).executeUpdate(refundUpdate, { args: [{ refundId, amount: body.amount, reason: body.reason }] });
     } catch (err) {
-      throw this.translate(err);
+      const problem = this.translate(err);
+      // A provider that takes only its own reasons (Indodana): the problem lists them, machine-readably.
+      const reasons = this.providers.get(view.provider)?.capabilities.refundReasons;
+      if (problem instanceof ProblemException && problem.code === 'INVALID_REFUND_REASON' && reasons) {
+        throw new ProblemException(problem.status, problem.code, problem.detail, { ...problem.extra, allowedReasons: [...reasons] });
+      }
+      throw problem;
     }
   }
 

@@ -3,6 +3,7 @@ import type { AppConfig } from '../config/config.js';
 import type { PaymentMethod, ProviderName } from '../domain/payment.js';
 import type { PaymentProvider } from './provider.js';
 import { DokuProvider } from './doku/index.js';
+import { IndodanaProvider } from './indodana/index.js';
 import { MidtransProvider } from './midtrans/index.js';
 import { XenditProvider } from './xendit/index.js';
 
@@ -15,6 +16,8 @@ export function buildProviders(config: AppConfig): Map<ProviderName, PaymentProv
   // DOKU signs the path of the notification URL as configured at DOKU, i.e. the public one.
   const publicWebhookPath = `${new URL(config.publicUrl).pathname.replace(/\/$/, '')}/webhooks/doku`;
   providers.set('doku', new DokuProvider({ ...config.providers.doku, timeoutMs, notificationPaths: [publicWebhookPath] }));
+  // Last: QRIS routes to xendit and midtrans first unless BAYAR_ROUTING or the request says indodana.
+  providers.set('indodana', new IndodanaProvider({ ...config.providers.indodana, timeoutMs }));
   return providers;
 }
 

@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, SANDBOX_PORT_OFFSETS, type AppConfig } from '../config/config.js';
 import { DokuSandbox } from './doku/sandbox.js';
+import { IndodanaSandbox } from './indodana/sandbox.js';
 import { SandboxKit } from './kit.js';
 import { MidtransSandbox } from './midtrans/sandbox.js';
 import { XenditSandbox } from './xendit/sandbox.js';
@@ -21,6 +22,9 @@ export async function startSandboxes(config: AppConfig): Promise<SandboxKit[]> {
   const doku = new SandboxKit(new DokuSandbox(config.providers.doku), { callbackUrl: `${webhookBase}/doku`, timeScale: config.sandbox.timeScale });
   await doku.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.doku, config.host);
   kits.push(doku);
+  const indodana = new SandboxKit(new IndodanaSandbox(config.providers.indodana), { callbackUrl: `${webhookBase}/indodana`, timeScale: config.sandbox.timeScale });
+  await indodana.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.indodana, config.host);
+  kits.push(indodana);
   return kits;
 }
 
