@@ -1,13 +1,14 @@
 // Builds the NestJS HTTP application; main.ts listens, tests reuse it.
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { StandardSchemaValidationPipe, type INestApplication } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { SwaggerModule, DocumentBuilder } from '@nestjs/swagger';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/config.js';
 import { ProblemException, ProblemFilter } from './common/problem.js';
+import { StrictSchemaValidationPipe } from './common/strict-validation.pipe.js';
 import { Metrics } from './health/metrics.js';
 
 export async function createApi(config: AppConfig): Promise<INestApplication> {
@@ -19,7 +20,8 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
   app.use(express.json({ limit: '64kb', strict: true }));
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(
-    new StandardSchemaValidationPipe({
+    // Nest's StandardSchemaValidationPipe, except that __proto__ & co. are refused, not dropped.
+    new StrictSchemaValidationPipe({
       exceptionFactory: (issues) =>
         new ProblemException(400, 'VALIDATION_FAILED', issues.map((i) => `${(i.path ?? []).map((p) => (typeof p === 'object' ? p.key : p)).join('.') || 'body'}: ${i.message}`).join('; ').slice(0, 2000), {
           errors: issues.slice(0, 20).map((i) => ({ path: (i.path ?? []).map((p) => (typeof p === 'object' ? p.key : p)).join('.'), message: i.message })),

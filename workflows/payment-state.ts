@@ -79,7 +79,11 @@ export class PaymentState {
    */
   apply(now: number, event: ProviderEvent): void {
     if (this.seenEvents.has(event.eventId)) {
-      this.record(now, event.source, 'provider-event', `duplicate ${event.eventId}`, true);
+      // A poll that keeps hearing "still pending" is not news: recording each one would grow
+      // the timeline by a line per poll for as long as the customer takes to pay.
+      if (!(event.source === 'poll' && event.chargeStatus === 'PENDING')) {
+        this.record(now, event.source, 'provider-event', `duplicate ${event.eventId}`, true);
+      }
       return;
     }
     this.seenEvents.add(event.eventId);

@@ -4,6 +4,8 @@
 import { z } from 'zod';
 import { PAYMENT_METHODS, PROVIDER_NAMES, type PaymentMethod, type ProviderName } from '../domain/payment.js';
 import { parseDuration, parseDurationList } from './duration.js';
+import { checkQris } from '../providers/indodana/qris.js';
+import { INDODANA_PATHS } from '../providers/indodana/capabilities.js';
 
 /** Development credentials: the local sandboxes accept exactly these. Never valid at a real provider. */
 export const DEV_DEFAULTS = {
@@ -13,6 +15,13 @@ export const DEV_DEFAULTS = {
   midtrans: { serverKey: 'SB-Mid-server-bayar-sandbox-dev' },
   doku: { clientId: 'BRN-0001-bayar-sandbox-dev', secretKey: 'SK-bayar-sandbox-dev-secret' },
   ecommpay: { projectId: 9990, secretKey: 'ecommpay-bayar-sandbox-dev-secret' },
+  indodana: {
+    apiKey: 'bayar-sandbox-indodana-key',
+    secretKey: 'bayar-sandbox-indodana-secret',
+    // A made-up static QRIS ("BAYAR SANDBOX", Jakarta): no bank knows it, so nothing real can be paid to it.
+    qrisPayload:
+      '00020101021126660015ID.CO.BAYAR.WWW01189360000000000000010214BAYARSANDBOX010303UMI51440014ID.CO.QRIS.WWW0215ID10240000000010303UMI5204599953033605802ID5913BAYAR SANDBOX6007JAKARTA6105101106304B692',
+  },
   // 32 bytes, base64: seals customer personal data before it enters workflow history.
   dataKey: 'YmF5YXItZGV2LW9ubHktZGF0YS1rZXktMzJieXRlcyE=',
 } as const;
@@ -113,6 +122,20 @@ const envSchema = z.object({
   ECOMMPAY_PROJECT_ID: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   ECOMMPAY_SECRET_KEY: z.string().min(8).optional(),
   ECOMMPAY_BASE_URL: z.url().optional(),
+  /** How old (or how far ahead) a DOKU notification's signed Request-Timestamp may be. */
+  DOKU_NOTIFICATION_TOLERANCE: duration('5m'),
+  // ':' separates the parts of Indodana's Authorization (apiKey:nonce:signature), so a key cannot contain one.
+  INDODANA_API_KEY: z.string().min(8).regex(/^[^:\s]+$/, 'INDODANA_API_KEY: no colons or spaces').optional(),
+  INDODANA_SECRET_KEY: z.string().min(8).optional(),
+  INDODANA_BASE_URL: z.url().optional(),
+  INDODANA_QRIS_PAYLOAD: z
+    .string()
+    .superRefine((v, ctx) => {
+      const check = checkQris(v);
+      if (!check.ok) ctx.addIssue({ code: 'custom', message: `INDODANA_QRIS_PAYLOAD is not a valid QRIS: ${check.problem}` });
+    })
+    .optional(),
+  INDODANA_REFUND_PATH: z.string().regex(/^\/[A-Za-z0-9/_.-]{1,200}$/, 'INDODANA_REFUND_PATH: a path like /v3/order_cancellation').optional(),
 });
 
 /** Every variable loadConfig reads; deployment files are checked against this list. */
@@ -146,8 +169,9 @@ export interface AppConfig {
   providers: {
     xendit: ProviderEndpoint & { secretKey: string; callbackToken: string; defaultReturnUrl?: string };
     midtrans: ProviderEndpoint & { serverKey: string };
-    doku: ProviderEndpoint & { clientId: string; secretKey: string };
+    doku: ProviderEndpoint & { clientId: string; secretKey: string; notificationToleranceMs: number };
     ecommpay: ProviderEndpoint & { projectId: number; secretKey: string };
+    indodana: ProviderEndpoint & { apiKey: string; secretKey: string; qrisPayload: string; refundPath: string };
   };
 }
 
@@ -171,6 +195,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // "Invalid signature" answers there, so say so at boot instead.
   if (e.ECOMMPAY_BASE_URL?.startsWith('https://') && (e.ECOMMPAY_PROJECT_ID === undefined || e.ECOMMPAY_SECRET_KEY === undefined)) {
     throw new ConfigError('bayar: invalid configuration\n  - ECOMMPAY_BASE_URL points at ecommpay, but ECOMMPAY_PROJECT_ID and ECOMMPAY_SECRET_KEY are not both set');
+  }
+  if (e.INDODANA_BASE_URL?.startsWith('https://') && e.INDODANA_QRIS_PAYLOAD === undefined) {
+    // Customers pay the QR bayar shows; with a real Indodana (https, as for the development keys
+    // above) it must be the merchant's own QRIS, never the sandbox's made-up one.
+    throw new ConfigError('bayar: invalid configuration\n  - INDODANA_QRIS_PAYLOAD: required with a real INDODANA_BASE_URL (the merchant\'s static QRIS from its acquirer)');
   }
   return {
     port: e.PORT,
@@ -212,7 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         secretKey: e.XENDIT_SECRET_KEY ?? DEV_DEFAULTS.xendit.secretKey,
         callbackToken: e.XENDIT_CALLBACK_TOKEN ?? DEV_DEFAULTS.xendit.callbackToken,
         // Against the local sandbox a placeholder page will do; a real account needs a real page.
-        defaultReturnUrl: e.XENDIT_RETURN_URL ?? (e.XENDIT_BASE_URL === undefined ? 'https://merchant.example/payment/return' : undefined),
+        ...(e.XENDIT_RETURN_URL || e.XENDIT_BASE_URL === undefined ? { defaultReturnUrl: e.XENDIT_RETURN_URL ?? 'https://merchant.example/payment/return' } : {}),
       },
       midtrans: {
         baseUrl: e.MIDTRANS_BASE_URL ?? sandboxUrl('midtrans'),
@@ -224,6 +253,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         sandbox: e.DOKU_BASE_URL === undefined,
         clientId: e.DOKU_CLIENT_ID ?? DEV_DEFAULTS.doku.clientId,
         secretKey: e.DOKU_SECRET_KEY ?? DEV_DEFAULTS.doku.secretKey,
+        notificationToleranceMs: e.DOKU_NOTIFICATION_TOLERANCE,
+      },
+      indodana: {
+        // Indodana's paths live under /chermes/merchant; the sandbox serves them there too.
+        baseUrl: e.INDODANA_BASE_URL ?? `${sandboxUrl('indodana')}/chermes/merchant`,
+        sandbox: e.INDODANA_BASE_URL === undefined,
+        apiKey: e.INDODANA_API_KEY ?? DEV_DEFAULTS.indodana.apiKey,
+        secretKey: e.INDODANA_SECRET_KEY ?? DEV_DEFAULTS.indodana.secretKey,
+        qrisPayload: e.INDODANA_QRIS_PAYLOAD ?? DEV_DEFAULTS.indodana.qrisPayload,
+        refundPath: e.INDODANA_REFUND_PATH ?? INDODANA_PATHS.defaultRefund,
       },
       ecommpay: {
         baseUrl: e.ECOMMPAY_BASE_URL ?? sandboxUrl('ecommpay'),

@@ -15,6 +15,7 @@ import {
   type ListQuery,
   type RefundBody,
 } from './payments.schemas.js';
+import { INDODANA_REFUND_REASONS } from '../providers/indodana/capabilities.js';
 
 @ApiTags('payments')
 @ApiBearerAuth()
@@ -59,7 +60,12 @@ export class PaymentsController {
 
   @Post(':id/refunds')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Refund all or part of a settled payment' })
+  @ApiOperation({
+    summary: 'Refund all or part of a settled payment',
+    description:
+      `Some providers accept only their own refund reasons: for indodana, reason is one of ${INDODANA_REFUND_REASONS.map((r) => JSON.stringify(r)).join(', ')}. ` +
+      'Any other reason is answered 422 INVALID_REFUND_REASON, listing them in allowedReasons.',
+  })
   refund(
     @MerchantId() merchantId: string,
     @Param('id', { schema: paymentIdSchema }) id: string,

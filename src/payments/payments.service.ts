@@ -14,9 +14,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
-import type { PaymentView, ProviderName, RefundRecord } from '../domain/payment.js';
+import type { PaymentMethod, PaymentView, ProviderName, RefundRecord } from '../domain/payment.js';
 import { PROVIDERS } from '../providers/providers.module.js';
-import { refundSupportFor, type PaymentProvider } from '../providers/provider.js';
+import { amountLimitsFor, refundSupportFor, type PaymentProvider } from '../providers/provider.js';
 import { routeFor } from '../providers/registry.js';
 import { sealCustomer } from '../common/sealed.js';
 import { ProblemException } from '../common/problem.js';
@@ -33,6 +33,7 @@ import {
   type RouteCapabilities,
 } from '../../workflows/definitions.js';
 import type { CreatePaymentBody, ListQuery, RefundBody } from './payments.schemas.js';
+import { PageTokens } from './page-token.js';
 
 export interface CreateOutcome {
   created: boolean;
@@ -57,12 +58,15 @@ const REJECTION_STATUS: Record<string, [number, string]> = {
 @Injectable()
 export class PaymentsService {
   private readonly logger = new Logger('payments');
+  private readonly pageTokens: PageTokens;
 
   constructor(
     @Inject(TEMPORAL_CLIENT) private readonly client: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(PROVIDERS) private readonly providers: Map<ProviderName, PaymentProvider>,
-  ) {}
+  ) {
+    this.pageTokens = new PageTokens(config.dataKey);
+  }
 
   /** Payment ids are derived, so the same (merchant, key) always names the same payment. */
   paymentIdFor(merchantId: string, key: string): string {
@@ -79,7 +83,7 @@ export class PaymentsService {
     const provider = routes.find((p) => fits(p, body.amount, expiryAt(p), body.method) === undefined);
     if (!provider) throw fits(routes[0]!, body.amount, expiryAt(routes[0]!), body.method)!;
     const expirySeconds = expiryAt(provider);
-    const fallbacks = routes.filter((p) => p !== provider && routes.indexOf(p) > routes.indexOf(provider) && fits(p, body.amount, expirySeconds) === undefined);
+    const fallbacks = routes.filter((p) => p !== provider && routes.indexOf(p) > routes.indexOf(provider) && fits(p, body.amount, expirySeconds, body.method) === undefined);
     const now = Date.now();
     const input: PaymentWorkflowInput = {
       paymentId,
@@ -157,6 +161,8 @@ export class PaymentsService {
 
   async get(merchantId: string, paymentId: string): Promise<PaymentView> {
     const view = await this.query(paymentId).catch((err) => {
+      // The same answer, word for word, as for another merchant's payment below.
+      if (err instanceof WorkflowNotFoundError) throw notFound(paymentId);
       throw this.translate(err);
     });
     // Another merchant's payment is indistinguishable from a missing one.
@@ -171,11 +177,15 @@ export class PaymentsService {
     if (q.provider) clauses.push(`PaymentProvider = ${quote(q.provider)}`);
     if (q.method) clauses.push(`PaymentMethod = ${quote(q.method)}`);
     if (q.reference) clauses.push(`MerchantReference = ${quote(q.reference)}`);
+    const query = clauses.join(' AND ');
+    // Only a token this API issued for this merchant and filter ever reaches Temporal.
+    const nextPageToken = q.pageToken ? this.pageTokens.open(merchantId, query, q.pageToken) : undefined;
+    if (q.pageToken && !nextPageToken) throw new ProblemException(400, 'VALIDATION_FAILED', 'pageToken: not a page token issued for this listing');
     const response = await this.withDeadline(() => this.client.workflowService.listWorkflowExecutions({
       namespace: this.config.temporal.namespace,
-      query: clauses.join(' AND '),
+      query,
       pageSize: q.limit,
-      nextPageToken: q.pageToken ? Buffer.from(q.pageToken, 'base64url') : undefined,
+      nextPageToken,
     })).catch((err) => {
       throw this.translate(err);
     });
@@ -192,7 +202,7 @@ export class PaymentsService {
         createdAt: e.startTime ? new Date(Number(e.startTime.seconds ?? 0) * 1000).toISOString() : undefined,
       };
     });
-    const token = response.nextPageToken && response.nextPageToken.length > 0 ? Buffer.from(response.nextPageToken).toString('base64url') : undefined;
+    const token = response.nextPageToken && response.nextPageToken.length > 0 ? this.pageTokens.seal(merchantId, query, response.nextPageToken) : undefined;
     return { items, nextPageToken: token };
   }
 
@@ -206,14 +216,20 @@ export class PaymentsService {
   }
 
   async refund(merchantId: string, paymentId: string, body: RefundBody, idempotencyKey?: string): Promise<RefundRecord> {
-    await this.get(merchantId, paymentId);
+    const view = await this.get(merchantId, paymentId);
     // Caller-supplied id, else one derived from the request, so a retried call refunds once.
     const refundId =
       body.refundId ?? idempotencyKey ?? 'rf_' + createHash('sha256').update(`${body.amount ?? 'full'}\n${body.reason}`).digest('hex').slice(0, 20);
     try {
       return await this.handle(paymentId).executeUpdate(refundUpdate, { args: [{ refundId, amount: body.amount, reason: body.reason }] });
     } catch (err) {
-      throw this.translate(err);
+      const problem = this.translate(err);
+      // A provider that takes only its own reasons (Indodana): the problem lists them, machine-readably.
+      const reasons = this.providers.get(view.provider)?.capabilities.refundReasons;
+      if (problem instanceof ProblemException && problem.code === 'INVALID_REFUND_REASON' && reasons) {
+        throw new ProblemException(problem.status, problem.code, problem.detail, { ...problem.extra, allowedReasons: [...reasons] });
+      }
+      throw problem;
     }
   }
 
@@ -276,10 +292,11 @@ export class PaymentsService {
 }
 
 /** Why a provider cannot take this amount or expiry; undefined when it can. */
-function fits(provider: PaymentProvider, amount: number, expirySeconds: number, method = ''): ProblemException | undefined {
+function fits(provider: PaymentProvider, amount: number, expirySeconds: number, method: PaymentMethod): ProblemException | undefined {
   const caps = provider.capabilities;
-  if (amount < caps.amount.min || amount > caps.amount.max) {
-    return new ProblemException(422, 'AMOUNT_OUT_OF_RANGE', `${provider.name} accepts ${method ? `${method} ` : ''}amounts from ${caps.amount.min} to ${caps.amount.max} rupiah`);
+  const limits = amountLimitsFor(caps, method);
+  if (amount < limits.min || amount > limits.max) {
+    return new ProblemException(422, 'AMOUNT_OUT_OF_RANGE', `${provider.name} accepts ${method} amounts from ${limits.min} to ${limits.max} rupiah`);
   }
   if (expirySeconds < caps.expirySeconds.min || expirySeconds > caps.expirySeconds.max) {
     return new ProblemException(422, 'EXPIRY_OUT_OF_RANGE', `${provider.name} accepts expiries from ${caps.expirySeconds.min} to ${caps.expirySeconds.max} seconds`);

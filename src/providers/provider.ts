@@ -18,6 +18,8 @@ export interface ProviderCapabilities {
   /** Whether an unpaid charge can be cancelled/expired at the provider. */
   cancel: boolean;
   amount: { min: Rupiah; max: Rupiah };
+  /** A method's own narrower limits (a channel's published ceiling), where it has them. */
+  amountByMethod?: Partial<Record<PaymentMethod, { min: Rupiah; max: Rupiah }>>;
   expirySeconds: { min: number; max: number; default: number };
   /** Refund reasons the provider accepts; undefined = free text. */
   refundReasons?: readonly string[];
@@ -153,6 +155,13 @@ export class WebhookMalformed extends Error {
     super(`malformed ${provider} webhook: ${detail}`);
     this.name = 'WebhookMalformed';
   }
+}
+
+/** The amounts a provider takes for a method: its own limits within the provider's envelope. */
+export function amountLimitsFor(capabilities: ProviderCapabilities, method: PaymentMethod): { min: Rupiah; max: Rupiah } {
+  const own = capabilities.amountByMethod?.[method];
+  if (!own) return capabilities.amount;
+  return { min: Math.max(own.min, capabilities.amount.min), max: Math.min(own.max, capabilities.amount.max) };
 }
 
 export function refundSupportFor(capabilities: ProviderCapabilities, method: PaymentMethod): RefundSupport {

@@ -4,6 +4,7 @@ import type { PaymentMethod, ProviderName } from '../domain/payment.js';
 import type { PaymentProvider } from './provider.js';
 import { DokuProvider } from './doku/index.js';
 import { EcommpayProvider } from './ecommpay/index.js';
+import { IndodanaProvider } from './indodana/index.js';
 import { MidtransProvider } from './midtrans/index.js';
 import { XenditProvider } from './xendit/index.js';
 
@@ -17,6 +18,8 @@ export function buildProviders(config: AppConfig): Map<ProviderName, PaymentProv
   const publicWebhookPath = `${new URL(config.publicUrl).pathname.replace(/\/$/, '')}/webhooks/doku`;
   providers.set('doku', new DokuProvider({ ...config.providers.doku, timeoutMs, notificationPaths: [publicWebhookPath] }));
   providers.set('ecommpay', new EcommpayProvider({ ...config.providers.ecommpay, timeoutMs }));
+  // Last: QRIS routes to xendit and midtrans first unless BAYAR_ROUTING or the request says indodana.
+  providers.set('indodana', new IndodanaProvider({ ...config.providers.indodana, timeoutMs }));
   return providers;
 }
 

@@ -43,6 +43,11 @@ export interface Notification {
   url: string;
   headers: Record<string, string>;
   body: string;
+  /**
+   * Headers made anew for every delivery attempt, for providers whose signature covers a nonce or
+   * timestamp the receiver checks for freshness (Indodana): a retry hours later is signed then.
+   */
+  freshHeaders?: () => Record<string, string>;
 }
 
 export interface SandboxOptions {
@@ -130,7 +135,7 @@ export class SandboxKit {
   private async deliver(n: Notification): Promise<number | 'error'> {
     const start = performance.now();
     try {
-      const res = await fetch(n.url, { method: 'POST', headers: n.headers, body: n.body, signal: AbortSignal.timeout(15_000) });
+      const res = await fetch(n.url, { method: 'POST', headers: { ...n.headers, ...n.freshHeaders?.() }, body: n.body, signal: AbortSignal.timeout(15_000) });
       await res.arrayBuffer();
       // bayar reports its own handling time in x-bayar-latency; the benchmark reads it here.
       const receiverLatencyMs = Number(res.headers.get('x-bayar-latency') ?? NaN);

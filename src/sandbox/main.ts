@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, SANDBOX_PORT_OFFSETS, type AppConfig } from '../config/config.js';
 import { DokuSandbox } from './doku/sandbox.js';
 import { EcommpaySandbox } from './ecommpay/sandbox.js';
+import { IndodanaSandbox } from './indodana/sandbox.js';
 import { SandboxKit } from './kit.js';
 import { MidtransSandbox } from './midtrans/sandbox.js';
 import { XenditSandbox } from './xendit/sandbox.js';
@@ -25,6 +26,9 @@ export async function startSandboxes(config: AppConfig): Promise<SandboxKit[]> {
   const ecommpay = new SandboxKit(new EcommpaySandbox(config.providers.ecommpay), { callbackUrl: `${webhookBase}/ecommpay`, timeScale: config.sandbox.timeScale });
   await ecommpay.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.ecommpay, config.host);
   kits.push(ecommpay);
+  const indodana = new SandboxKit(new IndodanaSandbox(config.providers.indodana), { callbackUrl: `${webhookBase}/indodana`, timeScale: config.sandbox.timeScale });
+  await indodana.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.indodana, config.host);
+  kits.push(indodana);
   return kits;
 }
 

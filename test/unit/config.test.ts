@@ -41,6 +41,7 @@ describe('loadConfig defaults', () => {
       sandbox: true,
       secretKey: DEV_DEFAULTS.xendit.secretKey,
       callbackToken: DEV_DEFAULTS.xendit.callbackToken,
+      defaultReturnUrl: 'https://merchant.example/payment/return',
     });
     assert.deepEqual(config.timing, {
       pollScheduleMs: [15_000, 30_000, 60_000, 120_000, 300_000, 900_000],

@@ -35,9 +35,10 @@ function sign(headers: { clientId: string; requestId: string; timestamp: string 
   return 'HMACSHA256=' + hmacBase64(text, key);
 }
 
-function notification(body: Record<string, unknown>, options: { key?: string; target?: string; requestId?: string; clientId?: string } = {}) {
+function notification(body: Record<string, unknown>, options: { key?: string; target?: string; requestId?: string; clientId?: string; timestamp?: string } = {}) {
   const raw = JSON.stringify(body);
-  const h = { clientId: options.clientId ?? CLIENT_ID, requestId: options.requestId ?? randomUUID(), timestamp: '2024-07-04T03:53:53Z' };
+  // Stamped now: a notification stamped more than five minutes away is refused as a replay.
+  const h = { clientId: options.clientId ?? CLIENT_ID, requestId: options.requestId ?? randomUUID(), timestamp: options.timestamp ?? dokuTimestamp(Date.now()) };
   return {
     headers: {
       'content-type': 'application/json',
@@ -243,6 +244,17 @@ describe('doku parseWebhook', () => {
     assert.equal(expired.kind === 'payment' && expired.event.chargeStatus, 'EXPIRED');
     const refunded = provider.parseWebhook(notification({ ...paid, transaction: { ...paid.transaction, status: 'REFUNDED' } }));
     assert.equal(refunded.kind, 'ignored');
+  });
+
+  it('refuses a genuine notification stamped more than five minutes ago (a replay), or ahead', () => {
+    const stale = notification(paid, { timestamp: dokuTimestamp(Date.now() - 5 * 60_000 - 5_000) });
+    assert.throws(() => provider.parseWebhook(stale), (err: Error) => err instanceof SignatureInvalid && /Request-Timestamp/.test(err.message));
+    const ahead = notification(paid, { timestamp: dokuTimestamp(Date.now() + 5 * 60_000 + 5_000) });
+    assert.throws(() => provider.parseWebhook(ahead), SignatureInvalid);
+    const recent = notification(paid, { timestamp: dokuTimestamp(Date.now() - 4 * 60_000) });
+    assert.equal(provider.parseWebhook(recent).kind, 'payment');
+    const published = notification(paid, { timestamp: '2020-08-11T08:45:42Z' });
+    assert.throws(() => provider.parseWebhook(published), SignatureInvalid, "DOKU's 2020 example, replayed today");
   });
 
   it('accepts the public notification path behind a prefix-stripping proxy', () => {

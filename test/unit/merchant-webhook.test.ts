@@ -2,6 +2,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import {
   MERCHANT_EVENT_ID_HEADER,
   MERCHANT_SIGNATURE_HEADER,
@@ -58,6 +62,46 @@ describe('merchant webhook signature', () => {
   it('rejects a missing or garbled header', () => {
     for (const header of [undefined, '', 't=', `t=${NOW}`, `v1=${'0'.repeat(64)}`, `t=abc,v1=${'0'.repeat(64)}`, `t=${NOW},v1=zz`, `t=${NOW},v1=${'0'.repeat(64)}`]) {
       assert.equal(verifyMerchantWebhook(SECRET, BODY, header, NOW), false, String(header));
+    }
+  });
+});
+
+// The verifier merchants copy is the one in README.md, not verifyMerchantWebhook: it is taken
+// from the README as written, compiled, and held to the same rules.
+describe("README's merchant webhook verifier", () => {
+  const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+  const section = readme.slice(readme.indexOf('### Webhooks bayar sends you'));
+  const source = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  type Verify = (secret: string, rawBody: Buffer, header: string | undefined) => boolean;
+
+  function compile(): Verify {
+    assert.ok(source && /function verify\(/.test(source), 'the README shows a verify function');
+    const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+    return new Function('require', 'exports', `${js}\nreturn verify;`)(createRequire(import.meta.url), {}) as Verify;
+  }
+
+  it('accepts what bayar signs now, and refuses a timestamp older (or further ahead) than five minutes', () => {
+    const verify = compile();
+    const now = Math.floor(Date.now() / 1000);
+    const at = (t: number) => sign(BODY, t);
+    assert.equal(verify(SECRET, Buffer.from(BODY), at(now)), true);
+    assert.equal(verify(SECRET, Buffer.from(BODY), at(now - 240)), true, 'four minutes old');
+    assert.equal(verify(SECRET, Buffer.from(BODY), at(now - 310)), false, 'five minutes and ten seconds old');
+    assert.equal(verify(SECRET, Buffer.from(BODY), at(now - 86_400)), false, 'a day old');
+    assert.equal(verify(SECRET, Buffer.from(BODY), at(now + 310)), false, 'from the future');
+  });
+
+  it('refuses a tampered body, another secret, a swapped timestamp, and a missing or garbled header', () => {
+    const verify = compile();
+    const now = Math.floor(Date.now() / 1000);
+    const header = sign(BODY, now);
+    assert.equal(verify(SECRET, Buffer.from(BODY.replace('150000', '1500000')), header), false);
+    assert.equal(verify('whsec_someone_else', Buffer.from(BODY), header), false);
+    const oldSignature = sign(BODY, now - 3600).split('v1=')[1];
+    assert.equal(verify(SECRET, Buffer.from(BODY), `t=${now},v1=${oldSignature}`), false);
+    const v1 = header.split('v1=')[1];
+    for (const garbled of [undefined, '', `v1=${v1}`, `t=,v1=${v1}`, `t=abc,v1=${v1}`, `t=${now}`, `t=${now},v1=`, `t=${now},v1=zz`, `t= ${now},v1=${v1}`, `t=${now}.0,v1=${v1}`]) {
+      assert.equal(verify(SECRET, Buffer.from(BODY), garbled), false, String(garbled));
     }
   });
 });

@@ -131,7 +131,7 @@ describe('official xendit-node 7.0.0 against the Xendit sandbox', { skip: sdk ? 
     sandboxUrl = `http://127.0.0.1:${await kit.listen(0)}`;
     proxy = await startRecordingProxy(() => sandboxUrl);
     xendit = client(SECRET_KEY, proxy.url);
-    adapter = new XenditProvider({ secretKey: SECRET_KEY, callbackToken: CALLBACK_TOKEN, baseUrl: proxy.url, timeoutMs: 5000 });
+    adapter = new XenditProvider({ secretKey: SECRET_KEY, callbackToken: CALLBACK_TOKEN, baseUrl: proxy.url, timeoutMs: 5000, defaultReturnUrl: 'https://shop.example/return' });
   });
   after(async () => {
     await proxy?.close();

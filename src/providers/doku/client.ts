@@ -15,7 +15,16 @@ export interface DokuConfig {
    * proxy that strips a prefix, DOKU signs the public path (e.g. /bayar/webhooks/doku).
    */
   notificationPaths?: readonly string[];
+  /**
+   * How far a notification's Request-Timestamp may be from now, either way (default five
+   * minutes). DOKU signs the timestamp, so a captured notification cannot be re-stamped: a
+   * replay older than this is refused. See README.md for DOKU's retries.
+   */
+  notificationToleranceMs?: number;
 }
+
+/** Default freshness window for notifications: five minutes. */
+export const DOKU_NOTIFICATION_TOLERANCE_MS = 5 * 60_000;
 
 export class DokuClient {
   constructor(private readonly config: DokuConfig) {}

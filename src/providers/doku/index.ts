@@ -19,7 +19,7 @@ import {
   type WebhookReply,
 } from '../provider.js';
 import { DOKU_MAX_EXPIRY_MINUTES, dokuCapabilities, dokuChannelFor, dokuStatusPath, type DokuChannel } from './capabilities.js';
-import { DokuClient, throwFor, type DokuConfig } from './client.js';
+import { DOKU_NOTIFICATION_TOLERANCE_MS, DokuClient, throwFor, type DokuConfig } from './client.js';
 import {
   notificationSchema,
   o2oResponseSchema,
@@ -32,7 +32,7 @@ import {
   type DokuTransaction,
   type DokuVaRequest,
 } from './schemas.js';
-import { signatureMatches } from './signature.js';
+import { parseDokuTimestamp, signatureMatches } from './signature.js';
 import { dokuStatusToChargeStatus } from './status.js';
 
 export type { DokuConfig } from './client.js';
@@ -108,6 +108,14 @@ export class DokuProvider implements PaymentProvider {
     const targets = new Set([raw.path, ...(this.config.notificationPaths ?? [])]);
     const genuine = [...targets].some((target) => signatureMatches({ clientId, requestId, timestamp, target, body: raw.rawBody }, received, this.config.secretKey));
     if (!genuine) throw new SignatureInvalid('doku', 'Signature does not match');
+    // Replay protection: the signature proves when DOKU stamped the notification, so one that
+    // was stamped too long ago (or too far ahead) is refused however genuine it is.
+    const stampedAt = parseDokuTimestamp(timestamp);
+    if (stampedAt === undefined) throw new SignatureInvalid('doku', 'Request-Timestamp is not an ISO 8601 time with a zone');
+    const tolerance = this.config.notificationToleranceMs ?? DOKU_NOTIFICATION_TOLERANCE_MS;
+    if (Math.abs(Date.now() - stampedAt) > tolerance) {
+      throw new SignatureInvalid('doku', `Request-Timestamp ${timestamp} is more than ${Math.round(tolerance / 1000)} s away from now`);
+    }
 
     if (requestId.length > 128) throw new WebhookMalformed('doku', 'Request-Id longer than 128 characters');
     const parsed = notificationSchema.safeParse(parseJson(raw.rawBody.toString('utf8')));

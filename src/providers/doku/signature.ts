@@ -85,6 +85,20 @@ export function dokuTimestamp(ms: number): string {
 
 export const DOKU_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
+/** ISO 8601 with a zone: DOKU's documented form, and the same with a fraction or an offset. */
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * A received Request-Timestamp as epoch ms; undefined when it is not an ISO 8601 time with a
+ * zone. Lenient beyond DOKU's documented "2020-08-11T08:45:42Z" (a fraction or an offset is
+ * read too): the value is covered by the signature, so leniency here opens nothing.
+ */
+export function parseDokuTimestamp(text: string): number | undefined {
+  if (!ISO_WITH_ZONE.test(text)) return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
 /** The four headers of a signed Non-SNAP request (or notification). */
 export function signedHeaders(c: SignatureComponents, secretKey: string): Record<string, string> {
   return {

@@ -1,6 +1,6 @@
 // The Midtrans adapter: bayar's provider interface over Midtrans' Core API (/v2/charge and friends).
 // order_id is bayar's payment id, so every lookup, cancel and refund is addressed by it.
-import type { ProviderEvent } from '../../domain/payment.js';
+import type { ChargeStatus, ProviderEvent } from '../../domain/payment.js';
 import { parseJson } from '../http.js';
 import {
   ProviderRejected,
@@ -111,6 +111,9 @@ export class MidtransProvider implements PaymentProvider {
       throw new SignatureInvalid('midtrans', n.signature_key === undefined ? 'signature_key missing' : 'signature_key does not match');
     }
     const chargeStatus = midtransStatusToChargeStatus(n.transaction_status, n.fraud_status);
+    if (!signedCodeAllows(chargeStatus, n.status_code)) {
+      throw new SignatureInvalid('midtrans', `transaction_status ${JSON.stringify(n.transaction_status.slice(0, 50))} is not what the signed status_code ${n.status_code} says`);
+    }
     if (chargeStatus === 'REFUNDED') return { kind: 'ignored', reason: `${n.transaction_status} notification; refunds are tracked by bayar's refund update` };
     const amount = parseGrossAmount(n.gross_amount);
     if (chargeStatus === 'PAID' && amount === undefined) throw new WebhookMalformed('midtrans', `gross_amount ${JSON.stringify(n.gross_amount)} is not whole rupiah`);
@@ -147,6 +150,21 @@ export class MidtransProvider implements PaymentProvider {
     if (!TRANSACTION_CODES.has(answer.code)) throwFor(answer, 'status');
     return parseTransaction(answer, 'status');
   }
+}
+
+/**
+ * Midtrans signs order_id, status_code and gross_amount, not transaction_status: the status a
+ * notification claims must agree with the signed code before bayar acts on it. Money only with
+ * 200 ("transaction is successful/settlement", docs.midtrans.com code-statuses), and a final
+ * "not paid" (deny, expire, cancel, failure) never with 201, the pending code. Otherwise a genuine
+ * pending notification relabelled "settlement" or "expire" would settle or end a payment on a
+ * signature that never said so. The other codes are not pinned: Midtrans' own samples send an
+ * expire notification with 202, its expire API answers 407.
+ */
+export function signedCodeAllows(chargeStatus: ChargeStatus, statusCode: string): boolean {
+  if (chargeStatus === 'PAID') return statusCode === '200';
+  if (chargeStatus === 'FAILED' || chargeStatus === 'EXPIRED' || chargeStatus === 'CANCELLED') return statusCode !== '201';
+  return true;
 }
 
 function toChargeRequest(request: CreateChargeRequest, now: number): MidtransChargeRequest {

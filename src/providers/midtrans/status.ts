@@ -30,7 +30,10 @@ const TABLE: Record<string, ChargeStatus> = {
 };
 
 export function midtransStatusToChargeStatus(transactionStatus: string, fraudStatus?: string): ChargeStatus {
-  return (fraudStatus ? TABLE[`${transactionStatus}/${fraudStatus}`] : undefined) ?? TABLE[transactionStatus] ?? 'PENDING';
+  // Own keys only: "constructor", "__proto__" or "toString" from the wire must not resolve to
+  // Object's members (they would come back as a function, not a charge status).
+  const lookup = (key: string) => (Object.hasOwn(TABLE, key) ? TABLE[key] : undefined);
+  return (fraudStatus ? lookup(`${transactionStatus}/${fraudStatus}`) : undefined) ?? lookup(transactionStatus) ?? 'PENDING';
 }
 
 /** The provider status string bayar shows operators: "settlement" or "capture/challenge". */

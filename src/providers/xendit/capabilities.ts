@@ -34,8 +34,14 @@ export const xenditCapabilities: ProviderCapabilities = {
     EWALLET_LINKAJA: 'partial',
   },
   cancel: true,
-  // QRIS tops out at 10,000,000; VAs allow far more. The per-method limits are enforced by
-  // Xendit itself; this is the envelope.
+  // The envelope (BNI VA: 1–50,000,000,000, docs.xendit.co channel pages).
   amount: { min: 1, max: 50_000_000_000 },
+  // Channels with published limits of their own (PROVIDERS.md §3): QRIS 1–10,000,000 and
+  // Alfamart 10,000–5,000,000. Xendit would refuse anything outside them, so bayar answers 422
+  // before a payment exists instead of creating one that can only fail.
+  amountByMethod: {
+    QRIS: { min: 1, max: 10_000_000 },
+    RETAIL_ALFAMART: { min: 10_000, max: 5_000_000 },
+  },
   expirySeconds: { min: 1, max: 60 * 60 * 24 * 180, default: 60 * 60 * 24 },
 };

@@ -146,6 +146,13 @@ export class XenditSandbox implements SandboxProvider {
     }
     // Per-channel limits from Xendit's channel pages: QRIS 1–10,000,000; Alfamart 10,000–5,000,000.
     if (pm.type === 'QR_CODE' && body.amount > 10_000_000) return error(400, 'API_VALIDATION_ERROR', 'QRIS amount must be at most 10000000');
+    if (channel.channel_code === 'ALFAMART' && (body.amount < 10_000 || body.amount > 5_000_000)) {
+      return error(400, 'API_VALIDATION_ERROR', 'ALFAMART amount must be between 10000 and 5000000');
+    }
+    // OVO pushes the payment to the customer's app, so it cannot go without their number.
+    if (channel.channel_code === 'OVO' && !channel.channel_properties?.mobile_number) {
+      return error(400, 'API_VALIDATION_ERROR', 'channel_properties.mobile_number is required for OVO');
+    }
     if ((pm.type === 'VIRTUAL_ACCOUNT' || pm.type === 'OVER_THE_COUNTER') && !channel.channel_properties?.customer_name) {
       return error(400, 'API_VALIDATION_ERROR', 'channel_properties.customer_name is required');
     }
