@@ -2,6 +2,7 @@
 import type { AppConfig } from '../config/config.js';
 import type { PaymentMethod, ProviderName } from '../domain/payment.js';
 import type { PaymentProvider } from './provider.js';
+import { AggregatorProvider } from './aggregator/index.js';
 import { DokuProvider } from './doku/index.js';
 import { MidtransProvider } from './midtrans/index.js';
 import { XenditProvider } from './xendit/index.js';
@@ -15,6 +16,9 @@ export function buildProviders(config: AppConfig): Map<ProviderName, PaymentProv
   // DOKU signs the path of the notification URL as configured at DOKU, i.e. the public one.
   const publicWebhookPath = `${new URL(config.publicUrl).pathname.replace(/\/$/, '')}/webhooks/doku`;
   providers.set('doku', new DokuProvider({ ...config.providers.doku, timeoutMs, notificationPaths: [publicWebhookPath] }));
+  // The aggregator takes its callback URL with every order and disbursement (notifyUrl).
+  const aggregatorNotifyUrl = `${config.publicUrl.replace(/\/$/, '')}/webhooks/aggregator`;
+  providers.set('aggregator', new AggregatorProvider({ ...config.providers.aggregator, timeoutMs, notifyUrl: aggregatorNotifyUrl }));
   return providers;
 }
 
