@@ -99,13 +99,13 @@ export class AggregatorProvider implements PaymentProvider, PayoutProvider {
       if (err instanceof ProviderRejected) return null;
       throw err;
     });
-    if (existing) return fromQueryAnswer(existing, channel, request.paymentId);
+    if (existing) return fromQueryAnswer(existing, request.paymentId);
     throw new ProviderRejected(`aggregator refused the order: ${r.platRespCode} ${platMessage(answer.body)}`.trim(), 'aggregator', `AGGREGATOR_${r.platRespCode}`);
   }
 
   async findCharge(ref: ChargeRef): Promise<ChargeSnapshot | null> {
     const answer = await this.query('ORDER_QUERY', ref.paymentId);
-    return answer ? fromQueryAnswer(answer, aggregatorChannelFor(ref.method), ref.paymentId) : null;
+    return answer ? fromQueryAnswer(answer, ref.paymentId) : null;
   }
 
   async cancelCharge(): Promise<void> {
@@ -372,7 +372,7 @@ export function instructionsFor(channel: AggregatorChannel, vaNumber: string | u
   }
 }
 
-function fromQueryAnswer(q: QueryResponse, channel: AggregatorChannel | undefined, paymentId: string): ChargeSnapshot {
+function fromQueryAnswer(q: QueryResponse, paymentId: string): ChargeSnapshot {
   const status = String(q.status ?? '');
   const chargeStatus = aggregatorStatusToChargeStatus(status);
   // `amount` is "the amount user has paid": read only for a paid order, and never assumed.
@@ -386,9 +386,9 @@ function fromQueryAnswer(q: QueryResponse, channel: AggregatorChannel | undefine
     providerStatus: status || 'UNKNOWN',
     paidAmount,
     reason: chargeStatus === 'FAILED' || chargeStatus === 'CANCELLED' ? `${status}${q.msg ? `: ${q.msg.slice(0, 200)}` : ''}` : undefined,
-    // The query answer does not repeat the VA number or QR [?]; a charge found by look-up (an
-    // activity retry after a lost answer) shows what the create answer gave, which here is nothing.
-    instructions: channel?.kind === 'va' ? { bankCode: channel.bank } : {},
+    // The query answer does not repeat the VA number or QR [?]: a charge found by look-up (an
+    // activity retry after a lost create answer) has no instructions to show.
+    instructions: {},
   };
 }
 
