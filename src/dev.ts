@@ -43,6 +43,7 @@ async function main(): Promise<void> {
       `  DOKU sandbox    ${config.providers.doku.sandbox ? config.providers.doku.baseUrl : '(real DOKU configured)'}`,
       `  ecommpay sandbox ${config.providers.ecommpay.sandbox ? config.providers.ecommpay.baseUrl : '(real ecommpay configured)'}`,
       `  Indodana sandbox ${config.providers.indodana.sandbox ? config.providers.indodana.baseUrl : '(real Indodana configured)'}`,
+      `  Aggregator sandbox ${config.providers.aggregator.sandbox ? config.providers.aggregator.baseUrl : '(real aggregator configured)'}`,
       config.temporal.embedded ? `  Data            ${dataFile(config)}` : '',
       demoKey ? `  Demo API key    ${demoKey[1]}   (merchant "demo"; webhook secret ${DEV_DEFAULTS.merchantWebhookSecret})` : '  API keys        from BAYAR_API_KEYS',
       '',

@@ -1,8 +1,10 @@
 // All configuration, in one place, read from the environment once and validated with zod.
 // Nothing else in bayar reads process.env. A bad value stops the process at boot with a
 // message naming the variable; secrets are never echoed back.
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 import { PAYMENT_METHODS, PROVIDER_NAMES, type PaymentMethod, type ProviderName } from '../domain/payment.js';
+import { DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY, DEV_AGGREGATOR_PLATFORM_PUBLIC_KEY } from './dev-keys.js';
 import { parseDuration, parseDurationList } from './duration.js';
 import { checkQris } from '../providers/indodana/qris.js';
 import { INDODANA_PATHS } from '../providers/indodana/capabilities.js';
@@ -22,6 +24,8 @@ export const DEV_DEFAULTS = {
     qrisPayload:
       '00020101021126660015ID.CO.BAYAR.WWW01189360000000000000010214BAYARSANDBOX010303UMI51440014ID.CO.QRIS.WWW0215ID10240000000010303UMI5204599953033605802ID5913BAYAR SANDBOX6007JAKARTA6105101106304B692',
   },
+  // RSA keys, development only (./dev-keys.ts): ours to sign with, and the sandbox platform's public key.
+  aggregator: { merchantId: 'S-BAYAR-SANDBOX-DEV', privateKey: DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY, platformPublicKey: DEV_AGGREGATOR_PLATFORM_PUBLIC_KEY },
   // 32 bytes, base64: seals customer personal data before it enters workflow history.
   dataKey: 'YmF5YXItZGV2LW9ubHktZGF0YS1rZXktMzJieXRlcyE=',
 } as const;
@@ -71,6 +75,44 @@ const pairs = (label: string) =>
       out.set(id, value);
     }
     return out;
+  });
+
+/**
+ * An RSA key from the environment, as PEM. Accepted: PEM with real newlines or with literal "\n"
+ * (one-line env files), or the bare base64 body the platform's dashboard shows (PKCS#8 / PKCS#1 for
+ * a private key, X.509 SPKI / PKCS#1 for a public one). Checked here so a bad key stops the boot;
+ * the message never echoes the key.
+ */
+export function rsaPemFromEnv(text: string, kind: 'private' | 'public'): string | undefined {
+  const body = text.trim().replace(/\\n/g, '\n');
+  const candidates = body.includes('-----BEGIN')
+    ? [body]
+    : (kind === 'private' ? ['PRIVATE KEY', 'RSA PRIVATE KEY'] : ['PUBLIC KEY', 'RSA PUBLIC KEY']).map(
+        (label) => `-----BEGIN ${label}-----\n${body.replace(/\s+/g, '').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END ${label}-----\n`,
+      );
+  for (const pem of candidates) {
+    // A private key where the platform's public key belongs would be "accepted" as its public
+    // half and then fail every verification: refuse it here instead.
+    if (kind === 'public' && pem.includes('PRIVATE KEY')) return undefined;
+    try {
+      const key = kind === 'private' ? createPrivateKey(pem) : createPublicKey(pem);
+      if (key.asymmetricKeyType !== 'rsa' || (key.asymmetricKeyDetails?.modulusLength ?? 0) < 1024) return undefined;
+      return key.export({ type: kind === 'private' ? 'pkcs8' : 'spki', format: 'pem' }).toString();
+    } catch {
+      // try the next form
+    }
+  }
+  return undefined;
+}
+
+const rsaKey = (kind: 'private' | 'public') =>
+  z.string().transform((v, ctx) => {
+    const pem = rsaPemFromEnv(v, kind);
+    if (pem === undefined) {
+      ctx.addIssue({ code: 'custom', message: `must be an RSA ${kind} key of at least 1024 bits: PEM (literal \\n allowed) or its bare base64 body` });
+      return z.NEVER;
+    }
+    return pem;
   });
 
 const envSchema = z.object({
@@ -136,6 +178,13 @@ const envSchema = z.object({
     })
     .optional(),
   INDODANA_REFUND_PATH: z.string().regex(/^\/[A-Za-z0-9/_.-]{1,200}$/, 'INDODANA_REFUND_PATH: a path like /v3/order_cancellation').optional(),
+  /** The merchant number (`merchantCode`) the platform issued. */
+  AGGREGATOR_MERCHANT_ID: z.string().min(5).max(50).optional(),
+  /** Our RSA private key: signs every request. */
+  AGGREGATOR_PRIVATE_KEY: rsaKey('private').optional(),
+  /** The platform's RSA public key: verifies its answers and callbacks. */
+  AGGREGATOR_PLATFORM_PUBLIC_KEY: rsaKey('public').optional(),
+  AGGREGATOR_BASE_URL: z.url().optional(),
 });
 
 /** Every variable loadConfig reads; deployment files are checked against this list. */
@@ -172,6 +221,8 @@ export interface AppConfig {
     doku: ProviderEndpoint & { clientId: string; secretKey: string; notificationToleranceMs: number };
     ecommpay: ProviderEndpoint & { projectId: number; secretKey: string };
     indodana: ProviderEndpoint & { apiKey: string; secretKey: string; qrisPayload: string; refundPath: string };
+    /** Keys as PEM (normalised at boot). */
+    aggregator: ProviderEndpoint & { merchantId: string; privateKey: string; platformPublicKey: string };
   };
 }
 
@@ -270,6 +321,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         projectId: e.ECOMMPAY_PROJECT_ID ?? DEV_DEFAULTS.ecommpay.projectId,
         secretKey: e.ECOMMPAY_SECRET_KEY ?? DEV_DEFAULTS.ecommpay.secretKey,
       },
+      aggregator: {
+        baseUrl: e.AGGREGATOR_BASE_URL ?? sandboxUrl('aggregator'),
+        sandbox: e.AGGREGATOR_BASE_URL === undefined,
+        merchantId: e.AGGREGATOR_MERCHANT_ID ?? DEV_DEFAULTS.aggregator.merchantId,
+        privateKey: e.AGGREGATOR_PRIVATE_KEY ?? DEV_AGGREGATOR_KEYS.privateKey,
+        platformPublicKey: e.AGGREGATOR_PLATFORM_PUBLIC_KEY ?? DEV_AGGREGATOR_KEYS.platformPublicKey,
+      },
     },
   };
 }
@@ -296,10 +354,23 @@ function refuseDevSecretsWithRealProviders(e: z.infer<typeof envSchema>, apiKeys
   if ([...apiKeys].some(([m, k]) => `${m}:${k}` === DEV_DEFAULTS.apiKeys)) problems.push('BAYAR_API_KEYS uses the development key');
   if ([...secrets.values()].includes(DEV_DEFAULTS.merchantWebhookSecret)) problems.push('BAYAR_MERCHANT_WEBHOOK_SECRETS: some merchant has no secret of its own');
   if (e.BAYAR_DATA_KEY === DEV_DEFAULTS.dataKey) problems.push('BAYAR_DATA_KEY is the development key');
+  if (e.AGGREGATOR_BASE_URL?.startsWith('https://')) {
+    // The development private keys of both pairs are in this repository: with the platform's,
+    // anyone could sign callbacks; with ours, anyone could sign orders and disbursements.
+    if ((e.AGGREGATOR_PRIVATE_KEY ?? DEV_AGGREGATOR_KEYS.privateKey) === DEV_AGGREGATOR_KEYS.privateKey) problems.push('AGGREGATOR_PRIVATE_KEY is the development key');
+    if ((e.AGGREGATOR_PLATFORM_PUBLIC_KEY ?? DEV_AGGREGATOR_KEYS.platformPublicKey) === DEV_AGGREGATOR_KEYS.platformPublicKey) problems.push('AGGREGATOR_PLATFORM_PUBLIC_KEY is the development key');
+    if (e.AGGREGATOR_MERCHANT_ID === undefined) problems.push('AGGREGATOR_MERCHANT_ID is not set');
+  }
   if (problems.length > 0) {
     throw new ConfigError(`bayar: invalid configuration\n  - ${real.join(', ')} point at a real provider, but:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
+
+/** The development keys in the normalised form loadConfig produces, so they compare equal. */
+const DEV_AGGREGATOR_KEYS = {
+  privateKey: rsaPemFromEnv(DEV_DEFAULTS.aggregator.privateKey, 'private')!,
+  platformPublicKey: rsaPemFromEnv(DEV_DEFAULTS.aggregator.platformPublicKey, 'public')!,
+};
 
 function pairsOf(text: string): Map<string, string> {
   return new Map(text.split(',').map((p) => [p.slice(0, p.indexOf(':')), p.slice(p.indexOf(':') + 1)] as [string, string]));

@@ -2,6 +2,7 @@
 import type { AppConfig } from '../config/config.js';
 import type { PaymentMethod, ProviderName } from '../domain/payment.js';
 import type { PaymentProvider } from './provider.js';
+import { AggregatorProvider } from './aggregator/index.js';
 import { DokuProvider } from './doku/index.js';
 import { EcommpayProvider } from './ecommpay/index.js';
 import { IndodanaProvider } from './indodana/index.js';
@@ -20,6 +21,9 @@ export function buildProviders(config: AppConfig): Map<ProviderName, PaymentProv
   providers.set('ecommpay', new EcommpayProvider({ ...config.providers.ecommpay, timeoutMs }));
   // Last: QRIS routes to xendit and midtrans first unless BAYAR_ROUTING or the request says indodana.
   providers.set('indodana', new IndodanaProvider({ ...config.providers.indodana, timeoutMs }));
+  // The aggregator takes its callback URL with every order and disbursement (notifyUrl).
+  const aggregatorNotifyUrl = `${config.publicUrl.replace(/\/$/, '')}/webhooks/aggregator`;
+  providers.set('aggregator', new AggregatorProvider({ ...config.providers.aggregator, timeoutMs, notifyUrl: aggregatorNotifyUrl }));
   return providers;
 }
 

@@ -104,8 +104,12 @@ export class SandboxKit {
   async close(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
     for (const r of this.hanging) r.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    // Stop listening, then drop every connection at once: server.close() alone waits for
+    // connections with a request in progress (an aborted client's half-dead socket can hold it
+    // for a minute), and the kit's job here is to stop, not to drain.
+    const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections?.();
+    await closed;
   }
 
   /**

@@ -1,7 +1,10 @@
 // Runs every provider sandbox in one process: `node dist/src/sandbox/main.js`.
 // Each listens on its own port and delivers notifications to bayar's webhook endpoint.
 import { fileURLToPath } from 'node:url';
+import { createPublicKey } from 'node:crypto';
 import { ConfigError, loadConfig, SANDBOX_PORT_OFFSETS, type AppConfig } from '../config/config.js';
+import { DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY } from '../config/dev-keys.js';
+import { AggregatorSandbox } from './aggregator/sandbox.js';
 import { DokuSandbox } from './doku/sandbox.js';
 import { EcommpaySandbox } from './ecommpay/sandbox.js';
 import { IndodanaSandbox } from './indodana/sandbox.js';
@@ -29,6 +32,18 @@ export async function startSandboxes(config: AppConfig): Promise<SandboxKit[]> {
   const indodana = new SandboxKit(new IndodanaSandbox(config.providers.indodana), { callbackUrl: `${webhookBase}/indodana`, timeScale: config.sandbox.timeScale });
   await indodana.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.indodana, config.host);
   kits.push(indodana);
+  // The sandbox platform verifies with the public half of the merchant key bayar signs with, and
+  // signs with the development platform key (its public half is bayar's default platform key).
+  const aggregator = new SandboxKit(
+    new AggregatorSandbox({
+      merchantId: config.providers.aggregator.merchantId,
+      merchantPublicKey: createPublicKey(config.providers.aggregator.privateKey),
+      platformPrivateKey: DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY,
+    }),
+    { callbackUrl: `${webhookBase}/aggregator`, timeScale: config.sandbox.timeScale },
+  );
+  await aggregator.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.aggregator, config.host);
+  kits.push(aggregator);
   return kits;
 }
 
