@@ -140,7 +140,9 @@ export class PaymentState {
 
   chargeCreated(now: number, snapshot: { providerReference: string; instructions: PaymentInstructions }): void {
     this.providerReference = snapshot.providerReference;
-    this.instructions = snapshot.instructions;
+    // A provider may tell how to pay in a callback that overtakes the create call's answer
+    // (ecommpay's VA page): an empty answer must not wipe what is already known.
+    if (Object.keys(snapshot.instructions).length > 0 || Object.keys(this.instructions).length === 0) this.instructions = snapshot.instructions;
     this.record(now, 'workflow', 'charge-created', snapshot.providerReference);
     if (this.status === 'CREATED') this.setStatus(now, 'PENDING', 'workflow');
   }

@@ -129,6 +129,13 @@ describe('PaymentState.apply', () => {
     assert.deepEqual(changes, ['PENDING', 'PAID']);
   });
 
+  it('keeps instructions a callback brought before the create call answered with none', () => {
+    const state = new PaymentState(input());
+    state.apply(T0, event('intermediate', 'PENDING', { instructions: { payUrl: 'https://va.example/page' } }));
+    state.chargeCreated(T0, { providerReference: 'ref', instructions: {} });
+    assert.deepEqual(state.view().instructions, { payUrl: 'https://va.example/page' });
+  });
+
   it('keeps the instructions the create call returned', () => {
     const { state } = pending();
     const before = state.view().instructions;
