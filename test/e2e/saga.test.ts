@@ -245,7 +245,7 @@ describe('payment saga (real Temporal, real Xendit sandbox, HTTP)', () => {
   it('fails fast, with the provider’s reason, when the provider rejects the charge', async () => {
     // OVO pushes the payment to the customer's phone: without a number Xendit refuses the charge.
     // (An amount beyond a channel's limit no longer gets this far: bayar answers 422 itself.)
-    const p = await create('rejected', { amount: 20_000, method: 'EWALLET_OVO' });
+    const p = await create('rejected', { amount: 20_000, method: 'EWALLET_OVO', provider: 'xendit' });
     const failed = await stack.waitFor(p.id, (x) => x.status === 'FAILED');
     assert.match(failed.statusReason ?? '', /API_VALIDATION_ERROR/);
   });
