@@ -65,7 +65,10 @@ export class Stack {
   }
 
   async startPart(part: Part): Promise<void> {
-    const child = spawn(process.execPath, [ENTRYPOINTS[part]], {
+    // BAYAR_PROFILE_DIR (benchmarks only): each part writes a V8 CPU profile there when it exits.
+    const profileDir = this.options.env.BAYAR_PROFILE_DIR;
+    const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${part}-${Date.now()}.cpuprofile`] : [];
+    const child = spawn(process.execPath, [...nodeArgs, ENTRYPOINTS[part]], {
       env: this.options.env,
       stdio: ['ignore', this.options.output === 'inherit' ? 'inherit' : 'pipe', this.options.output === 'inherit' ? 'inherit' : 'pipe'],
     });
