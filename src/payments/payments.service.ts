@@ -2,15 +2,7 @@
 // It holds no state of its own; Temporal is the system of record.
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import {
-  Client,
-  WithStartWorkflowOperation,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type WorkflowHandle,
-} from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { Client, WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
@@ -20,8 +12,10 @@ import { amountLimitsFor, refundSupportFor, type PaymentProvider } from '../prov
 import { routeFor } from '../providers/registry.js';
 import { sealCustomer } from '../common/sealed.js';
 import { ProblemException } from '../common/problem.js';
+import { hashRequest } from '../common/request-hash.js';
 import { TEMPORAL_CLIENT } from '../temporal/temporal.module.js';
 import { SA } from '../temporal/search-attributes.js';
+import { quote, startOrJoin, translateTemporalError } from '../temporal/start-or-join.js';
 import {
   cancelUpdate,
   createOrGetUpdate,
@@ -129,32 +123,21 @@ export class PaymentsService {
       ],
     });
 
-    const updateWithStart = this.client.workflow
-      .startUpdateWithStart(createOrGetUpdate, { args: [{ requestHash }], waitForStage: 'ACCEPTED', startWorkflowOperation: startOperation })
-      .then((update) => update.result());
-    try {
-      const result = await withTimeout(updateWithStart, this.config.timing.createWaitMs);
-      if (result) return { created: result.creationId === input.creationId, settledView: true, payment: result.payment };
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return this.closedPayment(paymentId, merchantId, requestHash);
-      throw this.translate(err);
-    }
-    // No answer in time: the provider is slow, or no worker is running. If the workflow has
-    // started, the payment exists durably and goes on without us: 202, poll GET for the rest.
-    updateWithStart.catch(() => undefined);
-    const description = await this.withDeadline(() => this.handle(paymentId).describe()).catch((err) => {
-      // Not started *yet* is not "no such payment": the start may still be in flight (the
-      // client retries it while Temporal is unreachable, e.g. restarting) and land a moment
-      // later. A 404 here would deny a payment that then exists and is charged; ask for a retry
-      // with the same key instead, which is idempotent.
-      if (err instanceof WorkflowNotFoundError) {
-        throw new ProblemException(503, 'TEMPORAL_UNAVAILABLE', 'the payment could not be confirmed yet; retry with the same request');
-      }
+    const outcome = await startOrJoin(this.client, {
+      workflowId: paymentId,
+      startOperation,
+      update: createOrGetUpdate,
+      args: [{ requestHash }],
+      requestHash,
+      waitMs: this.config.timing.createWaitMs,
+      noun: 'payment',
+      withDeadline: (fn) => this.withDeadline(fn),
+    }).catch((err) => {
       throw this.translate(err);
     });
-    if ((description.memo as { requestHash?: string } | undefined)?.requestHash !== requestHash) {
-      throw new ProblemException(409, 'IDEMPOTENCY_CONFLICT', 'this idempotency key was already used for a different payment request');
-    }
+    if (outcome.kind === 'answered') return { created: outcome.result.creationId === input.creationId, settledView: true, payment: outcome.result.payment };
+    if (outcome.kind === 'closed') return { created: false, settledView: true, payment: await this.get(merchantId, paymentId) };
+    // Started, but the provider has not answered within the wait: 202, poll GET for the rest.
     const payment = await this.query(paymentId).catch(() => pendingView(input));
     return { created: true, settledView: false, payment };
   }
@@ -263,31 +246,13 @@ export class PaymentsService {
     return this.client.connection.withDeadline(Date.now() + ms, fn);
   }
 
-  /** The same key again after the payment's workflow closed: answer with the stored payment. */
-  private async closedPayment(paymentId: string, merchantId: string, requestHash: string): Promise<CreateOutcome> {
-    const description = await this.withDeadline(() => this.handle(paymentId).describe());
-    if ((description.memo as { requestHash?: string } | undefined)?.requestHash !== requestHash) {
-      throw new ProblemException(409, 'IDEMPOTENCY_CONFLICT', 'this idempotency key was already used for a different payment request');
-    }
-    return { created: false, settledView: true, payment: await this.get(merchantId, paymentId) };
-  }
-
   private translate(err: unknown): Error {
-    if (err instanceof ProblemException) return err;
-    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-      const [status, code] = REJECTION_STATUS[err.cause.type ?? ''] ?? [422, 'REJECTED'];
-      return new ProblemException(status, code, err.cause.message);
-    }
-    if (err instanceof WorkflowNotFoundError) {
-      // Also what an update on a closed workflow reports.
-      return new ProblemException(404, 'PAYMENT_NOT_FOUND', 'no such payment, or it is closed for changes');
-    }
-    const name = (err as Error)?.name ?? '';
-    if (name === 'ServiceError' || name === 'ConnectionError' || name === 'QueryNotRegisteredError' || /UNAVAILABLE|DEADLINE|deadline/.test(String((err as Error)?.message))) {
-      this.logger.warn(`temporal unavailable: ${(err as Error).message}`);
-      return new ProblemException(503, 'TEMPORAL_UNAVAILABLE', 'the payment store is unreachable; retry shortly');
-    }
-    return err as Error;
+    return translateTemporalError(err, {
+      rejections: REJECTION_STATUS,
+      notFound: () => new ProblemException(404, 'PAYMENT_NOT_FOUND', 'no such payment, or it is closed for changes'),
+      noun: 'payment',
+      logger: this.logger,
+    });
   }
 }
 
@@ -335,35 +300,4 @@ function pendingView(input: PaymentWorkflowInput): PaymentView {
 
 function notFound(paymentId: string): ProblemException {
   return new ProblemException(404, 'PAYMENT_NOT_FOUND', `no payment ${paymentId}`);
-}
-
-function quote(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-/** Stable hash of a create request: same fields and values → same hash, whatever the key order. */
-export function hashRequest(body: CreatePaymentBody): string {
-  return createHash('sha256').update(canonicalJson(body)).digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
