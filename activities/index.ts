@@ -1,2 +1,4 @@
 export { createPaymentActivities } from './payment.activities.js';
 export type * from './payment.activities.js';
+export { createPayoutActivities } from './payout.activities.js';
+export type * from './payout.activities.js';

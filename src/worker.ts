@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createPaymentActivities } from '../activities/index.js';
+import { createPaymentActivities, createPayoutActivities } from '../activities/index.js';
 import { baselineActivities } from '../activities/baseline.activities.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
 import { buildProviders } from './providers/registry.js';
@@ -13,8 +13,9 @@ export const WORKFLOW_BUNDLE_PATH = fileURLToPath(new URL('../workflow-bundle.js
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 
 export async function createWorker(config: AppConfig, connection: NativeConnection): Promise<Worker> {
+  const providers = buildProviders(config);
   const activities = createPaymentActivities({
-    providers: buildProviders(config),
+    providers,
     dataKey: config.dataKey,
     merchantWebhookSecrets: config.merchantWebhookSecrets,
     httpTimeoutMs: config.timing.providerTimeoutMs,
@@ -28,7 +29,7 @@ export async function createWorker(config: AppConfig, connection: NativeConnecti
     maxCachedWorkflows: config.workerCacheSize,
     maxConcurrentWorkflowTaskExecutions: Math.min(40, config.workerCacheSize),
     // The benchmark baseline's no-op activity rides along; it is never called by payments.
-    activities: { ...activities, ...baselineActivities },
+    activities: { ...activities, ...createPayoutActivities({ providers, dataKey: config.dataKey }), ...baselineActivities },
   });
 }
 

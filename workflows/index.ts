@@ -1,3 +1,4 @@
 // Entry point of the workflow bundle: every workflow type the worker runs.
 export { paymentWorkflow } from './payment.workflow.js';
 export { baselineWorkflow } from './baseline.workflow.js';
+export { payoutWorkflow } from './payout.workflow.js';

@@ -146,6 +146,15 @@ const envSchema = z.object({
   BAYAR_REFUND_WINDOW: duration('30d'),
   BAYAR_MERCHANT_NOTIFY_TIMEOUT: duration('24h'),
   BAYAR_CREATE_WAIT: duration('10s'),
+  /** Payouts: gaps between look-ups of an attempt not final yet (the last repeats). */
+  BAYAR_PAYOUT_LOOKUP_SCHEDULE: z
+    .string()
+    .default('5s,15s,30s,1m,2m,5m,15m')
+    .transform((v, ctx) => parseDurationList(v) ?? (ctx.addIssue({ code: 'custom', message: 'BAYAR_PAYOUT_LOOKUP_SCHEDULE: comma-separated durations' }), z.NEVER)),
+  /** Payouts: no definite answer for this long → REVIEW_REQUIRED. */
+  BAYAR_PAYOUT_REVIEW_AFTER: duration('24h'),
+  /** Payouts: how long a payout stays open (retries after FAILED; look-ups of an unanswered attempt). */
+  BAYAR_PAYOUT_WINDOW: duration('7d'),
   BAYAR_PROVIDER_TIMEOUT: duration('15s'),
   BAYAR_WORKER_CACHE_SIZE: z.coerce.number().int().min(10).max(100_000).default(1000),
   BAYAR_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -210,7 +219,8 @@ export interface AppConfig {
     pollScheduleMs: number[];
     /** Per-provider overrides of pollScheduleMs (BAYAR_POLL_SCHEDULE_<PROVIDER>). */
     pollScheduleByProvider: Partial<Record<ProviderName, number[]>>;
-    refundWindowMs: number; merchantNotifyTimeoutMs: number; createWaitMs: number; providerTimeoutMs: number };
+    refundWindowMs: number; merchantNotifyTimeoutMs: number; createWaitMs: number; providerTimeoutMs: number;
+    payoutLookupScheduleMs: number[]; payoutReviewAfterMs: number; payoutWindowMs: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Workflows a worker keeps in memory; beyond it, the least recently used are evicted and replayed when needed. */
   workerCacheSize: number;
@@ -281,6 +291,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       merchantNotifyTimeoutMs: e.BAYAR_MERCHANT_NOTIFY_TIMEOUT,
       createWaitMs: e.BAYAR_CREATE_WAIT,
       providerTimeoutMs: e.BAYAR_PROVIDER_TIMEOUT,
+      payoutLookupScheduleMs: e.BAYAR_PAYOUT_LOOKUP_SCHEDULE,
+      payoutReviewAfterMs: e.BAYAR_PAYOUT_REVIEW_AFTER,
+      payoutWindowMs: e.BAYAR_PAYOUT_WINDOW,
     },
     logLevel: e.BAYAR_LOG_LEVEL,
     workerCacheSize: e.BAYAR_WORKER_CACHE_SIZE,

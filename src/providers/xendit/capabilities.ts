@@ -1,4 +1,6 @@
 import type { PaymentMethod } from '../../domain/payment.js';
+import type { PayoutBank } from '../../domain/payout.js';
+import type { PayoutCapabilities } from '../payout.js';
 import type { ProviderCapabilities } from '../provider.js';
 
 /** bayar method → Xendit payment_method type and channel_code (docs.xendit.co channel pages). */
@@ -44,4 +46,33 @@ export const xenditCapabilities: ProviderCapabilities = {
     RETAIL_ALFAMART: { min: 10_000, max: 5_000_000 },
   },
   expirySeconds: { min: 1, max: 60 * 60 * 24 * 180, default: 60 * 60 * 24 },
+};
+
+/**
+ * bayar bank code → Xendit payout channel code. `ID_BCA` is the API reference's own example;
+ * the others follow the same `ID_<bank>` pattern of Xendit's Indonesian channel list (an
+ * embedded table in docs.xendit.co/docs/payout-coverage-indonesia, not captured) [?]. A code
+ * Xendit does not know comes back as 400 CHANNEL_CODE_NOT_SUPPORTED and fails the attempt.
+ */
+export const XENDIT_PAYOUT_CHANNELS = {
+  BCA: 'ID_BCA',
+  MANDIRI: 'ID_MANDIRI',
+  BNI: 'ID_BNI',
+  BRI: 'ID_BRI',
+  PERMATA: 'ID_PERMATA',
+  CIMB: 'ID_CIMB',
+  BSI: 'ID_BSI',
+  DANAMON: 'ID_DANAMON',
+  BTN: 'ID_BTN',
+  MAYBANK: 'ID_MAYBANK',
+} as const satisfies Record<PayoutBank, string>;
+
+export const xenditPayoutCapabilities: PayoutCapabilities = {
+  banks: Object.keys(XENDIT_PAYOUT_CHANNELS),
+  // Xendit sends `amount` as is and books its payout fee against the balance separately;
+  // there is no field to take the fee out of the amount (README: feeType).
+  feeTypes: ['CHARGE_TO_BALANCE'],
+  // 10,000 is bayar's floor for bank payouts [?]; Xendit enforces its per-channel limits itself
+  // (MINIMUM_/MAXIMUM_TRANSFER_LIMIT_ERROR). Above BI-FAST's 250,000,000 Xendit routes by RTGS.
+  amount: { min: 10_000, max: 1_000_000_000 },
 };

@@ -1,4 +1,5 @@
-// The Xendit adapter: bayar's provider interface over Xendit's /payment_requests API.
+// The Xendit adapter: bayar's provider interface over Xendit's /payment_requests API, and its
+// payout interface over /v2/payouts (payouts.ts).
 import type { ProviderEvent } from '../../domain/payment.js';
 import { parseJson } from '../http.js';
 import {
@@ -17,7 +18,9 @@ import {
   type RefundStatus,
   type WebhookReply,
 } from '../provider.js';
-import { XENDIT_CHANNELS, xenditCapabilities, type XenditMethod } from './capabilities.js';
+import type { PayoutProvider, PayoutSnapshot, SendPayoutRequest } from '../payout.js';
+import { XENDIT_CHANNELS, xenditCapabilities, xenditPayoutCapabilities, type XenditMethod } from './capabilities.js';
+import { XenditPayouts } from './payouts.js';
 import { XenditClient, throwForStatus, xenditErrorCode, type XenditConfig } from './client.js';
 import {
   paymentRequestListSchema,
@@ -33,13 +36,24 @@ import { xenditEventToChargeStatus, xenditStatusToChargeStatus } from './status.
 
 export type { XenditConfig } from './client.js';
 
-export class XenditProvider implements PaymentProvider {
+export class XenditProvider implements PaymentProvider, PayoutProvider {
   readonly name = 'xendit' as const;
   readonly capabilities = xenditCapabilities;
+  readonly payoutCapabilities = xenditPayoutCapabilities;
   private readonly client: XenditClient;
+  private readonly payouts: XenditPayouts;
 
   constructor(private readonly config: XenditConfig) {
     this.client = new XenditClient(config);
+    this.payouts = new XenditPayouts(this.client);
+  }
+
+  sendPayout(request: SendPayoutRequest): Promise<PayoutSnapshot> {
+    return this.payouts.sendPayout(request);
+  }
+
+  findPayout(providerPayoutId: string): Promise<PayoutSnapshot | null> {
+    return this.payouts.findPayout(providerPayoutId);
   }
 
   async createCharge(request: CreateChargeRequest): Promise<ChargeSnapshot> {

@@ -104,3 +104,46 @@ export const webhookSchema = z
   })
   .loose();
 export type XenditWebhook = z.infer<typeof webhookSchema>;
+
+// ---- Payouts: POST /v2/payouts, GET /v2/payouts/{id}, GET /v2/payouts?reference_id= ----
+// (docs.xendit.co/apidocs/create-payout, get-payout, get-all-payouts; xendit-node 7.0.0 payout/).
+
+/** POST /v2/payouts. The `Idempotency-key` header is required as well. */
+export const createPayoutRequestSchema = z.object({
+  reference_id: z.string().min(1).max(255),
+  channel_code: z.string().min(1),
+  channel_properties: z.object({
+    account_holder_name: z.string().min(1).max(100),
+    account_number: z.string().min(1).max(100),
+    account_type: z.string().optional(),
+  }),
+  amount: z.number().nonnegative(),
+  description: z.string().min(1).max(100).optional(),
+  currency: z.string().length(3),
+  receipt_notification: z.object({ email_to: z.array(z.string()).optional(), email_cc: z.array(z.string()).optional(), email_bcc: z.array(z.string()).optional() }).optional(),
+  metadata: z.record(z.string(), z.unknown()).nullish(),
+});
+export type XenditCreatePayoutRequest = z.infer<typeof createPayoutRequestSchema>;
+
+/** The Payout object (create answer, get by id, list entries). */
+export const payoutSchema = z
+  .object({
+    id: z.string(),
+    reference_id: z.string(),
+    amount: z.number(),
+    currency: z.string(),
+    channel_code: z.string(),
+    status: z.string(),
+    failure_code: z.string().nullish(),
+    created: z.string().optional(),
+    updated: z.string().optional(),
+    estimated_arrival_time: z.string().nullish(),
+  })
+  .loose();
+export type XenditPayout = z.infer<typeof payoutSchema>;
+
+/**
+ * GET /v2/payouts?reference_id=. The API reference shows a bare array; xendit-node's model
+ * (GetPayouts200Response) reads `{data, has_more, links}`. Both are accepted.
+ */
+export const payoutListSchema = z.union([z.array(payoutSchema), z.object({ data: z.array(payoutSchema), has_more: z.boolean().optional() }).loose()]);

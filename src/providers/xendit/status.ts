@@ -1,4 +1,5 @@
 import type { ChargeStatus } from '../../domain/payment.js';
+import type { PayoutState } from '../payout.js';
 
 /**
  * The one table: Xendit payment request status → bayar charge status.
@@ -33,4 +34,29 @@ const EVENTS: Record<string, ChargeStatus> = {
 
 export function xenditEventToChargeStatus(event: string): ChargeStatus | undefined {
   return Object.hasOwn(EVENTS, event) ? EVENTS[event] : undefined;
+}
+
+/**
+ * Payouts: Xendit payout status → bayar payout state (docs.xendit.co/docs/payout-status-lifecycle).
+ * Only the explicit end states are definite. REVERSED (the channel sent the money back after
+ * SUCCEEDED, commonly an invalid or dormant account) and CANCELLED leave the money with the
+ * merchant, so they count as FAILED: a new attempt would not double-pay. LOCKED, READY and
+ * EXPIRED are cash-pickup states, never reached by bank payouts; mapped for completeness.
+ */
+const PAYOUT_TABLE: Record<string, PayoutState> = {
+  ACCEPTED: 'PENDING',
+  PENDING_COMPLIANCE_ASSESSMENT: 'PENDING',
+  REQUESTED: 'PENDING',
+  READY: 'PENDING',
+  LOCKED: 'PENDING',
+  SUCCEEDED: 'SUCCEEDED',
+  FAILED: 'FAILED',
+  CANCELLED: 'FAILED',
+  REVERSED: 'FAILED',
+  COMPLIANCE_REJECTED: 'FAILED',
+  EXPIRED: 'FAILED',
+};
+
+export function xenditPayoutStatusToPayoutState(status: string): PayoutState {
+  return Object.hasOwn(PAYOUT_TABLE, status) ? PAYOUT_TABLE[status]! : 'PENDING';
 }
