@@ -3,6 +3,7 @@ import { ConfigModule } from './config/config.module.js';
 import type { AppConfig } from './config/config.js';
 import { HealthModule } from './health/health.module.js';
 import { PaymentsModule } from './payments/payments.module.js';
+import { PayoutsModule } from './payouts/payouts.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { TemporalModule } from './temporal/temporal.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
@@ -12,7 +13,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), TemporalModule, ProvidersModule, HealthModule, PaymentsModule, WebhooksModule],
+      imports: [ConfigModule.forRoot(config), TemporalModule, ProvidersModule, HealthModule, PaymentsModule, PayoutsModule, WebhooksModule],
     };
   }
 }

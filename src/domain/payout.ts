@@ -50,7 +50,11 @@ export interface PayoutAttempt {
   decidedBy?: 'send' | 'lookup' | 'operator';
 }
 
-/** What the merchant gets back. The destination is shown in full only to its merchant. */
+/**
+ * What the merchant gets back. The destination shows only the bank and the account number's
+ * last four digits: the full number and the holder's name are sealed in the workflow's input
+ * and leave bayar only towards the provider.
+ */
 export interface PayoutView {
   id: string;
   merchantId: string;
@@ -59,7 +63,7 @@ export interface PayoutView {
   currency: 'IDR';
   amount: Rupiah;
   feeType: 'DEDUCT_FROM_AMOUNT' | 'CHARGE_TO_BALANCE';
-  destination: { bankCode: string; accountNumber?: string; accountName?: string; accountNumberLast4: string };
+  destination: { bankCode: string; accountNumberLast4: string };
   description: string;
   status: PayoutStatus;
   statusReason?: string;

@@ -2,13 +2,12 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, UseG
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiKeyGuard, MerchantId } from '../common/auth.guard.js';
-import { ProblemException } from '../common/problem.js';
 import { PaymentsService } from './payments.service.js';
 import {
   cancelSchema,
   createPaymentSchema,
-  idempotencyKeySchema,
   listQuerySchema,
+  parseIdempotencyKey,
   paymentIdSchema,
   refundSchema,
   type CreatePaymentBody,
@@ -74,10 +73,4 @@ export class PaymentsController {
   ) {
     return this.payments.refund(merchantId, id, body, parseIdempotencyKey(idempotencyKey));
   }
-}
-
-function parseIdempotencyKey(header: string | undefined): string | undefined {
-  const parsed = idempotencyKeySchema.safeParse(header);
-  if (!parsed.success) throw new ProblemException(400, 'VALIDATION_FAILED', parsed.error.issues[0]?.message ?? 'bad Idempotency-Key');
-  return parsed.data;
 }

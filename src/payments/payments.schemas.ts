@@ -1,5 +1,6 @@
 // The HTTP contract's request shapes. Strict: an unknown field is a 400, not silently dropped.
 import { z } from 'zod';
+import { ProblemException } from '../common/problem.js';
 import { PAYMENT_METHODS, PAYMENT_STATUSES, PROVIDER_NAMES } from '../domain/payment.js';
 
 /** bayar's own ceiling per payment; each provider's capability may be lower. */
@@ -57,6 +58,13 @@ export const cancelSchema = z.strictObject({ reason: z.string().max(255).optiona
 export const paymentIdSchema = z.string().regex(/^pay_[0-9a-f]{24}$/, 'not a payment id');
 
 export const idempotencyKeySchema = z.string().min(1).max(64).regex(printable, 'Idempotency-Key: printable ASCII without spaces').optional();
+
+/** The Idempotency-Key header, checked; a bad one is a 400 before anything happens. */
+export function parseIdempotencyKey(header: string | undefined): string | undefined {
+  const parsed = idempotencyKeySchema.safeParse(header);
+  if (!parsed.success) throw new ProblemException(400, 'VALIDATION_FAILED', parsed.error.issues[0]?.message ?? 'bad Idempotency-Key');
+  return parsed.data;
+}
 
 export const listQuerySchema = z.strictObject({
   status: z.enum(PAYMENT_STATUSES).optional(),

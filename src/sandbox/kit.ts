@@ -18,6 +18,8 @@ export interface SandboxResponse {
   body: unknown;
   contentType?: string;
   headers?: Record<string, string>;
+  /** Never answer (the caller times out), whatever was or was not done: a targeted timeout fault. */
+  hang?: boolean;
 }
 
 export type Handler = (req: SandboxRequest) => SandboxResponse | Promise<SandboxResponse>;
@@ -206,7 +208,7 @@ export class SandboxKit {
     } catch (err) {
       response = { status: 500, body: { error_code: 'SANDBOX_ERROR', message: (err as Error).message } };
     }
-    if (!route.control && Math.random() < this.faults.timeoutRate) {
+    if (response.hang || (!route.control && Math.random() < this.faults.timeoutRate)) {
       // The work is done but the answer never comes: the caller sees a timeout.
       this.hanging.add(res);
       res.on('close', () => this.hanging.delete(res));

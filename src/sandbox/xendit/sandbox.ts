@@ -1,11 +1,13 @@
 // A local stand-in for Xendit's test mode: /payment_requests, /refunds, simulate endpoints,
-// and payment webhooks with `x-callback-token` on Xendit's documented retry schedule.
+// payment webhooks with `x-callback-token` on Xendit's documented retry schedule, and payouts
+// (/v2/payouts) with a payout ledger and switches for failed, lost and unanswered payouts.
 // It reuses the adapter's zod schemas, but its behaviour comes from Xendit's docs, and the
 // official xendit-node client is run against it in the tests as an independent check.
 import { createHash, randomBytes } from 'node:crypto';
 import { basicAuthHeader } from '../../providers/xendit/signature.js';
 import { XENDIT_CHANNELS } from '../../providers/xendit/capabilities.js';
-import { createPaymentRequestSchema, refundRequestSchema, type XenditCreatePaymentRequest } from '../../providers/xendit/schemas.js';
+import { XENDIT_PAYOUT_CHANNELS } from '../../providers/xendit/capabilities.js';
+import { createPaymentRequestSchema, createPayoutRequestSchema, refundRequestSchema, type XenditCreatePaymentRequest, type XenditCreatePayoutRequest } from '../../providers/xendit/schemas.js';
 import { jsonBody, type Handler, type LedgerEntry, type SandboxKit, type SandboxProvider, type SandboxRequest, type SandboxResponse } from '../kit.js';
 
 /** +15m, +45m, +2h, +3h, +6h, +12h (docs.xendit.co/webhook/delivery-attempts-and-retries). */
@@ -27,6 +29,51 @@ interface Charge {
   channelProperties: Record<string, string>;
 }
 
+interface Payout {
+  request: XenditCreatePayoutRequest;
+  id: string;
+  idempotencyKey: string;
+  status: 'ACCEPTED' | 'REQUESTED' | 'SUCCEEDED' | 'FAILED';
+  failureCode?: string;
+  created: string;
+  updated: string;
+  /** POSTs that carried this payout's idempotency key (the first, and any replays). */
+  sendRequests: number;
+}
+
+/** What the next payout request(s) meet, set through POST /_sandbox/xendit/payouts/next. */
+export interface PayoutBehaviour {
+  /** How the request is answered. TIMEOUT: executed, no answer; SERVER_ERROR: executed, 500;
+   *  LOST: never arrives (nothing executed, no answer); UNAVAILABLE: 503, nothing executed. */
+  answer?: 'NORMAL' | 'TIMEOUT' | 'SERVER_ERROR' | 'LOST' | 'UNAVAILABLE';
+  /** How an executed payout ends. */
+  outcome?: 'SUCCEEDED' | 'FAILED';
+  /** Xendit's failure_code for a FAILED payout. */
+  failureCode?: string;
+}
+
+/** Xendit's documented payout failure codes (docs.xendit.co/apidocs/get-payout, failure_code). */
+export const XENDIT_PAYOUT_FAILURE_CODES = [
+  'INSUFFICIENT_BALANCE',
+  'INVALID_DESTINATION',
+  'REJECTED_BY_CHANNEL',
+  'TEMPORARY_TRANSFER_ERROR',
+  'TRANSFER_ERROR',
+  'UNKNOWN_BANK_NETWORK_ERROR',
+  'DESTINATION_MAXIMUM_LIMIT',
+] as const;
+
+export interface PayoutLedgerEntry {
+  reference: string;
+  providerId: string;
+  amount: number;
+  channelCode: string;
+  accountNumber: string;
+  status: string;
+  failureCode?: string;
+  sendRequests: number;
+}
+
 export interface XenditSandboxOptions {
   secretKey: string;
   callbackToken: string;
@@ -42,6 +89,11 @@ export class XenditSandbox implements SandboxProvider {
   private readonly inactiveChannels = new Set<string>();
   /** Real e-wallet refunds can stay PENDING for a while; tests switch that on and finish them by hand. */
   private refundsStayPending = false;
+  private readonly payouts = new Map<string, Payout>();
+  private readonly payoutKeys = new Map<string, { hash: string; payout?: Payout }>();
+  private payoutPlan: PayoutBehaviour[] = [];
+  /** How long an accepted payout takes to finish (half of it as REQUESTED). */
+  private payoutCompleteAfterMs = 300;
   private kit!: SandboxKit;
 
   constructor(private readonly options: XenditSandboxOptions) {}
@@ -62,6 +114,12 @@ export class XenditSandbox implements SandboxProvider {
       // Control: {"pending":true} makes new refunds answer PENDING until completed below.
       ['POST', '/_sandbox/xendit/refunds', (r) => this.setRefundMode(r)],
       ['POST', '/_sandbox/xendit/refunds/:id/complete', (r) => this.completeRefund(r.params.id!, r)],
+      ['POST', '/v2/payouts', (r) => this.authed(r, () => this.createPayout(r))],
+      ['GET', '/v2/payouts', (r) => this.authed(r, () => this.listPayouts(r))],
+      ['GET', '/v2/payouts/:id', (r) => this.authed(r, () => this.getPayout(r.params.id!))],
+      // Control: the payout ledger, and what the next payout requests meet.
+      ['GET', '/_sandbox/xendit/payouts', () => ({ status: 200, body: { payouts: this.payoutLedger() } })],
+      ['POST', '/_sandbox/xendit/payouts/next', (r) => this.planPayouts(r)],
     ];
   }
 
@@ -90,6 +148,145 @@ export class XenditSandbox implements SandboxProvider {
     this.refunds.clear();
     this.inactiveChannels.clear();
     this.refundsStayPending = false;
+    this.payouts.clear();
+    this.payoutKeys.clear();
+    this.payoutPlan = [];
+    this.payoutCompleteAfterMs = 300;
+  }
+
+  payoutLedger(): PayoutLedgerEntry[] {
+    return [...this.payouts.values()].map((p) => ({
+      reference: p.request.reference_id,
+      providerId: p.id,
+      amount: p.request.amount,
+      channelCode: p.request.channel_code,
+      accountNumber: p.request.channel_properties.account_number,
+      status: p.status,
+      ...(p.failureCode ? { failureCode: p.failureCode } : {}),
+      sendRequests: p.sendRequests,
+    }));
+  }
+
+  /**
+   * `{"answer":"TIMEOUT"}`, `{"outcome":"FAILED","failureCode":"INVALID_DESTINATION"}`, … for the
+   * next payout request; `{"count":n}` for the next n; `{"completeAfterMs":m}` sets how long
+   * accepted payouts take from now on; `{"clear":true}` drops what is planned.
+   */
+  private planPayouts(r: SandboxRequest): SandboxResponse {
+    const body = (jsonBody(r) ?? {}) as PayoutBehaviour & { count?: unknown; completeAfterMs?: unknown; clear?: unknown };
+    if (body.clear === true) this.payoutPlan = [];
+    if (body.completeAfterMs !== undefined) {
+      if (typeof body.completeAfterMs !== 'number' || !(body.completeAfterMs >= 0)) return error(400, 'API_VALIDATION_ERROR', 'completeAfterMs must be a number ≥ 0');
+      this.payoutCompleteAfterMs = body.completeAfterMs;
+    }
+    const answers = ['NORMAL', 'TIMEOUT', 'SERVER_ERROR', 'LOST', 'UNAVAILABLE'];
+    if (body.answer !== undefined && !answers.includes(body.answer)) return error(400, 'API_VALIDATION_ERROR', `answer must be one of ${answers.join(', ')}`);
+    if (body.outcome !== undefined && body.outcome !== 'SUCCEEDED' && body.outcome !== 'FAILED') return error(400, 'API_VALIDATION_ERROR', 'outcome must be SUCCEEDED or FAILED');
+    if (body.failureCode !== undefined && !(XENDIT_PAYOUT_FAILURE_CODES as readonly string[]).includes(body.failureCode)) {
+      return error(400, 'API_VALIDATION_ERROR', `failureCode must be one of ${XENDIT_PAYOUT_FAILURE_CODES.join(', ')}`);
+    }
+    const count = body.count === undefined ? 1 : body.count;
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 100) return error(400, 'API_VALIDATION_ERROR', 'count must be a whole number 0–100');
+    if (body.answer !== undefined || body.outcome !== undefined) {
+      const behaviour: PayoutBehaviour = {
+        ...(body.answer ? { answer: body.answer } : {}),
+        ...(body.outcome ? { outcome: body.outcome } : {}),
+        ...(body.outcome === 'FAILED' ? { failureCode: body.failureCode ?? 'INVALID_DESTINATION' } : {}),
+      };
+      for (let i = 0; i < count; i++) this.payoutPlan.push(behaviour);
+    }
+    return { status: 200, body: { planned: this.payoutPlan, completeAfterMs: this.payoutCompleteAfterMs } };
+  }
+
+  /**
+   * POST /v2/payouts. `Idempotency-key` is required; the same key with the same body gets the
+   * payout back (as the v3 reference documents; the v2 reference only shows the conflict case),
+   * with another body 400 DUPLICATE_ERROR. `reference_id` need not be unique at Xendit: the same
+   * reference under a new key is a second payout, which is what the ledger would show if bayar
+   * ever resent one.
+   */
+  private createPayout(r: SandboxRequest): SandboxResponse {
+    const key = r.headers['idempotency-key'];
+    if (!key) return error(400, 'API_VALIDATION_ERROR', 'Should have required header "Idempotency-key"');
+    if (key.length > 100) return error(400, 'API_VALIDATION_ERROR', '"Idempotency-key" must be at most 100 characters');
+    const hash = createHash('sha256').update(r.rawBody).digest('hex');
+    const seen = this.payoutKeys.get(key);
+    if (seen) {
+      if (seen.hash !== hash) return error(400, 'DUPLICATE_ERROR', 'A payout with this idempotency key already exists. If you meant to execute a different request, please use another idempotency key');
+      if (seen.payout) {
+        seen.payout.sendRequests += 1;
+        return { status: 200, body: this.renderPayout(seen.payout) };
+      }
+      // A request under this key was refused before anything was created: judge it again.
+    }
+    const behaviour = this.payoutPlan.shift() ?? {};
+    if (behaviour.answer === 'LOST') return { status: 0, body: null, hang: true };
+    if (behaviour.answer === 'UNAVAILABLE') return error(503, 'SERVER_ERROR', 'sandbox: service unavailable, nothing was done');
+    const parsed = createPayoutRequestSchema.safeParse(jsonBody(r));
+    if (!parsed.success) return this.refusePayout(key, hash, error(400, 'API_VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')));
+    const body = parsed.data;
+    if (!(Object.values(XENDIT_PAYOUT_CHANNELS) as string[]).includes(body.channel_code)) {
+      return this.refusePayout(key, hash, error(400, 'CHANNEL_CODE_NOT_SUPPORTED', `"channel_code" ${body.channel_code} is not supported`));
+    }
+    if (body.currency !== 'IDR') return this.refusePayout(key, hash, error(400, 'API_VALIDATION_ERROR', `"currency" must be IDR for ${body.channel_code}`));
+    if (!Number.isInteger(body.amount)) return this.refusePayout(key, hash, error(400, 'API_VALIDATION_ERROR', '"amount" must be an integer for IDR'));
+    if (body.amount < 10_000) return this.refusePayout(key, hash, error(400, 'MINIMUM_TRANSFER_LIMIT_ERROR', '"amount" is under the minimum amount supported for the channel'));
+    const now = new Date().toISOString();
+    const payout: Payout = { request: body, id: `disb-${randomBytes(12).toString('hex')}`, idempotencyKey: key, status: 'ACCEPTED', created: now, updated: now, sendRequests: 1 };
+    this.payouts.set(payout.id, payout);
+    this.payoutKeys.set(key, { hash, payout });
+    this.finishPayoutLater(payout, behaviour.outcome ?? 'SUCCEEDED', behaviour.failureCode);
+    if (behaviour.answer === 'TIMEOUT') return { status: 0, body: null, hang: true };
+    if (behaviour.answer === 'SERVER_ERROR') return error(500, 'SERVER_ERROR', 'Error connecting to our server. Retry safely using Idempotency-key header when available');
+    // Xendit answers every accepted payout with status ACCEPTED; the outcome comes later.
+    return { status: 200, body: this.renderPayout(payout) };
+  }
+
+  private refusePayout(key: string, hash: string, response: SandboxResponse): SandboxResponse {
+    this.payoutKeys.set(key, { hash });
+    return response;
+  }
+
+  private finishPayoutLater(payout: Payout, outcome: 'SUCCEEDED' | 'FAILED', failureCode = 'INVALID_DESTINATION'): void {
+    const move = (status: Payout['status']) => {
+      payout.status = status;
+      payout.updated = new Date().toISOString();
+      if (status === 'FAILED') payout.failureCode = failureCode;
+    };
+    this.kit.later(this.payoutCompleteAfterMs / 2, () => move('REQUESTED'));
+    this.kit.later(this.payoutCompleteAfterMs, () => move(outcome));
+  }
+
+  private listPayouts(r: SandboxRequest): SandboxResponse {
+    const ref = r.query.get('reference_id');
+    if (!ref) return error(400, 'API_VALIDATION_ERROR', 'Should have required property "reference_id"');
+    const data = [...this.payouts.values()].filter((p) => p.request.reference_id === ref).map((p) => this.renderPayout(p));
+    // xendit-node's GetPayouts200Response shape; the API reference's example shows a bare array.
+    return { status: 200, body: { data, has_more: false, links: [] } };
+  }
+
+  private getPayout(id: string): SandboxResponse {
+    const payout = this.payouts.get(id);
+    return payout ? { status: 200, body: this.renderPayout(payout) } : error(404, 'DATA_NOT_FOUND', 'Could not find payout with the corresponding ID. Please try again with a valid Id');
+  }
+
+  private renderPayout(p: Payout) {
+    return {
+      id: p.id,
+      amount: p.request.amount,
+      channel_code: p.request.channel_code,
+      currency: p.request.currency,
+      description: p.request.description,
+      reference_id: p.request.reference_id,
+      status: p.status,
+      created: p.created,
+      updated: p.updated,
+      estimated_arrival_time: new Date(Date.parse(p.created) + 15 * 60_000).toISOString(),
+      business_id: 'bayar-sandbox-business',
+      channel_properties: p.request.channel_properties,
+      ...(p.request.metadata ? { metadata: p.request.metadata } : {}),
+      ...(p.failureCode ? { failure_code: p.failureCode } : {}),
+    };
   }
 
   private setInactiveChannels(r: SandboxRequest): SandboxResponse {

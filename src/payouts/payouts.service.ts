@@ -1,0 +1,203 @@
+// The payouts service: API calls → payout workflow starts, queries and updates. No state of its
+// own; Temporal is the system of record. Creates work like payments' (startOrJoin).
+import { createHash, randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Client, WithStartWorkflowOperation } from '@temporalio/client';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { AppConfig } from '../config/config.js';
+import type { ProviderName } from '../domain/payment.js';
+import type { PayoutView } from '../domain/payout.js';
+import { ProblemException } from '../common/problem.js';
+import { hashRequest } from '../common/request-hash.js';
+import { seal } from '../common/sealed.js';
+import { canPayOut, type PayoutProvider } from '../providers/payout.js';
+import type { PaymentProvider } from '../providers/provider.js';
+import { PROVIDERS } from '../providers/providers.tokens.js';
+import { TEMPORAL_CLIENT } from '../temporal/temporal.module.js';
+import { SA } from '../temporal/search-attributes.js';
+import { startOrJoin, translateTemporalError } from '../temporal/start-or-join.js';
+import {
+  createOrGetPayoutUpdate,
+  PAYOUT_REJECTION,
+  PAYOUT_WORKFLOW_TYPE,
+  payoutQuery,
+  retryPayoutUpdate,
+  type PayoutWorkflowInput,
+} from '../../workflows/payout-definitions.js';
+import type { CreatePayoutBody, RetryPayoutBody } from './payouts.schemas.js';
+
+export interface CreatePayoutOutcome {
+  created: boolean;
+  /** False when the first send has not been answered within the wait; poll GET. */
+  answered: boolean;
+  payout: PayoutView;
+}
+
+const REJECTION_STATUS: Record<string, [number, string]> = {
+  [PAYOUT_REJECTION.idempotencyConflict]: [409, 'IDEMPOTENCY_CONFLICT'],
+  [PAYOUT_REJECTION.notRetryable]: [409, 'PAYOUT_NOT_RETRYABLE'],
+  [PAYOUT_REJECTION.tooManyAttempts]: [409, 'TOO_MANY_ATTEMPTS'],
+  [PAYOUT_REJECTION.notInReview]: [409, 'PAYOUT_NOT_IN_REVIEW'],
+};
+
+@Injectable()
+export class PayoutsService {
+  private readonly logger = new Logger('payouts');
+
+  constructor(
+    @Inject(TEMPORAL_CLIENT) private readonly client: Client,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(PROVIDERS) private readonly providers: Map<ProviderName, PaymentProvider>,
+  ) {}
+
+  /** Derived, so the same (merchant, key) always names the same payout; apart from payment ids. */
+  payoutIdFor(merchantId: string, key: string): string {
+    return 'payout_' + createHash('sha256').update(`${merchantId}\npayout\n${key}`).digest('hex').slice(0, 24);
+  }
+
+  async create(merchantId: string, body: CreatePayoutBody, idempotencyKey?: string): Promise<CreatePayoutOutcome> {
+    const provider = this.payoutProvider(body);
+    const payoutId = this.payoutIdFor(merchantId, idempotencyKey ?? body.merchantReference);
+    // Keyed: the hash sits in the memo in clear, and an account number has few digits to guess.
+    const requestHash = hashRequest(body, this.config.dataKey);
+    const { accountNumber, accountName, bankCode } = body.destination;
+    const input: PayoutWorkflowInput = {
+      payoutId,
+      merchantId,
+      merchantReference: body.merchantReference,
+      provider: provider.name,
+      amount: body.amount,
+      feeType: body.feeType,
+      bankCode,
+      sealedDestination: seal(this.config.dataKey, { accountNumber, accountName }),
+      accountNumberLast4: accountNumber.slice(-4),
+      description: body.description ?? `Payout ${body.merchantReference}`.slice(0, 100),
+      createdAt: new Date().toISOString(),
+      requestHash,
+      creationId: randomUUID(),
+      ...(body.callbackUrl ? { callbackUrl: body.callbackUrl } : {}),
+      timing: {
+        lookupScheduleMs: this.config.timing.payoutLookupScheduleMs,
+        reviewAfterMs: this.config.timing.payoutReviewAfterMs,
+        windowMs: this.config.timing.payoutWindowMs,
+        merchantNotifyTimeoutMs: this.config.timing.merchantNotifyTimeoutMs,
+      },
+    };
+    const startOperation = new WithStartWorkflowOperation(PAYOUT_WORKFLOW_TYPE, {
+      workflowId: payoutId,
+      taskQueue: this.config.temporal.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      // A closed payout is never started again: that would be a second payout.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      memo: { requestHash },
+      staticSummary: `Payout ${body.amount.toLocaleString('en-US')} IDR to ${bankCode} ••${input.accountNumberLast4} via ${provider.name} — ${merchantId}/${body.merchantReference}`,
+      // The payments' attributes, reused so operators find payouts beside payments in the Web
+      // UI (WorkflowType = 'payoutWorkflow' tells them apart): PaymentMethod = PAYOUT_<bank>.
+      typedSearchAttributes: [
+        { key: SA.status, value: 'CREATED' },
+        { key: SA.provider, value: provider.name },
+        { key: SA.method, value: `PAYOUT_${bankCode}` },
+        { key: SA.merchantId, value: merchantId },
+        { key: SA.merchantReference, value: body.merchantReference },
+        { key: SA.amount, value: body.amount },
+      ],
+    });
+    const outcome = await startOrJoin(this.client, {
+      workflowId: payoutId,
+      startOperation,
+      update: createOrGetPayoutUpdate,
+      args: [{ requestHash }],
+      requestHash,
+      waitMs: this.config.timing.createWaitMs,
+      noun: 'payout',
+      withDeadline: (fn) => this.withDeadline(fn),
+    }).catch((err) => {
+      throw this.translate(err);
+    });
+    if (outcome.kind === 'answered') return { created: outcome.result.creationId === input.creationId, answered: true, payout: outcome.result.payout };
+    if (outcome.kind === 'closed') return { created: false, answered: true, payout: await this.get(merchantId, payoutId) };
+    const payout = await this.query(payoutId).catch(() => pendingView(input));
+    return { created: true, answered: false, payout };
+  }
+
+  async get(merchantId: string, payoutId: string): Promise<PayoutView> {
+    const view = await this.query(payoutId).catch((err) => {
+      throw this.translate(err);
+    });
+    // Another merchant's payout is indistinguishable from a missing one.
+    if (view.merchantId !== merchantId) throw new ProblemException(404, 'PAYOUT_NOT_FOUND', `no payout ${payoutId}`);
+    return view;
+  }
+
+  /** A new attempt after a definite failure. `created` is false when the attempt already existed. */
+  async retry(merchantId: string, payoutId: string, body: RetryPayoutBody): Promise<{ created: boolean; payout: PayoutView }> {
+    const before = await this.get(merchantId, payoutId);
+    // The same retry again, its answer lost: that attempt exists, here it is.
+    if (body.attempt !== undefined && body.attempt <= before.attempts.length) return { created: false, payout: before };
+    if (before.completedAt) {
+      // Closed workflows take no updates; say why rather than "not found".
+      if (before.status === 'FAILED') throw new ProblemException(409, 'PAYOUT_CLOSED', 'the payout is closed (its retry window ended); create a new payout');
+      throw new ProblemException(409, 'PAYOUT_NOT_RETRYABLE', `payout is ${before.status}; only a FAILED payout can be retried`);
+    }
+    try {
+      const payout = await this.client.workflow.getHandle(payoutId).executeUpdate(retryPayoutUpdate, { args: [{ ...(body.attempt !== undefined ? { attempt: body.attempt } : {}) }] });
+      return { created: payout.attempts.length > before.attempts.length, payout };
+    } catch (err) {
+      throw this.translate(err);
+    }
+  }
+
+  private payoutProvider(body: CreatePayoutBody): PayoutProvider {
+    const provider = this.providers.get(body.provider);
+    if (!canPayOut(provider)) throw new ProblemException(422, 'PAYOUTS_NOT_SUPPORTED', `${body.provider} is not configured for payouts`);
+    const caps = provider.payoutCapabilities;
+    if (!caps.banks.includes(body.destination.bankCode)) {
+      throw new ProblemException(422, 'BANK_NOT_SUPPORTED', `${provider.name} pays out to ${caps.banks.join(', ')}, not ${body.destination.bankCode}`);
+    }
+    if (!caps.feeTypes.includes(body.feeType)) {
+      throw new ProblemException(422, 'FEE_TYPE_NOT_SUPPORTED', `${provider.name} supports feeType ${caps.feeTypes.join(', ')}, not ${body.feeType}`);
+    }
+    if (body.amount < caps.amount.min || body.amount > caps.amount.max) {
+      throw new ProblemException(422, 'AMOUNT_OUT_OF_RANGE', `${provider.name} pays out amounts from ${caps.amount.min} to ${caps.amount.max} rupiah`);
+    }
+    return provider;
+  }
+
+  private query(payoutId: string): Promise<PayoutView> {
+    return this.withDeadline(() => this.client.workflow.getHandle(payoutId).query(payoutQuery));
+  }
+
+  /** Calls to Temporal from a request never hang: past the deadline the caller gets a 503. */
+  private withDeadline<T>(fn: () => Promise<T>, ms = 5_000): Promise<T> {
+    return this.client.connection.withDeadline(Date.now() + ms, fn);
+  }
+
+  private translate(err: unknown): Error {
+    return translateTemporalError(err, {
+      rejections: REJECTION_STATUS,
+      notFound: () => new ProblemException(404, 'PAYOUT_NOT_FOUND', 'no such payout, or it is closed for changes'),
+      noun: 'payout',
+      logger: this.logger,
+    });
+  }
+}
+
+/** A just-started payout before its workflow has run (no worker yet). */
+function pendingView(input: PayoutWorkflowInput): PayoutView {
+  return {
+    id: input.payoutId,
+    merchantId: input.merchantId,
+    merchantReference: input.merchantReference,
+    provider: input.provider,
+    currency: 'IDR',
+    amount: input.amount,
+    feeType: input.feeType,
+    destination: { bankCode: input.bankCode, accountNumberLast4: input.accountNumberLast4 },
+    description: input.description,
+    status: 'CREATED',
+    attempts: [],
+    createdAt: input.createdAt,
+    timeline: [],
+  };
+}
