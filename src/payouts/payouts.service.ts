@@ -33,6 +33,11 @@ export interface CreatePayoutOutcome {
   payout: PayoutView;
 }
 
+/** Derived, so the same (merchant, key) always names the same payout; a namespace apart from payment ids. */
+export function payoutIdFor(merchantId: string, key: string): string {
+  return 'payout_' + createHash('sha256').update(`${merchantId}\npayout\n${key}`).digest('hex').slice(0, 24);
+}
+
 const REJECTION_STATUS: Record<string, [number, string]> = {
   [PAYOUT_REJECTION.idempotencyConflict]: [409, 'IDEMPOTENCY_CONFLICT'],
   [PAYOUT_REJECTION.notRetryable]: [409, 'PAYOUT_NOT_RETRYABLE'],
@@ -50,14 +55,9 @@ export class PayoutsService {
     @Inject(PROVIDERS) private readonly providers: Map<ProviderName, PaymentProvider>,
   ) {}
 
-  /** Derived, so the same (merchant, key) always names the same payout; apart from payment ids. */
-  payoutIdFor(merchantId: string, key: string): string {
-    return 'payout_' + createHash('sha256').update(`${merchantId}\npayout\n${key}`).digest('hex').slice(0, 24);
-  }
-
   async create(merchantId: string, body: CreatePayoutBody, idempotencyKey?: string): Promise<CreatePayoutOutcome> {
     const provider = this.payoutProvider(body);
-    const payoutId = this.payoutIdFor(merchantId, idempotencyKey ?? body.merchantReference);
+    const payoutId = payoutIdFor(merchantId, idempotencyKey ?? body.merchantReference);
     // Keyed: the hash sits in the memo in clear, and an account number has few digits to guess.
     const requestHash = hashRequest(body, this.config.dataKey);
     const { accountNumber, accountName, bankCode } = body.destination;
