@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { API_KEY, OTHER_MERCHANT_KEY, startMerchantReceiver, startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
 import { recordHistories } from '../helpers/histories.js';
 import { anyPayoutLike } from '../helpers/payout-bodies.js';
@@ -139,6 +140,9 @@ describe('payouts over HTTP (real Temporal, real sandboxes)', () => {
           assert.equal(a1!.providerPayoutId, `${done.id}-1`);
           assert.match(a1!.providerReference ?? '', row.providerIdPattern);
           assert.ok(done.completedAt);
+          // The account number and holder name are sealed: history holds ciphertext only.
+          const history = Buffer.from(proto.temporal.api.history.v1.History.encode(await temporal.workflow.getHandle(done.id).fetchHistory()).finish());
+          assert.ok(history.includes('Payout') && !history.includes('0012345678') && !history.includes('Budi Santoso'), 'no personal data in history');
           const ledger = await row.ledger(stack, done.id);
           assert.equal(ledger.length, 1, JSON.stringify(ledger));
           assert.equal(ledger[0]!.status, 'SUCCEEDED');
