@@ -24,8 +24,8 @@ export class XenditPayouts implements Omit<PayoutProvider, 'name'> {
     if (code === 'DUPLICATE_ERROR' || res.status === 409) {
       // This key was used before: by an earlier send of this very attempt (its answer lost, the
       // same attempt sent again after a definite "not delivered"). The payout is what it found.
-      const existing = await this.findPayout(request.providerPayoutId);
-      if (existing) return existing;
+      const [existing] = await this.lookup(request.providerPayoutId);
+      if (existing) return fromPayout(existing, request.amount);
       throw new ProviderOutcomeUnknown(`xendit payout: ${res.status} ${code} but no payout ${request.providerPayoutId} found yet`, 'xendit', code);
     }
     // 429 (rate limited) and 503 (service unavailable) mean the request was not processed; any
@@ -36,19 +36,26 @@ export class XenditPayouts implements Omit<PayoutProvider, 'name'> {
   }
 
   async findPayout(providerPayoutId: string): Promise<PayoutSnapshot | null> {
+    const list = await this.lookup(providerPayoutId);
+    if (list.length === 0) return null;
+    const snapshot = fromPayout(list[0]!);
+    return list.length > 1 ? { ...snapshot, reason: `DUPLICATE_AT_PROVIDER: ${list.length} payouts with reference ${providerPayoutId}` } : snapshot;
+  }
+
+  /**
+   * The payouts Xendit holds under this reference. bayar sends each reference once, so there is
+   * one; were there more, the most consequential comes first: money sent, then in flight, then failed.
+   */
+  private async lookup(providerPayoutId: string): Promise<XenditPayout[]> {
     const res = await this.client.call('GET', `/v2/payouts?reference_id=${encodeURIComponent(providerPayoutId)}`);
-    if (res.status === 404) return null;
+    if (res.status === 404) return [];
     if (res.status !== 200) throwForStatus(res, 'get payouts');
     const parsed = payoutListSchema.safeParse(parseJson(res.text));
     if (!parsed.success) throw new ProviderUnavailable('xendit get payouts: unexpected response shape', 'xendit', 'BAD_RESPONSE');
-    const list = (Array.isArray(parsed.data) ? parsed.data : parsed.data.data).filter((p) => p.reference_id === providerPayoutId);
-    if (list.length === 0) return null;
-    // bayar sends each reference once, so there is one. Were there more, the most consequential
-    // one speaks for the attempt: money sent beats in flight beats failed.
     const rank = { SUCCEEDED: 0, PENDING: 1, FAILED: 2 } as const;
-    const [first] = list.sort((a, b) => rank[xenditPayoutStatusToPayoutState(a.status)] - rank[xenditPayoutStatusToPayoutState(b.status)]);
-    const snapshot = fromPayout(first!);
-    return list.length > 1 ? { ...snapshot, reason: `DUPLICATE_AT_PROVIDER: ${list.length} payouts with reference ${providerPayoutId}` } : snapshot;
+    return (Array.isArray(parsed.data) ? parsed.data : parsed.data.data)
+      .filter((p) => p.reference_id === providerPayoutId)
+      .sort((a, b) => rank[xenditPayoutStatusToPayoutState(a.status)] - rank[xenditPayoutStatusToPayoutState(b.status)]);
   }
 }
 
