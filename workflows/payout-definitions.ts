@@ -82,6 +82,7 @@ export const PAYOUT_REJECTION = {
   notRetryable: 'PayoutNotRetryable',
   tooManyAttempts: 'PayoutTooManyAttempts',
   notInReview: 'PayoutNotInReview',
+  closed: 'PayoutClosed',
 } as const;
 
 export const payoutQuery = defineQuery<PayoutView>('payout');

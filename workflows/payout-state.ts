@@ -21,6 +21,8 @@ export class PayoutState {
   completedAt?: string;
   /** Set by a retry update; the workflow starts the next attempt and clears it. */
   retryRequested = false;
+  /** The workflow is finishing: no update may start anything any more. */
+  closed = false;
   readonly attempts: PayoutAttempt[] = [];
   private readonly timeline: TimelineEntry[] = [];
 
@@ -120,6 +122,7 @@ export class PayoutState {
   validateRetry(command: RetryPayoutCommand): 'existing' | 'new' {
     const count = this.attempts.length;
     const { attempt } = command;
+    if (this.closed && !(attempt !== undefined && attempt <= count)) throw new Rejection(PAYOUT_REJECTION.closed, 'the payout is closed (its window ended); create a new payout');
     if (attempt !== undefined) {
       if (!Number.isSafeInteger(attempt) || attempt < 1) throw new Rejection(PAYOUT_REJECTION.notRetryable, 'attempt must be a positive whole number');
       // The same retry again (its answer was lost): that attempt exists or is about to.
@@ -140,6 +143,7 @@ export class PayoutState {
   }
 
   validateResolve(command: ResolvePayoutCommand): void {
+    if (this.closed) throw new Rejection(PAYOUT_REJECTION.closed, 'the payout is closed (its window ended)');
     if (this.status !== 'REVIEW_REQUIRED') throw new Rejection(PAYOUT_REJECTION.notInReview, `payout is ${this.status}; only a payout in REVIEW_REQUIRED is resolved by hand`);
     if (command.outcome !== 'SUCCEEDED' && command.outcome !== 'FAILED') throw new Rejection(PAYOUT_REJECTION.notInReview, 'outcome must be SUCCEEDED or FAILED');
     if (typeof command.note !== 'string' || command.note.trim().length === 0 || command.note.length > 500) {
@@ -157,6 +161,7 @@ export class PayoutState {
 
   /** The payout closes: a FAILED one whose retry window ran out, or one still without an answer. */
   close(now: number): void {
+    this.closed = true;
     if (this.status === 'SUCCEEDED') return;
     if (!this.settled) this.setStatus(now, 'REVIEW_REQUIRED', 'timer', `no definite answer for attempt ${this.current!.attempt} before the payout closed`);
     this.completedAt = new Date(now).toISOString();

@@ -43,6 +43,7 @@ const REJECTION_STATUS: Record<string, [number, string]> = {
   [PAYOUT_REJECTION.notRetryable]: [409, 'PAYOUT_NOT_RETRYABLE'],
   [PAYOUT_REJECTION.tooManyAttempts]: [409, 'TOO_MANY_ATTEMPTS'],
   [PAYOUT_REJECTION.notInReview]: [409, 'PAYOUT_NOT_IN_REVIEW'],
+  [PAYOUT_REJECTION.closed]: [409, 'PAYOUT_CLOSED'],
 };
 
 @Injectable()

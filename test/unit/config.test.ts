@@ -172,7 +172,19 @@ describe('durations', () => {
 
   it('reads the duration variables', () => {
     const config = loadConfig({ BAYAR_POLL_SCHEDULE: '1s,5s', BAYAR_REFUND_WINDOW: '2h', BAYAR_MERCHANT_NOTIFY_TIMEOUT: '10m', BAYAR_CREATE_WAIT: '500ms', BAYAR_PROVIDER_TIMEOUT: '3s' });
-    assert.deepEqual(config.timing, { pollScheduleMs: [1000, 5000], pollScheduleByProvider: {}, refundWindowMs: 7_200_000, merchantNotifyTimeoutMs: 600_000, createWaitMs: 500, providerTimeoutMs: 3000 });
+    const { payoutLookupScheduleMs: _l, payoutReviewAfterMs: _r, payoutWindowMs: _w, ...paymentTiming } = config.timing;
+    assert.deepEqual(paymentTiming, { pollScheduleMs: [1000, 5000], pollScheduleByProvider: {}, refundWindowMs: 7_200_000, merchantNotifyTimeoutMs: 600_000, createWaitMs: 500, providerTimeoutMs: 3000 });
+  });
+
+  it('reads the payout timings, with defaults', () => {
+    const defaults = loadConfig({}).timing;
+    assert.deepEqual(defaults.payoutLookupScheduleMs, [5_000, 15_000, 30_000, 60_000, 120_000, 300_000, 900_000]);
+    assert.equal(defaults.payoutReviewAfterMs, 86_400_000);
+    assert.equal(defaults.payoutWindowMs, 7 * 86_400_000);
+    const set = loadConfig({ BAYAR_PAYOUT_LOOKUP_SCHEDULE: '300ms,1s', BAYAR_PAYOUT_REVIEW_AFTER: '4s', BAYAR_PAYOUT_WINDOW: '2m' }).timing;
+    assert.deepEqual([set.payoutLookupScheduleMs, set.payoutReviewAfterMs, set.payoutWindowMs], [[300, 1000], 4000, 120_000]);
+    assertRefused({ BAYAR_PAYOUT_LOOKUP_SCHEDULE: '5s,later' }, 'BAYAR_PAYOUT_LOOKUP_SCHEDULE');
+    assertRefused({ BAYAR_PAYOUT_WINDOW: 'a week' }, 'BAYAR_PAYOUT_WINDOW');
   });
 
   it('refuses a bad duration naming the variable', () => {

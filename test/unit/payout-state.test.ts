@@ -164,6 +164,19 @@ describe('PayoutState', () => {
     assert.equal(failed.status, 'FAILED');
   });
 
+  it('a closing payout takes no retry and no resolve (nothing would run them), but answers a repeated retry', () => {
+    const failed = fresh().state;
+    failed.sendFailed(T0 + 1, failed.startAttempt(T0), 'INSUFFICIENT_BALANCE');
+    failed.close(T0 + 2);
+    rejected(() => failed.validateRetry({}), PAYOUT_REJECTION.closed);
+    rejected(() => failed.validateRetry({ attempt: 2 }), PAYOUT_REJECTION.closed);
+    assert.equal(failed.validateRetry({ attempt: 1 }), 'existing');
+    const review = fresh().state;
+    review.sendUnknown(T0 + 1, review.startAttempt(T0), 'TIMEOUT');
+    review.close(T0 + 2);
+    rejected(() => review.validateResolve({ outcome: 'FAILED', note: 'checked' }), PAYOUT_REJECTION.closed);
+  });
+
   it('the view carries no account number or holder name', () => {
     const { state } = fresh();
     state.startAttempt(T0);
