@@ -2,7 +2,7 @@
 // own; Temporal is the system of record. Creates work like payments' (startOrJoin).
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Client, WithStartWorkflowOperation } from '@temporalio/client';
+import { Client, WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import type { ProviderName } from '../domain/payment.js';
@@ -123,11 +123,14 @@ export class PayoutsService {
   }
 
   async get(merchantId: string, payoutId: string): Promise<PayoutView> {
+    const notFound = () => new ProblemException(404, 'PAYOUT_NOT_FOUND', `no payout ${payoutId}`);
     const view = await this.query(payoutId).catch((err) => {
+      // The same answer, word for word, as for another merchant's payout below.
+      if (err instanceof WorkflowNotFoundError) throw notFound();
       throw this.translate(err);
     });
     // Another merchant's payout is indistinguishable from a missing one.
-    if (view.merchantId !== merchantId) throw new ProblemException(404, 'PAYOUT_NOT_FOUND', `no payout ${payoutId}`);
+    if (view.merchantId !== merchantId) throw notFound();
     return view;
   }
 

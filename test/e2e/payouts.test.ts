@@ -303,6 +303,11 @@ describe('payouts over HTTP (real Temporal, real sandboxes)', () => {
       assert.equal(seen.json.code, 'PAYOUT_NOT_FOUND');
       const retried = await stack.api('POST', `/v1/payouts/${res.payout.id}/retry`, {}, { key: OTHER_MERCHANT_KEY });
       assert.equal(retried.status, 404, retried.text);
+      // Word for word what a payout that does not exist answers, but for the id.
+      const missing = payoutIdFor('demo', uniqueRef('nothing'));
+      const absent = await stack.api('GET', `/v1/payouts/${missing}`);
+      assert.equal(absent.status, 404);
+      assert.deepEqual({ ...absent.json, detail: absent.json.detail.replace(missing, 'ID'), instance: '' }, { ...seen.json, detail: seen.json.detail.replace(res.payout.id, 'ID'), instance: '' });
       const anonymous = await stack.api('GET', `/v1/payouts/${res.payout.id}`, undefined, { key: 'sk_not_a_key' });
       assert.equal(anonymous.status, 401);
       // The same merchantReference is another payout for another merchant.

@@ -50,6 +50,9 @@ describe('loadConfig defaults', () => {
       merchantNotifyTimeoutMs: 86_400_000,
       createWaitMs: 10_000,
       providerTimeoutMs: 15_000,
+      payoutLookupScheduleMs: [5_000, 15_000, 30_000, 60_000, 120_000, 300_000, 900_000],
+      payoutReviewAfterMs: 86_400_000,
+      payoutWindowMs: 7 * 86_400_000,
     });
     assert.equal(config.logLevel, 'info');
     assert.equal(config.workerCacheSize, 1000);
