@@ -1,7 +1,8 @@
 // Payouts end to end on the real stack (Temporal dev server, sandboxes, worker, API as processes):
 // HTTP in → payout workflow → provider sandbox → look-ups → status out. The scenarios that
-// matter run for every payout provider in PAYOUT_PROVIDERS — add a row to run them against
-// another one (its sandbox must be able to fail a payout and to lose a payout's answer).
+// matter run for every payout provider in PAYOUT_PROVIDERS (Xendit, the RSA aggregator) — add a
+// row to run them against another one (its sandbox must be able to fail a payout and to lose a
+// payout's answer).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -26,8 +27,12 @@ const FUZZ_KEY = 'sk_test_fuzz_merchant_key';
 interface SandboxPayout {
   reference: string;
   providerId: string;
+  /** SUCCEEDED, FAILED, or anything else while in flight. */
   status: string;
   sendRequests: number;
+  /** Where the sandbox knows them: what reached the account, and the fee. */
+  received?: number;
+  fee?: number;
 }
 
 /** How to run the payout scenarios against one provider and its sandbox. */
@@ -37,6 +42,8 @@ interface PayoutProviderRow {
   feeType: PayoutFeeType;
   /** The provider's own payout id, as the attempt reports it. */
   providerIdPattern: RegExp;
+  /** The payout's amount as the provider sees it (the rows test both fee types between them). */
+  amount: number;
   /** The next payout request to this provider ends in a definite failure. */
   failNext(stack: TestStack): Promise<void>;
   /** The next payout request is executed, but its answer never comes (UNKNOWN / timeout). */
@@ -46,13 +53,16 @@ interface PayoutProviderRow {
 }
 
 const xenditSandbox = (stack: TestStack, path: string, body: unknown) => stack.sandbox('POST', path, body, SANDBOX_PORT_OFFSETS.xendit).then((r) => assert.equal(r.status, 200, JSON.stringify(r.json)));
+const aggregatorSandbox = (stack: TestStack, path: string, body: unknown) => stack.sandbox('POST', path, body, SANDBOX_PORT_OFFSETS.aggregator).then((r) => assert.equal(r.status, 200, JSON.stringify(r.json)));
 
 export const PAYOUT_PROVIDERS: PayoutProviderRow[] = [
   {
     provider: 'xendit',
     bankCode: 'BCA',
     feeType: 'CHARGE_TO_BALANCE',
+    amount: 250_000,
     providerIdPattern: /^disb-[0-9a-f]{24}$/,
+    // A payout the bank refuses after Xendit accepted it (FAILED with a failure_code).
     failNext: (stack) => xenditSandbox(stack, '/_sandbox/xendit/payouts/next', { outcome: 'FAILED', failureCode: 'INVALID_DESTINATION' }),
     unknownNext: (stack) => xenditSandbox(stack, '/_sandbox/xendit/payouts/next', { answer: 'TIMEOUT' }),
     ledger: async (stack, payoutId) => {
@@ -60,8 +70,25 @@ export const PAYOUT_PROVIDERS: PayoutProviderRow[] = [
       return (res.json.payouts as SandboxPayout[]).filter((p) => p.reference.startsWith(`${payoutId}-`));
     },
   },
-  // The RSA aggregator's pay-on-behalf (helper/aggregator) goes here once merged: failNext =
-  // its sandbox answering platRespCode FAIL, unknownNext = platRespCode UNKNOWN (or no answer).
+  {
+    provider: 'aggregator',
+    bankCode: 'MANDIRI',
+    feeType: 'DEDUCT_FROM_AMOUNT',
+    amount: 150_000,
+    providerIdPattern: /^CASH\d+$/,
+    // platRespCode FAIL: refused at once, nothing executed (seed 003: only FAIL is a failure).
+    failNext: (stack) => aggregatorSandbox(stack, '/_sandbox/aggregator/payouts/next', { answer: 'FAIL' }),
+    // platRespCode UNKNOWN: executed, "needs to be inquired" — never resent.
+    unknownNext: (stack) => aggregatorSandbox(stack, '/_sandbox/aggregator/payouts/next', { answer: 'UNKNOWN' }),
+    ledger: async (stack, payoutId) => {
+      const res = await stack.sandbox('GET', '/_sandbox/aggregator/payouts', undefined, SANDBOX_PORT_OFFSETS.aggregator);
+      const payouts = res.json.payouts as { orderNum: string; platOrderNum: string; status: number; sendRequests: number; received: number; fee: number }[];
+      return payouts
+        .filter((p) => p.orderNum.startsWith(`${payoutId}-`))
+        // CASH_QUERY status: 2 success, 3 cancelled, 4 failed, else processing.
+        .map((p) => ({ reference: p.orderNum, providerId: p.platOrderNum, status: p.status === 2 ? 'SUCCEEDED' : p.status === 3 || p.status === 4 ? 'FAILED' : `PROCESSING_${p.status}`, sendRequests: p.sendRequests, received: p.received, fee: p.fee }));
+    },
+  },
 ];
 
 describe('payouts over HTTP (real Temporal, real sandboxes)', () => {
@@ -93,7 +120,7 @@ describe('payouts over HTTP (real Temporal, real sandboxes)', () => {
   const body = (row: PayoutProviderRow, extra: Record<string, unknown> = {}) => ({
     merchantReference: uniqueRef('po'),
     provider: row.provider,
-    amount: 250_000,
+    amount: row.amount,
     feeType: row.feeType,
     destination: { bankCode: row.bankCode, accountNumber: '0012345678', accountName: 'Budi Santoso' },
     description: 'Seller payout week 12',
@@ -147,6 +174,12 @@ describe('payouts over HTTP (real Temporal, real sandboxes)', () => {
           assert.equal(ledger.length, 1, JSON.stringify(ledger));
           assert.equal(ledger[0]!.status, 'SUCCEEDED');
           assert.equal(ledger[0]!.sendRequests, 1);
+          const { received, fee } = ledger[0]!;
+          if (received !== undefined && fee !== undefined) {
+            // feeType as documented: DEDUCT_FROM_AMOUNT → amount − fee arrives; CHARGE_TO_BALANCE → amount arrives.
+            assert.equal(received, row.feeType === 'DEDUCT_FROM_AMOUNT' ? row.amount - fee : row.amount);
+            assert.equal(a1!.fee, fee, 'the fee the provider reported is on the attempt');
+          }
 
           const deadline = Date.now() + WAIT_MS;
           while (!receiver.received.some((r) => r.body.includes('"payout.succeeded"')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -183,9 +216,11 @@ describe('payouts over HTTP (real Temporal, real sandboxes)', () => {
         ]);
         assert.notEqual(done.attempts[0]!.providerReference, done.attempts[1]!.providerReference, 'distinct provider payouts');
         const ledger = await row.ledger(stack, done.id);
-        assert.equal(ledger.length, 2, JSON.stringify(ledger));
-        assert.equal(ledger.filter((p) => p.status === 'SUCCEEDED').length, 1, 'exactly one payout paid');
+        // A failure after acceptance leaves the failed payout at the provider; a refusal leaves nothing.
+        assert.ok(ledger.length === 1 || ledger.length === 2, JSON.stringify(ledger));
+        assert.deepEqual(ledger.filter((p) => p.status === 'SUCCEEDED').map((p) => p.reference), [`${done.id}-2`], 'exactly one payout paid: attempt 2');
         assert.ok(ledger.every((p) => p.sendRequests === 1), 'each attempt sent once');
+        assert.equal(new Set(ledger.map((p) => p.providerId)).size, ledger.length, 'distinct provider ids');
 
         const noMore = await stack.api('POST', `/v1/payouts/${done.id}/retry`, {});
         assert.equal(noMore.status, 409, noMore.text);

@@ -65,7 +65,7 @@ export const XENDIT_PAYOUT_CHANNELS = {
   DANAMON: 'ID_DANAMON',
   BTN: 'ID_BTN',
   MAYBANK: 'ID_MAYBANK',
-} as const satisfies Record<PayoutBank, string>;
+} as const satisfies Partial<Record<PayoutBank, string>>;
 
 export const xenditPayoutCapabilities: PayoutCapabilities = {
   banks: Object.keys(XENDIT_PAYOUT_CHANNELS),
