@@ -7,7 +7,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants, createPrivateKey, generateKeyPairSync, privateEncrypt, type KeyObject } from 'node:crypto';
-import { startMerchantReceiver, startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
+import { uniqueRef, type TestStack } from '../helpers/stack.js';
+import { providerSuite, type MerchantReceiver } from '../helpers/provider-suite.js';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import { DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY } from '../../src/config/dev-keys.js';
 import type { PaymentView } from '../../src/domain/payment.js';
@@ -34,28 +35,11 @@ interface Delivery {
 }
 
 describe('aggregator over HTTP (real Temporal, real sandbox)', () => {
+  const suite = providerSuite('aggregator', { refPrefix: 'agg', defaults: { customer: { name: 'Budi Santoso', email: 'budi@example.com' } } });
+  const { create, ledgerEntry } = suite;
   let stack: TestStack;
-  let merchant: Awaited<ReturnType<typeof startMerchantReceiver>>;
-
-  before(async () => {
-    // Polls start 4 s after a charge is created: a callback sent right after paying always wins,
-    // and the polling-only case settles within seconds.
-    stack = await startTestStack({ env: { BAYAR_POLL_SCHEDULE: '4s' } });
-    merchant = await startMerchantReceiver();
-  });
-  after(async () => {
-    await stack?.stop();
-    await merchant?.close();
-  });
-
-  const create = async (body: Record<string, unknown>) => {
-    const res = await stack.api('POST', '/v1/payments', { merchantReference: uniqueRef('agg'), provider: 'aggregator', customer: { name: 'Budi Santoso', email: 'budi@example.com' }, ...body });
-    assert.equal(res.status, 201, res.text);
-    const payment = res.json as PaymentView;
-    assert.equal(payment.provider, 'aggregator');
-    return payment;
-  };
-  const ledgerEntry = async (id: string) => (await stack.charges(id, AGGREGATOR))[0];
+  let merchant: MerchantReceiver;
+  before(() => void ({ stack, merchant } = suite));
   const deliveries = async (id: string) => ((await stack.sandbox('GET', '/_sandbox/aggregator/callbacks', undefined, AGGREGATOR)).json as Delivery[]).filter((d) => d.orderNum === id);
   const merchantCallbacks = (id: string) => merchant.received.filter((r) => JSON.parse(r.body).data.id === id && JSON.parse(r.body).type === 'payment.paid');
   const postCallback = (body: string) => fetch(`${stack.apiUrl}/webhooks/aggregator`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });

@@ -7,7 +7,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { startMerchantReceiver, startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
+import { uniqueRef, type TestStack } from '../helpers/stack.js';
+import { providerSuite, type MerchantReceiver } from '../helpers/provider-suite.js';
 import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import type { PaymentView } from '../../src/domain/payment.js';
 
@@ -25,26 +26,11 @@ function sign(requestId: string, timestamp: string, target: string, body: string
 const paidEntries = (p: PaymentView) => p.timeline.filter((t) => t.type === 'status:PAID');
 
 describe('doku over HTTP (real Temporal, real sandbox)', () => {
+  const suite = providerSuite('doku', { refPrefix: 'doku' });
+  const { create, ledgerEntry } = suite;
   let stack: TestStack;
-  let merchant: Awaited<ReturnType<typeof startMerchantReceiver>>;
-
-  before(async () => {
-    // Polls start 4 s after a charge is created: long enough that a notification sent right
-    // after paying always wins, short enough for the polling-only case.
-    stack = await startTestStack({ env: { BAYAR_POLL_SCHEDULE: '4s' } });
-    merchant = await startMerchantReceiver();
-  });
-  after(async () => {
-    await stack?.stop();
-    await merchant?.close();
-  });
-
-  const create = async (body: Record<string, unknown>) => {
-    const res = await stack.api('POST', '/v1/payments', { merchantReference: uniqueRef('doku'), provider: 'doku', ...body });
-    assert.equal(res.status, 201, res.text);
-    return res.json as PaymentView;
-  };
-  const ledgerEntry = async (id: string) => (await stack.charges(id, DOKU))[0];
+  let merchant: MerchantReceiver;
+  before(() => void ({ stack, merchant } = suite));
   const notifications = async (id: string) => {
     const sent = await stack.sandbox('GET', '/_sandbox/notifications', undefined, DOKU);
     return (sent.json as { body: string; status: number }[]).filter((n) => JSON.parse(n.body).order.invoice_number === id);

@@ -7,7 +7,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { startMerchantReceiver, startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
+import { uniqueRef, type TestStack } from '../helpers/stack.js';
+import { providerSuite, type MerchantReceiver } from '../helpers/provider-suite.js';
 import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import type { PaymentView } from '../../src/domain/payment.js';
 
@@ -32,30 +33,13 @@ interface Callback {
 }
 
 describe('ecommpay over HTTP (real Temporal, real sandbox)', () => {
+  const suite = providerSuite('ecommpay', { refPrefix: 'ecp', defaults: { customer: CUSTOMER } });
+  const { create, ledgerEntry } = suite;
   let stack: TestStack;
-  let merchant: Awaited<ReturnType<typeof startMerchantReceiver>>;
-
-  before(async () => {
-    // Polls start 4 s after a charge is created: long enough that a callback sent right after
-    // paying always wins, short enough for the polling-only case.
-    stack = await startTestStack({ env: { BAYAR_POLL_SCHEDULE: '4s' } });
-    merchant = await startMerchantReceiver();
-  });
-  after(async () => {
-    await stack?.stop();
-    await merchant?.close();
-  });
-
-  const create = async (body: Record<string, unknown>) => {
-    const res = await stack.api('POST', '/v1/payments', { merchantReference: uniqueRef('ecp'), provider: 'ecommpay', customer: CUSTOMER, ...body });
-    assert.equal(res.status, 201, res.text);
-    const payment = res.json as PaymentView;
-    assert.equal(payment.provider, 'ecommpay');
-    return payment;
-  };
+  let merchant: MerchantReceiver;
+  before(() => void ({ stack, merchant } = suite));
   /** Waits for the intermediate callback's VA page to show in the payment view. */
   const withPage = (id: string) => stack.waitFor(id, (p) => p.instructions.payUrl !== undefined, WAIT_MS);
-  const ledgerEntry = async (id: string) => (await stack.charges(id, ECOMMPAY))[0];
   const delivered = async (id: string) => {
     const sent = await stack.sandbox('GET', '/_sandbox/notifications', undefined, ECOMMPAY);
     return (sent.json as { body: string; status: number | 'error' }[])

@@ -1,0 +1,58 @@
+// What every provider's e2e file starts with: the real stack and a merchant receiver for the
+// whole describe block, and a create that charges at that provider. Call it inside describe().
+import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import type { PaymentView, ProviderName } from '../../src/domain/payment.js';
+import type { LedgerEntry } from '../../src/sandbox/kit.js';
+import { startMerchantReceiver, startTestStack, uniqueRef, type TestStack } from './stack.js';
+
+export type MerchantReceiver = Awaited<ReturnType<typeof startMerchantReceiver>>;
+
+export interface ProviderSuite {
+  readonly stack: TestStack;
+  readonly merchant: MerchantReceiver;
+  /** POST /v1/payments at this provider; expects 201 and a payment charged there. */
+  create(body: Record<string, unknown>): Promise<PaymentView>;
+  /** The provider sandbox's ledger entry for a payment. */
+  ledgerEntry(paymentId: string): Promise<LedgerEntry | undefined>;
+}
+
+export function providerSuite(
+  provider: ProviderName,
+  options: { refPrefix: string; defaults?: Record<string, unknown>; env?: Record<string, string> },
+): ProviderSuite {
+  // Polls start 4 s after a charge is created by default: long enough that a notification sent
+  // right after paying always wins, short enough for the polling-only case.
+  const env = options.env ?? { BAYAR_POLL_SCHEDULE: '4s' };
+  let stack: TestStack | undefined;
+  let merchant: MerchantReceiver | undefined;
+  before(async () => {
+    stack = await startTestStack({ env });
+    merchant = await startMerchantReceiver();
+  });
+  after(async () => {
+    await stack?.stop();
+    await merchant?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('providerSuite: used before its before() hook ran');
+    return value;
+  };
+  return {
+    get stack() {
+      return started(stack);
+    },
+    get merchant() {
+      return started(merchant);
+    },
+    async create(body) {
+      const res = await started(stack).api('POST', '/v1/payments', { merchantReference: uniqueRef(options.refPrefix), provider, ...options.defaults, ...body });
+      assert.equal(res.status, 201, res.text);
+      const payment = res.json as PaymentView;
+      assert.equal(payment.provider, provider);
+      return payment;
+    },
+    ledgerEntry: async (paymentId) => (await started(stack).charges(paymentId, SANDBOX_PORT_OFFSETS[provider]))[0],
+  };
+}
