@@ -1,14 +1,14 @@
 // Small helpers shared by the unit tests that run a sandbox in-process.
 import { createHash } from 'node:crypto';
 
-/** Waits until `fn` returns something other than undefined, polling every 20 ms. */
-export async function until<T>(fn: () => T | undefined, timeoutMs = 5000): Promise<T> {
+/** Waits until `fn` returns (or resolves to) something other than undefined, polling every `everyMs`. */
+export async function until<T>(fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000, everyMs = 20): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = fn();
+    const value = await fn();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
