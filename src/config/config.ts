@@ -4,7 +4,7 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 import { PAYMENT_METHODS, PROVIDER_NAMES, type PaymentMethod, type ProviderName } from '../domain/payment.js';
-import { DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY, DEV_AGGREGATOR_PLATFORM_PUBLIC_KEY } from './dev-keys.js';
+import { DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY, DEV_AGGREGATOR_PLATFORM_PUBLIC_KEY, DEV_DOKU_SNAP_DOKU_PUBLIC_KEY, DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY } from './dev-keys.js';
 import { parseDuration, parseDurationList } from './duration.js';
 import { checkQris } from '../providers/indodana/qris.js';
 import { INDODANA_PATHS } from '../providers/indodana/capabilities.js';
@@ -16,6 +16,9 @@ export const DEV_DEFAULTS = {
   xendit: { secretKey: 'xnd_development_bayar_sandbox', callbackToken: 'bayar-sandbox-callback-token' },
   midtrans: { serverKey: 'SB-Mid-server-bayar-sandbox-dev' },
   doku: { clientId: 'BRN-0001-bayar-sandbox-dev', secretKey: 'SK-bayar-sandbox-dev-secret' },
+  // DOKU SNAP (e-wallets): our RSA key and DOKU's public key (./dev-keys.ts); the SNAP client
+  // secret defaults to the Non-SNAP secret key above.
+  dokuSnap: { privateKey: DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY, dokuPublicKey: DEV_DOKU_SNAP_DOKU_PUBLIC_KEY, returnUrl: 'https://merchant.example/payment/return' },
   ecommpay: { projectId: 9990, secretKey: 'ecommpay-bayar-sandbox-dev-secret' },
   indodana: {
     apiKey: 'bayar-sandbox-indodana-key',
@@ -169,6 +172,14 @@ const envSchema = z.object({
   DOKU_CLIENT_ID: z.string().min(8).optional(),
   DOKU_SECRET_KEY: z.string().min(8).optional(),
   DOKU_BASE_URL: z.url().optional(),
+  /** DOKU SNAP (DANA, ShopeePay): our RSA private key, registered at DOKU; signs B2B token requests. */
+  DOKU_SNAP_PRIVATE_KEY: rsaKey('private').optional(),
+  /** DOKU SNAP: DOKU's RSA public key; verifies DOKU's token requests before its notifications. */
+  DOKU_SNAP_DOKU_PUBLIC_KEY: rsaKey('public').optional(),
+  /** DOKU SNAP client secret (HMAC-SHA512); defaults to DOKU_SECRET_KEY, the same Back Office secret. */
+  DOKU_SNAP_CLIENT_SECRET: z.string().min(8).optional(),
+  /** Where DANA / ShopeePay send the customer back when the payment names no returnUrl (HTTPS). */
+  DOKU_SNAP_RETURN_URL: z.url({ protocol: /^https$/ }).optional(),
   /** The numeric project id ecommpay issued; it signs with the project's secret key. */
   ECOMMPAY_PROJECT_ID: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   ECOMMPAY_SECRET_KEY: z.string().min(8).optional(),
@@ -228,7 +239,13 @@ export interface AppConfig {
   providers: {
     xendit: ProviderEndpoint & { secretKey: string; callbackToken: string; defaultReturnUrl?: string };
     midtrans: ProviderEndpoint & { serverKey: string };
-    doku: ProviderEndpoint & { clientId: string; secretKey: string; notificationToleranceMs: number };
+    doku: ProviderEndpoint & {
+      clientId: string;
+      secretKey: string;
+      notificationToleranceMs: number;
+      /** SNAP e-wallets; undefined (not offered) for a real DOKU without SNAP keys. Keys as PEM. */
+      snap?: { clientSecret: string; privateKey: string; dokuPublicKey: string; returnUrl?: string };
+    };
     ecommpay: ProviderEndpoint & { projectId: number; secretKey: string };
     indodana: ProviderEndpoint & { apiKey: string; secretKey: string; qrisPayload: string; refundPath: string };
     /** Keys as PEM (normalised at boot). */
@@ -318,6 +335,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         clientId: e.DOKU_CLIENT_ID ?? DEV_DEFAULTS.doku.clientId,
         secretKey: e.DOKU_SECRET_KEY ?? DEV_DEFAULTS.doku.secretKey,
         notificationToleranceMs: e.DOKU_NOTIFICATION_TOLERANCE,
+        ...dokuSnapConfig(e),
       },
       indodana: {
         // Indodana's paths live under /chermes/merchant; the sandbox serves them there too.
@@ -374,12 +392,47 @@ function refuseDevSecretsWithRealProviders(e: z.infer<typeof envSchema>, apiKeys
     if ((e.AGGREGATOR_PLATFORM_PUBLIC_KEY ?? DEV_AGGREGATOR_KEYS.platformPublicKey) === DEV_AGGREGATOR_KEYS.platformPublicKey) problems.push('AGGREGATOR_PLATFORM_PUBLIC_KEY is the development key');
     if (e.AGGREGATOR_MERCHANT_ID === undefined) problems.push('AGGREGATOR_MERCHANT_ID is not set');
   }
+  if (e.DOKU_BASE_URL?.startsWith('https://')) {
+    // Only when SNAP is on (both keys set, see dokuSnapConfig). With DOKU's development key pair
+    // anyone could fetch a notification token from bayar; with ours, anyone could mint one.
+    if (e.DOKU_SNAP_PRIVATE_KEY === DEV_DOKU_SNAP_KEYS.privateKey) problems.push('DOKU_SNAP_PRIVATE_KEY is the development key');
+    if (e.DOKU_SNAP_DOKU_PUBLIC_KEY === DEV_DOKU_SNAP_KEYS.dokuPublicKey) problems.push('DOKU_SNAP_DOKU_PUBLIC_KEY is the development key');
+    const snapOn = e.DOKU_SNAP_PRIVATE_KEY !== undefined && e.DOKU_SNAP_DOKU_PUBLIC_KEY !== undefined;
+    if (snapOn && (e.DOKU_SNAP_CLIENT_SECRET ?? e.DOKU_SECRET_KEY ?? DEV_DEFAULTS.doku.secretKey) === DEV_DEFAULTS.doku.secretKey) {
+      problems.push('DOKU SNAP would sign with the development secret (set DOKU_SECRET_KEY or DOKU_SNAP_CLIENT_SECRET)');
+    }
+  }
   if (problems.length > 0) {
     throw new ConfigError(`bayar: invalid configuration\n  - ${real.join(', ')} point at a real provider, but:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
 
+/**
+ * DOKU SNAP: against a sandbox (http) the development keys; against a real DOKU only when both
+ * RSA keys are set (a Non-SNAP-only account keeps working, without e-wallets). The development
+ * keys with a real DOKU are refused in refuseDevSecretsWithRealProviders.
+ */
+function dokuSnapConfig(e: z.infer<typeof envSchema>): { snap?: AppConfig['providers']['doku']['snap'] } {
+  // https = a real DOKU (as in the guard); http = a sandbox, here or in a container.
+  const real = e.DOKU_BASE_URL?.startsWith('https://') === true;
+  if (real && (e.DOKU_SNAP_PRIVATE_KEY === undefined || e.DOKU_SNAP_DOKU_PUBLIC_KEY === undefined)) return {};
+  const returnUrl = e.DOKU_SNAP_RETURN_URL ?? (real ? undefined : DEV_DEFAULTS.dokuSnap.returnUrl);
+  return {
+    snap: {
+      clientSecret: e.DOKU_SNAP_CLIENT_SECRET ?? e.DOKU_SECRET_KEY ?? DEV_DEFAULTS.doku.secretKey,
+      privateKey: e.DOKU_SNAP_PRIVATE_KEY ?? DEV_DOKU_SNAP_KEYS.privateKey,
+      dokuPublicKey: e.DOKU_SNAP_DOKU_PUBLIC_KEY ?? DEV_DOKU_SNAP_KEYS.dokuPublicKey,
+      ...(returnUrl ? { returnUrl } : {}),
+    },
+  };
+}
+
 /** The development keys in the normalised form loadConfig produces, so they compare equal. */
+const DEV_DOKU_SNAP_KEYS = {
+  privateKey: rsaPemFromEnv(DEV_DEFAULTS.dokuSnap.privateKey, 'private')!,
+  dokuPublicKey: rsaPemFromEnv(DEV_DEFAULTS.dokuSnap.dokuPublicKey, 'public')!,
+};
+
 const DEV_AGGREGATOR_KEYS = {
   privateKey: rsaPemFromEnv(DEV_DEFAULTS.aggregator.privateKey, 'private')!,
   platformPublicKey: rsaPemFromEnv(DEV_DEFAULTS.aggregator.platformPublicKey, 'public')!,

@@ -96,9 +96,11 @@ export interface WebhookReply {
 }
 
 export type ParsedWebhook =
-  | { kind: 'payment'; paymentId: string; event: ProviderEvent }
+  | { kind: 'payment'; paymentId: string; event: ProviderEvent; ack?: WebhookReply }
   /** Verified, but not about a payment's state (e.g. a refund notice); acknowledged and logged. */
-  | { kind: 'ignored'; reason: string };
+  | { kind: 'ignored'; reason: string; ack?: WebhookReply };
+// `ack`: for a provider that speaks two notification protocols (DOKU Non-SNAP and SNAP), the
+// answer this particular notification expects, chosen when it was parsed.
 
 export interface PaymentProvider {
   readonly name: ProviderName;
@@ -118,7 +120,12 @@ export interface PaymentProvider {
   /** Exactly what this provider expects back once we have taken the notification. */
   webhookAck(parsed: ParsedWebhook): WebhookReply;
   /** What to answer when we cannot take it now, so the provider retries. */
-  webhookRetryLater(): WebhookReply;
+  webhookRetryLater(parsed?: ParsedWebhook): WebhookReply;
+  /**
+   * For providers that ask bayar for an access token before they notify (DOKU SNAP:
+   * POST /webhooks/:provider/authorization/v1/access-token/b2b). Verifies and answers in full.
+   */
+  webhookToken?(raw: RawWebhook): WebhookReply;
 }
 
 // --- Typed errors. Activities translate these into Temporal failures. ---

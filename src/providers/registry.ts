@@ -16,6 +16,8 @@ export function buildProviders(config: AppConfig): Map<ProviderName, PaymentProv
   providers.set('xendit', new XenditProvider({ ...config.providers.xendit, timeoutMs }));
   providers.set('midtrans', new MidtransProvider({ ...config.providers.midtrans, timeoutMs }));
   // DOKU signs the path of the notification URL as configured at DOKU, i.e. the public one.
+  // With SNAP keys (config.providers.doku.snap) it also offers EWALLET_DANA and EWALLET_SHOPEEPAY,
+  // after xendit and midtrans in the default route (registration order).
   const publicWebhookPath = `${new URL(config.publicUrl).pathname.replace(/\/$/, '')}/webhooks/doku`;
   providers.set('doku', new DokuProvider({ ...config.providers.doku, timeoutMs, notificationPaths: [publicWebhookPath] }));
   providers.set('ecommpay', new EcommpayProvider({ ...config.providers.ecommpay, timeoutMs }));

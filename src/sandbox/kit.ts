@@ -48,8 +48,10 @@ export interface Notification {
   /**
    * Headers made anew for every delivery attempt, for providers whose signature covers a nonce or
    * timestamp the receiver checks for freshness (Indodana): a retry hours later is signed then.
+   * May be async (DOKU SNAP first fetches an access token from the receiver); if it fails, the
+   * attempt counts as a transport error and is retried on the schedule.
    */
-  freshHeaders?: () => Record<string, string>;
+  freshHeaders?: () => Record<string, string> | Promise<Record<string, string>>;
 }
 
 export interface SandboxOptions {
@@ -141,7 +143,8 @@ export class SandboxKit {
   private async deliver(n: Notification): Promise<number | 'error'> {
     const start = performance.now();
     try {
-      const res = await fetch(n.url, { method: 'POST', headers: { ...n.headers, ...n.freshHeaders?.() }, body: n.body, signal: AbortSignal.timeout(15_000) });
+      const fresh = await n.freshHeaders?.();
+      const res = await fetch(n.url, { method: 'POST', headers: { ...n.headers, ...fresh }, body: n.body, signal: AbortSignal.timeout(15_000) });
       await res.arrayBuffer();
       // bayar reports its own handling time in x-bayar-latency; the benchmark reads it here.
       const receiverLatencyMs = Number(res.headers.get('x-bayar-latency') ?? NaN);

@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { createPublicKey } from 'node:crypto';
 import { ConfigError, loadConfig, SANDBOX_PORT_OFFSETS, type AppConfig } from '../config/config.js';
-import { DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY } from '../config/dev-keys.js';
+import { DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY, DEV_DOKU_SNAP_DOKU_PRIVATE_KEY } from '../config/dev-keys.js';
 import { AggregatorSandbox } from './aggregator/sandbox.js';
 import { DokuSandbox } from './doku/sandbox.js';
 import { EcommpaySandbox } from './ecommpay/sandbox.js';
@@ -23,7 +23,16 @@ export async function startSandboxes(config: AppConfig): Promise<SandboxKit[]> {
   const midtrans = new SandboxKit(new MidtransSandbox(config.providers.midtrans), { callbackUrl: `${webhookBase}/midtrans`, timeScale: config.sandbox.timeScale });
   await midtrans.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.midtrans, config.host);
   kits.push(midtrans);
-  const doku = new SandboxKit(new DokuSandbox(config.providers.doku), { callbackUrl: `${webhookBase}/doku`, timeScale: config.sandbox.timeScale });
+  // DOKU SNAP: the merchant key bayar signs with (its public half checks token requests), the
+  // development DOKU key (its public half is bayar's default DOKU_SNAP_DOKU_PUBLIC_KEY).
+  const dokuSnap = config.providers.doku.snap;
+  const doku = new SandboxKit(
+    new DokuSandbox({
+      clientId: config.providers.doku.clientId,
+      secretKey: config.providers.doku.secretKey,
+      ...(dokuSnap ? { snap: { clientSecret: dokuSnap.clientSecret, merchantPublicKey: createPublicKey(dokuSnap.privateKey), dokuPrivateKey: DEV_DOKU_SNAP_DOKU_PRIVATE_KEY } } : {}),
+    }),
+    { callbackUrl: `${webhookBase}/doku`, timeScale: config.sandbox.timeScale });
   await doku.listen(config.sandbox.portBase + SANDBOX_PORT_OFFSETS.doku, config.host);
   kits.push(doku);
   const ecommpay = new SandboxKit(new EcommpaySandbox(config.providers.ecommpay), { callbackUrl: `${webhookBase}/ecommpay`, timeScale: config.sandbox.timeScale });

@@ -27,12 +27,31 @@ export class WebhooksController {
     private readonly metrics: Metrics,
   ) {}
 
+  /**
+   * DOKU SNAP asks for an access token (B2B, RSA-signed) before each notification; the token
+   * endpoint lives under the provider's webhook base, at SNAP's own path.
+   */
+  @Post(':provider/authorization/v1/access-token/b2b')
+  token(@Param('provider') name: string, @Req() req: Request, @Res() res: Response): void {
+    const provider = PROVIDER_NAMES.includes(name as ProviderName) ? this.providers.get(name as ProviderName) : undefined;
+    if (!provider?.webhookToken) throw new ProblemException(404, 'UNKNOWN_PROVIDER', `no provider ${name} issues notification tokens`);
+    const reply = provider.webhookToken({ headers: headersOf(req), rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), path: req.path });
+    this.metrics.webhooks.inc({ provider: name, outcome: reply.status === 200 ? 'token-issued' : 'token-refused' });
+    send(res, reply);
+  }
+
+  /** SNAP's notification path under the webhook base (DOKU: /v1.0/debit/notify); same handling. */
+  @Post(':provider/v1.0/debit/notify')
+  receiveSnap(@Param('provider') name: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.receive(name, req, res);
+  }
+
   @Post(':provider')
   async receive(@Param('provider') name: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const provider = PROVIDER_NAMES.includes(name as ProviderName) ? this.providers.get(name as ProviderName) : undefined;
     if (!provider) throw new ProblemException(404, 'UNKNOWN_PROVIDER', `no provider ${name} is configured`);
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
+    const headers = headersOf(req);
 
     let parsed;
     try {
@@ -67,11 +86,15 @@ export class WebhooksController {
       const unknown = err instanceof WorkflowNotFoundError;
       this.logger.warn(`${name}: could not signal ${parsed.paymentId} (${unknown ? 'no open payment' : (err as Error).message}); asking the provider to retry`);
       this.metrics.webhooks.inc({ provider: name, outcome: unknown ? 'unknown-payment' : 'retry-later' });
-      return send(res, provider.webhookRetryLater());
+      return send(res, provider.webhookRetryLater(parsed));
     }
     this.metrics.webhooks.inc({ provider: name, outcome: 'signalled' });
     send(res, provider.webhookAck(parsed));
   }
+}
+
+function headersOf(req: Request): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
 }
 
 function send(res: Response, reply: WebhookReply): void {

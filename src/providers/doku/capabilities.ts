@@ -41,8 +41,49 @@ export function dokuChannelFor(method: PaymentMethod): DokuChannel | undefined {
   return Object.hasOwn(DOKU_CHANNELS, method) ? DOKU_CHANNELS[method as DokuMethod] : undefined;
 }
 
+/**
+ * The e-wallets bayar takes through DOKU SNAP Direct Debit, "jump app" flow (no account binding):
+ * the customer is sent to the wallet's page (webRedirectUrl). Channel names from doku-nodejs-library
+ * 1.0.52 (_commons/ddChannelEnum.js; README "Request Payment Jump APP": DANA and ShopeePay).
+ * OVO is left out: DOKU offers OVO through account binding only (B2B2C customer token, OTP/PIN),
+ * which a one-shot payment cannot do — see README.md.
+ */
+export const DOKU_SNAP_EWALLETS = {
+  EWALLET_DANA: { channel: 'EMONEY_DANA_SNAP' },
+  EWALLET_SHOPEEPAY: { channel: 'EMONEY_SHOPEE_PAY_SNAP' },
+} as const satisfies Partial<Record<PaymentMethod, { channel: string }>>;
+
+export type DokuSnapMethod = keyof typeof DOKU_SNAP_EWALLETS;
+
+export function dokuSnapChannelFor(method: PaymentMethod): (typeof DOKU_SNAP_EWALLETS)[DokuSnapMethod] | undefined {
+  return Object.hasOwn(DOKU_SNAP_EWALLETS, method) ? DOKU_SNAP_EWALLETS[method as DokuSnapMethod] : undefined;
+}
+
+/** DOKU SNAP paths (doku-nodejs-library _commons/config.js). */
+export const DOKU_SNAP_PATHS = {
+  token: '/authorization/v1/access-token/b2b',
+  payment: '/direct-debit/core/v1/debit/payment-host-to-host',
+  status: '/orders/v1.0/debit/status',
+  refund: '/direct-debit/core/v1/debit/refund',
+  /** Where DOKU posts e-wallet notifications, relative to the merchant's notification base (developers.doku.com). */
+  notify: '/v1.0/debit/notify',
+} as const;
+
 /** DOKU's expired_time is whole minutes; peer_to_peer_info.expired_time allows 5 digits. */
 export const DOKU_MAX_EXPIRY_MINUTES = 99_999;
+
+/** Non-SNAP only (no SNAP keys configured, e.g. a real DOKU account without e-wallets), or both. */
+export function dokuCapabilitiesFor(snap: boolean): ProviderCapabilities {
+  if (!snap) return dokuCapabilities;
+  return {
+    ...dokuCapabilities,
+    methods: [...dokuCapabilities.methods, ...(Object.keys(DOKU_SNAP_EWALLETS) as DokuSnapMethod[])],
+    // SNAP's refund takes an amount and its own partnerRefundNo, so partial refunds, several per
+    // payment, up to what was paid (the SDK: DANA and ShopeePay only) [? DOKU publishes no cap on
+    // the number of partial refunds].
+    refunds: { EWALLET_DANA: 'partial', EWALLET_SHOPEEPAY: 'partial' },
+  };
+}
 
 export const dokuCapabilities: ProviderCapabilities = {
   methods: Object.keys(DOKU_CHANNELS) as DokuMethod[],

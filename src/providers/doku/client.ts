@@ -4,6 +4,7 @@ import { sendHttp, parseJson, type HttpResponse } from '../http.js';
 import { ProviderRejected, ProviderUnavailable } from '../provider.js';
 import { errorSchema } from './schemas.js';
 import { dokuTimestamp, signedHeaders } from './signature.js';
+import type { DokuSnapConfig } from './snap/client.js';
 
 export interface DokuConfig {
   clientId: string;
@@ -21,6 +22,8 @@ export interface DokuConfig {
    * replay older than this is refused. See README.md for DOKU's retries.
    */
   notificationToleranceMs?: number;
+  /** DOKU SNAP keys; without them the e-wallets are not offered (Non-SNAP methods only). */
+  snap?: DokuSnapConfig;
 }
 
 /** Default freshness window for notifications: five minutes. */

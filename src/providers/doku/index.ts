@@ -15,10 +15,13 @@ import {
   type ParsedWebhook,
   type PaymentProvider,
   type RawWebhook,
+  type ProviderCapabilities,
+  type RefundRequest,
   type RefundResult,
   type WebhookReply,
 } from '../provider.js';
-import { DOKU_MAX_EXPIRY_MINUTES, dokuCapabilities, dokuChannelFor, dokuStatusPath, type DokuChannel } from './capabilities.js';
+import { DOKU_MAX_EXPIRY_MINUTES, dokuCapabilitiesFor, dokuChannelFor, dokuSnapChannelFor, dokuStatusPath, type DokuChannel } from './capabilities.js';
+import { DokuSnapEwallets, SNAP_NOTIFY_RETRY_LATER } from './snap/ewallet.js';
 import { DOKU_NOTIFICATION_TOLERANCE_MS, DokuClient, throwFor, type DokuConfig } from './client.js';
 import {
   notificationSchema,
@@ -48,14 +51,28 @@ export function createRequestId(paymentId: string): string {
 
 export class DokuProvider implements PaymentProvider {
   readonly name = 'doku' as const;
-  readonly capabilities = dokuCapabilities;
+  readonly capabilities: ProviderCapabilities;
   private readonly client: DokuClient;
+  /** DOKU SNAP, for the e-wallets (snap/): the same account, host and client id, another protocol. */
+  private readonly snap?: DokuSnapEwallets;
 
   constructor(private readonly config: DokuConfig) {
     this.client = new DokuClient(config);
+    if (config.snap) {
+      this.snap = new DokuSnapEwallets({
+        clientId: config.clientId,
+        baseUrl: config.baseUrl,
+        timeoutMs: config.timeoutMs,
+        snap: config.snap,
+        notificationPaths: config.notificationPaths,
+        notificationToleranceMs: config.notificationToleranceMs ?? DOKU_NOTIFICATION_TOLERANCE_MS,
+      });
+    }
+    this.capabilities = dokuCapabilitiesFor(this.snap !== undefined);
   }
 
   async createCharge(request: CreateChargeRequest): Promise<ChargeSnapshot> {
+    if (dokuSnapChannelFor(request.method)) return this.snapOrRefuse(request.method).createCharge(request);
     const channel = dokuChannelFor(request.method);
     if (!channel) throw new ProviderRejected(`doku does not offer ${request.method}`, 'doku', 'UNSUPPORTED_METHOD');
     const requestId = createRequestId(request.paymentId);
@@ -80,6 +97,7 @@ export class DokuProvider implements PaymentProvider {
   }
 
   async findCharge(ref: ChargeRef): Promise<ChargeSnapshot | null> {
+    if (dokuSnapChannelFor(ref.method)) return this.snapOrRefuse(ref.method).findCharge(ref);
     const transaction = await this.lookup(ref.paymentId);
     return transaction ? fromTransaction(transaction, dokuChannelFor(ref.method)) : null;
   }
@@ -89,12 +107,25 @@ export class DokuProvider implements PaymentProvider {
     // is false, so the saga never asks). bayar's deadline and its final status check decide.
   }
 
-  async refund(): Promise<RefundResult> {
-    // Declared in capabilities (no method is refundable), so bayar refuses before calling this.
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    // SNAP e-wallets refund; Non-SNAP methods are declared unrefundable, so bayar refuses first.
+    if (dokuSnapChannelFor(request.charge.method)) return this.snapOrRefuse(request.charge.method).refund(request);
     throw new ProviderRejected('doku Non-SNAP has no refund API for these methods', 'doku', 'REFUND_NOT_SUPPORTED');
   }
 
+  /** DOKU's token request before a SNAP notification (POST /webhooks/doku/authorization/v1/access-token/b2b). */
+  webhookToken(raw: RawWebhook): WebhookReply {
+    if (!this.snap) return { status: 404, contentType: 'application/json', body: JSON.stringify({ responseCode: '4047300', responseMessage: 'DOKU SNAP is not configured' }) };
+    return this.snap.issueToken(raw);
+  }
+
   parseWebhook(raw: RawWebhook): ParsedWebhook {
+    // Two protocols arrive here. SNAP notifications carry X-SIGNATURE / X-PARTNER-ID; Non-SNAP
+    // ones Signature / Client-Id. Each is then verified by its own rules, nothing shared.
+    if (raw.headers['x-signature'] !== undefined || raw.headers['x-partner-id'] !== undefined) {
+      if (!this.snap) throw new SignatureInvalid('doku', 'a SNAP notification, but DOKU SNAP is not configured');
+      return this.snap.parseNotification(raw);
+    }
     const clientId = raw.headers['client-id'];
     const requestId = raw.headers['request-id'];
     const timestamp = raw.headers['request-timestamp'];
@@ -141,14 +172,20 @@ export class DokuProvider implements PaymentProvider {
     return { kind: 'payment', paymentId: n.order.invoice_number, event };
   }
 
-  webhookAck(): WebhookReply {
-    // DOKU takes any 2xx; the body is not read.
-    return { status: 200, contentType: 'application/json', body: '{}' };
+  webhookAck(parsed?: ParsedWebhook): WebhookReply {
+    // SNAP: the SNAP answer chosen at parse time. Non-SNAP: DOKU takes any 2xx; the body is not read.
+    return parsed?.ack ?? { status: 200, contentType: 'application/json', body: '{}' };
   }
 
-  webhookRetryLater(): WebhookReply {
+  webhookRetryLater(parsed?: ParsedWebhook): WebhookReply {
     // Any non-2xx: DOKU retries 30 min, 6 h and 12 h after the original.
+    if (parsed?.ack) return SNAP_NOTIFY_RETRY_LATER;
     return { status: 503, contentType: 'application/json', body: '{}' };
+  }
+
+  private snapOrRefuse(method: string): DokuSnapEwallets {
+    if (!this.snap) throw new ProviderRejected(`doku ${method} needs DOKU SNAP keys (DOKU_SNAP_PRIVATE_KEY, DOKU_SNAP_DOKU_PUBLIC_KEY)`, 'doku', 'UNSUPPORTED_METHOD');
+    return this.snap;
   }
 
   /** GET /orders/v1/status/{invoice_number}; null when DOKU has never seen the invoice. */

@@ -25,3 +25,26 @@ export function dokuStatusToChargeStatus(status: string): ChargeStatus {
   // Own keys only: "constructor" or "__proto__" from the wire must not resolve to Object's members.
   return Object.hasOwn(TABLE, status) ? TABLE[status]! : 'PENDING';
 }
+
+/**
+ * The SNAP table: `latestTransactionStatus` of the Direct Debit status answer and of e-wallet
+ * notifications (BI SNAP; the SDK's notification DTO takes 00, 03, 04, 05, 06) → bayar charge
+ * status. 00 is the only paid state. 01 initiated, 02 paying and 03 pending are "not yet"; 04
+ * refunded is acknowledged, never applied (bayar's refund update tracks refunds); 05 cancelled
+ * and 06 failed end the charge. 07 "not found" and anything unknown stay PENDING: only an
+ * explicit answer is final.
+ */
+const SNAP_TABLE: Record<string, ChargeStatus> = {
+  '00': 'PAID',
+  '01': 'PENDING',
+  '02': 'PENDING',
+  '03': 'PENDING',
+  '04': 'REFUNDED',
+  '05': 'CANCELLED',
+  '06': 'FAILED',
+  '07': 'PENDING',
+};
+
+export function dokuSnapStatusToChargeStatus(latestTransactionStatus: string): ChargeStatus {
+  return Object.hasOwn(SNAP_TABLE, latestTransactionStatus) ? SNAP_TABLE[latestTransactionStatus]! : 'PENDING';
+}

@@ -3,10 +3,12 @@
 // notifications signed DOKU's way, retried 30 min, 6 h and 12 h after the original. It reuses the
 // adapter's zod schemas and signature functions; the tests check both against the published
 // string-to-sign and against jokul-nodejs-library, independently of this code.
-import { randomInt, randomUUID } from 'node:crypto';
+import { createPublicKey, randomInt, randomUUID } from 'node:crypto';
+import { DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY } from '../../config/dev-keys.js';
 import { DOKU_CHANNELS, DOKU_STATUS_PATH, type DokuChannel, type DokuChannelKind, type DokuMethod } from '../../providers/doku/capabilities.js';
 import { REQUEST_SCHEMAS, type DokuO2oRequest, type DokuPaylaterRequest, type DokuVaRequest } from '../../providers/doku/schemas.js';
 import { DOKU_TIMESTAMP, bodyDigest, dokuTimestamp, signatureMatches, signedHeaders } from '../../providers/doku/signature.js';
+import { DokuSnapSandbox, type DokuSnapSandboxOptions } from './snap.js';
 import { jsonBody, type Handler, type LedgerEntry, type Notification, type SandboxKit, type SandboxProvider, type SandboxRequest, type SandboxResponse } from '../kit.js';
 
 const MINUTE = 60_000;
@@ -53,6 +55,8 @@ interface Charge {
 export interface DokuSandboxOptions {
   clientId: string;
   secretKey: string;
+  /** SNAP (e-wallets); by default the development keys and the secret key above. */
+  snap?: Omit<DokuSnapSandboxOptions, 'clientId'>;
 }
 
 export class DokuSandbox implements SandboxProvider {
@@ -64,8 +68,19 @@ export class DokuSandbox implements SandboxProvider {
   /** Every notification as first sent, headers included (the kit's log keeps bodies only). */
   private readonly outbox: Notification[] = [];
   private kit!: SandboxKit;
+  /** DOKU SNAP on the same host: token, e-wallet payment, status, refund (./snap.ts). */
+  readonly snap: DokuSnapSandbox;
 
-  constructor(private readonly options: DokuSandboxOptions) {}
+  constructor(private readonly options: DokuSandboxOptions) {
+    this.snap = new DokuSnapSandbox({
+      clientId: options.clientId,
+      ...(options.snap ?? {
+        clientSecret: options.secretKey,
+        merchantPublicKey: createPublicKey(DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY),
+        dokuPrivateKey: DEV_DOKU_SNAP_DOKU_PRIVATE_KEY,
+      }),
+    });
+  }
 
   routes(kit: SandboxKit): [string, string, Handler][] {
     this.kit = kit;
@@ -77,10 +92,12 @@ export class DokuSandbox implements SandboxProvider {
       ['GET', `${DOKU_STATUS_PATH}:invoice`, (r) => this.signed(r, () => this.status(r.params.invoice!))],
       // Sandbox only: what was sent, with the signed headers, so tests can redeliver it verbatim.
       ['GET', '/_sandbox/doku/outbox', () => ({ status: 200, body: this.outbox })],
+      ...this.snap.routes(kit),
     ];
   }
 
   pay(reference: string, options: { amount?: number; force?: boolean }): SandboxResponse {
+    if (this.snap.has(reference)) return this.snap.pay(reference, options);
     const charge = this.find(reference);
     if (!charge) return failure(404, 'not_found', 'Transaction not found');
     this.refresh(charge);
@@ -95,7 +112,7 @@ export class DokuSandbox implements SandboxProvider {
   }
 
   ledger(): LedgerEntry[] {
-    return [...this.byInvoice.values()].map((c) => ({
+    return [...this.byInvoice.values()].map((c): LedgerEntry => ({
       reference: c.invoice,
       providerId: c.requestId,
       amount: c.amount,
@@ -103,10 +120,11 @@ export class DokuSandbox implements SandboxProvider {
       paidAmount: c.paidAmount,
       refundedAmount: 0,
       createRequests: c.createRequests,
-    }));
+    })).concat(this.snap.ledger());
   }
 
   reset(): void {
+    this.snap.reset();
     this.byInvoice.clear();
     this.byRequestId.clear();
     this.answered.clear();

@@ -280,7 +280,7 @@ export class IndodanaSandbox implements SandboxProvider {
    */
   private notify(transaction: Transaction): void {
     const sent = this.notification(transaction, transaction.status);
-    this.outbox.push({ url: sent.url, headers: { ...sent.headers, ...sent.freshHeaders!() }, body: sent.body });
+    this.outbox.push({ url: sent.url, headers: { ...sent.headers, authorization: authorizationHeader(this.options.apiKey, this.options.secretKey) }, body: sent.body });
     // For the out-of-order fault: the transaction as it was before (INITIATED), delivered after
     // the final one. A robustness fault, not documented Indodana behaviour.
     const stale = transaction.status === 'INITIATED' ? undefined : this.notification(transaction, 'INITIATED');
