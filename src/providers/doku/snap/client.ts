@@ -29,9 +29,16 @@ export interface DokuSnapClientConfig {
 /** Refresh the token this long before DOKU says it expires, so no call goes out with a dying one. */
 export const TOKEN_REFRESH_MARGIN_MS = 60_000;
 
-/** X-EXTERNAL-ID: a numeric string unique within the day (ms clock + 6 random digits, 19 digits). */
+let sequence = randomInt(0, 1_000_000);
+
+/**
+ * X-EXTERNAL-ID: a numeric string unique within the day, 27 digits (SNAP allows 36): the ms clock,
+ * a per-process sequence (a million per millisecond before it wraps) and 8 random digits, so two
+ * calls in one millisecond, or two workers, do not collide (DOKU refuses a repeat: 409xx00).
+ */
 export function externalId(now = Date.now()): string {
-  return `${now}${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
+  sequence = (sequence + 1) % 1_000_000;
+  return `${now}${String(sequence).padStart(6, '0')}${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
 }
 
 export class DokuSnapClient {
