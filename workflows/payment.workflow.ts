@@ -13,7 +13,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { PaymentActivities } from '../activities/index.js';
-import type { RefundRecord } from '../src/domain/payment.js';
+import type { PaymentStatus, ProviderEvent, RefundRecord } from '../src/domain/payment.js';
 import { SA } from '../src/temporal/search-attributes.js';
 import {
   cancelUpdate,
@@ -29,6 +29,8 @@ import { PaymentState, Rejection } from './payment-state.js';
 
 /** How long after an unpaid close bayar keeps looking for late money by polling. */
 const LATE_CHECK_PERIOD_MS = 48 * 3_600_000;
+/** How a payment can end without money, at bayar's hand or the provider's. */
+const UNPAID_ENDS: readonly PaymentStatus[] = ['EXPIRED', 'CANCELLED', 'FAILED'];
 /** How long bayar follows a refund the provider accepted as PENDING before asking a person. */
 const REFUND_FOLLOW_UP_MS = 7 * 24 * 3_600_000;
 
@@ -48,13 +50,40 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
 
   setHandler(paymentQuery, () => state.view());
 
-  setHandler(providerEventSignal, (event) => state.apply(Date.now(), event));
+  // Patch: the same commands however the charge's result and the first webhooks are split into
+  // activations. The chaos run recorded a payment whose charge result and paid webhooks, all in
+  // one workflow task, were nonetheless run as two activations (the result, then the webhooks):
+  // PENDING, the create's answer, PAID. Its replay ran them as one activation, applied the
+  // webhooks inside their signal handler first (PAID, then the answer) and failed with a
+  // nondeterminism error on every replay, for good (docs/chaos.md, finding 2). So, from this
+  // patch on: webhooks wait in an inbox (a handler that only queues issues no command), and the
+  // main coroutine empties it at fixed points, the first one only once every create call
+  // waiting for the charge has had its answer. One activation or two, the commands come out as
+  // PENDING, the answer, then the webhooks' effect. Payments started before this patch apply
+  // events in the handler, as they ran.
+  const inbox: { at: number; event: ProviderEvent }[] = [];
+  const eventsWaitInInbox = patched('one-order-for-create-and-events-v1');
+  /** Create calls (createOrGet updates) still waiting for the charge. */
+  let createAnswersOwed = 0;
+  setHandler(providerEventSignal, (event) => {
+    if (eventsWaitInInbox) inbox.push({ at: Date.now(), event });
+    else state.apply(Date.now(), event);
+  });
+  /** Applies every provider event received so far, in the order they arrived. */
+  function applyInbox(): void {
+    for (let next = inbox.shift(); next; next = inbox.shift()) state.apply(next.at, next.event);
+  }
 
   setHandler(
     createOrGetUpdate,
     async () => {
-      await condition(() => state.status !== 'CREATED');
-      return { payment: state.view(), creationId: input.creationId };
+      createAnswersOwed += 1;
+      try {
+        await condition(() => state.status !== 'CREATED');
+        return { payment: state.view(), creationId: input.creationId };
+      } finally {
+        createAnswersOwed -= 1;
+      }
     },
     {
       validator: ({ requestHash }) => {
@@ -191,6 +220,12 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
     break;
   }
 
+  if (eventsWaitInInbox) {
+    // The create calls get their answer before any webhook is applied (see the patch above).
+    await condition(() => createAnswersOwed === 0);
+    applyInbox();
+  }
+
   // ---- await the money ----
   await awaitPayment();
 
@@ -212,8 +247,14 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
   // down). After an unpaid close, keep checking the provider slowly — at the poll schedule's
   // cap, for up to 48 h — so late money is found without it. Histories from before this patch
   // replay as they ran (no late polling).
+  // Patch: the same when the provider itself ended the payment unpaid (it answered the create or
+  // a poll with EXPIRED, say) — until this patch only a close bayar made itself was followed up,
+  // and money that reached such a charge with its notification lost stayed unseen (chaos run).
+  const closedUnpaid =
+    state.closing !== undefined ||
+    (UNPAID_ENDS.includes(state.status) && state.providerReference !== undefined && patched('late-money-poll-after-provider-close-v1'));
   const lateChecksUntil =
-    state.closing !== undefined && state.providerReference !== undefined && patched('late-money-poll-v1')
+    closedUnpaid && state.providerReference !== undefined && patched('late-money-poll-v1')
       ? Math.min(windowEndsAt, Date.now() + LATE_CHECK_PERIOD_MS)
       : 0;
   const lateCheckEveryMs = state.route.pollScheduleMs[state.route.pollScheduleMs.length - 1]!;
@@ -223,9 +264,10 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
     if (remaining <= 0) break;
     const checking = Date.now() < lateChecksUntil && state.latePayments.length === 0 && state.paid === 0;
     const wait = checking ? Math.max(1, Math.min(remaining, nextLateCheckAt - Date.now())) : remaining;
-    const woke = await condition(() => state.latePayments.length > 0, wait);
+    const woke = await condition(() => inbox.length > 0 || state.latePayments.length > 0, wait);
     if (woke) {
-      await handleLatePayment();
+      applyInbox();
+      if (state.latePayments.length > 0) await handleLatePayment();
       continue;
     }
     if (!checking) break;
@@ -236,6 +278,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
       nextLateCheckAt = Date.now() + lateCheckEveryMs;
     }
   }
+  applyInbox(); // the timeline keeps what came in during the window's last moments
   await condition(allHandlersFinished);
   await refundQueue;
   await Promise.all(refundFollowUps);
@@ -250,8 +293,11 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
     let nextPollAt = Date.now() + schedule[0]!;
     while (state.status === 'PENDING') {
       const wakeAt = Math.min(nextPollAt, deadline);
-      await condition(() => state.status !== 'PENDING' || state.cancelRequested, Math.max(1, wakeAt - Date.now()));
+      const woke = await condition(() => inbox.length > 0 || state.status !== 'PENDING' || state.cancelRequested, Math.max(1, wakeAt - Date.now()));
+      applyInbox();
       if (state.status !== 'PENDING') return;
+      // Only events came in (none settled it): wait on for the rest of this interval.
+      if (woke && inbox.length === 0 && !state.cancelRequested && Date.now() < wakeAt) continue;
       if (state.cancelRequested) return closeUnpaid('CANCELLED', 'cancelled by merchant');
       if (Date.now() >= deadline) return closeUnpaid('EXPIRED', 'deadline passed unpaid');
       state.apply(Date.now(), await provider.getChargeStatus(chargeRef()));
@@ -274,7 +320,9 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
         state.record(Date.now(), 'workflow', 'cancel-failed', failureMessage(err));
       }
     }
+    applyInbox();
     const final = await provider.getChargeStatus(chargeRef());
+    applyInbox();
     state.apply(Date.now(), { ...final, eventId: `final-check:${final.eventId}` });
     if (state.status === 'PENDING' || state.status === 'CREATED') state.setStatus(Date.now(), target, target === 'EXPIRED' ? 'timer' : 'api', reason);
   }

@@ -1,4 +1,4 @@
-// Recorded workflow histories for the replay test. `BAYAR_RECORD_HISTORIES=1` on a saga run
+// Recorded workflow histories for the replay test. `BAYAR_RECORD_HISTORIES` on a saga run
 // writes one file per path into test/fixtures/histories/, to be committed with the change.
 // The CLI's JSON is exactly what Worker.runReplayHistories accepts.
 import { execFile } from 'node:child_process';
@@ -10,11 +10,21 @@ import { ensureTemporalCli } from '../../src/temporal/cli.js';
 
 export const HISTORY_DIR = fileURLToPath(new URL('../../../test/fixtures/histories/', import.meta.url));
 
+/**
+ * `BAYAR_RECORD_HISTORIES=1` writes `<path>.json`; any other value, `<path>.<value>.json`, so a
+ * recording made after a patch sits beside the histories of the code before it, which running
+ * payments still replay (e.g. `BAYAR_RECORD_HISTORIES=v3`).
+ */
+function recordingSuffix(): string {
+  const tag = process.env.BAYAR_RECORD_HISTORIES;
+  return tag && tag !== '1' ? `.${tag.replace(/[^A-Za-z0-9_-]/g, '')}` : '';
+}
+
 export async function recordHistories(address: string, payments: Map<string, string>): Promise<void> {
   const cli = await ensureTemporalCli();
   mkdirSync(HISTORY_DIR, { recursive: true });
   for (const [name, id] of payments) {
     const { stdout } = await promisify(execFile)(cli, ['workflow', 'show', '--workflow-id', id, '--address', address, '--namespace', 'default', '--output', 'json'], { maxBuffer: 64 << 20 });
-    writeFileSync(join(HISTORY_DIR, `${name}.json`), stdout);
+    writeFileSync(join(HISTORY_DIR, `${name}${recordingSuffix()}.json`), stdout);
   }
 }

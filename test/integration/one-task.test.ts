@@ -12,11 +12,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { Client, Connection, WithStartWorkflowOperation, WorkflowUpdateStage } from '@temporalio/client';
-import { NativeConnection, Runtime, Worker, DefaultLogger } from '@temporalio/worker';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { bundleWorkflowCode, NativeConnection, Runtime, Worker, DefaultLogger } from '@temporalio/worker';
 import type { ProviderEvent } from '../../src/domain/payment.js';
 import { ensureTemporalCli } from '../../src/temporal/cli.js';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
-import { WORKFLOW_BUNDLE_PATH } from '../../src/worker.js';
+import { WORKFLOW_BUNDLE_PATH, WORKFLOWS_PATH } from '../../src/worker.js';
 import {
   createOrGetUpdate,
   PAYMENT_WORKFLOW_TYPE,
@@ -24,6 +28,7 @@ import {
   providerEventSignal,
   type PaymentWorkflowInput,
 } from '../../workflows/definitions.js';
+import { HISTORY_DIR } from '../helpers/histories.js';
 import { freePort } from '../helpers/stack.js';
 
 const TASK_QUEUE = 'one-task-test';
@@ -60,6 +65,31 @@ async function cuttableProxy(target: string): Promise<{ address: string; cut(): 
   };
 }
 
+type History = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>;
+
+/**
+ * The commands a workflow issued after its charge's result, as readable lines: search-attribute
+ * upserts with their values, update completions, activities, timers that were not cancelled
+ * (a timer cancelled later is dropped with its cancel), and how the run ended.
+ */
+function commandsAfterCharge(history: History): string[] {
+  const events = history.events!;
+  const from = events.findIndex((e) => e.activityTaskCompletedEventAttributes);
+  const cancelled = new Set(events.map((e) => e.timerCanceledEventAttributes?.timerId).filter(Boolean));
+  const lines: string[] = [];
+  for (const e of events.slice(from + 1)) {
+    const upsert = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+    if (upsert) {
+      for (const [key, payload] of Object.entries(upsert)) lines.push(`upsert ${key}=${JSON.parse(Buffer.from(payload.data!).toString('utf8'))}`);
+    } else if (e.workflowExecutionUpdateCompletedEventAttributes) lines.push('update completed');
+    else if (e.activityTaskScheduledEventAttributes) lines.push(`activity ${e.activityTaskScheduledEventAttributes.activityType?.name}`);
+    else if (e.timerStartedEventAttributes && !cancelled.has(e.timerStartedEventAttributes.timerId)) lines.push('timer');
+    else if (e.markerRecordedEventAttributes) lines.push(`marker ${e.markerRecordedEventAttributes.markerName}`);
+    else if (e.workflowExecutionCompletedEventAttributes) lines.push('completed');
+  }
+  return lines;
+}
+
 async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -86,7 +116,22 @@ describe('a charge and its paid webhooks handled in one workflow task', () => {
     await server?.stop();
   });
 
-  async function scenario(mode: 'fresh worker' | 'cached workflow') {
+  type Mode = 'fresh worker' | 'cached workflow' | 'activity result first' | 'two tasks';
+  const histories = new Map<Mode, Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>>();
+
+  /** The workflow code with the test interceptor that dispatches activity results first. */
+  let activityFirstBundle: { code: string } | undefined;
+  const bundleFor = async (mode: Mode) => {
+    if (mode !== 'activity result first') return { codePath: WORKFLOW_BUNDLE_PATH };
+    activityFirstBundle ??= await bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      workflowInterceptorModules: [fileURLToPath(new URL('../helpers/activity-results-first.interceptor.js', import.meta.url))],
+      logger: new DefaultLogger('WARN'),
+    });
+    return activityFirstBundle;
+  };
+
+  async function scenario(mode: Mode) {
     let releaseCharge!: () => void;
     const chargeGate = new Promise<void>((resolve) => (releaseCharge = resolve));
     let chargeStarted = false;
@@ -113,7 +158,7 @@ describe('a charge and its paid webhooks handled in one workflow task', () => {
       const worker = await Worker.create({
         connection: proxiedConnection,
         taskQueue: TASK_QUEUE,
-        workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
+        workflowBundle: await bundleFor(mode),
         // Long enough that the task goes to this worker's cache, not to the normal queue.
         stickyQueueScheduleToStartTimeout: '60s',
       });
@@ -153,8 +198,12 @@ describe('a charge and its paid webhooks handled in one workflow task', () => {
       });
       await eventually(() => chargeStarted, 10_000);
     } finally {
+      if (mode === 'two tasks') {
+        // The usual way: the worker stays, takes the charge's result in a task of its own, and
+        // the webhooks in the next.
+      } else
       // The workflow worker goes away (or is cut off, keeping its cache) while the charge is in flight...
-      if (mode === 'fresh worker') {
+      if (mode === 'fresh worker' || mode === 'activity result first') {
         first.worker.shutdown();
         await first.run;
       } else {
@@ -166,13 +215,15 @@ describe('a charge and its paid webhooks handled in one workflow task', () => {
     const handle = client.workflow.getHandle(paymentId);
     releaseCharge();
     await eventually(async () => (await handle.fetchHistory()).events!.some((e) => e.activityTaskCompletedEventAttributes), 10_000);
+    if (mode === 'two tasks') await eventually(async () => (await handle.fetchHistory()).events!.some((e) => e.workflowExecutionUpdateCompletedEventAttributes), 10_000);
     const paid: ProviderEvent = { eventId: 'wh:paid-1', source: 'webhook', chargeStatus: 'PAID', paidAmount: 150_000, providerStatus: 'SUCCEEDED' };
     await handle.signal(providerEventSignal, paid);
     await handle.signal(providerEventSignal, paid);
 
-    // The worker gets one task with the activity result and both signals.
-    if (mode === 'fresh worker') second = await startWorkflowWorker();
-    else proxy.restore();
+    // The worker gets one task with the activity result and both signals (or, in two tasks,
+    // just the signals).
+    if (mode === 'fresh worker' || mode === 'activity result first') second = await startWorkflowWorker();
+    else if (mode === 'cached workflow') proxy.restore();
     try {
       await eventually(async () => (await handle.query(paymentQuery)).status === 'SETTLED', 15_000);
       const view = await handle.query(paymentQuery);
@@ -184,14 +235,20 @@ describe('a charge and its paid webhooks handled in one workflow task', () => {
     }
 
     const history = await handle.fetchHistory();
+    histories.set(mode, history);
+    // `BAYAR_RECORD_HISTORIES=1` keeps them as replay fixtures (see test/helpers/histories.ts).
+    if (process.env.BAYAR_RECORD_HISTORIES === '1' && (mode === 'fresh worker' || mode === 'two tasks')) {
+      writeFileSync(join(HISTORY_DIR, `one-order-${mode.replace(' ', '-')}.json`), historyToJSON(history));
+    }
     // The situation under test really happened: no workflow task between the activity's
-    // completion and the two signals.
+    // completion and the two signals (and, in two tasks, one between them).
     const events = history.events!;
     const completedAt = events.findIndex((e) => e.activityTaskCompletedEventAttributes);
     const nextTaskStarted = events.findIndex((e, i) => i > completedAt && e.workflowTaskStartedEventAttributes);
     const signalsBetween = events.slice(completedAt, nextTaskStarted).filter((e) => e.workflowExecutionSignaledEventAttributes).length;
-    assert.equal(signalsBetween, 2, 'both signals landed in the task that carries the charge result');
+    assert.equal(signalsBetween, mode === 'two tasks' ? 0 : 2, 'the signals landed in the task that carries the charge result, or (two tasks) in the next');
 
+    // Replayed by the plain workflow code, in whatever order the SDK dispatches the jobs now.
     await Worker.runReplayHistory({ workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } }, history, paymentId);
 
     activityWorker.shutdown();
@@ -202,4 +259,19 @@ describe('a charge and its paid webhooks handled in one workflow task', () => {
 
   it('settles once and replays cleanly when a fresh worker takes that task', () => scenario('fresh worker'));
   it('settles once and replays cleanly when the worker had the payment cached', () => scenario('cached workflow'));
+  it('settles once and replays cleanly when the first execution took the activity result before the webhooks', () => scenario('activity result first'));
+  it('settles once and replays cleanly when the charge result and the webhooks come in two tasks', () => scenario('two tasks'));
+
+  // A worker may run one task's events as two activations (the chaos run recorded one that did:
+  // the charge result, then the webhooks) while a replay runs them as one. The commands must
+  // not depend on that split: two tasks (two activations, by construction) and one task must
+  // issue the same commands, but for a poll timer started in the first task and cancelled in
+  // the second, which a worker running both activations in one task never sends.
+  it('issues the same commands whether the charge result and the webhooks come in one task or two', () => {
+    const one = histories.get('fresh worker');
+    const two = histories.get('two tasks');
+    assert.ok(one && two, 'both scenarios ran');
+    assert.deepEqual(commandsAfterCharge(two), commandsAfterCharge(one));
+    assert.deepEqual(commandsAfterCharge(one).slice(0, 3), ['upsert PaymentStatus=PENDING', 'update completed', 'upsert PaymentStatus=PAID']);
+  });
 });
