@@ -7,16 +7,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants, createPrivateKey, generateKeyPairSync, privateEncrypt, type KeyObject } from 'node:crypto';
+import { eventually } from '../helpers/wait.js';
 import { uniqueRef, type TestStack } from '../helpers/stack.js';
-import { providerSuite, type MerchantReceiver } from '../helpers/provider-suite.js';
+import { providerSuite, type MerchantReceiver, paidEntries } from '../helpers/provider-suite.js';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import { DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY } from '../../src/config/dev-keys.js';
 import type { PaymentView } from '../../src/domain/payment.js';
 
 const AGGREGATOR = SANDBOX_PORT_OFFSETS.aggregator;
 const WAIT_MS = 30_000;
-
-const paidEntries = (p: PaymentView) => p.timeline.filter((t) => t.type === 'status:PAID');
 
 /** The platform's formula, restated: values of the sorted names, 117-byte private-key blocks, Base64. */
 function platSign(fields: Record<string, string>, key: KeyObject): string {
@@ -43,17 +42,6 @@ describe('aggregator over HTTP (real Temporal, real sandbox)', () => {
   const deliveries = async (id: string) => ((await stack.sandbox('GET', '/_sandbox/aggregator/callbacks', undefined, AGGREGATOR)).json as Delivery[]).filter((d) => d.orderNum === id);
   const merchantCallbacks = (id: string) => merchant.received.filter((r) => JSON.parse(r.body).data.id === id && JSON.parse(r.body).type === 'payment.paid');
   const postCallback = (body: string) => fetch(`${stack.apiUrl}/webhooks/aggregator`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
-
-  /** Polls `read` until `done` holds (or the wait runs out) and returns the last value. */
-  async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 10_000): Promise<T> {
-    const deadline = Date.now() + ms;
-    let value = await read();
-    while (!done(value) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      value = await read();
-    }
-    return value;
-  }
 
   it('VA_BCA: create → sandbox pay → signed form callback → SETTLED, answered SUCCESS, the merchant told once', async () => {
     const created = await create({ amount: 150_000, method: 'VA_BCA', callbackUrl: merchant.url });

@@ -8,7 +8,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { type TestStack } from '../helpers/stack.js';
-import { providerSuite, type MerchantReceiver } from '../helpers/provider-suite.js';
+import { providerSuite, type MerchantReceiver, paidEntries } from '../helpers/provider-suite.js';
 import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import { DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY } from '../../src/config/dev-keys.js';
 import type { PaymentView } from '../../src/domain/payment.js';
@@ -18,8 +18,6 @@ const DOKU = SANDBOX_PORT_OFFSETS.doku;
 const { clientId: CLIENT_ID, secretKey: SECRET } = DEV_DEFAULTS.doku;
 const WAIT_MS = 30_000;
 const NOTIFY_PATH = '/webhooks/doku/v1.0/debit/notify';
-
-const paidEntries = (p: PaymentView) => p.timeline.filter((t) => t.type === 'status:PAID');
 
 describe('doku SNAP e-wallets over HTTP (real Temporal, real sandbox)', () => {
   const suite = providerSuite('doku', { refPrefix: 'dokuew' });

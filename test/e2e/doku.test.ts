@@ -7,8 +7,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { eventually } from '../helpers/wait.js';
 import { uniqueRef, type TestStack } from '../helpers/stack.js';
-import { providerSuite, type MerchantReceiver } from '../helpers/provider-suite.js';
+import { providerSuite, type MerchantReceiver, paidEntries } from '../helpers/provider-suite.js';
 import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import type { PaymentView } from '../../src/domain/payment.js';
 
@@ -22,8 +23,6 @@ function sign(requestId: string, timestamp: string, target: string, body: string
   const text = `Client-Id:${CLIENT_ID}\nRequest-Id:${requestId}\nRequest-Timestamp:${timestamp}\nRequest-Target:${target}\nDigest:${digest}`;
   return 'HMACSHA256=' + createHmac('sha256', key).update(text).digest('base64');
 }
-
-const paidEntries = (p: PaymentView) => p.timeline.filter((t) => t.type === 'status:PAID');
 
 describe('doku over HTTP (real Temporal, real sandbox)', () => {
   const suite = providerSuite('doku', { refPrefix: 'doku' });
@@ -165,17 +164,6 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
     const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
     assert.equal(callbacks.length, 1, 'the merchant heard about it once');
   });
-
-  /** Polls `read` until `done` holds (or the wait runs out) and returns the last value. */
-  async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 5000): Promise<T> {
-    const deadline = Date.now() + ms;
-    let value = await read();
-    while (!done(value) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      value = await read();
-    }
-    return value;
-  }
 
   /** Pays at the sandbox, waits for SETTLED, and checks DOKU's notification settled it and was answered 200. */
   async function payAndSettle(p: PaymentView): Promise<PaymentView> {

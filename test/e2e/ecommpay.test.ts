@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { uniqueRef, type TestStack } from '../helpers/stack.js';
-import { providerSuite, type MerchantReceiver } from '../helpers/provider-suite.js';
+import { providerSuite, type MerchantReceiver, paidEntries } from '../helpers/provider-suite.js';
 import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import type { PaymentView } from '../../src/domain/payment.js';
 
@@ -21,7 +21,6 @@ const CUSTOMER = { name: 'Siti Rahayu', email: 'siti@example.com', ipAddress: '2
 const require = createRequire(import.meta.url);
 const { signer } = require('ecommpay') as { signer(obj: unknown, secret: string): string };
 
-const paidEntries = (p: PaymentView) => p.timeline.filter((t) => t.type === 'status:PAID');
 const statusEntries = (p: PaymentView) => p.timeline.filter((t) => t.type.startsWith('status:')).map((t) => t.type);
 
 interface Callback {

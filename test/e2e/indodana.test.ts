@@ -8,6 +8,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { paidEntries } from '../helpers/provider-suite.js';
+import { eventually } from '../helpers/wait.js';
 import { startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
 import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import { indodanaOrderId } from '../../src/providers/indodana/capabilities.js';
@@ -24,17 +26,7 @@ function bearer(nonce: number, secret: string = SECRET): string {
 }
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-const paidEntries = (p: PaymentView) => p.timeline.filter((t) => t.type === 'status:PAID');
 const statuses = (p: PaymentView) => p.timeline.filter((t) => t.type.startsWith('status:')).map((t) => t.type);
-
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('indodana over HTTP (real Temporal, real sandbox)', () => {
   let stack: TestStack;

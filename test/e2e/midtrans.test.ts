@@ -7,8 +7,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { eventually } from '../helpers/wait.js';
 import { uniqueRef, type TestStack } from '../helpers/stack.js';
-import { providerSuite, type MerchantReceiver } from '../helpers/provider-suite.js';
+import { providerSuite, type MerchantReceiver, paidEntries } from '../helpers/provider-suite.js';
 import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import type { PaymentView } from '../../src/domain/payment.js';
 
@@ -19,8 +20,6 @@ const WAIT_MS = 30_000;
 function signature(orderId: string, statusCode: string, grossAmount: string, key: string = SERVER_KEY): string {
   return createHash('sha512').update(orderId + statusCode + grossAmount + key).digest('hex');
 }
-
-const paidEntries = (p: PaymentView) => p.timeline.filter((t) => t.type === 'status:PAID');
 
 describe('midtrans over HTTP (real Temporal, real sandbox)', () => {
   const suite = providerSuite('midtrans', { refPrefix: 'mt' });
@@ -188,17 +187,6 @@ describe('midtrans over HTTP (real Temporal, real sandbox)', () => {
   } as const;
   const assertInstructions = (p: PaymentView, family: keyof typeof FAMILY_INSTRUCTIONS) =>
     assert.deepEqual(Object.keys(p.instructions).sort(), [...FAMILY_INSTRUCTIONS[family]], `${p.method}: ${JSON.stringify(p.instructions)}`);
-
-  /** Polls `read` until `done` holds (or the wait runs out) and returns the last value. */
-  async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 5000): Promise<T> {
-    const deadline = Date.now() + ms;
-    let value = await read();
-    while (!done(value) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      value = await read();
-    }
-    return value;
-  }
 
   /** Pays at the sandbox, waits for SETTLED, and checks the notification settled it and was answered 200. */
   async function payAndSettle(p: PaymentView): Promise<PaymentView> {

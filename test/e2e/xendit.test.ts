@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { paidEntries } from '../helpers/provider-suite.js';
 import { recordHistories } from '../helpers/histories.js';
 import { startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
 import { DEV_DEFAULTS } from '../../src/config/config.js';
@@ -22,8 +23,6 @@ const FAMILY_INSTRUCTIONS = {
   ewallet: ['payUrl'],
   otc: ['payCode'],
 } as const;
-
-const paidEntries = (p: PaymentView) => p.timeline.filter((t) => t.type === 'status:PAID');
 
 describe('xendit over HTTP, per method family (real Temporal, real sandbox)', () => {
   let stack: TestStack;

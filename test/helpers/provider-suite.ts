@@ -7,6 +7,9 @@ import type { PaymentView, ProviderName } from '../../src/domain/payment.js';
 import type { LedgerEntry } from '../../src/sandbox/kit.js';
 import { startMerchantReceiver, startTestStack, uniqueRef, type TestStack } from './stack.js';
 
+/** The timeline's PAID transitions: a payment settled once has exactly one. */
+export const paidEntries = (p: PaymentView) => p.timeline.filter((t) => t.type === 'status:PAID');
+
 export type MerchantReceiver = Awaited<ReturnType<typeof startMerchantReceiver>>;
 
 export interface ProviderSuite {

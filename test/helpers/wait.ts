@@ -18,3 +18,16 @@ export function randomPaymentId(): string {
   counter += 1;
   return `pay_${createHash('sha256').update(`${Date.now()}-${counter}-${Math.random()}`).digest('hex').slice(0, 24)}`;
 }
+
+/**
+ * Reads `read()` every 100 ms until `done` holds or `timeoutMs` runs out, and returns the last
+ * value read, so the caller's assertion shows what was there when it gave up.
+ */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

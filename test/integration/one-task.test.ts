@@ -1,9 +1,13 @@
 // The chaos run found payments stuck for good on a replay nondeterminism error when the charge's
-// creation and its paid webhook landed in ONE workflow task (the worker was down while both
-// happened). This reproduces exactly that on a real dev server: the workflow worker is stopped
-// while the createCharge activity runs, the activity completes and two paid webhooks are
-// signalled, then a fresh workflow worker picks up the single task holding all three. The
-// resulting history must replay cleanly, and the payment must settle once.
+// creation and its paid webhooks landed in ONE workflow task: the first execution had run the
+// charge result and the webhooks as two activations (PENDING, the create's answer, PAID), the
+// replay as one (PAID first, the answer last). This builds that task on a real dev server — the
+// workflow worker is stopped (or cut off, keeping its cache) while createCharge runs, the
+// activity completes and two paid webhooks are signalled, then a worker takes the single task
+// holding all three — with the SDK's job order and with activity results dispatched first; and
+// the usual two-task path. Each history must replay cleanly, the payment must settle once, and
+// the one-task and two-task runs must issue the same commands (the patch
+// one-order-for-create-and-events-v1 in workflows/payment.workflow.ts).
 //
 // Activities are stubbed here (a boundary, on purpose): the point is the workflow's own
 // determinism, and the stub lets the test hold the charge open for as long as it needs.
