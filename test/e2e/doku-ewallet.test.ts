@@ -94,18 +94,14 @@ describe('doku SNAP e-wallets over HTTP (real Temporal, real sandbox)', () => {
   });
 
   it('EWALLET_SHOPEEPAY settles by polling alone when notifications are off', async () => {
-    const faults = await stack.sandbox('POST', '/_sandbox/faults', { webhooksEnabled: false }, DOKU);
-    assert.equal(faults.status, 200);
-    try {
+    await stack.withFaults({ webhooksEnabled: false }, async () => {
       const created = await create({ amount: 64_000, method: 'EWALLET_SHOPEEPAY' });
       await stack.pay(created.id, {}, DOKU);
       const settled = await stack.waitFor(created.id, (p) => p.status === 'SETTLED', WAIT_MS);
       assert.equal(settled.amounts.paid, 64_000);
       assert.equal(paidEntries(settled)[0]?.source, 'poll');
       assert.equal((await notifications(created.id)).length, 0, 'no notification was sent');
-    } finally {
-      await stack.sandbox('POST', '/_sandbox/faults', {}, DOKU);
-    }
+    }, DOKU);
   });
 
   it("expires at bayar's deadline; DOKU's page closes within the second after and takes no payment", async () => {
@@ -187,9 +183,7 @@ describe('doku SNAP e-wallets over HTTP (real Temporal, real sandbox)', () => {
   });
 
   it('duplicate and out-of-order notifications: one PAID, one SETTLED, and a stale pending never moves it back', async () => {
-    const faults = await stack.sandbox('POST', '/_sandbox/faults', { duplicateRate: 1, outOfOrderRate: 1 }, DOKU);
-    assert.equal(faults.status, 200);
-    try {
+    await stack.withFaults({ duplicateRate: 1, outOfOrderRate: 1 }, async () => {
       const created = await create({ amount: 88_000, method: 'EWALLET_DANA', callbackUrl: merchant.url });
       await stack.pay(created.id, {}, DOKU);
       const view = await stack.waitFor(
@@ -214,8 +208,6 @@ describe('doku SNAP e-wallets over HTTP (real Temporal, real sandbox)', () => {
       assert.equal(after.timeline.filter((t) => t.type.startsWith('status:')).length, 3, 'no regression later either');
       const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
       assert.equal(callbacks.length, 1, 'the merchant heard about it once');
-    } finally {
-      await stack.sandbox('POST', '/_sandbox/faults', {}, DOKU);
-    }
+    }, DOKU);
   });
 });

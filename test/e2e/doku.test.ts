@@ -72,9 +72,7 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
   });
 
   it('settles by polling alone when notifications are off (VA_BCA)', async () => {
-    const faults = await stack.sandbox('POST', '/_sandbox/faults', { webhooksEnabled: false }, DOKU);
-    assert.equal(faults.status, 200);
-    try {
+    await stack.withFaults({ webhooksEnabled: false }, async () => {
       const created = await create({ amount: 90_000, method: 'VA_BCA', description: 'Invoice 7' });
       assert.equal(created.instructions.bankCode, 'BCA');
       await stack.pay(created.id, {}, DOKU);
@@ -82,9 +80,7 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
       assert.equal(settled.amounts.paid, 90_000);
       assert.equal(paidEntries(settled)[0]?.source, 'poll');
       assert.equal((await notifications(created.id)).length, 0, 'no notification was sent');
-    } finally {
-      await stack.sandbox('POST', '/_sandbox/faults', {}, DOKU);
-    }
+    }, DOKU);
   });
 
   it("expires at bayar's deadline (DOKU's own is a whole minute later); money after that goes to review", async () => {
@@ -208,9 +204,7 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
   });
 
   it('duplicate and out-of-order notifications: one PAID, one SETTLED, and a stale PENDING never moves it back', async () => {
-    const faults = await stack.sandbox('POST', '/_sandbox/faults', { duplicateRate: 1, outOfOrderRate: 1 }, DOKU);
-    assert.equal(faults.status, 200);
-    try {
+    await stack.withFaults({ duplicateRate: 1, outOfOrderRate: 1 }, async () => {
       const created = await create({ amount: 135_000, method: 'VA_DANAMON', callbackUrl: merchant.url });
       await stack.pay(created.id, {}, DOKU);
       // The SUCCESS notification, its duplicate (same Request-Id), and a stale PENDING one after it.
@@ -234,9 +228,7 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
       assert.equal(after.timeline.filter((t) => t.type.startsWith('status:')).length, 3, 'no regression later either');
       const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
       assert.equal(callbacks.length, 1, 'the merchant heard about it once');
-    } finally {
-      await stack.sandbox('POST', '/_sandbox/faults', {}, DOKU);
-    }
+    }, DOKU);
   });
 
   it('PAYLATER_INDODANA: pay URL → approved and paid at Indodana → SETTLED by the notification', async () => {

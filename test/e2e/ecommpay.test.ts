@@ -99,8 +99,7 @@ describe('ecommpay over HTTP (real Temporal, real sandbox)', () => {
   });
 
   it('settles by polling alone when callbacks are off (no VA page then: it only comes by callback)', async () => {
-    assert.equal((await stack.sandbox('POST', '/_sandbox/faults', { webhooksEnabled: false }, ECOMMPAY)).status, 200);
-    try {
+    await stack.withFaults({ webhooksEnabled: false }, async () => {
       const created = await create({ amount: 90_000, method: 'VA_MANDIRI' });
       await new Promise((r) => setTimeout(r, 1500));
       assert.deepEqual((await stack.payment(created.id)).instructions, {});
@@ -109,9 +108,7 @@ describe('ecommpay over HTTP (real Temporal, real sandbox)', () => {
       assert.equal(settled.amounts.paid, 90_000);
       assert.equal(paidEntries(settled)[0]?.source, 'poll');
       assert.equal((await delivered(created.id)).length, 0, 'no callback was sent');
-    } finally {
-      await stack.sandbox('POST', '/_sandbox/faults', {}, ECOMMPAY);
-    }
+    }, ECOMMPAY);
   });
 
   it('expires at the deadline, where ecommpay declines too (best_before); money after that goes to review', async () => {
@@ -202,8 +199,7 @@ describe('ecommpay over HTTP (real Temporal, real sandbox)', () => {
   });
 
   it('duplicate and out-of-order callbacks: one PAID, one SETTLED, and the late intermediate one never moves it back', async () => {
-    assert.equal((await stack.sandbox('POST', '/_sandbox/faults', { duplicateRate: 1, outOfOrderRate: 1 }, ECOMMPAY)).status, 200);
-    try {
+    await stack.withFaults({ duplicateRate: 1, outOfOrderRate: 1 }, async () => {
       const created = await create({ amount: 135_000, method: 'VA_SINARMAS', callbackUrl: merchant.url });
       await withPage(created.id);
       await stack.pay(created.id, {}, ECOMMPAY);
@@ -225,9 +221,7 @@ describe('ecommpay over HTTP (real Temporal, real sandbox)', () => {
       const later = await stack.payment(created.id);
       assert.deepEqual(statusEntries(later), ['status:PENDING', 'status:PAID', 'status:SETTLED'], 'no regression later either');
       assert.equal(merchantCallbacks(created.id, 'payment.paid').length, 1, 'the merchant heard about it once');
-    } finally {
-      await stack.sandbox('POST', '/_sandbox/faults', {}, ECOMMPAY);
-    }
+    }, ECOMMPAY);
   });
 });
 

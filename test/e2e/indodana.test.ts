@@ -89,16 +89,13 @@ describe('indodana over HTTP (real Temporal, real sandbox)', () => {
   });
 
   it('settles by polling alone when notifications never come', async () => {
-    await stack.sandbox('POST', '/_sandbox/faults', { webhooksEnabled: false }, INDODANA);
-    try {
+    await stack.withFaults({ webhooksEnabled: false }, async () => {
       const p = await create({ amount: 33_000 });
       const settled = await paidAndSettled(p);
       assert.equal(paidEntries(settled)[0]!.source, 'poll');
       assert.ok(!settled.timeline.some((t) => t.source === 'webhook'));
       assert.equal((await notifications(p)).length, 0, 'no notification was sent');
-    } finally {
-      await stack.sandbox('POST', '/_sandbox/faults', {}, INDODANA);
-    }
+    }, INDODANA);
   });
 
   it('expires at bayar’s deadline while the customer has the QR open; money that still comes is refunded (reason Others)', async () => {
@@ -229,8 +226,7 @@ describe('indodana over HTTP (real Temporal, real sandbox)', () => {
   });
 
   it('duplicate and out-of-order notifications: one PAID, one SETTLED, and a stale INITIATED never moves it back', async () => {
-    await stack.sandbox('POST', '/_sandbox/faults', { duplicateRate: 1, outOfOrderRate: 1 }, INDODANA);
-    try {
+    await stack.withFaults({ duplicateRate: 1, outOfOrderRate: 1 }, async () => {
       const p = await create({ amount: 135_000 });
       await pay(p);
       const view = await stack.waitFor(
@@ -246,9 +242,7 @@ describe('indodana over HTTP (real Temporal, real sandbox)', () => {
       await new Promise((r) => setTimeout(r, 500));
       const later = await stack.payment(p.id);
       assert.deepEqual(statuses(later), ['status:PENDING', 'status:PAID', 'status:SETTLED'], 'no regression later either');
-    } finally {
-      await stack.sandbox('POST', '/_sandbox/faults', {}, INDODANA);
-    }
+    }, INDODANA);
   });
 
   it('a notification for an order that is not a bayar payment is acknowledged and not applied', async () => {

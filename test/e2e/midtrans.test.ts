@@ -121,9 +121,7 @@ describe('midtrans over HTTP (real Temporal, real sandbox)', () => {
   });
 
   it('settles by polling alone when notifications are off (VA_MANDIRI bill payment)', async () => {
-    const faults = await stack.sandbox('POST', '/_sandbox/faults', { webhooksEnabled: false }, MIDTRANS);
-    assert.equal(faults.status, 200);
-    try {
+    await stack.withFaults({ webhooksEnabled: false }, async () => {
       const created = await create({ amount: 250_000, method: 'VA_MANDIRI', description: 'Invoice 7' });
       assert.equal(created.instructions.billerCode, '70012');
       assert.match(created.instructions.payCode ?? '', /^\d{12}$/);
@@ -132,9 +130,7 @@ describe('midtrans over HTTP (real Temporal, real sandbox)', () => {
       assert.equal(settled.amounts.paid, 250_000);
       assert.equal(paidEntries(settled)[0]?.source, 'poll');
       assert.equal((await notifications(created.id)).length, 0, 'no notification was sent');
-    } finally {
-      await stack.sandbox('POST', '/_sandbox/faults', {}, MIDTRANS);
-    }
+    }, MIDTRANS);
   });
 
   it('expires an unpaid payment at its deadline and expires the charge at Midtrans', async () => {
@@ -282,9 +278,7 @@ describe('midtrans over HTTP (real Temporal, real sandbox)', () => {
   });
 
   it('duplicate and out-of-order notifications: one PAID, one SETTLED, and a stale "pending" never moves it back', async () => {
-    const faults = await stack.sandbox('POST', '/_sandbox/faults', { duplicateRate: 1, outOfOrderRate: 1 }, MIDTRANS);
-    assert.equal(faults.status, 200);
-    try {
+    await stack.withFaults({ duplicateRate: 1, outOfOrderRate: 1 }, async () => {
       const created = await create({ amount: 135_000, method: 'VA_CIMB', callbackUrl: merchant.url });
       await stack.pay(created.id, {}, MIDTRANS);
       // settlement, its duplicate, and a stale pending notice sent after it.
@@ -309,9 +303,7 @@ describe('midtrans over HTTP (real Temporal, real sandbox)', () => {
       assert.equal(after.timeline.filter((t) => t.type.startsWith('status:')).length, 3, 'no regression later either');
       const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
       assert.equal(callbacks.length, 1, 'the merchant heard about it once');
-    } finally {
-      await stack.sandbox('POST', '/_sandbox/faults', {}, MIDTRANS);
-    }
+    }, MIDTRANS);
   });
 
   it('expires unpaid payments at their deadline in every other family (Indomaret, GoPay, ShopeePay) and expires them at Midtrans', async () => {

@@ -140,25 +140,16 @@ describe('payment saga (real Temporal, real Xendit sandbox, HTTP)', () => {
     // Found by `npm run chaos`: the provider answered the create (or a poll) with EXPIRED, so
     // bayar never closed the payment itself, and only its own closes were followed up.
     // A slow provider makes the charge exist only after its one-second expiry has passed.
-    await stack.sandbox('POST', '/_sandbox/faults', { latencyMs: 1500 });
-    let p: PaymentView;
-    try {
-      p = await create('late-after-provider-expiry', { amount: 55_700, method: 'QRIS', expiresInSeconds: 1 });
-    } finally {
-      await stack.sandbox('POST', '/_sandbox/faults', {});
-    }
+    const p = await stack.withFaults({ latencyMs: 1500 }, () => create('late-after-provider-expiry', { amount: 55_700, method: 'QRIS', expiresInSeconds: 1 }));
     const expired = await stack.waitFor(p.id, (x) => x.status === 'EXPIRED');
     assert.ok(!expired.timeline.some((t) => t.type.startsWith('closing:')), `the provider expired it, not bayar: ${JSON.stringify(expired.timeline)}`);
-    await stack.sandbox('POST', '/_sandbox/faults', { webhooksEnabled: false });
-    try {
+    await stack.withFaults({ webhooksEnabled: false }, async () => {
       await stack.pay(p.id, { force: true });
       const refunded = await stack.waitFor(p.id, (x) => x.status === 'REFUNDED');
       assert.match(refunded.statusReason ?? '', /LATE_PAYMENT/);
       assert.ok(refunded.timeline.some((t) => t.type === 'late-payment' && t.source === 'poll'));
       assert.equal((await chargesAt(p.id))[0]!.refundedAmount, 55_700);
-    } finally {
-      await stack.sandbox('POST', '/_sandbox/faults', {});
-    }
+    });
   });
 
   it('flags a late VA payment for review, since virtual accounts cannot be refunded', async () => {

@@ -154,9 +154,7 @@ describe('xendit over HTTP, per method family (real Temporal, real sandbox)', ()
   });
 
   it('settles by polling alone when callbacks never come, in every family', async () => {
-    const faults = await stack.sandbox('POST', '/_sandbox/faults', { webhooksEnabled: false });
-    assert.equal(faults.status, 200);
-    try {
+    await stack.withFaults({ webhooksEnabled: false }, async () => {
       const payments = await Promise.all([create('VA_PERMATA', { amount: 31_000 }), create('QRIS', { amount: 32_000 }), create('EWALLET_LINKAJA', { amount: 33_000 }), create('RETAIL_INDOMARET', { amount: 34_000 })]);
       await Promise.all(payments.map((p) => stack.pay(p.id)));
       const settled = await Promise.all(payments.map((p) => stack.waitFor(p.id, (x) => x.status === 'SETTLED', WAIT_MS)));
@@ -166,9 +164,7 @@ describe('xendit over HTTP, per method family (real Temporal, real sandbox)', ()
         assert.ok(!s.timeline.some((t) => t.source === 'webhook'), s.method);
         assert.equal((await notifications(s.id)).length, 0, `${s.method}: no callback was sent`);
       }
-    } finally {
-      await stack.sandbox('POST', '/_sandbox/faults', {});
-    }
+    });
   });
 
   it('expires unpaid payments at their deadline and expires the charge at Xendit, in every family', async () => {

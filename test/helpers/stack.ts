@@ -119,6 +119,17 @@ export class TestStack {
   }
 
   /** The sandbox ledger's charges for one payment (normally exactly one). */
+  /** Runs `fn` with a sandbox's fault switches set, and switches them all off after, whatever happens. */
+  async withFaults<T>(faults: Record<string, unknown>, fn: () => Promise<T>, offset?: number): Promise<T> {
+    const set = await this.sandbox('POST', '/_sandbox/faults', faults, offset);
+    if (set.status !== 200) throw new Error(`sandbox refused the faults ${JSON.stringify(faults)}: ${set.status}`);
+    try {
+      return await fn();
+    } finally {
+      await this.sandbox('POST', '/_sandbox/faults', {}, offset);
+    }
+  }
+
   async charges(reference: string, offset?: number): Promise<LedgerEntry[]> {
     const ledger = await this.sandbox('GET', '/_sandbox/ledger', undefined, offset);
     return (ledger.json.charges as LedgerEntry[]).filter((c) => c.reference === reference);
