@@ -296,8 +296,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
       const woke = await condition(() => inbox.length > 0 || state.status !== 'PENDING' || state.cancelRequested, Math.max(1, wakeAt - Date.now()));
       applyInbox();
       if (state.status !== 'PENDING') return;
-      // Only events came in (none settled it): wait on for the rest of this interval.
-      if (woke && inbox.length === 0 && !state.cancelRequested && Date.now() < wakeAt) continue;
+      // Only events came in, and none ended it: wait on for the rest of this interval.
+      if (woke && !state.cancelRequested && Date.now() < wakeAt) continue;
       if (state.cancelRequested) return closeUnpaid('CANCELLED', 'cancelled by merchant');
       if (Date.now() >= deadline) return closeUnpaid('EXPIRED', 'deadline passed unpaid');
       state.apply(Date.now(), await provider.getChargeStatus(chargeRef()));
