@@ -2,8 +2,9 @@
 // processes): HTTP create → workflow → DOKU sandbox over HTTP (B2B token with RSA, HMAC-SHA512
 // per call) → the wallet page → simulated payment → DOKU asks bayar's token endpoint for a token
 // (RSA, DOKU's key) → signed SNAP notification → /webhooks/doku/v1.0/debit/notify → SETTLED.
-// Plus polling-only settlement, expiry, full and partial refunds (and a refusal), forged and
-// tampered notifications, and duplicate + out-of-order notifications.
+// Plus polling-only settlement, expiry, full and partial refunds (and a refusal), refunds DOKU
+// answers 202 followed by the workflow until they succeed or fail, forged and tampered
+// notifications, and duplicate + out-of-order notifications.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -141,6 +142,57 @@ describe('doku SNAP e-wallets over HTTP (real Temporal, real sandbox)', () => {
     const entry = await ledgerEntry(created.id);
     assert.equal(entry?.refundedAmount, 100_000);
     assert.equal(entry?.status, 'REFUNDED');
+  });
+
+  it('follows a refund DOKU answers 202 (in progress) until the status look-up says it succeeded', async () => {
+    const created = await create({ amount: 100_000, method: 'EWALLET_DANA' });
+    await stack.pay(created.id, {}, DOKU);
+    await stack.waitFor(created.id, (p) => p.status === 'SETTLED', WAIT_MS);
+    // DOKU keeps the refund in progress; the first look-up after it sees 03, the next one 00.
+    assert.equal((await stack.sandbox('POST', '/_sandbox/doku/snap/refunds', { pending: true, concludeOnLookup: 'SUCCEEDED' }, DOKU)).status, 200);
+    try {
+      const part = await stack.api('POST', `/v1/payments/${created.id}/refunds`, { amount: 30_000, reason: 'one item returned', refundId: 'rf-doku-pending-ok' });
+      assert.equal(part.status, 201, part.text);
+      assert.equal(part.json.state, 'PENDING');
+      assert.match(part.json.providerRefundId, /^\d{16}$/, "DOKU's refundNo");
+      let view = await stack.payment(created.id);
+      assert.equal(view.amounts.refundPending, 30_000);
+      assert.equal(view.amounts.refundable, 70_000, 'a refund in progress is reserved');
+      view = await stack.waitFor(created.id, (p) => p.refunds.find((r) => r.refundId === 'rf-doku-pending-ok')?.state === 'SUCCEEDED', WAIT_MS);
+      assert.equal(view.status, 'PARTIALLY_REFUNDED');
+      assert.equal(view.amounts.refunded, 30_000);
+      assert.equal(view.amounts.refundPending, 0);
+      assert.equal(view.amounts.refundable, 70_000);
+      assert.ok(view.timeline.some((t) => t.type === 'refund-succeeded' && t.source === 'poll'), 'concluded by the follow-up look-up');
+      assert.equal((await ledgerEntry(created.id))?.refundedAmount, 30_000, 'bayar and DOKU agree on what was refunded');
+    } finally {
+      await stack.sandbox('POST', '/_sandbox/doku/snap/refunds', { pending: false }, DOKU);
+    }
+  });
+
+  it('a refund DOKU accepted (202) that then fails: FAILED, and its amount is refundable again', async () => {
+    const created = await create({ amount: 60_000, method: 'EWALLET_SHOPEEPAY' });
+    await stack.pay(created.id, {}, DOKU);
+    await stack.waitFor(created.id, (p) => p.status === 'SETTLED', WAIT_MS);
+    assert.equal((await stack.sandbox('POST', '/_sandbox/doku/snap/refunds', { pending: true }, DOKU)).status, 200);
+    try {
+      const whole = await stack.api('POST', `/v1/payments/${created.id}/refunds`, { reason: 'order cancelled', refundId: 'rf-doku-pending-fails' });
+      assert.equal(whole.status, 201, whole.text);
+      assert.equal(whole.json.state, 'PENDING');
+      assert.equal((await stack.payment(created.id)).amounts.refundable, 0);
+      // DOKU (the wallet) gives up on it: the control call, as Xendit's sandbox does it.
+      const failed = await stack.sandbox('POST', `/_sandbox/doku/snap/refunds/${whole.json.providerRefundId}/complete`, { status: 'FAILED' }, DOKU);
+      assert.equal(failed.status, 200, JSON.stringify(failed.json));
+      const view = await stack.waitFor(created.id, (p) => p.refunds.find((r) => r.refundId === 'rf-doku-pending-fails')?.state === 'FAILED', WAIT_MS);
+      assert.equal(view.status, 'SETTLED', 'nothing was refunded');
+      assert.equal(view.amounts.refunded, 0);
+      assert.equal(view.amounts.refundPending, 0);
+      assert.equal(view.amounts.refundable, 60_000, 'a failed refund gives its amount back to refundable');
+      assert.match(view.refunds.find((r) => r.refundId === 'rf-doku-pending-fails')?.failureReason ?? '', /DOKU_SNAP_REFUND_FAILED/);
+      assert.equal((await ledgerEntry(created.id))?.refundedAmount, 0);
+    } finally {
+      await stack.sandbox('POST', '/_sandbox/doku/snap/refunds', { pending: false }, DOKU);
+    }
   });
 
   it('refuses forged, tampered and self-issued-token notifications (and a token request not signed by DOKU); nothing changes', async () => {

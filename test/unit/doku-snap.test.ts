@@ -14,10 +14,10 @@ import { DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, DEV_DOKU_SNAP_DOKU_PUBLIC_KEY, DEV_DOKU
 import type { PaymentMethod } from '../../src/domain/payment.js';
 import { DokuProvider } from '../../src/providers/doku/index.js';
 import { DOKU_SNAP_PATHS } from '../../src/providers/doku/capabilities.js';
-import { dokuSnapStatusToChargeStatus } from '../../src/providers/doku/status.js';
+import { dokuSnapRefundStatusToRefundState, dokuSnapStatusToChargeStatus } from '../../src/providers/doku/status.js';
 import { externalId } from '../../src/providers/doku/snap/client.js';
 import { deviceIdFor, validUpTo } from '../../src/providers/doku/snap/ewallet.js';
-import { notificationSchema, parseSnapValue, paymentResponseSchema, toSnapValue } from '../../src/providers/doku/snap/schemas.js';
+import { notificationSchema, parseSnapValue, paymentResponseSchema, refundHistoryEntrySchema, toSnapValue } from '../../src/providers/doku/snap/schemas.js';
 import {
   asymmetricSignature,
   asymmetricSignatureMatches,
@@ -47,6 +47,7 @@ const PaymentJumpAppRequestDto = require('doku-nodejs-library/_models/paymentJum
 const RefundRequestDto = require('doku-nodejs-library/_models/refundRequestDTO') as new (...a: unknown[]) => { validateRefundRequestDto(): void };
 const CheckStatusDirectDebitDTO = require('doku-nodejs-library/_models/checkStatusDirectDebitRequestDTO') as new (...a: unknown[]) => { validateCheckStatusRequestDto(): void };
 const PaymentResponseDirectDebitDTO = require('doku-nodejs-library/_models/paymentResponseDirectDebitDTO') as new (d: unknown) => Record<string, unknown>;
+const { RefundHistoryDTO } = require('doku-nodejs-library/_models/checkStatusDirectDebitResponseDTO') as { RefundHistoryDTO: new (...a: unknown[]) => Record<string, unknown> };
 const DD_CHANNELS = require('doku-nodejs-library/_commons/ddChannelEnum') as Record<string, string>;
 const SDK_CONFIG = require('doku-nodejs-library/_commons/config') as Record<string, string>;
 
@@ -220,6 +221,32 @@ describe('DOKU SNAP status table', () => {
     const expected: Record<string, string> = { '00': 'PAID', '01': 'PENDING', '02': 'PENDING', '03': 'PENDING', '04': 'REFUNDED', '05': 'CANCELLED', '06': 'FAILED', '07': 'PENDING' };
     for (const [code, status] of Object.entries(expected)) assert.equal(dokuSnapStatusToChargeStatus(code), status, code);
     for (const odd of ['', '0', '000', '99', 'SUCCESS', 'constructor', '__proto__', 'toString']) assert.equal(dokuSnapStatusToChargeStatus(odd), 'PENDING', odd);
+  });
+});
+
+describe('DOKU SNAP refund status table', () => {
+  it('only an explicit success (00 / SUCCESS) or failure (06 / FAILED) is final; everything else is pending', () => {
+    const expected: Record<string, string> = { '00': 'SUCCEEDED', SUCCESS: 'SUCCEEDED', '06': 'FAILED', FAILED: 'FAILED', '03': 'PENDING', PENDING: 'PENDING' };
+    for (const [code, state] of Object.entries(expected)) assert.equal(dokuSnapRefundStatusToRefundState(code), state, code);
+    for (const odd of ['', '0', '01', '04', '05', '07', '99', 'success', 'REFUNDED', 'PROCESSING', 'constructor', '__proto__', 'toString']) {
+      assert.equal(dokuSnapRefundStatusToRefundState(odd), 'PENDING', odd);
+    }
+  });
+
+  it('a refundHistory entry is read with zod: SNAP amounts become whole rupiah, a fraction is refused', () => {
+    const entry = { refundNo: '1234567890123456', partnerReferenceNo: 'pay_1:rf_1', refundAmount: { value: '10000.00', currency: 'IDR' }, refundStatus: '00', refundDate: '2020-12-21T14:56:11+07:00', reason: 'x' };
+    const ok = refundHistoryEntrySchema.safeParse(entry);
+    assert.ok(ok.success);
+    assert.equal(ok.data.refundAmount.value, 10_000);
+    for (const value of ['10000.50', '10000', '1e4', '-1.00']) {
+      const bad = refundHistoryEntrySchema.safeParse({ ...entry, refundAmount: { value, currency: 'IDR' } });
+      assert.ok(!bad.success, value);
+      assert.deepEqual(bad.error.issues[0]?.path, ['refundAmount', 'value'], value);
+    }
+    assert.ok(!refundHistoryEntrySchema.safeParse({ ...entry, refundAmount: { value: '10000.00', currency: 'USD' } }).success);
+    assert.ok(!refundHistoryEntrySchema.safeParse({ ...entry, refundStatus: undefined }).success);
+    // The fields are the SDK's RefundHistoryDTO, nothing more.
+    assert.deepEqual(Object.keys(new RefundHistoryDTO('a', 'b', 'c', 'd', 'e', 'f')), Object.keys(entry));
   });
 });
 
@@ -399,6 +426,150 @@ describe('DOKU SNAP adapter against the sandbox', () => {
       await fetch(`${env.url}/_sandbox/faults`, { method: 'POST', body: '{}' });
     }
     await assert.rejects(charge('EWALLET_OVO', 1000), (e: unknown) => e instanceof ProviderRejected && e.code === 'UNSUPPORTED_METHOD');
+  });
+});
+
+describe('DOKU SNAP refunds in progress (202) and findRefund', () => {
+  let env: Awaited<ReturnType<typeof sandboxAndProvider>>;
+  before(async () => {
+    env = await sandboxAndProvider();
+  });
+  after(async () => env?.close());
+  const refundMode = async (mode: Record<string, unknown>) => assert.equal((await fetch(`${env.url}/_sandbox/doku/snap/refunds`, { method: 'POST', body: JSON.stringify(mode) })).status, 200);
+  const paidCharge = async (method: PaymentMethod, amount: number) => {
+    const paymentId = newPaymentId();
+    await env.provider.createCharge({ paymentId, method, amount, expiresAt: new Date(Date.now() + 600_000).toISOString(), description: 'Pesanan 43', customer: {} });
+    assert.equal((await fetch(`${env.url}/_sandbox/charges/${paymentId}/pay`, { method: 'POST', body: '{}' })).status, 200);
+    return { paymentId, method };
+  };
+  const refundedAtDoku = async (ref: string) => ((await (await fetch(`${env.url}/_sandbox/ledger`)).json()) as { charges: { reference: string; refundedAmount: number }[] }).charges.find((c) => c.reference === ref)?.refundedAmount;
+
+  it('202 → PENDING; findRefund follows it (PENDING while in progress) → SUCCEEDED once DOKU concludes it', async () => {
+    const ref = await paidCharge('EWALLET_DANA', 50_000);
+    await refundMode({ pending: true });
+    try {
+      const accepted = await env.provider.refund({ charge: ref, idempotencyKey: `${ref.paymentId}:rf_p`, amount: 20_000, full: false, reason: 'one item returned' });
+      assert.equal(accepted.state, 'PENDING');
+      assert.match(accepted.providerRefundId, /^\d{16}$/, "DOKU's refundNo is what bayar records");
+      const resent = await env.provider.refund({ charge: ref, idempotencyKey: `${ref.paymentId}:rf_p`, amount: 20_000, full: false, reason: 'one item returned' });
+      assert.deepEqual(resent, accepted, 'a resend is the same refund, still in progress');
+      assert.deepEqual(await env.provider.findRefund(ref, accepted.providerRefundId), { state: 'PENDING', providerStatus: '03' });
+      // In progress, its amount is taken: more than the rest is refused.
+      await assert.rejects(env.provider.refund({ charge: ref, idempotencyKey: `${ref.paymentId}:rf_x`, amount: 30_001, full: false, reason: 'x' }), (e: unknown) => e instanceof ProviderRejected && e.code === 'DOKU_SNAP_4045813');
+      const done = await fetch(`${env.url}/_sandbox/doku/snap/refunds/${accepted.providerRefundId}/complete`, { method: 'POST', body: JSON.stringify({ status: 'SUCCEEDED' }) });
+      assert.equal(done.status, 200);
+      assert.deepEqual(await env.provider.findRefund(ref, accepted.providerRefundId), { state: 'SUCCEEDED', providerStatus: '00' });
+      // Found by the partnerRefundNo bayar sent as well (what refund() records when DOKU names no refundNo).
+      assert.equal((await env.provider.findRefund(ref, `${ref.paymentId}:rf_p`)).state, 'SUCCEEDED');
+      assert.equal(await refundedAtDoku(ref.paymentId), 20_000);
+      assert.equal((await fetch(`${env.url}/_sandbox/doku/snap/refunds/${accepted.providerRefundId}/complete`, { method: 'POST', body: JSON.stringify({ status: 'FAILED' }) })).status, 409, 'concluded once');
+    } finally {
+      await refundMode({ pending: false });
+    }
+  });
+
+  it('an in-progress refund that fails → FAILED with a reason; its amount is refundable again', async () => {
+    const ref = await paidCharge('EWALLET_SHOPEEPAY', 40_000);
+    // Concluded after the next status look-up: that look-up still sees it in progress.
+    await refundMode({ pending: true, concludeOnLookup: 'FAILED' });
+    let accepted;
+    try {
+      accepted = await env.provider.refund({ charge: ref, idempotencyKey: `${ref.paymentId}:rf_f`, amount: 40_000, full: true, reason: 'order cancelled' });
+    } finally {
+      await refundMode({ pending: false });
+    }
+    assert.equal(accepted.state, 'PENDING');
+    assert.equal((await env.provider.findRefund(ref, accepted.providerRefundId)).state, 'PENDING');
+    const failed = await env.provider.findRefund(ref, accepted.providerRefundId);
+    assert.equal(failed.state, 'FAILED');
+    assert.equal(failed.providerStatus, '06');
+    assert.match(failed.reason ?? '', /DOKU_SNAP_REFUND_FAILED/);
+    assert.equal(await refundedAtDoku(ref.paymentId), 0);
+    assert.equal((await env.provider.findCharge(ref))?.chargeStatus, 'PAID', 'nothing went back');
+    const again = await env.provider.refund({ charge: ref, idempotencyKey: `${ref.paymentId}:rf_g`, amount: 40_000, full: true, reason: 'order cancelled' });
+    assert.equal(again.state, 'SUCCEEDED');
+    assert.equal((await env.provider.findCharge(ref))?.chargeStatus, 'REFUNDED');
+  });
+
+  it('concludeOnLookup SUCCEEDED: PENDING at the first look-up, SUCCEEDED at the next', async () => {
+    const ref = await paidCharge('EWALLET_DANA', 15_000);
+    await refundMode({ pending: true, concludeOnLookup: 'SUCCEEDED' });
+    try {
+      const accepted = await env.provider.refund({ charge: ref, idempotencyKey: `${ref.paymentId}:rf_s`, amount: 15_000, full: true, reason: 'x' });
+      assert.equal(accepted.state, 'PENDING');
+      assert.equal((await env.provider.findRefund(ref, accepted.providerRefundId)).state, 'PENDING');
+      assert.equal((await env.provider.findRefund(ref, accepted.providerRefundId)).state, 'SUCCEEDED');
+      assert.equal((await env.provider.findCharge(ref))?.chargeStatus, 'REFUNDED');
+    } finally {
+      await refundMode({ pending: false });
+    }
+  });
+
+  it('an unknown refund id is not an answer (PENDING); an unknown charge or a Non-SNAP method is refused', async () => {
+    const ref = await paidCharge('EWALLET_DANA', 10_000);
+    const done = await env.provider.refund({ charge: ref, idempotencyKey: `${ref.paymentId}:rf_k`, amount: 1_000, full: false, reason: 'x' });
+    assert.equal(done.state, 'SUCCEEDED');
+    assert.deepEqual(await env.provider.findRefund(ref, '9999999999999999'), { state: 'PENDING', providerStatus: 'not in refundHistory' });
+    assert.deepEqual(await env.provider.findRefund(ref, ref.paymentId), { state: 'PENDING', providerStatus: 'not in refundHistory' }, 'the payment id is no refund id');
+    await assert.rejects(env.provider.findRefund({ paymentId: newPaymentId(), method: 'EWALLET_DANA' }, done.providerRefundId), (e: unknown) => e instanceof ProviderRejected && e.code === 'DOKU_SNAP_4045501');
+    await assert.rejects(env.provider.findRefund({ paymentId: ref.paymentId, method: 'VA_BCA' }, done.providerRefundId), (e: unknown) => e instanceof ProviderRejected && e.code === 'REFUND_NOT_SUPPORTED');
+    await assert.rejects(env.provider.findRefund({ paymentId: ref.paymentId, method: 'EWALLET_OVO' }, done.providerRefundId), (e: unknown) => e instanceof ProviderRejected && e.code === 'REFUND_NOT_SUPPORTED', 'OVO is not a SNAP wallet here');
+    await fetch(`${env.url}/_sandbox/faults`, { method: 'POST', body: JSON.stringify({ errorRate: 1 }) });
+    try {
+      await assert.rejects(env.provider.findRefund(ref, done.providerRefundId), ProviderUnavailable);
+    } finally {
+      await fetch(`${env.url}/_sandbox/faults`, { method: 'POST', body: '{}' });
+    }
+  });
+
+  it('the sandbox refuses a bad refund mode or completion; a refund not in progress cannot be completed', async () => {
+    const post = (path: string, body: unknown) => fetch(`${env.url}${path}`, { method: 'POST', body: JSON.stringify(body) });
+    assert.equal((await post('/_sandbox/doku/snap/refunds', { pending: 'yes' })).status, 400);
+    assert.equal((await post('/_sandbox/doku/snap/refunds', { pending: true, concludeOnLookup: 'MAYBE' })).status, 400);
+    assert.equal((await post('/_sandbox/doku/snap/refunds/123/complete', { status: 'SUCCEEDED' })).status, 404);
+    const ref = await paidCharge('EWALLET_DANA', 10_000);
+    const done = await env.provider.refund({ charge: ref, idempotencyKey: `${ref.paymentId}:rf_d`, amount: 1_000, full: false, reason: 'x' });
+    assert.equal((await post(`/_sandbox/doku/snap/refunds/${done.providerRefundId}/complete`, { status: 'SUCCEEDED' })).status, 409);
+    assert.equal((await post(`/_sandbox/doku/snap/refunds/${done.providerRefundId}/complete`, { status: 'DONE' })).status, 400);
+  });
+
+  it("refuses a fractional refundAmount in DOKU's answer (AMOUNT_INVALID); an odd history is BAD_RESPONSE; two matches are ambiguous", async () => {
+    // A stand-in DOKU that answers the token and the status call with a history of our choosing.
+    let history: unknown = [];
+    const fake: Server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        if (req.url === DOKU_SNAP_PATHS.token) return void res.end(JSON.stringify({ responseCode: '2007300', accessToken: 'tok', tokenType: 'Bearer', expiresIn: '900' }));
+        res.end(JSON.stringify({ responseCode: '2005500', responseMessage: 'Successful', originalPartnerReferenceNo: 'pay_f', originalReferenceNo: '123456789012', latestTransactionStatus: '00', transAmount: { value: '10000.00', currency: 'IDR' }, refundHistory: history }));
+      });
+    });
+    const port = await new Promise<number>((r) => fake.listen(0, '127.0.0.1', () => r((fake.address() as AddressInfo).port)));
+    try {
+      const p = new DokuProvider({ clientId: CLIENT_ID, secretKey: SECRET, baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 5000, snap: { clientSecret: SECRET, privateKey: DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY, dokuPublicKey: DEV_DOKU_SNAP_DOKU_PUBLIC_KEY } });
+      const ref = { paymentId: 'pay_f', method: 'EWALLET_DANA' as const };
+      const entry = { refundNo: '1111222233334444', partnerReferenceNo: 'pay_f:rf_1', refundAmount: { value: '5000.00', currency: 'IDR' }, refundStatus: '00', refundDate: '2020-12-21T14:56:11+07:00' };
+      history = [entry];
+      assert.equal((await p.findRefund(ref, '1111222233334444')).state, 'SUCCEEDED');
+      history = [{ ...entry, refundAmount: { value: '5000.50', currency: 'IDR' } }];
+      await assert.rejects(p.findRefund(ref, '1111222233334444'), (e: unknown) => e instanceof ProviderRejected && e.code === 'AMOUNT_INVALID' && /5000\.50/.test(e.message));
+      history = [{ ...entry, refundStatus: 7 }];
+      await assert.rejects(p.findRefund(ref, '1111222233334444'), (e: unknown) => e instanceof ProviderUnavailable && e.code === 'BAD_RESPONSE');
+      history = { refundNo: '1111222233334444' };
+      await assert.rejects(p.findRefund(ref, '1111222233334444'), (e: unknown) => e instanceof ProviderUnavailable && e.code === 'BAD_RESPONSE');
+      history = [entry, { ...entry, refundStatus: '06' }];
+      await assert.rejects(p.findRefund(ref, '1111222233334444'), (e: unknown) => e instanceof ProviderRejected && e.code === 'REFUND_AMBIGUOUS');
+      // Another refund's fractional amount does not stand in the way of this one; null history is none.
+      history = [entry, { ...entry, refundNo: '5555', partnerReferenceNo: 'pay_f:rf_2', refundAmount: { value: '1.50', currency: 'IDR' } }];
+      assert.equal((await p.findRefund(ref, '1111222233334444')).state, 'SUCCEEDED');
+      history = null;
+      assert.equal((await p.findRefund(ref, '1111222233334444')).state, 'PENDING');
+      // findCharge is not bothered by an odd history.
+      history = 'odd';
+      assert.equal((await p.findCharge(ref))?.chargeStatus, 'PAID');
+    } finally {
+      await new Promise<void>((r) => fake.close(() => r()));
+    }
   });
 });
 

@@ -18,6 +18,7 @@ import {
   type ProviderCapabilities,
   type RefundRequest,
   type RefundResult,
+  type RefundStatus,
   type WebhookReply,
 } from '../provider.js';
 import { DOKU_MAX_EXPIRY_MINUTES, dokuCapabilitiesFor, dokuChannelFor, dokuSnapChannelFor, dokuStatusPath, type DokuChannel } from './capabilities.js';
@@ -111,6 +112,12 @@ export class DokuProvider implements PaymentProvider {
     // SNAP e-wallets refund; Non-SNAP methods are declared unrefundable, so bayar refuses first.
     if (dokuSnapChannelFor(request.charge.method)) return this.snapOrRefuse(request.charge.method).refund(request);
     throw new ProviderRejected('doku Non-SNAP has no refund API for these methods', 'doku', 'REFUND_NOT_SUPPORTED');
+  }
+
+  /** E-wallet refunds DOKU accepted as in progress (202); Non-SNAP methods have no refunds to look up. */
+  async findRefund(charge: ChargeRef, providerRefundId: string): Promise<RefundStatus> {
+    if (dokuSnapChannelFor(charge.method)) return this.snapOrRefuse(charge.method).findRefund(charge, providerRefundId);
+    throw new ProviderRejected('doku Non-SNAP has no refunds to look up', 'doku', 'REFUND_NOT_SUPPORTED');
   }
 
   /** DOKU's token request before a SNAP notification (POST /webhooks/doku/authorization/v1/access-token/b2b). */

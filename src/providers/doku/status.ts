@@ -1,4 +1,5 @@
 import type { ChargeStatus } from '../../domain/payment.js';
+import type { RefundStatus } from '../provider.js';
 
 /**
  * The one table: DOKU Non-SNAP `transaction.status` (check status API and notifications) → bayar
@@ -47,4 +48,26 @@ const SNAP_TABLE: Record<string, ChargeStatus> = {
 
 export function dokuSnapStatusToChargeStatus(latestTransactionStatus: string): ChargeStatus {
   return Object.hasOwn(SNAP_TABLE, latestTransactionStatus) ? SNAP_TABLE[latestTransactionStatus]! : 'PENDING';
+}
+
+/**
+ * The SNAP refund table: `refundHistory[].refundStatus` of the Direct Debit status answer → where
+ * a refund DOKU accepted (202 "Request In Progress") stands. doku-nodejs-library 1.0.52 models the
+ * field as a plain string and names no values; SNAP's own status codes (`latestTransactionStatus`:
+ * 00 success, 03 pending, 06 failed) are what the sandbox sends, and the words SUCCESS / FAILED /
+ * PENDING are taken too [? DOKU documents neither form for refundHistory]. Only an explicit
+ * success or failure is final: anything else (in progress, unknown, empty) stays PENDING, and the
+ * workflow looks again.
+ */
+const SNAP_REFUND_TABLE: Record<string, RefundStatus['state']> = {
+  '00': 'SUCCEEDED',
+  SUCCESS: 'SUCCEEDED',
+  '06': 'FAILED',
+  FAILED: 'FAILED',
+  '03': 'PENDING',
+  PENDING: 'PENDING',
+};
+
+export function dokuSnapRefundStatusToRefundState(refundStatus: string): RefundStatus['state'] {
+  return Object.hasOwn(SNAP_REFUND_TABLE, refundStatus) ? SNAP_REFUND_TABLE[refundStatus]! : 'PENDING';
 }

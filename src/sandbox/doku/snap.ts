@@ -6,6 +6,8 @@
 // a token request to bayar (RSA-signed with DOKU's key), then the notification with that Bearer
 // token and an HMAC-SHA512 X-SIGNATURE, fresh for every attempt, retried 30 min, 6 h and 12 h
 // later (× BAYAR_SANDBOX_TIME_SCALE). Served by the DOKU sandbox, on DOKU's one host.
+// Refunds can be switched to answer 202 "Request In Progress" and stay in progress (refundHistory
+// status 03) until a control call, or the next status look-up, concludes them (00 or 06).
 // Service codes in responseCode: 73 token, 54 payment, 55 status, 58 refund.
 import { randomBytes, randomInt, type KeyObject } from 'node:crypto';
 import { DOKU_SNAP_PATHS } from '../../providers/doku/capabilities.js';
@@ -33,12 +35,26 @@ const ACQUIRER: Record<SnapEwalletChannel, string> = { EMONEY_DANA_SNAP: 'DANA',
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** refundHistory[].refundStatus: SNAP's codes, 00 success, 03 in progress, 06 failed [? see status.ts]. */
+type SnapRefundStatus = '00' | '03' | '06';
+
 interface SnapRefund {
   partnerRefundNo: string;
   refundNo: string;
   amount: number;
+  reason?: string;
   at: number;
+  status: SnapRefundStatus;
+  /** Set while in progress when the refund mode says so: concluded this way after the next status look-up. */
+  concludeOnLookup?: '00' | '06';
   answer: SandboxResponse;
+}
+
+/** How new refunds are answered: at once (200), or 202 and kept in progress. */
+interface RefundMode {
+  pending: boolean;
+  /** While pending: conclude each such refund (SUCCEEDED → 00, FAILED → 06) after the next status look-up; else only the control call does. */
+  concludeOnLookup?: 'SUCCEEDED' | 'FAILED';
 }
 
 interface SnapCharge {
@@ -77,6 +93,8 @@ export class DokuSnapSandbox {
   /** X-EXTERNAL-ID → the day it was used: unique per day, as SNAP requires. */
   private readonly externalIds = new Map<string, string>();
   private readonly outbox: { url: string; body: string }[] = [];
+  /** Real e-wallet refunds can stay in progress for a while; tests switch that on and conclude them. */
+  private refundMode: RefundMode = { pending: false };
   private kit!: SandboxKit;
 
   constructor(private readonly options: DokuSnapSandboxOptions) {}
@@ -101,6 +119,10 @@ export class DokuSnapSandbox {
         return { status: 200, body: { dropped } };
       }],
       ['GET', '/_sandbox/doku/snap/outbox', () => ({ status: 200, body: this.outbox })],
+      // Control: {"pending":true} makes new refunds answer 202 and stay in progress until concluded
+      // below, or — with "concludeOnLookup":"SUCCEEDED"|"FAILED" — after the next status look-up.
+      ['POST', '/_sandbox/doku/snap/refunds', (r) => this.setRefundMode(r)],
+      ['POST', '/_sandbox/doku/snap/refunds/:refundNo/complete', (r) => this.completeRefund(r.params.refundNo!, r)],
     ];
   }
 
@@ -140,6 +162,7 @@ export class DokuSnapSandbox {
     this.tokens.clear();
     this.externalIds.clear();
     this.outbox.length = 0;
+    this.refundMode = { pending: false };
   }
 
   // ---- B2B token (merchant → DOKU) ----
@@ -245,7 +268,10 @@ export class DokuSnapSandbox {
     const { originalPartnerReferenceNo, originalReferenceNo } = parsed.data;
     const charge = (originalPartnerReferenceNo ? this.charges.get(originalPartnerReferenceNo) : undefined) ?? (originalReferenceNo ? this.byReferenceNo.get(originalReferenceNo) : undefined);
     if (!charge) return snapError(404, '4045501', 'Transaction Not Found');
-    return { status: 200, body: this.statusBody(this.refresh(charge)) };
+    const answer: SandboxResponse = { status: 200, body: this.statusBody(this.refresh(charge)) };
+    // This look-up saw them in progress; the next one sees them concluded.
+    for (const f of charge.refunds) if (f.status === '03' && f.concludeOnLookup) this.conclude(charge, f, f.concludeOnLookup);
+    return answer;
   }
 
   private statusBody(c: SnapCharge): Record<string, unknown> {
@@ -261,7 +287,15 @@ export class DokuSnapSandbox {
       transAmount: { value: toSnapValue(c.status === '03' || c.status === '05' ? c.amount : c.paidAmount), currency: 'IDR' },
       feeAmount: { value: '0.00', currency: 'IDR' },
       ...(c.paidAt ? { paidTime: snapTimestamp(c.paidAt) } : {}),
-      refundHistory: c.refunds.map((f) => ({ refundNo: f.refundNo, partnerReferenceNo: f.partnerRefundNo, refundAmount: { value: toSnapValue(f.amount), currency: 'IDR' }, refundStatus: 'SUCCESS', refundDate: snapTimestamp(f.at) })),
+      // RefundHistoryDTO (doku-nodejs-library 1.0.52): partnerReferenceNo is the merchant's refund number.
+      refundHistory: c.refunds.map((f) => ({
+        refundNo: f.refundNo,
+        partnerReferenceNo: f.partnerRefundNo,
+        refundAmount: { value: toSnapValue(f.amount), currency: 'IDR' },
+        refundStatus: f.status,
+        refundDate: snapTimestamp(f.at),
+        ...(f.reason ? { reason: f.reason } : {}),
+      })),
       additionalInfo: { channel: c.channel, acquirer: { id: ACQUIRER[c.channel] } },
     };
   }
@@ -283,11 +317,13 @@ export class DokuSnapSandbox {
     if (amount === undefined || amount < 1 || amount > charge.paidAmount - refunded(charge)) return snapError(404, '4045813', 'Invalid Amount');
     const refundNo = digits(16);
     const at = Date.now();
+    const pending = this.refundMode.pending;
     const answer: SandboxResponse = {
-      status: 200,
+      // 202 "Request In Progress": accepted, not done; the status look-up's refundHistory says when it is.
+      status: pending ? 202 : 200,
       body: {
-        responseCode: '2005800',
-        responseMessage: 'Successful',
+        responseCode: pending ? '2025800' : '2005800',
+        responseMessage: pending ? 'Request In Progress' : 'Successful',
         refundAmount: { value: toSnapValue(amount), currency: 'IDR' },
         originalPartnerReferenceNo: charge.partnerReferenceNo,
         originalReferenceNo: charge.referenceNo,
@@ -296,9 +332,44 @@ export class DokuSnapSandbox {
         refundTime: snapTimestamp(at),
       },
     };
-    charge.refunds.push({ partnerRefundNo: req.partnerRefundNo, refundNo, amount, at, answer });
-    if (refunded(charge) >= charge.paidAmount) charge.status = '04';
+    const concludeOnLookup = pending && this.refundMode.concludeOnLookup ? (this.refundMode.concludeOnLookup === 'SUCCEEDED' ? '00' : '06') : undefined;
+    charge.refunds.push({ partnerRefundNo: req.partnerRefundNo, refundNo, amount, reason: req.reason, at, status: pending ? '03' : '00', concludeOnLookup, answer });
+    if (refunded(charge, '00') >= charge.paidAmount) charge.status = '04';
     return answer;
+  }
+
+  private setRefundMode(r: SandboxRequest): SandboxResponse {
+    const body = jsonBody(r) as { pending?: unknown; concludeOnLookup?: unknown } | undefined;
+    if (typeof body?.pending !== 'boolean') return { status: 400, body: { error: 'pending must be true or false' } };
+    const conclude = body.concludeOnLookup;
+    if (conclude !== undefined && conclude !== 'SUCCEEDED' && conclude !== 'FAILED') return { status: 400, body: { error: 'concludeOnLookup must be SUCCEEDED or FAILED' } };
+    this.refundMode = { pending: body.pending, ...(conclude ? { concludeOnLookup: conclude } : {}) };
+    return { status: 200, body: this.refundMode };
+  }
+
+  /** Concludes an in-progress refund (by refundNo or partnerRefundNo): {"status":"SUCCEEDED"|"FAILED"}. */
+  private completeRefund(id: string, r: SandboxRequest): SandboxResponse {
+    const status = (jsonBody(r) as { status?: unknown } | undefined)?.status;
+    if (status !== 'SUCCEEDED' && status !== 'FAILED') return { status: 400, body: { error: 'status must be SUCCEEDED or FAILED' } };
+    for (const charge of this.charges.values()) {
+      const refund = charge.refunds.find((f) => f.refundNo === id || f.partnerRefundNo === id);
+      if (!refund) continue;
+      if (refund.status !== '03') return snapError(409, '4095800', `refund is ${refund.status}, not in progress`);
+      this.conclude(charge, refund, status === 'SUCCEEDED' ? '00' : '06');
+      return { status: 200, body: { refundNo: refund.refundNo, partnerRefundNo: refund.partnerRefundNo, refundStatus: refund.status } };
+    }
+    return snapError(404, '4045801', 'Refund Not Found');
+  }
+
+  /** An in-progress refund done (00: the money went back; fully refunded → 04) or failed (06: its amount is refundable again). */
+  private conclude(charge: SnapCharge, refund: SnapRefund, status: '00' | '06'): void {
+    refund.status = status;
+    refund.concludeOnLookup = undefined;
+    if (status === '00') {
+      // A resend of the same partnerRefundNo now gets the final answer.
+      refund.answer = { status: 200, body: { ...(refund.answer.body as Record<string, unknown>), responseCode: '2005800', responseMessage: 'Successful' } };
+      if (refunded(charge, '00') >= charge.paidAmount) charge.status = '04';
+    }
   }
 
   // ---- notifications (DOKU → bayar) ----
@@ -371,8 +442,9 @@ export class DokuSnapSandbox {
 }
 
 
-function refunded(c: SnapCharge): number {
-  return c.refunds.reduce((sum, f) => sum + f.amount, 0);
+/** What the charge's refunds take: done and in progress (failed ones gave theirs back), or only those with one status. */
+function refunded(c: SnapCharge, only?: SnapRefundStatus): number {
+  return c.refunds.reduce((sum, f) => sum + (f.status === '06' || (only && f.status !== only) ? 0 : f.amount), 0);
 }
 
 /** A SNAP error answer: HTTP status, and responseCode = HTTP + service + case. */

@@ -17,15 +17,18 @@ import {
   type RawWebhook,
   type RefundRequest,
   type RefundResult,
+  type RefundStatus,
   type WebhookReply,
 } from '../../provider.js';
 import { DOKU_SNAP_PATHS, dokuSnapChannelFor } from '../capabilities.js';
-import { dokuSnapStatusToChargeStatus } from '../status.js';
+import { dokuSnapRefundStatusToRefundState, dokuSnapStatusToChargeStatus } from '../status.js';
 import { DokuSnapClient, snapThrowFor, type DokuSnapConfig } from './client.js';
 import {
   notificationSchema,
   parseSnapValue,
   paymentResponseSchema,
+  refundHistoryEntrySchema,
+  refundHistoryIdsSchema,
   refundResponseSchema,
   statusResponseSchema,
   toSnapValue,
@@ -166,6 +169,46 @@ export class DokuSnapEwallets {
       // The status answer does not repeat the wallet page; the create answer carried it.
       instructions: {},
     };
+  }
+
+  /**
+   * Where a refund DOKU accepted with 202 stands: the same status call as findCharge, whose answer
+   * lists the charge's refunds (refundHistory). The entry is the one whose refundNo is the id
+   * refund() recorded (DOKU's refundNo), or whose partnerReferenceNo is (the partnerRefundNo bayar
+   * sent, recorded when the answer carried no refundNo). Not listed (yet) is not an answer: PENDING,
+   * and the workflow looks again until its follow-up window ends.
+   */
+  async findRefund(charge: ChargeRef, providerRefundId: string): Promise<RefundStatus> {
+    const channel = channelOf(charge.method);
+    const body: SnapStatusRequest = {
+      originalPartnerReferenceNo: charge.paymentId,
+      ...(charge.providerReference && charge.providerReference !== charge.paymentId ? { originalReferenceNo: charge.providerReference } : {}),
+      serviceCode: '55',
+      additionalInfo: { channel },
+    };
+    const res = await this.client.post(DOKU_SNAP_PATHS.status, body);
+    if (res.status !== 200) snapThrowFor(res, 'refund lookup');
+    const parsed = statusResponseSchema.safeParse(parseJson(res.text));
+    if (!parsed.success || (parsed.data.originalPartnerReferenceNo && parsed.data.originalPartnerReferenceNo !== charge.paymentId)) {
+      throw new ProviderUnavailable('doku snap refund lookup: unexpected response shape', 'doku', 'BAD_RESPONSE');
+    }
+    const history = refundHistoryIdsSchema.safeParse((parsed.data as { refundHistory?: unknown }).refundHistory ?? []);
+    if (!history.success) throw new ProviderUnavailable('doku snap refund lookup: refundHistory is not a list of refunds', 'doku', 'BAD_RESPONSE');
+    let matches = history.data.filter((entry) => entry.refundNo === providerRefundId);
+    if (matches.length === 0) matches = history.data.filter((entry) => entry.partnerReferenceNo === providerRefundId);
+    if (matches.length === 0) return { state: 'PENDING', providerStatus: 'not in refundHistory' };
+    if (matches.length > 1) throw new ProviderRejected(`doku snap refund lookup: ${matches.length} refunds answer to ${providerRefundId}`, 'doku', 'REFUND_AMBIGUOUS');
+    const entry = refundHistoryEntrySchema.safeParse(matches[0]);
+    if (!entry.success) {
+      if (entry.error.issues.some((issue) => issue.path[0] === 'refundAmount')) {
+        const value = (matches[0] as { refundAmount?: { value?: unknown } }).refundAmount?.value;
+        throw new ProviderRejected(`doku snap refund lookup: refundAmount ${JSON.stringify(value)} is not whole rupiah`, 'doku', 'AMOUNT_INVALID');
+      }
+      throw new ProviderUnavailable('doku snap refund lookup: unexpected refundHistory entry', 'doku', 'BAD_RESPONSE');
+    }
+    const { refundStatus } = entry.data;
+    const state = dokuSnapRefundStatusToRefundState(refundStatus);
+    return { state, providerStatus: refundStatus, ...(state === 'FAILED' ? { reason: `DOKU_SNAP_REFUND_FAILED: refundStatus ${refundStatus}` } : {}) };
   }
 
   async refund(request: RefundRequest): Promise<RefundResult> {

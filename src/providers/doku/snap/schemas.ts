@@ -118,9 +118,48 @@ export const statusResponseSchema = z
     transAmount: snapAmount.nullish(),
     paidTime: z.string().max(64).nullish(),
     additionalInfo: z.object({ channel: z.string().nullish() }).loose().nullish(),
+    // refundHistory is passed through untouched (loose): only a refund look-up reads it, with
+    // the schemas below, so an odd history never stands in the way of a payment look-up.
   })
   .loose();
 export type SnapStatusResponse = z.infer<typeof statusResponseSchema>;
+
+/** SNAP money read as whole rupiah: {value:"10000.00"} → 10000; "10000.50" (or "10000") is refused. */
+export const snapRupiahAmount = z
+  .object({
+    value: z
+      .string()
+      .regex(SNAP_VALUE, 'not a SNAP amount')
+      .refine((v) => parseSnapValue(v) !== undefined, 'not whole rupiah')
+      .transform((v) => parseSnapValue(v)!),
+    currency: z.literal('IDR'),
+  })
+  .loose();
+
+/**
+ * The status answer's refundHistory, read just far enough to find one refund by its ids: a list
+ * of entries (RefundHistoryDTO of doku-nodejs-library 1.0.52: refundNo, partnerReferenceNo,
+ * refundAmount, refundStatus, refundDate, reason).
+ */
+export const refundHistoryIdsSchema = z.array(
+  z.object({ refundNo: z.string().max(64).nullish(), partnerReferenceNo: z.string().max(64).nullish() }).loose(),
+);
+
+/** One refundHistory entry, in full: the one bayar's refund look-up found. */
+export const refundHistoryEntrySchema = z
+  .object({
+    /** DOKU's refund id (the refund answer's refundNo). */
+    refundNo: z.string().max(64).nullish(),
+    /** The merchant's refund number: bayar's partnerRefundNo. */
+    partnerReferenceNo: z.string().max(64).nullish(),
+    refundAmount: snapRupiahAmount,
+    /** See status.ts, dokuSnapRefundStatusToRefundState. */
+    refundStatus: z.string().min(1).max(32),
+    refundDate: z.string().max(64).nullish(),
+    reason: z.string().max(256).nullish(),
+  })
+  .loose();
+export type SnapRefundHistoryEntry = z.infer<typeof refundHistoryEntrySchema>;
 
 // ---- Refund: POST /direct-debit/core/v1/debit/refund (DANA and ShopeePay per the SDK) ----
 
