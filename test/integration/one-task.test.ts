@@ -34,6 +34,7 @@ import {
 } from '../../workflows/definitions.js';
 import { HISTORY_DIR } from '../helpers/histories.js';
 import { freePort } from '../helpers/stack.js';
+import { until } from '../helpers/wait.js';
 
 const TASK_QUEUE = 'one-task-test';
 
@@ -94,13 +95,8 @@ function commandsAfterCharge(history: History): string[] {
   return lines;
 }
 
-async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Waits until `check` holds; throws when `timeoutMs` runs out. */
+const eventually = (check: () => boolean | Promise<boolean>, timeoutMs: number) => until(async () => (await check()) || undefined, timeoutMs, 50);
 
 describe('a charge and its paid webhooks handled in one workflow task', () => {
   let server: DevServer;
@@ -121,7 +117,7 @@ describe('a charge and its paid webhooks handled in one workflow task', () => {
   });
 
   type Mode = 'fresh worker' | 'cached workflow' | 'activity result first' | 'two tasks';
-  const histories = new Map<Mode, Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>>();
+  const histories = new Map<Mode, History>();
 
   /** The workflow code with the test interceptor that dispatches activity results first. */
   let activityFirstBundle: { code: string } | undefined;
