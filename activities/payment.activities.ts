@@ -13,6 +13,7 @@ import {
 } from '../src/providers/provider.js';
 import { unsealCustomer } from '../src/common/sealed.js';
 import { signMerchantWebhook } from '../src/common/merchant-webhook.js';
+import { HttpCallFailed, httpCall, type HttpAnswer } from '../src/common/http-client.js';
 
 export interface ActivityDeps {
   providers: ReadonlyMap<ProviderName, PaymentProvider>;
@@ -159,12 +160,11 @@ export function createPaymentActivities(deps: ActivityDeps) {
       if (!secret) throw ApplicationFailure.nonRetryable(`no webhook secret for merchant ${n.merchantId}`, 'MerchantSecretMissing');
       const body = JSON.stringify({ id: n.eventId, type: n.type, data: n.payment });
       const headers = signMerchantWebhook(secret, body, n.eventId, Math.floor(Date.now() / 1000));
-      let res: Response;
+      let res: HttpAnswer;
       try {
-        res = await fetch(n.callbackUrl, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(deps.httpTimeoutMs) });
-        await res.arrayBuffer();
+        res = await httpCall({ method: 'POST', url: n.callbackUrl, headers: { ...headers, 'content-type': 'application/json' }, body, timeoutMs: deps.httpTimeoutMs });
       } catch (err) {
-        throw ApplicationFailure.retryable(`merchant callback unreachable: ${(err as Error).name}`, 'MerchantUnreachable');
+        throw ApplicationFailure.retryable(`merchant callback unreachable: ${err instanceof HttpCallFailed ? err.code : (err as Error).name}`, 'MerchantUnreachable');
       }
       if (res.status < 200 || res.status >= 300) {
         throw ApplicationFailure.retryable(`merchant callback answered HTTP ${res.status}`, 'MerchantRejected');

@@ -4,7 +4,7 @@
 // Everything runs on loopback, is bounded in count and time, and stops by itself.
 //
 //   node dist/scripts/bench.js [--payments 300] [--rate 20] [--concurrency 16] [--open 10000] [--out bench-results/latest.json]
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { startMerchantReceiver, startTestStack, type TestStack } from '../test/helpers/stack.js';
@@ -27,37 +27,80 @@ function stats(values: number[]): Stats {
 }
 const round = (x: number) => Math.round(x * 10) / 10;
 
-/** CPU seconds and peak RSS of the stack's processes, read from /proc while the run goes. */
+interface ProcessUse {
+  cpuSeconds: number;
+  peakRssMiB: number;
+  /** CPU seconds by thread name (Node's main thread, workflow threads, Rust core, libuv…). */
+  threads: Record<string, number>;
+}
+
+/** CPU seconds and peak RSS of the stack's processes (and of the bench itself), read from /proc while the run goes. */
 class ProcessMeter {
   private peak = new Map<string, number>();
   private cpuStart = new Map<string, number>();
+  private threadStart = new Map<string, Map<string, number>>();
   private timer?: NodeJS.Timeout;
-  constructor(private readonly pids: Record<string, number | undefined>) {}
+  private readonly pids: Record<string, number | undefined>;
+  constructor(pids: Record<string, number | undefined>) {
+    this.pids = { ...pids, bench: process.pid };
+  }
   start() {
-    for (const [name, pid] of Object.entries(this.pids)) if (pid) this.cpuStart.set(name, cpuSeconds(pid));
+    for (const [name, pid] of Object.entries(this.pids)) {
+      if (!pid) continue;
+      this.cpuStart.set(name, cpuSeconds(pid));
+      this.threadStart.set(name, threadCpuSeconds(pid));
+    }
     this.peak.clear();
     this.timer = setInterval(() => this.sample(), 250);
   }
   sample() {
     for (const [name, pid] of Object.entries(this.pids)) if (pid) this.peak.set(name, Math.max(this.peak.get(name) ?? 0, rssMiB(pid)));
   }
-  stop(): Record<string, { cpuSeconds: number; peakRssMiB: number }> {
+  stop(): Record<string, ProcessUse> {
     clearInterval(this.timer);
     this.sample();
-    return Object.fromEntries(
-      Object.entries(this.pids)
-        .filter(([, pid]) => pid)
-        .map(([name, pid]) => [name, { cpuSeconds: round(cpuSeconds(pid!) - (this.cpuStart.get(name) ?? 0)), peakRssMiB: round(this.peak.get(name) ?? 0) }]),
-    );
+    const use: Record<string, ProcessUse> = {};
+    for (const [name, pid] of Object.entries(this.pids)) {
+      if (!pid) continue;
+      const before = this.threadStart.get(name) ?? new Map<string, number>();
+      const threads: Record<string, number> = {};
+      for (const [thread, seconds] of threadCpuSeconds(pid)) {
+        const spent = round(seconds - (before.get(thread) ?? 0));
+        if (spent > 0) threads[thread] = spent;
+      }
+      use[name] = { cpuSeconds: round(cpuSeconds(pid) - (this.cpuStart.get(name) ?? 0)), peakRssMiB: round(this.peak.get(name) ?? 0), threads };
+    }
+    return use;
   }
 }
-function cpuSeconds(pid: number): number {
+function cpuSeconds(pid: number, task = ''): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = readFileSync(`/proc/${pid}${task}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
   } catch {
     return 0;
   }
+}
+/** CPU seconds per thread name of one process: threads of the same name are summed. */
+function threadCpuSeconds(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byName;
+  }
+  for (const tid of tids) {
+    let name = '?';
+    try {
+      // Node names its main thread and its worker threads alike: tell the main one apart.
+      name = tid === String(pid) ? 'main' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    byName.set(name, (byName.get(name) ?? 0) + cpuSeconds(pid, `/task/${tid}`));
+  }
+  return byName;
 }
 function rssMiB(pid: number): number {
   try {
@@ -66,6 +109,13 @@ function rssMiB(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+function sumUse(a: ProcessUse, b: ProcessUse | undefined): ProcessUse {
+  if (!b) return a;
+  const threads = { ...a.threads };
+  for (const [thread, seconds] of Object.entries(b.threads)) threads[thread] = round((threads[thread] ?? 0) + seconds);
+  return { cpuSeconds: round(a.cpuSeconds + b.cpuSeconds), peakRssMiB: Math.max(a.peakRssMiB, b.peakRssMiB), threads };
 }
 
 interface PaymentTiming {
@@ -208,7 +258,7 @@ async function main(): Promise<void> {
     const baselineResources = Object.fromEntries(
       Object.entries(baselineResourcesFirst).map(([name, r]) => [
         name,
-        { cpuSeconds: round(r.cpuSeconds + (baselineResourcesSecond[name]?.cpuSeconds ?? 0)), peakRssMiB: Math.max(r.peakRssMiB, baselineResourcesSecond[name]?.peakRssMiB ?? 0) },
+        sumUse(r, baselineResourcesSecond[name]),
       ]),
     );
     report.baseline = { concurrency: CONCURRENCY, runsPerSecond: round(N / baselineSeconds), startToDoneMs: stats(baseline), resources: baselineResources };
@@ -273,7 +323,7 @@ function printTable(r: Record<string, any>): void {
     ['bayar / baseline throughput', String(r.ratio)],
     ['webhook handling in bayar (x-bayar-latency) ms', fmt(r.webhookHandlingMs.bayar)],
   ];
-  for (const [name, res] of Object.entries(r.closedLoop.resources as Record<string, { cpuSeconds: number; peakRssMiB: number }>)) {
+  for (const [name, res] of Object.entries(r.closedLoop.resources as Record<string, ProcessUse>)) {
     rows.push([`closed loop: ${name} CPU s / peak RSS MiB`, `${res.cpuSeconds} / ${res.peakRssMiB}`]);
   }
   if (r.openPayments) {

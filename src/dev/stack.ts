@@ -65,9 +65,10 @@ export class Stack {
   }
 
   async startPart(part: Part): Promise<void> {
-    // BAYAR_PROFILE_DIR (benchmarks only): each part writes a V8 CPU profile there when it exits.
+    // BAYAR_PROFILE_DIR (benchmarks only): each part writes V8 CPU profiles to <dir>/<part> when
+    // it exits, one per thread (the worker's workflow threads included), named by Node.
     const profileDir = this.options.env.BAYAR_PROFILE_DIR;
-    const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${part}-${Date.now()}.cpuprofile`] : [];
+    const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, part)}`] : [];
     const child = spawn(process.execPath, [...nodeArgs, ENTRYPOINTS[part]], {
       env: this.options.env,
       stdio: ['ignore', this.options.output === 'inherit' ? 'inherit' : 'pipe', this.options.output === 'inherit' ? 'inherit' : 'pipe'],

@@ -3,6 +3,7 @@
 // Provider-specific behaviour lives in src/sandbox/<name>/.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { httpCall } from '../common/http-client.js';
 
 export interface SandboxRequest {
   method: string;
@@ -144,10 +145,9 @@ export class SandboxKit {
     const start = performance.now();
     try {
       const fresh = await n.freshHeaders?.();
-      const res = await fetch(n.url, { method: 'POST', headers: { ...n.headers, ...fresh }, body: n.body, signal: AbortSignal.timeout(15_000) });
-      await res.arrayBuffer();
+      const res = await httpCall({ method: 'POST', url: n.url, headers: { ...n.headers, ...fresh }, body: n.body, timeoutMs: 15_000 });
       // bayar reports its own handling time in x-bayar-latency; the benchmark reads it here.
-      const receiverLatencyMs = Number(res.headers.get('x-bayar-latency') ?? NaN);
+      const receiverLatencyMs = Number(res.headers['x-bayar-latency'] ?? NaN);
       this.sent.push({ url: n.url, body: n.body, status: res.status, at: Date.now(), ms: performance.now() - start, ...(Number.isFinite(receiverLatencyMs) ? { receiverLatencyMs } : {}) });
       return res.status;
     } catch {

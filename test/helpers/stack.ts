@@ -11,6 +11,8 @@ import { ensureTemporalCli } from '../../src/temporal/cli.js';
 import { Stack } from '../../src/dev/stack.js';
 import type { PaymentView } from '../../src/domain/payment.js';
 import type { LedgerEntry } from '../../src/sandbox/kit.js';
+import { httpCall, type HttpCall } from '../../src/common/http-client.js';
+import { parseJson } from '../../src/providers/http.js';
 
 export const API_KEY = DEV_DEFAULTS.apiKeys.split(':')[1]!;
 export const OTHER_MERCHANT_KEY = 'sk_test_other_merchant_key';
@@ -70,19 +72,15 @@ export class TestStack {
   }
 
   async api(method: string, path: string, body?: unknown, options: { key?: string; headers?: Record<string, string>; raw?: string } = {}) {
-    const res = await fetch(this.apiUrl + path, {
-      method,
+    // bayar's own HTTP client (cheap on CPU, which the benchmark shares with the stack).
+    const res = await httpCall({
+      method: method as HttpCall['method'],
+      url: this.apiUrl + path,
       headers: { authorization: `Bearer ${options.key ?? API_KEY}`, ...(body !== undefined || options.raw ? { 'content-type': 'application/json' } : {}), ...options.headers },
       body: options.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+      timeoutMs: 120_000,
     });
-    const text = await res.text();
-    let json: any;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, headers: res.headers, json, text };
+    return { status: res.status, headers: new Headers(res.headers), json: parseJson(res.text) as any, text: res.text };
   }
 
   async createPayment(body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<PaymentView> {
@@ -114,8 +112,8 @@ export class TestStack {
   }
 
   async sandbox(method: string, path: string, body?: unknown, offset?: number) {
-    const res = await fetch(this.sandboxUrl(offset) + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    return { status: res.status, json: (await res.json().catch(() => undefined)) as any };
+    const res = await httpCall({ method: method as HttpCall['method'], url: this.sandboxUrl(offset) + path, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), timeoutMs: 60_000 });
+    return { status: res.status, json: parseJson(res.text) as any };
   }
 
   /** The sandbox ledger's charges for one payment (normally exactly one). */

@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, randomBytes } from 'node:crypto';
+import diagnostics from 'node:diagnostics_channel';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
@@ -168,13 +169,14 @@ describe('DOKU SNAP wire shapes', () => {
     const { kit, url, provider, close } = await sandboxAndProvider();
     try {
       const seen: Record<string, unknown> = {};
-      // Capture what goes over the wire by reading it back at the sandbox through a proxy-free hook.
-      const origFetch = globalThis.fetch;
-      globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
-        const u = new URL(String(input));
-        if (init?.body && u.pathname !== DOKU_SNAP_PATHS.token) seen[u.pathname] = JSON.parse(String(init.body));
-        return origFetch(input, init);
-      }) as typeof fetch;
+      // Capture what goes over the wire from undici's own diagnostics channel (bayar's HTTP client).
+      const capture = ({ request }: { request: { path: string; body?: unknown } }) => {
+        const path = request.path.split('?')[0]!;
+        // Node's own fetch publishes here too, with a stream for a body: only bayar's string bodies count.
+        const sent = typeof request.body === 'string' || Buffer.isBuffer(request.body);
+        if (sent && path !== DOKU_SNAP_PATHS.token) seen[path] = JSON.parse(String(request.body));
+      };
+      diagnostics.subscribe('undici:request:create', capture as (message: unknown) => void);
       try {
         const id = newPaymentId();
         await provider.createCharge({ paymentId: id, method: 'EWALLET_DANA', amount: 25_000, expiresAt: new Date(Date.now() + 600_000).toISOString(), description: 'Kopi susu', customer: {} });
@@ -182,7 +184,7 @@ describe('DOKU SNAP wire shapes', () => {
         await fetch(`${url}/_sandbox/charges/${id}/pay`, { method: 'POST', body: '{}' });
         await provider.refund({ charge: { paymentId: id, method: 'EWALLET_DANA' }, idempotencyKey: `${id}:rf_1`, amount: 5_000, full: false, reason: 'customer asked' });
       } finally {
-        globalThis.fetch = origFetch;
+        diagnostics.unsubscribe('undici:request:create', capture as (message: unknown) => void);
       }
       const pay = seen[DOKU_SNAP_PATHS.payment] as Record<string, never>;
       assert.doesNotThrow(() => new PaymentJumpAppRequestDto(pay.partnerReferenceNo, pay.amount, pay.urlParam, pay.validUpTo, pay.pointOfInitiation, pay.additionalInfo).validate());

@@ -30,6 +30,7 @@ import {
 import { PLATFORM_SIGN_FIELD, signParams, verifyParams, SIGN_FIELD } from '../../providers/aggregator/signature.js';
 import { jsonBody, type Handler, type LedgerEntry, type Notification, type SandboxKit, type SandboxProvider, type SandboxRequest, type SandboxResponse } from '../kit.js';
 import type { z } from 'zod';
+import { httpCall } from '../../common/http-client.js';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -497,9 +498,9 @@ export class AggregatorSandbox implements SandboxProvider {
     let httpStatus: number | 'error' = 'error';
     let answer = '';
     try {
-      const res = await fetch(n.url, { method: 'POST', headers: n.headers, body: n.body, signal: AbortSignal.timeout(15_000) });
+      const res = await httpCall({ method: 'POST', url: n.url, headers: n.headers, body: n.body, timeoutMs: 15_000 });
       httpStatus = res.status;
-      answer = (await res.text()).slice(0, 200);
+      answer = res.text.slice(0, 200);
     } catch {
       // no answer: retried like any other
     }

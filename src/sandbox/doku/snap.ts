@@ -25,6 +25,8 @@ import {
 import { asymmetricSignature, asymmetricSignatureMatches, parseSnapTimestamp, snapTimestamp, symmetricSignature, symmetricSignatureMatches } from '../../providers/doku/snap/signature.js';
 import { DOKU_NOTIFICATION_RETRIES_MS } from './sandbox.js';
 import { jsonBody, type Handler, type LedgerEntry, type Notification, type SandboxKit, type SandboxRequest, type SandboxResponse } from '../kit.js';
+import { httpCall } from '../../common/http-client.js';
+import { parseJson } from '../../providers/http.js';
 
 /** SNAP latestTransactionStatus values the sandbox uses. */
 type SnapStatus = '03' | '00' | '04' | '05';
@@ -407,8 +409,9 @@ export class DokuSnapSandbox {
 
   private async notificationHeaders(base: string, path: string, body: string): Promise<Record<string, string>> {
     const tokenTimestamp = snapTimestamp(Date.now());
-    const res = await fetch(base + DOKU_SNAP_PATHS.token, {
+    const res = await httpCall({
       method: 'POST',
+      url: base + DOKU_SNAP_PATHS.token,
       headers: {
         'content-type': 'application/json',
         'x-client-key': this.options.clientId,
@@ -416,9 +419,9 @@ export class DokuSnapSandbox {
         'x-signature': asymmetricSignature(this.options.dokuPrivateKey, this.options.clientId, tokenTimestamp),
       },
       body: JSON.stringify({ grantType: 'client_credentials' }),
-      signal: AbortSignal.timeout(15_000),
+      timeoutMs: 15_000,
     });
-    const answer = (await res.json().catch(() => ({}))) as { accessToken?: string };
+    const answer = (parseJson(res.text) ?? {}) as { accessToken?: string };
     if (res.status !== 200 || !answer.accessToken) throw new Error(`token endpoint answered ${res.status}`);
     const timestamp = snapTimestamp(Date.now());
     return {
