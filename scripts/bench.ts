@@ -3,7 +3,7 @@
 // bare-Temporal baseline with the same Temporal work per run, on the same dev server.
 // Everything runs on loopback, is bounded in count and time, and stops by itself.
 //
-//   node dist/scripts/bench.js [--payments 300] [--rate 20] [--concurrency 16] [--open 10000] [--out bench-results/latest.json]
+//   node dist/scripts/bench.js [--payments 300] [--rate 8] [--concurrency 16] [--rounds 4] [--open 10000] [--out bench-results/latest.json]
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
@@ -16,6 +16,7 @@ const N = Number(args.get('payments') ?? 300);
 const RATE = Number(args.get('rate') ?? 8);
 const CONCURRENCY = Number(args.get('concurrency') ?? 16);
 const OPEN = Number(args.get('open') ?? 10_000);
+const ROUNDS = Math.max(1, Number(args.get('rounds') ?? 4));
 const OUT = args.get('out') ?? 'bench-results/latest.json';
 const HARD_LIMIT_MS = 30 * 60_000;
 
@@ -111,11 +112,20 @@ function rssMiB(pid: number): number {
   }
 }
 
-function sumUse(a: ProcessUse, b: ProcessUse | undefined): ProcessUse {
-  if (!b) return a;
+function sumUse(a: ProcessUse | undefined, b: ProcessUse | undefined): ProcessUse {
+  if (!a || !b) return (a ?? b)!;
   const threads = { ...a.threads };
   for (const [thread, seconds] of Object.entries(b.threads)) threads[thread] = round((threads[thread] ?? 0) + seconds);
   return { cpuSeconds: round(a.cpuSeconds + b.cpuSeconds), peakRssMiB: Math.max(a.peakRssMiB, b.peakRssMiB), threads };
+}
+
+function sumAll(a: Record<string, ProcessUse>, b: Record<string, ProcessUse>): Record<string, ProcessUse> {
+  const names = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return Object.fromEntries([...names].map((name) => [name, sumUse(a[name], b[name])]));
+}
+/** CPU milliseconds per payment (or baseline run), by process. */
+function perRun(use: Record<string, ProcessUse>, runs: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(use).map(([name, u]) => [name, round((u.cpuSeconds * 1000) / runs)]));
 }
 
 interface PaymentTiming {
@@ -198,17 +208,15 @@ async function main(): Promise<void> {
     save();
 
     // 2 and 3. Closed loop, as fast as it goes, and the baseline: the same Temporal work per run,
-    // no-op activities, no HTTP, same server. The dev server slows down as its SQLite file grows,
-    // so the baseline runs in two halves, one before and one after bayar's closed loop, and the
-    // ratio compares like with like.
+    // no-op activities, no HTTP, same server. The dev server slows down as its SQLite file grows
+    // and the machine's speed drifts, so the two alternate in ROUNDS rounds (ABBA order: baseline
+    // first in even rounds, bayar first in odd ones), and the ratio compares like with like. The
+    // per-round ratios show how much one comparison can move on this machine.
     const connection = await Connection.connect({ address: stack.stack.temporal!.address });
     const client = new Client({ connection });
-    const baseline: number[] = [];
-    let baselineSeconds = 0;
     let baselineRun = 0;
-    const runBaseline = async (count: number) => {
+    const runBaseline = async (count: number, into: number[]) => {
       let left = count;
-      const b0 = performance.now();
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
           while (left > 0) {
@@ -220,49 +228,60 @@ async function main(): Promise<void> {
             const handle = await op.workflowHandle();
             await handle.signal(baselinePaidSignal);
             await handle.result();
-            baseline.push(performance.now() - s);
+            into.push(performance.now() - s);
           }
         }),
       );
-      baselineSeconds += (performance.now() - b0) / 1000;
     };
-    meter.start();
-    await runBaseline(Math.floor(N / 2));
-    const baselineResourcesFirst = meter.stop();
-
-    // 2. Closed loop, as fast as it goes.
-    meter.start();
+    let closedRun = 0;
+    const runBayar = async (count: number, into: PaymentTiming[]) => {
+      let left = count;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (left > 0) {
+            left -= 1;
+            into.push(await onePayment(stack, receiver, waiters, `closed-${run}-${closedRun++}`));
+          }
+        }),
+      );
+    };
+    /** Runs one segment under the meter: its wall-clock seconds and the processes' use. */
+    const measured = async (segment: () => Promise<void>) => {
+      meter.start();
+      const s = performance.now();
+      await segment();
+      return { seconds: (performance.now() - s) / 1000, use: meter.stop() };
+    };
     const closed: PaymentTiming[] = [];
-    let next = 0;
-    const c0 = performance.now();
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < N) {
-          const i = next++;
-          closed.push(await onePayment(stack, receiver, waiters, `closed-${run}-${i}`));
-        }
-      }),
-    );
-    const closedSeconds = (performance.now() - c0) / 1000;
+    const baseline: number[] = [];
+    let closedSeconds = 0;
+    let baselineSeconds = 0;
+    let closedUse: Record<string, ProcessUse> = {};
+    let baselineUse: Record<string, ProcessUse> = {};
+    const rounds: { paymentsPerSecond: number; baselineRunsPerSecond: number; ratio: number }[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const count = Math.floor(N / ROUNDS) + (r < N % ROUNDS ? 1 : 0);
+      const bayarSegment = () => measured(() => runBayar(count, closed));
+      const baselineSegment = () => measured(() => runBaseline(count, baseline));
+      const [first, second] = r % 2 === 0 ? [await baselineSegment(), await bayarSegment()] : [await bayarSegment(), await baselineSegment()];
+      const [b, p] = r % 2 === 0 ? [first, second] : [second, first];
+      closedSeconds += p.seconds;
+      baselineSeconds += b.seconds;
+      closedUse = sumAll(closedUse, p.use);
+      baselineUse = sumAll(baselineUse, b.use);
+      rounds.push({ paymentsPerSecond: round(count / p.seconds), baselineRunsPerSecond: round(count / b.seconds), ratio: Number((b.seconds / p.seconds).toFixed(2)) });
+      console.log(`  round ${r + 1}/${ROUNDS}: bayar ${rounds[r]!.paymentsPerSecond}/s, baseline ${rounds[r]!.baselineRunsPerSecond}/s, ratio ${rounds[r]!.ratio}`);
+    }
     report.closedLoop = {
       concurrency: CONCURRENCY,
       paymentsPerSecond: round(N / closedSeconds),
-      createToSettledMs: stats(closed.map((r) => r.createToSettled)),
-      resources: meter.stop(),
+      createToSettledMs: stats(closed.map((t) => t.createToSettled)),
+      resources: closedUse,
+      cpuMsPerPayment: perRun(closedUse, N),
     };
-    save();
-
-    meter.start();
-    await runBaseline(N - Math.floor(N / 2));
-    const baselineResourcesSecond = meter.stop();
-    const baselineResources = Object.fromEntries(
-      Object.entries(baselineResourcesFirst).map(([name, r]) => [
-        name,
-        sumUse(r, baselineResourcesSecond[name]),
-      ]),
-    );
-    report.baseline = { concurrency: CONCURRENCY, runsPerSecond: round(N / baselineSeconds), startToDoneMs: stats(baseline), resources: baselineResources };
-    report.ratio = Number((N / closedSeconds / (N / baselineSeconds)).toFixed(2));
+    report.baseline = { concurrency: CONCURRENCY, runsPerSecond: round(N / baselineSeconds), startToDoneMs: stats(baseline), resources: baselineUse, cpuMsPerRun: perRun(baselineUse, N) };
+    report.ratio = Number((baselineSeconds / closedSeconds).toFixed(2));
+    report.rounds = rounds;
     await connection.close();
     save();
 
@@ -321,10 +340,11 @@ function printTable(r: Record<string, any>): void {
     ['closed loop: payments/s (concurrency ' + r.closedLoop.concurrency + ')', String(r.closedLoop.paymentsPerSecond)],
     ['baseline (bare Temporal): runs/s', String(r.baseline.runsPerSecond)],
     ['bayar / baseline throughput', String(r.ratio)],
+    ['  per round (alternating order)', (r.rounds as { ratio: number }[]).map((x) => x.ratio).join(', ')],
     ['webhook handling in bayar (x-bayar-latency) ms', fmt(r.webhookHandlingMs.bayar)],
   ];
   for (const [name, res] of Object.entries(r.closedLoop.resources as Record<string, ProcessUse>)) {
-    rows.push([`closed loop: ${name} CPU s / peak RSS MiB`, `${res.cpuSeconds} / ${res.peakRssMiB}`]);
+    rows.push([`closed loop: ${name} CPU ms per payment (baseline: per run) / peak RSS MiB`, `${r.closedLoop.cpuMsPerPayment[name]} (${r.baseline.cpuMsPerRun[name] ?? 0}) / ${res.peakRssMiB}`]);
   }
   if (r.openPayments) {
     for (const s of r.openPayments.steps as { openPayments: number; workerRssMiB: number; createMs: Stats }[]) {
