@@ -42,9 +42,9 @@ export async function startOrJoin<R, A extends unknown[]>(client: Client, o: Sta
     return (description.memo as { requestHash?: string } | undefined)?.requestHash === o.requestHash;
   };
 
-  const updateWithStart = client.workflow
-    .startUpdateWithStart(o.update, { args: o.args, waitForStage: 'ACCEPTED', startWorkflowOperation: o.startOperation })
-    .then((update) => update.result());
+  // One call that starts (or joins) the workflow and waits for the update's result: the server
+  // holds the request until the answer, where accept-then-poll took a second round trip.
+  const updateWithStart = client.workflow.executeUpdateWithStart(o.update, { args: o.args, startWorkflowOperation: o.startOperation });
   try {
     const result = await withTimeout(updateWithStart, o.waitMs);
     if (result !== undefined) return { kind: 'answered', result };
