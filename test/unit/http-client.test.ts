@@ -1,0 +1,82 @@
+// The one outgoing HTTP client (undici request) and how provider calls read its failures: a
+// refused connection never reached the provider (ProviderUnavailable), a timeout or a cut-off
+// answer may have taken effect (ProviderOutcomeUnknown for a write). Real sockets on loopback.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpCallFailed, httpCall } from '../../src/common/http-client.js';
+import { sendHttp } from '../../src/providers/http.js';
+import { ProviderOutcomeUnknown, ProviderUnavailable } from '../../src/providers/provider.js';
+import { freePort } from '../helpers/stack.js';
+
+describe('httpCall and sendHttp on loopback', () => {
+  let server: Server;
+  let base = '';
+  const seen: { method?: string; headers: Record<string, unknown>; body: string }[] = [];
+
+  before(async () => {
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen.push({ method: req.method, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        if (req.url === '/slow') return void setTimeout(() => res.end('late'), 2_000);
+        if (req.url === '/cut') {
+          // Promise a long body, send part of it, then drop the connection.
+          res.writeHead(200, { 'content-length': '1000' });
+          res.write('{"partial":');
+          return void setTimeout(() => res.socket?.destroy(), 20);
+        }
+        res.writeHead(201, { 'content-type': 'application/json', 'x-twice': ['a', 'b'] });
+        res.end(JSON.stringify({ ok: true }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('sends the exact body and headers, and reads status, lower-case headers and text', async () => {
+    const body = '{"amount":10000,"note":"kopi ☕"}';
+    const answer = await httpCall({ method: 'POST', url: `${base}/ok`, headers: { 'Content-Type': 'application/json', 'X-Signature': 'abc' }, body, timeoutMs: 5_000 });
+    assert.equal(answer.status, 201);
+    assert.equal(answer.headers['content-type'], 'application/json');
+    assert.equal(answer.headers['x-twice'], 'a', 'a repeated header keeps its first value');
+    assert.deepEqual(JSON.parse(answer.text), { ok: true });
+    const last = seen.at(-1)!;
+    assert.equal(last.method, 'POST');
+    assert.equal(last.body, body, 'signatures are over these bytes, so they arrive unchanged');
+    assert.equal(last.headers['x-signature'], 'abc');
+  });
+
+  it('a timeout before the answer fails at the request stage with TIMEOUT; a write is then "outcome unknown"', async () => {
+    const started = Date.now();
+    const err = await httpCall({ method: 'POST', url: `${base}/slow`, body: '{}', timeoutMs: 150 }).catch((e: unknown) => e);
+    assert.ok(err instanceof HttpCallFailed);
+    assert.equal(err.stage, 'request');
+    assert.equal(err.code, 'TIMEOUT');
+    assert.ok(Date.now() - started < 1_500, 'the deadline cut the call short');
+    await assert.rejects(sendHttp('xendit', { method: 'POST', url: `${base}/slow`, body: '{}', timeoutMs: 150 }), (e: unknown) => e instanceof ProviderOutcomeUnknown && e.code === 'TIMEOUT');
+    // A read that timed out changed nothing anywhere: simply unavailable.
+    await assert.rejects(sendHttp('xendit', { method: 'GET', url: `${base}/slow`, timeoutMs: 150 }), (e: unknown) => e instanceof ProviderUnavailable && e.code === 'TIMEOUT');
+  });
+
+  it('a refused connection never reached the provider: ProviderUnavailable, ECONNREFUSED', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const err = await httpCall({ method: 'POST', url: `${closed}/x`, body: '{}', timeoutMs: 2_000 }).catch((e: unknown) => e);
+    assert.ok(err instanceof HttpCallFailed);
+    assert.equal(err.code, 'ECONNREFUSED');
+    await assert.rejects(sendHttp('midtrans', { method: 'POST', url: `${closed}/x`, body: '{}', timeoutMs: 2_000 }), (e: unknown) => e instanceof ProviderUnavailable && e.code === 'ECONNREFUSED');
+  });
+
+  it('an answer whose body is cut off fails at the body stage: whatever the provider did, it did', async () => {
+    const err = await httpCall({ method: 'POST', url: `${base}/cut`, body: '{}', timeoutMs: 5_000 }).catch((e: unknown) => e);
+    assert.ok(err instanceof HttpCallFailed);
+    assert.equal(err.stage, 'body');
+    await assert.rejects(sendHttp('doku', { method: 'POST', url: `${base}/cut`, body: '{}', timeoutMs: 5_000 }), (e: unknown) => e instanceof ProviderOutcomeUnknown && e.code === 'RESPONSE_LOST');
+  });
+});
