@@ -128,6 +128,19 @@ function perRun(use: Record<string, ProcessUse>, runs: number): Record<string, n
   return Object.fromEntries(Object.entries(use).map(([name, u]) => [name, round((u.cpuSeconds * 1000) / runs)]));
 }
 
+/** Runs `count` jobs with CONCURRENCY of them in flight at any moment (a closed loop). */
+async function inFlight(count: number, job: () => Promise<void>): Promise<void> {
+  let left = count;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (left > 0) {
+        left -= 1;
+        await job();
+      }
+    }),
+  );
+}
+
 interface PaymentTiming {
   create: number;
   webhookToSettled: number;
@@ -215,36 +228,22 @@ async function main(): Promise<void> {
     const connection = await Connection.connect({ address: stack.stack.temporal!.address });
     const client = new Client({ connection });
     let baselineRun = 0;
-    const runBaseline = async (count: number, into: number[]) => {
-      let left = count;
-      await Promise.all(
-        Array.from({ length: CONCURRENCY }, async () => {
-          while (left > 0) {
-            left -= 1;
-            const i = baselineRun++;
-            const s = performance.now();
-            const op = new WithStartWorkflowOperation('baselineWorkflow', { workflowId: `baseline-${run}-${i}`, taskQueue: 'bayar-payments', workflowIdConflictPolicy: 'USE_EXISTING' });
-            await client.workflow.executeUpdateWithStart(baselineStartedUpdate, { args: ['h'], startWorkflowOperation: op });
-            const handle = await op.workflowHandle();
-            await handle.signal(baselinePaidSignal);
-            await handle.result();
-            into.push(performance.now() - s);
-          }
-        }),
-      );
-    };
+    const runBaseline = (count: number, into: number[]) =>
+      inFlight(count, async () => {
+        const i = baselineRun++;
+        const s = performance.now();
+        const op = new WithStartWorkflowOperation('baselineWorkflow', { workflowId: `baseline-${run}-${i}`, taskQueue: 'bayar-payments', workflowIdConflictPolicy: 'USE_EXISTING' });
+        await client.workflow.executeUpdateWithStart(baselineStartedUpdate, { args: ['h'], startWorkflowOperation: op });
+        const handle = await op.workflowHandle();
+        await handle.signal(baselinePaidSignal);
+        await handle.result();
+        into.push(performance.now() - s);
+      });
     let closedRun = 0;
-    const runBayar = async (count: number, into: PaymentTiming[]) => {
-      let left = count;
-      await Promise.all(
-        Array.from({ length: CONCURRENCY }, async () => {
-          while (left > 0) {
-            left -= 1;
-            into.push(await onePayment(stack, receiver, waiters, `closed-${run}-${closedRun++}`));
-          }
-        }),
-      );
-    };
+    const runBayar = (count: number, into: PaymentTiming[]) =>
+      inFlight(count, async () => {
+        into.push(await onePayment(stack, receiver, waiters, `closed-${run}-${closedRun++}`));
+      });
     /** Runs one segment under the meter: its wall-clock seconds and the processes' use. */
     const measured = async (segment: () => Promise<void>) => {
       meter.start();
@@ -300,17 +299,13 @@ async function main(): Promise<void> {
         const latencies: number[] = [];
         let k = made;
         const target = Math.min(OPEN, made + step);
-        await Promise.all(
-          Array.from({ length: CONCURRENCY }, async () => {
-            while (k < target) {
-              const i = k++;
-              const s = performance.now();
-              const res = await stack.api('POST', '/v1/payments', { merchantReference: `held-${run}-${i}`, amount: 10_000, method: 'VA_BCA', expiresInMinutes: 120 });
-              if (res.status !== 201 && res.status !== 202) throw new Error(`open create ${res.status}`);
-              latencies.push(performance.now() - s);
-            }
-          }),
-        );
+        await inFlight(target - made, async () => {
+          const i = k++;
+          const s = performance.now();
+          const res = await stack.api('POST', '/v1/payments', { merchantReference: `held-${run}-${i}`, amount: 10_000, method: 'VA_BCA', expiresInMinutes: 120 });
+          if (res.status !== 201 && res.status !== 202) throw new Error(`open create ${res.status}`);
+          latencies.push(performance.now() - s);
+        });
         made = target;
         const pids = stack.stack.pids();
         steps.push({ openPayments: made, workerRssMiB: round(rssMiB(pids.worker!)), apiRssMiB: round(rssMiB(pids.api!)), temporalRssMiB: round(rssMiB(pids.temporal!)), createMs: stats(latencies) });

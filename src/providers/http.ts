@@ -5,10 +5,9 @@ import { ProviderOutcomeUnknown, ProviderUnavailable } from './provider.js';
 import type { ProviderName } from '../domain/payment.js';
 import { HttpCallFailed, httpCall, type HttpAnswer, type HttpCall } from '../common/http-client.js';
 
-export type HttpRequest = HttpCall & { method: 'GET' | 'POST' | 'PUT' | 'DELETE' };
 export type HttpResponse = HttpAnswer;
 
-export async function sendHttp(provider: ProviderName, req: HttpRequest): Promise<HttpResponse> {
+export async function sendHttp(provider: ProviderName, req: HttpCall): Promise<HttpResponse> {
   try {
     return await httpCall(req);
   } catch (err) {
@@ -19,7 +18,7 @@ export async function sendHttp(provider: ProviderName, req: HttpRequest): Promis
   }
 }
 
-function transportError(provider: ProviderName, req: HttpRequest, code: string) {
+function transportError(provider: ProviderName, req: HttpCall, code: string) {
   // A refused or unresolvable connection never reached the provider: nothing happened there.
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return new ProviderUnavailable(`${provider}: cannot connect (${code})`, provider, code);
