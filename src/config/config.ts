@@ -426,7 +426,7 @@ function setVariables(e: Env, p: ProviderName): EnvKey[] {
   return [...required, ...optional].filter((k) => e[k] !== undefined);
 }
 
-export function isConfigured(e: Env, p: ProviderName): boolean {
+function isConfigured(e: Env, p: ProviderName): boolean {
   return setVariables(e, p).length > 0;
 }
 

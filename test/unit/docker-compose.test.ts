@@ -140,9 +140,10 @@ describe('docker-compose.yml: environment', () => {
     const shared = ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'BAYAR_TASK_QUEUE', 'BAYAR_API_KEYS', 'BAYAR_DATA_KEY', 'XENDIT_SECRET_KEY', 'XENDIT_CALLBACK_TOKEN', 'XENDIT_BASE_URL'];
     const needs: Record<string, string[]> = {
       // The API listens on all interfaces inside its container, on the published port.
-      api: [...shared, 'PORT', 'BAYAR_HOST', 'BAYAR_PUBLIC_URL'],
+      // It answers webhooks: the source allow-lists and the trusted proxies are its settings.
+      api: [...shared, 'PORT', 'BAYAR_HOST', 'BAYAR_PUBLIC_URL', 'BAYAR_ENV', 'BAYAR_TRUSTED_PROXIES', ...CONFIG_ENV_KEYS.filter((k) => k.startsWith('BAYAR_WEBHOOK_ALLOW_'))],
       // The worker signs merchant callbacks.
-      worker: [...shared, 'BAYAR_MERCHANT_WEBHOOK_SECRETS'],
+      worker: [...shared, 'BAYAR_ENV', 'BAYAR_MERCHANT_WEBHOOK_SECRETS'],
     };
     for (const [name, keys] of Object.entries(needs)) {
       const env = service(name).environment ?? {};
