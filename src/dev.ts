@@ -1,13 +1,17 @@
 // `npm start`: the whole local stack in one process tree — Temporal dev server with Web UI,
-// provider sandboxes, worker and API — with development defaults. Ctrl-C stops it all.
+// provider sandboxes, worker and API — in development mode (BAYAR_ENV=development, set here for
+// every child): sandboxes and the published development keys. Ctrl-C stops it all.
 import { ConfigError, DEV_DEFAULTS, loadConfig } from './config/config.js';
 import { ensureTemporalCli } from './temporal/cli.js';
+import { PROVIDER_NAMES } from './domain/payment.js';
 import { Stack, dataFile } from './dev/stack.js';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  // Development is what this command is for; production runs `start:api` and `start:worker`.
+  const env = { ...process.env, BAYAR_ENV: 'development' };
+  const config = loadConfig(env);
   const cliPath = config.temporal.embedded ? await ensureTemporalCli() : undefined;
-  const stack = new Stack({ env: process.env, config, cliPath, ui: true, dbFile: dataFile(config), output: 'inherit' });
+  const stack = new Stack({ env, config, cliPath, ui: true, dbFile: dataFile(config), output: 'inherit' });
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -34,16 +38,14 @@ async function main(): Promise<void> {
   console.log(
     [
       '',
-      '  bayar is running',
+      '  bayar is running (development mode: local sandboxes, published development keys)',
       `  API             ${stack.apiUrl}`,
       `  OpenAPI docs    ${stack.apiUrl}/docs`,
       config.temporal.embedded ? `  Temporal Web UI http://127.0.0.1:${config.temporal.uiPort}` : `  Temporal        ${config.temporal.address} (external)`,
-      `  Xendit sandbox  ${config.providers.xendit.sandbox ? config.providers.xendit.baseUrl : '(real Xendit configured)'}`,
-      `  Midtrans sandbox ${config.providers.midtrans.sandbox ? config.providers.midtrans.baseUrl : '(real Midtrans configured)'}`,
-      `  DOKU sandbox    ${config.providers.doku.sandbox ? config.providers.doku.baseUrl : '(real DOKU configured)'}`,
-      `  ecommpay sandbox ${config.providers.ecommpay.sandbox ? config.providers.ecommpay.baseUrl : '(real ecommpay configured)'}`,
-      `  Indodana sandbox ${config.providers.indodana.sandbox ? config.providers.indodana.baseUrl : '(real Indodana configured)'}`,
-      `  Aggregator sandbox ${config.providers.aggregator.sandbox ? config.providers.aggregator.baseUrl : '(real aggregator configured)'}`,
+      ...PROVIDER_NAMES.map((name) => {
+        const p = config.providers[name];
+        return `  ${`${name} sandbox`.padEnd(19)} ${p?.sandbox ? p.baseUrl : '(real provider configured)'}`;
+      }),
       config.temporal.embedded ? `  Data            ${dataFile(config)}` : '',
       demoKey ? `  Demo API key    ${demoKey[1]}   (merchant "demo"; webhook secret ${DEV_DEFAULTS.merchantWebhookSecret})` : '  API keys        from BAYAR_API_KEYS',
       '',

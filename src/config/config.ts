@@ -1,11 +1,25 @@
 // All configuration, in one place, read from the environment once and validated with zod.
-// Nothing else in bayar reads process.env. A bad value stops the process at boot with a
-// message naming the variable; secrets are never echoed back.
+// A bad value stops the process at boot with a message naming the variable; secrets are never
+// echoed back.
+//
+// Two modes. BAYAR_ENV=development (what `npm start`, the tests, the bench and chaos set): every
+// provider is live, and whatever is not set falls back to the local sandboxes and the published
+// development keys. Anything else is production: a provider is live only when its variables are
+// set (PROVIDER_VARIABLES), and bayar refuses to boot with a published development secret, a
+// local or non-https provider URL, or a half-configured provider.
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 import { PAYMENT_METHODS, PROVIDER_NAMES, type PaymentMethod, type ProviderName } from '../domain/payment.js';
-import { DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY, DEV_AGGREGATOR_PLATFORM_PUBLIC_KEY, DEV_DOKU_SNAP_DOKU_PUBLIC_KEY, DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY } from './dev-keys.js';
+import {
+  DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY,
+  DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY,
+  DEV_AGGREGATOR_PLATFORM_PUBLIC_KEY,
+  DEV_DOKU_SNAP_DOKU_PRIVATE_KEY,
+  DEV_DOKU_SNAP_DOKU_PUBLIC_KEY,
+  DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY,
+} from './dev-keys.js';
 import { parseDuration, parseDurationList } from './duration.js';
+import { isLocalHost, parseCidr, type Cidr } from './cidr.js';
 import { checkQris } from '../providers/indodana/qris.js';
 import { INDODANA_PATHS } from '../providers/indodana/capabilities.js';
 
@@ -118,10 +132,27 @@ const rsaKey = (kind: 'private' | 'public') =>
     return pem;
   });
 
+/** Comma- or space-separated CIDRs or addresses, IPv4 or IPv6. */
+const cidrList = () =>
+  z.string().transform((v, ctx) => {
+    const entries = v.split(/[\s,]+/).filter(Boolean);
+    const ranges = entries.map(parseCidr);
+    const bad = ranges.findIndex((r) => r === undefined);
+    if (bad >= 0 || entries.length === 0) {
+      ctx.addIssue({ code: 'custom', message: `not a list of CIDRs like 203.0.113.0/24, 2001:db8::/32${bad >= 0 ? ` (entry ${bad + 1})` : ''}` });
+      return z.NEVER;
+    }
+    return ranges as Cidr[];
+  });
+
 const envSchema = z.object({
+  /** "development" turns on development mode (sandboxes, published keys); anything else is production. */
+  BAYAR_ENV: z.string().optional(),
   PORT: port(3000),
   BAYAR_HOST: z.string().min(1).default('127.0.0.1'),
   BAYAR_SANDBOX_PORT_BASE: port(4100),
+  /** Development only: where the adapters reach the sandboxes (docker-compose: the `sandbox` service). */
+  BAYAR_SANDBOX_HOST: z.string().regex(/^[A-Za-z0-9.-]{1,253}$/, 'a host name or IPv4 address').default('127.0.0.1'),
   BAYAR_SANDBOX_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -134,8 +165,20 @@ const envSchema = z.object({
   BAYAR_PUBLIC_URL: z.url().optional(),
   BAYAR_DATA_KEY: z
     .string()
-    .default(DEV_DEFAULTS.dataKey)
-    .refine((v) => Buffer.from(v, 'base64').length === 32, 'BAYAR_DATA_KEY must be 32 bytes, base64-encoded'),
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'BAYAR_DATA_KEY must be 32 bytes, base64-encoded')
+    .optional(),
+  /**
+   * Proxies whose X-Forwarded-For is believed (CIDRs). Unset: the peer address is the client,
+   * whatever the header says.
+   */
+  BAYAR_TRUSTED_PROXIES: cidrList().optional(),
+  /** Per provider, the only sources its notifications may come from (CIDRs). Unset: any source. */
+  BAYAR_WEBHOOK_ALLOW_XENDIT: cidrList().optional(),
+  BAYAR_WEBHOOK_ALLOW_MIDTRANS: cidrList().optional(),
+  BAYAR_WEBHOOK_ALLOW_DOKU: cidrList().optional(),
+  BAYAR_WEBHOOK_ALLOW_ECOMMPAY: cidrList().optional(),
+  BAYAR_WEBHOOK_ALLOW_INDODANA: cidrList().optional(),
+  BAYAR_WEBHOOK_ALLOW_AGGREGATOR: cidrList().optional(),
   BAYAR_POLL_SCHEDULE: z
     .string()
     .default('15s,30s,1m,2m,5m,15m')
@@ -212,11 +255,30 @@ export const CONFIG_ENV_KEYS: readonly string[] = Object.keys(envSchema.shape);
 
 export interface ProviderEndpoint {
   baseUrl: string;
-  /** True when pointed at bayar's own local sandbox with the development keys. */
+  /** True when pointed at bayar's own local sandbox (development mode only). */
   sandbox: boolean;
 }
 
+/** Each provider's settings; AppConfig.providers holds only the live (configured) ones. */
+export interface ProviderSettings {
+  xendit: ProviderEndpoint & { secretKey: string; callbackToken: string; defaultReturnUrl?: string };
+  midtrans: ProviderEndpoint & { serverKey: string };
+  doku: ProviderEndpoint & {
+    clientId: string;
+    secretKey: string;
+    notificationToleranceMs: number;
+    /** SNAP e-wallets; undefined (not offered) for a real DOKU without SNAP keys. Keys as PEM. */
+    snap?: { clientSecret: string; privateKey: string; dokuPublicKey: string; returnUrl?: string };
+  };
+  ecommpay: ProviderEndpoint & { projectId: number; secretKey: string };
+  indodana: ProviderEndpoint & { apiKey: string; secretKey: string; qrisPayload: string; refundPath: string };
+  /** Keys as PEM (normalised at boot). */
+  aggregator: ProviderEndpoint & { merchantId: string; privateKey: string; platformPublicKey: string };
+}
+
 export interface AppConfig {
+  /** BAYAR_ENV=development: sandboxes and the published development keys. False = production. */
+  development: boolean;
   port: number;
   host: string;
   sandbox: { portBase: number; timeScale: number };
@@ -236,24 +298,48 @@ export interface AppConfig {
   /** Workflows a worker keeps in memory; beyond it, the least recently used are evicted and replayed when needed. */
   workerCacheSize: number;
   routing: Map<PaymentMethod, ProviderName[]>;
-  providers: {
-    xendit: ProviderEndpoint & { secretKey: string; callbackToken: string; defaultReturnUrl?: string };
-    midtrans: ProviderEndpoint & { serverKey: string };
-    doku: ProviderEndpoint & {
-      clientId: string;
-      secretKey: string;
-      notificationToleranceMs: number;
-      /** SNAP e-wallets; undefined (not offered) for a real DOKU without SNAP keys. Keys as PEM. */
-      snap?: { clientSecret: string; privateKey: string; dokuPublicKey: string; returnUrl?: string };
-    };
-    ecommpay: ProviderEndpoint & { projectId: number; secretKey: string };
-    indodana: ProviderEndpoint & { apiKey: string; secretKey: string; qrisPayload: string; refundPath: string };
-    /** Keys as PEM (normalised at boot). */
-    aggregator: ProviderEndpoint & { merchantId: string; privateKey: string; platformPublicKey: string };
+  /** Only the live providers: in production the configured ones, in development all six (sandboxes unless set). */
+  providers: Partial<ProviderSettings>;
+  /** Where provider notifications may come from (src/webhooks/source-allow-list.guard.ts). */
+  webhookSources: {
+    /** Per provider; a provider without an entry accepts any source. */
+    allow: Partial<Record<ProviderName, Cidr[]>>;
+    /** Peers whose X-Forwarded-For is believed; empty: the header is ignored. */
+    trustedProxies: Cidr[];
   };
 }
 
 export class ConfigError extends Error {}
+
+type Env = z.infer<typeof envSchema>;
+type EnvKey = keyof Env;
+
+/**
+ * What makes each provider configured (production): setting any of its variables makes it live,
+ * and then every `required` one must be set. `optional` ones count as "set" too, so a lone
+ * XENDIT_RETURN_URL is reported as a half-configured Xendit instead of being silently ignored.
+ */
+export const PROVIDER_VARIABLES: Record<ProviderName, { required: EnvKey[]; optional: EnvKey[]; baseUrl: EnvKey }> = {
+  xendit: { required: ['XENDIT_SECRET_KEY', 'XENDIT_CALLBACK_TOKEN', 'XENDIT_BASE_URL'], optional: ['XENDIT_RETURN_URL', 'BAYAR_WEBHOOK_ALLOW_XENDIT'], baseUrl: 'XENDIT_BASE_URL' },
+  midtrans: { required: ['MIDTRANS_SERVER_KEY', 'MIDTRANS_BASE_URL'], optional: ['BAYAR_WEBHOOK_ALLOW_MIDTRANS'], baseUrl: 'MIDTRANS_BASE_URL' },
+  doku: {
+    required: ['DOKU_CLIENT_ID', 'DOKU_SECRET_KEY', 'DOKU_BASE_URL'],
+    optional: ['DOKU_SNAP_PRIVATE_KEY', 'DOKU_SNAP_DOKU_PUBLIC_KEY', 'DOKU_SNAP_CLIENT_SECRET', 'DOKU_SNAP_RETURN_URL', 'BAYAR_WEBHOOK_ALLOW_DOKU'],
+    baseUrl: 'DOKU_BASE_URL',
+  },
+  ecommpay: { required: ['ECOMMPAY_PROJECT_ID', 'ECOMMPAY_SECRET_KEY', 'ECOMMPAY_BASE_URL'], optional: ['BAYAR_WEBHOOK_ALLOW_ECOMMPAY'], baseUrl: 'ECOMMPAY_BASE_URL' },
+  indodana: {
+    // The QRIS is what customers pay: a real Indodana needs the merchant's own, never the sandbox's made-up one.
+    required: ['INDODANA_API_KEY', 'INDODANA_SECRET_KEY', 'INDODANA_BASE_URL', 'INDODANA_QRIS_PAYLOAD'],
+    optional: ['INDODANA_REFUND_PATH', 'BAYAR_WEBHOOK_ALLOW_INDODANA'],
+    baseUrl: 'INDODANA_BASE_URL',
+  },
+  aggregator: {
+    required: ['AGGREGATOR_MERCHANT_ID', 'AGGREGATOR_PRIVATE_KEY', 'AGGREGATOR_PLATFORM_PUBLIC_KEY', 'AGGREGATOR_BASE_URL'],
+    optional: ['BAYAR_WEBHOOK_ALLOW_AGGREGATOR'],
+    baseUrl: 'AGGREGATOR_BASE_URL',
+  },
+};
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = envSchema.safeParse(withoutEmpty(env));
@@ -262,24 +348,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`bayar: invalid configuration\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  const apiKeys = e.BAYAR_API_KEYS.size > 0 ? e.BAYAR_API_KEYS : pairsOf(DEV_DEFAULTS.apiKeys);
+  const development = e.BAYAR_ENV === 'development';
+  if (development) {
+    refuseDevSecretsWithRealProviders(e);
+  } else {
+    const problems = productionProblems(e);
+    if (problems.length > 0) throw new ConfigError(`bayar: invalid configuration (production; BAYAR_ENV=development is for the local sandboxes only)\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+  // Production: the merchants BAYAR_API_KEYS names, nothing else (it may be empty once keys
+  // live elsewhere). Development: the demo merchant unless keys are given.
+  const apiKeys = development && e.BAYAR_API_KEYS.size === 0 ? pairsOf(DEV_DEFAULTS.apiKeys) : e.BAYAR_API_KEYS;
   const webhookSecrets = new Map(e.BAYAR_MERCHANT_WEBHOOK_SECRETS);
-  for (const merchant of apiKeys.keys()) {
-    if (!webhookSecrets.has(merchant)) webhookSecrets.set(merchant, DEV_DEFAULTS.merchantWebhookSecret);
+  if (development) {
+    for (const merchant of apiKeys.keys()) {
+      if (!webhookSecrets.has(merchant)) webhookSecrets.set(merchant, DEV_DEFAULTS.merchantWebhookSecret);
+    }
   }
-  const sandboxUrl = (p: ProviderName) => `http://127.0.0.1:${e.BAYAR_SANDBOX_PORT_BASE + SANDBOX_PORT_OFFSETS[p]}`;
-  refuseDevSecretsWithRealProviders(e, apiKeys, webhookSecrets);
-  // A real ecommpay project signs with its own secret: the development one would only produce
-  // "Invalid signature" answers there, so say so at boot instead.
-  if (e.ECOMMPAY_BASE_URL?.startsWith('https://') && (e.ECOMMPAY_PROJECT_ID === undefined || e.ECOMMPAY_SECRET_KEY === undefined)) {
-    throw new ConfigError('bayar: invalid configuration\n  - ECOMMPAY_BASE_URL points at ecommpay, but ECOMMPAY_PROJECT_ID and ECOMMPAY_SECRET_KEY are not both set');
-  }
-  if (e.INDODANA_BASE_URL?.startsWith('https://') && e.INDODANA_QRIS_PAYLOAD === undefined) {
-    // Customers pay the QR bayar shows; with a real Indodana (https, as for the development keys
-    // above) it must be the merchant's own QRIS, never the sandbox's made-up one.
-    throw new ConfigError('bayar: invalid configuration\n  - INDODANA_QRIS_PAYLOAD: required with a real INDODANA_BASE_URL (the merchant\'s static QRIS from its acquirer)');
-  }
+  const providers = development ? developmentProviders(e) : configuredProviders(e);
   return {
+    development,
     port: e.PORT,
     host: e.BAYAR_HOST,
     sandbox: { portBase: e.BAYAR_SANDBOX_PORT_BASE, timeScale: e.BAYAR_SANDBOX_TIME_SCALE },
@@ -295,7 +382,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir: e.BAYAR_DATA_DIR,
     apiKeys,
     merchantWebhookSecrets: webhookSecrets,
-    dataKey: Buffer.from(e.BAYAR_DATA_KEY, 'base64'),
+    // Production refused to boot without one (productionProblems).
+    dataKey: Buffer.from(e.BAYAR_DATA_KEY ?? DEV_DEFAULTS.dataKey, 'base64'),
     timing: {
       pollScheduleMs: e.BAYAR_POLL_SCHEDULE,
       pollScheduleByProvider: Object.fromEntries(
@@ -315,50 +403,205 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: e.BAYAR_LOG_LEVEL,
     workerCacheSize: e.BAYAR_WORKER_CACHE_SIZE,
     routing: parseRouting(e.BAYAR_ROUTING),
-    providers: {
-      xendit: {
-        baseUrl: e.XENDIT_BASE_URL ?? sandboxUrl('xendit'),
-        sandbox: e.XENDIT_BASE_URL === undefined,
-        secretKey: e.XENDIT_SECRET_KEY ?? DEV_DEFAULTS.xendit.secretKey,
-        callbackToken: e.XENDIT_CALLBACK_TOKEN ?? DEV_DEFAULTS.xendit.callbackToken,
-        // Against the local sandbox a placeholder page will do; a real account needs a real page.
-        ...(e.XENDIT_RETURN_URL || e.XENDIT_BASE_URL === undefined ? { defaultReturnUrl: e.XENDIT_RETURN_URL ?? 'https://merchant.example/payment/return' } : {}),
-      },
-      midtrans: {
-        baseUrl: e.MIDTRANS_BASE_URL ?? sandboxUrl('midtrans'),
-        sandbox: e.MIDTRANS_BASE_URL === undefined,
-        serverKey: e.MIDTRANS_SERVER_KEY ?? DEV_DEFAULTS.midtrans.serverKey,
-      },
-      doku: {
-        baseUrl: e.DOKU_BASE_URL ?? sandboxUrl('doku'),
-        sandbox: e.DOKU_BASE_URL === undefined,
-        clientId: e.DOKU_CLIENT_ID ?? DEV_DEFAULTS.doku.clientId,
-        secretKey: e.DOKU_SECRET_KEY ?? DEV_DEFAULTS.doku.secretKey,
-        notificationToleranceMs: e.DOKU_NOTIFICATION_TOLERANCE,
-        ...dokuSnapConfig(e),
-      },
-      indodana: {
-        // Indodana's paths live under /chermes/merchant; the sandbox serves them there too.
-        baseUrl: e.INDODANA_BASE_URL ?? `${sandboxUrl('indodana')}/chermes/merchant`,
-        sandbox: e.INDODANA_BASE_URL === undefined,
-        apiKey: e.INDODANA_API_KEY ?? DEV_DEFAULTS.indodana.apiKey,
-        secretKey: e.INDODANA_SECRET_KEY ?? DEV_DEFAULTS.indodana.secretKey,
-        qrisPayload: e.INDODANA_QRIS_PAYLOAD ?? DEV_DEFAULTS.indodana.qrisPayload,
-        refundPath: e.INDODANA_REFUND_PATH ?? INDODANA_PATHS.defaultRefund,
-      },
-      ecommpay: {
-        baseUrl: e.ECOMMPAY_BASE_URL ?? sandboxUrl('ecommpay'),
-        sandbox: e.ECOMMPAY_BASE_URL === undefined,
-        projectId: e.ECOMMPAY_PROJECT_ID ?? DEV_DEFAULTS.ecommpay.projectId,
-        secretKey: e.ECOMMPAY_SECRET_KEY ?? DEV_DEFAULTS.ecommpay.secretKey,
-      },
-      aggregator: {
-        baseUrl: e.AGGREGATOR_BASE_URL ?? sandboxUrl('aggregator'),
-        sandbox: e.AGGREGATOR_BASE_URL === undefined,
-        merchantId: e.AGGREGATOR_MERCHANT_ID ?? DEV_DEFAULTS.aggregator.merchantId,
-        privateKey: e.AGGREGATOR_PRIVATE_KEY ?? DEV_AGGREGATOR_KEYS.privateKey,
-        platformPublicKey: e.AGGREGATOR_PLATFORM_PUBLIC_KEY ?? DEV_AGGREGATOR_KEYS.platformPublicKey,
-      },
+    providers,
+    webhookSources: {
+      allow: Object.fromEntries(
+        PROVIDER_NAMES.flatMap((p) => {
+          const ranges = e[allowVariable(p)] as Cidr[] | undefined;
+          return ranges && providers[p] ? [[p, ranges]] : [];
+        }),
+      ),
+      trustedProxies: e.BAYAR_TRUSTED_PROXIES ?? [],
+    },
+  };
+}
+
+function allowVariable(p: ProviderName): EnvKey {
+  return `BAYAR_WEBHOOK_ALLOW_${p.toUpperCase()}` as EnvKey;
+}
+
+/** The provider's variables that are set. */
+function setVariables(e: Env, p: ProviderName): EnvKey[] {
+  const { required, optional } = PROVIDER_VARIABLES[p];
+  return [...required, ...optional].filter((k) => e[k] !== undefined);
+}
+
+function isConfigured(e: Env, p: ProviderName): boolean {
+  return setVariables(e, p).length > 0;
+}
+
+/** A real provider's address: https, and not this machine. */
+function realUrlProblem(url: string): string | undefined {
+  const u = new URL(url);
+  if (u.protocol !== 'https:') return 'is not an https:// address';
+  if (isLocalHost(u.hostname)) return 'points at this machine (loopback), where only a sandbox can be';
+  if (u.username || u.password) return 'carries credentials in the URL';
+  return undefined;
+}
+
+/**
+ * Every reason production must not start. Each names the variable and never its value: a value
+ * may be a secret, and the message ends up in boot logs.
+ */
+function productionProblems(e: Env): string[] {
+  const problems: string[] = [];
+  const live = PROVIDER_NAMES.filter((p) => isConfigured(e, p));
+  for (const p of live) {
+    const missing = PROVIDER_VARIABLES[p].required.filter((k) => e[k] === undefined);
+    if (missing.length > 0) {
+      problems.push(`${p} is half-configured: ${setVariables(e, p).join(', ')} set, but ${missing.join(', ')} not (set all of ${PROVIDER_VARIABLES[p].required.join(', ')}, or none to leave ${p} off)`);
+      continue;
+    }
+    const urlVar = PROVIDER_VARIABLES[p].baseUrl;
+    const why = realUrlProblem(e[urlVar] as string);
+    if (why) problems.push(`${urlVar} ${why}; in production it must be the provider's https:// API`);
+  }
+  if ((e.DOKU_SNAP_PRIVATE_KEY === undefined) !== (e.DOKU_SNAP_DOKU_PUBLIC_KEY === undefined)) {
+    problems.push('DOKU_SNAP_PRIVATE_KEY and DOKU_SNAP_DOKU_PUBLIC_KEY: set both (DANA and ShopeePay at DOKU) or neither');
+  }
+  if (live.length === 0) {
+    problems.push(`no provider is configured: set one provider's variables (${PROVIDER_NAMES.map((p) => PROVIDER_VARIABLES[p].required[0]).join(', ')}, …), or BAYAR_ENV=development for the local sandboxes`);
+  }
+  problems.push(...publishedSecretsIn(e));
+  if (e.BAYAR_DATA_KEY === undefined) problems.push('BAYAR_DATA_KEY is not set (32 random bytes, base64: openssl rand -base64 32)');
+  for (const merchant of e.BAYAR_API_KEYS.keys()) {
+    if (!e.BAYAR_MERCHANT_WEBHOOK_SECRETS.has(merchant)) problems.push(`BAYAR_MERCHANT_WEBHOOK_SECRETS has no secret for merchant "${merchant}"`);
+  }
+  if (e.BAYAR_PUBLIC_URL === undefined) problems.push('BAYAR_PUBLIC_URL is not set: the https:// address providers send notifications to');
+  else if (new URL(e.BAYAR_PUBLIC_URL).protocol !== 'https:') problems.push('BAYAR_PUBLIC_URL is not an https:// address');
+  for (const [method, names] of parseRouting(e.BAYAR_ROUTING)) {
+    const off = names.filter((p) => !live.includes(p));
+    if (off.length > 0) problems.push(`BAYAR_ROUTING routes ${method} to ${off.join(', ')}, which ${off.length > 1 ? 'are' : 'is'} not configured`);
+  }
+  return problems;
+}
+
+/** Every published development value, by the variables that must never hold one. */
+function publishedSecretsIn(e: Env): string[] {
+  const problems: string[] = [];
+  const strings = new Set<string>([
+    DEV_DEFAULTS.xendit.secretKey, DEV_DEFAULTS.xendit.callbackToken, DEV_DEFAULTS.midtrans.serverKey,
+    DEV_DEFAULTS.doku.clientId, DEV_DEFAULTS.doku.secretKey, DEV_DEFAULTS.ecommpay.secretKey,
+    DEV_DEFAULTS.indodana.apiKey, DEV_DEFAULTS.indodana.secretKey, DEV_DEFAULTS.indodana.qrisPayload,
+    DEV_DEFAULTS.aggregator.merchantId, DEV_DEFAULTS.dataKey, DEV_DEFAULTS.merchantWebhookSecret, DEV_DEFAULTS.apiKeys.split(':')[1]!,
+  ]);
+  const stringVars: EnvKey[] = [
+    'XENDIT_SECRET_KEY', 'XENDIT_CALLBACK_TOKEN', 'MIDTRANS_SERVER_KEY', 'DOKU_CLIENT_ID', 'DOKU_SECRET_KEY', 'DOKU_SNAP_CLIENT_SECRET',
+    'ECOMMPAY_SECRET_KEY', 'INDODANA_API_KEY', 'INDODANA_SECRET_KEY', 'INDODANA_QRIS_PAYLOAD', 'AGGREGATOR_MERCHANT_ID', 'BAYAR_DATA_KEY',
+  ];
+  for (const k of stringVars) {
+    if (typeof e[k] === 'string' && strings.has(e[k] as string)) problems.push(`${k} is a published development value (it is in this repository)`);
+  }
+  for (const [merchant, key] of e.BAYAR_API_KEYS) {
+    if (strings.has(key)) problems.push(`BAYAR_API_KEYS: merchant "${merchant}" uses a published development key`);
+  }
+  for (const [merchant, secret] of e.BAYAR_MERCHANT_WEBHOOK_SECRETS) {
+    if (strings.has(secret)) problems.push(`BAYAR_MERCHANT_WEBHOOK_SECRETS: merchant "${merchant}" uses a published development secret`);
+  }
+  // RSA keys: compared by their public half, so neither half of any development pair (and no
+  // re-encoding of one) passes.
+  for (const k of ['DOKU_SNAP_PRIVATE_KEY', 'DOKU_SNAP_DOKU_PUBLIC_KEY', 'AGGREGATOR_PRIVATE_KEY', 'AGGREGATOR_PLATFORM_PUBLIC_KEY'] as const) {
+    const pem = e[k];
+    if (pem !== undefined && DEV_PUBLIC_KEYS.has(publicHalf(pem))) problems.push(`${k} is a published development key (it is in this repository)`);
+  }
+  return problems;
+}
+
+function publicHalf(pem: string): string {
+  return createPublicKey(pem).export({ type: 'spki', format: 'pem' }).toString();
+}
+
+const DEV_PUBLIC_KEYS = new Set(
+  [DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY, DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY, DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY, DEV_DOKU_SNAP_DOKU_PRIVATE_KEY].map(publicHalf),
+);
+
+/** Production: only the configured providers, every value from the environment (checked complete above). */
+function configuredProviders(e: Env): Partial<ProviderSettings> {
+  const providers: Partial<ProviderSettings> = {};
+  const set = <K extends EnvKey>(k: K) => e[k] as NonNullable<Env[K]>;
+  if (isConfigured(e, 'xendit')) {
+    providers.xendit = {
+      baseUrl: set('XENDIT_BASE_URL'), sandbox: false, secretKey: set('XENDIT_SECRET_KEY'), callbackToken: set('XENDIT_CALLBACK_TOKEN'),
+      ...(e.XENDIT_RETURN_URL ? { defaultReturnUrl: e.XENDIT_RETURN_URL } : {}),
+    };
+  }
+  if (isConfigured(e, 'midtrans')) providers.midtrans = { baseUrl: set('MIDTRANS_BASE_URL'), sandbox: false, serverKey: set('MIDTRANS_SERVER_KEY') };
+  if (isConfigured(e, 'doku')) {
+    providers.doku = {
+      baseUrl: set('DOKU_BASE_URL'), sandbox: false, clientId: set('DOKU_CLIENT_ID'), secretKey: set('DOKU_SECRET_KEY'),
+      notificationToleranceMs: e.DOKU_NOTIFICATION_TOLERANCE,
+      ...(e.DOKU_SNAP_PRIVATE_KEY && e.DOKU_SNAP_DOKU_PUBLIC_KEY
+        ? { snap: { clientSecret: e.DOKU_SNAP_CLIENT_SECRET ?? set('DOKU_SECRET_KEY'), privateKey: e.DOKU_SNAP_PRIVATE_KEY, dokuPublicKey: e.DOKU_SNAP_DOKU_PUBLIC_KEY, ...(e.DOKU_SNAP_RETURN_URL ? { returnUrl: e.DOKU_SNAP_RETURN_URL } : {}) } }
+        : {}),
+    };
+  }
+  if (isConfigured(e, 'ecommpay')) providers.ecommpay = { baseUrl: set('ECOMMPAY_BASE_URL'), sandbox: false, projectId: set('ECOMMPAY_PROJECT_ID'), secretKey: set('ECOMMPAY_SECRET_KEY') };
+  if (isConfigured(e, 'indodana')) {
+    providers.indodana = {
+      baseUrl: set('INDODANA_BASE_URL'), sandbox: false, apiKey: set('INDODANA_API_KEY'), secretKey: set('INDODANA_SECRET_KEY'),
+      qrisPayload: set('INDODANA_QRIS_PAYLOAD'), refundPath: e.INDODANA_REFUND_PATH ?? INDODANA_PATHS.defaultRefund,
+    };
+  }
+  if (isConfigured(e, 'aggregator')) {
+    providers.aggregator = {
+      baseUrl: set('AGGREGATOR_BASE_URL'), sandbox: false, merchantId: set('AGGREGATOR_MERCHANT_ID'),
+      privateKey: set('AGGREGATOR_PRIVATE_KEY'), platformPublicKey: set('AGGREGATOR_PLATFORM_PUBLIC_KEY'),
+    };
+  }
+  return providers;
+}
+
+/**
+ * Development: all six, each on its local sandbox with the development keys unless set (today's
+ * `npm start`). A provider pointed at a real (https) URL is not a sandbox; routing never fails
+ * over from it to one (registry.ts).
+ */
+function developmentProviders(e: Env): ProviderSettings {
+  const sandboxUrl = (p: ProviderName) => `http://${e.BAYAR_SANDBOX_HOST}:${e.BAYAR_SANDBOX_PORT_BASE + SANDBOX_PORT_OFFSETS[p]}`;
+  const isSandbox = (url: string | undefined) => url === undefined || realUrlProblem(url) !== undefined;
+  return {
+    xendit: {
+      baseUrl: e.XENDIT_BASE_URL ?? sandboxUrl('xendit'),
+      sandbox: isSandbox(e.XENDIT_BASE_URL),
+      secretKey: e.XENDIT_SECRET_KEY ?? DEV_DEFAULTS.xendit.secretKey,
+      callbackToken: e.XENDIT_CALLBACK_TOKEN ?? DEV_DEFAULTS.xendit.callbackToken,
+      // Against the local sandbox a placeholder page will do; a real account needs a real page.
+      ...(e.XENDIT_RETURN_URL || e.XENDIT_BASE_URL === undefined ? { defaultReturnUrl: e.XENDIT_RETURN_URL ?? 'https://merchant.example/payment/return' } : {}),
+    },
+    midtrans: {
+      baseUrl: e.MIDTRANS_BASE_URL ?? sandboxUrl('midtrans'),
+      sandbox: isSandbox(e.MIDTRANS_BASE_URL),
+      serverKey: e.MIDTRANS_SERVER_KEY ?? DEV_DEFAULTS.midtrans.serverKey,
+    },
+    doku: {
+      baseUrl: e.DOKU_BASE_URL ?? sandboxUrl('doku'),
+      sandbox: isSandbox(e.DOKU_BASE_URL),
+      clientId: e.DOKU_CLIENT_ID ?? DEV_DEFAULTS.doku.clientId,
+      secretKey: e.DOKU_SECRET_KEY ?? DEV_DEFAULTS.doku.secretKey,
+      notificationToleranceMs: e.DOKU_NOTIFICATION_TOLERANCE,
+      ...dokuSnapConfig(e),
+    },
+    indodana: {
+      // Indodana's paths live under /chermes/merchant; the sandbox serves them there too.
+      baseUrl: e.INDODANA_BASE_URL ?? `${sandboxUrl('indodana')}/chermes/merchant`,
+      sandbox: isSandbox(e.INDODANA_BASE_URL),
+      apiKey: e.INDODANA_API_KEY ?? DEV_DEFAULTS.indodana.apiKey,
+      secretKey: e.INDODANA_SECRET_KEY ?? DEV_DEFAULTS.indodana.secretKey,
+      qrisPayload: e.INDODANA_QRIS_PAYLOAD ?? DEV_DEFAULTS.indodana.qrisPayload,
+      refundPath: e.INDODANA_REFUND_PATH ?? INDODANA_PATHS.defaultRefund,
+    },
+    ecommpay: {
+      baseUrl: e.ECOMMPAY_BASE_URL ?? sandboxUrl('ecommpay'),
+      sandbox: isSandbox(e.ECOMMPAY_BASE_URL),
+      projectId: e.ECOMMPAY_PROJECT_ID ?? DEV_DEFAULTS.ecommpay.projectId,
+      secretKey: e.ECOMMPAY_SECRET_KEY ?? DEV_DEFAULTS.ecommpay.secretKey,
+    },
+    aggregator: {
+      baseUrl: e.AGGREGATOR_BASE_URL ?? sandboxUrl('aggregator'),
+      sandbox: isSandbox(e.AGGREGATOR_BASE_URL),
+      merchantId: e.AGGREGATOR_MERCHANT_ID ?? DEV_DEFAULTS.aggregator.merchantId,
+      privateKey: e.AGGREGATOR_PRIVATE_KEY ?? DEV_AGGREGATOR_KEYS.privateKey,
+      platformPublicKey: e.AGGREGATOR_PLATFORM_PUBLIC_KEY ?? DEV_AGGREGATOR_KEYS.platformPublicKey,
     },
   };
 }
@@ -373,10 +616,22 @@ function withoutEmpty(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /**
- * The development keys are public (they are in this repository). The moment any provider is
- * reached over HTTPS — a real provider, not a local sandbox — bayar refuses to start with them.
+ * Development mode with a real provider (an https:// base URL): the development keys are public
+ * (they are in this repository), so bayar refuses to start with them next to a real provider.
+ * Production checks far more (productionProblems).
  */
-function refuseDevSecretsWithRealProviders(e: z.infer<typeof envSchema>, apiKeys: Map<string, string>, secrets: Map<string, string>): void {
+function refuseDevSecretsWithRealProviders(e: Env): void {
+  // A real ecommpay project signs with its own secret: the development one would only produce
+  // "Invalid signature" answers there, so say so at boot instead.
+  if (e.ECOMMPAY_BASE_URL?.startsWith('https://') && (e.ECOMMPAY_PROJECT_ID === undefined || e.ECOMMPAY_SECRET_KEY === undefined)) {
+    throw new ConfigError('bayar: invalid configuration\n  - ECOMMPAY_BASE_URL points at ecommpay, but ECOMMPAY_PROJECT_ID and ECOMMPAY_SECRET_KEY are not both set');
+  }
+  if (e.INDODANA_BASE_URL?.startsWith('https://') && e.INDODANA_QRIS_PAYLOAD === undefined) {
+    // Customers pay the QR bayar shows; with a real Indodana it must be the merchant's own QRIS.
+    throw new ConfigError('bayar: invalid configuration\n  - INDODANA_QRIS_PAYLOAD: required with a real INDODANA_BASE_URL (the merchant\'s static QRIS from its acquirer)');
+  }
+  const apiKeys = e.BAYAR_API_KEYS.size > 0 ? e.BAYAR_API_KEYS : pairsOf(DEV_DEFAULTS.apiKeys);
+  const secrets = new Map([...apiKeys.keys()].map((m) => [m, e.BAYAR_MERCHANT_WEBHOOK_SECRETS.get(m) ?? DEV_DEFAULTS.merchantWebhookSecret]));
   const real = Object.entries(e)
     .filter(([k, v]) => k.endsWith('_BASE_URL') && typeof v === 'string' && v.startsWith('https://'))
     .map(([k]) => k);
@@ -384,7 +639,7 @@ function refuseDevSecretsWithRealProviders(e: z.infer<typeof envSchema>, apiKeys
   const problems: string[] = [];
   if ([...apiKeys].some(([m, k]) => `${m}:${k}` === DEV_DEFAULTS.apiKeys)) problems.push('BAYAR_API_KEYS uses the development key');
   if ([...secrets.values()].includes(DEV_DEFAULTS.merchantWebhookSecret)) problems.push('BAYAR_MERCHANT_WEBHOOK_SECRETS: some merchant has no secret of its own');
-  if (e.BAYAR_DATA_KEY === DEV_DEFAULTS.dataKey) problems.push('BAYAR_DATA_KEY is the development key');
+  if ((e.BAYAR_DATA_KEY ?? DEV_DEFAULTS.dataKey) === DEV_DEFAULTS.dataKey) problems.push('BAYAR_DATA_KEY is the development key');
   if (e.AGGREGATOR_BASE_URL?.startsWith('https://')) {
     // The development private keys of both pairs are in this repository: with the platform's,
     // anyone could sign callbacks; with ours, anyone could sign orders and disbursements.
@@ -412,7 +667,7 @@ function refuseDevSecretsWithRealProviders(e: z.infer<typeof envSchema>, apiKeys
  * RSA keys are set (a Non-SNAP-only account keeps working, without e-wallets). The development
  * keys with a real DOKU are refused in refuseDevSecretsWithRealProviders.
  */
-function dokuSnapConfig(e: z.infer<typeof envSchema>): { snap?: AppConfig['providers']['doku']['snap'] } {
+function dokuSnapConfig(e: Env): { snap?: ProviderSettings['doku']['snap'] } {
   // https = a real DOKU (as in the guard); http = a sandbox, here or in a container.
   const real = e.DOKU_BASE_URL?.startsWith('https://') === true;
   if (real && (e.DOKU_SNAP_PRIVATE_KEY === undefined || e.DOKU_SNAP_DOKU_PUBLIC_KEY === undefined)) return {};

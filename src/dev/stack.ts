@@ -42,7 +42,8 @@ export class Stack {
 
   async start(): Promise<void> {
     if (this.options.config.temporal.embedded) await this.startTemporal();
-    await this.startPart('sandbox');
+    // The sandboxes accept only the published development keys: production has none to talk to.
+    if (this.options.config.development) await this.startPart('sandbox');
     await this.startPart('worker');
     await this.startPart('api');
   }

@@ -1,7 +1,7 @@
 // POST /webhooks/:provider — verify on the raw body, signal the payment's workflow, and answer
 // exactly what that provider expects. 2xx only after Temporal accepted the signal, so the
 // provider retries anything we could not take.
-import { Controller, Inject, Logger, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Inject, Logger, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Request, Response } from 'express';
@@ -13,10 +13,12 @@ import { TEMPORAL_CLIENT } from '../temporal/temporal.module.js';
 import { providerEventSignal } from '../../workflows/definitions.js';
 import { paymentIdSchema } from '../payments/payments.schemas.js';
 import { Metrics } from '../health/metrics.js';
+import { SourceAllowListGuard } from './source-allow-list.guard.js';
 
 const SIGNAL_DEADLINE_MS = 3_000;
 
 @ApiExcludeController()
+@UseGuards(SourceAllowListGuard)
 @Controller('webhooks')
 export class WebhooksController {
   private readonly logger = new Logger('webhooks');

@@ -147,6 +147,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const [apiPort, temporalPort, uiPort, sandboxBase] = await Promise.all([freePort(), freePort(), freePort(), freePortBase()]);
   const dir = options.persistent ? mkdtempSync(join(tmpdir(), 'bayar-test-')) : undefined;
   const env: NodeJS.ProcessEnv = {
+    // Development mode: sandboxes and the published development keys. A test of production mode
+    // overrides it (and then configures its providers and secrets itself).
+    BAYAR_ENV: 'development',
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     PORT: String(apiPort),

@@ -481,23 +481,23 @@ describe('aggregator configuration', () => {
   };
 
   it('defaults to the local sandbox with the development keys', () => {
-    const config = loadConfig({});
-    assert.equal(config.providers.aggregator.baseUrl, 'http://127.0.0.1:4106');
-    assert.equal(config.providers.aggregator.sandbox, true);
-    assert.equal(config.providers.aggregator.merchantId, DEV_DEFAULTS.aggregator.merchantId);
-    assert.equal(createPublicKey(config.providers.aggregator.privateKey).export({ type: 'spki', format: 'pem' }), merchantPublic.export({ type: 'spki', format: 'pem' }));
-    assert.equal(config.providers.aggregator.platformPublicKey, platformPublic.export({ type: 'spki', format: 'pem' }));
+    const config = loadConfig({ BAYAR_ENV: 'development' });
+    assert.equal(config.providers.aggregator!.baseUrl, 'http://127.0.0.1:4106');
+    assert.equal(config.providers.aggregator!.sandbox, true);
+    assert.equal(config.providers.aggregator!.merchantId, DEV_DEFAULTS.aggregator.merchantId);
+    assert.equal(createPublicKey(config.providers.aggregator!.privateKey).export({ type: 'spki', format: 'pem' }), merchantPublic.export({ type: 'spki', format: 'pem' }));
+    assert.equal(config.providers.aggregator!.platformPublicKey, platformPublic.export({ type: 'spki', format: 'pem' }));
   });
 
   it('takes keys as PEM, as one-line PEM with literal \\n, or as the bare base64 the dashboard shows', () => {
     for (const form of [own.privateKey, pemOneLine(own.privateKey), bareBase64(own.privateKey)]) {
-      const config = loadConfig({ ...REAL, AGGREGATOR_PRIVATE_KEY: form, AGGREGATOR_PLATFORM_PUBLIC_KEY: ownPlatform.publicKey });
-      assert.equal(config.providers.aggregator.privateKey, own.privateKey);
+      const config = loadConfig({ BAYAR_ENV: 'development', ...REAL, AGGREGATOR_PRIVATE_KEY: form, AGGREGATOR_PLATFORM_PUBLIC_KEY: ownPlatform.publicKey });
+      assert.equal(config.providers.aggregator!.privateKey, own.privateKey);
     }
     for (const form of [ownPlatform.publicKey, pemOneLine(ownPlatform.publicKey), bareBase64(ownPlatform.publicKey)]) {
-      const config = loadConfig({ ...REAL, AGGREGATOR_PRIVATE_KEY: own.privateKey, AGGREGATOR_PLATFORM_PUBLIC_KEY: form });
-      assert.equal(config.providers.aggregator.platformPublicKey, ownPlatform.publicKey);
-      assert.equal(config.providers.aggregator.sandbox, false);
+      const config = loadConfig({ BAYAR_ENV: 'development', ...REAL, AGGREGATOR_PRIVATE_KEY: own.privateKey, AGGREGATOR_PLATFORM_PUBLIC_KEY: form });
+      assert.equal(config.providers.aggregator!.platformPublicKey, ownPlatform.publicKey);
+      assert.equal(config.providers.aggregator!.sandbox, false);
     }
   });
 
@@ -510,22 +510,22 @@ describe('aggregator configuration', () => {
       ['AGGREGATOR_PRIVATE_KEY', generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey],
     ] as const) {
       assert.throws(
-        () => loadConfig({ [variable]: value }),
+        () => loadConfig({ BAYAR_ENV: 'development', [variable]: value }),
         (err: unknown) => err instanceof ConfigError && err.message.includes(variable) && !err.message.includes(secret.slice(20, 60)),
       );
     }
   });
 
   it('refuses the development keys (or no merchant id) once AGGREGATOR_BASE_URL is a real https:// platform', () => {
-    assert.throws(() => loadConfig(REAL), (err: Error) => err instanceof ConfigError && /AGGREGATOR_PRIVATE_KEY is the development key/.test(err.message) && /AGGREGATOR_PLATFORM_PUBLIC_KEY is the development key/.test(err.message));
-    assert.throws(() => loadConfig({ ...REAL, AGGREGATOR_PRIVATE_KEY: DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY, AGGREGATOR_PLATFORM_PUBLIC_KEY: ownPlatform.publicKey }), /AGGREGATOR_PRIVATE_KEY is the development key/);
+    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', ...REAL }), (err: Error) => err instanceof ConfigError && /AGGREGATOR_PRIVATE_KEY is the development key/.test(err.message) && /AGGREGATOR_PLATFORM_PUBLIC_KEY is the development key/.test(err.message));
+    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', ...REAL, AGGREGATOR_PRIVATE_KEY: DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY, AGGREGATOR_PLATFORM_PUBLIC_KEY: ownPlatform.publicKey }), /AGGREGATOR_PRIVATE_KEY is the development key/);
     assert.throws(
-      () => loadConfig({ ...REAL, AGGREGATOR_PRIVATE_KEY: own.privateKey, AGGREGATOR_PLATFORM_PUBLIC_KEY: pemOneLine(DEV_AGGREGATOR_PLATFORM_PUBLIC_KEY) }),
+      () => loadConfig({ BAYAR_ENV: 'development', ...REAL, AGGREGATOR_PRIVATE_KEY: own.privateKey, AGGREGATOR_PLATFORM_PUBLIC_KEY: pemOneLine(DEV_AGGREGATOR_PLATFORM_PUBLIC_KEY) }),
       /AGGREGATOR_PLATFORM_PUBLIC_KEY is the development key/,
       'however the dev key is spelled',
     );
-    assert.throws(() => loadConfig({ ...REAL, AGGREGATOR_MERCHANT_ID: undefined as unknown as string, AGGREGATOR_PRIVATE_KEY: own.privateKey, AGGREGATOR_PLATFORM_PUBLIC_KEY: ownPlatform.publicKey }), /AGGREGATOR_MERCHANT_ID is not set/);
-    assert.doesNotThrow(() => loadConfig({ ...REAL, AGGREGATOR_PRIVATE_KEY: own.privateKey, AGGREGATOR_PLATFORM_PUBLIC_KEY: ownPlatform.publicKey }));
+    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', ...REAL, AGGREGATOR_MERCHANT_ID: undefined as unknown as string, AGGREGATOR_PRIVATE_KEY: own.privateKey, AGGREGATOR_PLATFORM_PUBLIC_KEY: ownPlatform.publicKey }), /AGGREGATOR_MERCHANT_ID is not set/);
+    assert.doesNotThrow(() => loadConfig({ BAYAR_ENV: 'development', ...REAL, AGGREGATOR_PRIVATE_KEY: own.privateKey, AGGREGATOR_PLATFORM_PUBLIC_KEY: ownPlatform.publicKey }));
   });
 });
 

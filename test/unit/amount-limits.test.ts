@@ -14,7 +14,7 @@ import { buildProviders } from '../../src/providers/registry.js';
 import type { Client } from '@temporalio/client';
 import type { PaymentMethod, ProviderName } from '../../src/domain/payment.js';
 
-const config = loadConfig({});
+const config = loadConfig({ BAYAR_ENV: 'development' });
 const providers = buildProviders(config);
 
 /** Temporal, as far as these tests are concerned: any use of it is recorded and refused. */

@@ -2,7 +2,17 @@
 // variable, and errors that name the variable without echoing a secret.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, DEV_DEFAULTS, loadConfig } from '../../src/config/config.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { ConfigError, DEV_DEFAULTS, loadConfig, PROVIDER_VARIABLES } from '../../src/config/config.js';
+import {
+  DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY,
+  DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY,
+  DEV_AGGREGATOR_PLATFORM_PUBLIC_KEY,
+  DEV_DOKU_SNAP_DOKU_PUBLIC_KEY,
+  DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY,
+} from '../../src/config/dev-keys.js';
+import { buildProviders, routeFor } from '../../src/providers/registry.js';
+import { PROVIDER_NAMES } from '../../src/domain/payment.js';
 import { parseDuration, parseDurationList } from '../../src/config/duration.js';
 
 /** Asserts loadConfig refuses `env` with a message naming `variable` and not containing any of `secrets`. */
@@ -18,15 +28,19 @@ function assertRefused(env: NodeJS.ProcessEnv, variable: string, secrets: string
   );
 }
 
+/** Development mode: what `npm start`, the tests, the bench and chaos set. */
+const DEV = { BAYAR_ENV: 'development' };
+
 const OWN_SECRETS = {
   BAYAR_API_KEYS: 'shop:sk_live_0123456789',
   BAYAR_MERCHANT_WEBHOOK_SECRETS: 'shop:whsec_live_0123456789',
   BAYAR_DATA_KEY: Buffer.alloc(32, 7).toString('base64'),
 };
 
-describe('loadConfig defaults', () => {
-  it('runs the local stack with no settings at all', () => {
-    const config = loadConfig({});
+describe('development mode (BAYAR_ENV=development): today\'s defaults', () => {
+  it('runs the local stack with nothing else set', () => {
+    const config = loadConfig(DEV);
+    assert.equal(config.development, true);
     assert.equal(config.port, 3000);
     assert.equal(config.host, '127.0.0.1');
     assert.equal(config.publicUrl, 'http://127.0.0.1:3000');
@@ -36,7 +50,7 @@ describe('loadConfig defaults', () => {
     assert.equal(`demo:${config.apiKeys.get('demo')}`, DEV_DEFAULTS.apiKeys);
     assert.equal(config.merchantWebhookSecrets.get('demo'), DEV_DEFAULTS.merchantWebhookSecret);
     assert.equal(config.dataKey.length, 32);
-    assert.deepEqual(config.providers.xendit, {
+    assert.deepEqual(config.providers.xendit!, {
       baseUrl: 'http://127.0.0.1:4101',
       sandbox: true,
       secretKey: DEV_DEFAULTS.xendit.secretKey,
@@ -60,37 +74,37 @@ describe('loadConfig defaults', () => {
   });
 
   it('moves the sandbox URLs with the port base, and stops using them once a real URL is set', () => {
-    assert.equal(loadConfig({ BAYAR_SANDBOX_PORT_BASE: '5000' }).providers.xendit.baseUrl, 'http://127.0.0.1:5001');
-    const real = loadConfig({ ...OWN_SECRETS, XENDIT_BASE_URL: 'https://api.xendit.co', XENDIT_SECRET_KEY: 'xnd_production_abcdef', XENDIT_CALLBACK_TOKEN: 'token-from-dashboard' });
-    assert.equal(real.providers.xendit.baseUrl, 'https://api.xendit.co');
-    assert.equal(real.providers.xendit.sandbox, false);
-    assert.equal(real.providers.xendit.secretKey, 'xnd_production_abcdef');
+    assert.equal(loadConfig({ BAYAR_ENV: 'development', BAYAR_SANDBOX_PORT_BASE: '5000' }).providers.xendit!.baseUrl, 'http://127.0.0.1:5001');
+    const real = loadConfig({ BAYAR_ENV: 'development', ...OWN_SECRETS, XENDIT_BASE_URL: 'https://api.xendit.co', XENDIT_SECRET_KEY: 'xnd_production_abcdef', XENDIT_CALLBACK_TOKEN: 'token-from-dashboard' });
+    assert.equal(real.providers.xendit!.baseUrl, 'https://api.xendit.co');
+    assert.equal(real.providers.xendit!.sandbox, false);
+    assert.equal(real.providers.xendit!.secretKey, 'xnd_production_abcdef');
   });
 
   it('takes a poll schedule per provider, falling back to the global one', () => {
-    const config = loadConfig({ BAYAR_POLL_SCHEDULE: '10s,1m', BAYAR_POLL_SCHEDULE_MIDTRANS: '5s,20s,2m' });
+    const config = loadConfig({ BAYAR_ENV: 'development', BAYAR_POLL_SCHEDULE: '10s,1m', BAYAR_POLL_SCHEDULE_MIDTRANS: '5s,20s,2m' });
     assert.deepEqual(config.timing.pollScheduleMs, [10_000, 60_000]);
     assert.deepEqual(config.timing.pollScheduleByProvider, { midtrans: [5_000, 20_000, 120_000] });
-    assert.throws(() => loadConfig({ BAYAR_POLL_SCHEDULE_XENDIT: 'soon' }), /BAYAR_POLL_SCHEDULE_XENDIT/);
+    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', BAYAR_POLL_SCHEDULE_XENDIT: 'soon' }), /BAYAR_POLL_SCHEDULE_XENDIT/);
   });
 
   it('refuses the public development secrets once a real (HTTPS) provider is configured', () => {
     const realXendit = { XENDIT_BASE_URL: 'https://api.xendit.co', XENDIT_SECRET_KEY: 'xnd_production_abcdef', XENDIT_CALLBACK_TOKEN: 'token-from-dashboard' };
-    assert.throws(() => loadConfig(realXendit), (err: Error) => err instanceof ConfigError && /XENDIT_BASE_URL/.test(err.message) && /BAYAR_API_KEYS/.test(err.message) && /BAYAR_DATA_KEY/.test(err.message));
-    assert.throws(() => loadConfig({ ...realXendit, ...OWN_SECRETS, BAYAR_MERCHANT_WEBHOOK_SECRETS: undefined as unknown as string }), /BAYAR_MERCHANT_WEBHOOK_SECRETS/);
-    assert.doesNotThrow(() => loadConfig({ ...realXendit, ...OWN_SECRETS }));
+    assert.throws(() => loadConfig({ ...DEV, ...realXendit }), (err: Error) => err instanceof ConfigError && /XENDIT_BASE_URL/.test(err.message) && /BAYAR_API_KEYS/.test(err.message) && /BAYAR_DATA_KEY/.test(err.message));
+    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', ...realXendit, ...OWN_SECRETS, BAYAR_MERCHANT_WEBHOOK_SECRETS: undefined as unknown as string }), /BAYAR_MERCHANT_WEBHOOK_SECRETS/);
+    assert.doesNotThrow(() => loadConfig({ BAYAR_ENV: 'development', ...realXendit, ...OWN_SECRETS }));
   });
 
   it('uses an external Temporal when TEMPORAL_ADDRESS is set', () => {
-    const config = loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_NAMESPACE: 'payments' });
+    const config = loadConfig({ BAYAR_ENV: 'development', TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_NAMESPACE: 'payments' });
     assert.equal(config.temporal.address, 'temporal:7233');
     assert.equal(config.temporal.namespace, 'payments');
     assert.equal(config.temporal.embedded, false);
   });
 
   it('treats an empty variable as unset (docker-compose passes "" for ${VAR:-})', () => {
-    const config = loadConfig({ PORT: '', TEMPORAL_ADDRESS: '', BAYAR_API_KEYS: '', XENDIT_SECRET_KEY: '', XENDIT_BASE_URL: '', BAYAR_PUBLIC_URL: '', BAYAR_DATA_KEY: '', BAYAR_ROUTING: '' });
-    const defaults = loadConfig({});
+    const config = loadConfig({ BAYAR_ENV: 'development', PORT: '', TEMPORAL_ADDRESS: '', BAYAR_API_KEYS: '', XENDIT_SECRET_KEY: '', XENDIT_BASE_URL: '', BAYAR_PUBLIC_URL: '', BAYAR_DATA_KEY: '', BAYAR_ROUTING: '' });
+    const defaults = loadConfig(DEV);
     assert.equal(config.port, 3000, 'not port 0');
     assert.deepEqual(config.temporal, defaults.temporal);
     assert.deepEqual(config.apiKeys, defaults.apiKeys);
@@ -101,7 +115,7 @@ describe('loadConfig defaults', () => {
 
 describe('BAYAR_API_KEYS and BAYAR_MERCHANT_WEBHOOK_SECRETS', () => {
   it('parses merchantId:key pairs, trimming blanks and keeping colons inside keys', () => {
-    const config = loadConfig({ BAYAR_API_KEYS: ' shop-1:sk_live_aaaaaaaa , shop_2:sk:with:colons,, ' });
+    const config = loadConfig({ BAYAR_ENV: 'development', BAYAR_API_KEYS: ' shop-1:sk_live_aaaaaaaa , shop_2:sk:with:colons,, ' });
     assert.deepEqual([...config.apiKeys], [
       ['shop-1', 'sk_live_aaaaaaaa'],
       ['shop_2', 'sk:with:colons'],
@@ -110,13 +124,13 @@ describe('BAYAR_API_KEYS and BAYAR_MERCHANT_WEBHOOK_SECRETS', () => {
   });
 
   it('gives every merchant a webhook secret: its own, else the development one', () => {
-    const config = loadConfig({ BAYAR_API_KEYS: 'a:key-aaaaaaaa,b:key-bbbbbbbb', BAYAR_MERCHANT_WEBHOOK_SECRETS: 'a:whsec_for_a_only' });
+    const config = loadConfig({ BAYAR_ENV: 'development', BAYAR_API_KEYS: 'a:key-aaaaaaaa,b:key-bbbbbbbb', BAYAR_MERCHANT_WEBHOOK_SECRETS: 'a:whsec_for_a_only' });
     assert.equal(config.merchantWebhookSecrets.get('a'), 'whsec_for_a_only');
     assert.equal(config.merchantWebhookSecrets.get('b'), DEV_DEFAULTS.merchantWebhookSecret);
   });
 
   it('refuses a short key without echoing it', () => {
-    assertRefused({ BAYAR_API_KEYS: 'shop:sh0rt' }, 'BAYAR_API_KEYS', ['sh0rt']);
+    assertRefused({ ...DEV, BAYAR_API_KEYS: 'shop:sh0rt' }, 'BAYAR_API_KEYS', ['sh0rt']);
   });
 
   it('refuses an entry without a merchant id without echoing the secret', () => {
@@ -149,7 +163,7 @@ describe('bad values', () => {
   }
 
   it('reports every bad variable at once', () => {
-    assert.throws(() => loadConfig({ PORT: 'x', BAYAR_LOG_LEVEL: 'loud' }), (err: unknown) => err instanceof ConfigError && /PORT/.test(err.message) && /BAYAR_LOG_LEVEL/.test(err.message));
+    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', PORT: 'x', BAYAR_LOG_LEVEL: 'loud' }), (err: unknown) => err instanceof ConfigError && /PORT/.test(err.message) && /BAYAR_LOG_LEVEL/.test(err.message));
   });
 });
 
@@ -174,17 +188,17 @@ describe('durations', () => {
   });
 
   it('reads the duration variables', () => {
-    const config = loadConfig({ BAYAR_POLL_SCHEDULE: '1s,5s', BAYAR_REFUND_WINDOW: '2h', BAYAR_MERCHANT_NOTIFY_TIMEOUT: '10m', BAYAR_CREATE_WAIT: '500ms', BAYAR_PROVIDER_TIMEOUT: '3s' });
+    const config = loadConfig({ BAYAR_ENV: 'development', BAYAR_POLL_SCHEDULE: '1s,5s', BAYAR_REFUND_WINDOW: '2h', BAYAR_MERCHANT_NOTIFY_TIMEOUT: '10m', BAYAR_CREATE_WAIT: '500ms', BAYAR_PROVIDER_TIMEOUT: '3s' });
     const { payoutLookupScheduleMs: _l, payoutReviewAfterMs: _r, payoutWindowMs: _w, ...paymentTiming } = config.timing;
     assert.deepEqual(paymentTiming, { pollScheduleMs: [1000, 5000], pollScheduleByProvider: {}, refundWindowMs: 7_200_000, merchantNotifyTimeoutMs: 600_000, createWaitMs: 500, providerTimeoutMs: 3000 });
   });
 
   it('reads the payout timings, with defaults', () => {
-    const defaults = loadConfig({}).timing;
+    const defaults = loadConfig(DEV).timing;
     assert.deepEqual(defaults.payoutLookupScheduleMs, [5_000, 15_000, 30_000, 60_000, 120_000, 300_000, 900_000]);
     assert.equal(defaults.payoutReviewAfterMs, 86_400_000);
     assert.equal(defaults.payoutWindowMs, 7 * 86_400_000);
-    const set = loadConfig({ BAYAR_PAYOUT_LOOKUP_SCHEDULE: '300ms,1s', BAYAR_PAYOUT_REVIEW_AFTER: '4s', BAYAR_PAYOUT_WINDOW: '2m' }).timing;
+    const set = loadConfig({ BAYAR_ENV: 'development', BAYAR_PAYOUT_LOOKUP_SCHEDULE: '300ms,1s', BAYAR_PAYOUT_REVIEW_AFTER: '4s', BAYAR_PAYOUT_WINDOW: '2m' }).timing;
     assert.deepEqual([set.payoutLookupScheduleMs, set.payoutReviewAfterMs, set.payoutWindowMs], [[300, 1000], 4000, 120_000]);
     assertRefused({ BAYAR_PAYOUT_LOOKUP_SCHEDULE: '5s,later' }, 'BAYAR_PAYOUT_LOOKUP_SCHEDULE');
     assertRefused({ BAYAR_PAYOUT_WINDOW: 'a week' }, 'BAYAR_PAYOUT_WINDOW');
@@ -198,7 +212,7 @@ describe('durations', () => {
 
 describe('BAYAR_ROUTING', () => {
   it('parses ordered providers per method', () => {
-    const routing = loadConfig({ BAYAR_ROUTING: 'QRIS=xendit|midtrans; VA_BCA = doku ;' }).routing;
+    const routing = loadConfig({ BAYAR_ENV: 'development', BAYAR_ROUTING: 'QRIS=xendit|midtrans; VA_BCA = doku ;' }).routing;
     assert.deepEqual(routing.get('QRIS'), ['xendit', 'midtrans']);
     assert.equal(routing.size, 2);
   });
@@ -207,5 +221,188 @@ describe('BAYAR_ROUTING', () => {
     for (const bad of ['BITCOIN=xendit', 'QRIS=paypal', 'QRIS=', 'QRIS', 'QRIS=xendit|', 'QRIS=xendit=doku']) {
       assertRefused({ BAYAR_ROUTING: bad }, 'BAYAR_ROUTING');
     }
+  });
+});
+
+// ---- production mode: the default ----------------------------------------------------------
+
+const rsa = () => generateKeyPairSync('rsa', { modulusLength: 1024, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+const [ownAggregator, ownPlatform, ownSnap, ownDoku] = [rsa(), rsa(), rsa(), rsa()];
+
+/** bayar's own production secrets: none of them published. */
+const PRODUCTION = {
+  BAYAR_API_KEYS: 'shop:sk_live_0123456789abcdef',
+  BAYAR_MERCHANT_WEBHOOK_SECRETS: 'shop:whsec_live_0123456789abcdef',
+  BAYAR_DATA_KEY: Buffer.alloc(32, 7).toString('base64'),
+  BAYAR_PUBLIC_URL: 'https://pay.example.co.id',
+};
+
+/** Each provider, fully configured with its own (made-up, unpublished) credentials. */
+const REAL: Record<(typeof PROVIDER_NAMES)[number], Record<string, string>> = {
+  xendit: { XENDIT_SECRET_KEY: 'xnd_production_own_secret', XENDIT_CALLBACK_TOKEN: 'own-dashboard-callback-token', XENDIT_BASE_URL: 'https://api.xendit.co' },
+  midtrans: { MIDTRANS_SERVER_KEY: 'Mid-server-own-key-123', MIDTRANS_BASE_URL: 'https://api.midtrans.com' },
+  doku: {
+    DOKU_CLIENT_ID: 'BRN-0202-own-client', DOKU_SECRET_KEY: 'SK-own-doku-secret', DOKU_BASE_URL: 'https://api.doku.com',
+    DOKU_SNAP_PRIVATE_KEY: ownSnap.privateKey, DOKU_SNAP_DOKU_PUBLIC_KEY: ownDoku.publicKey,
+  },
+  ecommpay: { ECOMMPAY_PROJECT_ID: '2990', ECOMMPAY_SECRET_KEY: 'own-ecommpay-secret', ECOMMPAY_BASE_URL: 'https://api.ecommpay.com' },
+  indodana: {
+    INDODANA_API_KEY: 'own-indodana-key', INDODANA_SECRET_KEY: 'own-indodana-secret', INDODANA_BASE_URL: 'https://api.indodanafinance.co.id/chermes/merchant',
+    // A valid QRIS that is not the sandbox's: the development one with another merchant name, CRC fixed below.
+    INDODANA_QRIS_PAYLOAD: '',
+  },
+  aggregator: { AGGREGATOR_MERCHANT_ID: 'S-OWN-MERCHANT-01', AGGREGATOR_PRIVATE_KEY: ownAggregator.privateKey, AGGREGATOR_PLATFORM_PUBLIC_KEY: ownPlatform.publicKey, AGGREGATOR_BASE_URL: 'https://id-openapi.toppay.asia' },
+};
+REAL.indodana!.INDODANA_QRIS_PAYLOAD = withCrc(DEV_DEFAULTS.indodana.qrisPayload.slice(0, -4).replace('5913BAYAR SANDBOX', '5913TOKO CONTOHKU'));
+
+/** EMVCo CRC-16/CCITT-FALSE over the payload up to and including "6304". */
+function withCrc(body: string): string {
+  let crc = 0xffff;
+  for (const byte of Buffer.from(body, 'utf8')) {
+    crc ^= byte << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return body + crc.toString(16).toUpperCase().padStart(4, '0');
+}
+
+describe('production mode (the default: anything but BAYAR_ENV=development)', () => {
+  it('boots with one configured provider, and only that provider is live', () => {
+    for (const mode of [undefined, 'production', 'prod', 'Development', 'dev']) {
+      const config = loadConfig({ ...PRODUCTION, ...REAL.xendit, ...(mode ? { BAYAR_ENV: mode } : {}) });
+      assert.equal(config.development, false, String(mode));
+      assert.deepEqual(Object.keys(config.providers), ['xendit']);
+    }
+    const config = loadConfig({ ...PRODUCTION, ...REAL.xendit });
+    const providers = buildProviders(config);
+    assert.deepEqual([...providers.keys()], ['xendit']);
+    // QRIS is offered by four providers; only the live one is routed to. GoPay only by Midtrans: nobody.
+    assert.deepEqual(routeFor('QRIS', providers, config.routing), ['xendit']);
+    assert.deepEqual(routeFor('EWALLET_GOPAY', providers, config.routing), []);
+    assert.deepEqual([...config.apiKeys], [['shop', 'sk_live_0123456789abcdef']]);
+    assert.equal(config.apiKeys.has('demo'), false);
+    assert.deepEqual(config.dataKey, Buffer.alloc(32, 7));
+  });
+
+  it('boots with all six configured, none of them a sandbox', () => {
+    const config = loadConfig({ ...PRODUCTION, ...Object.assign({}, ...Object.values(REAL)) });
+    assert.deepEqual(Object.keys(config.providers).sort(), [...PROVIDER_NAMES].sort());
+    for (const p of PROVIDER_NAMES) assert.equal(config.providers[p]!.sandbox, false, p);
+    assert.ok(config.providers.doku!.snap, 'SNAP with both keys');
+    assert.equal(config.providers.doku!.snap.clientSecret, 'SK-own-doku-secret');
+  });
+
+  it('refuses to boot with nothing configured, naming what is missing', () => {
+    assert.throws(
+      () => loadConfig({}),
+      (err: unknown) => err instanceof ConfigError && /no provider is configured/.test(err.message) && /BAYAR_DATA_KEY is not set/.test(err.message) && /BAYAR_PUBLIC_URL/.test(err.message),
+    );
+  });
+
+  // Every published development value, in every variable that could carry it.
+  const published: [string, string, Record<string, string>][] = [
+    ['XENDIT_SECRET_KEY', DEV_DEFAULTS.xendit.secretKey, REAL.xendit!],
+    ['XENDIT_CALLBACK_TOKEN', DEV_DEFAULTS.xendit.callbackToken, REAL.xendit!],
+    ['MIDTRANS_SERVER_KEY', DEV_DEFAULTS.midtrans.serverKey, REAL.midtrans!],
+    ['DOKU_CLIENT_ID', DEV_DEFAULTS.doku.clientId, REAL.doku!],
+    ['DOKU_SECRET_KEY', DEV_DEFAULTS.doku.secretKey, REAL.doku!],
+    ['DOKU_SNAP_CLIENT_SECRET', DEV_DEFAULTS.doku.secretKey, REAL.doku!],
+    ['DOKU_SNAP_PRIVATE_KEY', DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY, REAL.doku!],
+    ['DOKU_SNAP_DOKU_PUBLIC_KEY', DEV_DOKU_SNAP_DOKU_PUBLIC_KEY, REAL.doku!],
+    ['ECOMMPAY_SECRET_KEY', DEV_DEFAULTS.ecommpay.secretKey, REAL.ecommpay!],
+    ['INDODANA_API_KEY', DEV_DEFAULTS.indodana.apiKey, REAL.indodana!],
+    ['INDODANA_SECRET_KEY', DEV_DEFAULTS.indodana.secretKey, REAL.indodana!],
+    ['INDODANA_QRIS_PAYLOAD', DEV_DEFAULTS.indodana.qrisPayload, REAL.indodana!],
+    ['AGGREGATOR_MERCHANT_ID', DEV_DEFAULTS.aggregator.merchantId, REAL.aggregator!],
+    ['AGGREGATOR_PRIVATE_KEY', DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY, REAL.aggregator!],
+    // The other half of a development pair, or the other pair's key, is just as public.
+    ['AGGREGATOR_PRIVATE_KEY', DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY, REAL.aggregator!],
+    ['AGGREGATOR_PLATFORM_PUBLIC_KEY', DEV_AGGREGATOR_PLATFORM_PUBLIC_KEY, REAL.aggregator!],
+    ['XENDIT_SECRET_KEY', DEV_DEFAULTS.midtrans.serverKey, REAL.xendit!],
+    ['BAYAR_DATA_KEY', DEV_DEFAULTS.dataKey, {}],
+    ['BAYAR_API_KEYS', DEV_DEFAULTS.apiKeys, {}],
+    ['BAYAR_API_KEYS', `shop:${DEV_DEFAULTS.apiKeys.split(':')[1]}`, {}],
+    ['BAYAR_MERCHANT_WEBHOOK_SECRETS', `shop:${DEV_DEFAULTS.merchantWebhookSecret}`, {}],
+  ];
+  for (const [variable, value, provider] of published) {
+    it(`refuses a published development value in ${variable}, without echoing it`, () => {
+      const secret = value.includes(':') && variable.startsWith('BAYAR_') ? value.slice(value.indexOf(':') + 1) : value;
+      const env = { ...PRODUCTION, ...REAL.xendit, ...provider, [variable]: value, ...(variable === 'BAYAR_API_KEYS' && value.startsWith('demo:') ? { BAYAR_MERCHANT_WEBHOOK_SECRETS: `${PRODUCTION.BAYAR_MERCHANT_WEBHOOK_SECRETS},demo:whsec_live_demo_own_123` } : {}) };
+      // A PEM is checked by a slice of its body (the message must not hold any of it).
+      assertRefused(env, variable, [secret.includes('-----') ? secret.split('\n')[2]! : secret]);
+      assert.throws(() => loadConfig(env), /published development/);
+    });
+  }
+
+  const badUrls: [string, string][] = [
+    ['http://127.0.0.1:4101', 'the local sandbox'],
+    ['http://sandbox:4101', 'the compose sandbox (http)'],
+    ['https://127.0.0.1:4101', 'loopback over https'],
+    ['https://localhost:4101', 'localhost'],
+    ['https://[::1]:4101', 'IPv6 loopback'],
+    ['https://0.0.0.0', 'unspecified'],
+    ['http://api.xendit.co', 'the real host without TLS'],
+    ['https://user:pw@api.xendit.co', 'credentials in the URL'],
+  ];
+  for (const [url, what] of badUrls) {
+    it(`refuses a provider base URL that is ${what}`, () => {
+      assertRefused({ ...PRODUCTION, ...REAL.xendit, XENDIT_BASE_URL: url }, 'XENDIT_BASE_URL', ['pw', REAL.xendit!.XENDIT_SECRET_KEY!]);
+    });
+  }
+
+  it('refuses a half-configured provider, naming the missing variable and no secret', () => {
+    const { XENDIT_CALLBACK_TOKEN: _token, ...xenditWithoutToken } = REAL.xendit!;
+    assertRefused({ ...PRODUCTION, ...xenditWithoutToken }, 'XENDIT_CALLBACK_TOKEN', [REAL.xendit!.XENDIT_SECRET_KEY!, DEV_DEFAULTS.xendit.callbackToken]);
+    assertRefused({ ...PRODUCTION, ...REAL.xendit, MIDTRANS_SERVER_KEY: 'Mid-server-own-key-123' }, 'MIDTRANS_BASE_URL', ['Mid-server-own-key-123']);
+    assertRefused({ ...PRODUCTION, ...REAL.xendit, MIDTRANS_BASE_URL: 'https://api.midtrans.com' }, 'MIDTRANS_SERVER_KEY');
+    // An optional variable alone turns the provider on: a forgotten provider is not silently off.
+    assertRefused({ ...PRODUCTION, ...REAL.midtrans, XENDIT_RETURN_URL: 'https://shop.example/return' }, 'XENDIT_SECRET_KEY');
+    assertRefused({ ...PRODUCTION, ...REAL.xendit, BAYAR_WEBHOOK_ALLOW_MIDTRANS: '203.0.113.0/24' }, 'MIDTRANS_SERVER_KEY');
+    const { INDODANA_QRIS_PAYLOAD: _qris, ...indodanaWithoutQris } = REAL.indodana!;
+    assertRefused({ ...PRODUCTION, ...indodanaWithoutQris }, 'INDODANA_QRIS_PAYLOAD', [REAL.indodana!.INDODANA_SECRET_KEY!]);
+    const { DOKU_SNAP_DOKU_PUBLIC_KEY: _doku, ...dokuHalfSnap } = REAL.doku!;
+    assertRefused({ ...PRODUCTION, ...dokuHalfSnap }, 'DOKU_SNAP_DOKU_PUBLIC_KEY', [ownSnap.privateKey.split('\n')[2]!]);
+    for (const p of PROVIDER_NAMES) {
+      for (const missing of PROVIDER_VARIABLES[p].required) {
+        const { [missing]: _gone, ...rest } = REAL[p]!;
+        if (Object.keys(rest).length === 0) continue;
+        assertRefused({ ...PRODUCTION, ...rest }, missing, Object.values(rest).filter((v) => !v.startsWith('https://') && !/^\d+$/.test(v)).map((v) => (v.includes('-----') ? v.split('\n')[2]! : v)));
+      }
+    }
+  });
+
+  it('refuses missing bayar secrets and a routing rule to a provider that is not live', () => {
+    const { BAYAR_DATA_KEY: _k, ...noDataKey } = PRODUCTION;
+    assertRefused({ ...noDataKey, ...REAL.xendit }, 'BAYAR_DATA_KEY');
+    assertRefused({ ...PRODUCTION, ...REAL.xendit, BAYAR_API_KEYS: 'shop:sk_live_0123456789abcdef,other:sk_live_other_456789' }, 'BAYAR_MERCHANT_WEBHOOK_SECRETS', ['sk_live_other_456789']);
+    assertRefused({ ...PRODUCTION, ...REAL.xendit, BAYAR_PUBLIC_URL: 'http://pay.example.co.id' }, 'BAYAR_PUBLIC_URL');
+    assertRefused({ ...PRODUCTION, ...REAL.xendit, BAYAR_ROUTING: 'QRIS=midtrans|xendit' }, 'BAYAR_ROUTING');
+    assert.doesNotThrow(() => loadConfig({ ...PRODUCTION, ...REAL.xendit, BAYAR_ROUTING: 'QRIS=xendit' }));
+  });
+
+  it('reads the webhook source allow-lists and trusted proxies (IPv4 and IPv6)', () => {
+    const config = loadConfig({ ...PRODUCTION, ...REAL.xendit, BAYAR_WEBHOOK_ALLOW_XENDIT: '203.0.113.0/24, 2001:db8::/32 198.51.100.7', BAYAR_TRUSTED_PROXIES: '10.0.0.0/8' });
+    assert.deepEqual(config.webhookSources.allow.xendit, [
+      { address: '203.0.113.0', prefix: 24, family: 'ipv4' },
+      { address: '2001:db8::', prefix: 32, family: 'ipv6' },
+      { address: '198.51.100.7', prefix: 32, family: 'ipv4' },
+    ]);
+    assert.deepEqual(config.webhookSources.trustedProxies, [{ address: '10.0.0.0', prefix: 8, family: 'ipv4' }]);
+    assert.deepEqual(loadConfig({ ...PRODUCTION, ...REAL.xendit }).webhookSources, { allow: {}, trustedProxies: [] });
+    for (const bad of ['203.0.113.0/33', 'example.com', '2001:db8::/129', '1.2.3.4/8/1', ',']) {
+      assertRefused({ ...PRODUCTION, ...REAL.xendit, BAYAR_WEBHOOK_ALLOW_XENDIT: bad }, 'BAYAR_WEBHOOK_ALLOW_XENDIT');
+    }
+  });
+});
+
+describe('development mode keeps a real provider off the sandboxes', () => {
+  it('lists all six, sandboxes unless pointed elsewhere, and never fails over from a real one to a sandbox', () => {
+    const all = loadConfig(DEV);
+    assert.deepEqual(Object.keys(all.providers).sort(), [...PROVIDER_NAMES].sort());
+    for (const p of PROVIDER_NAMES) assert.equal(all.providers[p]!.sandbox, true, p);
+    assert.ok(routeFor('QRIS', buildProviders(all), all.routing).length > 1, 'sandboxes fail over to sandboxes');
+    const mixed = loadConfig({ ...DEV, ...OWN_SECRETS, BAYAR_PUBLIC_URL: 'https://pay.example.co.id', ...REAL.xendit });
+    assert.equal(mixed.providers.xendit!.sandbox, false);
+    assert.deepEqual(routeFor('QRIS', buildProviders(mixed), mixed.routing), ['xendit']);
+    assert.deepEqual(routeFor('QRIS', buildProviders(mixed), new Map([['QRIS', ['midtrans', 'xendit']]])), ['xendit']);
   });
 });

@@ -44,20 +44,27 @@ const commandOf = (s: Service) => (Array.isArray(s.command) ? s.command.join(' '
 
 /**
  * Compose's variable interpolation: ${VAR}, ${VAR:-default} (unset or empty), ${VAR-default}
- * (unset only), and $$ for a literal $.
+ * (unset only), ${VAR:?message} (an error when unset or empty), and $$ for a literal $.
  */
 function interpolate(value: string, host: NodeJS.ProcessEnv): string {
-  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)-([^}]*))?\}/g, (match, name?: string, colon?: string, fallback?: string) => {
+  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}/g, (match, name?: string, colon?: string, op?: string, arg?: string) => {
     if (match === '$$') return '$';
     const v = host[name!];
-    if (fallback === undefined) return v ?? '';
-    if (colon) return v ? v : fallback;
-    return v ?? fallback;
+    if (op === undefined) return v ?? '';
+    const missing = colon ? !v : v === undefined;
+    if (op === '?') {
+      if (missing) throw new Error(`compose: required variable ${name} is missing a value: ${arg}`);
+      return v!;
+    }
+    return missing ? arg! : v!;
   });
 }
 
+/** The host of a developer trying bayar: development mode, nothing else set. */
+const DEVELOPMENT_HOST = { BAYAR_ENV: 'development' };
+
 /** The environment a container would see, given the host's variables. */
-function containerEnv(name: string, host: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+function containerEnv(name: string, host: NodeJS.ProcessEnv = DEVELOPMENT_HOST): NodeJS.ProcessEnv {
   const env = service(name).environment ?? {};
   assert.ok(!Array.isArray(env), `${name}: environment is a map`);
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, interpolate(v === null ? '' : String(v), host)]));
@@ -86,10 +93,16 @@ describe('docker-compose.yml: services', () => {
     assert.equal(env.POSTGRES_PWD, pgEnv.POSTGRES_PASSWORD);
   });
 
-  it('publishes the API on 3000, Temporal on 7233 and the UI on 8233', () => {
+  it('publishes the API on 3000, the UI on loopback only, and never Temporal\'s gRPC port', () => {
     assert.deepEqual(service('api').ports, ['3000:3000']);
-    assert.deepEqual(service('temporal').ports, ['7233:7233']);
-    assert.deepEqual(service('temporal-ui').ports, ['8233:8080']);
+    // Anyone reaching Temporal or the UI could signal, terminate or update payments.
+    assert.equal(service('temporal').ports, undefined, 'Temporal gRPC is not published');
+    assert.deepEqual(service('temporal-ui').ports, ['127.0.0.1:8233:8080']);
+    for (const name of Object.keys(services)) {
+      for (const mapping of services[name]!.ports ?? []) {
+        if (name !== 'api') assert.match(mapping, /^127\.0\.0\.1:/, `${name} publishes ${mapping} on loopback only`);
+      }
+    }
     assert.match(service('temporal-ui').image ?? '', /^temporalio\/ui:/);
     assert.equal(containerEnv('temporal-ui').TEMPORAL_ADDRESS, 'temporal:7233');
   });
@@ -127,9 +140,10 @@ describe('docker-compose.yml: environment', () => {
     const shared = ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'BAYAR_TASK_QUEUE', 'BAYAR_API_KEYS', 'BAYAR_DATA_KEY', 'XENDIT_SECRET_KEY', 'XENDIT_CALLBACK_TOKEN', 'XENDIT_BASE_URL'];
     const needs: Record<string, string[]> = {
       // The API listens on all interfaces inside its container, on the published port.
-      api: [...shared, 'PORT', 'BAYAR_HOST', 'BAYAR_PUBLIC_URL'],
+      // It answers webhooks: the source allow-lists and the trusted proxies are its settings.
+      api: [...shared, 'PORT', 'BAYAR_HOST', 'BAYAR_PUBLIC_URL', 'BAYAR_ENV', 'BAYAR_TRUSTED_PROXIES', ...CONFIG_ENV_KEYS.filter((k) => k.startsWith('BAYAR_WEBHOOK_ALLOW_'))],
       // The worker signs merchant callbacks.
-      worker: [...shared, 'BAYAR_MERCHANT_WEBHOOK_SECRETS'],
+      worker: [...shared, 'BAYAR_ENV', 'BAYAR_MERCHANT_WEBHOOK_SECRETS'],
     };
     for (const [name, keys] of Object.entries(needs)) {
       const env = service(name).environment ?? {};
@@ -149,10 +163,10 @@ describe('docker-compose.yml: environment', () => {
   });
 
   it('gives the API and the worker the same values wherever they must agree', () => {
-    const host = { XENDIT_SECRET_KEY: 'xnd_production_x', BAYAR_DATA_KEY: 'k', BAYAR_API_KEYS: 'shop:sk_live_aaaaaaaa' };
+    const host = { BAYAR_ENV: 'production', XENDIT_SECRET_KEY: 'xnd_production_x', BAYAR_DATA_KEY: 'k', BAYAR_API_KEYS: 'shop:sk_live_aaaaaaaa' };
     const api = containerEnv('api', host);
     const worker = containerEnv('worker', host);
-    for (const key of ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'BAYAR_TASK_QUEUE', 'BAYAR_API_KEYS', 'BAYAR_DATA_KEY', 'XENDIT_SECRET_KEY', 'XENDIT_CALLBACK_TOKEN', 'XENDIT_BASE_URL']) {
+    for (const key of ['BAYAR_ENV', 'BAYAR_PUBLIC_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'BAYAR_TASK_QUEUE', 'BAYAR_API_KEYS', 'BAYAR_DATA_KEY', 'XENDIT_SECRET_KEY', 'XENDIT_CALLBACK_TOKEN', 'XENDIT_BASE_URL']) {
       assert.equal(api[key], worker[key], key);
     }
     // The sandbox checks the same credentials the adapters send.
@@ -171,27 +185,50 @@ describe('docker-compose.yml: environment', () => {
     }
   });
 
-  it('boots every bayar process with nothing set on the host: the sandbox, with development keys', () => {
+  it('makes the operator choose the mode: no BAYAR_ENV on the host, no start', () => {
+    for (const name of ['api', 'worker']) {
+      assert.throws(() => containerEnv(name, {}), /BAYAR_ENV/);
+      assert.equal(containerEnv(name, { BAYAR_ENV: 'production' }).BAYAR_ENV, 'production');
+    }
+    // The sandbox is development-only and not started unless asked for (profile).
+    assert.equal(containerEnv('sandbox', {}).BAYAR_ENV, 'development');
+    assert.deepEqual((service('sandbox') as Service & { profiles?: string[] }).profiles, ['sandbox']);
+  });
+
+  it('leaves no provider on a sandbox in production: unset providers are off, and nothing configured refuses to boot', () => {
+    const host = { BAYAR_ENV: 'production', BAYAR_API_KEYS: 'shop:sk_live_aaaaaaaa', BAYAR_MERCHANT_WEBHOOK_SECRETS: 'shop:whsec_live_bbbbbbbb', BAYAR_DATA_KEY: Buffer.alloc(32, 3).toString('base64'), BAYAR_PUBLIC_URL: 'https://pay.example.co.id' };
+    for (const name of ['api', 'worker']) {
+      const env = containerEnv(name, host);
+      for (const [key, value] of Object.entries(env)) {
+        if (key.endsWith('_BASE_URL')) assert.equal(value, '', `${name}: ${key} has no default`);
+      }
+      assert.throws(() => loadConfig(env), /no provider is configured/);
+    }
+  });
+
+  it('boots every bayar process in development mode with nothing else set: the sandbox, with development keys', () => {
     const api = loadConfig(containerEnv('api'));
     const worker = loadConfig(containerEnv('worker'));
     const sandbox = loadConfig(containerEnv('sandbox'));
+    for (const config of [api, worker, sandbox]) assert.equal(config.development, true);
     assert.equal(api.temporal.embedded, false);
     assert.equal(api.temporal.address, 'temporal:7233');
     assert.equal(api.port, 3000);
     assert.deepEqual(api.apiKeys, worker.apiKeys);
     assert.deepEqual(api.dataKey, worker.dataKey);
-    assert.equal(api.providers.xendit.secretKey, DEV_DEFAULTS.xendit.secretKey);
+    assert.equal(api.providers.xendit!.secretKey, DEV_DEFAULTS.xendit.secretKey);
     // The adapters reach the sandbox where the sandbox listens, and it calls back the API.
     const sandboxPort = sandbox.sandbox.portBase + SANDBOX_PORT_OFFSETS.xendit;
-    assert.equal(api.providers.xendit.baseUrl, `http://sandbox:${sandboxPort}`);
-    assert.equal(worker.providers.xendit.baseUrl, api.providers.xendit.baseUrl);
+    assert.equal(api.providers.xendit!.baseUrl, `http://sandbox:${sandboxPort}`);
+    assert.equal(worker.providers.xendit!.baseUrl, api.providers.xendit!.baseUrl);
     assert.equal(sandbox.host, '0.0.0.0', 'reachable from the other containers');
     assert.equal(sandbox.publicUrl, `http://api:${api.port}`);
-    assert.equal(sandbox.providers.xendit.callbackToken, api.providers.xendit.callbackToken);
+    assert.equal(sandbox.providers.xendit!.callbackToken, api.providers.xendit!.callbackToken);
   });
 
-  it('passes real settings from the host through', () => {
+  it('passes real settings from the host through, and only the configured provider is live', () => {
     const host = {
+      BAYAR_ENV: 'production',
       BAYAR_API_KEYS: 'shop:sk_live_aaaaaaaa',
       BAYAR_DATA_KEY: Buffer.alloc(32, 3).toString('base64'),
       BAYAR_MERCHANT_WEBHOOK_SECRETS: 'shop:whsec_live_bbbbbbbb',
@@ -207,7 +244,8 @@ describe('docker-compose.yml: environment', () => {
     assert.deepEqual(worker.dataKey, Buffer.alloc(32, 3));
     assert.equal(worker.merchantWebhookSecrets.get('shop'), 'whsec_live_bbbbbbbb');
     for (const config of [api, worker]) {
-      assert.deepEqual(config.providers.xendit, { baseUrl: 'https://api.xendit.co', sandbox: false, secretKey: 'xnd_production_cccccccc', callbackToken: 'dashboard-token-dddd' });
+      assert.equal(config.development, false);
+      assert.deepEqual(config.providers, { xendit: { baseUrl: 'https://api.xendit.co', sandbox: false, secretKey: 'xnd_production_cccccccc', callbackToken: 'dashboard-token-dddd' } });
     }
   });
 });

@@ -672,23 +672,23 @@ describe('DOKU SNAP notifications and the token endpoint', () => {
 
 describe('DOKU SNAP configuration', () => {
   it('uses the development keys against the sandbox, and checks keys at boot', () => {
-    const config = loadConfig({});
-    assert.ok(config.providers.doku.snap);
-    assert.equal(config.providers.doku.snap.clientSecret, SECRET);
-    assert.throws(() => loadConfig({ DOKU_SNAP_PRIVATE_KEY: 'not a key' }), (e: unknown) => e instanceof ConfigError && /DOKU_SNAP_PRIVATE_KEY/.test(e.message) && !e.message.includes('not a key'));
-    assert.throws(() => loadConfig({ DOKU_SNAP_DOKU_PUBLIC_KEY: DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY }), /DOKU_SNAP_DOKU_PUBLIC_KEY/);
+    const config = loadConfig({ BAYAR_ENV: 'development' });
+    assert.ok(config.providers.doku!.snap);
+    assert.equal(config.providers.doku!.snap.clientSecret, SECRET);
+    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', DOKU_SNAP_PRIVATE_KEY: 'not a key' }), (e: unknown) => e instanceof ConfigError && /DOKU_SNAP_PRIVATE_KEY/.test(e.message) && !e.message.includes('not a key'));
+    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', DOKU_SNAP_DOKU_PUBLIC_KEY: DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY }), /DOKU_SNAP_DOKU_PUBLIC_KEY/);
   });
 
   it('with a real DOKU: no SNAP keys → no e-wallets; development keys or secret → refused', () => {
     const real = { DOKU_BASE_URL: 'https://api.doku.com', DOKU_CLIENT_ID: 'BRN-0211-1234567890', DOKU_SECRET_KEY: 'SK-real-secret-123', BAYAR_API_KEYS: 'm1:sk_live_0123456789', BAYAR_MERCHANT_WEBHOOK_SECRETS: 'm1:whsec_live_0123456789', BAYAR_DATA_KEY: randomBytes(32).toString('base64') };
-    assert.equal(loadConfig(real).providers.doku.snap, undefined);
-    assert.throws(() => loadConfig({ ...real, DOKU_SNAP_PRIVATE_KEY: DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY, DOKU_SNAP_DOKU_PUBLIC_KEY: DEV_DOKU_SNAP_DOKU_PUBLIC_KEY }), /DOKU_SNAP_PRIVATE_KEY is the development key[\s\S]*DOKU_SNAP_DOKU_PUBLIC_KEY is the development key/);
+    assert.equal(loadConfig({ BAYAR_ENV: 'development', ...real }).providers.doku!.snap, undefined);
+    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', ...real, DOKU_SNAP_PRIVATE_KEY: DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY, DOKU_SNAP_DOKU_PUBLIC_KEY: DEV_DOKU_SNAP_DOKU_PUBLIC_KEY }), /DOKU_SNAP_PRIVATE_KEY is the development key[\s\S]*DOKU_SNAP_DOKU_PUBLIC_KEY is the development key/);
     const ownPair = DEV_DOKU_SNAP_DOKU_PRIVATE_KEY; // any other valid keys will do for the check
     const theirs = DEV_DOKU_SNAP_MERCHANT_PUBLIC_KEY;
-    const ok = loadConfig({ ...real, DOKU_SNAP_PRIVATE_KEY: ownPair, DOKU_SNAP_DOKU_PUBLIC_KEY: theirs });
-    assert.equal(ok.providers.doku.snap?.clientSecret, 'SK-real-secret-123');
-    assert.equal(ok.providers.doku.snap?.returnUrl, undefined, 'no placeholder return page with a real DOKU');
+    const ok = loadConfig({ BAYAR_ENV: 'development', ...real, DOKU_SNAP_PRIVATE_KEY: ownPair, DOKU_SNAP_DOKU_PUBLIC_KEY: theirs });
+    assert.equal(ok.providers.doku!.snap?.clientSecret, 'SK-real-secret-123');
+    assert.equal(ok.providers.doku!.snap?.returnUrl, undefined, 'no placeholder return page with a real DOKU');
     const { DOKU_SECRET_KEY: _s, ...withoutSecret } = real;
-    assert.throws(() => loadConfig({ ...withoutSecret, DOKU_SNAP_PRIVATE_KEY: ownPair, DOKU_SNAP_DOKU_PUBLIC_KEY: theirs }), /development secret/);
+    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', ...withoutSecret, DOKU_SNAP_PRIVATE_KEY: ownPair, DOKU_SNAP_DOKU_PUBLIC_KEY: theirs }), /development secret/);
   });
 });

@@ -653,8 +653,8 @@ describe('ecommpay adapter against the local sandbox', () => {
 
 describe('ecommpay configuration', () => {
   it('defaults to the local sandbox with the development project and secret', () => {
-    const config = loadConfig({ BAYAR_SANDBOX_PORT_BASE: '5100' });
-    assert.deepEqual(config.providers.ecommpay, {
+    const config = loadConfig({ BAYAR_ENV: 'development', BAYAR_SANDBOX_PORT_BASE: '5100' });
+    assert.deepEqual(config.providers.ecommpay!, {
       baseUrl: `http://127.0.0.1:${5100 + SANDBOX_PORT_OFFSETS.ecommpay}`,
       sandbox: true,
       projectId: DEV_DEFAULTS.ecommpay.projectId,
@@ -671,11 +671,11 @@ describe('ecommpay configuration', () => {
       BAYAR_MERCHANT_WEBHOOK_SECRETS: 'shop:whsec_live_bbbbbbbb',
       BAYAR_DATA_KEY: Buffer.alloc(32, 7).toString('base64'),
     };
-    assert.deepEqual(loadConfig(real).providers.ecommpay, { baseUrl: 'https://api.ecommpay.com', sandbox: false, projectId: 2990, secretKey: 'live-secret-key-xyz' });
-    assert.throws(() => loadConfig({ ...real, ECOMMPAY_SECRET_KEY: undefined }), (err: unknown) => err instanceof ConfigError && /ECOMMPAY_PROJECT_ID and ECOMMPAY_SECRET_KEY/.test(err.message));
-    assert.throws(() => loadConfig({ ...real, ECOMMPAY_PROJECT_ID: 'abc' }), (err: unknown) => err instanceof ConfigError && /ECOMMPAY_PROJECT_ID/.test(err.message));
+    assert.deepEqual(loadConfig({ BAYAR_ENV: 'development', ...real }).providers.ecommpay!, { baseUrl: 'https://api.ecommpay.com', sandbox: false, projectId: 2990, secretKey: 'live-secret-key-xyz' });
+    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', ...real, ECOMMPAY_SECRET_KEY: undefined }), (err: unknown) => err instanceof ConfigError && /ECOMMPAY_PROJECT_ID and ECOMMPAY_SECRET_KEY/.test(err.message));
+    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', ...real, ECOMMPAY_PROJECT_ID: 'abc' }), (err: unknown) => err instanceof ConfigError && /ECOMMPAY_PROJECT_ID/.test(err.message));
     assert.throws(
-      () => loadConfig({ ECOMMPAY_SECRET_KEY: 'short' }),
+      () => loadConfig({ BAYAR_ENV: 'development', ECOMMPAY_SECRET_KEY: 'short' }),
       (err: unknown) => err instanceof ConfigError && /ECOMMPAY_SECRET_KEY/.test(err.message) && !err.message.includes('"short"'),
     );
   });

@@ -478,8 +478,8 @@ describe('IndodanaProvider against the in-process sandbox', () => {
 
 describe('Indodana configuration', () => {
   it('defaults to the local sandbox under /chermes/merchant with the development credentials', () => {
-    const config = loadConfig({});
-    assert.deepEqual(config.providers.indodana, {
+    const config = loadConfig({ BAYAR_ENV: 'development' });
+    assert.deepEqual(config.providers.indodana!, {
       baseUrl: 'http://127.0.0.1:4105/chermes/merchant',
       sandbox: true,
       apiKey: DEV_DEFAULTS.indodana.apiKey,
@@ -493,17 +493,17 @@ describe('Indodana configuration', () => {
     const own = { BAYAR_API_KEYS: 'shop:sk_live_0123456789', BAYAR_MERCHANT_WEBHOOK_SECRETS: 'shop:whsec_live_0123456789', BAYAR_DATA_KEY: Buffer.alloc(32, 7).toString('base64') };
     const merchantQr = QRIS.slice(0, -4).replace('BAYAR SANDBOX', 'TOKO BUDI ABC');
     const payload = merchantQr + qrisCrc(merchantQr);
-    const real = loadConfig({ ...own, INDODANA_BASE_URL: 'https://api.indodanafinance.co.id/chermes/merchant', INDODANA_API_KEY: 'live-key-123', INDODANA_SECRET_KEY: 'live-secret-456', INDODANA_QRIS_PAYLOAD: payload, INDODANA_REFUND_PATH: '/v1/transactions/qris/cancel' });
-    assert.equal(real.providers.indodana.sandbox, false);
-    assert.equal(real.providers.indodana.qrisPayload, payload);
-    assert.equal(real.providers.indodana.refundPath, '/v1/transactions/qris/cancel');
-    assert.throws(() => loadConfig({ ...own, INDODANA_BASE_URL: 'https://api.indodanafinance.co.id/chermes/merchant' }), (err: unknown) => err instanceof ConfigError && /INDODANA_QRIS_PAYLOAD/.test(err.message));
+    const real = loadConfig({ BAYAR_ENV: 'development', ...own, INDODANA_BASE_URL: 'https://api.indodanafinance.co.id/chermes/merchant', INDODANA_API_KEY: 'live-key-123', INDODANA_SECRET_KEY: 'live-secret-456', INDODANA_QRIS_PAYLOAD: payload, INDODANA_REFUND_PATH: '/v1/transactions/qris/cancel' });
+    assert.equal(real.providers.indodana!.sandbox, false);
+    assert.equal(real.providers.indodana!.qrisPayload, payload);
+    assert.equal(real.providers.indodana!.refundPath, '/v1/transactions/qris/cancel');
+    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', ...own, INDODANA_BASE_URL: 'https://api.indodanafinance.co.id/chermes/merchant' }), (err: unknown) => err instanceof ConfigError && /INDODANA_QRIS_PAYLOAD/.test(err.message));
   });
 
   it('refuses a key with a colon, a broken QRIS and a refund path that is not a path, naming the variable', () => {
     const refused = (env: NodeJS.ProcessEnv, variable: string, secret?: string) =>
       assert.throws(
-        () => loadConfig(env),
+        () => loadConfig({ BAYAR_ENV: 'development', ...env }),
         (err: unknown) => err instanceof ConfigError && err.message.includes(variable) && (!secret || !err.message.includes(secret)),
       );
     refused({ INDODANA_API_KEY: 'key:with:colons' }, 'INDODANA_API_KEY', 'key:with:colons');
