@@ -5,9 +5,11 @@ import { ensureTemporalCli } from './temporal/cli.js';
 import { Stack, dataFile } from './dev/stack.js';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  // `npm start` is the development stack: sandboxes, development keys, callbacks to a local receiver.
+  const env: NodeJS.ProcessEnv = { BAYAR_ENV: 'development', BAYAR_ALLOW_LOOPBACK_CALLBACKS: 'true', ...process.env };
+  const config = loadConfig(env);
   const cliPath = config.temporal.embedded ? await ensureTemporalCli() : undefined;
-  const stack = new Stack({ env: process.env, config, cliPath, ui: true, dbFile: dataFile(config), output: 'inherit' });
+  const stack = new Stack({ env, config, cliPath, ui: true, dbFile: dataFile(config), output: 'inherit' });
 
   let stopping = false;
   const shutdown = async (signal: string) => {

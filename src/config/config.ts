@@ -162,6 +162,12 @@ const envSchema = z.object({
   BAYAR_WORKER_CACHE_SIZE: z.coerce.number().int().min(10).max(100_000).default(1000),
   BAYAR_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   BAYAR_ROUTING: z.string().optional(),
+  BAYAR_ENV: z.enum(['development', 'production']).default('production'),
+  /** Development only: merchant callbacks to loopback (the tests' and `npm start`'s local receivers). */
+  BAYAR_ALLOW_LOOPBACK_CALLBACKS: z.enum(['true', 'false']).default('false'),
+  /** Where /metrics and /docs are served: 'public' (the API port), 'closed', or a port number (an admin listener on BAYAR_ADMIN_HOST). Default: public in development, closed in production. */
+  BAYAR_ADMIN_ENDPOINTS: z.string().regex(/^(public|closed|[0-9]{1,5})$/, "BAYAR_ADMIN_ENDPOINTS: 'public', 'closed' or a port number").optional(),
+  BAYAR_ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
   XENDIT_SECRET_KEY: z.string().min(8).optional(),
   XENDIT_CALLBACK_TOKEN: z.string().min(8).optional(),
   XENDIT_BASE_URL: z.url().optional(),
@@ -217,6 +223,11 @@ export interface ProviderEndpoint {
 }
 
 export interface AppConfig {
+  development: boolean;
+  /** What the worker may call back (see src/common/outbound-guard.ts). */
+  callbacks: { requireHttps: boolean; allowLoopback: boolean };
+  /** Where /metrics and /docs are served. */
+  adminEndpoints: { mode: 'public' | 'closed' } | { mode: 'port'; port: number; host: string };
   port: number;
   host: string;
   sandbox: { portBase: number; timeScale: number };
@@ -279,7 +290,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     // above) it must be the merchant's own QRIS, never the sandbox's made-up one.
     throw new ConfigError('bayar: invalid configuration\n  - INDODANA_QRIS_PAYLOAD: required with a real INDODANA_BASE_URL (the merchant\'s static QRIS from its acquirer)');
   }
+  const development = e.BAYAR_ENV === 'development';
+  const admin = e.BAYAR_ADMIN_ENDPOINTS ?? (development ? 'public' : 'closed');
   return {
+    development,
+    callbacks: { requireHttps: !development, allowLoopback: development && e.BAYAR_ALLOW_LOOPBACK_CALLBACKS === 'true' },
+    adminEndpoints: admin === 'public' || admin === 'closed' ? { mode: admin } : { mode: 'port', port: Number(admin), host: e.BAYAR_ADMIN_HOST },
     port: e.PORT,
     host: e.BAYAR_HOST,
     sandbox: { portBase: e.BAYAR_SANDBOX_PORT_BASE, timeScale: e.BAYAR_SANDBOX_TIME_SCALE },
