@@ -66,8 +66,7 @@ export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
     const limit = call.maxBodyBytes ?? MAX_ANSWER_BYTES;
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      res.body.destroy();
-      throw new HttpCallFailed('body', 'BODY_TOO_LARGE', `the answer declares ${declared} bytes; at most ${limit} are read`);
+      throw discard(res.body, new HttpCallFailed('body', 'BODY_TOO_LARGE', `the answer declares ${declared} bytes; at most ${limit} are read`));
     }
     let text: string;
     try {
@@ -88,13 +87,18 @@ async function readCapped(body: Dispatcher.ResponseData['body'], limit: number):
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) {
-      body.destroy();
-      throw new HttpCallFailed('body', 'BODY_TOO_LARGE', `the answer is longer than ${limit} bytes`);
-    }
+    if (size > limit) throw discard(body, new HttpCallFailed('body', 'BODY_TOO_LARGE', `the answer is longer than ${limit} bytes`));
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, size).toString('utf8');
+}
+
+/** Closes an answer's stream unread (the connection is dropped, not reused) and returns `err`. */
+function discard(body: Dispatcher.ResponseData['body'], err: HttpCallFailed): HttpCallFailed {
+  // destroy() emits 'error'; the caller throws `err` itself, so the event needs no one.
+  body.on('error', () => {});
+  body.destroy(err);
+  return err;
 }
 
 function errorCode(err: unknown): string {
