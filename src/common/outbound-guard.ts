@@ -30,8 +30,11 @@ export type AddressClass =
 export interface CallbackPolicy {
   /** Production: only https callbacks. */
   requireHttps: boolean;
-  /** Development only: loopback addresses (127/8, ::1) may be called. */
-  allowLoopback: boolean;
+  /**
+   * Development only: loopback addresses (127/8, ::1) may be called — all of them (true), or only
+   * on these ports (a test that wants every other loopback port refused).
+   */
+  allowLoopback: boolean | readonly number[];
 }
 
 /** Why an outgoing call was not made. Never retried into success: the URL itself is the problem. */
@@ -135,12 +138,22 @@ export function classifyAddress(ip: string): AddressClass {
   throw new TypeError(`not an IP address: ${JSON.stringify(ip).slice(0, 64)}`);
 }
 
-/** Why this address may not be called under the policy; undefined when it may. */
-export function addressRefusal(ip: string, policy: CallbackPolicy): string | undefined {
+/**
+ * Why this address may not be called under the policy; undefined when it may. Without a port
+ * (a lookup, before the connect) loopback passes when any loopback port is allowed; the connected
+ * socket is checked again with its port.
+ */
+export function addressRefusal(ip: string, policy: CallbackPolicy, port?: number): string | undefined {
   const cls = classifyAddress(ip);
   if (cls === 'public') return undefined;
-  if (cls === 'loopback' && policy.allowLoopback) return undefined;
-  return `${ip} is a ${cls} address`;
+  if (cls === 'loopback' && loopbackAllowed(policy, port)) return undefined;
+  return `${ip}${port === undefined ? '' : ` port ${port}`} is a ${cls} address`;
+}
+
+function loopbackAllowed(policy: CallbackPolicy, port: number | undefined): boolean {
+  const allow = policy.allowLoopback;
+  if (typeof allow === 'boolean') return allow;
+  return port === undefined ? allow.length > 0 : allow.includes(port);
 }
 
 /**
@@ -157,10 +170,11 @@ export function callbackUrlRefusal(url: string, policy: CallbackPolicy): string 
   if (u.protocol !== 'https:' && !(u.protocol === 'http:' && !policy.requireHttps)) return policy.requireHttps ? 'callbackUrl must be https' : 'callbackUrl must be http or https';
   if (u.username || u.password) return 'callbackUrl must not carry credentials';
   const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
-  if (isIP(host)) return addressRefusal(host, policy);
+  const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+  if (isIP(host)) return addressRefusal(host, policy, port);
   // RFC 6761: "localhost" and *.localhost always resolve to loopback.
   const name = host.toLowerCase().replace(/\.$/, '');
-  if ((name === 'localhost' || name.endsWith('.localhost')) && !policy.allowLoopback) return `${host} is a loopback name`;
+  if ((name === 'localhost' || name.endsWith('.localhost')) && !loopbackAllowed(policy, port)) return `${host} is a loopback name`;
   return undefined;
 }
 
@@ -196,7 +210,7 @@ export function guardedDispatcher(policy: CallbackPolicy, resolve?: typeof dnsLo
       connector(options, (err, socket) => {
         if (err || !socket) return callback(err ?? new Error('no socket'), null);
         const remote = socket.remoteAddress;
-        const refused = remote === undefined ? 'the connected address is unknown' : addressRefusal(remote, policy);
+        const refused = remote === undefined ? 'the connected address is unknown' : addressRefusal(remote, policy, socket.remotePort);
         if (refused !== undefined) {
           socket.destroy();
           return callback(new OutboundRefused(refused), null);

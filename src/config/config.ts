@@ -163,8 +163,8 @@ const envSchema = z.object({
   BAYAR_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   BAYAR_ROUTING: z.string().optional(),
   BAYAR_ENV: z.enum(['development', 'production']).default('production'),
-  /** Development only: merchant callbacks to loopback (the tests' and `npm start`'s local receivers). */
-  BAYAR_ALLOW_LOOPBACK_CALLBACKS: z.enum(['true', 'false']).default('false'),
+  /** Development only: merchant callbacks to loopback (the tests' and `npm start`'s local receivers): true, false, or a list of ports. */
+  BAYAR_ALLOW_LOOPBACK_CALLBACKS: z.string().regex(/^(true|false|[0-9]{1,5}(,[0-9]{1,5})*)$/, 'BAYAR_ALLOW_LOOPBACK_CALLBACKS: true, false or comma-separated ports').default('false'),
   /** Where /metrics and /docs are served: 'public' (the API port), 'closed', or a port number (an admin listener on BAYAR_ADMIN_HOST). Default: public in development, closed in production. */
   BAYAR_ADMIN_ENDPOINTS: z.string().regex(/^(public|closed|[0-9]{1,5})$/, "BAYAR_ADMIN_ENDPOINTS: 'public', 'closed' or a port number").optional(),
   BAYAR_ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
@@ -225,7 +225,7 @@ export interface ProviderEndpoint {
 export interface AppConfig {
   development: boolean;
   /** What the worker may call back (see src/common/outbound-guard.ts). */
-  callbacks: { requireHttps: boolean; allowLoopback: boolean };
+  callbacks: { requireHttps: boolean; allowLoopback: boolean | number[] };
   /** Where /metrics and /docs are served. */
   adminEndpoints: { mode: 'public' | 'closed' } | { mode: 'port'; port: number; host: string };
   port: number;
@@ -294,7 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const admin = e.BAYAR_ADMIN_ENDPOINTS ?? (development ? 'public' : 'closed');
   return {
     development,
-    callbacks: { requireHttps: !development, allowLoopback: development && e.BAYAR_ALLOW_LOOPBACK_CALLBACKS === 'true' },
+    callbacks: { requireHttps: !development, allowLoopback: development && loopbackAllowance(e.BAYAR_ALLOW_LOOPBACK_CALLBACKS) },
     adminEndpoints: admin === 'public' || admin === 'closed' ? { mode: admin } : { mode: 'port', port: Number(admin), host: e.BAYAR_ADMIN_HOST },
     port: e.PORT,
     host: e.BAYAR_HOST,
@@ -473,4 +473,10 @@ function parseRouting(text: string | undefined): Map<PaymentMethod, ProviderName
     routing.set(method as PaymentMethod, providers as ProviderName[]);
   }
   return routing;
+}
+
+/** BAYAR_ALLOW_LOOPBACK_CALLBACKS: "true", "false" or "4101,4102" (only those loopback ports). */
+function loopbackAllowance(v: string): boolean | number[] {
+  if (v === 'true' || v === 'false') return v === 'true';
+  return v.split(',').map(Number);
 }

@@ -118,6 +118,15 @@ describe('classifyAddress', () => {
     assert.match(addressRefusal('10.0.0.1', DEV_LOOPBACK)!, /private/);
     assert.match(addressRefusal('169.254.169.254', DEV_LOOPBACK)!, /link-local/);
   });
+
+  it('the development switch may name loopback ports: only those are allowed', () => {
+    const onePort: CallbackPolicy = { requireHttps: false, allowLoopback: [4101] };
+    assert.equal(addressRefusal('127.0.0.1', onePort, 4101), undefined);
+    assert.match(addressRefusal('127.0.0.1', onePort, 4102)!, /loopback/);
+    assert.equal(callbackUrlRefusal('http://127.0.0.1:4101/cb', onePort), undefined);
+    assert.ok(callbackUrlRefusal('http://127.0.0.1:4102/cb', onePort));
+    assert.ok(callbackUrlRefusal('http://localhost/cb', onePort), 'port 80 is not on the list');
+  });
 });
 
 describe('callbackUrlRefusal (what is known before any DNS)', () => {
