@@ -182,12 +182,12 @@ export function callbackUrlRefusal(url: string, policy: CallbackPolicy): string 
  * dns.lookup, but every address a name resolves to must pass; one internal address among public
  * ones refuses the lot (a split answer is how rebinding is usually staged).
  */
-export function guardedLookup(policy: CallbackPolicy, resolve: typeof dnsLookup = dnsLookup): LookupFunction {
+export function guardedLookup(policy: CallbackPolicy, resolve: typeof dnsLookup = dnsLookup, port?: number): LookupFunction {
   return ((hostname: string, options: { all?: boolean; family?: number | 'IPv4' | 'IPv6'; hints?: number }, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) => {
     resolve(hostname, { ...options, all: true }, (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => {
       if (err) return callback(err, options.all ? [] : '', undefined);
       const list = addresses as LookupAddress[];
-      const refused = list.map((a) => addressRefusal(a.address, policy)).find((r) => r !== undefined);
+      const refused = list.map((a) => addressRefusal(a.address, policy, port)).find((r) => r !== undefined);
       if (refused !== undefined || list.length === 0) {
         const e = new OutboundRefused(refused ? `${hostname} resolves to ${refused.split(' is ')[0]} (${refused.split(' is ')[1]})` : `${hostname} has no address`) as OutboundRefused & { code: string };
         return callback(e as unknown as NodeJS.ErrnoException, options.all ? [] : '', undefined);
@@ -204,10 +204,21 @@ export function guardedLookup(policy: CallbackPolicy, resolve: typeof dnsLookup 
  * also covers IP literals, which net.connect does not look up).
  */
 export function guardedDispatcher(policy: CallbackPolicy, resolve?: typeof dnsLookup): Dispatcher {
-  const connector = buildConnector({ lookup: guardedLookup(policy, resolve) } as buildConnector.BuildOptions);
+  // One connector per port, so the lookup knows the port too (a port-limited loopback allowance
+  // is then refused before connecting, not after). Callbacks use few ports; 443 in production.
+  const connectors = new Map<string, buildConnector.connector>();
+  const connectorFor = (port: string) => {
+    let c = connectors.get(port);
+    if (!c) {
+      c = buildConnector({ lookup: guardedLookup(policy, resolve, Number(port) || undefined) } as buildConnector.BuildOptions);
+      connectors.set(port, c);
+    }
+    return c;
+  };
   return new Agent({
     connect: (options, callback) => {
-      connector(options, (err, socket) => {
+      const port = options.port || (options.protocol === 'https:' ? '443' : '80');
+      connectorFor(port)(options, (err, socket) => {
         if (err || !socket) return callback(err ?? new Error('no socket'), null);
         const remote = socket.remoteAddress;
         const refused = remote === undefined ? 'the connected address is unknown' : addressRefusal(remote, policy, socket.remotePort);
