@@ -84,7 +84,7 @@ export class PaymentsService {
     // rules) is charged; the later ones that take it too are its fallbacks. A provider that would
     // refuse the request's shape is skipped; when none takes it, the first one's reason is the 422,
     // before any workflow starts, so the merchant reference stays free for the corrected request.
-    const refusal = (p: PaymentProvider, expirySeconds: number) => fits(p, body, expirySeconds, now);
+    const refusal = (p: PaymentProvider, expirySeconds: number) => fits(p, body, paymentId, expirySeconds, now);
     const provider = routes.find((p) => refusal(p, expiryAt(p)) === undefined);
     if (!provider) throw refusal(routes[0]!, expiryAt(routes[0]!))!;
     const expirySeconds = expiryAt(provider);
@@ -268,7 +268,7 @@ export class PaymentsService {
 }
 
 /** Why a provider cannot take this request (amount, expiry, its own field rules); undefined when it can. */
-function fits(provider: PaymentProvider, body: CreatePaymentBody, expirySeconds: number, now: number): ProblemException | undefined {
+function fits(provider: PaymentProvider, body: CreatePaymentBody, paymentId: string, expirySeconds: number, now: number): ProblemException | undefined {
   const { amount, method } = body;
   const caps = provider.capabilities;
   const limits = amountLimitsFor(caps, method);
@@ -279,8 +279,7 @@ function fits(provider: PaymentProvider, body: CreatePaymentBody, expirySeconds:
     return new ProblemException(422, 'EXPIRY_OUT_OF_RANGE', `${provider.name} accepts expiries from ${caps.expirySeconds.min} to ${caps.expirySeconds.max} seconds`);
   }
   const rule = provider.validateCreate?.({
-    // Not yet derived for the check; no provider rule reads it.
-    paymentId: 'pay_000000000000000000000000',
+    paymentId,
     method,
     amount,
     expiresAt: new Date(now + expirySeconds * 1000).toISOString(),
