@@ -166,7 +166,10 @@ const envSchema = z.object({
   /** Development only: merchant callbacks to loopback (the tests' and `npm start`'s local receivers): true, false, or a list of ports. */
   BAYAR_ALLOW_LOOPBACK_CALLBACKS: z.string().regex(/^(true|false|[0-9]{1,5}(,[0-9]{1,5})*)$/, 'BAYAR_ALLOW_LOOPBACK_CALLBACKS: true, false or comma-separated ports').default('false'),
   /** Where /metrics and /docs are served: 'public' (the API port), 'closed', or a port number (an admin listener on BAYAR_ADMIN_HOST). Default: public in development, closed in production. */
-  BAYAR_ADMIN_ENDPOINTS: z.string().regex(/^(public|closed|[0-9]{1,5})$/, "BAYAR_ADMIN_ENDPOINTS: 'public', 'closed' or a port number").optional(),
+  BAYAR_ADMIN_ENDPOINTS: z
+    .string()
+    .refine((v) => v === 'public' || v === 'closed' || (/^[0-9]{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535), "BAYAR_ADMIN_ENDPOINTS: 'public', 'closed' or a port number (1–65535)")
+    .optional(),
   BAYAR_ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
   XENDIT_SECRET_KEY: z.string().min(8).optional(),
   XENDIT_CALLBACK_TOKEN: z.string().min(8).optional(),
@@ -291,6 +294,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError('bayar: invalid configuration\n  - INDODANA_QRIS_PAYLOAD: required with a real INDODANA_BASE_URL (the merchant\'s static QRIS from its acquirer)');
   }
   const development = e.BAYAR_ENV === 'development';
+  if (!development && e.BAYAR_ALLOW_LOOPBACK_CALLBACKS !== 'false') {
+    // Said out loud rather than ignored: in production no callback ever reaches loopback.
+    throw new ConfigError('bayar: invalid configuration\n  - BAYAR_ALLOW_LOOPBACK_CALLBACKS: development only (BAYAR_ENV=development); production never calls loopback');
+  }
   const admin = e.BAYAR_ADMIN_ENDPOINTS ?? (development ? 'public' : 'closed');
   return {
     development,

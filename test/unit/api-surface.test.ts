@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { createApi, listenAdmin } from '../../src/api.js';
-import { loadConfig } from '../../src/config/config.js';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { freePort } from '../helpers/stack.js';
 
 const BASE_ENV = { TEMPORAL_ADDRESS: '127.0.0.1:9', BAYAR_LOG_LEVEL: 'error' };
@@ -95,5 +95,31 @@ describe('the API surface in-process', () => {
       assert.equal(metrics.headers.get('strict-transport-security'), null);
       assert.equal((await fetch(`${s.url}/docs/openapi.json`)).status, 200);
     });
+  });
+});
+
+describe('the mode switches in the config', () => {
+  it('production by default: https callbacks, no loopback, /metrics and /docs closed', () => {
+    const config = loadConfig({});
+    assert.equal(config.development, false);
+    assert.deepEqual(config.callbacks, { requireHttps: true, allowLoopback: false });
+    assert.deepEqual(config.adminEndpoints, { mode: 'closed' });
+  });
+
+  it('development: http callbacks, loopback only when switched on (all of it, or some ports), endpoints public', () => {
+    assert.deepEqual(loadConfig({ BAYAR_ENV: 'development' }).callbacks, { requireHttps: false, allowLoopback: false });
+    assert.deepEqual(loadConfig({ BAYAR_ENV: 'development', BAYAR_ALLOW_LOOPBACK_CALLBACKS: 'true' }).callbacks, { requireHttps: false, allowLoopback: true });
+    assert.deepEqual(loadConfig({ BAYAR_ENV: 'development', BAYAR_ALLOW_LOOPBACK_CALLBACKS: '4101,4102' }).callbacks.allowLoopback, [4101, 4102]);
+    assert.deepEqual(loadConfig({ BAYAR_ENV: 'development' }).adminEndpoints, { mode: 'public' });
+    assert.deepEqual(loadConfig({ BAYAR_ENV: 'development', BAYAR_ADMIN_ENDPOINTS: 'closed' }).adminEndpoints, { mode: 'closed' });
+  });
+
+  it('refuses the loopback switch in production, and bad values, naming the variable', () => {
+    assert.throws(() => loadConfig({ BAYAR_ALLOW_LOOPBACK_CALLBACKS: 'true' }), (err: Error) => err instanceof ConfigError && /BAYAR_ALLOW_LOOPBACK_CALLBACKS: development only/.test(err.message));
+    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', BAYAR_ALLOW_LOOPBACK_CALLBACKS: 'yes' }), /BAYAR_ALLOW_LOOPBACK_CALLBACKS/);
+    assert.throws(() => loadConfig({ BAYAR_ADMIN_ENDPOINTS: 'everywhere' }), /BAYAR_ADMIN_ENDPOINTS/);
+    assert.throws(() => loadConfig({ BAYAR_ADMIN_ENDPOINTS: '70000' }), /BAYAR_ADMIN_ENDPOINTS/);
+    assert.throws(() => loadConfig({ BAYAR_ENV: 'staging' }), /BAYAR_ENV/);
+    assert.deepEqual(loadConfig({ BAYAR_ADMIN_ENDPOINTS: '9464', BAYAR_ADMIN_HOST: '10.0.0.2' }).adminEndpoints, { mode: 'port', port: 9464, host: '10.0.0.2' });
   });
 });
