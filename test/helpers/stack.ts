@@ -160,8 +160,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     BAYAR_MERCHANT_NOTIFY_TIMEOUT: '20s',
     BAYAR_LOG_LEVEL: 'warn',
     BAYAR_ENV: 'development',
-    // The tests' merchant receivers listen on 127.0.0.1; test/e2e/outgoing-and-surface turns this off.
-    BAYAR_ALLOW_LOOPBACK_CALLBACKS: 'true',
+    // The tests' merchant receivers listen on 127.0.0.1 (test/e2e/outgoing-and-surface narrows
+    // this); a stack started in production mode gets no such switch (it would refuse to boot).
+    ...(options.env?.BAYAR_ENV === 'production' ? {} : { BAYAR_ALLOW_LOOPBACK_CALLBACKS: 'true' }),
     ...options.env,
   };
   const config = loadConfig(env);
