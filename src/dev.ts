@@ -6,7 +6,8 @@ import { Stack, dataFile } from './dev/stack.js';
 
 async function main(): Promise<void> {
   // `npm start` is the development stack: sandboxes, development keys, callbacks to a local receiver.
-  const env: NodeJS.ProcessEnv = { BAYAR_ENV: 'development', BAYAR_ALLOW_LOOPBACK_CALLBACKS: 'true', ...process.env };
+  const mode = process.env.BAYAR_ENV ?? 'development';
+  const env: NodeJS.ProcessEnv = { BAYAR_ENV: mode, ...(mode === 'development' ? { BAYAR_ALLOW_LOOPBACK_CALLBACKS: 'true' } : {}), ...process.env };
   const config = loadConfig(env);
   const cliPath = config.temporal.embedded ? await ensureTemporalCli() : undefined;
   const stack = new Stack({ env, config, cliPath, ui: true, dbFile: dataFile(config), output: 'inherit' });
