@@ -14,12 +14,16 @@ import {
 import { unsealCustomer } from '../src/common/sealed.js';
 import { signMerchantWebhook } from '../src/common/merchant-webhook.js';
 import { HttpCallFailed, httpCall, type HttpAnswer } from '../src/common/http-client.js';
+import { callbackUrlRefusal, guardedDispatcher, type CallbackPolicy } from '../src/common/outbound-guard.js';
+import { refundKeyFor } from '../src/providers/refund-key.js';
 
 export interface ActivityDeps {
   providers: ReadonlyMap<ProviderName, PaymentProvider>;
   dataKey: Buffer;
   merchantWebhookSecrets: ReadonlyMap<string, string>;
   httpTimeoutMs: number;
+  /** Where merchant callbacks may go (https in production, never internal addresses). */
+  callbackPolicy: CallbackPolicy;
 }
 
 export interface CreateChargeInput {
@@ -79,6 +83,8 @@ export function createPaymentActivities(deps: ActivityDeps) {
     if (!p) throw ApplicationFailure.nonRetryable(`provider ${name} is not configured on this worker`, 'ProviderNotConfigured');
     return p;
   };
+  // One connection pool for all merchant callbacks, every socket from the guarded lookup.
+  const callbackDispatcher = guardedDispatcher(deps.callbackPolicy);
 
   return {
     /**
@@ -135,10 +141,11 @@ export function createPaymentActivities(deps: ActivityDeps) {
     },
 
     async refundPayment(input: RefundInput): Promise<{ providerRefundId: string; state: 'SUCCEEDED' | 'PENDING' }> {
+      const p = provider(input.provider);
       return translateErrors(() =>
-        provider(input.provider).refund({
+        p.refund({
           charge: input.charge,
-          idempotencyKey: `${input.paymentId}-rf-${input.refundId}`.slice(0, 64),
+          idempotencyKey: refundKeyFor(deps.dataKey, input.paymentId, input.refundId, p.capabilities.refundKey),
           amount: input.amount,
           full: input.full,
           reason: input.reason,
@@ -158,14 +165,20 @@ export function createPaymentActivities(deps: ActivityDeps) {
     async notifyMerchant(n: MerchantNotification): Promise<void> {
       const secret = deps.merchantWebhookSecrets.get(n.merchantId);
       if (!secret) throw ApplicationFailure.nonRetryable(`no webhook secret for merchant ${n.merchantId}`, 'MerchantSecretMissing');
+      // Checked again at call time (the URL was checked at create, but policy or DNS may have changed).
+      const refused = callbackUrlRefusal(n.callbackUrl, deps.callbackPolicy);
+      if (refused) throw ApplicationFailure.nonRetryable(`merchant callback refused: ${refused}`, 'CallbackRefused');
       const body = JSON.stringify({ id: n.eventId, type: n.type, data: n.payment });
       const headers = signMerchantWebhook(secret, body, n.eventId, Math.floor(Date.now() / 1000));
       let res: HttpAnswer;
       try {
-        res = await httpCall({ method: 'POST', url: n.callbackUrl, headers: { ...headers, 'content-type': 'application/json' }, body, timeoutMs: deps.httpTimeoutMs });
+        res = await httpCall({ method: 'POST', url: n.callbackUrl, headers: { ...headers, 'content-type': 'application/json' }, body, timeoutMs: deps.httpTimeoutMs, dispatcher: callbackDispatcher });
       } catch (err) {
+        // The host resolves to (or connected to) an address callbacks may never reach: not retried.
+        if (err instanceof HttpCallFailed && err.code === 'OUTBOUND_REFUSED') throw ApplicationFailure.nonRetryable(`merchant callback refused: ${err.message}`, 'CallbackRefused');
         throw ApplicationFailure.retryable(`merchant callback unreachable: ${err instanceof HttpCallFailed ? err.code : (err as Error).name}`, 'MerchantUnreachable');
       }
+      // A 3xx is not followed (a redirect could point anywhere): it fails like any non-2xx.
       if (res.status < 200 || res.status >= 300) {
         throw ApplicationFailure.retryable(`merchant callback answered HTTP ${res.status}`, 'MerchantRejected');
       }

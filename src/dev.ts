@@ -7,8 +7,9 @@ import { PROVIDER_NAMES } from './domain/payment.js';
 import { Stack, dataFile } from './dev/stack.js';
 
 async function main(): Promise<void> {
-  // Development is what this command is for; production runs `start:api` and `start:worker`.
-  const env = { ...process.env, BAYAR_ENV: 'development' };
+  // `npm start` is the development stack: sandboxes, development keys, callbacks to a local
+  // receiver. Production runs `start:api` and `start:worker`.
+  const env: NodeJS.ProcessEnv = { ...process.env, BAYAR_ENV: 'development', BAYAR_ALLOW_LOOPBACK_CALLBACKS: process.env.BAYAR_ALLOW_LOOPBACK_CALLBACKS ?? 'true' };
   const config = loadConfig(env);
   const cliPath = config.temporal.embedded ? await ensureTemporalCli() : undefined;
   const stack = new Stack({ env, config, cliPath, ui: true, dbFile: dataFile(config), output: 'inherit' });

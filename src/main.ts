@@ -1,13 +1,16 @@
 // API entrypoint.
 import { Logger } from '@nestjs/common';
-import { createApi } from './api.js';
+import { createApi, listenAdmin } from './api.js';
 import { ConfigError, loadConfig } from './config/config.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApi(config);
   await app.listen(config.port, config.host);
-  new Logger('api').log(`bayar API listening on http://${config.host}:${config.port} (docs at /docs)`);
+  await listenAdmin(app, config);
+  const admin = config.adminEndpoints;
+  const where = admin.mode === 'port' ? `on http://${admin.host}:${admin.port}` : admin.mode === 'public' ? 'at /docs and /metrics' : 'closed (BAYAR_ADMIN_ENDPOINTS)';
+  new Logger('api').log(`bayar API listening on http://${config.host}:${config.port} (docs and metrics ${where})`);
 }
 
 main().catch((err) => {

@@ -19,6 +19,7 @@ export async function createWorker(config: AppConfig, connection: NativeConnecti
     dataKey: config.dataKey,
     merchantWebhookSecrets: config.merchantWebhookSecrets,
     httpTimeoutMs: config.timing.providerTimeoutMs,
+    callbackPolicy: config.callbacks,
   });
   return Worker.create({
     connection,

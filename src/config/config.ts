@@ -205,6 +205,14 @@ const envSchema = z.object({
   BAYAR_WORKER_CACHE_SIZE: z.coerce.number().int().min(10).max(100_000).default(1000),
   BAYAR_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   BAYAR_ROUTING: z.string().optional(),
+  /** Development only: merchant callbacks to loopback (the tests' and `npm start`'s local receivers): true, false, or a list of ports. */
+  BAYAR_ALLOW_LOOPBACK_CALLBACKS: z.string().regex(/^(true|false|[0-9]{1,5}(,[0-9]{1,5})*)$/, 'BAYAR_ALLOW_LOOPBACK_CALLBACKS: true, false or comma-separated ports').default('false'),
+  /** Where /metrics and /docs are served: 'public' (the API port), 'closed', or a port number (an admin listener on BAYAR_ADMIN_HOST). Default: public in development, closed in production. */
+  BAYAR_ADMIN_ENDPOINTS: z
+    .string()
+    .refine((v) => v === 'public' || v === 'closed' || (/^[0-9]{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535), "BAYAR_ADMIN_ENDPOINTS: 'public', 'closed' or a port number (1–65535)")
+    .optional(),
+  BAYAR_ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
   XENDIT_SECRET_KEY: z.string().min(8).optional(),
   XENDIT_CALLBACK_TOKEN: z.string().min(8).optional(),
   XENDIT_BASE_URL: z.url().optional(),
@@ -279,6 +287,10 @@ export interface ProviderSettings {
 export interface AppConfig {
   /** BAYAR_ENV=development: sandboxes and the published development keys. False = production. */
   development: boolean;
+  /** What the worker may call back (see src/common/outbound-guard.ts). */
+  callbacks: { requireHttps: boolean; allowLoopback: boolean | number[] };
+  /** Where /metrics and /docs are served. */
+  adminEndpoints: { mode: 'public' | 'closed' } | { mode: 'port'; port: number; host: string };
   port: number;
   host: string;
   sandbox: { portBase: number; timeScale: number };
@@ -365,8 +377,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }
   }
   const providers = development ? developmentProviders(e) : configuredProviders(e);
+  if (!development && e.BAYAR_ALLOW_LOOPBACK_CALLBACKS !== 'false') {
+    // Said out loud rather than ignored: in production no callback ever reaches loopback.
+    throw new ConfigError('bayar: invalid configuration\n  - BAYAR_ALLOW_LOOPBACK_CALLBACKS: development only (BAYAR_ENV=development); production never calls loopback');
+  }
+  const admin = e.BAYAR_ADMIN_ENDPOINTS ?? (development ? 'public' : 'closed');
   return {
     development,
+    callbacks: { requireHttps: !development, allowLoopback: development && loopbackAllowance(e.BAYAR_ALLOW_LOOPBACK_CALLBACKS) },
+    adminEndpoints: admin === 'public' || admin === 'closed' ? { mode: admin } : { mode: 'port', port: Number(admin), host: e.BAYAR_ADMIN_HOST },
     port: e.PORT,
     host: e.BAYAR_HOST,
     sandbox: { portBase: e.BAYAR_SANDBOX_PORT_BASE, timeScale: e.BAYAR_SANDBOX_TIME_SCALE },
@@ -712,4 +731,10 @@ function parseRouting(text: string | undefined): Map<PaymentMethod, ProviderName
     routing.set(method as PaymentMethod, providers as ProviderName[]);
   }
   return routing;
+}
+
+/** BAYAR_ALLOW_LOOPBACK_CALLBACKS: "true", "false" or "4101,4102" (only those loopback ports). */
+function loopbackAllowance(v: string): boolean | number[] {
+  if (v === 'true' || v === 'false') return v === 'true';
+  return v.split(',').map(Number);
 }

@@ -33,6 +33,7 @@ export const createPaymentSchema = z
     expiresInMinutes: z.number().int().positive().max(60 * 24 * 180).optional(),
     /** Finer control than minutes, mainly for tests and short QR payments. */
     expiresInSeconds: z.number().int().positive().max(60 * 60 * 24 * 180).optional(),
+    /** https in production, and never an internal address (checked at create with 422, and again at call time). */
     callbackUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
     /** Where a provider's hosted page (e-wallet app redirect, VA page) sends the customer back to. */
     returnUrl: z.url({ protocol: /^https$/ }).max(2048).optional(),
@@ -49,7 +50,7 @@ export type CreatePaymentBody = z.infer<typeof createPaymentSchema>;
 export const refundSchema = z.strictObject({
   amount: rupiah.optional(),
   reason: z.string().min(1).max(255),
-  refundId: z.string().min(1).max(40).regex(/^[A-Za-z0-9_-]+$/, 'refundId: letters, digits, - and _').optional(),
+  refundId: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'refundId: letters, digits, - and _').optional(),
 });
 export type RefundBody = z.infer<typeof refundSchema>;
 

@@ -1,18 +1,20 @@
 // The payments service: turns API calls into workflow starts, queries and updates.
 // It holds no state of its own; Temporal is the system of record.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Client, WithStartWorkflowOperation, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
-import type { PaymentMethod, PaymentView, ProviderName, RefundRecord } from '../domain/payment.js';
+import type { PaymentView, ProviderName, RefundRecord } from '../domain/payment.js';
 import { PROVIDERS } from '../providers/providers.module.js';
 import { amountLimitsFor, refundSupportFor, type PaymentProvider } from '../providers/provider.js';
 import { routeFor } from '../providers/registry.js';
 import { sealCustomer } from '../common/sealed.js';
 import { ProblemException } from '../common/problem.js';
 import { hashRequest } from '../common/request-hash.js';
+import { callbackUrlRefusal } from '../common/outbound-guard.js';
+import { paymentIdFor } from './payment-id.js';
 import { TEMPORAL_CLIENT } from '../temporal/temporal.module.js';
 import { SA } from '../temporal/search-attributes.js';
 import { quote, startOrJoin, translateTemporalError } from '../temporal/start-or-join.js';
@@ -62,23 +64,31 @@ export class PaymentsService {
     this.pageTokens = new PageTokens(config.dataKey);
   }
 
-  /** Payment ids are derived, so the same (merchant, key) always names the same payment. */
+  /** Payment ids are derived (keyed), so the same (merchant, key) always names the same payment. */
   paymentIdFor(merchantId: string, key: string): string {
-    return 'pay_' + createHash('sha256').update(`${merchantId}\n${key}`).digest('hex').slice(0, 24);
+    return paymentIdFor(this.config.dataKey, merchantId, key);
   }
 
   async create(merchantId: string, body: CreatePaymentBody, idempotencyKey?: string): Promise<CreateOutcome> {
     const paymentId = this.paymentIdFor(merchantId, idempotencyKey ?? body.merchantReference);
-    const requestHash = hashRequest(body);
+    // Keyed: the memo is readable in Temporal's Web UI, and the body holds the customer's details.
+    const requestHash = hashRequest(body, this.config.dataKey);
+    if (body.callbackUrl) {
+      const refused = callbackUrlRefusal(body.callbackUrl, this.config.callbacks);
+      if (refused) throw new ProblemException(422, 'CALLBACK_URL_REFUSED', `callbackUrl: ${refused}`);
+    }
     const routes = this.chooseRoutes(body);
     const expiryAt = (p: PaymentProvider) => body.expiresInSeconds ?? (body.expiresInMinutes ? body.expiresInMinutes * 60 : p.capabilities.expirySeconds.default);
-    // The first provider on the route that takes this amount and expiry is charged; the later
-    // ones that take it too are its fallbacks.
-    const provider = routes.find((p) => fits(p, body.amount, expiryAt(p), body.method) === undefined);
-    if (!provider) throw fits(routes[0]!, body.amount, expiryAt(routes[0]!), body.method)!;
-    const expirySeconds = expiryAt(provider);
-    const fallbacks = routes.filter((p) => p !== provider && routes.indexOf(p) > routes.indexOf(provider) && fits(p, body.amount, expirySeconds, body.method) === undefined);
     const now = Date.now();
+    // The first provider on the route that takes this request (amount, expiry, and its own field
+    // rules) is charged; the later ones that take it too are its fallbacks. A provider that would
+    // refuse the request's shape is skipped; when none takes it, the first one's reason is the 422,
+    // before any workflow starts, so the merchant reference stays free for the corrected request.
+    const refusal = (p: PaymentProvider, expirySeconds: number) => fits(p, body, paymentId, expirySeconds, now);
+    const provider = routes.find((p) => refusal(p, expiryAt(p)) === undefined);
+    if (!provider) throw refusal(routes[0]!, expiryAt(routes[0]!))!;
+    const expirySeconds = expiryAt(provider);
+    const fallbacks = routes.filter((p) => p !== provider && routes.indexOf(p) > routes.indexOf(provider) && refusal(p, expirySeconds) === undefined);
     const input: PaymentWorkflowInput = {
       paymentId,
       merchantId,
@@ -200,9 +210,10 @@ export class PaymentsService {
 
   async refund(merchantId: string, paymentId: string, body: RefundBody, idempotencyKey?: string): Promise<RefundRecord> {
     const view = await this.get(merchantId, paymentId);
-    // Caller-supplied id, else one derived from the request, so a retried call refunds once.
-    const refundId =
-      body.refundId ?? idempotencyKey ?? 'rf_' + createHash('sha256').update(`${body.amount ?? 'full'}\n${body.reason}`).digest('hex').slice(0, 20);
+    // The refund's identity is the merchant's: refundId, else the Idempotency-Key header; a retry
+    // with either is the same refund. With neither, every request is a new refund (as Stripe
+    // does): two genuine, identical partial refunds are two refunds, never merged into one.
+    const refundId = body.refundId ?? idempotencyKey ?? `rf_${randomUUID()}`;
     try {
       return await this.handle(paymentId).executeUpdate(refundUpdate, { args: [{ refundId, amount: body.amount, reason: body.reason }] });
     } catch (err) {
@@ -256,8 +267,9 @@ export class PaymentsService {
   }
 }
 
-/** Why a provider cannot take this amount or expiry; undefined when it can. */
-function fits(provider: PaymentProvider, amount: number, expirySeconds: number, method: PaymentMethod): ProblemException | undefined {
+/** Why a provider cannot take this request (amount, expiry, its own field rules); undefined when it can. */
+function fits(provider: PaymentProvider, body: CreatePaymentBody, paymentId: string, expirySeconds: number, now: number): ProblemException | undefined {
+  const { amount, method } = body;
   const caps = provider.capabilities;
   const limits = amountLimitsFor(caps, method);
   if (amount < limits.min || amount > limits.max) {
@@ -266,6 +278,16 @@ function fits(provider: PaymentProvider, amount: number, expirySeconds: number, 
   if (expirySeconds < caps.expirySeconds.min || expirySeconds > caps.expirySeconds.max) {
     return new ProblemException(422, 'EXPIRY_OUT_OF_RANGE', `${provider.name} accepts expiries from ${caps.expirySeconds.min} to ${caps.expirySeconds.max} seconds`);
   }
+  const rule = provider.validateCreate?.({
+    paymentId,
+    method,
+    amount,
+    expiresAt: new Date(now + expirySeconds * 1000).toISOString(),
+    description: body.description ?? `Payment ${body.merchantReference}`,
+    customer: body.customer ?? {},
+    ...(body.returnUrl ? { returnUrl: body.returnUrl } : {}),
+  });
+  if (rule) return new ProblemException(422, 'PROVIDER_RULE', `${provider.name}: ${rule.message}`, { provider: provider.name, rule: rule.code });
   return undefined;
 }
 

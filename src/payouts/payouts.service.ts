@@ -9,6 +9,7 @@ import type { ProviderName } from '../domain/payment.js';
 import type { PayoutView } from '../domain/payout.js';
 import { ProblemException } from '../common/problem.js';
 import { hashRequest } from '../common/request-hash.js';
+import { callbackUrlRefusal } from '../common/outbound-guard.js';
 import { seal } from '../common/sealed.js';
 import { canPayOut, type PayoutProvider } from '../providers/payout.js';
 import type { PaymentProvider } from '../providers/provider.js';
@@ -57,6 +58,11 @@ export class PayoutsService {
   ) {}
 
   async create(merchantId: string, body: CreatePayoutBody, idempotencyKey?: string): Promise<CreatePayoutOutcome> {
+    if (body.callbackUrl) {
+      // What is already known to be refused is refused now; the worker checks again at call time.
+      const refused = callbackUrlRefusal(body.callbackUrl, this.config.callbacks);
+      if (refused) throw new ProblemException(422, 'CALLBACK_URL_REFUSED', `callbackUrl: ${refused}`);
+    }
     const provider = this.payoutProvider(body);
     const payoutId = payoutIdFor(merchantId, idempotencyKey ?? body.merchantReference);
     // Keyed: the hash sits in the memo in clear, and an account number has few digits to guess.

@@ -12,6 +12,9 @@ export async function sendHttp(provider: ProviderName, req: HttpCall): Promise<H
     return await httpCall(req);
   } catch (err) {
     if (!(err instanceof HttpCallFailed)) throw err;
+    // An answer past the cap (MAX_ANSWER_BYTES) is not read: no provider answer is that long, and
+    // what it did is looked up like any other lost answer.
+    if (err.code === 'BODY_TOO_LARGE') throw new ProviderOutcomeUnknown(`${provider}: answer too large, not read (${err.message})`, provider, 'RESPONSE_TOO_LARGE');
     // The provider answered but the body was cut off: whatever it did, it did.
     if (err.stage === 'body') throw new ProviderOutcomeUnknown(`${provider}: response body lost (${err.code})`, provider, 'RESPONSE_LOST');
     throw transportError(provider, req, err.code);

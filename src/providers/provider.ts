@@ -8,6 +8,7 @@ import type {
   ProviderName,
   Rupiah,
 } from '../domain/payment.js';
+import type { RefundKeyRules } from './refund-key.js';
 
 export type RefundSupport = 'none' | 'full' | 'partial';
 
@@ -23,6 +24,8 @@ export interface ProviderCapabilities {
   expirySeconds: { min: number; max: number; default: number };
   /** Refund reasons the provider accepts; undefined = free text. */
   refundReasons?: readonly string[];
+  /** What the provider takes as a refund key (src/providers/refund-key.ts); default 64 characters. */
+  refundKey?: RefundKeyRules;
 }
 
 export interface CustomerDetails {
@@ -61,7 +64,10 @@ export interface ChargeRef {
 
 export interface RefundRequest {
   charge: ChargeRef;
-  /** Stable across retries: derived from payment id + refund id. */
+  /**
+   * The provider's refund key: an HMAC of (payment id, refund id), stable across retries, distinct
+   * for distinct refunds, within capabilities.refundKey (src/providers/refund-key.ts).
+   */
   idempotencyKey: string;
   amount: Rupiah;
   /** Whether this refund covers the whole paid amount (some providers distinguish). */
@@ -102,9 +108,22 @@ export type ParsedWebhook =
 // `ack`: for a provider that speaks two notification protocols (DOKU Non-SNAP and SNAP), the
 // answer this particular notification expects, chosen when it was parsed.
 
+/** A provider's published field rule that a request breaks: `code` names the rule. */
+export interface ShapeRefusal {
+  code: string;
+  message: string;
+}
+
 export interface PaymentProvider {
   readonly name: ProviderName;
   readonly capabilities: ProviderCapabilities;
+  /**
+   * The provider's own field rules (charsets, lengths, required fields), checked by the API before
+   * a workflow starts, so a request the provider would refuse for its shape is a 422 and does not
+   * use up the merchant reference on a FAILED payment. No I/O; the same checks createCharge makes.
+   * Amount and expiry limits are capabilities and are checked beside it.
+   */
+  validateCreate?(request: CreateChargeRequest): ShapeRefusal | undefined;
   createCharge(request: CreateChargeRequest): Promise<ChargeSnapshot>;
   /** Looks a charge up by bayar's payment id; null when the provider has never seen it. */
   findCharge(ref: ChargeRef): Promise<ChargeSnapshot | null>;
@@ -161,6 +180,17 @@ export class WebhookMalformed extends Error {
   constructor(readonly provider: ProviderName, detail: string) {
     super(`malformed ${provider} webhook: ${detail}`);
     this.name = 'WebhookMalformed';
+  }
+}
+
+/** Runs a provider's local checks (which throw ProviderRejected) and returns the refusal, if any. */
+export function shapeRefusal(check: () => unknown): ShapeRefusal | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (err) {
+    if (err instanceof ProviderRejected) return { code: err.code, message: err.message };
+    throw err;
   }
 }
 

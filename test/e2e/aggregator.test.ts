@@ -12,7 +12,6 @@ import { uniqueRef, type TestStack } from '../helpers/stack.js';
 import { providerSuite, type MerchantReceiver, paidEntries } from '../helpers/provider-suite.js';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import { DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY } from '../../src/config/dev-keys.js';
-import type { PaymentView } from '../../src/domain/payment.js';
 
 const AGGREGATOR = SANDBOX_PORT_OFFSETS.aggregator;
 const WAIT_MS = 30_000;
@@ -174,12 +173,11 @@ describe('aggregator over HTTP (real Temporal, real sandbox)', () => {
     assert.equal((await ledgerEntry(created.id))?.status, 'NO_PAY');
   });
 
-  it('EWALLET_OVO without the customer phone fails with a clear reason and nothing reaches the platform; with it, the push is sent', async () => {
+  it('EWALLET_OVO without the customer phone is a 422 with the rule, before any workflow starts; with it, the push is sent', async () => {
     const res = await stack.api('POST', '/v1/payments', { merchantReference: uniqueRef('agg'), provider: 'aggregator', amount: 30_000, method: 'EWALLET_OVO', customer: { name: 'Budi Santoso' } });
-    assert.ok(res.status === 201 || res.status === 200 || res.status === 202, res.text);
-    const failed = await stack.waitFor((res.json as PaymentView).id, (p) => p.status === 'FAILED', WAIT_MS);
-    assert.match(failed.statusReason ?? '', /EWALLET_OVO needs customer\.phone: the mobile number the customer registered with OVO/);
-    assert.equal(await ledgerEntry(failed.id), undefined, 'nothing reached the platform');
+    assert.equal(res.status, 422, res.text);
+    assert.equal(res.json.rule, 'OVO_PHONE_REQUIRED');
+    assert.match(res.json.detail, /EWALLET_OVO needs customer\.phone: the mobile number the customer registered with OVO/);
 
     const ovo = await create({ amount: 30_000, method: 'EWALLET_OVO', customer: { name: 'Budi Santoso', phone: '+6282113086611' } });
     assert.equal(ovo.status, 'PENDING');

@@ -59,16 +59,22 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
     assert.equal(callbacks.length, 1);
   });
 
-  it('PAYLATER_INDODANA: create returns the Indodana payment page; without a phone it fails', async () => {
+  it('PAYLATER_INDODANA: create returns the Indodana payment page; without a phone it is a 422 before anything starts', async () => {
     const created = await create({ amount: 250_000, method: 'PAYLATER_INDODANA', customer: { name: 'Siti Rahayu', email: 'siti@example.com', phone: '+6281122334455' } });
     assert.equal(created.status, 'PENDING');
     assert.match(created.instructions.payUrl ?? '', /^http:\/\/127\.0\.0\.1:\d+\/indodana\/product-installment\/payment\?purchaseTransactionId=[0-9a-f-]{36}&tenure=3$/);
     assert.equal(created.instructions.virtualAccountNumber, undefined);
 
-    const res = await stack.api('POST', '/v1/payments', { merchantReference: uniqueRef('doku'), provider: 'doku', amount: 250_000, method: 'PAYLATER_INDODANA', customer: { name: 'Siti Rahayu' } });
-    const failed = await stack.waitFor((res.json as PaymentView).id, (p) => p.status === 'FAILED', WAIT_MS);
-    assert.match(failed.statusReason ?? '', /name, email and phone/);
-    assert.equal(await ledgerEntry(failed.id), undefined, 'nothing reached DOKU');
+    const reference = uniqueRef('doku');
+    const body = { merchantReference: reference, provider: 'doku', amount: 250_000, method: 'PAYLATER_INDODANA', customer: { name: 'Siti Rahayu' } };
+    const res = await stack.api('POST', '/v1/payments', body);
+    assert.equal(res.status, 422, res.text);
+    assert.equal(res.json.rule, 'CUSTOMER_DETAILS_REQUIRED');
+    assert.match(res.json.detail, /name, email and phone/);
+    // Nothing started: the same reference takes the corrected request.
+    const fixed = await stack.api('POST', '/v1/payments', { ...body, customer: { name: 'Siti Rahayu', email: 'siti@example.com', phone: '+6281122334455' } });
+    assert.equal(fixed.status, 201, fixed.text);
+    assert.equal((fixed.json as PaymentView).merchantReference, reference);
   });
 
   it('settles by polling alone when notifications are off (VA_BCA)', async () => {

@@ -85,15 +85,22 @@ describe('ecommpay over HTTP (real Temporal, real sandbox)', () => {
     assert.equal(merchantCallbacks(created.id, 'payment.paid').length, 1);
   });
 
-  it('VA_SINARMAS is routed to ecommpay without naming it; a payment without the customer’s IP fails before anything is sent', async () => {
+  it('VA_SINARMAS is routed to ecommpay without naming it; a payment without the customer’s IP is a 422 before any workflow starts', async () => {
     const routed = await stack.api('POST', '/v1/payments', { merchantReference: uniqueRef('ecp'), amount: 80_000, method: 'VA_SINARMAS', customer: CUSTOMER });
     assert.equal(routed.status, 201, routed.text);
     assert.equal((routed.json as PaymentView).provider, 'ecommpay');
 
-    const noIp = await create({ amount: 80_000, method: 'VA_MANDIRI', customer: { name: 'Budi' } });
-    const failed = await stack.waitFor(noIp.id, (p) => p.status === 'FAILED', WAIT_MS);
-    assert.match(failed.statusReason ?? '', /IP address/);
-    assert.equal(await ledgerEntry(noIp.id), undefined, 'nothing reached ecommpay');
+    const reference = uniqueRef('ecp');
+    const noIp = await stack.api('POST', '/v1/payments', { merchantReference: reference, provider: 'ecommpay', amount: 80_000, method: 'VA_MANDIRI', customer: { name: 'Budi' } });
+    assert.equal(noIp.status, 422, noIp.text);
+    assert.equal(noIp.json.code, 'PROVIDER_RULE');
+    assert.equal(noIp.json.rule, 'CUSTOMER_IP_REQUIRED');
+    assert.match(noIp.json.detail, /IP address/);
+    // No payment was started, so the reference is still the merchant's to use.
+    const retried = await stack.api('POST', '/v1/payments', { merchantReference: reference, provider: 'ecommpay', amount: 80_000, method: 'VA_MANDIRI', customer: CUSTOMER });
+    assert.equal(retried.status, 201, retried.text);
+    assert.equal(retried.json.merchantReference, reference);
+    assert.ok(await ledgerEntry(retried.json.id), 'the corrected payment reached ecommpay');
     const badIp = await stack.api('POST', '/v1/payments', { merchantReference: uniqueRef('ecp'), provider: 'ecommpay', amount: 80_000, method: 'VA_BRI', customer: { ipAddress: '300.1.1.1' } });
     assert.equal(badIp.status, 400, badIp.text);
   });

@@ -2,8 +2,8 @@
 // every provider sandbox's ledger read back from the sandbox, and what the client saw. Used by
 // `npm run chaos` (scripts/chaos.ts) and by test/e2e/chaos.test.ts. The check itself
 // (checkInvariants) is pure, so it is also tested on hand-made broken data.
-import { createHash } from 'node:crypto';
-import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { paymentIdFor as derivePaymentId } from '../../src/payments/payment-id.js';
 import type { PaymentView, ProviderName } from '../../src/domain/payment.js';
 import type { LedgerEntry } from '../../src/sandbox/kit.js';
 import { API_KEY, type TestStack } from './stack.js';
@@ -59,8 +59,9 @@ export interface InvariantReport {
 
 export const MERCHANT_ID = 'demo';
 
+/** The id bayar gives (merchant, reference) under the development data key the test stack runs with. */
 export function paymentIdFor(merchantReference: string, merchantId = MERCHANT_ID): string {
-  return 'pay_' + createHash('sha256').update(`${merchantId}\n${merchantReference}`).digest('hex').slice(0, 24);
+  return derivePaymentId(Buffer.from(DEV_DEFAULTS.dataKey, 'base64'), merchantId, merchantReference);
 }
 
 const FINAL = new Set(['SETTLED', 'PARTIALLY_REFUNDED', 'REFUNDED', 'EXPIRED', 'CANCELLED', 'FAILED', 'REVIEW_REQUIRED']);

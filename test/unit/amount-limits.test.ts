@@ -15,6 +15,7 @@ import type { Client } from '@temporalio/client';
 import type { PaymentMethod, ProviderName } from '../../src/domain/payment.js';
 
 const config = loadConfig({ BAYAR_ENV: 'development' });
+const FULL_CUSTOMER = { name: 'Budi Santoso', email: 'budi@example.com', phone: '+6281234567890', ipAddress: '203.0.113.9' };
 const providers = buildProviders(config);
 
 /** Temporal, as far as these tests are concerned: any use of it is recorded and refused. */
@@ -103,7 +104,8 @@ describe('amount limits of a create', () => {
         async ([o, amount]) => {
           const touched: string[] = [];
           const service = new PaymentsService(untouchableClient(touched), config, providers);
-          const body = createPaymentSchema.parse({ merchantReference: `order-${amount}`, amount, method: o.method, provider: o.provider });
+          // A customer and return page every provider's own field rules accept (validateCreate).
+          const body = createPaymentSchema.parse({ merchantReference: `order-${amount}`, amount, method: o.method, provider: o.provider, customer: FULL_CUSTOMER, returnUrl: 'https://merchant.example/return' });
           await assert.rejects(service.create('demo', body), /Temporal client used/);
           assert.ok(touched.length > 0);
         },

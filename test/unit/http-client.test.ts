@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HttpCallFailed, httpCall } from '../../src/common/http-client.js';
+import { HttpCallFailed, MAX_ANSWER_BYTES, httpCall } from '../../src/common/http-client.js';
 import { sendHttp } from '../../src/providers/http.js';
 import { ProviderOutcomeUnknown, ProviderUnavailable } from '../../src/providers/provider.js';
 import { freePort } from '../helpers/stack.js';
@@ -22,6 +22,27 @@ describe('httpCall and sendHttp on loopback', () => {
       req.on('end', () => {
         seen.push({ method: req.method, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
         if (req.url === '/slow') return void setTimeout(() => res.end('late'), 2_000);
+        if (req.url === '/huge-declared') {
+          // Declares more than the cap: refused on the header, before a byte of it is read.
+          res.writeHead(200, { 'content-length': String(MAX_ANSWER_BYTES + 1) });
+          return void res.end('x'.repeat(MAX_ANSWER_BYTES + 1));
+        }
+        if (req.url === '/huge-chunked' || req.url === '/exactly-cap') {
+          // No length announced: chunks until past the cap (or exactly up to it).
+          res.writeHead(200, { 'content-type': 'application/json' });
+          const total = req.url === '/exactly-cap' ? MAX_ANSWER_BYTES : 8 * MAX_ANSWER_BYTES;
+          const chunk = Buffer.alloc(64 * 1024, 0x61);
+          let sent = 0;
+          const pump = () => {
+            while (sent < total) {
+              const part = chunk.subarray(0, Math.min(chunk.length, total - sent));
+              sent += part.length;
+              if (!res.write(part)) return void res.once('drain', pump);
+            }
+            res.end();
+          };
+          return void pump();
+        }
         if (req.url === '/cut') {
           // Promise a long body, send part of it, then drop the connection.
           res.writeHead(200, { 'content-length': '1000' });
@@ -78,5 +99,21 @@ describe('httpCall and sendHttp on loopback', () => {
     assert.ok(err instanceof HttpCallFailed);
     assert.equal(err.stage, 'body');
     await assert.rejects(sendHttp('doku', { method: 'POST', url: `${base}/cut`, body: '{}', timeoutMs: 5_000 }), (e: unknown) => e instanceof ProviderOutcomeUnknown && e.code === 'RESPONSE_LOST');
+  });
+
+  it('reads an answer up to the cap (1 MiB) and refuses a longer one with BODY_TOO_LARGE, announced or not', async () => {
+    const exact = await httpCall({ method: 'GET', url: `${base}/exactly-cap`, timeoutMs: 10_000 });
+    assert.equal(exact.text.length, MAX_ANSWER_BYTES, 'exactly the cap is still read');
+    for (const path of ['/huge-declared', '/huge-chunked']) {
+      const err = await httpCall({ method: 'GET', url: `${base}${path}`, timeoutMs: 10_000 }).catch((e: unknown) => e);
+      assert.ok(err instanceof HttpCallFailed, path);
+      assert.equal(err.stage, 'body', path);
+      assert.equal(err.code, 'BODY_TOO_LARGE', path);
+      assert.match(err.message, /1048576/, 'the error names the cap');
+    }
+    const small = await httpCall({ method: 'GET', url: `${base}/huge-chunked`, timeoutMs: 10_000, maxBodyBytes: 100 }).catch((e: unknown) => e);
+    assert.ok(small instanceof HttpCallFailed && small.code === 'BODY_TOO_LARGE', 'a caller may set a lower cap');
+    // At a provider: the call got an answer it would not read, so what it did is looked up.
+    await assert.rejects(sendHttp('xendit', { method: 'POST', url: `${base}/huge-chunked`, body: '{}', timeoutMs: 10_000 }), (e: unknown) => e instanceof ProviderOutcomeUnknown && e.code === 'RESPONSE_TOO_LARGE');
   });
 });

@@ -85,7 +85,7 @@ describe('POST /v1/payouts in-process (Temporal unreachable)', () => {
 
   before(async () => {
     // Port 9 (discard) refuses connections: any request that reached Temporal would fail loudly.
-    config = loadConfig({ BAYAR_ENV: 'development', TEMPORAL_ADDRESS: '127.0.0.1:9', BAYAR_API_KEYS: `unit:${KEY}`, BAYAR_LOG_LEVEL: 'error' });
+    config = loadConfig({ BAYAR_ENV: 'development', TEMPORAL_ADDRESS: '127.0.0.1:9', BAYAR_API_KEYS: `unit:${KEY}`, BAYAR_LOG_LEVEL: 'error', BAYAR_ADMIN_ENDPOINTS: 'public' });
     app = await createApi(config);
     await app.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;

@@ -7,6 +7,8 @@ import type { ProviderEvent } from '../../domain/payment.js';
 import {
   ProviderOutcomeUnknown,
   ProviderRejected,
+  shapeRefusal,
+  type ShapeRefusal,
   ProviderUnavailable,
   SignatureInvalid,
   WebhookMalformed,
@@ -73,6 +75,15 @@ export class AggregatorProvider implements PaymentProvider, PayoutProvider {
   }
 
   // ---- pay-in ----
+
+  /** Seed 003's order rules (name: letters, digits, spaces, ≤ 30; email; phone; OVO's phone), as createCharge checks them. */
+  validateCreate(request: CreateChargeRequest): ShapeRefusal | undefined {
+    return shapeRefusal(() => {
+      const channel = aggregatorChannelFor(request.method);
+      if (!channel) throw new ProviderRejected(`aggregator does not offer ${request.method}`, 'aggregator', 'UNSUPPORTED_METHOD');
+      orderParams(channel, request, Date.now(), this.client.notifyUrl);
+    });
+  }
 
   async createCharge(request: CreateChargeRequest): Promise<ChargeSnapshot> {
     const channel = aggregatorChannelFor(request.method);

@@ -86,6 +86,9 @@ export function dokuCapabilitiesFor(snap: boolean): ProviderCapabilities {
 }
 
 export const dokuCapabilities: ProviderCapabilities = {
+  // SNAP partnerRefundNo for DANA/ShopeePay/OVO: 1–64 characters (doku-nodejs-library
+  // _models/refundRequestDTO.js, Joi.string().min(1).max(64)).
+  refundKey: { maxLength: 64 },
   methods: Object.keys(DOKU_CHANNELS) as DokuMethod[],
   // Non-SNAP has no refund API for virtual accounts or stores (PROVIDERS.md §1.2). Paylater
   // orders can be REFUNDED per the status table, but seed 002 documents no refund call for

@@ -6,6 +6,8 @@ import type { ProviderEvent } from '../../domain/payment.js';
 import { parseJson } from '../http.js';
 import {
   ProviderRejected,
+  shapeRefusal,
+  type ShapeRefusal,
   ProviderUnavailable,
   SignatureInvalid,
   WebhookMalformed,
@@ -70,6 +72,19 @@ export class DokuProvider implements PaymentProvider {
       });
     }
     this.capabilities = dokuCapabilitiesFor(this.snap !== undefined);
+  }
+
+  /**
+   * Seed 002's request rules as createCharge applies them (Indodana via DOKU needs name, email and
+   * phone), and for SNAP e-wallets the keys and a return page.
+   */
+  validateCreate(request: CreateChargeRequest): ShapeRefusal | undefined {
+    return shapeRefusal(() => {
+      if (dokuSnapChannelFor(request.method)) return this.snapOrRefuse(request.method).checkCreate(request);
+      const channel = dokuChannelFor(request.method);
+      if (!channel) throw new ProviderRejected(`doku does not offer ${request.method}`, 'doku', 'UNSUPPORTED_METHOD');
+      toChargeRequest(channel, request, Date.now());
+    });
   }
 
   async createCharge(request: CreateChargeRequest): Promise<ChargeSnapshot> {

@@ -11,6 +11,8 @@ import { parseJson } from '../http.js';
 import {
   ProviderError,
   ProviderRejected,
+  shapeRefusal,
+  type ShapeRefusal,
   ProviderUnavailable,
   SignatureInvalid,
   WebhookMalformed,
@@ -73,11 +75,13 @@ export class EcommpayProvider implements PaymentProvider {
     this.client = new EcommpayClient(config);
   }
 
+  /** The Gate's purchase needs customer.ip_address (seed 004; the SDKs' required fields), as createCharge checks. */
+  validateCreate(request: CreateChargeRequest): ShapeRefusal | undefined {
+    return shapeRefusal(() => saleFields(request));
+  }
+
   async createCharge(request: CreateChargeRequest): Promise<ChargeSnapshot> {
-    const bank = ecommpayBankFor(request.method);
-    if (!bank) throw new ProviderRejected(`ecommpay does not offer ${request.method}`, 'ecommpay', 'UNSUPPORTED_METHOD');
-    const ip = request.customer.ipAddress;
-    if (!ip) throw new ProviderRejected("ecommpay needs the customer's IP address (customer.ipAddress)", 'ecommpay', 'CUSTOMER_IP_REQUIRED');
+    const { bank, ip } = saleFields(request);
     const available = await this.availableBanks(request);
     if (available && !available.has(bank.bankId)) {
       // Refused before anything exists at ecommpay, so bayar may fail over to another provider.
@@ -337,4 +341,13 @@ export function toInstructions(redirect: EcommpayRedirectData, accountNumber?: s
 
 function describeIssue(issue: { path: PropertyKey[]; message: string } | undefined): string {
   return issue ? `${issue.path.map(String).join('.') || '(body)'}: ${issue.message}` : 'bad body';
+}
+
+/** The bank for the method and the customer's IP, or the rule the request breaks. */
+function saleFields(request: CreateChargeRequest) {
+  const bank = ecommpayBankFor(request.method);
+  if (!bank) throw new ProviderRejected(`ecommpay does not offer ${request.method}`, 'ecommpay', 'UNSUPPORTED_METHOD');
+  const ip = request.customer.ipAddress;
+  if (!ip) throw new ProviderRejected("ecommpay needs the customer's IP address (customer.ipAddress)", 'ecommpay', 'CUSTOMER_IP_REQUIRED');
+  return { bank, ip };
 }

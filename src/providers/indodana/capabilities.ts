@@ -51,6 +51,9 @@ export function paymentIdFromOrderId(merchantOrderId: string): string {
 export const INDODANA_CANCELLATION_WINDOW_DAYS = 30;
 
 export const indodanaCapabilities: ProviderCapabilities = {
+  // Cancellation refundId: a string in Indodana's sample (egg-/indodana test/fixtures/cancellation.json)
+  // with no published length; 64 characters of [A-Za-z0-9_-] like every other provider.
+  refundKey: { maxLength: 64 },
   methods: ['QRIS'],
   // Full and partial cancellation of a paid transaction (seed 001).
   refunds: { QRIS: 'partial' },

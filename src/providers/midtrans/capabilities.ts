@@ -27,6 +27,9 @@ export type MidtransMethod = keyof typeof MIDTRANS_CHANNELS;
 export const MIDTRANS_MIN_EXPIRY_SECONDS = 20;
 
 export const midtransCapabilities: ProviderCapabilities = {
+  // refund_key: "[A-Za-z0-9_-]" only (Midtrans refund API, docs.midtrans.com/reference-link/refund-transaction);
+  // no length is published, so bayar keeps to the 64 it has always sent (README, Refunds).
+  refundKey: { maxLength: 64 },
   methods: Object.keys(MIDTRANS_CHANNELS) as MidtransMethod[],
   // Refund API: credit_card, gopay, shopeepay, dana, ovo, QRIS, kredivo, akulaku — partial
   // allowed. Bank transfers and convenience stores are push payments with no refund rail

@@ -25,6 +25,10 @@ export const XENDIT_CHANNELS = {
 export type XenditMethod = keyof typeof XENDIT_CHANNELS;
 
 export const xenditCapabilities: ProviderCapabilities = {
+  // POST /refunds reference_id and the idempotency-key header carry the refund key; xendit-node's
+  // CreateRefund model (docs/refund/CreateRefund.md) types both as plain strings without a published
+  // limit, so bayar keeps to 64 characters of [A-Za-z0-9_-].
+  refundKey: { maxLength: 64 },
   methods: Object.keys(XENDIT_CHANNELS) as XenditMethod[],
   // Refunds exist for e-wallets and QR; virtual accounts and over-the-counter are push
   // payments with no refund rail (PROVIDERS.md §3).

@@ -4,6 +4,8 @@ import type { ProviderEvent } from '../../domain/payment.js';
 import { parseJson } from '../http.js';
 import {
   ProviderRejected,
+  shapeRefusal,
+  type ShapeRefusal,
   ProviderUnavailable,
   SignatureInvalid,
   WebhookMalformed,
@@ -54,6 +56,11 @@ export class XenditProvider implements PaymentProvider, PayoutProvider {
 
   findPayout(providerPayoutId: string): Promise<PayoutSnapshot | null> {
     return this.payouts.findPayout(providerPayoutId);
+  }
+
+  /** The payment request's own rules (channel, the return page DANA/LinkAja/ShopeePay require), as createCharge builds it. */
+  validateCreate(request: CreateChargeRequest): ShapeRefusal | undefined {
+    return shapeRefusal(() => toPaymentRequest(request, this.config.defaultReturnUrl));
   }
 
   async createCharge(request: CreateChargeRequest): Promise<ChargeSnapshot> {

@@ -92,10 +92,16 @@ export class DokuSnapEwallets {
     this.ourPublicKey = publicKeyOf(config.snap.privateKey);
   }
 
-  async createCharge(request: CreateChargeRequest): Promise<ChargeSnapshot> {
-    const channel = channelOf(request.method);
+  /** The return page DOKU's e-wallet redirect needs; throws ProviderRejected without one. */
+  checkCreate(request: CreateChargeRequest): string {
     const returnUrl = request.returnUrl ?? this.config.snap.returnUrl;
     if (!returnUrl) throw new ProviderRejected(`doku ${request.method} needs a returnUrl (or DOKU_SNAP_RETURN_URL)`, 'doku', 'RETURN_URL_REQUIRED');
+    return returnUrl;
+  }
+
+  async createCharge(request: CreateChargeRequest): Promise<ChargeSnapshot> {
+    const channel = channelOf(request.method);
+    const returnUrl = this.checkCreate(request);
     const body: SnapPaymentRequest = {
       partnerReferenceNo: request.paymentId,
       amount: { value: toSnapValue(request.amount), currency: 'IDR' },
