@@ -30,6 +30,16 @@ export interface CustomerDetails {
   email?: string;
   phone?: string;
   ipAddress?: string;
+  /** Billing address; DOKU's Indodana paylater requires one (seed 002, billing_address). */
+  address?: CustomerAddress;
+}
+
+export interface CustomerAddress {
+  line: string;
+  city: string;
+  postalCode: string;
+  /** ISO 3166-1 alpha-3; IDN when left out. */
+  countryCode?: string;
 }
 
 export interface CreateChargeRequest {

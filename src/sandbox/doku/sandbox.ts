@@ -160,6 +160,10 @@ export class DokuSandbox implements SandboxProvider {
       if (earlier.charge) earlier.charge.createRequests += 1;
       return { ...earlier.response, status: 409 };
     }
+    // The request tables' "Mandatory" column is enforced (schemas.ts; for Indodana seed 002:
+    // callback_url_cancel, billing_address, line_items, merchant_unique_reference, customer
+    // first_name/email/phone): a request missing one is refused as DOKU refuses it. The error
+    // code DOKU uses for it is not published; invalid_parameter is the sandbox's [?].
     const parsed = REQUEST_SCHEMAS[channel.kind].safeParse(jsonBody(r));
     if (!parsed.success) {
       return failure(400, 'invalid_parameter', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
@@ -279,7 +283,9 @@ export class DokuSandbox implements SandboxProvider {
   /**
    * Sends the charge's state to its notification URL, signed like a request to us: Request-Target
    * is that URL's path. Retries resend the very same notification (same Request-Id and
-   * signature) after 30 min, 6 h and 12 h when the answer is not 2xx.
+   * signature) after 30 min, 6 h and 12 h when the answer is not 2xx (developers.doku.com,
+   * Retry Notification). Whether DOKU re-stamps a retry is not published; the sandbox takes the
+   * harder reading (the original Request-Timestamp) so bayar is tested against it.
    */
   private notify(charge: Charge): void {
     const sent = this.signedNotification(charge, charge.status);

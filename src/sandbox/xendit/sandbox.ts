@@ -79,6 +79,9 @@ export interface XenditSandboxOptions {
   callbackToken: string;
 }
 
+/** E-wallet channels the Payments API does not refund (channel table, "Refund" ❌). */
+const XENDIT_UNREFUNDABLE_EWALLETS = new Set(['DANA', 'OVO']);
+
 export class XenditSandbox implements SandboxProvider {
   readonly name = 'xendit';
   private readonly charges = new Map<string, Charge>();
@@ -109,6 +112,8 @@ export class XenditSandbox implements SandboxProvider {
       ['POST', '/v2/payment_methods/:id/expire', (r) => this.authed(r, () => this.expire(r.params.id!))],
       ['POST', '/refunds', (r) => this.authed(r, () => this.idempotent(r, () => this.refund(r)))],
       ['GET', '/refunds/:id', (r) => this.authed(r, () => this.getRefund(r.params.id!))],
+      // xendit-node refund/apis/Refund.js cancelRefund: POST /refunds/{refundID}/cancel.
+      ['POST', '/refunds/:id/cancel', (r) => this.authed(r, () => this.cancelRefund(r.params.id!))],
       // Control: which channels this sandbox account has not activated, e.g. {"inactive":["QRIS"]}.
       ['POST', '/_sandbox/xendit/channels', (r) => this.setInactiveChannels(r)],
       // Control: {"pending":true} makes new refunds answer PENDING until completed below.
@@ -442,6 +447,10 @@ export class XenditSandbox implements SandboxProvider {
     }
     const type = charge.request.payment_method.type;
     if (type === 'VIRTUAL_ACCOUNT' || type === 'OVER_THE_COUNTER') return error(400, 'REFUND_NOT_SUPPORTED', `${type} payments cannot be refunded`);
+    // Payments API channel table (developers.xendit.co/api-reference/payments-api, "Refund"):
+    // DANA ❌ and OVO ❌ (LinkAja, ShopeePay ✅). Xendit refuses them, so the sandbox does.
+    const channel = channelOf(charge.request);
+    if (type === 'EWALLET' && channel !== undefined && XENDIT_UNREFUNDABLE_EWALLETS.has(channel)) return error(400, 'REFUND_NOT_SUPPORTED', `${channel} payments cannot be refunded through the Payments API`);
     if (charge.status !== 'SUCCEEDED') return error(400, 'INELIGIBLE_TRANSACTION', `payment request is ${charge.status}`);
     const amount = body.amount ?? charge.paidAmount - charge.refunded;
     if (amount <= 0 || charge.refunded + amount > charge.paidAmount) return error(400, 'MAXIMUM_REFUND_AMOUNT_REACHED', 'refund exceeds the refundable amount');
@@ -490,6 +499,17 @@ export class XenditSandbox implements SandboxProvider {
     if (status === 'FAILED' && charge) charge.refunded -= Number(refund.amount);
     Object.assign(refund, { status, updated: new Date().toISOString(), ...(status === 'FAILED' ? { failure_code: 'REFUND_FAILED' } : {}) });
     this.kit.notify(this.webhook(status === 'SUCCEEDED' ? 'refund.succeeded' : 'refund.failed', { ...refund, payment_id: charge?.paymentId }), XENDIT_WEBHOOK_RETRIES_MS);
+    return { status: 200, body: refund };
+  }
+
+  /** Cancels a refund that has not completed (only a PENDING one); no money moved, the amount is refundable again. */
+  private cancelRefund(id: string): SandboxResponse {
+    const refund = this.refunds.get(id);
+    if (!refund) return error(404, 'DATA_NOT_FOUND', 'refund not found');
+    if (refund.status !== 'PENDING') return error(409, 'INVALID_REFUND_STATUS', `refund is ${String(refund.status)}`);
+    const charge = this.charges.get(String(refund.payment_request_id));
+    if (charge) charge.refunded -= Number(refund.amount);
+    Object.assign(refund, { status: 'CANCELLED', updated: new Date().toISOString() });
     return { status: 200, body: refund };
   }
 
