@@ -102,6 +102,14 @@ export const cashRequestSchema = z.strictObject({
   number: z.string().regex(/^\d{5,34}$/, 'number: the account number, digits only'),
   notifyUrl: z.url({ protocol: /^https?$/ }).max(512),
   feeType: z.enum(['0', '1']),
+  // Sent by the platform's published payout demos (TopPay PHP `transfer()`, IdPayUtils):
+  // method "Transfer", orderType "0", and the payee's mobile and email ("only needed for
+  // upstream … must conform to the format", seed 003). The sandbox requires them; whether the
+  // real platform refuses a payout without them is not published [?], so bayar always sends them.
+  method: z.literal('Transfer'),
+  orderType: z.literal('0'),
+  mobile: z.string().regex(/^\d{8,15}$/, 'mobile: digits only'),
+  email: z.string().regex(/^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, 'email: name@example.com'),
 });
 export type CashRequest = z.infer<typeof cashRequestSchema>;
 

@@ -119,6 +119,12 @@ export interface AggregatorFaults {
   deliverAllCallbacks: boolean;
   /** How long an accepted disbursement stays in processing (status 1) before it ends. */
   payoutDelayMs: number;
+  /**
+   * A robustness fault, not documented platform behaviour: the create answer's platSign is made
+   * over payMoney as "150000.00" while the body says "150000" (the number-formatting mismatch
+   * the audit names), so the answer cannot be verified although the order exists.
+   */
+  unverifiableCreateAnswer?: boolean;
 }
 
 const NO_FAULTS: AggregatorFaults = { deliverAllCallbacks: false, payoutDelayMs: 200 };
@@ -276,7 +282,7 @@ export class AggregatorSandbox implements SandboxProvider {
     this.orders.set(order.orderNum, order);
     const delay = order.expiresAt - now;
     if (delay <= MAX_TIMER_MS) this.kit.later(delay, () => void (this.orders.get(order.orderNum) === order && this.refresh(order)));
-    return this.answer({
+    const created = {
       platRespCode: 'SUCCESS',
       platRespMessage: 'Request success',
       platOrderNum,
@@ -289,7 +295,11 @@ export class AggregatorSandbox implements SandboxProvider {
       productDetail: order.productDetail,
       url: order.url,
       ...(order.vaNumber ? { vaNumber: order.vaNumber } : {}),
-    });
+    };
+    if (this.faults.unverifiableCreateAnswer) {
+      return { status: 200, body: { ...created, [PLATFORM_SIGN_FIELD]: signParams({ ...created, payMoney: `${order.amount}.00` }, this.platformKey, PLATFORM_SIGN_FIELD) } };
+    }
+    return this.answer(created);
   }
 
   private openPayPage(platOrderNum: string): SandboxResponse {
