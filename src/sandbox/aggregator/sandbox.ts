@@ -222,7 +222,10 @@ export class AggregatorSandbox implements SandboxProvider {
   /**
    * The platform's checks, in its order: a JSON object, our merchant, the RSA signature over every
    * other field, then the fields themselves. Every refusal is HTTP 200 with platRespCode FAIL and
-   * a message [? the platform's exact texts are not published].
+   * a message [? the platform's exact texts are not published]. Sources: seed 003 ("Submission
+   * method: POST … JSON", "both request and received data need to verify the signature"; the
+   * RSA rule in signature.ts), and the field rules in schemas.ts. The signature is checked the way
+   * TopPay's verifySign does it (double quotes ignored, signature.ts).
    */
   private signed<S extends z.ZodType>(r: SandboxRequest, schema: S, next: (body: z.infer<S>) => SandboxResponse): SandboxResponse {
     const params = flatParams(jsonBody(r));
@@ -382,9 +385,13 @@ export class AggregatorSandbox implements SandboxProvider {
   // ---- pay on behalf ----
 
   private cash(body: CashRequest): SandboxResponse {
+    // Bank codes: the TopPay demo's numeric codes (capabilities.ts); BDPay/FinPay also use "014"
+    // for BCA while KlikPay uses names — which one a given account takes is unconfirmed [?].
     if (!Object.values(PAYOUT_BANK_CODES).includes(body.bankCode)) return this.fail(`bankCode ${body.bankCode} is not supported`);
     const existing = this.payouts.get(body.orderNum);
     if (existing) {
+      // A repeated orderNum is refused, never replayed (seed 003: do not repeat the initiation;
+      // the order's outcome comes from the query or the callback).
       existing.sendRequests += 1;
       return this.fail('orderNum already exists');
     }

@@ -133,7 +133,12 @@ export class DokuSandbox implements SandboxProvider {
 
   /**
    * DOKU's request authentication: our Client-Id, a well-formed Request-Timestamp, and a Signature
-   * over the four headers, this path and (POST only) the digest of the exact bytes received.
+   * over the four headers, this path and (POST only) the digest of the exact bytes received
+   * (developers.doku.com, Signature Component from Request Header; Signature from API Get Method —
+   * GET drops the Digest line). Request-Id "max 128 characters" and the UTC `…Z` timestamp form are
+   * seed 002's header table. DOKU's error codes for each failure are not published [?]; the
+   * sandbox's are descriptive, and the adapter only relies on the HTTP status (401 / 400).
+   * The request timestamp's age is not checked: DOKU documents no window for requests [?].
    */
   private signed(r: SandboxRequest, next: (requestId: string) => SandboxResponse): SandboxResponse {
     const clientId = r.headers['client-id'];
@@ -152,7 +157,9 @@ export class DokuSandbox implements SandboxProvider {
   }
 
   private create(r: SandboxRequest, requestId: string, method: DokuMethod, channel: DokuChannel): SandboxResponse {
-    // Idempotency: the same Request-Id and the same body get the first answer again, as 409.
+    // Idempotency: the same Request-Id and the same body get the first answer again, as 409
+    // (developers.doku.com, Idempotency Request: "DOKU system will send the same Response body with
+    // HTTP Status Code 409 Conflict"). The answer to the same Request-Id with another body is not published [?].
     const digest = bodyDigest(r.rawBody);
     const earlier = this.answered.get(requestId);
     if (earlier) {
