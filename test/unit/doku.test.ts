@@ -425,6 +425,10 @@ describe('doku adapter against the local sandbox', () => {
       provider.createCharge(chargeRequest('PAYLATER_INDODANA', { returnUrl: undefined })),
       (err: unknown) => err instanceof ProviderRejected && err.code === 'RETURN_URL_REQUIRED',
     );
+    await assert.rejects(
+      provider.createCharge(chargeRequest('PAYLATER_INDODANA', { returnUrl: "https://shop.example/orders/42?ref=a'b*c" })),
+      (err: unknown) => err instanceof ProviderRejected && err.code === 'RETURN_URL_INVALID',
+    );
     assert.equal(dokuPhone('+6281122334455'), '6281122334455');
     assert.equal(dokuPhone('081122334455'), '6281122334455');
   });

@@ -25,6 +25,7 @@ import { DOKU_MAX_EXPIRY_MINUTES, dokuCapabilitiesFor, dokuChannelFor, dokuSnapC
 import { DokuSnapEwallets, SNAP_NOTIFY_RETRY_LATER } from './snap/ewallet.js';
 import { DOKU_NOTIFICATION_TOLERANCE_MS, DokuClient, throwFor, type DokuConfig } from './client.js';
 import {
+  DOKU_CALLBACK_URL_PATTERN,
   notificationSchema,
   o2oResponseSchema,
   parseAmount,
@@ -258,6 +259,10 @@ function toPaylaterRequest(request: CreateChargeRequest, minutes: number, fallba
   const returnUrl = request.returnUrl ?? fallbackReturnUrl;
   if (!returnUrl) {
     throw new ProviderRejected('doku PAYLATER_INDODANA needs a returnUrl: DOKU requires order.callback_url_cancel', 'doku', 'RETURN_URL_REQUIRED');
+  }
+  if (!DOKU_CALLBACK_URL_PATTERN.test(returnUrl)) {
+    // Refused here with a reason the merchant can act on, rather than as DOKU's 400.
+    throw new ProviderRejected('doku PAYLATER_INDODANA: returnUrl has characters DOKU does not take in callback_url (letters, digits and ( ) - = \\ . ? ; , + / : & _ % # and space)', 'doku', 'RETURN_URL_INVALID');
   }
   const [first = name, ...rest] = name.trim().split(/\s+/);
   const firstName = first.slice(0, 16);

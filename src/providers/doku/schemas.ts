@@ -112,7 +112,8 @@ export const DOKU_PAYLATER_CATEGORIES = [
  * callback_url / callback_url_cancel: "Only support: ^[a-zA-Z0-9()\\-=\\\\.\\?;,+\\/:&_ %]$#" (seed 002).
  * Read as a character class; "#" is taken as allowed (the published pattern ends with it).
  */
-const callbackUrl = z.string().min(1).max(2048).regex(/^[a-zA-Z0-9()\-=\\.?;,+/:&_ %#]+$/, 'callback URL: characters outside DOKU\'s allowed set');
+export const DOKU_CALLBACK_URL_PATTERN = /^[a-zA-Z0-9()\-=\\.?;,+/:&_ %#]+$/;
+const callbackUrl = z.string().min(1).max(2048).regex(DOKU_CALLBACK_URL_PATTERN, 'callback URL: characters outside DOKU\'s allowed set');
 
 const lineItem = z
   .object({
