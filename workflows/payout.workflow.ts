@@ -60,6 +60,8 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   setHandler(payoutNotificationSignal, (notice) => {
     const attempt = state.attempts.find((a) => a.providerPayoutId === notice.providerPayoutId);
     if (!attempt) return state.record(Date.now(), 'webhook', 'callback-for-unknown-attempt', notice.providerPayoutId.slice(0, 80), true);
+    // A closed payout's outcome is settled (or left to an operator): the notice is kept for them.
+    if (state.closed) return state.record(Date.now(), 'webhook', `attempt-${attempt.attempt}:${notice.snapshot.providerStatus}`, 'after the payout closed; not applied', true);
     if (attempt.state === 'SENDING') return void earlyNotices.push(notice);
     state.apply(Date.now(), attempt, notice.snapshot, 'callback');
   });
