@@ -1,9 +1,9 @@
 // Messages of the payout workflow, shared by the workflow and its callers (API, tests, operators).
 // Importing this from the API is safe: define* only creates names, it runs no workflow code.
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProviderName, Rupiah } from '../src/domain/payment.js';
 import type { PayoutView } from '../src/domain/payout.js';
-import type { PayoutFeeType } from '../src/providers/payout.js';
+import type { PayoutFeeType, PayoutSnapshot } from '../src/providers/payout.js';
 
 export const PAYOUT_WORKFLOW_TYPE = 'payoutWorkflow';
 
@@ -90,3 +90,13 @@ export const createOrGetPayoutUpdate = defineUpdate<CreateOrGetPayoutResult, [{ 
 export const retryPayoutUpdate = defineUpdate<PayoutView, [RetryPayoutCommand]>('retryPayout');
 /** Operators only (Temporal CLI / Web UI), not the merchant API: see the README. */
 export const resolvePayoutUpdate = defineUpdate<PayoutView, [ResolvePayoutCommand]>('resolvePayout');
+
+/**
+ * A provider's signed notice about one attempt (the aggregator's disbursement callback), sent by
+ * the webhook controller after the adapter verified it. Applied like a look-up's answer.
+ */
+export interface PayoutNotification {
+  providerPayoutId: string;
+  snapshot: PayoutSnapshot;
+}
+export const payoutNotificationSignal = defineSignal<[PayoutNotification]>('payoutNotification');

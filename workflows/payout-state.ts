@@ -74,8 +74,9 @@ export class PayoutState {
   }
 
   /** The send's answer, or a look-up's finding (null: the provider has never seen this attempt). */
-  apply(now: number, attempt: PayoutAttempt, snapshot: PayoutSnapshot | null, via: 'send' | 'lookup'): void {
-    const source: EventSource = via === 'send' ? 'workflow' : 'poll';
+  apply(now: number, attempt: PayoutAttempt, snapshot: PayoutSnapshot | null, via: 'send' | 'lookup' | 'callback'): void {
+    // A signed provider callback (aggregator disbursement notice) counts like a look-up's answer.
+    const source: EventSource = via === 'send' ? 'workflow' : via === 'callback' ? 'webhook' : 'poll';
     if (via === 'lookup') attempt.lookups += 1;
     if (definite(attempt)) {
       // A definite answer is kept: a later, different one (SUCCEEDED then REVERSED) is recorded for operators.

@@ -20,9 +20,11 @@ import {
   createOrGetPayoutUpdate,
   PAYOUT_FAILURE,
   PAYOUT_REJECTION,
+  payoutNotificationSignal,
   payoutQuery,
   resolvePayoutUpdate,
   retryPayoutUpdate,
+  type PayoutNotification,
   type PayoutWorkflowInput,
 } from './payout-definitions.js';
 import { PayoutState, Rejection } from './payout-state.js';
@@ -51,6 +53,18 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   const definite = (a: PayoutAttempt) => a.state === 'SUCCEEDED' || a.state === 'FAILED';
 
   setHandler(payoutQuery, () => state.view());
+
+  // Signed provider callbacks about an attempt. One that arrives while its attempt is still being
+  // sent waits for the send's answer (applied right after it), so it is never lost to a race.
+  const earlyNotices: PayoutNotification[] = [];
+  setHandler(payoutNotificationSignal, (notice) => {
+    const attempt = state.attempts.find((a) => a.providerPayoutId === notice.providerPayoutId);
+    if (!attempt) return state.record(Date.now(), 'webhook', 'callback-for-unknown-attempt', notice.providerPayoutId.slice(0, 80), true);
+    // A closed payout's outcome is settled (or left to an operator): the notice is kept for them.
+    if (state.closed) return state.record(Date.now(), 'webhook', `attempt-${attempt.attempt}:${notice.snapshot.providerStatus}`, 'after the payout closed; not applied', true);
+    if (attempt.state === 'SENDING') return void earlyNotices.push(notice);
+    state.apply(Date.now(), attempt, notice.snapshot, 'callback');
+  });
 
   setHandler(
     createOrGetPayoutUpdate,
@@ -91,6 +105,9 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   for (;;) {
     const attempt = state.startAttempt(Date.now());
     await send(attempt);
+    for (const notice of earlyNotices.splice(0)) {
+      if (notice.providerPayoutId === attempt.providerPayoutId) state.apply(Date.now(), attempt, notice.snapshot, 'callback');
+    }
     if (!definite(attempt)) await followUp(attempt);
 
     if (state.status === 'SUCCEEDED') {

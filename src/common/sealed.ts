@@ -6,7 +6,13 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { CustomerDetails } from '../providers/provider.js';
 
-const customerSchema = z.object({ name: z.string().optional(), email: z.string().optional(), phone: z.string().optional(), ipAddress: z.string().optional() });
+const customerSchema = z.object({
+  name: z.string().optional(),
+  email: z.string().optional(),
+  phone: z.string().optional(),
+  ipAddress: z.string().optional(),
+  address: z.object({ line: z.string(), city: z.string(), postalCode: z.string(), countryCode: z.string().optional() }).optional(),
+});
 
 export function sealCustomer(key: Buffer, customer: CustomerDetails): string {
   return seal(key, customer);

@@ -235,7 +235,7 @@ const envSchema = z.object({
   ECOMMPAY_PROJECT_ID: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   ECOMMPAY_SECRET_KEY: z.string().min(8).optional(),
   ECOMMPAY_BASE_URL: z.url().optional(),
-  /** How old (or how far ahead) a DOKU notification's signed Request-Timestamp may be. */
+  /** Non-SNAP: how far ahead of now a DOKU notification's signed Request-Timestamp may be (older ones are taken: retries may keep their stamp). SNAP: the window both ways. */
   DOKU_NOTIFICATION_TOLERANCE: duration('5m'),
   // ':' separates the parts of Indodana's Authorization (apiKey:nonce:signature), so a key cannot contain one.
   INDODANA_API_KEY: z.string().min(8).regex(/^[^:\s]+$/, 'INDODANA_API_KEY: no colons or spaces').optional(),

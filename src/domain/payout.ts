@@ -64,7 +64,7 @@ export interface PayoutAttempt {
   startedAt: string;
   finishedAt?: string;
   /** Who decided the outcome: the provider's answer, a look-up, or an operator (REVIEW_REQUIRED). */
-  decidedBy?: 'send' | 'lookup' | 'operator';
+  decidedBy?: 'send' | 'lookup' | 'callback' | 'operator';
 }
 
 /**

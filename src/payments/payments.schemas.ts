@@ -28,6 +28,15 @@ export const createPaymentSchema = z
         phone: z.string().regex(/^\+?[0-9]{8,15}$/, 'phone: 8–15 digits, optional leading +').optional(),
         /** The customer's IP address; ecommpay's Gate requires it for a purchase. */
         ipAddress: z.union([z.ipv4(), z.ipv6()], { error: 'ipAddress: an IPv4 or IPv6 address' }).optional(),
+        /** Billing address; DOKU's Indodana paylater requires one (billing_address). */
+        address: z
+          .strictObject({
+            line: z.string().min(1).max(255),
+            city: z.string().min(1).max(100),
+            postalCode: z.string().regex(/^[0-9A-Za-z -]{3,10}$/, 'postalCode: 3–10 letters, digits, spaces or -'),
+            countryCode: z.string().regex(/^[A-Z]{3}$/, 'countryCode: ISO 3166-1 alpha-3, e.g. IDN').optional(),
+          })
+          .optional(),
       })
       .optional(),
     expiresInMinutes: z.number().int().positive().max(60 * 24 * 180).optional(),

@@ -8,6 +8,7 @@ import type {
   ProviderName,
   Rupiah,
 } from '../domain/payment.js';
+import type { PayoutSnapshot } from './payout.js';
 import type { RefundKeyRules } from './refund-key.js';
 
 export type RefundSupport = 'none' | 'full' | 'partial';
@@ -33,6 +34,16 @@ export interface CustomerDetails {
   email?: string;
   phone?: string;
   ipAddress?: string;
+  /** Billing address; DOKU's Indodana paylater requires one (seed 002, billing_address). */
+  address?: CustomerAddress;
+}
+
+export interface CustomerAddress {
+  line: string;
+  city: string;
+  postalCode: string;
+  /** ISO 3166-1 alpha-3; IDN when left out. */
+  countryCode?: string;
 }
 
 export interface CreateChargeRequest {
@@ -103,6 +114,11 @@ export interface WebhookReply {
 
 export type ParsedWebhook =
   | { kind: 'payment'; paymentId: string; event: ProviderEvent; ack?: WebhookReply }
+  /**
+   * Verified, and about one payout attempt (the aggregator's disbursement callback): the webhook
+   * controller signals the payout workflow `payoutId` with the attempt's snapshot.
+   */
+  | { kind: 'payout'; payoutId: string; providerPayoutId: string; snapshot: PayoutSnapshot; ack?: WebhookReply }
   /** Verified, but not about a payment's state (e.g. a refund notice); acknowledged and logged. */
   | { kind: 'ignored'; reason: string; ack?: WebhookReply };
 // `ack`: for a provider that speaks two notification protocols (DOKU Non-SNAP and SNAP), the

@@ -8,9 +8,10 @@ import type { Request, Response } from 'express';
 import { PROVIDER_NAMES, type ProviderName } from '../domain/payment.js';
 import { ProblemException } from '../common/problem.js';
 import { PROVIDERS } from '../providers/providers.module.js';
-import { SignatureInvalid, WebhookMalformed, type PaymentProvider, type WebhookReply } from '../providers/provider.js';
+import { SignatureInvalid, WebhookMalformed, type ParsedWebhook, type PaymentProvider, type WebhookReply } from '../providers/provider.js';
 import { TEMPORAL_CLIENT } from '../temporal/temporal.module.js';
 import { providerEventSignal } from '../../workflows/definitions.js';
+import { payoutNotificationSignal } from '../../workflows/payout-definitions.js';
 import { paymentIdSchema } from '../payments/payments.schemas.js';
 import { Metrics } from '../health/metrics.js';
 import { SourceAllowListGuard } from './source-allow-list.guard.js';
@@ -71,6 +72,8 @@ export class WebhooksController {
       return send(res, provider.webhookAck(parsed));
     }
 
+    if (parsed.kind === 'payout') return this.receivePayout(name, provider, parsed, res);
+
     if (!paymentIdSchema.safeParse(parsed.paymentId).success) {
       // Not one of ours and never will be: acknowledge so the provider stops, but say so loudly.
       this.logger.warn(`${name}: notification for foreign reference ${JSON.stringify(parsed.paymentId.slice(0, 80))}; acknowledged, not applied`);
@@ -91,6 +94,27 @@ export class WebhooksController {
       return send(res, provider.webhookRetryLater(parsed));
     }
     this.metrics.webhooks.inc({ provider: name, outcome: 'signalled' });
+    send(res, provider.webhookAck(parsed));
+  }
+
+  /** A verified notice about a payout attempt: signal its payout workflow, then acknowledge. */
+  private async receivePayout(name: string, provider: PaymentProvider, parsed: Extract<ParsedWebhook, { kind: 'payout' }>, res: Response): Promise<void> {
+    try {
+      await this.client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>
+        this.client.workflow.getHandle(parsed.payoutId).signal(payoutNotificationSignal, { providerPayoutId: parsed.providerPayoutId, snapshot: parsed.snapshot }),
+      );
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) {
+        // A closed (or foreign) payout cannot take it, now or on a retry: acknowledge, say so.
+        this.logger.warn(`${name}: payout notice for ${parsed.providerPayoutId} but no open payout ${parsed.payoutId}; acknowledged, not applied`);
+        this.metrics.webhooks.inc({ provider: name, outcome: 'unknown-payout' });
+        return send(res, provider.webhookAck(parsed));
+      }
+      this.logger.warn(`${name}: could not signal payout ${parsed.payoutId} (${(err as Error).message}); asking the provider to retry`);
+      this.metrics.webhooks.inc({ provider: name, outcome: 'retry-later' });
+      return send(res, provider.webhookRetryLater(parsed));
+    }
+    this.metrics.webhooks.inc({ provider: name, outcome: 'signalled-payout' });
     send(res, provider.webhookAck(parsed));
   }
 }

@@ -12,6 +12,8 @@ import { uniqueRef, type TestStack } from '../helpers/stack.js';
 import { providerSuite, type MerchantReceiver, paidEntries } from '../helpers/provider-suite.js';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import { DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY } from '../../src/config/dev-keys.js';
+import type { PaymentView } from '../../src/domain/payment.js';
+import type { PayoutView } from '../../src/domain/payout.js';
 
 const AGGREGATOR = SANDBOX_PORT_OFFSETS.aggregator;
 const WAIT_MS = 30_000;
@@ -183,5 +185,26 @@ describe('aggregator over HTTP (real Temporal, real sandbox)', () => {
     assert.equal(ovo.status, 'PENDING');
     assert.deepEqual(Object.keys(ovo.instructions), ['payUrl']);
     assert.equal((await ledgerEntry(ovo.id))?.status, 'INIT_ORDER');
+  });
+  it("finishes a payout on the platform's signed disbursement callback, before bayar's first look-up (5 s)", async () => {
+    const started = Date.now();
+    const res = await stack.api('POST', '/v1/payouts', {
+      merchantReference: uniqueRef('agg-po'),
+      provider: 'aggregator',
+      amount: 150_000,
+      feeType: 'DEDUCT_FROM_AMOUNT',
+      destination: { bankCode: 'MANDIRI', accountNumber: '0012345678', accountName: 'Budi Santoso' },
+      description: 'Seller payout week 12',
+    });
+    assert.equal(res.status, 201, res.text);
+    const id = (res.json as PayoutView).id;
+    const done = await eventually(async () => (await stack.api('GET', `/v1/payouts/${id}`)).json as PayoutView, (view) => view.status === 'SUCCEEDED', 4_500);
+    assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done.timeline));
+    assert.ok(Date.now() - started < 5_000, 'settled before the first look-up was due');
+    assert.equal(done.attempts[0]!.decidedBy, 'callback', 'the signed callback decided it, not a look-up');
+    assert.equal(done.attempts[0]!.lookups, 0);
+    assert.ok(done.timeline.some((t) => t.source === 'webhook' && t.type === 'attempt-1:2'), JSON.stringify(done.timeline));
+    const callbacks = (await deliveries(`${id}-1`)).filter((d) => d.kind === 'payout');
+    assert.ok(callbacks.some((d) => d.answer === 'SUCCESS'), `bayar answered the literal SUCCESS: ${JSON.stringify(callbacks)}`);
   });
 });

@@ -7,6 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { eventually } from '../helpers/wait.js';
 import { uniqueRef, type TestStack } from '../helpers/stack.js';
 import { providerSuite, type MerchantReceiver, paidEntries } from '../helpers/provider-suite.js';
@@ -23,6 +24,8 @@ function sign(requestId: string, timestamp: string, target: string, body: string
   const text = `Client-Id:${CLIENT_ID}\nRequest-Id:${requestId}\nRequest-Timestamp:${timestamp}\nRequest-Target:${target}\nDigest:${digest}`;
   return 'HMACSHA256=' + createHmac('sha256', key).update(text).digest('base64');
 }
+
+const ADDRESS = { line: 'Jalan Teknologi Indonesia No. 25', city: 'Jakarta', postalCode: '12960' };
 
 describe('doku over HTTP (real Temporal, real sandbox)', () => {
   const suite = providerSuite('doku', { refPrefix: 'doku' });
@@ -59,20 +62,25 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
     assert.equal(callbacks.length, 1);
   });
 
-  it('PAYLATER_INDODANA: create returns the Indodana payment page; without a phone it is a 422 before anything starts', async () => {
-    const created = await create({ amount: 250_000, method: 'PAYLATER_INDODANA', customer: { name: 'Siti Rahayu', email: 'siti@example.com', phone: '+6281122334455' } });
+  it('PAYLATER_INDODANA: create returns the Indodana payment page; without a phone, or a billing address, it is a 422 before anything starts', async () => {
+    const created = await create({ amount: 250_000, method: 'PAYLATER_INDODANA', returnUrl: 'https://shop.example/orders/1', customer: { name: 'Siti Rahayu', email: 'siti@example.com', phone: '+6281122334455', address: ADDRESS } });
     assert.equal(created.status, 'PENDING');
     assert.match(created.instructions.payUrl ?? '', /^http:\/\/127\.0\.0\.1:\d+\/indodana\/product-installment\/payment\?purchaseTransactionId=[0-9a-f-]{36}&tenure=3$/);
     assert.equal(created.instructions.virtualAccountNumber, undefined);
 
     const reference = uniqueRef('doku');
-    const body = { merchantReference: reference, provider: 'doku', amount: 250_000, method: 'PAYLATER_INDODANA', customer: { name: 'Siti Rahayu' } };
+    const body = { merchantReference: reference, provider: 'doku', amount: 250_000, method: 'PAYLATER_INDODANA', returnUrl: 'https://shop.example/orders/1', customer: { name: 'Siti Rahayu' } };
     const res = await stack.api('POST', '/v1/payments', body);
     assert.equal(res.status, 422, res.text);
     assert.equal(res.json.rule, 'CUSTOMER_DETAILS_REQUIRED');
     assert.match(res.json.detail, /name, email and phone/);
+
+    const noAddress = await stack.api('POST', '/v1/payments', { ...body, customer: { name: 'Siti Rahayu', email: 'siti@example.com', phone: '081122334455' } });
+    assert.equal(noAddress.status, 422, noAddress.text);
+    assert.equal(noAddress.json.rule, 'CUSTOMER_ADDRESS_REQUIRED');
+    assert.match(noAddress.json.detail, /billing address/);
     // Nothing started: the same reference takes the corrected request.
-    const fixed = await stack.api('POST', '/v1/payments', { ...body, customer: { name: 'Siti Rahayu', email: 'siti@example.com', phone: '+6281122334455' } });
+    const fixed = await stack.api('POST', '/v1/payments', { ...body, customer: { name: 'Siti Rahayu', email: 'siti@example.com', phone: '+6281122334455', address: ADDRESS } });
     assert.equal(fixed.status, 201, fixed.text);
     assert.equal((fixed.json as PaymentView).merchantReference, reference);
   });
@@ -145,6 +153,29 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
     assert.equal(view.amounts.paid, 0);
     assert.ok(!view.timeline.some((t) => t.source === 'webhook'), 'nothing from the forged notifications reached the payment');
     assert.equal((await ledgerEntry(created.id))?.status, 'PENDING');
+  });
+
+  it("settles on DOKU's 12 h retry that still carries the original Request-Timestamp (signed with jokul's getSignature)", async () => {
+    const created = await create({ amount: 64_000, method: 'VA_BCA' });
+    // The body of developers.doku.com's "HTTP Notification Sample - Non SNAP" (VA), for this payment.
+    const body = JSON.stringify({
+      service: { id: 'VIRTUAL_ACCOUNT' },
+      acquirer: { id: 'BCA' },
+      channel: { id: 'VIRTUAL_ACCOUNT_BCA' },
+      transaction: { status: 'SUCCESS', date: '2021-01-27T03:24:23Z', original_request_id: `${created.id}-create` },
+      order: { invoice_number: created.id, amount: 64_000 },
+      virtual_account_info: { virtual_account_number: created.instructions.virtualAccountNumber },
+      virtual_account_payment: { date: '20210127102423', systrace_number: '48221', reference_number: '23941', channel_code: '6010', request_id: '1234567890', identifier: [] },
+    });
+    const requestId = randomUUID();
+    const timestamp = new Date(Date.now() - 12 * 3600_000).toISOString().slice(0, 19) + 'Z';
+    const jokul = createRequire(import.meta.url)('jokul-nodejs-library') as { getSignature(h: Record<string, string>, b: string, k: string): Promise<string> };
+    const signature = await jokul.getSignature({ 'client-id': CLIENT_ID, 'request-id': requestId, 'request-timestamp': timestamp, 'request-target': '/webhooks/doku' }, body, SECRET);
+    const res = await postWebhook({ 'client-id': CLIENT_ID, 'request-id': requestId, 'request-timestamp': timestamp, signature }, body);
+    assert.equal(res.status, 200, await res.text());
+    const settled = await stack.waitFor(created.id, (p) => p.status === 'SETTLED', WAIT_MS);
+    assert.equal(settled.amounts.paid, 64_000);
+    assert.equal(paidEntries(settled)[0]!.source, 'webhook');
   });
 
   it('applies a notification delivered three more times exactly once', async () => {
@@ -238,7 +269,7 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
   });
 
   it('PAYLATER_INDODANA: pay URL → approved and paid at Indodana → SETTLED by the notification', async () => {
-    const created = await create({ amount: 300_000, method: 'PAYLATER_INDODANA', customer: { name: 'Siti Nur Rahayu', email: 'siti@example.com', phone: '081122334455' } });
+    const created = await create({ amount: 300_000, method: 'PAYLATER_INDODANA', returnUrl: 'https://shop.example/orders/2', customer: { name: 'Siti Nur Rahayu', email: 'siti@example.com', phone: '081122334455', address: ADDRESS } });
     assert.equal(created.status, 'PENDING');
     assert.deepEqual(Object.keys(created.instructions), ['payUrl']);
     await payAndSettle(created);

@@ -229,8 +229,25 @@ describe('xendit over HTTP, per method family (real Temporal, real sandbox)', ()
     assert.equal((await ledgerEntry(p.id))?.status, 'PENDING');
   });
 
+  it('refuses DANA and OVO refunds with 422 (Payments API channel table), and sends late DANA money to review instead of refunding it', async () => {
+    const dana = await create('EWALLET_DANA', { amount: 42_000, returnUrl: 'https://shop.example/orders/9' });
+    await payAndSettle(dana);
+    const refused = await stack.api('POST', `/v1/payments/${dana.id}/refunds`, { amount: 1_000, reason: 'customer asked' });
+    assert.equal(refused.status, 422, refused.text);
+    assert.equal(refused.json.code, 'REFUND_NOT_SUPPORTED');
+    assert.equal((await ledgerEntry(dana.id))?.refundedAmount ?? 0, 0, 'nothing was asked of Xendit');
+
+    const late = await create('EWALLET_DANA', { amount: 43_000, returnUrl: 'https://shop.example/orders/10', expiresInSeconds: 1 });
+    await stack.waitFor(late.id, (x) => x.status === 'EXPIRED', WAIT_MS);
+    assert.equal((await stack.pay(late.id, { force: true })).status, 200);
+    const review = await stack.waitFor(late.id, (x) => x.status === 'REVIEW_REQUIRED', WAIT_MS);
+    assert.match(review.statusReason ?? '', /LATE_PAYMENT: 43000 arrived after close; xendit cannot refund EWALLET_DANA/);
+    assert.equal(review.refunds.length, 0, 'no automatic refund Xendit would refuse');
+  });
+
   it('follows a refund Xendit accepts as PENDING until it succeeds, or fails and frees the amount again', async () => {
-    const ovo = await create('EWALLET_OVO', { amount: 90_000, customer: { name: 'Budi Santoso', phone: '+6281234567890' } });
+    // QRIS: refundable through the Payments API (OVO and DANA are not, capabilities.ts).
+    const ovo = await create('QRIS', { amount: 90_000, customer: { name: 'Budi Santoso', phone: '+6281234567890' } });
     await payAndSettle(ovo);
     assert.equal((await stack.sandbox('POST', '/_sandbox/xendit/refunds', { pending: true })).status, 200);
     try {

@@ -10,7 +10,8 @@ import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, priv
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
-import { AggregatorProvider, customerFields, expiryMinutes, localPhone, orderParams, parseForm, productDetail, PLACEHOLDER_CUSTOMER } from '../../src/providers/aggregator/index.js';
+import { AggregatorClient } from '../../src/providers/aggregator/client.js';
+import { AggregatorProvider, cashParams, payoutIdOf, customerFields, expiryMinutes, localPhone, orderParams, parseForm, productDetail, PLACEHOLDER_CUSTOMER } from '../../src/providers/aggregator/index.js';
 import { AGGREGATOR_METHODS, aggregatorCapabilities, PAYOUT_BANK_CODES } from '../../src/providers/aggregator/capabilities.js';
 import { aggregatorPayoutStatusToState, aggregatorStatusToChargeStatus } from '../../src/providers/aggregator/status.js';
 import { rsaRecover, rsaSign, rsaVerify, signParams, stringToSign, verifyParams } from '../../src/providers/aggregator/signature.js';
@@ -375,11 +376,42 @@ describe('aggregator parseWebhook', () => {
     assert.throws(() => provider.parseWebhook(raw(signedCallback(CALLBACK_FIELDS) + '&orderNum=pay_x')), WebhookMalformed, 'a field twice');
   });
 
-  it('acknowledges without acting a non-00 callback and a disbursement callback', () => {
+  it('acknowledges without acting a non-00 callback, and a disbursement callback for no attempt of ours', () => {
     const failed = provider.parseWebhook(raw(signedCallback({ ...CALLBACK_FIELDS, code: '01', msg: 'FAIL' })));
     assert.equal(failed.kind, 'ignored');
     const payout = provider.parseWebhook(raw(signedCallback({ bankCode: '014', money: '200000', orderNum: 'po_1-1', platOrderNum: 'CASH1', status: '2', statusMsg: 'SUCCESS' })));
     assert.equal(payout.kind, 'ignored');
+  });
+
+  it('turns a signed disbursement callback into a notice for the payout attempt it names (status 2 success, 4 failed)', () => {
+    // BDPay's published payout callback (document.bdpay.co.id, the TopPay family): a form post with
+    // bankCode, description, fee, feeType, money, name, number, orderNum, platOrderNum, status,
+    // statusMsg and platSign. No SDK exists for this platform; it is signed with the formula.
+    const fields = { bankCode: '014', description: 'Seller payout March', fee: '4000', feeType: '0', money: '200000', name: 'Budi Santoso', number: '1234567890', orderNum: 'payout_0123456789abcdef01234567-2', platOrderNum: 'CASH20250101120000123456', status: '2', statusMsg: 'SUCCESS' };
+    const succeeded = provider.parseWebhook(raw(signedCallback(fields)));
+    assert.deepEqual(succeeded, {
+      kind: 'payout',
+      payoutId: 'payout_0123456789abcdef01234567',
+      providerPayoutId: 'payout_0123456789abcdef01234567-2',
+      snapshot: { state: 'SUCCEEDED', providerStatus: '2', providerReference: 'CASH20250101120000123456', fee: 4000, reason: undefined },
+    });
+    const failed = provider.parseWebhook(raw(signedCallback({ ...fields, status: '4', statusMsg: 'account closed' })));
+    assert.equal(failed.kind === 'payout' && failed.snapshot.state, 'FAILED');
+    // Only the platform's signature makes it count.
+    assert.throws(() => provider.parseWebhook(raw(signedCallback(fields).replace('status=2', 'status=4'))), SignatureInvalid);
+    assert.throws(() => provider.parseWebhook(raw(signedCallback(fields, stranger.privateKey))), SignatureInvalid);
+    assert.equal(payoutIdOf('payout_0123456789abcdef01234567-1'), 'payout_0123456789abcdef01234567');
+    for (const other of ['payout_0123456789abcdef01234567', 'pay_0123456789abcdef01234567-1', 'payout_0123456789abcdef01234567-0', 'payout_XYZ-1']) assert.equal(payoutIdOf(other), undefined, other);
+  });
+
+  it("verifies like TopPay's verifySign: double quotes in values do not break a genuine platSign, nothing else is relaxed", () => {
+    // The platform signed `"150000"` (a value it serialised with quotes); the form carries 150000.
+    const signedText = { ...CALLBACK_FIELDS, payMoney: '"150000"' };
+    const body = formBody({ ...CALLBACK_FIELDS, platSign: referenceSign(signedText, platformPrivate, 'platSign') });
+    const parsed = provider.parseWebhook(raw(body));
+    assert.equal(parsed.kind === 'payment' && parsed.event.paidAmount, 150_000);
+    assert.ok(verifyParams({ ...CALLBACK_FIELDS, platSign: referenceSign(signedText, platformPrivate, 'platSign') }, platformPublic));
+    assert.ok(!verifyParams({ ...CALLBACK_FIELDS, payMoney: '150001', platSign: referenceSign(signedText, platformPrivate, 'platSign') }, platformPublic));
   });
 
   it('answers the literal SUCCESS as text/plain to take a callback, anything else to have it retried', () => {
@@ -416,7 +448,7 @@ describe('aggregator callback parser fuzz', () => {
   const expectedOnly = (fn: () => unknown) => {
     try {
       const out = fn() as { kind: string };
-      assert.ok(out.kind === 'payment' || out.kind === 'ignored');
+      assert.ok(out.kind === 'payment' || out.kind === 'ignored' || out.kind === 'payout');
     } catch (err) {
       if (!(err instanceof SignatureInvalid || err instanceof WebhookMalformed)) throw err;
     }
@@ -679,6 +711,20 @@ describe('aggregator adapter against the local sandbox: pay-in', () => {
     assert.equal((await provider.findCharge({ paymentId: request.paymentId, method: 'VA_BNI' }))?.paidAmount, 90_000);
   });
 
+  it('shows the VA number of a create answer whose platSign fails only once a signed query confirms the order', async () => {
+    await sandbox.control('POST', '/_sandbox/aggregator/faults', { unverifiableCreateAnswer: true });
+    try {
+      const request = chargeRequest('VA_BCA');
+      const snapshot = await provider.createCharge(request);
+      assert.equal(snapshot.chargeStatus, 'PENDING');
+      assert.match(snapshot.instructions.virtualAccountNumber ?? '', /^39010\d{11}$/, 'the customer has a VA number to pay to');
+      assert.match(snapshot.providerStatus, /confirmed by signed query/);
+      assert.equal((await ledger()).find((c) => c.reference === request.paymentId)?.createRequests, 1, 'created once, not retried into a duplicate');
+    } finally {
+      await sandbox.control('POST', '/_sandbox/aggregator/faults', {});
+    }
+  });
+
   it('is refused by the platform when our signature is wrong, and refuses answers signed by someone else', async () => {
     const wrongKey = adapter(sandbox.url, receiver.url, { privateKey: stranger.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() });
     const err = await rejection(wrongKey.createCharge(chargeRequest('VA_BCA')));
@@ -821,7 +867,24 @@ describe('aggregator adapter against the local sandbox: pay on behalf', () => {
     const callback = await until(() => receiver.received.find((r) => new URLSearchParams(r.body).get('orderNum') === request.providerPayoutId));
     const parsed = provider.parsePayoutNotification({ headers: {}, rawBody: Buffer.from(callback.body), path: '/webhooks/aggregator' });
     assert.equal(parsed.snapshot.state, 'SUCCEEDED');
+    // po_… is not a bayar payout id, so parseWebhook has no payout to send it to.
     assert.equal(provider.parseWebhook({ headers: {}, rawBody: Buffer.from(callback.body), path: '/webhooks/aggregator' }).kind, 'ignored');
+  });
+
+  it("sends the payout fields the platform's published demos send (method Transfer, orderType 0, mobile, email), signed with the rest", async () => {
+    const params = cashParams(payoutRequest(), 'https://bayar.example.com/webhooks/aggregator');
+    assert.equal(params.method, 'Transfer');
+    assert.equal(params.orderType, '0');
+    assert.match(params.mobile!, /^\d{8,15}$/);
+    assert.match(params.email!, /^[^@\s]+@[^@\s]+\.[a-z]{2,}$/);
+    // They are part of the signed text, and the sandbox (which checks their format) takes the payout.
+    const request = payoutRequest();
+    const sent = await provider.sendPayout(request);
+    assert.equal(sent.state, 'PENDING');
+    const sandboxClient = new AggregatorClient({ merchantId: MERCHANT_ID, privateKey: DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY, platformPublicKey: DEV_AGGREGATOR_PLATFORM_PUBLIC_KEY, baseUrl: sandbox.url, timeoutMs: 5000, notifyUrl: receiver.url });
+    const badMobile = await sandboxClient.post('/gateway/cash', { ...cashParams(payoutRequest(), receiver.url), mobile: '+62 812' });
+    assert.equal(badMobile.body?.platRespCode, 'FAIL');
+    assert.match(String(badMobile.body?.platRespMessage), /mobile/);
   });
 
   it('sends feeType 1 when the fee is charged to the balance', async () => {

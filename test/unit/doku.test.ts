@@ -13,6 +13,7 @@ import { DokuClient } from '../../src/providers/doku/client.js';
 import { DOKU_CHANNELS, dokuStatusPath } from '../../src/providers/doku/capabilities.js';
 import { bodyDigest, dokuTimestamp, signature, signatureMatches, stringToSign } from '../../src/providers/doku/signature.js';
 import { dokuStatusToChargeStatus } from '../../src/providers/doku/status.js';
+import { DOKU_PAYLATER_CATEGORIES, paylaterRequestSchema } from '../../src/providers/doku/schemas.js';
 import { ProviderRejected, ProviderUnavailable, SignatureInvalid, WebhookMalformed, type CreateChargeRequest } from '../../src/providers/provider.js';
 import { SandboxKit } from '../../src/sandbox/kit.js';
 import { DOKU_NOTIFICATION_RETRIES_MS, DOKU_NOTIFICATION_RETRY_OFFSETS_MS, DokuSandbox } from '../../src/sandbox/doku/sandbox.js';
@@ -59,7 +60,8 @@ function chargeRequest(method: PaymentMethod, overrides: Partial<CreateChargeReq
     amount: 150_000,
     expiresAt: new Date(Date.now() + 3600_000).toISOString(),
     description: 'Order 42',
-    customer: { name: 'Budi Santoso', email: 'budi@example.com', phone: '+6281122334455' },
+    customer: { name: 'Budi Santoso', email: 'budi@example.com', phone: '+6281122334455', address: { line: 'Jalan Teknologi Indonesia No. 25', city: 'Jakarta', postalCode: '12960' } },
+    returnUrl: 'https://shop.example/orders/42',
     ...overrides,
   };
 }
@@ -160,7 +162,8 @@ describe('doku status table', () => {
   const cases: [string, string][] = [
     ['PENDING', 'PENDING'],
     ['SUCCESS', 'PAID'],
-    ['FAILED', 'FAILED'],
+    // Check Status API — Non-SNAP: FAILED "Final: NO" ("generate new payment request").
+    ['FAILED', 'PENDING'],
     ['EXPIRED', 'EXPIRED'],
     ['REFUNDED', 'REFUNDED'],
     ['TIMEOUT', 'PENDING'],
@@ -236,9 +239,11 @@ describe('doku parseWebhook', () => {
     assert.throws(() => provider.parseWebhook(notification({ ...paid, order: { ...paid.order, amount: 150000.5 } })), WebhookMalformed);
   });
 
-  it('maps FAILED and EXPIRED, and acknowledges REFUNDED without acting', () => {
+  it('takes FAILED as not final (DOKU: "Final: NO"), maps EXPIRED, and acknowledges REFUNDED without acting', () => {
     const failed = provider.parseWebhook(notification({ ...paid, transaction: { ...paid.transaction, status: 'FAILED' } }));
-    assert.equal(failed.kind === 'payment' && failed.event.chargeStatus, 'FAILED');
+    assert.equal(failed.kind === 'payment' && failed.event.chargeStatus, 'PENDING');
+    assert.equal(failed.kind === 'payment' && failed.event.providerStatus, 'FAILED');
+    assert.match((failed.kind === 'payment' && failed.event.reason) || '', /not final/);
     assert.equal(failed.kind === 'payment' && failed.event.paidAmount, undefined);
     const expired = provider.parseWebhook(notification({ ...paid, transaction: { ...paid.transaction, status: 'EXPIRED' } }));
     assert.equal(expired.kind === 'payment' && expired.event.chargeStatus, 'EXPIRED');
@@ -246,15 +251,22 @@ describe('doku parseWebhook', () => {
     assert.equal(refunded.kind, 'ignored');
   });
 
-  it('refuses a genuine notification stamped more than five minutes ago (a replay), or ahead', () => {
-    const stale = notification(paid, { timestamp: dokuTimestamp(Date.now() - 5 * 60_000 - 5_000) });
-    assert.throws(() => provider.parseWebhook(stale), (err: Error) => err instanceof SignatureInvalid && /Request-Timestamp/.test(err.message));
-    const ahead = notification(paid, { timestamp: dokuTimestamp(Date.now() + 5 * 60_000 + 5_000) });
-    assert.throws(() => provider.parseWebhook(ahead), SignatureInvalid);
-    const recent = notification(paid, { timestamp: dokuTimestamp(Date.now() - 4 * 60_000) });
-    assert.equal(provider.parseWebhook(recent).kind, 'payment');
+  it("takes DOKU's retries however old their Request-Timestamp (30 min, 6 h, 12 h, a Back Office resend); refuses one from the future", () => {
+    // Whether DOKU re-stamps a retry is not published (developers.doku.com, Retry Notification):
+    // a correctly signed notification stamped in the past is taken, with the same event id as
+    // the original so the workflow applies it once.
+    const requestId = randomUUID();
+    for (const ago of [0, 30 * 60_000, 6 * 3600_000, 12 * 3600_000, 3 * 86_400_000]) {
+      const retry = provider.parseWebhook(notification(paid, { requestId, timestamp: dokuTimestamp(Date.now() - ago) }));
+      assert.equal(retry.kind, 'payment', `stamped ${ago} ms ago`);
+      assert.equal(retry.kind === 'payment' && retry.event.eventId, requestId);
+    }
     const published = notification(paid, { timestamp: '2020-08-11T08:45:42Z' });
-    assert.throws(() => provider.parseWebhook(published), SignatureInvalid, "DOKU's 2020 example, replayed today");
+    assert.equal(provider.parseWebhook(published).kind, 'payment', "DOKU's 2020 example, correctly signed: age alone does not refuse it");
+    const ahead = notification(paid, { timestamp: dokuTimestamp(Date.now() + 5 * 60_000 + 5_000) });
+    assert.throws(() => provider.parseWebhook(ahead), (err: Error) => err instanceof SignatureInvalid && /ahead/.test(err.message));
+    // Age never excuses a bad signature.
+    assert.throws(() => provider.parseWebhook(notification(paid, { timestamp: dokuTimestamp(Date.now() - 6 * 3600_000), key: 'SK-attacker-guess' })), SignatureInvalid);
   });
 
   it('accepts the public notification path behind a prefix-stripping proxy', () => {
@@ -400,13 +412,101 @@ describe('doku adapter against the local sandbox', () => {
     assert.equal(Date.parse(answer.virtual_account_info.expired_date_utc) - Date.parse(answer.virtual_account_info.created_date_utc), 60_000);
   });
 
-  it('refuses Indodana without the customer details it needs, and sends the phone with its calling code', async () => {
+  it('refuses Indodana without the customer details, billing address or return page it needs, and sends the phone with its calling code', async () => {
     await assert.rejects(
       provider.createCharge(chargeRequest('PAYLATER_INDODANA', { customer: { name: 'Budi' } })),
       (err: unknown) => err instanceof ProviderRejected && err.code === 'CUSTOMER_DETAILS_REQUIRED',
     );
+    await assert.rejects(
+      provider.createCharge(chargeRequest('PAYLATER_INDODANA', { customer: { name: 'Budi Santoso', email: 'budi@example.com', phone: '081122334455' } })),
+      (err: unknown) => err instanceof ProviderRejected && err.code === 'CUSTOMER_ADDRESS_REQUIRED',
+    );
+    await assert.rejects(
+      provider.createCharge(chargeRequest('PAYLATER_INDODANA', { returnUrl: undefined })),
+      (err: unknown) => err instanceof ProviderRejected && err.code === 'RETURN_URL_REQUIRED',
+    );
+    await assert.rejects(
+      provider.createCharge(chargeRequest('PAYLATER_INDODANA', { returnUrl: "https://shop.example/orders/42?ref=a'b*c" })),
+      (err: unknown) => err instanceof ProviderRejected && err.code === 'RETURN_URL_INVALID',
+    );
     assert.equal(dokuPhone('+6281122334455'), '6281122334455');
     assert.equal(dokuPhone('081122334455'), '6281122334455');
+  });
+
+  it("sends every field DOKU marks Mandatory for Indodana (seed 002's table), with the merchant's return page", async () => {
+    const seen: Record<string, any>[] = [];
+    const recorder = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, any>;
+        seen.push(body);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ order: body.order, payment: { status: 'PENDING', url: 'https://sandbox01.indodana.com/x' } }));
+      });
+    });
+    const port = await new Promise<number>((resolve) => recorder.listen(0, '127.0.0.1', () => resolve((recorder.address() as AddressInfo).port)));
+    try {
+      const recorded = new DokuProvider({ clientId: CLIENT_ID, secretKey: SECRET, baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 5000 });
+      const request = chargeRequest('PAYLATER_INDODANA');
+      await recorded.createCharge(request);
+      const body = seen[0]!;
+      // The Mandatory rows of seed 002's "Request Body Explanation", one by one.
+      const mandatory = [
+        'order.invoice_number', 'order.amount', 'order.line_items.0.name', 'order.line_items.0.price', 'order.line_items.0.quantity', 'order.line_items.0.id',
+        'order.line_items.0.category', 'order.callback_url_cancel', 'peer_to_peer_info.merchant_unique_reference', 'customer.first_name', 'customer.email',
+        'customer.phone', 'billing_address', 'billing_address.first_name', 'billing_address.address', 'billing_address.city', 'billing_address.postal_code',
+        'billing_address.phone', 'billing_address.country_code',
+      ];
+      for (const path of mandatory) {
+        const value = path.split('.').reduce<any>((v, k) => v?.[k], body);
+        assert.ok(value !== undefined && value !== '', `${path} is sent`);
+      }
+      assert.equal(body.order.callback_url, 'https://shop.example/orders/42');
+      assert.equal(body.order.callback_url_cancel, 'https://shop.example/orders/42');
+      assert.ok(DOKU_PAYLATER_CATEGORIES.includes(body.order.line_items[0].category), 'category is one of DOKU\'s enum');
+      assert.deepEqual(body.billing_address, { first_name: 'Budi', last_name: 'Santoso', address: 'Jalan Teknologi Indonesia No. 25', city: 'Jakarta', postal_code: '12960', phone: '6281122334455', country_code: 'IDN' });
+      // And the request passes the sandbox's Mandatory check.
+      assert.ok(paylaterRequestSchema.safeParse(body).success);
+    } finally {
+      await new Promise<void>((r) => recorder.close(() => r()));
+    }
+  });
+
+  it("the sandbox takes DOKU's published Indodana sample and refuses it without a Mandatory field, as DOKU does", async () => {
+    // seed 002, "Here is the sample request body to generate order", verbatim.
+    const sample = {
+      order: {
+        invoice_number: 'MINV20201231468',
+        line_items: [{ name: 'Ayam', price: 50000, quantity: 2, id: '1002', category: 'ELECTRONIC', url: 'https://merchant.com/product_1002', image_url: 'https://merchant.com/product_1002/image', type: 'handphone' }],
+        amount: 100000,
+        callback_url: 'https://merchant.com/return-url',
+        callback_url_cancel: 'https://merchant.com/cancel-url',
+      },
+      peer_to_peer_info: { expired_time: 60, merchant_unique_reference: '60123' },
+      customer: { first_name: 'andreas', last_name: 'dharmawan', phone: '081939815480', email: 'andreas@email.com' },
+      billing_address: { first_name: 'andreas', last_name: 'dharmawan', address: 'Jalan Teknologi Indonesia No. 25', city: 'Jakarta', postal_code: '12960', phone: '081513114262', country_code: 'IDN' },
+      shipping_address: { first_name: 'andreas', last_name: 'dharmawan', address: 'Jalan Teknologi Indonesia No. 25', city: 'Jakarta', postal_code: '12960', phone: '081513114262', country_code: 'IDN' },
+    };
+    const path = DOKU_CHANNELS.PAYLATER_INDODANA.path;
+    const ok = await client.call('POST', path, randomUUID(), { ...sample, order: { ...sample.order, invoice_number: paymentId() } });
+    assert.equal(ok.status, 200, ok.text);
+    const without = (mutate: (b: any) => void) => {
+      const b = JSON.parse(JSON.stringify(sample));
+      b.order.invoice_number = paymentId();
+      mutate(b);
+      return client.call('POST', path, randomUUID(), b);
+    };
+    for (const [field, mutate] of [
+      ['order.callback_url_cancel', (b: any) => delete b.order.callback_url_cancel],
+      ['billing_address', (b: any) => delete b.billing_address],
+      ['billing_address.city', (b: any) => delete b.billing_address.city],
+      ['peer_to_peer_info.merchant_unique_reference', (b: any) => delete b.peer_to_peer_info.merchant_unique_reference],
+      ['customer.email', (b: any) => delete b.customer.email],
+    ] as const) {
+      const refused = await without(mutate);
+      assert.equal(refused.status, 400, field);
+      assert.match(refused.text, new RegExp(field.split('.').at(-1)!), field);
+    }
   });
 
   it('rejects bad bodies (400) and bad signatures (401) with typed errors; 5xx is retryable', async () => {

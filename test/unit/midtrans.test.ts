@@ -456,6 +456,23 @@ describe('official midtrans-client 1.4.3 against the sandbox', { skip: sdk ? fal
     );
   });
 
+  it('refuses a refund_key outside [A-Za-z0-9_-] with 400, as Midtrans does, and takes a valid one', async () => {
+    // docs.midtrans.com/reference/refund-transactions-card: refund_key is alphanumeric, "-" and "_".
+    const orderId = paymentId();
+    await core.charge({ payment_type: 'qris', transaction_details: { order_id: orderId, gross_amount: 50_000 } });
+    await fetch(`${url}/_sandbox/charges/${orderId}/pay`, { method: 'POST', body: '{}' });
+    for (const key of ['order 1001/refund', 'rf.1', 'rf:1', 'rüf-1', 'rf+1']) {
+      await assert.rejects(
+        core.transaction.refund(orderId, { refund_key: key, amount: 1000, reason: 'x' }),
+        (err: any) => err.name === 'MidtransError' && String(err.httpStatusCode) === '400',
+        key,
+      );
+    }
+    const ok = await core.transaction.refund(orderId, { refund_key: 'pay_abc-rf_1', amount: 1000, reason: 'x' });
+    assert.equal(ok.status_code, '200');
+    assert.equal(ok.refund_key, 'pay_abc-rf_1');
+  });
+
   it("verifies a notification by transaction_id the way the SDK's notification() does", async () => {
     const orderId = paymentId();
     const charge = await core.charge({ payment_type: 'echannel', transaction_details: { order_id: orderId, gross_amount: 650_000 }, echannel: { bill_info1: 'Payment:', bill_info2: 'Online purchase' } });

@@ -53,6 +53,20 @@ describe('PayoutState', () => {
     assert.ok(state.view().completedAt);
   });
 
+  it("a provider's signed callback decides an attempt like a look-up, from the webhook, without counting as one", () => {
+    const { state } = fresh();
+    const a1 = state.startAttempt(T0);
+    state.sendUnknown(T0 + 1, a1, 'timeout');
+    state.apply(T0 + 2, a1, snap('SUCCEEDED', '2'), 'callback');
+    assert.equal(state.status, 'SUCCEEDED');
+    assert.equal(a1.decidedBy, 'callback');
+    assert.equal(a1.lookups, 0);
+    assert.ok(state.view().timeline.some((t) => t.source === 'webhook' && t.type === 'attempt-1:2'));
+    // A later look-up saying otherwise is recorded for operators, not applied.
+    state.apply(T0 + 3, a1, snap('FAILED', '4'), 'lookup');
+    assert.equal(state.status, 'SUCCEEDED');
+  });
+
   it('never starts a new attempt unless the previous one definitely failed', () => {
     const { state } = fresh();
     const a1 = state.startAttempt(T0);

@@ -11,7 +11,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { PaymentMethod } from '../../src/domain/payment.js';
-import type { CreateChargeRequest } from '../../src/providers/provider.js';
+import { refundSupportFor, type CreateChargeRequest } from '../../src/providers/provider.js';
 import { XenditProvider } from '../../src/providers/xendit/index.js';
 import { XENDIT_CHANNELS } from '../../src/providers/xendit/capabilities.js';
 import { createPaymentRequestSchema, refundRequestSchema } from '../../src/providers/xendit/schemas.js';
@@ -428,6 +428,38 @@ describe('official xendit-node 7.0.0 against the Xendit sandbox', { skip: sdk ? 
       xendit.Refund.createRefund({ data: { paymentRequestId: va.id, amount: 1000, reason: 'OTHERS' } }),
       sdkError(400, 'REFUND_NOT_SUPPORTED'),
     );
+  });
+
+  it('refuses DANA and OVO refunds as Xendit does (Payments API channel table), and bayar declares none', async () => {
+    for (const [channel, props] of [['DANA', { successReturnUrl: 'https://shop.example/ok' }], ['OVO', { mobileNumber: '+6281234567890' }]] as const) {
+      const created = await xendit.PaymentRequest.createPaymentRequest({
+        data: { referenceId: paymentId(), amount: 20_000, currency: 'IDR', paymentMethod: { type: 'EWALLET', reusability: 'ONE_TIME_USE', ewallet: { channelCode: channel, channelProperties: props } } },
+      });
+      await xendit.PaymentRequest.simulatePaymentRequestPayment({ paymentRequestId: created.id });
+      await assert.rejects(xendit.Refund.createRefund({ data: { paymentRequestId: created.id, amount: 1000, reason: 'OTHERS' } }), sdkError(400, 'REFUND_NOT_SUPPORTED'));
+      assert.equal(refundSupportFor(adapter.capabilities, `EWALLET_${channel}`), 'none', channel);
+    }
+    assert.equal(refundSupportFor(adapter.capabilities, 'EWALLET_SHOPEEPAY'), 'partial');
+    assert.equal(refundSupportFor(adapter.capabilities, 'EWALLET_LINKAJA'), 'partial');
+  });
+
+  it("follows a refund cancelled with the SDK's cancelRefund: no money moved, the adapter reads it as FAILED", async () => {
+    const created = await xendit.PaymentRequest.createPaymentRequest({
+      data: { referenceId: paymentId(), amount: 30_000, currency: 'IDR', paymentMethod: { type: 'QR_CODE', reusability: 'ONE_TIME_USE', qrCode: { channelCode: 'QRIS' } } },
+    });
+    await xendit.PaymentRequest.simulatePaymentRequestPayment({ paymentRequestId: created.id });
+    await fetch(`${sandboxUrl}/_sandbox/xendit/refunds`, { method: 'POST', body: JSON.stringify({ pending: true }) });
+    try {
+      const pending = await adapter.refund({ charge: { paymentId: created.referenceId, providerReference: created.id, method: 'QRIS' }, idempotencyKey: `${created.referenceId}-rf-c`, amount: 10_000, full: false, reason: 'x' });
+      assert.equal(pending.state, 'PENDING');
+      const cancelled = await xendit.Refund.cancelRefund({ refundID: pending.providerRefundId });
+      assert.equal(cancelled.id, pending.providerRefundId);
+      const status = await adapter.findRefund({ paymentId: created.referenceId, providerReference: created.id, method: 'QRIS' }, pending.providerRefundId);
+      assert.equal(status.state, 'FAILED');
+      assert.equal(status.providerStatus, 'CANCELLED');
+    } finally {
+      await fetch(`${sandboxUrl}/_sandbox/xendit/refunds`, { method: 'POST', body: JSON.stringify({ pending: false }) });
+    }
   });
 
   it('is refused with a wrong secret key: the SDK throws its 401 error', async () => {

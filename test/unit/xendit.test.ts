@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { SignatureInvalid, WebhookMalformed, type RawWebhook } from '../../src/providers/provider.js';
 import { XenditProvider } from '../../src/providers/xendit/index.js';
 import { basicAuthHeader, callbackTokenMatches } from '../../src/providers/xendit/signature.js';
-import { xenditEventToChargeStatus, xenditStatusToChargeStatus } from '../../src/providers/xendit/status.js';
+import { xenditEventToChargeStatus, xenditRefundStatusToRefundState, xenditStatusToChargeStatus } from '../../src/providers/xendit/status.js';
 
 const TOKEN = 'cb-token-unit-test-0123456789';
 const provider = new XenditProvider({ secretKey: 'xnd_development_unit', callbackToken: TOKEN, baseUrl: 'http://127.0.0.1:9', timeoutMs: 1000 });
@@ -138,7 +138,6 @@ describe('XenditProvider.parseWebhook', () => {
       '[]',
       { event: 'payment.capture' },
       { data: captured.data },
-      { ...captured, data: { ...captured.data, reference_id: undefined } },
       { ...captured, data: { ...captured.data, reference_id: '' } },
       { ...captured, data: { ...captured.data, status: undefined } },
       { ...captured, data: { ...captured.data, amount: 100.5 } },
@@ -173,6 +172,76 @@ describe('XenditProvider.parseWebhook', () => {
       const parsed = provider.parseWebhook(webhook({ ...captured, event: name }));
       assert.equal(parsed.kind, 'ignored', name);
     }
+  });
+
+  it('acknowledges (2xx, no effect) payment_method.* callbacks without reference_id and events of any shape it does not act on', () => {
+    // xendit-node docs/payment_method/PaymentMethod.md: reference_id is not required. The body
+    // follows the SDK's PaymentMethodCallback model (event, business_id, created, data = PaymentMethod).
+    const paymentMethodCallback = {
+      event: 'payment_method.activated',
+      business_id: '5f27a14a9bf05c73dd040bc8',
+      created: '2025-03-01T08:05:00.000Z',
+      data: { id: 'pm-c30d4800-afe4-4e58-ad5f-cc006d169139', type: 'EWALLET', country: 'ID', business_id: '5f27a14a9bf05c73dd040bc8', reusability: 'MULTIPLE_USE', status: 'ACTIVE', created: '2025-03-01T08:05:00.000Z', updated: '2025-03-01T08:05:00.000Z' },
+    };
+    for (const body of [
+      paymentMethodCallback,
+      { ...paymentMethodCallback, event: 'payment_method.expired', data: { ...paymentMethodCallback.data, status: 'EXPIRED' } },
+      { event: 'capture.succeeded', data: { id: 'cap-1', something_else: true } },
+      { event: 'recurring.plan.activated', data: [] },
+    ]) {
+      const parsed = provider.parseWebhook(webhook(body));
+      assert.equal(parsed.kind, 'ignored', body.event);
+      assert.equal(provider.webhookAck().status, 200);
+    }
+    // A payment event that names no reference_id is not a charge bayar made: acknowledged too.
+    const { reference_id: _none, ...noReference } = captured.data;
+    assert.equal(provider.parseWebhook(webhook({ ...captured, data: noReference })).kind, 'ignored');
+  });
+
+  it('acknowledges the v3 payment.capture (request_amount, no amount) without settling on it: the status look-up does', () => {
+    // docs.xendit.co/apidocs/payment-webhook-notification, "Payment capture status callback", verbatim.
+    const v3 = {
+      event: 'payment.capture',
+      business_id: '6094fa76c2fd53701b8e079c',
+      created: '2021-12-02T14:52:21.566Z',
+      data: {
+        payment_id: 'py-1fdaf346-dd2e-4b6c-b938-124c7167a822',
+        business_id: '6094fa76c2fd53701b8e079c',
+        status: 'SUCCEEDED',
+        payment_request_id: 'pr-1fdaf346-dd2e-4b6c-b938-124c7167a822',
+        request_amount: 10000,
+        customer_id: 'cust-5ed61c4e-499f-49bd-9d90-f3f45028a7a3',
+        channel_code: 'BRI_VIRTUAL_ACCOUNT',
+        country: 'ID',
+        currency: 'IDR',
+        reference_id: 'example_reference_id',
+        description: 'Payment description',
+        channel_properties: { failure_return_url: 'https://xendit.co/failure', success_return_url: 'https://xendit.co/success' },
+        type: 'SINGLE_PAYMENT',
+        created: '2021-12-02T14:52:21.566Z',
+        updated: '2021-12-02T14:52:21.566Z',
+      },
+    };
+    const parsed = provider.parseWebhook(webhook(v3));
+    assert.equal(parsed.kind, 'ignored');
+    assert.match(parsed.kind === 'ignored' ? parsed.reason : '', /v3/);
+    // The /payment_requests shape (with amount) is still taken.
+    const v2 = provider.parseWebhook(webhook({ ...v3, data: { ...v3.data, reference_id: 'pay_0123456789abcdef01234567', amount: 10000 } }));
+    assert.equal(v2.kind === 'payment' && v2.event.paidAmount, 10000);
+  });
+
+  it('reads every refund status Xendit can return: CANCELLED moved no money, unknown ones stay PENDING', () => {
+    const cases: [string, string][] = [
+      ['SUCCEEDED', 'SUCCEEDED'],
+      ['FAILED', 'FAILED'],
+      ['CANCELLED', 'FAILED'],
+      ['CANCELED', 'FAILED'],
+      ['PENDING', 'PENDING'],
+      ['REQUIRES_ACTION', 'PENDING'],
+      ['SOMETHING_NEW', 'PENDING'],
+      ['__proto__', 'PENDING'],
+    ];
+    for (const [status, state] of cases) assert.equal(xenditRefundStatusToRefundState(status), state, status);
   });
 
   it('answers 200 once taken and 503 to be retried', () => {

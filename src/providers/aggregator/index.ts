@@ -97,8 +97,13 @@ export class AggregatorProvider implements PaymentProvider, PayoutProvider {
     if (!parsed.success) throw new ProviderUnavailable('aggregator create order: unexpected answer shape', 'aggregator', 'BAD_RESPONSE');
     const r = parsed.data;
     if (r.platRespCode === 'SUCCESS') {
-      if (answer.signature === 'invalid') throw new ProviderUnavailable('aggregator create order: platSign does not verify', 'aggregator', 'RESPONSE_SIGNATURE_INVALID');
-      return fromOrderAnswer(r, channel, request);
+      if (answer.signature !== 'invalid') return fromOrderAnswer(r, channel, request);
+      // platSign present but not matching (number formatting, a field the platform added…).
+      // Retrying is no way out: the platform refuses a repeated orderNum, and its query answer
+      // carries no VA number or QR, so the customer would be left with nothing to pay with. The
+      // safe choice: show these instructions only once the platform's own SIGNED query confirms
+      // an open order with this orderNum and this amount; otherwise, unavailable (retried).
+      return this.confirmUnverifiedOrder(r, channel, request);
     }
     if (r.platRespCode === 'UNKNOWN' || r.platRespCode === 'ERROR') {
       // "System is abnormal": the order may or may not exist. The activity's retry looks it up first.
@@ -112,6 +117,25 @@ export class AggregatorProvider implements PaymentProvider, PayoutProvider {
     });
     if (existing) return fromQueryAnswer(existing, request.paymentId);
     throw new ProviderRejected(`aggregator refused the order: ${r.platRespCode} ${platMessage(answer.body)}`.trim(), 'aggregator', `AGGREGATOR_${r.platRespCode}`);
+  }
+
+  /** A SUCCESS create answer whose platSign fails: trusted only as far as a signed query backs it. */
+  private async confirmUnverifiedOrder(r: PrepaidOrderResponse, channel: AggregatorChannel, request: CreateChargeRequest): Promise<ChargeSnapshot> {
+    const unverified = () => new ProviderUnavailable('aggregator create order: platSign does not verify, and no signed query confirms the order yet', 'aggregator', 'RESPONSE_SIGNATURE_INVALID');
+    const existing = await this.query('ORDER_QUERY', request.paymentId).catch((err: unknown) => {
+      if (err instanceof ProviderRejected || err instanceof ProviderUnavailable) return null;
+      throw err;
+    });
+    if (!existing) throw unverified();
+    const confirmed = fromQueryAnswer(existing, request.paymentId);
+    const amount = parseAmount(existing.amount);
+    const sameAmount = amount === undefined || amount === 0 || amount === request.amount;
+    if (confirmed.chargeStatus !== 'PENDING' || !sameAmount || (existing.platOrderNum && r.platOrderNum && existing.platOrderNum !== r.platOrderNum)) {
+      // Paid already, closed, or not the order this answer describes: the signed query is what counts.
+      return confirmed;
+    }
+    const snapshot = fromOrderAnswer(r, channel, request);
+    return { ...snapshot, providerStatus: `${snapshot.providerStatus} (create answer's platSign did not verify; order confirmed by signed query)` };
   }
 
   async findCharge(ref: ChargeRef): Promise<ChargeSnapshot | null> {
@@ -132,8 +156,12 @@ export class AggregatorProvider implements PaymentProvider, PayoutProvider {
   parseWebhook(raw: RawWebhook): ParsedWebhook {
     const params = this.verifiedCallback(raw);
     if (params.payMoney === undefined && params.money !== undefined) {
-      // A disbursement callback at the same URL: verified, but not about a payment.
-      return { kind: 'ignored', reason: `disbursement callback for ${String(params.orderNum ?? '?').slice(0, 64)}; payouts are read with parsePayoutNotification/findPayout` };
+      // A disbursement callback at the same URL (BDPay's payout callback page: status 2 success,
+      // 4 failed, form post): verified above, applied to the payout attempt it names.
+      const { providerPayoutId, snapshot } = payoutNoticeFrom(params);
+      const payoutId = payoutIdOf(providerPayoutId);
+      if (!payoutId) return { kind: 'ignored', reason: `disbursement callback for ${providerPayoutId.slice(0, 64)}: not an attempt bayar sent` };
+      return { kind: 'payout', payoutId, providerPayoutId, snapshot };
     }
     const parsed = payCallbackSchema.safeParse(params);
     if (!parsed.success) throw new WebhookMalformed('aggregator', parsed.error.issues[0]?.message ?? 'bad callback');
@@ -211,10 +239,7 @@ export class AggregatorProvider implements PaymentProvider, PayoutProvider {
    * about. For the payout flow's webhook handling; parseWebhook only acknowledges these.
    */
   parsePayoutNotification(raw: RawWebhook): { providerPayoutId: string; snapshot: PayoutSnapshot } {
-    const parsed = payoutCallbackSchema.safeParse(this.verifiedCallback(raw));
-    if (!parsed.success) throw new WebhookMalformed('aggregator', parsed.error.issues[0]?.message ?? 'bad disbursement callback');
-    const n = parsed.data;
-    return { providerPayoutId: n.orderNum, snapshot: fromPayoutStatus(n.status, n.statusMsg, n.platOrderNum, n.fee) };
+    return payoutNoticeFrom(this.verifiedCallback(raw));
   }
 
   // ---- shared ----
@@ -344,6 +369,13 @@ export function cashParams(request: SendPayoutRequest, notifyUrl: string): Recor
     number,
     notifyUrl,
     feeType: FEE_TYPE_CODES[request.feeType],
+    // What the published payout demos send (schemas.ts). bayar's payout carries no payee phone
+    // or e-mail; the platform only passes them upstream, so the same well-formed placeholders as
+    // for pay-ins are used.
+    method: 'Transfer',
+    orderType: '0',
+    mobile: PLACEHOLDER_CUSTOMER.phone,
+    email: PLACEHOLDER_CUSTOMER.email,
   };
 }
 
@@ -412,6 +444,22 @@ function fromPayoutStatus(status: string, msg: string | undefined, platOrderNum:
     fee: parseAmount(fee),
     reason: state === 'FAILED' ? `status ${status}${msg ? `: ${msg.slice(0, 200)}` : ''}` : undefined,
   };
+}
+
+/** A verified disbursement callback's fields, as the snapshot of the attempt it names. */
+function payoutNoticeFrom(params: WireParams): { providerPayoutId: string; snapshot: PayoutSnapshot } {
+  const parsed = payoutCallbackSchema.safeParse(params);
+  if (!parsed.success) throw new WebhookMalformed('aggregator', parsed.error.issues[0]?.message ?? 'bad disbursement callback');
+  const n = parsed.data;
+  return { providerPayoutId: n.orderNum, snapshot: fromPayoutStatus(n.status, n.statusMsg, n.platOrderNum, n.fee) };
+}
+
+/**
+ * The payout an attempt belongs to: bayar's provider payout id is `${payoutId}-${attempt}`
+ * (workflows/payout-state.ts). Anything else is not an attempt bayar sent.
+ */
+export function payoutIdOf(providerPayoutId: string): string | undefined {
+  return /^(payout_[0-9a-f]{24})-[1-9]\d{0,2}$/.exec(providerPayoutId)?.[1];
 }
 
 /**

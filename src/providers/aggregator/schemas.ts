@@ -102,6 +102,16 @@ export const cashRequestSchema = z.strictObject({
   number: z.string().regex(/^\d{5,34}$/, 'number: the account number, digits only'),
   notifyUrl: z.url({ protocol: /^https?$/ }).max(512),
   feeType: z.enum(['0', '1']),
+  // Sent by the platform's published payout demos (TopPay PHP `transfer()`, IdPayUtils): method
+  // "Transfer", orderType "0", and the payee's mobile and email ("only needed for upstream … must
+  // conform to the format", seed 003). Another family member's published client (Mongopay's
+  // CashReq, a C# integration of /gateway/cash) sends none of them, so whether the platform
+  // requires them is not settled: the sandbox takes a payout without them and checks their format
+  // when present; bayar always sends them.
+  method: z.string().min(1).max(16).optional(),
+  orderType: z.string().regex(/^\d{1,2}$/).optional(),
+  mobile: z.string().regex(/^\d{8,15}$/, 'mobile: digits only').optional(),
+  email: z.string().regex(/^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, 'email: name@example.com').optional(),
 });
 export type CashRequest = z.infer<typeof cashRequestSchema>;
 

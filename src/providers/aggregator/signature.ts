@@ -113,9 +113,21 @@ export function signParams(params: Readonly<Record<string, WireValue>>, privateK
 /**
  * Checks the signature carried in `params[field]` (by default the platform's `platSign`) over all
  * the other parameters. A missing or empty signature is simply not valid.
+ *
+ * As TopPay's own `verifySign` does (TopPayRequestUtil in the platform's Java/PHP demos, cited in
+ * the December 2026 audit): double quotes are removed from both the recovered text and the
+ * rebuilt one before comparing, so a value the platform serialised with quotes (a number sent
+ * as a JSON string on one side only) still verifies. Nothing else is relaxed: every other byte
+ * must match, and only the platform's private key can produce the recovered text.
  */
 export function verifyParams(params: Readonly<Record<string, WireValue>>, publicKey: KeyObject, field: string = PLATFORM_SIGN_FIELD): boolean {
   const signature = params[field];
   if (typeof signature !== 'string' || signature.length === 0) return false;
-  return rsaVerify(stringToSign(params, field), signature, publicKey);
+  const recovered = rsaRecover(signature, publicKey);
+  if (!recovered) return false;
+  return sameBytes(Buffer.from(withoutQuotes(recovered.toString('utf8')), 'utf8'), Buffer.from(withoutQuotes(stringToSign(params, field)), 'utf8'));
+}
+
+function withoutQuotes(text: string): string {
+  return text.replace(/"/g, '');
 }

@@ -17,9 +17,10 @@ export interface DokuConfig {
    */
   notificationPaths?: readonly string[];
   /**
-   * How far a notification's Request-Timestamp may be from now, either way (default five
-   * minutes). DOKU signs the timestamp, so a captured notification cannot be re-stamped: a
-   * replay older than this is refused. See README.md for DOKU's retries.
+   * How far AHEAD of now a Non-SNAP notification's Request-Timestamp may be (clock skew; default
+   * five minutes). The past is not bounded: whether DOKU re-stamps its retries (30 min, 6 h, 12 h,
+   * Back Office resends) is not published, so age alone refuses nothing (README.md, "Retries and
+   * Request-Timestamp"). SNAP notifications and token requests keep it as a window both ways.
    */
   notificationToleranceMs?: number;
   /** DOKU SNAP keys; without them the e-wallets are not offered (Non-SNAP methods only). */

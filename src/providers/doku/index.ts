@@ -27,6 +27,7 @@ import { DOKU_MAX_EXPIRY_MINUTES, dokuCapabilitiesFor, dokuChannelFor, dokuSnapC
 import { DokuSnapEwallets, SNAP_NOTIFY_RETRY_LATER } from './snap/ewallet.js';
 import { DOKU_NOTIFICATION_TOLERANCE_MS, DokuClient, throwFor, type DokuConfig } from './client.js';
 import {
+  DOKU_CALLBACK_URL_PATTERN,
   notificationSchema,
   o2oResponseSchema,
   parseAmount,
@@ -83,7 +84,7 @@ export class DokuProvider implements PaymentProvider {
       if (dokuSnapChannelFor(request.method)) return this.snapOrRefuse(request.method).checkCreate(request);
       const channel = dokuChannelFor(request.method);
       if (!channel) throw new ProviderRejected(`doku does not offer ${request.method}`, 'doku', 'UNSUPPORTED_METHOD');
-      toChargeRequest(channel, request, Date.now());
+      toChargeRequest(channel, request, Date.now(), this.config.snap?.returnUrl);
     });
   }
 
@@ -92,7 +93,7 @@ export class DokuProvider implements PaymentProvider {
     const channel = dokuChannelFor(request.method);
     if (!channel) throw new ProviderRejected(`doku does not offer ${request.method}`, 'doku', 'UNSUPPORTED_METHOD');
     const requestId = createRequestId(request.paymentId);
-    const res = await this.client.call('POST', channel.path, requestId, toChargeRequest(channel, request, Date.now()));
+    const res = await this.client.call('POST', channel.path, requestId, toChargeRequest(channel, request, Date.now(), this.config.snap?.returnUrl));
     if (res.status === 200 || res.status === 201 || res.status === 409) {
       // 409 is DOKU replaying the first answer to this Request-Id and body: the charge exists,
       // and this is its answer. It passes the same integrity check as a fresh one.
@@ -161,13 +162,18 @@ export class DokuProvider implements PaymentProvider {
     const targets = new Set([raw.path, ...(this.config.notificationPaths ?? [])]);
     const genuine = [...targets].some((target) => signatureMatches({ clientId, requestId, timestamp, target, body: raw.rawBody }, received, this.config.secretKey));
     if (!genuine) throw new SignatureInvalid('doku', 'Signature does not match');
-    // Replay protection: the signature proves when DOKU stamped the notification, so one that
-    // was stamped too long ago (or too far ahead) is refused however genuine it is.
+    // Freshness. DOKU retries a notification 30 min, 6 h and 12 h after the original, and an
+    // operator can resend one from the Back Office at any time (developers.doku.com, Retry
+    // Notification); whether a retry is re-stamped is not published. A correctly signed
+    // notification stamped in the past is therefore taken however old it is: what protects a
+    // replay is the binding to the payment's own DOKU reference and the workflow's dedupe by
+    // Request-Id, not its age (README.md, "Retries and Request-Timestamp"). Only a stamp from
+    // the future beyond the tolerance is refused: DOKU cannot have sent it yet.
     const stampedAt = parseDokuTimestamp(timestamp);
     if (stampedAt === undefined) throw new SignatureInvalid('doku', 'Request-Timestamp is not an ISO 8601 time with a zone');
     const tolerance = this.config.notificationToleranceMs ?? DOKU_NOTIFICATION_TOLERANCE_MS;
-    if (Math.abs(Date.now() - stampedAt) > tolerance) {
-      throw new SignatureInvalid('doku', `Request-Timestamp ${timestamp} is more than ${Math.round(tolerance / 1000)} s away from now`);
+    if (stampedAt - Date.now() > tolerance) {
+      throw new SignatureInvalid('doku', `Request-Timestamp ${timestamp} is more than ${Math.round(tolerance / 1000)} s ahead of now`);
     }
 
     if (requestId.length > 128) throw new WebhookMalformed('doku', 'Request-Id longer than 128 characters');
@@ -188,7 +194,8 @@ export class DokuProvider implements PaymentProvider {
       paidAmount: chargeStatus === 'PAID' ? amount : undefined,
       providerReference: n.transaction.original_request_id,
       providerStatus: status,
-      reason: chargeStatus === 'FAILED' ? `${n.channel?.id ?? 'DOKU'} ${status}` : undefined,
+      // FAILED is not final at DOKU (status.ts): the event says so and changes nothing yet.
+      reason: status === 'FAILED' ? `${n.channel?.id ?? 'DOKU'} ${status} (not final at DOKU)` : undefined,
       occurredAt: isoTime(n.transaction.date),
     };
     return { kind: 'payment', paymentId: n.order.invoice_number, event };
@@ -226,7 +233,7 @@ export class DokuProvider implements PaymentProvider {
   }
 }
 
-function toChargeRequest(channel: DokuChannel, request: CreateChargeRequest, now: number): DokuVaRequest | DokuO2oRequest | DokuPaylaterRequest {
+function toChargeRequest(channel: DokuChannel, request: CreateChargeRequest, now: number, fallbackReturnUrl?: string): DokuVaRequest | DokuO2oRequest | DokuPaylaterRequest {
   // expired_time is whole minutes. bayar's deadline is authoritative (it ends the payment itself
   // and checks the status once more), so DOKU's is a backstop: rounded up, at least 1 minute.
   const minutes = Math.min(DOKU_MAX_EXPIRY_MINUTES, Math.max(1, Math.ceil((Date.parse(request.expiresAt) - now) / 60_000)));
@@ -242,30 +249,61 @@ function toChargeRequest(channel: DokuChannel, request: CreateChargeRequest, now
     case 'o2o':
       return { order, online_to_offline_info: { expired_time: minutes, reusable_status: false, info }, ...withCustomer };
     case 'paylater':
-      return toPaylaterRequest(request, minutes);
+      return toPaylaterRequest(request, minutes, fallbackReturnUrl);
   }
 }
 
 /**
- * Indodana via DOKU needs who is buying: first name (≤ 16), email and phone are mandatory, and
- * the order is described as line items adding up to the amount (seed 002). bayar passes no
- * items to providers, so the whole payment is one line.
+ * Indodana via DOKU (seed 002, "Request Body Explanation"; developers.doku.com …/non-snap/paylater/indodana).
+ * Mandatory there: order.invoice_number, amount, line_items (name, price, quantity, id,
+ * category), callback_url_cancel, peer_to_peer_info.merchant_unique_reference, customer
+ * first_name / email / phone, and billing_address (first_name, address, city, postal_code,
+ * phone, country_code). bayar passes no items to providers, so the whole payment is one line of
+ * category "others" (DOKU: "If cannot find, you can use others"). The customer comes back to
+ * the merchant's returnUrl whether the order completes (callback_url) or is cancelled
+ * (callback_url_cancel): bayar's create has one return page, and its status says which.
  */
-function toPaylaterRequest(request: CreateChargeRequest, minutes: number): DokuPaylaterRequest {
-  const { name, email, phone } = request.customer;
+function toPaylaterRequest(request: CreateChargeRequest, minutes: number, fallbackReturnUrl: string | undefined): DokuPaylaterRequest {
+  const { name, email, phone, address } = request.customer;
   if (!name || !email || !phone) {
     throw new ProviderRejected("doku PAYLATER_INDODANA needs the customer's name, email and phone", 'doku', 'CUSTOMER_DETAILS_REQUIRED');
   }
+  if (!address) {
+    throw new ProviderRejected("doku PAYLATER_INDODANA needs the customer's billing address (customer.address: line, city, postalCode)", 'doku', 'CUSTOMER_ADDRESS_REQUIRED');
+  }
+  const returnUrl = request.returnUrl ?? fallbackReturnUrl;
+  if (!returnUrl) {
+    throw new ProviderRejected('doku PAYLATER_INDODANA needs a returnUrl: DOKU requires order.callback_url_cancel', 'doku', 'RETURN_URL_REQUIRED');
+  }
+  if (!DOKU_CALLBACK_URL_PATTERN.test(returnUrl)) {
+    // Refused here with a reason the merchant can act on, rather than as DOKU's 400.
+    throw new ProviderRejected('doku PAYLATER_INDODANA: returnUrl has characters DOKU does not take in callback_url (letters, digits and ( ) - = \\ . ? ; , + / : & _ % # and space)', 'doku', 'RETURN_URL_INVALID');
+  }
   const [first = name, ...rest] = name.trim().split(/\s+/);
+  const firstName = first.slice(0, 16);
   const last = rest.join(' ').slice(0, 16);
+  const lastName = last ? { last_name: last } : {};
+  const customerPhone = dokuPhone(phone);
   return {
     order: {
       invoice_number: request.paymentId,
       amount: request.amount,
       line_items: [{ id: request.paymentId, name: request.description.slice(0, 128) || 'Payment', price: request.amount, quantity: 1, category: 'others' }],
+      callback_url: returnUrl,
+      callback_url_cancel: returnUrl,
     },
     peer_to_peer_info: { expired_time: minutes, merchant_unique_reference: request.paymentId },
-    customer: { first_name: first.slice(0, 16), ...(last ? { last_name: last } : {}), email, phone: dokuPhone(phone) },
+    customer: { first_name: firstName, ...lastName, email, phone: customerPhone },
+    billing_address: {
+      first_name: firstName,
+      ...lastName,
+      address: address.line,
+      city: address.city,
+      postal_code: address.postalCode,
+      phone: customerPhone,
+      // ISO 3166-1 alpha-3, as in DOKU's sample ("IDN").
+      country_code: address.countryCode ?? 'IDN',
+    },
   };
 }
 
@@ -296,8 +334,11 @@ function fromChargeAnswer(channel: DokuChannel, body: unknown, request: CreateCh
       if (!parsed.success) return undefined;
       checkIntegrity(parsed.data.order, request);
       // Indodana answers payment.status PENDING or FAILED, and the page to send the customer to.
+      // Here FAILED means no order was made (seed 002: "The current payment status Possible
+      // value: PENDING, FAILED"): nothing to pay, so the charge fails at once, unlike a FAILED
+      // transaction status (status.ts).
       const { status, url } = parsed.data.payment;
-      const chargeStatus = dokuStatusToChargeStatus(status);
+      const chargeStatus = status === 'FAILED' ? 'FAILED' : dokuStatusToChargeStatus(status);
       return {
         providerReference: requestId,
         chargeStatus,
@@ -332,7 +373,7 @@ function fromTransaction(t: DokuTransaction, channel: DokuChannel | undefined, e
     chargeStatus,
     providerStatus: t.transaction.status,
     paidAmount: chargeStatus === 'PAID' ? amount : undefined,
-    reason: chargeStatus === 'FAILED' ? `${t.channel?.id ?? 'DOKU'} ${t.transaction.status}` : undefined,
+    reason: t.transaction.status === 'FAILED' ? `${t.channel?.id ?? 'DOKU'} FAILED (not final at DOKU)` : undefined,
     // The status answer repeats the VA number / payment code; Indodana's page URL is not in it [?].
     instructions: {
       virtualAccountNumber: vaNumber,

@@ -59,12 +59,71 @@ export type DokuO2oRequest = z.infer<typeof o2oRequestSchema>;
 
 // ---- Indodana paylater: /indodana-peer-to-peer/v2/generate-order (seed 002) ----
 
+/** order.line_items.category: DOKU's enum for Indodana ("If cannot find, you can use others"), seed 002. */
+export const DOKU_PAYLATER_CATEGORIES = [
+  'airlines',
+  'arts-crafts-and-collectibles',
+  'automotive',
+  'baby',
+  'beauty-and-fragrances',
+  'biller',
+  'books-and-magazines',
+  'business-to-business-including-mlm',
+  'charity-and-non-profit',
+  'clothing',
+  'community',
+  'digital-content',
+  'electronics-and-telecom',
+  'entertainment-and-media',
+  'financial-services-and-products',
+  'financial-services-and-technology',
+  'food-and-beverage',
+  'food-retail-and-service',
+  'games-voucher',
+  'gifts-and-flowers',
+  'government',
+  'health-and-personal-care',
+  'home-and-garden',
+  'hotel-and-travel',
+  'insurance',
+  'marketplace',
+  'nonprofit',
+  'offline-store',
+  'others',
+  'over-the-air',
+  'overseas',
+  'pets-and-animals',
+  'property',
+  'public-services',
+  'religion-and-spirituality',
+  'retail',
+  'services',
+  'sports-and-outdoors',
+  'telco',
+  'ticketing',
+  'toys-and-hobbies',
+  'transportation',
+  'travel',
+  'vehicle-sales',
+  'vehicles-service-and-accessories',
+] as const;
+
+/**
+ * callback_url / callback_url_cancel: "Only support: ^[a-zA-Z0-9()\\-=\\\\.\\?;,+\\/:&_ %]$#" (seed 002).
+ * Read as a character class; "#" is taken as allowed (the published pattern ends with it).
+ */
+export const DOKU_CALLBACK_URL_PATTERN = /^[a-zA-Z0-9()\-=\\.?;,+/:&_ %#]+$/;
+const callbackUrl = z.string().min(1).max(2048).regex(DOKU_CALLBACK_URL_PATTERN, 'callback URL: characters outside DOKU\'s allowed set');
+
 const lineItem = z
   .object({
     name: z.string().min(1).max(128),
     price: z.number().nonnegative(),
     quantity: z.number().int().positive().max(99_999_999),
     id: z.string().min(1).max(64),
+    // Mandatory. Not checked against DOKU_PAYLATER_CATEGORIES: DOKU's own sample request sends
+    // "ELECTRONIC", which is not in its enum, so whether DOKU enforces the list is not settled.
+    // bayar sends "others", which is in the list (and the unit tests hold it to that).
     category: z.string().min(1).max(64),
     url: z.string().max(256).optional(),
     image_url: z.string().max(256).optional(),
@@ -72,7 +131,18 @@ const lineItem = z
   })
   .loose();
 
-const address = z.object({ first_name: z.string(), address: z.string(), city: z.string(), postal_code: z.string(), phone: z.string(), country_code: z.string() }).loose();
+/** billing_address / shipping_address: first_name, address, city, postal_code, phone, country_code Mandatory; last_name Optional (seed 002). */
+const address = z
+  .object({
+    first_name: z.string().min(1),
+    last_name: z.string().optional(),
+    address: z.string().min(1),
+    city: z.string().min(1),
+    postal_code: z.string().min(1),
+    phone: z.string().min(1),
+    country_code: z.string().min(1),
+  })
+  .loose();
 
 export const paylaterRequestSchema = z
   .object({
@@ -81,9 +151,10 @@ export const paylaterRequestSchema = z
         invoice_number: invoiceNumber,
         amount,
         line_items: z.array(lineItem).min(1),
-        callback_url: z.string().max(2048).optional(),
-        // Marked mandatory in DOKU's table; bayar's create API carries no return URL (README.md).
-        callback_url_cancel: z.string().max(2048).optional(),
+        // Optional in DOKU's table: where the customer goes after the order completed.
+        callback_url: callbackUrl.optional(),
+        // Mandatory in DOKU's table: where the customer goes if the order is cancelled.
+        callback_url_cancel: callbackUrl,
       })
       .loose(),
     peer_to_peer_info: z.object({ expired_time: expiredTime.optional(), merchant_unique_reference: z.string().min(1).max(64) }).loose(),
@@ -96,8 +167,8 @@ export const paylaterRequestSchema = z
         phone: z.string().regex(/^\d{8,16}$/, 'customer.phone: digits with the calling code, e.g. 6281122334455'),
       })
       .loose(),
-    // Marked mandatory in DOKU's table; bayar has no addresses to send (README.md).
-    billing_address: address.optional(),
+    // Mandatory in DOKU's table.
+    billing_address: address,
     shipping_address: address.optional(),
     additional_info: additionalInfo,
   })

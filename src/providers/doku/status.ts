@@ -5,16 +5,19 @@ import type { RefundStatus } from '../provider.js';
  * The one table: DOKU Non-SNAP `transaction.status` (check status API and notifications) → bayar
  * charge status (developers.doku.com, Check Status API — Non-SNAP, "Transaction Status Mapping").
  *
- * SUCCESS, EXPIRED and REFUNDED are final at DOKU. FAILED is listed as not final there, with the
- * merchant action "generate new payment request": this charge will not be paid, so bayar ends it
- * (money arriving afterwards still becomes a late payment, never lost). TIMEOUT (e-money: check
- * again) and REDIRECT (cards: waiting for the acquirer) are "not yet". Anything else stays
- * PENDING: only an explicit answer is final.
+ * SUCCESS, EXPIRED and REFUNDED are final at DOKU ("Final: YES"). FAILED is listed as NOT final
+ * ("Transaction is failed to be paid … Final: NO", for VA, cards, direct debit, e-money and
+ * paylater), so bayar follows DOKU: FAILED is "not paid yet", the payment stays open, and bayar's
+ * own deadline ends it with one last status check — a customer who retries on DOKU's side and
+ * pays still settles the payment instead of becoming late money. The create answer of Indodana's
+ * generate-order is different: there FAILED means no order was made (index.ts). TIMEOUT
+ * (e-money: check again) and REDIRECT (cards: waiting for the acquirer) are "not yet". Anything
+ * else stays PENDING: only an explicit answer is final.
  */
 const TABLE: Record<string, ChargeStatus> = {
   PENDING: 'PENDING',
   SUCCESS: 'PAID',
-  FAILED: 'FAILED',
+  FAILED: 'PENDING',
   EXPIRED: 'EXPIRED',
   // Money went back. Refunds are driven by bayar's refund update; this never moves a payment.
   REFUNDED: 'REFUNDED',

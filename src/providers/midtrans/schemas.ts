@@ -139,8 +139,13 @@ export type MidtransTransaction = z.infer<typeof transactionSchema>;
 // ---- refund ----
 
 export const refundRequestSchema = z.object({
-  /** The merchant's refund id: the same key again is a retry, not a second refund. */
-  refund_key: z.string().min(1).max(100).optional(),
+  /**
+   * The merchant's refund id: the same key again is a retry, not a second refund. Midtrans takes
+   * letters, digits, "-" and "_" only (docs.midtrans.com/reference/refund-transactions-card,
+   * refund_key: "alphanumeric, dash (-), underscore (_)"); anything else is a 400 there, so the
+   * sandbox refuses it too. The length limit is not published; 100 is the sandbox's guess [?].
+   */
+  refund_key: z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/, 'refund_key: only letters, digits, - and _').optional(),
   /** Omitted = the full gross amount. */
   amount: z.number().int().positive().optional(),
   reason: z.string().max(255).optional(),

@@ -30,12 +30,13 @@ export const xenditCapabilities: ProviderCapabilities = {
   // limit, so bayar keeps to 64 characters of [A-Za-z0-9_-].
   refundKey: { maxLength: 64 },
   methods: Object.keys(XENDIT_CHANNELS) as XenditMethod[],
-  // Refunds exist for e-wallets and QR; virtual accounts and over-the-counter are push
-  // payments with no refund rail (PROVIDERS.md §3).
+  // Refunds exist for QR and some e-wallets; virtual accounts and over-the-counter are push
+  // payments with no refund rail (PROVIDERS.md §3). DANA and OVO are left out: the Payments API
+  // channel table (developers.xendit.co/api-reference/payments-api, "Refund" column) marks them
+  // ❌ while LinkAja and ShopeePay are ✅. So bayar answers 422 REFUND_NOT_SUPPORTED for them, and
+  // money landing late on them goes straight to review instead of an auto-refund Xendit refuses.
   refunds: {
     QRIS: 'partial',
-    EWALLET_OVO: 'partial',
-    EWALLET_DANA: 'partial',
     EWALLET_SHOPEEPAY: 'partial',
     EWALLET_LINKAJA: 'partial',
   },

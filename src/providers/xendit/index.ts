@@ -28,13 +28,14 @@ import {
   paymentRequestListSchema,
   paymentRequestSchema,
   refundSchema,
+  webhookEnvelopeSchema,
   webhookSchema,
   type XenditCreatePaymentRequest,
   type XenditPaymentRequest,
   type XenditRefundRequest,
 } from './schemas.js';
 import { callbackTokenMatches } from './signature.js';
-import { xenditEventToChargeStatus, xenditStatusToChargeStatus } from './status.js';
+import { xenditEventToChargeStatus, xenditRefundStatusToRefundState, xenditStatusToChargeStatus } from './status.js';
 
 export type { XenditConfig } from './client.js';
 
@@ -107,8 +108,9 @@ export class XenditProvider implements PaymentProvider, PayoutProvider {
     if (res.status !== 200 && res.status !== 201) throwForStatus(res, 'refund');
     const refund = refundSchema.safeParse(parseJson(res.text));
     if (!refund.success) throw new ProviderUnavailable('xendit refund: unexpected response shape', 'xendit', 'BAD_RESPONSE');
-    if (refund.data.status === 'FAILED') throw new ProviderRejected('xendit refund failed', 'xendit', 'REFUND_FAILED');
-    return { providerRefundId: refund.data.id, state: refund.data.status };
+    const state = xenditRefundStatusToRefundState(refund.data.status);
+    if (state === 'FAILED') throw new ProviderRejected(`xendit refund ${refund.data.status.slice(0, 50)}`, 'xendit', `REFUND_${refund.data.status.slice(0, 30)}`);
+    return { providerRefundId: refund.data.id, state };
   }
   async findRefund(_charge: ChargeRef, providerRefundId: string): Promise<RefundStatus> {
     const res = await this.client.call('GET', `/refunds/${encodeURIComponent(providerRefundId)}`);
@@ -116,7 +118,9 @@ export class XenditProvider implements PaymentProvider, PayoutProvider {
     const refund = refundSchema.safeParse(parseJson(res.text));
     if (!refund.success) throw new ProviderUnavailable('xendit refund lookup: unexpected response shape', 'xendit', 'BAD_RESPONSE');
     const failure = (refund.data as { failure_code?: unknown }).failure_code;
-    return { state: refund.data.status, providerStatus: refund.data.status, ...(typeof failure === 'string' ? { reason: failure } : {}) };
+    const state = xenditRefundStatusToRefundState(refund.data.status);
+    const reason = typeof failure === 'string' ? failure : state === 'FAILED' ? `refund ${refund.data.status}` : undefined;
+    return { state, providerStatus: refund.data.status, ...(reason ? { reason } : {}) };
   }
 
 
@@ -124,12 +128,30 @@ export class XenditProvider implements PaymentProvider, PayoutProvider {
     if (!callbackTokenMatches(raw.headers['x-callback-token'], this.config.callbackToken)) {
       throw new SignatureInvalid('xendit', 'x-callback-token does not match');
     }
-    const parsed = webhookSchema.safeParse(parseJson(raw.rawBody.toString('utf8')));
+    const json = parseJson(raw.rawBody.toString('utf8'));
+    const envelope = webhookEnvelopeSchema.safeParse(json);
+    if (!envelope.success) throw new WebhookMalformed('xendit', envelope.error.issues[0]?.message ?? 'bad body');
+    const chargeStatus = xenditEventToChargeStatus(envelope.data.event);
+    // Everything bayar does not act on (refund.*, payment_method.*, payout and other products'
+    // events, whatever their data looks like) is acknowledged (2xx) and has no effect: a 4xx
+    // makes Xendit retry it for a day (docs.xendit.co/webhook/delivery-attempts-and-retries).
+    if (!chargeStatus) return { kind: 'ignored', reason: `event ${envelope.data.event.slice(0, 100)} is not about payment state` };
+    const parsed = webhookSchema.safeParse(json);
     if (!parsed.success) throw new WebhookMalformed('xendit', parsed.error.issues[0]?.message ?? 'bad body');
     const { event, data } = parsed.data;
-    const chargeStatus = xenditEventToChargeStatus(event);
-    if (!chargeStatus) return { kind: 'ignored', reason: `event ${event} is not about payment state` };
+    if (data.reference_id === undefined) {
+      // `payment_method.*` and other notices may name no reference_id (xendit-node
+      // docs/payment_method/PaymentMethod.md); bayar's charges always carry one.
+      return { kind: 'ignored', reason: `${event} without data.reference_id: not a charge bayar made` };
+    }
     if (chargeStatus === 'PAID' && data.amount === undefined) {
+      if (data.request_amount !== undefined) {
+        // The v3 Payments API shape (docs.xendit.co/apidocs/payment-webhook-notification): only
+        // the amount asked for. bayar talks to the /payment_requests generation (xendit-node
+        // 7.0.0), and settles only on an amount Xendit says was paid: acknowledged, and the
+        // status look-up (GET /payment_requests/{id}) that follows settles it (README.md).
+        return { kind: 'ignored', reason: `${event} in the v3 shape (request_amount, no amount): left to the status look-up` };
+      }
       // What was paid is what the notice says, never what was asked: a PAID notice without an
       // amount cannot be checked against the charge, so it is refused (and Xendit retries it).
       throw new WebhookMalformed('xendit', `${event} without data.amount`);

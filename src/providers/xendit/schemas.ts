@@ -78,9 +78,18 @@ export const refundRequestSchema = z.object({
 });
 export type XenditRefundRequest = z.infer<typeof refundRequestSchema>;
 
+/**
+ * A refund object. `status` is a plain string: xendit-node 7.0.0 types it as `string`
+ * (refund/models/RefundCallbackData.ts) and names no closed set, and a refund Xendit accepted can
+ * still be cancelled (`POST /refunds/{id}/cancel`, refund/apis/Refund.js). status.ts decides what
+ * each value means; an unknown one is "not final yet", never a parse failure.
+ */
 export const refundSchema = z
-  .object({ id: z.string(), payment_request_id: z.string().nullish(), amount: z.number(), status: z.enum(['SUCCEEDED', 'FAILED', 'PENDING']), reference_id: z.string() })
+  .object({ id: z.string(), payment_request_id: z.string().nullish(), amount: z.number(), status: z.string().min(1).max(50), reference_id: z.string().nullish() })
   .loose();
+
+/** Just the event name: what decides whether bayar reads the rest at all. */
+export const webhookEnvelopeSchema = z.object({ event: z.string().max(100) }).loose();
 
 export const webhookSchema = z
   .object({
@@ -92,11 +101,19 @@ export const webhookSchema = z
         id: z.string().optional(),
         payment_id: z.string().optional(),
         payment_request_id: z.string().optional(),
-        reference_id: z.string().min(1).max(255),
+        // Optional: `payment_method.*` callbacks may carry none (xendit-node
+        // docs/payment_method/PaymentMethod.md: reference_id not required). The adapter
+        // acknowledges such notices without effect; a payment notice without it is refused.
+        reference_id: z.string().min(1).max(255).optional(),
         status: z.string().max(50),
         // Optional here because failure and expiry notices may omit it; a PAID notice without
         // it is refused by the adapter (bayar never assumes the full amount was paid).
         amount: z.number().int().nonnegative().optional(),
+        // v3 Payments API (`api-version: 2024-11-11`): `payment.capture` names what was asked as
+        // `request_amount` and what was captured as `captured_amount` (docs.xendit.co
+        // payment-webhook-notification sample). See status.ts / README for how each is read.
+        request_amount: z.number().int().nonnegative().optional(),
+        captured_amount: z.number().int().nonnegative().optional(),
         currency: z.string().optional(),
         failure_code: z.string().nullish(),
       })

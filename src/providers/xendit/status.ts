@@ -1,5 +1,6 @@
 import type { ChargeStatus } from '../../domain/payment.js';
 import type { PayoutState } from '../payout.js';
+import type { RefundStatus } from '../provider.js';
 
 /**
  * The one table: Xendit payment request status → bayar charge status.
@@ -59,4 +60,25 @@ const PAYOUT_TABLE: Record<string, PayoutState> = {
 
 export function xenditPayoutStatusToPayoutState(status: string): PayoutState {
   return Object.hasOwn(PAYOUT_TABLE, status) ? PAYOUT_TABLE[status]! : 'PENDING';
+}
+
+/**
+ * Refunds: Xendit refund status → where bayar's refund stands. SUCCEEDED is the only money-moved
+ * state. FAILED, and a refund cancelled before it completed (`POST /refunds/{id}/cancel`,
+ * xendit-node refund/apis/Refund.js; spelt CANCELLED, CANCELED accepted too), moved nothing.
+ * PENDING, REQUIRES_ACTION and any value Xendit adds later stay PENDING and are looked up again:
+ * only an explicit answer is final. xendit-node types the field as a free string
+ * (refund/models/RefundCallbackData.ts), so the set is not closed.
+ */
+const REFUND_TABLE: Record<string, RefundStatus['state']> = {
+  SUCCEEDED: 'SUCCEEDED',
+  FAILED: 'FAILED',
+  CANCELLED: 'FAILED',
+  CANCELED: 'FAILED',
+  PENDING: 'PENDING',
+  REQUIRES_ACTION: 'PENDING',
+};
+
+export function xenditRefundStatusToRefundState(status: string): RefundStatus['state'] {
+  return Object.hasOwn(REFUND_TABLE, status) ? REFUND_TABLE[status]! : 'PENDING';
 }

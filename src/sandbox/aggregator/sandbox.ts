@@ -119,6 +119,12 @@ export interface AggregatorFaults {
   deliverAllCallbacks: boolean;
   /** How long an accepted disbursement stays in processing (status 1) before it ends. */
   payoutDelayMs: number;
+  /**
+   * A robustness fault, not documented platform behaviour: the create answer's platSign is made
+   * over payMoney as "150000.00" while the body says "150000" (the number-formatting mismatch
+   * the audit names), so the answer cannot be verified although the order exists.
+   */
+  unverifiableCreateAnswer?: boolean;
 }
 
 const NO_FAULTS: AggregatorFaults = { deliverAllCallbacks: false, payoutDelayMs: 200 };
@@ -216,7 +222,10 @@ export class AggregatorSandbox implements SandboxProvider {
   /**
    * The platform's checks, in its order: a JSON object, our merchant, the RSA signature over every
    * other field, then the fields themselves. Every refusal is HTTP 200 with platRespCode FAIL and
-   * a message [? the platform's exact texts are not published].
+   * a message [? the platform's exact texts are not published]. Sources: seed 003 ("Submission
+   * method: POST … JSON", "both request and received data need to verify the signature"; the
+   * RSA rule in signature.ts), and the field rules in schemas.ts. The signature is checked the way
+   * TopPay's verifySign does it (double quotes ignored, signature.ts).
    */
   private signed<S extends z.ZodType>(r: SandboxRequest, schema: S, next: (body: z.infer<S>) => SandboxResponse): SandboxResponse {
     const params = flatParams(jsonBody(r));
@@ -276,7 +285,7 @@ export class AggregatorSandbox implements SandboxProvider {
     this.orders.set(order.orderNum, order);
     const delay = order.expiresAt - now;
     if (delay <= MAX_TIMER_MS) this.kit.later(delay, () => void (this.orders.get(order.orderNum) === order && this.refresh(order)));
-    return this.answer({
+    const created = {
       platRespCode: 'SUCCESS',
       platRespMessage: 'Request success',
       platOrderNum,
@@ -289,7 +298,11 @@ export class AggregatorSandbox implements SandboxProvider {
       productDetail: order.productDetail,
       url: order.url,
       ...(order.vaNumber ? { vaNumber: order.vaNumber } : {}),
-    });
+    };
+    if (this.faults.unverifiableCreateAnswer) {
+      return { status: 200, body: { ...created, [PLATFORM_SIGN_FIELD]: signParams({ ...created, payMoney: `${order.amount}.00` }, this.platformKey, PLATFORM_SIGN_FIELD) } };
+    }
+    return this.answer(created);
   }
 
   private openPayPage(platOrderNum: string): SandboxResponse {
@@ -372,9 +385,13 @@ export class AggregatorSandbox implements SandboxProvider {
   // ---- pay on behalf ----
 
   private cash(body: CashRequest): SandboxResponse {
+    // Bank codes: the TopPay demo's numeric codes (capabilities.ts); BDPay/FinPay also use "014"
+    // for BCA while KlikPay uses names — which one a given account takes is unconfirmed [?].
     if (!Object.values(PAYOUT_BANK_CODES).includes(body.bankCode)) return this.fail(`bankCode ${body.bankCode} is not supported`);
     const existing = this.payouts.get(body.orderNum);
     if (existing) {
+      // A repeated orderNum is refused, never replayed (seed 003: do not repeat the initiation;
+      // the order's outcome comes from the query or the callback).
       existing.sendRequests += 1;
       return this.fail('orderNum already exists');
     }

@@ -133,7 +133,12 @@ export class DokuSandbox implements SandboxProvider {
 
   /**
    * DOKU's request authentication: our Client-Id, a well-formed Request-Timestamp, and a Signature
-   * over the four headers, this path and (POST only) the digest of the exact bytes received.
+   * over the four headers, this path and (POST only) the digest of the exact bytes received
+   * (developers.doku.com, Signature Component from Request Header; Signature from API Get Method —
+   * GET drops the Digest line). Request-Id "max 128 characters" and the UTC `…Z` timestamp form are
+   * seed 002's header table. DOKU's error codes for each failure are not published [?]; the
+   * sandbox's are descriptive, and the adapter only relies on the HTTP status (401 / 400).
+   * The request timestamp's age is not checked: DOKU documents no window for requests [?].
    */
   private signed(r: SandboxRequest, next: (requestId: string) => SandboxResponse): SandboxResponse {
     const clientId = r.headers['client-id'];
@@ -152,7 +157,9 @@ export class DokuSandbox implements SandboxProvider {
   }
 
   private create(r: SandboxRequest, requestId: string, method: DokuMethod, channel: DokuChannel): SandboxResponse {
-    // Idempotency: the same Request-Id and the same body get the first answer again, as 409.
+    // Idempotency: the same Request-Id and the same body get the first answer again, as 409
+    // (developers.doku.com, Idempotency Request: "DOKU system will send the same Response body with
+    // HTTP Status Code 409 Conflict"). The answer to the same Request-Id with another body is not published [?].
     const digest = bodyDigest(r.rawBody);
     const earlier = this.answered.get(requestId);
     if (earlier) {
@@ -160,6 +167,10 @@ export class DokuSandbox implements SandboxProvider {
       if (earlier.charge) earlier.charge.createRequests += 1;
       return { ...earlier.response, status: 409 };
     }
+    // The request tables' "Mandatory" column is enforced (schemas.ts; for Indodana seed 002:
+    // callback_url_cancel, billing_address, line_items, merchant_unique_reference, customer
+    // first_name/email/phone): a request missing one is refused as DOKU refuses it. The error
+    // code DOKU uses for it is not published; invalid_parameter is the sandbox's [?].
     const parsed = REQUEST_SCHEMAS[channel.kind].safeParse(jsonBody(r));
     if (!parsed.success) {
       return failure(400, 'invalid_parameter', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
@@ -279,7 +290,9 @@ export class DokuSandbox implements SandboxProvider {
   /**
    * Sends the charge's state to its notification URL, signed like a request to us: Request-Target
    * is that URL's path. Retries resend the very same notification (same Request-Id and
-   * signature) after 30 min, 6 h and 12 h when the answer is not 2xx.
+   * signature) after 30 min, 6 h and 12 h when the answer is not 2xx (developers.doku.com,
+   * Retry Notification). Whether DOKU re-stamps a retry is not published; the sandbox takes the
+   * harder reading (the original Request-Timestamp) so bayar is tested against it.
    */
   private notify(charge: Charge): void {
     const sent = this.signedNotification(charge, charge.status);

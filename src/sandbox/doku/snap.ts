@@ -169,6 +169,12 @@ export class DokuSnapSandbox {
 
   // ---- B2B token (merchant → DOKU) ----
 
+  /**
+   * POST /authorization/v1/access-token/b2b (doku-nodejs-library _services/tokenService.js,
+   * _commons/config.js): X-CLIENT-KEY, X-TIMESTAMP, and X-SIGNATURE = SHA256withRSA over
+   * `clientId|X-TIMESTAMP`; body `{"grantType":"client_credentials"}`; 900 s tokens (the SDK's
+   * assumption). responseCodes follow SNAP's HTTP(3)+service(2)+case(2) form (PROVIDERS.md §1.4).
+   */
   private issueToken(r: SandboxRequest): SandboxResponse {
     const clientKey = r.headers['x-client-key'];
     const timestamp = r.headers['x-timestamp'];
@@ -187,7 +193,10 @@ export class DokuSnapSandbox {
   /**
    * SNAP's request authentication: a live B2B token, our partner id, the X-TIMESTAMP and
    * X-EXTERNAL-ID headers, the HMAC-SHA512 signature over this path, the token and the received
-   * bytes, and an X-EXTERNAL-ID not used before today.
+   * bytes, and an X-EXTERNAL-ID not used before today. Sources: developers.doku.com SNAP
+   * Symmetric Signature (`METHOD:path:token:hex(SHA-256(minified body)):X-TIMESTAMP`, HMAC-SHA512);
+   * X-EXTERNAL-ID "numeric, unique in the same day" (SNAP notification header table); codes
+   * 4012700/4012701 style from the SDK's sandbox shortcuts (PROVIDERS.md §1.4).
    */
   private authed(r: SandboxRequest, service: string, next: () => SandboxResponse): SandboxResponse {
     const token = /^Bearer (\S+)$/i.exec(r.headers['authorization'] ?? '')?.[1];
@@ -209,6 +218,13 @@ export class DokuSnapSandbox {
 
   // ---- payment (jump app) ----
 
+  /**
+   * Direct Debit payment-host-to-host, jump app (doku-nodejs-library _models/paymentRequestDirectDebitDTO.js and
+   * ddChannelEnum.js): DANA and ShopeePay only; OVO through DOKU needs account binding
+   * (capabilities.ts), refused here as 403 Feature Not Allowed [? DOKU's exact code]. X-DEVICE-ID
+   * is mandatory for these channels (the SDK sends it: _services/directDebitService.js, _commons/validateHeader.js); validUpTo must be
+   * a zoned time in the future.
+   */
   private payment(r: SandboxRequest): SandboxResponse {
     const parsed = paymentRequestSchema.safeParse(jsonBody(r));
     if (!parsed.success) return snapError(400, '4005401', `Invalid Field Format ${parsed.error.issues[0]?.path.join('.') ?? ''}`.trim());

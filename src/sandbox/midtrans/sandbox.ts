@@ -60,7 +60,10 @@ const DEFAULT_EXPIRY_SECONDS: Record<MidtransChargeRequest['payment_type'], numb
   shopeepay: 900,
 };
 
-/** Push payments with no refund rail at Midtrans. */
+/**
+ * Push payments with no refund rail at Midtrans: refunds are "supported only for credit_card,
+ * gopay, shopeepay, dana, ovo, QRIS, kredivo and akulaku" (docs.midtrans.com/reference-link/refund-transaction).
+ */
 const NOT_REFUNDABLE = new Set(['bank_transfer', 'echannel', 'cstore']);
 
 const MERCHANT_ID = 'G000BAYAR01';
@@ -148,6 +151,7 @@ export class MidtransSandbox implements SandboxProvider {
     this.byTransaction.clear();
   }
 
+  /** Basic base64(serverKey + ":") (midtrans-client httpClient.js); else 401 (error-response-code.md). */
   private authed(r: SandboxRequest, next: () => SandboxResponse): SandboxResponse {
     if (r.headers.authorization !== basicAuthHeader(this.options.serverKey)) {
       return { status: 401, body: { status_code: '401', status_message: 'Access denied due to unauthorized transaction, please check client or server key', id: randomUUID() } };
@@ -164,6 +168,7 @@ export class MidtransSandbox implements SandboxProvider {
     const orderId = request.transaction_details.order_id;
     const existing = this.byOrder.get(orderId);
     if (existing) {
+      // 406 "order_id has already been taken" (technical-documentation-site error-response-code.md).
       existing.createRequests += 1;
       return answer('406', 'The request could not be processed', { validation_messages: ['order_id has already been taken'], id: randomUUID() });
     }
@@ -172,6 +177,7 @@ export class MidtransSandbox implements SandboxProvider {
     if (request.custom_expiry) {
       const { order_time, expiry_duration, unit } = request.custom_expiry;
       const seconds = expiry_duration * EXPIRY_UNITS[unit];
+      // custom_expiry: at least 20 seconds (core-api/bank-transfer.md, "min 20 s, max 180 days").
       if (seconds < 20) return answer('400', 'One or more parameters in the payload is invalid.', { validation_messages: ['custom_expiry must be at least 20 seconds'] });
       const start = order_time ? parseMidtransTime(order_time) : now;
       if (start === undefined) return answer('400', 'One or more parameters in the payload is invalid.', { validation_messages: ['custom_expiry.order_time is invalid'] });
@@ -211,6 +217,8 @@ export class MidtransSandbox implements SandboxProvider {
     const charge = this.find(id);
     if (!charge) return answer('404', "Transaction doesn't exist.");
     this.refresh(charge);
+    // 412 "Merchant cannot modify the status of the transaction" (error-response-code.md): cancel
+    // and expire apply to pending transactions only (docs.midtrans.com reference/cancel-transaction, expire-transaction).
     if (charge.status !== 'pending') return answer('412', 'Merchant cannot modify the status of the transaction');
     charge.status = to;
     this.notifyStatus(charge);
@@ -223,12 +231,14 @@ export class MidtransSandbox implements SandboxProvider {
     const parsed = refundRequestSchema.safeParse(jsonBody(r) ?? {});
     if (!parsed.success) return answer('400', 'One or more parameters in the payload is invalid.', { validation_messages: parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`) });
     const key = parsed.data.refund_key ?? `refund-${randomBytes(8).toString('hex')}`;
-    // The same refund_key is the same refund: answer exactly as the first time.
+    // The same refund_key is the same refund: answer exactly as the first time ("If you want to do
+    // retry the same refund request please use the same refund_key", reference-link/refund-transaction).
     const seen = charge.refunds.find((x) => x.key === key);
     if (seen) return seen.response;
     const type = charge.request.payment_type;
     if (NOT_REFUNDABLE.has(type)) return answer('412', `Refund is not supported for payment type ${type}`);
     this.refresh(charge);
+    // "Refund transaction is called … for transactions with payment status Settlement" (same page).
     if (charge.status !== 'settlement' && charge.status !== 'partial_refund') return answer('412', `Transaction status is ${charge.status}; only settled transactions can be refunded`);
     const remaining = charge.paidAmount - refunded(charge);
     const amount = parsed.data.amount ?? remaining;

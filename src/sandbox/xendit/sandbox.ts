@@ -79,6 +79,9 @@ export interface XenditSandboxOptions {
   callbackToken: string;
 }
 
+/** E-wallet channels the Payments API does not refund (channel table, "Refund" ❌). */
+const XENDIT_UNREFUNDABLE_EWALLETS = new Set(['DANA', 'OVO']);
+
 export class XenditSandbox implements SandboxProvider {
   readonly name = 'xendit';
   private readonly charges = new Map<string, Charge>();
@@ -109,6 +112,8 @@ export class XenditSandbox implements SandboxProvider {
       ['POST', '/v2/payment_methods/:id/expire', (r) => this.authed(r, () => this.expire(r.params.id!))],
       ['POST', '/refunds', (r) => this.authed(r, () => this.idempotent(r, () => this.refund(r)))],
       ['GET', '/refunds/:id', (r) => this.authed(r, () => this.getRefund(r.params.id!))],
+      // xendit-node refund/apis/Refund.js cancelRefund: POST /refunds/{refundID}/cancel.
+      ['POST', '/refunds/:id/cancel', (r) => this.authed(r, () => this.cancelRefund(r.params.id!))],
       // Control: which channels this sandbox account has not activated, e.g. {"inactive":["QRIS"]}.
       ['POST', '/_sandbox/xendit/channels', (r) => this.setInactiveChannels(r)],
       // Control: {"pending":true} makes new refunds answer PENDING until completed below.
@@ -208,6 +213,7 @@ export class XenditSandbox implements SandboxProvider {
   private createPayout(r: SandboxRequest): SandboxResponse {
     const key = r.headers['idempotency-key'];
     if (!key) return error(400, 'API_VALIDATION_ERROR', 'Should have required header "Idempotency-key"');
+    // Length limit: not published for /v2/payouts [?]; 100 is the sandbox's bound, above anything bayar sends.
     if (key.length > 100) return error(400, 'API_VALIDATION_ERROR', '"Idempotency-key" must be at most 100 characters');
     const hash = createHash('sha256').update(r.rawBody).digest('hex');
     const seen = this.payoutKeys.get(key);
@@ -228,8 +234,11 @@ export class XenditSandbox implements SandboxProvider {
     if (!(Object.values(XENDIT_PAYOUT_CHANNELS) as string[]).includes(body.channel_code)) {
       return this.refusePayout(key, hash, error(400, 'CHANNEL_CODE_NOT_SUPPORTED', `"channel_code" ${body.channel_code} is not supported`));
     }
+    // IDR only, whole rupiah (docs.xendit.co/apidocs/create-payout: currency per channel; IDR has no minor unit).
     if (body.currency !== 'IDR') return this.refusePayout(key, hash, error(400, 'API_VALIDATION_ERROR', `"currency" must be IDR for ${body.channel_code}`));
     if (!Number.isInteger(body.amount)) return this.refusePayout(key, hash, error(400, 'API_VALIDATION_ERROR', '"amount" must be an integer for IDR'));
+    // MINIMUM_TRANSFER_LIMIT_ERROR is Xendit's code (create-payout errors); the 10,000 floor is the
+    // sandbox's stand-in for the per-channel minimums Xendit does not publish in one table [?].
     if (body.amount < 10_000) return this.refusePayout(key, hash, error(400, 'MINIMUM_TRANSFER_LIMIT_ERROR', '"amount" is under the minimum amount supported for the channel'));
     const now = new Date().toISOString();
     const payout: Payout = { request: body, id: `disb-${randomBytes(12).toString('hex')}`, idempotencyKey: key, status: 'ACCEPTED', created: now, updated: now, sendRequests: 1 };
@@ -297,6 +306,7 @@ export class XenditSandbox implements SandboxProvider {
     return { status: 200, body: { inactive } };
   }
 
+  /** Basic base64(secretKey + ":") (xendit-node runtime; PROVIDERS.md §3); anything else 401 INVALID_API_KEY. */
   private authed(r: SandboxRequest, next: () => SandboxResponse): SandboxResponse {
     if (r.headers.authorization !== basicAuthHeader(this.options.secretKey)) {
       return error(401, 'INVALID_API_KEY', 'API key is invalid');
@@ -304,7 +314,11 @@ export class XenditSandbox implements SandboxProvider {
     return next();
   }
 
-  /** Xendit's idempotency-key: same key + same body → same answer; other body → 409. */
+  /**
+   * Xendit's idempotency-key: same key + same body → same answer; other body → 409
+   * IDEMPOTENCY_ERROR (PROVIDERS.md §3, "409 DUPLICATE_ERROR / IDEMPOTENCY_ERROR"; xendit-node
+   * CreateRefund409Response). Answers ≥ 500 are not remembered: nothing was done, a retry may act.
+   */
   private idempotent(r: SandboxRequest, next: () => SandboxResponse): SandboxResponse {
     const key = r.headers['idempotency-key'];
     if (!key) return next();
@@ -328,16 +342,21 @@ export class XenditSandbox implements SandboxProvider {
     const body = parsed.data;
     const existing = this.byReference.get(body.reference_id);
     if (existing) {
+      // A reference_id seen before under another key: 409 DUPLICATE_ERROR (PROVIDERS.md §3).
       existing.createRequests += 1;
       return error(409, 'DUPLICATE_ERROR', 'reference_id already used');
     }
     const pm = body.payment_method;
     const channel = pm.virtual_account ?? pm.qr_code ?? pm.ewallet ?? pm.over_the_counter;
     const known = Object.values(XENDIT_CHANNELS).some((c) => c.type === pm.type && c.channel === channel?.channel_code);
+    // Only the channels bayar maps (capabilities.ts, from docs.xendit.co channel pages); Xendit
+    // knows more, so this is narrower than Xendit, on purpose: bayar never sends another.
     if (!channel || !known) return error(400, 'API_VALIDATION_ERROR', `unsupported channel for ${pm.type}`);
+    // Redirect e-wallets need success_return_url (xendit-node docs EWalletChannelProperties.md).
     if (pm.type === 'EWALLET' && ['DANA', 'LINKAJA', 'SHOPEEPAY'].includes(channel.channel_code) && !(channel.channel_properties as Record<string, string> | undefined)?.success_return_url) {
       return error(400, 'API_VALIDATION_ERROR', 'channel_properties.success_return_url is required');
     }
+    // A channel not activated on the account: 403 CHANNEL_NOT_ACTIVATED (Xendit error code; a test switch here).
     if (this.inactiveChannels.has(channel.channel_code)) {
       return error(403, 'CHANNEL_NOT_ACTIVATED', 'Payment channel requested has not been activated in Xendit');
     }
@@ -350,6 +369,8 @@ export class XenditSandbox implements SandboxProvider {
     if (channel.channel_code === 'OVO' && !channel.channel_properties?.mobile_number) {
       return error(400, 'API_VALIDATION_ERROR', 'channel_properties.mobile_number is required for OVO');
     }
+    // customer_name is required for VA and OTC (xendit-node docs VirtualAccountChannelProperties.md,
+    // OverTheCounterChannelProperties.md).
     if ((pm.type === 'VIRTUAL_ACCOUNT' || pm.type === 'OVER_THE_COUNTER') && !channel.channel_properties?.customer_name) {
       return error(400, 'API_VALIDATION_ERROR', 'channel_properties.customer_name is required');
     }
@@ -407,6 +428,8 @@ export class XenditSandbox implements SandboxProvider {
   private settle(charge: Charge, amount: number | undefined, force: boolean): SandboxResponse {
     this.refresh(charge);
     const payable = charge.status === 'PENDING' || charge.status === 'REQUIRES_ACTION';
+    // Xendit's simulate pays only a request still awaiting payment [? error code]; `force` is the
+    // sandbox's own late-money control (money arriving after expiry), not a Xendit feature.
     if (!payable && !(force && (charge.status === 'EXPIRED' || charge.status === 'CANCELED'))) {
       return error(400, 'INVALID_PAYMENT_STATUS', `payment request is ${charge.status}`);
     }
@@ -422,6 +445,8 @@ export class XenditSandbox implements SandboxProvider {
     const charge = [...this.charges.values()].find((c) => c.paymentMethodId === paymentMethodId);
     if (!charge) return error(404, 'DATA_NOT_FOUND', 'payment method not found');
     this.refresh(charge);
+    // Only an active method can be expired (xendit-node PaymentMethod.expirePaymentMethod); the
+    // error code for an inactive one is not published [?] — the adapter treats 400/404/409 alike.
     if (charge.status !== 'PENDING' && charge.status !== 'REQUIRES_ACTION') return error(409, 'INVALID_PAYMENT_METHOD_STATUS', `payment request is ${charge.status}`);
     charge.status = 'EXPIRED';
     charge.methodStatus = 'EXPIRED';
@@ -441,7 +466,14 @@ export class XenditSandbox implements SandboxProvider {
       return error(409, 'DUPLICATE_ERROR', 'reference_id already used');
     }
     const type = charge.request.payment_method.type;
+    // VA and OTC: no refund rail (Payments API channel table: VA ❌, retail outlets ❌; PROVIDERS.md §3).
     if (type === 'VIRTUAL_ACCOUNT' || type === 'OVER_THE_COUNTER') return error(400, 'REFUND_NOT_SUPPORTED', `${type} payments cannot be refunded`);
+    // Payments API channel table (developers.xendit.co/api-reference/payments-api, "Refund"):
+    // DANA ❌ and OVO ❌ (LinkAja, ShopeePay ✅). Xendit refuses them, so the sandbox does.
+    const channel = channelOf(charge.request);
+    if (type === 'EWALLET' && channel !== undefined && XENDIT_UNREFUNDABLE_EWALLETS.has(channel)) return error(400, 'REFUND_NOT_SUPPORTED', `${channel} payments cannot be refunded through the Payments API`);
+    // Error codes from xendit-node CreateRefund400Response / PROVIDERS.md §3: an unpaid request is
+    // INELIGIBLE_TRANSACTION; more than is left MAXIMUM_REFUND_AMOUNT_REACHED; no amount = the rest.
     if (charge.status !== 'SUCCEEDED') return error(400, 'INELIGIBLE_TRANSACTION', `payment request is ${charge.status}`);
     const amount = body.amount ?? charge.paidAmount - charge.refunded;
     if (amount <= 0 || charge.refunded + amount > charge.paidAmount) return error(400, 'MAXIMUM_REFUND_AMOUNT_REACHED', 'refund exceeds the refundable amount');
@@ -490,6 +522,17 @@ export class XenditSandbox implements SandboxProvider {
     if (status === 'FAILED' && charge) charge.refunded -= Number(refund.amount);
     Object.assign(refund, { status, updated: new Date().toISOString(), ...(status === 'FAILED' ? { failure_code: 'REFUND_FAILED' } : {}) });
     this.kit.notify(this.webhook(status === 'SUCCEEDED' ? 'refund.succeeded' : 'refund.failed', { ...refund, payment_id: charge?.paymentId }), XENDIT_WEBHOOK_RETRIES_MS);
+    return { status: 200, body: refund };
+  }
+
+  /** Cancels a refund that has not completed (only a PENDING one); no money moved, the amount is refundable again. */
+  private cancelRefund(id: string): SandboxResponse {
+    const refund = this.refunds.get(id);
+    if (!refund) return error(404, 'DATA_NOT_FOUND', 'refund not found');
+    if (refund.status !== 'PENDING') return error(409, 'INVALID_REFUND_STATUS', `refund is ${String(refund.status)}`);
+    const charge = this.charges.get(String(refund.payment_request_id));
+    if (charge) charge.refunded -= Number(refund.amount);
+    Object.assign(refund, { status: 'CANCELLED', updated: new Date().toISOString() });
     return { status: 200, body: refund };
   }
 
