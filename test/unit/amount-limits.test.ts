@@ -15,7 +15,7 @@ import type { Client } from '@temporalio/client';
 import type { PaymentMethod, ProviderName } from '../../src/domain/payment.js';
 
 const config = loadConfig({ BAYAR_ENV: 'development' });
-const FULL_CUSTOMER = { name: 'Budi Santoso', email: 'budi@example.com', phone: '+6281234567890', ipAddress: '203.0.113.9' };
+const FULL_CUSTOMER = { name: 'Budi Santoso', email: 'budi@example.com', phone: '+6281234567890', ipAddress: '203.0.113.9', address: { line: 'Jl. Sudirman No. 1', city: 'Jakarta', postalCode: '10210' } };
 const providers = buildProviders(config);
 
 /** Temporal, as far as these tests are concerned: any use of it is recorded and refused. */

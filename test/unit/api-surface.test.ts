@@ -11,9 +11,19 @@ import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { freePort } from '../helpers/stack.js';
 
 const BASE_ENV = { TEMPORAL_ADDRESS: '127.0.0.1:9', BAYAR_LOG_LEVEL: 'error' };
+/** What production needs to boot at all (one configured provider, bayar's own secrets); none of it published. */
+const PROD = {
+  BAYAR_API_KEYS: 'shop:sk_live_0123456789abcdef',
+  BAYAR_MERCHANT_WEBHOOK_SECRETS: 'shop:whsec_live_0123456789abcdef',
+  BAYAR_DATA_KEY: Buffer.alloc(32, 7).toString('base64'),
+  BAYAR_PUBLIC_URL: 'https://pay.example.co.id',
+  XENDIT_SECRET_KEY: 'xnd_production_own_secret',
+  XENDIT_CALLBACK_TOKEN: 'own-dashboard-callback-token',
+  XENDIT_BASE_URL: 'https://api.xendit.co',
+};
 
 async function start(env: Record<string, string>) {
-  const config = loadConfig({ ...BASE_ENV, ...env });
+  const config = loadConfig({ ...BASE_ENV, ...(env.BAYAR_ENV === 'development' ? {} : PROD), ...env });
   const app = await createApi(config);
   await app.listen(0, '127.0.0.1');
   const admin = await listenAdmin(app, config);
@@ -100,7 +110,7 @@ describe('the API surface in-process', () => {
 
 describe('the mode switches in the config', () => {
   it('production by default: https callbacks, no loopback, /metrics and /docs closed', () => {
-    const config = loadConfig({});
+    const config = loadConfig(PROD);
     assert.equal(config.development, false);
     assert.deepEqual(config.callbacks, { requireHttps: true, allowLoopback: false });
     assert.deepEqual(config.adminEndpoints, { mode: 'closed' });
@@ -115,11 +125,11 @@ describe('the mode switches in the config', () => {
   });
 
   it('refuses the loopback switch in production, and bad values, naming the variable', () => {
-    assert.throws(() => loadConfig({ BAYAR_ALLOW_LOOPBACK_CALLBACKS: 'true' }), (err: Error) => err instanceof ConfigError && /BAYAR_ALLOW_LOOPBACK_CALLBACKS: development only/.test(err.message));
+    assert.throws(() => loadConfig({ ...PROD, BAYAR_ALLOW_LOOPBACK_CALLBACKS: 'true' }), (err: Error) => err instanceof ConfigError && /BAYAR_ALLOW_LOOPBACK_CALLBACKS: development only/.test(err.message));
     assert.throws(() => loadConfig({ BAYAR_ENV: 'development', BAYAR_ALLOW_LOOPBACK_CALLBACKS: 'yes' }), /BAYAR_ALLOW_LOOPBACK_CALLBACKS/);
-    assert.throws(() => loadConfig({ BAYAR_ADMIN_ENDPOINTS: 'everywhere' }), /BAYAR_ADMIN_ENDPOINTS/);
-    assert.throws(() => loadConfig({ BAYAR_ADMIN_ENDPOINTS: '70000' }), /BAYAR_ADMIN_ENDPOINTS/);
+    assert.throws(() => loadConfig({ ...PROD, BAYAR_ADMIN_ENDPOINTS: 'everywhere' }), /BAYAR_ADMIN_ENDPOINTS/);
+    assert.throws(() => loadConfig({ ...PROD, BAYAR_ADMIN_ENDPOINTS: '70000' }), /BAYAR_ADMIN_ENDPOINTS/);
     assert.throws(() => loadConfig({ BAYAR_ENV: 'staging' }), /BAYAR_ENV/);
-    assert.deepEqual(loadConfig({ BAYAR_ADMIN_ENDPOINTS: '9464', BAYAR_ADMIN_HOST: '10.0.0.2' }).adminEndpoints, { mode: 'port', port: 9464, host: '10.0.0.2' });
+    assert.deepEqual(loadConfig({ ...PROD, BAYAR_ADMIN_ENDPOINTS: '9464', BAYAR_ADMIN_HOST: '10.0.0.2' }).adminEndpoints, { mode: 'port', port: 9464, host: '10.0.0.2' });
   });
 });
