@@ -2,18 +2,18 @@
 // provider sandboxes, worker and API — with development defaults. Ctrl-C stops it all.
 import { ConfigError, DEV_DEFAULTS, loadConfig } from './config/config.js';
 import { ensureTemporalCli } from './temporal/cli.js';
-import { Stack, dataFile } from './dev/stack.js';
+import { Stack, dataFile, postgresDir } from './dev/stack.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const cliPath = config.temporal.embedded ? await ensureTemporalCli() : undefined;
-  const stack = new Stack({ env: process.env, config, cliPath, ui: true, dbFile: dataFile(config), output: 'inherit' });
+  const stack = new Stack({ env: process.env, config, cliPath, ui: true, dbFile: dataFile(config), postgresDir: postgresDir(config), output: 'inherit', log: (line) => console.log(`bayar: ${line}`) });
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\nbayar: ${signal} — stopping API, worker, sandboxes${config.temporal.embedded ? ' and Temporal' : ''}…`);
+    console.log(`\nbayar: ${signal} — stopping API, worker, sandboxes${config.temporal.embedded ? ', Temporal' : ''}${config.database.embedded ? ' and PostgreSQL' : ''}…`);
     await stack.stop();
     console.log('bayar: stopped.');
     process.exit(0);
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
       `  Indodana sandbox ${config.providers.indodana.sandbox ? config.providers.indodana.baseUrl : '(real Indodana configured)'}`,
       `  Aggregator sandbox ${config.providers.aggregator.sandbox ? config.providers.aggregator.baseUrl : '(real aggregator configured)'}`,
       config.temporal.embedded ? `  Data            ${dataFile(config)}` : '',
+      config.database.embedded ? `  PostgreSQL      ${postgresDir(config)} (embedded, 127.0.0.1:${config.database.port}, database "bayar")` : '  PostgreSQL      BAYAR_DATABASE_URL (external)',
       demoKey ? `  Demo API key    ${demoKey[1]}   (merchant "demo"; webhook secret ${DEV_DEFAULTS.merchantWebhookSecret})` : '  API keys        from BAYAR_API_KEYS',
       '',
       '  Ctrl-C stops everything; the next start reuses the data.',

@@ -2,15 +2,19 @@
 import { Logger } from '@nestjs/common';
 import { createApi } from './api.js';
 import { ConfigError, loadConfig } from './config/config.js';
+import { openCheckedPool } from './db/boot.js';
+import { SchemaBehindError } from './db/migrations.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Refuse to serve on a schema older than this code (the check's pool is closed again).
+  await (await openCheckedPool(config, 'bayar-api-boot', 1)).end();
   const app = await createApi(config);
   await app.listen(config.port, config.host);
   new Logger('api').log(`bayar API listening on http://${config.host}:${config.port} (docs at /docs)`);
 }
 
 main().catch((err) => {
-  console.error(err instanceof ConfigError ? err.message : err);
+  console.error(err instanceof ConfigError || err instanceof SchemaBehindError ? err.message : err);
   process.exit(1);
 });
