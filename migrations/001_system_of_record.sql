@@ -46,7 +46,7 @@ CREATE TABLE payments (
   provider_reference  text,
   -- The version of the workflow's state this row shows: each transition adds one. A write
   -- carrying an older or equal version changes nothing.
-  version             bigint NOT NULL CHECK (version >= 1),
+  version             bigint NOT NULL CHECK (version >= 0),
   -- The full PaymentView (instructions, refunds, timeline) as the workflow computed it.
   view                jsonb NOT NULL,
   created_at          timestamptz NOT NULL,
@@ -66,7 +66,7 @@ CREATE INDEX payments_by_provider_reference ON payments (provider, provider_refe
 -- Every transition, once: (payment, version) is the key, so a retried write adds nothing.
 CREATE TABLE payment_transitions (
   payment_id       text NOT NULL REFERENCES payments (id),
-  version          bigint NOT NULL CHECK (version >= 1),
+  version          bigint NOT NULL CHECK (version >= 0),
   status           text NOT NULL,
   status_reason    text,
   amount_paid      bigint NOT NULL CHECK (amount_paid >= 0),
@@ -103,7 +103,7 @@ CREATE TABLE payouts (
   amount              bigint NOT NULL CHECK (amount > 0),
   fee_type            text NOT NULL CHECK (fee_type IN ('DEDUCT_FROM_AMOUNT', 'CHARGE_TO_BALANCE')),
   status              text NOT NULL CHECK (status IN ('CREATED', 'PENDING', 'SUCCEEDED', 'FAILED', 'REVIEW_REQUIRED')),
-  version             bigint NOT NULL CHECK (version >= 1),
+  version             bigint NOT NULL CHECK (version >= 0),
   -- PayoutView: the destination is already reduced to bank code and last four digits.
   view                jsonb NOT NULL,
   created_at          timestamptz NOT NULL,
@@ -116,7 +116,7 @@ CREATE INDEX payouts_by_merchant_created ON payouts (merchant_id, created_at DES
 
 CREATE TABLE payout_transitions (
   payout_id    text NOT NULL REFERENCES payouts (id),
-  version      bigint NOT NULL CHECK (version >= 1),
+  version      bigint NOT NULL CHECK (version >= 0),
   status       text NOT NULL,
   entries      jsonb NOT NULL,
   recorded_at  timestamptz NOT NULL DEFAULT now(),

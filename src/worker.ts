@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createPaymentActivities, createPayoutActivities } from '../activities/index.js';
+import { createPaymentActivities, createPayoutActivities, createRecordActivities } from '../activities/index.js';
 import { baselineActivities } from '../activities/baseline.activities.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
 import { buildProviders } from './providers/registry.js';
@@ -15,7 +15,7 @@ import type { Pool } from './db/pool.js';
 export const WORKFLOW_BUNDLE_PATH = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 
-export async function createWorker(config: AppConfig, connection: NativeConnection, _pool: Pool): Promise<Worker> {
+export async function createWorker(config: AppConfig, connection: NativeConnection, pool: Pool): Promise<Worker> {
   const providers = buildProviders(config);
   const activities = createPaymentActivities({
     providers,
@@ -32,7 +32,7 @@ export async function createWorker(config: AppConfig, connection: NativeConnecti
     maxCachedWorkflows: config.workerCacheSize,
     maxConcurrentWorkflowTaskExecutions: Math.min(40, config.workerCacheSize),
     // The benchmark baseline's no-op activity rides along; it is never called by payments.
-    activities: { ...activities, ...createPayoutActivities({ providers, dataKey: config.dataKey }), ...baselineActivities },
+    activities: { ...activities, ...createPayoutActivities({ providers, dataKey: config.dataKey }), ...createRecordActivities(pool), ...baselineActivities },
   });
 }
 

@@ -24,6 +24,8 @@ export class PayoutState {
   /** The workflow is finishing: no update may start anything any more. */
   closed = false;
   readonly attempts: PayoutAttempt[] = [];
+  /** One more with every change the view shows: the system of record keeps the highest (projection.ts). */
+  version = 0;
   private readonly timeline: TimelineEntry[] = [];
 
   constructor(
@@ -41,6 +43,7 @@ export class PayoutState {
   }
 
   record(now: number, source: EventSource, type: string, detail?: string, ignored?: boolean): void {
+    this.version += 1;
     this.timeline.push({ at: new Date(now).toISOString(), source, type, ...(detail ? { detail } : {}), ...(ignored ? { ignored } : {}) });
   }
 
@@ -76,7 +79,10 @@ export class PayoutState {
   /** The send's answer, or a look-up's finding (null: the provider has never seen this attempt). */
   apply(now: number, attempt: PayoutAttempt, snapshot: PayoutSnapshot | null, via: 'send' | 'lookup'): void {
     const source: EventSource = via === 'send' ? 'workflow' : 'poll';
-    if (via === 'lookup') attempt.lookups += 1;
+    if (via === 'lookup') {
+      attempt.lookups += 1;
+      this.version += 1;
+    }
     if (definite(attempt)) {
       // A definite answer is kept: a later, different one (SUCCEEDED then REVERSED) is recorded for operators.
       if (snapshot && snapshot.providerStatus !== attempt.providerStatus) this.record(now, source, `attempt-${attempt.attempt}:${snapshot.providerStatus}`, 'after a definite answer; not applied', true);

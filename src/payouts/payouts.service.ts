@@ -1,8 +1,13 @@
-// The payouts service: API calls → payout workflow starts, queries and updates. No state of its
-// own; Temporal is the system of record. Creates work like payments' (startOrJoin).
+// The payouts service: API calls → payout workflow starts and updates; reads answer from the
+// system of record (PostgreSQL), which the workflow writes at every change. Creates work like
+// payments' (startOrJoin).
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Client, WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, WithStartWorkflowOperation } from '@temporalio/client';
+import { DB_POOL } from '../db/database.module.js';
+import type { Pool } from '../db/pool.js';
+import { findPayout } from '../db/reads.repository.js';
+import { fromDatabase } from '../db/cursor.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import type { ProviderName } from '../domain/payment.js';
@@ -54,6 +59,7 @@ export class PayoutsService {
     @Inject(TEMPORAL_CLIENT) private readonly client: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(PROVIDERS) private readonly providers: Map<ProviderName, PaymentProvider>,
+    @Inject(DB_POOL) private readonly pool: Pool | null,
   ) {}
 
   async create(merchantId: string, body: CreatePayoutBody, idempotencyKey?: string): Promise<CreatePayoutOutcome> {
@@ -123,14 +129,9 @@ export class PayoutsService {
   }
 
   async get(merchantId: string, payoutId: string): Promise<PayoutView> {
-    const notFound = () => new ProblemException(404, 'PAYOUT_NOT_FOUND', `no payout ${payoutId}`);
-    const view = await this.query(payoutId).catch((err) => {
-      // The same answer, word for word, as for another merchant's payout below.
-      if (err instanceof WorkflowNotFoundError) throw notFound();
-      throw this.translate(err);
-    });
-    // Another merchant's payout is indistinguishable from a missing one.
-    if (view.merchantId !== merchantId) throw notFound();
+    // Another merchant's payout is indistinguishable from a missing one (the query names both).
+    const view = await fromDatabase(this.pool, this.logger, (pool) => findPayout(pool, merchantId, payoutId));
+    if (!view) throw new ProblemException(404, 'PAYOUT_NOT_FOUND', `no payout ${payoutId}`);
     return view;
   }
 

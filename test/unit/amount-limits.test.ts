@@ -79,7 +79,7 @@ describe('amount limits of a create', () => {
         }),
         async ([o, amount]) => {
           const touched: string[] = [];
-          const service = new PaymentsService(untouchableClient(touched), config, providers);
+          const service = new PaymentsService(untouchableClient(touched), config, providers, null);
           const body = createPaymentSchema.parse({ merchantReference: `order-${amount}`, amount, method: o.method, provider: o.provider });
           const refused = await service.create('demo', body).then(
             () => assert.fail('created'),
@@ -102,7 +102,7 @@ describe('amount limits of a create', () => {
         fc.constantFrom(...offers).chain((o) => fc.tuple(fc.constant(o), fc.integer({ min: o.limits.min, max: Math.min(o.limits.max, MAX_PAYMENT_IDR) }))),
         async ([o, amount]) => {
           const touched: string[] = [];
-          const service = new PaymentsService(untouchableClient(touched), config, providers);
+          const service = new PaymentsService(untouchableClient(touched), config, providers, null);
           const body = createPaymentSchema.parse({ merchantReference: `order-${amount}`, amount, method: o.method, provider: o.provider });
           await assert.rejects(service.create('demo', body), /Temporal client used/);
           assert.ok(touched.length > 0);
