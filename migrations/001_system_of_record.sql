@@ -7,6 +7,18 @@ BEGIN
   RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP;
 END $$;
 
+-- The transition logs are append-only too, with one exception: the workflow's projection may
+-- replace a transition that a workflow task wrote and then never committed (its worker died
+-- after the write), with what the committed run of that task wrote. It says so with SET LOCAL
+-- bayar.correcting_speculative (src/db/records.repository.ts); any other change is refused.
+CREATE FUNCTION refuse_change_unless_correcting() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('bayar.correcting_speculative', true) = 'on' THEN
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  END IF;
+  RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP;
+END $$;
+
 -- ---- merchants and their keys (filled by the admin CLI; see issue 13 item 5) ----
 CREATE TABLE merchants (
   id           text PRIMARY KEY CHECK (id ~ '^[A-Za-z0-9_-]{1,64}$'),
@@ -44,11 +56,15 @@ CREATE TABLE payments (
   amount_paid         bigint NOT NULL CHECK (amount_paid >= 0),
   amount_refunded     bigint NOT NULL CHECK (amount_refunded >= 0),
   provider_reference  text,
-  -- The version of the workflow's state this row shows: each transition adds one. A write
-  -- carrying an older or equal version changes nothing.
+  -- The version of the workflow's state this row shows: each change adds one. An older version
+  -- never overwrites a newer one (src/db/records.repository.ts).
   version             bigint NOT NULL CHECK (version >= 0),
   -- The full PaymentView (instructions, refunds, timeline) as the workflow computed it.
   view                jsonb NOT NULL,
+  -- The create request's hash (as in the workflow's memo): after Temporal's retention has
+  -- deleted the workflow, the same request again is answered from here and never starts a
+  -- second charge; another body under the same key is still a 409.
+  request_hash        text NOT NULL,
   created_at          timestamptz NOT NULL,
   updated_at          timestamptz NOT NULL,
   expires_at          timestamptz NOT NULL,
@@ -64,6 +80,7 @@ CREATE INDEX payments_by_merchant_updated ON payments (merchant_id, updated_at);
 CREATE INDEX payments_by_provider_reference ON payments (provider, provider_reference);
 
 -- Every transition, once: (payment, version) is the key, so a retried write adds nothing.
+-- version 0 is the payment as created; entries are the timeline entries the version added.
 CREATE TABLE payment_transitions (
   payment_id       text NOT NULL REFERENCES payments (id),
   version          bigint NOT NULL CHECK (version >= 0),
@@ -76,7 +93,7 @@ CREATE TABLE payment_transitions (
   recorded_at      timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (payment_id, version)
 );
-CREATE TRIGGER payment_transitions_append_only BEFORE UPDATE OR DELETE ON payment_transitions FOR EACH ROW EXECUTE FUNCTION refuse_change();
+CREATE TRIGGER payment_transitions_append_only BEFORE UPDATE OR DELETE ON payment_transitions FOR EACH ROW EXECUTE FUNCTION refuse_change_unless_correcting();
 
 CREATE TABLE refunds (
   payment_id          text NOT NULL REFERENCES payments (id),
@@ -106,6 +123,8 @@ CREATE TABLE payouts (
   version             bigint NOT NULL CHECK (version >= 0),
   -- PayoutView: the destination is already reduced to bank code and last four digits.
   view                jsonb NOT NULL,
+  -- As for payments: a payout Temporal has forgotten is never sent a second time.
+  request_hash        text NOT NULL,
   created_at          timestamptz NOT NULL,
   updated_at          timestamptz NOT NULL,
   completed_at        timestamptz,
@@ -122,7 +141,7 @@ CREATE TABLE payout_transitions (
   recorded_at  timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (payout_id, version)
 );
-CREATE TRIGGER payout_transitions_append_only BEFORE UPDATE OR DELETE ON payout_transitions FOR EACH ROW EXECUTE FUNCTION refuse_change();
+CREATE TRIGGER payout_transitions_append_only BEFORE UPDATE OR DELETE ON payout_transitions FOR EACH ROW EXECUTE FUNCTION refuse_change_unless_correcting();
 
 -- ---- provider notifications received (verified ones only; never raw bodies with secrets) ----
 CREATE TABLE provider_notifications (

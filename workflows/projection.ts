@@ -2,6 +2,12 @@
 // the database records: each time the state's version moves, the current view is written by a
 // local activity, idempotent by (id, version) — a retry or a replay after a crash writes the
 // same version again, which changes nothing. Nothing here is ever read back to decide.
+//
+// A local activity runs before its workflow task is committed: when the worker dies after the
+// write but before the task completes, the write is speculative. The task is then run again from
+// history (later workflow time, possibly more events), and its writes correct the record: the
+// same version with other content replaces the speculative one, and versions the committed run
+// skipped are removed (src/db/records.repository.ts). So the record converges on the history.
 import { condition, proxyLocalActivities } from '@temporalio/workflow';
 import type { RecordActivities } from '../activities/record.activities.js';
 
@@ -34,7 +40,7 @@ export interface Projection {
  * deterministic, not on how the changes were grouped. A call whose version the record already
  * holds (several changes in one activation) carries no view and touches no database.
  */
-function project<V extends { timeline: unknown[] }>(state: Versioned<V>, write: (input: { version: number; fromEntry: number; view: V } | null) => Promise<void>): Projection {
+function project<V extends { timeline: unknown[] }>(state: Versioned<V>, write: (input: { version: number; afterVersion: number; fromEntry: number; view: V } | null) => Promise<void>): Projection {
   let calls = 0;
   let written = -1;
   let entriesWritten = 0;
@@ -48,7 +54,7 @@ function project<V extends { timeline: unknown[] }>(state: Versioned<V>, write: 
       }
       const version = state.version;
       const view = state.view();
-      await write({ version, fromEntry: entriesWritten, view });
+      await write({ version, afterVersion: written, fromEntry: entriesWritten, view });
       written = version;
       entriesWritten = view.timeline.length;
     }
@@ -56,5 +62,13 @@ function project<V extends { timeline: unknown[] }>(state: Versioned<V>, write: 
   return { reached: (version = state.version) => condition(() => written >= version) };
 }
 
-export const projectPayment = (state: Versioned<NonNullable<Parameters<RecordActivities['recordPayment']>[0]>['view']>) => project(state, record.recordPayment);
-export const projectPayout = (state: Versioned<NonNullable<Parameters<RecordActivities['recordPayout']>[0]>['view']>) => project(state, record.recordPayout);
+/** The create request's hash travels with every write (the record keeps it for repeated creates). */
+interface Created {
+  readonly input: { readonly requestHash: string };
+}
+type Recorded<K extends keyof RecordActivities> = NonNullable<Parameters<RecordActivities[K]>[0]>;
+
+export const projectPayment = (state: Versioned<Recorded<'recordPayment'>['view']> & Created) =>
+  project(state, (w) => record.recordPayment(w && { ...w, requestHash: state.input.requestHash }));
+export const projectPayout = (state: Versioned<Recorded<'recordPayout'>['view']> & Created) =>
+  project(state, (w) => record.recordPayout(w && { ...w, requestHash: state.input.requestHash }));

@@ -58,6 +58,14 @@ export async function findPayment(pool: Pool, merchantId: string, id: string): P
   return rows[0] ? (paymentViewSchema.parse(rows[0].view) as unknown as PaymentView) : undefined;
 }
 
+/** What a repeated create needs: the recorded view and the request hash it was created with. */
+export async function findRecordedCreate(pool: Pool, kind: 'payment' | 'payout', merchantId: string, id: string): Promise<{ view: PaymentView | PayoutView; requestHash: string } | undefined> {
+  const { rows } = await pool.query(`SELECT view, request_hash FROM ${kind === 'payment' ? 'payments' : 'payouts'} WHERE id = $1 AND merchant_id = $2`, [id, merchantId]);
+  if (!rows[0]) return undefined;
+  const view = (kind === 'payment' ? paymentViewSchema : payoutViewSchema).parse(rows[0].view) as unknown as PaymentView | PayoutView;
+  return { view, requestHash: z.string().parse(rows[0].request_hash) };
+}
+
 export async function findPayout(pool: Pool, merchantId: string, id: string): Promise<PayoutView | undefined> {
   const { rows } = await pool.query('SELECT view FROM payouts WHERE id = $1 AND merchant_id = $2', [id, merchantId]);
   return rows[0] ? (payoutViewSchema.parse(rows[0].view) as unknown as PayoutView) : undefined;

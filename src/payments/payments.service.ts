@@ -30,7 +30,7 @@ import {
 import type { CreatePaymentBody, ListQuery, RefundBody } from './payments.schemas.js';
 import { DB_POOL } from '../db/database.module.js';
 import type { Pool } from '../db/pool.js';
-import { findPayment, listPayments, type Cursor } from '../db/reads.repository.js';
+import { findPayment, findRecordedCreate, listPayments, type Cursor } from '../db/reads.repository.js';
 import { cursorBytes, cursorFromBytes, fromDatabase } from '../db/cursor.js';
 import { PageTokens } from './page-token.js';
 
@@ -129,6 +129,9 @@ export class PaymentsService {
       ],
     });
 
+    const forgotten = await this.forgottenByTemporal(merchantId, paymentId, requestHash);
+    if (forgotten) return { created: false, settledView: true, payment: forgotten };
+
     const outcome = await startOrJoin(this.client, {
       workflowId: paymentId,
       startOperation,
@@ -216,6 +219,27 @@ export class PaymentsService {
 
   private handle(paymentId: string): WorkflowHandle {
     return this.client.workflow.getHandle(paymentId);
+  }
+
+  /**
+   * The same key again after Temporal's retention has deleted the workflow: Temporal would start
+   * it afresh — a second charge. The record still knows it: the same request is answered from
+   * there, another body under the same key is a 409, and nothing is started. Undefined: not
+   * recorded, or Temporal still has it (the normal path answers and checks the body).
+   */
+  private async forgottenByTemporal(merchantId: string, paymentId: string, requestHash: string): Promise<PaymentView | undefined> {
+    const recorded = await fromDatabase(this.pool, this.logger, (pool) => findRecordedCreate(pool, 'payment', merchantId, paymentId));
+    if (!recorded) return undefined;
+    const known = await this.withDeadline(() => this.handle(paymentId).describe()).then(
+      () => true,
+      (err) => {
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw this.translate(err);
+      },
+    );
+    if (known) return undefined;
+    if (recorded.requestHash !== requestHash) throw new ProblemException(409, 'IDEMPOTENCY_CONFLICT', 'this idempotency key was already used for a different payment request');
+    return recorded.view as PaymentView;
   }
 
   /** The workflow's own view; only for a create still waiting for its first record. */

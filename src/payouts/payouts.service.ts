@@ -3,10 +3,10 @@
 // payments' (startOrJoin).
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Client, WithStartWorkflowOperation } from '@temporalio/client';
+import { Client, WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import { DB_POOL } from '../db/database.module.js';
 import type { Pool } from '../db/pool.js';
-import { findPayout } from '../db/reads.repository.js';
+import { findPayout, findRecordedCreate } from '../db/reads.repository.js';
 import { fromDatabase } from '../db/cursor.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
@@ -110,6 +110,8 @@ export class PayoutsService {
         { key: SA.amount, value: body.amount },
       ],
     });
+    const forgotten = await this.forgottenByTemporal(merchantId, payoutId, requestHash);
+    if (forgotten) return { created: false, answered: true, payout: forgotten };
     const outcome = await startOrJoin(this.client, {
       workflowId: payoutId,
       startOperation,
@@ -167,6 +169,26 @@ export class PayoutsService {
       throw new ProblemException(422, 'AMOUNT_OUT_OF_RANGE', `${provider.name} pays out amounts from ${caps.amount.min} to ${caps.amount.max} rupiah`);
     }
     return provider;
+  }
+
+  /**
+   * The same key again after Temporal's retention has deleted the workflow: Temporal would start
+   * it afresh — a second payout. The record still knows it: the same request is answered from
+   * there, another body is a 409, and nothing is sent.
+   */
+  private async forgottenByTemporal(merchantId: string, payoutId: string, requestHash: string): Promise<PayoutView | undefined> {
+    const recorded = await fromDatabase(this.pool, this.logger, (pool) => findRecordedCreate(pool, 'payout', merchantId, payoutId));
+    if (!recorded) return undefined;
+    const known = await this.withDeadline(() => this.client.workflow.getHandle(payoutId).describe()).then(
+      () => true,
+      (err) => {
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw this.translate(err);
+      },
+    );
+    if (known) return undefined;
+    if (recorded.requestHash !== requestHash) throw new ProblemException(409, 'IDEMPOTENCY_CONFLICT', 'this idempotency key was already used for a different payout request');
+    return recorded.view as PayoutView;
   }
 
   private query(payoutId: string): Promise<PayoutView> {

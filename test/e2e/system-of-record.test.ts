@@ -110,7 +110,7 @@ describe('system of record (PostgreSQL)', () => {
     assert.equal(new Set(versions).size, versions.length);
   });
 
-  it('Temporal loses all its data: a closed payment still answers GET with its full record', async () => {
+  it('Temporal loses all its data: a closed payment still answers GET with its full record, and is never created twice', async () => {
     const p = await settle(await create(44_000));
     // The 3 s refund window ends; the workflow completes.
     const connection = await Connection.connect({ address: stack.stack.temporal!.address });
@@ -131,5 +131,14 @@ describe('system of record (PostgreSQL)', () => {
     assert.ok(after.json.timeline.length >= 4);
     const list = await stack.api('GET', `/v1/payments?reference=${p.merchantReference}`);
     assert.deepEqual(list.json.items.map((i: { id: string }) => i.id), [p.id]);
+    // The same create again: Temporal would start the payment afresh (a second charge); the
+    // record answers it instead, and another body under the same reference is still a 409.
+    const again = await stack.api('POST', '/v1/payments', { merchantReference: p.merchantReference, amount: 44_000, method: 'VA_BNI' });
+    assert.equal(again.status, 200, again.text);
+    assert.deepEqual(again.json, before);
+    const other = await stack.api('POST', '/v1/payments', { merchantReference: p.merchantReference, amount: 45_000, method: 'VA_BNI' });
+    assert.equal(other.status, 409, other.text);
+    assert.equal(other.json.code, 'IDEMPOTENCY_CONFLICT');
+    assert.equal((await stack.charges(p.id)).length, 1, 'one charge at the provider, never a second');
   });
 });

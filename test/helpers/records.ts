@@ -45,7 +45,7 @@ export class RecordChecker {
     for (;;) {
       const problems = await this[kind](left);
       if (problems.length === 0 || Date.now() > deadline) return problems;
-      left = problems.map((p) => p.id);
+      left = [...new Set(problems.map((p) => p.id))];
       await new Promise((r) => setTimeout(r, 250));
     }
   }

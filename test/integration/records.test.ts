@@ -81,9 +81,9 @@ describe('migrations and the boot check', () => {
 describe('payments: writes idempotent by (payment id, version)', () => {
   it('version 0, then newer versions replace the row; each transition is written once with its own entries', async () => {
     const v0 = paymentView({ status: 'CREATED', entries: 0 });
-    assert.equal(await recordPaymentVersion(pool, { version: 0, fromEntry: 0, view: v0 }), true);
+    assert.equal(await recordPaymentVersion(pool, { version: 0, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v0 }), true);
     const v2 = paymentView({ id: v0.id, status: 'PENDING', entries: 2, providerReference: 'x-1' });
-    assert.equal(await recordPaymentVersion(pool, { version: 2, fromEntry: 0, view: v2 }), true);
+    assert.equal(await recordPaymentVersion(pool, { version: 2, requestHash: 'h', afterVersion: 0, fromEntry: 0, view: v2 }), true);
     assert.deepEqual(await findPayment(pool, 'm1', v0.id), v2);
     assert.deepEqual((await transitions(v0.id)).map((t) => [t.version, t.status, t.entries.map((e) => e.type)]), [
       [0, 'CREATED', []],
@@ -93,27 +93,46 @@ describe('payments: writes idempotent by (payment id, version)', () => {
 
   it('a retried write of the same version changes nothing and adds no transition', async () => {
     const v3 = paymentView({ status: 'PAID', entries: 3, amounts: { expected: 50_000, paid: 50_000, refunded: 0, refundPending: 0, refundable: 0 } });
-    await recordPaymentVersion(pool, { version: 3, fromEntry: 0, view: v3 });
+    await recordPaymentVersion(pool, { version: 3, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v3 });
     const before = (await pool.query('SELECT recorded_at FROM payments WHERE id = $1', [v3.id])).rows[0];
-    // The same version again, even with different content (it cannot differ in practice): ignored.
-    assert.equal(await recordPaymentVersion(pool, { version: 3, fromEntry: 0, view: { ...v3, status: 'FAILED' } }), false);
-    const row = (await pool.query('SELECT status, recorded_at FROM payments WHERE id = $1', [v3.id])).rows[0];
-    assert.equal(row.status, 'PAID');
-    assert.deepEqual(row.recorded_at, before.recorded_at);
-    assert.equal((await transitions(v3.id)).length, 1);
+    const transitionBefore = (await pool.query('SELECT recorded_at FROM payment_transitions WHERE payment_id = $1', [v3.id])).rows[0];
+    assert.equal(await recordPaymentVersion(pool, { version: 3, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v3 }), false);
+    assert.deepEqual((await pool.query('SELECT recorded_at FROM payments WHERE id = $1', [v3.id])).rows[0], before);
+    assert.deepEqual((await pool.query('SELECT recorded_at FROM payment_transitions WHERE payment_id = $1', [v3.id])).rows, [transitionBefore]);
+  });
+
+  it('a write from a workflow task that never committed is replaced by the committed run of that task', async () => {
+    // The worker wrote versions 0..2, then version 5 in a task it died in before completing it.
+    const id = paymentView({ status: 'CREATED', entries: 0 }).id;
+    await recordPaymentVersion(pool, { version: 0, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: paymentView({ id, status: 'CREATED', entries: 0 }) });
+    await recordPaymentVersion(pool, { version: 2, requestHash: 'h', afterVersion: 0, fromEntry: 0, view: paymentView({ id, status: 'PENDING', entries: 2 }) });
+    const speculative = paymentView({ id, status: 'PAID', entries: 5 });
+    await recordPaymentVersion(pool, { version: 5, requestHash: 'h', afterVersion: 2, fromEntry: 2, view: speculative });
+    // The task runs again later (other timestamps) with one more event: 2 → 7 in one step, then 7 again (same content).
+    const later = (v: PaymentView) => ({ ...v, timeline: v.timeline.map((t) => ({ ...t, at: new Date(Date.parse(t.at) + 10_000).toISOString() })) });
+    const committed7 = { ...later(paymentView({ id, status: 'SETTLED', entries: 7 })), timeline: [...paymentView({ id, status: 'PENDING', entries: 2 }).timeline, ...later(paymentView({ id, status: 'SETTLED', entries: 7 })).timeline.slice(2)] };
+    assert.equal(await recordPaymentVersion(pool, { version: 7, requestHash: 'h', afterVersion: 2, fromEntry: 2, view: committed7 }), true);
+    assert.deepEqual(await findPayment(pool, 'm1', id), committed7);
+    const log = await transitions(id);
+    assert.deepEqual(log.map((t) => t.version), [0, 2, 7], 'the speculative version 5 is gone');
+    assert.deepEqual(log.flatMap((t) => t.entries), committed7.timeline as unknown[]);
+    // Same version, other content (the committed run of a task whose first run wrote it): replaced.
+    const committed7b = { ...committed7, statusReason: 'as committed' };
+    assert.equal(await recordPaymentVersion(pool, { version: 7, requestHash: 'h', afterVersion: 2, fromEntry: 2, view: committed7b }), true);
+    assert.equal((await findPayment(pool, 'm1', id))?.statusReason, 'as committed');
   });
 
   it('an older version arriving late never overwrites a newer one', async () => {
     const v5 = paymentView({ status: 'SETTLED', entries: 5, amounts: { expected: 50_000, paid: 50_000, refunded: 0, refundPending: 0, refundable: 50_000 } });
-    await recordPaymentVersion(pool, { version: 5, fromEntry: 0, view: v5 });
+    await recordPaymentVersion(pool, { version: 5, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v5 });
     const v4 = paymentView({ id: v5.id, status: 'PAID', entries: 4 });
-    assert.equal(await recordPaymentVersion(pool, { version: 4, fromEntry: 0, view: v4 }), false);
+    assert.equal(await recordPaymentVersion(pool, { version: 4, requestHash: 'h', afterVersion: 3, fromEntry: 0, view: v4 }), false);
     assert.equal((await findPayment(pool, 'm1', v5.id))?.status, 'SETTLED');
   });
 
   it('concurrent writes of one version (two workers replaying) leave one row and one transition', async () => {
     const v = paymentView({ status: 'PENDING', entries: 1 });
-    const results = await Promise.allSettled(Array.from({ length: 6 }, () => recordPaymentVersion(pool, { version: 1, fromEntry: 0, view: v })));
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => recordPaymentVersion(pool, { version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v })));
     // Racing inserts of the same key: one wins; a loser either sees it (false) or retries.
     assert.ok(results.some((r) => r.status === 'fulfilled' && r.value === true));
     assert.equal((await transitions(v.id)).length, 1);
@@ -123,22 +142,22 @@ describe('payments: writes idempotent by (payment id, version)', () => {
   it('refunds follow the payment version: a late older write does not undo a refund outcome', async () => {
     const refund = { refundId: 'rf-1', amount: 20_000, reason: 'customer asked', origin: 'merchant' as const, requestedAt: '2026-12-05T09:10:00.000Z' };
     const base = paymentView({ status: 'SETTLED', entries: 6 });
-    await recordPaymentVersion(pool, { version: 7, fromEntry: 0, view: { ...base, status: 'PARTIALLY_REFUNDED', refunds: [{ ...refund, state: 'SUCCEEDED', providerRefundId: 'p-rf' }] } });
-    await recordPaymentVersion(pool, { version: 6, fromEntry: 0, view: { ...base, refunds: [{ ...refund, state: 'PENDING' }] } });
+    await recordPaymentVersion(pool, { version: 7, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: { ...base, status: 'PARTIALLY_REFUNDED', refunds: [{ ...refund, state: 'SUCCEEDED', providerRefundId: 'p-rf' }] } });
+    await recordPaymentVersion(pool, { version: 6, requestHash: 'h', afterVersion: 5, fromEntry: 0, view: { ...base, refunds: [{ ...refund, state: 'PENDING' }] } });
     const rows = (await pool.query('SELECT state, provider_refund_id, amount FROM refunds WHERE payment_id = $1', [base.id])).rows;
     assert.deepEqual(rows, [{ state: 'SUCCEEDED', provider_refund_id: 'p-rf', amount: 20_000 }]);
   });
 
   it('the transition log is append-only: UPDATE and DELETE are refused by the database', async () => {
     const v = paymentView({ status: 'PENDING', entries: 1 });
-    await recordPaymentVersion(pool, { version: 1, fromEntry: 0, view: v });
+    await recordPaymentVersion(pool, { version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v });
     await assert.rejects(pool.query(`UPDATE payment_transitions SET status = 'PAID' WHERE payment_id = $1`, [v.id]), /append-only/);
     await assert.rejects(pool.query('DELETE FROM payment_transitions WHERE payment_id = $1', [v.id]), /append-only/);
   });
 
   it('amounts are checked by the schema: a negative amount is refused', async () => {
     const v = paymentView({ status: 'PAID', entries: 1, amounts: { expected: 50_000, paid: -1, refunded: 0, refundPending: 0, refundable: 0 } });
-    await assert.rejects(recordPaymentVersion(pool, { version: 1, fromEntry: 0, view: v }), /check constraint/);
+    await assert.rejects(recordPaymentVersion(pool, { version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v }), /check constraint/);
   });
 });
 
@@ -160,10 +179,10 @@ describe('payouts: the same rules', () => {
   });
 
   it('newer replaces, same is a no-op, older is ignored; transitions once', async () => {
-    await recordPayoutVersion(pool, { version: 1, fromEntry: 0, view: payout(1, 'PENDING') });
-    await recordPayoutVersion(pool, { version: 3, fromEntry: 1, view: payout(3, 'SUCCEEDED') });
-    assert.equal(await recordPayoutVersion(pool, { version: 3, fromEntry: 1, view: payout(3, 'SUCCEEDED') }), false);
-    assert.equal(await recordPayoutVersion(pool, { version: 2, fromEntry: 1, view: payout(2, 'PENDING') }), false);
+    await recordPayoutVersion(pool, { version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: payout(1, 'PENDING') });
+    await recordPayoutVersion(pool, { version: 3, requestHash: 'h', afterVersion: 1, fromEntry: 1, view: payout(3, 'SUCCEEDED') });
+    assert.equal(await recordPayoutVersion(pool, { version: 3, requestHash: 'h', afterVersion: 1, fromEntry: 1, view: payout(3, 'SUCCEEDED') }), false);
+    assert.equal(await recordPayoutVersion(pool, { version: 2, requestHash: 'h', afterVersion: 1, fromEntry: 1, view: payout(2, 'PENDING') }), false);
     assert.equal((await findPayout(pool, 'm1', payout(1, 'PENDING').id))?.status, 'SUCCEEDED');
     assert.equal(await findPayout(pool, 'someone-else', payout(1, 'PENDING').id), undefined);
     const rows = (await pool.query('SELECT version FROM payout_transitions ORDER BY version')).rows.map((r) => r.version);
@@ -183,10 +202,10 @@ describe('reads: one merchant, filters, batches, keyset pages', () => {
         amounts: { expected: 10_000 * (i + 1), paid: 0, refunded: 0, refundPending: 0, refundable: 0 },
       });
       ids.push(v.id);
-      await recordPaymentVersion(pool, { version: 1, fromEntry: 0, view: v });
+      await recordPaymentVersion(pool, { version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v });
     }
     // Another merchant's payment with the same reference as one of ours.
-    await recordPaymentVersion(pool, { version: 1, fromEntry: 0, view: paymentView({ merchantId: 'intruder', merchantReference: `ref-${ids[0]}`, status: 'SETTLED', entries: 1 }) });
+    await recordPaymentVersion(pool, { version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: paymentView({ merchantId: 'intruder', merchantReference: `ref-${ids[0]}`, status: 'SETTLED', entries: 1 }) });
   });
 
   it('pages newest first through every payment of the merchant, each once', async () => {

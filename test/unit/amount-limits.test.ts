@@ -13,6 +13,7 @@ import { amountLimitsFor } from '../../src/providers/provider.js';
 import { buildProviders } from '../../src/providers/registry.js';
 import type { Client } from '@temporalio/client';
 import type { PaymentMethod, ProviderName } from '../../src/domain/payment.js';
+import type { Pool } from '../../src/db/pool.js';
 
 const config = loadConfig({});
 const providers = buildProviders(config);
@@ -26,6 +27,9 @@ function untouchableClient(touched: string[]): Client {
     },
   });
 }
+
+/** A system of record that has never seen the payment (a create looks there first). */
+const emptyRecord = { query: async () => ({ rows: [], rowCount: 0 }) } as unknown as Pool;
 
 /** Every (provider, method) pair with the amounts that provider takes for it. */
 const offers = [...providers.values()].flatMap((p) => p.capabilities.methods.map((method) => ({ provider: p.name as ProviderName, method: method as PaymentMethod, limits: amountLimitsFor(p.capabilities, method) })));
@@ -102,7 +106,7 @@ describe('amount limits of a create', () => {
         fc.constantFrom(...offers).chain((o) => fc.tuple(fc.constant(o), fc.integer({ min: o.limits.min, max: Math.min(o.limits.max, MAX_PAYMENT_IDR) }))),
         async ([o, amount]) => {
           const touched: string[] = [];
-          const service = new PaymentsService(untouchableClient(touched), config, providers, null);
+          const service = new PaymentsService(untouchableClient(touched), config, providers, emptyRecord);
           const body = createPaymentSchema.parse({ merchantReference: `order-${amount}`, amount, method: o.method, provider: o.provider });
           await assert.rejects(service.create('demo', body), /Temporal client used/);
           assert.ok(touched.length > 0);
