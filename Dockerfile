@@ -12,6 +12,7 @@ COPY src ./src
 COPY workflows ./workflows
 COPY activities ./activities
 COPY scripts ./scripts
+COPY migrations ./migrations
 # `npm run build` also writes dist/workflow-bundle.js, so workers start without running webpack.
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
@@ -23,6 +24,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# Versioned SQL: `node dist/src/db/migrate.js` applies it; the API and worker check it at boot.
+COPY --from=build /app/migrations ./migrations
 # Nothing is written at runtime; run unprivileged.
 USER node
 EXPOSE 3000

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from './config/config.module.js';
+import { DatabaseModule } from './db/database.module.js';
 import type { AppConfig } from './config/config.js';
 import { HealthModule } from './health/health.module.js';
 import { PaymentsModule } from './payments/payments.module.js';
@@ -13,7 +14,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), TemporalModule, ProvidersModule, HealthModule, PaymentsModule, PayoutsModule, WebhooksModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, TemporalModule, ProvidersModule, HealthModule, PaymentsModule, PayoutsModule, WebhooksModule],
     };
   }
 }

@@ -4,7 +4,7 @@
 import { ConfigError, DEV_DEFAULTS, loadConfig } from './config/config.js';
 import { ensureTemporalCli } from './temporal/cli.js';
 import { PROVIDER_NAMES } from './domain/payment.js';
-import { Stack, dataFile } from './dev/stack.js';
+import { Stack, dataFile, postgresDir } from './dev/stack.js';
 
 async function main(): Promise<void> {
   // `npm start` is the development stack: sandboxes, development keys, callbacks to a local
@@ -12,13 +12,13 @@ async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...process.env, BAYAR_ENV: 'development', BAYAR_ALLOW_LOOPBACK_CALLBACKS: process.env.BAYAR_ALLOW_LOOPBACK_CALLBACKS ?? 'true' };
   const config = loadConfig(env);
   const cliPath = config.temporal.embedded ? await ensureTemporalCli() : undefined;
-  const stack = new Stack({ env, config, cliPath, ui: true, dbFile: dataFile(config), output: 'inherit' });
+  const stack = new Stack({ env, config, cliPath, ui: true, dbFile: dataFile(config), postgresDir: postgresDir(config), output: 'inherit', log: (line) => console.log(`bayar: ${line}`) });
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\nbayar: ${signal} — stopping API, worker, sandboxes${config.temporal.embedded ? ' and Temporal' : ''}…`);
+    console.log(`\nbayar: ${signal} — stopping API, worker, sandboxes${config.temporal.embedded ? ', Temporal' : ''}${config.database.embedded ? ' and PostgreSQL' : ''}…`);
     await stack.stop();
     console.log('bayar: stopped.');
     process.exit(0);
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
         return `  ${`${name} sandbox`.padEnd(19)} ${p?.sandbox ? p.baseUrl : '(real provider configured)'}`;
       }),
       config.temporal.embedded ? `  Data            ${dataFile(config)}` : '',
+      config.database.embedded ? `  PostgreSQL      ${postgresDir(config)} (embedded, 127.0.0.1:${config.database.port}, database "bayar")` : '  PostgreSQL      BAYAR_DATABASE_URL (external)',
       demoKey ? `  Demo API key    ${demoKey[1]}   (merchant "demo"; webhook secret ${DEV_DEFAULTS.merchantWebhookSecret})` : '  API keys        from BAYAR_API_KEYS',
       '',
       '  Ctrl-C stops everything; the next start reuses the data.',

@@ -2,9 +2,13 @@
 import { Logger } from '@nestjs/common';
 import { createApi, listenAdmin } from './api.js';
 import { ConfigError, loadConfig } from './config/config.js';
+import { openCheckedPool } from './db/boot.js';
+import { SchemaBehindError } from './db/migrations.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Refuse to serve on a schema older than this code (the check's pool is closed again).
+  await (await openCheckedPool(config, 'bayar-api-boot', 1)).end();
   const app = await createApi(config);
   await app.listen(config.port, config.host);
   await listenAdmin(app, config);
@@ -14,6 +18,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err instanceof ConfigError ? err.message : err);
+  console.error(err instanceof ConfigError || err instanceof SchemaBehindError ? err.message : err);
   process.exit(1);
 });

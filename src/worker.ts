@@ -2,17 +2,20 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createPaymentActivities, createPayoutActivities } from '../activities/index.js';
+import { createPaymentActivities, createPayoutActivities, createRecordActivities } from '../activities/index.js';
 import { baselineActivities } from '../activities/baseline.activities.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
 import { buildProviders } from './providers/registry.js';
 import { temporalConnectionOptions } from './temporal/connection.js';
+import { openCheckedPool } from './db/boot.js';
+import { SchemaBehindError } from './db/migrations.js';
+import type { Pool } from './db/pool.js';
 
 /** Prebuilt by `npm run build`; without it the worker bundles the workflows at start (slower). */
 export const WORKFLOW_BUNDLE_PATH = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 
-export async function createWorker(config: AppConfig, connection: NativeConnection): Promise<Worker> {
+export async function createWorker(config: AppConfig, connection: NativeConnection, pool: Pool): Promise<Worker> {
   const providers = buildProviders(config);
   const activities = createPaymentActivities({
     providers,
@@ -30,27 +33,30 @@ export async function createWorker(config: AppConfig, connection: NativeConnecti
     maxCachedWorkflows: config.workerCacheSize,
     maxConcurrentWorkflowTaskExecutions: Math.min(40, config.workerCacheSize),
     // The benchmark baseline's no-op activity rides along; it is never called by payments.
-    activities: { ...activities, ...createPayoutActivities({ providers, dataKey: config.dataKey }), ...baselineActivities },
+    activities: { ...activities, ...createPayoutActivities({ providers, dataKey: config.dataKey }), ...createRecordActivities(pool), ...baselineActivities },
   });
 }
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Refuse to run workflows on a schema older than this code.
+  const pool = await openCheckedPool(config, 'bayar-worker');
   Runtime.install({ logger: undefined });
   const { address, ...rest } = temporalConnectionOptions(config);
   const connection = await NativeConnection.connect({ address, tls: rest.tls, apiKey: rest.apiKey, metadata: rest.metadata });
   try {
-    const worker = await createWorker(config, connection);
+    const worker = await createWorker(config, connection, pool);
     console.log(`bayar worker polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
     await worker.run();
   } finally {
     await connection.close();
+    await pool.end();
   }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   main().catch((err) => {
-    console.error(err instanceof ConfigError ? err.message : err);
+    console.error(err instanceof ConfigError || err instanceof SchemaBehindError ? err.message : err);
     process.exit(1);
   });
 }

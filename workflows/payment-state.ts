@@ -44,6 +44,8 @@ export class PaymentState {
   /** Where the payment is charged: the first route, or a fallback after a failover. */
   route: ProviderRoute;
   readonly refunds: RefundRecord[] = [];
+  /** One more with every timeline entry: the system of record keeps the highest (projection.ts). */
+  version = 0;
   private readonly timeline: PaymentView['timeline'] = [];
   private readonly seenEvents = new Set<string>();
 
@@ -61,6 +63,7 @@ export class PaymentState {
   }
 
   record(now: number, source: EventSource, type: string, detail?: string, ignored?: boolean): void {
+    this.version += 1;
     this.timeline.push({ at: new Date(now).toISOString(), source, type, ...(detail ? { detail } : {}), ...(ignored ? { ignored } : {}) });
   }
 

@@ -26,6 +26,7 @@ import {
   type RefundCommand,
 } from './definitions.js';
 import { PaymentState, Rejection } from './payment-state.js';
+import { projectPayment } from './projection.js';
 
 /** How long after an unpaid close bayar keeps looking for late money by polling. */
 const LATE_CHECK_PERIOD_MS = 48 * 3_600_000;
@@ -42,6 +43,7 @@ const provider = proxyActivities<PaymentActivities>({
 
 export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<ReturnType<PaymentState['view']>> {
   const state = new PaymentState(input, (status) => upsertSearchAttributes([{ key: SA.status, value: status }]));
+  const recorded = projectPayment(state);
   // The provider reference is only known once the charge exists, so build the ref on demand.
   const chargeRef = () => ({ provider: state.route.provider, paymentId: input.paymentId, method: input.method, providerReference: state.providerReference });
   let refundQueue: Promise<unknown> = Promise.resolve();
@@ -80,6 +82,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
       createAnswersOwed += 1;
       try {
         await condition(() => state.status !== 'CREATED');
+        await recorded.reached(); // a GET right after the answer finds what it said
         return { payment: state.view(), creationId: input.creationId };
       } finally {
         createAnswersOwed -= 1;
@@ -102,6 +105,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
         state.record(Date.now(), 'api', 'cancel-requested', reason);
       }
       await condition(() => state.status !== 'CREATED' && state.status !== 'PENDING');
+      await recorded.reached();
       return state.view();
     },
     {
@@ -124,6 +128,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
       // Reserve before the first await: a concurrent refund's validator must already see it.
       const record = state.reserveRefund(Date.now(), command, 'merchant', command.amount ?? state.refundable);
       await runRefund(record);
+      await recorded.reached();
       if (record.state === 'FAILED') throw reject(REJECTION.refundFailed, record.failureReason ?? 'refund failed');
       return record;
     },
@@ -282,6 +287,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
   await condition(allHandlersFinished);
   await refundQueue;
   await Promise.all(refundFollowUps);
+  await recorded.reached();
   return state.view();
 
   // ---- phases ----

@@ -24,6 +24,8 @@ export class PayoutState {
   /** The workflow is finishing: no update may start anything any more. */
   closed = false;
   readonly attempts: PayoutAttempt[] = [];
+  /** One more with every change the view shows: the system of record keeps the highest (projection.ts). */
+  version = 0;
   private readonly timeline: TimelineEntry[] = [];
 
   constructor(
@@ -41,6 +43,7 @@ export class PayoutState {
   }
 
   record(now: number, source: EventSource, type: string, detail?: string, ignored?: boolean): void {
+    this.version += 1;
     this.timeline.push({ at: new Date(now).toISOString(), source, type, ...(detail ? { detail } : {}), ...(ignored ? { ignored } : {}) });
   }
 
@@ -77,7 +80,11 @@ export class PayoutState {
   apply(now: number, attempt: PayoutAttempt, snapshot: PayoutSnapshot | null, via: 'send' | 'lookup' | 'callback'): void {
     // A signed provider callback (aggregator disbursement notice) counts like a look-up's answer.
     const source: EventSource = via === 'send' ? 'workflow' : via === 'callback' ? 'webhook' : 'poll';
-    if (via === 'lookup') attempt.lookups += 1;
+    if (via !== 'send') {
+      // A look-up or callback changes the attempt even when it adds no timeline entry: a new version for the record.
+      if (via === 'lookup') attempt.lookups += 1;
+      this.version += 1;
+    }
     if (definite(attempt)) {
       // A definite answer is kept: a later, different one (SUCCEEDED then REVERSED) is recorded for operators.
       if (snapshot && snapshot.providerStatus !== attempt.providerStatus) this.record(now, source, `attempt-${attempt.attempt}:${snapshot.providerStatus}`, 'after a definite answer; not applied', true);

@@ -28,6 +28,7 @@ import {
   type PayoutWorkflowInput,
 } from './payout-definitions.js';
 import { PayoutState, Rejection } from './payout-state.js';
+import { projectPayout } from './projection.js';
 
 /**
  * The send runs as ONE activity attempt: Temporal never retries it. A retry after a timeout or a
@@ -49,6 +50,7 @@ const NOT_SENT_BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
 
 export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<PayoutView> {
   const state = new PayoutState(input, (status) => upsertSearchAttributes([{ key: SA.status, value: status }]));
+  const recorded = projectPayout(state);
   let notifications: Promise<void> = Promise.resolve();
   const definite = (a: PayoutAttempt) => a.state === 'SUCCEEDED' || a.state === 'FAILED';
 
@@ -71,6 +73,7 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     async () => {
       // Answer once the first send has an answer of any kind (taken, refused, or unknown).
       await condition(() => state.attempts[0] !== undefined && state.attempts[0].state !== 'SENDING');
+      await recorded.reached(); // a GET right after the answer finds what it said
       return { payout: state.view(), creationId: input.creationId };
     },
     {
@@ -87,6 +90,7 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
       const n = which === 'new' ? state.attempts.length + 1 : command.attempt!;
       if (which === 'new') state.requestRetry(Date.now());
       await condition(() => state.attempts.length >= n && state.attempts[n - 1]!.state !== 'SENDING');
+      await recorded.reached();
       return state.view();
     },
     { validator: (command) => void guard(() => state.validateRetry(command)) },
@@ -125,6 +129,7 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   if (state.status === 'REVIEW_REQUIRED' && !flagged) notify('payout.review_required', state.current!.attempt);
   await notifications;
   await condition(allHandlersFinished);
+  await recorded.reached();
   return state.view();
 
   // ---- phases ----

@@ -159,7 +159,13 @@ const envSchema = z.object({
   BAYAR_TASK_QUEUE: z.string().min(1).default('bayar-payments'),
   BAYAR_TEMPORAL_PORT: port(7233),
   BAYAR_TEMPORAL_UI_PORT: port(8233),
+  /** How long the embedded Temporal keeps closed workflows; the database keeps payments for good. */
+  BAYAR_TEMPORAL_RETENTION: duration('7d'),
   BAYAR_DATA_DIR: z.string().min(1).default('.bayar-data'),
+  /** bayar's own PostgreSQL (the system of record). Unset: `npm start` and the tests run an embedded one. */
+  BAYAR_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'BAYAR_DATABASE_URL: a postgres:// connection URL').optional(),
+  /** Port of the embedded PostgreSQL (only without BAYAR_DATABASE_URL). */
+  BAYAR_DATABASE_PORT: port(5433),
   BAYAR_API_KEYS: pairs('BAYAR_API_KEYS').default(new Map()),
   BAYAR_MERCHANT_WEBHOOK_SECRETS: pairs('BAYAR_MERCHANT_WEBHOOK_SECRETS').default(new Map()),
   BAYAR_PUBLIC_URL: z.url().optional(),
@@ -295,8 +301,10 @@ export interface AppConfig {
   host: string;
   sandbox: { portBase: number; timeScale: number };
   publicUrl: string;
-  temporal: { address: string; namespace: string; taskQueue: string; embedded: boolean; port: number; uiPort: number };
+  temporal: { address: string; namespace: string; taskQueue: string; embedded: boolean; port: number; uiPort: number; retentionMs: number };
   dataDir: string;
+  /** url is set by the dev stack for the embedded server; production sets BAYAR_DATABASE_URL. */
+  database: { url?: string; embedded: boolean; port: number };
   apiKeys: Map<string, string>;
   merchantWebhookSecrets: Map<string, string>;
   dataKey: Buffer;
@@ -397,8 +405,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       embedded: e.TEMPORAL_ADDRESS === undefined,
       port: e.BAYAR_TEMPORAL_PORT,
       uiPort: e.BAYAR_TEMPORAL_UI_PORT,
+      retentionMs: e.BAYAR_TEMPORAL_RETENTION,
     },
     dataDir: e.BAYAR_DATA_DIR,
+    database: { url: e.BAYAR_DATABASE_URL, embedded: e.BAYAR_DATABASE_URL === undefined, port: e.BAYAR_DATABASE_PORT },
     apiKeys,
     merchantWebhookSecrets: webhookSecrets,
     // Production refused to boot without one (productionProblems).

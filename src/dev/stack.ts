@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { AppConfig } from '../config/config.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded.js';
+import { createPool } from '../db/pool.js';
+import { migrate } from '../db/migrations.js';
 
 export type Part = 'sandbox' | 'worker' | 'api';
 
@@ -24,6 +27,10 @@ export interface StackOptions {
   ui: boolean;
   /** Embedded server's SQLite file; in-memory when omitted. */
   dbFile?: string;
+  /** Embedded PostgreSQL's data directory (used when config.database.embedded). */
+  postgresDir?: string;
+  /** Tests: the embedded PostgreSQL skips fsync (its data is thrown away). */
+  ephemeralPostgres?: boolean;
   /** Where children's output goes: 'inherit' for `npm start`, 'quiet' keeps the last lines for errors. */
   output: 'inherit' | 'quiet';
   log?: (line: string) => void;
@@ -31,16 +38,27 @@ export interface StackOptions {
 
 export class Stack {
   temporal?: DevServer;
+  postgres?: EmbeddedPostgres;
+  /** What the children get: the options' env plus the database URL once it is known. */
+  private childEnv: NodeJS.ProcessEnv;
   private readonly children = new Map<Part, ChildProcess>();
   private readonly tails = new Map<Part, string>();
 
-  constructor(readonly options: StackOptions) {}
+  constructor(readonly options: StackOptions) {
+    this.childEnv = options.env;
+  }
+
+  /** bayar's database: the embedded one once started, else BAYAR_DATABASE_URL. */
+  get databaseUrl(): string | undefined {
+    return this.childEnv.BAYAR_DATABASE_URL ?? this.options.config.database.url;
+  }
 
   get apiUrl(): string {
     return `http://127.0.0.1:${this.options.config.port}`;
   }
 
   async start(): Promise<void> {
+    await this.startDatabase();
     if (this.options.config.temporal.embedded) await this.startTemporal();
     // The sandboxes accept only the published development keys: production has none to talk to.
     if (this.options.config.development) await this.startPart('sandbox');
@@ -57,7 +75,32 @@ export class Stack {
       uiPort: this.options.ui ? config.temporal.uiPort : undefined,
       dbFile: this.options.dbFile,
       namespace: config.temporal.namespace,
+      retentionMs: config.temporal.retentionMs,
     });
+  }
+
+  /** Starts the embedded PostgreSQL (unless BAYAR_DATABASE_URL is set) and applies the migrations. */
+  async startDatabase(): Promise<void> {
+    const { config, postgresDir } = this.options;
+    if (config.database.embedded) {
+      if (!postgresDir) throw new Error('an embedded PostgreSQL needs a data directory');
+      this.postgres = await startEmbeddedPostgres({ dir: postgresDir, port: config.database.port, ephemeral: this.options.ephemeralPostgres });
+      this.childEnv = { ...this.options.env, BAYAR_DATABASE_URL: this.postgres.url };
+    }
+    const url = this.databaseUrl;
+    if (!url) throw new Error('no database: set BAYAR_DATABASE_URL');
+    const pool = createPool(url, { name: 'bayar-migrate', max: 1 });
+    try {
+      const applied = await migrate(pool);
+      if (applied.length > 0) this.options.log?.(`database: applied migrations ${applied.join(', ')}`);
+    } finally {
+      await pool.end();
+    }
+  }
+
+  async stopDatabase(signal?: NodeJS.Signals): Promise<void> {
+    await this.postgres?.stop(signal);
+    this.postgres = undefined;
   }
 
   async stopTemporal(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -71,7 +114,7 @@ export class Stack {
     const profileDir = this.options.env.BAYAR_PROFILE_DIR;
     const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, part)}`] : [];
     const child = spawn(process.execPath, [...nodeArgs, ENTRYPOINTS[part]], {
-      env: this.options.env,
+      env: this.childEnv,
       stdio: ['ignore', this.options.output === 'inherit' ? 'inherit' : 'pipe', this.options.output === 'inherit' ? 'inherit' : 'pipe'],
     });
     this.children.set(part, child);
@@ -94,8 +137,8 @@ export class Stack {
   }
 
   /** Process ids, for measuring CPU and memory from outside. */
-  pids(): Record<Part | 'temporal', number | undefined> {
-    return { api: this.children.get('api')?.pid, worker: this.children.get('worker')?.pid, sandbox: this.children.get('sandbox')?.pid, temporal: this.temporal?.process.pid };
+  pids(): Record<Part | 'temporal' | 'postgres', number | undefined> {
+    return { api: this.children.get('api')?.pid, worker: this.children.get('worker')?.pid, sandbox: this.children.get('sandbox')?.pid, temporal: this.temporal?.process.pid, postgres: this.postgres?.process.pid };
   }
 
   output(part: Part): string {
@@ -108,6 +151,7 @@ export class Stack {
     await this.stopPart('worker');
     await this.stopPart('sandbox');
     await this.stopTemporal();
+    await this.stopDatabase();
   }
 
   private async waitReady(part: Part, child: ChildProcess): Promise<void> {
@@ -138,4 +182,8 @@ export class Stack {
 
 export function dataFile(config: AppConfig): string {
   return join(config.dataDir, 'temporal.sqlite');
+}
+
+export function postgresDir(config: AppConfig): string {
+  return join(config.dataDir, 'postgres');
 }

@@ -1,8 +1,7 @@
-// Page tokens of GET /v1/payments. Temporal's own nextPageToken is opaque, and Temporal does not
-// refuse one it never issued quickly: the dev server leaves the call hanging until the deadline,
-// so a made-up token cost five seconds and answered 503. The API therefore hands out Temporal's
-// token sealed with an HMAC over the merchant and the listing's query, and only ever passes back
-// to Temporal a token it issued for that same merchant and filter; anything else is a 400 at once.
+// Page tokens of GET /v1/payments: the keyset cursor (where the next page starts) sealed with an
+// HMAC over the merchant and the listing's filter. Only a token issued for that same merchant and
+// filter is ever used; anything else is a 400 at once. (Every query names the merchant anyway;
+// the seal also keeps a listing from being continued under another filter.)
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 const MAC_BYTES = 16;
@@ -15,12 +14,12 @@ export class PageTokens {
     this.key = createHmac('sha256', secret).update('bayar/page-token/v1').digest();
   }
 
-  /** base64url(mac ‖ Temporal token): within the list query's pageToken alphabet. */
+  /** base64url(mac ‖ cursor): within the list query's pageToken alphabet. */
   seal(merchantId: string, query: string, token: Uint8Array): string {
     return Buffer.concat([this.mac(merchantId, query, token), token]).toString('base64url');
   }
 
-  /** Temporal's token, or undefined when this is not a token issued for this merchant and query. */
+  /** The cursor, or undefined when this is not a token issued for this merchant and query. */
   open(merchantId: string, query: string, text: string): Buffer | undefined {
     const raw = Buffer.from(text, 'base64url');
     if (raw.length <= MAC_BYTES) return undefined;

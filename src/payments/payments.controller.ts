@@ -39,7 +39,7 @@ export class PaymentsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List and filter your payments (Temporal visibility; eventually consistent)' })
+  @ApiOperation({ summary: 'List, filter and batch-look-up your payments (from the system of record)' })
   list(@MerchantId() merchantId: string, @Query({ schema: listQuerySchema }) query: ListQuery) {
     return this.payments.list(merchantId, query);
   }

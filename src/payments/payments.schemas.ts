@@ -76,12 +76,34 @@ export function parseIdempotencyKey(header: string | undefined): string | undefi
   return parsed.data;
 }
 
-export const listQuerySchema = z.strictObject({
-  status: z.enum(PAYMENT_STATUSES).optional(),
-  provider: z.enum(PROVIDER_NAMES).optional(),
-  method: z.enum(PAYMENT_METHODS).optional(),
-  reference: z.string().min(1).max(64).regex(printable).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  pageToken: z.string().max(2048).regex(/^[A-Za-z0-9+/=_-]*$/).optional(),
-});
+/** A comma-separated batch (seed 000's batch_status): up to 100 distinct values. */
+const batchOf = (item: z.ZodString) =>
+  z
+    .string()
+    .max(100 * 65)
+    .transform((v) => [...new Set(v.split(',').map((s) => s.trim()).filter(Boolean))])
+    .pipe(z.array(item).min(1).max(100));
+
+const instant = z.iso.datetime({ offset: true, error: 'an ISO 8601 date-time, e.g. 2026-12-01T00:00:00Z' });
+
+export const listQuerySchema = z
+  .strictObject({
+    status: z.enum(PAYMENT_STATUSES).optional(),
+    provider: z.enum(PROVIDER_NAMES).optional(),
+    method: z.enum(PAYMENT_METHODS).optional(),
+    reference: z.string().min(1).max(64).regex(printable).optional(),
+    /** Batch lookup: these payment ids (comma-separated). */
+    ids: batchOf(z.string().regex(/^pay_[0-9a-f]{24}$/, 'ids: payment ids')).optional(),
+    /** Batch lookup: these merchant references (comma-separated). */
+    references: batchOf(z.string().min(1).max(64).regex(/^[\x21-\x2b\x2d-\x7e]+$/, 'references: printable ASCII without spaces or commas')).optional(),
+    createdFrom: instant.optional(),
+    createdTo: instant.optional(),
+    updatedFrom: instant.optional(),
+    updatedTo: instant.optional(),
+    amountMin: z.coerce.number().int().min(0).max(MAX_PAYMENT_IDR).optional(),
+    amountMax: z.coerce.number().int().min(0).max(MAX_PAYMENT_IDR).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    pageToken: z.string().max(2048).regex(/^[A-Za-z0-9+/=_-]*$/).optional(),
+  })
+  .refine((q) => q.amountMin === undefined || q.amountMax === undefined || q.amountMin <= q.amountMax, { message: 'amountMin must not exceed amountMax', path: ['amountMin'] });
 export type ListQuery = z.infer<typeof listQuerySchema>;

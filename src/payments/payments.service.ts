@@ -1,6 +1,7 @@
-// The payments service: turns API calls into workflow starts, queries and updates.
-// It holds no state of its own; Temporal is the system of record.
-import { randomUUID } from 'node:crypto';
+// The payments service: turns API calls into workflow starts and updates, and answers reads
+// from the system of record (PostgreSQL), which the workflow writes at every transition: reads
+// work while every worker is down and after Temporal's retention has deleted the workflow.
+import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Client, WithStartWorkflowOperation, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
@@ -29,6 +30,10 @@ import {
   type RouteCapabilities,
 } from '../../workflows/definitions.js';
 import type { CreatePaymentBody, ListQuery, RefundBody } from './payments.schemas.js';
+import { DB_POOL } from '../db/database.module.js';
+import type { Pool } from '../db/pool.js';
+import { findPayment, findRecordedCreate, listPayments, type Cursor } from '../db/reads.repository.js';
+import { cursorBytes, cursorFromBytes, fromDatabase } from '../db/cursor.js';
 import { PageTokens } from './page-token.js';
 
 export interface CreateOutcome {
@@ -60,6 +65,7 @@ export class PaymentsService {
     @Inject(TEMPORAL_CLIENT) private readonly client: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(PROVIDERS) private readonly providers: Map<ProviderName, PaymentProvider>,
+    @Inject(DB_POOL) private readonly pool: Pool | null,
   ) {
     this.pageTokens = new PageTokens(config.dataKey);
   }
@@ -133,6 +139,9 @@ export class PaymentsService {
       ],
     });
 
+    const forgotten = await this.forgottenByTemporal(merchantId, paymentId, requestHash);
+    if (forgotten) return { created: false, settledView: true, payment: forgotten };
+
     const outcome = await startOrJoin(this.client, {
       workflowId: paymentId,
       startOperation,
@@ -153,50 +162,25 @@ export class PaymentsService {
   }
 
   async get(merchantId: string, paymentId: string): Promise<PaymentView> {
-    const view = await this.query(paymentId).catch((err) => {
-      // The same answer, word for word, as for another merchant's payment below.
-      if (err instanceof WorkflowNotFoundError) throw notFound(paymentId);
-      throw this.translate(err);
-    });
-    // Another merchant's payment is indistinguishable from a missing one.
-    if (view.merchantId !== merchantId) throw notFound(paymentId);
+    // Another merchant's payment is indistinguishable from a missing one (the query names both).
+    const view = await fromDatabase(this.pool, this.logger, (pool) => findPayment(pool, merchantId, paymentId));
+    if (!view) throw notFound(paymentId);
     return view;
   }
 
   async list(merchantId: string, q: ListQuery) {
-    // Values are constrained by the zod schema (enums, printable ASCII); quotes are escaped anyway.
-    const clauses = [`WorkflowType = '${PAYMENT_WORKFLOW_TYPE}'`, `MerchantId = ${quote(merchantId)}`];
-    if (q.status) clauses.push(`PaymentStatus = ${quote(q.status)}`);
-    if (q.provider) clauses.push(`PaymentProvider = ${quote(q.provider)}`);
-    if (q.method) clauses.push(`PaymentMethod = ${quote(q.method)}`);
-    if (q.reference) clauses.push(`MerchantReference = ${quote(q.reference)}`);
-    const query = clauses.join(' AND ');
-    // Only a token this API issued for this merchant and filter ever reaches Temporal.
-    const nextPageToken = q.pageToken ? this.pageTokens.open(merchantId, query, q.pageToken) : undefined;
-    if (q.pageToken && !nextPageToken) throw new ProblemException(400, 'VALIDATION_FAILED', 'pageToken: not a page token issued for this listing');
-    const response = await this.withDeadline(() => this.client.workflowService.listWorkflowExecutions({
-      namespace: this.config.temporal.namespace,
-      query,
-      pageSize: q.limit,
-      nextPageToken,
-    })).catch((err) => {
-      throw this.translate(err);
-    });
-    const items = (response.executions ?? []).map((e) => {
-      const sa = decodeTypedSearchAttributes(e.searchAttributes?.indexedFields);
-      return {
-        id: e.execution?.workflowId ?? '',
-        status: sa.get(SA.status),
-        provider: sa.get(SA.provider),
-        method: sa.get(SA.method),
-        merchantReference: sa.get(SA.merchantReference),
-        amount: sa.get(SA.amount),
-        expiresAt: sa.get(SA.expiresAt)?.toISOString(),
-        createdAt: e.startTime ? new Date(Number(e.startTime.seconds ?? 0) * 1000).toISOString() : undefined,
-      };
-    });
-    const token = response.nextPageToken && response.nextPageToken.length > 0 ? this.pageTokens.seal(merchantId, query, response.nextPageToken) : undefined;
-    return { items, nextPageToken: token };
+    const { limit, pageToken, ...filter } = q;
+    // A page token works only for the merchant and the filter it was issued for (anything else
+    // is a 400), so a listing cannot be continued under other conditions than it started with.
+    const filterKey = JSON.stringify(Object.entries(filter).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1)));
+    let after: Cursor | undefined;
+    if (pageToken) {
+      const opened = this.pageTokens.open(merchantId, filterKey, pageToken);
+      after = opened && cursorFromBytes(opened);
+      if (!after) throw new ProblemException(400, 'VALIDATION_FAILED', 'pageToken: not a page token issued for this listing');
+    }
+    const page = await fromDatabase(this.pool, this.logger, (pool) => listPayments(pool, merchantId, filter, limit, after));
+    return { items: page.items, nextPageToken: page.next ? this.pageTokens.seal(merchantId, filterKey, cursorBytes(page.next)) : undefined };
   }
 
   async cancel(merchantId: string, paymentId: string, reason?: string): Promise<PaymentView> {
@@ -248,6 +232,28 @@ export class PaymentsService {
     return this.client.workflow.getHandle(paymentId);
   }
 
+  /**
+   * The same key again after Temporal's retention has deleted the workflow: Temporal would start
+   * it afresh — a second charge. The record still knows it: the same request is answered from
+   * there, another body under the same key is a 409, and nothing is started. Undefined: not
+   * recorded, or Temporal still has it (the normal path answers and checks the body).
+   */
+  private async forgottenByTemporal(merchantId: string, paymentId: string, requestHash: string): Promise<PaymentView | undefined> {
+    const recorded = await fromDatabase(this.pool, this.logger, (pool) => findRecordedCreate(pool, 'payment', merchantId, paymentId));
+    if (!recorded) return undefined;
+    const known = await this.withDeadline(() => this.handle(paymentId).describe()).then(
+      () => true,
+      (err) => {
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw this.translate(err);
+      },
+    );
+    if (known) return undefined;
+    if (recorded.requestHash !== requestHash) throw new ProblemException(409, 'IDEMPOTENCY_CONFLICT', 'this idempotency key was already used for a different payment request');
+    return recorded.view as PaymentView;
+  }
+
+  /** The workflow's own view; only for a create still waiting for its first record. */
   private query(paymentId: string): Promise<PaymentView> {
     return this.withDeadline(() => this.handle(paymentId).query(paymentQuery));
   }

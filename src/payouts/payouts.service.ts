@@ -1,8 +1,13 @@
-// The payouts service: API calls → payout workflow starts, queries and updates. No state of its
-// own; Temporal is the system of record. Creates work like payments' (startOrJoin).
+// The payouts service: API calls → payout workflow starts and updates; reads answer from the
+// system of record (PostgreSQL), which the workflow writes at every change. Creates work like
+// payments' (startOrJoin).
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Client, WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
+import { DB_POOL } from '../db/database.module.js';
+import type { Pool } from '../db/pool.js';
+import { findPayout, findRecordedCreate } from '../db/reads.repository.js';
+import { fromDatabase } from '../db/cursor.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import type { ProviderName } from '../domain/payment.js';
@@ -55,6 +60,7 @@ export class PayoutsService {
     @Inject(TEMPORAL_CLIENT) private readonly client: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(PROVIDERS) private readonly providers: Map<ProviderName, PaymentProvider>,
+    @Inject(DB_POOL) private readonly pool: Pool | null,
   ) {}
 
   async create(merchantId: string, body: CreatePayoutBody, idempotencyKey?: string): Promise<CreatePayoutOutcome> {
@@ -110,6 +116,8 @@ export class PayoutsService {
         { key: SA.amount, value: body.amount },
       ],
     });
+    const forgotten = await this.forgottenByTemporal(merchantId, payoutId, requestHash);
+    if (forgotten) return { created: false, answered: true, payout: forgotten };
     const outcome = await startOrJoin(this.client, {
       workflowId: payoutId,
       startOperation,
@@ -129,14 +137,9 @@ export class PayoutsService {
   }
 
   async get(merchantId: string, payoutId: string): Promise<PayoutView> {
-    const notFound = () => new ProblemException(404, 'PAYOUT_NOT_FOUND', `no payout ${payoutId}`);
-    const view = await this.query(payoutId).catch((err) => {
-      // The same answer, word for word, as for another merchant's payout below.
-      if (err instanceof WorkflowNotFoundError) throw notFound();
-      throw this.translate(err);
-    });
-    // Another merchant's payout is indistinguishable from a missing one.
-    if (view.merchantId !== merchantId) throw notFound();
+    // Another merchant's payout is indistinguishable from a missing one (the query names both).
+    const view = await fromDatabase(this.pool, this.logger, (pool) => findPayout(pool, merchantId, payoutId));
+    if (!view) throw new ProblemException(404, 'PAYOUT_NOT_FOUND', `no payout ${payoutId}`);
     return view;
   }
 
@@ -172,6 +175,26 @@ export class PayoutsService {
       throw new ProblemException(422, 'AMOUNT_OUT_OF_RANGE', `${provider.name} pays out amounts from ${caps.amount.min} to ${caps.amount.max} rupiah`);
     }
     return provider;
+  }
+
+  /**
+   * The same key again after Temporal's retention has deleted the workflow: Temporal would start
+   * it afresh — a second payout. The record still knows it: the same request is answered from
+   * there, another body is a 409, and nothing is sent.
+   */
+  private async forgottenByTemporal(merchantId: string, payoutId: string, requestHash: string): Promise<PayoutView | undefined> {
+    const recorded = await fromDatabase(this.pool, this.logger, (pool) => findRecordedCreate(pool, 'payout', merchantId, payoutId));
+    if (!recorded) return undefined;
+    const known = await this.withDeadline(() => this.client.workflow.getHandle(payoutId).describe()).then(
+      () => true,
+      (err) => {
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw this.translate(err);
+      },
+    );
+    if (known) return undefined;
+    if (recorded.requestHash !== requestHash) throw new ProblemException(409, 'IDEMPOTENCY_CONFLICT', 'this idempotency key was already used for a different payout request');
+    return recorded.view as PayoutView;
   }
 
   private query(payoutId: string): Promise<PayoutView> {

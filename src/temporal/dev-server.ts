@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { ensureSearchAttributes } from './setup.js';
+import { ensureRetention, ensureSearchAttributes } from './setup.js';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -14,6 +14,8 @@ export interface DevServerOptions {
   /** Omit for an in-memory database. */
   dbFile?: string;
   namespace: string;
+  /** The namespace's retention of closed workflows, set explicitly at every start. */
+  retentionMs?: number;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   readyTimeoutMs?: number;
 }
@@ -53,6 +55,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       try {
         await connection.workflowService.getSystemInfo({});
         await ensureSearchAttributes(connection, options.namespace);
+        if (options.retentionMs !== undefined) await ensureRetention(connection, options.namespace, options.retentionMs);
       } finally {
         await connection.close();
       }

@@ -22,3 +22,14 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
     searchAttributes: Object.fromEntries(missing.map((k) => [k.name, INDEXED[k.type]!])),
   });
 }
+
+/**
+ * Sets how long Temporal keeps a closed workflow's history. bayar's own database keeps every
+ * payment for good, so Temporal only needs it for debugging recent runs (docs/database.md).
+ */
+export async function ensureRetention(connection: Connection, namespace: string, retentionMs: number): Promise<void> {
+  const seconds = Math.round(retentionMs / 1000);
+  const described = await connection.workflowService.describeNamespace({ namespace });
+  if (Number(described.config?.workflowExecutionRetentionTtl?.seconds ?? 0) === seconds) return;
+  await connection.workflowService.updateNamespace({ namespace, config: { workflowExecutionRetentionTtl: { seconds: proto.google.protobuf.Duration.fromObject({ seconds }).seconds } } });
+}

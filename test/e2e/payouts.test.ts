@@ -10,6 +10,7 @@ import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { API_KEY, OTHER_MERCHANT_KEY, startMerchantReceiver, startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
 import { recordHistories } from '../helpers/histories.js';
+import { RecordChecker } from '../helpers/records.js';
 import { anyPayoutLike } from '../helpers/payout-bodies.js';
 import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import type { ProviderName } from '../../src/domain/payment.js';
@@ -400,5 +401,16 @@ describe('payouts over HTTP (real Temporal, real sandboxes)', () => {
       for (const text of ['DEDUCT_FROM_AMOUNT', 'CHARGE_TO_BALANCE', FEE_TYPE_DOC.slice(0, 60)]) assert.ok(create.includes(text), `${text} in ${create.slice(0, 400)}`);
       assert.ok(doc.paths['/v1/payouts/{id}/retry'], 'retry is documented');
     });
+  });
+
+  // Last: the system of record holds exactly what each payout workflow computed.
+  it('the database equals the workflow for the payouts above', async () => {
+    const checker = await RecordChecker.open(stack.databaseUrl, stack.stack.temporal!.address);
+    try {
+      assert.ok(recorded.size >= 5, `checked ${recorded.size} payouts`);
+      assert.deepEqual(await checker.eventually('payouts', [...recorded.values()]), []);
+    } finally {
+      await checker.close();
+    }
   });
 });

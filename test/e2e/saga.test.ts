@@ -7,6 +7,7 @@ import { OTHER_MERCHANT_KEY, startMerchantReceiver, startTestStack, uniqueRef, t
 import { DEV_DEFAULTS } from '../../src/config/config.js';
 import type { PaymentView } from '../../src/domain/payment.js';
 import { recordHistories } from '../helpers/histories.js';
+import { RecordChecker } from '../helpers/records.js';
 
 describe('payment saga (real Temporal, real Xendit sandbox, HTTP)', () => {
   let stack: TestStack;
@@ -301,5 +302,16 @@ describe('payment saga (real Temporal, real Xendit sandbox, HTTP)', () => {
     assert.equal(found[0]!.amount, 64_000);
     const none = await stack.api('GET', `/v1/payments?method=RETAIL_INDOMARET&status=SETTLED`);
     assert.ok(!none.json.items.some((x: { id: string }) => x.id === p.id));
+  });
+
+  // Last, over every payment above: the system of record holds exactly what each workflow computed.
+  it('the database equals the workflow for every payment of this suite', async () => {
+    const checker = await RecordChecker.open(stack.databaseUrl, stack.stack.temporal!.address);
+    try {
+      assert.ok(recorded.size >= 15, `checked ${recorded.size} payments`);
+      assert.deepEqual(await checker.eventually('payments', [...recorded.values()]), []);
+    } finally {
+      await checker.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { paymentIdFor as derivePaymentId } from '../../src/payments/payment-id.j
 import type { PaymentView, ProviderName } from '../../src/domain/payment.js';
 import type { LedgerEntry } from '../../src/sandbox/kit.js';
 import { API_KEY, type TestStack } from './stack.js';
+import { RecordChecker } from './records.js';
 
 /** What the client (the merchant's backend) knows about one payment it tried to create. */
 export interface ClientRecord {
@@ -162,6 +163,7 @@ export async function collectAndCheck(
   const ledgers = await readLedgers(stack);
   const now = Date.now();
   const violations = checkInvariants({ records, views, ledgers, now, expiryGraceMs: options.expiryGraceMs });
+  violations.push(...(await databaseEqualsWorkflow(stack, records.filter((r) => r.created && isView(views.get(r.id))).map((r) => r.id))));
   const read = [...views.values()].filter(isView);
   const count = (xs: string[]) => xs.reduce<Record<string, number>>((acc, x) => ((acc[x] = (acc[x] ?? 0) + 1), acc), {});
   const allCharges = Object.values(ledgers).flat() as LedgerEntry[];
@@ -179,6 +181,18 @@ export async function collectAndCheck(
     violations,
   };
   return { report, views };
+}
+
+/** "Database equals workflow": the record of every payment the API could read is the workflow's own view. */
+export async function databaseEqualsWorkflow(stack: TestStack, ids: string[]): Promise<Violation[]> {
+  const address = stack.stack.temporal?.address ?? stack.stack.options.config.temporal.address;
+  const checker = await RecordChecker.open(stack.databaseUrl, address);
+  try {
+    const mismatches = await checker.eventually('payments', ids, 30_000);
+    return mismatches.map((m) => ({ rule: 'database equals workflow', paymentId: m.id, detail: m.problem.slice(0, 2000) }));
+  } finally {
+    await checker.close();
+  }
 }
 
 export async function readLedgers(stack: TestStack): Promise<Partial<Record<ProviderName, LedgerEntry[]>>> {

@@ -3,7 +3,7 @@
 // configuration, since the time-skipping test server cannot be had here.
 import { createServer as createNetServer } from 'node:net';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
@@ -59,8 +59,14 @@ export class TestStack {
     readonly sandboxBase: number,
     readonly uiPort: number,
     dir?: string,
+    private readonly postgresParent?: string,
   ) {
     this.dir = dir;
+  }
+
+  /** bayar's database (the stack's embedded PostgreSQL). */
+  get databaseUrl(): string {
+    return this.stack.databaseUrl!;
   }
 
   get apiUrl(): string {
@@ -139,13 +145,16 @@ export class TestStack {
 
   async stop(): Promise<void> {
     await this.stack.stop();
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    for (const dir of [this.dir, this.postgresParent]) if (dir) rmSync(dir, { recursive: true, force: true });
   }
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
-  const [apiPort, temporalPort, uiPort, sandboxBase] = await Promise.all([freePort(), freePort(), freePort(), freePortBase()]);
+  const [apiPort, temporalPort, uiPort, databasePort, sandboxBase] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePortBase()]);
   const dir = options.persistent ? mkdtempSync(join(tmpdir(), 'bayar-test-')) : undefined;
+  // A fresh embedded PostgreSQL per stack. As root it runs as "postgres", which must reach it.
+  const pgParent = mkdtempSync(join(tmpdir(), 'bayar-pg-'));
+  chmodSync(pgParent, 0o755);
   const env: NodeJS.ProcessEnv = {
     // Development mode: sandboxes and the published development keys. A test of production mode
     // overrides it (and then configures its providers and secrets itself).
@@ -155,6 +164,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     PORT: String(apiPort),
     BAYAR_TEMPORAL_PORT: String(temporalPort),
     BAYAR_TEMPORAL_UI_PORT: String(uiPort),
+    BAYAR_DATABASE_PORT: String(databasePort),
     BAYAR_SANDBOX_PORT_BASE: String(sandboxBase),
     BAYAR_SANDBOX_TIME_SCALE: '0.0001',
     BAYAR_API_KEYS: `demo:${API_KEY},other:${OTHER_MERCHANT_KEY}`,
@@ -169,14 +179,15 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   };
   const config = loadConfig(env);
   const cliPath = await ensureTemporalCli();
-  const stack = new Stack({ env, config, cliPath, ui: options.ui ?? false, dbFile: dir ? join(dir, 'temporal.sqlite') : undefined, output: 'quiet' });
+  const stack = new Stack({ env, config, cliPath, ui: options.ui ?? false, dbFile: dir ? join(dir, 'temporal.sqlite') : undefined, postgresDir: join(pgParent, 'data'), ephemeralPostgres: true, output: 'quiet' });
   try {
     await stack.start();
   } catch (err) {
     await stack.stop();
+    rmSync(pgParent, { recursive: true, force: true });
     throw err;
   }
-  return new TestStack(stack, sandboxBase, uiPort, dir);
+  return new TestStack(stack, sandboxBase, uiPort, dir, pgParent);
 }
 
 /** A merchant's callback endpoint that records what bayar sends it. */

@@ -159,6 +159,8 @@ describe('a charge and its paid webhooks handled in one workflow task', () => {
         connection: proxiedConnection,
         taskQueue: TASK_QUEUE,
         workflowBundle: await bundleFor(mode),
+        // The projection's local activities run here, beside the workflow: no database in this test.
+        activities: { async recordPayment() {}, async recordPayout() {} },
         // Long enough that the task goes to this worker's cache, not to the normal queue.
         stickyQueueScheduleToStartTimeout: '60s',
       });
@@ -271,7 +273,13 @@ describe('a charge and its paid webhooks handled in one workflow task', () => {
     const one = histories.get('fresh worker');
     const two = histories.get('two tasks');
     assert.ok(one && two, 'both scenarios ran');
-    assert.deepEqual(commandsAfterCharge(two), commandsAfterCharge(one));
-    assert.deepEqual(commandsAfterCharge(one).slice(0, 3), ['upsert PaymentStatus=PENDING', 'update completed', 'upsert PaymentStatus=PAID']);
+    // The projection's local activity markers (one per version, workflows/projection.ts) are
+    // matched on replay one by one, not by their place among the other commands: the same
+    // number, and the other commands in the same order.
+    const markers = (c: string[]) => c.filter((x) => x === 'marker core_local_activity').length;
+    const others = (c: string[]) => c.filter((x) => x !== 'marker core_local_activity');
+    assert.equal(markers(commandsAfterCharge(two)), markers(commandsAfterCharge(one)));
+    assert.deepEqual(others(commandsAfterCharge(two)), others(commandsAfterCharge(one)));
+    assert.deepEqual(others(commandsAfterCharge(one)).slice(0, 3), ['upsert PaymentStatus=PENDING', 'update completed', 'upsert PaymentStatus=PAID']);
   });
 });

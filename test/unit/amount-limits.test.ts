@@ -13,6 +13,7 @@ import { amountLimitsFor } from '../../src/providers/provider.js';
 import { buildProviders } from '../../src/providers/registry.js';
 import type { Client } from '@temporalio/client';
 import type { PaymentMethod, ProviderName } from '../../src/domain/payment.js';
+import type { Pool } from '../../src/db/pool.js';
 
 const config = loadConfig({ BAYAR_ENV: 'development' });
 const FULL_CUSTOMER = { name: 'Budi Santoso', email: 'budi@example.com', phone: '+6281234567890', ipAddress: '203.0.113.9', address: { line: 'Jl. Sudirman No. 1', city: 'Jakarta', postalCode: '10210' } };
@@ -27,6 +28,9 @@ function untouchableClient(touched: string[]): Client {
     },
   });
 }
+
+/** A system of record that has never seen the payment (a create looks there first). */
+const emptyRecord = { query: async () => ({ rows: [], rowCount: 0 }) } as unknown as Pool;
 
 /** Every (provider, method) pair with the amounts that provider takes for it. */
 const offers = [...providers.values()].flatMap((p) => p.capabilities.methods.map((method) => ({ provider: p.name as ProviderName, method: method as PaymentMethod, limits: amountLimitsFor(p.capabilities, method) })));
@@ -80,7 +84,7 @@ describe('amount limits of a create', () => {
         }),
         async ([o, amount]) => {
           const touched: string[] = [];
-          const service = new PaymentsService(untouchableClient(touched), config, providers);
+          const service = new PaymentsService(untouchableClient(touched), config, providers, null);
           const body = createPaymentSchema.parse({ merchantReference: `order-${amount}`, amount, method: o.method, provider: o.provider });
           const refused = await service.create('demo', body).then(
             () => assert.fail('created'),
@@ -103,7 +107,7 @@ describe('amount limits of a create', () => {
         fc.constantFrom(...offers).chain((o) => fc.tuple(fc.constant(o), fc.integer({ min: o.limits.min, max: Math.min(o.limits.max, MAX_PAYMENT_IDR) }))),
         async ([o, amount]) => {
           const touched: string[] = [];
-          const service = new PaymentsService(untouchableClient(touched), config, providers);
+          const service = new PaymentsService(untouchableClient(touched), config, providers, emptyRecord);
           // A customer and return page every provider's own field rules accept (validateCreate).
           const body = createPaymentSchema.parse({ merchantReference: `order-${amount}`, amount, method: o.method, provider: o.provider, customer: FULL_CUSTOMER, returnUrl: 'https://merchant.example/return' });
           await assert.rejects(service.create('demo', body), /Temporal client used/);

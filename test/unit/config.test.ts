@@ -44,7 +44,9 @@ describe('development mode (BAYAR_ENV=development): today\'s defaults', () => {
     assert.equal(config.port, 3000);
     assert.equal(config.host, '127.0.0.1');
     assert.equal(config.publicUrl, 'http://127.0.0.1:3000');
-    assert.deepEqual(config.temporal, { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'bayar-payments', embedded: true, port: 7233, uiPort: 8233 });
+    assert.deepEqual(config.temporal, { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'bayar-payments', embedded: true, port: 7233, uiPort: 8233, retentionMs: 7 * 24 * 3_600_000 });
+    // No BAYAR_DATABASE_URL: the dev and test stacks run an embedded PostgreSQL on 5433.
+    assert.deepEqual(config.database, { url: undefined, embedded: true, port: 5433 });
     assert.deepEqual(config.sandbox, { portBase: 4100, timeScale: 1 });
     assert.deepEqual([...config.apiKeys], [['demo', 'sk_test_bayar_demo_key']]);
     assert.equal(`demo:${config.apiKeys.get('demo')}`, DEV_DEFAULTS.apiKeys);
@@ -404,5 +406,19 @@ describe('development mode keeps a real provider off the sandboxes', () => {
     assert.equal(mixed.providers.xendit!.sandbox, false);
     assert.deepEqual(routeFor('QRIS', buildProviders(mixed), mixed.routing), ['xendit']);
     assert.deepEqual(routeFor('QRIS', buildProviders(mixed), new Map([['QRIS', ['midtrans', 'xendit']]])), ['xendit']);
+  });
+});
+
+describe('loadConfig: the system of record', () => {
+  it('takes a postgres:// BAYAR_DATABASE_URL and turns the embedded server off', () => {
+    const config = loadConfig({ ...DEV, BAYAR_DATABASE_URL: 'postgres://bayar:pw@db.internal:5432/bayar' });
+    assert.deepEqual(config.database, { url: 'postgres://bayar:pw@db.internal:5432/bayar', embedded: false, port: 5433 });
+  });
+
+  it('refuses anything else, without echoing the value (it holds a password)', () => {
+    assert.throws(
+      () => loadConfig({ ...DEV, BAYAR_DATABASE_URL: 'mysql://root:hunter2@db/bayar' }),
+      (err: Error) => err instanceof ConfigError && /BAYAR_DATABASE_URL: a postgres:\/\/ connection URL/.test(err.message) && !err.message.includes('hunter2'),
+    );
   });
 });

@@ -1,0 +1,231 @@
+// The system of record's repositories on a real PostgreSQL (the embedded one, as in npm test):
+// migrations and the boot check, writes idempotent by (id, version), older versions never
+// overwriting newer ones, transitions written once and append-only, and the merchant's reads.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded.js';
+import { createPool, type Pool } from '../../src/db/pool.js';
+import { checkSchema, migrate, readMigrations, SchemaBehindError } from '../../src/db/migrations.js';
+import { recordPaymentVersion, recordPayoutVersion } from '../../src/db/records.repository.js';
+import { findPayment, findPayout, listPayments } from '../../src/db/reads.repository.js';
+import type { PaymentStatus, PaymentView } from '../../src/domain/payment.js';
+import type { PayoutView } from '../../src/domain/payout.js';
+import { freePort } from '../helpers/stack.js';
+
+let pg: EmbeddedPostgres;
+let pool: Pool;
+let parent: string;
+
+before(async () => {
+  parent = mkdtempSync(join(tmpdir(), 'bayar-pg-unit-'));
+  chmodSync(parent, 0o755);
+  pg = await startEmbeddedPostgres({ dir: join(parent, 'data'), port: await freePort(), ephemeral: true });
+  pool = createPool(pg.url, { name: 'records-test', max: 5 });
+});
+
+after(async () => {
+  await pool?.end();
+  await pg?.stop();
+  rmSync(parent, { recursive: true, force: true });
+});
+
+let seq = 0;
+function paymentView(over: Partial<PaymentView> & { status: PaymentStatus; entries: number }): PaymentView {
+  const { entries, ...rest } = over;
+  const id = over.id ?? `pay_${(++seq).toString(16).padStart(24, '0')}`;
+  return {
+    merchantId: 'm1',
+    merchantReference: `ref-${id}`,
+    provider: 'xendit',
+    method: 'QRIS',
+    currency: 'IDR',
+    amounts: { expected: 50_000, paid: 0, refunded: 0, refundPending: 0, refundable: 0 },
+    instructions: { qrString: 'qr' },
+    expiresAt: '2026-12-05T10:00:00.000Z',
+    createdAt: '2026-12-05T09:00:00.000Z',
+    refunds: [],
+    timeline: Array.from({ length: entries }, (_, i) => ({ at: new Date(Date.parse('2026-12-05T09:00:00Z') + i * 1000).toISOString(), source: 'workflow' as const, type: `step-${i + 1}` })),
+    merchantNotified: false,
+    ...rest,
+    id,
+  };
+}
+
+const transitions = async (id: string) =>
+  (await pool.query<{ version: number; status: string; entries: { type: string }[] }>('SELECT version, status, entries FROM payment_transitions WHERE payment_id = $1 ORDER BY version', [id])).rows;
+
+describe('migrations and the boot check', () => {
+  it('a fresh database is behind: the check names the versions and the command', async () => {
+    await assert.rejects(checkSchema(pool), (err: Error) => err instanceof SchemaBehindError && /version 0, this build needs \d+: run `npm run migrate`/.test(err.message));
+  });
+
+  it('migrate applies every file once; a second run applies nothing; then the check passes', async () => {
+    const all = readMigrations().map((m) => m.version);
+    assert.deepEqual(await migrate(pool), all);
+    assert.deepEqual(await migrate(pool), []);
+    await checkSchema(pool);
+  });
+
+  it('a database that lacks the newest migration is refused', async () => {
+    const latest = readMigrations().at(-1)!.version;
+    await pool.query('DELETE FROM schema_migrations WHERE version = $1', [latest]);
+    await assert.rejects(checkSchema(pool), SchemaBehindError);
+    await pool.query(`INSERT INTO schema_migrations (version, name) VALUES ($1, 'restored')`, [latest]);
+    await checkSchema(pool);
+  });
+});
+
+describe('payments: writes idempotent by (payment id, version)', () => {
+  it('version 0, then newer versions replace the row; each transition is written once with its own entries', async () => {
+    const v0 = paymentView({ status: 'CREATED', entries: 0 });
+    assert.equal(await recordPaymentVersion(pool, { version: 0, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v0 }), true);
+    const v2 = paymentView({ id: v0.id, status: 'PENDING', entries: 2, providerReference: 'x-1' });
+    assert.equal(await recordPaymentVersion(pool, { version: 2, requestHash: 'h', afterVersion: 0, fromEntry: 0, view: v2 }), true);
+    assert.deepEqual(await findPayment(pool, 'm1', v0.id), v2);
+    assert.deepEqual((await transitions(v0.id)).map((t) => [t.version, t.status, t.entries.map((e) => e.type)]), [
+      [0, 'CREATED', []],
+      [2, 'PENDING', ['step-1', 'step-2']],
+    ]);
+  });
+
+  it('a retried write of the same version changes nothing and adds no transition', async () => {
+    const v3 = paymentView({ status: 'PAID', entries: 3, amounts: { expected: 50_000, paid: 50_000, refunded: 0, refundPending: 0, refundable: 0 } });
+    await recordPaymentVersion(pool, { version: 3, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v3 });
+    const before = (await pool.query('SELECT recorded_at FROM payments WHERE id = $1', [v3.id])).rows[0];
+    const transitionBefore = (await pool.query('SELECT recorded_at FROM payment_transitions WHERE payment_id = $1', [v3.id])).rows[0];
+    assert.equal(await recordPaymentVersion(pool, { version: 3, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v3 }), false);
+    assert.deepEqual((await pool.query('SELECT recorded_at FROM payments WHERE id = $1', [v3.id])).rows[0], before);
+    assert.deepEqual((await pool.query('SELECT recorded_at FROM payment_transitions WHERE payment_id = $1', [v3.id])).rows, [transitionBefore]);
+  });
+
+  it('a write from a workflow task that never committed is replaced by the committed run of that task', async () => {
+    // The worker wrote versions 0..2, then version 5 in a task it died in before completing it.
+    const id = paymentView({ status: 'CREATED', entries: 0 }).id;
+    await recordPaymentVersion(pool, { version: 0, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: paymentView({ id, status: 'CREATED', entries: 0 }) });
+    await recordPaymentVersion(pool, { version: 2, requestHash: 'h', afterVersion: 0, fromEntry: 0, view: paymentView({ id, status: 'PENDING', entries: 2 }) });
+    const speculative = paymentView({ id, status: 'PAID', entries: 5 });
+    await recordPaymentVersion(pool, { version: 5, requestHash: 'h', afterVersion: 2, fromEntry: 2, view: speculative });
+    // The task runs again later (other timestamps) with one more event: 2 → 7 in one step, then 7 again (same content).
+    const later = (v: PaymentView) => ({ ...v, timeline: v.timeline.map((t) => ({ ...t, at: new Date(Date.parse(t.at) + 10_000).toISOString() })) });
+    const committed7 = { ...later(paymentView({ id, status: 'SETTLED', entries: 7 })), timeline: [...paymentView({ id, status: 'PENDING', entries: 2 }).timeline, ...later(paymentView({ id, status: 'SETTLED', entries: 7 })).timeline.slice(2)] };
+    assert.equal(await recordPaymentVersion(pool, { version: 7, requestHash: 'h', afterVersion: 2, fromEntry: 2, view: committed7 }), true);
+    assert.deepEqual(await findPayment(pool, 'm1', id), committed7);
+    const log = await transitions(id);
+    assert.deepEqual(log.map((t) => t.version), [0, 2, 7], 'the speculative version 5 is gone');
+    assert.deepEqual(log.flatMap((t) => t.entries), committed7.timeline as unknown[]);
+    // Same version, other content (the committed run of a task whose first run wrote it): replaced.
+    const committed7b = { ...committed7, statusReason: 'as committed' };
+    assert.equal(await recordPaymentVersion(pool, { version: 7, requestHash: 'h', afterVersion: 2, fromEntry: 2, view: committed7b }), true);
+    assert.equal((await findPayment(pool, 'm1', id))?.statusReason, 'as committed');
+  });
+
+  it('an older version arriving late never overwrites a newer one', async () => {
+    const v5 = paymentView({ status: 'SETTLED', entries: 5, amounts: { expected: 50_000, paid: 50_000, refunded: 0, refundPending: 0, refundable: 50_000 } });
+    await recordPaymentVersion(pool, { version: 5, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v5 });
+    const v4 = paymentView({ id: v5.id, status: 'PAID', entries: 4 });
+    assert.equal(await recordPaymentVersion(pool, { version: 4, requestHash: 'h', afterVersion: 3, fromEntry: 0, view: v4 }), false);
+    assert.equal((await findPayment(pool, 'm1', v5.id))?.status, 'SETTLED');
+  });
+
+  it('concurrent writes of one version (two workers replaying) leave one row and one transition', async () => {
+    const v = paymentView({ status: 'PENDING', entries: 1 });
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => recordPaymentVersion(pool, { version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v })));
+    // Racing inserts of the same key: one wins; a loser either sees it (false) or retries.
+    assert.ok(results.some((r) => r.status === 'fulfilled' && r.value === true));
+    assert.equal((await transitions(v.id)).length, 1);
+    assert.equal((await pool.query('SELECT count(*)::int AS n FROM payments WHERE id = $1', [v.id])).rows[0].n, 1);
+  });
+
+  it('refunds follow the payment version: a late older write does not undo a refund outcome', async () => {
+    const refund = { refundId: 'rf-1', amount: 20_000, reason: 'customer asked', origin: 'merchant' as const, requestedAt: '2026-12-05T09:10:00.000Z' };
+    const base = paymentView({ status: 'SETTLED', entries: 6 });
+    await recordPaymentVersion(pool, { version: 7, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: { ...base, status: 'PARTIALLY_REFUNDED', refunds: [{ ...refund, state: 'SUCCEEDED', providerRefundId: 'p-rf' }] } });
+    await recordPaymentVersion(pool, { version: 6, requestHash: 'h', afterVersion: 5, fromEntry: 0, view: { ...base, refunds: [{ ...refund, state: 'PENDING' }] } });
+    const rows = (await pool.query('SELECT state, provider_refund_id, amount FROM refunds WHERE payment_id = $1', [base.id])).rows;
+    assert.deepEqual(rows, [{ state: 'SUCCEEDED', provider_refund_id: 'p-rf', amount: 20_000 }]);
+  });
+
+  it('the transition log is append-only: UPDATE and DELETE are refused by the database', async () => {
+    const v = paymentView({ status: 'PENDING', entries: 1 });
+    await recordPaymentVersion(pool, { version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v });
+    await assert.rejects(pool.query(`UPDATE payment_transitions SET status = 'PAID' WHERE payment_id = $1`, [v.id]), /append-only/);
+    await assert.rejects(pool.query('DELETE FROM payment_transitions WHERE payment_id = $1', [v.id]), /append-only/);
+  });
+
+  it('amounts are checked by the schema: a negative amount is refused', async () => {
+    const v = paymentView({ status: 'PAID', entries: 1, amounts: { expected: 50_000, paid: -1, refunded: 0, refundPending: 0, refundable: 0 } });
+    await assert.rejects(recordPaymentVersion(pool, { version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v }), /check constraint/);
+  });
+});
+
+describe('payouts: the same rules', () => {
+  const payout = (version: number, status: PayoutView['status']): PayoutView => ({
+    id: 'payout_00000000000000000000000a',
+    merchantId: 'm1',
+    merchantReference: 'po-1',
+    provider: 'xendit',
+    currency: 'IDR',
+    amount: 250_000,
+    feeType: 'CHARGE_TO_BALANCE',
+    destination: { bankCode: 'BCA', accountNumberLast4: '7890' },
+    description: 'salary',
+    status,
+    attempts: [],
+    createdAt: '2026-12-05T09:00:00.000Z',
+    timeline: Array.from({ length: version }, (_, i) => ({ at: `2026-12-05T09:00:0${i}.000Z`, source: 'workflow' as const, type: `s${i}` })),
+  });
+
+  it('newer replaces, same is a no-op, older is ignored; transitions once', async () => {
+    await recordPayoutVersion(pool, { version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: payout(1, 'PENDING') });
+    await recordPayoutVersion(pool, { version: 3, requestHash: 'h', afterVersion: 1, fromEntry: 1, view: payout(3, 'SUCCEEDED') });
+    assert.equal(await recordPayoutVersion(pool, { version: 3, requestHash: 'h', afterVersion: 1, fromEntry: 1, view: payout(3, 'SUCCEEDED') }), false);
+    assert.equal(await recordPayoutVersion(pool, { version: 2, requestHash: 'h', afterVersion: 1, fromEntry: 1, view: payout(2, 'PENDING') }), false);
+    assert.equal((await findPayout(pool, 'm1', payout(1, 'PENDING').id))?.status, 'SUCCEEDED');
+    assert.equal(await findPayout(pool, 'someone-else', payout(1, 'PENDING').id), undefined);
+    const rows = (await pool.query('SELECT version FROM payout_transitions ORDER BY version')).rows.map((r) => r.version);
+    assert.deepEqual(rows, [1, 2, 3]);
+  });
+});
+
+describe('reads: one merchant, filters, batches, keyset pages', () => {
+  const ids: string[] = [];
+  before(async () => {
+    for (let i = 0; i < 7; i++) {
+      const v = paymentView({
+        merchantId: 'lister',
+        status: i % 2 === 0 ? 'SETTLED' : 'PENDING',
+        entries: 1,
+        createdAt: new Date(Date.parse('2026-11-01T00:00:00Z') + i * 3_600_000).toISOString(),
+        amounts: { expected: 10_000 * (i + 1), paid: 0, refunded: 0, refundPending: 0, refundable: 0 },
+      });
+      ids.push(v.id);
+      await recordPaymentVersion(pool, { version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v });
+    }
+    // Another merchant's payment with the same reference as one of ours.
+    await recordPaymentVersion(pool, { version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: paymentView({ merchantId: 'intruder', merchantReference: `ref-${ids[0]}`, status: 'SETTLED', entries: 1 }) });
+  });
+
+  it('pages newest first through every payment of the merchant, each once', async () => {
+    const seen: string[] = [];
+    let after;
+    do {
+      const page = await listPayments(pool, 'lister', {}, 3, after);
+      seen.push(...page.items.map((p) => p.id));
+      after = page.next;
+    } while (after);
+    assert.deepEqual(seen, [...ids].reverse());
+  });
+
+  it('filters by status, amount range, created range; batches by ids and references; never another merchant', async () => {
+    const ofList = async (f: Parameters<typeof listPayments>[2]) => (await listPayments(pool, 'lister', f, 100)).items.map((p) => p.id).sort();
+    assert.deepEqual(await ofList({ status: 'PENDING' }), [ids[1], ids[3], ids[5]].sort());
+    assert.deepEqual(await ofList({ amountMin: 20_000, amountMax: 40_000 }), [ids[1], ids[2], ids[3]].sort());
+    assert.deepEqual(await ofList({ createdFrom: '2026-11-01T02:00:00Z', createdTo: '2026-11-01T04:00:00Z' }), [ids[2], ids[3]].sort());
+    assert.deepEqual(await ofList({ ids: [ids[0]!, ids[6]!, 'pay_ffffffffffffffffffffffff'] }), [ids[0], ids[6]].sort());
+    assert.deepEqual(await ofList({ references: [`ref-${ids[0]}`] }), [ids[0]]);
+    assert.equal((await listPayments(pool, 'intruder', {}, 100)).items.length, 1);
+  });
+});

@@ -1,0 +1,74 @@
+// The one place where workflows write to the system of record (PostgreSQL). Temporal decides,
+// the database records: each time the state's version moves, the current view is written by a
+// local activity, idempotent by (id, version) — a retry or a replay after a crash writes the
+// same version again, which changes nothing. Nothing here is ever read back to decide.
+//
+// A local activity runs before its workflow task is committed: when the worker dies after the
+// write but before the task completes, the write is speculative. The task is then run again from
+// history (later workflow time, possibly more events), and its writes correct the record: the
+// same version with other content replaces the speculative one, and versions the committed run
+// skipped are removed (src/db/records.repository.ts). So the record converges on the history.
+import { condition, proxyLocalActivities } from '@temporalio/workflow';
+import type { RecordActivities } from '../activities/record.activities.js';
+
+const record = proxyLocalActivities<RecordActivities>({
+  startToCloseTimeout: '10s',
+  // A database that is down delays the record, never the payment: retried without end, the
+  // backoff capped (past a minute Temporal turns the wait into a timer, not a held task).
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+export interface Versioned<V extends { timeline: unknown[] }> {
+  /** Grows by one with every change the view shows (PaymentState / PayoutState). */
+  readonly version: number;
+  view(): V;
+}
+
+export interface Projection {
+  /** Resolves once the record holds this version (default: the state's version now). */
+  reached(version?: number): Promise<void>;
+}
+
+/**
+ * Writes version 0 (the payment as created) at once, then the state after every change, one
+ * write in flight at a time, so versions reach the database in order.
+ *
+ * One local activity per version, never "one per batch of changes": a worker may run one
+ * workflow task's events as one activation or as two (docs/chaos.md, finding 2), and a replay
+ * may group them differently from the first run. Local activity markers are matched one by one
+ * on replay, so their number must depend only on the sequence of changes, which is
+ * deterministic, not on how the changes were grouped. A call whose version the record already
+ * holds (several changes in one activation) carries no view and touches no database.
+ */
+function project<V extends { timeline: unknown[] }>(state: Versioned<V>, write: (input: { version: number; afterVersion: number; fromEntry: number; view: V } | null) => Promise<void>): Projection {
+  let calls = 0;
+  let written = -1;
+  let entriesWritten = 0;
+  void (async () => {
+    for (;;) {
+      await condition(() => state.version >= calls);
+      calls += 1;
+      if (state.version <= written) {
+        await write(null);
+        continue;
+      }
+      const version = state.version;
+      const view = state.view();
+      await write({ version, afterVersion: written, fromEntry: entriesWritten, view });
+      written = version;
+      entriesWritten = view.timeline.length;
+    }
+  })();
+  return { reached: (version = state.version) => condition(() => written >= version) };
+}
+
+/** The create request's hash travels with every write (the record keeps it for repeated creates). */
+interface Created {
+  readonly input: { readonly requestHash: string };
+}
+type Recorded<K extends keyof RecordActivities> = NonNullable<Parameters<RecordActivities[K]>[0]>;
+
+export const projectPayment = (state: Versioned<Recorded<'recordPayment'>['view']> & Created) =>
+  project(state, (w) => record.recordPayment(w && { ...w, requestHash: state.input.requestHash }));
+export const projectPayout = (state: Versioned<Recorded<'recordPayout'>['view']> & Created) =>
+  project(state, (w) => record.recordPayout(w && { ...w, requestHash: state.input.requestHash }));
