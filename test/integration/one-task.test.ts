@@ -142,7 +142,7 @@ describe('a charge and its paid webhooks handled in one workflow task', () => {
         return { providerReference: 'ref-one-task', instructions: { qrString: 'qr' }, chargeStatus: 'PENDING', providerStatus: 'PENDING' };
       },
       async getChargeStatus(): Promise<ProviderEvent> {
-        return { eventId: 'poll:pending', source: 'poll', chargeStatus: 'PENDING', providerStatus: 'PENDING' };
+        return { provider: 'xendit', eventId: 'poll:pending', source: 'poll', chargeStatus: 'PENDING', providerStatus: 'PENDING' };
       },
       async cancelCharge() {},
       async refundPayment() {
@@ -216,7 +216,7 @@ describe('a charge and its paid webhooks handled in one workflow task', () => {
     releaseCharge();
     await eventually(async () => (await handle.fetchHistory()).events!.some((e) => e.activityTaskCompletedEventAttributes), 10_000);
     if (mode === 'two tasks') await eventually(async () => (await handle.fetchHistory()).events!.some((e) => e.workflowExecutionUpdateCompletedEventAttributes), 10_000);
-    const paid: ProviderEvent = { eventId: 'wh:paid-1', source: 'webhook', chargeStatus: 'PAID', paidAmount: 150_000, providerStatus: 'SUCCEEDED' };
+    const paid: ProviderEvent = { provider: 'xendit', providerReference: 'ref-one-task', eventId: 'wh:paid-1', source: 'webhook', chargeStatus: 'PAID', paidAmount: 150_000, providerStatus: 'SUCCEEDED' };
     await handle.signal(providerEventSignal, paid);
     await handle.signal(providerEventSignal, paid);
 
