@@ -79,9 +79,9 @@ describe('payment saga (real Temporal, real Xendit sandbox, HTTP)', () => {
     const paidEvent = { event: 'payment.capture', created: new Date().toISOString(), data: { reference_id: p.id, payment_request_id: p.providerReference, payment_id: 'py-dup-1', status: 'SUCCEEDED', amount: 52_000 } };
     const answers = await Promise.all(Array.from({ length: 6 }, () => xenditWebhook(paidEvent, undefined, 'whk-same-notification')));
     assert.deepEqual(answers.map((a) => a.status), [200, 200, 200, 200, 200, 200]);
-    const stale = await xenditWebhook({ event: 'payment.pending', data: { reference_id: p.id, status: 'PENDING' } });
+    const stale = await xenditWebhook({ event: 'payment.pending', data: { reference_id: p.id, payment_request_id: p.providerReference, status: 'PENDING' } });
     assert.equal(stale.status, 200);
-    const expired = await xenditWebhook({ event: 'payment_request.expiry', data: { reference_id: p.id, status: 'EXPIRED' } });
+    const expired = await xenditWebhook({ event: 'payment_request.expiry', data: { id: p.providerReference, reference_id: p.id, status: 'EXPIRED' } });
     assert.equal(expired.status, 200);
     const settled = await stack.waitFor(p.id, (x) => x.status === 'SETTLED');
     await new Promise((r) => setTimeout(r, 300));
@@ -139,7 +139,7 @@ describe('payment saga (real Temporal, real Xendit sandbox, HTTP)', () => {
     assert.match(refunded.statusReason ?? '', /LATE_PAYMENT/);
     assert.ok(refunded.timeline.some((t) => t.type === 'late-payment' && t.source === 'poll'));
     // Now the lost notification turns up after all: recorded, not refunded a second time.
-    const late = await xenditWebhook({ event: 'payment.succeeded', data: { reference_id: p.id, status: 'SUCCEEDED', amount: 55_500 } });
+    const late = await xenditWebhook({ event: 'payment.succeeded', data: { reference_id: p.id, payment_request_id: p.providerReference, status: 'SUCCEEDED', amount: 55_500 } });
     assert.equal(late.status, 200);
     const after = await stack.waitFor(p.id, (x) => x.notifications.wakeUps >= 1);
     assert.equal(after.status, 'REFUNDED');

@@ -6,8 +6,8 @@
 // activity completes and two paid webhooks are signalled, then a worker takes the single task
 // holding all three — with the SDK's job order and with activity results dispatched first; and
 // the usual two-task path. Each history must replay cleanly, the payment must settle once, and
-// the one-task and two-task runs must issue the same commands (the patch
-// one-order-for-create-and-events-v1 in workflows/payment.workflow.ts).
+// the one-task and two-task runs must issue the same commands (the inbox in
+// workflows/payment.workflow.ts).
 //
 // Activities are stubbed here (a boundary, on purpose): the point is the workflow's own
 // determinism, and the stub lets the test hold the charge open for as long as it needs.

@@ -1,6 +1,7 @@
 // Every recorded payment path replays against the current workflow code. A change that
-// would break a running payment (non-determinism) fails here; such changes go behind patched().
-// Record new fixtures with: BAYAR_RECORD_HISTORIES=1 npm test (see README).
+// would break a running payment (non-determinism) fails here. Before v1.0.0 such a change is made
+// in place and the fixtures are re-recorded (README, "Changing the workflow"); from v1.0.0 on it
+// goes behind patched() with a retirement plan.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -13,7 +14,8 @@ describe('replay of recorded payment histories', () => {
   const files = readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.json')).sort();
 
   it('has recorded histories of the saga paths', () => {
-    assert.ok(files.length >= 45, `found ${files.length}`);
+    // One per saga path (saga, xendit, routing and one-task record them) and per payout path.
+    assert.ok(files.length >= 30, `found ${files.length}`);
   });
 
   it('replays every one of them without a determinism error', async () => {
