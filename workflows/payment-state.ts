@@ -48,6 +48,8 @@ export class PaymentState {
   readonly notifications = { duplicates: 0, refused: 0, wakeUps: 0 };
   /** An unsigned notification claimed news that a status look-up has not checked yet. */
   wakePending = false;
+  /** The provider took paid money back (a reversal); the merchant has not been told yet. */
+  reversalToNotify = false;
   private readonly timeline: PaymentView['timeline'] = [];
   private readonly seenEvents = new Set<string>();
   /**
@@ -175,6 +177,19 @@ export class PaymentState {
     if ((this.status === 'EXPIRED' || this.status === 'CANCELLED' || this.status === 'FAILED') && event.chargeStatus === 'PAID') {
       this.record(now, event.source, 'late-payment', `${describe} after ${this.status}`);
       this.latePayments.push({ amount: event.paidAmount ?? this.input.amount, eventId: event.eventId });
+      return;
+    }
+
+    if ((this.status === 'PAID' || this.status === 'SETTLED' || this.status === 'PARTIALLY_REFUNDED') && event.chargeStatus === 'FAILED') {
+      // A verified "failed" about money already paid is the provider taking it back (Midtrans:
+      // Mandiri bill, Permata and Indomaret payments can go from settlement to deny). Not
+      // ignored: a person must look, nothing more can be refunded, and the merchant is told.
+      // Only a verified event gets here (a signed notification or bayar's own look-up); an
+      // unsigned one only woke the payment above. A charge that failed before it was paid never
+      // reaches PAID (FAILED closes it), so this cannot be a stale, out-of-order notice.
+      this.record(now, event.source, 'provider-event', describe);
+      this.setStatus(now, 'REVIEW_REQUIRED', event.source, `REVERSED: ${this.route.provider} reported ${describe} after the payment was paid`);
+      this.reversalToNotify = true;
       return;
     }
 

@@ -242,7 +242,12 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
       state.setStatus(Date.now(), 'SETTLED', 'workflow');
     }
   }
-  if (state.status !== 'SETTLED') await notifyMerchant(`payment.${state.status.toLowerCase()}`);
+  if (state.status !== 'SETTLED') {
+    // Paid and taken back in one batch of notifications: the merchant hears "reversed", once.
+    const type = state.reversalToNotify ? 'payment.reversed' : `payment.${state.status.toLowerCase()}`;
+    state.reversalToNotify = false;
+    await notifyMerchant(type);
+  }
 
   // ---- refund window: refunds, and money that lands after an unpaid close ----
   const windowEndsAt = Date.now() + input.timing.refundWindowMs;
@@ -268,6 +273,10 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
       applyInbox();
       // Only a payment closed unpaid can still take money; for any other a claim changes nothing.
       if (state.takeWake() && lateMoneyPossible) wakeLookupAt ??= Math.max(Date.now(), lastLookupAt + WAKE_LOOKUP_GAP_MS);
+      if (state.reversalToNotify) {
+        state.reversalToNotify = false;
+        await notifyMerchant('payment.reversed');
+      }
       if (state.latePayments.length > 0) await handleLatePayment();
       continue;
     }

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants, createHash, createHmac, createPrivateKey, privateEncrypt, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
+import { startMerchantReceiver, startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
 import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import { DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY } from '../../src/config/dev-keys.js';
 import type { PaymentMethod, PaymentView, ProviderEvent, ProviderName } from '../../src/domain/payment.js';
@@ -115,14 +115,17 @@ function notice(provider: ProviderName, paymentId: string, amount: number, refer
 describe('notifications bound to their payment and provider (real stack)', () => {
   let stack: TestStack;
   let temporal: Client;
+  let merchant: Awaited<ReturnType<typeof startMerchantReceiver>>;
 
   before(async () => {
     // Polls only every hour: whatever settles a payment here is a notification, or the status
     // look-up a notification asked for — never a scheduled poll.
     stack = await startTestStack({ env: { BAYAR_POLL_SCHEDULE: '1h' } });
     temporal = new Client({ connection: await Connection.connect({ address: stack.stack.temporal!.address }) });
+    merchant = await startMerchantReceiver();
   });
   after(async () => {
+    await merchant?.close();
     await temporal?.connection.close();
     await stack?.stop();
   });
@@ -258,7 +261,29 @@ describe('notifications bound to their payment and provider (real stack)', () =>
       assert.ok(settled.timeline.some((t) => t.type === 'status:PAID' && t.source === 'poll'), "applied from the provider's answer, not the notification");
     });
   }
+
+  it('a Midtrans deny after settlement (a reversal) is a visible state: REVIEW_REQUIRED, nothing refundable, the merchant told', async () => {
+    const res = await stack.api('POST', '/v1/payments', { merchantReference: uniqueRef('bind-reversal'), provider: 'midtrans', amount: AMOUNT, method: 'VA_PERMATA', callbackUrl: merchant.url });
+    assert.equal(res.status, 201, res.text);
+    const p = res.json as PaymentView;
+    assert.equal((await stack.pay(p.id, {}, SANDBOX_PORT_OFFSETS.midtrans)).status, 200);
+    const settled = await stack.waitFor(p.id, (x) => x.status === 'SETTLED', WAIT_MS);
+    assert.equal(settled.amounts.refundable, AMOUNT);
+    // Midtrans' signed deny for the same order (status_code 202, as its deny notifications carry).
+    const gross = `${AMOUNT}.00`;
+    const signature_key = createHash('sha512').update(`${p.id}202${gross}${DEV_DEFAULTS.midtrans.serverKey}`).digest('hex');
+    const deny = { order_id: p.id, status_code: '202', gross_amount: gross, transaction_status: 'deny', transaction_id: p.providerReference, payment_type: 'bank_transfer', currency: 'IDR', signature_key };
+    const answer = await post('midtrans', { headers: { 'content-type': 'application/json' }, body: JSON.stringify(deny) });
+    assert.equal(answer.status, 200, await answer.text());
+    const reversed = await stack.waitFor(p.id, (x) => x.status === 'REVIEW_REQUIRED', WAIT_MS);
+    assert.match(reversed.statusReason ?? '', /^REVERSED: midtrans reported deny/);
+    assert.equal(reversed.amounts.refundable, 0, 'nothing is held, so nothing can be refunded');
+    const refund = await stack.api('POST', `/v1/payments/${p.id}/refunds`, { amount: 1000, reason: 'customer asked' });
+    assert.equal(refund.status, 409, refund.text);
+    await until(async () => merchant.received.some((r) => JSON.parse(r.body).data.id === p.id && JSON.parse(r.body).type === 'payment.reversed'));
+  });
 });
+
 /** True while the workflow has an activity running or a task not yet completed. */
 async function hasPendingWork(handle: ReturnType<Client['workflow']['getHandle']>): Promise<boolean> {
   const description = await handle.describe();

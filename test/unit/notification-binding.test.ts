@@ -175,3 +175,35 @@ describe('notification binding (property-based)', () => {
     assert.equal(state.view().notifications.duplicates, 200);
   });
 });
+
+describe('a reversal of a paid payment (issue #12 item 5)', () => {
+  const deny = (provider: ProviderName, reference: string, source: 'webhook' | 'poll' = 'webhook'): ProviderEvent => ({
+    provider,
+    eventId: `deny-${source}`,
+    source,
+    chargeStatus: 'FAILED',
+    providerReference: reference,
+    providerStatus: 'deny',
+  });
+
+  it('a verified FAILED after settlement is a visible state: REVIEW_REQUIRED, nothing refundable, the merchant to be told', () => {
+    for (const source of ['webhook', 'poll'] as const) {
+      const state = paymentIn('settled', 'midtrans', 'tx-9');
+      assert.equal(state.refundable, AMOUNT);
+      state.apply(T0 + 10, deny('midtrans', 'tx-9', source));
+      assert.equal(state.status, 'REVIEW_REQUIRED');
+      assert.match(state.statusReason ?? '', /^REVERSED: midtrans reported deny/);
+      assert.equal(state.refundable, 0);
+      assert.equal(state.reversalToNotify, true);
+    }
+  });
+
+  it('an unsigned (wake-only) or unbound FAILED never reverses a payment', () => {
+    const state = paymentIn('settled', 'xendit', 'pr-1');
+    state.apply(T0 + 10, { ...deny('xendit', 'pr-1'), wakeOnly: true });
+    state.apply(T0 + 11, deny('xendit', 'pr-other'));
+    state.apply(T0 + 12, deny('midtrans', 'pr-1'));
+    assert.equal(state.status, 'SETTLED');
+    assert.equal(state.reversalToNotify, false);
+  });
+});
