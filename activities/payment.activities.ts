@@ -121,9 +121,11 @@ export function createPaymentActivities(deps: ActivityDeps) {
       return translateErrors(async () => {
         const snapshot = await p.findCharge(input);
         if (!snapshot) {
-          return { eventId: `poll:${activityInfo().workflowExecution?.runId}:${activityInfo().activityId}`, source: 'poll', chargeStatus: 'PENDING', providerStatus: 'NOT_FOUND' };
+          return { provider: input.provider, eventId: `poll:${activityInfo().workflowExecution?.runId}:${activityInfo().activityId}`, source: 'poll', chargeStatus: 'PENDING', providerStatus: 'NOT_FOUND' };
         }
         return {
+          // bayar's own authenticated call to the provider holding the charge.
+          provider: input.provider,
           // Polls of the same state share an id, so repeated "still PAID" answers are deduped.
           eventId: `poll:${snapshot.providerStatus}:${snapshot.chargeStatus}`,
           source: 'poll',

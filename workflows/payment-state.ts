@@ -46,8 +46,19 @@ export class PaymentState {
   readonly refunds: RefundRecord[] = [];
   /** One more with every timeline entry: the system of record keeps the highest (projection.ts). */
   version = 0;
+  /** Notifications counted instead of recorded one by one (PaymentView.notifications). */
+  readonly notifications = { duplicates: 0, refused: 0, wakeUps: 0 };
+  /** An unsigned notification claimed news that a status look-up has not checked yet. */
+  wakePending = false;
+  /** The provider took paid money back (a reversal); the merchant has not been told yet. */
+  reversalToNotify = false;
   private readonly timeline: PaymentView['timeline'] = [];
   private readonly seenEvents = new Set<string>();
+  /**
+   * The provider's identifiers of this charge, learned only through channels bayar trusts: the
+   * create answer, its own status look-ups, and signed notifications before either answered.
+   */
+  private readonly knownReferences = new Set<string>();
 
   constructor(
     readonly input: PaymentWorkflowInput,
@@ -76,20 +87,52 @@ export class PaymentState {
   }
 
   /**
+   * Whether an event is bound to this payment. Only the provider that holds the payment may
+   * move it, and a notification must name the charge the provider gave this payment, once that
+   * is known: a genuine notification for another payment (or from another provider, whose
+   * scheme may be weaker) never applies here. Status look-ups are bayar's own authenticated
+   * calls about this charge, so only their provider is checked.
+   */
+  isBound(event: ProviderEvent): boolean {
+    if (event.provider !== this.route.provider) return false;
+    if (event.source !== 'webhook' || this.knownReferences.size === 0) return true;
+    return event.providerReference !== undefined && this.knownReferences.has(event.providerReference);
+  }
+
+  /** Takes the pending wake-up: true once per batch of unsigned notifications. */
+  takeWake(): boolean {
+    const pending = this.wakePending;
+    this.wakePending = false;
+    return pending;
+  }
+
+  /**
    * The one transition, for webhook and poll alike. Idempotent per provider event id; a
    * closed payment absorbs everything (recorded, never applied), except that money arriving
    * after an unpaid close is queued as a late payment, so it is never silently dropped.
+   *
+   * What an attacker can send costs a counter, never a timeline line: events not bound to this
+   * payment are refused and counted, copies of an event already seen are counted, and an
+   * unsigned notification only wakes the payment (counted), which then asks the provider.
    */
   apply(now: number, event: ProviderEvent): void {
+    if (!this.isBound(event)) {
+      this.notifications.refused += 1;
+      return;
+    }
+    if (event.source === 'poll' && event.providerReference) this.knownReferences.add(event.providerReference);
     if (this.seenEvents.has(event.eventId)) {
-      // A poll that keeps hearing "still pending" is not news: recording each one would grow
-      // the timeline by a line per poll for as long as the customer takes to pay.
-      if (!(event.source === 'poll' && event.chargeStatus === 'PENDING')) {
-        this.record(now, event.source, 'provider-event', `duplicate ${event.eventId}`, true);
-      }
+      // A poll repeating what it said before is not news either, and not a notification.
+      if (event.source === 'webhook') this.notifications.duplicates += 1;
       return;
     }
     this.seenEvents.add(event.eventId);
+    if (event.wakeOnly && event.source === 'webhook') {
+      // Nothing in it is proven, so nothing in it is applied; a claim of news earns a look-up.
+      this.notifications.wakeUps += 1;
+      if (event.chargeStatus !== 'PENDING') this.wakePending = true;
+      return;
+    }
     const describe = `${event.providerStatus}${event.reason ? ` (${event.reason})` : ''}`;
 
     if ((this.status === 'CREATED' || this.status === 'PENDING') && this.closing && event.chargeStatus !== 'PAID') {
@@ -100,7 +143,10 @@ export class PaymentState {
     }
 
     if (this.status === 'CREATED' || this.status === 'PENDING') {
-      if (event.providerReference && !this.providerReference) this.providerReference = event.providerReference;
+      if (event.providerReference && !this.providerReference) {
+        this.providerReference = event.providerReference;
+        this.knownReferences.add(event.providerReference);
+      }
       switch (event.chargeStatus) {
         case 'PENDING':
           // Some providers only say how to pay after the create call (ecommpay's VA page comes
@@ -137,12 +183,26 @@ export class PaymentState {
       return;
     }
 
+    if ((this.status === 'PAID' || this.status === 'SETTLED' || this.status === 'PARTIALLY_REFUNDED') && event.chargeStatus === 'FAILED') {
+      // A verified "failed" about money already paid is the provider taking it back (Midtrans:
+      // Mandiri bill, Permata and Indomaret payments can go from settlement to deny). Not
+      // ignored: a person must look, nothing more can be refunded, and the merchant is told.
+      // Only a verified event gets here (a signed notification or bayar's own look-up); an
+      // unsigned one only woke the payment above. A charge that failed before it was paid never
+      // reaches PAID (FAILED closes it), so this cannot be a stale, out-of-order notice.
+      this.record(now, event.source, 'provider-event', describe);
+      this.setStatus(now, 'REVIEW_REQUIRED', event.source, `REVERSED: ${this.route.provider} reported ${describe} after the payment was paid`);
+      this.reversalToNotify = true;
+      return;
+    }
+
     const closed = CLOSED_FOR_PROVIDER_EVENTS.includes(this.status) || this.status === 'PAID';
     this.record(now, event.source, 'provider-event', `${describe} ignored: payment is ${this.status}`, closed);
   }
 
   chargeCreated(now: number, snapshot: { providerReference: string; instructions: PaymentInstructions }): void {
     this.providerReference = snapshot.providerReference;
+    this.knownReferences.add(snapshot.providerReference);
     // A provider may tell how to pay in a callback that overtakes the create call's answer
     // (ecommpay's VA page): an empty answer must not wipe what is already known.
     if (Object.keys(snapshot.instructions).length > 0 || Object.keys(this.instructions).length === 0) this.instructions = snapshot.instructions;
@@ -272,6 +332,7 @@ export class PaymentState {
       refunds: this.refunds.map((r) => ({ ...r })),
       timeline: [...this.timeline],
       merchantNotified: this.merchantNotified,
+      notifications: { ...this.notifications },
     };
   }
 }

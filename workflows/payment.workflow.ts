@@ -6,7 +6,6 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -34,6 +33,12 @@ const LATE_CHECK_PERIOD_MS = 48 * 3_600_000;
 const UNPAID_ENDS: readonly PaymentStatus[] = ['EXPIRED', 'CANCELLED', 'FAILED'];
 /** How long bayar follows a refund the provider accepted as PENDING before asking a person. */
 const REFUND_FOLLOW_UP_MS = 7 * 24 * 3_600_000;
+/**
+ * The least time between two status look-ups that unsigned notifications asked for: however
+ * many forged or replayed notifications arrive, they cost the provider (and the history) at
+ * most one look-up per this gap. The first one runs at once, so a genuine notice is quick.
+ */
+const WAKE_LOOKUP_GAP_MS = 2_000;
 
 // Provider calls: transient failures retry with backoff; ProviderRejected is non-retryable.
 const provider = proxyActivities<PaymentActivities>({
@@ -52,25 +57,27 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
 
   setHandler(paymentQuery, () => state.view());
 
-  // Patch: the same commands however the charge's result and the first webhooks are split into
+  // The same commands however the charge's result and the first webhooks are split into
   // activations. The chaos run recorded a payment whose charge result and paid webhooks, all in
-  // one workflow task, were nonetheless run as two activations (the result, then the webhooks):
-  // PENDING, the create's answer, PAID. Its replay ran them as one activation, applied the
-  // webhooks inside their signal handler first (PAID, then the answer) and failed with a
-  // nondeterminism error on every replay, for good (docs/chaos.md, finding 2). So, from this
-  // patch on: webhooks wait in an inbox (a handler that only queues issues no command), and the
-  // main coroutine empties it at fixed points, the first one only once every create call
-  // waiting for the charge has had its answer. One activation or two, the commands come out as
-  // PENDING, the answer, then the webhooks' effect. Payments started before this patch apply
-  // events in the handler, as they ran.
+  // one workflow task, were run as two activations (the result, then the webhooks), and whose
+  // replay ran them as one and applied the webhooks first: a nondeterminism error on every
+  // replay (docs/chaos.md, finding 2). So webhooks wait in an inbox (a handler that only queues
+  // issues no command), and the main coroutine empties it at fixed points, the first one only
+  // once every create call waiting for the charge has had its answer. One activation or two,
+  // the commands come out as PENDING, the answer, then the webhooks' effect.
   const inbox: { at: number; event: ProviderEvent }[] = [];
-  const eventsWaitInInbox = patched('one-order-for-create-and-events-v1');
   /** Create calls (createOrGet updates) still waiting for the charge. */
   let createAnswersOwed = 0;
   setHandler(providerEventSignal, (event) => {
-    if (eventsWaitInInbox) inbox.push({ at: Date.now(), event });
-    else state.apply(Date.now(), event);
+    inbox.push({ at: Date.now(), event });
   });
+  /** When bayar last asked the provider for the charge's status (polls, checks, wake-ups). */
+  let lastLookupAt = -Infinity;
+  async function lookUpCharge(): Promise<ProviderEvent> {
+    const status = await provider.getChargeStatus(chargeRef());
+    lastLookupAt = Date.now();
+    return status;
+  }
   /** Applies every provider event received so far, in the order they arrived. */
   function applyInbox(): void {
     for (let next = inbox.shift(); next; next = inbox.shift()) state.apply(next.at, next.event);
@@ -152,9 +159,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
       } catch (err) {
         state.refundFinished(Date.now(), record, { failure: failureMessage(err) });
       }
-      // Patch: a refund the provider accepted as PENDING is followed until it is final. Before
-      // this patch it stayed PENDING for good (and its amount reserved).
-      if (record.state === 'PENDING' && patched('refund-follow-up-v1')) refundFollowUps.push(followUpRefund(record));
+      // A refund the provider accepted as PENDING is followed until it is final.
+      if (record.state === 'PENDING') refundFollowUps.push(followUpRefund(record));
     });
     refundQueue = run;
     return run;
@@ -182,9 +188,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
   }
 
   // ---- create (failing over to the next provider while the refusal is definite) ----
-  // Patch: payments started with fallbacks try them in order. Without fallbacks (every payment
-  // from before this patch) nothing changes.
-  const fallbacks = input.fallbacks?.length && patched('provider-failover-v1') ? [...input.fallbacks] : [];
+  // Payments started with fallbacks try them in order while the refusal is definite.
+  const fallbacks = [...(input.fallbacks ?? [])];
   for (;;) {
     try {
       const charge = await proxyActivities<PaymentActivities>({
@@ -204,7 +209,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
       });
       state.chargeCreated(Date.now(), charge);
       if (charge.chargeStatus !== 'PENDING') {
-        state.apply(Date.now(), { eventId: `create:${charge.providerStatus}`, source: 'poll', chargeStatus: charge.chargeStatus, providerStatus: charge.providerStatus, paidAmount: charge.paidAmount });
+        state.apply(Date.now(), { provider: state.route.provider, eventId: `create:${charge.providerStatus}`, source: 'poll', chargeStatus: charge.chargeStatus, providerStatus: charge.providerStatus, paidAmount: charge.paidAmount });
       }
     } catch (err) {
       if (isDefiniteRejection(err)) {
@@ -225,11 +230,9 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
     break;
   }
 
-  if (eventsWaitInInbox) {
-    // The create calls get their answer before any webhook is applied (see the patch above).
-    await condition(() => createAnswersOwed === 0);
-    applyInbox();
-  }
+  // The create calls get their answer before any webhook is applied (see the inbox above).
+  await condition(() => createAnswersOwed === 0);
+  applyInbox();
 
   // ---- await the money ----
   await awaitPayment();
@@ -244,40 +247,48 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
       state.setStatus(Date.now(), 'SETTLED', 'workflow');
     }
   }
-  if (state.status !== 'SETTLED') await notifyMerchant(`payment.${state.status.toLowerCase()}`);
+  if (state.status !== 'SETTLED') {
+    // Paid and taken back in one batch of notifications: the merchant hears "reversed", once.
+    const type = state.reversalToNotify ? 'payment.reversed' : `payment.${state.status.toLowerCase()}`;
+    state.reversalToNotify = false;
+    await notifyMerchant(type);
+  }
 
   // ---- refund window: refunds, and money that lands after an unpaid close ----
   const windowEndsAt = Date.now() + input.timing.refundWindowMs;
-  // Patch: a webhook about late money can be lost for good (retries exhausted while bayar was
-  // down). After an unpaid close, keep checking the provider slowly — at the poll schedule's
-  // cap, for up to 48 h — so late money is found without it. Histories from before this patch
-  // replay as they ran (no late polling).
-  // Patch: the same when the provider itself ended the payment unpaid (it answered the create or
-  // a poll with EXPIRED, say) — until this patch only a close bayar made itself was followed up,
-  // and money that reached such a charge with its notification lost stayed unseen (chaos run).
-  const closedUnpaid =
-    state.closing !== undefined ||
-    (UNPAID_ENDS.includes(state.status) && state.providerReference !== undefined && patched('late-money-poll-after-provider-close-v1'));
-  const lateChecksUntil =
-    closedUnpaid && state.providerReference !== undefined && patched('late-money-poll-v1')
-      ? Math.min(windowEndsAt, Date.now() + LATE_CHECK_PERIOD_MS)
-      : 0;
+  // A webhook about late money can be lost for good (retries exhausted while bayar was down).
+  // After an unpaid close — bayar's own, or the provider's (it answered the create or a poll
+  // with EXPIRED, say) — keep checking the provider slowly, at the poll schedule's cap, for up
+  // to 48 h, so late money is found without it (chaos run).
+  const closedUnpaid = state.closing !== undefined || UNPAID_ENDS.includes(state.status);
+  const lateChecksUntil = closedUnpaid && state.providerReference !== undefined ? Math.min(windowEndsAt, Date.now() + LATE_CHECK_PERIOD_MS) : 0;
   const lateCheckEveryMs = state.route.pollScheduleMs[state.route.pollScheduleMs.length - 1]!;
   let nextLateCheckAt = Date.now() + lateCheckEveryMs;
+  /** A look-up an unsigned notification asked for (late money it claims), due at this time. */
+  let wakeLookupAt: number | undefined;
   for (;;) {
     const remaining = windowEndsAt - Date.now();
     if (remaining <= 0) break;
+    const lateMoneyPossible = UNPAID_ENDS.includes(state.status) && state.latePayments.length === 0 && state.paid === 0;
     const checking = Date.now() < lateChecksUntil && state.latePayments.length === 0 && state.paid === 0;
-    const wait = checking ? Math.max(1, Math.min(remaining, nextLateCheckAt - Date.now())) : remaining;
-    const woke = await condition(() => inbox.length > 0 || state.latePayments.length > 0, wait);
+    const nextCheckAt = Math.min(checking ? nextLateCheckAt : Infinity, wakeLookupAt ?? Infinity);
+    const wait = Number.isFinite(nextCheckAt) ? Math.max(1, Math.min(remaining, nextCheckAt - Date.now())) : remaining;
+    const woke = await condition(() => inbox.length > 0 || state.latePayments.length > 0 || state.wakePending, wait);
     if (woke) {
       applyInbox();
+      // Only a payment closed unpaid can still take money; for any other a claim changes nothing.
+      if (state.takeWake() && lateMoneyPossible) wakeLookupAt ??= Math.max(Date.now(), lastLookupAt + WAKE_LOOKUP_GAP_MS);
+      if (state.reversalToNotify) {
+        state.reversalToNotify = false;
+        await notifyMerchant('payment.reversed');
+      }
       if (state.latePayments.length > 0) await handleLatePayment();
       continue;
     }
-    if (!checking) break;
-    if (Date.now() >= nextLateCheckAt) {
-      const status = await provider.getChargeStatus(chargeRef());
+    if (!checking && wakeLookupAt === undefined) break;
+    if (Date.now() >= nextCheckAt) {
+      wakeLookupAt = undefined;
+      const status = await lookUpCharge();
       // Same event id space as the final check, so money it already saw is not counted twice.
       state.apply(Date.now(), { ...status, eventId: `final-check:${status.eventId}` });
       nextLateCheckAt = Date.now() + lateCheckEveryMs;
@@ -299,14 +310,19 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
     let nextPollAt = Date.now() + schedule[0]!;
     while (state.status === 'PENDING') {
       const wakeAt = Math.min(nextPollAt, deadline);
-      const woke = await condition(() => inbox.length > 0 || state.status !== 'PENDING' || state.cancelRequested, Math.max(1, wakeAt - Date.now()));
+      const woke = await condition(
+        () => inbox.length > 0 || state.wakePending || state.status !== 'PENDING' || state.cancelRequested,
+        Math.max(1, wakeAt - Date.now()),
+      );
       applyInbox();
       if (state.status !== 'PENDING') return;
+      // An unsigned notification claimed news: verify by fetch, by bringing the next poll forward.
+      if (state.takeWake()) nextPollAt = Math.min(nextPollAt, Math.max(Date.now(), lastLookupAt + WAKE_LOOKUP_GAP_MS));
       // Only events came in, and none ended it: wait on for the rest of this interval.
-      if (woke && !state.cancelRequested && Date.now() < wakeAt) continue;
+      if (woke && !state.cancelRequested && Date.now() < Math.min(nextPollAt, deadline)) continue;
       if (state.cancelRequested) return closeUnpaid('CANCELLED', 'cancelled by merchant');
       if (Date.now() >= deadline) return closeUnpaid('EXPIRED', 'deadline passed unpaid');
-      state.apply(Date.now(), await provider.getChargeStatus(chargeRef()));
+      state.apply(Date.now(), await lookUpCharge());
       polls += 1;
       nextPollAt = Date.now() + schedule[Math.min(polls, schedule.length - 1)]!;
     }
@@ -327,8 +343,10 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
       }
     }
     applyInbox();
-    const final = await provider.getChargeStatus(chargeRef());
+    const final = await lookUpCharge();
     applyInbox();
+    // The final check is the look-up any unsigned notification so far asked for.
+    state.takeWake();
     state.apply(Date.now(), { ...final, eventId: `final-check:${final.eventId}` });
     if (state.status === 'PENDING' || state.status === 'CREATED') state.setStatus(Date.now(), target, target === 'EXPIRED' ? 'timer' : 'api', reason);
   }
@@ -337,7 +355,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
     const late = state.latePayments.shift()!;
     // A one-time charge is paid once: a second report of late money (a poll and a webhook
     // about the same payment) is recorded, not refunded again.
-    if (lateHandled && patched('late-money-poll-v1')) {
+    if (lateHandled) {
       state.record(Date.now(), 'workflow', 'late-payment', `${late.eventId}: already handled`, true);
       return;
     }

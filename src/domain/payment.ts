@@ -83,12 +83,31 @@ export type EventSource = 'api' | 'webhook' | 'poll' | 'timer' | 'workflow';
  * applies both through the same transition.
  */
 export interface ProviderEvent {
-  /** The provider's own dedupe key (notification id), or a key derived from the event's content. */
+  /**
+   * The provider that verified this event (its signature, token or our own authenticated call).
+   * The workflow applies an event only when this is the provider that holds the payment.
+   */
+  provider: ProviderName;
+  /**
+   * The provider's own dedupe key (notification id), or a key derived from the event's content.
+   * Built only from fields the provider's scheme verifies, so a replayed copy cannot be renamed.
+   */
   eventId: string;
   source: 'webhook' | 'poll';
+  /**
+   * Set by adapters whose scheme does not sign the body (Xendit's static token, Indodana's
+   * key:nonce header): what the notification claims proves nothing, so it only wakes the
+   * payment, which asks the provider's status API and applies that answer instead.
+   */
+  wakeOnly?: boolean;
   /** PENDING means "nothing final yet"; only an explicit provider answer is ever final. */
   chargeStatus: ChargeStatus;
   paidAmount?: Rupiah;
+  /**
+   * The provider's own identifier of the charge, in the same terms createCharge answered with,
+   * taken only from verified fields. Once a payment knows its reference, a notification that
+   * does not name it is refused.
+   */
   providerReference?: string;
   /** Provider's own status string, kept for operators. */
   providerStatus: string;
@@ -152,4 +171,11 @@ export interface PaymentView {
   refunds: RefundRecord[];
   timeline: TimelineEntry[];
   merchantNotified: boolean;
+  /**
+   * Notifications counted instead of written to the timeline, so replays and forgeries cannot
+   * grow it: copies of an event already applied, events refused because they are not bound to
+   * this payment (another provider, another charge reference), and unsigned notifications that
+   * only woke the payment for a status check.
+   */
+  notifications: { duplicates: number; refused: number; wakeUps: number };
 }

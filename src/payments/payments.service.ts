@@ -323,6 +323,7 @@ function pendingView(input: PaymentWorkflowInput): PaymentView {
     refunds: [],
     timeline: [],
     merchantNotified: false,
+    notifications: { duplicates: 0, refused: 0, wakeUps: 0 },
   };
 }
 

@@ -1,6 +1,9 @@
 // POST /webhooks/:provider — verify on the raw body, signal the payment's workflow, and answer
 // exactly what that provider expects. 2xx only after Temporal accepted the signal, so the
-// provider retries anything we could not take.
+// provider retries anything we could not take. Before signalling, what is cheap to know is
+// checked here: a copy of a notification already signalled is acknowledged without a signal, and
+// a notification for a payment another provider holds (or already signalled to another payment)
+// is refused. The workflow checks the same binding again, and the charge reference besides.
 import { Controller, Inject, Logger, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
@@ -10,13 +13,27 @@ import { ProblemException } from '../common/problem.js';
 import { PROVIDERS } from '../providers/providers.module.js';
 import { SignatureInvalid, WebhookMalformed, type ParsedWebhook, type PaymentProvider, type WebhookReply } from '../providers/provider.js';
 import { TEMPORAL_CLIENT } from '../temporal/temporal.module.js';
-import { providerEventSignal } from '../../workflows/definitions.js';
+import { PAYMENT_WORKFLOW_TYPE, providerEventSignal } from '../../workflows/definitions.js';
 import { payoutNotificationSignal } from '../../workflows/payout-definitions.js';
 import { paymentIdSchema } from '../payments/payments.schemas.js';
 import { Metrics } from '../health/metrics.js';
+import { SA } from '../temporal/search-attributes.js';
 import { SourceAllowListGuard } from './source-allow-list.guard.js';
+import { SIGNALLED_NOTIFICATIONS, type SignalledNotifications } from './signalled-notifications.js';
 
 const SIGNAL_DEADLINE_MS = 3_000;
+
+/**
+ * How each provider is told that a verified notification will not be applied to the payment it
+ * names (another provider holds that payment, or the notification was already applied to another
+ * one). A genuine notification like that has nothing left to deliver, so the answer only decides
+ * how long the provider keeps resending it. A 409 where the provider gives up after a few
+ * attempts (Xendit, Midtrans, DOKU, the aggregator: hours) — it shows in their dashboards; the
+ * provider's own "taken" answer, with no effect, where a non-2xx would be resent for days or on
+ * an unpublished schedule (ecommpay: 119 resends over ≈ 10 days; Indodana: not published).
+ * Each provider's README says the same under "Notifications".
+ */
+const REFUSE_WITH_ACK: ReadonlySet<ProviderName> = new Set(['ecommpay', 'indodana']);
 
 @ApiExcludeController()
 @UseGuards(SourceAllowListGuard)
@@ -28,6 +45,7 @@ export class WebhooksController {
     @Inject(TEMPORAL_CLIENT) private readonly client: Client,
     @Inject(PROVIDERS) private readonly providers: Map<ProviderName, PaymentProvider>,
     private readonly metrics: Metrics,
+    @Inject(SIGNALLED_NOTIFICATIONS) private readonly signalled: SignalledNotifications,
   ) {}
 
   /**
@@ -81,18 +99,49 @@ export class WebhooksController {
       return send(res, provider.webhookAck(parsed));
     }
 
+    // A replay costs nothing: the copy of a notification already signalled is answered as taken
+    // without a signal; one already signalled to another payment is never signalled again.
+    const { paymentId, event } = parsed;
+    const signalledTo = this.signalled.paymentFor(provider.name, event.eventId);
+    if (signalledTo === paymentId) {
+      this.metrics.webhooks.inc({ provider: name, outcome: 'duplicate' });
+      return send(res, provider.webhookAck(parsed));
+    }
+    if (signalledTo !== undefined) {
+      this.metrics.webhooks.inc({ provider: name, outcome: 'bound-elsewhere' });
+      return this.refuse(provider, parsed, res, 'NOTIFICATION_BOUND_ELSEWHERE', 'this notification was already applied to another payment');
+    }
+
+    let verdict: 'signalled' | 'unknown-payment' | 'wrong-provider';
     try {
       // Bounded: some providers (Xendit) never retry a notification that timed out, so a
       // quick "retry later" beats waiting on an unreachable Temporal.
-      await this.client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>
-        this.client.workflow.getHandle(parsed.paymentId).signal(providerEventSignal, parsed.event),
-      );
+      verdict = await this.client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, async () => {
+        const handle = this.client.workflow.getHandle(paymentId);
+        // Who holds the payment is the workflow's PaymentProvider search attribute (kept current
+        // on failover): read from Temporal, so it needs no worker and no workflow task.
+        const description = await handle.describe();
+        if (description.type !== PAYMENT_WORKFLOW_TYPE) return 'unknown-payment';
+        if (description.typedSearchAttributes.get(SA.provider) !== provider.name) return 'wrong-provider';
+        await handle.signal(providerEventSignal, event);
+        return 'signalled';
+      });
     } catch (err) {
       const unknown = err instanceof WorkflowNotFoundError;
-      this.logger.warn(`${name}: could not signal ${parsed.paymentId} (${unknown ? 'no open payment' : (err as Error).message}); asking the provider to retry`);
+      this.logger.warn(`${name}: could not signal ${paymentId} (${unknown ? 'no open payment' : (err as Error).message}); asking the provider to retry`);
       this.metrics.webhooks.inc({ provider: name, outcome: unknown ? 'unknown-payment' : 'retry-later' });
       return send(res, provider.webhookRetryLater(parsed));
     }
+    if (verdict === 'unknown-payment') {
+      this.metrics.webhooks.inc({ provider: name, outcome: 'unknown-payment' });
+      return send(res, provider.webhookRetryLater(parsed));
+    }
+    if (verdict === 'wrong-provider') {
+      // Counted, not logged one by one: anyone holding a weak scheme's secret could fill the log.
+      this.metrics.webhooks.inc({ provider: name, outcome: 'wrong-provider' });
+      return this.refuse(provider, parsed, res, 'NOTIFICATION_NOT_FOR_PROVIDER', `payment ${paymentId} is not held by ${provider.name}`);
+    }
+    this.signalled.remember(provider.name, event.eventId, paymentId);
     this.metrics.webhooks.inc({ provider: name, outcome: 'signalled' });
     send(res, provider.webhookAck(parsed));
   }
@@ -116,6 +165,12 @@ export class WebhooksController {
     }
     this.metrics.webhooks.inc({ provider: name, outcome: 'signalled-payout' });
     send(res, provider.webhookAck(parsed));
+  }
+
+  /** A verified notification that will not be applied: see REFUSE_WITH_ACK for the answer. */
+  private refuse(provider: PaymentProvider, parsed: ParsedWebhook, res: Response, code: string, detail: string): void {
+    if (REFUSE_WITH_ACK.has(provider.name)) return send(res, provider.webhookAck(parsed));
+    throw new ProblemException(409, code, detail);
   }
 }
 

@@ -10,7 +10,7 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { eventually } from '../helpers/wait.js';
 import { uniqueRef, type TestStack } from '../helpers/stack.js';
-import { providerSuite, type MerchantReceiver, paidEntries } from '../helpers/provider-suite.js';
+import { providerSuite, type MerchantReceiver, paidEntries, duplicatesAbsorbed, webhookOutcomes } from '../helpers/provider-suite.js';
 import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import type { PaymentView } from '../../src/domain/payment.js';
 
@@ -185,11 +185,17 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
     const outbox = await stack.sandbox('GET', '/_sandbox/doku/outbox', undefined, DOKU);
     const sent = (outbox.json as { headers: Record<string, string>; body: string }[]).find((n) => JSON.parse(n.body).order.invoice_number === created.id);
     assert.ok(sent, 'the sandbox sent a notification');
+    const before = await stack.payment(created.id);
+    const duplicatesBefore = await webhookOutcomes(stack, 'doku', 'duplicate');
     for (let i = 0; i < 3; i++) {
       const res = await postWebhook(sent.headers, sent.body);
       assert.equal(res.status, 200, `re-delivery ${i + 1}`);
     }
-    const view = await stack.waitFor(created.id, (p) => p.timeline.filter((t) => t.ignored && /duplicate/.test(t.detail ?? '')).length >= 3, WAIT_MS);
+    // Absorbed as copies (the API sends no second signal, or the workflow counts it), no timeline line.
+    const absorbed = await eventually(() => duplicatesAbsorbed(stack, 'doku', created.id, duplicatesBefore), (n) => n >= 3, WAIT_MS);
+    assert.ok(absorbed >= 3, `copies absorbed: ${absorbed}`);
+    const view = await stack.payment(created.id);
+    assert.deepEqual(view.timeline, before.timeline, 'copies add no timeline line');
     assert.equal(view.status, 'SETTLED');
     assert.equal(view.amounts.paid, 120_000);
     assert.equal(paidEntries(view).length, 1, 'one settlement');
@@ -243,13 +249,12 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
   it('duplicate and out-of-order notifications: one PAID, one SETTLED, and a stale PENDING never moves it back', async () => {
     await stack.withFaults({ duplicateRate: 1, outOfOrderRate: 1 }, async () => {
       const created = await create({ amount: 135_000, method: 'VA_DANAMON', callbackUrl: merchant.url });
+      const duplicatesBefore = await webhookOutcomes(stack, 'doku', 'duplicate');
       await stack.pay(created.id, {}, DOKU);
-      // The SUCCESS notification, its duplicate (same Request-Id), and a stale PENDING one after it.
-      const view = await stack.waitFor(
-        created.id,
-        (p) => p.status === 'SETTLED' && p.timeline.some((t) => t.ignored && /duplicate/.test(t.detail ?? '')) && p.timeline.some((t) => t.source === 'webhook' && /^PENDING/.test(t.detail ?? '')),
-        WAIT_MS,
-      );
+      // The SUCCESS notification, its duplicate (same Request-Id, absorbed as a copy), and a stale PENDING one after it.
+      const view = await stack.waitFor(created.id, (p) => p.status === 'SETTLED' && p.timeline.some((t) => t.source === 'webhook' && /^PENDING/.test(t.detail ?? '')), WAIT_MS);
+      const absorbed = await eventually(() => duplicatesAbsorbed(stack, 'doku', created.id, duplicatesBefore), (n) => n >= 1, WAIT_MS);
+      assert.ok(absorbed >= 1, 'the duplicate was absorbed');
       // The sandbox logs a delivery once bayar has answered it, which can be just after the payment shows it.
       const sent = await eventually(async () => (await notifications(created.id)).map((n) => JSON.parse(n.body).transaction.status as string), (s) => s.length >= 3);
       assert.equal(sent.filter((s) => s === 'SUCCESS').length, 2, `SUCCESS delivered twice: ${sent}`);

@@ -11,9 +11,10 @@ import { ensureTemporalCli } from '../../src/temporal/cli.js';
 export const HISTORY_DIR = fileURLToPath(new URL('../../../test/fixtures/histories/', import.meta.url));
 
 /**
- * `BAYAR_RECORD_HISTORIES=1` writes `<path>.json`; any other value, `<path>.<value>.json`, so a
- * recording made after a patch sits beside the histories of the code before it, which running
- * payments still replay (e.g. `BAYAR_RECORD_HISTORIES=v3`).
+ * `BAYAR_RECORD_HISTORIES=1` writes `<path>.json` (before v1.0.0, the only kind: workflow changes
+ * are made in place and the fixtures re-recorded). Any other value writes `<path>.<value>.json`, so
+ * that after v1.0.0 a recording made after a patch can sit beside the histories of the code before
+ * it, which running payments still replay (e.g. `BAYAR_RECORD_HISTORIES=v3`).
  */
 function recordingSuffix(): string {
   const tag = process.env.BAYAR_RECORD_HISTORIES;

@@ -59,3 +59,26 @@ export function providerSuite(
     ledgerEntry: async (paymentId) => (await started(stack).charges(paymentId, SANDBOX_PORT_OFFSETS[provider]))[0],
   };
 }
+
+/** How many notifications of `provider` the API has answered with this outcome so far (its metrics). */
+export async function webhookOutcomes(stack: TestStack, provider: ProviderName, outcome: string): Promise<number> {
+  const res = await fetch(`${stack.apiUrl}/metrics`);
+  const text = await res.text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('bayar_webhooks_total{')) continue;
+    if (line.includes(`provider="${provider}"`) && line.includes(`outcome="${outcome}"`)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
+
+/**
+ * Copies of notifications absorbed so far: by the API, which sends no signal for a copy of one it
+ * already signalled (counted per provider in its metrics), plus those that reached the payment's
+ * workflow anyway and were counted there. Neither adds a timeline line. `apiCountBefore`: the
+ * API's count (webhookOutcomes(…, 'duplicate')) before the copies were sent.
+ */
+export async function duplicatesAbsorbed(stack: TestStack, provider: ProviderName, paymentId: string, apiCountBefore: number): Promise<number> {
+  const view = await stack.payment(paymentId);
+  return (await webhookOutcomes(stack, provider, 'duplicate')) - apiCountBefore + view.notifications.duplicates;
+}

@@ -6,8 +6,8 @@
 // activity completes and two paid webhooks are signalled, then a worker takes the single task
 // holding all three — with the SDK's job order and with activity results dispatched first; and
 // the usual two-task path. Each history must replay cleanly, the payment must settle once, and
-// the one-task and two-task runs must issue the same commands (the patch
-// one-order-for-create-and-events-v1 in workflows/payment.workflow.ts).
+// the one-task and two-task runs must issue the same commands (the inbox in
+// workflows/payment.workflow.ts).
 //
 // Activities are stubbed here (a boundary, on purpose): the point is the workflow's own
 // determinism, and the stub lets the test hold the charge open for as long as it needs.
@@ -142,7 +142,7 @@ describe('a charge and its paid webhooks handled in one workflow task', () => {
         return { providerReference: 'ref-one-task', instructions: { qrString: 'qr' }, chargeStatus: 'PENDING', providerStatus: 'PENDING' };
       },
       async getChargeStatus(): Promise<ProviderEvent> {
-        return { eventId: 'poll:pending', source: 'poll', chargeStatus: 'PENDING', providerStatus: 'PENDING' };
+        return { provider: 'xendit', eventId: 'poll:pending', source: 'poll', chargeStatus: 'PENDING', providerStatus: 'PENDING' };
       },
       async cancelCharge() {},
       async refundPayment() {
@@ -218,7 +218,7 @@ describe('a charge and its paid webhooks handled in one workflow task', () => {
     releaseCharge();
     await eventually(async () => (await handle.fetchHistory()).events!.some((e) => e.activityTaskCompletedEventAttributes), 10_000);
     if (mode === 'two tasks') await eventually(async () => (await handle.fetchHistory()).events!.some((e) => e.workflowExecutionUpdateCompletedEventAttributes), 10_000);
-    const paid: ProviderEvent = { eventId: 'wh:paid-1', source: 'webhook', chargeStatus: 'PAID', paidAmount: 150_000, providerStatus: 'SUCCEEDED' };
+    const paid: ProviderEvent = { provider: 'xendit', providerReference: 'ref-one-task', eventId: 'wh:paid-1', source: 'webhook', chargeStatus: 'PAID', paidAmount: 150_000, providerStatus: 'SUCCEEDED' };
     await handle.signal(providerEventSignal, paid);
     await handle.signal(providerEventSignal, paid);
 

@@ -49,6 +49,7 @@ function paymentView(over: Partial<PaymentView> & { status: PaymentStatus; entri
     refunds: [],
     timeline: Array.from({ length: entries }, (_, i) => ({ at: new Date(Date.parse('2026-12-05T09:00:00Z') + i * 1000).toISOString(), source: 'workflow' as const, type: `step-${i + 1}` })),
     merchantNotified: false,
+    notifications: { duplicates: 0, refused: 0, wakeUps: 0 },
     ...rest,
     id,
   };

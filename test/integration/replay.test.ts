@@ -1,6 +1,7 @@
 // Every recorded payment path replays against the current workflow code. A change that
-// would break a running payment (non-determinism) fails here; such changes go behind patched().
-// Record new fixtures with: BAYAR_RECORD_HISTORIES=1 npm test (see README).
+// would break a running payment (non-determinism) fails here. Before v1.0.0 such a change is made
+// in place and the fixtures are re-recorded (README, "Changing the workflow"); from v1.0.0 on it
+// goes behind patched() with a retirement plan.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';

@@ -332,6 +332,7 @@ describe('aggregator parseWebhook', () => {
     if (parsed.kind !== 'payment') return;
     assert.equal(parsed.paymentId, CALLBACK_FIELDS.orderNum);
     assert.deepEqual(parsed.event, {
+      provider: 'aggregator',
       eventId: 'callback:PRE20250101120000123456:SUCCESS',
       source: 'webhook',
       chargeStatus: 'PAID',

@@ -197,6 +197,7 @@ describe('doku parseWebhook', () => {
     if (parsed.kind !== 'payment') return;
     assert.equal(parsed.paymentId, paid.order.invoice_number);
     assert.deepEqual(parsed.event, {
+      provider: 'doku',
       eventId: '479b663f-5c9d-400d-8e80-3e548a8f7639',
       source: 'webhook',
       chargeStatus: 'PAID',

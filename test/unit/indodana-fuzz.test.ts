@@ -55,7 +55,10 @@ function assertWellFormed(parsed: ParsedWebhook): void {
   if (e.chargeStatus === 'PAID') assert.ok(Number.isSafeInteger(e.paidAmount) && e.paidAmount! >= 0, `PAID carries a whole amount: ${e.paidAmount}`);
   else assert.equal(e.paidAmount, undefined);
   if (e.chargeStatus === 'FAILED') assert.ok(e.reason && e.reason.length > 0, 'FAILED carries its reason');
-  assert.ok(e.eventId.endsWith(`:${e.providerStatus}`));
+  assert.ok(e.eventId.endsWith(`:${e.chargeStatus}`));
+  // Nothing in the body is signed: the event may only wake the payment for a status look-up.
+  assert.equal(e.wakeOnly, true);
+  assert.equal(e.provider, 'indodana');
   if (e.occurredAt !== undefined) assert.ok(!Number.isNaN(Date.parse(e.occurredAt)));
 }
 
@@ -135,7 +138,7 @@ describe('IndodanaProvider.parseWebhook (property-based)', () => {
   it('with anything but a genuine, fresh Authorization: always SignatureInvalid, whatever the body', () => {
     const genuine = (a: string | undefined) => {
       const m = a === undefined ? null : /^Bearer ([^:]+):(\d{1,12}):([0-9a-fA-F]{64})$/.exec(a.trim());
-      return !!m && m[1] === KEY && bearer(m[2]!).slice(-64) === m[3]!.toLowerCase() && NOW - Number(m[2]) <= 300 && Number(m[2]) - NOW <= 60;
+      return !!m && m[1] === KEY && bearer(m[2]!).slice(-64) === m[3]!.toLowerCase();
     };
     fc.assert(
       fc.property(otherHeaders, fc.option(nearAuthorization, { nil: undefined }), fc.oneof(bytes, indodanaShaped.map((b) => Buffer.from(JSON.stringify(b)))), (headers, authorization, rawBody) => {
@@ -146,13 +149,12 @@ describe('IndodanaProvider.parseWebhook (property-based)', () => {
     );
   });
 
-  it('within the freshness window every genuinely signed nonce is accepted, outside it none is', () => {
+  it('every genuinely signed nonce is accepted, however old: Indodana resends must not be refused (verify-by-fetch guards money)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: -2000, max: 2000 }), (offset) => {
+      fc.property(fc.integer({ min: -10_000_000, max: 10_000_000 }), (offset) => {
         const body = Buffer.from(JSON.stringify({ transactionStatus: 'INITIATED', merchantOrderId: 'a'.repeat(24) }));
         const outcome = parseOrTypedError(raw({ authorization: bearer(NOW + offset) }, body));
-        const fresh = offset >= -300 && offset <= 60;
-        assert.equal(outcome instanceof SignatureInvalid, !fresh, `offset ${offset}`);
+        assert.ok(!(outcome instanceof Error), `offset ${offset}: ${outcome instanceof Error ? outcome.message : ''}`);
       }),
       { numRuns: RUNS },
     );

@@ -238,11 +238,14 @@ describe('IndodanaProvider.parseWebhook', () => {
     if (parsed.kind !== 'payment') return;
     assert.equal(parsed.paymentId, `pay_${orderId}`);
     assert.deepEqual(parsed.event, {
-      eventId: 'trx-1:PAID',
+      provider: 'indodana',
+      eventId: `${orderId}:trx-1:PAID`,
       source: 'webhook',
+      // The body is not signed: the notification only wakes the payment, which asks check-status.
+      wakeOnly: true,
       chargeStatus: 'PAID',
       paidAmount: 52_000,
-      providerReference: 'trx-1',
+      providerReference: orderId,
       providerStatus: 'PAID',
       reason: undefined,
       occurredAt: '2024-07-04T03:53:53.000Z',
@@ -265,13 +268,13 @@ describe('IndodanaProvider.parseWebhook', () => {
     const expired = p.parseWebhook(webhook({ transactionStatus: 'EXPIRED', merchantOrderId: orderId }));
     assert.ok(expired.kind === 'payment');
     assert.equal(expired.event.chargeStatus, 'EXPIRED');
-    assert.equal(expired.event.eventId, `${orderId}:EXPIRED`);
+    assert.equal(expired.event.eventId, `${orderId}:-:EXPIRED`);
     assert.equal(p.parseWebhook(webhook({ ...paid, transactionStatus: 'CANCELLED' })).kind, 'ignored');
   });
 
-  it('refuses forged, stale, future and missing authorization before reading the body', () => {
+  it('refuses forged and missing authorization before reading the body', () => {
     const now = Math.floor(Date.now() / 1000);
-    for (const authorization of [bearer(now, KEY, 'forged'), bearer(now, 'other-key'), bearer(now - 600), bearer(now + 600), 'Bearer x', '']) {
+    for (const authorization of [bearer(now, KEY, 'forged'), bearer(now, 'other-key'), 'Bearer x', '']) {
       assert.throws(() => p.parseWebhook(webhook('{not json', authorization)), SignatureInvalid, authorization);
     }
     assert.throws(() => p.parseWebhook({ ...webhook('{not json'), headers: { 'content-type': 'application/json' } }), SignatureInvalid, 'no Authorization at all');
@@ -283,9 +286,12 @@ describe('IndodanaProvider.parseWebhook', () => {
     }
   });
 
-  it('checks freshness against its own clock', () => {
-    const skewed = provider(undefined, {}, () => Date.now() + 10 * 60_000);
-    assert.throws(() => skewed.parseWebhook(webhook(paid)), /old/);
+  it('takes a genuine header however old its nonce: a resend must not be refused, and verify-by-fetch makes a window pointless', () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const authorization of [bearer(now - 600), bearer(now - 86_400), bearer(now + 600)]) {
+      const parsed = p.parseWebhook(webhook(paid, authorization));
+      assert.ok(parsed.kind === 'payment' && parsed.event.wakeOnly === true, authorization);
+    }
   });
 
   it('answers what Indodana’s plugins answer', () => {

@@ -32,6 +32,7 @@ function view(rec: ClientRecord, extra: Partial<PaymentView> = {}, amounts: Part
       { at: '', source: 'workflow', type: 'status:SETTLED' },
     ],
     merchantNotified: false,
+    notifications: { duplicates: 0, refused: 0, wakeUps: 0 },
     ...extra,
   };
 }

@@ -147,7 +147,9 @@ describe('midtrans parseWebhook', () => {
     assert.equal(parsed.event.paidAmount, 150_000);
     assert.equal(parsed.event.source, 'webhook');
     assert.equal(parsed.event.providerReference, settled.transaction_id);
-    assert.equal(parsed.event.eventId, `${settled.transaction_id}:settlement:200`);
+    assert.equal(parsed.event.provider, 'midtrans');
+    // Only signed fields (and the status the signed code allows) name the event.
+    assert.equal(parsed.event.eventId, `${settled.order_id}:200:${settled.gross_amount}:PAID`);
     assert.equal(parsed.event.occurredAt, '2024-07-04T04:00:00.000Z');
     // Same notification again (a Midtrans retry): same event id, so the workflow dedupes it.
     const again = provider.parseWebhook(raw(webhookBody(settled)));
@@ -180,7 +182,11 @@ describe('midtrans parseWebhook', () => {
     assert.equal(expired.kind === 'payment' && expired.event.chargeStatus, 'EXPIRED');
     const challenged = provider.parseWebhook(raw(webhookBody({ ...settled, transaction_status: 'capture', fraud_status: 'challenge', status_code: '201' })));
     assert.equal(challenged.kind === 'payment' && challenged.event.chargeStatus, 'PENDING');
-    assert.equal(challenged.kind === 'payment' && challenged.event.eventId, `${settled.transaction_id}:capture/challenge:201`);
+    assert.equal(challenged.kind === 'payment' && challenged.event.eventId, `${settled.order_id}:201:${settled.gross_amount}:PENDING`);
+    // An edited (unsigned) transaction_id or transaction_status mints no new event.
+    const edited = provider.parseWebhook(raw(webhookBody({ ...settled, transaction_status: 'authorize', transaction_id: 'other', fraud_status: 'challenge', status_code: '201' })));
+    assert.equal(edited.kind === 'payment' && edited.event.eventId, `${settled.order_id}:201:${settled.gross_amount}:PENDING`);
+    assert.throws(() => provider.parseWebhook(raw(webhookBody({ ...settled, currency: 'USD' }))), WebhookMalformed, 'IDR only');
     const refund = provider.parseWebhook(raw(webhookBody({ ...settled, transaction_status: 'partial_refund', payment_type: 'qris' })));
     assert.equal(refund.kind, 'ignored');
   });

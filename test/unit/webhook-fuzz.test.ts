@@ -192,6 +192,8 @@ describe('MidtransProvider.parseWebhook (property-based)', () => {
         const vouched = status === 'PAID' ? n.status_code === '200' : ['FAILED', 'EXPIRED', 'CANCELLED'].includes(status) ? n.status_code !== '201' : true;
         if (!vouched) return assert.ok(outcome instanceof SignatureInvalid, `${n.transaction_status}/${n.fraud_status} with ${n.status_code}: ${String(outcome)}`);
         if (status === 'PAID' && parseGrossAmount(n.gross_amount) === undefined) return assert.ok(outcome instanceof WebhookMalformed, String(outcome));
+        // bayar charges rupiah only: a notification in another currency is refused.
+        if (status !== 'REFUNDED' && n.currency !== undefined && n.currency !== 'IDR') return assert.ok(outcome instanceof WebhookMalformed, String(outcome));
         assert.ok(!(outcome instanceof Error), String(outcome));
         assertWellFormed(outcome);
         if (status === 'REFUNDED') return assert.equal(outcome.kind, 'ignored');

@@ -94,8 +94,11 @@ describe('XenditProvider.parseWebhook', () => {
       kind: 'payment',
       paymentId: captured.data.reference_id,
       event: {
+        provider: 'xendit',
         eventId: 'whk-123',
         source: 'webhook',
+        // A static token proves no body: the notice only wakes the payment for a status look-up.
+        wakeOnly: true,
         chargeStatus: 'PAID',
         paidAmount: 150_000,
         providerReference: 'pr-9f8e',

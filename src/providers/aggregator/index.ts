@@ -173,6 +173,7 @@ export class AggregatorProvider implements PaymentProvider, PayoutProvider {
     const paidAmount = parseAmount(n.payMoney);
     if (paidAmount === undefined) throw new WebhookMalformed('aggregator', `payMoney ${JSON.stringify(n.payMoney)} is not whole rupiah`);
     const event: ProviderEvent = {
+      provider: 'aggregator',
       // The platform retries the same notice up to six times and may repeat it anyway: every copy
       // of one order's success shares this id, so the workflow applies it once.
       eventId: `callback:${n.platOrderNum}:SUCCESS`,

@@ -186,6 +186,7 @@ export class DokuProvider implements PaymentProvider {
     const amount = parseAmount(n.order.amount);
     if (chargeStatus === 'PAID' && amount === undefined) throw new WebhookMalformed('doku', `order.amount ${JSON.stringify(n.order.amount)} is not whole rupiah`);
     const event: ProviderEvent = {
+      provider: 'doku',
       // DOKU's Request-Id names one notification ("to make sure no duplicate notification") and
       // stays with it through DOKU's retries, so duplicates and retries share this id.
       eventId: requestId,

@@ -159,8 +159,12 @@ export class EcommpayProvider implements PaymentProvider {
       paidAmount = paidRupiah(c.operation, c.payment.sum);
       if (paidAmount === undefined) throw new WebhookMalformed('ecommpay', 'success without a whole-rupiah IDR amount');
     }
+    // bayar charges in rupiah only: a callback about money in another currency is not ours.
+    const currency = c.payment.sum?.currency;
+    if (currency !== undefined && currency !== 'IDR') throw new WebhookMalformed('ecommpay', `payment.sum currency ${JSON.stringify(currency.slice(0, 8))} is not IDR`);
     const instructions = chargeStatus === 'PENDING' && c.redirect_data ? toInstructions(c.redirect_data, c.account?.number) : undefined;
     const event: ProviderEvent = {
+      provider: 'ecommpay',
       // A callback names no notification id. Its retries are the same callback, and each state
       // of the payment's sale operation is sent once, so the state is the key: the intermediate
       // callback, the final one and any resend of either dedupe on it.

@@ -111,13 +111,12 @@ export class IndodanaProvider implements PaymentProvider {
   }
 
   parseWebhook(raw: RawWebhook): ParsedWebhook {
-    // Authenticity first, before the body is even read: the same Bearer scheme as our requests,
-    // with our key and secret, and a nonce no older than 5 minutes (replays are refused).
-    const verdict = verifyAuthorization(raw.headers['authorization'], {
-      apiKey: this.config.apiKey,
-      secret: this.config.secretKey,
-      nowSeconds: Math.floor(this.now() / 1000),
-    });
+    // The same Bearer scheme as our requests, with our key and secret. It signs only key:nonce,
+    // never the body, so it proves little: every notification only wakes the payment, which asks
+    // Indodana's check-status API and applies that answer (README, "Notifications"). The nonce's
+    // age is not checked: with verify-by-fetch a replay cannot move money, and Indodana's genuine
+    // resends of an old notification must not be refused.
+    const verdict = verifyAuthorization(raw.headers['authorization'], { apiKey: this.config.apiKey, secret: this.config.secretKey });
     if (!verdict.ok) throw new SignatureInvalid('indodana', verdict.reason);
 
     const parsed = notificationSchema.safeParse(parseJson(raw.rawBody.toString('utf8')));
@@ -131,13 +130,18 @@ export class IndodanaProvider implements PaymentProvider {
     }
     const occurred = n.transactionTime === undefined ? undefined : parseIndodanaTime(n.transactionTime);
     const event: ProviderEvent = {
+      provider: 'indodana',
       // No notification id is published: one transaction's status is one event, so Indodana's
-      // retries and duplicates of it share this id, and a later status gets a new one.
-      eventId: `${n.transactionId ?? n.merchantOrderId}:${n.transactionStatus}`,
+      // retries and duplicates of it share this id, and a later status gets a new one. Nothing
+      // here is signed; the id only dedupes wake-ups.
+      eventId: `${n.merchantOrderId}:${n.transactionId ?? '-'}:${chargeStatus}`,
       source: 'webhook',
+      wakeOnly: true,
       chargeStatus,
       paidAmount: chargeStatus === 'PAID' ? n.amount : undefined,
-      providerReference: n.transactionId,
+      // bayar's reference for an Indodana charge is the merchantOrderId it made the QR for
+      // (createCharge); the transactionId is only learned from check-status.
+      providerReference: n.merchantOrderId,
       providerStatus: n.transactionStatus,
       reason: chargeStatus === 'FAILED' ? rejectionReason(n) : undefined,
       occurredAt: occurred === undefined ? undefined : new Date(occurred).toISOString(),

@@ -4,9 +4,12 @@
 // We sign our requests with it, and Indodana signs its notifications to us with the same
 // merchant key and secret (paylater-ecommerce-plugin-php Notify.php). Pure functions, no I/O.
 //
-// The signature covers the key and the nonce only — not the body, the path or the method. What
-// proves a notification fresh is therefore the nonce alone, so verification refuses nonces
-// outside a window around now (replay protection; README.md, "Notifications").
+// The signature covers the key and the nonce only — not the body, the path or the method. So it
+// proves only that the sender holds (or once saw) a header signed with our secret: bayar treats an
+// Indodana notification as a wake-up and confirms it with check-status (README.md,
+// "Notifications"). A nonce window would add nothing to that and refuse Indodana's genuine
+// resends, so notifications are verified without one; the sandbox, playing Indodana's API, may
+// still ask for a fresh nonce by passing nowSeconds.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /** hex HMAC-SHA256(secret, `${apiKey}:${nonce}`). */
@@ -26,7 +29,8 @@ export const NONCE_MAX_LEAD_SECONDS = 60;
 export interface VerifyOptions {
   apiKey: string;
   secret: string;
-  nowSeconds: number;
+  /** When given, the nonce must lie within the window around it; omitted, its age is not checked. */
+  nowSeconds?: number;
   maxAgeSeconds?: number;
   maxLeadSeconds?: number;
 }
@@ -56,6 +60,7 @@ export function verifyAuthorization(header: string | undefined, options: VerifyO
   if (!keyMatches || !signatureMatches) return { ok: false, reason: 'signature does not match' };
   // Freshness last: a forged header is reported as forged, whatever its nonce.
   const nonce = Number(nonceText);
+  if (options.nowSeconds === undefined) return { ok: true, nonce };
   const age = options.nowSeconds - nonce;
   if (age > (options.maxAgeSeconds ?? NONCE_MAX_AGE_SECONDS)) return { ok: false, reason: `nonce is ${age} s old (replayed or stale)` };
   if (-age > (options.maxLeadSeconds ?? NONCE_MAX_LEAD_SECONDS)) return { ok: false, reason: `nonce is ${-age} s in the future` };

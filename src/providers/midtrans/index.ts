@@ -117,14 +117,21 @@ export class MidtransProvider implements PaymentProvider {
     if (chargeStatus === 'REFUNDED') return { kind: 'ignored', reason: `${n.transaction_status} notification; refunds are tracked by bayar's refund update` };
     const amount = parseGrossAmount(n.gross_amount);
     if (chargeStatus === 'PAID' && amount === undefined) throw new WebhookMalformed('midtrans', `gross_amount ${JSON.stringify(n.gross_amount)} is not whole rupiah`);
+    // bayar charges in rupiah only: a notification about money in another currency is not ours.
+    if (n.currency !== undefined && n.currency !== 'IDR') throw new WebhookMalformed('midtrans', `currency ${JSON.stringify(n.currency.slice(0, 8))} is not IDR`);
     const occurred = parseMidtransTime(n.settlement_time ?? n.transaction_time ?? '');
     const event: ProviderEvent = {
+      provider: 'midtrans',
       // One notification and all its retries and duplicates share this key; a later state of
-      // the same transaction (pending → settlement) gets a new one.
-      eventId: `${n.transaction_id ?? n.order_id}:${midtransProviderStatus(n.transaction_status, n.fraud_status)}:${n.status_code}`,
+      // the same transaction (pending → settlement) gets a new one. Built from what the
+      // signature covers (order_id, status_code, gross_amount) and the bayar status the signed
+      // code allows: an edited transaction_id or transaction_status cannot mint a new event.
+      eventId: `${n.order_id}:${n.status_code}:${n.gross_amount}:${chargeStatus}`,
       source: 'webhook',
       chargeStatus,
       paidAmount: chargeStatus === 'PAID' ? amount : undefined,
+      // Not covered by the signature, but only ever a further restriction: the signed order_id
+      // already ties the notification to one payment, and a changed transaction_id is refused.
       providerReference: n.transaction_id,
       providerStatus: midtransProviderStatus(n.transaction_status, n.fraud_status),
       reason: chargeStatus === 'FAILED' ? n.status_message : undefined,

@@ -156,14 +156,24 @@ export class XenditProvider implements PaymentProvider, PayoutProvider {
       // amount cannot be checked against the charge, so it is refused (and Xendit retries it).
       throw new WebhookMalformed('xendit', `${event} without data.amount`);
     }
+    // bayar charges in rupiah only: a notice about money in another currency is not about ours.
+    if (data.currency !== undefined && data.currency !== 'IDR') throw new WebhookMalformed('xendit', `currency ${JSON.stringify(data.currency.slice(0, 8))} is not IDR`);
     const providerEvent: ProviderEvent = {
+      provider: 'xendit',
       // Xendit's `webhook-id` header identifies one notification across its retries. An empty
-      // header is no id: taken as one, every later notice would look like its duplicate.
+      // header is no id: taken as one, every later notice would look like its duplicate. Nothing
+      // in a Xendit notice is signed (the token proves only that the sender knows it), so the id
+      // is only a dedupe key: what the notice claims is never applied (wakeOnly below).
       eventId: raw.headers['webhook-id'] || `${event}:${data.payment_id ?? data.id ?? data.payment_request_id ?? data.reference_id}`,
       source: 'webhook',
+      // A static token does not prove the body: the notice wakes the payment, which reads the
+      // payment request from Xendit's API and applies that (README, "Notifications").
+      wakeOnly: true,
       chargeStatus,
       paidAmount: chargeStatus === 'PAID' ? data.amount : undefined,
-      providerReference: data.payment_request_id,
+      // The payment request (pr-…) is what createCharge answered with; payment_request.* events
+      // carry it as data.id, payment.* events as data.payment_request_id (data.id is the payment).
+      providerReference: data.payment_request_id ?? (event.startsWith('payment_request.') ? data.id : undefined),
       providerStatus: `${event}/${data.status}`,
       reason: data.failure_code ?? undefined,
       occurredAt: parsed.data.created,

@@ -306,6 +306,7 @@ export class DokuSnapEwallets {
     const amount = parseSnapValue(n.amount.value);
     if (chargeStatus === 'PAID' && amount === undefined) throw new WebhookMalformed('doku', `amount.value ${JSON.stringify(n.amount.value)} is not whole rupiah`);
     const event: ProviderEvent = {
+      provider: 'doku',
       // DOKU's X-EXTERNAL-ID is per request (a retry is a new request with a new token), so the
       // dedupe key is what the notification says: this charge reached this status. A duplicate
       // or a retry of it is the same event; a different status is a different one.
