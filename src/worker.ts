@@ -15,13 +15,14 @@ import type { Pool } from './db/pool.js';
 export const WORKFLOW_BUNDLE_PATH = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 
-export async function createWorker(config: AppConfig, connection: NativeConnection, _pool: Pool): Promise<Worker> {
+export async function createWorker(config: AppConfig, connection: NativeConnection, pool: Pool): Promise<Worker> {
   const providers = buildProviders(config);
   const activities = createPaymentActivities({
     providers,
     dataKey: config.dataKey,
     merchantWebhookSecrets: config.merchantWebhookSecrets,
     httpTimeoutMs: config.timing.providerTimeoutMs,
+    pool,
   });
   return Worker.create({
     connection,

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, Param, Post, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ApiKeyGuard, MerchantId } from '../common/auth.guard.js';
+import { ApiKeyGuard, MerchantId, RequireScope } from '../common/auth.guard.js';
 import { parseIdempotencyKey } from '../payments/payments.schemas.js';
 import { PayoutsService } from './payouts.service.js';
 import { createPayoutSchema, FEE_TYPE_DOC, payoutIdSchema, retryPayoutSchema, type CreatePayoutBody, type RetryPayoutBody } from './payouts.schemas.js';
@@ -13,6 +13,8 @@ const NEVER_RESENT =
 @ApiTags('payouts')
 @ApiBearerAuth()
 @UseGuards(ApiKeyGuard)
+// Every payout route: a key that may not move money out may not see or retry payouts either.
+@RequireScope('payouts')
 @Controller('v1/payouts')
 export class PayoutsController {
   constructor(private readonly payouts: PayoutsService) {}

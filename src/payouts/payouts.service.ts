@@ -1,5 +1,7 @@
-// The payouts service: API calls → payout workflow starts, queries and updates. No state of its
-// own; Temporal is the system of record. Creates work like payments' (startOrJoin).
+// The payouts service: API calls → payout workflow starts, queries and updates. Creates work like
+// payments' (startOrJoin). Before a payout's workflow starts (and before a retry's new attempt),
+// its amount is reserved from the merchant's ledger (src/db/ledger.ts): a payout the available
+// balance does not cover is refused with 422 and nothing is sent.
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Client, WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
@@ -14,6 +16,9 @@ import { canPayOut, type PayoutProvider } from '../providers/payout.js';
 import type { PaymentProvider } from '../providers/provider.js';
 import { PROVIDERS } from '../providers/providers.tokens.js';
 import { TEMPORAL_CLIENT } from '../temporal/temporal.module.js';
+import { DB_POOL } from '../db/database.module.js';
+import { recordLedgerForPayoutView, releaseUnstartedPayout, reservePayout } from '../db/ledger.js';
+import type { Pool } from '../db/pool.js';
 import { SA } from '../temporal/search-attributes.js';
 import { startOrJoin, translateTemporalError } from '../temporal/start-or-join.js';
 import {
@@ -54,6 +59,7 @@ export class PayoutsService {
     @Inject(TEMPORAL_CLIENT) private readonly client: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(PROVIDERS) private readonly providers: Map<ProviderName, PaymentProvider>,
+    @Inject(DB_POOL) private readonly pool: Pool | null,
   ) {}
 
   async create(merchantId: string, body: CreatePayoutBody, idempotencyKey?: string): Promise<CreatePayoutOutcome> {
@@ -77,6 +83,7 @@ export class PayoutsService {
       requestHash,
       creationId: randomUUID(),
       ...(body.callbackUrl ? { callbackUrl: body.callbackUrl } : {}),
+      recordEvents: true,
       timing: {
         lookupScheduleMs: this.config.timing.payoutLookupScheduleMs,
         reviewAfterMs: this.config.timing.payoutReviewAfterMs,
@@ -104,6 +111,7 @@ export class PayoutsService {
         { key: SA.amount, value: body.amount },
       ],
     });
+    const reservation = await this.reserve({ merchantId, payoutId, amount: body.amount });
     const outcome = await startOrJoin(this.client, {
       workflowId: payoutId,
       startOperation,
@@ -113,8 +121,14 @@ export class PayoutsService {
       waitMs: this.config.timing.createWaitMs,
       noun: 'payout',
       withDeadline: (fn) => this.withDeadline(fn),
-    }).catch((err) => {
-      throw this.translate(err);
+    }).catch(async (err) => {
+      const translated = this.translate(err);
+      // Refused for good before anything was sent: give back what this request reserved. (A 5xx
+      // may have started it: the reservation stays, and the same request again finds it.)
+      if (reservation === 'reserved' && translated instanceof ProblemException && translated.status < 500) {
+        await releaseUnstartedPayout(this.db(), { merchantId, payoutId, amount: body.amount });
+      }
+      throw translated;
     });
     if (outcome.kind === 'answered') return { created: outcome.result.creationId === input.creationId, answered: true, payout: outcome.result.payout };
     if (outcome.kind === 'closed') return { created: false, answered: true, payout: await this.get(merchantId, payoutId) };
@@ -144,11 +158,34 @@ export class PayoutsService {
       if (before.status === 'FAILED') throw new ProblemException(409, 'PAYOUT_CLOSED', 'the payout is closed (its retry window ended); create a new payout');
       throw new ProblemException(409, 'PAYOUT_NOT_RETRYABLE', `payout is ${before.status}; only a FAILED payout can be retried`);
     }
+    // The failed attempt's reservation is released (if the worker has not yet), then the new
+    // attempt reserves again: a retry is refused with 422 when the balance no longer covers it.
+    await recordLedgerForPayoutView(this.db(), before);
+    const reservation = await this.reserve({ merchantId, payoutId, amount: before.amount, again: true });
     try {
       const payout = await this.client.workflow.getHandle(payoutId).executeUpdate(retryPayoutUpdate, { args: [{ ...(body.attempt !== undefined ? { attempt: body.attempt } : {}) }] });
       return { created: payout.attempts.length > before.attempts.length, payout };
     } catch (err) {
-      throw this.translate(err);
+      const translated = this.translate(err);
+      if (reservation === 'reserved' && translated instanceof ProblemException && translated.status < 500) {
+        await releaseUnstartedPayout(this.db(), { merchantId, payoutId, amount: before.amount });
+      }
+      throw translated;
+    }
+  }
+
+  private db(): Pool {
+    if (!this.pool) throw new ProblemException(503, 'DATABASE_UNAVAILABLE', 'no database configured');
+    return this.pool;
+  }
+
+  private async reserve(p: { merchantId: string; payoutId: string; amount: number; again?: boolean }): Promise<'reserved' | 'already'> {
+    try {
+      return await reservePayout(this.db(), p);
+    } catch (err) {
+      if (err instanceof ProblemException) throw err;
+      this.logger.error(`payout reservation failed: ${(err as Error).message}`);
+      throw new ProblemException(503, 'DATABASE_UNAVAILABLE', 'cannot reserve the payout amount right now; retry');
     }
   }
 
