@@ -137,7 +137,7 @@ export async function runAdmin(pool: Pool, config: AppConfig, argv: string[]): P
     case 'keys list':
       for (const k of await listKeys(pool, arg(p, 2, 'merchant id'))) {
         const state = k.revokedAt ? `revoked ${k.revokedAt}` : k.expiresAt && Date.parse(k.expiresAt) <= Date.now() ? `expired ${k.expiresAt}` : 'active';
-        say(`${k.id}\t${k.prefix}…\t${k.scopes.join(',')}\t${state}${k.expiresAt && !k.revokedAt ? `\texpires ${k.expiresAt}` : ''}`);
+        say(`${k.id}\t${k.prefix}…\t${k.scopes.join(',')}\t${state}${k.expiresAt && !k.revokedAt ? `\texpires ${k.expiresAt}` : ''}\tlast used ${k.lastUsedAt ?? 'never'}`);
       }
       break;
     case 'keys revoke': {

@@ -13,7 +13,7 @@ import { Reflector } from '@nestjs/core';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import { DB_POOL } from '../db/database.module.js';
-import { ALL_SCOPES, findKey, hashKey, judgeKey, type KeyMatch, type Scope } from '../db/keys.js';
+import { ALL_SCOPES, findKey, hashKey, judgeKey, markKeyUsed, type KeyMatch, type Scope } from '../db/keys.js';
 import type { Pool } from '../db/pool.js';
 import { ProblemException } from './problem.js';
 
@@ -76,6 +76,8 @@ export class ApiKeyGuard implements CanActivate {
     if (found) {
       if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear();
       this.cache.set(hash, { match: found, until: Date.now() + KEY_CACHE_MS });
+      // At most once a second per key (on a cache miss), and never in the request's way.
+      if (!found.revoked) void markKeyUsed(this.pool, found.keyId).catch(() => undefined);
     } else {
       this.cache.delete(hash);
     }

@@ -141,6 +141,11 @@ export async function findKey(pool: Pool, secret: string): Promise<KeyMatch | un
   };
 }
 
+/** Shown in `keys list`: when a key was last seen (to the second, not per request). */
+export async function markKeyUsed(pool: Pool, keyId: string): Promise<void> {
+  await pool.query('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [keyId]);
+}
+
 export type KeyVerdict = { ok: true; merchantId: string; keyId: string } | { ok: false; status: 401 | 403; code: string; detail: string };
 
 /** What the guard answers for a key and a route's scope (pure, unit-tested). */
