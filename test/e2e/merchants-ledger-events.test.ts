@@ -13,6 +13,7 @@ import ts from 'typescript';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import type { PaymentView } from '../../src/domain/payment.js';
 import { payoutIdFor } from '../../src/payouts/payouts.service.js';
+import { createPool } from '../../src/db/pool.js';
 import { freePort, startMerchantReceiver, startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -119,7 +120,7 @@ describe('merchants, keys, ledger and events (real PostgreSQL)', () => {
     assert.match(await admin('keys', 'list', 'shop-keys'), /revoked/);
 
     // Expired: works until its expiry, then 401.
-    const shortLived = await newKey('shop-keys', '--scopes', 'payments:read', '--expires', '3s');
+    const shortLived = await newKey('shop-keys', '--scopes', 'payments:read', '--expires', '5s');
     assert.equal((await stack.api('GET', '/v1/payments?limit=1', undefined, { key: shortLived.secret })).status, 200);
     const expired = await eventually(() => stack.api('GET', '/v1/payments?limit=1', undefined, { key: shortLived.secret }), (r) => r.status === 401, 10_000);
     assert.equal(expired.status, 401);
@@ -192,8 +193,9 @@ describe('merchants, keys, ledger and events (real PostgreSQL)', () => {
     const losingRef = refs[results.findIndex((r) => r.status === 422)]!;
     assert.deepEqual(await sentFor(losingRef), [], 'the refused one sent nothing');
     const winner = results.find((r) => r.status !== 422)!.json as { id: string };
+    // Held, or already paid out if the sandbox was quick: either way 100,000 is left.
     const reserved = await balance('shop-ledger');
-    assert.deepEqual([reserved.available, reserved.reserved], [100_000, 200_000]);
+    assert.deepEqual([reserved.available, reserved.reserved + reserved.paidOut], [100_000, 200_000]);
 
     // It succeeds: the reservation becomes paid out. The same request again reserves nothing more.
     await eventually(async () => (await stack.api('GET', `/v1/payouts/${winner.id}`, undefined, { key })).json.status, (s) => s === 'SUCCEEDED', 20_000);
@@ -208,10 +210,17 @@ describe('merchants, keys, ledger and events (real PostgreSQL)', () => {
     assert.equal(failNext.status, 200);
     const failing = await stack.api('POST', '/v1/payouts', PAYOUT(uniqueRef('po'), 100_000), { key });
     assert.ok([201, 202].includes(failing.status), failing.text);
-    assert.equal((await balance('shop-ledger')).available, 0);
     await eventually(async () => (await stack.api('GET', `/v1/payouts/${failing.json.id}`, undefined, { key })).json.status, (s) => s === 'FAILED', 20_000);
     const released = await eventually(() => balance('shop-ledger'), (b) => b.available === 100_000, 10_000);
     assert.deepEqual([released.available, released.reserved], [100_000, 0]);
+    // It held the money while in flight (reserved, then released), in the ledger's own words.
+    const pool = createPool(stack.databaseUrl, { name: 'bayar-test', max: 1 });
+    try {
+      const entries = await pool.query<{ kind: string; amount: number }>('SELECT kind, amount FROM ledger_entries WHERE payout_id = $1 ORDER BY id', [failing.json.id]);
+      assert.deepEqual(entries.rows.map((e) => [e.kind, e.amount]), [['PAYOUT_RESERVED', -100_000], ['PAYOUT_RELEASED', 100_000]]);
+    } finally {
+      await pool.end();
+    }
   });
 
   it('an unreachable endpoint: the event is stored with its failed attempts, and a resend delivers it once under the same id', async () => {
