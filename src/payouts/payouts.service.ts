@@ -18,6 +18,7 @@ import { PROVIDERS } from '../providers/providers.tokens.js';
 import { TEMPORAL_CLIENT } from '../temporal/temporal.module.js';
 import { DB_POOL } from '../db/database.module.js';
 import { recordLedgerForPayoutView, releaseUnstartedPayout, reservePayout } from '../db/ledger.js';
+import { audit } from '../db/merchants.js';
 import type { Pool } from '../db/pool.js';
 import { SA } from '../temporal/search-attributes.js';
 import { startOrJoin, translateTemporalError } from '../temporal/start-or-join.js';
@@ -62,7 +63,7 @@ export class PayoutsService {
     @Inject(DB_POOL) private readonly pool: Pool | null,
   ) {}
 
-  async create(merchantId: string, body: CreatePayoutBody, idempotencyKey?: string): Promise<CreatePayoutOutcome> {
+  async create(merchantId: string, body: CreatePayoutBody, idempotencyKey?: string, keyId?: string): Promise<CreatePayoutOutcome> {
     const provider = this.payoutProvider(body);
     const payoutId = payoutIdFor(merchantId, idempotencyKey ?? body.merchantReference);
     // Keyed: the hash sits in the memo in clear, and an account number has few digits to guess.
@@ -112,6 +113,8 @@ export class PayoutsService {
       ],
     });
     const reservation = await this.reserve({ merchantId, payoutId, amount: body.amount });
+    // Who moved money: the key, before the workflow starts (a lost answer still leaves the trace).
+    if (reservation === 'reserved') await this.audit(keyId, merchantId, 'payout.create', payoutId, { amount: body.amount, provider: provider.name, bankCode: body.destination.bankCode });
     const outcome = await startOrJoin(this.client, {
       workflowId: payoutId,
       startOperation,
@@ -149,7 +152,7 @@ export class PayoutsService {
   }
 
   /** A new attempt after a definite failure. `created` is false when the attempt already existed. */
-  async retry(merchantId: string, payoutId: string, body: RetryPayoutBody): Promise<{ created: boolean; payout: PayoutView }> {
+  async retry(merchantId: string, payoutId: string, body: RetryPayoutBody, keyId?: string): Promise<{ created: boolean; payout: PayoutView }> {
     const before = await this.get(merchantId, payoutId);
     // The same retry again, its answer lost: that attempt exists, here it is.
     if (body.attempt !== undefined && body.attempt <= before.attempts.length) return { created: false, payout: before };
@@ -162,6 +165,7 @@ export class PayoutsService {
     // attempt reserves again: a retry is refused with 422 when the balance no longer covers it.
     await recordLedgerForPayoutView(this.db(), before);
     const reservation = await this.reserve({ merchantId, payoutId, amount: before.amount, again: true });
+    if (reservation === 'reserved') await this.audit(keyId, merchantId, 'payout.retry', payoutId, { attempt: before.attempts.length + 1 });
     try {
       const payout = await this.client.workflow.getHandle(payoutId).executeUpdate(retryPayoutUpdate, { args: [{ ...(body.attempt !== undefined ? { attempt: body.attempt } : {}) }] });
       return { created: payout.attempts.length > before.attempts.length, payout };
@@ -172,6 +176,12 @@ export class PayoutsService {
       }
       throw translated;
     }
+  }
+
+  private async audit(keyId: string | undefined, merchantId: string, action: string, payoutId: string, detail: unknown): Promise<void> {
+    await audit(this.db(), { actor: 'api-key', ...(keyId ? { apiKeyId: keyId } : {}), merchantId, action, objectType: 'payout', objectId: payoutId, detail }).catch((err: Error) =>
+      this.logger.error(`audit log write failed: ${err.message}`),
+    );
   }
 
   private db(): Pool {

@@ -161,7 +161,8 @@ describe('merchants, keys, ledger and events (real PostgreSQL)', () => {
 
   it('payouts: over the balance → 422 and nothing sent; only a payouts key pays out; collected money is the balance; concurrent payouts at the edge → exactly one', async () => {
     await admin('merchants', 'create', 'shop-ledger');
-    const key = (await newKey('shop-ledger')).secret;
+    const payoutKey = await newKey('shop-ledger');
+    const key = payoutKey.secret;
     const noPayouts = (await newKey('shop-ledger', '--scopes', 'payments:write,payments:read,refunds')).secret;
     const sentFor = async (ref: string) => {
       const res = await stack.sandbox('GET', '/_sandbox/xendit/payouts', undefined, SANDBOX_PORT_OFFSETS.xendit);
@@ -218,6 +219,9 @@ describe('merchants, keys, ledger and events (real PostgreSQL)', () => {
     try {
       const entries = await pool.query<{ kind: string; amount: number }>('SELECT kind, amount FROM ledger_entries WHERE payout_id = $1 ORDER BY id', [failing.json.id]);
       assert.deepEqual(entries.rows.map((e) => [e.kind, e.amount]), [['PAYOUT_RESERVED', -100_000], ['PAYOUT_RELEASED', 100_000]]);
+      // And which key asked for it.
+      const audited = await pool.query<{ action: string; api_key_id: string; merchant_id: string }>('SELECT action, api_key_id, merchant_id FROM audit_log WHERE object_id = $1', [failing.json.id]);
+      assert.deepEqual(audited.rows, [{ action: 'payout.create', api_key_id: payoutKey.id, merchant_id: 'shop-ledger' }]);
     } finally {
       await pool.end();
     }
