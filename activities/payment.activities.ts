@@ -16,6 +16,8 @@ import { signMerchantWebhook } from '../src/common/merchant-webhook.js';
 import { HttpCallFailed, httpCall, type HttpAnswer } from '../src/common/http-client.js';
 import { callbackUrlRefusal, guardedDispatcher, type CallbackPolicy } from '../src/common/outbound-guard.js';
 import { refundKeyFor } from '../src/providers/refund-key.js';
+import type { Pool } from '../src/db/pool.js';
+import { notifyMerchantRecorded } from './merchant-events.js';
 
 export interface ActivityDeps {
   providers: ReadonlyMap<ProviderName, PaymentProvider>;
@@ -24,6 +26,8 @@ export interface ActivityDeps {
   httpTimeoutMs: number;
   /** Where merchant callbacks may go (https in production, never internal addresses). */
   callbackPolicy: CallbackPolicy;
+  /** bayar's database: events and their attempts are recorded there (absent in some unit tests). */
+  pool?: Pool;
 }
 
 export interface CreateChargeInput {
@@ -70,14 +74,17 @@ export interface RefundLookupInput {
 
 export interface MerchantNotification {
   merchantId: string;
-  callbackUrl: string;
-  /** Stable per (payment, event): receivers dedupe on it, retries reuse it. */
+  /** The payment's own callbackUrl; registered endpoints get the event too. */
+  callbackUrl?: string;
+  /** Unique per event (two refunds are two events), the same on every retry and resend. */
   eventId: string;
   type: string;
+  /** The payment's view (or the payout's, for payout.* events) when the event happened. */
   payment: unknown;
 }
 
 export function createPaymentActivities(deps: ActivityDeps) {
+  const notifyThroughDatabase = (pool: Pool, n: MerchantNotification) => notifyMerchantRecorded(pool, deps, n);
   const provider = (name: ProviderName): PaymentProvider => {
     const p = deps.providers.get(name);
     if (!p) throw ApplicationFailure.nonRetryable(`provider ${name} is not configured on this worker`, 'ProviderNotConfigured');
@@ -163,8 +170,15 @@ export function createPaymentActivities(deps: ActivityDeps) {
       return translateErrors(() => lookup(input.charge, input.providerRefundId));
     },
 
-    /** Signed outgoing webhook to the merchant. Non-2xx throws, so Temporal retries with backoff. */
+    /**
+     * An event to the merchant: written to the database first (idempotent by event id, with the
+     * ledger entries the view implies), then delivered, signed, to its payment's callbackUrl and
+     * the merchant's registered endpoints, each attempt recorded. A destination that does not
+     * answer 2xx throws, so Temporal retries with backoff; one that already did is not sent again.
+     */
     async notifyMerchant(n: MerchantNotification): Promise<void> {
+      if (deps.pool) return notifyThroughDatabase(deps.pool, n);
+      if (!n.callbackUrl) return;
       const secret = deps.merchantWebhookSecrets.get(n.merchantId);
       if (!secret) throw ApplicationFailure.nonRetryable(`no webhook secret for merchant ${n.merchantId}`, 'MerchantSecretMissing');
       // Checked again at call time (the URL was checked at create, but policy or DNS may have changed).

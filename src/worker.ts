@@ -23,6 +23,7 @@ export async function createWorker(config: AppConfig, connection: NativeConnecti
     merchantWebhookSecrets: config.merchantWebhookSecrets,
     httpTimeoutMs: config.timing.providerTimeoutMs,
     callbackPolicy: config.callbacks,
+    pool,
   });
   return Worker.create({
     connection,

@@ -30,6 +30,12 @@ export interface PaymentWorkflowInput {
   /** Random per start attempt: tells the API whether its request started this payment (201) or found it (200). */
   creationId: string;
   callbackUrl?: string;
+  /**
+   * Record every merchant event in the database (and send it to the merchant's registered
+   * endpoints), with or without a callbackUrl. Set by the API on every new start; absent in
+   * workflows started before it existed, which keep notifying only their callbackUrl.
+   */
+  recordEvents?: boolean;
   /** Where the provider's hosted page sends the customer back to (e-wallet redirects). */
   returnUrl?: string;
   /** Customer details, encrypted by the API: personal data never enters history in clear. */

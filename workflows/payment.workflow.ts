@@ -54,6 +54,26 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
   let refundQueue: Promise<unknown> = Promise.resolve();
   const refundFollowUps: Promise<void>[] = [];
   let lateHandled = false;
+  // refund.succeeded / refund.failed run beside the refunds, in order: a slow merchant endpoint
+  // never holds up the next refund or the update's answer.
+  let refundNotifications: Promise<void> = Promise.resolve();
+  function notifyRefund(record: RefundRecord): void {
+    if (!input.recordEvents || record.state === 'PENDING') return;
+    const type = record.state === 'SUCCEEDED' ? 'refund.succeeded' : 'refund.failed';
+    const payment = state.view();
+    refundNotifications = refundNotifications.then(async () => {
+      try {
+        await proxyActivities<PaymentActivities>({
+          scheduleToCloseTimeout: input.timing.merchantNotifyTimeoutMs,
+          startToCloseTimeout: '30s',
+          retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
+        }).notifyMerchant({ merchantId: input.merchantId, ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}), eventId: `${input.paymentId}:${type}:${record.refundId}`, type, payment });
+        state.record(Date.now(), 'workflow', 'merchant-notified', `${type} ${record.refundId}`);
+      } catch (err) {
+        state.record(Date.now(), 'workflow', 'merchant-notify-failed', `${type} ${record.refundId}: ${failureMessage(err)}`);
+      }
+    });
+  }
 
   setHandler(paymentQuery, () => state.view());
 
@@ -159,6 +179,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
       } catch (err) {
         state.refundFinished(Date.now(), record, { failure: failureMessage(err) });
       }
+      notifyRefund(record);
       // A refund the provider accepted as PENDING is followed until it is final.
       if (record.state === 'PENDING') refundFollowUps.push(followUpRefund(record));
     });
@@ -178,7 +199,10 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
       await sleep(gaps[Math.min(checks, gaps.length - 1)]!);
       try {
         const status = await provider.getRefundStatus({ provider: state.route.provider, charge: chargeRef(), providerRefundId: record.providerRefundId! });
-        if (status.state !== 'PENDING') state.refundConcluded(Date.now(), record, { ...status, state: status.state });
+        if (status.state !== 'PENDING') {
+          state.refundConcluded(Date.now(), record, { ...status, state: status.state });
+          notifyRefund(record);
+        }
       } catch (err) {
         // No lookup at this provider (or it refuses to say): only a person can finish it.
         state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `REFUND_UNCONFIRMED: ${record.refundId}: ${failureMessage(err)}`);
@@ -298,6 +322,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
   await condition(allHandlersFinished);
   await refundQueue;
   await Promise.all(refundFollowUps);
+  await refundNotifications;
   await recorded.reached();
   return state.view();
 
@@ -378,13 +403,15 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
   }
 
   async function notifyMerchant(type: string): Promise<void> {
-    if (!input.callbackUrl) return;
+    if (!input.callbackUrl && !input.recordEvents) return;
+    // Unique per event: the timeline only grows, so its length tells two events of one type apart.
+    const eventId = input.recordEvents ? `${input.paymentId}:${type}:${state.view().timeline.length}` : `${input.paymentId}:${type}`;
     try {
       await proxyActivities<PaymentActivities>({
         scheduleToCloseTimeout: input.timing.merchantNotifyTimeoutMs,
         startToCloseTimeout: '30s',
         retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
-      }).notifyMerchant({ merchantId: input.merchantId, callbackUrl: input.callbackUrl, eventId: `${input.paymentId}:${type}`, type, payment: state.view() });
+      }).notifyMerchant({ merchantId: input.merchantId, ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}), eventId, type, payment: state.view() });
       state.merchantNotified = true;
       state.record(Date.now(), 'workflow', 'merchant-notified', type);
     } catch (err) {

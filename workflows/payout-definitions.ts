@@ -44,6 +44,12 @@ export interface PayoutWorkflowInput {
   /** Random per start attempt: tells the API whether its request started this payout (201) or found it (200). */
   creationId: string;
   callbackUrl?: string;
+  /**
+   * Record every merchant event in the database (and send it to the merchant's registered
+   * endpoints), with or without a callbackUrl. Set by the API on every new start; absent in
+   * workflows started before it existed, which keep notifying only their callbackUrl.
+   */
+  recordEvents?: boolean;
   timing: PayoutTiming;
 }
 

@@ -200,7 +200,7 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
 
   /** Merchant callbacks run beside the saga, in order: a slow callback URL never holds up a retry. */
   function notify(type: string, attempt: number): void {
-    if (!input.callbackUrl) return;
+    if (!input.callbackUrl && !input.recordEvents) return;
     const payout = state.view();
     const callbackUrl = input.callbackUrl;
     notifications = notifications.then(async () => {

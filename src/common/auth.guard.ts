@@ -1,35 +1,95 @@
-// Merchant authentication: `Authorization: Bearer <api key>` → merchant id.
-// Keys are compared in constant time; the key itself is never logged or echoed.
+// Merchant authentication: `Authorization: Bearer <api key>` → merchant id, checked against the
+// api_keys table (src/db/keys.ts) on every request: unknown, revoked or expired key → 401, a key
+// without the route's scope → 403. The route's scope comes from @RequireScope on the handler (or
+// its controller); a guarded route without one is refused, so a new route cannot be open by
+// omission. The key itself is never logged or echoed.
+//
+// Cache: a key found valid is remembered for KEY_CACHE_MS, so a busy merchant costs one query per
+// key per second rather than one per request; a revocation or expiry takes effect within that.
+// Unknown keys are never cached, so a key the admin CLI just created works at once.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable, createParamDecorator, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, Logger, SetMetadata, createParamDecorator, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
+import { DB_POOL } from '../db/database.module.js';
+import { ALL_SCOPES, findKey, hashKey, judgeKey, markKeyUsed, type KeyMatch, type Scope } from '../db/keys.js';
+import type { Pool } from '../db/pool.js';
 import { ProblemException } from './problem.js';
 
 interface AuthedRequest {
   headers: Record<string, string | undefined>;
   merchantId?: string;
+  apiKeyId?: string;
 }
+
+const SCOPE_KEY = 'bayar:scope';
+/** The scope a route needs; put it on every handler (or controller) behind ApiKeyGuard. */
+export const RequireScope = (scope: Scope) => SetMetadata(SCOPE_KEY, scope);
+
+export const KEY_CACHE_MS = 1_000;
+const MAX_CACHED_KEYS = 10_000;
 
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  private readonly keys: { merchantId: string; digest: Buffer }[];
+  private readonly logger = new Logger('auth');
+  private readonly cache = new Map<string, { match: KeyMatch; until: number }>();
+  /** Only without a database (an in-process API in unit tests): BAYAR_API_KEYS, every scope. */
+  private readonly configKeys: { merchantId: string; digest: Buffer }[];
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.keys = [...config.apiKeys].map(([merchantId, key]) => ({ merchantId, digest: digest(key) }));
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(DB_POOL) private readonly pool: Pool | null,
+    @Inject(Reflector) private readonly reflector: Reflector,
+  ) {
+    this.configKeys = pool ? [] : [...config.apiKeys].map(([merchantId, key]) => ({ merchantId, digest: digest(key) }));
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthedRequest>();
+    const scope = this.reflector.getAllAndOverride<Scope | undefined>(SCOPE_KEY, [context.getHandler(), context.getClass()]);
+    if (!scope) {
+      this.logger.error(`${context.getClass().name}.${context.getHandler().name} has no @RequireScope: refused`);
+      throw new ProblemException(403, 'INSUFFICIENT_SCOPE', 'this route accepts no API key');
+    }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     if (!match) throw new ProblemException(401, 'UNAUTHENTICATED', 'send Authorization: Bearer <api key>');
-    const given = digest(match[1]!);
+    const verdict = judgeKey(await this.lookup(match[1]!), scope, Date.now());
+    if (!verdict.ok) throw new ProblemException(verdict.status, verdict.code, verdict.detail);
+    req.merchantId = verdict.merchantId;
+    req.apiKeyId = verdict.keyId;
+    return true;
+  }
+
+  private async lookup(secret: string): Promise<KeyMatch | undefined> {
+    if (!this.pool) return this.fromConfig(secret);
+    const hash = hashKey(secret);
+    const cached = this.cache.get(hash);
+    if (cached && cached.until > Date.now()) return cached.match;
+    let found: KeyMatch | undefined;
+    try {
+      found = await findKey(this.pool, secret);
+    } catch (err) {
+      this.logger.error(`API key lookup failed: ${(err as Error).message}`);
+      throw new ProblemException(503, 'DATABASE_UNAVAILABLE', 'cannot check the API key right now; retry');
+    }
+    if (found) {
+      if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear();
+      this.cache.set(hash, { match: found, until: Date.now() + KEY_CACHE_MS });
+      // At most once a second per key (on a cache miss), and never in the request's way.
+      if (!found.revoked) void markKeyUsed(this.pool, found.keyId).catch(() => undefined);
+    } else {
+      this.cache.delete(hash);
+    }
+    return found;
+  }
+
+  private fromConfig(secret: string): KeyMatch | undefined {
+    const given = digest(secret);
     // Check every key, so timing does not reveal which merchant a key is close to.
     let merchantId: string | undefined;
-    for (const k of this.keys) if (timingSafeEqual(k.digest, given)) merchantId = k.merchantId;
-    if (!merchantId) throw new ProblemException(401, 'UNAUTHENTICATED', 'unknown API key');
-    req.merchantId = merchantId;
-    return true;
+    for (const k of this.configKeys) if (timingSafeEqual(k.digest, given)) merchantId = k.merchantId;
+    return merchantId ? { keyId: 'config', merchantId, scopes: [...ALL_SCOPES], revoked: false, merchantActive: true } : undefined;
   }
 }
 
@@ -39,3 +99,5 @@ function digest(key: string): Buffer {
 
 /** The authenticated merchant's id, set by ApiKeyGuard. */
 export const MerchantId = createParamDecorator((_: unknown, ctx: ExecutionContext) => ctx.switchToHttp().getRequest<AuthedRequest>().merchantId!);
+/** The id of the API key that made the request (for the audit log). */
+export const ApiKeyId = createParamDecorator((_: unknown, ctx: ExecutionContext) => ctx.switchToHttp().getRequest<AuthedRequest>().apiKeyId!);

@@ -9,6 +9,7 @@ import { startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded.js';
 import { createPool } from '../db/pool.js';
 import { migrate } from '../db/migrations.js';
+import { importBootstrapMerchants } from '../db/merchants.js';
 
 export type Part = 'sandbox' | 'worker' | 'api';
 
@@ -93,6 +94,10 @@ export class Stack {
     try {
       const applied = await migrate(pool);
       if (applied.length > 0) this.options.log?.(`database: applied migrations ${applied.join(', ')}`);
+      // Development and tests only (this stack): BAYAR_API_KEYS / BAYAR_MERCHANT_WEBHOOK_SECRETS
+      // (by default the README's demo merchant) become merchants, keys and secrets in the
+      // database. Production creates them with the admin CLI (npm run admin).
+      await importBootstrapMerchants(pool, config.dataKey, config.apiKeys, config.merchantWebhookSecrets);
     } finally {
       await pool.end();
     }

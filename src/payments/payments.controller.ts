@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ApiKeyGuard, MerchantId } from '../common/auth.guard.js';
+import { ApiKeyGuard, MerchantId, RequireScope } from '../common/auth.guard.js';
 import { PaymentsService } from './payments.service.js';
 import {
   cancelSchema,
@@ -19,11 +19,13 @@ import { INDODANA_REFUND_REASONS } from '../providers/indodana/capabilities.js';
 @ApiTags('payments')
 @ApiBearerAuth()
 @UseGuards(ApiKeyGuard)
+@RequireScope('payments:read')
 @Controller('v1/payments')
 export class PaymentsController {
   constructor(private readonly payments: PaymentsService) {}
 
   @Post()
+  @RequireScope('payments:write')
   @ApiOperation({ summary: 'Create a payment (idempotent per merchantReference or Idempotency-Key)' })
   async create(
     @MerchantId() merchantId: string,
@@ -51,6 +53,7 @@ export class PaymentsController {
   }
 
   @Post(':id/cancel')
+  @RequireScope('payments:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a payment that is not paid yet' })
   cancel(@MerchantId() merchantId: string, @Param('id', { schema: paymentIdSchema }) id: string, @Body({ schema: cancelSchema }) body: { reason?: string }) {
@@ -58,6 +61,7 @@ export class PaymentsController {
   }
 
   @Post(':id/refunds')
+  @RequireScope('refunds')
   @HttpCode(201)
   @ApiOperation({
     summary: 'Refund all or part of a settled payment',

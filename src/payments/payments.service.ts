@@ -108,6 +108,7 @@ export class PaymentsService {
       requestHash,
       creationId: randomUUID(),
       callbackUrl: body.callbackUrl,
+      recordEvents: true,
       ...(body.returnUrl ? { returnUrl: body.returnUrl } : {}),
       sealedCustomer: body.customer ? sealCustomer(this.config.dataKey, body.customer) : undefined,
       capabilities: routeCapabilities(provider, body.method),

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, Param, Post, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ApiKeyGuard, MerchantId } from '../common/auth.guard.js';
+import { ApiKeyGuard, ApiKeyId, MerchantId, RequireScope } from '../common/auth.guard.js';
 import { parseIdempotencyKey } from '../payments/payments.schemas.js';
 import { PayoutsService } from './payouts.service.js';
 import { createPayoutSchema, FEE_TYPE_DOC, payoutIdSchema, retryPayoutSchema, type CreatePayoutBody, type RetryPayoutBody } from './payouts.schemas.js';
@@ -13,6 +13,8 @@ const NEVER_RESENT =
 @ApiTags('payouts')
 @ApiBearerAuth()
 @UseGuards(ApiKeyGuard)
+// Every payout route: a key that may not move money out may not see or retry payouts either.
+@RequireScope('payouts')
 @Controller('v1/payouts')
 export class PayoutsController {
   constructor(private readonly payouts: PayoutsService) {}
@@ -27,8 +29,9 @@ export class PayoutsController {
     @Body({ schema: createPayoutSchema }) body: CreatePayoutBody,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
+    @ApiKeyId() keyId: string,
   ) {
-    const outcome = await this.payouts.create(merchantId, body, parseIdempotencyKey(idempotencyKey));
+    const outcome = await this.payouts.create(merchantId, body, parseIdempotencyKey(idempotencyKey), keyId);
     res.status(!outcome.answered ? 202 : outcome.created ? 201 : 200);
     res.setHeader('Location', `/v1/payouts/${outcome.payout.id}`);
     return outcome.payout;
@@ -50,8 +53,9 @@ export class PayoutsController {
     @Param('id', { schema: payoutIdSchema }) id: string,
     @Body({ schema: retryPayoutSchema }) body: RetryPayoutBody,
     @Res({ passthrough: true }) res: Response,
+    @ApiKeyId() keyId: string,
   ) {
-    const outcome = await this.payouts.retry(merchantId, id, body);
+    const outcome = await this.payouts.retry(merchantId, id, body, keyId);
     res.status(outcome.created ? 201 : 200);
     return outcome.payout;
   }

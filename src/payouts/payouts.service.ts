@@ -1,6 +1,8 @@
 // The payouts service: API calls → payout workflow starts and updates; reads answer from the
 // system of record (PostgreSQL), which the workflow writes at every change. Creates work like
-// payments' (startOrJoin).
+// payments' (startOrJoin). Before a payout's workflow starts (and before a retry's new attempt),
+// its amount is reserved from the merchant's ledger (src/db/ledger.ts): a payout the available
+// balance does not cover is refused with 422 and nothing is sent.
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Client, WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
@@ -20,6 +22,8 @@ import { canPayOut, type PayoutProvider } from '../providers/payout.js';
 import type { PaymentProvider } from '../providers/provider.js';
 import { PROVIDERS } from '../providers/providers.tokens.js';
 import { TEMPORAL_CLIENT } from '../temporal/temporal.module.js';
+import { recordLedgerForPayoutView, releaseUnstartedPayout, reservePayout } from '../db/ledger.js';
+import { audit } from '../db/merchants.js';
 import { SA } from '../temporal/search-attributes.js';
 import { startOrJoin, translateTemporalError } from '../temporal/start-or-join.js';
 import {
@@ -63,7 +67,7 @@ export class PayoutsService {
     @Inject(DB_POOL) private readonly pool: Pool | null,
   ) {}
 
-  async create(merchantId: string, body: CreatePayoutBody, idempotencyKey?: string): Promise<CreatePayoutOutcome> {
+  async create(merchantId: string, body: CreatePayoutBody, idempotencyKey?: string, keyId?: string): Promise<CreatePayoutOutcome> {
     if (body.callbackUrl) {
       // What is already known to be refused is refused now; the worker checks again at call time.
       const refused = callbackUrlRefusal(body.callbackUrl, this.config.callbacks);
@@ -89,6 +93,7 @@ export class PayoutsService {
       requestHash,
       creationId: randomUUID(),
       ...(body.callbackUrl ? { callbackUrl: body.callbackUrl } : {}),
+      recordEvents: true,
       timing: {
         lookupScheduleMs: this.config.timing.payoutLookupScheduleMs,
         reviewAfterMs: this.config.timing.payoutReviewAfterMs,
@@ -118,6 +123,9 @@ export class PayoutsService {
     });
     const forgotten = await this.forgottenByTemporal(merchantId, payoutId, requestHash);
     if (forgotten) return { created: false, answered: true, payout: forgotten };
+    const reservation = await this.reserve({ merchantId, payoutId, amount: body.amount });
+    // Who moved money: the key, before the workflow starts (a lost answer still leaves the trace).
+    if (reservation === 'reserved') await this.audit(keyId, merchantId, 'payout.create', payoutId, { amount: body.amount, provider: provider.name, bankCode: body.destination.bankCode });
     const outcome = await startOrJoin(this.client, {
       workflowId: payoutId,
       startOperation,
@@ -127,8 +135,14 @@ export class PayoutsService {
       waitMs: this.config.timing.createWaitMs,
       noun: 'payout',
       withDeadline: (fn) => this.withDeadline(fn),
-    }).catch((err) => {
-      throw this.translate(err);
+    }).catch(async (err) => {
+      const translated = this.translate(err);
+      // Refused for good before anything was sent: give back what this request reserved. (A 5xx
+      // may have started it: the reservation stays, and the same request again finds it.)
+      if (reservation === 'reserved' && translated instanceof ProblemException && translated.status < 500) {
+        await releaseUnstartedPayout(this.db(), { merchantId, payoutId, amount: body.amount });
+      }
+      throw translated;
     });
     if (outcome.kind === 'answered') return { created: outcome.result.creationId === input.creationId, answered: true, payout: outcome.result.payout };
     if (outcome.kind === 'closed') return { created: false, answered: true, payout: await this.get(merchantId, payoutId) };
@@ -144,7 +158,7 @@ export class PayoutsService {
   }
 
   /** A new attempt after a definite failure. `created` is false when the attempt already existed. */
-  async retry(merchantId: string, payoutId: string, body: RetryPayoutBody): Promise<{ created: boolean; payout: PayoutView }> {
+  async retry(merchantId: string, payoutId: string, body: RetryPayoutBody, keyId?: string): Promise<{ created: boolean; payout: PayoutView }> {
     const before = await this.get(merchantId, payoutId);
     // The same retry again, its answer lost: that attempt exists, here it is.
     if (body.attempt !== undefined && body.attempt <= before.attempts.length) return { created: false, payout: before };
@@ -153,11 +167,41 @@ export class PayoutsService {
       if (before.status === 'FAILED') throw new ProblemException(409, 'PAYOUT_CLOSED', 'the payout is closed (its retry window ended); create a new payout');
       throw new ProblemException(409, 'PAYOUT_NOT_RETRYABLE', `payout is ${before.status}; only a FAILED payout can be retried`);
     }
+    // The failed attempt's reservation is released (if the worker has not yet), then the new
+    // attempt reserves again: a retry is refused with 422 when the balance no longer covers it.
+    await recordLedgerForPayoutView(this.db(), before);
+    const reservation = await this.reserve({ merchantId, payoutId, amount: before.amount, again: true });
+    if (reservation === 'reserved') await this.audit(keyId, merchantId, 'payout.retry', payoutId, { attempt: before.attempts.length + 1 });
     try {
       const payout = await this.client.workflow.getHandle(payoutId).executeUpdate(retryPayoutUpdate, { args: [{ ...(body.attempt !== undefined ? { attempt: body.attempt } : {}) }] });
       return { created: payout.attempts.length > before.attempts.length, payout };
     } catch (err) {
-      throw this.translate(err);
+      const translated = this.translate(err);
+      if (reservation === 'reserved' && translated instanceof ProblemException && translated.status < 500) {
+        await releaseUnstartedPayout(this.db(), { merchantId, payoutId, amount: before.amount });
+      }
+      throw translated;
+    }
+  }
+
+  private async audit(keyId: string | undefined, merchantId: string, action: string, payoutId: string, detail: unknown): Promise<void> {
+    await audit(this.db(), { actor: 'api-key', ...(keyId ? { apiKeyId: keyId } : {}), merchantId, action, objectType: 'payout', objectId: payoutId, detail }).catch((err: Error) =>
+      this.logger.error(`audit log write failed: ${err.message}`),
+    );
+  }
+
+  private db(): Pool {
+    if (!this.pool) throw new ProblemException(503, 'DATABASE_UNAVAILABLE', 'no database configured');
+    return this.pool;
+  }
+
+  private async reserve(p: { merchantId: string; payoutId: string; amount: number; again?: boolean }): Promise<'reserved' | 'already'> {
+    try {
+      return await reservePayout(this.db(), p);
+    } catch (err) {
+      if (err instanceof ProblemException) throw err;
+      this.logger.error(`payout reservation failed: ${(err as Error).message}`);
+      throw new ProblemException(503, 'DATABASE_UNAVAILABLE', 'cannot reserve the payout amount right now; retry');
     }
   }
 

@@ -2,7 +2,7 @@
 // read it to know which methods, amounts, expiries and refunds they can ask for before asking.
 import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiKeyGuard } from '../common/auth.guard.js';
+import { ApiKeyGuard, RequireScope } from '../common/auth.guard.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import { PAYMENT_METHODS, type ProviderName } from '../domain/payment.js';
@@ -14,6 +14,7 @@ import { routeFor } from './registry.js';
 @ApiTags('providers')
 @ApiBearerAuth()
 @UseGuards(ApiKeyGuard)
+@RequireScope('payments:read')
 @Controller('v1/providers')
 export class ProvidersController {
   constructor(

@@ -109,6 +109,9 @@ describe('payouts over HTTP (real Temporal, real sandboxes)', () => {
         BAYAR_PAYOUT_WINDOW: '2m',
       },
     });
+    // These merchants collect nothing here: give them a balance to pay out of (issue 13 item 6;
+    // the ledger's own limits are tested in merchants-ledger-events.test.ts).
+    await stack.creditLedger({ demo: 1_000_000_000_000, other: 1_000_000_000_000, fuzz: 1_000_000_000_000 });
     connection = await Connection.connect({ address: stack.stack.temporal!.address });
     temporal = new Client({ connection });
   });

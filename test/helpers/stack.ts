@@ -13,6 +13,12 @@ import type { PaymentView } from '../../src/domain/payment.js';
 import type { LedgerEntry } from '../../src/sandbox/kit.js';
 import { httpCall, type HttpCall } from '../../src/common/http-client.js';
 import { parseJson } from '../../src/providers/http.js';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { adjustBalance } from '../../src/db/ledger.js';
+import { createPool } from '../../src/db/pool.js';
+
+const ADMIN_CLI = fileURLToPath(new URL('../../src/admin/cli.js', import.meta.url));
 
 export const API_KEY = DEV_DEFAULTS.apiKeys.split(':')[1]!;
 export const OTHER_MERCHANT_KEY = 'sk_test_other_merchant_key';
@@ -60,6 +66,7 @@ export class TestStack {
     readonly uiPort: number,
     dir?: string,
     private readonly postgresParent?: string,
+    readonly env: NodeJS.ProcessEnv = {},
   ) {
     this.dir = dir;
   }
@@ -143,6 +150,29 @@ export class TestStack {
     return this.sandbox('POST', `/_sandbox/charges/${reference}/pay`, options, offset);
   }
 
+  /** Runs `npm run admin -- …` (the built CLI) against this stack's database, as an operator would. */
+  admin(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      execFile(process.execPath, [ADMIN_CLI, ...args], { env: { ...this.env, BAYAR_DATABASE_URL: this.databaseUrl } }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  }
+
+  /**
+   * Gives merchants money to pay out without collecting payments first: an ADJUSTMENT entry
+   * each (what the admin CLI's `ledger adjust` writes). For the payout tests, whose merchants
+   * collect nothing.
+   */
+  async creditLedger(amounts: Record<string, number>): Promise<void> {
+    const pool = createPool(this.databaseUrl, { name: 'bayar-test', max: 1 });
+    try {
+      for (const [merchantId, amount] of Object.entries(amounts)) await adjustBalance(pool, { merchantId, amount, reason: 'test setup' });
+    } finally {
+      await pool.end();
+    }
+  }
+
   async stop(): Promise<void> {
     await this.stack.stop();
     for (const dir of [this.dir, this.postgresParent]) if (dir) rmSync(dir, { recursive: true, force: true });
@@ -187,7 +217,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     rmSync(pgParent, { recursive: true, force: true });
     throw err;
   }
-  return new TestStack(stack, sandboxBase, uiPort, dir, pgParent);
+  return new TestStack(stack, sandboxBase, uiPort, dir, pgParent, env);
 }
 
 /** A merchant's callback endpoint that records what bayar sends it. */
