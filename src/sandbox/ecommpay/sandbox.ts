@@ -3,8 +3,8 @@
 // answered with ecommpay's error shape when it is wrong; payment_id as the idempotency key
 // (3041 "Payment ID already exists"); charges held with ecommpay's payment statuses; the
 // intermediate callback with redirect_data (the VA page, served here too) soon after the sale;
-// the final success / decline callback on pay, on a simulated decline, and at best_before or the
-// 48 h threshold; callbacks signed at the top level and resent on ecommpay's documented schedule
+// the final success / decline callback on pay, on a simulated decline, and at the 48 h threshold
+// (at best_before only when switched on: unconfirmed); callbacks signed at the top level and resent on ecommpay's documented schedule
 // (× BAYAR_SANDBOX_TIME_SCALE) until answered 200. It reuses the adapter's schemas and
 // signature functions; the unit tests check both against the official ecommpay package.
 // Payouts (`/v2/payment/banks/indonesia-va/payout`): the same signature and error answers, the
@@ -78,7 +78,7 @@ interface Charge {
   customerId: string;
   description?: string;
   createdAt: number;
-  /** best_before or the 48 h threshold, whichever comes first. */
+  /** The 48 h threshold (or best_before, when the sandbox is told to honour it). */
   expiresAt: number;
   status: PaymentStatus;
   code?: string;
@@ -149,6 +149,15 @@ export class EcommpaySandbox implements SandboxProvider {
   private readonly outbox: Notification[] = [];
   /** Banks switched off in the live list (control endpoint), to test an unavailable bank. */
   private readonly disabledBanks = new Set<number>();
+  /**
+   * Whether `payment.best_before` closes the VA. ecommpay publishes best_before as the time limit
+   * for working with the payment form (en_pp_time_limit.html, a Payment Page page) and nothing
+   * about it bounding a VA at the bank; seed 004 only says the payment is declined at the 48 h
+   * threshold. So by default the VA stays payable until the threshold — the worst case bayar's
+   * deadline and late-money path must hold against [?]. `POST /_sandbox/ecommpay/best-before
+   * {"honoured": true}` switches to the other reading (declined 20602 at best_before).
+   */
+  private honourBestBefore = false;
   private readonly payouts = new Map<string, Payout>();
   private next: NextPayout = {};
   private operations = 0;
@@ -174,6 +183,8 @@ export class EcommpaySandbox implements SandboxProvider {
       ['POST', '/_sandbox/ecommpay/charges/:reference/decline', (r) => this.simulateDecline(r)],
       // Sandbox only: banks missing from the live list, e.g. {"disabled":[562]}.
       ['POST', '/_sandbox/ecommpay/banks', (r) => this.setDisabledBanks(r)],
+      // Sandbox only: whether best_before closes the VA (unconfirmed; off by default), {"honoured":true}.
+      ['POST', '/_sandbox/ecommpay/best-before', (r) => this.setBestBefore(r)],
     ];
   }
 
@@ -214,6 +225,7 @@ export class EcommpaySandbox implements SandboxProvider {
     this.byPageToken.clear();
     this.outbox.length = 0;
     this.disabledBanks.clear();
+    this.honourBestBefore = false;
     this.payouts.clear();
     this.next = {};
   }
@@ -276,7 +288,7 @@ export class EcommpaySandbox implements SandboxProvider {
       customerId: request.customer.id,
       description: request.payment.description,
       createdAt: now,
-      expiresAt: Number.isNaN(bestBefore) ? threshold : Math.min(bestBefore, threshold),
+      expiresAt: Number.isNaN(bestBefore) || !this.honourBestBefore ? threshold : Math.min(bestBefore, threshold),
       status: 'processing',
       paidAmount: 0,
       virtualAccountNumber: VA_PREFIX[request.account.bank_id]! + digits(12),
@@ -321,6 +333,13 @@ export class EcommpaySandbox implements SandboxProvider {
     const message = typeof given.message === 'string' ? given.message : code === SANDBOX_DECLINES.limit.code ? SANDBOX_DECLINES.limit.message : 'Declined';
     this.decline(charge, code, message);
     return { status: 200, body: this.statusBody(charge) };
+  }
+
+  private setBestBefore(r: SandboxRequest): SandboxResponse {
+    const given = (jsonBody(r) ?? {}) as { honoured?: unknown };
+    if (typeof given.honoured !== 'boolean') return { status: 400, body: { error: 'honoured: true or false' } };
+    this.honourBestBefore = given.honoured;
+    return { status: 200, body: { honoured: this.honourBestBefore } };
   }
 
   private setDisabledBanks(r: SandboxRequest): SandboxResponse {
