@@ -149,6 +149,18 @@ describe('ecommpay payouts over HTTP (real Temporal, real sandbox)', () => {
     assert.equal(held[0]!.sendRequests, 1, 'sent once, never resent');
   });
 
+  it('a send that times out while its payout callback already arrived: the callback decides, nothing is resent', async () => {
+    // The payout ends (400 ms) and its callback comes while the send still hangs (2 s): the
+    // workflow holds the notice until the send's answer (unknown), then applies it.
+    await next({ answer: 'TIMEOUT' });
+    const payout = await create();
+    const done = await waitFor(payout.id, (p) => p.status === 'SUCCEEDED');
+    assert.equal(done.attempts.length, 1);
+    assert.ok(done.timeline.some((t) => t.type === 'attempt-1:unknown'), JSON.stringify(done.timeline));
+    assert.ok(done.attempts[0]!.decidedBy === 'callback' || done.attempts[0]!.decidedBy === 'lookup', String(done.attempts[0]!.decidedBy));
+    assert.equal((await ledger(done.id))[0]!.sendRequests, 1, 'sent once, never resent');
+  });
+
   it('a 500 after ecommpay took the payout is unknown too: looked up, never resent', async () => {
     await next({ answer: 'SERVER_ERROR' });
     const payout = await create();
