@@ -133,7 +133,11 @@ export interface NextPayout {
   message?: string;
 }
 
-/** How long an accepted payout stays `processing` before the bank answers (× time scale, ≥ 100 ms). */
+/**
+ * How long an accepted payout stays `processing` before the bank answers (× time scale, ≥ 100 ms).
+ * Made up for tests: the platform publishes "up to 10 minutes" basic time and a 48 h threshold
+ * for Indonesian bank payouts (developers.ecommpay.com/en/pm_indonesia.html, Banks of Indonesia).
+ */
 export const PAYOUT_PROCESSING_MS = 400;
 
 export interface EcommpaySandboxOptions {
@@ -463,7 +467,8 @@ export class EcommpaySandbox implements SandboxProvider {
     if (!this.enabledBanks().some((b) => b.bankId === request.account.bank_id)) return failure(400, ECOMMPAY_ERRORS.invalidBank, ids);
     const existing = this.payouts.get(request.general.payment_id);
     if (existing) {
-      // payment_id is the idempotency key: a repeat is refused and pays nothing a second time.
+      // payment_id is the idempotency key: a repeat is refused and pays nothing a second time
+      // (unified code 3041 "Payment ID already exists", en_platform_payment_info_codes.html).
       existing.sendRequests += 1;
       return failure(400, ECOMMPAY_ERRORS.paymentIdExists, ids);
     }
@@ -520,7 +525,12 @@ export class EcommpaySandbox implements SandboxProvider {
     this.send({ url: payout.notifyUrl, headers: { 'content-type': 'application/json' }, body: JSON.stringify(signCallback(body, this.options.secretKey)) });
   }
 
-  /** A payout as callbacks and status answers describe it: seed 004's callback shape, with `type` "payout". */
+  /**
+   * A payout as callbacks and status answers describe it: seed 004's callback shape (the platform's
+   * standard callback format, en_platform_callbacks.html) with `type` "payout" for the payment and
+   * the operation [? a payout callback of this method was not readable; the status answer's
+   * `operations[]` as the WooCommerce plugin reads it].
+   */
   private payoutBody(payout: Payout): Record<string, unknown> {
     return {
       project_id: this.options.projectId,
