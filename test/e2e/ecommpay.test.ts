@@ -2,7 +2,8 @@
 // processes): HTTP create → workflow → ecommpay sandbox over HTTP (signed Gate sale) → the
 // intermediate callback brings the VA page, which the payment view then shows → simulated
 // transfer → final callback signed ecommpay's way → /webhooks/ecommpay → signal → SETTLED.
-// Then polling only (callbacks off), expiry (best_before / bayar's deadline), a bank's decline,
+// Then polling only (callbacks off), expiry at bayar's deadline with the VA still open at ecommpay
+// (best_before is not known to close it) and the late money that follows, a bank's decline,
 // the refusal of refunds, forged and replayed callbacks, and duplicate + out-of-order callbacks.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -118,21 +119,41 @@ describe('ecommpay over HTTP (real Temporal, real sandbox)', () => {
     }, ECOMMPAY);
   });
 
-  it('expires at the deadline, where ecommpay declines too (best_before); money after that goes to review', async () => {
+  it('expires at bayar’s deadline although the VA stays open at ecommpay (best_before unconfirmed); money after that is late money, to review', async () => {
     const created = await create({ amount: 20_000, method: 'VA_MAYBANK', expiresInSeconds: 3, callbackUrl: merchant.url });
     await withPage(created.id);
     const expired = await stack.waitFor(created.id, (p) => p.status === 'EXPIRED', WAIT_MS);
     assert.deepEqual(expired.instructions, {}, 'an expired payment shows nowhere to pay');
     assert.equal(expired.amounts.paid, 0);
-    // best_before is bayar's deadline to the second, so ecommpay has declined it by now as well.
-    assert.equal((await ledgerEntry(created.id))?.status, 'decline', 'ecommpay declined it at best_before');
-    const decline = await until(async () => (await delivered(created.id)).find((n) => n.callback.payment.status === 'decline'));
-    assert.equal(decline.callback.operation.code, '20602');
-    // A transfer that lands anyway: ecommpay cannot refund it, so an operator decides.
-    await stack.pay(created.id, { force: true }, ECOMMPAY);
+    // ecommpay publishes no rule that best_before closes a VA, and no cancel: the sandbox keeps it
+    // payable until the 48 h threshold, the worst case.
+    assert.equal((await ledgerEntry(created.id))?.status, 'awaiting redirect result', 'still open at ecommpay');
+    // The customer transfers anyway, and ecommpay reports success: not lost, not silently kept —
+    // a late payment, and since ecommpay cannot refund this method, an operator decides.
+    await stack.pay(created.id, {}, ECOMMPAY);
     const review = await stack.waitFor(created.id, (p) => p.status === 'REVIEW_REQUIRED', WAIT_MS);
     assert.match(review.statusReason ?? '', /LATE_PAYMENT/);
     assert.equal(review.amounts.paid, 20_000);
+    const success = await until(async () => (await delivered(created.id)).find((n) => n.callback.payment.status === 'success'));
+    assert.equal(success.callback.operation.status, 'success');
+  });
+
+  it('where best_before does close the VA (the other reading), its 20602 decline is EXPIRED and later money still goes to review', async () => {
+    await stack.sandbox('POST', '/_sandbox/ecommpay/best-before', { honoured: true }, ECOMMPAY);
+    let created: PaymentView;
+    try {
+      created = await create({ amount: 20_000, method: 'VA_MAYBANK', expiresInSeconds: 3, callbackUrl: merchant.url });
+    } finally {
+      await stack.sandbox('POST', '/_sandbox/ecommpay/best-before', { honoured: false }, ECOMMPAY);
+    }
+    await withPage(created.id);
+    await stack.waitFor(created.id, (p) => p.status === 'EXPIRED', WAIT_MS);
+    assert.equal((await ledgerEntry(created.id))?.status, 'decline', 'ecommpay declined it at best_before');
+    const decline = await until(async () => (await delivered(created.id)).find((n) => n.callback.payment.status === 'decline'));
+    assert.equal(decline.callback.operation.code, '20602');
+    await stack.pay(created.id, { force: true }, ECOMMPAY);
+    const review = await stack.waitFor(created.id, (p) => p.status === 'REVIEW_REQUIRED', WAIT_MS);
+    assert.match(review.statusReason ?? '', /LATE_PAYMENT/);
   });
 
   it('a decline from the bank fails the payment with ecommpay’s code and message', async () => {

@@ -1,6 +1,6 @@
 // Payouts end to end on the real stack (Temporal dev server, sandboxes, worker, API as processes):
 // HTTP in → payout workflow → provider sandbox → look-ups → status out. The scenarios that
-// matter run for every payout provider in PAYOUT_PROVIDERS (Xendit, the RSA aggregator) — add a
+// matter run for every payout provider in PAYOUT_PROVIDERS (Xendit, the RSA aggregator, ecommpay) — add a
 // row to run them against another one (its sandbox must be able to fail a payout and to lose a
 // payout's answer).
 import { after, before, describe, it } from 'node:test';
@@ -54,6 +54,7 @@ interface PayoutProviderRow {
 }
 
 const xenditSandbox = (stack: TestStack, path: string, body: unknown) => stack.sandbox('POST', path, body, SANDBOX_PORT_OFFSETS.xendit).then((r) => assert.equal(r.status, 200, JSON.stringify(r.json)));
+const ecommpaySandbox = (stack: TestStack, path: string, body: unknown) => stack.sandbox('POST', path, body, SANDBOX_PORT_OFFSETS.ecommpay).then((r) => assert.equal(r.status, 200, JSON.stringify(r.json)));
 const aggregatorSandbox = (stack: TestStack, path: string, body: unknown) => stack.sandbox('POST', path, body, SANDBOX_PORT_OFFSETS.aggregator).then((r) => assert.equal(r.status, 200, JSON.stringify(r.json)));
 
 export const PAYOUT_PROVIDERS: PayoutProviderRow[] = [
@@ -88,6 +89,27 @@ export const PAYOUT_PROVIDERS: PayoutProviderRow[] = [
         .filter((p) => p.orderNum.startsWith(`${payoutId}-`))
         // CASH_QUERY status: 2 success, 3 cancelled, 4 failed, else processing.
         .map((p) => ({ reference: p.orderNum, providerId: p.platOrderNum, status: p.status === 2 ? 'SUCCEEDED' : p.status === 3 || p.status === 4 ? 'FAILED' : `PROCESSING_${p.status}`, sendRequests: p.sendRequests, received: p.received, fee: p.fee }));
+    },
+  },
+  {
+    provider: 'ecommpay',
+    bankCode: 'PERMATA',
+    feeType: 'CHARGE_TO_BALANCE',
+    amount: 175_000,
+    // ecommpay's operation id.
+    providerIdPattern: /^\d+$/,
+    // Accepted, then declined by the bank (payment status decline, 20101).
+    failNext: (stack) => ecommpaySandbox(stack, '/_sandbox/ecommpay/payouts/next', { outcome: 'decline' }),
+    // Taken, but the answer never comes: a timeout, looked up, never resent. No callback either:
+    // the payout would end (and its callback arrive) while the send still hangs, deciding it
+    // before the create answers (test/e2e/ecommpay-payouts.test.ts covers callbacks).
+    unknownNext: (stack) => ecommpaySandbox(stack, '/_sandbox/ecommpay/payouts/next', { answer: 'TIMEOUT', callback: false }),
+    ledger: async (stack, payoutId) => {
+      const res = await stack.sandbox('GET', '/_sandbox/ecommpay/payouts', undefined, SANDBOX_PORT_OFFSETS.ecommpay);
+      const payouts = res.json.payouts as { paymentId: string; operationId: number; status: string; sendRequests: number }[];
+      return payouts
+        .filter((p) => p.paymentId.startsWith(`${payoutId}-`))
+        .map((p) => ({ reference: p.paymentId, providerId: String(p.operationId), status: p.status === 'success' ? 'SUCCEEDED' : p.status === 'decline' ? 'FAILED' : p.status, sendRequests: p.sendRequests }));
     },
   },
 ];
@@ -244,10 +266,10 @@ describe('payouts over HTTP (real Temporal, real sandboxes)', () => {
 
         const done = await waitFor(res.payout.id, (p) => p.status === 'SUCCEEDED');
         assert.equal(done.attempts.length, 1, 'never a second attempt');
-        // Found by a look-up, or — where the provider sends signed disbursement callbacks (the
-        // aggregator) — by the callback, whichever comes first. Never by sending again.
+        // Found by a look-up, or — where the provider sends signed payout callbacks (the
+        // aggregator, ecommpay) — by the callback, whichever comes first. Never by sending again.
         const decidedBy = done.attempts[0]!.decidedBy;
-        if (row.provider === 'aggregator') assert.ok(decidedBy === 'lookup' || decidedBy === 'callback', String(decidedBy));
+        if (row.provider !== 'xendit') assert.ok(decidedBy === 'lookup' || decidedBy === 'callback', String(decidedBy));
         else assert.equal(decidedBy, 'lookup');
         if (decidedBy === 'lookup') assert.ok(done.attempts[0]!.lookups >= 1);
         assert.ok(done.timeline.some((t) => t.type === 'attempt-1:unknown'), JSON.stringify(done.timeline));

@@ -354,7 +354,7 @@ describe('ecommpay parseWebhook', () => {
     assert.throws(() => provider.parseWebhook(raw('null')), WebhookMalformed);
   });
 
-  it('acknowledges refund and payout callbacks without acting', () => {
+  it('acknowledges refund callbacks, and payout callbacks for no attempt bayar sent, without acting', () => {
     const refund = provider.parseWebhook(raw(officialCallback(ourCallback({ payment: { status: 'refunded' }, operation: { type: 'refund' } }))));
     assert.equal(refund.kind, 'ignored');
     const payout = provider.parseWebhook(raw(officialCallback(ourCallback({ payment: { type: 'payout' } }))));
@@ -579,8 +579,14 @@ describe('ecommpay adapter against the local sandbox', () => {
     assert.equal(parsed.event.chargeStatus, 'FAILED');
     assert.equal(parsed.event.reason, '20101 Decline due to amount or frequency limit');
 
+    // The reading where best_before closes the VA (unconfirmed, so switched on here only).
+    await fetch(`${url}/_sandbox/ecommpay/best-before`, { method: 'POST', body: JSON.stringify({ honoured: true }) });
     const expiring = chargeRequest('VA_SINARMAS', { expiresAt: new Date(Date.now() + 1500).toISOString() });
-    await provider.createCharge(expiring);
+    try {
+      await provider.createCharge(expiring);
+    } finally {
+      await fetch(`${url}/_sandbox/ecommpay/best-before`, { method: 'POST', body: JSON.stringify({ honoured: false }) });
+    }
     const timeout = await until(() => callbacksFor(expiring.paymentId).find((r) => (JSON.parse(r.body) as { payment: { status: string } }).payment.status === 'decline'), 10_000);
     const expired = provider.parseWebhook(asRaw(timeout));
     assert.ok(expired.kind === 'payment');

@@ -1,4 +1,6 @@
 import type { PaymentMethod } from '../../domain/payment.js';
+import type { PayoutBank } from '../../domain/payout.js';
+import type { PayoutCapabilities } from '../payout.js';
 import type { ProviderCapabilities } from '../provider.js';
 
 /**
@@ -23,11 +25,18 @@ export function ecommpayBankFor(method: PaymentMethod): EcommpayBank | undefined
   return Object.hasOwn(ECOMMPAY_BANKS, method) ? ECOMMPAY_BANKS[method as EcommpayMethod] : undefined;
 }
 
-/** Gate endpoints bayar calls (seed 004; en_Gate_payment_status_request.html). All POST. */
+/**
+ * Gate endpoints bayar calls (seed 004; en_Gate_payment_status_request.html). All POST.
+ * `payout`: the group is `/v2/payment/banks/{payment_method}/payout` (PROVIDERS.md §4; the
+ * platform's published payout samples use `/v2/payment/banks/malaysia/payout` and
+ * `/v2/payment/banks/korea/payout`), with this method's slug as in its sale path
+ * [? the VA method's payout page was not readable; see README.md].
+ */
 export const ECOMMPAY_PATHS = {
   sale: '/v2/payment/banks/indonesia-va/sale',
   banks: '/v2/info/banks/indonesia-va/sale/list',
   status: '/v2/payment/status',
+  payout: '/v2/payment/banks/indonesia-va/payout',
 } as const;
 
 /** ecommpay's method code, as callbacks carry it in `payment.method`. */
@@ -50,4 +59,33 @@ export const ecommpayCapabilities: ProviderCapabilities = {
   amount: { min: 1, max: 50_000_000_000 },
   // Beyond 48 h ecommpay declines the payment on its own, so no longer expiry can be honoured.
   expirySeconds: { min: 1, max: ECOMMPAY_THRESHOLD_SECONDS, default: 24 * 3600 },
+};
+
+/**
+ * bayar payout bank → ecommpay `account.bank_id`. Seed 004 lists "Payouts +" for the Indonesian
+ * Virtual Accounts method and one bank table for it (Table 1); the payout banks are taken to be
+ * those banks with the same ids [? no separate payout bank table for this method was readable;
+ * ecommpay refuses an id it does not pay out to (2641), so a wrong guess fails safe].
+ */
+export const ECOMMPAY_PAYOUT_BANKS = {
+  SAMPOERNA: ECOMMPAY_BANKS.VA_SAMPOERNA.bankId,
+  PERMATA: ECOMMPAY_BANKS.VA_PERMATA.bankId,
+  MANDIRI: ECOMMPAY_BANKS.VA_MANDIRI.bankId,
+  MAYBANK: ECOMMPAY_BANKS.VA_MAYBANK.bankId,
+  BNI: ECOMMPAY_BANKS.VA_BNI.bankId,
+  BRI: ECOMMPAY_BANKS.VA_BRI.bankId,
+  SINARMAS: ECOMMPAY_BANKS.VA_SINARMAS.bankId,
+} as const satisfies Partial<Record<PayoutBank, number>>;
+
+export function ecommpayPayoutBankId(bankCode: string): number | undefined {
+  return Object.hasOwn(ECOMMPAY_PAYOUT_BANKS, bankCode) ? ECOMMPAY_PAYOUT_BANKS[bankCode as keyof typeof ECOMMPAY_PAYOUT_BANKS] : undefined;
+}
+
+export const ecommpayPayoutCapabilities: PayoutCapabilities = {
+  banks: Object.keys(ECOMMPAY_PAYOUT_BANKS),
+  // ecommpay publishes no fee split for payouts: its fee is settled with the merchant under the
+  // contract, and the payout request has no fee field, so the recipient gets `amount` [?].
+  feeTypes: ['CHARGE_TO_BALANCE'],
+  // Limits come from the account manager (seed 004); ecommpay enforces the real ones.
+  amount: { min: 1, max: 50_000_000_000 },
 };

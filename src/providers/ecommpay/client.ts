@@ -3,8 +3,15 @@
 // retries are Temporal's job.
 import { parseJson, sendHttp, type HttpResponse } from '../http.js';
 import { ProviderRejected, ProviderUnavailable } from '../provider.js';
-import { gateAnswerSchema } from './schemas.js';
-import { signRequest } from './signature.js';
+import { ECOMMPAY_PATHS } from './capabilities.js';
+import { gateAnswerSchema, statusAnswerSchema, type EcommpayStatusAnswer } from './schemas.js';
+import { signRequest, signatureMatches, withoutSignatures, type JsonValue } from './signature.js';
+
+/** Unified codes the adapter acts on (en_platform_payment_info_codes.html). */
+export const ECOMMPAY_CODES = {
+  paymentIdExists: '3041',
+  transactionNotFound: '3061',
+} as const;
 
 export interface EcommpayConfig {
   projectId: number;
@@ -30,6 +37,30 @@ export class EcommpayClient {
       body: JSON.stringify(signed),
       timeoutMs: this.config.timeoutMs,
     });
+  }
+
+  /**
+   * POST /v2/payment/status by payment id (a purchase's or a payout's: payment_id is one
+   * namespace per project); null when ecommpay has never registered it. The status endpoint is
+   * a POST, so a timeout is ProviderOutcomeUnknown, as for any POST; callers decide.
+   */
+  async lookup(paymentId: string): Promise<EcommpayStatusAnswer | null> {
+    const res = await this.post(ECOMMPAY_PATHS.status, { general: { payment_id: paymentId } });
+    const body = parseJson(res.text);
+    const error = gateAnswerSchema.safeParse(body);
+    if (res.status === 404 || (error.success && error.data.code === ECOMMPAY_CODES.transactionNotFound)) return null;
+    if (res.status !== 200) throwFor(res, 'payment status');
+    const parsed = statusAnswerSchema.safeParse(body);
+    // An answer about another payment is as unusable as an unreadable one: try again later.
+    if (!parsed.success || parsed.data.payment.id !== paymentId) {
+      throw new ProviderUnavailable('ecommpay payment status: unexpected answer shape', 'ecommpay', 'BAD_RESPONSE');
+    }
+    // TLS already authenticates api.ecommpay.com; a signed answer is checked as well [? whether
+    // status answers are always signed is not published, so an unsigned one is accepted].
+    if (parsed.data.signature !== undefined && !signatureMatches(withoutSignatures(body as JsonValue), parsed.data.signature, this.config.secretKey)) {
+      throw new ProviderUnavailable('ecommpay payment status: answer signature does not match', 'ecommpay', 'BAD_SIGNATURE');
+    }
+    return parsed.data;
   }
 }
 

@@ -25,8 +25,10 @@ import {
   type RefundResult,
   type WebhookReply,
 } from '../provider.js';
-import { ECOMMPAY_PATHS, IDR_MINOR_UNITS, ecommpayBankFor, ecommpayCapabilities, type EcommpayBank } from './capabilities.js';
-import { EcommpayClient, throwFor, type EcommpayConfig, type UnsignedRequest } from './client.js';
+import type { PayoutProvider, PayoutSnapshot, SendPayoutRequest } from '../payout.js';
+import { ECOMMPAY_PATHS, IDR_MINOR_UNITS, ecommpayBankFor, ecommpayCapabilities, ecommpayPayoutCapabilities, type EcommpayBank } from './capabilities.js';
+import { EcommpayPayouts, payoutNotice } from './payouts.js';
+import { ECOMMPAY_CODES, EcommpayClient, throwFor, type EcommpayConfig, type UnsignedRequest } from './client.js';
 import {
   bankListSchema,
   callbackSchema,
@@ -45,11 +47,7 @@ import { ecommpayStatusToChargeStatus } from './status.js';
 
 export type { EcommpayConfig } from './client.js';
 
-/** Unified codes the adapter acts on (en_platform_payment_info_codes.html). */
-export const ECOMMPAY_CODES = {
-  paymentIdExists: '3041',
-  transactionNotFound: '3061',
-} as const;
+export { ECOMMPAY_CODES } from './client.js';
 
 /** How long a fetched bank list is trusted, and how soon a failed fetch is tried again. */
 export const BANK_LIST_TTL_MS = 60 * 60_000;
@@ -61,10 +59,12 @@ interface BankCache {
   until: number;
 }
 
-export class EcommpayProvider implements PaymentProvider {
+export class EcommpayProvider implements PaymentProvider, PayoutProvider {
   readonly name = 'ecommpay' as const;
   readonly capabilities = ecommpayCapabilities;
+  readonly payoutCapabilities = ecommpayPayoutCapabilities;
   private readonly client: EcommpayClient;
+  private readonly payouts: EcommpayPayouts;
   private banks?: BankCache;
   private banksInFlight?: Promise<BankCache>;
 
@@ -73,7 +73,20 @@ export class EcommpayProvider implements PaymentProvider {
     private readonly now: () => number = Date.now,
   ) {
     this.client = new EcommpayClient(config);
+    this.payouts = new EcommpayPayouts(this.client, config.secretKey);
   }
+
+  // ---- payouts (payouts.ts) ----
+
+  sendPayout(request: SendPayoutRequest): Promise<PayoutSnapshot> {
+    return this.payouts.sendPayout(request);
+  }
+
+  findPayout(providerPayoutId: string): Promise<PayoutSnapshot | null> {
+    return this.payouts.findPayout(providerPayoutId);
+  }
+
+  // ---- pay-in ----
 
   /** The Gate's purchase needs customer.ip_address (seed 004; the SDKs' required fields), as createCharge checks. */
   validateCreate(request: CreateChargeRequest): ShapeRefusal | undefined {
@@ -148,8 +161,11 @@ export class EcommpayProvider implements PaymentProvider {
     const c = parsed.data;
     // Signed with our secret but for another project: not ours to act on.
     if (c.project_id !== String(this.config.projectId)) throw new SignatureInvalid('ecommpay', 'project_id is not ours');
-    if (c.payment.type !== undefined && c.payment.type !== 'purchase') return { kind: 'ignored', reason: `${c.payment.type} payment` };
-    if (c.operation && c.operation.type !== 'sale') return { kind: 'ignored', reason: `${c.operation.type} operation; refunds and payouts are not payment state` };
+    // A payout's callback (same signature, same URL: the project's callback URL) goes to the
+    // payout workflow of the attempt it names.
+    if (c.payment.type === 'payout' || c.operation?.type === 'payout') return payoutNotice(c);
+    if (c.payment.type !== undefined && c.payment.type !== 'purchase') return { kind: 'ignored', reason: `${c.payment.type.slice(0, 32)} payment` };
+    if (c.operation && c.operation.type !== 'sale') return { kind: 'ignored', reason: `${c.operation.type.slice(0, 32)} operation; refunds are not payment state` };
 
     const code = c.operation?.code;
     const chargeStatus = ecommpayStatusToChargeStatus(c.payment.status, code);
@@ -191,24 +207,8 @@ export class EcommpayProvider implements PaymentProvider {
     return { status: 503, contentType: 'application/json', body: '{}' };
   }
 
-  /** POST /v2/payment/status by payment id; null when ecommpay has never registered the payment. */
-  private async lookup(paymentId: string): Promise<EcommpayStatusAnswer | null> {
-    const res = await this.client.post(ECOMMPAY_PATHS.status, { general: { payment_id: paymentId } });
-    const body = parseJson(res.text);
-    const error = gateAnswerSchema.safeParse(body);
-    if (res.status === 404 || (error.success && error.data.code === ECOMMPAY_CODES.transactionNotFound)) return null;
-    if (res.status !== 200) throwFor(res, 'payment status');
-    const parsed = statusAnswerSchema.safeParse(body);
-    // An answer about another payment is as unusable as an unreadable one: try again later.
-    if (!parsed.success || parsed.data.payment.id !== paymentId) {
-      throw new ProviderUnavailable('ecommpay payment status: unexpected answer shape', 'ecommpay', 'BAD_RESPONSE');
-    }
-    // TLS already authenticates api.ecommpay.com; a signed answer is checked as well [? whether
-    // status answers are always signed is not published, so an unsigned one is accepted].
-    if (parsed.data.signature !== undefined && !signatureMatches(withoutSignatures(body as JsonValue), parsed.data.signature, this.config.secretKey)) {
-      throw new ProviderUnavailable('ecommpay payment status: answer signature does not match', 'ecommpay', 'BAD_SIGNATURE');
-    }
-    return parsed.data;
+  private lookup(paymentId: string): Promise<EcommpayStatusAnswer | null> {
+    return this.client.lookup(paymentId);
   }
 
   /**

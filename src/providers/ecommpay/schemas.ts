@@ -76,6 +76,41 @@ export const bankListRequestSchema = z
   .loose();
 export type EcommpayBankListRequest = z.infer<typeof bankListRequestSchema>;
 
+/**
+ * A payout to a bank account. The fields are those of the platform's published Gate payout
+ * requests (the `/v2/payment/banks/{method}/payout` group: PHP/Python/JS samples and the method
+ * pages' parameter tables, every one marked required): `customer{id, ip_address, email}`,
+ * `account{number, bank_id, customer_name}`, `payment{amount, currency}` [? the VA method's own
+ * payout page was not readable; see README.md].
+ */
+export const payoutRequestSchema = z
+  .object({
+    general: generalSchema,
+    payment: z
+      .object({
+        amount: idrMinorAmount,
+        currency: z.literal('IDR'),
+        description: z.string().max(255).optional(),
+      })
+      .loose(),
+    customer: z
+      .object({
+        id: z.string().min(1).max(255),
+        ip_address: z.union([z.ipv4(), z.ipv6()], { error: 'customer.ip_address: an IPv4 or IPv6 address' }),
+        email: z.email({ error: 'customer.email: an e-mail address' }),
+      })
+      .loose(),
+    account: z
+      .object({
+        number: z.string().regex(/^\d{5,34}$/, 'account.number: the account number, digits only'),
+        bank_id: z.number().int().positive(),
+        customer_name: z.string().min(1).max(255),
+      })
+      .loose(),
+  })
+  .loose();
+export type EcommpayPayoutRequest = z.infer<typeof payoutRequestSchema>;
+
 export const statusRequestSchema = z.object({ general: generalSchema }).loose();
 export type EcommpayStatusRequest = z.infer<typeof statusRequestSchema>;
 

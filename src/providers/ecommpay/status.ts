@@ -1,4 +1,5 @@
 import type { ChargeStatus } from '../../domain/payment.js';
+import type { PayoutState } from '../payout.js';
 
 /**
  * The one table: ecommpay `payment.status` (callbacks and status answers) → bayar charge status.
@@ -49,4 +50,21 @@ export function ecommpayStatusToChargeStatus(paymentStatus: string, operationCod
   const status = Object.hasOwn(TABLE, paymentStatus) ? TABLE[paymentStatus]! : 'PENDING';
   if (status === 'FAILED' && operationCode !== undefined && EXPIRY_DECLINE_CODES.has(operationCode)) return 'EXPIRED';
   return status;
+}
+
+/**
+ * A payout's `payment.status` → bayar's payout state. Same status names as for purchases.
+ * Only `success` (money sent) and `decline` (refused, nothing sent) are definite. The error
+ * statuses are not taken as "nothing was paid out": a wrong FAILED would let the merchant send a
+ * second payout, so they stay PENDING — bayar keeps looking and, without a definite answer, puts
+ * the payout to review [? whether a payout in `error` / `external error` can still have moved
+ * money is not published]. Every other status (processing, awaiting …, unknown) is PENDING too.
+ */
+const PAYOUT_DEFINITE: Record<string, PayoutState> = {
+  success: 'SUCCEEDED',
+  decline: 'FAILED',
+};
+
+export function ecommpayPayoutStatusToState(paymentStatus: string): PayoutState {
+  return Object.hasOwn(PAYOUT_DEFINITE, paymentStatus) ? PAYOUT_DEFINITE[paymentStatus]! : 'PENDING';
 }
