@@ -115,21 +115,27 @@ export class PaymentState {
    * payment are refused and counted, copies of an event already seen are counted, and an
    * unsigned notification only wakes the payment (counted), which then asks the provider.
    */
+  /** The counters are part of the view, so each one is a new version for the record (no timeline line). */
+  private countNotification(kind: keyof PaymentState['notifications']): void {
+    this.notifications[kind] += 1;
+    this.version += 1;
+  }
+
   apply(now: number, event: ProviderEvent): void {
     if (!this.isBound(event)) {
-      this.notifications.refused += 1;
+      this.countNotification('refused');
       return;
     }
     if (event.source === 'poll' && event.providerReference) this.knownReferences.add(event.providerReference);
     if (this.seenEvents.has(event.eventId)) {
       // A poll repeating what it said before is not news either, and not a notification.
-      if (event.source === 'webhook') this.notifications.duplicates += 1;
+      if (event.source === 'webhook') this.countNotification('duplicates');
       return;
     }
     this.seenEvents.add(event.eventId);
     if (event.wakeOnly && event.source === 'webhook') {
       // Nothing in it is proven, so nothing in it is applied; a claim of news earns a look-up.
-      this.notifications.wakeUps += 1;
+      this.countNotification('wakeUps');
       if (event.chargeStatus !== 'PENDING') this.wakePending = true;
       return;
     }

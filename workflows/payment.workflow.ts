@@ -54,25 +54,14 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
   let refundQueue: Promise<unknown> = Promise.resolve();
   const refundFollowUps: Promise<void>[] = [];
   let lateHandled = false;
-  // refund.succeeded / refund.failed run beside the refunds, in order: a slow merchant endpoint
-  // never holds up the next refund or the update's answer.
-  let refundNotifications: Promise<void> = Promise.resolve();
+  // Merchant events go out in the order they happened, beside the saga: a slow or unreachable
+  // merchant endpoint never holds up settling, refunds or the refund window (each event is
+  // stored with its delivery attempts and can be resent: GET /v1/events).
+  let merchantEventsSent: Promise<void> = Promise.resolve();
   function notifyRefund(record: RefundRecord): void {
     if (!input.recordEvents || record.state === 'PENDING') return;
     const type = record.state === 'SUCCEEDED' ? 'refund.succeeded' : 'refund.failed';
-    const payment = state.view();
-    refundNotifications = refundNotifications.then(async () => {
-      try {
-        await proxyActivities<PaymentActivities>({
-          scheduleToCloseTimeout: input.timing.merchantNotifyTimeoutMs,
-          startToCloseTimeout: '30s',
-          retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
-        }).notifyMerchant({ merchantId: input.merchantId, ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}), eventId: `${input.paymentId}:${type}:${record.refundId}`, type, payment });
-        state.record(Date.now(), 'workflow', 'merchant-notified', `${type} ${record.refundId}`);
-      } catch (err) {
-        state.record(Date.now(), 'workflow', 'merchant-notify-failed', `${type} ${record.refundId}: ${failureMessage(err)}`);
-      }
-    });
+    notifyMerchant(type, `${input.paymentId}:${type}:${record.refundId}`, `${type} ${record.refundId}`);
   }
 
   setHandler(paymentQuery, () => state.view());
@@ -266,16 +255,16 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
     if (state.paid !== input.amount) {
       state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `AMOUNT_MISMATCH: paid ${state.paid}, expected ${input.amount}`);
     } else {
-      await notifyMerchant('payment.paid');
       state.settledAt = new Date().toISOString();
       state.setStatus(Date.now(), 'SETTLED', 'workflow');
+      notifyMerchant('payment.paid');
     }
   }
   if (state.status !== 'SETTLED') {
     // Paid and taken back in one batch of notifications: the merchant hears "reversed", once.
     const type = state.reversalToNotify ? 'payment.reversed' : `payment.${state.status.toLowerCase()}`;
     state.reversalToNotify = false;
-    await notifyMerchant(type);
+    notifyMerchant(type);
   }
 
   // ---- refund window: refunds, and money that lands after an unpaid close ----
@@ -304,7 +293,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
       if (state.takeWake() && lateMoneyPossible) wakeLookupAt ??= Math.max(Date.now(), lastLookupAt + WAKE_LOOKUP_GAP_MS);
       if (state.reversalToNotify) {
         state.reversalToNotify = false;
-        await notifyMerchant('payment.reversed');
+        notifyMerchant('payment.reversed');
       }
       if (state.latePayments.length > 0) await handleLatePayment();
       continue;
@@ -322,7 +311,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
   await condition(allHandlersFinished);
   await refundQueue;
   await Promise.all(refundFollowUps);
-  await refundNotifications;
+  await merchantEventsSent;
   await recorded.reached();
   return state.view();
 
@@ -388,35 +377,39 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
     state.paid += late.amount;
     if (state.route.capabilities.refund === 'none' || !state.providerReference) {
       state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `LATE_PAYMENT: ${late.amount} arrived after close; ${state.route.provider} cannot refund ${input.method}`);
-      await notifyMerchant('payment.review_required');
+      notifyMerchant('payment.review_required');
       return;
     }
     const record = state.reserveRefund(Date.now(), { refundId: `late-${late.eventId}`.slice(0, 64), reason: 'paid after the payment was closed' }, 'auto', late.amount);
     await runRefund(record);
     if (record.state === 'FAILED') {
       state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `LATE_PAYMENT: automatic refund failed: ${record.failureReason}`);
-      await notifyMerchant('payment.review_required');
+      notifyMerchant('payment.review_required');
     } else {
       state.setStatus(Date.now(), 'REFUNDED', 'workflow', `LATE_PAYMENT: ${late.amount} arrived after close and was refunded automatically`);
-      await notifyMerchant('payment.refunded');
+      notifyMerchant('payment.refunded');
     }
   }
 
-  async function notifyMerchant(type: string): Promise<void> {
+  /** Queues a merchant event; its view and id are fixed now, delivery happens in order, in the background. */
+  function notifyMerchant(type: string, id?: string, label: string = type): void {
     if (!input.callbackUrl && !input.recordEvents) return;
     // Unique per event: the timeline only grows, so its length tells two events of one type apart.
-    const eventId = input.recordEvents ? `${input.paymentId}:${type}:${state.view().timeline.length}` : `${input.paymentId}:${type}`;
-    try {
-      await proxyActivities<PaymentActivities>({
-        scheduleToCloseTimeout: input.timing.merchantNotifyTimeoutMs,
-        startToCloseTimeout: '30s',
-        retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
-      }).notifyMerchant({ merchantId: input.merchantId, ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}), eventId, type, payment: state.view() });
-      state.merchantNotified = true;
-      state.record(Date.now(), 'workflow', 'merchant-notified', type);
-    } catch (err) {
-      state.record(Date.now(), 'workflow', 'merchant-notify-failed', `${type}: ${failureMessage(err)}`);
-    }
+    const eventId = id ?? (input.recordEvents ? `${input.paymentId}:${type}:${state.view().timeline.length}` : `${input.paymentId}:${type}`);
+    const payment = state.view();
+    merchantEventsSent = merchantEventsSent.then(async () => {
+      try {
+        await proxyActivities<PaymentActivities>({
+          scheduleToCloseTimeout: input.timing.merchantNotifyTimeoutMs,
+          startToCloseTimeout: '30s',
+          retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
+        }).notifyMerchant({ merchantId: input.merchantId, ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}), eventId, type, payment });
+        state.merchantNotified = true;
+        state.record(Date.now(), 'workflow', 'merchant-notified', label);
+      } catch (err) {
+        state.record(Date.now(), 'workflow', 'merchant-notify-failed', `${label}: ${failureMessage(err)}`);
+      }
+    });
   }
 }
 
