@@ -2,17 +2,28 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { createPaymentActivities, createPayoutActivities } from '../activities/index.js';
 import { baselineActivities } from '../activities/baseline.activities.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
 import { buildProviders } from './providers/registry.js';
 import { temporalConnectionOptions } from './temporal/connection.js';
+import { JsonLog } from './observability/log.js';
+import { JsonTemporalLogger } from './observability/temporal-logger.js';
+import { configuredSecrets } from './observability/secrets.js';
+import { startTracing } from './observability/tracing.js';
+import { WorkerMetrics } from './observability/worker-metrics.js';
+import { observedWorkerOptions, type WorkerObservability } from './observability/worker-observability.js';
+import { workerObservabilitySettings } from './observability/worker-settings.js';
+import { startVisibilityGauges } from './observability/visibility-gauges.js';
 
 /** Prebuilt by `npm run build`; without it the worker bundles the workflows at start (slower). */
 export const WORKFLOW_BUNDLE_PATH = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
+/** The same workflows with Temporal's OpenTelemetry workflow interceptors, used when tracing is on. */
+export const WORKFLOW_TRACED_BUNDLE_PATH = fileURLToPath(new URL('../workflow-bundle-traced.js', import.meta.url));
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 
-export async function createWorker(config: AppConfig, connection: NativeConnection): Promise<Worker> {
+export async function createWorker(config: AppConfig, connection: NativeConnection, observe: WorkerObservability = {}): Promise<Worker> {
   const providers = buildProviders(config);
   const activities = createPaymentActivities({
     providers,
@@ -20,11 +31,14 @@ export async function createWorker(config: AppConfig, connection: NativeConnecti
     merchantWebhookSecrets: config.merchantWebhookSecrets,
     httpTimeoutMs: config.timing.providerTimeoutMs,
   });
+  const bundle = observe.tracing ? WORKFLOW_TRACED_BUNDLE_PATH : WORKFLOW_BUNDLE_PATH;
+  const prebuilt = existsSync(bundle);
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...(existsSync(WORKFLOW_BUNDLE_PATH) ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(prebuilt ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_PATH }),
+    ...observedWorkerOptions(observe, prebuilt),
     // Memory stays flat however many payments wait: at most this many workflows stay cached.
     maxCachedWorkflows: config.workerCacheSize,
     maxConcurrentWorkflowTaskExecutions: Math.min(40, config.workerCacheSize),
@@ -35,14 +49,29 @@ export async function createWorker(config: AppConfig, connection: NativeConnecti
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  Runtime.install({ logger: undefined });
+  const settings = workerObservabilitySettings();
+  const log = new JsonLog('worker', config.logLevel).redact(configuredSecrets(config));
+  const tracing = startTracing('worker');
+  const host = settings.BAYAR_WORKER_METRICS_HOST;
+  Runtime.install({
+    logger: new JsonTemporalLogger(log),
+    ...(settings.BAYAR_WORKER_SDK_METRICS_PORT !== undefined ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `${host}:${settings.BAYAR_WORKER_SDK_METRICS_PORT}` } } } } : {}),
+  });
+  const metrics = new WorkerMetrics();
+  const server = settings.BAYAR_WORKER_METRICS_PORT !== undefined ? await metrics.serve(host, settings.BAYAR_WORKER_METRICS_PORT) : undefined;
   const { address, ...rest } = temporalConnectionOptions(config);
   const connection = await NativeConnection.connect({ address, tls: rest.tls, apiKey: rest.apiKey, metadata: rest.metadata });
+  const stopGauges = startVisibilityGauges(new Client({ connection, namespace: config.temporal.namespace }), metrics, settings.BAYAR_WORKER_GAUGE_INTERVAL_MS, (err) =>
+    log.log('warn', 'visibility gauges not refreshed', { error: err }),
+  );
   try {
-    const worker = await createWorker(config, connection);
-    console.log(`bayar worker polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
+    const worker = await createWorker(config, connection, { metrics, tracing });
+    log.log('info', `bayar worker polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
     await worker.run();
   } finally {
+    stopGauges();
+    server?.close();
+    await tracing?.shutdown();
     await connection.close();
   }
 }
