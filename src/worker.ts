@@ -55,7 +55,11 @@ async function main(): Promise<void> {
   const host = settings.BAYAR_WORKER_METRICS_HOST;
   Runtime.install({
     logger: new JsonTemporalLogger(log),
-    ...(settings.BAYAR_WORKER_SDK_METRICS_PORT !== undefined ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `${host}:${settings.BAYAR_WORKER_SDK_METRICS_PORT}` } } } } : {}),
+    telemetryOptions: {
+      // Core's own (Rust) log lines go through the same JSON logger instead of plain stderr.
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      ...(settings.BAYAR_WORKER_SDK_METRICS_PORT !== undefined ? { metrics: { prometheus: { bindAddress: `${host}:${settings.BAYAR_WORKER_SDK_METRICS_PORT}` } } } : {}),
+    },
   });
   const metrics = new WorkerMetrics();
   const server = settings.BAYAR_WORKER_METRICS_PORT !== undefined ? await metrics.serve(host, settings.BAYAR_WORKER_METRICS_PORT) : undefined;

@@ -71,12 +71,13 @@ export class JsonLog {
       ...(span ? { traceId: span.traceId, spanId: span.spanId } : {}),
       message,
     };
-    // A payment id mentioned only in the message still makes the line findable by payment.
+    let line = safeStringify(entry);
+    // A payment id mentioned only in the message or a nested field still makes the line findable by payment.
     if (entry.paymentId === undefined) {
-      const found = PAYMENT_ID.exec(message);
-      if (found) entry.paymentId = found[0];
+      const found = PAYMENT_ID.exec(line);
+      if (found) line = safeStringify({ ...entry, paymentId: found[0] });
     }
-    this.write(this.scrub(safeStringify(entry)));
+    this.write(this.scrub(line));
   }
 
   scrub(line: string): string {
