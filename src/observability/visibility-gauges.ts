@@ -8,6 +8,7 @@ import { PAYMENT_WORKFLOW_TYPE } from '../../workflows/definitions.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 const PENDING = `WorkflowType="${PAYMENT_WORKFLOW_TYPE}" AND ExecutionStatus="Running" AND PaymentStatus="PENDING"`;
+const PAID = `WorkflowType="${PAYMENT_WORKFLOW_TYPE}" AND ExecutionStatus="Running" AND PaymentStatus="PAID"`;
 const REVIEW = `WorkflowType="${PAYMENT_WORKFLOW_TYPE}" AND PaymentStatus="REVIEW_REQUIRED"`;
 /** Older pending payments than this are reported as this old (a payment expires long before). */
 const MAX_AGE_MS = 30 * 24 * 3600_000;
@@ -16,7 +17,8 @@ const PRECISION_MS = 5_000;
 export async function refreshVisibilityGauges(client: Client, metrics: WorkerMetrics, now = Date.now()): Promise<void> {
   const count = async (query: string) => (await client.workflow.count(query)).count;
   const iso = (ms: number) => new Date(ms).toISOString();
-  const [pending, overdue, review] = await Promise.all([count(PENDING), count(`${PENDING} AND PaymentExpiresAt < "${iso(now)}"`), count(REVIEW)]);
+  const [pending, overdue, paid, review] = await Promise.all([count(PENDING), count(`${PENDING} AND PaymentExpiresAt < "${iso(now)}"`), count(PAID), count(REVIEW)]);
+  metrics.paidUnsettled.set(paid);
   metrics.pending.set(pending);
   metrics.pendingOverdue.set(overdue);
   metrics.reviewBacklog.set(review);

@@ -41,7 +41,7 @@ export class WorkerMetrics {
     name: 'bayar_payment_settlement_seconds',
     help: 'Seconds from the paid event (webhook or poll) being applied to the payment being SETTLED, by provider, method and the source of the paid event',
     labelNames: ['provider', 'method', 'source'],
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400, 28800, 86400],
     registers: [this.registry],
   });
 
@@ -56,6 +56,11 @@ export class WorkerMetrics {
   readonly pendingOverdue = new Gauge({
     name: 'bayar_payments_pending_overdue',
     help: 'PENDING payments whose expiry time has passed: the expiry timer or the provider should have closed them',
+    registers: [this.registry],
+  });
+  readonly paidUnsettled = new Gauge({
+    name: 'bayar_payments_paid_unsettled',
+    help: 'Payments PAID but not yet SETTLED: the merchant has not been told yet (callback retrying)',
     registers: [this.registry],
   });
   readonly oldestPendingAge = new Gauge({ name: 'bayar_oldest_pending_payment_age_seconds', help: 'Age of the oldest PENDING payment (0 when none)', registers: [this.registry] });

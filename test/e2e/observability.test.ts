@@ -9,6 +9,7 @@ import { configuredSecrets } from '../../src/observability/secrets.js';
 import { until } from '../helpers/wait.js';
 import { parseExposition, type Sample } from '../helpers/prometheus.js';
 import { PAYMENT_METHODS, PAYMENT_STATUSES, PROVIDER_NAMES } from '../../src/domain/payment.js';
+import { FUTURE_SERIES, dashboardPanels, rules, seriesIn } from '../helpers/series.js';
 
 /** Every label bayar's worker may use, with the closed set of values each may take. */
 const OUTCOMES = ['ok', 'rejected', 'unavailable', 'unknown', 'error', 'failed'];
@@ -104,6 +105,19 @@ describe('observability on the real stack', () => {
     const samples = await scrape(sdkMetricsPort);
     assert.ok(samples.some((s) => s.name.startsWith('temporal_workflow_task') || s.name.startsWith('temporal_activity')), samples.map((s) => s.name).slice(0, 20).join(', '));
     assert.ok(samples.some((s) => s.name.startsWith('temporal_request')), 'client RPC metrics');
+  });
+
+  it('every series the rules and each dashboard panel read is exported by a live API or worker', async () => {
+    const api = parseExposition((await stack.api('GET', '/metrics')).text);
+    const live = new Set([...api, ...(await scrape(metricsPort)), ...(await scrape(sdkMetricsPort))].map((s) => s.name));
+    const recorded = new Set(rules().flatMap((r) => (r.record ? [r.record] : [])));
+    const read = [...rules().map((r) => ({ where: r.alert ?? r.record!, expr: r.expr })), ...dashboardPanels().flatMap((p) => p.targets.map((t) => ({ where: `panel "${p.title}"`, expr: t.expr })))];
+    for (const { where, expr } of read) {
+      for (const series of seriesIn(expr)) {
+        if (recorded.has(series) || FUTURE_SERIES.has(series)) continue;
+        assert.ok(live.has(series), `${where} reads ${series}; live series like it: ${[...live].filter((n) => n.startsWith(series.slice(0, 18))).join(', ')}`);
+      }
+    }
   });
 
   it('both processes write JSON lines; request lines carry the request id, payment lines the payment id', () => {
