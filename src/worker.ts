@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   );
   try {
     const worker = await createWorker(config, connection, { metrics, tracing });
-    log.log('info', `bayar worker polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
+    log.notice(`bayar worker polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
     await worker.run();
   } finally {
     stopGauges();

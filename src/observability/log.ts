@@ -59,6 +59,11 @@ export class JsonLog {
     return SEVERITY[level] >= this.threshold;
   }
 
+  /** Lifecycle lines (started, polling) are written whatever the level: supervisors wait for them. */
+  notice(message: string, fields: Record<string, unknown> = {}): void {
+    this.write(this.scrub(safeStringify({ time: new Date().toISOString(), level: 'info', service: this.service, ...fields, message })));
+  }
+
   log(level: Level, message: string, fields: Record<string, unknown> = {}): void {
     if (!this.enabled(level)) return;
     const span = trace.getActiveSpan()?.spanContext();

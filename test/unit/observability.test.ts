@@ -60,7 +60,8 @@ describe('observability units', () => {
     const { log, lines } = capture('info');
     log.log('debug', 'dropped');
     log.log('warn', 'kept');
-    assert.deepEqual(lines.map((l) => l.message), ['kept']);
+    log.notice('worker polling');
+    assert.deepEqual(lines.map((l) => l.message), ['kept', 'worker polling'], 'lifecycle lines are written whatever the level');
   });
 
   it("Nest's logger calls keep their context and stack; Temporal's keep their metadata without activation dumps", () => {
