@@ -65,9 +65,12 @@ async function main(): Promise<void> {
   const server = settings.BAYAR_WORKER_METRICS_PORT !== undefined ? await metrics.serve(host, settings.BAYAR_WORKER_METRICS_PORT) : undefined;
   const { address, ...rest } = temporalConnectionOptions(config);
   const connection = await NativeConnection.connect({ address, tls: rest.tls, apiKey: rest.apiKey, metadata: rest.metadata });
-  const stopGauges = startVisibilityGauges(new Client({ connection, namespace: config.temporal.namespace }), metrics, settings.BAYAR_WORKER_GAUGE_INTERVAL_MS, (err) =>
-    log.log('warn', 'visibility gauges not refreshed', { error: err }),
-  );
+  // The visibility counts cost Temporal queries: only made when someone can scrape them.
+  const stopGauges = server
+    ? startVisibilityGauges(new Client({ connection, namespace: config.temporal.namespace }), metrics, settings.BAYAR_WORKER_GAUGE_INTERVAL_MS, (err) =>
+        log.log('warn', 'visibility gauges not refreshed', { error: err }),
+      )
+    : () => undefined;
   try {
     const worker = await createWorker(config, connection, { metrics, tracing });
     log.notice(`bayar worker polling ${config.temporal.taskQueue} on ${config.temporal.address}`);

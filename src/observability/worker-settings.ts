@@ -1,5 +1,6 @@
 // Observability settings of the worker, from the environment (parsed with zod like all config).
 import { z } from 'zod';
+import { ConfigError } from '../config/config.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const schema = z.object({
@@ -17,6 +18,6 @@ export type WorkerObservabilitySettings = z.infer<typeof schema>;
 
 export function workerObservabilitySettings(env: NodeJS.ProcessEnv = process.env): WorkerObservabilitySettings {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) throw new Error(`worker observability settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new ConfigError(`bayar: worker observability settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }

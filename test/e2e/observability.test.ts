@@ -34,6 +34,7 @@ describe('observability on the real stack', () => {
   let env: Record<string, string>;
   let settledId: string;
   let pendingId: string;
+  let pendingCreatedAt: number;
 
   before(async () => {
     [metricsPort, sdkMetricsPort] = await Promise.all([freePort(), freePort()]);
@@ -52,9 +53,15 @@ describe('observability on the real stack', () => {
     settledId = settled.json.id;
     assert.equal((await stack.pay(settledId)).status, 200);
     await stack.waitFor(settledId, (p) => p.status === 'SETTLED' && p.merchantNotified === true);
+    // Paid short: the amount mismatch sends it to review.
+    const short = await stack.api('POST', '/v1/payments', { merchantReference: uniqueRef(), amount: 90_000, method: 'VA_MANDIRI', provider: 'xendit' });
+    assert.equal(short.status, 201, short.text);
+    assert.equal((await stack.pay(short.json.id, { amount: 50_000 })).status, 200);
+    await stack.waitFor(short.json.id, (p) => p.status === 'REVIEW_REQUIRED');
     const pending = await stack.api('POST', '/v1/payments', { merchantReference: uniqueRef(), amount: 20_000, method: 'QRIS' });
     assert.equal(pending.status, 201, pending.text);
     pendingId = pending.json.id;
+    pendingCreatedAt = Date.parse(pending.json.createdAt);
     // A refused request and an unknown one: error paths log too.
     assert.equal((await stack.api('GET', '/v1/payments', undefined, { key: 'sk_wrong_key_0000000000' })).status, 401);
     assert.equal((await stack.api('GET', `/v1/payments/pay_${'0'.repeat(24)}`)).status, 404);
@@ -76,17 +83,21 @@ describe('observability on the real stack', () => {
     let samples: Sample[] = [];
     await until(async () => {
       samples = await scrape(metricsPort);
-      return sum(samples, 'bayar_payments_pending') >= 1 && sum(samples, 'bayar_oldest_pending_payment_age_seconds') > 0 ? true : undefined;
+      return sum(samples, 'bayar_payments_pending') >= 1 && sum(samples, 'bayar_oldest_pending_payment_age_seconds') > 0 && sum(samples, 'bayar_review_backlog') >= 1 ? true : undefined;
     }, 20_000, 200);
     assert.ok(sum(samples, 'bayar_payments_total', { provider: 'xendit', method: 'VA_BCA', event: 'created' }) >= 1);
     assert.ok(sum(samples, 'bayar_payments_total', { provider: 'xendit', method: 'VA_BCA', event: 'settled' }) >= 1);
     assert.ok(sum(samples, 'bayar_provider_call_duration_seconds_count', { provider: 'xendit', operation: 'createCharge', outcome: 'ok' }) >= 1);
     assert.ok(sum(samples, 'bayar_payment_settlement_seconds_count', { provider: 'xendit', method: 'VA_BCA', source: 'webhook' }) >= 1);
     assert.ok(sum(samples, 'bayar_merchant_deliveries_total', { type: 'payment.paid', outcome: 'ok' }) >= 1);
-    assert.equal(sum(samples, 'bayar_review_backlog'), 0);
+    assert.equal(sum(samples, 'bayar_review_backlog'), 1);
+    assert.equal(sum(samples, 'bayar_payments_total', { provider: 'xendit', method: 'VA_MANDIRI', event: 'review_required' }), 1);
+    assert.equal(sum(samples, 'bayar_payments_pending'), 1);
     assert.equal(sum(samples, 'bayar_payments_pending_overdue'), 0);
+    // The bisection reports the oldest start to within 5 s, never older than it is.
     const pendingAge = sum(samples, 'bayar_oldest_pending_payment_age_seconds');
-    assert.ok(pendingAge < 120, `oldest pending is our own payment, a few seconds old: ${pendingAge}`);
+    const trueAge = (Date.now() - pendingCreatedAt) / 1000;
+    assert.ok(pendingAge <= trueAge + 1 && pendingAge >= trueAge - 7, `oldest pending age ${pendingAge} s, the pending payment is ${trueAge} s old`);
   });
 
   it('labels are bounded: only known label names, only values from closed sets, never an id', async () => {
