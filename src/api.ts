@@ -11,14 +11,22 @@ import type { AppConfig } from './config/config.js';
 import { ProblemException, ProblemFilter } from './common/problem.js';
 import { StrictSchemaValidationPipe } from './common/strict-validation.pipe.js';
 import { Metrics } from './health/metrics.js';
+import { JsonLog } from './observability/log.js';
+import { JsonNestLogger } from './observability/nest-logger.js';
+import { configuredSecrets } from './observability/secrets.js';
+import { requestScope } from './observability/request-scope.js';
+import { requestSpans, tracingActive } from './observability/tracing.js';
 
 export async function createApi(config: AppConfig): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger: loggerLevels(config.logLevel) });
+  const log = new JsonLog('api', config.logLevel).redact(configuredSecrets(config));
+  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger: new JsonNestLogger(log) });
   const metrics = app.get(Metrics);
   // Express announces itself by default; nothing about the stack is anyone's business.
   (app.getHttpAdapter().getInstance() as express.Express).disable('x-powered-by');
   app.use(securityHeaders(config));
   app.use(adminGate(config));
+  if (tracingActive()) app.use(requestSpans());
+  app.use(requestScope(log));
   app.use(latency(metrics));
   // Webhook signatures cover the exact bytes sent, so those routes get the raw body.
   app.use('/webhooks', express.raw({ type: () => true, limit: '256kb' }));
@@ -124,10 +132,4 @@ function latency(metrics: Metrics) {
     } as Response['writeHead'];
     next();
   };
-}
-
-function loggerLevels(level: AppConfig['logLevel']) {
-  const all = ['error', 'warn', 'log', 'debug'] as const;
-  const cut = { error: 1, warn: 2, info: 3, debug: 4 }[level];
-  return all.slice(0, cut) as unknown as ('error' | 'warn' | 'log' | 'debug')[];
 }

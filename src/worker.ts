@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { createPaymentActivities, createPayoutActivities, createRecordActivities } from '../activities/index.js';
 import { baselineActivities } from '../activities/baseline.activities.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
@@ -10,12 +11,22 @@ import { temporalConnectionOptions } from './temporal/connection.js';
 import { openCheckedPool } from './db/boot.js';
 import { SchemaBehindError } from './db/migrations.js';
 import type { Pool } from './db/pool.js';
+import { JsonLog } from './observability/log.js';
+import { JsonTemporalLogger } from './observability/temporal-logger.js';
+import { configuredSecrets } from './observability/secrets.js';
+import { startTracing } from './observability/tracing.js';
+import { WorkerMetrics } from './observability/worker-metrics.js';
+import { observedWorkerOptions, type WorkerObservability } from './observability/worker-observability.js';
+import { workerObservabilitySettings } from './observability/worker-settings.js';
+import { startVisibilityGauges } from './observability/visibility-gauges.js';
 
 /** Prebuilt by `npm run build`; without it the worker bundles the workflows at start (slower). */
 export const WORKFLOW_BUNDLE_PATH = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
+/** The same workflows with Temporal's OpenTelemetry workflow interceptors, used when tracing is on. */
+export const WORKFLOW_TRACED_BUNDLE_PATH = fileURLToPath(new URL('../workflow-bundle-traced.js', import.meta.url));
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 
-export async function createWorker(config: AppConfig, connection: NativeConnection, pool: Pool): Promise<Worker> {
+export async function createWorker(config: AppConfig, connection: NativeConnection, pool: Pool, observe: WorkerObservability = {}): Promise<Worker> {
   const providers = buildProviders(config);
   const activities = createPaymentActivities({
     providers,
@@ -25,11 +36,14 @@ export async function createWorker(config: AppConfig, connection: NativeConnecti
     callbackPolicy: config.callbacks,
     pool,
   });
+  const bundle = observe.tracing ? WORKFLOW_TRACED_BUNDLE_PATH : WORKFLOW_BUNDLE_PATH;
+  const prebuilt = existsSync(bundle);
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...(existsSync(WORKFLOW_BUNDLE_PATH) ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(prebuilt ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_PATH }),
+    ...observedWorkerOptions(observe, prebuilt),
     // Memory stays flat however many payments wait: at most this many workflows stay cached.
     maxCachedWorkflows: config.workerCacheSize,
     maxConcurrentWorkflowTaskExecutions: Math.min(40, config.workerCacheSize),
@@ -42,14 +56,36 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // Refuse to run workflows on a schema older than this code.
   const pool = await openCheckedPool(config, 'bayar-worker');
-  Runtime.install({ logger: undefined });
+  const settings = workerObservabilitySettings();
+  const log = new JsonLog('worker', config.logLevel).redact(configuredSecrets(config));
+  const tracing = startTracing('worker');
+  const host = settings.BAYAR_WORKER_METRICS_HOST;
+  Runtime.install({
+    logger: new JsonTemporalLogger(log),
+    telemetryOptions: {
+      // Core's own (Rust) log lines go through the same JSON logger instead of plain stderr.
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      ...(settings.BAYAR_WORKER_SDK_METRICS_PORT !== undefined ? { metrics: { prometheus: { bindAddress: `${host}:${settings.BAYAR_WORKER_SDK_METRICS_PORT}` } } } : {}),
+    },
+  });
+  const metrics = new WorkerMetrics();
+  const server = settings.BAYAR_WORKER_METRICS_PORT !== undefined ? await metrics.serve(host, settings.BAYAR_WORKER_METRICS_PORT) : undefined;
   const { address, ...rest } = temporalConnectionOptions(config);
   const connection = await NativeConnection.connect({ address, tls: rest.tls, apiKey: rest.apiKey, metadata: rest.metadata });
+  // The visibility counts cost Temporal queries: only made when someone can scrape them.
+  const stopGauges = server
+    ? startVisibilityGauges(new Client({ connection, namespace: config.temporal.namespace }), metrics, settings.BAYAR_WORKER_GAUGE_INTERVAL_MS, (err) =>
+        log.log('warn', 'visibility gauges not refreshed', { error: err }),
+      )
+    : () => undefined;
   try {
-    const worker = await createWorker(config, connection, pool);
-    console.log(`bayar worker polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
+    const worker = await createWorker(config, connection, pool, { metrics, tracing });
+    log.notice(`bayar worker polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
     await worker.run();
   } finally {
+    stopGauges();
+    server?.close();
+    await tracing?.shutdown();
     await connection.close();
     await pool.end();
   }

@@ -14,6 +14,7 @@ import {
 import type { PaymentActivities } from '../activities/index.js';
 import type { PaymentStatus, ProviderEvent, RefundRecord } from '../src/domain/payment.js';
 import { SA } from '../src/temporal/search-attributes.js';
+import { reportPaymentStatus } from './payment-metrics.js';
 import {
   cancelUpdate,
   createOrGetUpdate,
@@ -47,7 +48,10 @@ const provider = proxyActivities<PaymentActivities>({
 });
 
 export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<ReturnType<PaymentState['view']>> {
-  const state = new PaymentState(input, (status) => upsertSearchAttributes([{ key: SA.status, value: status }]));
+  const state: PaymentState = new PaymentState(input, (status) => {
+    upsertSearchAttributes([{ key: SA.status, value: status }]);
+    reportPaymentStatus(input.method, status, { route: state.route, timeline: () => state.view().timeline });
+  });
   const recorded = projectPayment(state);
   // The provider reference is only known once the charge exists, so build the ref on demand.
   const chargeRef = () => ({ provider: state.route.provider, paymentId: input.paymentId, method: input.method, providerReference: state.providerReference });

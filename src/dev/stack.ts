@@ -35,6 +35,8 @@ export interface StackOptions {
   /** Where children's output goes: 'inherit' for `npm start`, 'quiet' keeps the last lines for errors. */
   output: 'inherit' | 'quiet';
   log?: (line: string) => void;
+  /** Receives every chunk a child writes (with output 'quiet'); tests that read whole logs use it. */
+  capture?: (part: Part, chunk: string) => void;
 }
 
 export class Stack {
@@ -123,7 +125,10 @@ export class Stack {
       stdio: ['ignore', this.options.output === 'inherit' ? 'inherit' : 'pipe', this.options.output === 'inherit' ? 'inherit' : 'pipe'],
     });
     this.children.set(part, child);
-    const keep = (d: Buffer) => this.tails.set(part, ((this.tails.get(part) ?? '') + d.toString()).slice(-8000));
+    const keep = (d: Buffer) => {
+      this.tails.set(part, ((this.tails.get(part) ?? '') + d.toString()).slice(-8000));
+      this.options.capture?.(part, d.toString());
+    };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     await this.waitReady(part, child);

@@ -255,6 +255,7 @@ describe('indodana over HTTP (real Temporal, real sandbox)', () => {
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { status: 'OK', message: 'OK' });
     await new Promise((r) => setTimeout(r, 300));
-    assert.match(stack.stack.output('api'), /indodana: notification for foreign reference "INV-2025-000042"; acknowledged, not applied/);
+    // The API writes JSON lines: the quotes around the reference arrive escaped.
+    assert.match(stack.stack.output('api'), /indodana: notification for foreign reference \\"INV-2025-000042\\"; acknowledged, not applied/);
   });
 });

@@ -56,6 +56,8 @@ export interface TestStackOptions {
   ui?: boolean;
   /** Use a SQLite file (needed to restart Temporal without losing data). */
   persistent?: boolean;
+  /** Every chunk of the children's output (see Stack's capture). */
+  capture?: (part: 'sandbox' | 'worker' | 'api', chunk: string) => void;
 }
 
 export class TestStack {
@@ -209,7 +211,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   };
   const config = loadConfig(env);
   const cliPath = await ensureTemporalCli();
-  const stack = new Stack({ env, config, cliPath, ui: options.ui ?? false, dbFile: dir ? join(dir, 'temporal.sqlite') : undefined, postgresDir: join(pgParent, 'data'), ephemeralPostgres: true, output: 'quiet' });
+  const stack = new Stack({ env, config, cliPath, ui: options.ui ?? false, dbFile: dir ? join(dir, 'temporal.sqlite') : undefined, postgresDir: join(pgParent, 'data'), ephemeralPostgres: true, output: 'quiet', capture: options.capture });
   try {
     await stack.start();
   } catch (err) {

@@ -1,0 +1,166 @@
+// bayar's own Prometheus series from the worker, where every provider call and every state
+// change happens. Labels are bounded sets only (provider, method, operation, outcome, status,
+// event type): never payment, merchant or request ids, which would make one series per payment.
+// Temporal's SDK metrics are exported separately by the Runtime (see worker-telemetry.ts).
+import { createServer, type Server } from 'node:http';
+import type { Context as ActivityContext } from '@temporalio/activity';
+import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, InjectedSinks, Next } from '@temporalio/worker';
+import { ApplicationFailure } from '@temporalio/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PaymentMetricsSinks } from '../../workflows/payment-metrics.js';
+import { PAYMENT_METHODS, PAYMENT_STATUSES, PROVIDER_NAMES } from '../domain/payment.js';
+
+/** Activities that call a provider, i.e. the provider boundary. */
+const PROVIDER_OPERATIONS = new Set([
+  'createCharge', 'getChargeStatus', 'cancelCharge', 'refundPayment', 'getRefundStatus',
+  'sendPayout', 'getPayoutStatus', 'findPayout', 'cancelPayout', 'validateAccount',
+]);
+
+/** Statuses counted in bayar_payments_total (the rest are visible through the gauges). */
+const COUNTED_STATUSES = new Set(['SETTLED', 'EXPIRED', 'FAILED', 'CANCELLED', 'REVIEW_REQUIRED', 'REFUNDED', 'PARTIALLY_REFUNDED']);
+
+export class WorkerMetrics {
+  readonly registry = new Registry();
+
+  readonly providerCallDuration = new Histogram({
+    name: 'bayar_provider_call_duration_seconds',
+    help: 'Provider calls (one activity attempt each) by provider, operation and outcome (ok, rejected, unavailable, unknown, error)',
+    labelNames: ['provider', 'operation', 'outcome'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly payments = new Counter({
+    name: 'bayar_payments_total',
+    help: 'Payment lifecycle events by provider and method: created (the provider accepted the charge), then the status reached (settled, expired, failed, ...)',
+    labelNames: ['provider', 'method', 'event'],
+    registers: [this.registry],
+  });
+
+  readonly paidToSettled = new Histogram({
+    name: 'bayar_payment_settlement_seconds',
+    help: 'Seconds from the paid event (webhook or poll) being applied to the payment being SETTLED, by provider, method and the source of the paid event',
+    labelNames: ['provider', 'method', 'source'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400, 28800, 86400],
+    registers: [this.registry],
+  });
+
+  readonly merchantDeliveries = new Counter({
+    name: 'bayar_merchant_deliveries_total',
+    help: 'Attempts to deliver a merchant event (signed callback) by event type and outcome (ok, failed)',
+    labelNames: ['type', 'outcome'],
+    registers: [this.registry],
+  });
+
+  readonly pending = new Gauge({ name: 'bayar_payments_pending', help: 'Payments waiting for the customer (status PENDING), from Temporal visibility', registers: [this.registry] });
+  readonly pendingOverdue = new Gauge({
+    name: 'bayar_payments_pending_overdue',
+    help: 'PENDING payments whose expiry time has passed: the expiry timer or the provider should have closed them',
+    registers: [this.registry],
+  });
+  readonly paidUnsettled = new Gauge({
+    name: 'bayar_payments_paid_unsettled',
+    help: 'Payments PAID but not yet SETTLED: the merchant has not been told yet (callback retrying)',
+    registers: [this.registry],
+  });
+  readonly oldestPendingAge = new Gauge({ name: 'bayar_oldest_pending_payment_age_seconds', help: 'Age of the oldest PENDING payment (0 when none)', registers: [this.registry] });
+  readonly reviewBacklog = new Gauge({ name: 'bayar_review_backlog', help: 'Payments in REVIEW_REQUIRED waiting for a person', registers: [this.registry] });
+  readonly visibilityErrors = new Counter({ name: 'bayar_visibility_scrape_errors_total', help: 'Failed refreshes of the visibility gauges', registers: [this.registry] });
+  readonly visibilityRefreshed = new Gauge({ name: 'bayar_visibility_last_refresh_timestamp_seconds', help: 'When the visibility gauges were last refreshed', registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'bayar_worker_' });
+  }
+
+  /** The activity interceptor factory for Worker.create({ interceptors: { activity: [...] } }). */
+  activityInterceptor = (ctx: ActivityContext): { inbound: ActivityInboundCallsInterceptor } => ({ inbound: new MeteredActivity(ctx, this) });
+
+  /** The sink the payment workflow reports status changes to (workflows/payment-metrics.ts). */
+  sinks(): InjectedSinks<PaymentMetricsSinks> {
+    return {
+      bayarMetrics: {
+        paymentStatus: {
+          callDuringReplay: false,
+          fn: (_info, change) => {
+            const provider = bounded(change.provider, PROVIDER_NAMES);
+            const method = bounded(change.method, PAYMENT_METHODS);
+            const status = bounded(change.status, PAYMENT_STATUSES);
+            if (COUNTED_STATUSES.has(status)) this.payments.inc({ provider, method, event: status.toLowerCase() });
+            if (status === 'SETTLED' && change.paidToSettledSeconds !== undefined) {
+              this.paidToSettled.observe({ provider, method, source: bounded(change.paidSource ?? 'other', ['webhook', 'poll', 'api', 'timer', 'workflow']) }, change.paidToSettledSeconds);
+            }
+          },
+        },
+      },
+    };
+  }
+
+  /** Serves GET /metrics on host:port; resolves once listening. */
+  async serve(host: string, port: number): Promise<Server> {
+    const server = createServer((req, res) => {
+      if (req.method !== 'GET' || req.url !== '/metrics') return void res.writeHead(404).end();
+      this.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, resolve);
+    });
+    return server;
+  }
+}
+
+class MeteredActivity implements ActivityInboundCallsInterceptor {
+  constructor(
+    private readonly ctx: ActivityContext,
+    private readonly metrics: WorkerMetrics,
+  ) {}
+
+  async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+    const operation = this.ctx.info.activityType;
+    const arg = (input.args[0] ?? {}) as { provider?: unknown; method?: unknown; type?: unknown };
+    const start = process.hrtime.bigint();
+    let outcome = 'ok';
+    try {
+      const result = await next(input);
+      if (operation === 'createCharge') this.metrics.payments.inc({ provider: bounded(arg.provider, PROVIDER_NAMES), method: bounded(arg.method, PAYMENT_METHODS), event: 'created' });
+      return result;
+    } catch (err) {
+      outcome = outcomeOf(err);
+      throw err;
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      if (PROVIDER_OPERATIONS.has(operation)) {
+        this.metrics.providerCallDuration.observe({ provider: bounded(arg.provider, PROVIDER_NAMES), operation, outcome }, seconds);
+      } else if (operation === 'notifyMerchant') {
+        this.metrics.merchantDeliveries.inc({ type: boundedEventType(arg.type), outcome: outcome === 'ok' ? 'ok' : 'failed' });
+      }
+    }
+  }
+}
+
+/** The activities' typed failures (activities/*.ts translateErrors) name the outcome. */
+function outcomeOf(err: unknown): string {
+  if (err instanceof ApplicationFailure) {
+    switch (err.type) {
+      case 'ProviderRejected':
+        return 'rejected';
+      case 'ProviderUnavailable':
+        return 'unavailable';
+      case 'ProviderOutcomeUnknown':
+        return 'unknown';
+    }
+  }
+  return 'error';
+}
+
+/** A label value from a closed set; anything else (a bug or hostile input) collapses to "other". */
+export function bounded(value: unknown, allowed: readonly string[]): string {
+  return typeof value === 'string' && allowed.includes(value) ? value : 'other';
+}
+
+function boundedEventType(type: unknown): string {
+  return typeof type === 'string' && /^payment\.[a-z_]{1,30}$|^payout\.[a-z_]{1,30}$/.test(type) ? type : 'other';
+}
