@@ -42,6 +42,7 @@ const provider = proxyActivities<PaymentActivities>({
 
 export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<ReturnType<PaymentState['view']>> {
   const state = new PaymentState(input, (status) => upsertSearchAttributes([{ key: SA.status, value: status }]));
+  for (const skipped of input.routedAround ?? []) state.record(Date.now(), 'api', 'routed-around', `${skipped.provider}: ${skipped.reason}`);
   // The provider reference is only known once the charge exists, so build the ref on demand.
   const chargeRef = () => ({ provider: state.route.provider, paymentId: input.paymentId, method: input.method, providerReference: state.providerReference });
   let refundQueue: Promise<unknown> = Promise.resolve();
