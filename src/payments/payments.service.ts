@@ -39,6 +39,9 @@ export interface CreateOutcome {
   payment: PaymentView;
 }
 
+/** Unanswered creates one API process follows at a time for the circuits (each a describe() a second). */
+const MAX_FOLLOWED_CREATES = 32;
+
 /** Problem codes and HTTP statuses for the workflow's typed rejections. */
 const REJECTION_STATUS: Record<string, [number, string]> = {
   [REJECTION.idempotencyConflict]: [409, 'IDEMPOTENCY_CONFLICT'],
@@ -58,6 +61,7 @@ export class PaymentsService {
   private readonly pageTokens: PageTokens;
   /** Payments whose unanswered create is (or was) followed for the circuit; bounded, oldest dropped. */
   private readonly followed = new Set<string>();
+  private following = 0;
 
   constructor(
     @Inject(TEMPORAL_CLIENT) private readonly client: Client,
@@ -255,7 +259,7 @@ export class PaymentsService {
    * or a FAILED payment means a definite refusal (the provider is up), anything else a success.
    */
   private learnFromAnswer(chosen: ProviderName, view: PaymentView): void {
-    if (view.provider !== chosen) this.circuits.record(chosen, view.method, 'refused');
+    if (view.provider !== chosen && view.timeline.some((t) => t.type === 'provider-failover')) this.circuits.record(chosen, view.method, 'refused');
     if (view.timeline.some((t) => t.type === 'create-unknown')) this.circuits.record(view.provider, view.method, 'failure', view.statusReason ?? 'create outcome unknown');
     else this.circuits.record(view.provider, view.method, view.status === 'FAILED' ? 'refused' : 'success');
   }
@@ -267,14 +271,17 @@ export class PaymentsService {
    * slow one. One payment counts once, however often its create is retried.
    */
   private followCreate(paymentId: string, chosen: ProviderName, method: PaymentMethod): void {
-    if (this.followed.has(paymentId)) return;
+    // Bounded: when many creates go unanswered at once (an overloaded worker, say), the extra
+    // describe() calls must not add to the load; the few followed suffice to open a circuit.
+    if (this.followed.has(paymentId) || this.following >= MAX_FOLLOWED_CREATES) return;
     this.followed.add(paymentId);
+    this.following += 1;
     if (this.followed.size > 10_000) this.followed.delete(this.followed.values().next().value!);
     const giveUpAt = Date.now() + this.config.timing.providerTimeoutMs + 5_000;
     const check = async (): Promise<void> => {
       const description = await this.withDeadline(() => this.handle(paymentId).describe());
+      // The provider the create is at now (a definite refusal may have moved it on).
       const current = (description.typedSearchAttributes.get(SA.provider) as ProviderName | undefined) ?? chosen;
-      if (current !== chosen) this.circuits.record(chosen, method, 'refused');
       const create = description.raw.pendingActivities?.find((a) => a.activityType?.name === 'createCharge');
       if (create?.lastFailure) return this.circuits.record(current, method, 'failure', create.lastFailure.message ?? 'create failed');
       if (!create) {
@@ -285,7 +292,9 @@ export class PaymentsService {
       await new Promise((r) => setTimeout(r, 1_000).unref());
       return check();
     };
-    void check().catch((err) => this.logger.debug(`circuit: could not follow ${paymentId}: ${(err as Error).message}`));
+    void check()
+      .catch((err) => this.logger.debug(`circuit: could not follow ${paymentId}: ${(err as Error).message}`))
+      .finally(() => (this.following -= 1));
   }
 
   /**
