@@ -104,7 +104,7 @@ export class CircuitBreakers {
       return;
     }
     c.failures += 1;
-    c.lastFailure = reason.slice(0, 200);
+    c.lastFailure = redact(reason);
     if (c.state === 'half-open' || (c.state === 'closed' && c.failures >= this.settings.threshold)) {
       const why = c.state === 'half-open' ? `probe failed: ${c.lastFailure}` : `${c.failures} consecutive failures; last: ${c.lastFailure}`;
       c.state = 'open';
@@ -152,6 +152,18 @@ export class CircuitBreakers {
   private emit(provider: ProviderName, method: PaymentMethod, to: CircuitState, reason: string): void {
     for (const l of this.listeners) l(provider, method, to, reason);
   }
+}
+
+/**
+ * The failure as every merchant may read it (GET /v1/providers, other payments' timelines): a
+ * provider error message can hold the failed call's path, which names one payment (a retried
+ * create looks its charge up by id), so paths and id-like tokens are cut out; bounded length.
+ */
+export function redact(reason: string): string {
+  return reason
+    .replace(/\b(GET|POST|PUT|PATCH|DELETE) \/\S*/g, '$1 <path>')
+    .replace(/\S*(?:pay_|payout_)\S*|\S*[0-9a-f]{16,}\S*/gi, '<id>')
+    .slice(0, 200);
 }
 
 function key(provider: ProviderName, method: PaymentMethod): string {

@@ -31,6 +31,14 @@ describe('circuit breakers', () => {
     assert.equal(b.accepts('midtrans', 'QRIS'), true);
   });
 
+  it('keeps no payment id or call path in the failure every merchant can read', () => {
+    const { b } = breakers(1);
+    b.record('midtrans', 'QRIS', 'failure', 'midtrans: GET /v2/pay_0123456789abcdef01234567/status failed (TIMEOUT)');
+    b.record('xendit', 'QRIS', 'failure', 'xendit create: 409 DUPLICATE but no charge found for pay_0123456789abcdef01234567 yet');
+    const failures = b.views().map((v) => v.lastFailure!);
+    assert.deepEqual(failures, ['midtrans: GET <path> failed (TIMEOUT)', 'xendit create: 409 DUPLICATE but no charge found for <id> yet']);
+  });
+
   it('a success or a definite refusal resets the count', () => {
     for (const reset of ['success', 'refused'] as const) {
       const { b } = breakers(3);
