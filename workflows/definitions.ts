@@ -51,6 +51,11 @@ export interface PaymentWorkflowInput {
    * (before any charge exists). Empty or absent when the merchant named a provider.
    */
   fallbacks?: ProviderRoute[];
+  /**
+   * Providers ahead on the method's route that the API sent this payment around because their
+   * circuit was open (health-aware routing); recorded in the timeline as `routed-around`.
+   */
+  routedAround?: { provider: ProviderName; reason: string }[];
 }
 
 export interface RouteCapabilities {

@@ -52,6 +52,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
     upsertSearchAttributes([{ key: SA.status, value: status }]);
     reportPaymentStatus(input.method, status, { route: state.route, timeline: () => state.view().timeline });
   });
+  for (const skipped of input.routedAround ?? []) state.record(Date.now(), 'api', 'routed-around', `${skipped.provider}: ${skipped.reason}`);
   const recorded = projectPayment(state);
   // The provider reference is only known once the charge exists, so build the ref on demand.
   const chargeRef = () => ({ provider: state.route.provider, paymentId: input.paymentId, method: input.method, providerReference: state.providerReference });

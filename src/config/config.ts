@@ -208,6 +208,10 @@ const envSchema = z.object({
   /** Payouts: how long a payout stays open (retries after FAILED; look-ups of an unanswered attempt). */
   BAYAR_PAYOUT_WINDOW: duration('7d'),
   BAYAR_PROVIDER_TIMEOUT: duration('15s'),
+  /** Health-aware routing: consecutive non-definite create failures that open a provider/method's circuit. */
+  BAYAR_CIRCUIT_THRESHOLD: z.coerce.number().int().min(1).max(1_000).default(5),
+  /** How long an open circuit routes new payments around the provider before one probe is let through. */
+  BAYAR_CIRCUIT_OPEN_FOR: duration('30s').refine((ms) => ms > 0, 'BAYAR_CIRCUIT_OPEN_FOR: a duration above zero'),
   BAYAR_WORKER_CACHE_SIZE: z.coerce.number().int().min(10).max(100_000).default(1000),
   BAYAR_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   BAYAR_ROUTING: z.string().optional(),
@@ -318,6 +322,8 @@ export interface AppConfig {
   /** Workflows a worker keeps in memory; beyond it, the least recently used are evicted and replayed when needed. */
   workerCacheSize: number;
   routing: Map<PaymentMethod, ProviderName[]>;
+  /** Health-aware routing (src/providers/circuit.ts). */
+  circuit: { threshold: number; openForMs: number };
   /** Only the live providers: in production the configured ones, in development all six (sandboxes unless set). */
   providers: Partial<ProviderSettings>;
   /** Where provider notifications may come from (src/webhooks/source-allow-list.guard.ts). */
@@ -432,6 +438,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: e.BAYAR_LOG_LEVEL,
     workerCacheSize: e.BAYAR_WORKER_CACHE_SIZE,
     routing: parseRouting(e.BAYAR_ROUTING),
+    circuit: { threshold: e.BAYAR_CIRCUIT_THRESHOLD, openForMs: e.BAYAR_CIRCUIT_OPEN_FOR },
     providers,
     webhookSources: {
       allow: Object.fromEntries(

@@ -1,6 +1,8 @@
 // Prometheus metrics of the API process, served at GET /metrics.
-import { Injectable } from '@nestjs/common';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CIRCUIT_STATES, type CircuitBreakers } from '../providers/circuit.js';
+import { CIRCUITS } from '../providers/providers.tokens.js';
 
 @Injectable()
 export class Metrics {
@@ -18,8 +20,29 @@ export class Metrics {
     labelNames: ['provider', 'outcome'],
     registers: [this.registry],
   });
+  /** Labels are bounded: provider and method are enums, state is one of three. */
+  readonly circuitTransitions = new Counter({
+    name: 'bayar_provider_circuit_transitions_total',
+    help: 'Provider/method circuit state changes (health-aware routing), by the state entered',
+    labelNames: ['provider', 'method', 'state'],
+    registers: [this.registry],
+  });
 
-  constructor() {
+  constructor(@Optional() @Inject(CIRCUITS) circuits?: CircuitBreakers) {
     collectDefaultMetrics({ register: this.registry, prefix: 'bayar_' });
+    if (!circuits) return;
+    new Gauge({
+      name: 'bayar_provider_circuit_state',
+      help: 'Circuit state per provider and method as this API process sees it: 1 for the current state, 0 for the others',
+      labelNames: ['provider', 'method', 'state'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const c of circuits.views()) {
+          for (const state of CIRCUIT_STATES) this.set({ provider: c.provider, method: c.method, state }, c.state === state ? 1 : 0);
+        }
+      },
+    });
+    circuits.onTransition((provider, method, state) => this.circuitTransitions.inc({ provider, method, state }));
   }
 }

@@ -7,8 +7,9 @@ import { Client, WithStartWorkflowOperation, WorkflowNotFoundError, type Workflo
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
-import type { PaymentView, ProviderName, RefundRecord } from '../domain/payment.js';
-import { PROVIDERS } from '../providers/providers.module.js';
+import type { PaymentMethod, PaymentView, ProviderName, RefundRecord } from '../domain/payment.js';
+import { CIRCUITS, PROVIDERS } from '../providers/providers.module.js';
+import type { CircuitBreakers } from '../providers/circuit.js';
 import { amountLimitsFor, refundSupportFor, type PaymentProvider } from '../providers/provider.js';
 import { routeFor } from '../providers/registry.js';
 import { sealCustomer } from '../common/sealed.js';
@@ -43,6 +44,9 @@ export interface CreateOutcome {
   payment: PaymentView;
 }
 
+/** Unanswered creates one API process follows at a time for the circuits (each a describe() a second). */
+const MAX_FOLLOWED_CREATES = 32;
+
 /** Problem codes and HTTP statuses for the workflow's typed rejections. */
 const REJECTION_STATUS: Record<string, [number, string]> = {
   [REJECTION.idempotencyConflict]: [409, 'IDEMPOTENCY_CONFLICT'],
@@ -60,12 +64,16 @@ const REJECTION_STATUS: Record<string, [number, string]> = {
 export class PaymentsService {
   private readonly logger = new Logger('payments');
   private readonly pageTokens: PageTokens;
+  /** Payments whose unanswered create is (or was) followed for the circuit; bounded, oldest dropped. */
+  private readonly followed = new Set<string>();
+  private following = 0;
 
   constructor(
     @Inject(TEMPORAL_CLIENT) private readonly client: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(PROVIDERS) private readonly providers: Map<ProviderName, PaymentProvider>,
     @Inject(DB_POOL) private readonly pool: Pool | null,
+    @Inject(CIRCUITS) private readonly circuits: CircuitBreakers,
   ) {
     this.pageTokens = new PageTokens(config.dataKey);
   }
@@ -83,7 +91,10 @@ export class PaymentsService {
       const refused = callbackUrlRefusal(body.callbackUrl, this.config.callbacks);
       if (refused) throw new ProblemException(422, 'CALLBACK_URL_REFUSED', `callbackUrl: ${refused}`);
     }
-    const routes = this.chooseRoutes(body);
+    const allRoutes = this.chooseRoutes(body);
+    // Health-aware routing: providers whose circuit is open are left out while another can take
+    // the payment. A merchant who named the provider gets it whatever its health.
+    const healthy = body.provider ? allRoutes : allRoutes.filter((p) => this.circuits.accepts(p.name, body.method));
     const expiryAt = (p: PaymentProvider) => body.expiresInSeconds ?? (body.expiresInMinutes ? body.expiresInMinutes * 60 : p.capabilities.expirySeconds.default);
     const now = Date.now();
     // The first provider on the route that takes this request (amount, expiry, and its own field
@@ -91,8 +102,17 @@ export class PaymentsService {
     // refuse the request's shape is skipped; when none takes it, the first one's reason is the 422,
     // before any workflow starts, so the merchant reference stays free for the corrected request.
     const refusal = (p: PaymentProvider, expirySeconds: number) => fits(p, body, paymentId, expirySeconds, now);
-    const provider = routes.find((p) => refusal(p, expiryAt(p)) === undefined);
+    const takes = (p: PaymentProvider) => refusal(p, expiryAt(p)) === undefined;
+    // When no healthy provider takes the request, the whole route is tried as before: a failing
+    // provider may still answer, and the circuit must never turn a valid request into a 422.
+    const routes = healthy.some(takes) ? healthy : allRoutes;
+    const provider = routes.find(takes);
     if (!provider) throw refusal(routes[0]!, expiryAt(routes[0]!))!;
+    this.circuits.admit(provider.name, body.method);
+    const routedAround = allRoutes
+      .slice(0, allRoutes.indexOf(provider))
+      .filter((p) => !routes.includes(p))
+      .map((p) => ({ provider: p.name, reason: `circuit ${this.circuits.state(p.name, body.method)}: ${this.circuits.views().find((c) => c.provider === p.name && c.method === body.method)?.lastFailure ?? 'probe in flight'}` }));
     const expirySeconds = expiryAt(provider);
     const fallbacks = routes.filter((p) => p !== provider && routes.indexOf(p) > routes.indexOf(provider) && refusal(p, expirySeconds) === undefined);
     const input: PaymentWorkflowInput = {
@@ -112,6 +132,7 @@ export class PaymentsService {
       ...(body.returnUrl ? { returnUrl: body.returnUrl } : {}),
       sealedCustomer: body.customer ? sealCustomer(this.config.dataKey, body.customer) : undefined,
       capabilities: routeCapabilities(provider, body.method),
+      ...(routedAround.length ? { routedAround } : {}),
       ...(fallbacks.length ? { fallbacks: fallbacks.map((p) => ({ provider: p.name, capabilities: routeCapabilities(p, body.method), pollScheduleMs: this.pollSchedule(p.name) })) } : {}),
       timing: {
         pollScheduleMs: this.pollSchedule(provider.name),
@@ -155,8 +176,14 @@ export class PaymentsService {
     }).catch((err) => {
       throw this.translate(err);
     });
-    if (outcome.kind === 'answered') return { created: outcome.result.creationId === input.creationId, settledView: true, payment: outcome.result.payment };
+    if (outcome.kind === 'answered') {
+      const created = outcome.result.creationId === input.creationId;
+      if (created) this.learnFromAnswer(provider.name, outcome.result.payment);
+      return { created, settledView: true, payment: outcome.result.payment };
+    }
     if (outcome.kind === 'closed') return { created: false, settledView: true, payment: await this.get(merchantId, paymentId) };
+    // No answer within the wait: find out in the background whether the create is failing.
+    this.followCreate(paymentId, provider.name, body.method);
     // Started, but the provider has not answered within the wait: 202, poll GET for the rest.
     const payment = await this.query(paymentId).catch(() => pendingView(input));
     return { created: true, settledView: false, payment };
@@ -210,6 +237,49 @@ export class PaymentsService {
       }
       throw problem;
     }
+  }
+
+  /**
+   * What a new payment's create says about its provider's health, once it has answered: a failover
+   * or a FAILED payment means a definite refusal (the provider is up), anything else a success.
+   */
+  private learnFromAnswer(chosen: ProviderName, view: PaymentView): void {
+    if (view.provider !== chosen && view.timeline.some((t) => t.type === 'provider-failover')) this.circuits.record(chosen, view.method, 'refused');
+    if (view.timeline.some((t) => t.type === 'create-unknown')) this.circuits.record(view.provider, view.method, 'failure', view.statusReason ?? 'create outcome unknown');
+    else this.circuits.record(view.provider, view.method, view.status === 'FAILED' ? 'refused' : 'success');
+  }
+
+  /**
+   * A create that did not answer within the wait is watched (best effort, in the background) until
+   * its first attempt fails or it answers: Temporal keeps the create activity's last failure
+   * (a 5xx, a timeout, a refused connection), so one describe() tells a failing provider from a
+   * slow one. One payment counts once, however often its create is retried.
+   */
+  private followCreate(paymentId: string, chosen: ProviderName, method: PaymentMethod): void {
+    // Bounded: when many creates go unanswered at once (an overloaded worker, say), the extra
+    // describe() calls must not add to the load; the few followed suffice to open a circuit.
+    if (this.followed.has(paymentId) || this.following >= MAX_FOLLOWED_CREATES) return;
+    this.followed.add(paymentId);
+    this.following += 1;
+    if (this.followed.size > 10_000) this.followed.delete(this.followed.values().next().value!);
+    const giveUpAt = Date.now() + this.config.timing.providerTimeoutMs + 5_000;
+    const check = async (): Promise<void> => {
+      const description = await this.withDeadline(() => this.handle(paymentId).describe());
+      // The provider the create is at now (a definite refusal may have moved it on).
+      const current = (description.typedSearchAttributes.get(SA.provider) as ProviderName | undefined) ?? chosen;
+      const create = description.raw.pendingActivities?.find((a) => a.activityType?.name === 'createCharge');
+      if (create?.lastFailure) return this.circuits.record(current, method, 'failure', create.lastFailure.message ?? 'create failed');
+      if (!create) {
+        const view = await this.query(paymentId);
+        if (view.status !== 'CREATED' || view.timeline.some((t) => t.type === 'create-unknown')) return this.learnFromAnswer(chosen, view);
+      }
+      if (Date.now() >= giveUpAt) return; // still the first attempt: nothing learnt (a lost probe is replaced later)
+      await new Promise((r) => setTimeout(r, 1_000).unref());
+      return check();
+    };
+    void check()
+      .catch((err) => this.logger.debug(`circuit: could not follow ${paymentId}: ${(err as Error).message}`))
+      .finally(() => (this.following -= 1));
   }
 
   /**

@@ -8,7 +8,8 @@ import type { AppConfig } from '../config/config.js';
 import { PAYMENT_METHODS, type ProviderName } from '../domain/payment.js';
 import { canPayOut } from './payout.js';
 import { refundSupportFor, type PaymentProvider } from './provider.js';
-import { PROVIDERS } from './providers.tokens.js';
+import { CIRCUITS, PROVIDERS } from './providers.tokens.js';
+import type { CircuitBreakers } from './circuit.js';
 import { routeFor } from './registry.js';
 
 @ApiTags('providers')
@@ -20,10 +21,11 @@ export class ProvidersController {
   constructor(
     @Inject(PROVIDERS) private readonly providers: Map<ProviderName, PaymentProvider>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CIRCUITS) private readonly circuits: CircuitBreakers,
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Configured providers, their capabilities, and the provider order per method' })
+  @ApiOperation({ summary: 'Configured providers, their capabilities, the provider order per method, and each provider/method circuit (health-aware routing)' })
   list() {
     const providers = [...this.providers.values()].map((p) => {
       const caps = p.capabilities;
@@ -41,6 +43,12 @@ export class ProvidersController {
     const routing = Object.fromEntries(
       PAYMENT_METHODS.map((m) => [m, routeFor(m, this.providers, this.config.routing)] as const).filter(([, route]) => route.length > 0),
     );
-    return { providers, routing };
+    // Health-aware routing: each provider/method's circuit as this API process sees it. New payments
+    // without a named provider skip an open one while another provider on the route can take them.
+    const seen = this.circuits.views();
+    const circuits = [...this.providers.values()].flatMap((p) =>
+      p.capabilities.methods.map((method) => seen.find((c) => c.provider === p.name && c.method === method) ?? { provider: p.name, method, state: 'closed', consecutiveFailures: 0 }),
+    );
+    return { providers, routing, circuits };
   }
 }

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { loadConfig } from '../../src/config/config.js';
 import { ProblemException } from '../../src/common/problem.js';
 import { createPaymentSchema, MAX_PAYMENT_IDR } from '../../src/payments/payments.schemas.js';
+import { CircuitBreakers } from '../../src/providers/circuit.js';
 import { PaymentsService } from '../../src/payments/payments.service.js';
 import { amountLimitsFor } from '../../src/providers/provider.js';
 import { buildProviders } from '../../src/providers/registry.js';
@@ -84,7 +85,7 @@ describe('amount limits of a create', () => {
         }),
         async ([o, amount]) => {
           const touched: string[] = [];
-          const service = new PaymentsService(untouchableClient(touched), config, providers, null);
+          const service = new PaymentsService(untouchableClient(touched), config, providers, null, new CircuitBreakers(config.circuit));
           const body = createPaymentSchema.parse({ merchantReference: `order-${amount}`, amount, method: o.method, provider: o.provider });
           const refused = await service.create('demo', body).then(
             () => assert.fail('created'),
@@ -107,7 +108,7 @@ describe('amount limits of a create', () => {
         fc.constantFrom(...offers).chain((o) => fc.tuple(fc.constant(o), fc.integer({ min: o.limits.min, max: Math.min(o.limits.max, MAX_PAYMENT_IDR) }))),
         async ([o, amount]) => {
           const touched: string[] = [];
-          const service = new PaymentsService(untouchableClient(touched), config, providers, emptyRecord);
+          const service = new PaymentsService(untouchableClient(touched), config, providers, emptyRecord, new CircuitBreakers(config.circuit));
           // A customer and return page every provider's own field rules accept (validateCreate).
           const body = createPaymentSchema.parse({ merchantReference: `order-${amount}`, amount, method: o.method, provider: o.provider, customer: FULL_CUSTOMER, returnUrl: 'https://merchant.example/return' });
           await assert.rejects(service.create('demo', body), /Temporal client used/);

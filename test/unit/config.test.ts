@@ -97,6 +97,15 @@ describe('development mode (BAYAR_ENV=development): today\'s defaults', () => {
     assert.doesNotThrow(() => loadConfig({ BAYAR_ENV: 'development', ...realXendit, ...OWN_SECRETS }));
   });
 
+  it('takes the circuit threshold and open period, with defaults, and refuses nonsense', () => {
+    assert.deepEqual(loadConfig({ BAYAR_ENV: 'development' }).circuit, { threshold: 5, openForMs: 30_000 });
+    assert.deepEqual(loadConfig({ BAYAR_ENV: 'development', BAYAR_CIRCUIT_THRESHOLD: '3', BAYAR_CIRCUIT_OPEN_FOR: '2m' }).circuit, { threshold: 3, openForMs: 120_000 });
+    assertRefused({ BAYAR_ENV: 'development', BAYAR_CIRCUIT_THRESHOLD: '0' }, 'BAYAR_CIRCUIT_THRESHOLD');
+    assertRefused({ BAYAR_ENV: 'development', BAYAR_CIRCUIT_THRESHOLD: '2.5' }, 'BAYAR_CIRCUIT_THRESHOLD');
+    assertRefused({ BAYAR_ENV: 'development', BAYAR_CIRCUIT_OPEN_FOR: '0s' }, 'BAYAR_CIRCUIT_OPEN_FOR');
+    assertRefused({ BAYAR_ENV: 'development', BAYAR_CIRCUIT_OPEN_FOR: 'soon' }, 'BAYAR_CIRCUIT_OPEN_FOR');
+  });
+
   it('uses an external Temporal when TEMPORAL_ADDRESS is set', () => {
     const config = loadConfig({ BAYAR_ENV: 'development', TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_NAMESPACE: 'payments' });
     assert.equal(config.temporal.address, 'temporal:7233');
