@@ -66,6 +66,7 @@ describe('aggregator over HTTP (real Temporal, real sandbox)', () => {
     assert.deepEqual(sent.map((d) => [d.attempt, d.httpStatus, d.answer]), [[1, 200, 'SUCCESS']]);
     await new Promise((r) => setTimeout(r, 500));
     assert.equal((await deliveries(created.id)).length, 1, 'no second notice');
+    await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
     assert.equal(merchantCallbacks(created.id).length, 1);
   });
 
@@ -101,6 +102,7 @@ describe('aggregator over HTTP (real Temporal, real sandbox)', () => {
         ['status:PENDING', 'status:PAID', 'status:SETTLED'],
       );
       await new Promise((r) => setTimeout(r, 500));
+      await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
       assert.equal(merchantCallbacks(created.id).length, 1, 'the merchant heard about it once');
       assert.equal((await ledgerEntry(created.id))?.paidAmount, 88_000, 'paid once at the platform');
     } finally {

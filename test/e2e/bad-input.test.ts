@@ -168,8 +168,9 @@ describe('bad input over HTTP (real Temporal, real sandboxes)', () => {
       create({ amount: 81_000, method: 'VA_BRI', provider: 'xendit' }),
     ]);
     await Promise.all([stack.pay(q.id), stack.pay(va.id)]);
-    settledQris = await stack.waitFor(q.id, (p) => p.status === 'SETTLED', WAIT_MS);
-    settledVa = await stack.waitFor(va.id, (p) => p.status === 'SETTLED', WAIT_MS);
+    // Settled, and the merchant told (that comes after SETTLED): from here on nothing may move them.
+    settledQris = await stack.waitFor(q.id, (p) => p.status === 'SETTLED' && p.merchantNotified, WAIT_MS);
+    settledVa = await stack.waitFor(va.id, (p) => p.status === 'SETTLED' && p.merchantNotified, WAIT_MS);
     otherPending = bx;
     Object.assign(witnesses, { px, pm, pd, q: settledQris, va: settledVa });
   });

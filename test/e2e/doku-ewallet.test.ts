@@ -79,6 +79,7 @@ describe('doku SNAP e-wallets over HTTP (real Temporal, real sandbox)', () => {
     const delivered = await notifications(created.id);
     assert.ok(delivered.some((n) => n.status === 200 && n.url.endsWith(NOTIFY_PATH) && JSON.parse(n.body).latestTransactionStatus === '00'), 'bayar took the notification (token fetched from bayar first)');
     await new Promise((r) => setTimeout(r, 300));
+    await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
     const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
     assert.equal(callbacks.length, 1);
   });
@@ -259,6 +260,7 @@ describe('doku SNAP e-wallets over HTTP (real Temporal, real sandbox)', () => {
       const after = await stack.payment(created.id);
       assert.equal(after.status, 'SETTLED');
       assert.equal(after.timeline.filter((t) => t.type.startsWith('status:')).length, 3, 'no regression later either');
+      await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
       const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
       assert.equal(callbacks.length, 1, 'the merchant heard about it once');
     }, DOKU);

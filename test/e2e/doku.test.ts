@@ -58,6 +58,7 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
     assert.equal((await ledgerEntry(created.id))?.status, 'SUCCESS');
     const delivered = await notifications(created.id);
     assert.ok(delivered.some((n) => n.status === 200 && JSON.parse(n.body).transaction.status === 'SUCCESS'), 'the API answered the notification 200');
+    await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
     const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
     assert.equal(callbacks.length, 1);
   });
@@ -181,7 +182,8 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
   it('applies a notification delivered three more times exactly once', async () => {
     const created = await create({ amount: 120_000, method: 'VA_PERMATA', callbackUrl: merchant.url });
     await stack.pay(created.id, {}, DOKU);
-    await stack.waitFor(created.id, (p) => p.status === 'SETTLED', WAIT_MS);
+    // Settled and the merchant told (after SETTLED): the timeline is complete from here on.
+    await stack.waitFor(created.id, (p) => p.status === 'SETTLED' && p.merchantNotified, WAIT_MS);
     const outbox = await stack.sandbox('GET', '/_sandbox/doku/outbox', undefined, DOKU);
     const sent = (outbox.json as { headers: Record<string, string>; body: string }[]).find((n) => JSON.parse(n.body).order.invoice_number === created.id);
     assert.ok(sent, 'the sandbox sent a notification');
@@ -200,6 +202,7 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
     assert.equal(view.amounts.paid, 120_000);
     assert.equal(paidEntries(view).length, 1, 'one settlement');
     await new Promise((r) => setTimeout(r, 500));
+    await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
     const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
     assert.equal(callbacks.length, 1, 'the merchant heard about it once');
   });
@@ -268,6 +271,7 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
       assert.equal(after.timeline.filter((t) => t.type === 'status:PAID').length, 1);
       assert.equal(after.timeline.filter((t) => t.type === 'status:SETTLED').length, 1);
       assert.equal(after.timeline.filter((t) => t.type.startsWith('status:')).length, 3, 'no regression later either');
+      await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
       const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
       assert.equal(callbacks.length, 1, 'the merchant heard about it once');
     }, DOKU);

@@ -41,6 +41,8 @@ describe('ecommpay payouts over HTTP (real Temporal, real sandbox)', () => {
         BAYAR_PAYOUT_WINDOW: '2m',
       },
     });
+    // Payouts spend the merchant's ledger balance: give the demo merchant one (admin CLI's adjust).
+    await stack.creditLedger({ demo: 1_000_000_000_000 });
   });
   after(async () => {
     await stack?.stop();

@@ -83,6 +83,7 @@ describe('ecommpay over HTTP (real Temporal, real sandbox)', () => {
     assert.equal(sent[1]!.callback.payment.sum.amount, 15_000_000, 'minor units on the wire');
     const { signature, ...unsigned } = sent[1]!.callback;
     assert.equal(signer(unsigned, SECRET), signature, 'the sandbox signs callbacks as the official package does');
+    await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
     assert.equal(merchantCallbacks(created.id, 'payment.paid').length, 1);
   });
 
@@ -232,6 +233,7 @@ describe('ecommpay over HTTP (real Temporal, real sandbox)', () => {
     assert.equal(paidEntries(view).length, 1, 'one settlement');
     assert.deepEqual(view.instructions, {}, 'a replayed VA page does not reopen a settled payment');
     await new Promise((r) => setTimeout(r, 500));
+    await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
     assert.equal(merchantCallbacks(created.id, 'payment.paid').length, 1, 'the merchant heard about it once');
   });
 
@@ -255,6 +257,7 @@ describe('ecommpay over HTTP (real Temporal, real sandbox)', () => {
       await new Promise((r) => setTimeout(r, 500));
       const later = await stack.payment(created.id);
       assert.deepEqual(statusEntries(later), ['status:PENDING', 'status:PAID', 'status:SETTLED'], 'no regression later either');
+      await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
       assert.equal(merchantCallbacks(created.id, 'payment.paid').length, 1, 'the merchant heard about it once');
     }, ECOMMPAY);
   });

@@ -60,7 +60,8 @@ describe('production mode: only configured providers are live (real Temporal, wo
   before(async () => {
     stack = await startTestStack({ env: PRODUCTION });
     const port = await freePort();
-    const env = { ...stack.stack.options.env, PORT: String(port), BAYAR_TRUSTED_PROXIES: '127.0.0.1/32, ::1/128' };
+    // The same database as the first API (the harness's embedded PostgreSQL).
+    const env = { ...stack.stack.options.env, BAYAR_DATABASE_URL: stack.databaseUrl!, PORT: String(port), BAYAR_TRUSTED_PROXIES: '127.0.0.1/32, ::1/128' };
     proxied = new Stack({ env, config: loadConfig(env), ui: false, output: 'quiet' });
     await proxied.startPart('api');
     proxiedUrl = proxied.apiUrl;

@@ -51,6 +51,7 @@ describe('midtrans over HTTP (real Temporal, real sandbox)', () => {
     assert.equal((await ledgerEntry(created.id))?.status, 'settlement');
     const delivered = await notifications(created.id);
     assert.ok(delivered.some((n) => n.status === 200 && JSON.parse(n.body).transaction_status === 'settlement'), 'the API answered the notification 200');
+    await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
     const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
     assert.equal(callbacks.length, 1);
   });
@@ -176,6 +177,7 @@ describe('midtrans over HTTP (real Temporal, real sandbox)', () => {
     assert.equal(view.amounts.paid, 120_000);
     assert.equal(paidEntries(view).length, 1, 'one settlement');
     await new Promise((r) => setTimeout(r, 500));
+    await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
     const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
     assert.equal(callbacks.length, 1, 'the merchant heard about it once');
   });
@@ -306,6 +308,7 @@ describe('midtrans over HTTP (real Temporal, real sandbox)', () => {
       const after = await stack.payment(created.id);
       assert.equal(after.status, 'SETTLED');
       assert.equal(after.timeline.filter((t) => t.type.startsWith('status:')).length, 3, 'no regression later either');
+      await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
       const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
       assert.equal(callbacks.length, 1, 'the merchant heard about it once');
     }, MIDTRANS);

@@ -68,6 +68,7 @@ describe('payment saga (real Temporal, real Xendit sandbox, HTTP)', () => {
     assert.equal(statusEntries(after, 'PAID'), 1);
     assert.equal(statusEntries(after, 'SETTLED'), 1);
     assert.ok(!after.timeline.some((t) => t.source === 'webhook'), 'the late webhook is counted, not recorded');
+    await stack.waitFor(p.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
     assert.equal(merchantEvents(p.id, 'payment.paid'), 1, 'merchant told once');
   });
 
@@ -95,6 +96,7 @@ describe('payment saga (real Temporal, real Xendit sandbox, HTTP)', () => {
     assert.ok(absorbed >= 5, `copies absorbed: ${absorbed}`);
     assert.ok(!final.timeline.some((t) => t.source === 'webhook'), 'no notice is a timeline line');
     assert.ok(settled.timeline.length <= final.timeline.length);
+    await stack.waitFor(p.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
     assert.equal(merchantEvents(p.id, 'payment.paid'), 1);
   });
 
@@ -105,6 +107,7 @@ describe('payment saga (real Temporal, real Xendit sandbox, HTTP)', () => {
     assert.deepEqual(expired.instructions, {});
     assert.equal((await chargesAt(p.id))[0]!.status, 'EXPIRED');
     await stack.waitFor(p.id, (x) => x.merchantNotified);
+    await stack.waitFor(p.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
     assert.equal(merchantEvents(p.id, 'payment.expired'), 1);
   });
 

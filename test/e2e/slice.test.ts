@@ -42,6 +42,7 @@ describe('payment slice over HTTP (real Temporal, real sandbox)', () => {
     // Settled first, then the merchant is told (a slow merchant never holds up settling).
     assert.equal((await stack.waitFor(created.json.id, (p) => p.merchantNotified)).status, 'SETTLED');
 
+    await stack.waitFor(created.json.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
     const callback = merchant.received.find((r) => JSON.parse(r.body).type === 'payment.paid');
     assert.ok(callback, 'merchant received payment.paid');
     assert.ok(verifyMerchantWebhook(DEV_DEFAULTS.merchantWebhookSecret, callback.body, callback.headers['bayar-signature'] as string, Math.floor(Date.now() / 1000)));
