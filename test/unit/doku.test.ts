@@ -360,9 +360,9 @@ describe('doku adapter against the local sandbox', () => {
     assert.deepEqual(again, first);
     assert.equal((await ledgerEntry(request.paymentId))?.createRequests, 2);
     // On the wire: the same Request-Id and the same bytes are answered 409 with the same body.
-    const body = { order: { invoice_number: paymentId(), amount: 10_000 }, virtual_account_info: { expired_time: 60, reusable_status: false, info1: 'x' } };
-    const one = await client.call('POST', DOKU_CHANNELS.VA_BRI.path, 'rid-409-test', body);
-    const two = await client.call('POST', DOKU_CHANNELS.VA_BRI.path, 'rid-409-test', body);
+    const body = { order: { invoice_number: paymentId(), amount: 10_000 }, online_to_offline_info: { expired_time: 60, reusable_status: false, info: 'x' } };
+    const one = await client.call('POST', DOKU_CHANNELS.RETAIL_ALFAMART.path, 'rid-409-test', body);
+    const two = await client.call('POST', DOKU_CHANNELS.RETAIL_ALFAMART.path, 'rid-409-test', body);
     assert.equal(one.status, 200);
     assert.equal(two.status, 409);
     assert.equal(two.text, one.text);
@@ -407,9 +407,9 @@ describe('doku adapter against the local sandbox', () => {
       await new Promise<void>((r) => recorder.close(() => r()));
     }
     // The sandbox honours expired_time in minutes.
-    const body = { order: { invoice_number: paymentId(), amount: 10_000 }, virtual_account_info: { expired_time: 1, reusable_status: false } };
-    const answer = JSON.parse((await client.call('POST', DOKU_CHANNELS.VA_BRI.path, randomUUID(), body)).text) as { virtual_account_info: { created_date_utc: string; expired_date_utc: string } };
-    assert.equal(Date.parse(answer.virtual_account_info.expired_date_utc) - Date.parse(answer.virtual_account_info.created_date_utc), 60_000);
+    const body = { order: { invoice_number: paymentId(), amount: 10_000 }, online_to_offline_info: { expired_time: 1, reusable_status: false } };
+    const answer = JSON.parse((await client.call('POST', DOKU_CHANNELS.RETAIL_ALFAMART.path, randomUUID(), body)).text) as { online_to_offline_info: { created_date_utc: string; expired_date_utc: string } };
+    assert.equal(Date.parse(answer.online_to_offline_info.expired_date_utc) - Date.parse(answer.online_to_offline_info.created_date_utc), 60_000);
   });
 
   it('refuses Indodana without the customer details, billing address or return page it needs, and sends the phone with its calling code', async () => {
@@ -510,13 +510,13 @@ describe('doku adapter against the local sandbox', () => {
   });
 
   it('rejects bad bodies (400) and bad signatures (401) with typed errors; 5xx is retryable', async () => {
-    const invalid = await client.call('POST', DOKU_CHANNELS.VA_BCA.path, randomUUID(), { order: { invoice_number: 'x', amount: -1 } });
+    const invalid = await client.call('POST', DOKU_CHANNELS.RETAIL_ALFAMART.path, randomUUID(), { order: { invoice_number: 'x', amount: -1 } });
     assert.equal(invalid.status, 400);
     assert.equal((JSON.parse(invalid.text) as { error: { code: string } }).error.code, 'invalid_parameter');
     const wrongKey = new DokuProvider({ clientId: CLIENT_ID, secretKey: 'SK-wrong', baseUrl: url, timeoutMs: 5000 });
     await assert.rejects(wrongKey.createCharge(chargeRequest('VA_BCA')), (err: unknown) => err instanceof ProviderRejected && err.code === 'DOKU_401_invalid_signature');
     await assert.rejects(wrongKey.findCharge({ paymentId: paymentId(), method: 'VA_BCA' }), (err: unknown) => err instanceof ProviderRejected && err.code === 'DOKU_401_invalid_signature');
-    const unsigned = await fetch(`${url}${DOKU_CHANNELS.VA_BCA.path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const unsigned = await fetch(`${url}${DOKU_CHANNELS.RETAIL_ALFAMART.path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     assert.equal(unsigned.status, 401);
     await fetch(`${url}/_sandbox/faults`, { method: 'POST', body: JSON.stringify({ errorRate: 1 }) });
     try {
@@ -574,8 +574,8 @@ describe('doku adapter against the local sandbox', () => {
     const other = await startReceiver(() => 200, '/payments/notifications');
     try {
       const invoice = paymentId();
-      const body = { order: { invoice_number: invoice, amount: 5000 }, virtual_account_info: { expired_time: 60, reusable_status: false }, additional_info: { override_notification_url: other.url } };
-      assert.equal((await client.call('POST', DOKU_CHANNELS.VA_BNI.path, randomUUID(), body)).status, 200);
+      const body = { order: { invoice_number: invoice, amount: 5000 }, online_to_offline_info: { expired_time: 60, reusable_status: false }, additional_info: { override_notification_url: other.url } };
+      assert.equal((await client.call('POST', DOKU_CHANNELS.RETAIL_ALFAMART.path, randomUUID(), body)).status, 200);
       await fetch(`${url}/_sandbox/charges/${invoice}/pay`, { method: 'POST', body: '{}' });
       const delivered = await until(() => other.received[0]);
       // Signed for the path it went to.

@@ -45,7 +45,10 @@ export const createVaRequestSchema = z
     totalAmount: snapAmount,
     additionalInfo: z
       .object({
-        channel: z.string().min(1).max(30),
+        // The SDK's Joi says ≤ 30, its README String(20); yet its own vaChannelEnum has
+        // VIRTUAL_ACCOUNT_BANK_SYARIAH_MANDIRI (36). The enum's names are what DOKU routes on, so
+        // they are taken in full [? DOKU's real limit].
+        channel: z.string().min(1).max(64),
         virtualAccountConfig: z.object({ reusableStatus: z.boolean() }).loose().optional(),
       })
       .loose(),
@@ -81,7 +84,7 @@ export const deleteVaRequestSchema = z.object({
   customerNo: customerNoSchema,
   virtualAccountNo: z.string().min(1).max(28),
   trxId: z.string().min(1).max(64),
-  additionalInfo: z.object({ channel: z.string().min(1).max(30) }).loose(),
+  additionalInfo: z.object({ channel: z.string().min(1).max(64) }).loose(),
 });
 export type SnapDeleteVaRequest = z.infer<typeof deleteVaRequestSchema>;
 
@@ -93,7 +96,7 @@ export const vaStatusRequestSchema = z.object({
   virtualAccountNo: z.string().min(1).max(28),
   inquiryRequestId: z.string().max(128).nullish(),
   paymentRequestId: z.string().max(128).nullish(),
-  additionalInfo: z.object({ channel: z.string().max(30).optional() }).loose().optional(),
+  additionalInfo: z.object({ channel: z.string().max(64).optional() }).loose().optional(),
 });
 export type SnapVaStatusRequest = z.infer<typeof vaStatusRequestSchema>;
 
