@@ -9,7 +9,7 @@ import { createPublicKey, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { DEV_DEFAULTS } from '../../src/config/config.js';
+import { ConfigError, DEV_DEFAULTS, loadConfig } from '../../src/config/config.js';
 import { DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, DEV_DOKU_SNAP_DOKU_PUBLIC_KEY, DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY } from '../../src/config/dev-keys.js';
 import { DokuProvider } from '../../src/providers/doku/index.js';
 import { DOKU_SANDBOX_VA_PARTNER_SERVICE_IDS, DOKU_SNAP_PATHS, DOKU_SNAP_VAS } from '../../src/providers/doku/capabilities.js';
@@ -285,5 +285,20 @@ describe('DOKU SNAP VA adapter against the sandbox', () => {
     assert.equal(refused.status, 403);
     assert.equal((await env.provider.findCharge({ paymentId: request.paymentId, method: 'VA_CIMB' }))?.chargeStatus, 'PENDING');
     assert.equal(await env.provider.findCharge({ paymentId: newPaymentId(), method: 'VA_CIMB' }), null);
+  });
+});
+
+describe('DOKU SNAP VA configuration', () => {
+  it('the sandbox BINs in development; a real DOKU offers only the banks DOKU_SNAP_VA_PARTNER_SERVICE_IDS lists; a bad list is refused at boot', () => {
+    assert.deepEqual(loadConfig({ BAYAR_ENV: 'development' }).providers.doku!.snap?.vaPartnerServiceIds, DOKU_SANDBOX_VA_PARTNER_SERVICE_IDS);
+    const real = { DOKU_BASE_URL: 'https://api.doku.com', DOKU_CLIENT_ID: 'BRN-0211-1234567890', DOKU_SECRET_KEY: 'SK-real-secret-123', BAYAR_API_KEYS: 'm1:sk_live_0123456789', BAYAR_MERCHANT_WEBHOOK_SECRETS: 'm1:whsec_live_0123456789', BAYAR_DATA_KEY: randomBytes(32).toString('base64'), DOKU_SNAP_PRIVATE_KEY: DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, DOKU_SNAP_DOKU_PUBLIC_KEY: createPublicKey(DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY).export({ type: 'spki', format: 'pem' }).toString() };
+    const withBins = loadConfig({ BAYAR_ENV: 'development', ...real, DOKU_SNAP_VA_PARTNER_SERVICE_IDS: 'VA_BCA=19008,VA_BRI=13925' }).providers.doku!;
+    assert.deepEqual(withBins.snap?.vaPartnerServiceIds, { VA_BCA: '19008', VA_BRI: '13925' });
+    const provider = new DokuProvider({ ...withBins, timeoutMs: 1000 });
+    assert.deepEqual(provider.capabilities.methods.filter((m) => m.startsWith('VA_')).sort(), ['VA_BCA', 'VA_BRI']);
+    const noBins = new DokuProvider({ ...loadConfig({ BAYAR_ENV: 'development', ...real }).providers.doku!, timeoutMs: 1000 });
+    assert.ok(!noBins.capabilities.methods.some((m) => m.startsWith('VA_')), 'no BIN, no VA');
+    assert.equal(noBins.capabilities.cancel, false);
+    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', ...real, DOKU_SNAP_VA_PARTNER_SERVICE_IDS: 'VA_BCA=19008;VA_XYZ=1' }), (e: unknown) => e instanceof ConfigError && /DOKU_SNAP_VA_PARTNER_SERVICE_IDS/.test(e.message));
   });
 });
