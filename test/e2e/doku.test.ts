@@ -106,6 +106,20 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
     assert.equal(review.amounts.paid, 22_000);
   });
 
+  it('VA_DANAMON: a SNAP VA notification delivered twice (sandbox fault) is applied once', async () => {
+    await stack.withFaults({ duplicateRate: 1 }, async () => {
+      const created = await create({ amount: 135_000, method: 'VA_DANAMON', callbackUrl: merchant.url });
+      await stack.pay(created.id, {}, DOKU);
+      const view = await stack.waitFor(created.id, (p) => p.status === 'SETTLED' && p.timeline.some((t) => t.ignored && /duplicate/.test(t.detail ?? '')), WAIT_MS);
+      assert.equal(view.amounts.paid, 135_000);
+      assert.equal(paidEntries(view).length, 1, 'one settlement');
+      assert.equal(view.timeline.filter((t) => t.type === 'status:PAID').length, 1);
+      await new Promise((r) => setTimeout(r, 500));
+      const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
+      assert.equal(callbacks.length, 1, 'the merchant heard about it once');
+    }, DOKU);
+  });
+
   it('refuses forged, tampered, unsigned and unbound SNAP VA notifications and changes nothing', async () => {
     const [created, other] = await Promise.all([create({ amount: 76_000, method: 'VA_CIMB' }), create({ amount: 76_000, method: 'VA_CIMB' })]);
     const va = created.instructions.virtualAccountNumber!;
