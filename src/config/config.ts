@@ -285,7 +285,7 @@ export interface ProviderSettings {
     clientId: string;
     secretKey: string;
     notificationToleranceMs: number;
-    /** SNAP e-wallets; undefined (not offered) for a real DOKU without SNAP keys. Keys as PEM. */
+    /** SNAP (VAs and e-wallets); undefined (not offered) for a real DOKU without SNAP keys. Keys as PEM. */
     snap?: { clientSecret: string; privateKey: string; dokuPublicKey: string; returnUrl?: string; vaPartnerServiceIds?: Partial<Record<string, string>> };
   };
   ecommpay: ProviderEndpoint & { projectId: number; secretKey: string };

@@ -1,4 +1,5 @@
-// A local stand-in for DOKU's SNAP sandbox, e-wallet part (DANA, ShopeePay "jump app"): the B2B
+// A local stand-in for DOKU's SNAP sandbox: virtual accounts (create-va, status, delete-va, the VA
+// payment notification; see "SNAP virtual accounts" below) and the e-wallet part (DANA, ShopeePay "jump app"): the B2B
 // token endpoint (RSA signature checked with the merchant's public key), HMAC-SHA512 on every
 // call with SNAP responseCodes (401xx00 bad signature, 401xx01 bad token, 409xx00 reused
 // X-EXTERNAL-ID), idempotency on partnerReferenceNo and partnerRefundNo, charges in memory with
@@ -22,7 +23,7 @@ import {
   tokenRequestSchema,
   type SnapEwalletChannel,
 } from '../../providers/doku/snap/schemas.js';
-import { createVaRequestSchema, deleteVaRequestSchema, parseVaPaidValue, vaDigits, vaStatusRequestSchema } from '../../providers/doku/snap/va-schemas.js';
+import { createVaRequestSchema, deleteVaRequestSchema, vaDigits, vaStatusRequestSchema } from '../../providers/doku/snap/va-schemas.js';
 import { asymmetricSignature, asymmetricSignatureMatches, parseSnapTimestamp, snapTimestamp, symmetricSignature, symmetricSignatureMatches } from '../../providers/doku/snap/signature.js';
 import { DOKU_NOTIFICATION_RETRIES_MS } from './sandbox.js';
 import { jsonBody, type Handler, type LedgerEntry, type Notification, type SandboxKit, type SandboxRequest, type SandboxResponse } from '../kit.js';
