@@ -22,6 +22,7 @@ import { parseDuration, parseDurationList } from './duration.js';
 import { isLocalHost, parseCidr, type Cidr } from './cidr.js';
 import { checkQris } from '../providers/indodana/qris.js';
 import { INDODANA_PATHS } from '../providers/indodana/capabilities.js';
+import { DOKU_SANDBOX_VA_PARTNER_SERVICE_IDS } from '../providers/doku/capabilities.js';
 
 /** Development credentials: the local sandboxes accept exactly these. Never valid at a real provider. */
 export const DEV_DEFAULTS = {
@@ -241,6 +242,15 @@ const envSchema = z.object({
   DOKU_SNAP_CLIENT_SECRET: z.string().min(8).optional(),
   /** Where DANA / ShopeePay send the customer back when the payment names no returnUrl (HTTPS). */
   DOKU_SNAP_RETURN_URL: z.url({ protocol: /^https$/ }).optional(),
+  /**
+   * DOKU SNAP VAs: the BIN (partnerServiceId) DOKU assigned per bank, "VA_BCA=19008,VA_BRI=13925";
+   * only the banks listed are offered. The sandbox has its own defaults.
+   */
+  DOKU_SNAP_VA_PARTNER_SERVICE_IDS: z
+    .string()
+    .regex(/^(VA_(MANDIRI|BSI|BCA|BRI|PERMATA|BNI|CIMB|DANAMON)=\d{1,8})(,VA_(MANDIRI|BSI|BCA|BRI|PERMATA|BNI|CIMB|DANAMON)=\d{1,8})*$/, 'VA_BANK=digits, comma-separated (VA_BCA=19008,VA_BRI=13925)')
+    .transform((text) => Object.fromEntries(text.split(',').map((pair) => pair.split('=') as [string, string])) as Record<string, string>)
+    .optional(),
   /** The numeric project id ecommpay issued; it signs with the project's secret key. */
   ECOMMPAY_PROJECT_ID: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   ECOMMPAY_SECRET_KEY: z.string().min(8).optional(),
@@ -285,8 +295,8 @@ export interface ProviderSettings {
     clientId: string;
     secretKey: string;
     notificationToleranceMs: number;
-    /** SNAP e-wallets; undefined (not offered) for a real DOKU without SNAP keys. Keys as PEM. */
-    snap?: { clientSecret: string; privateKey: string; dokuPublicKey: string; returnUrl?: string };
+    /** SNAP (VAs and e-wallets); undefined (not offered) for a real DOKU without SNAP keys. Keys as PEM. */
+    snap?: { clientSecret: string; privateKey: string; dokuPublicKey: string; returnUrl?: string; vaPartnerServiceIds?: Partial<Record<string, string>> };
   };
   ecommpay: ProviderEndpoint & { projectId: number; secretKey: string };
   indodana: ProviderEndpoint & { apiKey: string; secretKey: string; qrisPayload: string; refundPath: string };
@@ -350,7 +360,7 @@ export const PROVIDER_VARIABLES: Record<ProviderName, { required: EnvKey[]; opti
   midtrans: { required: ['MIDTRANS_SERVER_KEY', 'MIDTRANS_BASE_URL'], optional: ['BAYAR_WEBHOOK_ALLOW_MIDTRANS'], baseUrl: 'MIDTRANS_BASE_URL' },
   doku: {
     required: ['DOKU_CLIENT_ID', 'DOKU_SECRET_KEY', 'DOKU_BASE_URL'],
-    optional: ['DOKU_SNAP_PRIVATE_KEY', 'DOKU_SNAP_DOKU_PUBLIC_KEY', 'DOKU_SNAP_CLIENT_SECRET', 'DOKU_SNAP_RETURN_URL', 'BAYAR_WEBHOOK_ALLOW_DOKU'],
+    optional: ['DOKU_SNAP_PRIVATE_KEY', 'DOKU_SNAP_DOKU_PUBLIC_KEY', 'DOKU_SNAP_CLIENT_SECRET', 'DOKU_SNAP_RETURN_URL', 'DOKU_SNAP_VA_PARTNER_SERVICE_IDS', 'BAYAR_WEBHOOK_ALLOW_DOKU'],
     baseUrl: 'DOKU_BASE_URL',
   },
   ecommpay: { required: ['ECOMMPAY_PROJECT_ID', 'ECOMMPAY_SECRET_KEY', 'ECOMMPAY_BASE_URL'], optional: ['BAYAR_WEBHOOK_ALLOW_ECOMMPAY'], baseUrl: 'ECOMMPAY_BASE_URL' },
@@ -567,7 +577,7 @@ function configuredProviders(e: Env): Partial<ProviderSettings> {
       baseUrl: set('DOKU_BASE_URL'), sandbox: false, clientId: set('DOKU_CLIENT_ID'), secretKey: set('DOKU_SECRET_KEY'),
       notificationToleranceMs: e.DOKU_NOTIFICATION_TOLERANCE,
       ...(e.DOKU_SNAP_PRIVATE_KEY && e.DOKU_SNAP_DOKU_PUBLIC_KEY
-        ? { snap: { clientSecret: e.DOKU_SNAP_CLIENT_SECRET ?? set('DOKU_SECRET_KEY'), privateKey: e.DOKU_SNAP_PRIVATE_KEY, dokuPublicKey: e.DOKU_SNAP_DOKU_PUBLIC_KEY, ...(e.DOKU_SNAP_RETURN_URL ? { returnUrl: e.DOKU_SNAP_RETURN_URL } : {}) } }
+        ? { snap: { clientSecret: e.DOKU_SNAP_CLIENT_SECRET ?? set('DOKU_SECRET_KEY'), privateKey: e.DOKU_SNAP_PRIVATE_KEY, dokuPublicKey: e.DOKU_SNAP_DOKU_PUBLIC_KEY, ...(e.DOKU_SNAP_RETURN_URL ? { returnUrl: e.DOKU_SNAP_RETURN_URL } : {}), ...(e.DOKU_SNAP_VA_PARTNER_SERVICE_IDS ? { vaPartnerServiceIds: e.DOKU_SNAP_VA_PARTNER_SERVICE_IDS } : {}) } }
         : {}),
     };
   }
@@ -708,8 +718,10 @@ function dokuSnapConfig(e: Env): { snap?: ProviderSettings['doku']['snap'] } {
   const real = e.DOKU_BASE_URL?.startsWith('https://') === true;
   if (real && (e.DOKU_SNAP_PRIVATE_KEY === undefined || e.DOKU_SNAP_DOKU_PUBLIC_KEY === undefined)) return {};
   const returnUrl = e.DOKU_SNAP_RETURN_URL ?? (real ? undefined : DEV_DEFAULTS.dokuSnap.returnUrl);
+  const vaPartnerServiceIds = e.DOKU_SNAP_VA_PARTNER_SERVICE_IDS ?? (real ? undefined : DOKU_SANDBOX_VA_PARTNER_SERVICE_IDS);
   return {
     snap: {
+      ...(vaPartnerServiceIds ? { vaPartnerServiceIds } : {}),
       clientSecret: e.DOKU_SNAP_CLIENT_SECRET ?? e.DOKU_SECRET_KEY ?? DEV_DEFAULTS.doku.secretKey,
       privateKey: e.DOKU_SNAP_PRIVATE_KEY ?? DEV_DOKU_SNAP_KEYS.privateKey,
       dokuPublicKey: e.DOKU_SNAP_DOKU_PUBLIC_KEY ?? DEV_DOKU_SNAP_KEYS.dokuPublicKey,

@@ -61,8 +61,11 @@ export class WebhooksController {
     send(res, reply);
   }
 
-  /** SNAP's notification path under the webhook base (DOKU: /v1.0/debit/notify); same handling. */
-  @Post(':provider/v1.0/debit/notify')
+  /**
+   * SNAP's notification paths under the webhook base (DOKU: e-wallets /v1.0/debit/notify; VA
+   * payments /v1.1, /v1.0 or /v1 transfer-va/payment, see providers/doku/capabilities.ts); same handling.
+   */
+  @Post([':provider/v1.0/debit/notify', ':provider/v1.1/transfer-va/payment', ':provider/v1.0/transfer-va/payment', ':provider/v1/transfer-va/payment'])
   receiveSnap(@Param('provider') name: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     return this.receive(name, req, res);
   }

@@ -519,9 +519,10 @@ describe('bad input over HTTP (real Temporal, real sandboxes)', () => {
   it('doku: a genuine notification cannot be moved to another payment; one stamped ahead, an unsigned one and another account’s are 401; a retry stamped hours ago is taken; an identical replay is absorbed', { timeout: 90_000 }, async () => {
     const DOKU = SANDBOX_PORT_OFFSETS.doku;
     const [paid, target, late] = await Promise.all([
-      create({ amount: 70_000, method: 'VA_BRI', provider: 'doku' }),
-      create({ amount: 70_000, method: 'VA_BRI', provider: 'doku' }, OTHER_MERCHANT_KEY),
-      create({ amount: 71_000, method: 'VA_BRI', provider: 'doku' }),
+      // Non-SNAP notifications: Alfamart (DOKU's VAs are SNAP now, providers/doku/README.md).
+      create({ amount: 70_000, method: 'RETAIL_ALFAMART', provider: 'doku' }),
+      create({ amount: 70_000, method: 'RETAIL_ALFAMART', provider: 'doku' }, OTHER_MERCHANT_KEY),
+      create({ amount: 71_000, method: 'RETAIL_ALFAMART', provider: 'doku' }),
     ]);
     await stack.pay(paid.id, {}, DOKU);
     await stack.waitFor(paid.id, (p) => p.status === 'SETTLED', WAIT_MS);

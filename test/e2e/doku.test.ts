@@ -1,9 +1,9 @@
 // DOKU end to end on the real stack (Temporal dev server, sandboxes, worker, API as processes):
-// HTTP create → workflow → DOKU sandbox over HTTP (signed Non-SNAP calls) → simulated payment →
-// notification signed DOKU's way → /webhooks/doku → signal → SETTLED; plus Indodana's pay URL,
-// polling-only settlement, expiry, refusals (refund, forged notifications) and duplicates. Then
-// one test per method family, as in xendit.test.ts: Alfamart, BCA and BRI VAs, Indodana paid and
-// settled, and duplicate + out-of-order notifications (sandbox faults).
+// VAs through DOKU SNAP (create-va → sandbox pay → token request to bayar → signed SNAP VA payment
+// notification on /webhooks/doku/v1.1/transfer-va/payment → SETTLED; polling only; expiry with
+// delete-va and the final status check; late money; forged SNAP notifications), and the Non-SNAP
+// methods DOKU still documents (Alfamart, Indodana): pay URL, expiry, refusals, duplicates,
+// retries and out-of-order notifications (sandbox faults).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
@@ -12,6 +12,9 @@ import { eventually } from '../helpers/wait.js';
 import { uniqueRef, type TestStack } from '../helpers/stack.js';
 import { providerSuite, type MerchantReceiver, paidEntries, duplicatesAbsorbed, webhookOutcomes } from '../helpers/provider-suite.js';
 import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { DEV_DOKU_SNAP_DOKU_PRIVATE_KEY } from '../../src/config/dev-keys.js';
+import { asymmetricSignature, snapTimestamp, symmetricSignature } from '../../src/providers/doku/snap/signature.js';
+import { externalId } from '../../src/providers/doku/snap/client.js';
 import type { PaymentView } from '../../src/domain/payment.js';
 
 const DOKU = SANDBOX_PORT_OFFSETS.doku;
@@ -35,18 +38,37 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
   before(() => void ({ stack, merchant } = suite));
   const notifications = async (id: string) => {
     const sent = await stack.sandbox('GET', '/_sandbox/notifications', undefined, DOKU);
-    return (sent.json as { body: string; status: number }[]).filter((n) => JSON.parse(n.body).order.invoice_number === id);
+    // Non-SNAP bodies name the payment in order.invoice_number, SNAP VA ones in trxId.
+    return (sent.json as { body: string; status: number }[]).filter((n) => {
+      const b = JSON.parse(n.body) as { order?: { invoice_number?: string }; trxId?: string };
+      return (b.order?.invoice_number ?? b.trxId) === id;
+    });
   };
+  /** A SNAP notification as DOKU sends one: a token from bayar's token endpoint first (DOKU's RSA key), then HMAC-SHA512 over the path. */
+  const postSnap = async (path: string, body: string, o: { secret?: string; sign?: boolean } = {}) => {
+    const ts = snapTimestamp(Date.now());
+    const tokenRes = await fetch(`${stack.apiUrl}/webhooks/doku/authorization/v1/access-token/b2b`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-client-key': CLIENT_ID, 'x-timestamp': ts, 'x-signature': asymmetricSignature(DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, CLIENT_ID, ts) },
+      body: JSON.stringify({ grantType: 'client_credentials' }),
+    });
+    assert.equal(tokenRes.status, 200);
+    const { accessToken } = (await tokenRes.json()) as { accessToken: string };
+    const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${accessToken}`, 'x-timestamp': ts, 'x-partner-id': CLIENT_ID, 'x-external-id': externalId(), 'channel-id': 'VA004' };
+    if (o.sign !== false) headers['x-signature'] = symmetricSignature({ method: 'POST', path, accessToken, body, timestamp: ts }, o.secret ?? SECRET);
+    return fetch(`${stack.apiUrl}${path}`, { method: 'POST', headers, body });
+  };
+  const VA_NOTIFY = '/webhooks/doku/v1.1/transfer-va/payment';
   const postWebhook = (headers: Record<string, string>, body: string) =>
     fetch(`${stack.apiUrl}/webhooks/doku`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
-  it('VA_MANDIRI: create → sandbox pay → signed notification → SETTLED, and the merchant is told once', async () => {
+  it('VA_MANDIRI through SNAP: create-va → sandbox pay → signed SNAP VA notification → SETTLED, and the merchant is told once', async () => {
     const created = await create({ amount: 150_000, method: 'VA_MANDIRI', customer: { name: 'Budi Santoso', email: 'budi@example.com' }, callbackUrl: merchant.url });
     assert.equal(created.status, 'PENDING');
     assert.equal(created.provider, 'doku');
-    assert.match(created.instructions.virtualAccountNumber ?? '', /^\d{16}$/);
+    assert.match(created.instructions.virtualAccountNumber ?? '', /^88899\d{11}$/, "the account's Mandiri BIN + customerNo");
     assert.equal(created.instructions.bankCode, 'MANDIRI');
-    assert.equal(created.providerReference, `${created.id}-create`, 'the create Request-Id, which DOKU echoes as original_request_id');
+    assert.equal(created.providerReference, created.instructions.virtualAccountNumber, 'the VA number is the SNAP reference');
 
     const paid = await stack.pay(created.id, {}, DOKU);
     assert.equal(paid.status, 200, JSON.stringify(paid.json));
@@ -57,10 +79,82 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
     assert.deepEqual(settled.instructions, {});
     assert.equal((await ledgerEntry(created.id))?.status, 'SUCCESS');
     const delivered = await notifications(created.id);
-    assert.ok(delivered.some((n) => n.status === 200 && JSON.parse(n.body).transaction.status === 'SUCCESS'), 'the API answered the notification 200');
+    const notice = delivered.find((n) => n.status === 200);
+    assert.ok(notice, 'the API answered the SNAP VA notification 200');
+    const body = JSON.parse(notice.body) as { virtualAccountNo: string; trxId: string; paidAmount: { value: string } };
+    assert.equal(body.virtualAccountNo.replace(/ /g, ''), created.instructions.virtualAccountNumber);
+    assert.deepEqual(body.paidAmount, { value: '150000.00', currency: 'IDR' });
     await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
     const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
     assert.equal(callbacks.length, 1);
+  });
+
+  it('VA_BNI expires at bayar\'s deadline: delete-va at DOKU, then the final status check; money that arrives anyway goes to review', async () => {
+    const created = await create({ amount: 22_000, method: 'VA_BNI', expiresInSeconds: 2, callbackUrl: merchant.url });
+    assert.equal(created.instructions.bankCode, 'BNI');
+    const expired = await stack.waitFor(created.id, (p) => p.status === 'EXPIRED', WAIT_MS);
+    assert.deepEqual(expired.instructions, {});
+    assert.ok(expired.timeline.some((t) => t.type === 'closing:EXPIRED'));
+    assert.ok(!expired.timeline.some((t) => t.type === 'cancel-failed'), 'delete-va succeeded');
+    assert.equal((await ledgerEntry(created.id))?.status, 'DELETED', 'the VA was deleted at DOKU');
+    // Deleted: the bank no longer takes it.
+    const refused = await stack.pay(created.id, {}, DOKU);
+    assert.equal(refused.status, 403);
+    // Money that reaches it anyway (forced in the sandbox) is late money: a VA cannot be refunded → review.
+    assert.equal((await stack.pay(created.id, { force: true }, DOKU)).status, 200);
+    const review = await stack.waitFor(created.id, (p) => p.status === 'REVIEW_REQUIRED', WAIT_MS);
+    assert.match(review.statusReason ?? '', /LATE_PAYMENT/);
+    assert.equal(review.amounts.paid, 22_000);
+  });
+
+  it('VA_DANAMON: a SNAP VA notification delivered twice (sandbox fault) is applied once', async () => {
+    await stack.withFaults({ duplicateRate: 1 }, async () => {
+      const created = await create({ amount: 135_000, method: 'VA_DANAMON', callbackUrl: merchant.url });
+      await stack.pay(created.id, {}, DOKU);
+      const view = await stack.waitFor(created.id, (p) => p.status === 'SETTLED' && p.timeline.some((t) => t.ignored && /duplicate/.test(t.detail ?? '')), WAIT_MS);
+      assert.equal(view.amounts.paid, 135_000);
+      assert.equal(paidEntries(view).length, 1, 'one settlement');
+      assert.equal(view.timeline.filter((t) => t.type === 'status:PAID').length, 1);
+      await new Promise((r) => setTimeout(r, 500));
+      const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
+      assert.equal(callbacks.length, 1, 'the merchant heard about it once');
+    }, DOKU);
+  });
+
+  it('refuses forged, tampered, unsigned and unbound SNAP VA notifications and changes nothing', async () => {
+    const [created, other] = await Promise.all([create({ amount: 76_000, method: 'VA_CIMB' }), create({ amount: 76_000, method: 'VA_CIMB' })]);
+    const va = created.instructions.virtualAccountNumber!;
+    // DOKU's published Mandiri VA sample's fields, for this payment.
+    const notice = (over: Record<string, unknown> = {}) =>
+      JSON.stringify({ trxDateTime: snapTimestamp(Date.now()), channelCode: '6011', referenceNo: '20230814190612379', paidAmount: { value: '76000.00', currency: 'IDR' }, paymentRequestId: 'R_1692014768', paidBills: 'FFFFFF', flagAdvise: 'N', trxId: created.id, partnerServiceId: `   ${va.slice(0, 5)}`, customerNo: va.slice(5), virtualAccountNo: `   ${va}`, virtualAccountName: 'Jokul Doe 001', ...over });
+    const forged = await postSnap(VA_NOTIFY, notice(), { secret: 'SK-guessed-secret' });
+    assert.equal(forged.status, 401);
+    assert.equal(((await forged.json()) as { code: string }).code, 'SIGNATURE_INVALID');
+    assert.equal((await postSnap(VA_NOTIFY, notice(), { sign: false })).status, 401);
+    // Genuinely signed, but the VA paid is another payment's: not believed for this one.
+    const otherVa = other.instructions.virtualAccountNumber!;
+    const unbound = await postSnap(VA_NOTIFY, notice({ virtualAccountNo: `   ${otherVa}`, customerNo: otherVa.slice(5) }));
+    assert.equal(unbound.status, 400);
+    // A genuine signature does not carry over to a tampered body.
+    const ts = snapTimestamp(Date.now());
+    const tokenRes = await fetch(`${stack.apiUrl}/webhooks/doku/authorization/v1/access-token/b2b`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-client-key': CLIENT_ID, 'x-timestamp': ts, 'x-signature': asymmetricSignature(DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, CLIENT_ID, ts) }, body: '{"grantType":"client_credentials"}' });
+    const { accessToken } = (await tokenRes.json()) as { accessToken: string };
+    const signature = symmetricSignature({ method: 'POST', path: VA_NOTIFY, accessToken, body: notice(), timestamp: ts }, SECRET);
+    const tampered = await fetch(`${stack.apiUrl}${VA_NOTIFY}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}`, 'x-timestamp': ts, 'x-partner-id': CLIENT_ID, 'x-external-id': externalId(), 'x-signature': signature }, body: notice({ paidAmount: { value: '7600000.00', currency: 'IDR' } }) });
+    assert.equal(tampered.status, 401);
+
+    await new Promise((r) => setTimeout(r, 500));
+    for (const p of [created, other]) {
+      const view = await stack.payment(p.id);
+      assert.equal(view.status, 'PENDING');
+      assert.equal(view.amounts.paid, 0);
+      assert.ok(!view.timeline.some((t) => t.source === 'webhook'), 'nothing from the refused notifications reached the payment');
+    }
+    // And the genuine one, signed by DOKU's rules, settles it.
+    const genuine = await postSnap(VA_NOTIFY, notice());
+    assert.equal(genuine.status, 200, await genuine.text());
+    const settled = await stack.waitFor(created.id, (p) => p.status === 'SETTLED', WAIT_MS);
+    assert.equal(settled.amounts.paid, 76_000);
   });
 
   it('PAYLATER_INDODANA: create returns the Indodana payment page; without a phone, or a billing address, it is a 422 before anything starts', async () => {
@@ -123,15 +217,15 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
     assert.equal((await stack.payment(created.id)).status, 'SETTLED');
   });
 
-  it('refuses a forged, tampered or unsigned notification with 401 and changes nothing', async () => {
-    const created = await create({ amount: 75_000, method: 'VA_BNI' });
+  it('refuses a forged, tampered or unsigned Non-SNAP notification with 401 and changes nothing', async () => {
+    const created = await create({ amount: 75_000, method: 'RETAIL_ALFAMART' });
     const body = JSON.stringify({
-      service: { id: 'VIRTUAL_ACCOUNT' },
-      acquirer: { id: 'BNI' },
-      channel: { id: 'VIRTUAL_ACCOUNT_BNI' },
+      service: { id: 'ONLINE_TO_OFFLINE' },
+      acquirer: { id: 'ALFA' },
+      channel: { id: 'ONLINE_TO_OFFLINE_ALFA' },
       transaction: { status: 'SUCCESS', date: new Date().toISOString().slice(0, 19) + 'Z', original_request_id: `${created.id}-create` },
       order: { invoice_number: created.id, amount: 75_000 },
-      virtual_account_info: { virtual_account_number: created.instructions.virtualAccountNumber },
+      online_to_offline_info: { payment_code: created.instructions.payCode },
     });
     const requestId = randomUUID();
     const timestamp = new Date().toISOString().slice(0, 19) + 'Z';
@@ -157,16 +251,15 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
   });
 
   it("settles on DOKU's 12 h retry that still carries the original Request-Timestamp (signed with jokul's getSignature)", async () => {
-    const created = await create({ amount: 64_000, method: 'VA_BCA' });
-    // The body of developers.doku.com's "HTTP Notification Sample - Non SNAP" (VA), for this payment.
+    const created = await create({ amount: 64_000, method: 'RETAIL_ALFAMART' });
+    // developers.doku.com's "HTTP Notification Sample - Non SNAP" shape, for this Alfamart payment code.
     const body = JSON.stringify({
-      service: { id: 'VIRTUAL_ACCOUNT' },
-      acquirer: { id: 'BCA' },
-      channel: { id: 'VIRTUAL_ACCOUNT_BCA' },
+      service: { id: 'ONLINE_TO_OFFLINE' },
+      acquirer: { id: 'ALFA' },
+      channel: { id: 'ONLINE_TO_OFFLINE_ALFA' },
       transaction: { status: 'SUCCESS', date: '2021-01-27T03:24:23Z', original_request_id: `${created.id}-create` },
       order: { invoice_number: created.id, amount: 64_000 },
-      virtual_account_info: { virtual_account_number: created.instructions.virtualAccountNumber },
-      virtual_account_payment: { date: '20210127102423', systrace_number: '48221', reference_number: '23941', channel_code: '6010', request_id: '1234567890', identifier: [] },
+      online_to_offline_info: { payment_code: created.instructions.payCode },
     });
     const requestId = randomUUID();
     const timestamp = new Date(Date.now() - 12 * 3600_000).toISOString().slice(0, 19) + 'Z';
@@ -180,12 +273,12 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
   });
 
   it('applies a notification delivered three more times exactly once', async () => {
-    const created = await create({ amount: 120_000, method: 'VA_PERMATA', callbackUrl: merchant.url });
+    const created = await create({ amount: 120_000, method: 'RETAIL_ALFAMART', callbackUrl: merchant.url });
     await stack.pay(created.id, {}, DOKU);
     // Settled and the merchant told (after SETTLED): the timeline is complete from here on.
     await stack.waitFor(created.id, (p) => p.status === 'SETTLED' && p.merchantNotified, WAIT_MS);
     const outbox = await stack.sandbox('GET', '/_sandbox/doku/outbox', undefined, DOKU);
-    const sent = (outbox.json as { headers: Record<string, string>; body: string }[]).find((n) => JSON.parse(n.body).order.invoice_number === created.id);
+    const sent = (outbox.json as { headers: Record<string, string>; body: string }[]).find((n) => JSON.parse(n.body).order?.invoice_number === created.id);
     assert.ok(sent, 'the sandbox sent a notification');
     const before = await stack.payment(created.id);
     const duplicatesBefore = await webhookOutcomes(stack, 'doku', 'duplicate');
@@ -218,7 +311,8 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
     assert.deepEqual(settled.instructions, {}, `${p.method}: a settled payment shows nowhere to pay`);
     assert.equal((await ledgerEntry(p.id))?.status, 'SUCCESS', p.method);
     const delivered = await notifications(p.id);
-    assert.ok(delivered.some((n) => n.status === 200 && JSON.parse(n.body).transaction.status === 'SUCCESS'), `${p.method}: the API answered the notification 200`);
+    // Non-SNAP: transaction.status SUCCESS; SNAP VA: every notification is a payment.
+    assert.ok(delivered.some((n) => n.status === 200 && (JSON.parse(n.body).transaction?.status ?? 'SUCCESS') === 'SUCCESS'), `${p.method}: the API answered the notification 200`);
     return settled;
   }
 
@@ -233,7 +327,7 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
     assert.equal(notice.online_to_offline_info.payment_code, created.instructions.payCode);
   });
 
-  it('VA_BCA and VA_BRI: VA number → paid → SETTLED by the notification', async () => {
+  it('VA_BCA and VA_BRI through SNAP: VA number → paid → SETTLED by the SNAP VA notification', async () => {
     const [bca, bri] = await Promise.all([create({ amount: 61_000, method: 'VA_BCA' }), create({ amount: 62_000, method: 'VA_BRI' })]);
     for (const [p, bank] of [[bca, 'BCA'], [bri, 'BRI']] as const) {
       assert.deepEqual(Object.keys(p.instructions).sort(), ['bankCode', 'virtualAccountNumber']);
@@ -242,16 +336,18 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
     }
     await Promise.all([payAndSettle(bca), payAndSettle(bri)]);
     for (const [p, channel] of [[bca, 'VIRTUAL_ACCOUNT_BCA'], [bri, 'VIRTUAL_ACCOUNT_BRI']] as const) {
-      const notice = (await notifications(p.id)).map((n) => JSON.parse(n.body)).find((b) => b.transaction.status === 'SUCCESS');
-      assert.equal(notice.channel.id, channel);
-      assert.equal(notice.virtual_account_info.virtual_account_number, p.instructions.virtualAccountNumber);
-      assert.equal(notice.transaction.original_request_id, `${p.id}-create`);
+      const notice = (await notifications(p.id)).map((n) => JSON.parse(n.body))[0];
+      assert.equal(notice.additionalInfo.channel, channel);
+      assert.equal(notice.virtualAccountNo.replace(/ /g, ''), p.instructions.virtualAccountNumber);
+      assert.equal(notice.trxId, p.id);
+      assert.equal(p.providerReference, p.instructions.virtualAccountNumber);
     }
   });
 
   it('duplicate and out-of-order notifications: one PAID, one SETTLED, and a stale PENDING never moves it back', async () => {
     await stack.withFaults({ duplicateRate: 1, outOfOrderRate: 1 }, async () => {
-      const created = await create({ amount: 135_000, method: 'VA_DANAMON', callbackUrl: merchant.url });
+      // Non-SNAP (Alfamart): SNAP VA notifications have no PENDING to arrive out of order.
+      const created = await create({ amount: 135_000, method: 'RETAIL_ALFAMART', callbackUrl: merchant.url });
       const duplicatesBefore = await webhookOutcomes(stack, 'doku', 'duplicate');
       await stack.pay(created.id, {}, DOKU);
       // The SUCCESS notification, its duplicate (same Request-Id, absorbed as a copy), and a stale PENDING one after it.

@@ -331,18 +331,12 @@ describe('doku adapter against the local sandbox', () => {
 
   it('creates a charge for every method with the right payment instructions', async () => {
     const expectations: [PaymentMethod, (i: Record<string, string | undefined>) => void][] = [
-      ['VA_MANDIRI', (i) => (assert.match(i.virtualAccountNumber!, /^88899\d{11}$/), assert.equal(i.bankCode, 'MANDIRI'))],
-      ['VA_BSI', (i) => assert.equal(i.bankCode, 'BSI')],
-      ['VA_BCA', (i) => assert.equal(i.bankCode, 'BCA')],
-      ['VA_BRI', (i) => assert.equal(i.bankCode, 'BRI')],
-      ['VA_PERMATA', (i) => assert.equal(i.bankCode, 'PERMATA')],
-      ['VA_BNI', (i) => assert.equal(i.bankCode, 'BNI')],
-      ['VA_CIMB', (i) => assert.equal(i.bankCode, 'CIMB')],
-      ['VA_DANAMON', (i) => assert.equal(i.bankCode, 'DANAMON')],
       ['RETAIL_ALFAMART', (i) => assert.match(i.payCode!, /^\d{16}$/)],
       ['PAYLATER_INDODANA', (i) => assert.match(i.payUrl!, /product-installment\/payment\?purchaseTransactionId=/)],
     ];
+    // Without SNAP keys DOKU offers only what it still documents as Non-SNAP: no VA (they moved to SNAP).
     assert.deepEqual(new Set(expectations.map(([m]) => m)), new Set(provider.capabilities.methods));
+    await assert.rejects(provider.createCharge(chargeRequest('VA_BCA')), (e: unknown) => e instanceof ProviderRejected && e.code === 'UNSUPPORTED_METHOD');
     for (const [method, check] of expectations) {
       const request = chargeRequest(method);
       const snapshot = await provider.createCharge(request);
@@ -350,27 +344,26 @@ describe('doku adapter against the local sandbox', () => {
       assert.equal(snapshot.providerStatus, 'PENDING');
       assert.equal(snapshot.providerReference, createRequestId(request.paymentId));
       check(snapshot.instructions as Record<string, string | undefined>);
-      if (method.startsWith('VA_')) assert.match(snapshot.instructions.virtualAccountNumber!, /^\d{16}$/);
     }
   });
 
   it('answers an identical resend with 409 and the first body, which the adapter takes as the charge', async () => {
-    const request = chargeRequest('VA_BCA');
+    const request = chargeRequest('RETAIL_ALFAMART');
     const first = await provider.createCharge(request);
     const again = await provider.createCharge(request);
     assert.deepEqual(again, first);
     assert.equal((await ledgerEntry(request.paymentId))?.createRequests, 2);
     // On the wire: the same Request-Id and the same bytes are answered 409 with the same body.
-    const body = { order: { invoice_number: paymentId(), amount: 10_000 }, virtual_account_info: { expired_time: 60, reusable_status: false, info1: 'x' } };
-    const one = await client.call('POST', DOKU_CHANNELS.VA_BRI.path, 'rid-409-test', body);
-    const two = await client.call('POST', DOKU_CHANNELS.VA_BRI.path, 'rid-409-test', body);
+    const body = { order: { invoice_number: paymentId(), amount: 10_000 }, online_to_offline_info: { expired_time: 60, reusable_status: false, info: 'x' } };
+    const one = await client.call('POST', DOKU_CHANNELS.RETAIL_ALFAMART.path, 'rid-409-test', body);
+    const two = await client.call('POST', DOKU_CHANNELS.RETAIL_ALFAMART.path, 'rid-409-test', body);
     assert.equal(one.status, 200);
     assert.equal(two.status, 409);
     assert.equal(two.text, one.text);
   });
 
   it('finds its charge when a resend carries a different body (expired_time moved on)', async () => {
-    const request = chargeRequest('VA_MANDIRI');
+    const request = chargeRequest('RETAIL_ALFAMART');
     const first = await provider.createCharge(request);
     const later = await provider.createCharge({ ...request, expiresAt: new Date(Date.parse(request.expiresAt) + 10 * 60_000).toISOString() });
     assert.equal(later.instructions.virtualAccountNumber, first.instructions.virtualAccountNumber);
@@ -378,7 +371,7 @@ describe('doku adapter against the local sandbox', () => {
     await assert.rejects(provider.createCharge({ ...request, amount: 150_001 }), (err: unknown) => err instanceof ProviderRejected && err.code === 'AMOUNT_MISMATCH');
   });
 
-  it('asks DOKU for whole minutes: at least 1, rounded up, and a closed single-use VA', async () => {
+  it('asks DOKU for whole minutes: at least 1, rounded up, and a single-use Alfa payment code', async () => {
     // A recording stand-in shows exactly what the adapter puts on the wire.
     const seen: { path: string; body: Record<string, any> }[] = [];
     const recorder = createServer((req, res) => {
@@ -387,20 +380,20 @@ describe('doku adapter against the local sandbox', () => {
       req.on('end', () => {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, any>;
         seen.push({ path: req.url ?? '', body });
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ order: body.order, virtual_account_info: { virtual_account_number: '1900812345678901' } }));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ order: body.order, online_to_offline_info: { payment_code: '8888123456789012' } }));
       });
     });
     const port = await new Promise<number>((resolve) => recorder.listen(0, '127.0.0.1', () => resolve((recorder.address() as AddressInfo).port)));
     try {
       const recorded = new DokuProvider({ clientId: CLIENT_ID, secretKey: SECRET, baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 5000 });
       for (const [ms, minutes] of [[2_000, 1], [60_000, 1], [61_000, 2], [3_600_000, 60]] as const) {
-        const request = chargeRequest('VA_BCA', { expiresAt: new Date(Date.now() + ms).toISOString() });
+        const request = chargeRequest('RETAIL_ALFAMART', { expiresAt: new Date(Date.now() + ms).toISOString() });
         await recorded.createCharge(request);
         const last = seen.at(-1)!;
-        assert.equal(last.path, '/bca-virtual-account/v2/payment-code');
+        assert.equal(last.path, '/alfa-virtual-account/v2/payment-code');
         assert.deepEqual(last.body, {
           order: { invoice_number: request.paymentId, amount: 150_000 },
-          virtual_account_info: { expired_time: minutes, reusable_status: false, info1: 'Order 42' },
+          online_to_offline_info: { expired_time: minutes, reusable_status: false, info: 'Order 42' },
           customer: { name: 'Budi Santoso', email: 'budi@example.com' },
         });
       }
@@ -408,9 +401,9 @@ describe('doku adapter against the local sandbox', () => {
       await new Promise<void>((r) => recorder.close(() => r()));
     }
     // The sandbox honours expired_time in minutes.
-    const body = { order: { invoice_number: paymentId(), amount: 10_000 }, virtual_account_info: { expired_time: 1, reusable_status: false } };
-    const answer = JSON.parse((await client.call('POST', DOKU_CHANNELS.VA_BRI.path, randomUUID(), body)).text) as { virtual_account_info: { created_date_utc: string; expired_date_utc: string } };
-    assert.equal(Date.parse(answer.virtual_account_info.expired_date_utc) - Date.parse(answer.virtual_account_info.created_date_utc), 60_000);
+    const body = { order: { invoice_number: paymentId(), amount: 10_000 }, online_to_offline_info: { expired_time: 1, reusable_status: false } };
+    const answer = JSON.parse((await client.call('POST', DOKU_CHANNELS.RETAIL_ALFAMART.path, randomUUID(), body)).text) as { online_to_offline_info: { created_date_utc: string; expired_date_utc: string } };
+    assert.equal(Date.parse(answer.online_to_offline_info.expired_date_utc) - Date.parse(answer.online_to_offline_info.created_date_utc), 60_000);
   });
 
   it('refuses Indodana without the customer details, billing address or return page it needs, and sends the phone with its calling code', async () => {
@@ -511,27 +504,27 @@ describe('doku adapter against the local sandbox', () => {
   });
 
   it('rejects bad bodies (400) and bad signatures (401) with typed errors; 5xx is retryable', async () => {
-    const invalid = await client.call('POST', DOKU_CHANNELS.VA_BCA.path, randomUUID(), { order: { invoice_number: 'x', amount: -1 } });
+    const invalid = await client.call('POST', DOKU_CHANNELS.RETAIL_ALFAMART.path, randomUUID(), { order: { invoice_number: 'x', amount: -1 } });
     assert.equal(invalid.status, 400);
     assert.equal((JSON.parse(invalid.text) as { error: { code: string } }).error.code, 'invalid_parameter');
     const wrongKey = new DokuProvider({ clientId: CLIENT_ID, secretKey: 'SK-wrong', baseUrl: url, timeoutMs: 5000 });
-    await assert.rejects(wrongKey.createCharge(chargeRequest('VA_BCA')), (err: unknown) => err instanceof ProviderRejected && err.code === 'DOKU_401_invalid_signature');
-    await assert.rejects(wrongKey.findCharge({ paymentId: paymentId(), method: 'VA_BCA' }), (err: unknown) => err instanceof ProviderRejected && err.code === 'DOKU_401_invalid_signature');
-    const unsigned = await fetch(`${url}${DOKU_CHANNELS.VA_BCA.path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    await assert.rejects(wrongKey.createCharge(chargeRequest('RETAIL_ALFAMART')), (err: unknown) => err instanceof ProviderRejected && err.code === 'DOKU_401_invalid_signature');
+    await assert.rejects(wrongKey.findCharge({ paymentId: paymentId(), method: 'RETAIL_ALFAMART' }), (err: unknown) => err instanceof ProviderRejected && err.code === 'DOKU_401_invalid_signature');
+    const unsigned = await fetch(`${url}${DOKU_CHANNELS.RETAIL_ALFAMART.path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     assert.equal(unsigned.status, 401);
     await fetch(`${url}/_sandbox/faults`, { method: 'POST', body: JSON.stringify({ errorRate: 1 }) });
     try {
-      await assert.rejects(provider.findCharge({ paymentId: paymentId(), method: 'VA_BCA' }), ProviderUnavailable);
-      await assert.rejects(provider.createCharge(chargeRequest('VA_BCA')), ProviderUnavailable);
+      await assert.rejects(provider.findCharge({ paymentId: paymentId(), method: 'RETAIL_ALFAMART' }), ProviderUnavailable);
+      await assert.rejects(provider.createCharge(chargeRequest('RETAIL_ALFAMART')), ProviderUnavailable);
     } finally {
       await fetch(`${url}/_sandbox/faults`, { method: 'POST', body: '{}' });
     }
     const down = new DokuProvider({ clientId: CLIENT_ID, secretKey: SECRET, baseUrl: 'http://127.0.0.1:9', timeoutMs: 2000 });
-    await assert.rejects(down.findCharge({ paymentId: paymentId(), method: 'VA_BCA' }), ProviderUnavailable);
+    await assert.rejects(down.findCharge({ paymentId: paymentId(), method: 'RETAIL_ALFAMART' }), ProviderUnavailable);
   });
 
   it('finds nothing for an unknown invoice; finds a created one by invoice_number, pending', async () => {
-    assert.equal(await provider.findCharge({ paymentId: paymentId(), method: 'VA_BCA' }), null);
+    assert.equal(await provider.findCharge({ paymentId: paymentId(), method: 'RETAIL_ALFAMART' }), null);
     const request = chargeRequest('RETAIL_ALFAMART');
     const created = await provider.createCharge(request);
     const found = await provider.findCharge({ paymentId: request.paymentId, method: 'RETAIL_ALFAMART' });
@@ -541,11 +534,11 @@ describe('doku adapter against the local sandbox', () => {
   });
 
   it('pays, notifies signed for the receiver path (checked by jokul and by the adapter), and reports SUCCESS', async () => {
-    const request = chargeRequest('VA_MANDIRI');
+    const request = chargeRequest('RETAIL_ALFAMART');
     await provider.createCharge(request);
     const paid = await fetch(`${url}/_sandbox/charges/${request.paymentId}/pay`, { method: 'POST', body: '{}' });
     assert.equal(paid.status, 200);
-    const snapshot = await provider.findCharge({ paymentId: request.paymentId, method: 'VA_MANDIRI' });
+    const snapshot = await provider.findCharge({ paymentId: request.paymentId, method: 'RETAIL_ALFAMART' });
     assert.equal(snapshot?.chargeStatus, 'PAID');
     assert.equal(snapshot?.paidAmount, 150_000);
     const delivered = await until(() => notificationsFor(request.paymentId)[0]);
@@ -575,8 +568,8 @@ describe('doku adapter against the local sandbox', () => {
     const other = await startReceiver(() => 200, '/payments/notifications');
     try {
       const invoice = paymentId();
-      const body = { order: { invoice_number: invoice, amount: 5000 }, virtual_account_info: { expired_time: 60, reusable_status: false }, additional_info: { override_notification_url: other.url } };
-      assert.equal((await client.call('POST', DOKU_CHANNELS.VA_BNI.path, randomUUID(), body)).status, 200);
+      const body = { order: { invoice_number: invoice, amount: 5000 }, online_to_offline_info: { expired_time: 60, reusable_status: false }, additional_info: { override_notification_url: other.url } };
+      assert.equal((await client.call('POST', DOKU_CHANNELS.RETAIL_ALFAMART.path, randomUUID(), body)).status, 200);
       await fetch(`${url}/_sandbox/charges/${invoice}/pay`, { method: 'POST', body: '{}' });
       const delivered = await until(() => other.received[0]);
       // Signed for the path it went to.
@@ -607,7 +600,7 @@ describe('doku sandbox notification retries', () => {
       const url = `http://127.0.0.1:${await kit.listen(0)}`;
       try {
         const provider = new DokuProvider({ clientId: CLIENT_ID, secretKey: SECRET, baseUrl: url, timeoutMs: 5000 });
-        const request = chargeRequest('VA_BCA');
+        const request = chargeRequest('RETAIL_ALFAMART');
         await provider.createCharge(request);
         await fetch(`${url}/_sandbox/charges/${request.paymentId}/pay`, { method: 'POST', body: '{}' });
         await until(() => (receiver.received.length >= attempts ? true : undefined), 15_000);

@@ -4,28 +4,56 @@ import type { ProviderCapabilities } from '../provider.js';
 export type DokuChannelKind = 'va' | 'o2o' | 'paylater';
 
 /**
- * Every DOKU Non-SNAP path bayar calls, in one table. [?] marks a path no DOKU source confirms;
- * see README.md for where each one comes from.
+ * The DOKU Non-SNAP paths bayar still calls, in one table: only what DOKU still documents as
+ * Non-SNAP (seed 002's Non-SNAP navigation: convenience stores and paylater). Virtual accounts
+ * moved to SNAP (docs.doku.com/miscellaneous/snap-migration; seed 002 lists VAs only under SNAP):
+ * see DOKU_SNAP_VAS below and snap/va.ts.
  *
- * Confirmed: mandiri, bsm (BSI), bca, bri, permata (official jokul-php-library services and
- * jokul-nodejs-library); alfa (developers.doku.com, Alfa Group); indodana (seed 002).
- * `acquirer` is DOKU's acquirer id as notifications carry it (channel id = service + acquirer,
- * e.g. VIRTUAL_ACCOUNT_BCA); bayar only reads it for operators, never to decide anything.
+ * Confirmed: alfa (developers.doku.com, Alfa Group); indodana (seed 002).
+ * `acquirer` is DOKU's acquirer id as notifications carry it; bayar only reads it for operators.
  */
 export const DOKU_CHANNELS = {
-  VA_MANDIRI: { kind: 'va', path: '/mandiri-virtual-account/v2/payment-code', bank: 'MANDIRI', acquirer: 'BANK_MANDIRI' },
-  // Bank Syariah Indonesia kept its predecessor's slug, Bank Syariah Mandiri.
-  VA_BSI: { kind: 'va', path: '/bsm-virtual-account/v2/payment-code', bank: 'BSI', acquirer: 'BANK_SYARIAH_MANDIRI' },
-  VA_BCA: { kind: 'va', path: '/bca-virtual-account/v2/payment-code', bank: 'BCA', acquirer: 'BCA' },
-  VA_BRI: { kind: 'va', path: '/bri-virtual-account/v2/payment-code', bank: 'BRI', acquirer: 'BRI' },
-  VA_PERMATA: { kind: 'va', path: '/permata-virtual-account/v2/payment-code', bank: 'PERMATA', acquirer: 'BANK_PERMATA' },
-  VA_BNI: { kind: 'va', path: '/bni-virtual-account/v2/payment-code', bank: 'BNI', acquirer: 'BNI' }, // [?] by analogy
-  VA_CIMB: { kind: 'va', path: '/cimb-virtual-account/v2/payment-code', bank: 'CIMB', acquirer: 'BANK_CIMB' }, // [?] by analogy
-  VA_DANAMON: { kind: 'va', path: '/danamon-virtual-account/v2/payment-code', bank: 'DANAMON', acquirer: 'BANK_DANAMON' }, // [?] by analogy
   // "alfa-virtual-account" is the documented path although the product is a store payment code.
   RETAIL_ALFAMART: { kind: 'o2o', path: '/alfa-virtual-account/v2/payment-code', bank: undefined, acquirer: 'ALFA' },
   PAYLATER_INDODANA: { kind: 'paylater', path: '/indodana-peer-to-peer/v2/generate-order', bank: undefined, acquirer: 'INDODANA' },
 } as const satisfies Partial<Record<PaymentMethod, { kind: DokuChannelKind; path: string; bank: string | undefined; acquirer: string }>>;
+
+/**
+ * DOKU SNAP virtual accounts: bayar's method → DOKU's SNAP VA channel (doku-nodejs-library 1.0.52
+ * _commons/vaChannelEnum.js; README "Virtual Account (DGPC & MGPC)") and the bank shown to the
+ * customer. Bank Syariah Indonesia keeps its predecessor's channel name (Bank Syariah Mandiri).
+ */
+export const DOKU_SNAP_VAS = {
+  VA_MANDIRI: { channel: 'VIRTUAL_ACCOUNT_BANK_MANDIRI', bank: 'MANDIRI' },
+  VA_BSI: { channel: 'VIRTUAL_ACCOUNT_BANK_SYARIAH_MANDIRI', bank: 'BSI' },
+  VA_BCA: { channel: 'VIRTUAL_ACCOUNT_BCA', bank: 'BCA' },
+  VA_BRI: { channel: 'VIRTUAL_ACCOUNT_BRI', bank: 'BRI' },
+  VA_PERMATA: { channel: 'VIRTUAL_ACCOUNT_PERMATA', bank: 'PERMATA' },
+  VA_BNI: { channel: 'VIRTUAL_ACCOUNT_BNI', bank: 'BNI' },
+  VA_CIMB: { channel: 'VIRTUAL_ACCOUNT_CIMB', bank: 'CIMB' },
+  VA_DANAMON: { channel: 'VIRTUAL_ACCOUNT_DANAMON', bank: 'DANAMON' },
+} as const satisfies Partial<Record<PaymentMethod, { channel: string; bank: string }>>;
+
+export type DokuVaMethod = keyof typeof DOKU_SNAP_VAS;
+
+export function dokuSnapVaFor(method: PaymentMethod): (typeof DOKU_SNAP_VAS)[DokuVaMethod] | undefined {
+  return Object.hasOwn(DOKU_SNAP_VAS, method) ? DOKU_SNAP_VAS[method as DokuVaMethod] : undefined;
+}
+
+/**
+ * partnerServiceId (the bank's company code / BIN DOKU assigns the merchant, per bank) for the
+ * local sandbox only. A real account sets its own with DOKU_SNAP_VA_PARTNER_SERVICE_IDS.
+ */
+export const DOKU_SANDBOX_VA_PARTNER_SERVICE_IDS: Record<DokuVaMethod, string> = {
+  VA_MANDIRI: '88899',
+  VA_BSI: '90341',
+  VA_BCA: '19008',
+  VA_BRI: '13925',
+  VA_PERMATA: '88561',
+  VA_BNI: '98829',
+  VA_CIMB: '51491',
+  VA_DANAMON: '79190',
+};
 
 export type DokuMethod = keyof typeof DOKU_CHANNELS;
 export type DokuChannel = (typeof DOKU_CHANNELS)[DokuMethod];
@@ -67,17 +95,37 @@ export const DOKU_SNAP_PATHS = {
   refund: '/direct-debit/core/v1/debit/refund',
   /** Where DOKU posts e-wallet notifications, relative to the merchant's notification base (developers.doku.com). */
   notify: '/v1.0/debit/notify',
+  // SNAP virtual accounts (doku-nodejs-library _commons/config.js CREATE_VA, DELETE_VA, CHECK_STATUS_VA;
+  // developers.doku.com check-status-api/snap: POST /orders/v1.0/transfer-va/status).
+  createVa: '/virtual-accounts/bi-snap-va/v1.1/transfer-va/create-va',
+  deleteVa: '/virtual-accounts/bi-snap-va/v1.1/transfer-va/delete-va',
+  vaStatus: '/orders/v1.0/transfer-va/status',
+  /**
+   * Where DOKU posts a VA payment notification, relative to the notification base. developers.doku.com
+   * "HTTP Notification Sample for SNAP" names `/v1/transfer-va/payment`; SNAP BI's standard path is
+   * `/v1.0/transfer-va/payment`; DOKU's v1.1 VA API suggests `/v1.1/…` [? which one an account gets].
+   * bayar serves all three; the signature covers the path DOKU actually posted to.
+   */
+  vaNotify: ['/v1.1/transfer-va/payment', '/v1.0/transfer-va/payment', '/v1/transfer-va/payment'],
 } as const;
+
+/** Every notification path under the DOKU webhook base (e-wallet and VA), for signature checks. */
+export const DOKU_SNAP_NOTIFY_PATHS: readonly string[] = [DOKU_SNAP_PATHS.notify, ...DOKU_SNAP_PATHS.vaNotify];
 
 /** DOKU's expired_time is whole minutes; peer_to_peer_info.expired_time allows 5 digits. */
 export const DOKU_MAX_EXPIRY_MINUTES = 99_999;
 
-/** Non-SNAP only (no SNAP keys configured, e.g. a real DOKU account without e-wallets), or both. */
-export function dokuCapabilitiesFor(snap: boolean): ProviderCapabilities {
+/**
+ * Non-SNAP only (no SNAP keys configured: Alfamart and Indodana), or with SNAP: the e-wallets, and
+ * the VAs whose partnerServiceId the account has (`vaMethods`). VAs can be closed at DOKU (SNAP
+ * delete-va), so `cancel` is true with SNAP; for the other methods cancelCharge does nothing.
+ */
+export function dokuCapabilitiesFor(snap: boolean, vaMethods: readonly DokuVaMethod[] = []): ProviderCapabilities {
   if (!snap) return dokuCapabilities;
   return {
     ...dokuCapabilities,
-    methods: [...dokuCapabilities.methods, ...(Object.keys(DOKU_SNAP_EWALLETS) as DokuSnapMethod[])],
+    methods: [...vaMethods, ...dokuCapabilities.methods, ...(Object.keys(DOKU_SNAP_EWALLETS) as DokuSnapMethod[])],
+    cancel: vaMethods.length > 0,
     // SNAP's refund takes an amount and its own partnerRefundNo, so partial refunds, several per
     // payment, up to what was paid (the SDK: DANA and ShopeePay only) [? DOKU publishes no cap on
     // the number of partial refunds].
@@ -94,8 +142,9 @@ export const dokuCapabilities: ProviderCapabilities = {
   // orders can be REFUNDED per the status table, but seed 002 documents no refund call for
   // Indodana, so none is declared: a settled DOKU payment is refunded outside bayar.
   refunds: {},
-  // No documented way to close an unpaid VA, payment code or Indodana order: bayar's own deadline
-  // ends the payment, followed by one final status check (see README.md).
+  // No documented way to close an unpaid Non-SNAP payment code or Indodana order: bayar's own
+  // deadline ends the payment, followed by one final status check (see README.md). SNAP VAs are
+  // deleted at DOKU (dokuCapabilitiesFor).
   cancel: false,
   // Per-channel limits (Alfa's store ceiling, Indodana's credit limit) are DOKU's to enforce.
   amount: { min: 1, max: 50_000_000_000 },

@@ -1,5 +1,6 @@
-// The DOKU adapter: bayar's provider interface over DOKU's Non-SNAP API (payment codes, Indodana
-// generate-order, check status, signed HTTP notifications). order.invoice_number is bayar's
+// The DOKU adapter: bayar's provider interface over DOKU's Non-SNAP API (Alfamart payment codes,
+// Indodana generate-order, check status, signed HTTP notifications) and DOKU SNAP (snap/: virtual
+// accounts and e-wallets). order.invoice_number is bayar's
 // payment id, so every lookup is addressed by it and no DOKU id has to be remembered first.
 import { randomUUID } from 'node:crypto';
 import type { ProviderEvent } from '../../domain/payment.js';
@@ -23,8 +24,9 @@ import {
   type RefundStatus,
   type WebhookReply,
 } from '../provider.js';
-import { DOKU_MAX_EXPIRY_MINUTES, dokuCapabilitiesFor, dokuChannelFor, dokuSnapChannelFor, dokuStatusPath, type DokuChannel } from './capabilities.js';
+import { DOKU_MAX_EXPIRY_MINUTES, dokuCapabilitiesFor, dokuChannelFor, dokuSnapChannelFor, dokuSnapVaFor, dokuStatusPath, type DokuChannel } from './capabilities.js';
 import { DokuSnapEwallets, SNAP_NOTIFY_RETRY_LATER } from './snap/ewallet.js';
+import { DokuSnapVas, SNAP_VA_NOTIFY_RETRY_LATER } from './snap/va.js';
 import { DOKU_NOTIFICATION_TOLERANCE_MS, DokuClient, throwFor, type DokuConfig } from './client.js';
 import {
   DOKU_CALLBACK_URL_PATTERN,
@@ -33,11 +35,9 @@ import {
   parseAmount,
   paylaterResponseSchema,
   transactionSchema,
-  vaResponseSchema,
   type DokuO2oRequest,
   type DokuPaylaterRequest,
   type DokuTransaction,
-  type DokuVaRequest,
 } from './schemas.js';
 import { parseDokuTimestamp, signatureMatches } from './signature.js';
 import { dokuStatusToChargeStatus } from './status.js';
@@ -59,6 +59,8 @@ export class DokuProvider implements PaymentProvider {
   private readonly client: DokuClient;
   /** DOKU SNAP, for the e-wallets (snap/): the same account, host and client id, another protocol. */
   private readonly snap?: DokuSnapEwallets;
+  /** DOKU SNAP virtual accounts (snap/va.ts), on the e-wallets' token and signing. */
+  private readonly vas?: DokuSnapVas;
 
   constructor(private readonly config: DokuConfig) {
     this.client = new DokuClient(config);
@@ -72,7 +74,8 @@ export class DokuProvider implements PaymentProvider {
         notificationToleranceMs: config.notificationToleranceMs ?? DOKU_NOTIFICATION_TOLERANCE_MS,
       });
     }
-    this.capabilities = dokuCapabilitiesFor(this.snap !== undefined);
+    if (this.snap) this.vas = new DokuSnapVas(this.snap.client, config.snap?.vaPartnerServiceIds);
+    this.capabilities = dokuCapabilitiesFor(this.snap !== undefined, this.vas?.methods() ?? []);
   }
 
   /**
@@ -82,6 +85,7 @@ export class DokuProvider implements PaymentProvider {
   validateCreate(request: CreateChargeRequest): ShapeRefusal | undefined {
     return shapeRefusal(() => {
       if (dokuSnapChannelFor(request.method)) return this.snapOrRefuse(request.method).checkCreate(request);
+      if (dokuSnapVaFor(request.method)) return this.vasOrRefuse(request.method).checkCreate(request);
       const channel = dokuChannelFor(request.method);
       if (!channel) throw new ProviderRejected(`doku does not offer ${request.method}`, 'doku', 'UNSUPPORTED_METHOD');
       toChargeRequest(channel, request, Date.now(), this.config.snap?.returnUrl);
@@ -90,6 +94,7 @@ export class DokuProvider implements PaymentProvider {
 
   async createCharge(request: CreateChargeRequest): Promise<ChargeSnapshot> {
     if (dokuSnapChannelFor(request.method)) return this.snapOrRefuse(request.method).createCharge(request);
+    if (dokuSnapVaFor(request.method)) return this.vasOrRefuse(request.method).createCharge(request);
     const channel = dokuChannelFor(request.method);
     if (!channel) throw new ProviderRejected(`doku does not offer ${request.method}`, 'doku', 'UNSUPPORTED_METHOD');
     const requestId = createRequestId(request.paymentId);
@@ -115,13 +120,16 @@ export class DokuProvider implements PaymentProvider {
 
   async findCharge(ref: ChargeRef): Promise<ChargeSnapshot | null> {
     if (dokuSnapChannelFor(ref.method)) return this.snapOrRefuse(ref.method).findCharge(ref);
+    if (dokuSnapVaFor(ref.method)) return this.vasOrRefuse(ref.method).findCharge(ref);
     const transaction = await this.lookup(ref.paymentId);
     return transaction ? fromTransaction(transaction, dokuChannelFor(ref.method)) : null;
   }
 
-  async cancelCharge(): Promise<void> {
-    // DOKU Non-SNAP documents no way to void an unpaid payment code or order (capabilities.cancel
-    // is false, so the saga never asks). bayar's deadline and its final status check decide.
+  async cancelCharge(ref: ChargeRef): Promise<void> {
+    // SNAP VAs are deleted at DOKU (delete-va). DOKU documents no way to void an unpaid Non-SNAP
+    // payment code or Indodana order, nor a jump-app e-wallet order: bayar's deadline and its
+    // final status check decide.
+    if (dokuSnapVaFor(ref.method)) return this.vasOrRefuse(ref.method).cancelCharge(ref);
   }
 
   async refund(request: RefundRequest): Promise<RefundResult> {
@@ -147,7 +155,14 @@ export class DokuProvider implements PaymentProvider {
     // ones Signature / Client-Id. Each is then verified by its own rules, nothing shared.
     if (raw.headers['x-signature'] !== undefined || raw.headers['x-partner-id'] !== undefined) {
       if (!this.snap) throw new SignatureInvalid('doku', 'a SNAP notification, but DOKU SNAP is not configured');
-      return this.snap.parseNotification(raw);
+      this.snap.verifyNotification(raw);
+      // Verified: now the body says which kind it is. A VA payment carries virtualAccountNo.
+      const body = parseJson(raw.rawBody.toString('utf8')) as { virtualAccountNo?: unknown } | undefined;
+      if (body && typeof body === 'object' && 'virtualAccountNo' in body) {
+        if (!this.vas || this.vas.methods().length === 0) throw new WebhookMalformed('doku', 'a SNAP VA notification, but no DOKU VA is configured');
+        return this.vas.parseVerifiedNotification(raw);
+      }
+      return this.snap.parseVerifiedNotification(raw);
     }
     const clientId = raw.headers['client-id'];
     const requestId = raw.headers['request-id'];
@@ -209,8 +224,13 @@ export class DokuProvider implements PaymentProvider {
 
   webhookRetryLater(parsed?: ParsedWebhook): WebhookReply {
     // Any non-2xx: DOKU retries 30 min, 6 h and 12 h after the original.
-    if (parsed?.ack) return SNAP_NOTIFY_RETRY_LATER;
+    if (parsed?.ack) return parsed.kind === 'payment' && 'dokuVa' in parsed ? SNAP_VA_NOTIFY_RETRY_LATER : SNAP_NOTIFY_RETRY_LATER;
     return { status: 503, contentType: 'application/json', body: '{}' };
+  }
+
+  private vasOrRefuse(method: string): DokuSnapVas {
+    if (!this.vas) throw new ProviderRejected(`doku ${method} goes through DOKU SNAP: it needs the SNAP keys (DOKU_SNAP_PRIVATE_KEY, DOKU_SNAP_DOKU_PUBLIC_KEY) and DOKU_SNAP_VA_PARTNER_SERVICE_IDS`, 'doku', 'UNSUPPORTED_METHOD');
+    return this.vas;
   }
 
   private snapOrRefuse(method: string): DokuSnapEwallets {
@@ -234,7 +254,7 @@ export class DokuProvider implements PaymentProvider {
   }
 }
 
-function toChargeRequest(channel: DokuChannel, request: CreateChargeRequest, now: number, fallbackReturnUrl?: string): DokuVaRequest | DokuO2oRequest | DokuPaylaterRequest {
+function toChargeRequest(channel: DokuChannel, request: CreateChargeRequest, now: number, fallbackReturnUrl?: string): DokuO2oRequest | DokuPaylaterRequest {
   // expired_time is whole minutes. bayar's deadline is authoritative (it ends the payment itself
   // and checks the status once more), so DOKU's is a backstop: rounded up, at least 1 minute.
   const minutes = Math.min(DOKU_MAX_EXPIRY_MINUTES, Math.max(1, Math.ceil((Date.parse(request.expiresAt) - now) / 60_000)));
@@ -245,8 +265,6 @@ function toChargeRequest(channel: DokuChannel, request: CreateChargeRequest, now
   // Shown on the ATM / store receipt; DOKU's length limit is not published [?].
   const info = request.description.slice(0, 20) || 'bayar';
   switch (channel.kind) {
-    case 'va':
-      return { order, virtual_account_info: { expired_time: minutes, reusable_status: false, info1: info }, ...withCustomer };
     case 'o2o':
       return { order, online_to_offline_info: { expired_time: minutes, reusable_status: false, info }, ...withCustomer };
     case 'paylater':
@@ -318,12 +336,6 @@ export function dokuPhone(phone: string): string {
 function fromChargeAnswer(channel: DokuChannel, body: unknown, request: CreateChargeRequest, requestId: string): ChargeSnapshot | undefined {
   const pending = { providerReference: requestId, chargeStatus: 'PENDING' as const, providerStatus: 'PENDING' };
   switch (channel.kind) {
-    case 'va': {
-      const parsed = vaResponseSchema.safeParse(body);
-      if (!parsed.success) return undefined;
-      checkIntegrity(parsed.data.order, request);
-      return { ...pending, instructions: { virtualAccountNumber: parsed.data.virtual_account_info.virtual_account_number, bankCode: channel.bank } };
-    }
     case 'o2o': {
       const parsed = o2oResponseSchema.safeParse(body);
       if (!parsed.success) return undefined;

@@ -198,7 +198,9 @@ export class DokuSandbox implements SandboxProvider {
       notifyUrl: request.additional_info?.override_notification_url ?? this.kit.options.callbackUrl,
     };
     const base = `http://${r.headers.host ?? '127.0.0.1'}`;
-    if (channel.kind === 'va') charge.virtualAccountNumber = VA_PREFIX[channel.bank!]! + digits(16 - VA_PREFIX[channel.bank!]!.length);
+    // Non-SNAP VAs are retired at DOKU (bayar's VAs go through SNAP, ./snap.ts); no VA path is served any more.
+    const bank = (channel as { bank?: string }).bank;
+    if ((channel.kind as DokuChannelKind) === 'va' && bank) charge.virtualAccountNumber = VA_PREFIX[bank]! + digits(16 - VA_PREFIX[bank]!.length);
     if (channel.kind === 'o2o') charge.paymentCode = '8888' + digits(12);
     if (channel.kind === 'paylater') charge.payUrl = `${base}/indodana/product-installment/payment?purchaseTransactionId=${randomUUID()}&tenure=3`;
     this.byInvoice.set(invoice, charge);
@@ -219,7 +221,7 @@ export class DokuSandbox implements SandboxProvider {
       expired_date_utc: dokuTimestamp(charge.expiresAt),
     };
     const echo = { ...('customer' in request && request.customer ? { customer: request.customer } : {}), ...(request.additional_info ? { additional_info: request.additional_info } : {}) };
-    switch (charge.channel.kind) {
+    switch (charge.channel.kind as DokuChannelKind) {
       case 'va':
         return {
           order,

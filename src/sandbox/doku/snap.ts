@@ -1,4 +1,5 @@
-// A local stand-in for DOKU's SNAP sandbox, e-wallet part (DANA, ShopeePay "jump app"): the B2B
+// A local stand-in for DOKU's SNAP sandbox: virtual accounts (create-va, status, delete-va, the VA
+// payment notification; see "SNAP virtual accounts" below) and the e-wallet part (DANA, ShopeePay "jump app"): the B2B
 // token endpoint (RSA signature checked with the merchant's public key), HMAC-SHA512 on every
 // call with SNAP responseCodes (401xx00 bad signature, 401xx01 bad token, 409xx00 reused
 // X-EXTERNAL-ID), idempotency on partnerReferenceNo and partnerRefundNo, charges in memory with
@@ -22,6 +23,7 @@ import {
   tokenRequestSchema,
   type SnapEwalletChannel,
 } from '../../providers/doku/snap/schemas.js';
+import { createVaRequestSchema, deleteVaRequestSchema, vaDigits, vaStatusRequestSchema } from '../../providers/doku/snap/va-schemas.js';
 import { asymmetricSignature, asymmetricSignatureMatches, parseSnapTimestamp, snapTimestamp, symmetricSignature, symmetricSignatureMatches } from '../../providers/doku/snap/signature.js';
 import { DOKU_NOTIFICATION_RETRIES_MS } from './sandbox.js';
 import { jsonBody, type Handler, type LedgerEntry, type Notification, type SandboxKit, type SandboxRequest, type SandboxResponse } from '../kit.js';
@@ -36,6 +38,9 @@ const LEDGER_STATUS: Record<SnapStatus, string> = { '00': 'SUCCESS', '03': 'PEND
 const ACQUIRER: Record<SnapEwalletChannel, string> = { EMONEY_DANA_SNAP: 'DANA', EMONEY_SHOPEE_PAY_SNAP: 'SHOPEE_PAY' };
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** doku-nodejs-library _commons/vaChannelEnum.js. */
+const VA_CHANNELS = new Set(['VIRTUAL_ACCOUNT_BCA', 'VIRTUAL_ACCOUNT_BANK_MANDIRI', 'VIRTUAL_ACCOUNT_BANK_SYARIAH_MANDIRI', 'VIRTUAL_ACCOUNT_BRI', 'VIRTUAL_ACCOUNT_BNI', 'VIRTUAL_ACCOUNT_DOKU', 'VIRTUAL_ACCOUNT_PERMATA', 'VIRTUAL_ACCOUNT_CIMB', 'VIRTUAL_ACCOUNT_DANAMON']);
 
 /** refundHistory[].refundStatus: SNAP's codes, 00 success, 03 in progress, 06 failed [? see status.ts]. */
 type SnapRefundStatus = '00' | '03' | '06';
@@ -76,6 +81,35 @@ interface SnapCharge {
   answer: SandboxResponse;
 }
 
+/**
+ * A SNAP virtual account as the sandbox keeps it. Sources: doku-nodejs-library 1.0.52
+ * (createVaRequestDto.js validateVaRequestDto and its simulator answers: 2002700 created,
+ * 4092700 conflict; deleteVaRequestDTO.js: 2003100; checkStatusVARequestDTO.js: 2002600) and
+ * DOKU's published VA notification samples (…/bank-mandiri-va-http-sample-snap).
+ */
+interface SnapVa {
+  partnerServiceId: string;
+  customerNo: string;
+  virtualAccountNo: string;
+  digits: string;
+  name: string;
+  trxId: string;
+  channel: string;
+  amount: number;
+  expiredDate: string;
+  expiresAt: number;
+  createdAt: number;
+  /** open: payable; paid; deleted (delete-va); expired (past expiredDate) [? DOKU's own states are not published]. */
+  state: 'open' | 'paid' | 'deleted' | 'expired';
+  paidAmount: number;
+  paidAt?: number;
+  paymentRequestId?: string;
+  createRequests: number;
+  answer: SandboxResponse;
+}
+
+const VA_LEDGER_STATUS: Record<SnapVa['state'], string> = { open: 'PENDING', paid: 'SUCCESS', deleted: 'DELETED', expired: 'EXPIRED' };
+
 export interface DokuSnapSandboxOptions {
   clientId: string;
   /** The merchant's SNAP client secret (HMAC-SHA512). */
@@ -91,6 +125,9 @@ export interface DokuSnapSandboxOptions {
 export class DokuSnapSandbox {
   private readonly charges = new Map<string, SnapCharge>();
   private readonly byReferenceNo = new Map<string, SnapCharge>();
+  /** SNAP VAs by their digits, and by trxId (bayar's payment id). */
+  private readonly vas = new Map<string, SnapVa>();
+  private readonly vasByTrxId = new Map<string, SnapVa>();
   private readonly tokens = new Map<string, number>();
   /** X-EXTERNAL-ID → the day it was used: unique per day, as SNAP requires. */
   private readonly externalIds = new Map<string, string>();
@@ -108,6 +145,10 @@ export class DokuSnapSandbox {
       ['POST', DOKU_SNAP_PATHS.payment, (r) => this.authed(r, '54', () => this.payment(r))],
       ['POST', DOKU_SNAP_PATHS.status, (r) => this.authed(r, '55', () => this.status(r))],
       ['POST', DOKU_SNAP_PATHS.refund, (r) => this.authed(r, '58', () => this.refund(r))],
+      // SNAP VA: create 27, status 26, delete 31 (SNAP BI service codes, as the SDK's simulator answers use).
+      ['POST', DOKU_SNAP_PATHS.createVa, (r) => this.authed(r, '27', () => this.createVa(r))],
+      ['POST', DOKU_SNAP_PATHS.vaStatus, (r) => this.authed(r, '26', () => this.vaStatus(r))],
+      ['DELETE', DOKU_SNAP_PATHS.deleteVa, (r) => this.authed(r, '31', () => this.deleteVa(r))],
       // The wallet's page the customer is sent to (webRedirectUrl); the sandbox only names it.
       ['GET', '/snap/checkout/:referenceNo', (r) => {
         const c = this.byReferenceNo.get(r.params.referenceNo!);
@@ -129,10 +170,12 @@ export class DokuSnapSandbox {
   }
 
   has(reference: string): boolean {
-    return this.find(reference) !== undefined;
+    return this.find(reference) !== undefined || this.findVa(reference) !== undefined;
   }
 
   pay(reference: string, options: { amount?: number; force?: boolean }): SandboxResponse {
+    const va = this.findVa(reference);
+    if (va) return this.payVa(va, options);
     const charge = this.find(reference);
     if (!charge) return snapError(404, '4045401', 'Transaction Not Found');
     this.refresh(charge);
@@ -147,7 +190,16 @@ export class DokuSnapSandbox {
   }
 
   ledger(): LedgerEntry[] {
-    return [...this.charges.values()].map((c) => ({
+    const vas = [...this.vas.values()].map((v) => ({
+      reference: v.trxId,
+      providerId: v.digits,
+      amount: v.amount,
+      status: VA_LEDGER_STATUS[this.refreshVa(v).state],
+      paidAmount: v.paidAmount,
+      refundedAmount: 0,
+      createRequests: v.createRequests,
+    }));
+    return vas.concat([...this.charges.values()].map((c) => ({
       reference: c.partnerReferenceNo,
       providerId: c.referenceNo,
       amount: c.amount,
@@ -155,10 +207,12 @@ export class DokuSnapSandbox {
       paidAmount: c.paidAmount,
       refundedAmount: refunded(c),
       createRequests: c.createRequests,
-    }));
+    })));
   }
 
   reset(): void {
+    this.vas.clear();
+    this.vasByTrxId.clear();
     this.charges.clear();
     this.byReferenceNo.clear();
     this.tokens.clear();
@@ -388,6 +442,193 @@ export class DokuSnapSandbox {
       refund.answer = { status: 200, body: { ...(refund.answer.body as Record<string, unknown>), responseCode: '2005800', responseMessage: 'Successful' } };
       if (refunded(charge, '00') >= charge.paidAmount) charge.status = '04';
     }
+  }
+
+  // ---- SNAP virtual accounts ----
+
+  /**
+   * create-va: the SDK's validateVaRequestDto rules (partnerServiceId 8 characters left-padded,
+   * customerNo digits ≤ 20, virtualAccountNo = partnerServiceId + customerNo, name charset, trxId
+   * 1–64, totalAmount "n.00", channel, C/O type, expiredDate with offset); a VA channel from the
+   * SDK's vaChannelEnum. The same VA number again: the first answer if the request is the same
+   * (trxId, amount), else 409 4092700 "Conflict" (the SDK simulator's code) [? DOKU's rule for a
+   * resend is not published]. virtualAccountEmail / Phone are optional, as the SDK README's table says.
+   */
+  private createVa(r: SandboxRequest): SandboxResponse {
+    const parsed = createVaRequestSchema.safeParse(jsonBody(r));
+    if (!parsed.success) return snapError(400, '4002701', `Invalid Field Format ${parsed.error.issues[0]?.path.join('.') ?? ''}`.trim());
+    const req = parsed.data;
+    if (!VA_CHANNELS.has(req.additionalInfo.channel)) return snapError(400, '4002701', 'Invalid Field Format additionalInfo.channel');
+    if (req.virtualAccountTrxType !== 'C') return snapError(400, '4002701', 'Invalid Field Format virtualAccountTrxType [sandbox: closed amount only]');
+    const amount = parseSnapValue(req.totalAmount.value);
+    if (amount === undefined || amount < 1) return snapError(400, '4002701', 'Invalid Field Format totalAmount.value');
+    const expiresAt = parseSnapTimestamp(req.expiredDate);
+    if (expiresAt === undefined) return snapError(400, '4002701', 'Invalid Field Format expiredDate');
+    const digitsOnly = vaDigits(req.virtualAccountNo);
+    const existing = this.vas.get(digitsOnly);
+    if (existing) {
+      existing.createRequests += 1;
+      if (existing.trxId === req.trxId && existing.amount === amount && existing.state === 'open') return existing.answer;
+      return snapError(409, '4092700', 'Conflict');
+    }
+    if (expiresAt <= Date.now()) return snapError(400, '4002701', 'Invalid Field Format expiredDate');
+    const va: SnapVa = {
+      partnerServiceId: req.partnerServiceId,
+      customerNo: req.customerNo,
+      virtualAccountNo: req.virtualAccountNo,
+      digits: digitsOnly,
+      name: req.virtualAccountName,
+      trxId: req.trxId,
+      channel: req.additionalInfo.channel,
+      amount,
+      expiredDate: req.expiredDate,
+      expiresAt,
+      createdAt: Date.now(),
+      state: 'open',
+      paidAmount: 0,
+      createRequests: 1,
+      answer: {
+        status: 200,
+        body: {
+          responseCode: '2002700',
+          responseMessage: 'Successful',
+          virtualAccountData: {
+            partnerServiceId: req.partnerServiceId,
+            customerNo: req.customerNo,
+            virtualAccountNo: req.virtualAccountNo,
+            virtualAccountName: req.virtualAccountName,
+            virtualAccountEmail: req.virtualAccountEmail ?? '',
+            virtualAccountPhone: req.virtualAccountPhone ?? '',
+            trxId: req.trxId,
+            totalAmount: req.totalAmount,
+            virtualAccountTrxType: 'C',
+            expiredDate: req.expiredDate,
+            additionalInfo: { channel: req.additionalInfo.channel },
+          },
+        },
+      },
+    };
+    this.vas.set(digitsOnly, va);
+    this.vasByTrxId.set(va.trxId, va);
+    return va.answer;
+  }
+
+  /**
+   * transfer-va/status by VA number (the SDK's CheckStatusVARequestDto): virtualAccountData with
+   * paymentFlagStatus "00" and paidAmount once paid (SNAP BI's inquiry-status fields, as the SDK's
+   * CheckStatusVirtualAccountData reads them). 404 4042601 for a VA it never made [? DOKU's code].
+   * An unpaid VA (open, deleted or expired) answers without a payment [? DOKU publishes no state
+   * for a deleted or expired VA].
+   */
+  private vaStatus(r: SandboxRequest): SandboxResponse {
+    const parsed = vaStatusRequestSchema.safeParse(jsonBody(r));
+    if (!parsed.success) return snapError(400, '4002601', `Invalid Field Format ${parsed.error.issues[0]?.path.join('.') ?? ''}`.trim());
+    if (parsed.data.virtualAccountNo !== parsed.data.partnerServiceId + parsed.data.customerNo) return snapError(400, '4002601', 'Invalid Field Format virtualAccountNo');
+    const va = this.vas.get(vaDigits(parsed.data.virtualAccountNo));
+    if (!va) return snapError(404, '4042601', 'Transaction Not Found');
+    this.refreshVa(va);
+    const paid = va.state === 'paid';
+    return {
+      status: 200,
+      body: {
+        responseCode: '2002600',
+        responseMessage: 'Successful',
+        virtualAccountData: {
+          partnerServiceId: va.partnerServiceId,
+          customerNo: va.customerNo,
+          virtualAccountNo: va.virtualAccountNo,
+          trxId: va.trxId,
+          inquiryRequestId: null,
+          paymentRequestId: va.paymentRequestId ?? null,
+          totalAmount: { value: toSnapValue(va.amount), currency: 'IDR' },
+          ...(paid ? { paidAmount: { value: toSnapValue(va.paidAmount), currency: 'IDR' }, trxDateTime: snapTimestamp(va.paidAt!) } : {}),
+          paymentFlagStatus: paid ? '00' : '01',
+          paymentFlagReason: paid ? { english: 'Success', indonesia: 'Sukses' } : { english: `Not paid (${va.state})`, indonesia: 'Belum dibayar' },
+          billDetails: [],
+        },
+        additionalInfo: { acquirer: va.channel.replace(/^VIRTUAL_ACCOUNT_/, '') },
+      },
+    };
+  }
+
+  /**
+   * delete-va (the SDK's DeleteVaRequestDto; DELETE with a JSON body): an open VA can no longer be
+   * paid; 2003100. A paid one is refused 403 4033100 [? DOKU's code]; an unknown one 404 4043100.
+   * The VA number, partnerServiceId and trxId must all match what was created.
+   */
+  private deleteVa(r: SandboxRequest): SandboxResponse {
+    const parsed = deleteVaRequestSchema.safeParse(jsonBody(r));
+    if (!parsed.success) return snapError(400, '4003101', `Invalid Field Format ${parsed.error.issues[0]?.path.join('.') ?? ''}`.trim());
+    const req = parsed.data;
+    const va = this.vas.get(vaDigits(req.virtualAccountNo));
+    if (!va || va.trxId !== req.trxId || va.virtualAccountNo !== req.virtualAccountNo) return snapError(404, '4043100', 'Virtual Account Not Found');
+    if (this.refreshVa(va).state === 'paid') return snapError(403, '4033100', 'Transaction Not Permitted: the VA is paid');
+    va.state = 'deleted';
+    return { status: 200, body: { responseCode: '2003100', responseMessage: 'Successful', virtualAccountData: { partnerServiceId: va.partnerServiceId, customerNo: va.customerNo, virtualAccountNo: va.virtualAccountNo, trxId: va.trxId, additionalInfo: { channel: va.channel } } } };
+  }
+
+  /**
+   * The customer pays at the bank. A closed VA takes exactly its amount at a real bank; the control
+   * call may say otherwise to simulate an odd payment. A deleted or expired VA cannot be paid,
+   * unless forced (the late-money path: money that arrives anyway).
+   */
+  private payVa(va: SnapVa, options: { amount?: number; force?: boolean }): SandboxResponse {
+    this.refreshVa(va);
+    if (va.state !== 'open' && !(options.force === true && (va.state === 'deleted' || va.state === 'expired'))) {
+      return snapError(403, '4032500', `Transaction Not Permitted: the VA is ${va.state}`);
+    }
+    va.state = 'paid';
+    va.paidAt = Date.now();
+    va.paidAmount = options.amount ?? va.amount;
+    va.paymentRequestId = digits(12);
+    this.notifyVa(va);
+    return { status: 200, body: { virtualAccountNo: va.virtualAccountNo, trxId: va.trxId, paidAmount: va.paidAmount } };
+  }
+
+  /**
+   * DOKU's VA payment notification: token request to bayar first, then POST
+   * {base}/v1.1/transfer-va/payment with SNAP headers (CHANNEL-ID, X-EXTERNAL-ID, X-SIGNATURE
+   * HMAC-SHA512 over that path). Body as DOKU's published Mandiri sample (trxDateTime,
+   * channelCode, referenceNo, paidAmount "n.00", paymentRequestId, paidBills, flagAdvise, trxId,
+   * partnerServiceId, customerNo, virtualAccountNo, virtualAccountName) plus additionalInfo.channel.
+   * Retried on DOKU's schedule, re-signed each time.
+   */
+  private notifyVa(va: SnapVa): void {
+    const base = this.kit.options.callbackUrl.replace(/\/$/, '');
+    const url = base + DOKU_SNAP_PATHS.vaNotify[0];
+    const body = JSON.stringify({
+      trxDateTime: snapTimestamp(va.paidAt!),
+      channelCode: '6011',
+      referenceNo: digits(17),
+      paidAmount: { value: toSnapValue(va.paidAmount), currency: 'IDR' },
+      paymentRequestId: va.paymentRequestId,
+      paidBills: 'FFFFFF',
+      flagAdvise: 'N',
+      trxId: va.trxId,
+      partnerServiceId: va.partnerServiceId,
+      customerNo: va.customerNo,
+      virtualAccountNo: va.virtualAccountNo,
+      virtualAccountName: va.name,
+      additionalInfo: { channel: va.channel },
+    });
+    const sent: Notification = {
+      url,
+      headers: { 'content-type': 'application/json', 'channel-id': 'VA004' },
+      body,
+      freshHeaders: () => this.notificationHeaders(base, new URL(url).pathname, body),
+    };
+    this.outbox.push({ url, body });
+    this.kit.notify(sent, DOKU_NOTIFICATION_RETRIES_MS, { final: true });
+  }
+
+  private findVa(reference: string): SnapVa | undefined {
+    return this.vasByTrxId.get(reference) ?? this.vas.get(vaDigits(reference));
+  }
+
+  /** Unpaid past expiredDate: the bank no longer takes it. */
+  private refreshVa(va: SnapVa): SnapVa {
+    if (va.state === 'open' && Date.now() >= va.expiresAt) va.state = 'expired';
+    return va;
   }
 
   // ---- notifications (DOKU → bayar) ----

@@ -17,6 +17,11 @@ export interface DokuSnapConfig {
   dokuPublicKey: string;
   /** Where DANA / ShopeePay send the customer afterwards when the payment names no returnUrl. */
   returnUrl?: string;
+  /**
+   * The BIN (partnerServiceId, digits) DOKU assigned the account per VA bank, by bayar method
+   * (VA_BCA: "19008"). Only the VAs listed here are offered (DOKU_SNAP_VA_PARTNER_SERVICE_IDS).
+   */
+  vaPartnerServiceIds?: Partial<Record<string, string>>;
 }
 
 export interface DokuSnapClientConfig {
@@ -90,21 +95,26 @@ export class DokuSnapClient {
    * tries once more with a new one.
    */
   async post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResponse> {
+    return this.send('POST', path, body, headers);
+  }
+
+  /** As post, with another method: SNAP's delete-va is a DELETE with a JSON body (the SDK's doDeletePaymentCode). */
+  async send(method: 'POST' | 'DELETE', path: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResponse> {
     const raw = JSON.stringify(body);
-    const first = await this.once(path, raw, headers);
+    const first = await this.once(method, path, raw, headers);
     if (first.status === 401 && /^401\d{2}01$/.test(snapResponseCode(first) ?? '')) {
       this.dropToken();
-      return this.once(path, raw, headers);
+      return this.once(method, path, raw, headers);
     }
     return first;
   }
 
-  private async once(path: string, raw: string, extra: Record<string, string>): Promise<HttpResponse> {
+  private async once(method: 'POST' | 'DELETE', path: string, raw: string, extra: Record<string, string>): Promise<HttpResponse> {
     const token = await this.accessToken();
     const timestamp = snapTimestamp(Date.now());
-    const signature = symmetricSignature({ method: 'POST', path, accessToken: token, body: raw, timestamp }, this.config.snap.clientSecret);
+    const signature = symmetricSignature({ method, path, accessToken: token, body: raw, timestamp }, this.config.snap.clientSecret);
     return sendHttp('doku', {
-      method: 'POST',
+      method,
       url: this.url(path),
       headers: {
         'content-type': 'application/json',

@@ -20,7 +20,7 @@ import {
   type RefundStatus,
   type WebhookReply,
 } from '../../provider.js';
-import { DOKU_SNAP_PATHS, dokuSnapChannelFor } from '../capabilities.js';
+import { DOKU_SNAP_NOTIFY_PATHS, DOKU_SNAP_PATHS, dokuSnapChannelFor } from '../capabilities.js';
 import { dokuSnapRefundStatusToRefundState, dokuSnapStatusToChargeStatus } from '../status.js';
 import { DokuSnapClient, snapThrowFor, type DokuSnapConfig } from './client.js';
 import {
@@ -84,7 +84,8 @@ export function validUpTo(expiresAt: string): string {
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$/;
 
 export class DokuSnapEwallets {
-  private readonly client: DokuSnapClient;
+  /** Shared with the VA half (snap/va.ts): one B2B token per account. */
+  readonly client: DokuSnapClient;
   private readonly ourPublicKey: KeyObject;
 
   constructor(private readonly config: DokuSnapEwalletConfig) {
@@ -278,6 +279,15 @@ export class DokuSnapEwallets {
    * with X-TIMESTAMP within the tolerance.
    */
   parseNotification(raw: RawWebhook, now = Date.now()): ParsedWebhook {
+    this.verifyNotification(raw, now);
+    return this.parseVerifiedNotification(raw);
+  }
+
+  /**
+   * The checks every SNAP notification passes before its body is read (e-wallets and VAs alike):
+   * throws SignatureInvalid unless it is genuine, for us, and fresh.
+   */
+  verifyNotification(raw: RawWebhook, now = Date.now()): void {
     const timestamp = raw.headers['x-timestamp'];
     const received = raw.headers['x-signature'];
     const partnerId = raw.headers['x-partner-id'];
@@ -287,7 +297,7 @@ export class DokuSnapEwallets {
     if (partnerId !== this.config.clientId) throw new SignatureInvalid('doku', 'X-PARTNER-ID is not ours');
     const token = /^Bearer (\S+)$/i.exec(authorization)?.[1];
     if (!token || !verifyNotificationToken(token, this.ourPublicKey, this.config.clientId, now)) throw new SignatureInvalid('doku', 'Bearer token is not one bayar issued, or it expired');
-    const paths = new Set([raw.path, ...(this.config.notificationPaths ?? []).flatMap((p) => [p, p + DOKU_SNAP_PATHS.notify])]);
+    const paths = new Set([raw.path, ...(this.config.notificationPaths ?? []).flatMap((p) => [p, ...DOKU_SNAP_NOTIFY_PATHS.map((suffix) => p + suffix)])]);
     const genuine = [...paths].some((path) => symmetricSignatureMatches({ method: 'POST', path, accessToken: token, body: raw.rawBody, timestamp }, received, this.config.snap.clientSecret));
     if (!genuine) throw new SignatureInvalid('doku', 'X-SIGNATURE does not match');
     const stampedAt = parseSnapTimestamp(timestamp);
@@ -295,7 +305,10 @@ export class DokuSnapEwallets {
     if (Math.abs(now - stampedAt) > this.config.notificationToleranceMs) {
       throw new SignatureInvalid('doku', `X-TIMESTAMP ${timestamp} is more than ${Math.round(this.config.notificationToleranceMs / 1000)} s away from now`);
     }
+  }
 
+  /** An e-wallet notification whose headers verifyNotification has checked. */
+  parseVerifiedNotification(raw: RawWebhook): ParsedWebhook {
     const parsed = notificationSchema.safeParse(parseJson(raw.rawBody.toString('utf8')));
     if (!parsed.success) throw new WebhookMalformed('doku', parsed.error.issues[0]?.message ?? 'bad body');
     const n = parsed.data;
