@@ -31,4 +31,6 @@ export async function notifyMerchantRecorded(pool: Pool, deps: ActivityDeps, n: 
     throw err;
   }
   if (!outcome.delivered) throw ApplicationFailure.retryable(`merchant event not delivered: ${outcome.failures.join('; ')}`, 'MerchantUnreachable');
+  // Waiting cannot fix a destination bayar may never call: said once, in the payment's timeline.
+  if (outcome.refused.length > 0) throw ApplicationFailure.nonRetryable(`merchant callback refused: ${outcome.refused.join('; ')}`, 'CallbackRefused');
 }

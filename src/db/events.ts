@@ -161,6 +161,8 @@ export interface DeliveryDeps {
 export interface DeliveryOutcome {
   delivered: boolean;
   failures: string[];
+  /** Destinations bayar may never call (internal addresses, http in production), with why. */
+  refused: string[];
 }
 
 /**
@@ -219,7 +221,7 @@ export async function deliverEvent(pool: Pool, deps: DeliveryDeps, eventId: stri
   // fixed by the merchant (a new endpoint), never by waiting.
   const delivered = event.destinations.every((u) => done.has(u) || refused.has(u));
   if (delivered && event.destinations.length > 0) await pool.query('UPDATE merchant_events SET delivered_at = coalesce(delivered_at, now()) WHERE id = $1', [eventId]);
-  return { delivered, failures };
+  return { delivered, failures, refused: failures.filter((f) => f.includes(': refused: ')) };
 }
 
 /** One guarded connection pool per policy (the worker and the API each have one). */

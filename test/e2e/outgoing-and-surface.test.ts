@@ -126,7 +126,8 @@ describe('outgoing calls and the API surface (issue 11: items 4, 5, 7, 9)', () =
       const created = await stack.createPayment(qris(`http://${name}:${target.port}/cb`));
       const paid = await stack.pay(created.id);
       assert.equal(paid.status, 200, JSON.stringify(paid.json));
-      const settled = await stack.waitFor(created.id, (p) => p.status === 'SETTLED', WAIT_MS);
+      // Settled first; the merchant is told beside the saga, and that call is refused.
+      const settled = await stack.waitFor(created.id, (p) => p.status === 'SETTLED' && p.timeline.some((e) => e.type === 'merchant-notify-failed'), WAIT_MS);
       const failed = settled.timeline.find((e) => e.type === 'merchant-notify-failed');
       assert.ok(failed, `the refusal is in the timeline: ${JSON.stringify(settled.timeline)}`);
       assert.match(failed.detail ?? '', /refused/);
