@@ -171,6 +171,13 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     BAYAR_LOG_LEVEL: 'warn',
     ...options.env,
   };
+  // npm run test:cluster: the same tests on the cluster (test/helpers/cluster-stack.ts).
+  if (process.env.BAYAR_TEST_TARGET === 'cluster') {
+    rmSync(pgParent, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    const { startClusterTestStack } = await import('./cluster-stack.js');
+    return startClusterTestStack(env, { ui: options.ui, sandboxBase });
+  }
   const config = loadConfig(env);
   const cliPath = await ensureTemporalCli();
   const stack = new Stack({ env, config, cliPath, ui: options.ui ?? false, dbFile: dir ? join(dir, 'temporal.sqlite') : undefined, postgresDir: join(pgParent, 'data'), ephemeralPostgres: true, output: 'quiet' });
