@@ -51,6 +51,10 @@ export class TemporalCluster {
     return this.processes.get(component)?.pid;
   }
 
+  process(component: Component): ChildProcess | undefined {
+    return this.processes.get(component);
+  }
+
   async start(): Promise<void> {
     const { dir, ports, database, uiPort, namespace } = this.options;
     mkdirSync(join(dir, 'config'), { recursive: true });

@@ -50,6 +50,8 @@ export interface TestStackOptions {
   ui?: boolean;
   /** Use a SQLite file (needed to restart Temporal without losing data). */
   persistent?: boolean;
+  /** Run on the cluster (test/helpers/cluster-stack.ts); default: BAYAR_TEST_TARGET=cluster. */
+  cluster?: boolean;
 }
 
 export class TestStack {
@@ -172,7 +174,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...options.env,
   };
   // npm run test:cluster: the same tests on the cluster (test/helpers/cluster-stack.ts).
-  if (process.env.BAYAR_TEST_TARGET === 'cluster') {
+  if (options.cluster ?? process.env.BAYAR_TEST_TARGET === 'cluster') {
     rmSync(pgParent, { recursive: true, force: true });
     if (dir) rmSync(dir, { recursive: true, force: true });
     const { startClusterTestStack } = await import('./cluster-stack.js');
