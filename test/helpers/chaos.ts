@@ -576,7 +576,11 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     if (report.violations.length > 0) {
       tails = { worker: stack.stack.output('worker'), api: stack.stack.output('api') };
       const dir = (stack as unknown as { dir?: string }).dir;
-      if (options.keepDataIn && dir) {
+      if (options.keepDataIn && cluster) {
+        for (const part of watched) expectedDown.add(part);
+        keptDatabase = await (stack as ClusterTestStack).stopAndKeep(`${options.keepDataIn}/cluster-${run}`);
+        log(`chaos: cluster data (PostgreSQL, Temporal service logs) kept in ${keptDatabase}`);
+      } else if (options.keepDataIn && dir) {
         expectedDown.add('temporal');
         await stack.stack.stopTemporal('SIGTERM');
         const { cpSync, mkdirSync } = await import('node:fs');

@@ -3,9 +3,9 @@
 // two workers and two APIs — on free loopback ports. Requests alternate between the two APIs and
 // the sandboxes send every webhook to the first, so half the payments are created on one API
 // and settled through the other.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BayarCluster, type ClusterPorts } from '../../src/cluster/cluster.js';
 import { TEMPORAL_SERVICES, type TemporalService, type ServicePorts } from '../../src/cluster/server-config.js';
 import { createServer } from 'node:net';
@@ -38,8 +38,24 @@ export class ClusterTestStack extends TestStack {
     try {
       await this.cluster.stop();
     } finally {
-      rmSync(this.root, { recursive: true, force: true });
+      if (!this.kept) rmSync(this.root, { recursive: true, force: true });
     }
+  }
+
+  private kept = false;
+
+  /**
+   * Post-mortem: stops the cluster and moves its data (PostgreSQL with Temporal's databases and
+   * bayar's, the service logs) to `to` instead of deleting it. Start it again with the same ports
+   * to inspect workflows with `temporal workflow show`.
+   */
+  async stopAndKeep(to: string): Promise<string> {
+    await this.cluster.stop();
+    mkdirSync(dirname(to), { recursive: true });
+    cpSync(this.root, to, { recursive: true });
+    this.kept = true;
+    rmSync(this.root, { recursive: true, force: true });
+    return to;
   }
 }
 
