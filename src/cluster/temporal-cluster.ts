@@ -132,7 +132,9 @@ export class TemporalCluster {
 
   private spawn(component: Component, binary: string, args: string[]): void {
     const log = createWriteStream(this.logFile(component), { flags: 'a' });
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    // Own process group: a Ctrl-C in the terminal reaches only `npm run cluster`, which then stops
+    // the APIs and workers first and Temporal after them (not all at once).
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOME: process.env.HOME }, detached: true });
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
     this.processes.set(component, child);
