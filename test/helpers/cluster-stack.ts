@@ -3,7 +3,7 @@
 // two workers and two APIs — on free loopback ports. Requests alternate between the two APIs and
 // the sandboxes send every webhook to the first, so half the payments are created on one API
 // and settled through the other.
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { BayarCluster, type ClusterPorts } from '../../src/cluster/cluster.js';
@@ -52,9 +52,14 @@ export class ClusterTestStack extends TestStack {
   async stopAndKeep(to: string): Promise<string> {
     await this.cluster.stop();
     mkdirSync(dirname(to), { recursive: true });
-    cpSync(this.root, to, { recursive: true });
     this.kept = true;
-    rmSync(this.root, { recursive: true, force: true });
+    try {
+      // A move keeps the data directory's owner ("postgres" when run as root), so it starts again.
+      renameSync(this.root, to);
+    } catch {
+      cpSync(this.root, to, { recursive: true });
+      rmSync(this.root, { recursive: true, force: true });
+    }
     return to;
   }
 }
