@@ -5,13 +5,19 @@
 // every payment and every sandbox ledger. Bounded in count and time; exits non-zero on any
 // violation, listing them.
 //
-//   node dist/scripts/chaos.js [--payments 2000] [--seconds 900] [--concurrency 32] [--seed N] [--out chaos-results/latest.json]
+//   node dist/scripts/chaos.js [--payments 2000] [--seconds 900] [--concurrency 32] [--seed N] [--out chaos-results/latest.json] [--cluster]
+//
+// --cluster: on the cluster (two APIs, two workers, Temporal as four services over PostgreSQL)
+// with its own schedule: SIGKILL of one worker, one API, history, matching, and a PostgreSQL crash.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DEFAULT_OPTIONS, runChaos } from '../test/helpers/chaos.js';
+import { CLUSTER_SCHEDULE, DEFAULT_OPTIONS, runChaos } from '../test/helpers/chaos.js';
 
+const argv = process.argv.slice(2);
+const cluster = argv.includes('--cluster');
 const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1]!);
+const valued = argv.filter((a) => a !== '--cluster');
+for (let i = 0; i < valued.length; i += 2) args.set(valued[i]!.replace(/^--/, ''), valued[i + 1]!);
 const payments = Number(args.get('payments') ?? DEFAULT_OPTIONS.payments);
 // Default cap grows with the run: about 0.4 s per payment, at least 10 minutes.
 const seconds = Number(args.get('seconds') ?? Math.max(600, Math.ceil(payments * 0.4)));
@@ -33,7 +39,8 @@ const watchdog = setTimeout(() => {
 watchdog.unref();
 
 console.log(`chaos: seed ${seed}`);
-const result = await runChaos({ payments, seconds, concurrency, seed, keepDataIn: dirname(out) });
+console.log(`chaos: ${cluster ? 'cluster mode' : 'dev server'}`);
+const result = await runChaos({ payments, seconds, concurrency, seed, keepDataIn: dirname(out), ...(cluster ? { cluster, schedule: CLUSTER_SCHEDULE } : {}) });
 console.log('\n' + result.table + '\n');
 console.log('journeys:', JSON.stringify(result.plans));
 console.log('client saw:', JSON.stringify(result.client));

@@ -13,6 +13,14 @@ import { importBootstrapMerchants } from '../db/merchants.js';
 
 export type Part = 'sandbox' | 'worker' | 'api';
 
+/** A second API or worker (the cluster runs two of each): its own name, port and environment. */
+export interface Replica {
+  /** Key for stopPart/output, e.g. 'api-2'; default: the part's name. */
+  name?: string;
+  /** Extra environment on top of the stack's (e.g. another PORT). */
+  env?: NodeJS.ProcessEnv;
+}
+
 const ENTRYPOINTS: Record<Part, string> = {
   sandbox: fileURLToPath(new URL('../sandbox/main.js', import.meta.url)),
   worker: fileURLToPath(new URL('../worker.js', import.meta.url)),
@@ -44,8 +52,8 @@ export class Stack {
   postgres?: EmbeddedPostgres;
   /** What the children get: the options' env plus the database URL once it is known. */
   private childEnv: NodeJS.ProcessEnv;
-  private readonly children = new Map<Part, ChildProcess>();
-  private readonly tails = new Map<Part, string>();
+  private readonly children = new Map<string, ChildProcess>();
+  private readonly tails = new Map<string, string>();
 
   constructor(readonly options: StackOptions) {
     this.childEnv = options.env;
@@ -115,27 +123,30 @@ export class Stack {
     this.temporal = undefined;
   }
 
-  async startPart(part: Part): Promise<void> {
+  async startPart(part: Part, replica: Replica = {}): Promise<void> {
+    const name = replica.name ?? part;
+    const env = replica.env ? { ...this.childEnv, ...replica.env } : this.childEnv;
     // BAYAR_PROFILE_DIR (benchmarks only): each part writes V8 CPU profiles to <dir>/<part> when
     // it exits, one per thread (the worker's workflow threads included), named by Node.
     const profileDir = this.options.env.BAYAR_PROFILE_DIR;
-    const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, part)}`] : [];
+    const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`] : [];
     const child = spawn(process.execPath, [...nodeArgs, ENTRYPOINTS[part]], {
-      env: this.childEnv,
+      env,
       stdio: ['ignore', this.options.output === 'inherit' ? 'inherit' : 'pipe', this.options.output === 'inherit' ? 'inherit' : 'pipe'],
     });
-    this.children.set(part, child);
+    this.children.set(name, child);
     const keep = (d: Buffer) => {
-      this.tails.set(part, ((this.tails.get(part) ?? '') + d.toString()).slice(-8000));
+      this.tails.set(name, ((this.tails.get(name) ?? '') + d.toString()).slice(-8000));
       this.options.capture?.(part, d.toString());
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    await this.waitReady(part, child);
+    const port = Number(env.PORT ?? this.options.config.port);
+    await this.waitReady(part, name, child, `http://127.0.0.1:${port}`);
   }
 
   /** Stops a part; SIGKILL simulates a crash (no graceful shutdown at all). */
-  async stopPart(part: Part, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  async stopPart(part: Part | string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.children.get(part);
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -151,33 +162,43 @@ export class Stack {
     return { api: this.children.get('api')?.pid, worker: this.children.get('worker')?.pid, sandbox: this.children.get('sandbox')?.pid, temporal: this.temporal?.process.pid, postgres: this.postgres?.process.pid };
   }
 
-  output(part: Part): string {
-    return this.tails.get(part) ?? '';
+  /** A replica's process (the cluster's chaos drills kill them by name). */
+  child(name: string): ChildProcess | undefined {
+    return this.children.get(name);
+  }
+
+  /** A part's recent output; for 'api' or 'worker', every replica's (the cluster runs two). */
+  output(part: Part | string): string {
+    return [...this.tails.entries()]
+      .filter(([name]) => name === part || name.startsWith(`${part}-`))
+      .map(([, tail]) => tail)
+      .join('');
   }
 
   async stop(): Promise<void> {
     // Reverse order: stop taking requests first, the database last.
-    await this.stopPart('api');
-    await this.stopPart('worker');
-    await this.stopPart('sandbox');
+    // Replicas (api-2, worker-2) with their part.
+    for (const part of ['api', 'worker', 'sandbox']) {
+      for (const name of [...this.children.keys()].filter((n) => n === part || n.startsWith(`${part}-`))) await this.stopPart(name);
+    }
     await this.stopTemporal();
     await this.stopDatabase();
   }
 
-  private async waitReady(part: Part, child: ChildProcess): Promise<void> {
+  private async waitReady(part: Part, name: string, child: ChildProcess, apiUrl: string): Promise<void> {
     const deadline = Date.now() + 60_000;
     const { config } = this.options;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`${part} exited with ${child.exitCode}:\n${this.output(part)}`);
-      if (Date.now() > deadline) throw new Error(`${part} not ready after 60 s:\n${this.output(part)}`);
+      if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${this.tails.get(name) ?? ''}`);
+      if (Date.now() > deadline) throw new Error(`${name} not ready after 60 s:\n${this.tails.get(name) ?? ''}`);
       try {
         if (part === 'api') {
-          const res = await fetch(`${this.apiUrl}/health`, { signal: AbortSignal.timeout(2000) });
+          const res = await fetch(`${apiUrl}/health`, { signal: AbortSignal.timeout(2000) });
           if (res.status === 200) return;
         } else if (part === 'sandbox') {
           const res = await fetch(`http://127.0.0.1:${config.sandbox.portBase + 1}/_sandbox/ledger`, { signal: AbortSignal.timeout(2000) });
           if (res.status === 200) return;
-        } else if (/polling/.test(this.output(part)) || (this.options.output === 'inherit' && child.pid)) {
+        } else if (/polling/.test(this.tails.get(name) ?? '') || (this.options.output === 'inherit' && child.pid)) {
           // The worker prints "polling" once it has connected; with inherited output we cannot see it.
           if (this.options.output === 'inherit') await new Promise((r) => setTimeout(r, 1500));
           return;

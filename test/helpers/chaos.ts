@@ -8,6 +8,9 @@ import type { PaymentView, ProviderName } from '../../src/domain/payment.js';
 import type { Faults } from '../../src/sandbox/kit.js';
 import { collectAndCheck, formatReport, paymentIdFor, readPayment, readPayments, type ClientRecord, type InvariantReport } from './invariants.js';
 import { API_KEY, startTestStack, type TestStack } from './stack.js';
+import type { ClusterTestStack } from './cluster-stack.js';
+import { API_REPLICAS, WORKER_REPLICAS } from '../../src/cluster/cluster.js';
+import { TEMPORAL_SERVICES, type TemporalService } from '../../src/cluster/server-config.js';
 
 export type FaultKind =
   | 'kill-worker'
@@ -18,7 +21,12 @@ export type FaultKind =
   | 'provider-latency'
   | 'notifications-dup-ooo'
   | 'webhooks-off'
-  | 'provider-mixed';
+  | 'provider-mixed'
+  // Cluster mode only (test/helpers/cluster-stack.ts): one Temporal service SIGKILLed and
+  // restarted, or PostgreSQL itself crashed (immediate shutdown) and restarted.
+  | 'kill-history'
+  | 'kill-matching'
+  | 'crash-postgres';
 
 /** One step of the schedule: a process down for `ms`, or a sandbox fault window of `ms`. */
 export interface FaultStep {
@@ -57,6 +65,22 @@ export const SHORT_SCHEDULE: FaultStep[] = [
   { kind: 'restart-temporal', ms: 1_500 },
 ];
 
+/**
+ * Cluster mode's schedule: one of two workers, one of two APIs (the other keeps answering), the
+ * history service (its shards move back when it returns), the matching service, PostgreSQL under
+ * all of it, and provider faults as on the dev server.
+ */
+export const CLUSTER_SCHEDULE: FaultStep[] = [
+  { kind: 'kill-worker', ms: 2_000 },
+  { kind: 'provider-5xx', ms: 8_000 },
+  { kind: 'kill-api', ms: 2_000 },
+  { kind: 'kill-history', ms: 3_000 },
+  { kind: 'notifications-dup-ooo', ms: 8_000 },
+  { kind: 'kill-matching', ms: 3_000 },
+  { kind: 'crash-postgres', ms: 2_000 },
+  { kind: 'provider-mixed', ms: 8_000 },
+];
+
 export interface ChaosOptions {
   payments: number;
   /** Hard cap on the whole run (stack start to report); it always ends by itself. */
@@ -74,6 +98,8 @@ export interface ChaosOptions {
   seed?: number;
   /** On violations, copy the Temporal database here (stopped first) for a post-mortem. */
   keepDataIn?: string;
+  /** Run on the cluster: two APIs, two workers, Temporal as four services over PostgreSQL. */
+  cluster?: boolean;
 }
 
 export const DEFAULT_OPTIONS: ChaosOptions = {
@@ -169,10 +195,11 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
   const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
   const run = Date.now().toString(36);
 
-  log(`chaos: starting the stack (persistent Temporal, sandboxes, worker, API)…`);
+  log(options.cluster ? 'chaos: starting the cluster (PostgreSQL, Temporal frontend/history/matching/worker, sandboxes, 2 workers, 2 APIs)…' : `chaos: starting the stack (persistent Temporal, sandboxes, worker, API)…`);
   const pollSchedule = options.payments > 200 ? '2s,4s,8s' : '1s,2s,4s';
   const stack = await startTestStack({
     persistent: true,
+    cluster: options.cluster ?? false,
     env: {
       BAYAR_PROVIDER_TIMEOUT: '2s',
       BAYAR_CREATE_WAIT: '3s',
@@ -187,8 +214,9 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
   // Every process the schedule did not kill must stay up: watch for unexpected exits.
   const unexpectedExits: string[] = [];
   const expectedDown = new Set<string>();
-  const watch = (part: 'temporal' | 'worker' | 'api' | 'sandbox') => {
-    const child = part === 'temporal' ? stack.stack.temporal?.process : (stack.stack as unknown as { children: Map<string, import('node:child_process').ChildProcess> }).children.get(part);
+  const cluster = options.cluster ? (stack as ClusterTestStack).cluster : undefined;
+  const watch = (part: string) => {
+    const child = part === 'temporal' ? stack.stack.temporal?.process : part.startsWith('temporal-') ? cluster?.temporal?.process(part.slice('temporal-'.length) as TemporalService) : stack.stack.child(part);
     if (!child) return;
     let tail = '';
     if (part === 'temporal') child.stderr?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-3000)));
@@ -200,7 +228,8 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       log(`chaos: ${line}`);
     });
   };
-  for (const part of ['temporal', 'worker', 'api', 'sandbox'] as const) watch(part);
+  const watched = cluster ? [...WORKER_REPLICAS, ...API_REPLICAS, 'sandbox', ...TEMPORAL_SERVICES.map((t) => `temporal-${t}`)] : ['temporal', 'worker', 'api', 'sandbox'];
+  for (const part of watched) watch(part);
   const alive = (pid: number | undefined) => {
     if (!pid) return false;
     try {
@@ -212,6 +241,24 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
   };
   /** Brings back whatever died on its own (after logging it above), so the run can go on. */
   const revive = async () => {
+    if (cluster) {
+      for (const t of TEMPORAL_SERVICES) {
+        if (!alive(cluster.temporal?.pid(t))) {
+          await cluster.killTemporal(t).catch(() => undefined);
+          await cluster.restartTemporal(t);
+          watch(`temporal-${t}`);
+        }
+      }
+      for (const name of [...WORKER_REPLICAS, ...API_REPLICAS]) {
+        if (!alive(stack.stack.child(name)?.pid)) {
+          await stack.stack.stopPart(name).catch(() => undefined);
+          if (name.startsWith('api')) await cluster.startApi(name as (typeof API_REPLICAS)[number]);
+          else await cluster.startWorker(name as (typeof WORKER_REPLICAS)[number]);
+          watch(name);
+        }
+      }
+      return;
+    }
     const pids = stack.stack.pids();
     if (!alive(pids.temporal)) {
       await stack.stack.stopTemporal().catch(() => undefined);
@@ -418,6 +465,18 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
             expectedDown.delete(part);
             await stack.stack.startPart(part);
             watch(part);
+          } else if (f.kind === 'kill-history' || f.kind === 'kill-matching') {
+            if (!cluster) throw new Error(`${f.kind} needs cluster mode`);
+            const service = f.kind === 'kill-history' ? 'history' : 'matching';
+            expectedDown.add(`temporal-${service}`);
+            await cluster.killTemporal(service);
+            await sleep(f.ms);
+            expectedDown.delete(`temporal-${service}`);
+            await cluster.restartTemporal(service);
+            watch(`temporal-${service}`);
+          } else if (f.kind === 'crash-postgres') {
+            if (!cluster) throw new Error('crash-postgres needs cluster mode');
+            await cluster.crashPostgres(f.ms);
           } else if (f.kind === 'restart-temporal') {
             expectedDown.add('temporal');
             await stack.stack.stopTemporal('SIGTERM');
@@ -517,7 +576,11 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     if (report.violations.length > 0) {
       tails = { worker: stack.stack.output('worker'), api: stack.stack.output('api') };
       const dir = (stack as unknown as { dir?: string }).dir;
-      if (options.keepDataIn && dir) {
+      if (options.keepDataIn && cluster) {
+        for (const part of watched) expectedDown.add(part);
+        keptDatabase = await (stack as ClusterTestStack).stopAndKeep(`${options.keepDataIn}/cluster-${run}`);
+        log(`chaos: cluster data (PostgreSQL, Temporal service logs) kept in ${keptDatabase}`);
+      } else if (options.keepDataIn && dir) {
         expectedDown.add('temporal');
         await stack.stack.stopTemporal('SIGTERM');
         const { cpSync, mkdirSync } = await import('node:fs');
@@ -529,7 +592,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     }
     return { options: rest, durationMs, loadMs, settleMs, faults, unexpectedExits, tails, keptDatabase, plans, client, report, table };
   } finally {
-    for (const part of ['temporal', 'worker', 'api', 'sandbox']) expectedDown.add(part);
+    for (const part of [...watched, 'temporal', 'worker', 'api', 'sandbox']) expectedDown.add(part);
     await stack.stop().catch(() => undefined);
   }
 }

@@ -58,6 +58,8 @@ export interface TestStackOptions {
   persistent?: boolean;
   /** Every chunk of the children's output (see Stack's capture). */
   capture?: (part: 'sandbox' | 'worker' | 'api', chunk: string) => void;
+  /** Run on the cluster (test/helpers/cluster-stack.ts); default: BAYAR_TEST_TARGET=cluster. */
+  cluster?: boolean;
 }
 
 export class TestStack {
@@ -209,6 +211,13 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...(options.env?.BAYAR_ENV !== undefined && options.env.BAYAR_ENV !== 'development' ? {} : { BAYAR_ALLOW_LOOPBACK_CALLBACKS: 'true' }),
     ...options.env,
   };
+  // npm run test:cluster: the same tests on the cluster (test/helpers/cluster-stack.ts).
+  if (options.cluster ?? process.env.BAYAR_TEST_TARGET === 'cluster') {
+    rmSync(pgParent, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    const { startClusterTestStack } = await import('./cluster-stack.js');
+    return startClusterTestStack(env, { ui: options.ui, sandboxBase });
+  }
   const config = loadConfig(env);
   const cliPath = await ensureTemporalCli();
   const stack = new Stack({ env, config, cliPath, ui: options.ui ?? false, dbFile: dir ? join(dir, 'temporal.sqlite') : undefined, postgresDir: join(pgParent, 'data'), ephemeralPostgres: true, output: 'quiet', capture: options.capture });
