@@ -94,7 +94,7 @@ export const PAYOUT_REJECTION = {
 export const payoutQuery = defineQuery<PayoutView>('payout');
 export const createOrGetPayoutUpdate = defineUpdate<CreateOrGetPayoutResult, [{ requestHash: string }]>('createOrGetPayout');
 export const retryPayoutUpdate = defineUpdate<PayoutView, [RetryPayoutCommand]>('retryPayout');
-/** Operators only (Temporal CLI / Web UI), not the merchant API: see the README. */
+/** Operators only (Temporal CLI / Web UI), not the merchant API: see docs/payouts.md. */
 export const resolvePayoutUpdate = defineUpdate<PayoutView, [ResolvePayoutCommand]>('resolvePayout');
 
 /**

@@ -2,7 +2,7 @@
 // merchants' callback URLs, and from the sandboxes to bayar. It is undici's request(), the
 // library behind Node's global fetch() with the same keep-alive connection pools, but without
 // fetch's WHATWG streams and AbortSignal.timeout(): on loopback a call costs about 0.07 ms of
-// CPU against 0.46 ms for fetch (measured with 5,000 POSTs; see README "Performance"), and the
+// CPU against 0.46 ms for fetch (measured with 5,000 POSTs; see docs/performance.md), and the
 // worker makes two such calls per payment.
 import { request, type Dispatcher } from 'undici';
 

@@ -1,4 +1,4 @@
-// bayar's own outgoing webhooks to merchants. The scheme (documented in the README):
+// bayar's own outgoing webhooks to merchants. The scheme (documented in the README and docs/api.md):
 //   Bayar-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>[,v1=…]
 // Receivers recompute over the raw body, compare in constant time, and refuse a timestamp
 // older than five minutes (replay protection). Bayar-Event-Id is stable across retries and

@@ -39,7 +39,7 @@ export const PAYOUT_BANKS = [
 ] as const;
 export type PayoutBank = (typeof PAYOUT_BANKS)[number];
 
-/** Who pays the provider's fee; see PayoutFeeType in src/providers/payout.ts and the README. */
+/** Who pays the provider's fee; see PayoutFeeType in src/providers/payout.ts and docs/payouts.md. */
 export const PAYOUT_FEE_TYPES = ['DEDUCT_FROM_AMOUNT', 'CHARGE_TO_BALANCE'] as const;
 
 /**

@@ -10,7 +10,7 @@
 // A definite refusal (4xx: the provider answered and said no) proves the provider is up, so it
 // resets the count like a success does; only timeouts, 5xx, refused connections and unknown
 // outcomes count. The state is per process (each API process learns from the creates it makes;
-// see README "Routing"): no process needs another's view to route safely.
+// see docs/routing.md): no process needs another's view to route safely.
 import type { PaymentMethod, ProviderName } from '../domain/payment.js';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';

@@ -1,6 +1,6 @@
 // Every recorded payment path replays against the current workflow code. A change that
 // would break a running payment (non-determinism) fails here. Before v1.0.0 such a change is made
-// in place and the fixtures are re-recorded (README, "Changing the workflow"); from v1.0.0 on it
+// in place and the fixtures are re-recorded (docs/testing.md, "Changing the workflow"); from v1.0.0 on it
 // goes behind patched() with a retirement plan.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +14,7 @@ describe('replay of recorded payment histories', () => {
   const files = readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.json')).sort();
 
   it('has recorded histories of the saga paths', () => {
-    // Re-recorded in place with the system-of-record projection (README, "Changing the workflow").
+    // Re-recorded in place with the system-of-record projection (docs/testing.md, "Changing the workflow").
     assert.ok(files.length >= 30, `found ${files.length}`);
   });
 

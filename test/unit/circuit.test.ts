@@ -108,7 +108,7 @@ describe('circuit breakers', () => {
       fc.property(fc.integer({ min: 1, max: 6 }), fc.array(step, { maxLength: 80 }), (threshold, steps) => {
         const openForMs = 1_000;
         const { b, clock } = breakers(threshold, openForMs);
-        // The model: the rules as README "Routing" states them.
+        // The model: the rules as docs/routing.md states them.
         let state: CircuitState = 'closed';
         let failures = 0;
         let openedAt = 0;
