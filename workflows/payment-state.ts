@@ -249,14 +249,19 @@ export class PaymentState {
     const unknown = (reported.refunds ?? []).filter((r) => !ours.has(r.providerRefundId));
     // One record per provider refund when the unknown ones are exactly what is new; otherwise
     // one record for the difference, named by the total that revealed it (unique per payment,
-    // because the total only grows while it is counted).
+    // because the total only grows while it is counted). The ":" keeps these ids apart from
+    // every refund id a merchant can choose (letters, digits, - and _), so the ledger's and the
+    // merchant events' ids stay unique per refund.
     const named = unknown.length > 0 && unknown.reduce((total, r) => total + r.amount, 0) === fresh;
     const found = named
-      ? unknown.map((r) => ({ refundId: `provider-${r.providerRefundId}`.slice(0, 64), amount: r.amount, providerRefundId: r.providerRefundId }))
-      : [{ refundId: `provider-total-${reported.total}`, amount: fresh, providerRefundId: undefined }];
+      ? unknown.map((r) => ({ refundId: `provider:${r.providerRefundId}`.slice(0, 64), amount: r.amount, providerRefundId: r.providerRefundId }))
+      : [{ refundId: `provider:total-${reported.total}`, amount: fresh, providerRefundId: undefined }];
     for (const f of found) {
+      // A provider refund id reused, or cut short at 64 characters, must not merge two refunds:
+      // the position in the list is unique.
+      const taken = this.refunds.some((r) => r.refundId === f.refundId);
       const record: RefundRecord = {
-        refundId: f.refundId,
+        refundId: taken ? `provider#${this.refunds.length}` : f.refundId,
         amount: f.amount,
         reason: `refunded at ${this.route.provider}, not through bayar`,
         state: 'SUCCEEDED',

@@ -63,15 +63,15 @@ describe('refunds made at the provider, not through bayar', () => {
     const first = state.refunds[0]!;
     assert.deepEqual(
       { refundId: first.refundId, origin: first.origin, state: first.state, amount: first.amount, providerRefundId: first.providerRefundId },
-      { refundId: 'provider-7', origin: 'provider', state: 'SUCCEEDED', amount: 30_000, providerRefundId: '7' },
+      { refundId: 'provider:7', origin: 'provider', state: 'SUCCEEDED', amount: 30_000, providerRefundId: '7' },
     );
-    assert.deepEqual(state.providerRefundsToNotify.splice(0).map((r) => r.refundId), ['provider-7']);
+    assert.deepEqual(state.providerRefundsToNotify.splice(0).map((r) => r.refundId), ['provider:7']);
 
     state.apply(T0 + 20, report(AMOUNT, [{ providerRefundId: '7', amount: 30_000 }, { providerRefundId: '8', amount: 70_000 }]));
     assert.equal(state.status, 'REFUNDED');
     assert.deepEqual({ refunded: amounts(state).refunded, refundable: amounts(state).refundable }, { refunded: AMOUNT, refundable: 0 });
-    assert.deepEqual(state.refunds.map((r) => [r.refundId, r.amount]), [['provider-7', 30_000], ['provider-8', 70_000]]);
-    assert.deepEqual(state.providerRefundsToNotify.map((r) => r.refundId), ['provider-8'], 'refund.succeeded once per refund');
+    assert.deepEqual(state.refunds.map((r) => [r.refundId, r.amount]), [['provider:7', 30_000], ['provider:8', 70_000]]);
+    assert.deepEqual(state.providerRefundsToNotify.map((r) => r.refundId), ['provider:8'], 'refund.succeeded once per refund');
   });
 
   it('the same report twice (a notification and a look-up, or a redelivery) is counted once', () => {
@@ -82,7 +82,7 @@ describe('refunds made at the provider, not through bayar', () => {
     state.apply(T0 + 30, report(40_000));
     assert.equal(amounts(state).refunded, 40_000);
     assert.equal(state.refunds.length, 1);
-    assert.equal(state.refunds[0]!.refundId, 'provider-total-40000', 'without refund ids, named by the total that revealed it');
+    assert.equal(state.refunds[0]!.refundId, 'provider:total-40000', 'without refund ids, named by the total that revealed it');
     assert.equal(state.status, 'PARTIALLY_REFUNDED');
   });
 
@@ -96,7 +96,7 @@ describe('refunds made at the provider, not through bayar', () => {
     assert.equal(state.status, 'PARTIALLY_REFUNDED');
     // A dashboard refund next to it: only the unknown id is new.
     state.apply(T0 + 8, report(35_000, [{ providerRefundId: '11', amount: 25_000 }, { providerRefundId: '12', amount: 10_000 }]));
-    assert.deepEqual(state.refunds.map((r) => [r.refundId, r.origin, r.amount]), [['r-1', 'merchant', 25_000], ['provider-12', 'provider', 10_000]]);
+    assert.deepEqual(state.refunds.map((r) => [r.refundId, r.origin, r.amount]), [['r-1', 'merchant', 25_000], ['provider:12', 'provider', 10_000]]);
     assert.equal(amounts(state).refunded, 35_000);
     assert.equal(amounts(state).refundable, 65_000);
   });
