@@ -50,6 +50,8 @@ export class PaymentState {
   readonly notifications = { duplicates: 0, refused: 0, wakeUps: 0 };
   /** An unsigned notification claimed news that a status look-up has not checked yet. */
   wakePending = false;
+  /** Among those claims, a refund (the only news a settled payment can still have). */
+  refundClaimPending = false;
   /** The provider took paid money back (a reversal); the merchant has not been told yet. */
   reversalToNotify = false;
   /** Refunds the provider made without bayar, counted here; the merchant has not been told yet. */
@@ -103,10 +105,18 @@ export class PaymentState {
     return event.providerReference !== undefined && this.knownReferences.has(event.providerReference);
   }
 
+  /** Takes the pending refund claim: true once per batch of unsigned refund notices. */
+  takeRefundClaim(): boolean {
+    const pending = this.refundClaimPending;
+    this.refundClaimPending = false;
+    return pending;
+  }
+
   /** Takes the pending wake-up: true once per batch of unsigned notifications. */
   takeWake(): boolean {
     const pending = this.wakePending;
     this.wakePending = false;
+    this.refundClaimPending = false; // taken with it (read first where it matters)
     return pending;
   }
 
@@ -141,6 +151,7 @@ export class PaymentState {
       // Nothing in it is proven, so nothing in it is applied; a claim of news earns a look-up.
       this.countNotification('wakeUps');
       if (event.chargeStatus !== 'PENDING') this.wakePending = true;
+      if (event.chargeStatus === 'REFUNDED') this.refundClaimPending = true;
       return;
     }
     const describe = `${event.providerStatus}${event.reason ? ` (${event.reason})` : ''}`;

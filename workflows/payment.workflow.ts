@@ -298,10 +298,12 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
     if (woke) {
       applyInbox();
       // A payment closed unpaid can still take money, and a settled one can be refunded at the
-      // provider (its dashboard): for those an unsigned claim earns a look-up; for any other
-      // it changes nothing.
+      // provider (its dashboard): a claim of money, or of a refund on a settled payment, earns a
+      // look-up; any other claim changes nothing (a repeated "paid" about a settled payment
+      // costs no provider call).
       const refundNewsPossible = state.status === 'SETTLED' || state.status === 'PARTIALLY_REFUNDED';
-      if (state.takeWake() && (lateMoneyPossible || refundNewsPossible)) wakeLookupAt ??= Math.max(Date.now(), lastLookupAt + WAKE_LOOKUP_GAP_MS);
+      const refundClaimed = state.takeRefundClaim();
+      if (state.takeWake() && (lateMoneyPossible || (refundClaimed && refundNewsPossible))) wakeLookupAt ??= Math.max(Date.now(), lastLookupAt + WAKE_LOOKUP_GAP_MS);
       if (state.reversalToNotify) {
         state.reversalToNotify = false;
         notifyMerchant('payment.reversed');

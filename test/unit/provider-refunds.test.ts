@@ -136,6 +136,24 @@ describe('refunds made at the provider, not through bayar', () => {
     assert.equal(paid.notifications.refused, 1);
   });
 
+  it('an unsigned (wake-only) refund notice moves no money: it only asks for a look-up; a repeated "paid" asks for none', () => {
+    const state = settled();
+    const notice = (eventId: string, chargeStatus: ChargeStatus): ProviderEvent => ({
+      provider: 'midtrans', eventId, source: 'webhook', wakeOnly: true, chargeStatus, providerStatus: 'refund', providerReference: 'tx-1',
+      // Whatever it claims, nothing in it is applied.
+      providerRefunds: { total: 99_000 },
+    });
+    state.apply(T0 + 10, notice('paid-again', 'PAID'));
+    assert.equal(state.takeRefundClaim(), false, 'a repeated paid notice is no refund claim');
+    state.takeWake();
+    state.apply(T0 + 20, notice('refund-claim', 'REFUNDED'));
+    assert.equal(state.refunds.length, 0);
+    assert.equal(amounts(state).refunded, 0);
+    assert.equal(state.notifications.wakeUps, 2);
+    assert.equal(state.takeRefundClaim(), true);
+    assert.equal(state.takeWake(), true);
+  });
+
   it('property: whatever the order and repetition of reports, refunded is the highest total reported (≤ paid), never double-counted', () => {
     fc.assert(
       fc.property(
