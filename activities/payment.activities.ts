@@ -133,14 +133,16 @@ export function createPaymentActivities(deps: ActivityDeps) {
         return {
           // bayar's own authenticated call to the provider holding the charge.
           provider: input.provider,
-          // Polls of the same state share an id, so repeated "still PAID" answers are deduped.
-          eventId: `poll:${snapshot.providerStatus}:${snapshot.chargeStatus}`,
+          // Polls of the same state share an id, so repeated "still PAID" answers are deduped;
+          // a new refund total at the provider is a new state.
+          eventId: `poll:${snapshot.providerStatus}:${snapshot.chargeStatus}${snapshot.providerRefunds ? `:refunded=${snapshot.providerRefunds.total}` : ''}`,
           source: 'poll',
           chargeStatus: snapshot.chargeStatus,
           providerStatus: snapshot.providerStatus,
           paidAmount: snapshot.paidAmount,
           providerReference: snapshot.providerReference,
           reason: snapshot.reason,
+          ...(snapshot.providerRefunds ? { providerRefunds: snapshot.providerRefunds } : {}),
         };
       });
     },

@@ -101,7 +101,8 @@ CREATE TABLE refunds (
   amount              bigint NOT NULL CHECK (amount > 0),
   reason              text NOT NULL,
   state               text NOT NULL CHECK (state IN ('PENDING', 'SUCCEEDED', 'FAILED')),
-  origin              text NOT NULL CHECK (origin IN ('merchant', 'auto')),
+  -- 'provider': a refund the provider reports that bayar did not make (its dashboard).
+  origin              text NOT NULL CHECK (origin IN ('merchant', 'auto', 'provider')),
   provider_refund_id  text,
   failure_reason      text,
   requested_at        timestamptz NOT NULL,

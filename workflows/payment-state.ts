@@ -50,8 +50,14 @@ export class PaymentState {
   readonly notifications = { duplicates: 0, refused: 0, wakeUps: 0 };
   /** An unsigned notification claimed news that a status look-up has not checked yet. */
   wakePending = false;
+  /** Among those claims, a refund (the only news a settled payment can still have). */
+  refundClaimPending = false;
   /** The provider took paid money back (a reversal); the merchant has not been told yet. */
   reversalToNotify = false;
+  /** Refunds the provider made without bayar, counted here; the merchant has not been told yet. */
+  readonly providerRefundsToNotify: RefundRecord[] = [];
+  /** The provider's refunds call for a person (more than was paid); the merchant has not been told yet. */
+  reviewToNotify = false;
   private readonly timeline: PaymentView['timeline'] = [];
   private readonly seenEvents = new Set<string>();
   /**
@@ -99,10 +105,18 @@ export class PaymentState {
     return event.providerReference !== undefined && this.knownReferences.has(event.providerReference);
   }
 
+  /** Takes the pending refund claim: true once per batch of unsigned refund notices. */
+  takeRefundClaim(): boolean {
+    const pending = this.refundClaimPending;
+    this.refundClaimPending = false;
+    return pending;
+  }
+
   /** Takes the pending wake-up: true once per batch of unsigned notifications. */
   takeWake(): boolean {
     const pending = this.wakePending;
     this.wakePending = false;
+    this.refundClaimPending = false; // taken with it (read first where it matters)
     return pending;
   }
 
@@ -137,6 +151,7 @@ export class PaymentState {
       // Nothing in it is proven, so nothing in it is applied; a claim of news earns a look-up.
       this.countNotification('wakeUps');
       if (event.chargeStatus !== 'PENDING') this.wakePending = true;
+      if (event.chargeStatus === 'REFUNDED') this.refundClaimPending = true;
       return;
     }
     const describe = `${event.providerStatus}${event.reason ? ` (${event.reason})` : ''}`;
@@ -189,6 +204,11 @@ export class PaymentState {
       return;
     }
 
+    if (event.providerRefunds && PAID_STATUSES.includes(this.status)) {
+      this.applyProviderRefunds(now, event, describe);
+      return;
+    }
+
     if ((this.status === 'PAID' || this.status === 'SETTLED' || this.status === 'PARTIALLY_REFUNDED') && event.chargeStatus === 'FAILED') {
       // A verified "failed" about money already paid is the provider taking it back (Midtrans:
       // Mandiri bill, Permata and Indomaret payments can go from settlement to deny). Not
@@ -204,6 +224,73 @@ export class PaymentState {
 
     const closed = CLOSED_FOR_PROVIDER_EVENTS.includes(this.status) || this.status === 'PAID';
     this.record(now, event.source, 'provider-event', `${describe} ignored: payment is ${this.status}`, closed);
+  }
+
+  /**
+   * A verified report of what the provider has refunded on this charge (a signed notification
+   * with the amounts, or bayar's own status look-up). Refunds made at the provider without
+   * bayar (its dashboard) are counted from it, so `refunded` and `refundable` follow the
+   * provider. Never twice: the provider's total is compared with every refund bayar knows of
+   * (its own, succeeded or still in flight, and those counted before), so a refund bayar made
+   * and the provider reports back adds nothing; the provider's refund ids only name what is new.
+   * More refunded than was paid cannot be booked: a person must look, and refundable stays 0.
+   */
+  private applyProviderRefunds(now: number, event: ProviderEvent, describe: string): void {
+    const reported = event.providerRefunds!;
+    const known = this.refunded + this.refundPending;
+    const fresh = reported.total - known;
+    if (!Number.isSafeInteger(reported.total) || reported.total < 0) {
+      this.record(now, event.source, 'provider-event', `${describe}: refund total ${reported.total} is not an amount`, true);
+      return;
+    }
+    if (reported.total > this.paid) {
+      this.record(now, event.source, 'provider-refund', `${describe}: ${reported.total} refunded of ${this.paid} paid`);
+      if (this.status !== 'REVIEW_REQUIRED') {
+        this.setStatus(now, 'REVIEW_REQUIRED', event.source, `PROVIDER_OVER_REFUND: ${this.route.provider} reports ${reported.total} refunded of ${this.paid} paid`);
+        this.reviewToNotify = true;
+      }
+      return;
+    }
+    if (fresh <= 0) {
+      // Everything reported is already known here (bayar's own refunds echoed back).
+      this.record(now, event.source, 'provider-event', `${describe}: refunded ${reported.total}, already counted`, true);
+      return;
+    }
+    const ours = new Set(this.refunds.map((r) => r.providerRefundId).filter((id) => id !== undefined));
+    const unknown = (reported.refunds ?? []).filter((r) => !ours.has(r.providerRefundId));
+    // One record per provider refund when the unknown ones are exactly what is new; otherwise
+    // one record for the difference, named by the total that revealed it (unique per payment,
+    // because the total only grows while it is counted). The ":" keeps these ids apart from
+    // every refund id a merchant can choose (letters, digits, - and _), so the ledger's and the
+    // merchant events' ids stay unique per refund.
+    const named = unknown.length > 0 && unknown.reduce((total, r) => total + r.amount, 0) === fresh;
+    const found = named
+      ? unknown.map((r) => ({ refundId: `provider:${r.providerRefundId}`.slice(0, 64), amount: r.amount, providerRefundId: r.providerRefundId }))
+      : [{ refundId: `provider:total-${reported.total}`, amount: fresh, providerRefundId: undefined }];
+    for (const f of found) {
+      // A provider refund id reused, or cut short at 64 characters, must not merge two refunds:
+      // the position in the list is unique.
+      const taken = this.refunds.some((r) => r.refundId === f.refundId);
+      const record: RefundRecord = {
+        refundId: taken ? `provider#${this.refunds.length}` : f.refundId,
+        amount: f.amount,
+        reason: `refunded at ${this.route.provider}, not through bayar`,
+        state: 'SUCCEEDED',
+        origin: 'provider',
+        ...(f.providerRefundId !== undefined ? { providerRefundId: f.providerRefundId } : {}),
+        requestedAt: event.occurredAt ?? new Date(now).toISOString(),
+      };
+      this.refunds.push(record);
+      this.providerRefundsToNotify.push(record);
+      this.record(now, event.source, 'refund-external', `${record.refundId}: ${record.amount} (${describe})`);
+    }
+    this.followRefunds(now, event.source);
+  }
+
+  /** A settled payment's status follows what has been refunded; others (PAID, in review) keep theirs. */
+  followRefunds(now: number, source: EventSource): void {
+    if (!['SETTLED', 'PARTIALLY_REFUNDED', 'REFUNDED'].includes(this.status) || this.refunded === 0) return;
+    this.setStatus(now, this.refunded >= this.paid ? 'REFUNDED' : 'PARTIALLY_REFUNDED', source);
   }
 
   chargeCreated(now: number, snapshot: { providerReference: string; instructions: PaymentInstructions }): void {
@@ -342,6 +429,9 @@ export class PaymentState {
     };
   }
 }
+
+/** Statuses in which the provider holds (or held) this payment's money. */
+const PAID_STATUSES: readonly PaymentStatus[] = ['PAID', 'SETTLED', 'PARTIALLY_REFUNDED', 'REFUNDED', 'REVIEW_REQUIRED'];
 
 function sum(refunds: RefundRecord[]): Rupiah {
   return refunds.reduce((total, r) => total + r.amount, 0);

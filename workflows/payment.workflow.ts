@@ -263,8 +263,11 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
       state.settledAt = new Date().toISOString();
       state.setStatus(Date.now(), 'SETTLED', 'workflow');
       notifyMerchant('payment.paid');
+      // Refunded at the provider in the same batch of news that paid it.
+      state.followRefunds(Date.now(), 'workflow');
     }
   }
+  tellProviderRefunds();
   if (state.status !== 'SETTLED') {
     // Paid and taken back in one batch of notifications: the merchant hears "reversed", once.
     const type = state.reversalToNotify ? 'payment.reversed' : `payment.${state.status.toLowerCase()}`;
@@ -294,12 +297,18 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
     const woke = await condition(() => inbox.length > 0 || state.latePayments.length > 0 || state.wakePending, wait);
     if (woke) {
       applyInbox();
-      // Only a payment closed unpaid can still take money; for any other a claim changes nothing.
-      if (state.takeWake() && lateMoneyPossible) wakeLookupAt ??= Math.max(Date.now(), lastLookupAt + WAKE_LOOKUP_GAP_MS);
+      // A payment closed unpaid can still take money, and a settled one can be refunded at the
+      // provider (its dashboard): a claim of money, or of a refund on a settled payment, earns a
+      // look-up; any other claim changes nothing (a repeated "paid" about a settled payment
+      // costs no provider call).
+      const refundNewsPossible = state.status === 'SETTLED' || state.status === 'PARTIALLY_REFUNDED';
+      const refundClaimed = state.takeRefundClaim();
+      if (state.takeWake() && (lateMoneyPossible || (refundClaimed && refundNewsPossible))) wakeLookupAt ??= Math.max(Date.now(), lastLookupAt + WAKE_LOOKUP_GAP_MS);
       if (state.reversalToNotify) {
         state.reversalToNotify = false;
         notifyMerchant('payment.reversed');
       }
+      tellProviderRefunds();
       if (state.latePayments.length > 0) await handleLatePayment();
       continue;
     }
@@ -309,6 +318,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
       const status = await lookUpCharge();
       // Same event id space as the final check, so money it already saw is not counted twice.
       state.apply(Date.now(), { ...status, eventId: `final-check:${status.eventId}` });
+      tellProviderRefunds();
       nextLateCheckAt = Date.now() + lateCheckEveryMs;
     }
   }
@@ -393,6 +403,18 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
     } else {
       state.setStatus(Date.now(), 'REFUNDED', 'workflow', `LATE_PAYMENT: ${late.amount} arrived after close and was refunded automatically`);
       notifyMerchant('payment.refunded');
+    }
+  }
+
+  /** Tells the merchant of refunds the provider made without bayar, and of a review they caused. */
+  function tellProviderRefunds(): void {
+    for (let record = state.providerRefundsToNotify.shift(); record; record = state.providerRefundsToNotify.shift()) {
+      // As for bayar's own refunds: one refund.succeeded per refund, its id unique per refund.
+      notifyRefund(record);
+    }
+    if (state.reviewToNotify) {
+      state.reviewToNotify = false;
+      notifyMerchant('payment.review_required');
     }
   }
 

@@ -118,6 +118,18 @@ export interface ProviderEvent {
    * intermediate callback carries the VA page). Applied once, to a payment still waiting.
    */
   instructions?: PaymentInstructions;
+  /**
+   * What the provider says was refunded on this charge, from a verified source only (bayar's
+   * own status look-up, or a notification whose signature covers the amounts). Refunds made
+   * at the provider without bayar (its dashboard) are counted from this; see PaymentState.
+   */
+  providerRefunds?: ProviderRefunds;
+}
+
+/** The refunds a provider reports on one charge: its running total, and each refund where it lists them. */
+export interface ProviderRefunds {
+  total: Rupiah;
+  refunds?: { providerRefundId: string; amount: Rupiah }[];
 }
 
 export type ChargeStatus = 'PENDING' | 'PAID' | 'EXPIRED' | 'CANCELLED' | 'FAILED' | 'REFUNDED';
@@ -138,8 +150,11 @@ export interface RefundRecord {
   amount: Rupiah;
   reason: string;
   state: RefundState;
-  /** Automatic refunds (a payment that landed after expiry) have origin 'auto'. */
-  origin: 'merchant' | 'auto';
+  /**
+   * Automatic refunds (a payment that landed after expiry) have origin 'auto'; refunds the
+   * provider reports that bayar did not make (its dashboard) have origin 'provider'.
+   */
+  origin: 'merchant' | 'auto' | 'provider';
   providerRefundId?: string;
   failureReason?: string;
   requestedAt: string;

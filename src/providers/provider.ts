@@ -6,6 +6,7 @@ import type {
   PaymentMethod,
   ProviderEvent,
   ProviderName,
+  ProviderRefunds,
   Rupiah,
 } from '../domain/payment.js';
 import type { PayoutSnapshot } from './payout.js';
@@ -65,6 +66,8 @@ export interface ChargeSnapshot {
   instructions: PaymentInstructions;
   paidAmount?: Rupiah;
   reason?: string;
+  /** Refunds on the charge as the provider's status answer lists them (see ProviderEvent). */
+  providerRefunds?: ProviderRefunds;
 }
 
 export interface ChargeRef {

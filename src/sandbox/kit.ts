@@ -78,6 +78,8 @@ export interface SandboxProvider {
   routes(kit: SandboxKit): [method: string, pattern: string, handler: Handler][];
   /** Pays a charge as the customer would; `force` pays even an expired charge (a late bank transfer). */
   pay(reference: string, options: { amount?: number; force?: boolean }): SandboxResponse;
+  /** Refunds a paid charge as the merchant's staff would in the provider's dashboard (not through its API). */
+  dashboardRefund?(reference: string, options: { amount?: number }): SandboxResponse;
   ledger(): LedgerEntry[];
   reset(): void;
 }
@@ -175,6 +177,11 @@ export class SandboxKit {
       ['POST', '/_sandbox/charges/:reference/pay', (req) => {
         const body = JSON.parse(req.rawBody.toString('utf8') || '{}') as { amount?: number; force?: boolean };
         return this.provider.pay(req.params.reference!, body);
+      }],
+      ['POST', '/_sandbox/charges/:reference/dashboard-refund', (req) => {
+        if (!this.provider.dashboardRefund) return { status: 404, body: { error: `${this.provider.name} sandbox has no dashboard refund` } };
+        const body = JSON.parse(req.rawBody.toString('utf8') || '{}') as { amount?: number };
+        return this.provider.dashboardRefund(req.params.reference!, body);
       }],
       ['POST', '/_sandbox/reset', () => {
         this.provider.reset();

@@ -379,6 +379,10 @@ describe('DOKU SNAP adapter against the sandbox', () => {
     const ref = { paymentId: id, method: 'EWALLET_SHOPEEPAY' as const };
     const part = await env.provider.refund({ charge: ref, idempotencyKey: `${id}:rf_a`, amount: 20_000, full: false, reason: 'one item returned' });
     assert.equal(part.state, 'SUCCEEDED');
+    // The status answer's refundHistory is what the provider reports refunded, named by the id the
+    // refund recorded, so bayar matches its own refund instead of counting it again.
+    const listed = await env.provider.findCharge(ref);
+    assert.deepEqual(listed?.providerRefunds, { total: 20_000, refunds: [{ providerRefundId: part.providerRefundId, amount: 20_000 }] });
     const again = await env.provider.refund({ charge: ref, idempotencyKey: `${id}:rf_a`, amount: 20_000, full: false, reason: 'one item returned' });
     assert.equal(again.providerRefundId, part.providerRefundId, 'same partnerRefundNo → same refund');
     await assert.rejects(env.provider.refund({ charge: ref, idempotencyKey: `${id}:rf_b`, amount: 30_001, full: false, reason: 'too much' }), (e: unknown) => e instanceof ProviderRejected && e.code === 'DOKU_SNAP_4045813');
@@ -634,8 +638,11 @@ describe('DOKU SNAP notifications and the token endpoint', () => {
       assert.equal(JSON.parse(provider.webhookAck(p).body).responseCode, '2005600');
       assert.equal(provider.webhookRetryLater(p).status, 503);
     }
+    // A refund notice names no refund and no total: it only wakes the payment for a look-up.
     const refunded = provider.parseWebhook(notification(body({ latestTransactionStatus: '04' })));
-    assert.equal(refunded.kind, 'ignored');
+    assert.ok(refunded.kind === 'payment');
+    assert.equal(refunded.event.wakeOnly, true);
+    assert.equal(refunded.event.chargeStatus, 'REFUNDED');
   });
 
   it('refuses forged, tampered, replayed-elsewhere, stale, foreign and token-less notifications', () => {

@@ -177,7 +177,7 @@ describe('midtrans parseWebhook', () => {
     assert.throws(() => provider.parseWebhook(raw(Buffer.from(JSON.stringify({ ...settled, gross_amount: 150000 })))), WebhookMalformed);
   });
 
-  it('maps expire and challenge, and acknowledges refund notices without acting', () => {
+  it('maps expire and challenge, and takes refund notices as wake-ups only (their refund_amount is unsigned)', () => {
     const expired = provider.parseWebhook(raw(webhookBody({ ...settled, transaction_status: 'expire', status_code: '407' })));
     assert.equal(expired.kind === 'payment' && expired.event.chargeStatus, 'EXPIRED');
     const challenged = provider.parseWebhook(raw(webhookBody({ ...settled, transaction_status: 'capture', fraud_status: 'challenge', status_code: '201' })));
@@ -187,8 +187,12 @@ describe('midtrans parseWebhook', () => {
     const edited = provider.parseWebhook(raw(webhookBody({ ...settled, transaction_status: 'authorize', transaction_id: 'other', fraud_status: 'challenge', status_code: '201' })));
     assert.equal(edited.kind === 'payment' && edited.event.eventId, `${settled.order_id}:201:${settled.gross_amount}:PENDING`);
     assert.throws(() => provider.parseWebhook(raw(webhookBody({ ...settled, currency: 'USD' }))), WebhookMalformed, 'IDR only');
-    const refund = provider.parseWebhook(raw(webhookBody({ ...settled, transaction_status: 'partial_refund', payment_type: 'qris' })));
-    assert.equal(refund.kind, 'ignored');
+    const refund = provider.parseWebhook(raw(webhookBody({ ...settled, transaction_status: 'partial_refund', payment_type: 'qris', refund_amount: '5000.00' })));
+    assert.equal(refund.kind, 'payment');
+    assert.equal(refund.kind === 'payment' && refund.event.wakeOnly, true, 'amounts come from the status look-up');
+    assert.equal(refund.kind === 'payment' && refund.event.providerRefunds, undefined);
+    const second = provider.parseWebhook(raw(webhookBody({ ...settled, transaction_status: 'partial_refund', payment_type: 'qris', refund_amount: '8000.00' })));
+    assert.notEqual(second.kind === 'payment' && second.event.eventId, refund.kind === 'payment' && refund.event.eventId, 'a second refund wakes the payment again');
   });
 
   it('answers 200 to take a notification and 503 to have it retried', () => {
@@ -357,6 +361,27 @@ describe('midtrans adapter against the local sandbox', () => {
       provider.refund({ charge: { paymentId: va.paymentId, method: 'VA_PERMATA' }, idempotencyKey: `${va.paymentId}-rf-1`, amount: 1000, full: false, reason: 'x' }),
       (err: unknown) => err instanceof ProviderRejected && err.code === 'MIDTRANS_412',
     );
+  });
+
+  it('reports refunds from the status answer, a dashboard refund included, with their ids and amounts', async () => {
+    const request = chargeRequest('QRIS', { amount: 100_000 });
+    await provider.createCharge(request);
+    await fetch(`${url}/_sandbox/charges/${request.paymentId}/pay`, { method: 'POST', body: '{}' });
+    const ref = { paymentId: request.paymentId, method: 'QRIS' as const };
+    assert.equal((await provider.findCharge(ref))?.providerRefunds, undefined, 'nothing refunded yet');
+    const ours = await provider.refund({ charge: ref, idempotencyKey: `${request.paymentId}-rf-1`, amount: 25_000, full: false, reason: 'customer asked' });
+    const dashboard = await fetch(`${url}/_sandbox/charges/${request.paymentId}/dashboard-refund`, { method: 'POST', body: JSON.stringify({ amount: 15_000 }) });
+    assert.equal(dashboard.status, 200);
+    const after = await provider.findCharge(ref);
+    assert.equal(after?.chargeStatus, 'REFUNDED');
+    assert.equal(after?.providerRefunds?.total, 40_000);
+    assert.deepEqual(after?.providerRefunds?.refunds?.map((r) => r.amount), [25_000, 15_000]);
+    assert.equal(after?.providerRefunds?.refunds?.[0]?.providerRefundId, ours.providerRefundId, "bayar's own refund has the id the refund call answered");
+    const notice = await until(() => notificationsFor(request.paymentId).find((n) => n.transaction_status === 'partial_refund' && n.refund_amount === '40000.00'));
+    const parsed = provider.parseWebhook(raw(Buffer.from(JSON.stringify(notice))));
+    assert.equal(parsed.kind === 'payment' && parsed.event.wakeOnly, true);
+    const tooMuch = await fetch(`${url}/_sandbox/charges/${request.paymentId}/dashboard-refund`, { method: 'POST', body: JSON.stringify({ amount: 60_001 }) });
+    assert.equal(((await tooMuch.json()) as { status_code: string }).status_code, '412', 'the dashboard refuses more than is left, as the API does');
   });
 
   it('follows X-Override-Notification for one transaction', async () => {

@@ -1,6 +1,6 @@
 // The Midtrans adapter: bayar's provider interface over Midtrans' Core API (/v2/charge and friends).
 // order_id is bayar's payment id, so every lookup, cancel and refund is addressed by it.
-import type { ChargeStatus, ProviderEvent } from '../../domain/payment.js';
+import type { ChargeStatus, ProviderEvent, ProviderRefunds } from '../../domain/payment.js';
 import { parseJson } from '../http.js';
 import {
   ProviderRejected,
@@ -114,7 +114,27 @@ export class MidtransProvider implements PaymentProvider {
     if (!signedCodeAllows(chargeStatus, n.status_code)) {
       throw new SignatureInvalid('midtrans', `transaction_status ${JSON.stringify(n.transaction_status.slice(0, 50))} is not what the signed status_code ${n.status_code} says`);
     }
-    if (chargeStatus === 'REFUNDED') return { kind: 'ignored', reason: `${n.transaction_status} notification; refunds are tracked by bayar's refund update` };
+    if (chargeStatus === 'REFUNDED') {
+      // A refund notification (bayar's own refund, or one made in Midtrans' dashboard). Its
+      // refund_amount is outside what signature_key covers (order_id + status_code +
+      // gross_amount), so a captured settlement notification relabelled "refund" with any
+      // amount would still verify: the notification only wakes the payment, and the amounts
+      // come from bayar's own GET /v2/{order_id}/status (refund_amount and refunds[]).
+      return {
+        kind: 'payment',
+        paymentId: n.order_id,
+        event: {
+          provider: 'midtrans',
+          // Each refund raises the refund total, so each refund notification is a new wake-up.
+          eventId: `${n.order_id}:${n.status_code}:${n.gross_amount}:REFUNDED:${(n.refund_amount ?? '').slice(0, 32)}`,
+          source: 'webhook',
+          wakeOnly: true,
+          chargeStatus,
+          providerReference: n.transaction_id,
+          providerStatus: midtransProviderStatus(n.transaction_status, n.fraud_status),
+        },
+      };
+    }
     const amount = parseGrossAmount(n.gross_amount);
     if (chargeStatus === 'PAID' && amount === undefined) throw new WebhookMalformed('midtrans', `gross_amount ${JSON.stringify(n.gross_amount)} is not whole rupiah`);
     // bayar charges in rupiah only: a notification about money in another currency is not ours.
@@ -223,9 +243,11 @@ function fromTransaction(t: MidtransTransaction, expected?: CreateChargeRequest)
   const chargeStatus = midtransStatusToChargeStatus(t.transaction_status, t.fraud_status);
   const va = t.va_numbers?.[0];
   const action = (name: string) => t.actions?.find((a) => a.name === name)?.url;
+  const providerRefunds = refundsOf(t);
   return {
     providerReference: t.transaction_id,
     chargeStatus,
+    ...(providerRefunds ? { providerRefunds } : {}),
     providerStatus: midtransProviderStatus(t.transaction_status, t.fraud_status),
     paidAmount: chargeStatus === 'PAID' ? amount : undefined,
     reason: chargeStatus === 'FAILED' ? t.status_message : undefined,
@@ -239,4 +261,36 @@ function fromTransaction(t: MidtransTransaction, expected?: CreateChargeRequest)
       payUrl: action('deeplink-redirect') ?? action('generate-qr-code'),
     },
   };
+}
+
+/**
+ * The refunds Midtrans lists on a transaction (GET /v2/{order_id}/status answers `refund_amount`,
+ * the total, and `refunds[]` with `refund_chargeback_id`, `refund_amount`, `refund_key` once a
+ * settled transaction moved to `refund` or `partial_refund`: docs.midtrans.com
+ * docs/transaction-status-cycle, reference/get-transaction-status). Refunds made in the
+ * dashboard are listed too. A figure that is not whole rupiah cannot be trusted as money: the
+ * answer is refused (the look-up retries, and a person sees the failing activity).
+ */
+function refundsOf(t: MidtransTransaction): ProviderRefunds | undefined {
+  const listed = t.refunds ?? [];
+  if (t.refund_amount === undefined && listed.length === 0) {
+    // A refund status with no figure at all: Midtrans' full refund is the whole gross amount;
+    // a partial refund without an amount cannot be counted.
+    if (t.transaction_status === 'refund') return { total: parseGrossAmount(t.gross_amount) ?? badAmount(t.gross_amount) };
+    if (t.transaction_status === 'partial_refund') throw new ProviderUnavailable('midtrans status: partial_refund without refund_amount', 'midtrans', 'BAD_RESPONSE');
+    return undefined;
+  }
+  const refunds = listed.map((r) => ({
+    providerRefundId: String(r.refund_chargeback_id ?? r.refund_key ?? ''),
+    amount: parseGrossAmount(r.refund_amount) ?? badAmount(r.refund_amount),
+  }));
+  const listedTotal = refunds.reduce((sum, r) => sum + r.amount, 0);
+  const total = t.refund_amount === undefined ? listedTotal : (parseGrossAmount(t.refund_amount) ?? badAmount(t.refund_amount));
+  const named = refunds.filter((r) => r.providerRefundId !== '');
+  // The list is used to name refunds only when it adds up to the total Midtrans states.
+  return named.length === refunds.length && listedTotal === total && refunds.length > 0 ? { total, refunds } : { total };
+}
+
+function badAmount(value: string): never {
+  throw new ProviderUnavailable(`midtrans status: refund amount ${JSON.stringify(value.slice(0, 32))} is not whole rupiah`, 'midtrans', 'BAD_RESPONSE');
 }

@@ -187,6 +187,9 @@ export const notificationSchema = z
     settlement_time: z.string().optional(),
     status_message: z.string().optional(),
     currency: z.string().optional(),
+    // Present on refund / partial_refund notifications. Not covered by signature_key, so only
+    // used to tell two refund notifications apart (each wakes a status look-up), never as money.
+    refund_amount: z.string().max(32).optional(),
   })
   .loose();
 export type MidtransNotification = z.infer<typeof notificationSchema>;

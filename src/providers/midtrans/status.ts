@@ -23,8 +23,8 @@ const TABLE: Record<string, ChargeStatus> = {
   failure: 'FAILED',
   cancel: 'CANCELLED',
   expire: 'EXPIRED',
-  // Money went back. Refunds are driven (and recorded) by bayar's refund update; a provider
-  // refund status never moves a payment by itself.
+  // Money went back, through bayar or Midtrans' dashboard. A notification only wakes the payment;
+  // the status look-up's refund_amount / refunds[] say how much (index.ts refundsOf).
   refund: 'REFUNDED',
   partial_refund: 'REFUNDED',
 };

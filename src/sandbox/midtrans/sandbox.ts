@@ -70,7 +70,8 @@ const MERCHANT_ID = 'G000BAYAR01';
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface RefundRecord {
-  key: string;
+  /** null for a refund made in the dashboard: only API refunds carry the merchant's refund_key. */
+  key: string | null;
   id: number;
   amount: number;
   reason?: string;
@@ -223,6 +224,30 @@ export class MidtransSandbox implements SandboxProvider {
     charge.status = to;
     this.notifyStatus(charge);
     return { status: 200, body: this.render(charge, STATUS_CODES[to], to === 'cancel' ? 'Success, transaction is canceled' : 'Success, transaction has expired') };
+  }
+
+  /**
+   * A refund made in the Midtrans dashboard (Transactions → Refund), not through the API. It
+   * follows the API's rules (settled transactions, no more than what is left), moves the
+   * transaction to refund / partial_refund, lists it in the status answer's refunds[], and sends
+   * the same HTTP notification an API refund does: settlement → refund / partial_refund
+   * (docs.midtrans.com/docs/transaction-status-cycle; notifications on every status change,
+   * docs.midtrans.com/docs/https-notification-webhooks). The dashboard takes no refund_key.
+   */
+  dashboardRefund(reference: string, options: { amount?: number }): SandboxResponse {
+    const charge = this.find(reference);
+    if (!charge) return answer('404', "Transaction doesn't exist.");
+    if (NOT_REFUNDABLE.has(charge.request.payment_type)) return answer('412', `Refund is not supported for payment type ${charge.request.payment_type}`);
+    if (charge.status !== 'settlement' && charge.status !== 'partial_refund') return answer('412', `Transaction status is ${charge.status}; only settled transactions can be refunded`);
+    const remaining = charge.paidAmount - refunded(charge);
+    const amount = options.amount ?? remaining;
+    if (!Number.isSafeInteger(amount) || amount <= 0 || amount > remaining) return answer('412', `Refund amount ${amount} exceeds the refundable amount ${remaining}`);
+    this.refundSequence += 1;
+    const record: RefundRecord = { key: null, id: this.refundSequence, amount, reason: 'dashboard refund', at: Date.now(), response: { status: 200, body: {} } };
+    charge.refunds.push(record);
+    charge.status = refunded(charge) >= charge.paidAmount ? 'refund' : 'partial_refund';
+    this.notifyStatus(charge);
+    return { status: 200, body: { status_code: '200', status_message: 'Success, refund is done', order_id: charge.orderId, refund_chargeback_id: record.id, refund_amount: formatGrossAmount(amount) } };
   }
 
   private refund(r: SandboxRequest): SandboxResponse {

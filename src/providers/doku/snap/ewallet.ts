@@ -3,7 +3,8 @@
 // is bayar's payment id, so every look-up is addressed by it and a resent create is the same
 // request (DOKU/DANA: a consistent repeat of a partnerReferenceNo answers the first result again).
 import { createHash, type KeyObject } from 'node:crypto';
-import type { ProviderEvent } from '../../../domain/payment.js';
+import type { ProviderEvent, ProviderRefunds } from '../../../domain/payment.js';
+import { z } from 'zod';
 import { parseJson } from '../../http.js';
 import {
   ProviderRejected,
@@ -167,9 +168,11 @@ export class DokuSnapEwallets {
       paidAmount = s.transAmount ? parseSnapValue(s.transAmount.value) : undefined;
       if (paidAmount === undefined) throw new ProviderRejected(`doku snap status: transAmount ${JSON.stringify(s.transAmount?.value)} is not whole rupiah`, 'doku', 'AMOUNT_INVALID');
     }
+    const providerRefunds = refundsOf((s as { refundHistory?: unknown }).refundHistory);
     return {
       providerReference: s.originalReferenceNo ?? ref.providerReference ?? ref.paymentId,
       chargeStatus,
+      ...(providerRefunds ? { providerRefunds } : {}),
       providerStatus: describeStatus(s.latestTransactionStatus, s.transactionStatusDesc),
       paidAmount,
       reason: chargeStatus === 'FAILED' || chargeStatus === 'CANCELLED' ? `${channel} ${describeStatus(s.latestTransactionStatus, s.transactionStatusDesc)}` : undefined,
@@ -315,7 +318,25 @@ export class DokuSnapEwallets {
     const ack: WebhookReply = { status: 200, contentType: 'application/json', body: JSON.stringify(SNAP_NOTIFY_ACK) };
     const chargeStatus = dokuSnapStatusToChargeStatus(n.latestTransactionStatus);
     const status = describeStatus(n.latestTransactionStatus, n.transactionStatusDesc);
-    if (chargeStatus === 'REFUNDED') return { kind: 'ignored', reason: `${status} notification; refunds are tracked by bayar's refund update`, ack };
+    if (chargeStatus === 'REFUNDED') {
+      // A refund (bayar's, or one made at DOKU without bayar). The notification names no refund
+      // and no refunded total [? DOKU publishes no refund notification sample], so it only wakes
+      // the payment; the status look-up's refundHistory says what was refunded (findCharge).
+      return {
+        kind: 'payment',
+        paymentId: n.originalPartnerReferenceNo,
+        ack,
+        event: {
+          provider: 'doku',
+          eventId: `doku-snap:${n.originalReferenceNo ?? n.originalPartnerReferenceNo}:${n.latestTransactionStatus}:${n.amount.value.slice(0, 32)}`,
+          source: 'webhook',
+          wakeOnly: true,
+          chargeStatus,
+          providerReference: n.originalReferenceNo ?? undefined,
+          providerStatus: status,
+        },
+      };
+    }
     const amount = parseSnapValue(n.amount.value);
     if (chargeStatus === 'PAID' && amount === undefined) throw new WebhookMalformed('doku', `amount.value ${JSON.stringify(n.amount.value)} is not whole rupiah`);
     const event: ProviderEvent = {
@@ -355,4 +376,26 @@ function channelOf(method: ChargeRef['method']): string {
 
 function describeStatus(code: string, desc: string | null | undefined): string {
   return desc ? `${code} ${desc}` : code;
+}
+
+/**
+ * The refunds DOKU lists on the charge (status answer `refundHistory`, RefundHistoryDTO of
+ * doku-nodejs-library 1.0.52: refundNo, partnerReferenceNo, refundAmount, refundStatus), those
+ * made at DOKU without bayar included: only succeeded ones count (status.ts
+ * dokuSnapRefundStatusToRefundState). Each is named by DOKU's refundNo, or the merchant's
+ * partnerReferenceNo, the id bayar's own refund recorded. A history that cannot be read as money
+ * is left out rather than guessed at, so it never stands in the way of a payment look-up.
+ */
+function refundsOf(history: unknown): ProviderRefunds | undefined {
+  if (history === undefined || history === null) return undefined;
+  const entries = z.array(refundHistoryEntrySchema).safeParse(history);
+  if (!entries.success || entries.data.length === 0) return undefined;
+  const refunds: { providerRefundId: string; amount: number }[] = [];
+  for (const entry of entries.data) {
+    if (dokuSnapRefundStatusToRefundState(entry.refundStatus) !== 'SUCCEEDED') continue;
+    refunds.push({ providerRefundId: entry.refundNo ?? entry.partnerReferenceNo ?? '', amount: entry.refundAmount.value });
+  }
+  if (refunds.length === 0) return undefined;
+  const total = refunds.reduce((sum, r) => sum + r.amount, 0);
+  return refunds.every((r) => r.providerRefundId !== '') ? { total, refunds } : { total };
 }
