@@ -542,9 +542,14 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       if (rec.paidAfterExpiry && v.status !== 'REFUNDED' && v.status !== 'REVIEW_REQUIRED') return false;
       return true;
     };
+    // Money whose notification was lost while a process was down (or whose wake-only notice,
+    // Xendit's, came in then) is found by the next status poll: wait at least one poll interval
+    // at the schedule's cap before calling a PENDING payment quiet.
+    const lastPollGapMs = Number(pollSchedule.split(',').at(-1)!.replace('s', '')) * 1000;
+    const minSettleUntil = settleStart + lastPollGapMs + 1_000;
     for (;;) {
       const busy = all.filter((r) => !quiet(r, views.get(r.id)));
-      if (busy.length === 0 || Date.now() > settleEndsAt) {
+      if ((busy.length === 0 && Date.now() >= minSettleUntil) || Date.now() > settleEndsAt) {
         if (busy.length) log(`chaos: settle wait over with ${busy.length} payments still moving`);
         break;
       }
