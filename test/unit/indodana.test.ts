@@ -242,7 +242,7 @@ describe('Indodana checkout (the published create call)', () => {
 
   it('reads the published answer; an answer without a usable https redirectUrl is "try again", never a payment without instructions', async () => {
     assert.equal(checkoutResponseSchema.safeParse(PUBLISHED_ANSWER).success, true);
-    for (const body of [{ status: 'OK' }, { status: 'OK', redirectUrl: 'not a url' }, { status: 'OK', redirectUrl: 'http://evil.example/pay' }, { status: 'OK', redirectUrl: 'javascript:alert(1)' }, 'not json']) {
+    for (const body of [{ status: 'OK' }, { status: 'ERROR', redirectUrl: PUBLISHED_ANSWER.redirectUrl }, { status: 'OK', redirectUrl: 'not a url' }, { status: 'OK', redirectUrl: 'http://evil.example/pay' }, { status: 'OK', redirectUrl: 'javascript:alert(1)' }, 'not json']) {
       const fake = await fakeIndodana({ status: 200, body });
       try {
         await assert.rejects(provider(fake.base).createCharge(request(randomPaymentId())), (err: unknown) => err instanceof ProviderUnavailable && err.code === 'BAD_RESPONSE', JSON.stringify(body));
@@ -250,6 +250,10 @@ describe('Indodana checkout (the published create call)', () => {
         await fake.close();
       }
     }
+    // Plain http to loopback only from a local Indodana: a real one (https base URL) cannot send the customer there.
+    const remote = provider('https://api.indodanafinance.co.id/chermes/merchant');
+    assert.equal((remote as unknown as { isCheckoutPage(u: string): boolean }).isCheckoutPage('http://127.0.0.1:4105/_sandbox/indodana/checkout/x'), false);
+    assert.equal((remote as unknown as { isCheckoutPage(u: string): boolean }).isCheckoutPage(PUBLISHED_ANSWER.redirectUrl), true);
   });
 
   it('Indodana’s error answers: 409/422 are a definite no, 5xx is try again', async () => {

@@ -69,7 +69,7 @@ export class IndodanaProvider implements PaymentProvider {
     const parsed = checkoutResponseSchema.safeParse(parseJson(res.text));
     // Without Indodana's URL the customer has nowhere to pay: an answer we cannot read is "try
     // again" (the retry looks the order up first), never a payment shown without instructions.
-    if (!parsed.success || !isHttpsOrLocal(parsed.data.redirectUrl)) {
+    if (!parsed.success || !this.isCheckoutPage(parsed.data.redirectUrl)) {
       throw new ProviderUnavailable('indodana checkout: unexpected response shape', 'indodana', 'BAD_RESPONSE');
     }
     return {
@@ -114,6 +114,16 @@ export class IndodanaProvider implements PaymentProvider {
       // expirationAt; not in Indodana's own reference [?]).
       expirationAt: indodanaTime(Date.parse(request.expiresAt)),
     };
+  }
+
+  /**
+   * Indodana's checkout page is https. Plain http only from a local Indodana (the sandbox) and on
+   * loopback, so a real Indodana's answer can never send a customer to an unencrypted page.
+   */
+  private isCheckoutPage(redirectUrl: string): boolean {
+    const page = new URL(redirectUrl);
+    if (page.protocol === 'https:') return true;
+    return page.protocol === 'http:' && isLoopback(page) && isLoopback(new URL(this.config.baseUrl));
   }
 
   /**
@@ -243,8 +253,6 @@ function rejectionReason(t: { fraudStatus?: string; message?: string }): string 
   return t.fraudStatus && t.fraudStatus !== 'ACCEPT' ? `${message} (fraudStatus ${t.fraudStatus})` : message;
 }
 
-/** Indodana's checkout page is https; plain http only on loopback (the local sandbox). */
-function isHttpsOrLocal(url: string): boolean {
-  const u = new URL(url);
-  return u.protocol === 'https:' || (u.protocol === 'http:' && (u.hostname === '127.0.0.1' || u.hostname === 'localhost'));
+function isLoopback(url: URL): boolean {
+  return url.hostname === '127.0.0.1' || url.hostname === 'localhost';
 }
