@@ -106,6 +106,9 @@ export class IndodanaSandbox implements SandboxProvider {
     const transaction = this.transactions.get(reference);
     if (!transaction) return failure(404, 'NOT_FOUND', `no transaction for merchantOrderId ${reference}: Indodana knows only orders checked out at ${INDODANA_PATHS.checkout}`);
     this.refresh(transaction);
+    // Only an open transaction is paid ("EXPIRED — Customer failed to complete the transaction" is
+    // final, seed 001). `force` is a test device, not Indodana behaviour: money arriving after the
+    // close, to exercise bayar's late-money path.
     if (transaction.status !== 'INITIATED' && !(options.force === true && transaction.status === 'EXPIRED')) {
       return failure(400, 'INVALID_STATUS', `transaction is ${transaction.status}; only INITIATED transactions can be paid`);
     }
@@ -142,7 +145,11 @@ export class IndodanaSandbox implements SandboxProvider {
     this.fraud = { reject: false, message: '' };
   }
 
-  /** Indodana's Bearer scheme, as bayar checks it on notifications: our key, the HMAC, a fresh nonce. */
+  /**
+   * Indodana's Bearer scheme: our key and the HMAC of key:nonce (seed 001; PHP SDK
+   * validateAuthCredentials). The nonce window (5 minutes back, 1 ahead) is the sandbox's own [?]:
+   * Indodana's own verifier has none, but a stale credential is worth catching in bayar's calls.
+   */
   private authed(r: SandboxRequest, next: () => SandboxResponse): SandboxResponse {
     const verdict = verifyAuthorization(r.headers.authorization, { apiKey: this.options.apiKey, secret: this.options.secretKey, nowSeconds: Math.floor(Date.now() / 1000) });
     if (!verdict.ok) return failure(401, 'UNAUTHORIZED', 'Invalid authorization'); // [? kind and message]
@@ -263,7 +270,11 @@ export class IndodanaSandbox implements SandboxProvider {
     return { status: 200, body: this.fraud };
   }
 
-  /** An INITIATED transaction past its time is EXPIRED ("customer failed to complete"), and notified. */
+  /**
+   * An INITIATED transaction past its time (the checkout's expirationAt, go-indodana-wrapper; else
+   * DEFAULT_INITIATED_TTL_MS [?]) is EXPIRED ("Customer failed to complete the transaction", seed 001),
+   * and notified.
+   */
   private refresh(transaction: Transaction): Transaction {
     if (transaction.status === 'INITIATED' && Date.now() >= transaction.expiresAt) {
       transaction.status = 'EXPIRED';
