@@ -67,8 +67,10 @@ export class IndodanaProvider implements PaymentProvider {
     const res = await this.client.call('POST', INDODANA_PATHS.checkout, { body, headers: { 'x-user-token': 'null' } });
     if (res.status !== 200 && res.status !== 201) throwFor(res, 'checkout');
     const parsed = checkoutResponseSchema.safeParse(parseJson(res.text));
-    // Without Indodana's URL the customer has nowhere to pay: an answer we cannot read is "try
-    // again" (the retry looks the order up first), never a payment shown without instructions.
+    // Only a page Indodana issued is ever shown. An answer we cannot read is "try again"; the retry
+    // looks the order up first and, if Indodana made the transaction, finds it without a URL (check
+    // status carries none): the payment then waits out its deadline with nowhere to pay, which
+    // moves no money (README, "A lost checkout answer").
     if (!parsed.success || !this.isCheckoutPage(parsed.data.redirectUrl)) {
       throw new ProviderUnavailable('indodana checkout: unexpected response shape', 'indodana', 'BAD_RESPONSE');
     }
