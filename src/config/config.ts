@@ -20,7 +20,6 @@ import {
 } from './dev-keys.js';
 import { parseDuration, parseDurationList } from './duration.js';
 import { isLocalHost, parseCidr, type Cidr } from './cidr.js';
-import { checkQris } from '../providers/indodana/qris.js';
 import { INDODANA_PATHS } from '../providers/indodana/capabilities.js';
 import { DOKU_SANDBOX_VA_PARTNER_SERVICE_IDS } from '../providers/doku/capabilities.js';
 
@@ -38,9 +37,6 @@ export const DEV_DEFAULTS = {
   indodana: {
     apiKey: 'bayar-sandbox-indodana-key',
     secretKey: 'bayar-sandbox-indodana-secret',
-    // A made-up static QRIS ("BAYAR SANDBOX", Jakarta): no bank knows it, so nothing real can be paid to it.
-    qrisPayload:
-      '00020101021126660015ID.CO.BAYAR.WWW01189360000000000000010214BAYARSANDBOX010303UMI51440014ID.CO.QRIS.WWW0215ID10240000000010303UMI5204599953033605802ID5913BAYAR SANDBOX6007JAKARTA6105101106304B692',
   },
   // RSA keys, development only (./dev-keys.ts): ours to sign with, and the sandbox platform's public key.
   aggregator: { merchantId: 'S-BAYAR-SANDBOX-DEV', privateKey: DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY, platformPublicKey: DEV_AGGREGATOR_PLATFORM_PUBLIC_KEY },
@@ -261,13 +257,6 @@ const envSchema = z.object({
   INDODANA_API_KEY: z.string().min(8).regex(/^[^:\s]+$/, 'INDODANA_API_KEY: no colons or spaces').optional(),
   INDODANA_SECRET_KEY: z.string().min(8).optional(),
   INDODANA_BASE_URL: z.url().optional(),
-  INDODANA_QRIS_PAYLOAD: z
-    .string()
-    .superRefine((v, ctx) => {
-      const check = checkQris(v);
-      if (!check.ok) ctx.addIssue({ code: 'custom', message: `INDODANA_QRIS_PAYLOAD is not a valid QRIS: ${check.problem}` });
-    })
-    .optional(),
   INDODANA_REFUND_PATH: z.string().regex(/^\/[A-Za-z0-9/_.-]{1,200}$/, 'INDODANA_REFUND_PATH: a path like /v3/order_cancellation').optional(),
   /** The merchant number (`merchantCode`) the platform issued. */
   AGGREGATOR_MERCHANT_ID: z.string().min(5).max(50).optional(),
@@ -299,7 +288,7 @@ export interface ProviderSettings {
     snap?: { clientSecret: string; privateKey: string; dokuPublicKey: string; returnUrl?: string; vaPartnerServiceIds?: Partial<Record<string, string>> };
   };
   ecommpay: ProviderEndpoint & { projectId: number; secretKey: string };
-  indodana: ProviderEndpoint & { apiKey: string; secretKey: string; qrisPayload: string; refundPath: string };
+  indodana: ProviderEndpoint & { apiKey: string; secretKey: string; refundPath: string };
   /** Keys as PEM (normalised at boot). */
   aggregator: ProviderEndpoint & { merchantId: string; privateKey: string; platformPublicKey: string };
 }
@@ -365,8 +354,9 @@ export const PROVIDER_VARIABLES: Record<ProviderName, { required: EnvKey[]; opti
   },
   ecommpay: { required: ['ECOMMPAY_PROJECT_ID', 'ECOMMPAY_SECRET_KEY', 'ECOMMPAY_BASE_URL'], optional: ['BAYAR_WEBHOOK_ALLOW_ECOMMPAY'], baseUrl: 'ECOMMPAY_BASE_URL' },
   indodana: {
-    // The QRIS is what customers pay: a real Indodana needs the merchant's own, never the sandbox's made-up one.
-    required: ['INDODANA_API_KEY', 'INDODANA_SECRET_KEY', 'INDODANA_BASE_URL', 'INDODANA_QRIS_PAYLOAD'],
+    // Indodana creates the payment and issues what the customer pays (/v3/checkout_url): key,
+    // secret and where Indodana is are all bayar needs.
+    required: ['INDODANA_API_KEY', 'INDODANA_SECRET_KEY', 'INDODANA_BASE_URL'],
     optional: ['INDODANA_REFUND_PATH', 'BAYAR_WEBHOOK_ALLOW_INDODANA'],
     baseUrl: 'INDODANA_BASE_URL',
   },
@@ -528,12 +518,12 @@ function publishedSecretsIn(e: Env): string[] {
   const strings = new Set<string>([
     DEV_DEFAULTS.xendit.secretKey, DEV_DEFAULTS.xendit.callbackToken, DEV_DEFAULTS.midtrans.serverKey,
     DEV_DEFAULTS.doku.clientId, DEV_DEFAULTS.doku.secretKey, DEV_DEFAULTS.ecommpay.secretKey,
-    DEV_DEFAULTS.indodana.apiKey, DEV_DEFAULTS.indodana.secretKey, DEV_DEFAULTS.indodana.qrisPayload,
+    DEV_DEFAULTS.indodana.apiKey, DEV_DEFAULTS.indodana.secretKey,
     DEV_DEFAULTS.aggregator.merchantId, DEV_DEFAULTS.dataKey, DEV_DEFAULTS.merchantWebhookSecret, DEV_DEFAULTS.apiKeys.split(':')[1]!,
   ]);
   const stringVars: EnvKey[] = [
     'XENDIT_SECRET_KEY', 'XENDIT_CALLBACK_TOKEN', 'MIDTRANS_SERVER_KEY', 'DOKU_CLIENT_ID', 'DOKU_SECRET_KEY', 'DOKU_SNAP_CLIENT_SECRET',
-    'ECOMMPAY_SECRET_KEY', 'INDODANA_API_KEY', 'INDODANA_SECRET_KEY', 'INDODANA_QRIS_PAYLOAD', 'AGGREGATOR_MERCHANT_ID', 'BAYAR_DATA_KEY',
+    'ECOMMPAY_SECRET_KEY', 'INDODANA_API_KEY', 'INDODANA_SECRET_KEY', 'AGGREGATOR_MERCHANT_ID', 'BAYAR_DATA_KEY',
   ];
   for (const k of stringVars) {
     if (typeof e[k] === 'string' && strings.has(e[k] as string)) problems.push(`${k} is a published development value (it is in this repository)`);
@@ -585,7 +575,7 @@ function configuredProviders(e: Env): Partial<ProviderSettings> {
   if (isConfigured(e, 'indodana')) {
     providers.indodana = {
       baseUrl: set('INDODANA_BASE_URL'), sandbox: false, apiKey: set('INDODANA_API_KEY'), secretKey: set('INDODANA_SECRET_KEY'),
-      qrisPayload: set('INDODANA_QRIS_PAYLOAD'), refundPath: e.INDODANA_REFUND_PATH ?? INDODANA_PATHS.defaultRefund,
+      refundPath: e.INDODANA_REFUND_PATH ?? INDODANA_PATHS.defaultRefund,
     };
   }
   if (isConfigured(e, 'aggregator')) {
@@ -633,7 +623,6 @@ function developmentProviders(e: Env): ProviderSettings {
       sandbox: isSandbox(e.INDODANA_BASE_URL),
       apiKey: e.INDODANA_API_KEY ?? DEV_DEFAULTS.indodana.apiKey,
       secretKey: e.INDODANA_SECRET_KEY ?? DEV_DEFAULTS.indodana.secretKey,
-      qrisPayload: e.INDODANA_QRIS_PAYLOAD ?? DEV_DEFAULTS.indodana.qrisPayload,
       refundPath: e.INDODANA_REFUND_PATH ?? INDODANA_PATHS.defaultRefund,
     },
     ecommpay: {
@@ -671,10 +660,6 @@ function refuseDevSecretsWithRealProviders(e: Env): void {
   // "Invalid signature" answers there, so say so at boot instead.
   if (e.ECOMMPAY_BASE_URL?.startsWith('https://') && (e.ECOMMPAY_PROJECT_ID === undefined || e.ECOMMPAY_SECRET_KEY === undefined)) {
     throw new ConfigError('bayar: invalid configuration\n  - ECOMMPAY_BASE_URL points at ecommpay, but ECOMMPAY_PROJECT_ID and ECOMMPAY_SECRET_KEY are not both set');
-  }
-  if (e.INDODANA_BASE_URL?.startsWith('https://') && e.INDODANA_QRIS_PAYLOAD === undefined) {
-    // Customers pay the QR bayar shows; with a real Indodana it must be the merchant's own QRIS.
-    throw new ConfigError('bayar: invalid configuration\n  - INDODANA_QRIS_PAYLOAD: required with a real INDODANA_BASE_URL (the merchant\'s static QRIS from its acquirer)');
   }
   const apiKeys = e.BAYAR_API_KEYS.size > 0 ? e.BAYAR_API_KEYS : pairsOf(DEV_DEFAULTS.apiKeys);
   const secrets = new Map([...apiKeys.keys()].map((m) => [m, e.BAYAR_MERCHANT_WEBHOOK_SECRETS.get(m) ?? DEV_DEFAULTS.merchantWebhookSecret]));

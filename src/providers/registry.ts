@@ -37,7 +37,7 @@ export function buildProviders(config: AppConfig): Map<ProviderName, PaymentProv
   }
   if (ecommpay) add(ecommpay, new EcommpayProvider({ ...ecommpay, timeoutMs }));
   // Last: QRIS routes to xendit and midtrans first unless BAYAR_ROUTING or the request says indodana.
-  if (indodana) add(indodana, new IndodanaProvider({ ...indodana, timeoutMs }));
+  if (indodana) add(indodana, new IndodanaProvider({ ...indodana, timeoutMs, notificationUrl: `${config.publicUrl.replace(/\/$/, '')}/webhooks/indodana` }));
   if (aggregator) {
     // The aggregator takes its callback URL with every order and disbursement (notifyUrl).
     const aggregatorNotifyUrl = `${config.publicUrl.replace(/\/$/, '')}/webhooks/aggregator`;

@@ -1,7 +1,7 @@
 // Indodana (merchant QRIS) end to end on the real stack (Temporal dev server, sandboxes, worker,
-// API as processes): HTTP create → workflow → a dynamic QR made from the merchant's QRIS (no call to
-// Indodana, which has no create API for QRIS) → the customer scans and pays it at the Indodana
-// sandbox → notification signed Indodana's way → /webhooks/indodana → SETTLED. Also polling-only
+// API as processes): HTTP create → workflow → checkout at Indodana (POST /v3/checkout_url; the
+// transaction exists there at once) → the customer pays on Indodana's page at the sandbox →
+// notification signed Indodana's way → /webhooks/indodana wakes the payment → check status → SETTLED. Also polling-only
 // settlement, both kinds of expiry and late money, a REJECTED (fraud) payment, full and partial
 // refunds with Indodana's reasons and a refused one, forged and replayed notifications, and
 // duplicate and out-of-order notifications.
@@ -13,7 +13,6 @@ import { eventually } from '../helpers/wait.js';
 import { startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
 import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import { indodanaOrderId } from '../../src/providers/indodana/capabilities.js';
-import { readDynamicQris } from '../../src/providers/indodana/qris.js';
 import type { PaymentView } from '../../src/domain/payment.js';
 
 const INDODANA = SANDBOX_PORT_OFFSETS.indodana;
@@ -56,9 +55,13 @@ describe('indodana over HTTP (real Temporal, real sandbox)', () => {
       .filter((n) => JSON.parse(n.body).merchantOrderId === orderOf(p))
       .map((n) => ({ status: n.status, json: JSON.parse(n.body) as { transactionStatus: string; amount: number } }));
   };
-  /** The customer scans the QR bayar showed, and completes the payment in the Indodana app. */
-  const pay = (p: PaymentView, body: Record<string, unknown> = {}) => stack.sandbox('POST', `/_sandbox/charges/${p.id}/pay`, { qrString: p.instructions.qrString, ...body }, INDODANA);
-  const scan = (p: PaymentView, body: Record<string, unknown> = {}) => stack.sandbox('POST', '/_sandbox/indodana/scan', { qrString: p.instructions.qrString, ...body }, INDODANA);
+  /** The customer completes the payment on Indodana's checkout page (the payUrl bayar handed out). */
+  const pay = (p: PaymentView, body: Record<string, unknown> = {}) => stack.sandbox('POST', `/_sandbox/charges/${p.id}/pay`, body, INDODANA);
+  /** Indodana's view of the transaction, as its checkout page shows it. */
+  const checkStatus = async (p: PaymentView) => {
+    const res = await fetch(`${stack.sandboxUrl(INDODANA)}/chermes/merchant/v1/transactions/qris/check_status?merchantOrderId=${orderOf(p)}`, { headers: { authorization: bearer(nowSeconds()) } });
+    return { status: res.status, json: (await res.json()) as { transactionStatus?: string; amount?: number; merchantOrderId?: string } };
+  };
   const postWebhook = (body: unknown, authorization?: string) =>
     fetch(`${stack.apiUrl}/webhooks/indodana`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   const refund = (p: PaymentView, body: Record<string, unknown>) => stack.api('POST', `/v1/payments/${p.id}/refunds`, body);
@@ -72,13 +75,19 @@ describe('indodana over HTTP (real Temporal, real sandbox)', () => {
     return settled;
   }
 
-  it('QRIS: the QR → scanned and paid at Indodana → signed notification → SETTLED', async () => {
+  it('QRIS: checkout at Indodana → paid on Indodana’s page → notification wakes it → check status → SETTLED', async () => {
     const p = await create({ amount: 52_000 });
-    assert.deepEqual(Object.keys(p.instructions), ['qrString']);
-    assert.match(p.instructions.qrString!, /^000201010212/, 'a dynamic QRIS');
-    assert.deepEqual(readDynamicQris(p.instructions.qrString!), { amount: 52_000, billNumber: orderOf(p), merchantName: 'BAYAR SANDBOX' });
+    // Indodana's checkout page, and nothing bayar made: no QR that could be paid outside Indodana.
+    assert.deepEqual(Object.keys(p.instructions), ['payUrl']);
+    assert.equal(p.instructions.qrString, undefined);
     assert.equal(p.providerReference, orderOf(p));
-    assert.equal((await stack.charges(p.id, INDODANA)).length, 0, 'Indodana has no transaction until the customer pays the QR');
+    // The transaction exists at Indodana from the start, under bayar's order id.
+    const known = await checkStatus(p);
+    assert.equal(known.status, 200, JSON.stringify(known.json));
+    assert.deepEqual([known.json.transactionStatus, known.json.amount, known.json.merchantOrderId], ['INITIATED', 52_000, orderOf(p)]);
+    const page = (await (await fetch(p.instructions.payUrl!)).json()) as { merchantOrderId: string };
+    assert.equal(page.merchantOrderId, orderOf(p), 'the page pays this order');
+    assert.equal((await ledgerEntry(p))?.createRequests, 1, 'one checkout');
 
     const settled = await paidAndSettled(p);
     // The notification's header signs no body: it only woke the payment, and Indodana's
@@ -101,14 +110,18 @@ describe('indodana over HTTP (real Temporal, real sandbox)', () => {
     }, INDODANA);
   });
 
-  it('expires at bayar’s deadline while the customer has the QR open; money that still comes is refunded (reason Others)', async () => {
+  it('expires at bayar’s deadline (sent to Indodana as expirationAt); money that still comes is refunded (reason Others)', async () => {
     const p = await create({ amount: 21_000, expiresInSeconds: 2 });
-    assert.equal((await scan(p)).json.transactionStatus, 'INITIATED');
+    assert.equal((await checkStatus(p)).json.transactionStatus, 'INITIATED');
     const expired = await stack.waitFor(p.id, (x) => x.status === 'EXPIRED', WAIT_MS);
     assert.deepEqual(expired.instructions, {});
     assert.equal(expired.amounts.paid, 0);
-    assert.ok(expired.timeline.some((t) => t.type === 'closing:EXPIRED' && t.source === 'timer'));
-    assert.equal((await ledgerEntry(p))?.status, 'INITIATED', 'nothing to cancel at Indodana: its transaction stays open');
+    // Whichever closes it first — bayar's timer or Indodana's own EXPIRED at the same expirationAt —
+    // it closes at the deadline, not before.
+    const closed = expired.timeline.find((t) => t.type === 'status:EXPIRED');
+    assert.ok(closed && Date.parse(closed.at) >= Date.parse(p.expiresAt) - 1000, JSON.stringify(expired.timeline));
+    // Indodana closes its transaction at the same deadline (expirationAt): nobody can pay it now.
+    assert.equal((await ledgerEntry(p))?.status, 'EXPIRED');
 
     // The customer completes it anyway: late money, refunded automatically in full.
     const late = await pay(p, { force: true });
@@ -125,7 +138,8 @@ describe('indodana over HTTP (real Temporal, real sandbox)', () => {
 
   it('Indodana’s own expiry (customer did not complete): EXPIRED as Indodana reports it', async () => {
     const p = await create({ amount: 22_000, expiresInSeconds: 120 });
-    await scan(p, { expiresInSeconds: 1 });
+    const walkedAway = await stack.sandbox('POST', '/_sandbox/indodana/expire', { merchantOrderId: orderOf(p) }, INDODANA);
+    assert.equal(walkedAway.json.transactionStatus, 'EXPIRED');
     const expired = await stack.waitFor(p.id, (x) => x.status === 'EXPIRED', WAIT_MS);
     assert.match(expired.statusReason ?? '', /provider reported EXPIRED/);
     assert.equal((await ledgerEntry(p))?.status, 'EXPIRED');
@@ -191,7 +205,6 @@ describe('indodana over HTTP (real Temporal, real sandbox)', () => {
 
   it('forged notifications are refused (401); replayed ones only wake the payment and change nothing; a genuine one settles', async () => {
     const p = await create({ amount: 71_000 });
-    await scan(p);
     const body = { transactionStatus: 'PAID', merchantOrderId: orderOf(p), amount: 71_000, paymentType: '3_months', transactionTime: new Date().toISOString().slice(0, 19) + '+0000', transactionId: 'forged-1' };
     const attempts = [
       await postWebhook(body),
@@ -204,7 +217,7 @@ describe('indodana over HTTP (real Temporal, real sandbox)', () => {
     }
     // Correctly signed, however old or far ahead its nonce (a captured header replayed later): the
     // header signs no body, so the claim only wakes the payment, which asks Indodana — and the
-    // transaction was scanned, not paid. No nonce window: Indodana's genuine resends must pass.
+    // transaction was checked out, not paid. No nonce window: Indodana's genuine resends must pass.
     for (const authorization of [bearer(nowSeconds() - 600), bearer(nowSeconds() + 600)]) assert.equal((await postWebhook(body, authorization)).status, 200);
     const woken = await stack.waitFor(p.id, (x) => x.notifications.wakeUps >= 1, WAIT_MS);
     assert.equal(woken.status, 'PENDING');

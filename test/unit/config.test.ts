@@ -259,22 +259,9 @@ const REAL: Record<(typeof PROVIDER_NAMES)[number], Record<string, string>> = {
   ecommpay: { ECOMMPAY_PROJECT_ID: '2990', ECOMMPAY_SECRET_KEY: 'own-ecommpay-secret', ECOMMPAY_BASE_URL: 'https://api.ecommpay.com' },
   indodana: {
     INDODANA_API_KEY: 'own-indodana-key', INDODANA_SECRET_KEY: 'own-indodana-secret', INDODANA_BASE_URL: 'https://api.indodanafinance.co.id/chermes/merchant',
-    // A valid QRIS that is not the sandbox's: the development one with another merchant name, CRC fixed below.
-    INDODANA_QRIS_PAYLOAD: '',
   },
   aggregator: { AGGREGATOR_MERCHANT_ID: 'S-OWN-MERCHANT-01', AGGREGATOR_PRIVATE_KEY: ownAggregator.privateKey, AGGREGATOR_PLATFORM_PUBLIC_KEY: ownPlatform.publicKey, AGGREGATOR_BASE_URL: 'https://id-openapi.toppay.asia' },
 };
-REAL.indodana!.INDODANA_QRIS_PAYLOAD = withCrc(DEV_DEFAULTS.indodana.qrisPayload.slice(0, -4).replace('5913BAYAR SANDBOX', '5913TOKO CONTOHKU'));
-
-/** EMVCo CRC-16/CCITT-FALSE over the payload up to and including "6304". */
-function withCrc(body: string): string {
-  let crc = 0xffff;
-  for (const byte of Buffer.from(body, 'utf8')) {
-    crc ^= byte << 8;
-    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
-  return body + crc.toString(16).toUpperCase().padStart(4, '0');
-}
 
 describe('production mode (the default: anything but BAYAR_ENV=development)', () => {
   it('boots with one configured provider, and only that provider is live', () => {
@@ -322,7 +309,6 @@ describe('production mode (the default: anything but BAYAR_ENV=development)', ()
     ['ECOMMPAY_SECRET_KEY', DEV_DEFAULTS.ecommpay.secretKey, REAL.ecommpay!],
     ['INDODANA_API_KEY', DEV_DEFAULTS.indodana.apiKey, REAL.indodana!],
     ['INDODANA_SECRET_KEY', DEV_DEFAULTS.indodana.secretKey, REAL.indodana!],
-    ['INDODANA_QRIS_PAYLOAD', DEV_DEFAULTS.indodana.qrisPayload, REAL.indodana!],
     ['AGGREGATOR_MERCHANT_ID', DEV_DEFAULTS.aggregator.merchantId, REAL.aggregator!],
     ['AGGREGATOR_PRIVATE_KEY', DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY, REAL.aggregator!],
     // The other half of a development pair, or the other pair's key, is just as public.
@@ -368,8 +354,10 @@ describe('production mode (the default: anything but BAYAR_ENV=development)', ()
     // An optional variable alone turns the provider on: a forgotten provider is not silently off.
     assertRefused({ ...PRODUCTION, ...REAL.midtrans, XENDIT_RETURN_URL: 'https://shop.example/return' }, 'XENDIT_SECRET_KEY');
     assertRefused({ ...PRODUCTION, ...REAL.xendit, BAYAR_WEBHOOK_ALLOW_MIDTRANS: '203.0.113.0/24' }, 'MIDTRANS_SERVER_KEY');
-    const { INDODANA_QRIS_PAYLOAD: _qris, ...indodanaWithoutQris } = REAL.indodana!;
-    assertRefused({ ...PRODUCTION, ...indodanaWithoutQris }, 'INDODANA_QRIS_PAYLOAD', [REAL.indodana!.INDODANA_SECRET_KEY!]);
+    // Indodana needs no QRIS of the merchant's any more (it issues what the customer pays): key,
+    // secret and base URL are the whole of it, and a missing secret is refused without echoing the key.
+    const { INDODANA_SECRET_KEY: _secret, ...indodanaWithoutSecret } = REAL.indodana!;
+    assertRefused({ ...PRODUCTION, ...indodanaWithoutSecret }, 'INDODANA_SECRET_KEY', [REAL.indodana!.INDODANA_API_KEY!]);
     const { DOKU_SNAP_DOKU_PUBLIC_KEY: _doku, ...dokuHalfSnap } = REAL.doku!;
     assertRefused({ ...PRODUCTION, ...dokuHalfSnap }, 'DOKU_SNAP_DOKU_PUBLIC_KEY', [ownSnap.privateKey.split('\n')[2]!]);
     for (const p of PROVIDER_NAMES) {

@@ -9,7 +9,6 @@ import { IndodanaProvider } from '../../src/providers/indodana/index.js';
 import { INDODANA_PATHS } from '../../src/providers/indodana/capabilities.js';
 import { indodanaStatusToChargeStatus } from '../../src/providers/indodana/status.js';
 import { SignatureInvalid, WebhookMalformed, type ParsedWebhook, type RawWebhook } from '../../src/providers/provider.js';
-import { DEV_DEFAULTS } from '../../src/config/config.js';
 
 const RUNS = 300;
 
@@ -21,7 +20,7 @@ const NOW_MS = 1_750_000_000_000;
 const NOW = NOW_MS / 1000;
 
 const provider = new IndodanaProvider(
-  { apiKey: KEY, secretKey: SECRET, baseUrl: 'http://127.0.0.1:1', timeoutMs: 1000, qrisPayload: DEV_DEFAULTS.indodana.qrisPayload, refundPath: INDODANA_PATHS.defaultRefund },
+  { apiKey: KEY, secretKey: SECRET, baseUrl: 'http://127.0.0.1:1', timeoutMs: 1000, notificationUrl: 'https://pay.shop.example/webhooks/indodana', refundPath: INDODANA_PATHS.defaultRefund },
   { now: () => NOW_MS },
 );
 

@@ -1,20 +1,20 @@
 // Indodana (merchant QRIS), tested from outside the code it tests: the Authorization signature
 // against Indodana's published vector, verification of forged, stale, future and missing
-// credentials, the status table, the wire schemas against Indodana's published samples, the QRIS
-// CRC against the standard CRC-16/CCITT-FALSE check value, webhook parsing, and the adapter against
-// the in-process sandbox (QR → scan → pay → notification, refunds, fraud, expiry, retries).
+// credentials, the status table, the wire schemas against Indodana's published samples, the
+// checkout request bayar sends and the answer it reads (against the shapes Indodana's QRIS page and
+// its PHP plugins publish, on a bare HTTP server, not the sandbox), webhook parsing, and the adapter
+// against the in-process sandbox (checkout → pay → notification, refunds, fraud, expiry, retries).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { IndodanaProvider, AWAITING_PAYMENT, type IndodanaConfig } from '../../src/providers/indodana/index.js';
+import { IndodanaProvider, type IndodanaConfig } from '../../src/providers/indodana/index.js';
 import { INDODANA_PATHS, INDODANA_REFUND_REASONS, indodanaCapabilities, indodanaOrderId, paymentIdFromOrderId } from '../../src/providers/indodana/capabilities.js';
 import { authorizationHeader, indodanaSignature, verifyAuthorization } from '../../src/providers/indodana/signature.js';
 import { indodanaStatusToChargeStatus } from '../../src/providers/indodana/status.js';
-import { checkQris, dynamicQris, parseTlv, qrisCrc, readDynamicQris } from '../../src/providers/indodana/qris.js';
-import { cancellationRequestSchema, checkStatusSchema, indodanaTime, jakartaTime, notificationSchema, parseIndodanaTime } from '../../src/providers/indodana/schemas.js';
-import { ProviderRejected, SignatureInvalid, WebhookMalformed, type RawWebhook } from '../../src/providers/provider.js';
+import { cancellationRequestSchema, checkStatusSchema, checkoutRequestSchema, checkoutResponseSchema, indodanaTime, jakartaTime, notificationSchema, parseIndodanaTime } from '../../src/providers/indodana/schemas.js';
+import { ProviderRejected, ProviderUnavailable, SignatureInvalid, WebhookMalformed, type RawWebhook } from '../../src/providers/provider.js';
 import { SandboxKit } from '../../src/sandbox/kit.js';
 import { INDODANA_NOTIFICATION_RETRIES_MS, INDODANA_PATH_PREFIX, IndodanaSandbox } from '../../src/sandbox/indodana/sandbox.js';
 import { ConfigError, DEV_DEFAULTS, loadConfig } from '../../src/config/config.js';
@@ -22,7 +22,7 @@ import { randomPaymentId, until } from '../helpers/wait.js';
 
 const KEY = 'bayar-unit-indodana-key';
 const SECRET = 'bayar-unit-indodana-secret';
-const QRIS = DEV_DEFAULTS.indodana.qrisPayload;
+const NOTIFY_URL = 'https://pay.shop.example/webhooks/indodana';
 const NOW = 1_750_000_000; // seconds
 
 /** Indodana's formula restated independently: hex HMAC-SHA256(secret, "key:nonce"). */
@@ -35,7 +35,7 @@ function webhook(body: unknown, authorization: string | undefined = bearer(Math.
 }
 
 function provider(baseUrl = 'http://127.0.0.1:1', overrides: Partial<IndodanaConfig> = {}, now?: () => number): IndodanaProvider {
-  return new IndodanaProvider({ apiKey: KEY, secretKey: SECRET, baseUrl, timeoutMs: 5000, qrisPayload: QRIS, refundPath: INDODANA_PATHS.defaultRefund, ...overrides }, { now });
+  return new IndodanaProvider({ apiKey: KEY, secretKey: SECRET, baseUrl, timeoutMs: 5000, notificationUrl: NOTIFY_URL, refundPath: INDODANA_PATHS.defaultRefund, ...overrides }, { now });
 }
 
 describe('Indodana Authorization', () => {
@@ -160,57 +160,136 @@ describe('Indodana wire schemas', () => {
   });
 });
 
-describe('QRIS payloads', () => {
-  it('computes CRC-16/CCITT-FALSE (check value of "123456789" is 29B1)', () => {
-    assert.equal(qrisCrc('123456789'), '29B1');
-    assert.equal(qrisCrc(''), 'FFFF');
+/** A bare HTTP server standing in for Indodana: records each request, answers what the test says. */
+async function fakeIndodana(answer: { status: number; body: unknown }) {
+  const requests: { method: string; url: string; headers: IncomingHttpHeaders; body: string }[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      requests.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
+    });
+  });
+  const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+  return { base: `http://127.0.0.1:${port}/chermes/merchant`, requests, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+describe('Indodana checkout (the published create call)', () => {
+  // The answer as Indodana's plugins read it (IndodanaService::checkout returns $result['redirectUrl']),
+  // with the checkout page host of the finpay sample (sandbox01.indodana.com/product-installment/payment?...).
+  const PUBLISHED_ANSWER = { status: 'OK', redirectUrl: 'https://sandbox01.indodana.com/product-installment/payment?purchaseTransactionId=c28de21e-d29d-11ed-b00a-9fb477cc8324' };
+  const request = (paymentId: string, extra: Record<string, unknown> = {}) => ({
+    paymentId, method: 'QRIS' as const, amount: 52_000, expiresAt: '2026-12-05T09:15:00.000Z', description: 'Order #1042', customer: {}, ...extra,
   });
 
-  it('the development QRIS is valid and static', () => {
-    const check = checkQris(QRIS);
-    assert.equal(check.ok, true, JSON.stringify(check));
-    assert.equal((check as { fields: { id: string; value: string }[] }).fields.find((f) => f.id === '01')?.value, '11');
+  it('POSTs /v3/checkout_url with Authorization and X-User-Token null, and the body Indodana’s plugins send', async () => {
+    const fake = await fakeIndodana({ status: 200, body: PUBLISHED_ANSWER });
+    try {
+      const paymentId = randomPaymentId();
+      const orderId = indodanaOrderId(paymentId);
+      const charge = await provider(fake.base).createCharge(request(paymentId, {
+        customer: { name: 'Budi Santoso Putra', email: 'budi@example.com', phone: '081234567890', address: { line: 'Jl. Merdeka 1', city: 'Jakarta', postalCode: '10110' } },
+        returnUrl: 'https://shop.example/return',
+      }));
+      // What the customer gets is Indodana's checkout page, and nothing bayar made.
+      assert.deepEqual(charge, { providerReference: orderId, chargeStatus: 'PENDING', providerStatus: 'INITIATED', instructions: { payUrl: PUBLISHED_ANSWER.redirectUrl } });
+      assert.equal(fake.requests.length, 1);
+      const [sent] = fake.requests;
+      assert.equal(sent!.method, 'POST');
+      assert.equal(sent!.url, '/chermes/merchant/v3/checkout_url');
+      assert.equal(sent!.headers['x-user-token'], 'null', 'QRIS page: "You can pass null if user account not connected yet"');
+      assert.equal(sent!.headers['content-type'], 'application/json');
+      assert.equal(verifyAuthorization(sent!.headers.authorization, { apiKey: KEY, secret: SECRET, nowSeconds: Math.floor(Date.now() / 1000) }).ok, true);
+      const body = JSON.parse(sent!.body);
+      // The body as the plugins build it (generateCheckoutPayload), plus the v3 merchantUserKey.
+      const sellerId = createHash('md5').update('https://pay.shop.example').digest('hex');
+      assert.deepEqual(body, {
+        merchantUserKey: orderId,
+        transactionDetails: {
+          merchantOrderId: orderId,
+          amount: 52_000,
+          items: [{ id: orderId, name: 'Order #1042', price: 52_000, type: 'payment', quantity: 1, parentType: 'SELLER', parentId: sellerId }],
+        },
+        customerDetails: { firstName: 'Budi', lastName: 'Santoso Putra', email: 'budi@example.com', phone: '081234567890' },
+        sellers: [{ id: sellerId, name: 'pay.shop.example', url: 'https://pay.shop.example' }],
+        billingAddress: { firstName: 'Budi', address: 'Jl. Merdeka 1', city: 'Jakarta', postalCode: '10110', countryCode: 'IDN' },
+        shippingAddress: { firstName: 'Budi', address: 'Jl. Merdeka 1', city: 'Jakarta', postalCode: '10110', countryCode: 'IDN' },
+        approvedNotificationUrl: NOTIFY_URL,
+        cancellationRedirectUrl: 'https://shop.example/return',
+        backToStoreUrl: 'https://shop.example/return',
+        expirationAt: '2026-12-05T09:15:00+0000',
+      });
+      // merchantOrderId within the Online Transaction API's <Transaction>: ≤ 32 of its charset.
+      assert.match(body.transactionDetails.merchantOrderId, /^[A-Za-z0-9=.\-_+@:&^%!$]{1,32}$/);
+      assert.equal(checkoutRequestSchema.safeParse(body).success, true);
+    } finally {
+      await fake.close();
+    }
   });
 
-  it('makes a dynamic QR with the amount and the order id, keeping the merchant’s fields', () => {
-    const qr = dynamicQris(QRIS, { amount: 52_000, billNumber: '0123456789abcdef01234567' });
-    assert.equal(checkQris(qr).ok, true);
-    assert.ok(qr.startsWith('000201010212'), 'payload format, then point of initiation 12 (dynamic)');
-    assert.ok(qr.includes('540552000'), 'tag 54 = 52000');
-    assert.ok(qr.includes('62280124' + '0123456789abcdef01234567'), 'tag 62-01 = the order id');
-    assert.equal(qrisCrc(qr.slice(0, -4)), qr.slice(-4));
-    assert.deepEqual(readDynamicQris(qr), { amount: 52_000, billNumber: '0123456789abcdef01234567', merchantName: 'BAYAR SANDBOX' });
-    const keep = (p: string) => parseTlv(p)!.filter((f) => !['01', '54', '62', '63'].includes(f.id));
-    assert.deepEqual(keep(qr), keep(QRIS), 'accounts, name, city, category unchanged');
-    // Deterministic: the same payment always gets the same QR.
-    assert.equal(dynamicQris(QRIS, { amount: 52_000, billNumber: '0123456789abcdef01234567' }), qr);
-    // A dynamic QR can be made again from a dynamic one (its amount and bill number replaced).
-    assert.deepEqual(readDynamicQris(dynamicQris(qr, { amount: 7, billNumber: 'x' })), { amount: 7, billNumber: 'x', merchantName: 'BAYAR SANDBOX' });
+  it('sends only what it has: no customer fields, no return page', async () => {
+    const fake = await fakeIndodana({ status: 200, body: PUBLISHED_ANSWER });
+    try {
+      await provider(fake.base).createCharge(request(randomPaymentId()));
+      const body = JSON.parse(fake.requests[0]!.body);
+      assert.deepEqual(body.customerDetails, {});
+      for (const absent of ['billingAddress', 'shippingAddress', 'cancellationRedirectUrl', 'backToStoreUrl']) assert.equal(absent in body, false, absent);
+    } finally {
+      await fake.close();
+    }
   });
 
-  it('refuses broken payloads and orders that do not fit', () => {
-    const withCrc = (body: string) => body + qrisCrc(body);
-    const broken = [
-      QRIS.slice(0, -1) + (QRIS.endsWith('0') ? '1' : '0'),
-      QRIS.replace('5802ID', '5802SG'),
-      withCrc(QRIS.slice(0, -4).replace('5802ID', '5802SG')),
-      withCrc(QRIS.slice(0, -4).replace('5303360', '5303840')),
-      withCrc('000201' + '6304'),
-      'not a qr',
-      '',
-      QRIS + '00',
+  it('reads the published answer; an answer without a usable https redirectUrl is "try again", never a payment without instructions', async () => {
+    assert.equal(checkoutResponseSchema.safeParse(PUBLISHED_ANSWER).success, true);
+    for (const body of [{ status: 'OK' }, { status: 'ERROR', redirectUrl: PUBLISHED_ANSWER.redirectUrl }, { status: 'OK', redirectUrl: 'not a url' }, { status: 'OK', redirectUrl: 'http://evil.example/pay' }, { status: 'OK', redirectUrl: 'javascript:alert(1)' }, 'not json']) {
+      const fake = await fakeIndodana({ status: 200, body });
+      try {
+        await assert.rejects(provider(fake.base).createCharge(request(randomPaymentId())), (err: unknown) => err instanceof ProviderUnavailable && err.code === 'BAD_RESPONSE', JSON.stringify(body));
+      } finally {
+        await fake.close();
+      }
+    }
+    // Plain http to loopback only from a local Indodana: a real one (https base URL) cannot send the customer there.
+    const remote = provider('https://api.indodanafinance.co.id/chermes/merchant');
+    assert.equal((remote as unknown as { isCheckoutPage(u: string): boolean }).isCheckoutPage('http://127.0.0.1:4105/_sandbox/indodana/checkout/x'), false);
+    assert.equal((remote as unknown as { isCheckoutPage(u: string): boolean }).isCheckoutPage(PUBLISHED_ANSWER.redirectUrl), true);
+  });
+
+  it('Indodana’s error answers: 409/422 are a definite no, 5xx is try again', async () => {
+    const cases: [number, (err: unknown) => boolean][] = [
+      [409, (err) => err instanceof ProviderRejected && err.code === 'INDODANA_409_CONFLICT'],
+      [422, (err) => err instanceof ProviderRejected && err.code === 'INDODANA_422_VALIDATION_ERROR'],
+      [503, (err) => err instanceof ProviderUnavailable],
     ];
-    for (const payload of broken) assert.equal(checkQris(payload).ok, false, payload);
-    assert.throws(() => dynamicQris(QRIS, { amount: 1, billNumber: 'x'.repeat(26) }), /bill number/);
-    assert.throws(() => dynamicQris(QRIS, { amount: 0, billNumber: 'x' }), /amount/);
-    assert.throws(() => dynamicQris(QRIS, { amount: 1.5, billNumber: 'x' }), /amount/);
-    assert.throws(() => dynamicQris(QRIS, { amount: 10 ** 13, billNumber: 'x' }), /amount/);
-    assert.equal(readDynamicQris(QRIS), undefined, 'a static QR has no amount to pay');
+    for (const [status, check] of cases) {
+      const kind = status === 409 ? 'CONFLICT' : 'VALIDATION_ERROR';
+      const fake = await fakeIndodana({ status, body: { status: 'ERROR', error: { kind, message: 'no' } } });
+      try {
+        await assert.rejects(provider(fake.base).createCharge(request(randomPaymentId())), check, String(status));
+      } finally {
+        await fake.close();
+      }
+    }
+  });
+
+  it('a retried create that finds the transaction shows no instructions: check status carries no URL, and bayar makes no QR', async () => {
+    const sample = { status: 'OK', fraudStatus: 'ACCEPT', legalName: 'X', amount: 52_000, indodanaUserId: 'u', paymentType: '3_months', transactionStatus: 'INITIATED', merchantOrderId: '', transactionTime: '2019-09-26T06:24:26+0000', transactionId: 't-1' };
+    const paymentId = randomPaymentId();
+    const fake = await fakeIndodana({ status: 200, body: { ...sample, merchantOrderId: indodanaOrderId(paymentId) } });
+    try {
+      const found = await provider(fake.base).findCharge({ paymentId, method: 'QRIS' });
+      assert.equal(found?.chargeStatus, 'PENDING');
+      assert.deepEqual(found?.instructions, {});
+      assert.equal(fake.requests[0]!.url, `/chermes/merchant/v1/transactions/qris/check_status?merchantOrderId=${indodanaOrderId(paymentId)}`);
+    } finally {
+      await fake.close();
+    }
   });
 });
 
 describe('Indodana order ids', () => {
-  it('is the payment id without pay_, so it fits the QR’s 25-character bill number, and maps back', () => {
+  it('is the payment id without pay_, so it fits Indodana’s 32-character merchantOrderId, and maps back', () => {
     const id = randomPaymentId();
     const orderId = indodanaOrderId(id);
     assert.equal(orderId.length, 24);
@@ -333,40 +412,61 @@ describe('IndodanaProvider against the in-process sandbox', () => {
     const res = await fetch(control + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     return { status: res.status, json: (await res.json()) as any };
   };
-  const create = async (amount = 52_000) => {
+  const create = async (amount = 52_000, expiresInMs = 60_000) => {
     const paymentId = randomPaymentId();
-    const p = provider(base);
-    const charge = await p.createCharge({ paymentId, method: 'QRIS', amount, expiresAt: new Date(Date.now() + 60_000).toISOString(), description: 'order', customer: {} });
+    // Indodana notifies the checkout's approvedNotificationUrl: here, the local receiver.
+    const p = provider(base, { notificationUrl: kit.options.callbackUrl });
+    const charge = await p.createCharge({ paymentId, method: 'QRIS', amount, expiresAt: new Date(Date.now() + expiresInMs).toISOString(), description: 'order', customer: {} });
     return { p, paymentId, orderId: indodanaOrderId(paymentId), charge, ref: { paymentId, method: 'QRIS' as const } };
   };
   const notificationsFor = (orderId: string) => received.filter((r) => r.body.includes(orderId)).map((r) => ({ headers: r.headers, json: JSON.parse(r.body) as Record<string, unknown> }));
 
-  it('create makes the QR without calling Indodana; nothing exists there until the customer scans it', async () => {
+  it('create checks out at Indodana: the transaction exists (INITIATED) and the customer gets Indodana’s page', async () => {
     const { p, orderId, charge, ref } = await create();
     assert.equal(charge.chargeStatus, 'PENDING');
-    assert.equal(charge.providerStatus, AWAITING_PAYMENT);
+    assert.equal(charge.providerStatus, 'INITIATED');
     assert.equal(charge.providerReference, orderId);
-    assert.deepEqual(readDynamicQris(charge.instructions.qrString!), { amount: 52_000, billNumber: orderId, merchantName: 'BAYAR SANDBOX' });
-    assert.equal(await p.findCharge(ref), null);
-    const scanned = await post('/_sandbox/indodana/scan', { qrString: charge.instructions.qrString });
-    assert.equal(scanned.status, 200);
-    assert.equal(scanned.json.transactionStatus, 'INITIATED');
+    assert.deepEqual(Object.keys(charge.instructions), ['payUrl'], 'a page at Indodana, no QR of bayar’s');
     const open = await p.findCharge(ref);
     assert.equal(open?.chargeStatus, 'PENDING');
     assert.equal(open?.providerStatus, 'INITIATED');
-    assert.equal(open?.instructions.qrString, charge.instructions.qrString, 'the same QR still pays it');
-    // Scanning again is the same transaction (idempotent on merchantOrderId).
-    const again = await post('/_sandbox/indodana/scan', { qrString: charge.instructions.qrString });
-    assert.equal(again.json.transactionId, scanned.json.transactionId);
-    const other = await post('/_sandbox/indodana/scan', { qrString: dynamicQris(QRIS, { amount: 1, billNumber: orderId }) });
-    assert.equal(other.status, 409);
-    assert.deepEqual(other.json.status, 'ERROR');
+    // The page is Indodana's view of that transaction.
+    const page = (await (await fetch(charge.instructions.payUrl!)).json()) as Record<string, unknown>;
+    assert.equal(page.merchantOrderId, orderId);
+    assert.equal(page.amount, 52_000);
+    // The same merchantOrderId again is refused (409 Conflict), never a second transaction.
+    await assert.rejects(p.createCharge({ paymentId: ref.paymentId, method: 'QRIS', amount: 52_000, expiresAt: new Date(Date.now() + 60_000).toISOString(), description: 'order', customer: {} }),
+      (err: unknown) => err instanceof ProviderRejected && err.code === 'INDODANA_409_CONFLICT');
+  });
+
+  it('the sandbox refuses a checkout without the published required fields (422) or without credentials (401)', async () => {
+    const checkout = (body: unknown, authorization = authorizationHeader(KEY, SECRET)) =>
+      fetch(base + INDODANA_PATHS.checkout, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
+    const orderId = indodanaOrderId(randomPaymentId());
+    const good = {
+      merchantUserKey: orderId,
+      transactionDetails: { merchantOrderId: orderId, amount: 1000, items: [{ id: 'a', name: 'A', price: 1000, type: 'payment', quantity: 1 }] },
+      customerDetails: {},
+      sellers: [{ id: 'x', name: 'Shop', url: 'https://shop.example' }],
+      approvedNotificationUrl: kit.options.callbackUrl,
+    };
+    for (const field of ['merchantUserKey', 'transactionDetails', 'customerDetails', 'sellers', 'approvedNotificationUrl']) {
+      const { [field]: _gone, ...without } = good as Record<string, unknown>;
+      const res = await checkout(without);
+      assert.equal(res.status, 422, field);
+      assert.equal(res.json.error.kind, 'VALIDATION_ERROR');
+    }
+    assert.equal((await checkout({ ...good, transactionDetails: { ...good.transactionDetails, merchantOrderId: 'x'.repeat(33) } })).status, 422, 'merchantOrderId ≤ 32');
+    assert.equal((await checkout({ ...good, transactionDetails: { ...good.transactionDetails, amount: 999 } })).status, 422, 'items add up to the amount');
+    assert.equal((await checkout(good, bearer(Math.floor(Date.now() / 1000), KEY, 'wrong-secret'))).status, 401);
+    assert.equal((await checkout(good)).status, 200);
   });
 
   it('pay → PAID, notified with a valid Indodana Authorization; check status agrees', async () => {
     const { p, orderId, charge, ref } = await create(61_000);
-    const paid = await post(`/_sandbox/charges/${orderId}/pay`, { qrString: charge.instructions.qrString });
+    const paid = await post(`/_sandbox/charges/${orderId}/pay`, {});
     assert.equal(paid.status, 200, JSON.stringify(paid.json));
+    assert.ok(charge.instructions.payUrl);
     const snapshot = await p.findCharge(ref);
     assert.equal(snapshot?.chargeStatus, 'PAID');
     assert.equal(snapshot?.paidAmount, 61_000);
@@ -385,8 +485,9 @@ describe('IndodanaProvider against the in-process sandbox', () => {
     const { p, orderId, charge, ref } = await create();
     await post('/_sandbox/indodana/fraud', { reject: true, message: 'blacklisted merchant' });
     try {
-      const res = await post(`/_sandbox/charges/${orderId}/pay`, { qrString: charge.instructions.qrString });
+      const res = await post(`/_sandbox/charges/${orderId}/pay`, {});
       assert.equal(res.json.transactionStatus, 'REJECTED');
+      assert.ok(charge.instructions.payUrl);
     } finally {
       await post('/_sandbox/indodana/fraud', { reject: false });
     }
@@ -398,9 +499,8 @@ describe('IndodanaProvider against the in-process sandbox', () => {
     assert.equal(n!.json.transactionStatus, 'REJECTED');
   });
 
-  it('an opened transaction expires (EXPIRED, notified) when the customer does not complete it', async () => {
-    const { p, orderId, charge, ref } = await create();
-    await post('/_sandbox/indodana/scan', { qrString: charge.instructions.qrString, expiresInSeconds: 0.05 });
+  it('a checkout expires at its expirationAt (EXPIRED, notified) when the customer does not complete it', async () => {
+    const { p, orderId, ref } = await create(52_000, 50);
     await until(() => (notificationsFor(orderId).some((n) => n.json.transactionStatus === 'EXPIRED') ? true : undefined));
     assert.equal((await p.findCharge(ref))?.chargeStatus, 'EXPIRED');
     const late = await post(`/_sandbox/charges/${orderId}/pay`, {});
@@ -408,8 +508,8 @@ describe('IndodanaProvider against the in-process sandbox', () => {
   });
 
   it('refunds: partial then the rest, FULL vs PARTIAL by amount, idempotent on refundId, reasons enforced', async () => {
-    const { p, orderId, charge, ref } = await create(100_000);
-    await post(`/_sandbox/charges/${orderId}/pay`, { qrString: charge.instructions.qrString });
+    const { p, orderId, ref } = await create(100_000);
+    await post(`/_sandbox/charges/${orderId}/pay`, {});
     const refund = (idempotencyKey: string, amount: number, reason: string) =>
       p.refund({ charge: ref, idempotencyKey, amount, full: amount === 100_000, reason });
     assert.deepEqual(await refund(`${ref.paymentId}-rf-1`, 30_000, 'Items Returned'), { providerRefundId: `${ref.paymentId}-rf-1`, state: 'SUCCEEDED' });
@@ -426,8 +526,8 @@ describe('IndodanaProvider against the in-process sandbox', () => {
   });
 
   it('a full refund is FULL at Indodana; an unpaid one is refused', async () => {
-    const { orderId, charge } = await create(45_000);
-    await post(`/_sandbox/charges/${orderId}/pay`, { qrString: charge.instructions.qrString });
+    const { orderId } = await create(45_000);
+    await post(`/_sandbox/charges/${orderId}/pay`, {});
     const cancel = (body: Record<string, unknown>) =>
       fetch(base + INDODANA_PATHS.defaultRefund, { method: 'POST', headers: { authorization: authorizationHeader(KEY, SECRET), 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
     const body = { refundId: 'full-1', merchantOrderId: orderId, cancellationAmount: 45_000, cancellationReason: 'Out of Stock', cancelledBy: 'test', cancellationDate: jakartaTime(Date.now()) };
@@ -437,8 +537,7 @@ describe('IndodanaProvider against the in-process sandbox', () => {
     const wrongReason = await cancel({ ...body, refundId: 'full-2', cancellationReason: 'Changed mind' });
     assert.equal(wrongReason.status, 422);
     assert.equal(wrongReason.json.error.kind, 'VALIDATION_ERROR');
-    const { orderId: unpaid, charge: unpaidCharge } = await create();
-    await post('/_sandbox/indodana/scan', { qrString: unpaidCharge.instructions.qrString });
+    const { orderId: unpaid } = await create();
     const refused = await cancel({ ...body, refundId: 'x', merchantOrderId: unpaid });
     assert.equal(refused.status, 400);
   });
@@ -449,13 +548,13 @@ describe('IndodanaProvider against the in-process sandbox', () => {
     assert.deepEqual(await res.json(), { status: 'ERROR', error: { kind: 'UNAUTHORIZED', message: 'Invalid authorization' } });
     const stale = await fetch(`${base}${INDODANA_PATHS.checkStatus}?merchantOrderId=x`, { headers: { authorization: bearer(Math.floor(Date.now() / 1000) - 3600) } });
     assert.equal(stale.status, 401);
-    const wrong = new IndodanaProvider({ apiKey: KEY, secretKey: 'wrong-secret', baseUrl: base, timeoutMs: 5000, qrisPayload: QRIS, refundPath: INDODANA_PATHS.defaultRefund });
+    const wrong = new IndodanaProvider({ apiKey: KEY, secretKey: 'wrong-secret', baseUrl: base, timeoutMs: 5000, notificationUrl: NOTIFY_URL, refundPath: INDODANA_PATHS.defaultRefund });
     await assert.rejects(wrong.findCharge({ paymentId: randomPaymentId(), method: 'QRIS' }), (err: unknown) => err instanceof ProviderRejected && err.code === 'INDODANA_401_UNAUTHORIZED');
   });
 
-  it('takes the QRIS metadata callback for a known transaction', async () => {
-    const { orderId, charge } = await create();
-    await post(`/_sandbox/charges/${orderId}/pay`, { qrString: charge.instructions.qrString });
+  it('takes the QRIS metadata callback (merchant partner → Indodana, as published) for a known transaction', async () => {
+    const { orderId } = await create();
+    await post(`/_sandbox/charges/${orderId}/pay`, {});
     const send = (body: unknown) =>
       fetch(base + INDODANA_PATHS.metadata, { method: 'POST', headers: { authorization: authorizationHeader(KEY, SECRET), 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.status);
     assert.equal(await send({ merchantOrderId: orderId, paidAt: new Date().toISOString(), customerPan: '9360001410190013903', acquirer: 'BANK X', referenceNumber: '000019001390' }), 200);
@@ -490,23 +589,19 @@ describe('Indodana configuration', () => {
       sandbox: true,
       apiKey: DEV_DEFAULTS.indodana.apiKey,
       secretKey: DEV_DEFAULTS.indodana.secretKey,
-      qrisPayload: DEV_DEFAULTS.indodana.qrisPayload,
       refundPath: '/v3/order_cancellation',
     });
   });
 
-  it('takes real settings, and refuses a real Indodana without the merchant’s own QRIS', () => {
+  it('takes real settings: key, secret and base URL are all a real Indodana needs (it issues what the customer pays)', () => {
     const own = { BAYAR_API_KEYS: 'shop:sk_live_0123456789', BAYAR_MERCHANT_WEBHOOK_SECRETS: 'shop:whsec_live_0123456789', BAYAR_DATA_KEY: Buffer.alloc(32, 7).toString('base64') };
-    const merchantQr = QRIS.slice(0, -4).replace('BAYAR SANDBOX', 'TOKO BUDI ABC');
-    const payload = merchantQr + qrisCrc(merchantQr);
-    const real = loadConfig({ BAYAR_ENV: 'development', ...own, INDODANA_BASE_URL: 'https://api.indodanafinance.co.id/chermes/merchant', INDODANA_API_KEY: 'live-key-123', INDODANA_SECRET_KEY: 'live-secret-456', INDODANA_QRIS_PAYLOAD: payload, INDODANA_REFUND_PATH: '/v1/transactions/qris/cancel' });
+    const real = loadConfig({ BAYAR_ENV: 'development', ...own, INDODANA_BASE_URL: 'https://api.indodanafinance.co.id/chermes/merchant', INDODANA_API_KEY: 'live-key-123', INDODANA_SECRET_KEY: 'live-secret-456', INDODANA_REFUND_PATH: '/v1/transactions/qris/cancel' });
     assert.equal(real.providers.indodana!.sandbox, false);
-    assert.equal(real.providers.indodana!.qrisPayload, payload);
     assert.equal(real.providers.indodana!.refundPath, '/v1/transactions/qris/cancel');
-    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', ...own, INDODANA_BASE_URL: 'https://api.indodanafinance.co.id/chermes/merchant' }), (err: unknown) => err instanceof ConfigError && /INDODANA_QRIS_PAYLOAD/.test(err.message));
+    assert.equal('qrisPayload' in real.providers.indodana!, false, 'no merchant QRIS: bayar makes no QR');
   });
 
-  it('refuses a key with a colon, a broken QRIS and a refund path that is not a path, naming the variable', () => {
+  it('refuses a key with a colon and a refund path that is not a path, naming the variable', () => {
     const refused = (env: NodeJS.ProcessEnv, variable: string, secret?: string) =>
       assert.throws(
         () => loadConfig({ BAYAR_ENV: 'development', ...env }),
@@ -514,7 +609,6 @@ describe('Indodana configuration', () => {
       );
     refused({ INDODANA_API_KEY: 'key:with:colons' }, 'INDODANA_API_KEY', 'key:with:colons');
     refused({ INDODANA_SECRET_KEY: 'short' }, 'INDODANA_SECRET_KEY', 'short');
-    refused({ INDODANA_QRIS_PAYLOAD: QRIS.slice(0, -1) + '0' }, 'INDODANA_QRIS_PAYLOAD');
     refused({ INDODANA_REFUND_PATH: 'https://elsewhere.example/x' }, 'INDODANA_REFUND_PATH');
     refused({ INDODANA_BASE_URL: 'not a url' }, 'INDODANA_BASE_URL');
   });

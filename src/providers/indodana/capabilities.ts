@@ -5,9 +5,11 @@ import type { ProviderCapabilities } from '../provider.js';
  * (`https://api.indodanafinance.co.id/chermes/merchant` in Indodana's QRIS reference).
  */
 export const INDODANA_PATHS = {
+  /** Published: QRIS API Integration, "Purchase Transaction Checkout" (POST, v3 with X-User-Token). */
+  checkout: '/v3/checkout_url',
   /** Published: QRIS Transaction API, "QRIS Check Transaction Status" (GET, query merchantOrderId). */
   checkStatus: '/v1/transactions/qris/check_status',
-  /** Published: QRIS Transaction API, "QRIS Transaction Metadata Callback" (merchant → Indodana). */
+  /** Published: QRIS Transaction API, "QRIS Transaction Metadata Callback" (merchant partner → Indodana; bayar never sends it). */
   metadata: '/v1/transactions/qris/metadata',
   /**
    * Not published for QRIS [?]. The QRIS API "complements the Online Transaction API and shares
@@ -29,9 +31,10 @@ export function isIndodanaRefundReason(reason: string): reason is IndodanaRefund
 }
 
 /**
- * bayar's payment id is `pay_` + 24 hex digits (28 characters). The order id has to travel in the
- * QR's bill number (tag 62-01), which holds at most 25, so Indodana's merchantOrderId is the
- * payment id without its `pay_` prefix: the 24 hex digits, nothing lost.
+ * bayar's payment id is `pay_` + 24 hex digits (28 characters). Indodana's merchantOrderId holds
+ * at most 32 (Online Transaction API, <Transaction>); the order id is the payment id without its
+ * `pay_` prefix: the 24 hex digits, nothing lost, and the same ids as before this adapter
+ * created payments at Indodana.
  */
 const PAYMENT_ID = /^pay_([0-9a-f]{24})$/;
 const ORDER_ID = /^[0-9a-f]{24}$/;
@@ -57,14 +60,14 @@ export const indodanaCapabilities: ProviderCapabilities = {
   methods: ['QRIS'],
   // Full and partial cancellation of a paid transaction (seed 001).
   refunds: { QRIS: 'partial' },
-  // Nothing to cancel: the QR is bayar's, and Indodana's cancellation API is for completed
-  // transactions only. bayar's deadline closes an unpaid payment, then one final status check.
+  // No published way to close an open checkout, and Indodana's cancellation API is for completed
+  // transactions only. The checkout carries bayar's deadline; then one final status check.
   cancel: false,
   // QRIS's per-transaction ceiling (IDR 10,000,000; Bank Indonesia, as Xendit's QRIS channel
   // page states it). The customer's Indodana credit limit may be lower; Indodana enforces that.
   amount: { min: 1, max: 10_000_000 },
-  // The QR carries no expiry; bayar's deadline is the only one. 15 minutes by default, as QRIS
-  // payments are made on the spot (Midtrans' QRIS default is the same).
+  // bayar's deadline, sent to Indodana as expirationAt. 15 minutes by default, as QRIS payments
+  // are made on the spot (Midtrans' QRIS default is the same).
   expirySeconds: { min: 1, max: 60 * 60 * 24 * 7, default: 15 * 60 },
   refundReasons: INDODANA_REFUND_REASONS,
 };

@@ -11,8 +11,8 @@ export interface IndodanaConfig {
   /** Up to and including Indodana's path prefix, e.g. https://api.indodanafinance.co.id/chermes/merchant. */
   baseUrl: string;
   timeoutMs: number;
-  /** The merchant's own static QRIS payload, from its acquirer; each payment's dynamic QR is made from it. */
-  qrisPayload: string;
+  /** Where Indodana sends notifications (approvedNotificationUrl): bayar's public /webhooks/indodana. */
+  notificationUrl: string;
   /** Cancellation (refund) path; unpublished for QRIS, see README.md. */
   refundPath: string;
 }
@@ -20,11 +20,12 @@ export interface IndodanaConfig {
 export class IndodanaClient {
   constructor(private readonly config: IndodanaConfig) {}
 
-  async call(method: 'GET' | 'POST', path: string, options: { query?: Record<string, string>; body?: unknown } = {}): Promise<HttpResponse> {
+  async call(method: 'GET' | 'POST', path: string, options: { query?: Record<string, string>; body?: unknown; headers?: Record<string, string> } = {}): Promise<HttpResponse> {
     const query = options.query ? '?' + new URLSearchParams(options.query).toString() : '';
     const headers: Record<string, string> = {
       authorization: authorizationHeader(this.config.apiKey, this.config.secretKey),
       accept: 'application/json',
+      ...options.headers,
     };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     return sendHttp('indodana', {

@@ -1,7 +1,10 @@
 // The Indodana adapter: bayar's provider interface over Indodana's merchant QRIS integration.
-// Indodana has no "create" call for QRIS (seed 001): bayar presents a dynamic QR made from the
-// merchant's own QRIS, Indodana creates the transaction when its customer pays that QR, and bayar
-// follows it by merchantOrderId (check status, notifications) and refunds it (cancellation).
+// The payment is created at Indodana (POST /v3/checkout_url, the QRIS page's "Purchase Transaction
+// Checkout"), the customer is handed the URL Indodana answers with and pays on Indodana's own page,
+// and bayar follows the transaction by merchantOrderId (check status, notifications) and refunds it
+// (cancellation). bayar never makes a QR of its own: only Indodana, which holds the payment, issues
+// what the customer pays (README, "Creating the payment").
+import { createHash } from 'node:crypto';
 import type { ProviderEvent } from '../../domain/payment.js';
 import { parseJson } from '../http.js';
 import {
@@ -21,10 +24,12 @@ import {
 } from '../provider.js';
 import { INDODANA_PATHS, OTHER_REASON, indodanaCapabilities, indodanaOrderId, isIndodanaRefundReason, paymentIdFromOrderId } from './capabilities.js';
 import { IndodanaClient, throwFor, type IndodanaConfig } from './client.js';
-import { dynamicQris } from './qris.js';
 import {
   cancellationResponseSchema,
   checkStatusSchema,
+  checkoutResponseSchema,
+  indodanaTime,
+  type IndodanaCheckoutRequest,
   jakartaTime,
   notificationSchema,
   parseIndodanaTime,
@@ -35,9 +40,6 @@ import { verifyAuthorization } from './signature.js';
 import { indodanaStatusToChargeStatus } from './status.js';
 
 export type { IndodanaConfig } from './client.js';
-
-/** bayar's own status for a QR no one has paid yet: Indodana has no transaction until then. */
-export const AWAITING_PAYMENT = 'AWAITING_PAYMENT';
 
 /** Who Indodana's cancellation record names as the canceller. */
 const CANCELLED_BY = 'bayar';
@@ -59,20 +61,86 @@ export class IndodanaProvider implements PaymentProvider {
   async createCharge(request: CreateChargeRequest): Promise<ChargeSnapshot> {
     if (request.method !== 'QRIS') throw new ProviderRejected(`indodana does not offer ${request.method}`, 'indodana', 'UNSUPPORTED_METHOD');
     const orderId = indodanaOrderId(request.paymentId);
-    // No call to Indodana: the QR is ours. Made from the payment's id and amount only, so a
-    // retried create yields the very same QR, and Indodana one transaction for it.
+    const body = this.checkoutBody(request, orderId);
+    // X-User-Token is Indodana's QuickPay user token; "you can pass null if user account not
+    // connected yet" (QRIS page). bayar keeps no user tokens, so it is always null (README).
+    const res = await this.client.call('POST', INDODANA_PATHS.checkout, { body, headers: { 'x-user-token': 'null' } });
+    if (res.status !== 200 && res.status !== 201) throwFor(res, 'checkout');
+    const parsed = checkoutResponseSchema.safeParse(parseJson(res.text));
+    // Only a page Indodana issued is ever shown. An answer we cannot read is "try again"; the retry
+    // looks the order up first and, if Indodana made the transaction, finds it without a URL (check
+    // status carries none): the payment then waits out its deadline with nowhere to pay, which
+    // moves no money (README, "A lost checkout answer").
+    if (!parsed.success || !this.isCheckoutPage(parsed.data.redirectUrl)) {
+      throw new ProviderUnavailable('indodana checkout: unexpected response shape', 'indodana', 'BAD_RESPONSE');
+    }
     return {
       providerReference: orderId,
       chargeStatus: 'PENDING',
-      providerStatus: AWAITING_PAYMENT,
-      instructions: { qrString: this.qrFor(orderId, request.amount) },
+      // "INITIATED — Transaction has been created by Indodana" (seed 001).
+      providerStatus: 'INITIATED',
+      instructions: { payUrl: parsed.data.redirectUrl },
     };
+  }
+
+  /** The checkout body: the QRIS page's v3 fields and the Online Transaction API's, as Indodana's plugins send them. */
+  private checkoutBody(request: CreateChargeRequest, orderId: string): IndodanaCheckoutRequest {
+    const seller = this.seller();
+    const { name, email, phone, address } = request.customer;
+    const [firstName, ...rest] = (name ?? '').trim().split(/\s+/).filter(Boolean);
+    const billing = address
+      ? { firstName, address: address.line.slice(0, 500), city: address.city.slice(0, 100), postalCode: address.postalCode.slice(0, 10), countryCode: address.countryCode ?? 'IDN' }
+      : undefined;
+    return {
+      // "User identifier in merchant's platform"; Indodana sends a QuickPay token back for it.
+      // bayar knows payments, not users: the order id, so no token can ever link two customers.
+      merchantUserKey: orderId,
+      transactionDetails: {
+        merchantOrderId: orderId,
+        amount: request.amount,
+        // One line for the whole payment: bayar carries no basket, and Indodana wants the items to
+        // add up to the amount (payment_calculation: "equal to the sum of all the <Item>s' costs").
+        items: [{ id: orderId, name: (request.description.trim() || 'Payment').slice(0, 128), price: request.amount, type: 'payment', quantity: 1, parentType: 'SELLER', parentId: seller.id }],
+      },
+      customerDetails: {
+        ...(firstName ? { firstName: firstName.slice(0, 100) } : {}),
+        ...(rest.length ? { lastName: rest.join(' ').slice(0, 100) } : {}),
+        ...(email ? { email } : {}),
+        ...(phone ? { phone } : {}),
+      },
+      sellers: [seller],
+      ...(billing ? { billingAddress: billing, shippingAddress: billing } : {}),
+      approvedNotificationUrl: this.config.notificationUrl,
+      ...(request.returnUrl ? { cancellationRedirectUrl: request.returnUrl, backToStoreUrl: request.returnUrl } : {}),
+      // Indodana closes the transaction at bayar's deadline too (go-indodana-wrapper sends
+      // expirationAt; not in Indodana's own reference [?]).
+      expirationAt: indodanaTime(Date.parse(request.expiresAt)),
+    };
+  }
+
+  /**
+   * Indodana's checkout page is https. Plain http only from a local Indodana (the sandbox) and on
+   * loopback, so a real Indodana's answer can never send a customer to an unencrypted page.
+   */
+  private isCheckoutPage(redirectUrl: string): boolean {
+    const page = new URL(redirectUrl);
+    if (page.protocol === 'https:') return true;
+    return page.protocol === 'http:' && isLoopback(page) && isLoopback(new URL(this.config.baseUrl));
+  }
+
+  /**
+   * The one seller the plugins send: the shop's URL and its md5 as id (IndodanaService::setSeller).
+   * bayar's public address stands for the shop, its host name for the seller's name [?].
+   */
+  private seller(): { id: string; name: string; url: string } {
+    const { origin, hostname } = new URL(this.config.notificationUrl);
+    return { id: createHash('md5').update(origin).digest('hex'), name: hostname.slice(0, 128), url: origin };
   }
 
   async findCharge(ref: ChargeRef): Promise<ChargeSnapshot | null> {
     const orderId = indodanaOrderId(ref.paymentId);
     const res = await this.client.call('GET', INDODANA_PATHS.checkStatus, { query: { merchantOrderId: orderId } });
-    // No transaction yet: nobody has paid the QR. [? status code for an unknown order]
+    // Indodana has no transaction for this order (the checkout never reached it). [? status code for an unknown order]
     if (res.status === 404) return null;
     if (res.status !== 200) throwFor(res, 'check status');
     const parsed = checkStatusSchema.safeParse(parseJson(res.text));
@@ -84,9 +152,10 @@ export class IndodanaProvider implements PaymentProvider {
   }
 
   async cancelCharge(): Promise<void> {
-    // Nothing to cancel (capabilities.cancel is false, so the saga never asks): the QR is bayar's,
-    // and Indodana's cancellation is for completed transactions. bayar's deadline and its final
-    // status check decide; money that still arrives is refunded as a late payment.
+    // Nothing to call (capabilities.cancel is false, so the saga never asks): Indodana publishes no
+    // way to close an open checkout, and its cancellation is for completed transactions. The
+    // checkout carries bayar's deadline (expirationAt); bayar's final status check decides, and
+    // money that still arrives is refunded as a late payment.
   }
 
   async refund(request: RefundRequest): Promise<RefundResult> {
@@ -139,7 +208,7 @@ export class IndodanaProvider implements PaymentProvider {
       wakeOnly: true,
       chargeStatus,
       paidAmount: chargeStatus === 'PAID' ? n.amount : undefined,
-      // bayar's reference for an Indodana charge is the merchantOrderId it made the QR for
+      // bayar's reference for an Indodana charge is the merchantOrderId it checked out with
       // (createCharge); the transactionId is only learned from check-status.
       providerReference: n.merchantOrderId,
       providerStatus: n.transactionStatus,
@@ -160,14 +229,6 @@ export class IndodanaProvider implements PaymentProvider {
     return { status: 503, contentType: 'application/json', body: '{"status":"REJECTED","message":"temporarily unavailable, retry later"}' };
   }
 
-  private qrFor(orderId: string, amount: number): string {
-    try {
-      return dynamicQris(this.config.qrisPayload, { amount, billNumber: orderId });
-    } catch (err) {
-      throw new ProviderRejected(`indodana: cannot make the QR: ${(err as Error).message}`, 'indodana', 'QRIS_INVALID');
-    }
-  }
-
   private fromTransaction(t: IndodanaTransaction, orderId: string): ChargeSnapshot {
     const chargeStatus = indodanaStatusToChargeStatus(t.transactionStatus);
     const amount = Number.isSafeInteger(t.amount) ? t.amount : undefined;
@@ -180,9 +241,9 @@ export class IndodanaProvider implements PaymentProvider {
       providerStatus: t.transactionStatus,
       paidAmount: chargeStatus === 'PAID' ? amount : undefined,
       reason: chargeStatus === 'FAILED' ? rejectionReason(t) : undefined,
-      // While the transaction is open the same QR is still the way to pay it (e.g. when a retried
-      // create finds the transaction before it has shown the QR).
-      instructions: chargeStatus === 'PENDING' && amount > 0 ? { qrString: this.qrFor(orderId, amount) } : {},
+      // check_status does not return the checkout URL, and bayar never makes a QR of its own: a
+      // retried create that finds the transaction has nothing to show (README, "A lost checkout answer").
+      instructions: {},
     };
   }
 }
@@ -192,4 +253,8 @@ function rejectionReason(t: { fraudStatus?: string; message?: string }): string 
   // An empty or blank message is no reason: fall back rather than fail a payment with nothing to say why.
   const message = t.message?.trim() || 'identified as fraudulent, or the merchant is blacklisted';
   return t.fraudStatus && t.fraudStatus !== 'ACCEPT' ? `${message} (fraudStatus ${t.fraudStatus})` : message;
+}
+
+function isLoopback(url: URL): boolean {
+  return url.hostname === '127.0.0.1' || url.hostname === 'localhost';
 }

@@ -1,4 +1,4 @@
-// Wire shapes of Indodana's merchant API as bayar uses it for QRIS: check status, order
+// Wire shapes of Indodana's merchant API as bayar uses it for QRIS: checkout, check status, order
 // cancellation (refund), the QRIS metadata callback, error answers and notifications. Shared by
 // the adapter and the local sandbox. Answers and notifications are parsed loosely (Indodana may
 // add fields); requests strictly, since we write them.
@@ -54,6 +54,69 @@ export const checkStatusSchema = z
   .loose();
 export type IndodanaTransaction = z.infer<typeof checkStatusSchema>;
 
+// ---- checkout: POST {base}/v3/checkout_url (QRIS API Integration, "Purchase Transaction Checkout") ----
+
+/**
+ * merchantOrderId as the Online Transaction API's <Transaction> defines it: at most 32 characters
+ * of a-z, A-Z, 0-9 and = . - _ + @ : & ^ % ! $. bayar's order ids (24 hex digits) always fit.
+ */
+const MERCHANT_ORDER_ID = /^[A-Za-z0-9=.\-_+@:&^%!$]{1,32}$/;
+
+/** <Item>: id ≤ 64, name ≤ 128, price, type ≤ 64, quantity (Online Transaction API); parentType/parentId as the plugins send them. */
+const itemSchema = z.strictObject({
+  id: z.string().min(1).max(64),
+  name: z.string().min(1).max(128),
+  price: z.number().int().nonnegative(),
+  type: z.string().min(1).max(64),
+  quantity: z.number().int().positive(),
+  parentType: z.literal('SELLER').optional(),
+  parentId: z.string().min(1).max(64).optional(),
+});
+
+/** <Seller>: the plugins send one, with url (required by their config check), id = md5(url), name. */
+const sellerSchema = z.strictObject({ id: z.string().min(1).max(64), name: z.string().min(1).max(128), url: z.url() });
+
+const addressSchema = z.strictObject({
+  firstName: z.string().max(100).optional(),
+  address: z.string().max(500).optional(),
+  city: z.string().max(100).optional(),
+  postalCode: z.string().max(10),
+  countryCode: z.string().max(3).optional(),
+});
+
+/**
+ * One checkout. Fields: the QRIS page's v3 body (merchantUserKey) plus the Online Transaction API's
+ * checkout body as Indodana's PHP plugins build it (IndodanaService::generateCheckoutPayload:
+ * transactionDetails{merchantOrderId, amount, items}, customerDetails, sellers, billingAddress,
+ * shippingAddress, approvedNotificationUrl, cancellationRedirectUrl, backToStoreUrl) and
+ * expirationAt (go-indodana-wrapper RequestCheckoutPayment) [?].
+ */
+export const checkoutRequestSchema = z.strictObject({
+  merchantUserKey: z.string().min(1).max(100),
+  transactionDetails: z.strictObject({
+    merchantOrderId: z.string().regex(MERCHANT_ORDER_ID, 'merchantOrderId: at most 32 of a-z A-Z 0-9 = . - _ + @ : & ^ % ! $'),
+    amount: z.number().int().positive(),
+    items: z.array(itemSchema).min(1),
+  }),
+  customerDetails: z.strictObject({
+    firstName: z.string().max(100).optional(),
+    lastName: z.string().max(100).optional(),
+    email: z.string().max(254).optional(),
+    phone: z.string().max(30).optional(),
+  }),
+  sellers: z.array(sellerSchema).min(1),
+  billingAddress: addressSchema.optional(),
+  shippingAddress: addressSchema.optional(),
+  approvedNotificationUrl: z.url(),
+  cancellationRedirectUrl: z.url().optional(),
+  backToStoreUrl: z.url().optional(),
+  expirationAt: z.string().refine((v) => parseIndodanaTime(v) !== undefined, 'expirationAt: ISO 8601 with an offset').optional(),
+});
+export type IndodanaCheckoutRequest = z.infer<typeof checkoutRequestSchema>;
+
+/** The answer: Indodana's plugins read `redirectUrl` (IndodanaService::checkout returns $result['redirectUrl']). */
+export const checkoutResponseSchema = z.object({ status: z.literal('OK'), redirectUrl: z.url() }).loose();
+
 // ---- refund / cancellation ----
 
 /**
@@ -75,7 +138,10 @@ export type IndodanaCancellationRequest = z.infer<typeof cancellationRequestSche
 /** The answer's shape is not published [?]: bayar needs only status OK. */
 export const cancellationResponseSchema = z.object({ status: z.literal('OK'), refundId: z.string().optional() }).loose();
 
-// ---- QRIS metadata callback: POST {base}/v1/transactions/qris/metadata (merchant → Indodana) ----
+// ---- QRIS metadata callback: POST {base}/v1/transactions/qris/metadata (merchant partner → Indodana) ----
+// Sent by a QRIS merchant partner to Indodana after the QRIS payment succeeded on the partner's side
+// (customerPan, acquirer, switcher referenceNumber). bayar holds none of these and never sends it;
+// the sandbox accepts it as published (README, "The metadata callback").
 
 export const metadataRequestSchema = z.object({
   merchantOrderId: z.string().min(1).max(100),

@@ -1,18 +1,19 @@
-// A local stand-in for Indodana's merchant QRIS API: check status, order cancellation (full and
-// partial, with Indodana's four reasons), the QRIS metadata callback, Bearer authentication both
-// ways, and notifications signed Indodana's way (a fresh nonce on every attempt) on a retry
-// schedule of our choosing (Indodana publishes none), scaled by the kit's timeScale.
+// A local stand-in for Indodana's merchant QRIS API: checkout (POST /v3/checkout_url, the QRIS
+// page's "Purchase Transaction Checkout"), check status, order cancellation (full and partial, with
+// Indodana's four reasons), the QRIS metadata callback, Bearer authentication both ways, and
+// notifications signed Indodana's way (a fresh nonce on every attempt) to the checkout's
+// approvedNotificationUrl, on a retry schedule of our choosing (Indodana publishes none), scaled by
+// the kit's timeScale.
 //
-// Indodana has no create call for QRIS: the merchant shows the QR, and Indodana creates the
-// transaction when its customer pays it. The sandbox plays the customer's side through control
-// endpoints: "scan" reads bayar's dynamic QR (amount, and the order id in the bill number) and opens
-// the transaction (INITIATED); "pay" completes it — PAID, or REJECTED when the fraud switch is on.
-// It reuses the adapter's schemas, QR reader and signature functions; the tests check those
-// against the published vector and standard CRC values, independently of this code.
+// The checkout creates the transaction (INITIATED: "Transaction has been created by Indodana",
+// seed 001) and answers with the URL of Indodana's own checkout page (redirectUrl, as the plugins
+// read it); the customer pays there and nowhere else. The sandbox plays the customer's side through
+// control endpoints: "pay" completes the transaction — PAID, or REJECTED when the fraud switch is
+// on — and "expire" is the customer walking away. It reuses the adapter's schemas and signature
+// functions; the tests check those against the published samples, independently of this code.
 import { randomUUID } from 'node:crypto';
 import { INDODANA_CANCELLATION_WINDOW_DAYS, INDODANA_PATHS, paymentIdFromOrderId } from '../../providers/indodana/capabilities.js';
-import { readDynamicQris } from '../../providers/indodana/qris.js';
-import { cancellationRequestSchema, indodanaTime, metadataRequestSchema, type IndodanaTransactionStatus } from '../../providers/indodana/schemas.js';
+import { cancellationRequestSchema, checkoutRequestSchema, indodanaTime, metadataRequestSchema, parseIndodanaTime, type IndodanaTransactionStatus } from '../../providers/indodana/schemas.js';
 import { authorizationHeader, verifyAuthorization } from '../../providers/indodana/signature.js';
 import { jsonBody, type Handler, type LedgerEntry, type Notification, type SandboxKit, type SandboxProvider, type SandboxRequest, type SandboxResponse } from '../kit.js';
 
@@ -29,7 +30,7 @@ export const INDODANA_PATH_PREFIX = '/chermes/merchant';
  */
 export const INDODANA_NOTIFICATION_RETRIES_MS = [1 * MINUTE, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 6 * HOUR, 24 * HOUR];
 
-/** How long an opened (INITIATED) transaction waits for the customer before it is EXPIRED [?]. */
+/** How long a checkout without expirationAt waits for the customer before it is EXPIRED [?]. */
 export const DEFAULT_INITIATED_TTL_MS = 15 * MINUTE;
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -54,7 +55,10 @@ interface Transaction {
   paidAt?: number;
   paidAmount: number;
   message?: string;
-  scans: number;
+  checkouts: number;
+  /** approvedNotificationUrl of the checkout: where Indodana notifies. */
+  notifyUrl: string;
+  redirectUrl: string;
   refunds: Refund[];
   metadata?: Record<string, string>;
 }
@@ -80,32 +84,31 @@ export class IndodanaSandbox implements SandboxProvider {
     this.kit = kit;
     const refundPaths = [...new Set([INDODANA_PATHS.defaultRefund, this.options.refundPath ?? INDODANA_PATHS.defaultRefund])];
     return [
+      ['POST', INDODANA_PATH_PREFIX + INDODANA_PATHS.checkout, (r) => this.authed(r, () => this.checkout(r))],
       ['GET', INDODANA_PATH_PREFIX + INDODANA_PATHS.checkStatus, (r) => this.authed(r, () => this.checkStatus(r))],
       ['POST', INDODANA_PATH_PREFIX + INDODANA_PATHS.metadata, (r) => this.authed(r, () => this.metadata(r))],
       ...refundPaths.map((path): [string, string, Handler] => ['POST', INDODANA_PATH_PREFIX + path, (r) => this.authed(r, () => this.cancel(r))]),
       // Sandbox controls: the customer's side, the fraud switch, and what was sent.
-      ['POST', '/_sandbox/indodana/scan', (r) => this.scanControl(r)],
+      ['GET', '/_sandbox/indodana/checkout/:transactionId', (r) => this.checkoutPage(r)],
+      ['POST', '/_sandbox/indodana/expire', (r) => this.expireControl(r)],
       ['POST', '/_sandbox/indodana/fraud', (r) => this.fraudControl(r)],
       ['GET', '/_sandbox/indodana/outbox', () => ({ status: 200, body: this.outbox })],
     ];
   }
 
   /**
-   * The customer completes the payment in the Indodana app. `reference` is the merchantOrderId, or
-   * bayar's payment id (`pay_` + the order id), as with the other sandboxes. A transaction nobody
-   * opened yet is opened from `qrString` (the QR the customer scanned).
+   * The customer completes the payment on Indodana's checkout page. `reference` is the
+   * merchantOrderId, or bayar's payment id (`pay_` + the order id), as with the other sandboxes.
+   * Only a transaction Indodana created (a checkout) can be paid.
    */
-  pay(paymentOrOrderId: string, options: { amount?: number; force?: boolean; qrString?: string }): SandboxResponse {
+  pay(paymentOrOrderId: string, options: { amount?: number; force?: boolean }): SandboxResponse {
     const reference = paymentOrOrderId.replace(/^pay_/, '');
-    let transaction = this.transactions.get(reference);
-    if (!transaction) {
-      if (typeof options.qrString !== 'string') return failure(404, 'NOT_FOUND', `no transaction for merchantOrderId ${reference}: pass the scanned qrString, or scan first (POST /_sandbox/indodana/scan)`);
-      const opened = this.open(options.qrString);
-      if ('status' in opened) return opened;
-      transaction = opened.transaction;
-    }
-    if (transaction.merchantOrderId !== reference) return failure(400, 'VALIDATION_ERROR', 'the QR is for another merchantOrderId');
+    const transaction = this.transactions.get(reference);
+    if (!transaction) return failure(404, 'NOT_FOUND', `no transaction for merchantOrderId ${reference}: Indodana knows only orders checked out at ${INDODANA_PATHS.checkout}`);
     this.refresh(transaction);
+    // Only an open transaction is paid ("EXPIRED — Customer failed to complete the transaction" is
+    // final, seed 001). `force` is a test device, not Indodana behaviour: money arriving after the
+    // close, to exercise bayar's late-money path.
     if (transaction.status !== 'INITIATED' && !(options.force === true && transaction.status === 'EXPIRED')) {
       return failure(400, 'INVALID_STATUS', `transaction is ${transaction.status}; only INITIATED transactions can be paid`);
     }
@@ -132,7 +135,7 @@ export class IndodanaSandbox implements SandboxProvider {
       status: this.refresh(t).status,
       paidAmount: t.paidAmount,
       refundedAmount: refunded(t),
-      createRequests: t.scans,
+      createRequests: t.checkouts,
     }));
   }
 
@@ -142,7 +145,11 @@ export class IndodanaSandbox implements SandboxProvider {
     this.fraud = { reject: false, message: '' };
   }
 
-  /** Indodana's Bearer scheme, as bayar checks it on notifications: our key, the HMAC, a fresh nonce. */
+  /**
+   * Indodana's Bearer scheme: our key and the HMAC of key:nonce (seed 001; PHP SDK
+   * validateAuthCredentials). The nonce window (5 minutes back, 1 ahead) is the sandbox's own [?]:
+   * Indodana's own verifier has none, but a stale credential is worth catching in bayar's calls.
+   */
   private authed(r: SandboxRequest, next: () => SandboxResponse): SandboxResponse {
     const verdict = verifyAuthorization(r.headers.authorization, { apiKey: this.options.apiKey, secret: this.options.secretKey, nowSeconds: Math.floor(Date.now() / 1000) });
     if (!verdict.ok) return failure(401, 'UNAUTHORIZED', 'Invalid authorization'); // [? kind and message]
@@ -198,12 +205,63 @@ export class IndodanaSandbox implements SandboxProvider {
     return response;
   }
 
-  private scanControl(r: SandboxRequest): SandboxResponse {
-    const body = jsonBody(r) as { qrString?: unknown; expiresInSeconds?: unknown } | undefined;
-    if (typeof body?.qrString !== 'string') return failure(400, 'VALIDATION_ERROR', 'qrString is required');
-    const ttl = typeof body.expiresInSeconds === 'number' && body.expiresInSeconds > 0 ? body.expiresInSeconds * 1000 : undefined;
-    const opened = this.open(body.qrString, ttl);
-    return 'status' in opened ? opened : { status: 200, body: this.render(opened.transaction) };
+  /**
+   * POST /v3/checkout_url: Indodana creates the transaction and answers with its checkout page.
+   * Refused as at Indodana: no valid Authorization (401); a body without the QRIS page's required
+   * merchantUserKey or the Online Transaction API's required transactionDetails, customerDetails,
+   * sellers, approvedNotificationUrl, or a merchantOrderId outside its 32-character charset (422,
+   * "Validation Error"); a merchantOrderId used before (409 "Conflict"; "never use the same order_id
+   * twice or the request will be rejected", PoS Transaction API — the QRIS page says nothing [?]).
+   */
+  private checkout(r: SandboxRequest): SandboxResponse {
+    const parsed = checkoutRequestSchema.safeParse(jsonBody(r));
+    if (!parsed.success) return failure(422, 'VALIDATION_ERROR', describeIssues(parsed.error.issues));
+    const body = parsed.data;
+    const { merchantOrderId, amount, items } = body.transactionDetails;
+    // "Should be equal to the sum of all the <Item>s' costs" (Online Transaction API, payment_calculation).
+    if (items.reduce((sum, i) => sum + i.price * i.quantity, 0) !== amount) return failure(422, 'VALIDATION_ERROR', 'transactionDetails.amount must equal the sum of the items');
+    if (this.transactions.has(merchantOrderId)) return failure(409, 'CONFLICT', `merchantOrderId ${merchantOrderId} was already used`);
+    const now = Date.now();
+    const expiresAt = body.expirationAt === undefined ? now + DEFAULT_INITIATED_TTL_MS : parseIndodanaTime(body.expirationAt)!;
+    const transactionId = randomUUID();
+    const transaction: Transaction = {
+      merchantOrderId,
+      transactionId,
+      amount,
+      status: 'INITIATED',
+      createdAt: now,
+      expiresAt,
+      paidAmount: 0,
+      checkouts: 1,
+      notifyUrl: body.approvedNotificationUrl,
+      redirectUrl: `http://${r.headers.host ?? '127.0.0.1'}/_sandbox/indodana/checkout/${transactionId}`,
+      refunds: [],
+    };
+    this.transactions.set(merchantOrderId, transaction);
+    const ttl = Math.max(0, expiresAt - now);
+    if (ttl <= MAX_TIMER_MS) {
+      this.kit.later(ttl, () => {
+        if (this.transactions.get(merchantOrderId) === transaction) this.refresh(transaction);
+      });
+    }
+    return { status: 200, body: { status: 'OK', redirectUrl: transaction.redirectUrl } };
+  }
+
+  /** Indodana's checkout page, as the customer sees it (the transaction it will pay). */
+  private checkoutPage(r: SandboxRequest): SandboxResponse {
+    const transaction = [...this.transactions.values()].find((t) => t.transactionId === r.params.transactionId);
+    if (!transaction) return failure(404, 'NOT_FOUND', 'no such checkout');
+    return { status: 200, body: this.render(this.refresh(transaction)) };
+  }
+
+  /** The customer walks away: the open transaction is EXPIRED ("Customer failed to complete the transaction"). */
+  private expireControl(r: SandboxRequest): SandboxResponse {
+    const body = jsonBody(r) as { merchantOrderId?: unknown } | undefined;
+    const transaction = typeof body?.merchantOrderId === 'string' ? this.transactions.get(body.merchantOrderId.replace(/^pay_/, '')) : undefined;
+    if (!transaction) return failure(404, 'NOT_FOUND', 'no such transaction');
+    if (transaction.status !== 'INITIATED') return failure(400, 'INVALID_STATUS', `transaction is ${transaction.status}`);
+    transaction.expiresAt = Date.now();
+    return { status: 200, body: this.render(this.refresh(transaction)) };
   }
 
   private fraudControl(r: SandboxRequest): SandboxResponse {
@@ -213,41 +271,10 @@ export class IndodanaSandbox implements SandboxProvider {
   }
 
   /**
-   * The customer scans the QR: Indodana creates the transaction (INITIATED). Idempotent on
-   * merchantOrderId: the same QR scanned again is the same transaction, never a second one; a QR
-   * with the same order id and another amount is a conflict.
+   * An INITIATED transaction past its time (the checkout's expirationAt, go-indodana-wrapper; else
+   * DEFAULT_INITIATED_TTL_MS [?]) is EXPIRED ("Customer failed to complete the transaction", seed 001),
+   * and notified.
    */
-  private open(qrString: string, ttlMs = DEFAULT_INITIATED_TTL_MS): { transaction: Transaction } | SandboxResponse {
-    const qr = readDynamicQris(qrString);
-    if (!qr) return failure(400, 'VALIDATION_ERROR', 'not a dynamic QRIS with an amount and a bill number');
-    const existing = this.transactions.get(qr.billNumber);
-    if (existing) {
-      if (existing.amount !== qr.amount) return failure(409, 'CONFLICT', `merchantOrderId ${qr.billNumber} already has a transaction of ${existing.amount}`);
-      existing.scans += 1;
-      return { transaction: existing };
-    }
-    const now = Date.now();
-    const transaction: Transaction = {
-      merchantOrderId: qr.billNumber,
-      transactionId: randomUUID(),
-      amount: qr.amount,
-      status: 'INITIATED',
-      createdAt: now,
-      expiresAt: now + ttlMs,
-      paidAmount: 0,
-      scans: 1,
-      refunds: [],
-    };
-    this.transactions.set(transaction.merchantOrderId, transaction);
-    if (ttlMs <= MAX_TIMER_MS) {
-      this.kit.later(ttlMs, () => {
-        if (this.transactions.get(transaction.merchantOrderId) === transaction) this.refresh(transaction);
-      });
-    }
-    return { transaction };
-  }
-
-  /** An INITIATED transaction past its time is EXPIRED ("customer failed to complete"), and notified. */
   private refresh(transaction: Transaction): Transaction {
     if (transaction.status === 'INITIATED' && Date.now() >= transaction.expiresAt) {
       transaction.status = 'EXPIRED';
@@ -274,8 +301,8 @@ export class IndodanaSandbox implements SandboxProvider {
   }
 
   /**
-   * Notifies the transaction's final status (PAID, REJECTED, EXPIRED) to the merchant's notification
-   * URL: the fields Indodana's clients read, with a Bearer Authorization signed afresh for each
+   * Notifies the transaction's final status (PAID, REJECTED, EXPIRED) to the checkout's
+   * approvedNotificationUrl: the fields Indodana's clients read, with a Bearer Authorization signed afresh for each
    * attempt, retried on INDODANA_NOTIFICATION_RETRIES_MS × timeScale until a 2xx.
    */
   private notify(transaction: Transaction): void {
@@ -290,7 +317,7 @@ export class IndodanaSandbox implements SandboxProvider {
   private notification(t: Transaction, status: IndodanaTransactionStatus): Notification {
     const { status: _ok, legalName: _name, indodanaUserId: _user, ...fields } = this.render(t, status);
     return {
-      url: this.kit.options.callbackUrl,
+      url: t.notifyUrl,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(fields),
       freshHeaders: () => ({ authorization: authorizationHeader(this.options.apiKey, this.options.secretKey) }),
