@@ -102,6 +102,8 @@ export const resolvePayoutUpdate = defineUpdate<PayoutView, [ResolvePayoutComman
  * the webhook controller after the adapter verified it. Applied like a look-up's answer.
  */
 export interface PayoutNotification {
+  /** The provider whose scheme verified the notice: only the payout's own provider moves it. */
+  provider: ProviderName;
   providerPayoutId: string;
   snapshot: PayoutSnapshot;
 }

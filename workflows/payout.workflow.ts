@@ -60,6 +60,9 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   // sent waits for the send's answer (applied right after it), so it is never lost to a race.
   const earlyNotices: PayoutNotification[] = [];
   setHandler(payoutNotificationSignal, (notice) => {
+    // Another provider's notice, however well signed, never moves this payout (and, like a
+    // payment's refused notifications, costs no timeline line).
+    if (notice.provider !== input.provider) return;
     const attempt = state.attempts.find((a) => a.providerPayoutId === notice.providerPayoutId);
     if (!attempt) return state.record(Date.now(), 'webhook', 'callback-for-unknown-attempt', notice.providerPayoutId.slice(0, 80), true);
     // A closed payout's outcome is settled (or left to an operator): the notice is kept for them.

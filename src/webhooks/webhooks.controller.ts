@@ -153,7 +153,7 @@ export class WebhooksController {
   private async receivePayout(name: string, provider: PaymentProvider, parsed: Extract<ParsedWebhook, { kind: 'payout' }>, res: Response): Promise<void> {
     try {
       await this.client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>
-        this.client.workflow.getHandle(parsed.payoutId).signal(payoutNotificationSignal, { providerPayoutId: parsed.providerPayoutId, snapshot: parsed.snapshot }),
+        this.client.workflow.getHandle(parsed.payoutId).signal(payoutNotificationSignal, { provider: provider.name, providerPayoutId: parsed.providerPayoutId, snapshot: parsed.snapshot }),
       );
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {

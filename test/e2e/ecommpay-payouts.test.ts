@@ -4,6 +4,8 @@
 // the status look-up → SUCCEEDED / FAILED. A send whose answer never comes is looked up and
 // never sent again; a definite refusal or a bank's decline is FAILED, and only then may the
 // merchant ask for a new attempt (a new payment_id).
+import { Client, Connection } from '@temporalio/client';
+import { payoutNotificationSignal, type PayoutNotification } from '../../workflows/payout-definitions.js';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -221,6 +223,24 @@ describe('ecommpay payouts over HTTP (real Temporal, real sandbox)', () => {
     const after = await get(payout.id);
     assert.equal(after.status, 'SUCCEEDED');
     assert.equal(after.attempts[0]!.state, 'SUCCEEDED');
+  });
+
+  it('a notice verified by another provider\'s scheme never moves an ecommpay payout', async () => {
+    // The attempt is open (its send's outcome unknown) when an aggregator-verified "failed"
+    // naming it arrives: refused, so the look-up decides and nothing invites a second payout.
+    await next({ answer: 'TIMEOUT', callback: false });
+    const payout = await create();
+    assert.equal(payout.attempts[0]!.state, 'UNKNOWN', JSON.stringify(payout));
+    const temporal = new Client({ connection: await Connection.connect({ address: stack.stack.temporal!.address }) });
+    try {
+      const notice: PayoutNotification = { provider: 'aggregator', providerPayoutId: `${payout.id}-1`, snapshot: { state: 'FAILED', providerStatus: '4' } };
+      await temporal.workflow.getHandle(payout.id).signal(payoutNotificationSignal, notice);
+    } finally {
+      await temporal.connection.close();
+    }
+    const done = await waitFor(payout.id, (p) => p.status === 'SUCCEEDED');
+    assert.equal(done.attempts.length, 1);
+    assert.equal(done.attempts[0]!.decidedBy, 'lookup');
   });
 
   it('refuses what ecommpay cannot do with 422 before anything starts', async () => {
