@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { PROVIDER_NAMES, type ChargeStatus, type ProviderEvent, type ProviderName } from '../../src/domain/payment.js';
+import { paymentInput } from '../helpers/payment-input.js';
 import type { PaymentWorkflowInput } from '../../workflows/definitions.js';
 import { PaymentState } from '../../workflows/payment-state.js';
 
@@ -14,21 +15,7 @@ const AMOUNT = 100_000;
 const STATUSES: ChargeStatus[] = ['PENDING', 'PAID', 'EXPIRED', 'CANCELLED', 'FAILED', 'REFUNDED'];
 
 function input(provider: ProviderName, paymentId: string): PaymentWorkflowInput {
-  return {
-    paymentId,
-    merchantId: 'demo',
-    merchantReference: `order-${paymentId}`,
-    provider,
-    method: 'QRIS',
-    amount: AMOUNT,
-    description: 'binding',
-    createdAt: new Date(T0).toISOString(),
-    expiresAt: new Date(T0 + 3_600_000).toISOString(),
-    requestHash: 'hash',
-    creationId: 'creation',
-    capabilities: { refund: 'partial', cancel: true },
-    timing: { pollScheduleMs: [15_000], refundWindowMs: 86_400_000, merchantNotifyTimeoutMs: 60_000 },
-  };
+  return paymentInput(T0, AMOUNT, { paymentId, merchantReference: `order-${paymentId}`, provider, description: 'binding' });
 }
 
 /** A payment held by `provider` under charge reference `reference`, in one of the states a notification can meet. */

@@ -4,6 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChargeStatus, PaymentStatus, ProviderEvent } from '../../src/domain/payment.js';
+import { paymentInput } from '../helpers/payment-input.js';
 import { REJECTION, type PaymentWorkflowInput } from '../../workflows/definitions.js';
 import { PaymentState, Rejection } from '../../workflows/payment-state.js';
 
@@ -11,21 +12,7 @@ const T0 = Date.parse('2025-03-01T08:00:00.000Z');
 const AMOUNT = 100_000;
 
 function input(capabilities: PaymentWorkflowInput['capabilities'] = { refund: 'partial', cancel: true }): PaymentWorkflowInput {
-  return {
-    paymentId: 'pay_0123456789abcdef01234567',
-    merchantId: 'demo',
-    merchantReference: 'order-1',
-    provider: 'xendit',
-    method: 'QRIS',
-    amount: AMOUNT,
-    description: 'unit test',
-    createdAt: new Date(T0).toISOString(),
-    expiresAt: new Date(T0 + 3_600_000).toISOString(),
-    requestHash: 'hash',
-    creationId: 'creation',
-    capabilities,
-    timing: { pollScheduleMs: [15_000], refundWindowMs: 86_400_000, merchantNotifyTimeoutMs: 60_000 },
-  };
+  return paymentInput(T0, AMOUNT, { capabilities });
 }
 
 function event(eventId: string, chargeStatus: ChargeStatus, extra: Partial<ProviderEvent> = {}): ProviderEvent {

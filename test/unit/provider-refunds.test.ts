@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { ChargeStatus, ProviderEvent, ProviderRefunds } from '../../src/domain/payment.js';
+import { paymentInput } from '../helpers/payment-input.js';
 import type { PaymentWorkflowInput } from '../../workflows/definitions.js';
 import { PaymentState } from '../../workflows/payment-state.js';
 
@@ -12,21 +13,7 @@ const T0 = Date.parse('2026-12-01T08:00:00.000Z');
 const AMOUNT = 100_000;
 
 function input(): PaymentWorkflowInput {
-  return {
-    paymentId: 'pay_0123456789abcdef01234567',
-    merchantId: 'demo',
-    merchantReference: 'order-1',
-    provider: 'midtrans',
-    method: 'QRIS',
-    amount: AMOUNT,
-    description: 'unit test',
-    createdAt: new Date(T0).toISOString(),
-    expiresAt: new Date(T0 + 3_600_000).toISOString(),
-    requestHash: 'hash',
-    creationId: 'creation',
-    capabilities: { refund: 'partial', cancel: true },
-    timing: { pollScheduleMs: [15_000], refundWindowMs: 86_400_000, merchantNotifyTimeoutMs: 60_000 },
-  };
+  return paymentInput(T0, AMOUNT, { provider: 'midtrans' });
 }
 
 /** What bayar's own status look-up answers once the provider lists refunds. */
