@@ -137,6 +137,12 @@ export interface PaymentProvider {
   readonly name: ProviderName;
   readonly capabilities: ProviderCapabilities;
   /**
+   * How to answer a verified notification bayar will not apply (another provider holds the payment
+   * it names, or it was applied to another payment): 'ack' = the provider's own "taken" answer,
+   * with no effect, where a refusal would be resent for days; default: a 409 problem.
+   */
+  readonly refusedNotificationAnswer?: 'ack' | 'error';
+  /**
    * The provider's own field rules (charsets, lengths, required fields), checked by the API before
    * a workflow starts, so a request the provider would refuse for its shape is a 422 and does not
    * use up the merchant reference on a FAILED payment. No I/O; the same checks createCharge makes.

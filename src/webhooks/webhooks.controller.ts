@@ -23,17 +23,6 @@ import { SIGNALLED_NOTIFICATIONS, type SignalledNotifications } from './signalle
 
 const SIGNAL_DEADLINE_MS = 3_000;
 
-/**
- * How each provider is told that a verified notification will not be applied to the payment it
- * names (another provider holds that payment, or the notification was already applied to another
- * one). A genuine notification like that has nothing left to deliver, so the answer only decides
- * how long the provider keeps resending it. A 409 where the provider gives up after a few
- * attempts (Xendit, Midtrans, DOKU, the aggregator: hours) — it shows in their dashboards; the
- * provider's own "taken" answer, with no effect, where a non-2xx would be resent for days or on
- * an unpublished schedule (ecommpay: 119 resends over ≈ 10 days; Indodana: not published).
- * Each provider's README says the same under "Notifications".
- */
-const REFUSE_WITH_ACK: ReadonlySet<ProviderName> = new Set(['ecommpay', 'indodana']);
 
 @ApiExcludeController()
 @UseGuards(SourceAllowListGuard)
@@ -170,9 +159,14 @@ export class WebhooksController {
     send(res, provider.webhookAck(parsed));
   }
 
-  /** A verified notification that will not be applied: see REFUSE_WITH_ACK for the answer. */
+  /**
+   * A verified notification that will not be applied. A genuine one has nothing left to deliver,
+   * so the answer only decides how long the provider resends it: a 409 where it gives up after a
+   * few attempts (it shows in its dashboard), its own "taken" answer where a refusal would be
+   * resent for days (PaymentProvider.refusedNotificationAnswer; each provider's README says why).
+   */
   private refuse(provider: PaymentProvider, parsed: ParsedWebhook, res: Response, code: string, detail: string): void {
-    if (REFUSE_WITH_ACK.has(provider.name)) return send(res, provider.webhookAck(parsed));
+    if (provider.refusedNotificationAnswer === 'ack') return send(res, provider.webhookAck(parsed));
     throw new ProblemException(409, code, detail);
   }
 }

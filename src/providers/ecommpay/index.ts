@@ -62,6 +62,8 @@ interface BankCache {
 export class EcommpayProvider implements PaymentProvider, PayoutProvider {
   readonly name = 'ecommpay' as const;
   readonly capabilities = ecommpayCapabilities;
+  /** ecommpay resends a callback not answered 200 up to 119 times over ≈ 10 days (README, "Notifications"). */
+  readonly refusedNotificationAnswer = 'ack' as const;
   readonly payoutCapabilities = ecommpayPayoutCapabilities;
   private readonly client: EcommpayClient;
   private readonly payouts: EcommpayPayouts;

@@ -47,6 +47,8 @@ const CANCELLED_BY = 'bayar';
 export class IndodanaProvider implements PaymentProvider {
   readonly name = 'indodana' as const;
   readonly capabilities = indodanaCapabilities;
+  /** Indodana's retry schedule for a refused notification is not published (README, "Notifications"). */
+  readonly refusedNotificationAnswer = 'ack' as const;
   private readonly client: IndodanaClient;
   private readonly now: () => number;
 
