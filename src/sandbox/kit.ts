@@ -158,6 +158,17 @@ export class SandboxKit {
     }
   }
 
+  /**
+   * Runs `fn` once the wall clock reaches `deadline` (ms since the epoch). Node's timers run on a
+   * monotonic clock and can fire a millisecond before `Date.now()` reaches the deadline, so a
+   * handler that re-checks `Date.now() >= deadline` would find nothing due and never run again.
+   */
+  at(deadline: number, fn: () => void): void {
+    const left = deadline - Date.now();
+    if (left <= 0) return this.later(0, fn);
+    this.later(Math.min(left, 2 ** 31 - 1), () => this.at(deadline, fn));
+  }
+
   later(ms: number, fn: () => void): void {
     const t = setTimeout(() => {
       this.timers.delete(t);

@@ -284,7 +284,7 @@ export class AggregatorSandbox implements SandboxProvider {
     if (channel.kind === 'qris') order.vaNumber = qrisPayload(order.amount, platOrderNum);
     this.orders.set(order.orderNum, order);
     const delay = order.expiresAt - now;
-    if (delay <= MAX_TIMER_MS) this.kit.later(delay, () => void (this.orders.get(order.orderNum) === order && this.refresh(order)));
+    if (delay <= MAX_TIMER_MS) this.kit.at(order.expiresAt, () => void (this.orders.get(order.orderNum) === order && this.refresh(order)));
     const created = {
       platRespCode: 'SUCCESS',
       platRespMessage: 'Request success',

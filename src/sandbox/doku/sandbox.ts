@@ -206,7 +206,7 @@ export class DokuSandbox implements SandboxProvider {
     this.byInvoice.set(invoice, charge);
     this.byRequestId.set(requestId, charge);
     const delay = charge.expiresAt - now;
-    if (delay <= MAX_TIMER_MS) this.kit.later(delay, () => void (this.byInvoice.get(invoice) === charge && this.refresh(charge)));
+    if (delay <= MAX_TIMER_MS) this.kit.at(charge.expiresAt, () => void (this.byInvoice.get(invoice) === charge && this.refresh(charge)));
     const response: SandboxResponse = { status: 200, body: this.createdBody(charge, request, base) };
     this.answered.set(requestId, { digest, response, charge });
     return response;

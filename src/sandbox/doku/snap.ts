@@ -328,7 +328,7 @@ export class DokuSnapSandbox {
     this.charges.set(charge.partnerReferenceNo, charge);
     this.byReferenceNo.set(referenceNo, charge);
     const delay = validUntil - Date.now();
-    if (delay <= MAX_TIMER_MS) this.kit.later(delay, () => void (this.charges.get(charge.partnerReferenceNo) === charge && this.refresh(charge)));
+    if (delay <= MAX_TIMER_MS) this.kit.at(validUntil, () => void (this.charges.get(charge.partnerReferenceNo) === charge && this.refresh(charge)));
     return charge.answer;
   }
 

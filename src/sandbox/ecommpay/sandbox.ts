@@ -270,7 +270,7 @@ export class EcommpaySandbox implements SandboxProvider {
     this.kit.later(Math.max(INTERMEDIATE_CALLBACK_MIN_MS, INTERMEDIATE_CALLBACK_DELAY_MS * scale), () => {
       if (this.charges.get(charge.paymentId) === charge) this.issueRedirect(charge);
     });
-    this.kit.later(charge.expiresAt - Date.now(), () => {
+    this.kit.at(charge.expiresAt, () => {
       if (this.charges.get(charge.paymentId) === charge) this.refresh(charge);
     });
     return { status: 200, body: { status: 'success', request_id: charge.requestId, project_id: this.options.projectId, payment_id: charge.paymentId } };

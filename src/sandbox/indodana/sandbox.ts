@@ -240,7 +240,7 @@ export class IndodanaSandbox implements SandboxProvider {
     this.transactions.set(merchantOrderId, transaction);
     const ttl = Math.max(0, expiresAt - now);
     if (ttl <= MAX_TIMER_MS) {
-      this.kit.later(ttl, () => {
+      this.kit.at(expiresAt, () => {
         if (this.transactions.get(merchantOrderId) === transaction) this.refresh(transaction);
       });
     }

@@ -202,7 +202,7 @@ export class MidtransSandbox implements SandboxProvider {
     this.byTransaction.set(transactionId, charge);
     // Midtrans expires unpaid charges on its own and says so in a notification.
     const delay = expiresAt - now;
-    if (delay <= MAX_TIMER_MS) this.kit.later(delay, () => void (this.byOrder.get(orderId) === charge && this.refresh(charge)));
+    if (delay <= MAX_TIMER_MS) this.kit.at(expiresAt, () => void (this.byOrder.get(orderId) === charge && this.refresh(charge)));
     return { status: 200, body: this.render(charge, '201', CREATED_MESSAGES[request.payment_type]) };
   }
 
