@@ -7,7 +7,23 @@ import type { PayoutView } from '../src/domain/payout.js';
 import { deliverEvent, MerchantSecretMissing, recordEvent } from '../src/db/events.js';
 import { recordLedgerForPaymentView, recordLedgerForPayoutView } from '../src/db/ledger.js';
 import type { Pool } from '../src/db/pool.js';
-import type { ActivityDeps, MerchantNotification } from './payment.activities.js';
+import type { ActivityDeps } from './payment.activities.js';
+
+export interface MerchantNotification {
+  merchantId: string;
+  /** The payment's own callbackUrl; registered endpoints get the event too. */
+  callbackUrl?: string;
+  /** Unique per event (two refunds are two events), the same on every retry and resend. */
+  eventId: string;
+  type: string;
+  /** The payment's view (or the payout's, for payout.* events) when the event happened. */
+  payment: unknown;
+}
+
+/** The one activity both workflows call to tell the merchant (registered with the payment activities). */
+export interface MerchantEventActivities {
+  notifyMerchant(n: MerchantNotification): Promise<void>;
+}
 
 export async function notifyMerchantRecorded(pool: Pool, deps: ActivityDeps, n: MerchantNotification): Promise<void> {
   const payout = n.type.startsWith('payout.');

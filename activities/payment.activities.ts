@@ -17,7 +17,9 @@ import { HttpCallFailed, httpCall, type HttpAnswer } from '../src/common/http-cl
 import { callbackUrlRefusal, guardedDispatcher, type CallbackPolicy } from '../src/common/outbound-guard.js';
 import { refundKeyFor } from '../src/providers/refund-key.js';
 import type { Pool } from '../src/db/pool.js';
-import { notifyMerchantRecorded } from './merchant-events.js';
+import { notifyMerchantRecorded, type MerchantNotification } from './merchant-events.js';
+
+export type { MerchantNotification };
 
 export interface ActivityDeps {
   providers: ReadonlyMap<ProviderName, PaymentProvider>;
@@ -70,17 +72,6 @@ export interface RefundLookupInput {
   provider: ProviderName;
   charge: ChargeRefInput;
   providerRefundId: string;
-}
-
-export interface MerchantNotification {
-  merchantId: string;
-  /** The payment's own callbackUrl; registered endpoints get the event too. */
-  callbackUrl?: string;
-  /** Unique per event (two refunds are two events), the same on every retry and resend. */
-  eventId: string;
-  type: string;
-  /** The payment's view (or the payout's, for payout.* events) when the event happened. */
-  payment: unknown;
 }
 
 export function createPaymentActivities(deps: ActivityDeps) {

@@ -185,7 +185,7 @@ async function main(): Promise<void> {
   console.log(`bench: starting the stack (Temporal dev server, sandboxes, worker, API)…`);
   // Paid payments settle from the webhook at once, so polling never fires in the loops; a long
   // poll interval keeps the open-payments scan about holding payments, not polling them.
-  const stack = await startTestStack({ env: { BAYAR_ENV: 'development', BAYAR_LOG_LEVEL: 'error', BAYAR_POLL_SCHEDULE: '1h', BAYAR_REFUND_WINDOW: '1h', ...(process.env.BAYAR_PROFILE_DIR ? { BAYAR_PROFILE_DIR: process.env.BAYAR_PROFILE_DIR } : {}) } });
+  const stack = await startTestStack({ env: { BAYAR_ENV: 'development', BAYAR_BENCH_BASELINE: '1', BAYAR_LOG_LEVEL: 'error', BAYAR_POLL_SCHEDULE: '1h', BAYAR_REFUND_WINDOW: '1h', ...(process.env.BAYAR_PROFILE_DIR ? { BAYAR_PROFILE_DIR: process.env.BAYAR_PROFILE_DIR } : {}) } });
   const run = Date.now().toString(36);
   const save = () => {
     mkdirSync(dirname(OUT), { recursive: true });

@@ -43,7 +43,7 @@ async function openLoop(rate: number, one: (i: number) => Promise<number>): Prom
 async function main(): Promise<void> {
   const watchdog = setTimeout(() => process.exit(2), 15 * 60_000);
   watchdog.unref();
-  const stack: TestStack = await startTestStack({ cluster, env: { BAYAR_LOG_LEVEL: 'error', BAYAR_POLL_SCHEDULE: '1h', BAYAR_REFUND_WINDOW: '1h' } });
+  const stack: TestStack = await startTestStack({ cluster, env: { BAYAR_BENCH_BASELINE: '1', BAYAR_LOG_LEVEL: 'error', BAYAR_POLL_SCHEDULE: '1h', BAYAR_REFUND_WINDOW: '1h' } });
   const address = cluster ? (stack as ClusterTestStack).temporalAddress : stack.stack.temporal!.address;
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { z } from 'zod';
 import { Client } from '@temporalio/client';
 import { createPaymentActivities, createPayoutActivities, createRecordActivities } from '../activities/index.js';
 import { baselineActivities } from '../activities/baseline.activities.js';
@@ -25,8 +26,20 @@ export const WORKFLOW_BUNDLE_PATH = fileURLToPath(new URL('../workflow-bundle.js
 /** The same workflows with Temporal's OpenTelemetry workflow interceptors, used when tracing is on. */
 export const WORKFLOW_TRACED_BUNDLE_PATH = fileURLToPath(new URL('../workflow-bundle-traced.js', import.meta.url));
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
+/** The production workflows plus the benchmark's bare-Temporal baseline (bundled at start). */
+export const BENCH_WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/bench.index.js', import.meta.url));
 
-export async function createWorker(config: AppConfig, connection: NativeConnection, pool: Pool, observe: WorkerObservability = {}): Promise<Worker> {
+/**
+ * BAYAR_BENCH_BASELINE=1 (set by `npm run bench` only): the worker also runs the benchmark's
+ * baseline workflow and its no-op activity. A production worker never registers them.
+ */
+export function benchBaselineRequested(env: NodeJS.ProcessEnv = process.env): boolean {
+  const parsed = z.enum(['0', '1']).optional().safeParse(env.BAYAR_BENCH_BASELINE);
+  if (!parsed.success) throw new ConfigError('bayar: BAYAR_BENCH_BASELINE must be 0 or 1');
+  return parsed.data === '1';
+}
+
+export async function createWorker(config: AppConfig, connection: NativeConnection, pool: Pool, observe: WorkerObservability = {}, benchBaseline = false): Promise<Worker> {
   const providers = buildProviders(config);
   const activities = createPaymentActivities({
     providers,
@@ -37,23 +50,29 @@ export async function createWorker(config: AppConfig, connection: NativeConnecti
     pool,
   });
   const bundle = observe.tracing ? WORKFLOW_TRACED_BUNDLE_PATH : WORKFLOW_BUNDLE_PATH;
-  const prebuilt = existsSync(bundle);
+  // The bench's extra workflow is not in the prebuilt bundles: its worker bundles at start.
+  const prebuilt = !benchBaseline && existsSync(bundle);
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...(prebuilt ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(prebuilt ? { workflowBundle: { codePath: bundle } } : { workflowsPath: benchBaseline ? BENCH_WORKFLOWS_PATH : WORKFLOWS_PATH }),
     ...observedWorkerOptions(observe, prebuilt),
     // Memory stays flat however many payments wait: at most this many workflows stay cached.
     maxCachedWorkflows: config.workerCacheSize,
     maxConcurrentWorkflowTaskExecutions: Math.min(40, config.workerCacheSize),
-    // The benchmark baseline's no-op activity rides along; it is never called by payments.
-    activities: { ...activities, ...createPayoutActivities({ providers, dataKey: config.dataKey }), ...createRecordActivities(pool), ...baselineActivities },
+    activities: {
+      ...activities,
+      ...createPayoutActivities({ providers, dataKey: config.dataKey }),
+      ...createRecordActivities(pool),
+      ...(benchBaseline ? baselineActivities : {}),
+    },
   });
 }
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const benchBaseline = benchBaselineRequested();
   // Refuse to run workflows on a schema older than this code.
   const pool = await openCheckedPool(config, 'bayar-worker');
   const settings = workerObservabilitySettings();
@@ -79,7 +98,7 @@ async function main(): Promise<void> {
       )
     : () => undefined;
   try {
-    const worker = await createWorker(config, connection, pool, { metrics, tracing });
+    const worker = await createWorker(config, connection, pool, { metrics, tracing }, benchBaseline);
     log.notice(`bayar worker polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
     await worker.run();
   } finally {

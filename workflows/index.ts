@@ -1,4 +1,3 @@
-// Entry point of the workflow bundle: every workflow type the worker runs.
+// Entry point of the workflow bundle: every workflow type the production worker runs.
 export { paymentWorkflow } from './payment.workflow.js';
-export { baselineWorkflow } from './baseline.workflow.js';
 export { payoutWorkflow } from './payout.workflow.js';

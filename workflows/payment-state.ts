@@ -11,16 +11,10 @@ import {
   type RefundRecord,
   type Rupiah,
 } from '../src/domain/payment.js';
+import { Rejection } from './rejection.js';
 import { REJECTION, type PaymentWorkflowInput, type ProviderRoute, type RefundCommand } from './definitions.js';
 
-export class Rejection extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { Rejection };
 
 /** A paid notification that arrived after the payment was closed unpaid; handled by the saga. */
 export interface LatePayment {

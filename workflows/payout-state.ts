@@ -9,7 +9,7 @@ import type { EventSource, TimelineEntry } from '../src/domain/payment.js';
 import type { PayoutAttempt, PayoutStatus, PayoutView } from '../src/domain/payout.js';
 import type { PayoutSnapshot } from '../src/providers/payout.js';
 import { MAX_PAYOUT_ATTEMPTS, PAYOUT_REJECTION, type PayoutWorkflowInput, type ResolvePayoutCommand, type RetryPayoutCommand } from './payout-definitions.js';
-import { Rejection } from './payment-state.js';
+import { Rejection } from './rejection.js';
 
 export { Rejection };
 

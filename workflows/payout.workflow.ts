@@ -2,20 +2,13 @@
 //   send an attempt → definite answer, or look it up until there is one (never resend)
 //   → SUCCEEDED; or FAILED, and the merchant may ask for a new attempt while the payout is open;
 //   or no answer for too long → REVIEW_REQUIRED (still looked up; an operator decides).
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  proxyActivities,
-  setHandler,
-  sleep,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
-import type { PaymentActivities } from '../activities/payment.activities.js';
+import { allHandlersFinished, condition, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { PayoutActivities } from '../activities/payout.activities.js';
 import type { PayoutAttempt, PayoutView } from '../src/domain/payout.js';
 import { SA } from '../src/temporal/search-attributes.js';
+import { payoutLookup, payoutSend } from './activity-options.js';
+import { failureMessage, failureType, guard, reject } from './failures.js';
+import { MerchantEvents } from './merchant-events.js';
 import {
   createOrGetPayoutUpdate,
   PAYOUT_FAILURE,
@@ -27,32 +20,30 @@ import {
   type PayoutNotification,
   type PayoutWorkflowInput,
 } from './payout-definitions.js';
-import { PayoutState, Rejection } from './payout-state.js';
+import { PayoutState } from './payout-state.js';
 import { projectPayout } from './projection.js';
 
-/**
- * The send runs as ONE activity attempt: Temporal never retries it. A retry after a timeout or a
- * lost worker would resend a payout whose first send may have gone through — the blind resend
- * seed 003 forbids. The workflow decides instead: only a request that definitely never reached
- * the provider (ProviderUnavailable) is sent again, under the same attempt id.
- */
-const { sendPayout } = proxyActivities<PayoutActivities>({ startToCloseTimeout: '2m', retry: { maximumAttempts: 1 } });
-
+/** One send attempt, never retried by Temporal (activity-options.ts says why). */
+const { sendPayout } = proxyActivities<PayoutActivities>(payoutSend);
 /** Look-ups are reads: retried on transient errors within one look-up. */
-const { findPayout } = proxyActivities<PayoutActivities>({
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '2m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', nonRetryableErrorTypes: [PAYOUT_FAILURE.rejected] },
-});
+const { findPayout } = proxyActivities<PayoutActivities>(payoutLookup);
 
 /** Gaps before sending the same attempt again when the request never reached the provider. */
 const NOT_SENT_BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
 
+/** What the phases of one payout share. */
+interface Payout {
+  readonly input: PayoutWorkflowInput;
+  readonly state: PayoutState;
+  readonly merchant: MerchantEvents;
+}
+
+const definite = (a: PayoutAttempt) => a.state === 'SUCCEEDED' || a.state === 'FAILED';
+
 export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<PayoutView> {
   const state = new PayoutState(input, (status) => upsertSearchAttributes([{ key: SA.status, value: status }]));
   const recorded = projectPayout(state);
-  let notifications: Promise<void> = Promise.resolve();
-  const definite = (a: PayoutAttempt) => a.state === 'SUCCEEDED' || a.state === 'FAILED';
+  const p: Payout = { input, state, merchant: new MerchantEvents(input.timing.merchantNotifyTimeoutMs, (type, detail) => state.record(Date.now(), 'workflow', type, detail)) };
 
   setHandler(payoutQuery, () => state.view());
 
@@ -111,135 +102,98 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
 
   for (;;) {
     const attempt = state.startAttempt(Date.now());
-    await send(attempt);
+    await send(p, attempt);
     for (const notice of earlyNotices.splice(0)) {
       if (notice.providerPayoutId === attempt.providerPayoutId) state.apply(Date.now(), attempt, notice.snapshot, 'callback');
     }
-    if (!definite(attempt)) await followUp(attempt);
+    if (!definite(attempt)) await followUp(p, attempt);
 
     if (state.status === 'SUCCEEDED') {
-      notify('payout.succeeded', attempt.attempt);
+      notify(p, 'payout.succeeded', attempt.attempt);
       break;
     }
     if (state.status !== 'FAILED') break; // no definite answer within the window
-    notify('payout.failed', attempt.attempt);
+    notify(p, 'payout.failed', attempt.attempt);
     // Open for a merchant-initiated new attempt (POST /v1/payouts/:id/retry) until the window ends.
     if (!(await condition(() => state.retryRequested, input.timing.windowMs))) break;
   }
 
   const flagged = state.status === 'REVIEW_REQUIRED';
   state.close(Date.now());
-  if (state.status === 'REVIEW_REQUIRED' && !flagged) notify('payout.review_required', state.current!.attempt);
-  await notifications;
+  if (state.status === 'REVIEW_REQUIRED' && !flagged) notify(p, 'payout.review_required', state.current!.attempt);
+  await p.merchant.drained();
   await condition(allHandlersFinished);
   await recorded.reached();
   return state.view();
+}
 
-  // ---- phases ----
-
-  /** One send. Definitely refused → FAILED; definitely not delivered → the same attempt again; else UNKNOWN. */
-  async function send(attempt: PayoutAttempt): Promise<void> {
-    for (let resend = 0; ; resend++) {
-      try {
-        const snapshot = await sendPayout({
-          provider: input.provider,
-          payoutId: input.payoutId,
-          attempt: attempt.attempt,
-          providerPayoutId: attempt.providerPayoutId,
-          amount: input.amount,
-          feeType: input.feeType,
-          bankCode: input.bankCode,
-          sealedDestination: input.sealedDestination,
-          description: input.description,
-        });
-        return state.apply(Date.now(), attempt, snapshot, 'send');
-      } catch (err) {
-        const type = failureType(err);
-        if (type === PAYOUT_FAILURE.rejected || type === 'ProviderNotConfigured') return state.sendFailed(Date.now(), attempt, failureMessage(err));
-        if (type === PAYOUT_FAILURE.unavailable) {
-          if (resend >= NOT_SENT_BACKOFF_MS.length) return state.sendFailed(Date.now(), attempt, `${failureMessage(err)} (never reached the provider)`);
-          state.record(Date.now(), 'workflow', `attempt-${attempt.attempt}:not-sent`, `${failureMessage(err)}; sending the same attempt again`);
-          await sleep(NOT_SENT_BACKOFF_MS[resend]!);
-          continue;
-        }
-        // ProviderOutcomeUnknown, the activity timing out, the worker lost mid-call, anything
-        // else: the payout may have been taken. From here it is only ever looked up.
-        return state.sendUnknown(Date.now(), attempt, failureMessage(err));
+/** One send. Definitely refused → FAILED; definitely not delivered → the same attempt again; else UNKNOWN. */
+async function send({ input, state }: Payout, attempt: PayoutAttempt): Promise<void> {
+  for (let resend = 0; ; resend++) {
+    try {
+      const snapshot = await sendPayout({
+        provider: input.provider,
+        payoutId: input.payoutId,
+        attempt: attempt.attempt,
+        providerPayoutId: attempt.providerPayoutId,
+        amount: input.amount,
+        feeType: input.feeType,
+        bankCode: input.bankCode,
+        sealedDestination: input.sealedDestination,
+        description: input.description,
+      });
+      return state.apply(Date.now(), attempt, snapshot, 'send');
+    } catch (err) {
+      const type = failureType(err);
+      if (type === PAYOUT_FAILURE.rejected || type === 'ProviderNotConfigured') return state.sendFailed(Date.now(), attempt, failureMessage(err));
+      if (type === PAYOUT_FAILURE.unavailable) {
+        if (resend >= NOT_SENT_BACKOFF_MS.length) return state.sendFailed(Date.now(), attempt, `${failureMessage(err)} (never reached the provider)`);
+        state.record(Date.now(), 'workflow', `attempt-${attempt.attempt}:not-sent`, `${failureMessage(err)}; sending the same attempt again`);
+        await sleep(NOT_SENT_BACKOFF_MS[resend]!);
+        continue;
       }
+      // ProviderOutcomeUnknown, the activity timing out, the worker lost mid-call, anything
+      // else: the payout may have been taken. From here it is only ever looked up.
+      return state.sendUnknown(Date.now(), attempt, failureMessage(err));
     }
   }
+}
 
-  /**
-   * Looks the attempt up on the schedule until it is definite. Too long without an answer →
-   * REVIEW_REQUIRED, and look-ups go on (at the schedule's cap) until the window closes, so a
-   * late answer still settles it. An operator's resolve update also ends the wait.
-   */
-  async function followUp(attempt: PayoutAttempt): Promise<void> {
-    const schedule = input.timing.lookupScheduleMs;
-    const sentAt = Date.parse(attempt.startedAt);
-    const closesAt = sentAt + input.timing.windowMs;
-    const reviewAt = sentAt + input.timing.reviewAfterMs;
-    let lastError: string | undefined;
-    for (let i = 0; !definite(attempt); i++) {
-      const left = closesAt - Date.now();
-      if (left <= 0) return;
-      await condition(() => definite(attempt), Math.max(1, Math.min(schedule[Math.min(i, schedule.length - 1)]!, left)));
-      if (definite(attempt)) return;
-      try {
-        state.apply(Date.now(), attempt, await findPayout({ provider: input.provider, providerPayoutId: attempt.providerPayoutId }), 'lookup');
-        lastError = undefined;
-      } catch (err) {
-        // Recorded once per streak: a provider down for a day must not fill the timeline.
-        if (failureMessage(err) !== lastError) state.record(Date.now(), 'poll', `attempt-${attempt.attempt}:lookup-failed`, failureMessage(err));
-        lastError = failureMessage(err);
-      }
-      if (!definite(attempt) && Date.now() >= reviewAt && state.status !== 'REVIEW_REQUIRED') {
-        const why = attempt.state === 'UNKNOWN' ? 'the provider has not shown it' : `it is still ${attempt.providerStatus} at the provider`;
-        state.flagForReview(Date.now(), `attempt ${attempt.attempt}: no definite answer after ${Math.round(input.timing.reviewAfterMs / 1000)} s (${why}); never resent`);
-        notify('payout.review_required', attempt.attempt);
-      }
+/**
+ * Looks the attempt up on the schedule until it is definite. Too long without an answer →
+ * REVIEW_REQUIRED, and look-ups go on (at the schedule's cap) until the window closes, so a
+ * late answer still settles it. An operator's resolve update also ends the wait.
+ */
+async function followUp(p: Payout, attempt: PayoutAttempt): Promise<void> {
+  const { input, state } = p;
+  const schedule = input.timing.lookupScheduleMs;
+  const sentAt = Date.parse(attempt.startedAt);
+  const closesAt = sentAt + input.timing.windowMs;
+  const reviewAt = sentAt + input.timing.reviewAfterMs;
+  let lastError: string | undefined;
+  for (let i = 0; !definite(attempt); i++) {
+    const left = closesAt - Date.now();
+    if (left <= 0) return;
+    await condition(() => definite(attempt), Math.max(1, Math.min(schedule[Math.min(i, schedule.length - 1)]!, left)));
+    if (definite(attempt)) return;
+    try {
+      state.apply(Date.now(), attempt, await findPayout({ provider: input.provider, providerPayoutId: attempt.providerPayoutId }), 'lookup');
+      lastError = undefined;
+    } catch (err) {
+      // Recorded once per streak: a provider down for a day must not fill the timeline.
+      if (failureMessage(err) !== lastError) state.record(Date.now(), 'poll', `attempt-${attempt.attempt}:lookup-failed`, failureMessage(err));
+      lastError = failureMessage(err);
+    }
+    if (!definite(attempt) && Date.now() >= reviewAt && state.status !== 'REVIEW_REQUIRED') {
+      const why = attempt.state === 'UNKNOWN' ? 'the provider has not shown it' : `it is still ${attempt.providerStatus} at the provider`;
+      state.flagForReview(Date.now(), `attempt ${attempt.attempt}: no definite answer after ${Math.round(input.timing.reviewAfterMs / 1000)} s (${why}); never resent`);
+      notify(p, 'payout.review_required', attempt.attempt);
     }
   }
-
-  /** Merchant callbacks run beside the saga, in order: a slow callback URL never holds up a retry. */
-  function notify(type: string, attempt: number): void {
-    if (!input.callbackUrl && !input.recordEvents) return;
-    const payout = state.view();
-    const callbackUrl = input.callbackUrl;
-    notifications = notifications.then(async () => {
-      try {
-        await proxyActivities<PaymentActivities>({
-          scheduleToCloseTimeout: input.timing.merchantNotifyTimeoutMs,
-          startToCloseTimeout: '30s',
-          retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
-        }).notifyMerchant({ merchantId: input.merchantId, callbackUrl, eventId: `${input.payoutId}:${type}:${attempt}`, type, payment: payout });
-        state.record(Date.now(), 'workflow', 'merchant-notified', type);
-      } catch (err) {
-        state.record(Date.now(), 'workflow', 'merchant-notify-failed', `${type}: ${failureMessage(err)}`);
-      }
-    });
-  }
 }
 
-function reject(type: string, message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type, message, nonRetryable: true });
-}
-
-/** Validators must throw; turn a domain Rejection into a failure the client can read. */
-function guard<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof Rejection) throw reject(err.type, err.message);
-    throw err;
-  }
-}
-
-function failureType(err: unknown): string | undefined {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.type ?? undefined : undefined;
-}
-
-function failureMessage(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
+/** Merchant callbacks run beside the saga, in order: a slow callback URL never holds up a retry. */
+function notify({ input, state, merchant }: Payout, type: string, attempt: number): void {
+  if (!input.callbackUrl && !input.recordEvents) return;
+  merchant.send({ merchantId: input.merchantId, callbackUrl: input.callbackUrl, eventId: `${input.payoutId}:${type}:${attempt}`, type, payment: state.view() }, type);
 }

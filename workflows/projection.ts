@@ -10,13 +10,9 @@
 // skipped are removed (src/db/records.repository.ts). So the record converges on the history.
 import { condition, proxyLocalActivities } from '@temporalio/workflow';
 import type { RecordActivities } from '../activities/record.activities.js';
+import { recordWrite } from './activity-options.js';
 
-const record = proxyLocalActivities<RecordActivities>({
-  startToCloseTimeout: '10s',
-  // A database that is down delays the record, never the payment: retried without end, the
-  // backoff capped (past a minute Temporal turns the wait into a timer, not a held task).
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
-});
+const record = proxyLocalActivities<RecordActivities>(recordWrite);
 
 export interface Versioned<V extends { timeline: unknown[] }> {
   /** Grows by one with every change the view shows (PaymentState / PayoutState). */

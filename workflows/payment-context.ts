@@ -1,0 +1,84 @@
+// What the phases of one payment share (payment.workflow.ts, payment-refund-window.ts): the
+// context object, the provider calls they all make, and how they tell the merchant.
+import { proxyActivities } from '@temporalio/workflow';
+import type { PaymentActivities } from '../activities/index.js';
+import type { ProviderEvent, RefundRecord } from '../src/domain/payment.js';
+import { providerCall } from './activity-options.js';
+import type { PaymentWorkflowInput } from './definitions.js';
+import type { MerchantEvents } from './merchant-events.js';
+import type { PaymentState } from './payment-state.js';
+import type { Projection } from './projection.js';
+
+/**
+ * The least time between two status look-ups that unsigned notifications asked for: however
+ * many forged or replayed notifications arrive, they cost the provider (and the history) at
+ * most one look-up per this gap. The first one runs at once, so a genuine notice is quick.
+ */
+export const WAKE_LOOKUP_GAP_MS = 2_000;
+
+/** Provider calls after the create (look-ups, cancel, refunds); the create has its own options. */
+export const provider = proxyActivities<PaymentActivities>(providerCall);
+
+/** What the phases of one payment share. */
+export interface Payment {
+  readonly input: PaymentWorkflowInput;
+  readonly state: PaymentState;
+  readonly recorded: Projection;
+  readonly merchant: MerchantEvents;
+  /** Provider events received and not applied yet, in arrival order (see the inbox in payment.workflow.ts). */
+  readonly inbox: { at: number; event: ProviderEvent }[];
+  /** Create calls (createOrGet updates) still waiting for the charge. */
+  createAnswersOwed: number;
+  /** When bayar last asked the provider for the charge's status (polls, checks, wake-ups). */
+  lastLookupAt: number;
+  /** Refunds run one at a time per payment, in the order they were accepted. */
+  refundQueue: Promise<unknown>;
+  readonly refundFollowUps: Promise<void>[];
+  /** Late money was already handled (a one-time charge is paid once). */
+  lateHandled: boolean;
+}
+
+/** The provider reference is only known once the charge exists, so the ref is built on demand. */
+export function chargeRef(p: Payment) {
+  return { provider: p.state.route.provider, paymentId: p.input.paymentId, method: p.input.method, providerReference: p.state.providerReference };
+}
+
+export async function lookUpCharge(p: Payment): Promise<ProviderEvent> {
+  const status = await provider.getChargeStatus(chargeRef(p));
+  p.lastLookupAt = Date.now();
+  return status;
+}
+
+/** Applies every provider event received so far, in the order they arrived. */
+export function applyInbox(p: Payment): void {
+  for (let next = p.inbox.shift(); next; next = p.inbox.shift()) p.state.apply(next.at, next.event);
+}
+
+/** Tells the merchant of refunds the provider made without bayar, and of a review they caused. */
+export function tellProviderRefunds(p: Payment): void {
+  const { state } = p;
+  for (let record = state.providerRefundsToNotify.shift(); record; record = state.providerRefundsToNotify.shift()) {
+    // As for bayar's own refunds: one refund.succeeded per refund, its id unique per refund.
+    notifyRefund(p, record);
+  }
+  if (state.reviewToNotify) {
+    state.reviewToNotify = false;
+    notifyMerchant(p, 'payment.review_required');
+  }
+}
+
+export function notifyRefund(p: Payment, record: RefundRecord): void {
+  if (!p.input.recordEvents || record.state === 'PENDING') return;
+  const type = record.state === 'SUCCEEDED' ? 'refund.succeeded' : 'refund.failed';
+  notifyMerchant(p, type, `${p.input.paymentId}:${type}:${record.refundId}`, `${type} ${record.refundId}`);
+}
+
+/** Queues a merchant event with the payment's view as it is now (merchant-events.ts). */
+export function notifyMerchant(p: Payment, type: string, id?: string, label: string = type): void {
+  const { input, state } = p;
+  if (!input.callbackUrl && !input.recordEvents) return;
+  // Unique per event: the timeline only grows, so its length tells two events of one type apart.
+  const eventId = id ?? (input.recordEvents ? `${input.paymentId}:${type}:${state.view().timeline.length}` : `${input.paymentId}:${type}`);
+  const event = { merchantId: input.merchantId, ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}), eventId, type, payment: state.view() };
+  p.merchant.send(event, label, () => (state.merchantNotified = true));
+}

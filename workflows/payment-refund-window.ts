@@ -1,0 +1,143 @@
+// After the money: the refund window. Refunds (the merchant's, and the automatic refund of late
+// money) run one at a time and are followed until final; a closed payment still hears the
+// provider: money that lands after an unpaid close, refunds made at the provider, reversals.
+import { condition, sleep } from '@temporalio/workflow';
+import type { PaymentStatus, RefundRecord } from '../src/domain/payment.js';
+import { failureMessage } from './failures.js';
+import { applyInbox, chargeRef, lookUpCharge, notifyMerchant, notifyRefund, provider, tellProviderRefunds, WAKE_LOOKUP_GAP_MS, type Payment } from './payment-context.js';
+
+/** How long after an unpaid close bayar keeps looking for late money by polling. */
+const LATE_CHECK_PERIOD_MS = 48 * 3_600_000;
+/** How a payment can end without money, at bayar's hand or the provider's. */
+const UNPAID_ENDS: readonly PaymentStatus[] = ['EXPIRED', 'CANCELLED', 'FAILED'];
+/** How long bayar follows a refund the provider accepted as PENDING before asking a person. */
+const REFUND_FOLLOW_UP_MS = 7 * 24 * 3_600_000;
+
+/** The refund window: refunds, provider news about a closed payment, and money that lands after an unpaid close. */
+export async function refundWindow(p: Payment): Promise<void> {
+  const { input, state } = p;
+  const windowEndsAt = Date.now() + input.timing.refundWindowMs;
+  // A webhook about late money can be lost for good (retries exhausted while bayar was down).
+  // After an unpaid close — bayar's own, or the provider's (it answered the create or a poll
+  // with EXPIRED, say) — keep checking the provider slowly, at the poll schedule's cap, for up
+  // to 48 h, so late money is found without it (chaos run).
+  const closedUnpaid = state.closing !== undefined || UNPAID_ENDS.includes(state.status);
+  const lateChecksUntil = closedUnpaid && state.providerReference !== undefined ? Math.min(windowEndsAt, Date.now() + LATE_CHECK_PERIOD_MS) : 0;
+  const lateCheckEveryMs = state.route.pollScheduleMs[state.route.pollScheduleMs.length - 1]!;
+  let nextLateCheckAt = Date.now() + lateCheckEveryMs;
+  /** A look-up an unsigned notification asked for (late money it claims), due at this time. */
+  let wakeLookupAt: number | undefined;
+  for (;;) {
+    const remaining = windowEndsAt - Date.now();
+    if (remaining <= 0) return;
+    const lateMoneyPossible = UNPAID_ENDS.includes(state.status) && state.latePayments.length === 0 && state.paid === 0;
+    const checking = Date.now() < lateChecksUntil && state.latePayments.length === 0 && state.paid === 0;
+    const nextCheckAt = Math.min(checking ? nextLateCheckAt : Infinity, wakeLookupAt ?? Infinity);
+    const wait = Number.isFinite(nextCheckAt) ? Math.max(1, Math.min(remaining, nextCheckAt - Date.now())) : remaining;
+    if (await condition(() => p.inbox.length > 0 || state.latePayments.length > 0 || state.wakePending, wait)) {
+      applyInbox(p);
+      // A payment closed unpaid can still take money, and a settled one can be refunded at the
+      // provider (its dashboard): a claim of money, or of a refund on a settled payment, earns a
+      // look-up; any other claim changes nothing (a repeated "paid" about a settled payment
+      // costs no provider call).
+      const refundNewsPossible = state.status === 'SETTLED' || state.status === 'PARTIALLY_REFUNDED';
+      const refundClaimed = state.takeRefundClaim();
+      if (state.takeWake() && (lateMoneyPossible || (refundClaimed && refundNewsPossible))) wakeLookupAt ??= Math.max(Date.now(), p.lastLookupAt + WAKE_LOOKUP_GAP_MS);
+      if (state.reversalToNotify) {
+        state.reversalToNotify = false;
+        notifyMerchant(p, 'payment.reversed');
+      }
+      tellProviderRefunds(p);
+      if (state.latePayments.length > 0) await handleLatePayment(p);
+      continue;
+    }
+    if (!checking && wakeLookupAt === undefined) return;
+    if (Date.now() >= nextCheckAt) {
+      wakeLookupAt = undefined;
+      const status = await lookUpCharge(p);
+      // Same event id space as the final check, so money it already saw is not counted twice.
+      state.apply(Date.now(), { ...status, eventId: `final-check:${status.eventId}` });
+      tellProviderRefunds(p);
+      nextLateCheckAt = Date.now() + lateCheckEveryMs;
+    }
+  }
+}
+
+/** Money after an unpaid close is refunded automatically where the provider can; otherwise a person looks. */
+async function handleLatePayment(p: Payment): Promise<void> {
+  const { input, state } = p;
+  const late = state.latePayments.shift()!;
+  // A one-time charge is paid once: a second report of late money (a poll and a webhook
+  // about the same payment) is recorded, not refunded again.
+  if (p.lateHandled) {
+    state.record(Date.now(), 'workflow', 'late-payment', `${late.eventId}: already handled`, true);
+    return;
+  }
+  p.lateHandled = true;
+  state.paid += late.amount;
+  if (state.route.capabilities.refund === 'none' || !state.providerReference) {
+    state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `LATE_PAYMENT: ${late.amount} arrived after close; ${state.route.provider} cannot refund ${input.method}`);
+    notifyMerchant(p, 'payment.review_required');
+    return;
+  }
+  const record = state.reserveRefund(Date.now(), { refundId: `late-${late.eventId}`.slice(0, 64), reason: 'paid after the payment was closed' }, 'auto', late.amount);
+  await runRefund(p, record);
+  if (record.state === 'FAILED') {
+    state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `LATE_PAYMENT: automatic refund failed: ${record.failureReason}`);
+    notifyMerchant(p, 'payment.review_required');
+  } else {
+    state.setStatus(Date.now(), 'REFUNDED', 'workflow', `LATE_PAYMENT: ${late.amount} arrived after close and was refunded automatically`);
+    notifyMerchant(p, 'payment.refunded');
+  }
+}
+
+/** Refunds run one at a time per payment, in the order they were accepted. */
+export function runRefund(p: Payment, record: RefundRecord): Promise<void> {
+  const { input, state } = p;
+  const run = p.refundQueue.then(async () => {
+    try {
+      const result = await provider.refundPayment({
+        provider: state.route.provider,
+        charge: chargeRef(p),
+        paymentId: input.paymentId,
+        refundId: record.refundId,
+        amount: record.amount,
+        full: record.amount === state.paid,
+        reason: record.reason,
+      });
+      state.refundFinished(Date.now(), record, result);
+    } catch (err) {
+      state.refundFinished(Date.now(), record, { failure: failureMessage(err) });
+    }
+    notifyRefund(p, record);
+    // A refund the provider accepted as PENDING is followed until it is final.
+    if (record.state === 'PENDING') p.refundFollowUps.push(followUpRefund(p, record));
+  });
+  p.refundQueue = run;
+  return run;
+}
+
+/** Looks a PENDING refund up on the provider's poll cadence until it succeeds or fails. */
+async function followUpRefund(p: Payment, record: RefundRecord): Promise<void> {
+  const { state } = p;
+  const gaps = state.route.pollScheduleMs;
+  const giveUpAt = Date.now() + REFUND_FOLLOW_UP_MS;
+  for (let checks = 0; record.state === 'PENDING'; checks++) {
+    if (Date.now() >= giveUpAt) {
+      state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `REFUND_UNCONFIRMED: ${record.refundId} still pending at ${state.route.provider}`);
+      return;
+    }
+    await sleep(gaps[Math.min(checks, gaps.length - 1)]!);
+    try {
+      const status = await provider.getRefundStatus({ provider: state.route.provider, charge: chargeRef(p), providerRefundId: record.providerRefundId! });
+      if (status.state !== 'PENDING') {
+        state.refundConcluded(Date.now(), record, { ...status, state: status.state });
+        notifyRefund(p, record);
+      }
+    } catch (err) {
+      // No lookup at this provider (or it refuses to say): only a person can finish it.
+      state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `REFUND_UNCONFIRMED: ${record.refundId}: ${failureMessage(err)}`);
+      return;
+    }
+  }
+}
