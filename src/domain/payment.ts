@@ -60,10 +60,6 @@ export type ProviderName = (typeof PROVIDER_NAMES)[number];
 /** An amount of Indonesian rupiah. Always a safe, non-negative integer: rupiah have no minor unit in practice. */
 export type Rupiah = number;
 
-export function isRupiah(value: unknown): value is Rupiah {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
 /** What the customer needs to pay: exactly one of these is usually set. */
 export interface PaymentInstructions {
   virtualAccountNumber?: string;

@@ -35,7 +35,7 @@ export class PaymentsController {
   ) {
     const outcome = await this.payments.create(merchantId, body, parseIdempotencyKey(idempotencyKey));
     // 201 new, 200 the same request again, 202 accepted but the provider has not answered yet.
-    res.status(!outcome.settledView ? 202 : outcome.created ? 201 : 200);
+    res.status(!outcome.answered ? 202 : outcome.created ? 201 : 200);
     res.setHeader('Location', `/v1/payments/${outcome.payment.id}`);
     return outcome.payment;
   }

@@ -39,8 +39,8 @@ import { PageTokens } from './page-token.js';
 
 export interface CreateOutcome {
   created: boolean;
-  /** False when the provider has not confirmed the charge within the wait; poll GET. */
-  settledView: boolean;
+  /** False when the provider has not answered the create within the wait (202); poll GET. */
+  answered: boolean;
   payment: PaymentView;
 }
 
@@ -162,7 +162,7 @@ export class PaymentsService {
     });
 
     const forgotten = await this.forgottenByTemporal(merchantId, paymentId, requestHash);
-    if (forgotten) return { created: false, settledView: true, payment: forgotten };
+    if (forgotten) return { created: false, answered: true, payment: forgotten };
 
     const outcome = await startOrJoin(this.client, {
       workflowId: paymentId,
@@ -179,14 +179,14 @@ export class PaymentsService {
     if (outcome.kind === 'answered') {
       const created = outcome.result.creationId === input.creationId;
       if (created) this.learnFromAnswer(provider.name, outcome.result.payment);
-      return { created, settledView: true, payment: outcome.result.payment };
+      return { created, answered: true, payment: outcome.result.payment };
     }
-    if (outcome.kind === 'closed') return { created: false, settledView: true, payment: await this.get(merchantId, paymentId) };
+    if (outcome.kind === 'closed') return { created: false, answered: true, payment: await this.get(merchantId, paymentId) };
     // No answer within the wait: find out in the background whether the create is failing.
     this.followCreate(paymentId, provider.name, body.method);
     // Started, but the provider has not answered within the wait: 202, poll GET for the rest.
     const payment = await this.query(paymentId).catch(() => pendingView(input));
-    return { created: true, settledView: false, payment };
+    return { created: true, answered: false, payment };
   }
 
   async get(merchantId: string, paymentId: string): Promise<PaymentView> {

@@ -1,6 +1,6 @@
 // The interface a provider implements to send money out (disbursement / "pay on behalf").
-// A provider adapter that can pay out exposes one of these as `payouts`; the PayoutWorkflow
-// only ever talks to this interface.
+// A provider adapter that can pay out implements this interface too (canPayOut tells); the
+// payout activities only ever talk to it.
 //
 // The rule that matters (seed 003): a payout whose send answered UNKNOWN or timed out is
 // NEVER sent again. Its outcome is found by looking it up; only a definite FAILED allows a
@@ -29,7 +29,7 @@ export interface SendPayoutRequest {
   description: string;
 }
 
-export type PayoutState = 'PENDING' | 'SUCCEEDED' | 'FAILED';
+export type ProviderPayoutState = 'PENDING' | 'SUCCEEDED' | 'FAILED';
 
 export interface PayoutSnapshot {
   /**
@@ -37,7 +37,7 @@ export interface PayoutSnapshot {
    * An answer that does not say (UNKNOWN, timeout) is not a snapshot: send throws
    * ProviderOutcomeUnknown and the workflow looks the payout up instead of resending.
    */
-  state: PayoutState;
+  state: ProviderPayoutState;
   providerStatus: string;
   providerReference?: string;
   /** Fee the provider reports, if any. */

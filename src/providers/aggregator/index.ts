@@ -235,14 +235,6 @@ export class AggregatorProvider implements PaymentProvider, PayoutProvider {
     return answer ? fromPayoutStatus(String(answer.status ?? ''), answer.msg, answer.platOrderNum, answer.fee) : null;
   }
 
-  /**
-   * A disbursement callback (form-encoded, platSign checked), as a snapshot of the attempt it is
-   * about. For the payout flow's webhook handling; parseWebhook only acknowledges these.
-   */
-  parsePayoutNotification(raw: RawWebhook): { providerPayoutId: string; snapshot: PayoutSnapshot } {
-    return payoutNoticeFrom(this.verifiedCallback(raw));
-  }
-
   // ---- shared ----
 
   /** POST /gateway/query; null when the platform does not know the order (NOTEXIST). */

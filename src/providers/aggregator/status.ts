@@ -1,5 +1,5 @@
 import type { ChargeStatus } from '../../domain/payment.js';
-import type { PayoutState } from '../payout.js';
+import type { ProviderPayoutState } from '../payout.js';
 
 /**
  * The one table: the platform's order status (ORDER_QUERY answers) → bayar charge status.
@@ -30,12 +30,12 @@ export function aggregatorStatusToChargeStatus(status: string): ChargeStatus {
  * need to continue to query later" (seed 003). The query page names them: 0 new, 1 and 5
  * processing, 2 success, 3 cancelled, 4 failed.
  */
-const PAYOUT_TABLE: Record<string, PayoutState> = {
+const PAYOUT_TABLE: Record<string, ProviderPayoutState> = {
   '2': 'SUCCEEDED',
   '3': 'FAILED',
   '4': 'FAILED',
 };
 
-export function aggregatorPayoutStatusToState(status: string): PayoutState {
+export function aggregatorPayoutStatusToState(status: string): ProviderPayoutState {
   return Object.hasOwn(PAYOUT_TABLE, status) ? PAYOUT_TABLE[status]! : 'PENDING';
 }

@@ -1,5 +1,5 @@
 import type { ChargeStatus } from '../../domain/payment.js';
-import type { PayoutState } from '../payout.js';
+import type { ProviderPayoutState } from '../payout.js';
 
 /**
  * The one table: ecommpay `payment.status` (callbacks and status answers) → bayar charge status.
@@ -60,11 +60,11 @@ export function ecommpayStatusToChargeStatus(paymentStatus: string, operationCod
  * the payout to review [? whether a payout in `error` / `external error` can still have moved
  * money is not published]. Every other status (processing, awaiting …, unknown) is PENDING too.
  */
-const PAYOUT_DEFINITE: Record<string, PayoutState> = {
+const PAYOUT_DEFINITE: Record<string, ProviderPayoutState> = {
   success: 'SUCCEEDED',
   decline: 'FAILED',
 };
 
-export function ecommpayPayoutStatusToState(paymentStatus: string): PayoutState {
+export function ecommpayPayoutStatusToState(paymentStatus: string): ProviderPayoutState {
   return Object.hasOwn(PAYOUT_DEFINITE, paymentStatus) ? PAYOUT_DEFINITE[paymentStatus]! : 'PENDING';
 }

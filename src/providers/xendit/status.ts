@@ -1,5 +1,5 @@
 import type { ChargeStatus } from '../../domain/payment.js';
-import type { PayoutState } from '../payout.js';
+import type { ProviderPayoutState } from '../payout.js';
 import type { RefundStatus } from '../provider.js';
 
 /**
@@ -44,7 +44,7 @@ export function xenditEventToChargeStatus(event: string): ChargeStatus | undefin
  * merchant, so they count as FAILED: a new attempt would not double-pay. LOCKED, READY and
  * EXPIRED are cash-pickup states, never reached by bank payouts; mapped for completeness.
  */
-const PAYOUT_TABLE: Record<string, PayoutState> = {
+const PAYOUT_TABLE: Record<string, ProviderPayoutState> = {
   ACCEPTED: 'PENDING',
   PENDING_COMPLIANCE_ASSESSMENT: 'PENDING',
   REQUESTED: 'PENDING',
@@ -58,7 +58,7 @@ const PAYOUT_TABLE: Record<string, PayoutState> = {
   EXPIRED: 'FAILED',
 };
 
-export function xenditPayoutStatusToPayoutState(status: string): PayoutState {
+export function xenditPayoutStatusToPayoutState(status: string): ProviderPayoutState {
   return Object.hasOwn(PAYOUT_TABLE, status) ? PAYOUT_TABLE[status]! : 'PENDING';
 }
 
