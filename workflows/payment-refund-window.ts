@@ -74,6 +74,12 @@ async function handleLatePayment(p: Payment): Promise<void> {
     return;
   }
   p.lateHandled = true;
+  if (late.amount === undefined) {
+    // Money of an amount the provider did not say cannot be given back safely: a person looks.
+    state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `LATE_PAYMENT: paid after close, amount not reported by ${state.route.provider}`);
+    notifyMerchant(p, 'payment.review_required');
+    return;
+  }
   state.paid += late.amount;
   if (state.route.capabilities.refund === 'none' || !state.providerReference) {
     state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `LATE_PAYMENT: ${late.amount} arrived after close; ${state.route.provider} cannot refund ${input.method}`);

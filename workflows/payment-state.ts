@@ -18,7 +18,8 @@ export { Rejection };
 
 /** A paid notification that arrived after the payment was closed unpaid; handled by the saga. */
 export interface LatePayment {
-  amount: Rupiah;
+  /** Undefined when the provider said paid without saying how much. */
+  amount: Rupiah | undefined;
   eventId: string;
 }
 
@@ -28,6 +29,8 @@ export class PaymentState {
   instructions: PaymentInstructions = {};
   providerReference?: string;
   paid: Rupiah = 0;
+  /** The provider said paid without saying how much: `paid` is not known, so it cannot be checked. */
+  paidAmountUnknown = false;
   paidAt?: string;
   settledAt?: string;
   merchantNotified = false;
@@ -176,7 +179,10 @@ export class PaymentState {
           return;
         case 'PAID':
           this.record(now, event.source, 'provider-event', describe);
-          this.paid = event.paidAmount ?? this.input.amount;
+          // A "paid" that does not say how much proves that money came, not that it was the
+          // amount asked for: nothing is assumed, and the amount check sends it to a person.
+          this.paid = event.paidAmount ?? 0;
+          this.paidAmountUnknown = event.paidAmount === undefined;
           this.paidAt = event.occurredAt ?? new Date(now).toISOString();
           this.setStatus(now, 'PAID', event.source);
           return;
@@ -194,7 +200,7 @@ export class PaymentState {
 
     if ((this.status === 'EXPIRED' || this.status === 'CANCELLED' || this.status === 'FAILED') && event.chargeStatus === 'PAID') {
       this.record(now, event.source, 'late-payment', `${describe} after ${this.status}`);
-      this.latePayments.push({ amount: event.paidAmount ?? this.input.amount, eventId: event.eventId });
+      this.latePayments.push({ amount: event.paidAmount, eventId: event.eventId });
       return;
     }
 
@@ -285,6 +291,13 @@ export class PaymentState {
   followRefunds(now: number, source: EventSource): void {
     if (!['SETTLED', 'PARTIALLY_REFUNDED', 'REFUNDED'].includes(this.status) || this.refunded === 0) return;
     this.setStatus(now, this.refunded >= this.paid ? 'REFUNDED' : 'PARTIALLY_REFUNDED', source);
+  }
+
+  /** Why a PAID payment cannot settle (a person must look), or undefined when the amount is the one asked for. */
+  amountProblem(): string | undefined {
+    if (this.paidAmountUnknown) return `AMOUNT_UNCONFIRMED: ${this.route.provider} reported the payment paid without an amount`;
+    if (this.paid !== this.input.amount) return `AMOUNT_MISMATCH: paid ${this.paid}, expected ${this.input.amount}`;
+    return undefined;
   }
 
   chargeCreated(now: number, snapshot: { providerReference: string; instructions: PaymentInstructions }): void {

@@ -219,10 +219,11 @@ async function closeUnpaid(p: Payment, target: 'EXPIRED' | 'CANCELLED' | 'FAILED
 
 /** A paid payment settles if the amount is right; either way the merchant hears how it ended. */
 function settle(p: Payment): void {
-  const { input, state } = p;
+  const { state } = p;
   if (state.status === 'PAID') {
-    if (state.paid !== input.amount) {
-      state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `AMOUNT_MISMATCH: paid ${state.paid}, expected ${input.amount}`);
+    const amountProblem = state.amountProblem();
+    if (amountProblem) {
+      state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', amountProblem);
     } else {
       state.settledAt = new Date().toISOString();
       state.setStatus(Date.now(), 'SETTLED', 'workflow');

@@ -58,11 +58,20 @@ describe('PaymentState.apply', () => {
     assert.deepEqual(changes, ['PENDING', 'PAID']);
   });
 
-  it('takes the expected amount when a PAID event carries none, and the event time when it has no occurredAt', () => {
+  it('never assumes the expected amount when a PAID event carries none: the amount check sends it to a person', () => {
     const { state } = pending();
     state.apply(T0 + 7000, event('e1', 'PAID'));
-    assert.equal(state.paid, AMOUNT);
-    assert.equal(state.paidAt, new Date(T0 + 7000).toISOString());
+    assert.equal(state.status, 'PAID');
+    assert.equal(state.paid, 0, 'nothing is booked that the provider did not report');
+    assert.equal(state.paidAt, new Date(T0 + 7000).toISOString(), 'the event time when it has no occurredAt');
+    assert.match(state.amountProblem() ?? '', /^AMOUNT_UNCONFIRMED: /);
+  });
+
+  it('finds the amount right only when the provider reported exactly the amount asked for', () => {
+    assert.equal(settled().amountProblem(), undefined);
+    const { state } = pending();
+    state.apply(T0, event('e1', 'PAID', { paidAmount: AMOUNT - 1 }));
+    assert.equal(state.amountProblem(), `AMOUNT_MISMATCH: paid ${AMOUNT - 1}, expected ${AMOUNT}`);
   });
 
   it('adopts the provider reference from an event only when it has none yet', () => {
@@ -185,6 +194,8 @@ describe('PaymentState.apply', () => {
       assert.notEqual(lastEntry(state).ignored, true);
       state.apply(T0 + 2000, event('money', 'PAID', { paidAmount: 99_000 }));
       assert.equal(state.latePayments.length, 1, 'a redelivered late payment is queued once');
+      state.apply(T0 + 3000, event('money-2', 'PAID'));
+      assert.deepEqual(state.latePayments[1], { amount: undefined, eventId: 'money-2' }, 'an amount the provider did not report is not made up');
     });
 
     it(`other events after ${closed} are ignored`, () => {
