@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Connection } from '@temporalio/client';
 import type { Response } from 'express';
+import { ProblemException } from '../common/problem.js';
 import { TEMPORAL_CONNECTION } from '../temporal/temporal.module.js';
 import { Metrics } from './metrics.js';
 
@@ -13,16 +14,16 @@ export class HealthController {
     private readonly metrics: Metrics,
   ) {}
 
-  /** Liveness and readiness: 200 only when Temporal answers. */
+  /** Liveness and readiness: 200 only when Temporal answers; otherwise the usual problem+json 503. */
   @Get('health')
-  async health(@Res() res: Response): Promise<void> {
+  async health(): Promise<{ status: 'ok'; temporal: 'reachable' }> {
     try {
       // A deadline, so a down Temporal answers 503 at once instead of hanging the probe.
       await this.connection.withDeadline(Date.now() + 2000, () => this.connection.workflowService.getSystemInfo({}));
-      res.status(200).json({ status: 'ok', temporal: 'reachable' });
     } catch {
-      res.status(503).type('application/problem+json').send(JSON.stringify({ type: 'https://bayar.dev/problems/temporal-unavailable', title: 'Service Unavailable', status: 503, code: 'TEMPORAL_UNAVAILABLE', detail: 'Temporal is not reachable' }));
+      throw new ProblemException(503, 'TEMPORAL_UNAVAILABLE', 'Temporal is not reachable');
     }
+    return { status: 'ok', temporal: 'reachable' };
   }
 
   @Get('metrics')

@@ -69,6 +69,13 @@ describe('the API surface in-process', () => {
         assert.equal(res.headers.get('cache-control'), 'no-store', path);
       }
     });
+    it('/health answers 503 as problem+json, like every other refusal, while Temporal is unreachable', async () => {
+      const res = await fetch(`${url}/health`);
+      assert.equal(res.status, 503);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      const body = (await res.json()) as Record<string, unknown>;
+      assert.deepEqual([body.code, body.status, body.title, body.instance], ['TEMPORAL_UNAVAILABLE', 503, 'Service Unavailable', '/health']);
+    });
   });
 
   describe('BAYAR_ADMIN_ENDPOINTS=<port>', () => {
