@@ -88,6 +88,8 @@ export const PAYOUT_REJECTION = {
   notRetryable: 'PayoutNotRetryable',
   tooManyAttempts: 'PayoutTooManyAttempts',
   notInReview: 'PayoutNotInReview',
+  /** An operator's resolve without a valid outcome or note (the command, not the payout, is wrong). */
+  invalidResolution: 'PayoutInvalidResolution',
   closed: 'PayoutClosed',
 } as const;
 

@@ -153,9 +153,9 @@ export class PayoutState {
   validateResolve(command: ResolvePayoutCommand): void {
     if (this.closed) throw new Rejection(PAYOUT_REJECTION.closed, 'the payout is closed (its window ended)');
     if (this.status !== 'REVIEW_REQUIRED') throw new Rejection(PAYOUT_REJECTION.notInReview, `payout is ${this.status}; only a payout in REVIEW_REQUIRED is resolved by hand`);
-    if (command.outcome !== 'SUCCEEDED' && command.outcome !== 'FAILED') throw new Rejection(PAYOUT_REJECTION.notInReview, 'outcome must be SUCCEEDED or FAILED');
+    if (command.outcome !== 'SUCCEEDED' && command.outcome !== 'FAILED') throw new Rejection(PAYOUT_REJECTION.invalidResolution, 'outcome must be SUCCEEDED or FAILED');
     if (typeof command.note !== 'string' || command.note.trim().length === 0 || command.note.length > 500) {
-      throw new Rejection(PAYOUT_REJECTION.notInReview, 'a note (1–500 characters) saying what was checked at the provider is required');
+      throw new Rejection(PAYOUT_REJECTION.invalidResolution, 'a note (1–500 characters) saying what was checked at the provider is required');
     }
   }
 

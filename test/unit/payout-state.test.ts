@@ -156,8 +156,8 @@ describe('PayoutState', () => {
     state.sendUnknown(T0 + 1, a1, 'TIMEOUT');
     rejected(() => state.validateResolve({ outcome: 'FAILED', note: 'checked' }), PAYOUT_REJECTION.notInReview);
     state.flagForReview(T0 + 2, 'no definite answer');
-    rejected(() => state.validateResolve({ outcome: 'FAILED', note: '  ' }), PAYOUT_REJECTION.notInReview);
-    rejected(() => state.validateResolve({ outcome: 'MAYBE' as 'FAILED', note: 'x' }), PAYOUT_REJECTION.notInReview);
+    rejected(() => state.validateResolve({ outcome: 'FAILED', note: '  ' }), PAYOUT_REJECTION.invalidResolution);
+    rejected(() => state.validateResolve({ outcome: 'MAYBE' as 'FAILED', note: 'x' }), PAYOUT_REJECTION.invalidResolution);
     state.validateResolve({ outcome: 'FAILED', note: 'not in the dashboard' });
     state.resolve(T0 + 3, { outcome: 'FAILED', note: 'not in the dashboard' });
     assert.equal(state.status, 'FAILED');
