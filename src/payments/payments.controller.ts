@@ -1,11 +1,13 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiProblems, AUTHENTICATED, INVALID, RECORD_DOWN, TEMPORAL_DOWN, UNREADABLE_BODY } from '../common/openapi.js';
 import type { Response } from 'express';
 import { ApiKeyGuard, MerchantId, RequireScope } from '../common/auth.guard.js';
 import { PaymentsService } from './payments.service.js';
 import {
   cancelSchema,
   createPaymentSchema,
+  IDEMPOTENCY_KEY_HEADER,
   listQuerySchema,
   parseIdempotencyKey,
   paymentIdSchema,
@@ -16,8 +18,11 @@ import {
 } from './payments.schemas.js';
 import { INDODANA_REFUND_REASONS } from '../providers/indodana/capabilities.js';
 
+const NOT_FOUND = { status: 404, codes: ['PAYMENT_NOT_FOUND'], when: 'no payment with this id for your merchant' };
+
 @ApiTags('payments')
 @ApiBearerAuth()
+@ApiProblems(...AUTHENTICATED)
 @UseGuards(ApiKeyGuard)
 @RequireScope('payments:read')
 @Controller('v1/payments')
@@ -27,6 +32,17 @@ export class PaymentsController {
   @Post()
   @RequireScope('payments:write')
   @ApiOperation({ summary: 'Create a payment (idempotent per merchantReference or Idempotency-Key)' })
+  @ApiHeader(IDEMPOTENCY_KEY_HEADER)
+  @ApiResponse({ status: 201, description: 'Created: the provider answered the charge (the payment may be PENDING, or already FAILED)' })
+  @ApiResponse({ status: 200, description: 'The same request again: the payment it created' })
+  @ApiResponse({ status: 202, description: 'Accepted, but the provider has not answered within the wait: poll GET /v1/payments/{id} (Location)' })
+  @ApiProblems(
+    INVALID,
+    ...UNREADABLE_BODY,
+    { status: 409, codes: ['IDEMPOTENCY_CONFLICT'], when: 'this merchantReference or Idempotency-Key was used for a different request' },
+    { status: 422, codes: ['AMOUNT_OUT_OF_RANGE', 'METHOD_NOT_SUPPORTED', 'EXPIRY_OUT_OF_RANGE', 'CALLBACK_URL_REFUSED', 'PROVIDER_RULE'], when: 'valid JSON that no configured provider can take as asked' },
+    TEMPORAL_DOWN,
+  )
   async create(
     @MerchantId() merchantId: string,
     @Body({ schema: createPaymentSchema }) body: CreatePaymentBody,
@@ -42,12 +58,16 @@ export class PaymentsController {
 
   @Get()
   @ApiOperation({ summary: 'List, filter and batch-look-up your payments (from the system of record)' })
+  @ApiResponse({ status: 200, description: 'One page of payments, newest first' })
+  @ApiProblems(INVALID, { status: 422, codes: ['UNKNOWN_PAGE_TOKEN'], when: 'pageToken was not issued to you for this listing' }, RECORD_DOWN)
   list(@MerchantId() merchantId: string, @Query({ schema: listQuerySchema }) query: ListQuery) {
     return this.payments.list(merchantId, query);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'The payment view: status, amounts, refunds, timeline' })
+  @ApiResponse({ status: 200, description: 'The payment' })
+  @ApiProblems({ ...INVALID, when: 'the id is not a payment id' }, NOT_FOUND, TEMPORAL_DOWN)
   get(@MerchantId() merchantId: string, @Param('id', { schema: paymentIdSchema }) id: string) {
     return this.payments.get(merchantId, id);
   }
@@ -56,6 +76,8 @@ export class PaymentsController {
   @RequireScope('payments:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a payment that is not paid yet' })
+  @ApiResponse({ status: 200, description: 'The payment, closed (CANCELLED, or PAID if the money came first)' })
+  @ApiProblems(INVALID, ...UNREADABLE_BODY, NOT_FOUND, { status: 409, codes: ['NOT_CANCELLABLE'], when: 'the payment is no longer unpaid' }, TEMPORAL_DOWN)
   cancel(@MerchantId() merchantId: string, @Param('id', { schema: paymentIdSchema }) id: string, @Body({ schema: cancelSchema }) body: { reason?: string }) {
     return this.payments.cancel(merchantId, id, body.reason);
   }
@@ -69,6 +91,21 @@ export class PaymentsController {
       `Some providers accept only their own refund reasons: for indodana, reason is one of ${INDODANA_REFUND_REASONS.map((r) => JSON.stringify(r)).join(', ')}. ` +
       'Any other reason is answered 422 INVALID_REFUND_REASON, listing them in allowedReasons.',
   })
+  @ApiHeader(IDEMPOTENCY_KEY_HEADER)
+  @ApiResponse({ status: 201, description: 'The refund: SUCCEEDED, or PENDING while the provider finishes it' })
+  @ApiProblems(
+    INVALID,
+    ...UNREADABLE_BODY,
+    NOT_FOUND,
+    { status: 409, codes: ['NOT_REFUNDABLE', 'IDEMPOTENCY_CONFLICT'], when: 'the payment is not settled, or this refundId was used with another amount' },
+    {
+      status: 422,
+      codes: ['REFUND_NOT_SUPPORTED', 'PARTIAL_REFUND_NOT_SUPPORTED', 'REFUND_EXCEEDS_REFUNDABLE', 'INVALID_REFUND_REASON', 'INVALID_AMOUNT'],
+      when: "the provider's rules do not allow this refund",
+    },
+    { status: 502, codes: ['REFUND_FAILED'], when: 'the provider refused or failed the refund; nothing was refunded' },
+    TEMPORAL_DOWN,
+  )
   refund(
     @MerchantId() merchantId: string,
     @Param('id', { schema: paymentIdSchema }) id: string,

@@ -6,7 +6,8 @@ import { PAYMENT_METHODS, PAYMENT_STATUSES, PROVIDER_NAMES } from '../domain/pay
 /** bayar's own ceiling per payment; each provider's capability may be lower. */
 export const MAX_PAYMENT_IDR = 1_000_000_000;
 
-const printable = /^[\x21-\x7e]+$/;
+const PRINTABLE_SOURCE = '^[\\x21-\\x7e]+$';
+const printable = new RegExp(PRINTABLE_SOURCE);
 
 export const rupiah = z
   .number({ error: 'amount must be a number of rupiah' })
@@ -67,6 +68,14 @@ export const cancelSchema = z.strictObject({ reason: z.string().max(255).optiona
 
 export const paymentIdSchema = z.string().regex(/^pay_[0-9a-f]{24}$/, 'not a payment id');
 
+/** The Idempotency-Key header in the OpenAPI document: the same rule as idempotencyKeySchema. */
+export const IDEMPOTENCY_KEY_HEADER = {
+  name: 'Idempotency-Key',
+  required: false,
+  description: 'Makes a retried request the same request: 1–64 printable ASCII characters, no spaces',
+  schema: { type: 'string', minLength: 1, maxLength: 64, pattern: PRINTABLE_SOURCE },
+} as const;
+
 export const idempotencyKeySchema = z.string().min(1).max(64).regex(printable, 'Idempotency-Key: printable ASCII without spaces').optional();
 
 /** The Idempotency-Key header, checked; a bad one is a 400 before anything happens. */
@@ -76,15 +85,20 @@ export function parseIdempotencyKey(header: string | undefined): string | undefi
   return parsed.data;
 }
 
-/** A comma-separated batch (seed 000's batch_status): up to 100 distinct values. */
-const batchOf = (item: z.ZodString) =>
+/**
+ * A comma-separated batch (seed 000's batch_status): 1 to 100 values, no spaces. The whole list is
+ * one pattern, so the OpenAPI document states exactly what is accepted (schemathesis checks it).
+ */
+const batchOf = (item: string, message: string) =>
   z
     .string()
     .max(100 * 65)
-    .transform((v) => [...new Set(v.split(',').map((s) => s.trim()).filter(Boolean))])
-    .pipe(z.array(item).min(1).max(100));
+    .regex(new RegExp(`^${item}(,${item}){0,99}$`), message)
+    .transform((v) => [...new Set(v.split(','))]);
 
-const instant = z.iso.datetime({ offset: true, error: 'an ISO 8601 date-time, e.g. 2026-12-01T00:00:00Z' });
+// Normalised to UTC here: any ISO offset is valid (-17:32 too), but PostgreSQL takes at most ±15:59,
+// and a filter must never reach the database as something it may refuse (schemathesis found a 503).
+const instant = z.iso.datetime({ offset: true, error: 'an ISO 8601 date-time, e.g. 2026-12-01T00:00:00Z' }).transform((s) => new Date(s).toISOString());
 
 export const listQuerySchema = z
   .strictObject({
@@ -93,9 +107,9 @@ export const listQuerySchema = z
     method: z.enum(PAYMENT_METHODS).optional(),
     reference: z.string().min(1).max(64).regex(printable).optional(),
     /** Batch lookup: these payment ids (comma-separated). */
-    ids: batchOf(z.string().regex(/^pay_[0-9a-f]{24}$/, 'ids: payment ids')).optional(),
+    ids: batchOf('pay_[0-9a-f]{24}', 'ids: 1 to 100 payment ids, comma-separated').optional(),
     /** Batch lookup: these merchant references (comma-separated). */
-    references: batchOf(z.string().min(1).max(64).regex(/^[\x21-\x2b\x2d-\x7e]+$/, 'references: printable ASCII without spaces or commas')).optional(),
+    references: batchOf('[\\x21-\\x2b\\x2d-\\x7e]{1,64}', 'references: 1 to 100 merchant references (printable ASCII, no spaces), comma-separated').optional(),
     createdFrom: instant.optional(),
     createdTo: instant.optional(),
     updatedFrom: instant.optional(),

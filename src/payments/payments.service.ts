@@ -205,7 +205,7 @@ export class PaymentsService {
     if (pageToken) {
       const opened = this.pageTokens.open(merchantId, filterKey, pageToken);
       after = opened && cursorFromBytes(opened);
-      if (!after) throw new ProblemException(400, 'VALIDATION_FAILED', 'pageToken: not a page token issued for this listing');
+      if (!after) throw new ProblemException(422, 'UNKNOWN_PAGE_TOKEN', 'pageToken: not a page token issued for this listing');
     }
     const page = await fromDatabase(this.pool, this.logger, (pool) => listPayments(pool, merchantId, filter, limit, after));
     return { items: page.items, nextPageToken: page.next ? this.pageTokens.seal(merchantId, filterKey, cursorBytes(page.next)) : undefined };

@@ -1,7 +1,8 @@
 // GET /v1/providers: what each configured provider can do, and how methods are routed. Merchants
 // read it to know which methods, amounts, expiries and refunds they can ask for before asking.
 import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiProblems, AUTHENTICATED } from '../common/openapi.js';
 import { ApiKeyGuard, RequireScope } from '../common/auth.guard.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
@@ -26,6 +27,8 @@ export class ProvidersController {
 
   @Get()
   @ApiOperation({ summary: 'Configured providers, their capabilities, the provider order per method, and each provider/method circuit (health-aware routing)' })
+  @ApiResponse({ status: 200, description: 'Providers, routing and circuits' })
+  @ApiProblems(...AUTHENTICATED)
   list() {
     const providers = [...this.providers.values()].map((p) => {
       const caps = p.capabilities;

@@ -342,8 +342,9 @@ describe('bad input over HTTP (real Temporal, real sandboxes)', () => {
     assert.deepEqual(paged.sort(), [...mine].sort());
     assert.ok(first);
     const stolen = await stack.api('GET', `/v1/payments?limit=1&pageToken=${first}`, undefined, { key: OTHER_MERCHANT_KEY });
-    assert.equal(stolen.status, 400, stolen.text);
-    assert.equal((await stack.api('GET', `/v1/payments?limit=1&status=SETTLED&pageToken=${first}`)).status, 400);
+    assert.equal(stolen.status, 422, stolen.text);
+    assert.equal(stolen.json.code, 'UNKNOWN_PAGE_TOKEN');
+    assert.equal((await stack.api('GET', `/v1/payments?limit=1&status=SETTLED&pageToken=${first}`)).status, 422);
     const param = fc.oneof(
       fc.tuple(fc.constantFrom('status', 'provider', 'method', 'reference', 'limit', 'pageToken'), fc.oneof(printable(0, 40), unicode, fc.constantFrom('SETTLED', 'PENDING', 'xendit', 'QRIS', '0', '101', '-1', '1e2', "x' OR MerchantId != 'demo", 'x\\', '"', 'AAAA', 'CgQIARAB', 'x'.repeat(2100)))),
       fc.tuple(fc.string({ minLength: 1, maxLength: 12 }), printable(0, 20)),

@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { request, type IncomingMessage, type Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { createApi, listenAdmin } from '../../src/api.js';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
@@ -111,6 +111,29 @@ describe('the API surface in-process', () => {
       assert.equal(metrics.status, 200);
       assert.equal(metrics.headers.get('strict-transport-security'), null);
       assert.equal((await fetch(`${s.url}/docs/openapi.json`)).status, 200);
+    });
+
+    it('documents every answer as problem+json, and answers a method a documented path lacks 405 with Allow', async () => {
+      const s = await start({ BAYAR_ENV: 'development' });
+      apps.push(s);
+      const doc = (await (await fetch(`${s.url}/docs/openapi.json`)).json()) as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>> };
+      const create = doc.paths['/v1/payments']!.post!.responses;
+      for (const status of ['200', '201', '202', '400', '401', '403', '409', '422', '503']) assert.ok(create[status], `POST /v1/payments documents ${status}`);
+      assert.ok(create['422']!.content!['application/problem+json'], 'refusals are problem+json');
+      for (const [path, ops] of Object.entries(doc.paths)) {
+        for (const [method, op] of Object.entries(ops)) {
+          if (path.startsWith('/v1/')) assert.ok(op.responses['401'] && op.responses['403'], `${method} ${path}: 401 and 403`);
+        }
+      }
+      // fetch refuses TRACE, so node:http asks.
+      const trace = (path: string) =>
+        new Promise<IncomingMessage>((resolve, reject) => request(`${s.url}${path}`, { method: 'TRACE' }, (res) => resolve(res.resume())).once('error', reject).end());
+      const answer = await trace('/v1/payments');
+      assert.equal(answer.statusCode, 405);
+      assert.match(answer.headers['content-type'] ?? '', /^application\/problem\+json/);
+      assert.deepEqual(answer.headers.allow?.split(', ').sort(), ['GET', 'HEAD', 'POST']);
+      assert.equal((await fetch(`${s.url}/v1/payments/pay_0123456789abcdef01234567`, { method: 'PUT' })).status, 405);
+      assert.equal((await trace('/v1/nothing-here')).statusCode, 404, 'undocumented paths are not found, whatever the method');
     });
   });
 });
