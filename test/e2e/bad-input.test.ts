@@ -583,6 +583,9 @@ describe('bad input over HTTP (real Temporal, real sandboxes)', () => {
     assert.equal((await post('xendit', body, headers)).status, 200);
     await stack.waitFor(paid.id, (p) => p.status === 'SETTLED', WAIT_MS);
     await stack.waitFor(paid.id, (p) => p.notifications.wakeUps >= 1, WAIT_MS);
+    // The merchant is told beside the saga, after SETTLED: its timeline line must be in before
+    // the copies are compared against the timeline.
+    await stack.waitFor(paid.id, (p) => p.merchantNotified, WAIT_MS);
     const after = await replayAbsorbed('xendit', paid.id, 3, () => post('xendit', body, headers));
     assert.equal(statusEntries(after, 'PAID'), 1);
     assert.equal(statusEntries(after, 'SETTLED'), 1);
