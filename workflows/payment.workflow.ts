@@ -1,12 +1,12 @@
 // One payment, start to finish. Reads like the lifecycle in ARCHITECTURE.md:
 //   create the charge → await the money (webhook signal | status poll | deadline)
 //   → expire/cancel with compensation, or settle → stay open for refunds and late money.
+import { redispatchingActivities } from './lost-activity-tasks.js';
 import {
   ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  proxyActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -42,7 +42,7 @@ const REFUND_FOLLOW_UP_MS = 7 * 24 * 3_600_000;
 const WAKE_LOOKUP_GAP_MS = 2_000;
 
 // Provider calls: transient failures retry with backoff; ProviderRejected is non-retryable.
-const provider = proxyActivities<PaymentActivities>({
+const provider = redispatchingActivities<PaymentActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['ProviderRejected'] },
 });
@@ -210,7 +210,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
   const fallbacks = [...(input.fallbacks ?? [])];
   for (;;) {
     try {
-      const charge = await proxyActivities<PaymentActivities>({
+      const charge = await redispatchingActivities<PaymentActivities>({
         // Keep retrying a flaky provider, but not past the payment's own deadline.
         scheduleToCloseTimeout: Math.max(60_000, Math.min(Date.parse(input.expiresAt) - Date.now(), 15 * 60_000)),
         startToCloseTimeout: '30s',
@@ -426,7 +426,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Retu
     const payment = state.view();
     merchantEventsSent = merchantEventsSent.then(async () => {
       try {
-        await proxyActivities<PaymentActivities>({
+        await redispatchingActivities<PaymentActivities>({
           scheduleToCloseTimeout: input.timing.merchantNotifyTimeoutMs,
           startToCloseTimeout: '30s',
           retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },

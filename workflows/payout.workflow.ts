@@ -2,12 +2,12 @@
 //   send an attempt → definite answer, or look it up until there is one (never resend)
 //   → SUCCEEDED; or FAILED, and the merchant may ask for a new attempt while the payout is open;
 //   or no answer for too long → REVIEW_REQUIRED (still looked up; an operator decides).
+import { redispatchingActivities } from './lost-activity-tasks.js';
 import {
   ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  proxyActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -36,10 +36,10 @@ import { projectPayout } from './projection.js';
  * seed 003 forbids. The workflow decides instead: only a request that definitely never reached
  * the provider (ProviderUnavailable) is sent again, under the same attempt id.
  */
-const { sendPayout } = proxyActivities<PayoutActivities>({ startToCloseTimeout: '2m', retry: { maximumAttempts: 1 } });
+const { sendPayout } = redispatchingActivities<PayoutActivities>({ startToCloseTimeout: '2m', retry: { maximumAttempts: 1 } });
 
 /** Look-ups are reads: retried on transient errors within one look-up. */
-const { findPayout } = proxyActivities<PayoutActivities>({
+const { findPayout } = redispatchingActivities<PayoutActivities>({
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '2m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', nonRetryableErrorTypes: [PAYOUT_FAILURE.rejected] },
@@ -208,7 +208,7 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     const callbackUrl = input.callbackUrl;
     notifications = notifications.then(async () => {
       try {
-        await proxyActivities<PaymentActivities>({
+        await redispatchingActivities<PaymentActivities>({
           scheduleToCloseTimeout: input.timing.merchantNotifyTimeoutMs,
           startToCloseTimeout: '30s',
           retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },

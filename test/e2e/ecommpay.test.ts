@@ -224,7 +224,7 @@ describe('ecommpay over HTTP (real Temporal, real sandbox)', () => {
     const absorbed = await until(async () => {
       const n = await duplicatesAbsorbed(stack, 'ecommpay', created.id, duplicatesBefore);
       return n >= 3 ? n : undefined;
-    });
+    }, WAIT_MS);
     assert.ok(absorbed >= 3);
     const view = await stack.payment(created.id);
     assert.deepEqual(view.timeline, before.timeline, 'copies add no timeline line');
