@@ -2,10 +2,10 @@
 // modules into bayar's cache (next to the CLI, see src/temporal/cli.ts) and reused after.
 // Versions: the ones the cached CLI v1.5.1 embeds, so the dev server and the cluster run the
 // same server code; docker-compose.yml pins the same (test/unit/cluster-compose.test.ts).
-import { execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
-import { temporalCacheDir } from '../temporal/cli.js';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { bayarCacheRoot, findOnPath, goInstall, isExecutable } from '../temporal/go-install.js';
 
 export const TEMPORAL_SERVER_VERSION = '1.29.1';
 export const TEMPORAL_UI_VERSION = '2.42.1';
@@ -26,17 +26,12 @@ export interface ClusterBinaries {
 
 type Log = (line: string) => void;
 
-/** The cache root: BAYAR_CACHE_DIR or ~/.cache/bayar (the CLI's folder's parent). */
-function cacheRoot(env: NodeJS.ProcessEnv): string {
-  return dirname(temporalCacheDir(env));
-}
-
 export function serverCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(cacheRoot(env), `temporal-server-${TEMPORAL_SERVER_VERSION}`);
+  return join(bayarCacheRoot(env), `temporal-server-${TEMPORAL_SERVER_VERSION}`);
 }
 
 export function uiCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(cacheRoot(env), `temporal-ui-${TEMPORAL_UI_VERSION}`);
+  return join(bayarCacheRoot(env), `temporal-ui-${TEMPORAL_UI_VERSION}`);
 }
 
 /** Builds what is missing (one `go install` at a time: the machine may be small) and returns the paths. */
@@ -48,9 +43,9 @@ export async function ensureClusterBinaries(log: Log = (l) => console.error(l), 
   const ui = join(uiDir, 'server');
   const go = findGo(env);
   if (!isExecutable(server) || !isExecutable(sqlTool)) {
-    await goInstall(go, serverDir, [`${SERVER_MODULE}/cmd/server@v${TEMPORAL_SERVER_VERSION}`, `${SERVER_MODULE}/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`], log, env);
+    await build(go, serverDir, [`${SERVER_MODULE}/cmd/server@v${TEMPORAL_SERVER_VERSION}`, `${SERVER_MODULE}/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`], log, env);
   }
-  if (!isExecutable(ui)) await goInstall(go, uiDir, [`${UI_MODULE}/cmd/server@v${TEMPORAL_UI_VERSION}`], log, env);
+  if (!isExecutable(ui)) await build(go, uiDir, [`${UI_MODULE}/cmd/server@v${TEMPORAL_UI_VERSION}`], log, env);
   return { server, sqlTool, ui, schemaDir: schemaDir(go, env) };
 }
 
@@ -66,34 +61,16 @@ function schemaDir(go: string, env: NodeJS.ProcessEnv): string {
 }
 
 function findGo(env: NodeJS.ProcessEnv): string {
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, 'go');
-    if (isExecutable(candidate)) return candidate;
-  }
-  throw new Error(`the cluster builds the Temporal server ${TEMPORAL_SERVER_VERSION} from source and needs Go (https://go.dev/dl) on PATH`);
+  const go = findOnPath('go', env);
+  if (!go) throw new Error(`the cluster builds the Temporal server ${TEMPORAL_SERVER_VERSION} from source and needs Go (https://go.dev/dl) on PATH`);
+  return go;
 }
 
-async function goInstall(go: string, dir: string, packages: string[], log: Log, env: NodeJS.ProcessEnv): Promise<void> {
-  mkdirSync(dir, { recursive: true });
+async function build(go: string, dir: string, packages: string[], log: Log, env: NodeJS.ProcessEnv): Promise<void> {
   log(`bayar: building ${packages.join(' ')} with go install into ${dir} (first run only; several minutes)…`);
   const started = Date.now();
-  const code = await new Promise<number>((resolve) => {
-    // Pure Go (the server's SQL drivers need no cgo), as Temporal's own release builds.
-    const child = spawn(go, ['install', ...packages], { env: { ...env, GOBIN: dir, CGO_ENABLED: '0' }, stdio: ['ignore', 'inherit', 'inherit'] });
-    child.on('exit', (c) => resolve(c ?? 1));
-    child.on('error', () => resolve(1));
-  });
-  if (code !== 0) throw new Error(`go install ${packages.join(' ')} failed (exit ${code}); see the output above`);
+  if (!(await goInstall(go, dir, packages, env))) throw new Error(`go install ${packages.join(' ')} failed; see the output above`);
   log(`bayar: built in ${Math.round((Date.now() - started) / 1000)} s`);
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 // `node dist/src/cluster/binaries.js` builds (or finds) them and prints the paths (used by .ci/run).

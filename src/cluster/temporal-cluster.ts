@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { ClusterBinaries } from './binaries.js';
+import { hasExited, stopChild } from '../dev/processes.js';
 import { ensureRetention, ensureSearchAttributes } from '../temporal/setup.js';
 import { frontendAddress, renderServerConfig, renderUiConfig, SETUP_SCHEMA_SCRIPT, TEMPORAL_SERVICES, type TemporalDatabase, type TemporalPorts, type TemporalService } from './server-config.js';
 
@@ -81,12 +82,8 @@ export class TemporalCluster {
   /** Kills one service (SIGKILL: a crash, no drain) — the chaos drills. */
   async kill(component: Component, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.processes.get(component);
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
+    if (!child || hasExited(child)) return;
+    await stopChild(child, signal);
     this.processes.delete(component);
   }
 
