@@ -31,8 +31,9 @@ function lostTask(err: unknown): boolean {
 /**
  * proxyActivities with a schedule-to-start timeout on every call and the call scheduled again when
  * it fires. A schedule-to-close timeout stays one budget for the whole call, lost tasks included.
+ * `lostTaskAfterMs`: shorter only in tests.
  */
-export function redispatchingActivities<A extends object>(options: ActivityOptions): A {
+export function redispatchingActivities<A extends object>(options: ActivityOptions, lostTaskAfterMs = LOST_TASK_AFTER_MS): A {
   const scheduleToCloseMs = options.scheduleToCloseTimeout === undefined ? undefined : msToNumber(options.scheduleToCloseTimeout);
   return new Proxy({} as A, {
     get(_target, name) {
@@ -44,7 +45,7 @@ export function redispatchingActivities<A extends object>(options: ActivityOptio
           const activities = proxyActivities<Record<string, (...a: unknown[]) => Promise<unknown>>>({
             ...options,
             ...(remaining === undefined ? {} : { scheduleToCloseTimeout: remaining }),
-            scheduleToStartTimeout: Math.min(LOST_TASK_AFTER_MS, remaining ?? LOST_TASK_AFTER_MS),
+            scheduleToStartTimeout: Math.min(lostTaskAfterMs, remaining ?? lostTaskAfterMs),
           });
           try {
             return await activities[name]!(...args);

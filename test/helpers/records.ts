@@ -58,7 +58,14 @@ export class RecordChecker {
   private async check(table: string, log: string, key: string, ids: string[], query: (id: string) => Promise<PaymentView | PayoutView>): Promise<RecordMismatch[]> {
     const problems: RecordMismatch[] = [];
     for (const id of ids) {
-      const workflow = await query(id);
+      let workflow: PaymentView | PayoutView;
+      try {
+        workflow = await query(id);
+      } catch (err) {
+        // A workflow that cannot answer (its workflow task failing, say) is a finding, not a crash of the check.
+        problems.push({ id, problem: `the workflow cannot be queried: ${(err as Error).message}${(err as { cause?: Error }).cause ? ` (${(err as { cause: Error }).cause.message})` : ''}` });
+        continue;
+      }
       const row = (await this.pool.query(`SELECT view, version FROM ${table} WHERE id = $1`, [id])).rows[0] as { view: unknown; version: number } | undefined;
       if (!row) {
         problems.push({ id, problem: 'no row in the record' });
