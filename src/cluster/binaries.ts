@@ -18,8 +18,8 @@ export interface ClusterBinaries {
   server: string;
   /** `temporal-sql-tool`: creates the databases and applies the versioned schema. */
   sqlTool: string;
-  /** The Web UI server (ui-server's cmd/server). */
-  ui: string;
+  /** The Web UI server (ui-server's cmd/server); absent when not asked for (tests, CI). */
+  ui?: string;
   /** The server module's schema/postgresql/v12 folder (temporal/ and visibility/). */
   schemaDir: string;
 }
@@ -34,8 +34,11 @@ export function uiCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(bayarCacheRoot(env), `temporal-ui-${TEMPORAL_UI_VERSION}`);
 }
 
-/** Builds what is missing (one `go install` at a time: the machine may be small) and returns the paths. */
-export async function ensureClusterBinaries(log: Log = (l) => console.error(l), env: NodeJS.ProcessEnv = process.env): Promise<ClusterBinaries> {
+/**
+ * Builds what is missing (one `go install` at a time: the machine may be small) and returns the
+ * paths. `ui: false` skips the Web UI server: nothing but `npm run cluster` shows the UI.
+ */
+export async function ensureClusterBinaries(log: Log = (l) => console.error(l), env: NodeJS.ProcessEnv = process.env, options: { ui?: boolean } = {}): Promise<ClusterBinaries> {
   const serverDir = serverCacheDir(env);
   const uiDir = uiCacheDir(env);
   const server = join(serverDir, 'server');
@@ -45,6 +48,7 @@ export async function ensureClusterBinaries(log: Log = (l) => console.error(l), 
   if (!isExecutable(server) || !isExecutable(sqlTool)) {
     await build(go, serverDir, [`${SERVER_MODULE}/cmd/server@v${TEMPORAL_SERVER_VERSION}`, `${SERVER_MODULE}/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`], log, env);
   }
+  if (options.ui === false) return { server, sqlTool, schemaDir: schemaDir(go, env) };
   if (!isExecutable(ui)) await build(go, uiDir, [`${UI_MODULE}/cmd/server@v${TEMPORAL_UI_VERSION}`], log, env);
   return { server, sqlTool, ui, schemaDir: schemaDir(go, env) };
 }
@@ -73,9 +77,10 @@ async function build(go: string, dir: string, packages: string[], log: Log, env:
   log(`bayar: built in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
-// `node dist/src/cluster/binaries.js` builds (or finds) them and prints the paths (used by .ci/run).
+// `node dist/src/cluster/binaries.js [--no-ui]` builds (or finds) them and prints the paths
+// (.ci/run: --no-ui, the tests start no UI).
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) {
-  ensureClusterBinaries()
+  ensureClusterBinaries(undefined, process.env, { ui: !process.argv.includes('--no-ui') })
     .then((b) => console.log(JSON.stringify(b, null, 2)))
     .catch((err: Error) => {
       console.error(err.message);

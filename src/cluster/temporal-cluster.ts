@@ -72,6 +72,7 @@ export class TemporalCluster {
     for (const service of rest) await this.waitListening(service);
     await this.setupNamespace();
     if (uiPort) {
+      if (!this.options.binaries.ui) throw new Error('a Web UI port was given but the UI server was not built');
       mkdirSync(join(dir, 'ui-config'), { recursive: true });
       writeFileSync(join(dir, 'ui-config', `${CONFIG_ENV}.yaml`), renderUiConfig({ frontend: this.address, port: uiPort, namespace }));
       this.spawn('ui', this.options.binaries.ui, ['--root', '/', '--config', join(dir, 'ui-config'), '--env', CONFIG_ENV, 'start']);
