@@ -3,15 +3,24 @@
 // bare-Temporal baseline with the same Temporal work per run, on the same dev server.
 // Everything runs on loopback, is bounded in count and time, and stops by itself.
 //
-//   node dist/scripts/bench.js [--payments 300] [--rate 8] [--concurrency 16] [--rounds 4] [--open 10000] [--out bench-results/latest.json]
+//   node dist/scripts/bench.js [--cluster] [--payments 300] [--rate 8] [--concurrency 16] [--rounds 4] [--open 10000] [--out bench-results/latest.json]
+//
+// --cluster: the same on the native cluster (docs/cluster.md: Temporal as four services with 4
+// shards over PostgreSQL, two APIs taking turns, two workers); the baseline runs on the same
+// cluster. Per-process use is reported for every service; the open-payments steps add the
+// PostgreSQL database sizes.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { startMerchantReceiver, startTestStack, type TestStack } from '../test/helpers/stack.js';
+import type { ClusterTestStack } from '../test/helpers/cluster-stack.js';
+import pg from 'pg';
 import { baselinePaidSignal, baselineStartedUpdate } from '../workflows/baseline.workflow.js';
 
+const CLUSTER = process.argv.includes('--cluster');
+const valued = process.argv.slice(2).filter((a) => a !== '--cluster');
 const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1]!);
+for (let i = 0; i < valued.length; i += 2) args.set(valued[i]!.replace(/^--/, ''), valued[i + 1]!);
 const N = Number(args.get('payments') ?? 300);
 const RATE = Number(args.get('rate') ?? 8);
 const CONCURRENCY = Number(args.get('concurrency') ?? 16);
@@ -182,18 +191,18 @@ async function main(): Promise<void> {
     return originalPush(...items);
   };
 
-  console.log(`bench: starting the stack (Temporal dev server, sandboxes, worker, API)…`);
+  console.log(`bench: starting the stack (${CLUSTER ? 'the cluster: PostgreSQL, four Temporal services, sandboxes, two workers, two APIs' : 'Temporal dev server, sandboxes, worker, API'})…`);
   // Paid payments settle from the webhook at once, so polling never fires in the loops; a long
   // poll interval keeps the open-payments scan about holding payments, not polling them.
-  const stack = await startTestStack({ env: { BAYAR_ENV: 'development', BAYAR_BENCH_BASELINE: '1', BAYAR_LOG_LEVEL: 'error', BAYAR_POLL_SCHEDULE: '1h', BAYAR_REFUND_WINDOW: '1h', ...(process.env.BAYAR_PROFILE_DIR ? { BAYAR_PROFILE_DIR: process.env.BAYAR_PROFILE_DIR } : {}) } });
+  const stack = await startTestStack({ cluster: CLUSTER, env: { BAYAR_ENV: 'development', BAYAR_BENCH_BASELINE: '1', BAYAR_LOG_LEVEL: 'error', BAYAR_POLL_SCHEDULE: '1h', BAYAR_REFUND_WINDOW: '1h', ...(process.env.BAYAR_PROFILE_DIR ? { BAYAR_PROFILE_DIR: process.env.BAYAR_PROFILE_DIR } : {}) } });
   const run = Date.now().toString(36);
   const save = () => {
     mkdirSync(dirname(OUT), { recursive: true });
     writeFileSync(OUT, JSON.stringify(report, null, 2));
   };
-  const report: Record<string, unknown> = { at: new Date().toISOString(), machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, params: { N, RATE, CONCURRENCY, OPEN } };
+  const report: Record<string, unknown> = { at: new Date().toISOString(), machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, params: { N, RATE, CONCURRENCY, OPEN }, target: CLUSTER ? 'cluster (4 Temporal services, 4 shards, PostgreSQL; 2 APIs, 2 workers)' : 'dev server (1 process, 1 shard, SQLite)' };
   try {
-    const meter = new ProcessMeter(stack.stack.pids());
+    const meter = new ProcessMeter(processIds(stack));
     // Warm-up: JIT, connection pools, workflow cache.
     await Promise.all(Array.from({ length: 20 }, (_, i) => onePayment(stack, receiver, waiters, `warm-${run}-${i}`)));
 
@@ -225,7 +234,7 @@ async function main(): Promise<void> {
     // and the machine's speed drifts, so the two alternate in ROUNDS rounds (ABBA order: baseline
     // first in even rounds, bayar first in odd ones), and the ratio compares like with like. The
     // per-round ratios show how much one comparison can move on this machine.
-    const connection = await Connection.connect({ address: stack.stack.temporal!.address });
+    const connection = await Connection.connect({ address: stack.temporalAddress });
     const client = new Client({ connection });
     let baselineRun = 0;
     const runBaseline = (count: number, into: number[]) =>
@@ -307,8 +316,9 @@ async function main(): Promise<void> {
           latencies.push(performance.now() - s);
         });
         made = target;
-        const pids = stack.stack.pids();
-        steps.push({ openPayments: made, workerRssMiB: round(rssMiB(pids.worker!)), apiRssMiB: round(rssMiB(pids.api!)), temporalRssMiB: round(rssMiB(pids.temporal!)), createMs: stats(latencies) });
+        // Summed over replicas and services on the cluster (worker + worker-2, temporal-*).
+        const rss = (prefix: string) => round(Object.entries(processIds(stack)).reduce((n, [name, pid]) => n + (pid && name.startsWith(prefix) ? rssMiB(pid) : 0), 0));
+        steps.push({ openPayments: made, workerRssMiB: rss('worker'), apiRssMiB: rss('api'), temporalRssMiB: rss('temporal'), ...(CLUSTER ? { databaseMiB: await databaseSizes(stack) } : {}), createMs: stats(latencies) });
         console.log(`  open payments: ${made}/${OPEN}`);
         report.openPayments = { steps };
         save();
@@ -324,6 +334,23 @@ async function main(): Promise<void> {
   save();
   printTable(report);
   console.log(`\nbench: full results in ${OUT}`);
+}
+
+/** Every process of the stack by name: the dev stack's, or the cluster's (api-2, worker-2, temporal-history, …). */
+function processIds(stack: TestStack): Record<string, number | undefined> {
+  return CLUSTER ? (stack as ClusterTestStack).cluster.pids() : stack.stack.pids();
+}
+
+/** The cluster's PostgreSQL: bayar's and Temporal's two databases, in MiB. */
+async function databaseSizes(stack: TestStack): Promise<Record<string, number>> {
+  const client = new pg.Client({ connectionString: stack.databaseUrl });
+  await client.connect();
+  try {
+    const rows = (await client.query(`SELECT datname, pg_database_size(datname) AS bytes FROM pg_database WHERE datname IN ('bayar', 'temporal', 'temporal_visibility')`)).rows as { datname: string; bytes: string }[];
+    return Object.fromEntries(rows.map((r) => [r.datname, round(Number(r.bytes) / 1048576)]));
+  } finally {
+    await client.end();
+  }
 }
 
 function printTable(r: Record<string, any>): void {

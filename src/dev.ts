@@ -5,6 +5,7 @@ import { ConfigError, DEV_DEFAULTS, loadConfig } from './config/config.js';
 import { ensureTemporalCli } from './temporal/cli.js';
 import { PROVIDER_NAMES } from './domain/payment.js';
 import { Stack, dataFile, postgresDir } from './dev/stack.js';
+import { runInForeground } from './dev/processes.js';
 
 async function main(): Promise<void> {
   // `npm start` is the development stack: sandboxes, development keys, callbacks to a local
@@ -14,25 +15,12 @@ async function main(): Promise<void> {
   const cliPath = config.temporal.embedded ? await ensureTemporalCli() : undefined;
   const stack = new Stack({ env, config, cliPath, ui: true, dbFile: dataFile(config), postgresDir: postgresDir(config), output: 'inherit', log: (line) => console.log(`bayar: ${line}`) });
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\nbayar: ${signal} — stopping API, worker, sandboxes${config.temporal.embedded ? ', Temporal' : ''}${config.database.embedded ? ' and PostgreSQL' : ''}…`);
-    await stack.stop();
-    console.log('bayar: stopped.');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-
-  try {
-    await stack.start();
-  } catch (err) {
-    console.error(`bayar: could not start: ${(err as Error).message}`);
-    await stack.stop();
-    process.exit(1);
-  }
+  await runInForeground({
+    name: 'bayar',
+    stopping: `stopping API, worker, sandboxes${config.temporal.embedded ? ', Temporal' : ''}${config.database.embedded ? ' and PostgreSQL' : ''}`,
+    start: () => stack.start(),
+    stop: () => stack.stop(),
+  });
 
   // Only the documented development key is ever printed; configured keys are secrets.
   const demoKey = [...config.apiKeys].find(([m, k]) => `${m}:${k}` === DEV_DEFAULTS.apiKeys);

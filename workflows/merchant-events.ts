@@ -1,7 +1,7 @@
 // Merchant events go out in the order they happened, beside the saga: a slow or unreachable
 // merchant endpoint never holds up settling, refunds, a payout retry or the refund window (each
 // event is stored with its delivery attempts and can be resent: GET /v1/events).
-import { proxyActivities } from '@temporalio/workflow';
+import { redispatchingActivities } from './lost-activity-tasks.js';
 import type { MerchantEventActivities, MerchantNotification } from '../activities/merchant-events.js';
 import { merchantDelivery } from './activity-options.js';
 import { failureMessage } from './failures.js';
@@ -19,7 +19,7 @@ export class MerchantEvents {
   send(event: MerchantNotification, label: string, onDelivered?: () => void): void {
     this.sent = this.sent.then(async () => {
       try {
-        await proxyActivities<MerchantEventActivities>(merchantDelivery(this.timeoutMs)).notifyMerchant(event);
+        await redispatchingActivities<MerchantEventActivities>(merchantDelivery(this.timeoutMs)).notifyMerchant(event);
         onDelivered?.();
         this.record('merchant-notified', label);
       } catch (err) {

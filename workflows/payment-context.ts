@@ -1,6 +1,6 @@
 // What the phases of one payment share (payment.workflow.ts, payment-refund-window.ts): the
 // context object, the provider calls they all make, and how they tell the merchant.
-import { proxyActivities } from '@temporalio/workflow';
+import { redispatchingActivities } from './lost-activity-tasks.js';
 import type { PaymentActivities } from '../activities/index.js';
 import type { ProviderEvent, RefundRecord } from '../src/domain/payment.js';
 import { providerCall } from './activity-options.js';
@@ -17,7 +17,7 @@ import type { Projection } from './projection.js';
 export const WAKE_LOOKUP_GAP_MS = 2_000;
 
 /** Provider calls after the create (look-ups, cancel, refunds); the create has its own options. */
-export const provider = proxyActivities<PaymentActivities>(providerCall);
+export const provider = redispatchingActivities<PaymentActivities>(providerCall);
 
 /** What the phases of one payment share. */
 export interface Payment {

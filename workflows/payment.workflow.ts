@@ -4,7 +4,8 @@
 // The rules live in PaymentState (pure, unit-tested); the phases only order them and make the
 // calls, each a function of one small context (Payment, payment-context.ts). The refund window
 // and the refunds themselves are in payment-refund-window.ts; activity options in activity-options.ts.
-import { allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { redispatchingActivities } from './lost-activity-tasks.js';
+import { allHandlersFinished, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { PaymentActivities } from '../activities/index.js';
 import type { PaymentView } from '../src/domain/payment.js';
 import { SA } from '../src/temporal/search-attributes.js';
@@ -135,7 +136,7 @@ async function createCharge(p: Payment): Promise<void> {
   const fallbacks = [...(input.fallbacks ?? [])];
   for (;;) {
     try {
-      const charge = await proxyActivities<PaymentActivities>(chargeCreation(input.expiresAt, Date.now())).createCharge({
+      const charge = await redispatchingActivities<PaymentActivities>(chargeCreation(input.expiresAt, Date.now())).createCharge({
         provider: state.route.provider,
         paymentId: input.paymentId,
         method: input.method,

@@ -2,7 +2,8 @@
 //   send an attempt → definite answer, or look it up until there is one (never resend)
 //   → SUCCEEDED; or FAILED, and the merchant may ask for a new attempt while the payout is open;
 //   or no answer for too long → REVIEW_REQUIRED (still looked up; an operator decides).
-import { allHandlersFinished, condition, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { redispatchingActivities } from './lost-activity-tasks.js';
+import { allHandlersFinished, condition, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { PayoutActivities } from '../activities/payout.activities.js';
 import type { PayoutAttempt, PayoutView } from '../src/domain/payout.js';
 import { SA } from '../src/temporal/search-attributes.js';
@@ -24,9 +25,9 @@ import { PayoutState } from './payout-state.js';
 import { projectPayout } from './projection.js';
 
 /** One send attempt, never retried by Temporal (activity-options.ts says why). */
-const { sendPayout } = proxyActivities<PayoutActivities>(payoutSend);
+const { sendPayout } = redispatchingActivities<PayoutActivities>(payoutSend);
 /** Look-ups are reads: retried on transient errors within one look-up. */
-const { findPayout } = proxyActivities<PayoutActivities>(payoutLookup);
+const { findPayout } = redispatchingActivities<PayoutActivities>(payoutLookup);
 
 /** Gaps before sending the same attempt again when the request never reached the provider. */
 const NOT_SENT_BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];

@@ -2,10 +2,10 @@
 // modules into bayar's cache (next to the CLI, see src/temporal/cli.ts) and reused after.
 // Versions: the ones the cached CLI v1.5.1 embeds, so the dev server and the cluster run the
 // same server code; docker-compose.yml pins the same (test/unit/cluster-compose.test.ts).
-import { execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
-import { temporalCacheDir } from '../temporal/cli.js';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { bayarCacheRoot, findOnPath, goInstall, isExecutable } from '../temporal/go-install.js';
 
 export const TEMPORAL_SERVER_VERSION = '1.29.1';
 export const TEMPORAL_UI_VERSION = '2.42.1';
@@ -18,29 +18,27 @@ export interface ClusterBinaries {
   server: string;
   /** `temporal-sql-tool`: creates the databases and applies the versioned schema. */
   sqlTool: string;
-  /** The Web UI server (ui-server's cmd/server). */
-  ui: string;
+  /** The Web UI server (ui-server's cmd/server); absent when not asked for (tests, CI). */
+  ui?: string;
   /** The server module's schema/postgresql/v12 folder (temporal/ and visibility/). */
   schemaDir: string;
 }
 
 type Log = (line: string) => void;
 
-/** The cache root: BAYAR_CACHE_DIR or ~/.cache/bayar (the CLI's folder's parent). */
-function cacheRoot(env: NodeJS.ProcessEnv): string {
-  return dirname(temporalCacheDir(env));
-}
-
 export function serverCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(cacheRoot(env), `temporal-server-${TEMPORAL_SERVER_VERSION}`);
+  return join(bayarCacheRoot(env), `temporal-server-${TEMPORAL_SERVER_VERSION}`);
 }
 
 export function uiCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(cacheRoot(env), `temporal-ui-${TEMPORAL_UI_VERSION}`);
+  return join(bayarCacheRoot(env), `temporal-ui-${TEMPORAL_UI_VERSION}`);
 }
 
-/** Builds what is missing (one `go install` at a time: the machine may be small) and returns the paths. */
-export async function ensureClusterBinaries(log: Log = (l) => console.error(l), env: NodeJS.ProcessEnv = process.env): Promise<ClusterBinaries> {
+/**
+ * Builds what is missing (one `go install` at a time: the machine may be small) and returns the
+ * paths. `ui: false` skips the Web UI server: nothing but `npm run cluster` shows the UI.
+ */
+export async function ensureClusterBinaries(log: Log = (l) => console.error(l), env: NodeJS.ProcessEnv = process.env, options: { ui?: boolean } = {}): Promise<ClusterBinaries> {
   const serverDir = serverCacheDir(env);
   const uiDir = uiCacheDir(env);
   const server = join(serverDir, 'server');
@@ -48,9 +46,10 @@ export async function ensureClusterBinaries(log: Log = (l) => console.error(l), 
   const ui = join(uiDir, 'server');
   const go = findGo(env);
   if (!isExecutable(server) || !isExecutable(sqlTool)) {
-    await goInstall(go, serverDir, [`${SERVER_MODULE}/cmd/server@v${TEMPORAL_SERVER_VERSION}`, `${SERVER_MODULE}/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`], log, env);
+    await build(go, serverDir, [`${SERVER_MODULE}/cmd/server@v${TEMPORAL_SERVER_VERSION}`, `${SERVER_MODULE}/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`], log, env);
   }
-  if (!isExecutable(ui)) await goInstall(go, uiDir, [`${UI_MODULE}/cmd/server@v${TEMPORAL_UI_VERSION}`], log, env);
+  if (options.ui === false) return { server, sqlTool, schemaDir: schemaDir(go, env) };
+  if (!isExecutable(ui)) await build(go, uiDir, [`${UI_MODULE}/cmd/server@v${TEMPORAL_UI_VERSION}`], log, env);
   return { server, sqlTool, ui, schemaDir: schemaDir(go, env) };
 }
 
@@ -66,39 +65,22 @@ function schemaDir(go: string, env: NodeJS.ProcessEnv): string {
 }
 
 function findGo(env: NodeJS.ProcessEnv): string {
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, 'go');
-    if (isExecutable(candidate)) return candidate;
-  }
-  throw new Error(`the cluster builds the Temporal server ${TEMPORAL_SERVER_VERSION} from source and needs Go (https://go.dev/dl) on PATH`);
+  const go = findOnPath('go', env);
+  if (!go) throw new Error(`the cluster builds the Temporal server ${TEMPORAL_SERVER_VERSION} from source and needs Go (https://go.dev/dl) on PATH`);
+  return go;
 }
 
-async function goInstall(go: string, dir: string, packages: string[], log: Log, env: NodeJS.ProcessEnv): Promise<void> {
-  mkdirSync(dir, { recursive: true });
+async function build(go: string, dir: string, packages: string[], log: Log, env: NodeJS.ProcessEnv): Promise<void> {
   log(`bayar: building ${packages.join(' ')} with go install into ${dir} (first run only; several minutes)…`);
   const started = Date.now();
-  const code = await new Promise<number>((resolve) => {
-    // Pure Go (the server's SQL drivers need no cgo), as Temporal's own release builds.
-    const child = spawn(go, ['install', ...packages], { env: { ...env, GOBIN: dir, CGO_ENABLED: '0' }, stdio: ['ignore', 'inherit', 'inherit'] });
-    child.on('exit', (c) => resolve(c ?? 1));
-    child.on('error', () => resolve(1));
-  });
-  if (code !== 0) throw new Error(`go install ${packages.join(' ')} failed (exit ${code}); see the output above`);
+  if (!(await goInstall(go, dir, packages, env))) throw new Error(`go install ${packages.join(' ')} failed; see the output above`);
   log(`bayar: built in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-// `node dist/src/cluster/binaries.js` builds (or finds) them and prints the paths (used by .ci/run).
+// `node dist/src/cluster/binaries.js [--no-ui]` builds (or finds) them and prints the paths
+// (.ci/run: --no-ui, the tests start no UI).
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) {
-  ensureClusterBinaries()
+  ensureClusterBinaries(undefined, process.env, { ui: !process.argv.includes('--no-ui') })
     .then((b) => console.log(JSON.stringify(b, null, 2)))
     .catch((err: Error) => {
       console.error(err.message);

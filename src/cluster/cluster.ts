@@ -100,7 +100,7 @@ export class BayarCluster {
 
   async start(): Promise<void> {
     const log = this.options.log ?? (() => {});
-    const binaries = this.options.binaries ?? (await ensureClusterBinaries(log));
+    const binaries = this.options.binaries ?? (await ensureClusterBinaries(log, process.env, { ui: this.options.ports.ui !== undefined }));
     log('starting PostgreSQL');
     await this.stack.startDatabase();
     log('setting up Temporal schema and starting frontend, history, matching, worker');

@@ -6,6 +6,7 @@ import { ConfigError, DEV_DEFAULTS } from '../config/config.js';
 import { BayarCluster, DEFAULT_CLUSTER_PORTS } from './cluster.js';
 import { NUM_HISTORY_SHARDS, TEMPORAL_SERVICES } from './server-config.js';
 import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from './binaries.js';
+import { runInForeground } from '../dev/processes.js';
 
 async function main(): Promise<void> {
   const dir = join(process.env.BAYAR_DATA_DIR ?? '.bayar-data', 'cluster');
@@ -18,25 +19,7 @@ async function main(): Promise<void> {
     log: (line) => console.log(`bayar cluster: ${line}`),
   });
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\nbayar cluster: ${signal} — stopping APIs, workers, sandboxes, Temporal services and PostgreSQL…`);
-    await cluster.stop();
-    console.log('bayar cluster: stopped.');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-
-  try {
-    await cluster.start();
-  } catch (err) {
-    console.error(`bayar cluster: could not start: ${(err as Error).message}`);
-    await cluster.stop();
-    process.exit(1);
-  }
+  await runInForeground({ name: 'bayar cluster', stopping: 'stopping APIs, workers, sandboxes, Temporal services and PostgreSQL', start: () => cluster.start(), stop: () => cluster.stop() });
 
   const { config, temporal } = cluster;
   const p = DEFAULT_CLUSTER_PORTS;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { ClusterBinaries } from './binaries.js';
+import { hasExited, stopChild } from '../dev/processes.js';
 import { ensureRetention, ensureSearchAttributes } from '../temporal/setup.js';
 import { frontendAddress, renderServerConfig, renderUiConfig, SETUP_SCHEMA_SCRIPT, TEMPORAL_SERVICES, type TemporalDatabase, type TemporalPorts, type TemporalService } from './server-config.js';
 
@@ -71,6 +72,7 @@ export class TemporalCluster {
     for (const service of rest) await this.waitListening(service);
     await this.setupNamespace();
     if (uiPort) {
+      if (!this.options.binaries.ui) throw new Error('a Web UI port was given but the UI server was not built');
       mkdirSync(join(dir, 'ui-config'), { recursive: true });
       writeFileSync(join(dir, 'ui-config', `${CONFIG_ENV}.yaml`), renderUiConfig({ frontend: this.address, port: uiPort, namespace }));
       this.spawn('ui', this.options.binaries.ui, ['--root', '/', '--config', join(dir, 'ui-config'), '--env', CONFIG_ENV, 'start']);
@@ -81,12 +83,8 @@ export class TemporalCluster {
   /** Kills one service (SIGKILL: a crash, no drain) — the chaos drills. */
   async kill(component: Component, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.processes.get(component);
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
+    if (!child || hasExited(child)) return;
+    await stopChild(child, signal);
     this.processes.delete(component);
   }
 

@@ -40,15 +40,26 @@ export function createPool(url: string, options: PoolOptions): Pool {
 /** Runs `fn` in one transaction; rolled back on any error. */
 export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A checked-out client has none of the pool's listeners: a connection the server cuts
+  // mid-transaction (a PostgreSQL crash or restart) emits 'error' on it, which unhandled would
+  // crash the whole process (the cluster chaos drill did that to both workers). The statement in
+  // flight fails anyway; the broken connection is handed back as such, so the pool drops it.
+  let lost: Error | undefined;
+  const onError = (err: Error) => {
+    lost = err;
+    console.error(`bayar: database connection lost during a transaction: ${err.message}`);
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    if (!lost) await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
-    client.release();
+    client.removeListener('error', onError);
+    client.release(lost);
   }
 }

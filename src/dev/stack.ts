@@ -10,6 +10,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded.js'
 import { createPool } from '../db/pool.js';
 import { migrate } from '../db/migrations.js';
 import { importBootstrapMerchants } from '../db/merchants.js';
+import { hasExited, stopChild } from './processes.js';
 
 export type Part = 'sandbox' | 'worker' | 'api';
 
@@ -148,12 +149,8 @@ export class Stack {
   /** Stops a part; SIGKILL simulates a crash (no graceful shutdown at all). */
   async stopPart(part: Part | string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.children.get(part);
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
+    if (!child || hasExited(child)) return;
+    await stopChild(child, signal);
     this.children.delete(part);
   }
 

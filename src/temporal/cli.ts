@@ -1,11 +1,11 @@
 // Finds (or provisions) the `temporal` CLI that runs the embedded dev server.
 // Order: TEMPORAL_CLI_PATH → PATH → bayar's cache → `go install` into the cache → Temporal's
 // CDN → a clear error. Nothing is downloaded when the cached binary is already there.
-import { execFile, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { bayarCacheRoot, findOnPath, goInstall, isExecutable } from './go-install.js';
 
 /** The one place the CLI version is pinned. v1.5.1 is the newest `go install`-able release. */
 export const TEMPORAL_CLI_VERSION = '1.5.1';
@@ -14,8 +14,7 @@ export const TEMPORAL_CLI_MODULE = `github.com/temporalio/cli/cmd/temporal@v${TE
 type Log = (line: string) => void;
 
 export function temporalCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.BAYAR_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'bayar');
-  return join(base, `temporal-${TEMPORAL_CLI_VERSION}`);
+  return join(bayarCacheRoot(env), `temporal-${TEMPORAL_CLI_VERSION}`);
 }
 
 export async function ensureTemporalCli(log: Log = (l) => console.error(l), env: NodeJS.ProcessEnv = process.env): Promise<string> {
@@ -46,34 +45,12 @@ export async function ensureTemporalCli(log: Log = (l) => console.error(l), env:
   );
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, name);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
 /** Returns undefined when Go is absent, false when it failed, true when it built. */
 async function tryGoInstall(dir: string, log: Log, env: NodeJS.ProcessEnv): Promise<boolean | undefined> {
   const go = findOnPath('go', env);
   if (!go) return undefined;
   log(`bayar: building the Temporal CLI v${TEMPORAL_CLI_VERSION} with go install (first run only; a few minutes)…`);
-  const code = await new Promise<number>((resolve) => {
-    const child = spawn(go, ['install', TEMPORAL_CLI_MODULE], { env: { ...env, GOBIN: dir, CGO_ENABLED: '0' }, stdio: ['ignore', 'inherit', 'inherit'] });
-    child.on('exit', (c) => resolve(c ?? 1));
-    child.on('error', () => resolve(1));
-  });
-  return code === 0;
+  return goInstall(go, dir, [TEMPORAL_CLI_MODULE], env);
 }
 
 async function tryDownload(dir: string, log: Log): Promise<boolean> {

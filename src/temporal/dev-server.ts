@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ensureRetention, ensureSearchAttributes } from './setup.js';
+import { stopChild } from '../dev/processes.js';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -38,14 +39,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const address = `127.0.0.1:${options.port}`;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = (signal: NodeJS.Signals = 'SIGTERM') => stopChild(child, signal, 10_000);
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   for (;;) {

@@ -214,7 +214,9 @@ describe('ecommpay over HTTP (real Temporal, real sandbox)', () => {
     assert.equal((await ledgerEntry(created.id))?.status, 'awaiting redirect result');
 
     await stack.pay(created.id, {}, ECOMMPAY);
-    await stack.waitFor(created.id, (p) => p.status === 'SETTLED', WAIT_MS);
+    // The merchant's notice adds a timeline line of its own, in the background after SETTLED: let it
+    // land before the timeline is compared with the one after the copies.
+    await stack.waitFor(created.id, (p) => p.status === 'SETTLED' && p.merchantNotified, WAIT_MS);
     const final = (await outbox(created.id)).find((b) => (JSON.parse(b) as Callback).payment.status === 'success');
     assert.ok(final);
     const before = await stack.payment(created.id);
@@ -224,7 +226,7 @@ describe('ecommpay over HTTP (real Temporal, real sandbox)', () => {
     const absorbed = await until(async () => {
       const n = await duplicatesAbsorbed(stack, 'ecommpay', created.id, duplicatesBefore);
       return n >= 3 ? n : undefined;
-    });
+    }, WAIT_MS);
     assert.ok(absorbed >= 3);
     const view = await stack.payment(created.id);
     assert.deepEqual(view.timeline, before.timeline, 'copies add no timeline line');

@@ -112,7 +112,10 @@ describe('indodana over HTTP (real Temporal, real sandbox)', () => {
 
   it('expires at bayar’s deadline (sent to Indodana as expirationAt); money that still comes is refunded (reason Others)', async () => {
     const p = await create({ amount: 21_000, expiresInSeconds: 2 });
-    assert.equal((await checkStatus(p)).json.transactionStatus, 'INITIATED');
+    // Open at Indodana until the deadline. On a loaded machine the create alone can take the two
+    // seconds (seen on the cluster under load), so only an answer before the deadline must be INITIATED.
+    const status = (await checkStatus(p)).json.transactionStatus;
+    assert.ok(status === 'INITIATED' || (status === 'EXPIRED' && Date.now() >= Date.parse(p.expiresAt)), `Indodana: ${status}`);
     const expired = await stack.waitFor(p.id, (x) => x.status === 'EXPIRED', WAIT_MS);
     assert.deepEqual(expired.instructions, {});
     assert.equal(expired.amounts.paid, 0);

@@ -159,7 +159,8 @@ describe('midtrans over HTTP (real Temporal, real sandbox)', () => {
   it('applies a notification delivered three more times exactly once', async () => {
     const created = await create({ amount: 120_000, method: 'VA_BRI', callbackUrl: merchant.url });
     await stack.pay(created.id, {}, MIDTRANS);
-    await stack.waitFor(created.id, (p) => p.status === 'SETTLED', WAIT_MS);
+    // Settled and the merchant told (after SETTLED): the timeline is complete from here on.
+    await stack.waitFor(created.id, (p) => p.status === 'SETTLED' && p.merchantNotified, WAIT_MS);
     const settlement = (await notifications(created.id)).find((n) => JSON.parse(n.body).transaction_status === 'settlement');
     assert.ok(settlement, 'the sandbox sent a settlement notification');
     const before = await stack.payment(created.id);

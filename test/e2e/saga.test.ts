@@ -27,7 +27,7 @@ describe('payment saga (real Temporal, real Xendit sandbox, HTTP)', () => {
   });
   after(async () => {
     try {
-      if (stack && process.env.BAYAR_RECORD_HISTORIES) await recordHistories(stack.stack.temporal!.address, recorded);
+      if (stack && process.env.BAYAR_RECORD_HISTORIES) await recordHistories(stack.temporalAddress, recorded);
     } finally {
       await stack?.stop();
       await merchant?.close();
@@ -322,7 +322,7 @@ describe('payment saga (real Temporal, real Xendit sandbox, HTTP)', () => {
 
   // Last, over every payment above: the system of record holds exactly what each workflow computed.
   it('the database equals the workflow for every payment of this suite', async () => {
-    const checker = await RecordChecker.open(stack.databaseUrl, stack.stack.temporal!.address);
+    const checker = await RecordChecker.open(stack.databaseUrl, stack.temporalAddress);
     try {
       assert.ok(recorded.size >= 15, `checked ${recorded.size} payments`);
       assert.deepEqual(await checker.eventually('payments', [...recorded.values()]), []);

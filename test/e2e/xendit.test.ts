@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { paidEntries } from '../helpers/provider-suite.js';
+import { paidEntries, webhookOutcomes } from '../helpers/provider-suite.js';
 import { recordHistories } from '../helpers/histories.js';
 import { startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
 import { DEV_DEFAULTS } from '../../src/config/config.js';
@@ -34,7 +34,7 @@ describe('xendit over HTTP, per method family (real Temporal, real sandbox)', ()
     stack = await startTestStack({ env: { BAYAR_POLL_SCHEDULE: '500ms,1s' } });
   });
   after(async () => {
-    if (stack && process.env.BAYAR_RECORD_HISTORIES) await recordHistories(stack.stack.temporal!.address, recorded);
+    if (stack && process.env.BAYAR_RECORD_HISTORIES) await recordHistories(stack.temporalAddress, recorded);
     await stack?.stop();
   });
 
@@ -212,8 +212,8 @@ describe('xendit over HTTP, per method family (real Temporal, real sandbox)', ()
     const view = await stack.payment(p.id);
     assert.equal(view.status, 'PENDING', 'the payment whose charge the callback names is untouched');
     assert.ok(!view.timeline.some((t) => t.source === 'webhook'));
-    const metrics = await (await fetch(`${stack.apiUrl}/metrics`)).text();
-    assert.match(metrics, /bayar_webhooks_total\{provider="xendit",outcome="unknown-payment"\} [1-9]/);
+    // Summed over the APIs: on the cluster the callback may have reached either.
+    assert.ok((await webhookOutcomes(stack, 'xendit', 'unknown-payment')) >= 1, 'counted as unknown-payment');
   });
 
   it('acknowledges 200, and does not apply, a callback whose reference_id is not a bayar payment id', async () => {

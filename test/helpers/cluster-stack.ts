@@ -30,7 +30,11 @@ export class ClusterTestStack extends TestStack {
     return url;
   }
 
-  get temporalAddress(): string {
+  override get apiUrls(): string[] {
+    return [this.cluster.apiUrl(0), this.cluster.apiUrl(1)];
+  }
+
+  override get temporalAddress(): string {
     return this.cluster.temporalAddress;
   }
 

@@ -185,7 +185,7 @@ export async function collectAndCheck(
 
 /** "Database equals workflow": the record of every payment the API could read is the workflow's own view. */
 export async function databaseEqualsWorkflow(stack: TestStack, ids: string[]): Promise<Violation[]> {
-  const address = stack.stack.temporal?.address ?? stack.stack.options.config.temporal.address;
+  const address = stack.temporalAddress;
   const checker = await RecordChecker.open(stack.databaseUrl, address);
   try {
     const mismatches = await checker.eventually('payments', ids, 30_000);

@@ -60,14 +60,18 @@ export function providerSuite(
   };
 }
 
-/** How many notifications of `provider` the API has answered with this outcome so far (its metrics). */
+/**
+ * How many notifications of `provider` the APIs have answered with this outcome so far (their
+ * metrics, summed: on the cluster a webhook may reach either API).
+ */
 export async function webhookOutcomes(stack: TestStack, provider: ProviderName, outcome: string): Promise<number> {
-  const res = await fetch(`${stack.apiUrl}/metrics`);
-  const text = await res.text();
   let total = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('bayar_webhooks_total{')) continue;
-    if (line.includes(`provider="${provider}"`) && line.includes(`outcome="${outcome}"`)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  for (const apiUrl of stack.apiUrls) {
+    const text = await (await fetch(`${apiUrl}/metrics`)).text();
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('bayar_webhooks_total{')) continue;
+      if (line.includes(`provider="${provider}"`) && line.includes(`outcome="${outcome}"`)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
   }
   return total;
 }

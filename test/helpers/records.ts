@@ -58,19 +58,44 @@ export class RecordChecker {
   private async check(table: string, log: string, key: string, ids: string[], query: (id: string) => Promise<PaymentView | PayoutView>): Promise<RecordMismatch[]> {
     const problems: RecordMismatch[] = [];
     for (const id of ids) {
-      const workflow = await query(id);
+      let workflow: PaymentView | PayoutView;
+      try {
+        workflow = await query(id);
+      } catch (err) {
+        // A workflow that cannot answer (its workflow task failing, say) is a finding, not a crash of the check.
+        problems.push({ id, problem: `the workflow cannot be queried: ${(err as Error).message}${(err as { cause?: Error }).cause ? ` (${(err as { cause: Error }).cause.message})` : ''}` });
+        continue;
+      }
       const row = (await this.pool.query(`SELECT view, version FROM ${table} WHERE id = $1`, [id])).rows[0] as { view: unknown; version: number } | undefined;
       if (!row) {
         problems.push({ id, problem: 'no row in the record' });
         continue;
       }
-      if (JSON.stringify(sorted(row.view)) !== JSON.stringify(sorted(workflow))) problems.push({ id, problem: `row differs from the workflow's view: ${JSON.stringify(row.view)} vs ${JSON.stringify(workflow)}` });
+      if (JSON.stringify(sorted(row.view)) !== JSON.stringify(sorted(workflow))) problems.push({ id, problem: `row (version ${row.version}) differs from the workflow's view: ${difference(row.view, workflow)}` });
       const transitions = (await this.pool.query(`SELECT version, entries FROM ${log} WHERE ${key} = $1 ORDER BY version`, [id])).rows as { version: number; entries: unknown[] }[];
       const replayed = transitions.flatMap((t) => t.entries);
       if (JSON.stringify(sorted(replayed)) !== JSON.stringify(sorted(workflow.timeline))) problems.push({ id, problem: `transitions (${transitions.map((t) => t.version).join(',')}) do not add up to the timeline (${workflow.timeline.length} entries)` });
     }
     return problems;
   }
+}
+
+/** Where two views differ: each differing field, and for the timeline the entries from the first that differs. */
+function difference(record: unknown, workflow: unknown): string {
+  const a = (record ?? {}) as Record<string, unknown>;
+  const b = (workflow ?? {}) as Record<string, unknown>;
+  const json = (v: unknown) => JSON.stringify(sorted(v));
+  const parts: string[] = [];
+  for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    if (json(a[key]) === json(b[key])) continue;
+    if (key === 'timeline' && Array.isArray(a[key]) && Array.isArray(b[key])) {
+      const [ra, rb] = [a[key] as unknown[], b[key] as unknown[]];
+      let i = 0;
+      while (i < ra.length && i < rb.length && json(ra[i]) === json(rb[i])) i++;
+      parts.push(`timeline from entry ${i}: record ${json(ra.slice(i))} / workflow ${json(rb.slice(i))}`);
+    } else parts.push(`${key}: record ${json(a[key])} / workflow ${json(b[key])}`);
+  }
+  return parts.join('; ');
 }
 
 /** JSON with object keys sorted: jsonb does not keep key order. */

@@ -84,6 +84,16 @@ export class TestStack {
     return this.stack.apiUrl;
   }
 
+  /** Every API process (the cluster runs two): per-process state such as /metrics is summed over them. */
+  get apiUrls(): string[] {
+    return [this.stack.apiUrl];
+  }
+
+  /** The Temporal frontend: the dev server's, or the configured one (the cluster's frontend). */
+  get temporalAddress(): string {
+    return this.stack.temporal?.address ?? this.stack.options.config.temporal.address;
+  }
+
   sandboxUrl(offset = SANDBOX_PORT_OFFSETS.xendit): string {
     return `http://127.0.0.1:${this.sandboxBase + offset}`;
   }
