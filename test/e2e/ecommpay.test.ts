@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { uniqueRef, type TestStack } from '../helpers/stack.js';
 import { providerSuite, type MerchantReceiver, paidEntries, duplicatesAbsorbed, webhookOutcomes } from '../helpers/provider-suite.js';
-import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 import type { PaymentView } from '../../src/domain/payment.js';
 
 const ECOMMPAY = SANDBOX_PORT_OFFSETS.ecommpay;
