@@ -23,7 +23,7 @@ import type { DevDefaults } from '../sandbox/dev-defaults.js';
 export type { ProviderEndpoint, ProviderSettings };
 
 /** bayar's own published development values (the demo merchant, the data key), by fingerprint (src/config/published.ts). */
-const BAYAR_PUBLISHED_FINGERPRINTS: readonly string[] = [
+export const BAYAR_PUBLISHED_FINGERPRINTS: readonly string[] = [
   'ade0d8c6069904fc3159776b502f8b67b043875a842535b448a15f5cf26005ab',
   '6209ed80e07f9002f92ed735e464a44e863fc904bb4fbdc000162011d4ae0f42',
   '2a32dfb8808063c9031af5c28f072d510ff4f86acbdd45ea2a24920789b4da5c',
