@@ -51,6 +51,16 @@ function allFiles(dir: string, base = dir): string[] {
   });
 }
 
+function removeEmptyDirectories(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) {
+      removeEmptyDirectories(path);
+      if (readdirSync(path).length === 0) rmSync(path, { recursive: true });
+    }
+  }
+}
+
 /** Deletes every file under dist/ the production graph does not hold (source maps go too). */
 export function prune(dist: string): number {
   const { files } = productionGraph(dist);
@@ -60,6 +70,7 @@ export function prune(dist: string): number {
     rmSync(join(dist, file));
     removed++;
   }
+  removeEmptyDirectories(dist);
   return removed;
 }
 
