@@ -21,6 +21,10 @@ COPY migrations ./migrations
 # `npm run build` also writes dist/workflow-bundle.js, so workers start without running webpack.
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
+# The production target's dist/: only what the API, worker, migration job and admin CLI import
+# (test/unit/production-build.test.ts checks that list holds no sandbox and no development value).
+RUN cp -r dist dist-production \
+ && node dist/scripts/production-files.js --prune dist-production
 
 # ---- development: the whole build, provider sandboxes and development keys included ----
 FROM node:20-slim AS development
@@ -34,17 +38,12 @@ EXPOSE 3000
 CMD ["node", "dist/src/main.js"]
 
 # ---- production: only what the production entrypoints import ----
-FROM build AS production-files
-# Removes from dist/ every file the API, worker, migration job and admin CLI do not import
-# (test/unit/production-build.test.ts checks that list holds no sandbox and no development value).
-RUN node dist/scripts/production-files.js --prune dist
-
 FROM node:20-slim AS production
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
-COPY --from=production-files /app/dist ./dist
+COPY --from=build /app/dist-production ./dist
 # Versioned SQL: `node dist/src/db/migrate.js` applies it; the API and worker check it at boot.
 COPY --from=build /app/migrations ./migrations
 # Nothing is written at runtime; run unprivileged.

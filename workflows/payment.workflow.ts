@@ -23,7 +23,6 @@ import {
   refundUpdate,
   REJECTION,
   type PaymentWorkflowInput,
-  type RefundCommand,
 } from './definitions.js';
 import { PaymentState, Rejection } from './payment-state.js';
 import { projectPayment } from './projection.js';

@@ -26,7 +26,10 @@ export const port = (fallback: number) => z.coerce.number().int().min(0).max(655
 export const pairs = (label: string) =>
   z.string().transform((v, ctx) => {
     const out = new Map<string, string>();
-    for (const entry of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const entry of v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const idx = entry.indexOf(':');
       const id = entry.slice(0, idx);
       const value = entry.slice(idx + 1);
@@ -63,4 +66,3 @@ function realUrlProblem(url: string): string | undefined {
   if (u.username || u.password) return 'carries credentials in the URL';
   return undefined;
 }
-

@@ -11,5 +11,7 @@ export function valueFingerprint(value: string): string {
 
 /** Of the public half (SPKI DER): a private key and its public key have the same fingerprint. */
 export function keyFingerprint(pem: string): string {
-  return createHash('sha256').update(createPublicKey(pem).export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(createPublicKey(pem).export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }

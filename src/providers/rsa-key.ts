@@ -14,7 +14,11 @@ export function rsaPemFromEnv(text: string, kind: 'private' | 'public'): string 
   const candidates = body.includes('-----BEGIN')
     ? [body]
     : (kind === 'private' ? ['PRIVATE KEY', 'RSA PRIVATE KEY'] : ['PUBLIC KEY', 'RSA PUBLIC KEY']).map(
-        (label) => `-----BEGIN ${label}-----\n${body.replace(/\s+/g, '').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END ${label}-----\n`,
+        (label) =>
+          `-----BEGIN ${label}-----\n${body
+            .replace(/\s+/g, '')
+            .replace(/(.{64})/g, '$1\n')
+            .replace(/\n$/, '')}\n-----END ${label}-----\n`,
       );
   for (const pem of candidates) {
     // A private key where the platform's public key belongs would be "accepted" as its public

@@ -4,7 +4,7 @@
 // delete-va and the final status check; late money; forged SNAP notifications), and the Non-SNAP
 // methods DOKU still documents (Alfamart, Indodana): pay URL, expiry, refusals, duplicates,
 // retries and out-of-order notifications (sandbox faults).
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';

@@ -4,7 +4,7 @@
 // settlement, expiry, and duplicate notifications. Then one test per method family, as in
 // xendit.test.ts: convenience stores, e-wallets (full and partial refunds), Mandiri bill, Permata,
 // duplicate + out-of-order notifications (sandbox faults), and expiry of stores and e-wallets.
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { eventually } from '../helpers/wait.js';

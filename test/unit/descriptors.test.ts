@@ -44,7 +44,10 @@ describe('provider descriptors', () => {
 
   it('build the adapter named after them, in list order (the default route)', () => {
     const providers = buildProviders(loadConfig({ BAYAR_ENV: 'development' }));
-    assert.deepEqual([...providers.keys()], PROVIDERS.map((d) => d.name));
+    assert.deepEqual(
+      [...providers.keys()],
+      PROVIDERS.map((d) => d.name),
+    );
     for (const d of PROVIDERS) assert.equal(providers.get(d.name)!.name, d.name);
   });
 });

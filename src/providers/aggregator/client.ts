@@ -3,7 +3,6 @@
 // which is checked here. Base URL, keys and timeouts live here; retries are Temporal's job.
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { parseJson, sendHttp, throwForHttpStatus } from '../http.js';
-import { ProviderRejected, ProviderUnavailable } from '../provider.js';
 import { aggregatorDateTime } from './schemas.js';
 import { PLATFORM_SIGN_FIELD, SIGN_FIELD, signParams, verifyParams, type WireValue } from './signature.js';
 

@@ -42,7 +42,10 @@ export const doku = defineProvider({
      */
     DOKU_SNAP_VA_PARTNER_SERVICE_IDS: z
       .string()
-      .regex(/^(VA_(MANDIRI|BSI|BCA|BRI|PERMATA|BNI|CIMB|DANAMON)=\d{1,8})(,VA_(MANDIRI|BSI|BCA|BRI|PERMATA|BNI|CIMB|DANAMON)=\d{1,8})*$/, 'VA_BANK=digits, comma-separated (VA_BCA=19008,VA_BRI=13925)')
+      .regex(
+        /^(VA_(MANDIRI|BSI|BCA|BRI|PERMATA|BNI|CIMB|DANAMON)=\d{1,8})(,VA_(MANDIRI|BSI|BCA|BRI|PERMATA|BNI|CIMB|DANAMON)=\d{1,8})*$/,
+        'VA_BANK=digits, comma-separated (VA_BCA=19008,VA_BRI=13925)',
+      )
       .transform((text) => Object.fromEntries(text.split(',').map((pair) => pair.split('=') as [string, string])) as Record<string, string>)
       .optional(),
     /** Non-SNAP: how far ahead of now a DOKU notification's signed Request-Timestamp may be (older ones are taken: retries may keep their stamp). SNAP: the window both ways. */

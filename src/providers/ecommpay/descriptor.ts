@@ -25,9 +25,7 @@ export const ecommpay = defineProvider({
   },
   variables: { required: ['ECOMMPAY_PROJECT_ID', 'ECOMMPAY_SECRET_KEY', 'ECOMMPAY_BASE_URL'], optional: ['BAYAR_WEBHOOK_ALLOW_ECOMMPAY'], baseUrl: 'ECOMMPAY_BASE_URL' },
   secretVariables: ['ECOMMPAY_SECRET_KEY'],
-  publishedFingerprints: [
-    'a798f822e54f7a1c7ceb16cb9f8660ae971d2e82e798726bd4c23f8edaf835c5',
-  ],
+  publishedFingerprints: ['a798f822e54f7a1c7ceb16cb9f8660ae971d2e82e798726bd4c23f8edaf835c5'],
   settings(e, development): EcommpaySettings {
     if (!development) return { baseUrl: e.ECOMMPAY_BASE_URL!, sandbox: false, projectId: e.ECOMMPAY_PROJECT_ID!, secretKey: e.ECOMMPAY_SECRET_KEY! };
     return {

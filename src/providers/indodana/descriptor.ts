@@ -20,10 +20,17 @@ export const indodana = defineProvider({
   capabilities: indodanaCapabilities,
   env: {
     // ':' separates the parts of Indodana's Authorization (apiKey:nonce:signature), so a key cannot contain one.
-    INDODANA_API_KEY: z.string().min(8).regex(/^[^:\s]+$/, 'INDODANA_API_KEY: no colons or spaces').optional(),
+    INDODANA_API_KEY: z
+      .string()
+      .min(8)
+      .regex(/^[^:\s]+$/, 'INDODANA_API_KEY: no colons or spaces')
+      .optional(),
     INDODANA_SECRET_KEY: z.string().min(8).optional(),
     INDODANA_BASE_URL: z.url().optional(),
-    INDODANA_REFUND_PATH: z.string().regex(/^\/[A-Za-z0-9/_.-]{1,200}$/, 'INDODANA_REFUND_PATH: a path like /v3/order_cancellation').optional(),
+    INDODANA_REFUND_PATH: z
+      .string()
+      .regex(/^\/[A-Za-z0-9/_.-]{1,200}$/, 'INDODANA_REFUND_PATH: a path like /v3/order_cancellation')
+      .optional(),
   },
   variables: {
     // Indodana creates the payment and issues what the customer pays (/v3/checkout_url): key,
@@ -33,10 +40,7 @@ export const indodana = defineProvider({
     baseUrl: 'INDODANA_BASE_URL',
   },
   secretVariables: ['INDODANA_API_KEY', 'INDODANA_SECRET_KEY'],
-  publishedFingerprints: [
-    '5a615b12c66762b5369f4ea4c0050309feaa8be09d1fba5742094787078e24af',
-    '609531fe83200a1bb19d401c03a9d7d215a356eb0e35ba9558bfda36294f7d30',
-  ],
+  publishedFingerprints: ['5a615b12c66762b5369f4ea4c0050309feaa8be09d1fba5742094787078e24af', '609531fe83200a1bb19d401c03a9d7d215a356eb0e35ba9558bfda36294f7d30'],
   settings(e, development): IndodanaSettings {
     const refundPath = e.INDODANA_REFUND_PATH ?? INDODANA_PATHS.defaultRefund;
     if (!development) return { baseUrl: e.INDODANA_BASE_URL!, sandbox: false, apiKey: e.INDODANA_API_KEY!, secretKey: e.INDODANA_SECRET_KEY!, refundPath };

@@ -21,9 +21,7 @@ export const midtrans = defineProvider({
   },
   variables: { required: ['MIDTRANS_SERVER_KEY', 'MIDTRANS_BASE_URL'], optional: ['BAYAR_WEBHOOK_ALLOW_MIDTRANS'], baseUrl: 'MIDTRANS_BASE_URL' },
   secretVariables: ['MIDTRANS_SERVER_KEY'],
-  publishedFingerprints: [
-    'c02c8ced30af566e9fc0357bc19d2fdcf4bf309908776e6cdbd41be7dd79a1f6',
-  ],
+  publishedFingerprints: ['c02c8ced30af566e9fc0357bc19d2fdcf4bf309908776e6cdbd41be7dd79a1f6'],
   settings(e, development): MidtransSettings {
     if (!development) return { baseUrl: e.MIDTRANS_BASE_URL!, sandbox: false, serverKey: e.MIDTRANS_SERVER_KEY! };
     return { ...development.endpoint(e.MIDTRANS_BASE_URL), serverKey: e.MIDTRANS_SERVER_KEY ?? development.defaults.serverKey };

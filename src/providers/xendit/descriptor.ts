@@ -27,13 +27,16 @@ export const xendit = defineProvider({
   },
   variables: { required: ['XENDIT_SECRET_KEY', 'XENDIT_CALLBACK_TOKEN', 'XENDIT_BASE_URL'], optional: ['XENDIT_RETURN_URL', 'BAYAR_WEBHOOK_ALLOW_XENDIT'], baseUrl: 'XENDIT_BASE_URL' },
   secretVariables: ['XENDIT_SECRET_KEY', 'XENDIT_CALLBACK_TOKEN'],
-  publishedFingerprints: [
-    '39b67c7c7a0f20d6f72b810c70dba1a0bdc3be09787e75329dfe6ca3692d33c4',
-    '51cd5183a1eb44dc9edea7d47df4805594915a48ba716d786837d28e32e834ce',
-  ],
+  publishedFingerprints: ['39b67c7c7a0f20d6f72b810c70dba1a0bdc3be09787e75329dfe6ca3692d33c4', '51cd5183a1eb44dc9edea7d47df4805594915a48ba716d786837d28e32e834ce'],
   settings(e, development): XenditSettings {
     if (!development) {
-      return { baseUrl: e.XENDIT_BASE_URL!, sandbox: false, secretKey: e.XENDIT_SECRET_KEY!, callbackToken: e.XENDIT_CALLBACK_TOKEN!, ...(e.XENDIT_RETURN_URL ? { defaultReturnUrl: e.XENDIT_RETURN_URL } : {}) };
+      return {
+        baseUrl: e.XENDIT_BASE_URL!,
+        sandbox: false,
+        secretKey: e.XENDIT_SECRET_KEY!,
+        callbackToken: e.XENDIT_CALLBACK_TOKEN!,
+        ...(e.XENDIT_RETURN_URL ? { defaultReturnUrl: e.XENDIT_RETURN_URL } : {}),
+      };
     }
     return {
       ...development.endpoint(e.XENDIT_BASE_URL),

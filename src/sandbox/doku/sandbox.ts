@@ -11,14 +11,12 @@ import { DOKU_TIMESTAMP, bodyDigest, dokuTimestamp, signatureMatches, signedHead
 import { DokuSnapSandbox, type DokuSnapSandboxOptions } from './snap.js';
 import { jsonBody, type Handler, type LedgerEntry, type Notification, type SandboxKit, type SandboxProvider, type SandboxRequest, type SandboxResponse } from '../kit.js';
 
+import { DOKU_NOTIFICATION_RETRIES_MS } from './retries.js';
+
+export { DOKU_NOTIFICATION_RETRIES_MS, DOKU_NOTIFICATION_RETRY_OFFSETS_MS } from './retries.js';
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-
-/** Retries land 30 min, 6 h and 12 h after the original delivery (DOKU, "Retry Notification"). */
-export const DOKU_NOTIFICATION_RETRY_OFFSETS_MS = [30 * MINUTE, 6 * HOUR, 12 * HOUR];
-
-/** The same schedule as the kit needs it: each delay counts from the previous attempt. */
-export const DOKU_NOTIFICATION_RETRIES_MS = DOKU_NOTIFICATION_RETRY_OFFSETS_MS.map((at, i) => at - (DOKU_NOTIFICATION_RETRY_OFFSETS_MS[i - 1] ?? 0));
 
 /** Indodana's expired_time is optional; the sandbox assumes an hour when it is left out [?]. */
 const DEFAULT_PAYLATER_MINUTES = 60;
