@@ -1,5 +1,10 @@
 # One image for both processes: the API is the default command, the worker runs the same
 # image with `node dist/src/worker.js` (see docker-compose.yml).
+#
+# Two targets. `production` (the default, the last stage) holds only what the production
+# entrypoints import (scripts/production-files.ts): no provider sandbox, no development key, so
+# BAYAR_ENV=development is refused at boot. `development` (docker build --target development,
+# docker-compose.yml with BAYAR_ENV=development) keeps the whole build, sandboxes included.
 
 # ---- build: full install (TypeScript is a dev dependency), compile, prebundle workflows ----
 FROM node:20-slim AS build
@@ -16,14 +21,29 @@ COPY migrations ./migrations
 # `npm run build` also writes dist/workflow-bundle.js, so workers start without running webpack.
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
+# The production target's dist/: only what the API, worker, migration job and admin CLI import
+# (test/unit/production-build.test.ts checks that list holds no sandbox and no development value).
+RUN cp -r dist dist-production \
+ && node dist/scripts/production-files.js --prune dist-production
 
-# ---- runtime: production dependencies and compiled output only ----
-FROM node:20-slim
-ENV NODE_ENV=production
+# ---- development: the whole build, provider sandboxes and development keys included ----
+FROM node:20-slim AS development
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/migrations ./migrations
+USER node
+EXPOSE 3000
+CMD ["node", "dist/src/main.js"]
+
+# ---- production: only what the production entrypoints import ----
+FROM node:20-slim AS production
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist-production ./dist
 # Versioned SQL: `node dist/src/db/migrate.js` applies it; the API and worker check it at boot.
 COPY --from=build /app/migrations ./migrations
 # Nothing is written at runtime; run unprivileged.

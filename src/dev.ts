@@ -1,9 +1,10 @@
 // `npm start`: the whole local stack in one process tree — Temporal dev server with Web UI,
 // provider sandboxes, worker and API — in development mode (BAYAR_ENV=development, set here for
 // every child): sandboxes and the published development keys. Ctrl-C stops it all.
-import { ConfigError, DEV_DEFAULTS, loadConfig } from './config/config.js';
+import { ConfigError, loadConfig } from './config/config.js';
+import { DEV_DEFAULTS } from './sandbox/dev-defaults.js';
 import { ensureTemporalCli } from './temporal/cli.js';
-import { PROVIDER_NAMES } from './domain/payment.js';
+import { PROVIDERS } from './providers/index.js';
 import { Stack, dataFile, postgresDir } from './dev/stack.js';
 import { runInForeground } from './dev/processes.js';
 
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
       `  API             ${stack.apiUrl}`,
       `  OpenAPI docs    ${stack.apiUrl}/docs`,
       config.temporal.embedded ? `  Temporal Web UI http://127.0.0.1:${config.temporal.uiPort}` : `  Temporal        ${config.temporal.address} (external)`,
-      ...PROVIDER_NAMES.map((name) => {
+      ...PROVIDERS.map(({ name }) => {
         const p = config.providers[name];
         return `  ${`${name} sandbox`.padEnd(19)} ${p?.sandbox ? p.baseUrl : '(real provider configured)'}`;
       }),

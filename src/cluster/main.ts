@@ -2,7 +2,8 @@
 // frontend, history, matching and internal worker as separate processes, the Web UI, the
 // sandboxes, two workers and two APIs (src/cluster/cluster.ts). Ctrl-C stops it all.
 import { join } from 'node:path';
-import { ConfigError, DEV_DEFAULTS } from '../config/config.js';
+import { ConfigError } from '../config/config.js';
+import { DEV_DEFAULTS } from '../sandbox/dev-defaults.js';
 import { BayarCluster, DEFAULT_CLUSTER_PORTS } from './cluster.js';
 import { NUM_HISTORY_SHARDS, TEMPORAL_SERVICES } from './server-config.js';
 import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from './binaries.js';

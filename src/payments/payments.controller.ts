@@ -16,7 +16,12 @@ import {
   type ListQuery,
   type RefundBody,
 } from './payments.schemas.js';
-import { INDODANA_REFUND_REASONS } from '../providers/indodana/capabilities.js';
+import { PROVIDERS } from '../providers/index.js';
+
+/** Providers that take only their own refund reasons (capabilities.refundReasons), for the OpenAPI text. */
+const REFUND_REASONS = PROVIDERS.filter((d) => d.capabilities.refundReasons)
+  .map((d) => `for ${d.name}, reason is one of ${d.capabilities.refundReasons!.map((r) => JSON.stringify(r)).join(', ')}`)
+  .join('; ');
 
 const NOT_FOUND = { status: 404, codes: ['PAYMENT_NOT_FOUND'], when: 'no payment with this id for your merchant' };
 
@@ -88,7 +93,7 @@ export class PaymentsController {
   @ApiOperation({
     summary: 'Refund all or part of a settled payment',
     description:
-      `Some providers accept only their own refund reasons: for indodana, reason is one of ${INDODANA_REFUND_REASONS.map((r) => JSON.stringify(r)).join(', ')}. ` +
+      `Some providers accept only their own refund reasons: ${REFUND_REASONS}. ` +
       'Any other reason is answered 422 INVALID_REFUND_REASON, listing them in allowedReasons.',
   })
   @ApiHeader(IDEMPOTENCY_KEY_HEADER)

@@ -1,10 +1,9 @@
 // The payments service: turns API calls into workflow starts and updates, and answers reads
 // from the system of record (PostgreSQL), which the workflow writes at every transition: reads
 // work while every worker is down and after Temporal's retention has deleted the workflow.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Client, WithStartWorkflowOperation, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import type { PaymentMethod, PaymentView, ProviderName, RefundRecord } from '../domain/payment.js';
@@ -19,7 +18,7 @@ import { callbackUrlRefusal } from '../common/outbound-guard.js';
 import { paymentIdFor } from './payment-id.js';
 import { TEMPORAL_CLIENT } from '../temporal/temporal.module.js';
 import { SA } from '../temporal/search-attributes.js';
-import { quote, startOrJoin, translateTemporalError } from '../temporal/start-or-join.js';
+import { startOrJoin, translateTemporalError } from '../temporal/start-or-join.js';
 import {
   cancelUpdate,
   createOrGetUpdate,

@@ -1,7 +1,7 @@
 // A small JSON-over-HTTP helper shared by the provider clients. It knows nothing about any
 // provider; it only turns transport failures into the typed errors the saga understands.
 // Calls go through httpCall (undici, keep-alive), so repeated calls reuse sockets.
-import { ProviderOutcomeUnknown, ProviderUnavailable } from './provider.js';
+import { ProviderOutcomeUnknown, ProviderRejected, ProviderUnavailable } from './provider.js';
 import type { ProviderName } from '../domain/payment.js';
 import { HttpCallFailed, httpCall, type HttpAnswer, type HttpCall } from '../common/http-client.js';
 
@@ -30,6 +30,23 @@ function transportError(provider: ProviderName, req: HttpCall, code: string) {
   // does not matter; for a write the saga resolves it by looking the charge up.
   const what = req.method === 'GET' ? ProviderUnavailable : ProviderOutcomeUnknown;
   return new what(`${provider}: ${req.method} ${new URL(req.url).pathname} failed (${code})`, provider, code);
+}
+
+/**
+ * The one rule for an HTTP answer that is not a usable provider answer, shared by every client:
+ * 5xx and 429 are the provider (or a bank, wallet or proxy in front of it) down or busy, so the
+ * call is retryable and nothing is decided; any other status is the provider's definite no. The
+ * third outcome, unknown (the request may have taken effect), comes only from the transport:
+ * sendHttp above.
+ */
+export function httpStatusOutcome(status: number): 'retryable' | 'definite' {
+  return status >= 500 || status === 429 ? 'retryable' : 'definite';
+}
+
+/** Throws the typed error httpStatusOutcome names: ProviderUnavailable (retry) or ProviderRejected (a definite no). */
+export function throwForHttpStatus(provider: ProviderName, status: number, message: string, code: string): never {
+  if (httpStatusOutcome(status) === 'retryable') throw new ProviderUnavailable(message, provider, code);
+  throw new ProviderRejected(message, provider, code);
 }
 
 export function parseJson(text: string): unknown {

@@ -2,12 +2,7 @@
 import type { AppConfig } from '../config/config.js';
 import type { PaymentMethod, ProviderName } from '../domain/payment.js';
 import type { PaymentProvider } from './provider.js';
-import { AggregatorProvider } from './aggregator/index.js';
-import { DokuProvider } from './doku/index.js';
-import { EcommpayProvider } from './ecommpay/index.js';
-import { IndodanaProvider } from './indodana/index.js';
-import { MidtransProvider } from './midtrans/index.js';
-import { XenditProvider } from './xendit/index.js';
+import { PROVIDERS } from './index.js';
 
 /** Adapters that talk to bayar's local sandboxes (development mode), so routing can keep real money off them. */
 const SANDBOXED = new WeakSet<PaymentProvider>();
@@ -18,30 +13,15 @@ const SANDBOXED = new WeakSet<PaymentProvider>();
  * here answers no webhook, takes no payment and is not listed.
  */
 export function buildProviders(config: AppConfig): Map<ProviderName, PaymentProvider> {
-  const timeoutMs = config.timing.providerTimeoutMs;
-  const { xendit, midtrans, doku, ecommpay, indodana, aggregator } = config.providers;
+  const context = { timeoutMs: config.timing.providerTimeoutMs, publicUrl: config.publicUrl };
   const providers = new Map<ProviderName, PaymentProvider>();
-  const add = (settings: { sandbox: boolean }, provider: PaymentProvider) => {
+  // List order (src/providers/index.ts) is the default routing order.
+  for (const descriptor of PROVIDERS) {
+    const settings = config.providers[descriptor.name];
+    if (!settings) continue;
+    const provider = descriptor.build(settings as never, context);
     providers.set(provider.name, provider);
     if (settings.sandbox) SANDBOXED.add(provider);
-  };
-  // Registration order is the default routing order: xendit stays first for shared methods.
-  if (xendit) add(xendit, new XenditProvider({ ...xendit, timeoutMs }));
-  if (midtrans) add(midtrans, new MidtransProvider({ ...midtrans, timeoutMs }));
-  if (doku) {
-    // DOKU signs the path of the notification URL as configured at DOKU, i.e. the public one.
-    // With SNAP keys (doku.snap) it also offers EWALLET_DANA and EWALLET_SHOPEEPAY, after xendit
-    // and midtrans in the default route (registration order).
-    const publicWebhookPath = `${new URL(config.publicUrl).pathname.replace(/\/$/, '')}/webhooks/doku`;
-    add(doku, new DokuProvider({ ...doku, timeoutMs, notificationPaths: [publicWebhookPath] }));
-  }
-  if (ecommpay) add(ecommpay, new EcommpayProvider({ ...ecommpay, timeoutMs }));
-  // Last: QRIS routes to xendit and midtrans first unless BAYAR_ROUTING or the request says indodana.
-  if (indodana) add(indodana, new IndodanaProvider({ ...indodana, timeoutMs, notificationUrl: `${config.publicUrl.replace(/\/$/, '')}/webhooks/indodana` }));
-  if (aggregator) {
-    // The aggregator takes its callback URL with every order and disbursement (notifyUrl).
-    const aggregatorNotifyUrl = `${config.publicUrl.replace(/\/$/, '')}/webhooks/aggregator`;
-    add(aggregator, new AggregatorProvider({ ...aggregator, timeoutMs, notifyUrl: aggregatorNotifyUrl }));
   }
   return providers;
 }

@@ -4,15 +4,14 @@
 // with the literal SUCCESS) → signal → SETTLED. Plus QRIS, all six callback notices for one payment
 // (exactly one settlement), polling only, expiry and late money, the refund refusal, forged
 // callbacks, and OVO without the customer's phone.
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants, createPrivateKey, generateKeyPairSync, privateEncrypt, type KeyObject } from 'node:crypto';
 import { eventually } from '../helpers/wait.js';
 import { uniqueRef, type TestStack } from '../helpers/stack.js';
 import { providerSuite, type MerchantReceiver, paidEntries, duplicatesAbsorbed, webhookOutcomes } from '../helpers/provider-suite.js';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
-import { DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY } from '../../src/config/dev-keys.js';
-import type { PaymentView } from '../../src/domain/payment.js';
+import { DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY } from '../../src/sandbox/dev-keys.js';
 import type { PayoutView } from '../../src/domain/payout.js';
 
 const AGGREGATOR = SANDBOX_PORT_OFFSETS.aggregator;

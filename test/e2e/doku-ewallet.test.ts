@@ -11,9 +11,9 @@ import { randomBytes } from 'node:crypto';
 import { type TestStack } from '../helpers/stack.js';
 import { providerSuite, type MerchantReceiver, paidEntries, duplicatesAbsorbed, webhookOutcomes } from '../helpers/provider-suite.js';
 import { eventually } from '../helpers/wait.js';
-import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
-import { DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY } from '../../src/config/dev-keys.js';
-import type { PaymentView } from '../../src/domain/payment.js';
+import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
+import { DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY } from '../../src/sandbox/dev-keys.js';
 import { asymmetricSignature, issueNotificationToken, snapTimestamp, symmetricSignature } from '../../src/providers/doku/snap/signature.js';
 
 const DOKU = SANDBOX_PORT_OFFSETS.doku;

@@ -4,15 +4,16 @@
 // delete-va and the final status check; late money; forged SNAP notifications), and the Non-SNAP
 // methods DOKU still documents (Alfamart, Indodana): pay URL, expiry, refusals, duplicates,
 // retries and out-of-order notifications (sandbox faults).
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { eventually } from '../helpers/wait.js';
 import { uniqueRef, type TestStack } from '../helpers/stack.js';
 import { providerSuite, type MerchantReceiver, paidEntries, duplicatesAbsorbed, webhookOutcomes } from '../helpers/provider-suite.js';
-import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
-import { DEV_DOKU_SNAP_DOKU_PRIVATE_KEY } from '../../src/config/dev-keys.js';
+import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
+import { DEV_DOKU_SNAP_DOKU_PRIVATE_KEY } from '../../src/sandbox/dev-keys.js';
 import { asymmetricSignature, snapTimestamp, symmetricSignature } from '../../src/providers/doku/snap/signature.js';
 import { externalId } from '../../src/providers/doku/snap/client.js';
 import type { PaymentView } from '../../src/domain/payment.js';

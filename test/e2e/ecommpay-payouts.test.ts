@@ -10,7 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
-import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 import type { PayoutView } from '../../src/domain/payout.js';
 
 const ECOMMPAY = SANDBOX_PORT_OFFSETS.ecommpay;

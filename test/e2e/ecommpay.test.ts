@@ -5,12 +5,13 @@
 // Then polling only (callbacks off), expiry at bayar's deadline with the VA still open at ecommpay
 // (best_before is not known to close it) and the late money that follows, a bank's decline,
 // the refusal of refunds, forged and replayed callbacks, and duplicate + out-of-order callbacks.
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { uniqueRef, type TestStack } from '../helpers/stack.js';
 import { providerSuite, type MerchantReceiver, paidEntries, duplicatesAbsorbed, webhookOutcomes } from '../helpers/provider-suite.js';
-import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 import type { PaymentView } from '../../src/domain/payment.js';
 
 const ECOMMPAY = SANDBOX_PORT_OFFSETS.ecommpay;

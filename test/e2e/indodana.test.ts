@@ -11,7 +11,8 @@ import { createHmac } from 'node:crypto';
 import { paidEntries, duplicatesAbsorbed, webhookOutcomes } from '../helpers/provider-suite.js';
 import { eventually } from '../helpers/wait.js';
 import { startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
-import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 import { indodanaOrderId } from '../../src/providers/indodana/capabilities.js';
 import type { PaymentView } from '../../src/domain/payment.js';
 

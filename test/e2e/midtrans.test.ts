@@ -4,13 +4,14 @@
 // settlement, expiry, and duplicate notifications. Then one test per method family, as in
 // xendit.test.ts: convenience stores, e-wallets (full and partial refunds), Mandiri bill, Permata,
 // duplicate + out-of-order notifications (sandbox faults), and expiry of stores and e-wallets.
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { eventually } from '../helpers/wait.js';
 import { uniqueRef, type TestStack } from '../helpers/stack.js';
 import { providerSuite, type MerchantReceiver, paidEntries, duplicatesAbsorbed, webhookOutcomes } from '../helpers/provider-suite.js';
-import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 import type { PaymentView } from '../../src/domain/payment.js';
 
 const MIDTRANS = SANDBOX_PORT_OFFSETS.midtrans;

@@ -12,7 +12,8 @@ import { API_KEY, OTHER_MERCHANT_KEY, startMerchantReceiver, startTestStack, uni
 import { recordHistories } from '../helpers/histories.js';
 import { RecordChecker } from '../helpers/records.js';
 import { anyPayoutLike } from '../helpers/payout-bodies.js';
-import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 import type { ProviderName } from '../../src/domain/payment.js';
 import type { PayoutBank, PayoutView } from '../../src/domain/payout.js';
 import type { PayoutFeeType } from '../../src/providers/payout.js';

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMerchantReceiver, startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
 import { verifyMerchantWebhook } from '../../src/common/merchant-webhook.js';
-import { DEV_DEFAULTS } from '../../src/config/config.js';
+import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 
 describe('payment slice over HTTP (real Temporal, real sandbox)', () => {
   let stack: TestStack;

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { paidEntries, webhookOutcomes } from '../helpers/provider-suite.js';
 import { recordHistories } from '../helpers/histories.js';
 import { startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
-import { DEV_DEFAULTS } from '../../src/config/config.js';
+import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 import { basicAuthHeader } from '../../src/providers/xendit/signature.js';
 import type { PaymentMethod, PaymentView } from '../../src/domain/payment.js';
 

@@ -7,7 +7,7 @@ import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import type { PaymentView, ProviderName } from '../../src/domain/payment.js';
 import type { Faults } from '../../src/sandbox/kit.js';
 import { collectAndCheck, formatReport, paymentIdFor, readPayment, readPayments, type ClientRecord, type InvariantReport } from './invariants.js';
-import { API_KEY, startTestStack, type TestStack } from './stack.js';
+import { API_KEY, startTestStack } from './stack.js';
 import type { ClusterTestStack } from './cluster-stack.js';
 import { API_REPLICAS, WORKER_REPLICAS } from '../../src/cluster/cluster.js';
 import { TEMPORAL_SERVICES, type TemporalService } from '../../src/cluster/server-config.js';

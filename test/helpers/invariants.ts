@@ -2,7 +2,8 @@
 // every provider sandbox's ledger read back from the sandbox, and what the client saw. Used by
 // `npm run chaos` (scripts/chaos.ts) and by test/e2e/chaos.test.ts. The check itself
 // (checkInvariants) is pure, so it is also tested on hand-made broken data.
-import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 import { paymentIdFor as derivePaymentId } from '../../src/payments/payment-id.js';
 import type { PaymentView, ProviderName } from '../../src/domain/payment.js';
 import type { LedgerEntry } from '../../src/sandbox/kit.js';

@@ -17,7 +17,8 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embed
 import { importBootstrapMerchants } from '../../src/db/merchants.js';
 import { migrate } from '../../src/db/migrations.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
-import { DEV_DEFAULTS, SANDBOX_PORT_OFFSETS, loadConfig, type AppConfig } from '../../src/config/config.js';
+import { SANDBOX_PORT_OFFSETS, loadConfig, type AppConfig } from '../../src/config/config.js';
+import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 import { startTracing, type Tracing } from '../../src/observability/tracing.js';
 import { SandboxKit } from '../../src/sandbox/kit.js';
 import { XenditSandbox } from '../../src/sandbox/xendit/sandbox.js';

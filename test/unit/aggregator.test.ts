@@ -25,13 +25,14 @@ import {
   type CreateChargeRequest,
   type RawWebhook,
 } from '../../src/providers/provider.js';
-import { ConfigError, DEV_DEFAULTS, loadConfig } from '../../src/config/config.js';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 import {
   DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY,
   DEV_AGGREGATOR_MERCHANT_PUBLIC_KEY,
   DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY,
   DEV_AGGREGATOR_PLATFORM_PUBLIC_KEY,
-} from '../../src/config/dev-keys.js';
+} from '../../src/sandbox/dev-keys.js';
 import { SandboxKit } from '../../src/sandbox/kit.js';
 import { AggregatorSandbox, CALLBACK_INTERVALS_MS, SANDBOX_PAYOUT_FEE, type CallbackDelivery } from '../../src/sandbox/aggregator/sandbox.js';
 import type { PaymentMethod } from '../../src/domain/payment.js';

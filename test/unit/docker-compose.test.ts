@@ -7,7 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
-import { CONFIG_ENV_KEYS, DEV_DEFAULTS, loadConfig, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { CONFIG_ENV_KEYS, loadConfig, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 
 // Compiled to dist/test/unit/: the repository root is three levels up.
 const ROOT = new URL('../../../', import.meta.url);

@@ -20,7 +20,8 @@ import { ProviderRejected, ProviderUnavailable, SignatureInvalid, WebhookMalform
 import { SandboxKit } from '../../src/sandbox/kit.js';
 import { ECOMMPAY_CALLBACK_RETRIES_MS, EcommpaySandbox } from '../../src/sandbox/ecommpay/sandbox.js';
 import type { PaymentMethod } from '../../src/domain/payment.js';
-import { ConfigError, DEV_DEFAULTS, SANDBOX_PORT_OFFSETS, loadConfig } from '../../src/config/config.js';
+import { ConfigError, SANDBOX_PORT_OFFSETS, loadConfig } from '../../src/config/config.js';
+import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 import { until, randomPaymentId as paymentId } from '../helpers/wait.js';
 
 const PROJECT_ID = 2990;

@@ -17,7 +17,8 @@ import { cancellationRequestSchema, checkStatusSchema, checkoutRequestSchema, ch
 import { ProviderRejected, ProviderUnavailable, SignatureInvalid, WebhookMalformed, type RawWebhook } from '../../src/providers/provider.js';
 import { SandboxKit } from '../../src/sandbox/kit.js';
 import { INDODANA_NOTIFICATION_RETRIES_MS, INDODANA_PATH_PREFIX, IndodanaSandbox } from '../../src/sandbox/indodana/sandbox.js';
-import { ConfigError, DEV_DEFAULTS, loadConfig } from '../../src/config/config.js';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 import { randomPaymentId, until } from '../helpers/wait.js';
 
 const KEY = 'bayar-unit-indodana-key';

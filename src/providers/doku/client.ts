@@ -1,7 +1,6 @@
 // HTTP calls to DOKU's Non-SNAP API. Signing, base URL and timeouts live here; retries are
 // Temporal's job. Every call is signed over the exact bytes sent (signature.ts).
-import { sendHttp, parseJson, type HttpResponse } from '../http.js';
-import { ProviderRejected, ProviderUnavailable } from '../provider.js';
+import { sendHttp, parseJson, throwForHttpStatus, type HttpResponse } from '../http.js';
 import { errorSchema } from './schemas.js';
 import { dokuTimestamp, signedHeaders } from './signature.js';
 import type { DokuSnapConfig } from './snap/client.js';
@@ -67,6 +66,5 @@ function dokuErrorMessage(res: HttpResponse): string {
 export function throwFor(res: HttpResponse, what: string): never {
   const code = dokuErrorCode(res);
   const message = `doku ${what}: HTTP ${res.status} ${dokuErrorMessage(res)}`.trim();
-  if (res.status >= 500 || res.status === 429) throw new ProviderUnavailable(message, 'doku', code);
-  throw new ProviderRejected(message, 'doku', code);
+  throwForHttpStatus('doku', res.status, message, code);
 }

@@ -1,8 +1,8 @@
 // HTTP calls to ecommpay's Gate. Every request is a signed JSON POST: the signature covers the
 // whole body and goes in general.signature (signature.ts). Base URL and timeouts live here;
 // retries are Temporal's job.
-import { parseJson, sendHttp, type HttpResponse } from '../http.js';
-import { ProviderRejected, ProviderUnavailable } from '../provider.js';
+import { parseJson, sendHttp, throwForHttpStatus, type HttpResponse } from '../http.js';
+import { ProviderUnavailable } from '../provider.js';
 import { ECOMMPAY_PATHS } from './capabilities.js';
 import { gateAnswerSchema, statusAnswerSchema, type EcommpayStatusAnswer } from './schemas.js';
 import { signRequest, signatureMatches, withoutSignatures, type JsonValue } from './signature.js';
@@ -79,6 +79,5 @@ export function ecommpayErrorCode(res: HttpResponse): string {
 export function throwFor(res: HttpResponse, what: string): never {
   const parsed = gateAnswerSchema.safeParse(parseJson(res.text));
   const message = `ecommpay ${what}: HTTP ${res.status} ${(parsed.success ? parsed.data.message : undefined) ?? ''}`.trim();
-  if (res.status >= 500 || res.status === 429) throw new ProviderUnavailable(message, 'ecommpay', ecommpayErrorCode(res));
-  throw new ProviderRejected(message, 'ecommpay', ecommpayErrorCode(res));
+  throwForHttpStatus('ecommpay', res.status, message, ecommpayErrorCode(res));
 }

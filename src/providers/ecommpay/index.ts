@@ -36,7 +36,6 @@ import {
   gateAnswerSchema,
   isoFromEcommpay,
   minorToRupiah,
-  statusAnswerSchema,
   type EcommpayOperation,
   type EcommpayRedirectData,
   type EcommpaySaleRequest,

@@ -1,8 +1,7 @@
 // HTTP calls to Midtrans' Core API. Auth, base URL and timeouts live here; retries are Temporal's job.
 // Midtrans often answers HTTP 200 and puts the real outcome in the body's string `status_code`,
 // so every answer is reduced to that one code before anyone looks at it.
-import { sendHttp, parseJson, type HttpResponse } from '../http.js';
-import { ProviderRejected, ProviderUnavailable } from '../provider.js';
+import { sendHttp, parseJson, httpStatusOutcome, throwForHttpStatus, type HttpResponse } from '../http.js';
 import { basicAuthHeader } from './signature.js';
 import { answerSchema } from './schemas.js';
 
@@ -57,8 +56,7 @@ export function toAnswer(res: HttpResponse): MidtransAnswer {
  */
 export function throwFor(answer: MidtransAnswer, what: string): never {
   const code = Number(answer.code);
-  const retryable = answer.httpStatus >= 500 || answer.httpStatus === 429 || code >= 500 || code === 429;
-  const message = `midtrans ${what}: ${answer.code} ${answer.message}`.trim();
-  if (retryable) throw new ProviderUnavailable(message, 'midtrans', `MIDTRANS_${answer.code}`);
-  throw new ProviderRejected(message, 'midtrans', `MIDTRANS_${answer.code}`);
+  // Midtrans repeats HTTP statuses as body codes (status_code "500", "429"): the same rule applies to both.
+  const status = httpStatusOutcome(answer.httpStatus) === 'retryable' ? answer.httpStatus : code;
+  throwForHttpStatus('midtrans', status, `midtrans ${what}: ${answer.code} ${answer.message}`.trim(), `MIDTRANS_${answer.code}`);
 }

@@ -1,6 +1,5 @@
 // HTTP calls to Xendit. Auth, base URL and timeouts live here; retries are Temporal's job.
-import { sendHttp, parseJson, type HttpResponse } from '../http.js';
-import { ProviderRejected, ProviderUnavailable } from '../provider.js';
+import { sendHttp, parseJson, throwForHttpStatus, type HttpResponse } from '../http.js';
 import { basicAuthHeader } from './signature.js';
 import { errorSchema } from './schemas.js';
 
@@ -41,8 +40,5 @@ export function xenditErrorCode(res: HttpResponse): string {
 
 export function throwForStatus(res: HttpResponse, what: string): never {
   const code = xenditErrorCode(res);
-  if (res.status >= 500 || res.status === 429) {
-    throw new ProviderUnavailable(`xendit ${what}: HTTP ${res.status} ${code}`, 'xendit', code);
-  }
-  throw new ProviderRejected(`xendit ${what}: HTTP ${res.status} ${code}`, 'xendit', code);
+  throwForHttpStatus('xendit', res.status, `xendit ${what}: HTTP ${res.status} ${code}`, code);
 }

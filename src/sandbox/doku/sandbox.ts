@@ -4,21 +4,19 @@
 // adapter's zod schemas and signature functions; the tests check both against the published
 // string-to-sign and against jokul-nodejs-library, independently of this code.
 import { createPublicKey, randomInt, randomUUID } from 'node:crypto';
-import { DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY } from '../../config/dev-keys.js';
+import { DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY } from '../dev-keys.js';
 import { DOKU_CHANNELS, DOKU_STATUS_PATH, type DokuChannel, type DokuChannelKind, type DokuMethod } from '../../providers/doku/capabilities.js';
 import { REQUEST_SCHEMAS, type DokuO2oRequest, type DokuPaylaterRequest, type DokuVaRequest } from '../../providers/doku/schemas.js';
 import { DOKU_TIMESTAMP, bodyDigest, dokuTimestamp, signatureMatches, signedHeaders } from '../../providers/doku/signature.js';
 import { DokuSnapSandbox, type DokuSnapSandboxOptions } from './snap.js';
 import { jsonBody, type Handler, type LedgerEntry, type Notification, type SandboxKit, type SandboxProvider, type SandboxRequest, type SandboxResponse } from '../kit.js';
 
+import { DOKU_NOTIFICATION_RETRIES_MS } from './retries.js';
+
+export { DOKU_NOTIFICATION_RETRIES_MS, DOKU_NOTIFICATION_RETRY_OFFSETS_MS } from './retries.js';
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-
-/** Retries land 30 min, 6 h and 12 h after the original delivery (DOKU, "Retry Notification"). */
-export const DOKU_NOTIFICATION_RETRY_OFFSETS_MS = [30 * MINUTE, 6 * HOUR, 12 * HOUR];
-
-/** The same schedule as the kit needs it: each delay counts from the previous attempt. */
-export const DOKU_NOTIFICATION_RETRIES_MS = DOKU_NOTIFICATION_RETRY_OFFSETS_MS.map((at, i) => at - (DOKU_NOTIFICATION_RETRY_OFFSETS_MS[i - 1] ?? 0));
 
 /** Indodana's expired_time is optional; the sandbox assumes an hour when it is left out [?]. */
 const DEFAULT_PAYLATER_MINUTES = 60;

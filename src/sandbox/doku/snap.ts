@@ -25,7 +25,7 @@ import {
 } from '../../providers/doku/snap/schemas.js';
 import { createVaRequestSchema, deleteVaRequestSchema, vaDigits, vaStatusRequestSchema } from '../../providers/doku/snap/va-schemas.js';
 import { asymmetricSignature, asymmetricSignatureMatches, parseSnapTimestamp, snapTimestamp, symmetricSignature, symmetricSignatureMatches } from '../../providers/doku/snap/signature.js';
-import { DOKU_NOTIFICATION_RETRIES_MS } from './sandbox.js';
+import { DOKU_NOTIFICATION_RETRIES_MS } from './retries.js';
 import { jsonBody, type Handler, type LedgerEntry, type Notification, type SandboxKit, type SandboxRequest, type SandboxResponse } from '../kit.js';
 import { httpCall } from '../../common/http-client.js';
 import { parseJson } from '../../providers/http.js';

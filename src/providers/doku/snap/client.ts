@@ -2,8 +2,8 @@
 // once however many calls wait for it), and symmetric-signed transaction calls. Retries are
 // Temporal's job; the one retry here is a call refused for a token DOKU no longer knows.
 import { randomInt } from 'node:crypto';
-import { parseJson, sendHttp, type HttpResponse } from '../../http.js';
-import { ProviderRejected, ProviderUnavailable } from '../../provider.js';
+import { parseJson, sendHttp, throwForHttpStatus, type HttpResponse } from '../../http.js';
+import { ProviderUnavailable } from '../../provider.js';
 import { DOKU_SNAP_PATHS } from '../capabilities.js';
 import { snapErrorSchema, tokenResponseSchema } from './schemas.js';
 import { asymmetricSignature, snapTimestamp, symmetricSignature } from './signature.js';
@@ -154,6 +154,5 @@ export function snapThrowFor(res: HttpResponse, what: string): never {
   const code = parsed.success ? parsed.data.responseCode : undefined;
   const message = `doku snap ${what}: HTTP ${res.status} ${(parsed.success ? parsed.data.responseMessage : undefined) ?? ''}`.trim();
   const errorCode = code && /^\d{7}$/.test(code) ? `DOKU_SNAP_${code}` : `DOKU_SNAP_HTTP_${res.status}`;
-  if (res.status >= 500 || res.status === 429) throw new ProviderUnavailable(message, 'doku', errorCode);
-  throw new ProviderRejected(message, 'doku', errorCode);
+  throwForHttpStatus('doku', res.status, message, errorCode);
 }

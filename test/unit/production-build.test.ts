@@ -1,0 +1,65 @@
+// The production image holds no provider sandbox and no development value: the files the
+// production entrypoints import (scripts/production-files.ts, the list the Dockerfile prunes
+// dist/ to) are checked here, on this build's dist/.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { productionGraph, PRODUCTION_ENTRYPOINTS } from '../../scripts/production-files.js';
+import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
+import * as devKeys from '../../src/sandbox/dev-keys.js';
+
+// Compiled to dist/test/unit/: dist/ is two levels up.
+const DIST = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Every string in the development defaults, however deep. */
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (value && typeof value === 'object') return Object.values(value).flatMap(strings);
+  return [];
+}
+
+describe('the production build', () => {
+  const graph = productionGraph(DIST);
+  const files = [...graph.files];
+
+  it('holds the production entrypoints and their imports', () => {
+    for (const entry of PRODUCTION_ENTRYPOINTS) assert.ok(graph.files.has(entry), entry);
+    assert.ok(graph.files.has('src/config/config.js') && graph.files.has('src/providers/index.js'));
+    assert.ok(files.length > 100, `${files.length} files`);
+  });
+
+  it('imports no sandbox, no development-keys module and no development launcher', () => {
+    const development = files.filter((f) => f.startsWith('src/sandbox/') || f === 'src/dev.js' || f.startsWith('src/cluster/') || f.startsWith('test/') || f.startsWith('scripts/'));
+    assert.deepEqual(development, []);
+  });
+
+  it('reaches the development half only through import() calls the pruned image cannot resolve', () => {
+    assert.ok(graph.optional.length >= 2, 'config/development.js and the descriptors load it lazily');
+    for (const { from, target } of graph.optional) assert.match(target, /^src\/sandbox\//, `${from} → ${target}`);
+  });
+
+  it('contains no published development value or key, in any file', () => {
+    // Each key by a line of its base64 body: enough to find it, whatever surrounds it.
+    const keyLines = Object.values(devKeys).map((pem) => pem.split('\n')[3]!);
+    // The demo API key by its secret half; the placeholder return page is no secret.
+    const values = strings({ ...DEV_DEFAULTS, apiKeys: DEV_DEFAULTS.apiKeys.split(':')[1] });
+    const secrets = [...values.filter((s) => !s.startsWith('https://') && !s.startsWith('-----')), ...keyLines];
+    assert.ok(secrets.length >= 15, `${secrets.length} values`);
+    for (const file of files) {
+      const text = readFileSync(`${DIST}/${file}`, 'utf8');
+      for (const secret of secrets) assert.ok(!text.includes(secret), `${file} holds a development value`);
+    }
+  });
+
+  it('is what the Dockerfile ships: the production target prunes dist/ to this list', () => {
+    const dockerfile = readFileSync(`${ROOT}/Dockerfile`, 'utf8');
+    assert.match(dockerfile, /cp -r dist dist-production \\\n && node dist\/scripts\/production-files\.js --prune dist-production/);
+    const stages = [...dockerfile.matchAll(/^FROM\s+\S+(?:\s+AS\s+(\S+))?/gm)].map((m) => m[1]);
+    assert.equal(stages.at(-1), 'production', 'the default target (the last stage) is production');
+    const production = dockerfile.slice(dockerfile.lastIndexOf('FROM '));
+    assert.match(production, /COPY --from=build \/app\/dist-production \.\/dist/);
+    assert.doesNotMatch(production, /COPY --from=build \/app\/dist /, 'not the whole build');
+  });
+});
