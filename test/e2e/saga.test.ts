@@ -141,10 +141,14 @@ describe('payment saga (real Temporal, real Xendit sandbox, HTTP)', () => {
   });
 
   it('resolves a create whose answer was lost by looking the charge up, not by charging again', async () => {
+    const chargesMade = async () => ((await stack.sandbox('GET', '/_sandbox/ledger')).json.charges as unknown[]).length;
+    const before = await chargesMade();
     await stack.sandbox('POST', '/_sandbox/faults', { timeoutRate: 1 });
     const ref = uniqueRef('lost-answer');
     const created = stack.api('POST', '/v1/payments', { merchantReference: ref, amount: 60_000, method: 'VA_BCA' });
-    await new Promise((r) => setTimeout(r, 2500));
+    // The charge is made and its answer held back (decided when the call arrived): the create
+    // times out at bayar, whatever the faults are from now on.
+    await eventually(chargesMade, (n) => n > before, 20_000);
     await stack.sandbox('POST', '/_sandbox/faults', {});
     const first = await created;
     assert.ok([201, 202].includes(first.status), first.text);
@@ -188,9 +192,12 @@ describe('payment saga (real Temporal, real Xendit sandbox, HTTP)', () => {
     const forged = await xenditWebhook({ event: 'payment.capture', data: { reference_id: p.id, status: 'SUCCEEDED', amount: 63_000 } }, 'not-the-token');
     assert.equal(forged.status, 401);
     assert.equal(((await forged.json()) as { code: string }).code, 'SIGNATURE_INVALID');
-    await new Promise((r) => setTimeout(r, 500));
-    const after = await stack.payment(p.id);
-    assert.equal(after.status, 'PENDING');
+    // A genuine notice sent after it is seen by the payment: the forged one, sent first, was not.
+    const genuine = await xenditWebhook({ event: 'payment.capture', data: { reference_id: p.id, payment_request_id: p.providerReference, status: 'SUCCEEDED', amount: 63_000 } });
+    assert.equal(genuine.status, 200);
+    const after = await stack.waitFor(p.id, (x) => x.notifications.wakeUps >= 1);
+    assert.equal(after.notifications.wakeUps, 1, 'only the genuine notice reached the payment');
+    assert.equal(after.status, 'PENDING', 'its claim was checked with Xendit: not paid');
     assert.ok(!after.timeline.some((t) => t.source === 'webhook'));
   });
 
@@ -212,7 +219,7 @@ describe('payment saga (real Temporal, real Xendit sandbox, HTTP)', () => {
   it('the database equals the workflow for every payment of this suite', async () => {
     const checker = await RecordChecker.open(stack.databaseUrl, stack.stack.temporal!.address);
     try {
-      assert.ok(recorded.size >= 15, `checked ${recorded.size} payments`);
+      assert.ok(recorded.size >= 10, `checked ${recorded.size} payments`);
       assert.deepEqual(await checker.eventually('payments', [...recorded.values()]), []);
     } finally {
       await checker.close();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import type { PaymentView, ProviderName } from '../../src/domain/payment.js';
 import type { LedgerEntry } from '../../src/sandbox/kit.js';
-import { startMerchantReceiver, startTestStack, uniqueRef, type TestStack } from './stack.js';
+import { acquireTestStack, releaseTestStack, startMerchantReceiver, uniqueRef, type TestStack } from './stack.js';
 
 /** The timeline's PAID transitions: a payment settled once has exactly one. */
 export const paidEntries = (p: PaymentView) => p.timeline.filter((t) => t.type === 'status:PAID');
@@ -31,11 +31,11 @@ export function providerSuite(
   let stack: TestStack | undefined;
   let merchant: MerchantReceiver | undefined;
   before(async () => {
-    stack = await acquireStack(env);
+    stack = await acquireTestStack({ env });
     merchant = await startMerchantReceiver();
   });
   after(async () => {
-    await releaseStack(stack);
+    await releaseTestStack(stack);
     await merchant?.close();
   });
   const started = <T>(value: T | undefined): T => {
@@ -58,38 +58,6 @@ export function providerSuite(
     },
     ledgerEntry: async (paymentId) => (await started(stack).charges(paymentId, SANDBOX_PORT_OFFSETS[provider]))[0],
   };
-}
-
-// Stacks shared by the suites of one process (test/e2e/providers.test.ts): one per environment,
-// started by the first suite that asks and stopped once, after the last. Off by default, so a
-// provider file run alone starts and stops its own stack.
-let sharing = false;
-const sharedStacks = new Map<string, Promise<TestStack>>();
-
-/** From now on, suites with the same environment share one stack; call stopSharedStacks() at the end. */
-export function shareStacks(): void {
-  sharing = true;
-}
-
-function acquireStack(env: Record<string, string>): Promise<TestStack> {
-  if (!sharing) return startTestStack({ env });
-  const key = JSON.stringify(Object.entries(env).sort());
-  let stack = sharedStacks.get(key);
-  if (!stack) {
-    stack = startTestStack({ env });
-    sharedStacks.set(key, stack);
-  }
-  return stack;
-}
-
-async function releaseStack(stack: TestStack | undefined): Promise<void> {
-  if (!sharing) await stack?.stop();
-}
-
-export async function stopSharedStacks(): Promise<void> {
-  const stacks = [...sharedStacks.values()];
-  sharedStacks.clear();
-  for (const stack of await Promise.allSettled(stacks)) if (stack.status === 'fulfilled') await stack.value.stop();
 }
 
 /** How many notifications of `provider` the API has answered with this outcome so far (its metrics). */
