@@ -26,8 +26,10 @@ export function providerSuite(
   options: { refPrefix: string; defaults?: Record<string, unknown>; env?: Record<string, string> },
 ): ProviderSuite {
   // Polls start 4 s after a charge is created by default: long enough that a notification sent
-  // right after paying always wins, short enough for the polling-only case.
-  const env = options.env ?? { BAYAR_POLL_SCHEDULE: '4s' };
+  // right after paying always wins. The API waits up to 30 s for the charge before it answers
+  // 202 instead of 201: on a saturated machine 10 s was not always enough, and these tests
+  // expect the charge in the create's answer.
+  const env = options.env ?? { BAYAR_POLL_SCHEDULE: '4s', BAYAR_CREATE_WAIT: '30s' };
   let stack: TestStack | undefined;
   let merchant: MerchantReceiver | undefined;
   before(async () => {

@@ -70,7 +70,7 @@ describe('payment saga paths (in-process Temporal, fake provider activities)', {
   });
 
   it('applies the same webhook six times, and a stale one out of order, as one settlement', async () => {
-    const p = await start('duplicate-webhooks');
+    const p = await start('duplicate-webhooks-in-process');
     for (let i = 0; i < 6; i++) await saga.webhook(p.handle, { chargeStatus: 'PAID', paidAmount: 50_000, eventId: 'wh-same-notification' });
     await saga.webhook(p.handle, { chargeStatus: 'PENDING' });
     await saga.webhook(p.handle, { chargeStatus: 'EXPIRED' });
@@ -125,7 +125,7 @@ describe('payment saga paths (in-process Temporal, fake provider activities)', {
   });
 
   it('refunds a QRIS payment that lands after expiry, automatically', async () => {
-    const p = await start('late-qris', { expiresInMs: 1_000 });
+    const p = await start('late-qris-in-process', { expiresInMs: 1_000 });
     await saga.waitFor(p.handle, (x) => x.status === 'EXPIRED');
     saga.providers.pay(p.id);
     await saga.webhook(p.handle, { chargeStatus: 'PAID', paidAmount: 50_000 });
@@ -182,7 +182,7 @@ describe('payment saga paths (in-process Temporal, fake provider activities)', {
   });
 
   it('cancels an unpaid payment at the merchant’s request, once', async () => {
-    const p = await start('cancel', { method: 'RETAIL_ALFAMART', capabilities: { refund: 'none', cancel: true } });
+    const p = await start('cancel-in-process', { method: 'RETAIL_ALFAMART', capabilities: { refund: 'none', cancel: true } });
     const cancelled = await p.handle.executeUpdate(cancelUpdate, { args: [{ reason: 'order withdrawn' }] });
     assert.equal(cancelled.status, 'CANCELLED');
     assert.equal(saga.providers.charge(p.id)!.status, 'EXPIRED', 'charge expired at the provider');
@@ -251,7 +251,7 @@ describe('payment saga paths (in-process Temporal, fake provider activities)', {
   });
 
   it('lets exactly one of two concurrent refunds through when together they exceed the payment', async () => {
-    const p = await settled('concurrent-refunds');
+    const p = await settled('concurrent-refunds-in-process');
     const outcomes = await Promise.allSettled([refund(p.handle, { refundId: 'r-a', amount: 60_000 }), refund(p.handle, { refundId: 'r-b', amount: 60_000 })]);
     assert.deepEqual(outcomes.map((o) => o.status).sort(), ['fulfilled', 'rejected']);
     const refused = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
@@ -271,7 +271,7 @@ describe('payment saga paths (in-process Temporal, fake provider activities)', {
   });
 
   it('rejects refunds the provider cannot do before anything is written', async () => {
-    const va = await settled('va-refund', { method: 'VA_BCA', capabilities: { refund: 'none', cancel: true } });
+    const va = await settled('va-refund-in-process', { method: 'VA_BCA', capabilities: { refund: 'none', cancel: true } });
     assert.equal(await rejectionOf(refund(va.handle, { refundId: 'no' })), REJECTION.refundNotSupported);
     const fullOnly = await settled('full-only-refund', { capabilities: { refund: 'full', cancel: true } });
     assert.equal(await rejectionOf(refund(fullOnly.handle, { refundId: 'part', amount: 10 })), REJECTION.partialRefundNotSupported);
