@@ -70,12 +70,18 @@ export class Stack {
   }
 
   async start(): Promise<void> {
-    await this.startDatabase();
-    if (this.options.config.temporal.embedded) await this.startTemporal();
-    // The sandboxes accept only the published development keys: production has none to talk to.
-    if (this.options.config.development) await this.startPart('sandbox');
-    await this.startPart('worker');
-    await this.startPart('api');
+    // The parts that need nothing of each other start together (each test file starts a whole
+    // stack, so this is most of the suite's time): Temporal first, whose server runs on while
+    // initdb (a blocking spawnSync) does, then the sandboxes and the database; the worker and
+    // the API need Temporal and the database, not each other. Every start is awaited, failed or
+    // not, before a failure is thrown, so stop() finds each process that was started.
+    await settleAll([
+      this.options.config.temporal.embedded ? this.startTemporal() : undefined,
+      // The sandboxes accept only the published development keys: production has none to talk to.
+      this.options.config.development ? this.startPart('sandbox') : undefined,
+      this.startDatabase(),
+    ]);
+    await settleAll([this.startPart('worker'), this.startPart('api')]);
   }
 
   async startTemporal(): Promise<void> {
@@ -206,6 +212,13 @@ export class Stack {
       await new Promise((r) => setTimeout(r, 150));
     }
   }
+}
+
+/** Awaits every start, then throws the first failure, if any. */
+async function settleAll(starts: (Promise<void> | undefined)[]): Promise<void> {
+  const results = await Promise.allSettled(starts);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 export function dataFile(config: AppConfig): string {

@@ -109,17 +109,6 @@ describe('aggregator over HTTP (real Temporal, real sandbox)', () => {
     }
   });
 
-  it('settles by polling alone when callbacks never come (VA_BRI)', async () => {
-    await stack.withFaults({ webhooksEnabled: false }, async () => {
-      const created = await create({ amount: 90_000, method: 'VA_BRI' });
-      await stack.pay(created.id, {}, AGGREGATOR);
-      const settled = await stack.waitFor(created.id, (p) => p.status === 'SETTLED', WAIT_MS);
-      assert.equal(settled.amounts.paid, 90_000);
-      assert.equal(paidEntries(settled)[0]?.source, 'poll');
-      assert.equal((await deliveries(created.id)).length, 0, 'no callback was sent');
-    }, AGGREGATOR);
-  });
-
   it("expires at bayar's deadline (the platform's minimum is 15 minutes); money after that goes to review", async () => {
     const created = await create({ amount: 20_000, method: 'RETAIL_ALFAMART', expiresInSeconds: 2, callbackUrl: merchant.url });
     assert.match(created.instructions.payCode ?? '', /^\d{16}$/);

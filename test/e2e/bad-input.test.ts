@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { OTHER_MERCHANT_KEY, startMerchantReceiver, startTestStack, uniqueRef, API_KEY, type TestStack } from '../helpers/stack.js';
+import { OTHER_MERCHANT_KEY, startMerchantReceiver, acquireTestStack, releaseTestStack, uniqueRef, API_KEY, type TestStack } from '../helpers/stack.js';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 import { PAYMENT_METHODS, PROVIDER_NAMES, type PaymentView, type ProviderName } from '../../src/domain/payment.js';
@@ -153,7 +153,7 @@ describe('bad input over HTTP (real Temporal, real sandboxes)', () => {
   before(async () => {
     // No status polls while the tests run (each poll of a pending payment adds a timeline line):
     // payments here settle by notification, and the witnesses must not move.
-    stack = await startTestStack({ env: { BAYAR_POLL_SCHEDULE: '10m' } });
+    stack = await acquireTestStack({ env: { BAYAR_POLL_SCHEDULE: '1h' } });
     merchant = await startMerchantReceiver();
     const create = async (body: Record<string, unknown>, key = API_KEY) => {
       const res = await stack.api('POST', '/v1/payments', { merchantReference: uniqueRef('fz'), callbackUrl: merchant.url, ...body }, { key });
@@ -176,7 +176,7 @@ describe('bad input over HTTP (real Temporal, real sandboxes)', () => {
     Object.assign(witnesses, { px, pm, pd, q: settledQris, va: settledVa });
   });
   after(async () => {
-    await stack?.stop();
+    await releaseTestStack(stack);
     await merchant?.close();
   });
 

@@ -96,17 +96,6 @@ describe('doku SNAP e-wallets over HTTP (real Temporal, real sandbox)', () => {
     assert.deepEqual(body.routing.EWALLET_SHOPEEPAY, ['xendit', 'midtrans', 'doku']);
   });
 
-  it('EWALLET_SHOPEEPAY settles by polling alone when notifications are off', async () => {
-    await stack.withFaults({ webhooksEnabled: false }, async () => {
-      const created = await create({ amount: 64_000, method: 'EWALLET_SHOPEEPAY' });
-      await stack.pay(created.id, {}, DOKU);
-      const settled = await stack.waitFor(created.id, (p) => p.status === 'SETTLED', WAIT_MS);
-      assert.equal(settled.amounts.paid, 64_000);
-      assert.equal(paidEntries(settled)[0]?.source, 'poll');
-      assert.equal((await notifications(created.id)).length, 0, 'no notification was sent');
-    }, DOKU);
-  });
-
   it("expires at bayar's deadline; DOKU's page closes within the second after and takes no payment", async () => {
     const created = await create({ amount: 18_000, method: 'EWALLET_DANA', expiresInSeconds: 2 });
     const expired = await stack.waitFor(created.id, (p) => p.status === 'EXPIRED', WAIT_MS);

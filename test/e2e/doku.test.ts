@@ -183,18 +183,6 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
     assert.equal((fixed.json as PaymentView).merchantReference, reference);
   });
 
-  it('settles by polling alone when notifications are off (VA_BCA)', async () => {
-    await stack.withFaults({ webhooksEnabled: false }, async () => {
-      const created = await create({ amount: 90_000, method: 'VA_BCA', description: 'Invoice 7' });
-      assert.equal(created.instructions.bankCode, 'BCA');
-      await stack.pay(created.id, {}, DOKU);
-      const settled = await stack.waitFor(created.id, (p) => p.status === 'SETTLED', WAIT_MS);
-      assert.equal(settled.amounts.paid, 90_000);
-      assert.equal(paidEntries(settled)[0]?.source, 'poll');
-      assert.equal((await notifications(created.id)).length, 0, 'no notification was sent');
-    }, DOKU);
-  });
-
   it("expires at bayar's deadline (DOKU's own is a whole minute later); money after that goes to review", async () => {
     const created = await create({ amount: 20_000, method: 'RETAIL_ALFAMART', expiresInSeconds: 2, callbackUrl: merchant.url });
     assert.match(created.instructions.payCode ?? '', /^\d{16}$/);

@@ -101,16 +101,6 @@ describe('indodana over HTTP (real Temporal, real sandbox)', () => {
     assert.ok(delivered.some((n) => n.json.transactionStatus === 'PAID' && n.json.amount === 52_000 && n.status === 200), JSON.stringify(delivered));
   });
 
-  it('settles by polling alone when notifications never come', async () => {
-    await stack.withFaults({ webhooksEnabled: false }, async () => {
-      const p = await create({ amount: 33_000 });
-      const settled = await paidAndSettled(p);
-      assert.equal(paidEntries(settled)[0]!.source, 'poll');
-      assert.ok(!settled.timeline.some((t) => t.source === 'webhook'));
-      assert.equal((await notifications(p)).length, 0, 'no notification was sent');
-    }, INDODANA);
-  });
-
   it('expires at bayar’s deadline (sent to Indodana as expirationAt); money that still comes is refunded (reason Others)', async () => {
     const p = await create({ amount: 21_000, expiresInSeconds: 2 });
     // Open at Indodana until the deadline. On a loaded machine the create alone can take the two

@@ -122,19 +122,6 @@ describe('midtrans over HTTP (real Temporal, real sandbox)', () => {
     assert.equal((await ledgerEntry(created.id))?.status, 'pending');
   });
 
-  it('settles by polling alone when notifications are off (VA_MANDIRI bill payment)', async () => {
-    await stack.withFaults({ webhooksEnabled: false }, async () => {
-      const created = await create({ amount: 250_000, method: 'VA_MANDIRI', description: 'Invoice 7' });
-      assert.equal(created.instructions.billerCode, '70012');
-      assert.match(created.instructions.payCode ?? '', /^\d{12}$/);
-      await stack.pay(created.id, {}, MIDTRANS);
-      const settled = await stack.waitFor(created.id, (p) => p.status === 'SETTLED', WAIT_MS);
-      assert.equal(settled.amounts.paid, 250_000);
-      assert.equal(paidEntries(settled)[0]?.source, 'poll');
-      assert.equal((await notifications(created.id)).length, 0, 'no notification was sent');
-    }, MIDTRANS);
-  });
-
   it('expires an unpaid payment at its deadline and expires the charge at Midtrans', async () => {
     const created = await create({ amount: 20_000, method: 'RETAIL_ALFAMART', expiresInSeconds: 2 });
     assert.match(created.instructions.payCode ?? '', /^\d{14}$/);

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants, createHash, createHmac, createPrivateKey, privateEncrypt, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { startMerchantReceiver, startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
+import { startMerchantReceiver, acquireTestStack, releaseTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 import { DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY } from '../../src/sandbox/dev-keys.js';
@@ -121,14 +121,14 @@ describe('notifications bound to their payment and provider (real stack)', () =>
   before(async () => {
     // Polls only every hour: whatever settles a payment here is a notification, or the status
     // look-up a notification asked for — never a scheduled poll.
-    stack = await startTestStack({ env: { BAYAR_POLL_SCHEDULE: '1h' } });
+    stack = await acquireTestStack({ env: { BAYAR_POLL_SCHEDULE: '1h' } });
     temporal = new Client({ connection: await Connection.connect({ address: stack.stack.temporal!.address }) });
     merchant = await startMerchantReceiver();
   });
   after(async () => {
     await merchant?.close();
     await temporal?.connection.close();
-    await stack?.stop();
+    await releaseTestStack(stack);
   });
 
   const create = async (provider: ProviderName, amount = AMOUNT): Promise<PaymentView> => {
@@ -137,6 +137,9 @@ describe('notifications bound to their payment and provider (real stack)', () =>
     const payment = res.json as PaymentView;
     assert.equal(payment.provider, provider);
     assert.equal(payment.status, 'PENDING', res.text);
+    // ecommpay tells how to pay in a callback of its own after the create answered; on a busy
+    // machine it can land after this returns. Wait for it, so it is not taken for a test's effect.
+    if (provider === 'ecommpay') return stack.waitFor(payment.id, (p) => p.timeline.some((t) => t.source === 'webhook'), WAIT_MS);
     return payment;
   };
   const post = (provider: ProviderName, n: Notification) => fetch(`${stack.apiUrl}/webhooks/${provider}`, { method: 'POST', headers: n.headers, body: n.body });

@@ -3,7 +3,7 @@
 // SETTLED → GET, plus the signed callback to the merchant.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMerchantReceiver, startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
+import { startMerchantReceiver, acquireTestStack, releaseTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
 import { verifyMerchantWebhook } from '../../src/common/merchant-webhook.js';
 import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 
@@ -12,11 +12,11 @@ describe('payment slice over HTTP (real Temporal, real sandbox)', () => {
   let merchant: Awaited<ReturnType<typeof startMerchantReceiver>>;
 
   before(async () => {
-    stack = await startTestStack();
+    stack = await acquireTestStack({ env: { BAYAR_POLL_SCHEDULE: '1h' } });
     merchant = await startMerchantReceiver();
   });
   after(async () => {
-    await stack?.stop();
+    await releaseTestStack(stack);
     await merchant?.close();
   });
 
@@ -36,7 +36,7 @@ describe('payment slice over HTTP (real Temporal, real sandbox)', () => {
     assert.equal(settled.amounts.paid, 150_000);
     assert.deepEqual(settled.instructions, {}, 'a settled payment no longer shows where to pay');
     // Xendit's notice (a static token, no body signature) woke the payment, and Xendit's own
-    // answer to the status look-up settled it — long before the first scheduled poll (30 s).
+    // answer to the status look-up settled it — long before the first scheduled poll (an hour).
     assert.ok(settled.timeline.some((t) => t.source === 'poll' && t.type === 'status:PAID'));
     assert.equal(settled.notifications.wakeUps, 1);
     // Settled first, then the merchant is told (a slow merchant never holds up settling).

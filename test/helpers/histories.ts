@@ -29,3 +29,9 @@ export async function recordHistories(address: string, payments: Map<string, str
     writeFileSync(join(HISTORY_DIR, `${name}${recordingSuffix()}.json`), stdout);
   }
 }
+
+/** Writes one history (already fetched, e.g. from an in-process test environment) as `<path>.json`. */
+export function writeHistory(name: string, historyJson: string): void {
+  mkdirSync(HISTORY_DIR, { recursive: true });
+  writeFileSync(join(HISTORY_DIR, `${name}${recordingSuffix()}.json`), historyJson);
+}

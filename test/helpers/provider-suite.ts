@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import type { PaymentView, ProviderName } from '../../src/domain/payment.js';
 import type { LedgerEntry } from '../../src/sandbox/kit.js';
-import { startMerchantReceiver, startTestStack, uniqueRef, type TestStack } from './stack.js';
+import { acquireTestStack, releaseTestStack, startMerchantReceiver, uniqueRef, type TestStack } from './stack.js';
 
 /** The timeline's PAID transitions: a payment settled once has exactly one. */
 export const paidEntries = (p: PaymentView) => p.timeline.filter((t) => t.type === 'status:PAID');
@@ -26,16 +26,18 @@ export function providerSuite(
   options: { refPrefix: string; defaults?: Record<string, unknown>; env?: Record<string, string> },
 ): ProviderSuite {
   // Polls start 4 s after a charge is created by default: long enough that a notification sent
-  // right after paying always wins, short enough for the polling-only case.
-  const env = options.env ?? { BAYAR_POLL_SCHEDULE: '4s' };
+  // right after paying always wins. The API waits up to 30 s for the charge before it answers
+  // 202 instead of 201: on a saturated machine 10 s was not always enough, and these tests
+  // expect the charge in the create's answer.
+  const env = options.env ?? { BAYAR_POLL_SCHEDULE: '4s', BAYAR_CREATE_WAIT: '30s' };
   let stack: TestStack | undefined;
   let merchant: MerchantReceiver | undefined;
   before(async () => {
-    stack = await startTestStack({ env });
+    stack = await acquireTestStack({ env });
     merchant = await startMerchantReceiver();
   });
   after(async () => {
-    await stack?.stop();
+    await releaseTestStack(stack);
     await merchant?.close();
   });
   const started = <T>(value: T | undefined): T => {

@@ -242,6 +242,40 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   return new TestStack(stack, sandboxBase, uiPort, dir, pgParent, env);
 }
 
+// Stacks shared by the suites of one process (test/e2e/shared-stack.test.ts): one per set of
+// options, started by the first suite that asks and stopped once, after the last. Off unless
+// shareTestStacks() was called, so an e2e file run alone starts and stops its own stack.
+let sharing = false;
+const sharedStacks = new Map<string, Promise<TestStack>>();
+
+/** From now on, suites asking for the same options share one stack; stopSharedTestStacks() at the end. */
+export function shareTestStacks(): void {
+  sharing = true;
+}
+
+/** A stack for one suite: a fresh one, or (when sharing) the one started for the same options. */
+export function acquireTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  if (!sharing || options.capture || options.persistent) return startTestStack(options);
+  const key = JSON.stringify({ ...options, env: Object.entries(options.env ?? {}).sort() });
+  let stack = sharedStacks.get(key);
+  if (!stack) {
+    stack = startTestStack(options);
+    sharedStacks.set(key, stack);
+  }
+  return stack;
+}
+
+/** The end of a suite: stops its stack unless it is shared (those stop in stopSharedTestStacks). */
+export async function releaseTestStack(stack: TestStack | undefined): Promise<void> {
+  if (!sharing) await stack?.stop();
+}
+
+export async function stopSharedTestStacks(): Promise<void> {
+  const stacks = [...sharedStacks.values()];
+  sharedStacks.clear();
+  for (const stack of await Promise.allSettled(stacks)) if (stack.status === 'fulfilled') await stack.value.stop();
+}
+
 /** A merchant's callback endpoint that records what bayar sends it. */
 export async function startMerchantReceiver(answer: (n: number) => number = () => 200) {
   const received: { headers: IncomingMessage['headers']; body: string }[] = [];
