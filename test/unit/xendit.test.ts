@@ -171,7 +171,7 @@ describe('XenditProvider.parseWebhook', () => {
   });
 
   it('acknowledges events that are not about payment state as ignored', () => {
-    for (const name of ['refund.succeeded', 'payment.authorization', 'constructor', 'toString']) {
+    for (const name of ['refund.failed', 'payment.authorization', 'constructor', 'toString']) {
       const parsed = provider.parseWebhook(webhook({ ...captured, event: name }));
       assert.equal(parsed.kind, 'ignored', name);
     }
@@ -231,6 +231,53 @@ describe('XenditProvider.parseWebhook', () => {
     // The /payment_requests shape (with amount) is still taken.
     const v2 = provider.parseWebhook(webhook({ ...v3, data: { ...v3.data, reference_id: 'pay_0123456789abcdef01234567', amount: 10000 } }));
     assert.equal(v2.kind === 'payment' && v2.event.paidAmount, 10000);
+  });
+
+  it('hands a refund.succeeded callback over by the payment request it names, as a wake-up claiming a refund', () => {
+    // The published callback (xendit-node refund/models/RefundCallbackData; xendit-php
+    // docs/Refund/RefundCallbackData.md, whose example payment_id is a payment request id).
+    const callback = {
+      event: 'refund.succeeded',
+      business_id: '5f27a14a9bf05c73dd040bc8',
+      created: '2025-03-02T09:00:00.000Z',
+      data: {
+        id: 'rfd-3ece8615-41b7-4983-a3f0-a037430b6036',
+        payment_id: 'pr-f4a6f77c-4835-4630-9617-2cdc34ee26ee',
+        invoice_id: null,
+        payment_method_type: 'QR_CODE',
+        amount: 1500,
+        channel_code: 'QRIS',
+        status: 'SUCCEEDED',
+        reason: 'OTHERS',
+        country: 'ID',
+        currency: 'IDR',
+        reference_id: null,
+        failure_code: null,
+        refund_fee_amount: null,
+        created: '2025-03-02T09:00:00.000Z',
+        updated: '2025-03-02T09:00:00.000Z',
+        metadata: null,
+      },
+    };
+    const parsed = provider.parseWebhook(webhook(callback, { 'webhook-id': 'whk-1' }));
+    assert.equal(parsed.kind, 'charge-reference');
+    if (parsed.kind !== 'charge-reference') return;
+    assert.equal(parsed.providerReference, 'pr-f4a6f77c-4835-4630-9617-2cdc34ee26ee');
+    // Nothing in it is applied: the amount is not even carried; the payment looks its refunds up.
+    assert.deepEqual(
+      { ...parsed.event },
+      { provider: 'xendit', eventId: 'whk-1', source: 'webhook', wakeOnly: true, chargeStatus: 'REFUNDED', providerReference: 'pr-f4a6f77c-4835-4630-9617-2cdc34ee26ee', providerStatus: 'refund.succeeded/SUCCEEDED', occurredAt: '2025-03-02T09:00:00.000Z' },
+    );
+    // The Refund object's own name for the request is taken too; without a webhook-id the refund id names the event.
+    const { payment_id: _p, ...noPaymentId } = callback.data;
+    const byRequest = provider.parseWebhook(webhook({ ...callback, data: { ...noPaymentId, payment_request_id: 'pr-9f8e' } }));
+    assert.ok(byRequest.kind === 'charge-reference' && byRequest.providerReference === 'pr-9f8e' && byRequest.event.eventId === 'refund.succeeded:rfd-3ece8615-41b7-4983-a3f0-a037430b6036');
+    // A payment id bayar holds no reference of (a py-/ddpy- payment), none, or a shape it cannot read: acknowledged, no effect.
+    for (const data of [{ ...callback.data, payment_id: 'ddpy-3cd658ae-25b9-4659-aa36-596ae41a809f' }, noPaymentId, { ...callback.data, id: 42 }]) {
+      assert.equal(provider.parseWebhook(webhook({ ...callback, data })).kind, 'ignored');
+    }
+    // The token still decides first.
+    assert.throws(() => provider.parseWebhook(webhook(callback, { 'x-callback-token': 'wrong' })), SignatureInvalid);
   });
 
   it('reads every refund status Xendit can return: CANCELLED moved no money, unknown ones stay PENDING', () => {
