@@ -364,3 +364,80 @@ describe('redirect e-wallets and their return page', () => {
     assert.equal((err as { code?: string }).code, 'RETURN_URL_REQUIRED');
   });
 });
+
+describe('refunds made outside bayar: the status look-up lists the request\'s refunds', () => {
+  const PR = 'pr-0a1b2c';
+  const paymentRequest = (status: string) => ({ id: PR, reference_id: 'pay_0123456789abcdef01234567', amount: 100_000, currency: 'IDR', status, payment_method: { id: 'pm-1', type: 'QR_CODE', qr_code: { channel_code: 'QRIS' } } });
+  const refund = (id: string, amount: number, status: string, paymentRequestId = PR) => ({ id, payment_request_id: paymentRequestId, amount, currency: 'IDR', status, reference_id: null });
+
+  /** A stub Xendit: the payment request in `status`, and `refunds` served in pages of `limit` after `after_id`, as GET /refunds does. */
+  async function stub(status: string, refunds: ReturnType<typeof refund>[]) {
+    const { createServer } = await import('node:http');
+    const asked: string[] = [];
+    const server = createServer((req, res) => {
+      asked.push(req.url ?? '');
+      const url = new URL(req.url ?? '/', 'http://x');
+      res.setHeader('content-type', 'application/json');
+      if (url.pathname === `/payment_requests/${PR}`) return void res.end(JSON.stringify(paymentRequest(status)));
+      if (url.pathname === '/refunds' && url.searchParams.get('payment_request_id') === PR) {
+        const limit = Number(url.searchParams.get('limit') ?? 10);
+        const after = url.searchParams.get('after_id');
+        const start = after ? refunds.findIndex((r) => r.id === after) + 1 : 0;
+        return void res.end(JSON.stringify({ data: refunds.slice(start, start + limit), has_more: start + limit < refunds.length }));
+      }
+      res.writeHead(404).end('{"error_code":"DATA_NOT_FOUND"}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const adapter = new XenditProvider({ secretKey: 'xnd_development_unit', callbackToken: TOKEN, baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 2000 });
+    return {
+      asked,
+      find: () => adapter.findCharge({ paymentId: 'pay_0123456789abcdef01234567', providerReference: PR, method: 'QRIS' }),
+      close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    };
+  }
+
+  it('sums only SUCCEEDED refunds, over every page (100 a page, after_id), each named by its rfd- id', async () => {
+    const many = Array.from({ length: 150 }, (_, i) => refund(`rfd-${i}`, 100, i % 50 === 0 ? 'FAILED' : 'SUCCEEDED'));
+    many.push(refund('rfd-pending', 5_000, 'PENDING'), refund('rfd-cancelled', 5_000, 'CANCELLED'));
+    const xendit = await stub('SUCCEEDED', many);
+    try {
+      const snapshot = await xendit.find();
+      assert.equal(snapshot?.chargeStatus, 'PAID');
+      assert.equal(snapshot?.providerRefunds?.total, 147 * 100);
+      assert.equal(snapshot?.providerRefunds?.refunds?.length, 147);
+      assert.ok(snapshot?.providerRefunds?.refunds?.every((r) => r.providerRefundId.startsWith('rfd-') && r.amount === 100));
+      const pages = xendit.asked.filter((u) => u.startsWith('/refunds'));
+      assert.deepEqual(pages, [`/refunds?payment_request_id=${PR}&limit=100`, `/refunds?payment_request_id=${PR}&limit=100&after_id=rfd-99`]);
+    } finally {
+      await xendit.close();
+    }
+  });
+
+  it('reports nothing when nothing succeeded, and does not ask for refunds of an unpaid request', async () => {
+    const none = await stub('SUCCEEDED', [refund('rfd-1', 1_000, 'FAILED')]);
+    try {
+      assert.equal((await none.find())?.providerRefunds, undefined);
+    } finally {
+      await none.close();
+    }
+    const unpaid = await stub('PENDING', [refund('rfd-1', 1_000, 'SUCCEEDED')]);
+    try {
+      assert.equal((await unpaid.find())?.providerRefunds, undefined);
+      assert.equal(unpaid.asked.some((u) => u.startsWith('/refunds')), false);
+    } finally {
+      await unpaid.close();
+    }
+  });
+
+  it('fails the look-up on a list it cannot trust: an entry for another request, or an amount that is not whole rupiah', async () => {
+    for (const bad of [refund('rfd-x', 1_000, 'SUCCEEDED', 'pr-someone-else'), refund('rfd-y', 10.5, 'SUCCEEDED')]) {
+      const xendit = await stub('SUCCEEDED', [bad]);
+      try {
+        await assert.rejects(xendit.find(), (err: unknown) => (err as { code?: string }).code === 'BAD_RESPONSE');
+      } finally {
+        await xendit.close();
+      }
+    }
+  });
+});
