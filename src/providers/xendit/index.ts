@@ -252,6 +252,8 @@ export class XenditProvider implements PaymentProvider, PayoutProvider {
   }
 }
 
+const XENDIT_ID = /^[A-Za-z0-9_-]{1,255}$/;
+
 /** GET /refunds pages: 100 refunds a page (the limit bayar asks for), at most 10 pages. */
 const REFUND_PAGE_SIZE = 100;
 const MAX_REFUND_PAGES = 10;
@@ -273,7 +275,9 @@ function parseRefundCallback(raw: RawWebhook, json: unknown): ParsedWebhook {
   // resent for a day, unchanged).
   if (!parsed.success) return { kind: 'ignored', reason: `refund callback in an unknown shape (${(parsed.error.issues[0]?.message ?? '').slice(0, 80)})` };
   const { event, data, created } = parsed.data;
-  const paymentRequestId = data.payment_request_id ?? (data.payment_id?.startsWith('pr-') ? data.payment_id : undefined);
+  const named = data.payment_request_id ?? (data.payment_id?.startsWith('pr-') ? data.payment_id : undefined);
+  // Xendit's ids are `pr-` and a UUID; anything outside letters, digits, - and _ names no request of ours.
+  const paymentRequestId = named !== undefined && XENDIT_ID.test(named) ? named : undefined;
   if (!paymentRequestId) return { kind: 'ignored', reason: `${event} names no payment request (payment_id ${JSON.stringify((data.payment_id ?? '').slice(0, 40))})` };
   const providerEvent: ProviderEvent = {
     provider: 'xendit',
