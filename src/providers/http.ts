@@ -1,15 +1,33 @@
 // A small JSON-over-HTTP helper shared by the provider clients. It knows nothing about any
 // provider; it only turns transport failures into the typed errors the saga understands.
-// Calls go through httpCall (undici, keep-alive), so repeated calls reuse sockets.
+// Calls go through httpCall (undici) on one keep-alive pool per provider origin (PROVIDER_AGENT),
+// so repeated calls reuse sockets.
+import { Agent } from 'undici';
 import { ProviderOutcomeUnknown, ProviderRejected, ProviderUnavailable } from './provider.js';
 import type { ProviderName } from '../domain/payment.js';
 import { HttpCallFailed, httpCall, type HttpAnswer, type HttpCall } from '../common/http-client.js';
 
 export type HttpResponse = HttpAnswer;
 
+/**
+ * How long an idle connection to a provider is kept for the next call (seed 000: keep-alive
+ * connections of at least 60 s). undici's default is 4 s, so a payment's create, its status look-ups
+ * and a refund minutes apart would each pay a new TCP and TLS handshake. 60 s, not more: it is
+ * the common idle timeout of the load balancers in front of provider APIs (nginx closes at 75 s by
+ * default); a connection the server has already closed would fail the next call (for a write,
+ * an unknown outcome to look up). Where the provider announces its own `Keep-Alive: timeout=N`,
+ * undici believes it (minus a 2 s margin), so a shorter server timeout still wins.
+ */
+export const PROVIDER_KEEP_ALIVE_MS = 60_000;
+/** The ceiling on a timeout a provider announces; undici's default (10 min), stated here. */
+export const PROVIDER_KEEP_ALIVE_MAX_MS = 600_000;
+
+/** The connection pool of every provider call (idle sockets are unref'd: they never hold a process up). */
+export const PROVIDER_AGENT = new Agent({ keepAliveTimeout: PROVIDER_KEEP_ALIVE_MS, keepAliveMaxTimeout: PROVIDER_KEEP_ALIVE_MAX_MS });
+
 export async function sendHttp(provider: ProviderName, req: HttpCall): Promise<HttpResponse> {
   try {
-    return await httpCall(req);
+    return await httpCall({ dispatcher: PROVIDER_AGENT, ...req });
   } catch (err) {
     if (!(err instanceof HttpCallFailed)) throw err;
     // An answer past the cap (MAX_ANSWER_BYTES) is not read: no provider answer is that long, and

@@ -122,6 +122,14 @@ export type ParsedWebhook =
    * controller signals the payout workflow `payoutId` with the attempt's snapshot.
    */
   | { kind: 'payout'; payoutId: string; providerPayoutId: string; snapshot: PayoutSnapshot; ack?: WebhookReply }
+  /**
+   * Verified, about a charge the notice names only by the provider's own reference (Xendit's
+   * refund callback names the payment request, never bayar's payment id): the webhook controller
+   * finds the payment holding that reference in the system of record and goes on as for
+   * 'payment' with it; a reference no payment holds is acknowledged and counted, as 'ignored'.
+   * `event.providerReference` is that reference.
+   */
+  | { kind: 'charge-reference'; providerReference: string; event: ProviderEvent; ack?: WebhookReply }
   /** Verified, but not about a payment's state (e.g. a refund notice); acknowledged and logged. */
   | { kind: 'ignored'; reason: string; ack?: WebhookReply };
 // `ack`: for a provider that speaks two notification protocols (DOKU Non-SNAP and SNAP), the

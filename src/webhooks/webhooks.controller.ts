@@ -20,6 +20,9 @@ import { Metrics } from '../health/metrics.js';
 import { SA } from '../temporal/search-attributes.js';
 import { SourceAllowListGuard } from './source-allow-list.guard.js';
 import { SIGNALLED_NOTIFICATIONS, type SignalledNotifications } from './signalled-notifications.js';
+import { DB_POOL } from '../db/database.module.js';
+import type { Pool } from '../db/pool.js';
+import { findPaymentByProviderReference } from '../db/provider-references.js';
 
 const SIGNAL_DEADLINE_MS = 3_000;
 
@@ -35,6 +38,7 @@ export class WebhooksController {
     @Inject(PROVIDERS) private readonly providers: Map<ProviderName, PaymentProvider>,
     private readonly metrics: Metrics,
     @Inject(SIGNALLED_NOTIFICATIONS) private readonly signalled: SignalledNotifications,
+    @Inject(DB_POOL) private readonly pool: Pool | null,
   ) {}
 
   /**
@@ -66,7 +70,7 @@ export class WebhooksController {
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const headers = headersOf(req);
 
-    let parsed;
+    let parsed: ParsedWebhook;
     try {
       parsed = provider.parseWebhook({ headers, rawBody, path: req.path });
     } catch (err) {
@@ -83,6 +87,26 @@ export class WebhooksController {
     }
 
     if (parsed.kind === 'payout') return this.receivePayout(name, provider, parsed, res);
+
+    if (parsed.kind === 'charge-reference') {
+      // Named by the provider's charge reference only: the system of record says which payment
+      // holds it, and the notice goes on as one about that payment (bound to it by the workflow).
+      let paymentId: string | undefined;
+      try {
+        paymentId = this.pool ? await findPaymentByProviderReference(this.pool, provider.name, parsed.providerReference) : undefined;
+      } catch (err) {
+        this.logger.warn(`${name}: could not look up the payment holding a charge reference (${(err as Error).message}); asking the provider to retry`);
+        this.metrics.webhooks.inc({ provider: name, outcome: 'retry-later' });
+        return send(res, provider.webhookRetryLater(parsed));
+      }
+      if (paymentId === undefined) {
+        // Answered as an ignored notice (a refusal would be resent for a day), and counted, not
+        // logged one by one: the reference is the sender's to choose.
+        this.metrics.webhooks.inc({ provider: name, outcome: 'unknown-reference' });
+        return send(res, provider.webhookAck(parsed));
+      }
+      parsed = { kind: 'payment', paymentId, event: parsed.event, ...(parsed.ack ? { ack: parsed.ack } : {}) };
+    }
 
     if (!paymentIdSchema.safeParse(parsed.paymentId).success) {
       // Not one of ours and never will be: acknowledge so the provider stops, but say so loudly.

@@ -1,16 +1,21 @@
-// Refunds made in Midtrans' dashboard, not through bayar (issue #12 item 5), on the real stack:
-// Temporal, the Midtrans sandbox over HTTP, the worker, the API and the embedded PostgreSQL.
-// The sandbox's dashboard refund sends the notification Midtrans sends for it; bayar takes it as
-// a wake-up, looks the transaction up, and follows the refunds Midtrans lists.
+// Refunds made in the provider's dashboard, not through bayar (issue #12 item 5), on the real
+// stack: Temporal, the Midtrans and Xendit sandboxes over HTTP, the worker, the API and the
+// embedded PostgreSQL. The sandbox's dashboard refund sends the notification the provider sends
+// for it; bayar takes it as a wake-up, looks the charge up, and follows the refunds it lists.
+// Xendit's refund callback names only the payment request, so the API finds the payment holding
+// it in the database first.
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
+import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 import type { PaymentView } from '../../src/domain/payment.js';
 import { startMerchantReceiver, startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
 import { eventually } from '../helpers/wait.js';
 
 const MIDTRANS = SANDBOX_PORT_OFFSETS.midtrans;
+const XENDIT = SANDBOX_PORT_OFFSETS.xendit;
 const WAIT_MS = 30_000;
 
 describe('refunds made in the provider dashboard (real stack, real PostgreSQL)', () => {
@@ -103,4 +108,90 @@ describe('refunds made in the provider dashboard (real stack, real PostgreSQL)',
     const events = await eventually(async () => refundEvents(id), (e) => e.length === 2, WAIT_MS);
     assert.equal(new Set(events).size, 2);
   });
+
+  // ---- Xendit ----
+
+  const settledXenditQris = async (amount: number): Promise<PaymentView> => {
+    const created = await stack.api('POST', '/v1/payments', { merchantReference: uniqueRef('xdash'), amount, method: 'QRIS', provider: 'xendit', callbackUrl: merchant.url });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.json.provider, 'xendit');
+    assert.equal((await stack.pay(created.json.id, {}, XENDIT)).status, 200);
+    return stack.waitFor(created.json.id, (p) => p.status === 'SETTLED', WAIT_MS);
+  };
+  /** A refund callback as Xendit sends it (refund webhook notification; xendit-node RefundCallbackData). */
+  const xenditRefundCallback = (paymentRequestId: string, amount: number, token: string = DEV_DEFAULTS.xendit.callbackToken) =>
+    stack.api('POST', '/webhooks/xendit', undefined, {
+      headers: { 'x-callback-token': token, 'webhook-id': `whk-${randomBytes(8).toString('hex')}` },
+      raw: JSON.stringify({
+        event: 'refund.succeeded',
+        business_id: 'bayar-sandbox-business',
+        created: new Date().toISOString(),
+        data: {
+          id: `rfd-${randomBytes(12).toString('hex')}`, payment_id: paymentRequestId, invoice_id: null, payment_method_type: 'QR_CODE', amount, channel_code: 'QRIS', status: 'SUCCEEDED',
+          reason: 'OTHERS', country: 'ID', currency: 'IDR', reference_id: null, failure_code: null, refund_fee_amount: null, created: new Date().toISOString(), updated: new Date().toISOString(), metadata: null,
+        },
+      }),
+    });
+
+  it('Xendit: a dashboard refund is recorded once (origin provider), the merchant hears it, and a merchant refund after it cannot exceed what is left', async () => {
+    const settled = await settledXenditQris(100_000);
+    const id = settled.id;
+    const dashboard = await stack.sandbox('POST', `/_sandbox/charges/${id}/dashboard-refund`, { amount: 30_000 }, XENDIT);
+    assert.equal(dashboard.status, 200, JSON.stringify(dashboard.json));
+    assert.equal(dashboard.json.reference_id, null, 'the dashboard gives no reference_id');
+
+    const partial = await stack.waitFor(id, (p) => p.status === 'PARTIALLY_REFUNDED', WAIT_MS);
+    assert.deepEqual([partial.amounts.paid, partial.amounts.refunded, partial.amounts.refundable], [100_000, 30_000, 70_000]);
+    assert.deepEqual(partial.refunds.map((r) => [r.origin, r.state, r.amount, r.providerRefundId]), [['provider', 'SUCCEEDED', 30_000, dashboard.json.id]]);
+    assert.ok(partial.notifications.wakeUps >= 1, 'the callback only woke the payment; the amounts came from GET /refunds');
+
+    // bayar's own refund beside it: Xendit's callback for it wakes a look-up that adds nothing.
+    const ours = await stack.api('POST', `/v1/payments/${id}/refunds`, { amount: 20_000, reason: 'customer returned one item', refundId: 'rf-ours' });
+    assert.equal(ours.status, 201, ours.text);
+    assert.equal(ours.json.state, 'SUCCEEDED');
+    const echoed = await stack.waitFor(id, (p) => p.timeline.some((t) => t.type === 'provider-event' && (t.detail ?? '').includes('refunded 50000, already counted')), WAIT_MS);
+    assert.deepEqual([echoed.status, echoed.amounts.refunded, echoed.amounts.refundable], ['PARTIALLY_REFUNDED', 50_000, 50_000]);
+    assert.deepEqual(echoed.refunds.map((r) => [r.origin, r.amount]), [['provider', 30_000], ['merchant', 20_000]]);
+
+    // What is left is what Xendit holds: 50,001 is refused by bayar before Xendit is asked.
+    const tooMuch = await stack.api('POST', `/v1/payments/${id}/refunds`, { amount: 50_001, reason: 'too much', refundId: 'rf-too-much' });
+    assert.equal(tooMuch.status, 422, tooMuch.text);
+
+    // Once each: one refund row per refund, one ledger debit per refund, one refund.succeeded per refund.
+    const rows = await eventually(() => storedRefunds(id), (r) => r.length === 2, WAIT_MS);
+    assert.deepEqual(rows.map((r) => [r.origin, r.state, r.amount]).sort(), [['merchant', 'SUCCEEDED', 20_000], ['provider', 'SUCCEEDED', 30_000]]);
+    const entries = await eventually(() => ledger(id), (e) => e.filter((x) => x.kind === 'REFUNDED').length === 2, WAIT_MS);
+    assert.equal(entries.filter((x) => x.kind === 'REFUNDED').reduce((sum, x) => sum + x.amount, 0), -50_000);
+    const events = await eventually(async () => refundEvents(id), (e) => e.length === 2, WAIT_MS);
+    assert.deepEqual(events.sort(), echoed.refunds.map((r) => `${id}:refund.succeeded:${r.refundId}`).sort());
+  });
+
+  it('Xendit: a forged refund callback changes nothing — for another payment it only costs a look-up, for no payment it is counted, with a wrong token it is refused', async () => {
+    const victim = await settledXenditQris(60_000);
+    const forged = await xenditRefundCallback(victim.providerReference!, 60_000);
+    assert.equal(forged.status, 200, forged.text);
+    // The payment was woken and looked its refunds up at Xendit (the look-up's answer is
+    // recorded); Xendit lists none, so nothing moved.
+    const looked = await stack.waitFor(
+      victim.id,
+      (p) => p.notifications.wakeUps >= 1 && p.timeline.some((t) => t.source === 'poll' && (t.detail ?? '').includes('ignored: payment is SETTLED')),
+      WAIT_MS,
+    );
+    assert.deepEqual([looked.status, looked.amounts.refunded, looked.amounts.refundable, looked.refunds.length], ['SETTLED', 0, 60_000, 0]);
+    assert.deepEqual(await storedRefunds(victim.id), []);
+    assert.equal(refundEvents(victim.id).length, 0);
+
+    // A request no payment holds: acknowledged (a refusal would be resent for a day) and counted.
+    const nowhere = await xenditRefundCallback(`pr-${randomBytes(12).toString('hex')}`, 1_000);
+    assert.equal(nowhere.status, 200, nowhere.text);
+    const metrics = await stack.api('GET', '/metrics');
+    assert.match(metrics.text, /bayar_webhooks_total\{provider="xendit",outcome="unknown-reference"\} [1-9]/);
+
+    // Without the token it is not even read.
+    const unsigned = await xenditRefundCallback(victim.providerReference!, 60_000, 'not-the-token');
+    assert.equal(unsigned.status, 401, unsigned.text);
+    const after = await stack.payment(victim.id);
+    assert.deepEqual([after.status, after.amounts.refundable, after.refunds.length, after.notifications.wakeUps], ['SETTLED', 60_000, 0, looked.notifications.wakeUps]);
+  });
 });
+

@@ -131,7 +131,7 @@ describe('xendit over HTTP, per method family (real Temporal, real sandbox)', ()
     assert.equal(refunded.amounts.refunded, 80_000);
     assert.equal(refunded.amounts.refundable, 0);
     assert.equal((await ledgerEntry(shopee.id))?.refundedAmount, 80_000);
-    // Xendit's refund.succeeded callback is acknowledged without touching the payment.
+    // Xendit's refund.succeeded callback is acknowledged; it only wakes the payment (REFUNDED: nothing left to look up).
     const deadline = Date.now() + 5000;
     let refundNotice: { status: number | 'error' } | undefined;
     while (!refundNotice && Date.now() < deadline) {

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { ECOMMPAY_BANKS, ECOMMPAY_PATHS, ecommpayCapabilities } from '../../src/providers/ecommpay/capabilities.js';
-import { BANK_LIST_RETRY_MS, BANK_LIST_TTL_MS, EcommpayProvider, toInstructions } from '../../src/providers/ecommpay/index.js';
+import { BANK_LIST_REFRESH_MS, BANK_LIST_RETRY_MS, BANK_LIST_TTL_MS, EcommpayProvider, toInstructions } from '../../src/providers/ecommpay/index.js';
 import { callbackSchema, isoFromEcommpay, minorToRupiah, saleRequestSchema, statusAnswerSchema } from '../../src/providers/ecommpay/schemas.js';
 import { sign, signCallback, signRequest, signatureMatches, signingString, withoutSignatures, type JsonValue } from '../../src/providers/ecommpay/signature.js';
 import { ecommpayStatusToChargeStatus } from '../../src/providers/ecommpay/status.js';
@@ -600,20 +600,77 @@ describe('ecommpay adapter against the local sandbox', () => {
     assert.equal((await provider.findCharge({ paymentId: expiring.paymentId, method: 'VA_SINARMAS' }))?.chargeStatus, 'PAID');
   });
 
-  it('takes the live bank list: a bank missing from it is refused before any sale (BANK_UNAVAILABLE), until the cache expires', async () => {
+  const refusedForBank = (err: unknown) => err instanceof ProviderRejected && err.code === 'BANK_UNAVAILABLE';
+  const setDisabled = (disabled: number[]) => fetch(`${url}/_sandbox/ecommpay/banks`, { method: 'POST', body: JSON.stringify({ disabled }) });
+
+  it('takes the live bank list: a bank missing from it is refused before any sale (BANK_UNAVAILABLE); after an hour the list is refreshed beside a sale, which does not wait for it', async () => {
     let now = Date.now();
-    const clocked = new EcommpayProvider({ projectId: PROJECT_ID, secretKey: SECRET, baseUrl: url, timeoutMs: 5000 }, () => now);
-    await fetch(`${url}/_sandbox/ecommpay/banks`, { method: 'POST', body: JSON.stringify({ disabled: [562] }) });
+    const proxy = await startProxy(url);
+    const listRequests = () => proxy.seen.filter((x) => x.path === ECOMMPAY_PATHS.banks).length;
+    const clocked = new EcommpayProvider({ projectId: PROJECT_ID, secretKey: SECRET, baseUrl: proxy.url, timeoutMs: 5000 }, () => now);
+    await setDisabled([562]);
     try {
       const refused = chargeRequest('VA_SINARMAS');
-      await assert.rejects(clocked.createCharge(refused), (err: unknown) => err instanceof ProviderRejected && err.code === 'BANK_UNAVAILABLE');
+      await assert.rejects(clocked.createCharge(refused), refusedForBank);
       assert.equal((await (await fetch(`${url}/_sandbox/ledger`)).json() as { charges: { reference: string }[] }).charges.some((c) => c.reference === refused.paymentId), false, 'no sale was sent');
-      await fetch(`${url}/_sandbox/ecommpay/banks`, { method: 'POST', body: JSON.stringify({ disabled: [] }) });
-      await assert.rejects(clocked.createCharge(chargeRequest('VA_SINARMAS')), (err: unknown) => err instanceof ProviderRejected && err.code === 'BANK_UNAVAILABLE', 'still cached');
-      now += BANK_LIST_TTL_MS + 1;
-      assert.equal((await clocked.createCharge(chargeRequest('VA_SINARMAS'))).chargeStatus, 'PENDING', 'fetched again after an hour');
+      await setDisabled([]);
+      now += BANK_LIST_REFRESH_MS - 1;
+      await assert.rejects(clocked.createCharge(chargeRequest('VA_SINARMAS')), refusedForBank, 'still cached');
+      assert.equal(listRequests(), 1, 'not asked again within the hour');
+
+      // Past the hour: the sale is judged on the list it has, and the list is refreshed beside it.
+      now += 2;
+      await assert.rejects(clocked.createCharge(chargeRequest('VA_SINARMAS')), refusedForBank, 'served while it is refreshed');
+      const status = await until(async () => {
+        try {
+          return (await clocked.createCharge(chargeRequest('VA_SINARMAS'))).chargeStatus;
+        } catch (err) {
+          if (refusedForBank(err)) return undefined;
+          throw err;
+        }
+      }, 10_000);
+      assert.equal(status, 'PENDING', 'the refreshed list offers the bank again');
+      assert.equal(listRequests(), 2, 'one refresh, however many sales asked meanwhile');
     } finally {
-      await fetch(`${url}/_sandbox/ecommpay/banks`, { method: 'POST', body: JSON.stringify({ disabled: [] }) });
+      await setDisabled([]);
+      await proxy.close();
+    }
+  });
+
+  it('keeps the list it has when a refresh fails (tried again a minute later) and serves it for 24 h at most; then the documented table, and ecommpay decides', async () => {
+    let now = Date.now();
+    const start = now;
+    let listDown = false;
+    const proxy = await startProxy(url, (path) => (path === ECOMMPAY_PATHS.banks && listDown ? { status: 500, body: '{"status":"error","code":"501","message":"Internal error"}' } : undefined));
+    const listRequests = () => proxy.seen.filter((x) => x.path === ECOMMPAY_PATHS.banks).length;
+    const clocked = new EcommpayProvider({ projectId: PROJECT_ID, secretKey: SECRET, baseUrl: proxy.url, timeoutMs: 5000 }, () => now);
+    await setDisabled([562]);
+    try {
+      await assert.rejects(clocked.createCharge(chargeRequest('VA_SINARMAS')), refusedForBank);
+      listDown = true;
+      now += BANK_LIST_REFRESH_MS + 1;
+      await assert.rejects(clocked.createCharge(chargeRequest('VA_SINARMAS')), refusedForBank);
+      // The failed refresh is tried again a minute later; a second attempt can only start once the
+      // first has finished (one fetch at a time), and the bank is still refused: the list was kept.
+      now += BANK_LIST_RETRY_MS + 1;
+      await until(async () => {
+        await assert.rejects(clocked.createCharge(chargeRequest('VA_SINARMAS')), refusedForBank, 'the old list stands while refreshes fail');
+        return listRequests() >= 3 ? true : undefined;
+      }, 10_000);
+      await assert.rejects(clocked.createCharge(chargeRequest('VA_SINARMAS')), refusedForBank);
+
+      // 24 h after it was fetched the list is no longer served; with no list to be had, the
+      // documented table stands in, the sale is sent, and ecommpay's own refusal of the disabled
+      // bank (2641 "Invalid Bank Code or Currency") is the final word.
+      now = start + BANK_LIST_TTL_MS - 1;
+      await assert.rejects(clocked.createCharge(chargeRequest('VA_SINARMAS')), refusedForBank, 'served up to its 24 h');
+      now = start + BANK_LIST_TTL_MS + 1;
+      const sent = chargeRequest('VA_SINARMAS');
+      await assert.rejects(clocked.createCharge(sent), (err: unknown) => err instanceof ProviderRejected && err.code === 'ECOMMPAY_400_2641', 'past 24 h the old list is not used: ecommpay refuses the sale itself');
+      assert.ok(proxy.seen.some((x) => x.path === ECOMMPAY_PATHS.sale && x.body.includes(sent.paymentId)), 'the sale reached ecommpay');
+    } finally {
+      await setDisabled([]);
+      await proxy.close();
     }
   });
 

@@ -291,6 +291,14 @@ describe('XenditProvider.parseWebhook (property-based)', () => {
       assert.equal(typeof parsed.reason, 'string');
       return;
     }
+    if (parsed.kind === 'charge-reference') {
+      // A refund callback: named by a plausible Xendit id, and only a wake-up claiming a refund.
+      assert.match(parsed.providerReference, /^[A-Za-z0-9_-]{1,255}$/);
+      assert.equal(parsed.event.providerReference, parsed.providerReference);
+      assert.ok(parsed.event.wakeOnly === true && parsed.event.chargeStatus === 'REFUNDED' && parsed.event.paidAmount === undefined && parsed.event.providerRefunds === undefined);
+      assert.ok(typeof parsed.event.eventId === 'string' && parsed.event.eventId.length > 0, 'a usable dedupe key');
+      return;
+    }
     assert.equal(parsed.kind, 'payment');
     assert.ok(typeof parsed.paymentId === 'string' && parsed.paymentId.length > 0);
     const e = parsed.event;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpCallFailed, MAX_ANSWER_BYTES, httpCall } from '../../src/common/http-client.js';
-import { sendHttp } from '../../src/providers/http.js';
+import { PROVIDER_KEEP_ALIVE_MAX_MS, PROVIDER_KEEP_ALIVE_MS, sendHttp } from '../../src/providers/http.js';
 import { ProviderOutcomeUnknown, ProviderUnavailable } from '../../src/providers/provider.js';
 import { freePort } from '../helpers/stack.js';
 
@@ -115,5 +115,48 @@ describe('httpCall and sendHttp on loopback', () => {
     assert.ok(small instanceof HttpCallFailed && small.code === 'BODY_TOO_LARGE', 'a caller may set a lower cap');
     // At a provider: the call got an answer it would not read, so what it did is looked up.
     await assert.rejects(sendHttp('xendit', { method: 'POST', url: `${base}/huge-chunked`, body: '{}', timeoutMs: 10_000 }), (e: unknown) => e instanceof ProviderOutcomeUnknown && e.code === 'RESPONSE_TOO_LARGE');
+  });
+});
+
+describe('keep-alive to providers (seed 000: idle connections kept at least 60 s)', () => {
+  /** A loopback server that counts the TCP connections it accepts and announces no Keep-Alive timeout. */
+  async function countingServer() {
+    let connections = 0;
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+    // 0: no server-side idle timeout and no `Keep-Alive: timeout=` header, so how long an idle
+    // socket lives is the client's own setting, which is what is measured here.
+    server.keepAliveTimeout = 0;
+    server.on('connection', () => (connections += 1));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/status`,
+      connections: () => connections,
+      close: async () => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    };
+  }
+
+  it("keeps an idle provider connection at least 60 s: two calls 4.5 s apart share one socket (undici's default pool opens two)", async () => {
+    assert.ok(PROVIDER_KEEP_ALIVE_MS >= 60_000 && PROVIDER_KEEP_ALIVE_MAX_MS >= PROVIDER_KEEP_ALIVE_MS);
+    const [provider, control] = await Promise.all([countingServer(), countingServer()]);
+    try {
+      const twice = async (call: () => Promise<{ status: number }>) => {
+        assert.equal((await call()).status, 200);
+        // The idle time is what is under test, so it is waited out: longer than undici's default
+        // idle keep-alive (4 s), which the control below shows would have closed the socket.
+        await new Promise((resolve) => setTimeout(resolve, 4_500));
+        assert.equal((await call()).status, 200);
+      };
+      await Promise.all([
+        twice(() => sendHttp('xendit', { method: 'GET', url: provider.url, timeoutMs: 5_000 })),
+        twice(() => httpCall({ method: 'GET', url: control.url, timeoutMs: 5_000 })),
+      ]);
+      assert.equal(provider.connections(), 1, 'provider calls reused the idle connection');
+      assert.equal(control.connections(), 2, "undici's default pool had dropped it (the test can tell the difference)");
+    } finally {
+      await Promise.all([provider.close(), control.close()]);
+    }
   });
 });

@@ -45,6 +45,7 @@ function parseOrTypedError(webhook: RawWebhook): ParsedWebhook | SignatureInvali
 function assertWellFormed(parsed: ParsedWebhook): void {
   if (parsed.kind === 'ignored') return assert.equal(typeof parsed.reason, 'string');
   if (parsed.kind === 'payout') return assert.fail('indodana has no payouts');
+  if (parsed.kind === 'charge-reference') return assert.fail('indodana notices name bayar\'s payment id');
   const e = parsed.event;
   assert.equal(typeof parsed.paymentId, 'string');
   assert.ok(parsed.paymentId.length > 0);

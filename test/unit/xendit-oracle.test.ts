@@ -395,8 +395,10 @@ describe('official xendit-node 7.0.0 against the Xendit sandbox', { skip: sdk ? 
     assertRequired(refundCallback.data, ['id', 'paymentId', 'paymentMethodType', 'amount', 'channelCode', 'status', 'reason', 'country', 'currency', 'created', 'updated'], 'RefundCallback.data');
     assert.equal(refundCallback.data!.status, 'SUCCEEDED');
     assert.equal(refundCallback.data!.paymentMethodType, 'QR_CODE');
-    const ignored = adapter.parseWebhook({ headers: webhook.headers as Record<string, string>, rawBody: Buffer.from(JSON.stringify(webhook.json)), path: '/webhooks/xendit' });
-    assert.equal(ignored.kind, 'ignored', 'a refund notice is not about payment state');
+    assert.equal(refundCallback.data!.paymentId, created.id, 'the callback names the payment request as payment_id');
+    assert.equal('payment_request_id' in (webhook.json.data as object), false, 'the published callback has no payment_request_id');
+    const handedOver = adapter.parseWebhook({ headers: webhook.headers as Record<string, string>, rawBody: Buffer.from(JSON.stringify(webhook.json)), path: '/webhooks/xendit' });
+    assert.ok(handedOver.kind === 'charge-reference' && handedOver.providerReference === created.id && handedOver.event.wakeOnly === true, 'a refund notice wakes the payment holding the request');
 
     // The adapter's refund body, through the SDK's CreateRefund model and back, is unchanged.
     const ours = await adapter.refund({
@@ -421,6 +423,21 @@ describe('official xendit-node 7.0.0 against the Xendit sandbox', { skip: sdk ? 
       xendit.Refund.createRefund({ data: { paymentRequestId: created.id, amount: 1, reason: 'OTHERS' } }),
       sdkError(400, 'MAXIMUM_REFUND_AMOUNT_REACHED'),
     );
+
+    // The list the adapter reads (GET /refunds?payment_request_id=), through the SDK's own call and
+    // model, and paged with after_id as the SDK pages it; then the adapter's sum of it.
+    const listed = await xendit.Refund.getAllRefunds({ paymentRequestId: created.id });
+    assert.deepEqual(listed.data.map((r) => r.amount).sort((a, b) => (a ?? 0) - (b ?? 0)), [10_000, 40_000, 50_000]);
+    assert.ok(listed.data.every((r) => r.paymentRequestId === created.id));
+    const first = await xendit.Refund.getAllRefunds({ paymentRequestId: created.id, limit: 2 });
+    assert.equal(first.hasMore, true);
+    const second = await xendit.Refund.getAllRefunds({ paymentRequestId: created.id, limit: 2, afterId: first.data.at(-1)!.id });
+    assert.equal(second.hasMore, false);
+    assert.deepEqual([...first.data, ...second.data].map((r) => r.id), listed.data.map((r) => r.id));
+    const snapshot = await adapter.findCharge({ paymentId: referenceId, providerReference: created.id, method: 'QRIS' });
+    assert.equal(snapshot?.chargeStatus, 'PAID');
+    assert.equal(snapshot?.providerRefunds?.total, 100_000);
+    assert.deepEqual(snapshot?.providerRefunds?.refunds?.map((r) => r.providerRefundId).sort(), listed.data.map((r) => r.id!).sort());
 
     const va = await xendit.PaymentRequest.createPaymentRequest({ data: vaRequest(paymentId()) });
     await xendit.PaymentRequest.simulatePaymentRequestPayment({ paymentRequestId: va.id });

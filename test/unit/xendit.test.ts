@@ -171,7 +171,7 @@ describe('XenditProvider.parseWebhook', () => {
   });
 
   it('acknowledges events that are not about payment state as ignored', () => {
-    for (const name of ['refund.succeeded', 'payment.authorization', 'constructor', 'toString']) {
+    for (const name of ['refund.failed', 'payment.authorization', 'constructor', 'toString']) {
       const parsed = provider.parseWebhook(webhook({ ...captured, event: name }));
       assert.equal(parsed.kind, 'ignored', name);
     }
@@ -231,6 +231,53 @@ describe('XenditProvider.parseWebhook', () => {
     // The /payment_requests shape (with amount) is still taken.
     const v2 = provider.parseWebhook(webhook({ ...v3, data: { ...v3.data, reference_id: 'pay_0123456789abcdef01234567', amount: 10000 } }));
     assert.equal(v2.kind === 'payment' && v2.event.paidAmount, 10000);
+  });
+
+  it('hands a refund.succeeded callback over by the payment request it names, as a wake-up claiming a refund', () => {
+    // The published callback (xendit-node refund/models/RefundCallbackData; xendit-php
+    // docs/Refund/RefundCallbackData.md, whose example payment_id is a payment request id).
+    const callback = {
+      event: 'refund.succeeded',
+      business_id: '5f27a14a9bf05c73dd040bc8',
+      created: '2025-03-02T09:00:00.000Z',
+      data: {
+        id: 'rfd-3ece8615-41b7-4983-a3f0-a037430b6036',
+        payment_id: 'pr-f4a6f77c-4835-4630-9617-2cdc34ee26ee',
+        invoice_id: null,
+        payment_method_type: 'QR_CODE',
+        amount: 1500,
+        channel_code: 'QRIS',
+        status: 'SUCCEEDED',
+        reason: 'OTHERS',
+        country: 'ID',
+        currency: 'IDR',
+        reference_id: null,
+        failure_code: null,
+        refund_fee_amount: null,
+        created: '2025-03-02T09:00:00.000Z',
+        updated: '2025-03-02T09:00:00.000Z',
+        metadata: null,
+      },
+    };
+    const parsed = provider.parseWebhook(webhook(callback, { 'webhook-id': 'whk-1' }));
+    assert.equal(parsed.kind, 'charge-reference');
+    if (parsed.kind !== 'charge-reference') return;
+    assert.equal(parsed.providerReference, 'pr-f4a6f77c-4835-4630-9617-2cdc34ee26ee');
+    // Nothing in it is applied: the amount is not even carried; the payment looks its refunds up.
+    assert.deepEqual(
+      { ...parsed.event },
+      { provider: 'xendit', eventId: 'whk-1', source: 'webhook', wakeOnly: true, chargeStatus: 'REFUNDED', providerReference: 'pr-f4a6f77c-4835-4630-9617-2cdc34ee26ee', providerStatus: 'refund.succeeded/SUCCEEDED', occurredAt: '2025-03-02T09:00:00.000Z' },
+    );
+    // The Refund object's own name for the request is taken too; without a webhook-id the refund id names the event.
+    const { payment_id: _p, ...noPaymentId } = callback.data;
+    const byRequest = provider.parseWebhook(webhook({ ...callback, data: { ...noPaymentId, payment_request_id: 'pr-9f8e' } }));
+    assert.ok(byRequest.kind === 'charge-reference' && byRequest.providerReference === 'pr-9f8e' && byRequest.event.eventId === 'refund.succeeded:rfd-3ece8615-41b7-4983-a3f0-a037430b6036');
+    // A payment id bayar holds no reference of (a py-/ddpy- payment), none, or a shape it cannot read: acknowledged, no effect.
+    for (const data of [{ ...callback.data, payment_id: 'ddpy-3cd658ae-25b9-4659-aa36-596ae41a809f' }, noPaymentId, { ...callback.data, id: 42 }]) {
+      assert.equal(provider.parseWebhook(webhook({ ...callback, data })).kind, 'ignored');
+    }
+    // The token still decides first.
+    assert.throws(() => provider.parseWebhook(webhook(callback, { 'x-callback-token': 'wrong' })), SignatureInvalid);
   });
 
   it('reads every refund status Xendit can return: CANCELLED moved no money, unknown ones stay PENDING', () => {
@@ -315,5 +362,82 @@ describe('redirect e-wallets and their return page', () => {
     );
     assert.equal(body, undefined, 'no request reached Xendit');
     assert.equal((err as { code?: string }).code, 'RETURN_URL_REQUIRED');
+  });
+});
+
+describe('refunds made outside bayar: the status look-up lists the request\'s refunds', () => {
+  const PR = 'pr-0a1b2c';
+  const paymentRequest = (status: string) => ({ id: PR, reference_id: 'pay_0123456789abcdef01234567', amount: 100_000, currency: 'IDR', status, payment_method: { id: 'pm-1', type: 'QR_CODE', qr_code: { channel_code: 'QRIS' } } });
+  const refund = (id: string, amount: number, status: string, paymentRequestId = PR) => ({ id, payment_request_id: paymentRequestId, amount, currency: 'IDR', status, reference_id: null });
+
+  /** A stub Xendit: the payment request in `status`, and `refunds` served in pages of `limit` after `after_id`, as GET /refunds does. */
+  async function stub(status: string, refunds: ReturnType<typeof refund>[]) {
+    const { createServer } = await import('node:http');
+    const asked: string[] = [];
+    const server = createServer((req, res) => {
+      asked.push(req.url ?? '');
+      const url = new URL(req.url ?? '/', 'http://x');
+      res.setHeader('content-type', 'application/json');
+      if (url.pathname === `/payment_requests/${PR}`) return void res.end(JSON.stringify(paymentRequest(status)));
+      if (url.pathname === '/refunds' && url.searchParams.get('payment_request_id') === PR) {
+        const limit = Number(url.searchParams.get('limit') ?? 10);
+        const after = url.searchParams.get('after_id');
+        const start = after ? refunds.findIndex((r) => r.id === after) + 1 : 0;
+        return void res.end(JSON.stringify({ data: refunds.slice(start, start + limit), has_more: start + limit < refunds.length }));
+      }
+      res.writeHead(404).end('{"error_code":"DATA_NOT_FOUND"}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const adapter = new XenditProvider({ secretKey: 'xnd_development_unit', callbackToken: TOKEN, baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 2000 });
+    return {
+      asked,
+      find: () => adapter.findCharge({ paymentId: 'pay_0123456789abcdef01234567', providerReference: PR, method: 'QRIS' }),
+      close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    };
+  }
+
+  it('sums only SUCCEEDED refunds, over every page (100 a page, after_id), each named by its rfd- id', async () => {
+    const many = Array.from({ length: 150 }, (_, i) => refund(`rfd-${i}`, 100, i % 50 === 0 ? 'FAILED' : 'SUCCEEDED'));
+    many.push(refund('rfd-pending', 5_000, 'PENDING'), refund('rfd-cancelled', 5_000, 'CANCELLED'));
+    const xendit = await stub('SUCCEEDED', many);
+    try {
+      const snapshot = await xendit.find();
+      assert.equal(snapshot?.chargeStatus, 'PAID');
+      assert.equal(snapshot?.providerRefunds?.total, 147 * 100);
+      assert.equal(snapshot?.providerRefunds?.refunds?.length, 147);
+      assert.ok(snapshot?.providerRefunds?.refunds?.every((r) => r.providerRefundId.startsWith('rfd-') && r.amount === 100));
+      const pages = xendit.asked.filter((u) => u.startsWith('/refunds'));
+      assert.deepEqual(pages, [`/refunds?payment_request_id=${PR}&limit=100`, `/refunds?payment_request_id=${PR}&limit=100&after_id=rfd-99`]);
+    } finally {
+      await xendit.close();
+    }
+  });
+
+  it('reports nothing when nothing succeeded, and does not ask for refunds of an unpaid request', async () => {
+    const none = await stub('SUCCEEDED', [refund('rfd-1', 1_000, 'FAILED')]);
+    try {
+      assert.equal((await none.find())?.providerRefunds, undefined);
+    } finally {
+      await none.close();
+    }
+    const unpaid = await stub('PENDING', [refund('rfd-1', 1_000, 'SUCCEEDED')]);
+    try {
+      assert.equal((await unpaid.find())?.providerRefunds, undefined);
+      assert.equal(unpaid.asked.some((u) => u.startsWith('/refunds')), false);
+    } finally {
+      await unpaid.close();
+    }
+  });
+
+  it('fails the look-up on a list it cannot trust: an entry for another request, or an amount that is not whole rupiah', async () => {
+    for (const bad of [refund('rfd-x', 1_000, 'SUCCEEDED', 'pr-someone-else'), refund('rfd-y', 10.5, 'SUCCEEDED')]) {
+      const xendit = await stub('SUCCEEDED', [bad]);
+      try {
+        await assert.rejects(xendit.find(), (err: unknown) => (err as { code?: string }).code === 'BAD_RESPONSE');
+      } finally {
+        await xendit.close();
+      }
+    }
   });
 });

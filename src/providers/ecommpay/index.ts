@@ -48,14 +48,27 @@ export type { EcommpayConfig } from './client.js';
 
 export { ECOMMPAY_CODES } from './client.js';
 
-/** How long a fetched bank list is trusted, and how soon a failed fetch is tried again. */
-export const BANK_LIST_TTL_MS = 60 * 60_000;
+/**
+ * The bank list is static provider data (seed 000: cache it 24 h, refresh it in the background).
+ * A fetched list is served for at most BANK_LIST_TTL_MS; from BANK_LIST_REFRESH_MS on, the sale
+ * that uses it also starts a refresh beside it (stale-while-revalidate), so no sale waits for the
+ * list after the first, a bank ecommpay disables is refused before a sale within about an hour,
+ * and a refresh that fails keeps the list it has (tried again BANK_LIST_RETRY_MS later) until the
+ * TTL runs out. Whatever the cached list says, ecommpay's own answer to the sale is final: a sale
+ * to a bank it has just disabled is refused there (README, "The bank list").
+ */
+export const BANK_LIST_TTL_MS = 24 * 60 * 60_000;
+export const BANK_LIST_REFRESH_MS = 60 * 60_000;
+/** How soon a failed fetch (or failed refresh) is tried again. */
 export const BANK_LIST_RETRY_MS = 60_000;
 
 interface BankCache {
   /** Bank ids offered for IDR right now; undefined = the list could not be had, use the documented table. */
   ids?: ReadonlySet<number>;
+  /** Served until then. */
   until: number;
+  /** A list: refreshed in the background from then on. */
+  refreshAt?: number;
 }
 
 export class EcommpayProvider implements PaymentProvider, PayoutProvider {
@@ -213,15 +226,40 @@ export class EcommpayProvider implements PaymentProvider, PayoutProvider {
   }
 
   /**
-   * The banks ecommpay offers for IDR right now, from the live list (cached for an hour). When
-   * the list cannot be had, undefined: the documented table stands in, and the list is tried
-   * again a minute later.
+   * The banks ecommpay offers for IDR, from the live list (see BANK_LIST_TTL_MS). When there is
+   * no list to serve (the first sale, or the list outlived its TTL) the sale waits for one; when
+   * it cannot be had, undefined: the documented table stands in, and the list is tried again a
+   * minute later.
    */
   private async availableBanks(request: CreateChargeRequest): Promise<ReadonlySet<number> | undefined> {
-    if (this.banks && this.now() < this.banks.until) return this.banks.ids;
-    this.banksInFlight ??= this.fetchBanks(request).finally(() => (this.banksInFlight = undefined));
-    this.banks = await this.banksInFlight;
+    const now = this.now();
+    if (this.banks && now < this.banks.until) {
+      if (this.banks.refreshAt !== undefined && now >= this.banks.refreshAt) this.refreshBanks(request, now);
+      return this.banks.ids;
+    }
+    this.banks = await this.fetchBanksOnce(request);
     return this.banks.ids;
+  }
+
+  /** Fetches the list beside the sale; a list that cannot be had leaves the one served in place. */
+  private refreshBanks(request: CreateChargeRequest, now: number): void {
+    if (this.banksInFlight || !this.banks) return;
+    const served = this.banks;
+    served.refreshAt = now + BANK_LIST_RETRY_MS;
+    this.fetchBanksOnce(request).then(
+      (fresh) => {
+        if (fresh.ids && this.banks === served) this.banks = fresh;
+      },
+      // Only a programming error gets here (fetchBanks turns every provider failure into "no
+      // list"); nothing awaits a background refresh, so it must not become an unhandled rejection.
+      () => undefined,
+    );
+  }
+
+  /** One fetch at a time: concurrent sales (and a background refresh) share it. */
+  private fetchBanksOnce(request: CreateChargeRequest): Promise<BankCache> {
+    this.banksInFlight ??= this.fetchBanks(request).finally(() => (this.banksInFlight = undefined));
+    return this.banksInFlight;
   }
 
   private async fetchBanks(request: CreateChargeRequest): Promise<BankCache> {
@@ -235,7 +273,8 @@ export class EcommpayProvider implements PaymentProvider, PayoutProvider {
       const list = res.status === 200 ? bankListSchema.safeParse(parseJson(res.text)) : undefined;
       if (list?.success) {
         const ids = list.data.filter((b) => !b.currencies || b.currencies.some((c) => c.alpha_3_4217 === 'IDR')).map((b) => b.id);
-        return { ids: new Set(ids), until: this.now() + BANK_LIST_TTL_MS };
+        const at = this.now();
+        return { ids: new Set(ids), until: at + BANK_LIST_TTL_MS, refreshAt: at + BANK_LIST_REFRESH_MS };
       }
     } catch (err) {
       if (!(err instanceof ProviderError)) throw err;

@@ -1,6 +1,6 @@
 // The Xendit adapter: bayar's provider interface over Xendit's /payment_requests API, and its
 // payout interface over /v2/payouts (payouts.ts).
-import type { ProviderEvent } from '../../domain/payment.js';
+import type { ProviderEvent, ProviderRefunds } from '../../domain/payment.js';
 import { parseJson } from '../http.js';
 import {
   ProviderRejected,
@@ -27,6 +27,8 @@ import { XenditClient, throwForStatus, xenditErrorCode, type XenditConfig } from
 import {
   paymentRequestListSchema,
   paymentRequestSchema,
+  refundCallbackSchema,
+  refundListSchema,
   refundSchema,
   webhookEnvelopeSchema,
   webhookSchema,
@@ -80,7 +82,52 @@ export class XenditProvider implements PaymentProvider, PayoutProvider {
 
   async findCharge(ref: ChargeRef): Promise<ChargeSnapshot | null> {
     const charge = await this.lookup(ref);
-    return charge ? fromPaymentRequest(charge) : null;
+    if (!charge) return null;
+    const snapshot = fromPaymentRequest(charge);
+    if (snapshot.chargeStatus !== 'PAID') return snapshot;
+    // A paid charge may have been refunded in Xendit's dashboard, not through bayar: the payment
+    // request does not say so, its refunds list does (README, "Refunds made outside bayar").
+    const providerRefunds = await this.refundsOf(charge.id);
+    return providerRefunds ? { ...snapshot, providerRefunds } : snapshot;
+  }
+
+  /**
+   * What Xendit has refunded on one payment request: GET /refunds?payment_request_id=… (xendit-node
+   * 7.0.0 refund/apis/Refund.js getAllRefunds; answer `{data, has_more}`, paged with after_id).
+   * Only SUCCEEDED refunds moved money (status.ts); bayar's own refunds are in the list too and
+   * the workflow counts them once (PaymentState.applyProviderRefunds). Undefined when none
+   * succeeded. An answer that is not a refund list fails the look-up (it is retried), as any
+   * unexpected answer in this adapter does; a list longer than MAX_REFUND_PAGES pages is not
+   * summed at all: a total from part of it would be wrong.
+   */
+  private async refundsOf(paymentRequestId: string): Promise<ProviderRefunds | undefined> {
+    const succeeded: { providerRefundId: string; amount: number }[] = [];
+    let afterId: string | undefined;
+    for (let page = 0; page < MAX_REFUND_PAGES; page++) {
+      const query = new URLSearchParams({ payment_request_id: paymentRequestId, limit: String(REFUND_PAGE_SIZE), ...(afterId ? { after_id: afterId } : {}) });
+      const res = await this.client.call('GET', `/refunds?${query.toString()}`);
+      if (res.status !== 200) throwForStatus(res, 'list refunds');
+      const list = refundListSchema.safeParse(parseJson(res.text));
+      if (!list.success) throw new ProviderUnavailable('xendit list refunds: unexpected response shape', 'xendit', 'BAD_RESPONSE');
+      for (const refund of list.data.data) {
+        // The filter is Xendit's; an entry for another request would be someone else's money.
+        if (refund.payment_request_id != null && refund.payment_request_id !== paymentRequestId) {
+          throw new ProviderUnavailable('xendit list refunds: entry for another payment request', 'xendit', 'BAD_RESPONSE');
+        }
+        if (xenditRefundStatusToRefundState(refund.status) !== 'SUCCEEDED') continue;
+        if (!Number.isSafeInteger(refund.amount) || refund.amount <= 0) {
+          throw new ProviderUnavailable(`xendit list refunds: amount ${String(refund.amount).slice(0, 20)} is not whole rupiah`, 'xendit', 'BAD_RESPONSE');
+        }
+        if (!succeeded.some((r) => r.providerRefundId === refund.id)) succeeded.push({ providerRefundId: refund.id, amount: refund.amount });
+      }
+      const last = list.data.data.at(-1);
+      if (list.data.has_more !== true || !last) {
+        if (succeeded.length === 0) return undefined;
+        return { total: succeeded.reduce((sum, r) => sum + r.amount, 0), refunds: succeeded };
+      }
+      afterId = last.id;
+    }
+    return undefined;
   }
 
   async cancelCharge(ref: ChargeRef): Promise<void> {
@@ -131,8 +178,9 @@ export class XenditProvider implements PaymentProvider, PayoutProvider {
     const json = parseJson(raw.rawBody.toString('utf8'));
     const envelope = webhookEnvelopeSchema.safeParse(json);
     if (!envelope.success) throw new WebhookMalformed('xendit', envelope.error.issues[0]?.message ?? 'bad body');
+    if (envelope.data.event === 'refund.succeeded') return parseRefundCallback(raw, json);
     const chargeStatus = xenditEventToChargeStatus(envelope.data.event);
-    // Everything bayar does not act on (refund.*, payment_method.*, payout and other products'
+    // Everything else bayar does not act on (refund.failed, payment_method.*, payout and other products'
     // events, whatever their data looks like) is acknowledged (2xx) and has no effect: a 4xx
     // makes Xendit retry it for a day (docs.xendit.co/webhook/delivery-attempts-and-retries).
     if (!chargeStatus) return { kind: 'ignored', reason: `event ${envelope.data.event.slice(0, 100)} is not about payment state` };
@@ -202,6 +250,47 @@ export class XenditProvider implements PaymentProvider, PayoutProvider {
     if (!list.success) throw new ProviderUnavailable('xendit list: unexpected response shape', 'xendit', 'BAD_RESPONSE');
     return list.data.data.find((pr) => pr.reference_id === ref.paymentId) ?? null;
   }
+}
+
+const XENDIT_ID = /^[A-Za-z0-9_-]{1,255}$/;
+
+/** GET /refunds pages: 100 refunds a page (the limit bayar asks for), at most 10 pages. */
+const REFUND_PAGE_SIZE = 100;
+const MAX_REFUND_PAGES = 10;
+
+/**
+ * `refund.succeeded`: Xendit refunded money on a payment request — through bayar, or in Xendit's
+ * dashboard. The callback names the payment request (`payment_id`, or `payment_request_id`; see
+ * schemas.ts), never bayar's payment id, so it is handed over by that reference: the webhook
+ * controller finds the payment that holds it in the system of record. Like every Xendit notice it
+ * is proven only by the static token, so it only wakes that payment (a claim of a refund), which
+ * then lists the request's refunds itself (findCharge). `refund.failed` moved no money and needs
+ * nothing: it is acknowledged as not about payment state (bayar follows its own refunds by look-up).
+ * A `payment_id` that is not a payment request (`py-…`, `ddpy-…`) cannot be mapped: acknowledged,
+ * no effect (README, "Refunds made outside bayar").
+ */
+function parseRefundCallback(raw: RawWebhook, json: unknown): ParsedWebhook {
+  const parsed = refundCallbackSchema.safeParse(json);
+  // Not a shape bayar can map: acknowledged like every notice it does not act on (a 4xx would be
+  // resent for a day, unchanged).
+  if (!parsed.success) return { kind: 'ignored', reason: `refund callback in an unknown shape (${(parsed.error.issues[0]?.message ?? '').slice(0, 80)})` };
+  const { event, data, created } = parsed.data;
+  const named = data.payment_request_id ?? (data.payment_id?.startsWith('pr-') ? data.payment_id : undefined);
+  // Xendit's ids are `pr-` and a UUID; anything outside letters, digits, - and _ names no request of ours.
+  const paymentRequestId = named !== undefined && XENDIT_ID.test(named) ? named : undefined;
+  if (!paymentRequestId) return { kind: 'ignored', reason: `${event} names no payment request (payment_id ${JSON.stringify((data.payment_id ?? '').slice(0, 40))})` };
+  const providerEvent: ProviderEvent = {
+    provider: 'xendit',
+    eventId: raw.headers['webhook-id'] || `${event}:${data.id}`,
+    source: 'webhook',
+    wakeOnly: true,
+    // A claim that something was refunded: what a settled payment looks up (payment.workflow.ts).
+    chargeStatus: 'REFUNDED',
+    providerReference: paymentRequestId,
+    providerStatus: `${event}/${(data.status ?? 'SUCCEEDED').slice(0, 50)}`,
+    ...(created ? { occurredAt: created } : {}),
+  };
+  return { kind: 'charge-reference', providerReference: paymentRequestId, event: providerEvent };
 }
 
 /** E-wallets that send the customer to the app and back: Xendit requires success_return_url. */

@@ -88,6 +88,35 @@ export const refundSchema = z
   .object({ id: z.string(), payment_request_id: z.string().nullish(), amount: z.number(), status: z.string().min(1).max(50), reference_id: z.string().nullish() })
   .loose();
 
+/**
+ * GET /refunds?payment_request_id=… (xendit-node 7.0.0 refund/apis/Refund.js getAllRefunds: query
+ * payment_request_id, limit, after_id, before_id; answer RefundList `{data: Refund[], has_more}`,
+ * docs/refund/RefundList.md). Entries are read leniently here; the adapter decides what counts.
+ */
+export const refundListSchema = z.object({ data: z.array(refundSchema).max(1000), has_more: z.boolean().nullish() }).loose();
+
+/**
+ * `refund.succeeded` / `refund.failed` (xendit-node refund/models/RefundCallback + RefundCallbackData;
+ * docs.xendit.co/apidocs/refund-webhook-notification): `data.id` is the refund, `data.payment_id`
+ * names what was refunded — for the /payment_requests generation the payment request (xendit-php
+ * docs/Refund/RefundCallbackData.md shows `pr-…` there). `payment_request_id` is the Refund
+ * object's own name for it (xendit-node refund/models/Refund): taken too, where a callback carries it.
+ */
+export const refundCallbackSchema = z
+  .object({
+    event: z.string().max(100),
+    created: z.string().max(64).optional(),
+    data: z
+      .object({
+        id: z.string().min(1).max(255),
+        payment_id: z.string().min(1).max(255).nullish(),
+        payment_request_id: z.string().min(1).max(255).nullish(),
+        status: z.string().max(50).optional(),
+      })
+      .loose(),
+  })
+  .loose();
+
 /** Just the event name: what decides whether bayar reads the rest at all. */
 export const webhookEnvelopeSchema = z.object({ event: z.string().max(100) }).loose();
 

@@ -111,6 +111,8 @@ export class XenditSandbox implements SandboxProvider {
       ['POST', '/v2/payment_methods/:id/payments/simulate', (r) => this.authed(r, () => this.simulateByMethod(r))],
       ['POST', '/v2/payment_methods/:id/expire', (r) => this.authed(r, () => this.expire(r.params.id!))],
       ['POST', '/refunds', (r) => this.authed(r, () => this.idempotent(r, () => this.refund(r)))],
+      // xendit-node refund/apis/Refund.js getAllRefunds: GET /refunds?payment_request_id=…&limit=&after_id=.
+      ['GET', '/refunds', (r) => this.authed(r, () => this.listRefunds(r))],
       ['GET', '/refunds/:id', (r) => this.authed(r, () => this.getRefund(r.params.id!))],
       // xendit-node refund/apis/Refund.js cancelRefund: POST /refunds/{refundID}/cancel.
       ['POST', '/refunds/:id/cancel', (r) => this.authed(r, () => this.cancelRefund(r.params.id!))],
@@ -475,33 +477,73 @@ export class XenditSandbox implements SandboxProvider {
     // Error codes from xendit-node CreateRefund400Response / PROVIDERS.md §3: an unpaid request is
     // INELIGIBLE_TRANSACTION; more than is left MAXIMUM_REFUND_AMOUNT_REACHED; no amount = the rest.
     if (charge.status !== 'SUCCEEDED') return error(400, 'INELIGIBLE_TRANSACTION', `payment request is ${charge.status}`);
-    const amount = body.amount ?? charge.paidAmount - charge.refunded;
+    return this.makeRefund(charge, body.amount, { reference_id: body.reference_id ?? null, reason: body.reason, metadata: body.metadata ?? null }, this.refundsStayPending);
+  }
+
+  /**
+   * A refund made in Xendit's dashboard (Transactions → the payment → Refund), not through the
+   * API: the same rules as an API refund (refundable channels, a paid request, no more than is
+   * left), no reference_id (only API callers give one), listed by GET /refunds like any other,
+   * and the same `refund.succeeded` callback (refund webhook notification).
+   */
+  dashboardRefund(reference: string, options: { amount?: number }): SandboxResponse {
+    const charge = this.byReference.get(reference) ?? this.charges.get(reference);
+    if (!charge) return error(404, 'DATA_NOT_FOUND', 'payment request not found');
+    const type = charge.request.payment_method.type;
+    const channel = channelOf(charge.request);
+    if (type === 'VIRTUAL_ACCOUNT' || type === 'OVER_THE_COUNTER' || (type === 'EWALLET' && channel !== undefined && XENDIT_UNREFUNDABLE_EWALLETS.has(channel))) {
+      return error(400, 'REFUND_NOT_SUPPORTED', `${channel ?? type} payments cannot be refunded`);
+    }
+    if (charge.status !== 'SUCCEEDED') return error(400, 'INELIGIBLE_TRANSACTION', `payment request is ${charge.status}`);
+    if (options.amount !== undefined && (!Number.isSafeInteger(options.amount) || options.amount <= 0)) return error(400, 'API_VALIDATION_ERROR', 'amount must be a whole number above 0');
+    return this.makeRefund(charge, options.amount, { reference_id: null, reason: 'OTHERS', metadata: null }, false);
+  }
+
+  private makeRefund(charge: Charge, requested: number | undefined, fields: { reference_id: string | null; reason: string; metadata: unknown }, pending: boolean): SandboxResponse {
+    const amount = requested ?? charge.paidAmount - charge.refunded;
     if (amount <= 0 || charge.refunded + amount > charge.paidAmount) return error(400, 'MAXIMUM_REFUND_AMOUNT_REACHED', 'refund exceeds the refundable amount');
     charge.refunded += amount;
     const now = new Date().toISOString();
-    // The fields of Xendit's refund object (xendit-node Refund / RefundCallbackData models).
+    // The fields of Xendit's refund object (xendit-node Refund model), plus its status and reason.
     const refund = {
       id: `rfd-${randomBytes(12).toString('hex')}`,
       payment_request_id: charge.id,
       invoice_id: null,
-      payment_method_type: type,
+      payment_method_type: charge.request.payment_method.type,
       amount,
       channel_code: channelOf(charge.request),
       country: 'ID',
       currency: 'IDR',
-      reference_id: body.reference_id ?? null,
-      status: this.refundsStayPending ? 'PENDING' : 'SUCCEEDED',
-      reason: body.reason,
+      reference_id: fields.reference_id,
+      status: pending ? 'PENDING' : 'SUCCEEDED',
+      reason: fields.reason,
       failure_code: null,
       refund_fee_amount: null,
       created: now,
       updated: now,
-      metadata: body.metadata ?? null,
+      metadata: fields.metadata,
     };
     this.refunds.set(refund.id, refund);
-    // The refund notice names the payment (py-…) it gives back.
-    if (refund.status === 'SUCCEEDED') this.kit.notify(this.webhook('refund.succeeded', { ...refund, payment_id: charge.paymentId }), XENDIT_WEBHOOK_RETRIES_MS);
+    if (refund.status === 'SUCCEEDED') this.kit.notify(this.webhook('refund.succeeded', refundCallbackData(refund)), XENDIT_WEBHOOK_RETRIES_MS);
     return { status: 200, body: refund };
+  }
+
+  /**
+   * GET /refunds: newest first, filtered by payment_request_id when given, `limit` (1–100, default
+   * 10 [? Xendit's default is not published; 10 as in its other list APIs]) and `after_id`
+   * paging; answer `{data, has_more}` (xendit-node refund/models/RefundList).
+   */
+  private listRefunds(r: SandboxRequest): SandboxResponse {
+    const requestId = r.query.get('payment_request_id');
+    const limitText = r.query.get('limit');
+    const limit = limitText === null ? 10 : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) return error(400, 'API_VALIDATION_ERROR', 'limit must be a whole number from 1 to 100');
+    const all = [...this.refunds.values()].filter((x) => requestId === null || x.payment_request_id === requestId).reverse();
+    const afterId = r.query.get('after_id');
+    const start = afterId === null ? 0 : all.findIndex((x) => x.id === afterId) + 1;
+    if (afterId !== null && start === 0) return error(400, 'API_VALIDATION_ERROR', 'after_id is not a refund in this list');
+    const data = all.slice(start, start + limit);
+    return { status: 200, body: { data, has_more: start + limit < all.length } };
   }
 
   private setRefundMode(r: SandboxRequest): SandboxResponse {
@@ -521,7 +563,7 @@ export class XenditSandbox implements SandboxProvider {
     const charge = this.charges.get(String(refund.payment_request_id));
     if (status === 'FAILED' && charge) charge.refunded -= Number(refund.amount);
     Object.assign(refund, { status, updated: new Date().toISOString(), ...(status === 'FAILED' ? { failure_code: 'REFUND_FAILED' } : {}) });
-    this.kit.notify(this.webhook(status === 'SUCCEEDED' ? 'refund.succeeded' : 'refund.failed', { ...refund, payment_id: charge?.paymentId }), XENDIT_WEBHOOK_RETRIES_MS);
+    this.kit.notify(this.webhook(status === 'SUCCEEDED' ? 'refund.succeeded' : 'refund.failed', refundCallbackData(refund)), XENDIT_WEBHOOK_RETRIES_MS);
     return { status: 200, body: refund };
   }
 
@@ -640,6 +682,34 @@ export class XenditSandbox implements SandboxProvider {
       [key]: { channel_code: channelOf(charge.request), channel_properties: charge.channelProperties, amount: charge.request.amount, currency: 'IDR' },
     };
   }
+}
+
+/**
+ * A refund callback's `data` (xendit-node refund/models/RefundCallbackData; docs.xendit.co/apidocs/
+ * refund-webhook-notification): the refund's fields, with what was refunded named `payment_id`
+ * and no `payment_request_id`. For the /payment_requests generation `payment_id` is the payment
+ * request (xendit-php docs/Refund/RefundCallbackData.md gives `pr-…` as its example).
+ */
+function refundCallbackData(refund: Record<string, unknown>): Record<string, unknown> {
+  const { payment_request_id: paymentRequestId, ...rest } = refund;
+  return {
+    id: rest.id,
+    payment_id: paymentRequestId,
+    invoice_id: rest.invoice_id,
+    payment_method_type: rest.payment_method_type,
+    amount: rest.amount,
+    channel_code: rest.channel_code,
+    status: rest.status,
+    reason: rest.reason,
+    country: rest.country,
+    currency: rest.currency,
+    reference_id: rest.reference_id,
+    failure_code: rest.failure_code,
+    refund_fee_amount: rest.refund_fee_amount,
+    created: rest.created,
+    updated: rest.updated,
+    metadata: rest.metadata,
+  };
 }
 
 function channelOf(request: XenditCreatePaymentRequest): string | undefined {
