@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import { createPaymentActivities, createPayoutActivities, createRecordActivities } from '../activities/index.js';
+import { createStatementActivities } from '../activities/statement.activities.js';
+import { ensureStatementSchedule, statementSchedule, statementSettings } from './statements/schedule.js';
 import { baselineActivities } from '../activities/baseline.activities.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
 import { buildProviders } from './providers/registry.js';
@@ -48,7 +50,22 @@ export async function createWorker(config: AppConfig, connection: NativeConnecti
     maxCachedWorkflows: config.workerCacheSize,
     maxConcurrentWorkflowTaskExecutions: Math.min(40, config.workerCacheSize),
     // The benchmark baseline's no-op activity rides along; it is never called by payments.
-    activities: { ...activities, ...createPayoutActivities({ providers, dataKey: config.dataKey }), ...createRecordActivities(pool), ...baselineActivities },
+    activities: {
+      ...activities,
+      ...createPayoutActivities({ providers, dataKey: config.dataKey }),
+      ...createRecordActivities(pool),
+      ...createStatementActivities({
+        pool,
+        providers,
+        client: new Client({ connection, namespace: config.temporal.namespace }),
+        dataKey: config.dataKey,
+        httpTimeoutMs: config.timing.providerTimeoutMs,
+        callbackPolicy: config.callbacks,
+        merchantWebhookSecrets: config.merchantWebhookSecrets,
+        ...(observe.metrics ? { onDifference: observe.metrics.countDifference } : {}),
+      }),
+      ...baselineActivities,
+    },
   });
 }
 
@@ -57,6 +74,7 @@ async function main(): Promise<void> {
   // Refuse to run workflows on a schema older than this code.
   const pool = await openCheckedPool(config, 'bayar-worker');
   const settings = workerObservabilitySettings();
+  const statements = statementSettings();
   const log = new JsonLog('worker', config.logLevel).redact(configuredSecrets(config));
   const tracing = startTracing('worker');
   const host = settings.BAYAR_WORKER_METRICS_HOST;
@@ -80,6 +98,9 @@ async function main(): Promise<void> {
     : () => undefined;
   try {
     const worker = await createWorker(config, connection, pool, { metrics, tracing });
+    if (statements.BAYAR_STATEMENT_SCHEDULE === 'true') {
+      await ensureStatementSchedule(new Client({ connection, namespace: config.temporal.namespace }), statementSchedule(statements, config.temporal.taskQueue, config.timing.merchantNotifyTimeoutMs));
+    }
     log.notice(`bayar worker polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
     await worker.run();
   } finally {

@@ -2,3 +2,4 @@
 export { paymentWorkflow } from './payment.workflow.js';
 export { baselineWorkflow } from './baseline.workflow.js';
 export { payoutWorkflow } from './payout.workflow.js';
+export { statementWorkflow } from './statement.workflow.js';
