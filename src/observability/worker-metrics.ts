@@ -78,6 +78,9 @@ export class WorkerMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'bayar_worker_' });
+    // Every (provider, kind) starts at 0, so the alert's increase() sees the first difference
+    // (a series born at 1 has no increase) and the series exists before any difference.
+    for (const provider of PROVIDER_NAMES) for (const kind of DIFFERENCE_KINDS) this.reconciliationDifferences.inc({ provider, kind }, 0);
   }
 
   /** Counts one reconciliation difference (activities/statement.activities.ts); labels from closed sets. */
