@@ -8,7 +8,11 @@ import type { ChargeSnapshot, PaymentProvider } from '../src/providers/provider.
 import type { Pool } from '../src/db/pool.js';
 import type { CallbackPolicy } from '../src/common/outbound-guard.js';
 import { deliverEvent, MerchantSecretMissing, recordEvent } from '../src/db/events.js';
+import { canReport } from '../src/providers/reporting.js';
+import { dayWindow } from '../src/statements/day.js';
+import type { ReportedFee } from '../src/statements/statement.js';
 import {
+  knownPayments,
   currentVersion,
   isProduced,
   lastProducedDay,
@@ -50,6 +54,9 @@ export function statementEventId(merchantId: string, day: string): string {
   return `evt_statement_${day}_${merchantId}`;
 }
 
+/** The merchant of a difference about a charge bayar has no record of (never a merchant id: those match ^[A-Za-z0-9_-]+$). */
+export const UNKNOWN_MERCHANT = '*';
+
 /** At most this many provider look-ups at once (the provider's rate limits, the worker's slots). */
 const LOOKUP_CONCURRENCY = 4;
 
@@ -69,11 +76,35 @@ export function createStatementActivities(deps: StatementActivityDeps) {
   }
 
   /** Compares every payment and payout that changed that day with its provider's answer now. */
-  async function reconcile(day: string): Promise<{ differences: FoundDifference[]; unchecked: Record<string, string> }> {
+  async function reconcile(day: string): Promise<{ differences: FoundDifference[]; unchecked: Record<string, string>; fees: Map<string, ReportedFee> }> {
     const { payments, payouts } = await touchedOn(pool, day);
     const differences: FoundDifference[] = [];
     const failures = new Map<string, number>();
     const failed = (provider: string) => failures.set(provider, (failures.get(provider) ?? 0) + 1);
+    const fees = new Map<string, ReportedFee>();
+    // Providers that publish their day's transactions (Xendit GET /transactions): the fee and
+    // VAT they took on each payment, and money they took under a reference bayar never made.
+    for (const [name, provider] of deps.providers) {
+      if (!canReport(provider)) continue;
+      let listed;
+      try {
+        listed = await provider.listTransactions(dayWindow(day));
+      } catch (err) {
+        log.warn('reconciliation transaction list failed', { provider: name, error: (err as Error).message });
+        failed(name);
+        continue;
+      }
+      heartbeat();
+      const paid = listed.filter((t) => t.type === 'PAYMENT' && t.status === 'SUCCESS' && t.referenceId);
+      const known = await knownPayments(pool, paid.map((t) => t.referenceId!));
+      for (const t of paid) {
+        if (t.fee && known.has(t.referenceId!)) fees.set(t.referenceId!, t.fee);
+        if (!known.has(t.referenceId!)) {
+          // No merchant can be named for a charge bayar never made: only operators see it.
+          differences.push({ kind: 'paid_unknown_to_bayar', action: 'review', merchantId: UNKNOWN_MERCHANT, provider: name, objectType: 'payment', objectId: t.referenceId!, bayar: { found: false }, providerSays: { transaction: t.id, status: t.status, amount: t.amount, created: t.created } });
+        }
+      }
+    }
     await lookUpEach(payments, async (p) => {
       if (p.status === 'CREATED' || p.status === 'PENDING') return;
       const provider = deps.providers.get(p.provider as ProviderName);
@@ -108,7 +139,7 @@ export function createStatementActivities(deps: StatementActivityDeps) {
       for (const d of found) differences.push({ ...d, merchantId: po.merchant_id, provider: po.provider, objectType: 'payout', objectId: po.id });
     });
     const unchecked = Object.fromEntries([...failures].map(([provider, n]) => [provider, `${n} look-up(s) failed or not possible; compare by hand`]));
-    return { differences, unchecked };
+    return { differences, unchecked, fees };
   }
 
   return {
@@ -121,8 +152,8 @@ export function createStatementActivities(deps: StatementActivityDeps) {
     async produceStatementDay(input: { day: string }): Promise<ProducedDay> {
       const { day } = input;
       if (await isProduced(pool, day)) return { day, produced: false, merchants: 0, differences: 0 };
-      const statements = await statementsForDay(pool, day);
-      const { differences, unchecked } = await reconcile(day);
+      const { differences, unchecked, fees } = await reconcile(day);
+      const statements = await statementsForDay(pool, day, fees);
       const written = await writeStatementDay(pool, day, statements, differences, unchecked);
       if (!written) return { day, produced: false, merchants: 0, differences: 0 };
       for (const d of differences) deps.onDifference?.(d.provider, d.kind);

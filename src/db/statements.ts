@@ -3,7 +3,7 @@
 // that row and writes nothing. Every row read back is parsed with zod.
 import { z } from 'zod';
 import { dayWindow } from '../statements/day.js';
-import { feeBreakdown, sortLines, totalsOf, type StatementLine, type StatementTotals } from '../statements/statement.js';
+import { feeBreakdown, sortLines, totalsOf, type ReportedFee, type StatementLine, type StatementTotals } from '../statements/statement.js';
 import type { Difference } from '../statements/reconcile.js';
 import { inTransaction, type Pool } from './pool.js';
 
@@ -62,7 +62,7 @@ const payoutViewFields = z.looseObject({
  * payout that changed that day without moving money (a change line with gross 0). Operator
  * adjustments and payout reservations are not provider money and are left out.
  */
-export async function statementsForDay(pool: Pool, day: string): Promise<MerchantProviderStatement[]> {
+export async function statementsForDay(pool: Pool, day: string, paymentFees: ReadonlyMap<string, ReportedFee> = new Map()): Promise<MerchantProviderStatement[]> {
   const { from, to } = dayWindow(day);
   const ledger = await pool.query(
     `SELECT l.merchant_id, l.kind, l.amount, l.payment_id, l.payout_id, l.refund_id, l.created_at,
@@ -76,6 +76,8 @@ export async function statementsForDay(pool: Pool, day: string): Promise<Merchan
         AND (l.kind IN ('COLLECTED', 'REFUNDED', 'PAID_OUT') OR (l.kind = 'ADJUSTMENT' AND l.refund_id IS NOT NULL))`,
     [from, to],
   );
+  // Ledger rows come back in no fixed order; the fee goes on the earliest collection of a payment.
+  ledger.rows.sort((a, b) => (a.created_at as Date).getTime() - (b.created_at as Date).getTime());
   const lines = new Map<string, { merchantId: string; provider: string; lines: StatementLine[] }>();
   const push = (merchantId: string, provider: string, line: StatementLine) => {
     const key = `${merchantId}\u0000${provider}`;
@@ -84,10 +86,17 @@ export async function statementsForDay(pool: Pool, day: string): Promise<Merchan
     s.lines.push(line);
   };
   const moved = new Set<string>();
+  const feeTaken = new Set<string>();
   for (const raw of ledger.rows) {
     const r = ledgerRow.parse(raw);
     const type = r.kind === 'COLLECTED' ? 'payment' : r.kind === 'REFUNDED' ? 'refund' : r.kind === 'ADJUSTMENT' ? 'refund_reversal' : 'payout';
     let fees = feeBreakdown(r.amount);
+    // The fee the provider's transaction list reported on this payment, on its (first) collection line.
+    const reported = type === 'payment' && r.payment_id && !feeTaken.has(r.payment_id) ? paymentFees.get(r.payment_id) : undefined;
+    if (reported) {
+      fees = feeBreakdown(r.amount, reported);
+      feeTaken.add(r.payment_id!);
+    }
     if (type === 'payout' && r.view) {
       // The fee the provider reported on the attempt that paid out (PayoutAttempt.fee).
       const v = payoutViewFields.parse(r.view);
@@ -180,6 +189,13 @@ export async function touchedOn(pool: Pool, day: string): Promise<{ payments: To
     [from, to],
   );
   return { payments: payments.rows.map((r) => touchedPayment.parse(r)), payouts: payouts.rows.map((r) => touchedPayout.parse(r)) };
+}
+
+/** Which of these payment ids bayar has a record of. */
+export async function knownPayments(pool: Pool, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const r = await pool.query<{ id: string }>('SELECT id FROM payments WHERE id = ANY($1::text[])', [ids]);
+  return new Set(r.rows.map((x) => x.id));
 }
 
 /** The record's version of a payment or payout now (a change since the look-up voids a difference). */

@@ -159,11 +159,14 @@ describe('daily statement and reconciliation (real stack)', () => {
     assert.equal((await stack.sandbox('POST', `/_sandbox/charges/${otherAmount.id}/amend-record`, { paidAmount: 69_000 }, MIDTRANS)).status, 200);
     const notThere = await pay('midtrans', 72_000);
     assert.equal((await stack.sandbox('POST', `/_sandbox/charges/${notThere.id}/amend-record`, { unpaid: true }, MIDTRANS)).status, 200);
+    // 5. A charge bayar never made, paid, in Xendit's transaction list.
+    const stranger = `pay_${Date.now().toString(16).padStart(24, '0').slice(-24)}`;
+    assert.equal((await stack.sandbox('POST', '/_sandbox/xendit/transactions', { referenceId: stranger, amount: 55_000 }, SANDBOX_PORT_OFFSETS.xendit)).status, 200);
     const before = await differencesMetric();
 
     const first = await run({ through: today });
     assert.deepEqual(first.produced, [today]);
-    assert.equal(first.differences, 4);
+    assert.equal(first.differences, 5);
     const { status, statement: s, text } = await statement(today);
     assert.equal(status, 200, text);
 
@@ -182,9 +185,13 @@ describe('daily statement and reconciliation (real stack)', () => {
       const line = at.lines.find((l) => l.type === 'payment' && l.paymentId === p.id);
       assert.equal(line?.gross, p.amounts.expected, `${p.provider} ${p.id}`);
       assert.equal(line?.method, p.method);
-      // No payment adapter reports a fee: none is invented.
-      assert.equal(line?.fee, null);
-      assert.equal(line?.ppn, null);
+      if (p.provider === 'xendit') {
+        // Xendit's transaction list reports its fee and the VAT on it (the sandbox: 4,000 per VA payment).
+        assert.deepEqual([line?.fee, line?.ppn, line?.net], [4_000, 440, p.amounts.expected - 4_440]);
+      } else {
+        // The others report no per-payment fee: none is invented.
+        assert.deepEqual([line?.fee, line?.ppn, line?.net], [null, null, p.amounts.expected]);
+      }
     }
     const midtrans = s.providers.find((p) => p.provider === 'midtrans')!;
     assert.deepEqual(midtrans.lines.filter((l) => l.type === 'refund' && l.paymentId === refunded.id).map((l) => l.gross), [-25_000]);
@@ -213,8 +220,12 @@ describe('daily statement and reconciliation (real stack)', () => {
     assert.deepEqual([found[notThere.id]?.kind, found[notThere.id]?.action], ['paid_unknown_to_provider', 'review']);
     // …in the metric…
     const after = await differencesMetric();
-    const count = (samples: typeof after, kind: string) => samples.find((x) => x.labels.provider === 'midtrans' && x.labels.kind === kind)?.value ?? NaN;
+    const count = (samples: typeof after, kind: string, provider = 'midtrans') => samples.find((x) => x.labels.provider === provider && x.labels.kind === kind)?.value ?? NaN;
     for (const kind of ['paid_unknown_to_bayar', 'refund_unknown_to_bayar', 'amount_mismatch', 'paid_unknown_to_provider']) assert.equal(count(after, kind) - count(before, kind), 1, kind);
+    assert.equal(count(after, 'paid_unknown_to_bayar', 'xendit') - count(before, 'paid_unknown_to_bayar', 'xendit'), 1);
+    // The charge bayar never made belongs to no merchant: it is for operators, in review.
+    const unknown = await pool.query(`SELECT merchant_id, provider, kind, action FROM reconciliation_differences WHERE day = $1::date AND object_id = $2`, [today, stranger]);
+    assert.deepEqual(unknown.rows, [{ merchant_id: '*', provider: 'xendit', kind: 'paid_unknown_to_bayar', action: 'review' }]);
     // …and sent on: the woken payments looked the provider up themselves and took the money and
     // the refund into their own record (the late-money and provider-refund paths).
     const woken = await statement(today);

@@ -8,6 +8,8 @@ import { CSV_COLUMNS, csvCell, feeBreakdown, ppnOn, statementCsv, totalsOf, type
 import { comparePayment, comparePayout } from '../../src/statements/reconcile.js';
 import { statementFileSchema } from '../../src/statements/statements.controller.js';
 import type { ChargeSnapshot } from '../../src/providers/provider.js';
+import { listXenditTransactions } from '../../src/providers/xendit/transactions.js';
+import type { XenditClient } from '../../src/providers/xendit/client.js';
 
 /** A minimal RFC 4180 reader, to check the CSV the way a spreadsheet would read it. */
 function parseCsv(text: string): string[][] {
@@ -167,5 +169,29 @@ describe('reconciliation comparison', () => {
     assert.equal(comparePayout({ status: 'SUCCEEDED', attempts }, there('FAILED'))[0]?.kind, 'payout_mismatch');
     assert.equal(comparePayout({ status: 'SUCCEEDED', attempts }, there(null))[0]?.kind, 'payout_mismatch');
     assert.equal(comparePayout({ status: 'FAILED', attempts }, there('SUCCEEDED'))[0]?.kind, 'payout_mismatch');
+  });
+});
+
+describe("Xendit's transaction list (GET /transactions)", () => {
+  const tx = (id: string, over: Record<string, unknown> = {}) => ({ id, type: 'PAYMENT', status: 'SUCCESS', reference_id: `pay_${id}`, amount: 100_000, fee: { xendit_fee: 4_000, value_added_tax: 440 }, created: '2026-12-04T01:00:00.000Z', ...over });
+  const client = (pages: unknown[], asked: string[]) => ({ call: async (_m: string, path: string) => ({ status: 200, headers: {}, text: JSON.stringify(pages[asked.push(path) - 1]) }) }) as unknown as XenditClient;
+
+  it('reads every page of the Jakarta day (created[gte] .. the last millisecond), fee and VAT as reported', async () => {
+    const asked: string[] = [];
+    const pages = [{ has_more: true, data: [tx('a'), tx('b', { fee: null })] }, { has_more: false, data: [tx('c', { type: 'REFUND', reference_id: null, fee: undefined })] }];
+    const listed = await listXenditTransactions(client(pages, asked), dayWindow('2026-12-04'));
+    assert.deepEqual(listed.map((t) => [t.id, t.type, t.referenceId, t.fee]), [['a', 'PAYMENT', 'pay_a', { fee: 4_000, vat: 440 }], ['b', 'PAYMENT', 'pay_b', undefined], ['c', 'REFUND', undefined, undefined]]);
+    const first = new URL(asked[0]!, 'https://api.xendit.co');
+    assert.equal(first.pathname, '/transactions');
+    assert.deepEqual(first.searchParams.getAll('types'), ['PAYMENT', 'REFUND']);
+    assert.equal(first.searchParams.get('created[gte]'), '2026-12-03T17:00:00.000Z');
+    assert.equal(first.searchParams.get('created[lte]'), '2026-12-04T16:59:59.999Z');
+    assert.equal(new URL(asked[1]!, 'https://api.xendit.co').searchParams.get('after_id'), 'b');
+  });
+
+  it('an answer that is not integer rupiah or not the documented shape is refused, not guessed', async () => {
+    for (const bad of [{ has_more: false, data: [tx('a', { amount: 10.5 })] }, { has_more: false, data: [tx('a', { fee: { xendit_fee: -1 } })] }, { data: [] }]) {
+      await assert.rejects(listXenditTransactions(client([bad], []), dayWindow('2026-12-04')), /unexpected response shape/);
+    }
   });
 });
