@@ -99,7 +99,11 @@ async function main(): Promise<void> {
   try {
     const worker = await createWorker(config, connection, pool, { metrics, tracing });
     if (statements.BAYAR_STATEMENT_SCHEDULE === 'true') {
-      await ensureStatementSchedule(new Client({ connection, namespace: config.temporal.namespace }), statementSchedule(statements, config.temporal.taskQueue, config.timing.merchantNotifyTimeoutMs));
+      // Not fatal: payments must not stop because the schedule could not be written (a Temporal
+      // key without schedule permissions); the statement then waits for an operator.
+      await ensureStatementSchedule(new Client({ connection, namespace: config.temporal.namespace }), statementSchedule(statements, config.temporal.taskQueue, config.timing.merchantNotifyTimeoutMs)).catch((err: unknown) =>
+        log.log('error', 'daily statement schedule not created or updated', { error: err }),
+      );
     }
     log.notice(`bayar worker polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
     await worker.run();

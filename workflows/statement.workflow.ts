@@ -9,7 +9,8 @@ import { addDays, jakartaDay } from '../src/statements/day.js';
 import type { StatementWorkflowInput } from './statement-definitions.js';
 
 const work = proxyActivities<StatementActivities>({
-  startToCloseTimeout: '30 minutes',
+  // A busy day is many look-ups (four at a time): hours, not minutes, are the bound.
+  startToCloseTimeout: '6 hours',
   // The reconciliation heartbeats after each look-up: a worker lost mid-day is noticed soon.
   heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes', maximumAttempts: 20 },

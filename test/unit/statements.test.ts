@@ -7,6 +7,7 @@ import { addDays, dayWindow, daysToProduce, isDay, jakartaDay } from '../../src/
 import { CSV_COLUMNS, csvCell, feeBreakdown, ppnOn, statementCsv, totalsOf, type StatementLine } from '../../src/statements/statement.js';
 import { comparePayment, comparePayout } from '../../src/statements/reconcile.js';
 import { statementFileSchema } from '../../src/statements/statements.controller.js';
+import { STATEMENT_SCHEDULE_ID, statementSchedule, statementSettings } from '../../src/statements/schedule.js';
 import type { ChargeSnapshot } from '../../src/providers/provider.js';
 import { listXenditTransactions } from '../../src/providers/xendit/transactions.js';
 import type { XenditClient } from '../../src/providers/xendit/client.js';
@@ -192,6 +193,20 @@ describe("Xendit's transaction list (GET /transactions)", () => {
   it('an answer that is not integer rupiah or not the documented shape is refused, not guessed', async () => {
     for (const bad of [{ has_more: false, data: [tx('a', { amount: 10.5 })] }, { has_more: false, data: [tx('a', { fee: { xendit_fee: -1 } })] }, { data: [] }]) {
       await assert.rejects(listXenditTransactions(client([bad], []), dayWindow('2026-12-04')), /unexpected response shape/);
+    }
+  });
+});
+
+describe('the statement schedule', () => {
+  it('runs once a day at BAYAR_STATEMENT_TIME in Asia/Jakarta, one run at a time, catching up by its bound', () => {
+    const options = statementSchedule(statementSettings({ BAYAR_STATEMENT_TIME: '01:15', BAYAR_STATEMENT_CATCH_UP_DAYS: '7' }), 'bayar-payments', 20_000);
+    assert.equal(options.scheduleId, STATEMENT_SCHEDULE_ID);
+    assert.deepEqual(options.spec, { calendars: [{ hour: 1, minute: 15 }], timezone: 'Asia/Jakarta' });
+    assert.equal(options.action.type, 'startWorkflow');
+    assert.deepEqual((options.action as { args?: unknown[] }).args, [{ maxDays: 7, deliverForMs: 20_000 }]);
+    assert.deepEqual(statementSettings({}), { BAYAR_STATEMENT_TIME: '00:30', BAYAR_STATEMENT_CATCH_UP_DAYS: 31, BAYAR_STATEMENT_SCHEDULE: 'true' });
+    for (const bad of [{ BAYAR_STATEMENT_TIME: '24:00' }, { BAYAR_STATEMENT_TIME: '7:30' }, { BAYAR_STATEMENT_CATCH_UP_DAYS: '0' }, { BAYAR_STATEMENT_SCHEDULE: 'yes' }]) {
+      assert.throws(() => statementSettings(bad), /statement settings/, JSON.stringify(bad));
     }
   });
 });
