@@ -9,7 +9,7 @@ import type { Pool } from '../src/db/pool.js';
 import type { CallbackPolicy } from '../src/common/outbound-guard.js';
 import { deliverEvent, MerchantSecretMissing, recordEvent } from '../src/db/events.js';
 import { canReport } from '../src/providers/reporting.js';
-import { dayWindow } from '../src/statements/day.js';
+import { dayWindow, isDay } from '../src/statements/day.js';
 import type { ReportedFee } from '../src/statements/statement.js';
 import {
   knownPayments,
@@ -149,8 +149,13 @@ export function createStatementActivities(deps: StatementActivityDeps) {
     },
 
     /** Builds, reconciles and stores one day, once. */
-    async produceStatementDay(input: { day: string }): Promise<ProducedDay> {
+    async produceStatementDay(input: { day: string; allowUnfinishedDay?: boolean }): Promise<ProducedDay> {
       const { day } = input;
+      if (!isDay(day)) throw ApplicationFailure.nonRetryable(`not a calendar day: ${day}`, 'BadDay');
+      // A produced day is final: one made before it ends would miss the rest of it for good.
+      if (Date.now() < Date.parse(dayWindow(day).to) && !input.allowUnfinishedDay) {
+        throw ApplicationFailure.nonRetryable(`${day} has not ended in Asia/Jakarta yet; its statement is made after midnight`, 'DayNotOver');
+      }
       if (await isProduced(pool, day)) return { day, produced: false, merchants: 0, differences: 0 };
       const { differences, unchecked, fees } = await reconcile(day);
       const statements = await statementsForDay(pool, day, fees);

@@ -9,6 +9,11 @@ export interface StatementWorkflowInput {
   day?: string;
   /** Catch-up bound: at most this many days per run (default 31). */
   maxDays?: number;
+  /**
+   * Produce a day that has not ended yet in Jakarta. A produced day is never recomputed, so its
+   * later payments would be missing for good: for tests and demonstrations only.
+   */
+  allowUnfinishedDay?: boolean;
   /** How long each statement.ready event is retried (the merchant notify timeout). */
   deliverForMs?: number;
 }

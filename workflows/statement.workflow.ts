@@ -28,7 +28,7 @@ export async function statementWorkflow(input: StatementWorkflowInput = {}): Pro
   const deliveries: Promise<void>[] = [];
   let differences = 0;
   for (const day of days) {
-    const result = await work.produceStatementDay({ day });
+    const result = await work.produceStatementDay({ day, allowUnfinishedDay: input.allowUnfinishedDay === true });
     // Also for a day produced before (a re-run): wakes and events not finished then are now;
     // each is done once (woken_at, the event's fixed id).
     await work.wakeForDifferences({ day });
