@@ -7,6 +7,7 @@ import { HealthModule } from './health/health.module.js';
 import { PaymentsModule } from './payments/payments.module.js';
 import { PayoutsModule } from './payouts/payouts.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
+import { StatementsModule } from './statements/statements.module.js';
 import { TemporalModule } from './temporal/temporal.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
@@ -15,7 +16,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, TemporalModule, ProvidersModule, HealthModule, PaymentsModule, PayoutsModule, WebhooksModule, EventsModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, TemporalModule, ProvidersModule, HealthModule, PaymentsModule, PayoutsModule, WebhooksModule, EventsModule, StatementsModule],
     };
   }
 }

@@ -5,6 +5,8 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { z } from 'zod';
 import { Client } from '@temporalio/client';
 import { createPaymentActivities, createPayoutActivities, createRecordActivities } from '../activities/index.js';
+import { createStatementActivities } from '../activities/statement.activities.js';
+import { ensureStatementSchedule, statementSchedule, statementSettings } from './statements/schedule.js';
 import { baselineActivities } from '../activities/baseline.activities.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
 import { buildProviders } from './providers/registry.js';
@@ -65,6 +67,16 @@ export async function createWorker(config: AppConfig, connection: NativeConnecti
       ...activities,
       ...createPayoutActivities({ providers, dataKey: config.dataKey }),
       ...createRecordActivities(pool),
+      ...createStatementActivities({
+        pool,
+        providers,
+        client: new Client({ connection, namespace: config.temporal.namespace }),
+        dataKey: config.dataKey,
+        httpTimeoutMs: config.timing.providerTimeoutMs,
+        callbackPolicy: config.callbacks,
+        merchantWebhookSecrets: config.merchantWebhookSecrets,
+        ...(observe.metrics ? { onDifference: observe.metrics.countDifference } : {}),
+      }),
       ...(benchBaseline ? baselineActivities : {}),
     },
   });
@@ -76,6 +88,7 @@ async function main(): Promise<void> {
   // Refuse to run workflows on a schema older than this code.
   const pool = await openCheckedPool(config, 'bayar-worker');
   const settings = workerObservabilitySettings();
+  const statements = statementSettings();
   const log = new JsonLog('worker', config.logLevel).redact(configuredSecrets(config));
   const tracing = startTracing('worker');
   const host = settings.BAYAR_WORKER_METRICS_HOST;
@@ -99,6 +112,13 @@ async function main(): Promise<void> {
     : () => undefined;
   try {
     const worker = await createWorker(config, connection, pool, { metrics, tracing }, benchBaseline);
+    if (statements.BAYAR_STATEMENT_SCHEDULE === 'true') {
+      // Not fatal: payments must not stop because the schedule could not be written (a Temporal
+      // key without schedule permissions); the statement then waits for an operator.
+      await ensureStatementSchedule(new Client({ connection, namespace: config.temporal.namespace }), statementSchedule(statements, config.temporal.taskQueue, config.timing.merchantNotifyTimeoutMs)).catch((err: unknown) =>
+        log.log('error', 'daily statement schedule not created or updated', { error: err }),
+      );
+    }
     log.notice(`bayar worker polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
     await worker.run();
   } finally {

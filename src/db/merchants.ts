@@ -99,7 +99,7 @@ export interface MerchantEndpoint {
 }
 
 export const endpointUrlSchema = z.url({ protocol: /^https?$/ }).max(2000);
-export const eventTypeSchema = z.string().regex(/^(payment|refund|payout)\.[a-z_]+$/, 'event type like payment.paid, refund.succeeded, payout.failed');
+export const eventTypeSchema = z.string().regex(/^(payment|refund|payout|statement)\.[a-z_]+$/, 'event type like payment.paid, refund.succeeded, payout.failed, statement.ready');
 
 const endpointRow = z.object({ id: z.string(), merchant_id: z.string(), url: z.string(), event_types: z.array(z.string()), created_at: z.date() });
 const toEndpoint = (raw: unknown): MerchantEndpoint => {

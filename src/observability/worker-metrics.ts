@@ -9,6 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PaymentMetricsSinks } from '../../workflows/payment-metrics.js';
 import { PAYMENT_METHODS, PAYMENT_STATUSES, PROVIDER_NAMES } from '../domain/payment.js';
+import { DIFFERENCE_KINDS } from '../statements/reconcile.js';
 
 /** Activities that call a provider, i.e. the provider boundary. */
 const PROVIDER_OPERATIONS = new Set([
@@ -52,6 +53,13 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  readonly reconciliationDifferences = new Counter({
+    name: 'bayar_reconciliation_differences_total',
+    help: 'Differences the daily reconciliation found between bayar and a provider, by provider and kind (see docs/operations.md)',
+    labelNames: ['provider', 'kind'],
+    registers: [this.registry],
+  });
+
   readonly pending = new Gauge({ name: 'bayar_payments_pending', help: 'Payments waiting for the customer (status PENDING), from Temporal visibility', registers: [this.registry] });
   readonly pendingOverdue = new Gauge({
     name: 'bayar_payments_pending_overdue',
@@ -70,7 +78,15 @@ export class WorkerMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'bayar_worker_' });
+    // Every (provider, kind) starts at 0, so the alert's increase() sees the first difference
+    // (a series born at 1 has no increase) and the series exists before any difference.
+    for (const provider of PROVIDER_NAMES) for (const kind of DIFFERENCE_KINDS) this.reconciliationDifferences.inc({ provider, kind }, 0);
   }
+
+  /** Counts one reconciliation difference (activities/statement.activities.ts); labels from closed sets. */
+  countDifference = (provider: string, kind: string): void => {
+    this.reconciliationDifferences.inc({ provider: bounded(provider, PROVIDER_NAMES), kind: bounded(kind, DIFFERENCE_KINDS) });
+  };
 
   /** The activity interceptor factory for Worker.create({ interceptors: { activity: [...] } }). */
   activityInterceptor = (ctx: ActivityContext): { inbound: ActivityInboundCallsInterceptor } => ({ inbound: new MeteredActivity(ctx, this) });

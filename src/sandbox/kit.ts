@@ -80,6 +80,12 @@ export interface SandboxProvider {
   pay(reference: string, options: { amount?: number; force?: boolean }): SandboxResponse;
   /** Refunds a paid charge as the merchant's staff would in the provider's dashboard (not through its API). */
   dashboardRefund?(reference: string, options: { amount?: number }): SandboxResponse;
+  /**
+   * Reconciliation tests only: changes what the provider's own record says about a charge,
+   * silently (no notification), so the daily reconciliation finds a difference bayar cannot
+   * know of: `paidAmount` (amounts differ) or `unpaid` (the provider has no payment).
+   */
+  amendRecord?(reference: string, change: { paidAmount?: number; unpaid?: boolean }): SandboxResponse;
   ledger(): LedgerEntry[];
   reset(): void;
 }
@@ -193,6 +199,15 @@ export class SandboxKit {
         if (!this.provider.dashboardRefund) return { status: 404, body: { error: `${this.provider.name} sandbox has no dashboard refund` } };
         const body = JSON.parse(req.rawBody.toString('utf8') || '{}') as { amount?: number };
         return this.provider.dashboardRefund(req.params.reference!, body);
+      }],
+      // Injects reconciliation differences: pay with webhooks off (/_sandbox/faults, then
+      // /charges/:reference/pay, force for a closed charge) = paid and bayar does not know;
+      // dashboard-refund with webhooks off = a refund bayar does not know; this one = amounts
+      // differ, or bayar counted money the provider does not have.
+      ['POST', '/_sandbox/charges/:reference/amend-record', (req) => {
+        if (!this.provider.amendRecord) return { status: 404, body: { error: `${this.provider.name} sandbox cannot amend its record` } };
+        const body = JSON.parse(req.rawBody.toString('utf8') || '{}') as { paidAmount?: number; unpaid?: boolean };
+        return this.provider.amendRecord(req.params.reference!, body);
       }],
       ['POST', '/_sandbox/reset', () => {
         this.provider.reset();

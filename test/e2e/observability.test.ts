@@ -1,6 +1,7 @@
 // Metrics, logs and secrets on the real stack: a short run (one payment settled through the
 // sandbox webhook with a merchant callback, one left pending), then the worker's two metrics
 // endpoints are scraped and both processes' whole output is read.
+import { DIFFERENCE_KINDS } from '../../src/statements/reconcile.js';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +23,7 @@ const BOUNDED: Record<string, (v: string) => boolean> = {
   event: (v) => ['created', ...PAYMENT_STATUSES.map((s) => s.toLowerCase())].includes(v),
   source: (v) => ['webhook', 'poll', 'api', 'timer', 'workflow', 'other'].includes(v),
   type: (v) => /^(payment|payout)\.[a-z_]+$|^other$/.test(v),
+  kind: (v) => [...DIFFERENCE_KINDS, 'other'].includes(v as never),
   le: () => true,
   quantile: () => true,
 };

@@ -1,5 +1,7 @@
 // The Xendit adapter: bayar's provider interface over Xendit's /payment_requests API, and its
 // payout interface over /v2/payouts (payouts.ts).
+import type { ProviderTransaction } from '../reporting.js';
+import { listXenditTransactions } from './transactions.js';
 import type { ProviderEvent, ProviderRefunds } from '../../domain/payment.js';
 import { parseJson } from '../http.js';
 import {
@@ -78,6 +80,11 @@ export class XenditProvider implements PaymentProvider, PayoutProvider {
     }
     if (res.status !== 200 && res.status !== 201) throwForStatus(res, 'create payment request');
     return fromPaymentRequest(parsePaymentRequest(res.text), request.amount);
+  }
+
+  /** The day's transactions for the reconciliation (src/providers/reporting.ts; ./transactions.ts). */
+  listTransactions(window: { from: string; to: string }): Promise<ProviderTransaction[]> {
+    return listXenditTransactions(this.client, window);
   }
 
   async findCharge(ref: ChargeRef): Promise<ChargeSnapshot | null> {

@@ -135,6 +135,21 @@ export class MidtransSandbox implements SandboxProvider {
     return { status: 200, body: { status_code: '200', status_message: 'Success, transaction is settled', order_id: charge.orderId, transaction_id: charge.transactionId } };
   }
 
+  /** See SandboxProvider.amendRecord: the status answer then says so; no notification is sent. */
+  amendRecord(reference: string, change: { paidAmount?: number; unpaid?: boolean }): SandboxResponse {
+    const charge = this.find(reference);
+    if (!charge) return answer('404', "Transaction doesn't exist.");
+    if (change.unpaid) {
+      charge.status = 'expire';
+      charge.paidAmount = 0;
+      delete charge.settledAt;
+    } else if (change.paidAmount !== undefined) {
+      if (!Number.isSafeInteger(change.paidAmount) || change.paidAmount <= 0) return answer('400', 'paidAmount must be a positive integer');
+      charge.paidAmount = change.paidAmount;
+    }
+    return { status: 200, body: { order_id: charge.orderId, transaction_status: charge.status, gross_amount: formatGrossAmount(this.gross(charge)) } };
+  }
+
   ledger(): LedgerEntry[] {
     return [...this.byOrder.values()].map((c) => ({
       reference: c.orderId,

@@ -3,6 +3,7 @@
 // (/v2/payouts) with a payout ledger and switches for failed, lost and unanswered payouts.
 // It reuses the adapter's zod schemas, but its behaviour comes from Xendit's docs, and the
 // official xendit-node client is run against it in the tests as an independent check.
+import { XenditTransactions } from './transactions.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { basicAuthHeader } from '../../providers/xendit/signature.js';
 import { XENDIT_CHANNELS } from '../../providers/xendit/capabilities.js';
@@ -93,6 +94,8 @@ export class XenditSandbox implements SandboxProvider {
   /** Real e-wallet refunds can stay PENDING for a while; tests switch that on and finish them by hand. */
   private refundsStayPending = false;
   private readonly payouts = new Map<string, Payout>();
+  /** GET /transactions (the daily reconciliation's list; ./transactions.ts). */
+  private readonly transactions = new XenditTransactions();
   private readonly payoutKeys = new Map<string, { hash: string; payout?: Payout }>();
   private payoutPlan: PayoutBehaviour[] = [];
   /** How long an accepted payout takes to finish (half of it as REQUESTED). */
@@ -121,6 +124,8 @@ export class XenditSandbox implements SandboxProvider {
       // Control: {"pending":true} makes new refunds answer PENDING until completed below.
       ['POST', '/_sandbox/xendit/refunds', (r) => this.setRefundMode(r)],
       ['POST', '/_sandbox/xendit/refunds/:id/complete', (r) => this.completeRefund(r.params.id!, r)],
+      ['GET', '/transactions', (r) => this.authed(r, () => this.transactions.list(r))],
+      ['POST', '/_sandbox/xendit/transactions', (r) => this.transactions.inject(r)],
       ['POST', '/v2/payouts', (r) => this.authed(r, () => this.createPayout(r))],
       ['GET', '/v2/payouts', (r) => this.authed(r, () => this.listPayouts(r))],
       ['GET', '/v2/payouts/:id', (r) => this.authed(r, () => this.getPayout(r.params.id!))],
@@ -149,6 +154,7 @@ export class XenditSandbox implements SandboxProvider {
   }
 
   reset(): void {
+    this.transactions.reset();
     this.charges.clear();
     this.byReference.clear();
     this.idempotency.clear();
@@ -439,6 +445,7 @@ export class XenditSandbox implements SandboxProvider {
     charge.paidAmount = amount ?? charge.request.amount;
     charge.updated = new Date().toISOString();
     charge.paymentId = `py-${randomBytes(12).toString('hex')}`;
+    this.transactions.payment({ id: charge.id, referenceId: charge.request.reference_id, channelType: charge.request.payment_method.type, amount: charge.paidAmount });
     this.sendPaymentWebhook(charge);
     return { status: 200, body: { status: 'PENDING', message: 'Payment simulation is being processed. A webhook will follow.' } };
   }
