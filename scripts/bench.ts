@@ -3,12 +3,17 @@
 // bare-Temporal baseline with the same Temporal work per run, on the same dev server.
 // Everything runs on loopback, is bounded in count and time, and stops by itself.
 //
-//   node dist/scripts/bench.js [--cluster] [--payments 300] [--rate 8] [--concurrency 16] [--rounds 4] [--open 10000] [--out bench-results/latest.json]
+//   node dist/scripts/bench.js [--cluster] [--payments 300] [--rate 8] [--concurrency 16] [--rounds 4] [--open 10000]
+//                              [--seed 100000] [--read-requests 400] [--reads] [--out bench-results/latest.json]
 //
 // --cluster: the same on the native cluster (docs/cluster.md: Temporal as four services with 4
 // shards over PostgreSQL, two APIs taking turns, two workers); the baseline runs on the same
 // cluster. Per-process use is reported for every service; the open-payments steps add the
 // PostgreSQL database sizes.
+//
+// The system of record is on, as in `npm start` and the tests (the stack's embedded PostgreSQL):
+// every payment is written to it, and GET/list read from it. --reads runs only the reads part
+// (scripts/bench-reads.ts: seed --seed payments, GET and list at --rate, bytes per payment).
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
@@ -16,11 +21,21 @@ import { startMerchantReceiver, startTestStack, type TestStack } from '../test/h
 import type { ClusterTestStack } from '../test/helpers/cluster-stack.js';
 import pg from 'pg';
 import { baselinePaidSignal, baselineStartedUpdate } from '../workflows/baseline.workflow.js';
+import { API_KEY } from '../test/helpers/stack.js';
+import { BENCH_MERCHANT, BENCH_MERCHANT_KEY, benchReads } from './bench-reads.js';
 
 const CLUSTER = process.argv.includes('--cluster');
 const valued = process.argv.slice(2).filter((a) => a !== '--cluster');
 const args = new Map<string, string>();
-for (let i = 0; i < valued.length; i += 2) args.set(valued[i]!.replace(/^--/, ''), valued[i + 1]!);
+for (let i = 0; i < valued.length; i++) {
+  const next = valued[i + 1];
+  // A flag without a value (--reads) is "true".
+  if (next === undefined || next.startsWith('--')) args.set(valued[i]!.replace(/^--/, ''), 'true');
+  else args.set(valued[i]!.replace(/^--/, ''), valued[++i]!);
+}
+const READS_ONLY = args.get('reads') === 'true';
+const SEED = Number(args.get('seed') ?? 100_000);
+const READ_REQUESTS = Number(args.get('read-requests') ?? 400);
 const N = Number(args.get('payments') ?? 300);
 const RATE = Number(args.get('rate') ?? 8);
 const CONCURRENCY = Number(args.get('concurrency') ?? 16);
@@ -57,7 +72,7 @@ class ProcessMeter {
   start() {
     for (const [name, pid] of Object.entries(this.pids)) {
       if (!pid) continue;
-      this.cpuStart.set(name, cpuSeconds(pid));
+      this.cpuStart.set(name, name === 'postgres' ? treeCpuSeconds(pid) : cpuSeconds(pid));
       this.threadStart.set(name, threadCpuSeconds(pid));
     }
     this.peak.clear();
@@ -78,7 +93,8 @@ class ProcessMeter {
         const spent = round(seconds - (before.get(thread) ?? 0));
         if (spent > 0) threads[thread] = spent;
       }
-      use[name] = { cpuSeconds: round(cpuSeconds(pid) - (this.cpuStart.get(name) ?? 0)), peakRssMiB: round(this.peak.get(name) ?? 0), threads };
+      const cpu = name === 'postgres' ? treeCpuSeconds(pid) : cpuSeconds(pid);
+      use[name] = { cpuSeconds: round(cpu - (this.cpuStart.get(name) ?? 0)), peakRssMiB: round(this.peak.get(name) ?? 0), threads };
     }
     return use;
   }
@@ -91,6 +107,30 @@ function cpuSeconds(pid: number, task = ''): number {
     return 0;
   }
 }
+/**
+ * PostgreSQL's CPU: the postmaster, its live backends, and (cutime/cstime) the backends that
+ * have exited, so a backend closed mid-run is still counted. Threads are not split for it.
+ */
+function treeCpuSeconds(pid: number): number {
+  let total = 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return 0;
+  }
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      if (Number(fields[1]) === pid) total += (Number(fields[11]) + Number(fields[12])) / 100; // ppid = the postmaster
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return total;
+}
+
 /** CPU seconds per thread name of one process: threads of the same name are summed. */
 function threadCpuSeconds(pid: number): Map<string, number> {
   const byName = new Map<string, number>();
@@ -194,17 +234,26 @@ async function main(): Promise<void> {
   console.log(`bench: starting the stack (${CLUSTER ? 'the cluster: PostgreSQL, four Temporal services, sandboxes, two workers, two APIs' : 'Temporal dev server, sandboxes, worker, API'})…`);
   // Paid payments settle from the webhook at once, so polling never fires in the loops; a long
   // poll interval keeps the open-payments scan about holding payments, not polling them.
-  const stack = await startTestStack({ cluster: CLUSTER, env: { BAYAR_ENV: 'development', BAYAR_BENCH_BASELINE: '1', BAYAR_LOG_LEVEL: 'error', BAYAR_POLL_SCHEDULE: '1h', BAYAR_REFUND_WINDOW: '1h', ...(process.env.BAYAR_PROFILE_DIR ? { BAYAR_PROFILE_DIR: process.env.BAYAR_PROFILE_DIR } : {}) } });
+  // The reads' merchant is a development merchant of its own (bench data only, see bench-reads.ts).
+  const stack = await startTestStack({ cluster: CLUSTER, env: { BAYAR_ENV: 'development', BAYAR_BENCH_BASELINE: '1', BAYAR_API_KEYS: `demo:${API_KEY},${BENCH_MERCHANT}:${BENCH_MERCHANT_KEY}`, BAYAR_LOG_LEVEL: 'error', BAYAR_POLL_SCHEDULE: '1h', BAYAR_REFUND_WINDOW: '1h', ...(process.env.BAYAR_PROFILE_DIR ? { BAYAR_PROFILE_DIR: process.env.BAYAR_PROFILE_DIR } : {}) } });
   const run = Date.now().toString(36);
   const save = () => {
     mkdirSync(dirname(OUT), { recursive: true });
     writeFileSync(OUT, JSON.stringify(report, null, 2));
   };
-  const report: Record<string, unknown> = { at: new Date().toISOString(), machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, params: { N, RATE, CONCURRENCY, OPEN }, target: CLUSTER ? 'cluster (4 Temporal services, 4 shards, PostgreSQL; 2 APIs, 2 workers)' : 'dev server (1 process, 1 shard, SQLite)' };
+  const os = await import('node:os');
+  const report: Record<string, unknown> = { at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version, loadAtStart: os.loadavg() }, params: { N, RATE, CONCURRENCY, OPEN, SEED, READ_REQUESTS, READS_ONLY }, target: CLUSTER ? 'cluster (4 Temporal services, 4 shards, PostgreSQL; 2 APIs, 2 workers)' : 'dev server (1 process, 1 shard, SQLite)' };
+  const reads = async () => {
+    report.reads = await benchReads(stack, { seed: SEED, rate: RATE, requests: READ_REQUESTS });
+    save();
+  };
   try {
     const meter = new ProcessMeter(processIds(stack));
     // Warm-up: JIT, connection pools, workflow cache.
     await Promise.all(Array.from({ length: 20 }, (_, i) => onePayment(stack, receiver, waiters, `warm-${run}-${i}`)));
+    if (READS_ONLY) await reads();
+    // The other phases (--reads skips them and still reaches the report below).
+    else {
 
     // 1. Open loop at a target rate: latency is not hidden by back-pressure.
     meter.start();
@@ -297,6 +346,10 @@ async function main(): Promise<void> {
     const sent = (await stack.sandbox('GET', '/_sandbox/notifications')).json as { receiverLatencyMs?: number; ms?: number }[];
     report.webhookHandlingMs = { bayar: stats(sent.flatMap((s) => (s.receiverLatencyMs === undefined ? [] : [s.receiverLatencyMs]))), roundTrip: stats(sent.flatMap((s) => (s.ms === undefined ? [] : [s.ms]))) };
 
+    // The reads, over SEED more stored payments (before the open payments, whose creates would
+    // otherwise share the machine with them).
+    await reads();
+
 
     // 4. Many open (unpaid) payments: worker memory and API latency as the count grows.
     if (OPEN > 0) {
@@ -325,10 +378,12 @@ async function main(): Promise<void> {
       }
       report.openPayments = { steps, resources: meter.stop() };
     }
+    }
   } finally {
     await stack.stop();
     await receiver.close();
     clearTimeout(deadline);
+    report.machine = { ...(report.machine as object), loadAtEnd: (await import('node:os')).loadavg() };
   }
 
   save();
@@ -354,7 +409,7 @@ async function databaseSizes(stack: TestStack): Promise<Record<string, number>> 
 }
 
 function printTable(r: Record<string, any>): void {
-  const rows: [string, string][] = [
+  const rows: [string, string][] = r.openLoop ? [
     ['open loop: target / achieved payments/s', `${r.openLoop.targetRate} / ${r.openLoop.achievedPaymentsPerSecond}`],
     ['open loop: POST /v1/payments p50/p95/p99 ms', fmt(r.openLoop.createMs)],
     ['open loop: webhook→SETTLED p50/p95/p99 ms', fmt(r.openLoop.webhookToSettledMs)],
@@ -364,8 +419,16 @@ function printTable(r: Record<string, any>): void {
     ['bayar / baseline throughput', String(r.ratio)],
     ['  per round (alternating order)', (r.rounds as { ratio: number }[]).map((x) => x.ratio).join(', ')],
     ['webhook handling in bayar (x-bayar-latency) ms', fmt(r.webhookHandlingMs.bayar)],
-  ];
-  for (const [name, res] of Object.entries(r.closedLoop.resources as Record<string, ProcessUse>)) {
+  ] : [];
+  if (r.reads) {
+    const x = r.reads;
+    rows.push([`reads: ${x.storedPayments} stored payments (${x.seed.payments} seeded in ${x.seed.seconds} s); rate target / achieved`, `${x.rate.target} / ${x.rate.achieved}`]);
+    rows.push(['reads: GET /v1/payments/:id p50/p95/p99 ms', fmt(x.getMs)]);
+    rows.push(['reads: list (all kinds) p50/p95/p99 ms', fmt(x.listMs)]);
+    for (const [kind, s] of Object.entries(x.listByKindMs as Record<string, Stats>)) rows.push([`  list ${kind} p50/p95/p99 ms`, fmt(s)]);
+    rows.push(['database bytes per payment (estimate; row + transitions seeded)', `${x.databaseBytesPerPayment.estimate} (${x.databaseBytesPerPayment.seeded.byTable.payments} + ${x.databaseBytesPerPayment.seeded.byTable.payment_transitions})`]);
+  }
+  for (const [name, res] of Object.entries((r.closedLoop?.resources ?? {}) as Record<string, ProcessUse>)) {
     rows.push([`closed loop: ${name} CPU ms per payment (baseline: per run) / peak RSS MiB`, `${r.closedLoop.cpuMsPerPayment[name]} (${r.baseline.cpuMsPerRun[name] ?? 0}) / ${res.peakRssMiB}`]);
   }
   if (r.openPayments) {

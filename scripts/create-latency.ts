@@ -40,6 +40,31 @@ async function openLoop(rate: number, one: (i: number) => Promise<number>): Prom
   return { n, p50: pct(ms, 0.5), p95: pct(ms, 0.95), max: pct(ms, 1) };
 }
 
+type HistoryEvent = NonNullable<Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>['events']>[number];
+const at = (e: HistoryEvent | undefined) => (e?.eventTime ? Number(e.eventTime.seconds) * 1000 + (e.eventTime.nanos ?? 0) / 1e6 : NaN);
+
+/**
+ * Where a create waited inside Temporal: from each workflow's history up to the update's
+ * completion, the schedule-to-start time of every workflow task and activity task (how long a
+ * task sat in matching before a worker got it). A step in these is dispatch, not CPU.
+ */
+async function dispatchWaits(client: Client, ids: string[]): Promise<{ workflowTaskMs: ReturnType<typeof summary>; activityTaskMs: ReturnType<typeof summary> }> {
+  const wft: number[] = [];
+  const act: number[] = [];
+  for (const id of ids) {
+    const history = await client.workflow.getHandle(id).fetchHistory().catch(() => undefined);
+    const events = history?.events ?? [];
+    const byId = new Map(events.map((e) => [Number(e.eventId), e]));
+    for (const e of events) {
+      if (e.workflowExecutionUpdateCompletedEventAttributes) break;
+      if (e.workflowTaskStartedEventAttributes) wft.push(at(e) - at(byId.get(Number(e.workflowTaskStartedEventAttributes.scheduledEventId))));
+      if (e.activityTaskStartedEventAttributes) act.push(at(e) - at(byId.get(Number(e.activityTaskStartedEventAttributes.scheduledEventId))));
+    }
+  }
+  return { workflowTaskMs: summary(wft), activityTaskMs: summary(act) };
+}
+const summary = (v: number[]) => (v.length ? { n: v.length, p50: pct(v, 0.5), p95: pct(v, 0.95), max: pct(v, 1) } : { n: 0 });
+
 async function main(): Promise<void> {
   const watchdog = setTimeout(() => process.exit(2), 15 * 60_000);
   watchdog.unref();
@@ -49,11 +74,15 @@ async function main(): Promise<void> {
   const client = new Client({ connection });
   const run = Date.now().toString(36);
   const opened: string[] = [];
+  // The workflow ids created at the current rate, for the dispatch waits in their histories.
+  let createdIds: { bayar: string[]; baseline: string[] } = { bayar: [], baseline: [] };
   const bayarCreate = async (tag: string) => {
     const s = performance.now();
     const res = await stack.api('POST', '/v1/payments', { merchantReference: tag, amount: 10_000, method: 'QRIS' });
     if (res.status !== 201 && res.status !== 202) throw new Error(`create ${res.status}: ${res.text}`);
-    return performance.now() - s;
+    const ms = performance.now() - s;
+    createdIds.bayar.push(res.json.id);
+    return ms;
   };
   const baselineCreate = async (tag: string) => {
     const s = performance.now();
@@ -61,6 +90,7 @@ async function main(): Promise<void> {
     await client.workflow.executeUpdateWithStart(baselineStartedUpdate, { args: ['h'], startWorkflowOperation: op });
     const ms = performance.now() - s;
     opened.push(`baseline-${tag}`);
+    createdIds.baseline.push(`baseline-${tag}`);
     return ms;
   };
   const rows: Record<string, unknown>[] = [];
@@ -70,11 +100,15 @@ async function main(): Promise<void> {
     for (const [k, rate] of RATES.entries()) {
       const order = k % 2 === 0 ? (['baseline', 'bayar'] as const) : (['bayar', 'baseline'] as const);
       const row: Record<string, unknown> = { rate };
+      createdIds = { bayar: [], baseline: [] };
       for (const which of order) {
         row[which] = await openLoop(rate, (i) => (which === 'bayar' ? bayarCreate(`lat-${run}-${rate}-${i}`) : baselineCreate(`${run}-${rate}-${i}`)));
       }
+      // Read after both loops, so the reads do not load the server during a measurement.
+      row.dispatch = { bayar: await dispatchWaits(client, createdIds.bayar), baseline: await dispatchWaits(client, createdIds.baseline) };
       rows.push(row);
       console.log(`rate ${String(rate).padStart(3)}/s  bayar create ${JSON.stringify(row.bayar)}  baseline update-with-start ${JSON.stringify(row.baseline)}`);
+      console.log(`          schedule-to-start before the create answered: ${JSON.stringify(row.dispatch)}`);
     }
   } finally {
     // Close the baseline workflows (they wait for a paid signal) before stopping.
@@ -85,6 +119,9 @@ async function main(): Promise<void> {
   const report = {
     at: new Date().toISOString(),
     target: cluster ? 'cluster (4 services, 4 shards, PostgreSQL; 2 APIs, 2 workers)' : 'dev server (1 process, 1 shard, SQLite)',
+    devServerTuning: cluster ? undefined : process.env.BAYAR_TEMPORAL_DEV_TUNING === 'off' ? 'stock' : 'bayar',
+    devServerDynamicConfigOverride: process.env.BAYAR_TEMPORAL_DEV_DYNAMIC_CONFIG,
+    load: (await import('node:os')).loadavg(),
     secondsPerRate: SECONDS,
     rows,
   };

@@ -88,7 +88,16 @@ export async function listPayments(pool: Pool, merchantId: string, filter: Payme
   if (filter.createdFrom) add('created_at >= ?', filter.createdFrom);
   if (filter.createdTo) add('created_at < ?', filter.createdTo);
   if (filter.updatedFrom) add('updated_at >= ?', filter.updatedFrom);
-  if (filter.updatedTo) add('updated_at < ?', filter.updatedTo);
+  if (filter.updatedTo) {
+    add('updated_at < ?', filter.updatedTo);
+    // A payment is updated after it is created, so it was created before updatedTo too. Said
+    // outright, the newest-first scan starts there instead of reading every newer payment first
+    // (the planner cannot know that the two times go together: 660 ms → under 1 ms over 100,000
+    // payments, docs/performance.md). The hour's margin covers clock skew between the API, which
+    // stamps createdAt, and the workflow, which stamps the timeline that updated_at comes from.
+    params.push(filter.updatedTo);
+    where.push(`created_at < $${params.length}::timestamptz + interval '1 hour'`);
+  }
   if (filter.amountMin !== undefined) add('amount_expected >= ?', filter.amountMin);
   if (filter.amountMax !== undefined) add('amount_expected <= ?', filter.amountMax);
   if (after) {

@@ -7,6 +7,35 @@ import { Connection } from '@temporalio/client';
 import { ensureRetention, ensureSearchAttributes } from './setup.js';
 import { stopChild } from '../dev/processes.js';
 
+/**
+ * Dynamic config bayar gives the dev server (issue 17 item 6, docs/performance.md "The step in
+ * every create"). Server 1.29's defaults suit a cluster with many workers, not one dev server
+ * with one worker:
+ * - every task queue has 4 partitions; a task added to a partition where no poll waits is
+ *   forwarded to the root partition at most 10 times a second, one at a time
+ *   (matching.forwarderMaxRatePerSecond / forwarderMaxOutstandingTasks), and otherwise waits in
+ *   the backlog until a poll reaches that partition. One worker's pollers spread over 4
+ *   partitions, so from a few creates a second on, tasks wait for a poll: the ~100 ms step.
+ *   One partition has nowhere to forward to.
+ * - eager activity execution is off on the server by default, though the TypeScript SDK asks
+ *   for it (maxEagerActivityReservationsPerWorkflowTask 3): with it on, an activity scheduled by
+ *   a workflow task comes back in that task's completion response instead of through matching.
+ * BAYAR_TEMPORAL_DEV_TUNING=off starts the dev server with the stock values (benchmarks only,
+ * to measure the difference); BAYAR_TEMPORAL_DEV_DYNAMIC_CONFIG (a JSON object of key → value)
+ * adds to or overrides these.
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, unknown> = {
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
+  'system.enableActivityEagerExecution': true,
+};
+
+export function devServerDynamicConfigArgs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const extra = env.BAYAR_TEMPORAL_DEV_DYNAMIC_CONFIG ? (JSON.parse(env.BAYAR_TEMPORAL_DEV_DYNAMIC_CONFIG) as Record<string, unknown>) : {};
+  const values = { ...(env.BAYAR_TEMPORAL_DEV_TUNING === 'off' ? {} : DEV_SERVER_DYNAMIC_CONFIG), ...extra };
+  return Object.entries(values).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]);
+}
+
 export interface DevServerOptions {
   cliPath: string;
   port: number;
@@ -29,6 +58,7 @@ export interface DevServer {
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--namespace', options.namespace, '--log-level', options.logLevel ?? 'error'];
+  args.push(...devServerDynamicConfigArgs());
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
   if (options.dbFile) {

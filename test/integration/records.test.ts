@@ -229,4 +229,16 @@ describe('reads: one merchant, filters, batches, keyset pages', () => {
     assert.deepEqual(await ofList({ references: [`ref-${ids[0]}`] }), [ids[0]]);
     assert.equal((await listPayments(pool, 'intruder', {}, 100)).items.length, 1);
   });
+
+  it('updated range: payments created a month before and updated inside the window are all listed (the created_at bound updatedTo implies keeps them)', async () => {
+    const ofList = async (f: Parameters<typeof listPayments>[2]) => (await listPayments(pool, 'lister', f, 100)).items.map((p) => p.id).sort();
+    // Created on 1 November, last updated on 5 December at 09:00 (their one timeline entry).
+    assert.deepEqual(await ofList({ updatedFrom: '2026-12-05T08:00:00Z', updatedTo: '2026-12-05T10:00:00Z' }), [...ids].sort());
+    assert.deepEqual(await ofList({ updatedTo: '2026-12-05T09:00:00Z' }), []);
+    assert.deepEqual(await ofList({ updatedFrom: '2026-12-05T09:00:01Z' }), []);
+    // Provider and method lists (their own indexes since migration 004), matching and not.
+    assert.deepEqual(await ofList({ provider: 'xendit', method: 'QRIS' }), [...ids].sort());
+    assert.deepEqual(await ofList({ method: 'VA_BCA' }), []);
+    assert.deepEqual(await ofList({ provider: 'indodana' }), []);
+  });
 });
