@@ -44,9 +44,10 @@ export interface VersionDelta<S> {
  *
  * Each write carries the summary (the view without its timeline) and only the timeline entries
  * added since the version this run wrote before (`afterVersion`): the record appends them
- * (src/db/records.repository.ts). Sending the whole view each time made the projection cost
- * grow with the square of the timeline's length, in the workflow (building and serialising the
- * view), across the worker's bridge and in the activity.
+ * (src/db/records.repository.ts). Sending the whole view each time made the projection's cost
+ * grow with the square of the timeline's length: building and serialising the view in the
+ * workflow, through the SDK's core to the activity, and parsing it there. (The history never held
+ * it: a local activity's marker records its result, not its input.)
  *
  * One local activity per version, never "one per batch of changes": a worker may run one
  * workflow task's events as one activation or as two (docs/chaos.md, finding 2), and a replay
