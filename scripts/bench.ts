@@ -48,7 +48,7 @@ class ProcessMeter {
   start() {
     for (const [name, pid] of Object.entries(this.pids)) {
       if (!pid) continue;
-      this.cpuStart.set(name, cpuSeconds(pid));
+      this.cpuStart.set(name, processCpuSeconds(name, pid));
       this.threadStart.set(name, threadCpuSeconds(pid));
     }
     this.peak.clear();
@@ -69,15 +69,32 @@ class ProcessMeter {
         const spent = round(seconds - (before.get(thread) ?? 0));
         if (spent > 0) threads[thread] = spent;
       }
-      use[name] = { cpuSeconds: round(cpuSeconds(pid) - (this.cpuStart.get(name) ?? 0)), peakRssMiB: round(this.peak.get(name) ?? 0), threads };
+      use[name] = { cpuSeconds: round(processCpuSeconds(name, pid) - (this.cpuStart.get(name) ?? 0)), peakRssMiB: round(this.peak.get(name) ?? 0), threads };
     }
     return use;
   }
 }
-function cpuSeconds(pid: number, task = ''): number {
+/**
+ * PostgreSQL serves each connection from a child process of the postmaster: its CPU is the
+ * postmaster's, its live children's, and that of the children it has reaped (cutime + cstime).
+ */
+function processCpuSeconds(name: string, pid: number): number {
+  if (name !== 'postgres') return cpuSeconds(pid);
+  let total = cpuSeconds(pid, '', true);
+  for (const child of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${child}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(pid)) total += cpuSeconds(Number(child), '', true);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+function cpuSeconds(pid: number, task = '', withReapedChildren = false): number {
   try {
     const fields = readFileSync(`/proc/${pid}${task}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
+    const children = withReapedChildren ? Number(fields[13]) + Number(fields[14]) : 0;
+    return (Number(fields[11]) + Number(fields[12]) + children) / 100; // utime + stime (+ cutime + cstime), in clock ticks
   } catch {
     return 0;
   }
