@@ -1,5 +1,6 @@
 // The projection's activities (run as local activities, see workflows/projection.ts): write one
-// version of a payment or payout to the system of record. Idempotent by (id, version).
+// version of a payment or payout to the system of record: its summary and the timeline entries it
+// added (src/db/records.repository.ts rebuilds the whole view). Idempotent by (id, version).
 import type { Pool } from '../src/db/pool.js';
 import { recordPaymentVersion, recordPayoutVersion, type PaymentVersion, type PayoutVersion } from '../src/db/records.repository.js';
 

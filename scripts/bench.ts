@@ -72,7 +72,7 @@ class ProcessMeter {
   start() {
     for (const [name, pid] of Object.entries(this.pids)) {
       if (!pid) continue;
-      this.cpuStart.set(name, name === 'postgres' ? treeCpuSeconds(pid) : cpuSeconds(pid));
+      this.cpuStart.set(name, processCpuSeconds(name, pid));
       this.threadStart.set(name, threadCpuSeconds(pid));
     }
     this.peak.clear();
@@ -93,44 +93,36 @@ class ProcessMeter {
         const spent = round(seconds - (before.get(thread) ?? 0));
         if (spent > 0) threads[thread] = spent;
       }
-      const cpu = name === 'postgres' ? treeCpuSeconds(pid) : cpuSeconds(pid);
-      use[name] = { cpuSeconds: round(cpu - (this.cpuStart.get(name) ?? 0)), peakRssMiB: round(this.peak.get(name) ?? 0), threads };
+      use[name] = { cpuSeconds: round(processCpuSeconds(name, pid) - (this.cpuStart.get(name) ?? 0)), peakRssMiB: round(this.peak.get(name) ?? 0), threads };
     }
     return use;
   }
 }
-function cpuSeconds(pid: number, task = ''): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}${task}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
-  } catch {
-    return 0;
-  }
-}
 /**
- * PostgreSQL's CPU: the postmaster, its live backends, and (cutime/cstime) the backends that
- * have exited, so a backend closed mid-run is still counted. Threads are not split for it.
+ * PostgreSQL serves each connection from a child process of the postmaster: its CPU is the
+ * postmaster's, its live children's, and that of the children it has reaped (cutime + cstime).
  */
-function treeCpuSeconds(pid: number): number {
-  let total = 0;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
-  } catch {
-    return 0;
-  }
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+function processCpuSeconds(name: string, pid: number): number {
+  if (name !== 'postgres') return cpuSeconds(pid);
+  let total = cpuSeconds(pid, '', true);
+  for (const child of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      if (Number(fields[1]) === pid) total += (Number(fields[11]) + Number(fields[12])) / 100; // ppid = the postmaster
+      if (readFileSync(`/proc/${child}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(pid)) total += cpuSeconds(Number(child), '', true);
     } catch {
-      // exited meanwhile
+      // gone meanwhile
     }
   }
   return total;
 }
-
+function cpuSeconds(pid: number, task = '', withReapedChildren = false): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}${task}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const children = withReapedChildren ? Number(fields[13]) + Number(fields[14]) : 0;
+    return (Number(fields[11]) + Number(fields[12]) + children) / 100; // utime + stime (+ cutime + cstime), in clock ticks
+  } catch {
+    return 0;
+  }
+}
 /** CPU seconds per thread name of one process: threads of the same name are summed. */
 function threadCpuSeconds(pid: number): Map<string, number> {
   const byName = new Map<string, number>();

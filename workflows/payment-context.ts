@@ -78,7 +78,7 @@ export function notifyMerchant(p: Payment, type: string, id?: string, label: str
   const { input, state } = p;
   if (!input.callbackUrl && !input.recordEvents) return;
   // Unique per event: the timeline only grows, so its length tells two events of one type apart.
-  const eventId = id ?? (input.recordEvents ? `${input.paymentId}:${type}:${state.view().timeline.length}` : `${input.paymentId}:${type}`);
+  const eventId = id ?? (input.recordEvents ? `${input.paymentId}:${type}:${state.entryCount}` : `${input.paymentId}:${type}`);
   const event = { merchantId: input.merchantId, ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}), eventId, type, payment: state.view() };
   p.merchant.send(event, label, () => (state.merchantNotified = true));
 }

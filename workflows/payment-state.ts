@@ -6,10 +6,12 @@ import {
   type EventSource,
   type PaymentInstructions,
   type PaymentStatus,
+  type PaymentSummary,
   type PaymentView,
   type ProviderEvent,
   type RefundRecord,
   type Rupiah,
+  type TimelineEntry,
 } from '../src/domain/payment.js';
 import { Rejection } from './rejection.js';
 import { REJECTION, type PaymentWorkflowInput, type ProviderRoute, type RefundCommand } from './definitions.js';
@@ -410,7 +412,18 @@ export class PaymentState {
     else this.setStatus(now, this.refunded >= this.paid ? 'REFUNDED' : 'PARTIALLY_REFUNDED', 'workflow');
   }
 
-  view(): PaymentView {
+  /** How many timeline entries there are (the timeline only grows). */
+  get entryCount(): number {
+    return this.timeline.length;
+  }
+
+  /** The timeline entries from this index on: what the record has not been sent yet (projection.ts). */
+  entriesFrom(index: number): TimelineEntry[] {
+    return this.timeline.slice(index);
+  }
+
+  /** The view without its timeline: what the record needs with every version besides the new entries. */
+  summary(): PaymentSummary {
     const i = this.input;
     return {
       id: i.paymentId,
@@ -430,10 +443,14 @@ export class PaymentState {
       ...(this.paidAt ? { paidAt: this.paidAt } : {}),
       ...(this.settledAt ? { settledAt: this.settledAt } : {}),
       refunds: this.refunds.map((r) => ({ ...r })),
-      timeline: [...this.timeline],
       merchantNotified: this.merchantNotified,
       notifications: { ...this.notifications },
     };
+  }
+
+  view(): PaymentView {
+    const { merchantNotified, notifications, ...head } = this.summary();
+    return { ...head, timeline: [...this.timeline], merchantNotified, notifications };
   }
 }
 

@@ -6,7 +6,7 @@
 // sent again. Only a definite FAILED — from the provider, or from an operator who checked —
 // makes room for a new attempt, and a new attempt has a new provider payout id.
 import type { EventSource, TimelineEntry } from '../src/domain/payment.js';
-import type { PayoutAttempt, PayoutStatus, PayoutView } from '../src/domain/payout.js';
+import type { PayoutAttempt, PayoutStatus, PayoutSummary, PayoutView } from '../src/domain/payout.js';
 import type { PayoutSnapshot } from '../src/providers/payout.js';
 import { MAX_PAYOUT_ATTEMPTS, PAYOUT_REJECTION, type PayoutWorkflowInput, type ResolvePayoutCommand, type RetryPayoutCommand } from './payout-definitions.js';
 import { Rejection } from './rejection.js';
@@ -176,7 +176,18 @@ export class PayoutState {
     this.record(now, 'timer', 'closed', this.status);
   }
 
-  view(): PayoutView {
+  /** How many timeline entries there are (the timeline only grows). */
+  get entryCount(): number {
+    return this.timeline.length;
+  }
+
+  /** The timeline entries from this index on: what the record has not been sent yet (projection.ts). */
+  entriesFrom(index: number): TimelineEntry[] {
+    return this.timeline.slice(index);
+  }
+
+  /** The view without its timeline: what the record needs with every version besides the new entries. */
+  summary(): PayoutSummary {
     const i = this.input;
     return {
       id: i.payoutId,
@@ -193,8 +204,11 @@ export class PayoutState {
       attempts: this.attempts.map((a) => ({ ...a })),
       createdAt: i.createdAt,
       ...(this.completedAt ? { completedAt: this.completedAt } : {}),
-      timeline: [...this.timeline],
     };
+  }
+
+  view(): PayoutView {
+    return { ...this.summary(), timeline: [...this.timeline] };
   }
 
   private finish(now: number, attempt: PayoutAttempt, outcome: 'SUCCEEDED' | 'FAILED', decidedBy: PayoutAttempt['decidedBy'], reason: string, source: EventSource): void {

@@ -10,14 +10,19 @@
 // skipped are removed (src/db/records.repository.ts). So the record converges on the history.
 import { condition, proxyLocalActivities } from '@temporalio/workflow';
 import type { RecordActivities } from '../activities/record.activities.js';
+import type { TimelineEntry } from '../src/domain/payment.js';
 import { recordWrite } from './activity-options.js';
 
 const record = proxyLocalActivities<RecordActivities>(recordWrite);
 
-export interface Versioned<V extends { timeline: unknown[] }> {
+export interface Versioned<S> {
   /** Grows by one with every change the view shows (PaymentState / PayoutState). */
   readonly version: number;
-  view(): V;
+  /** The view without its timeline. */
+  summary(): S;
+  /** The timeline's length; the timeline only grows. */
+  readonly entryCount: number;
+  entriesFrom(index: number): TimelineEntry[];
 }
 
 export interface Projection {
@@ -25,18 +30,33 @@ export interface Projection {
   reached(version?: number): Promise<void>;
 }
 
+/** What one write carries: the version, the summary and only the timeline entries it added. */
+export interface VersionDelta<S> {
+  version: number;
+  afterVersion: number;
+  summary: S;
+  entries: TimelineEntry[];
+}
+
 /**
  * Writes version 0 (the payment as created) at once, then the state after every change, one
  * write in flight at a time, so versions reach the database in order.
+ *
+ * Each write carries the summary (the view without its timeline) and only the timeline entries
+ * added since the version this run wrote before (`afterVersion`): the record appends them
+ * (src/db/records.repository.ts). Sending the whole view each time made the projection's cost
+ * grow with the square of the timeline's length: building and serialising the view in the
+ * workflow, through the SDK's core to the activity, and parsing it there. (The history never held
+ * it: a local activity's marker records its result, not its input.)
  *
  * One local activity per version, never "one per batch of changes": a worker may run one
  * workflow task's events as one activation or as two (docs/chaos.md, finding 2), and a replay
  * may group them differently from the first run. Local activity markers are matched one by one
  * on replay, so their number must depend only on the sequence of changes, which is
  * deterministic, not on how the changes were grouped. A call whose version the record already
- * holds (several changes in one activation) carries no view and touches no database.
+ * holds (several changes in one activation) carries nothing and touches no database.
  */
-function project<V extends { timeline: unknown[] }>(state: Versioned<V>, write: (input: { version: number; afterVersion: number; fromEntry: number; view: V } | null) => Promise<void>): Projection {
+function project<S>(state: Versioned<S>, write: (input: VersionDelta<S> | null) => Promise<void>): Projection {
   let calls = 0;
   let written = -1;
   let entriesWritten = 0;
@@ -49,10 +69,10 @@ function project<V extends { timeline: unknown[] }>(state: Versioned<V>, write: 
         continue;
       }
       const version = state.version;
-      const view = state.view();
-      await write({ version, afterVersion: written, fromEntry: entriesWritten, view });
+      const entryCount = state.entryCount;
+      await write({ version, afterVersion: written, summary: state.summary(), entries: state.entriesFrom(entriesWritten) });
       written = version;
-      entriesWritten = view.timeline.length;
+      entriesWritten = entryCount;
     }
   })();
   return { reached: (version = state.version) => condition(() => written >= version) };
@@ -64,7 +84,7 @@ interface Created {
 }
 type Recorded<K extends keyof RecordActivities> = NonNullable<Parameters<RecordActivities[K]>[0]>;
 
-export const projectPayment = (state: Versioned<Recorded<'recordPayment'>['view']> & Created) =>
+export const projectPayment = (state: Versioned<Recorded<'recordPayment'>['summary']> & Created) =>
   project(state, (w) => record.recordPayment(w && { ...w, requestHash: state.input.requestHash }));
-export const projectPayout = (state: Versioned<Recorded<'recordPayout'>['view']> & Created) =>
+export const projectPayout = (state: Versioned<Recorded<'recordPayout'>['summary']> & Created) =>
   project(state, (w) => record.recordPayout(w && { ...w, requestHash: state.input.requestHash }));

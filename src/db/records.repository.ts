@@ -10,101 +10,151 @@
 //     went from `afterVersion` straight to `version`) are removed as speculative. Nothing else
 //     may change the log: the trigger refuses it unless the transaction says it is correcting.
 //   - refunds follow the payment's version the same way.
-import type { PaymentView, TimelineEntry } from '../domain/payment.js';
-import type { PayoutView } from '../domain/payout.js';
+import type { PaymentSummary, TimelineEntry } from '../domain/payment.js';
+import type { PayoutSummary } from '../domain/payout.js';
 import { inTransaction, type Pool, type PoolClient } from './pool.js';
 
-export interface PaymentVersion {
+interface Version<S> {
   version: number;
   /** The create request's hash (written with the first version, never changed). */
   requestHash: string;
   /** The version this run of the workflow wrote before this one (-1: none yet). */
   afterVersion: number;
-  /** Timeline entries already written with earlier versions: the ones after are this transition's. */
-  fromEntry: number;
-  view: PaymentView;
+  /** The view without its timeline, as of this version. */
+  summary: S;
+  /** The timeline entries this version added: those after the ones written with `afterVersion`. */
+  entries: TimelineEntry[];
 }
+export type PaymentVersion = Version<PaymentSummary>;
+export type PayoutVersion = Version<PayoutSummary>;
 
-export interface PayoutVersion {
-  version: number;
-  requestHash: string;
-  afterVersion: number;
-  fromEntry: number;
-  view: PayoutView;
+// The row keeps the whole view (summary and timeline), so a GET reads one row as before. Each
+// write sends only the new entries; the row's timeline is rebuilt from what the record holds:
+//   - the common case: the row is at `afterVersion`, the version this run wrote before, so its
+//     timeline is already the entries up to there and the new ones are appended;
+//   - otherwise (a speculative version is in the row, a retry, a late older write): the
+//     timeline is the transitions' entries up to `afterVersion`, in version order, then the new
+//     ones. Those transitions are exactly this run's (the skipped ones are removed below), so
+//     the row converges on the history as before.
+// The timeline is then the concatenation of the transitions up to the row's version, which is
+// what the "database equals workflow" checker (test/helpers/records.ts) verifies.
+function nextViewSql(table: string, log: string, key: string): string {
+  return `WITH cur AS (SELECT version, view FROM ${table} WHERE id = $1 FOR UPDATE),
+    nv AS (SELECT cur.version AS old_version, cur.view AS old_view, $3::jsonb || jsonb_build_object('timeline',
+        CASE WHEN cur.version = $4 THEN cur.view->'timeline'
+          ELSE coalesce((SELECT jsonb_agg(x.entry ORDER BY t.version, x.n) FROM ${log} t CROSS JOIN LATERAL jsonb_array_elements(t.entries) WITH ORDINALITY AS x(entry, n)
+                         WHERE t.${key} = $1 AND t.version <= $4), '[]'::jsonb) END || $5::jsonb) AS view
+      FROM cur)`;
 }
+/** The row moves to this version, or the same version with other content replaces it (see the header). */
+const MOVES = `(nv.old_version < $2 OR (nv.old_version = $2 AND nv.old_view IS DISTINCT FROM nv.view))`;
+/** As updatedAt() below, from the row's new view. */
+const UPDATED_AT = `coalesce((nv.view->'timeline'->-1->>'at')::timestamptz, p.created_at)`;
 
 /** When the view last changed: its newest timeline entry, else its creation. */
-function updatedAt(view: { createdAt: string; timeline: TimelineEntry[] }): string {
-  return view.timeline.at(-1)?.at ?? view.createdAt;
+function updatedAt(summary: { createdAt: string }, entries: TimelineEntry[]): string {
+  return entries.at(-1)?.at ?? summary.createdAt;
 }
 
-/** Lets this transaction correct speculative transitions (see the trigger in migration 001). */
-async function correcting(db: PoolClient): Promise<void> {
+/**
+ * The transition (id, version) with the entries it added, and the removal of the versions this
+ * run skipped. The transaction first says it is correcting (see the trigger in migration 001):
+ * the upsert only changes an existing transition when the committed run replaces a speculative one.
+ */
+async function writeTransition(db: PoolClient, log: string, key: string, columns: Record<string, unknown>, afterVersion: number): Promise<void> {
   await db.query(`SELECT set_config('bayar.correcting_speculative', 'on', true)`);
+  const id = columns[key];
+  const version = columns.version as number;
+  if (version > afterVersion + 1) await db.query({ name: `${log}-skipped`, text: `DELETE FROM ${log} WHERE ${key} = $1 AND version > $2 AND version < $3`, values: [id, afterVersion, version] });
+  const names = Object.keys(columns);
+  const changed = names.filter((n) => n !== key && n !== 'version');
+  await db.query({
+    name: `${log}-upsert`,
+    text: `INSERT INTO ${log} AS t (${names.join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})
+       ON CONFLICT (${key}, version) DO UPDATE SET ${changed.map((n) => `${n} = EXCLUDED.${n}`).join(', ')}, recorded_at = now()
+       WHERE t.entries IS DISTINCT FROM EXCLUDED.entries OR t.status IS DISTINCT FROM EXCLUDED.status`,
+    values: names.map((n) => columns[n]),
+  });
 }
 
 /** Returns true when this version became the row (false: the record already had it or newer). */
-export async function recordPaymentVersion(pool: Pool, { version, requestHash, afterVersion, fromEntry, view }: PaymentVersion): Promise<boolean> {
+export async function recordPaymentVersion(pool: Pool, { version, requestHash, afterVersion, summary: s, entries }: PaymentVersion): Promise<boolean> {
   return inTransaction(pool, async (db) => {
-    const row = await db.query(
-      `INSERT INTO payments AS p (id, merchant_id, merchant_reference, provider, method, currency, status, amount_expected, amount_paid,
-         amount_refunded, provider_reference, version, view, created_at, updated_at, expires_at, paid_at, settled_at, request_hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-       ON CONFLICT (id) DO UPDATE SET
-         provider = EXCLUDED.provider, status = EXCLUDED.status, amount_paid = EXCLUDED.amount_paid,
-         amount_refunded = EXCLUDED.amount_refunded, provider_reference = EXCLUDED.provider_reference,
-         version = EXCLUDED.version, view = EXCLUDED.view, updated_at = EXCLUDED.updated_at,
-         paid_at = EXCLUDED.paid_at, settled_at = EXCLUDED.settled_at, recorded_at = now()
-       WHERE p.version < EXCLUDED.version OR (p.version = EXCLUDED.version AND p.view IS DISTINCT FROM EXCLUDED.view)`,
-      [
-        view.id, view.merchantId, view.merchantReference, view.provider, view.method, view.currency, view.status,
-        view.amounts.expected, view.amounts.paid, view.amounts.refunded, view.providerReference ?? null, version,
-        JSON.stringify(view), view.createdAt, updatedAt(view), view.expiresAt, view.paidAt ?? null, view.settledAt ?? null, requestHash,
-      ],
+    const entriesJson = JSON.stringify(entries);
+    const insert = () =>
+      db.query({
+        name: 'payments-insert',
+        text: `INSERT INTO payments (id, merchant_id, merchant_reference, provider, method, currency, status, amount_expected, amount_paid,
+           amount_refunded, provider_reference, version, view, created_at, updated_at, expires_at, paid_at, settled_at, request_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb || jsonb_build_object('timeline', $14::jsonb), $15, $16, $17, $18, $19, $20)
+         ON CONFLICT (id) DO NOTHING`,
+        values: [
+          s.id, s.merchantId, s.merchantReference, s.provider, s.method, s.currency, s.status, s.amounts.expected, s.amounts.paid, s.amounts.refunded,
+          s.providerReference ?? null, version, JSON.stringify(s), entriesJson, s.createdAt, updatedAt(s, entries), s.expiresAt, s.paidAt ?? null, s.settledAt ?? null, requestHash,
+        ],
+      });
+    // The first write of a run usually creates the row; later ones update it.
+    let moved = afterVersion < 0 && (await insert()).rowCount === 1;
+    if (!moved) {
+      const updated = await db.query({
+        name: 'payments-update',
+        text: `${nextViewSql('payments', 'payment_transitions', 'payment_id')}
+          UPDATE payments AS p SET provider = $6, status = $7, amount_paid = $8, amount_refunded = $9, provider_reference = $10,
+            version = $2, view = nv.view, updated_at = ${UPDATED_AT}, paid_at = $11, settled_at = $12, recorded_at = now()
+          FROM nv WHERE p.id = $1 AND ${MOVES}`,
+        values: [s.id, version, JSON.stringify(s), afterVersion, entriesJson, s.provider, s.status, s.amounts.paid, s.amounts.refunded, s.providerReference ?? null, s.paidAt ?? null, s.settledAt ?? null],
+      });
+      moved = updated.rowCount === 1;
+      // Not expected (this run wrote `afterVersion` before), but a row must exist for the log.
+      if (!moved && afterVersion >= 0) moved = (await insert()).rowCount === 1;
+    }
+    await writeTransition(
+      db,
+      'payment_transitions',
+      'payment_id',
+      { payment_id: s.id, version, status: s.status, status_reason: s.statusReason ?? null, amount_paid: s.amounts.paid, amount_refunded: s.amounts.refunded, entries: entriesJson },
+      afterVersion,
     );
-    await correcting(db);
-    await db.query('DELETE FROM payment_transitions WHERE payment_id = $1 AND version > $2 AND version < $3', [view.id, afterVersion, version]);
-    await db.query(
-      `INSERT INTO payment_transitions AS t (payment_id, version, status, status_reason, amount_paid, amount_refunded, entries)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (payment_id, version) DO UPDATE SET status = EXCLUDED.status, status_reason = EXCLUDED.status_reason,
-         amount_paid = EXCLUDED.amount_paid, amount_refunded = EXCLUDED.amount_refunded, entries = EXCLUDED.entries, recorded_at = now()
-       WHERE t.entries IS DISTINCT FROM EXCLUDED.entries OR t.status IS DISTINCT FROM EXCLUDED.status`,
-      [view.id, version, view.status, view.statusReason ?? null, view.amounts.paid, view.amounts.refunded, JSON.stringify(view.timeline.slice(fromEntry))],
-    );
-    for (const r of view.refunds) {
-      await db.query(
-        `INSERT INTO refunds AS r (payment_id, refund_id, amount, reason, state, origin, provider_refund_id, failure_reason, requested_at, version)
+    for (const r of s.refunds) {
+      await db.query({
+        name: 'refunds-upsert',
+        text: `INSERT INTO refunds AS r (payment_id, refund_id, amount, reason, state, origin, provider_refund_id, failure_reason, requested_at, version)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (payment_id, refund_id) DO UPDATE SET state = EXCLUDED.state, provider_refund_id = EXCLUDED.provider_refund_id,
            failure_reason = EXCLUDED.failure_reason, version = EXCLUDED.version
          WHERE r.version <= EXCLUDED.version`,
-        [view.id, r.refundId, r.amount, r.reason, r.state, r.origin, r.providerRefundId ?? null, r.failureReason ?? null, r.requestedAt, version],
-      );
+        values: [s.id, r.refundId, r.amount, r.reason, r.state, r.origin, r.providerRefundId ?? null, r.failureReason ?? null, r.requestedAt, version],
+      });
     }
-    return row.rowCount === 1;
+    return moved;
   });
 }
 
-export async function recordPayoutVersion(pool: Pool, { version, requestHash, afterVersion, fromEntry, view }: PayoutVersion): Promise<boolean> {
+export async function recordPayoutVersion(pool: Pool, { version, requestHash, afterVersion, summary: s, entries }: PayoutVersion): Promise<boolean> {
   return inTransaction(pool, async (db) => {
-    const row = await db.query(
-      `INSERT INTO payouts AS p (id, merchant_id, merchant_reference, provider, currency, amount, fee_type, status, version, view, created_at, updated_at, completed_at, request_hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, version = EXCLUDED.version, view = EXCLUDED.view,
-         updated_at = EXCLUDED.updated_at, completed_at = EXCLUDED.completed_at, recorded_at = now()
-       WHERE p.version < EXCLUDED.version OR (p.version = EXCLUDED.version AND p.view IS DISTINCT FROM EXCLUDED.view)`,
-      [view.id, view.merchantId, view.merchantReference, view.provider, view.currency, view.amount, view.feeType, view.status, version,
-        JSON.stringify(view), view.createdAt, updatedAt(view), view.completedAt ?? null, requestHash],
-    );
-    await correcting(db);
-    await db.query('DELETE FROM payout_transitions WHERE payout_id = $1 AND version > $2 AND version < $3', [view.id, afterVersion, version]);
-    await db.query(
-      `INSERT INTO payout_transitions AS t (payout_id, version, status, entries) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (payout_id, version) DO UPDATE SET status = EXCLUDED.status, entries = EXCLUDED.entries, recorded_at = now()
-       WHERE t.entries IS DISTINCT FROM EXCLUDED.entries OR t.status IS DISTINCT FROM EXCLUDED.status`,
-      [view.id, version, view.status, JSON.stringify(view.timeline.slice(fromEntry))],
-    );
-    return row.rowCount === 1;
+    const entriesJson = JSON.stringify(entries);
+    const insert = () =>
+      db.query({
+        name: 'payouts-insert',
+        text: `INSERT INTO payouts (id, merchant_id, merchant_reference, provider, currency, amount, fee_type, status, version, view, created_at, updated_at, completed_at, request_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb || jsonb_build_object('timeline', $11::jsonb), $12, $13, $14, $15)
+         ON CONFLICT (id) DO NOTHING`,
+        values: [s.id, s.merchantId, s.merchantReference, s.provider, s.currency, s.amount, s.feeType, s.status, version, JSON.stringify(s), entriesJson,
+          s.createdAt, updatedAt(s, entries), s.completedAt ?? null, requestHash],
+      });
+    let moved = afterVersion < 0 && (await insert()).rowCount === 1;
+    if (!moved) {
+      const updated = await db.query({
+        name: 'payouts-update',
+        text: `${nextViewSql('payouts', 'payout_transitions', 'payout_id')}
+          UPDATE payouts AS p SET status = $6, version = $2, view = nv.view, updated_at = ${UPDATED_AT}, completed_at = $7, recorded_at = now()
+          FROM nv WHERE p.id = $1 AND ${MOVES}`,
+        values: [s.id, version, JSON.stringify(s), afterVersion, entriesJson, s.status, s.completedAt ?? null],
+      });
+      moved = updated.rowCount === 1;
+      if (!moved && afterVersion >= 0) moved = (await insert()).rowCount === 1;
+    }
+    await writeTransition(db, 'payout_transitions', 'payout_id', { payout_id: s.id, version, status: s.status, entries: entriesJson }, afterVersion);
+    return moved;
   });
 }

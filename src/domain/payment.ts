@@ -190,3 +190,6 @@ export interface PaymentView {
    */
   notifications: { duplicates: number; refused: number; wakeUps: number };
 }
+
+/** A payment's view without its timeline: what each write to the record carries besides the new entries. */
+export type PaymentSummary = Omit<PaymentView, 'timeline'>;

@@ -89,3 +89,6 @@ export interface PayoutView {
   completedAt?: string;
   timeline: TimelineEntry[];
 }
+
+/** A payout's view without its timeline (see PaymentSummary). */
+export type PayoutSummary = Omit<PayoutView, 'timeline'>;

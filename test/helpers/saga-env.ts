@@ -175,7 +175,7 @@ export class FakeProviders {
         this.merchantEvents.push(n);
       },
       recordPayment: async (input) => {
-        if (input) this.recordedVersions.set(input.view.id, Math.max(input.version, this.recordedVersions.get(input.view.id) ?? -1));
+        if (input) this.recordedVersions.set(input.summary.id, Math.max(input.version, this.recordedVersions.get(input.summary.id) ?? -1));
       },
       recordPayout: async () => undefined,
     };

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { checkSchema, migrate, readMigrations, SchemaBehindError } from '../../src/db/migrations.js';
-import { recordPaymentVersion, recordPayoutVersion } from '../../src/db/records.repository.js';
+import { recordPaymentVersion, recordPayoutVersion, type PaymentVersion, type PayoutVersion } from '../../src/db/records.repository.js';
 import { findPayment, findPayout, listPayments } from '../../src/db/reads.repository.js';
-import type { PaymentStatus, PaymentView } from '../../src/domain/payment.js';
+import type { PaymentStatus, PaymentView, TimelineEntry } from '../../src/domain/payment.js';
 import type { PayoutView } from '../../src/domain/payout.js';
 import { freePort } from '../helpers/stack.js';
 
@@ -55,6 +55,18 @@ function paymentView(over: Partial<PaymentView> & { status: PaymentStatus; entri
   };
 }
 
+/**
+ * What the workflow's projection sends for a view (workflows/projection.ts): its summary and
+ * only the entries from `fromEntry` on. The tests speak in whole views, the writer gets deltas.
+ */
+function delta<V extends { timeline: TimelineEntry[] }>(view: V, fromEntry: number) {
+  const { timeline, ...summary } = view;
+  return { summary, entries: timeline.slice(fromEntry) };
+}
+type Whole<W extends { summary: unknown }> = Omit<W, 'summary' | 'entries'> & { fromEntry: number; view: W['summary'] & { timeline: TimelineEntry[] } };
+const writePayment = ({ view, fromEntry, ...rest }: Whole<PaymentVersion>) => recordPaymentVersion(pool, { ...rest, ...delta(view, fromEntry) });
+const writePayout = ({ view, fromEntry, ...rest }: Whole<PayoutVersion>) => recordPayoutVersion(pool, { ...rest, ...delta(view, fromEntry) });
+
 const transitions = async (id: string) =>
   (await pool.query<{ version: number; status: string; entries: { type: string }[] }>('SELECT version, status, entries FROM payment_transitions WHERE payment_id = $1 ORDER BY version', [id])).rows;
 
@@ -82,9 +94,9 @@ describe('migrations and the boot check', () => {
 describe('payments: writes idempotent by (payment id, version)', () => {
   it('version 0, then newer versions replace the row; each transition is written once with its own entries', async () => {
     const v0 = paymentView({ status: 'CREATED', entries: 0 });
-    assert.equal(await recordPaymentVersion(pool, { version: 0, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v0 }), true);
+    assert.equal(await writePayment({ version: 0, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v0 }), true);
     const v2 = paymentView({ id: v0.id, status: 'PENDING', entries: 2, providerReference: 'x-1' });
-    assert.equal(await recordPaymentVersion(pool, { version: 2, requestHash: 'h', afterVersion: 0, fromEntry: 0, view: v2 }), true);
+    assert.equal(await writePayment({ version: 2, requestHash: 'h', afterVersion: 0, fromEntry: 0, view: v2 }), true);
     assert.deepEqual(await findPayment(pool, 'm1', v0.id), v2);
     assert.deepEqual((await transitions(v0.id)).map((t) => [t.version, t.status, t.entries.map((e) => e.type)]), [
       [0, 'CREATED', []],
@@ -94,10 +106,10 @@ describe('payments: writes idempotent by (payment id, version)', () => {
 
   it('a retried write of the same version changes nothing and adds no transition', async () => {
     const v3 = paymentView({ status: 'PAID', entries: 3, amounts: { expected: 50_000, paid: 50_000, refunded: 0, refundPending: 0, refundable: 0 } });
-    await recordPaymentVersion(pool, { version: 3, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v3 });
+    await writePayment({ version: 3, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v3 });
     const before = (await pool.query('SELECT recorded_at FROM payments WHERE id = $1', [v3.id])).rows[0];
     const transitionBefore = (await pool.query('SELECT recorded_at FROM payment_transitions WHERE payment_id = $1', [v3.id])).rows[0];
-    assert.equal(await recordPaymentVersion(pool, { version: 3, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v3 }), false);
+    assert.equal(await writePayment({ version: 3, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v3 }), false);
     assert.deepEqual((await pool.query('SELECT recorded_at FROM payments WHERE id = $1', [v3.id])).rows[0], before);
     assert.deepEqual((await pool.query('SELECT recorded_at FROM payment_transitions WHERE payment_id = $1', [v3.id])).rows, [transitionBefore]);
   });
@@ -105,35 +117,80 @@ describe('payments: writes idempotent by (payment id, version)', () => {
   it('a write from a workflow task that never committed is replaced by the committed run of that task', async () => {
     // The worker wrote versions 0..2, then version 5 in a task it died in before completing it.
     const id = paymentView({ status: 'CREATED', entries: 0 }).id;
-    await recordPaymentVersion(pool, { version: 0, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: paymentView({ id, status: 'CREATED', entries: 0 }) });
-    await recordPaymentVersion(pool, { version: 2, requestHash: 'h', afterVersion: 0, fromEntry: 0, view: paymentView({ id, status: 'PENDING', entries: 2 }) });
+    await writePayment({ version: 0, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: paymentView({ id, status: 'CREATED', entries: 0 }) });
+    await writePayment({ version: 2, requestHash: 'h', afterVersion: 0, fromEntry: 0, view: paymentView({ id, status: 'PENDING', entries: 2 }) });
     const speculative = paymentView({ id, status: 'PAID', entries: 5 });
-    await recordPaymentVersion(pool, { version: 5, requestHash: 'h', afterVersion: 2, fromEntry: 2, view: speculative });
+    await writePayment({ version: 5, requestHash: 'h', afterVersion: 2, fromEntry: 2, view: speculative });
     // The task runs again later (other timestamps) with one more event: 2 → 7 in one step, then 7 again (same content).
     const later = (v: PaymentView) => ({ ...v, timeline: v.timeline.map((t) => ({ ...t, at: new Date(Date.parse(t.at) + 10_000).toISOString() })) });
     const committed7 = { ...later(paymentView({ id, status: 'SETTLED', entries: 7 })), timeline: [...paymentView({ id, status: 'PENDING', entries: 2 }).timeline, ...later(paymentView({ id, status: 'SETTLED', entries: 7 })).timeline.slice(2)] };
-    assert.equal(await recordPaymentVersion(pool, { version: 7, requestHash: 'h', afterVersion: 2, fromEntry: 2, view: committed7 }), true);
+    assert.equal(await writePayment({ version: 7, requestHash: 'h', afterVersion: 2, fromEntry: 2, view: committed7 }), true);
     assert.deepEqual(await findPayment(pool, 'm1', id), committed7);
     const log = await transitions(id);
     assert.deepEqual(log.map((t) => t.version), [0, 2, 7], 'the speculative version 5 is gone');
     assert.deepEqual(log.flatMap((t) => t.entries), committed7.timeline as unknown[]);
     // Same version, other content (the committed run of a task whose first run wrote it): replaced.
     const committed7b = { ...committed7, statusReason: 'as committed' };
-    assert.equal(await recordPaymentVersion(pool, { version: 7, requestHash: 'h', afterVersion: 2, fromEntry: 2, view: committed7b }), true);
+    assert.equal(await writePayment({ version: 7, requestHash: 'h', afterVersion: 2, fromEntry: 2, view: committed7b }), true);
     assert.equal((await findPayment(pool, 'm1', id))?.statusReason, 'as committed');
+  });
+
+  it('each write carries only its new entries: the row holds the whole timeline, the log each version\'s own', async () => {
+    const id = paymentView({ status: 'CREATED', entries: 0 }).id;
+    const at = (n: number, status: PaymentStatus, over: Partial<PaymentView> = {}) => paymentView({ id, status, entries: n, ...over });
+    await writePayment({ version: 0, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: at(0, 'CREATED') });
+    await writePayment({ version: 1, requestHash: 'h', afterVersion: 0, fromEntry: 0, view: at(1, 'CREATED') });
+    await writePayment({ version: 3, requestHash: 'h', afterVersion: 1, fromEntry: 1, view: at(3, 'PENDING', { providerReference: 'x-9' }) });
+    // A version that adds no entry (a notification counted): the timeline and updated_at stay.
+    const counted = at(3, 'PENDING', { providerReference: 'x-9', notifications: { duplicates: 1, refused: 0, wakeUps: 0 } });
+    assert.equal(await writePayment({ version: 4, requestHash: 'h', afterVersion: 3, fromEntry: 3, view: counted }), true);
+    assert.deepEqual(await findPayment(pool, 'm1', id), counted);
+    const paid = at(5, 'PAID', { providerReference: 'x-9', notifications: counted.notifications, amounts: { expected: 50_000, paid: 50_000, refunded: 0, refundPending: 0, refundable: 0 } });
+    await writePayment({ version: 6, requestHash: 'h', afterVersion: 4, fromEntry: 3, view: paid });
+    assert.deepEqual(await findPayment(pool, 'm1', id), paid);
+    assert.deepEqual((await transitions(id)).map((t) => [t.version, t.entries.map((e) => e.type)]), [
+      [0, []],
+      [1, ['step-1']],
+      [3, ['step-2', 'step-3']],
+      [4, []],
+      [6, ['step-4', 'step-5']],
+    ]);
+    const row = (await pool.query('SELECT updated_at, status, amount_paid, version FROM payments WHERE id = $1', [id])).rows[0];
+    assert.deepEqual(row, { updated_at: new Date(paid.timeline.at(-1)!.at), status: 'PAID', amount_paid: 50_000, version: 6 });
+  });
+
+  it('a speculative delta with other entries is replaced by the committed one, and later deltas append to the committed timeline', async () => {
+    const id = paymentView({ status: 'CREATED', entries: 0 }).id;
+    const base = paymentView({ id, status: 'PENDING', entries: 2 });
+    await writePayment({ version: 0, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: paymentView({ id, status: 'CREATED', entries: 0 }) });
+    await writePayment({ version: 2, requestHash: 'h', afterVersion: 0, fromEntry: 0, view: base });
+    const entry = (type: string, second: number) => ({ at: `2026-12-05T09:30:${String(second).padStart(2, '0')}.000Z`, source: 'webhook' as const, type });
+    // The dead worker's task wrote versions 3 and 4; the committed run of that task writes 3
+    // (other content) and 4, then a version of its own.
+    await writePayment({ version: 3, requestHash: 'h', afterVersion: 2, fromEntry: 2, view: { ...base, timeline: [...base.timeline, entry('speculative-3', 1)] } });
+    await writePayment({ version: 4, requestHash: 'h', afterVersion: 3, fromEntry: 3, view: { ...base, status: 'PAID', timeline: [...base.timeline, entry('speculative-3', 1), entry('speculative-4', 2)] } });
+    const c3 = { ...base, timeline: [...base.timeline, entry('committed-3', 5)] };
+    assert.equal(await writePayment({ version: 3, requestHash: 'h', afterVersion: 2, fromEntry: 2, view: c3 }), false, 'the row holds version 4 still');
+    const c4 = { ...c3, status: 'PAID' as const, timeline: [...c3.timeline, entry('committed-4', 6)] };
+    assert.equal(await writePayment({ version: 4, requestHash: 'h', afterVersion: 3, fromEntry: 3, view: c4 }), true);
+    assert.deepEqual(await findPayment(pool, 'm1', id), c4);
+    const c5 = { ...c4, status: 'SETTLED' as const, timeline: [...c4.timeline, entry('committed-5', 7)] };
+    assert.equal(await writePayment({ version: 5, requestHash: 'h', afterVersion: 4, fromEntry: 4, view: c5 }), true);
+    assert.deepEqual(await findPayment(pool, 'm1', id), c5);
+    assert.deepEqual((await transitions(id)).flatMap((t) => t.entries), c5.timeline as unknown[]);
   });
 
   it('an older version arriving late never overwrites a newer one', async () => {
     const v5 = paymentView({ status: 'SETTLED', entries: 5, amounts: { expected: 50_000, paid: 50_000, refunded: 0, refundPending: 0, refundable: 50_000 } });
-    await recordPaymentVersion(pool, { version: 5, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v5 });
+    await writePayment({ version: 5, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v5 });
     const v4 = paymentView({ id: v5.id, status: 'PAID', entries: 4 });
-    assert.equal(await recordPaymentVersion(pool, { version: 4, requestHash: 'h', afterVersion: 3, fromEntry: 0, view: v4 }), false);
+    assert.equal(await writePayment({ version: 4, requestHash: 'h', afterVersion: 3, fromEntry: 0, view: v4 }), false);
     assert.equal((await findPayment(pool, 'm1', v5.id))?.status, 'SETTLED');
   });
 
   it('concurrent writes of one version (two workers replaying) leave one row and one transition', async () => {
     const v = paymentView({ status: 'PENDING', entries: 1 });
-    const results = await Promise.allSettled(Array.from({ length: 6 }, () => recordPaymentVersion(pool, { version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v })));
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => writePayment({ version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v })));
     // Racing inserts of the same key: one wins; a loser either sees it (false) or retries.
     assert.ok(results.some((r) => r.status === 'fulfilled' && r.value === true));
     assert.equal((await transitions(v.id)).length, 1);
@@ -143,22 +200,22 @@ describe('payments: writes idempotent by (payment id, version)', () => {
   it('refunds follow the payment version: a late older write does not undo a refund outcome', async () => {
     const refund = { refundId: 'rf-1', amount: 20_000, reason: 'customer asked', origin: 'merchant' as const, requestedAt: '2026-12-05T09:10:00.000Z' };
     const base = paymentView({ status: 'SETTLED', entries: 6 });
-    await recordPaymentVersion(pool, { version: 7, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: { ...base, status: 'PARTIALLY_REFUNDED', refunds: [{ ...refund, state: 'SUCCEEDED', providerRefundId: 'p-rf' }] } });
-    await recordPaymentVersion(pool, { version: 6, requestHash: 'h', afterVersion: 5, fromEntry: 0, view: { ...base, refunds: [{ ...refund, state: 'PENDING' }] } });
+    await writePayment({ version: 7, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: { ...base, status: 'PARTIALLY_REFUNDED', refunds: [{ ...refund, state: 'SUCCEEDED', providerRefundId: 'p-rf' }] } });
+    await writePayment({ version: 6, requestHash: 'h', afterVersion: 5, fromEntry: 0, view: { ...base, refunds: [{ ...refund, state: 'PENDING' }] } });
     const rows = (await pool.query('SELECT state, provider_refund_id, amount FROM refunds WHERE payment_id = $1', [base.id])).rows;
     assert.deepEqual(rows, [{ state: 'SUCCEEDED', provider_refund_id: 'p-rf', amount: 20_000 }]);
   });
 
   it('the transition log is append-only: UPDATE and DELETE are refused by the database', async () => {
     const v = paymentView({ status: 'PENDING', entries: 1 });
-    await recordPaymentVersion(pool, { version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v });
+    await writePayment({ version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v });
     await assert.rejects(pool.query(`UPDATE payment_transitions SET status = 'PAID' WHERE payment_id = $1`, [v.id]), /append-only/);
     await assert.rejects(pool.query('DELETE FROM payment_transitions WHERE payment_id = $1', [v.id]), /append-only/);
   });
 
   it('amounts are checked by the schema: a negative amount is refused', async () => {
     const v = paymentView({ status: 'PAID', entries: 1, amounts: { expected: 50_000, paid: -1, refunded: 0, refundPending: 0, refundable: 0 } });
-    await assert.rejects(recordPaymentVersion(pool, { version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v }), /check constraint/);
+    await assert.rejects(writePayment({ version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v }), /check constraint/);
   });
 });
 
@@ -180,11 +237,11 @@ describe('payouts: the same rules', () => {
   });
 
   it('newer replaces, same is a no-op, older is ignored; transitions once', async () => {
-    await recordPayoutVersion(pool, { version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: payout(1, 'PENDING') });
-    await recordPayoutVersion(pool, { version: 3, requestHash: 'h', afterVersion: 1, fromEntry: 1, view: payout(3, 'SUCCEEDED') });
-    assert.equal(await recordPayoutVersion(pool, { version: 3, requestHash: 'h', afterVersion: 1, fromEntry: 1, view: payout(3, 'SUCCEEDED') }), false);
-    assert.equal(await recordPayoutVersion(pool, { version: 2, requestHash: 'h', afterVersion: 1, fromEntry: 1, view: payout(2, 'PENDING') }), false);
-    assert.equal((await findPayout(pool, 'm1', payout(1, 'PENDING').id))?.status, 'SUCCEEDED');
+    await writePayout({ version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: payout(1, 'PENDING') });
+    await writePayout({ version: 3, requestHash: 'h', afterVersion: 1, fromEntry: 1, view: payout(3, 'SUCCEEDED') });
+    assert.equal(await writePayout({ version: 3, requestHash: 'h', afterVersion: 1, fromEntry: 1, view: payout(3, 'SUCCEEDED') }), false);
+    assert.equal(await writePayout({ version: 2, requestHash: 'h', afterVersion: 1, fromEntry: 1, view: payout(2, 'PENDING') }), false);
+    assert.deepEqual(await findPayout(pool, 'm1', payout(1, 'PENDING').id), payout(3, 'SUCCEEDED'), 'the whole view, its timeline from two deltas');
     assert.equal(await findPayout(pool, 'someone-else', payout(1, 'PENDING').id), undefined);
     const rows = (await pool.query('SELECT version FROM payout_transitions ORDER BY version')).rows.map((r) => r.version);
     assert.deepEqual(rows, [1, 2, 3]);
@@ -203,10 +260,10 @@ describe('reads: one merchant, filters, batches, keyset pages', () => {
         amounts: { expected: 10_000 * (i + 1), paid: 0, refunded: 0, refundPending: 0, refundable: 0 },
       });
       ids.push(v.id);
-      await recordPaymentVersion(pool, { version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v });
+      await writePayment({ version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v });
     }
     // Another merchant's payment with the same reference as one of ours.
-    await recordPaymentVersion(pool, { version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: paymentView({ merchantId: 'intruder', merchantReference: `ref-${ids[0]}`, status: 'SETTLED', entries: 1 }) });
+    await writePayment({ version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: paymentView({ merchantId: 'intruder', merchantReference: `ref-${ids[0]}`, status: 'SETTLED', entries: 1 }) });
   });
 
   it('pages newest first through every payment of the merchant, each once', async () => {
