@@ -139,7 +139,14 @@ export class PaymentState {
   abandonCharge(now: number): void {
     this.abandoning = false;
     if (this.providerReference !== undefined) {
-      const charge: AbandonedCharge = { provider: this.route.provider, method: this.method, providerReference: this.providerReference, at: new Date(now).toISOString() };
+      const charge: AbandonedCharge = {
+        provider: this.route.provider,
+        method: this.method,
+        chargeId: this.chargeId,
+        providerReference: this.providerReference,
+        refundable: this.route.capabilities.refund !== 'none',
+        at: new Date(now).toISOString(),
+      };
       this.abandonedCharges.push(charge);
       this.record(now, 'workflow', 'charge-abandoned', `${charge.method} ${charge.provider} ${charge.providerReference}`);
     }

@@ -71,15 +71,16 @@ export class CheckoutPageController {
   async show(@Param('token') token: string, @Query('lang') lang: unknown, @Res() res: Response) {
     const l = langSchema.parse(lang);
     const page = await this.open(token);
-    if (!page || refusedNow(page)) return void html(res, 404, renderInvalid(l));
-    html(res, screenOf(page) === 'expired' ? 410 : 200, renderPage(page, l));
+    if (!page) return void html(res, 404, renderInvalid(l));
+    // Past the deadline the token only shows that it is over (410), or the receipt if paid.
+    html(res, refusedNow(page) ? 410 : 200, renderPage(page, l));
   }
 
   /** The live status the page polls: the screen to show, nothing else about the payment. */
   @Get(':token/status')
   async status(@Param('token') token: string, @Res() res: Response) {
     const page = await this.open(token);
-    if (!page || refusedNow(page)) throw new ProblemException(404, 'CHECKOUT_NOT_FOUND', 'no such checkout, or it has expired');
+    if (!page) throw new ProblemException(404, 'CHECKOUT_NOT_FOUND', 'no such checkout');
     res.json({ screen: screenOf(page), ready: readyToPay(page) ? '1' : '0', expiresAt: page.payment.expiresAt });
   }
 
@@ -99,7 +100,8 @@ export class CheckoutPageController {
   async choose(@Param('token') token: string, @Query('lang') lang: unknown, @Req() req: Request, @Res() res: Response) {
     const l = langSchema.parse(lang);
     const page = await this.open(token);
-    if (!page || refusedNow(page)) return void html(res, 404, renderInvalid(l));
+    if (!page) return void html(res, 404, renderInvalid(l));
+    if (refusedNow(page)) return void html(res, 410, renderPage(page, l));
     // Another site may know nothing of the token, but a page that does must be this one.
     const origin = req.headers.origin;
     if (origin !== undefined && origin !== 'null' && origin !== `${req.protocol}://${req.headers.host}`) {

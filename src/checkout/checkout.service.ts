@@ -76,7 +76,8 @@ export class CheckoutService {
     const claims = this.tokens.open(token);
     if (!claims) return undefined;
     const view = await fromDatabase(this.pool, this.logger, (pool) => findPayment(pool, claims.merchantId, claims.paymentId));
-    if (!view?.checkout || Date.parse(view.expiresAt) !== claims.expiresAt) return undefined;
+    // The token carries the deadline to the second.
+    if (!view?.checkout || Math.floor(Date.parse(view.expiresAt) / 1000) * 1000 !== claims.expiresAt) return undefined;
     return {
       claims,
       token,

@@ -214,7 +214,11 @@ export interface CheckoutView {
 export interface AbandonedCharge {
   provider: ProviderName;
   method: PaymentMethod;
+  /** The id the provider knows the charge by (the payment id, or `<payment id>-c<n>`). */
+  chargeId: string;
   providerReference: string;
+  /** Whether that provider can refund money that still lands on it (late money). */
+  refundable: boolean;
   at: string;
 }
 
