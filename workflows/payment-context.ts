@@ -36,11 +36,16 @@ export interface Payment {
   readonly refundFollowUps: Promise<void>[];
   /** Late money was already handled (a one-time charge is paid once). */
   lateHandled: boolean;
+  /** Abandoned charges (checkout) whose late money was already handled, by charge id. */
+  readonly lateHandledOn: Set<string>;
 }
 
-/** The provider reference is only known once the charge exists, so the ref is built on demand. */
+/**
+ * The provider reference is only known once the charge exists, so the ref is built on demand.
+ * A checkout's later charges have ids of their own at the provider (PaymentState.chargeId).
+ */
 export function chargeRef(p: Payment) {
-  return { provider: p.state.route.provider, paymentId: p.input.paymentId, method: p.input.method, providerReference: p.state.providerReference };
+  return { provider: p.state.route.provider, paymentId: p.state.chargeId, method: p.state.method, providerReference: p.state.providerReference };
 }
 
 export async function lookUpCharge(p: Payment): Promise<ProviderEvent> {
