@@ -34,8 +34,9 @@ export async function refundWindow(p: Payment): Promise<void> {
     const checking = Date.now() < lateChecksUntil && state.latePayments.length === 0 && state.paid === 0;
     const nextCheckAt = Math.min(checking ? nextLateCheckAt : Infinity, wakeLookupAt ?? Infinity);
     const wait = Number.isFinite(nextCheckAt) ? Math.max(1, Math.min(remaining, nextCheckAt - Date.now())) : remaining;
-    if (await condition(() => p.inbox.length > 0 || state.latePayments.length > 0 || state.wakePending, wait)) {
+    if (await condition(() => p.inbox.length > 0 || state.latePayments.length > 0 || state.wakePending || state.abandonedToCheck.length > 0, wait)) {
       applyInbox(p);
+      await checkAbandonedCharges(p);
       // A payment closed unpaid can still take money, and a settled one can be refunded at the
       // provider (its dashboard): a claim of money, or of a refund on a settled payment, earns a
       // look-up; any other claim changes nothing (a repeated "paid" about a settled payment
@@ -60,6 +61,15 @@ export async function refundWindow(p: Payment): Promise<void> {
       tellProviderRefunds(p);
       nextLateCheckAt = Date.now() + lateCheckEveryMs;
     }
+  }
+}
+
+/** Looks up the abandoned charges (checkout) unsigned notifications claimed money on; money found is late money. */
+async function checkAbandonedCharges(p: Payment): Promise<void> {
+  for (let charge = p.state.abandonedToCheck.shift(); charge; charge = p.state.abandonedToCheck.shift()) {
+    const status = await provider.getChargeStatus({ provider: charge.provider, paymentId: charge.chargeId, method: charge.method, providerReference: charge.providerReference });
+    // bayar's own call about that charge: the answer is about it, whatever reference it names.
+    p.state.apply(Date.now(), { ...status, providerReference: charge.providerReference, eventId: `abandoned-check:${status.eventId}` });
   }
 }
 

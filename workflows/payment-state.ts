@@ -58,6 +58,10 @@ export class PaymentState {
   readonly abandonedCharges: AbandonedCharge[] = [];
   /** Charges set aside so far: the next charge's id at the provider is numbered after them. */
   private chargesSetAside = 0;
+  /** Abandoned charges an unsigned notification claimed news about: the workflow looks them up. */
+  readonly abandonedToCheck: AbandonedCharge[] = [];
+  /** Look-ups unsigned notifications earned per abandoned charge (bounded: see applyToAbandoned). */
+  private readonly abandonedChecks = new Map<string, number>();
   readonly refunds: RefundRecord[] = [];
   /** One more with every timeline entry: the system of record keeps the highest (projection.ts). */
   version = 0;
@@ -183,8 +187,14 @@ export class PaymentState {
     }
     this.seenEvents.add(event.eventId);
     if (event.wakeOnly && event.source === 'webhook') {
-      // Unsigned: nothing in it is proven. Counted; see docs/checkout.md (limits).
+      // Unsigned: nothing in it is proven, so a claim of news earns a look-up of that charge, as
+      // for the current one; a bounded number per charge, so forged copies cost little.
       this.countNotification('wakeUps');
+      const checks = this.abandonedChecks.get(charge.chargeId) ?? 0;
+      if (event.chargeStatus === 'PAID' && checks < MAX_ABANDONED_CHECKS && !this.abandonedToCheck.includes(charge)) {
+        this.abandonedChecks.set(charge.chargeId, checks + 1);
+        this.abandonedToCheck.push(charge);
+      }
       return;
     }
     const describe = `${event.providerStatus} on abandoned charge ${charge.providerReference}`;
@@ -582,6 +592,9 @@ export class PaymentState {
     };
   }
 }
+
+/** Look-ups of one abandoned charge that unsigned notifications can cause, at most. */
+const MAX_ABANDONED_CHECKS = 5;
 
 /** Statuses in which the provider holds (or held) this payment's money. */
 const PAID_STATUSES: readonly PaymentStatus[] = ['PAID', 'SETTLED', 'PARTIALLY_REFUNDED', 'REFUNDED', 'REVIEW_REQUIRED'];

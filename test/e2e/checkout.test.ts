@@ -184,6 +184,30 @@ describe('hosted checkout page (real browser)', { skip: !existsSync(CHROMIUM) &&
     await context.close();
   });
 
+  it('money that still lands on the abandoned charge is late money: refunded on that charge, the payment stays settled', async () => {
+    const checkout = await createCheckout({ merchantReference: uniqueRef('co-late'), amount: 120_000, methods: ['QRIS', 'VA_BNI'] });
+    const token = checkout.url.slice(checkout.url.indexOf('/checkout/'));
+    const choose = (method: string) => stack.api('POST', `${token}/method`, undefined, { raw: `method=${method}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.equal((await choose('QRIS')).status, 303);
+    const qris = await stack.payment(checkout.id);
+    assert.equal((await choose('VA_BNI')).status, 303);
+    const va = await stack.payment(checkout.id);
+    assert.equal(va.method, 'VA_BNI');
+    await stack.pay(`${checkout.id}-c1`, {}, sandboxOf(va.provider));
+    await stack.waitFor(checkout.id, (p) => p.status === 'SETTLED');
+    // The customer's first tab still showed the QR, and they paid it after all.
+    const late = await stack.pay(checkout.id, { force: true }, sandboxOf(qris.provider));
+    assert.equal(late.status, 200, JSON.stringify(late.json));
+    const after = await stack.waitFor(checkout.id, (p) => p.refunds.some((r) => r.origin === 'auto' && r.state === 'SUCCEEDED'), 30_000);
+    assert.equal(after.status, 'SETTLED', 'the payment made on the new charge stands');
+    assert.equal(after.amounts.paid, 240_000);
+    assert.equal(after.amounts.refunded, 120_000);
+    const [first] = await stack.charges(checkout.id, sandboxOf(qris.provider));
+    assert.equal(first?.refundedAmount, 120_000, 'refunded on the abandoned charge itself');
+    const [second] = await stack.charges(`${checkout.id}-c1`, sandboxOf(va.provider));
+    assert.equal(second?.refundedAmount ?? 0, 0, 'the paid charge is untouched');
+  });
+
   it('expiry: the open page turns to the expired screen; the token is then refused (410) and cannot choose', async () => {
     const checkout = await createCheckout({ merchantReference: uniqueRef('co-exp'), amount: 50_000, expiresInSeconds: 8, methods: ['QRIS', 'VA_BRI'] });
     const { context, page, violations } = await customer();
