@@ -33,7 +33,8 @@ export class CheckoutsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const { outcome, answer } = await this.checkouts.create(merchantId, body, body, parseIdempotencyKey(idempotencyKey));
-    res.status(outcome.created ? 201 : 200);
+    // As payments: 201 new, 200 the same request again, 202 started but no worker has run it yet.
+    res.status(!outcome.settledView ? 202 : outcome.created ? 201 : 200);
     res.setHeader('Location', `/v1/payments/${answer.id}`);
     return answer;
   }

@@ -59,7 +59,9 @@ export class CheckoutService {
     const payment = { ...body.payment, method: first, expiresInSeconds: Math.round((deadline - now) / 1000), expiresInMinutes: undefined };
     const outcome = await this.payments.create(merchantId, payment, idempotencyKey, start);
     const view = outcome.payment;
-    if (!view.checkout) throw new ProblemException(409, 'IDEMPOTENCY_CONFLICT', 'this merchantReference is already used by a payment that is not a checkout');
+    // (Another request under the same key is a 409 before this: the hashes differ.) A view
+    // without its checkout part is only the placeholder of a start no worker has run yet (202).
+    if (outcome.settledView && !view.checkout) throw new ProblemException(409, 'IDEMPOTENCY_CONFLICT', 'this merchantReference is already used by a payment that is not a checkout');
     return { outcome, answer: this.answer(view) };
   }
 

@@ -15,6 +15,7 @@ import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import type { PaymentView, ProviderName } from '../../src/domain/payment.js';
 import { startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
 import { eventually } from '../helpers/wait.js';
+import { recordHistories } from '../helpers/histories.js';
 
 // jsqr is CommonJS with `exports.default`: under NodeNext its default import is the module object.
 const jsQR = ((jsQRModule as unknown as { default?: typeof jsQRModule }).default ?? jsQRModule) as unknown as (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
@@ -32,6 +33,8 @@ interface CheckoutAnswer {
 describe('hosted checkout page (real browser)', { skip: !existsSync(CHROMIUM) && `no chromium at ${CHROMIUM}` }, () => {
   let stack: TestStack;
   let browser: Browser;
+  /** Checkout paths whose histories BAYAR_RECORD_HISTORIES keeps for the replay test. */
+  const recorded = new Map<string, string>();
 
   before(async () => {
     stack = await startTestStack();
@@ -42,6 +45,7 @@ describe('hosted checkout page (real browser)', { skip: !existsSync(CHROMIUM) &&
     mkdirSync(SHOTS, { recursive: true });
   });
   after(async () => {
+    if (stack && process.env.BAYAR_RECORD_HISTORIES) await recordHistories(stack.stack.temporal!.address, recorded);
     await browser?.close();
     await stack?.stop();
   });
@@ -98,6 +102,7 @@ describe('hosted checkout page (real browser)', { skip: !existsSync(CHROMIUM) &&
 
   it('QRIS: the page shows a QR image that decodes to the payment\'s QRIS string; paid → success → back to the shop', async () => {
     const checkout = await createCheckout({ merchantReference: uniqueRef('co-qris'), amount: 150_000, returnUrl: `${SHOP}/thanks`, customer: { name: 'Budi Santoso' } });
+    recorded.set('checkout-qris', checkout.id);
     const { context, page, violations } = await customer();
     let weight = 0;
     page.on('response', (r) => {
@@ -141,6 +146,7 @@ describe('hosted checkout page (real browser)', { skip: !existsSync(CHROMIUM) &&
 
   it('VA: copy the number, switch bank (the first charge is cancelled at its provider), pay the second', async () => {
     const checkout = await createCheckout({ merchantReference: uniqueRef('co-va'), amount: 250_000, returnUrl: `${SHOP}/done`, methods: ['VA_BCA', 'VA_BNI', 'QRIS'] });
+    recorded.set('checkout-va-switch', checkout.id);
     const { context, page, violations } = await customer();
     await page.goto(`${checkout.url}?lang=en`, { waitUntil: 'networkidle' });
     await page.getByText('Choose a payment method').waitFor();
@@ -186,6 +192,7 @@ describe('hosted checkout page (real browser)', { skip: !existsSync(CHROMIUM) &&
 
   it('money that still lands on the abandoned charge is late money: refunded on that charge, the payment stays settled', async () => {
     const checkout = await createCheckout({ merchantReference: uniqueRef('co-late'), amount: 120_000, methods: ['QRIS', 'VA_BNI'] });
+    recorded.set('checkout-late-on-abandoned', checkout.id);
     const token = checkout.url.slice(checkout.url.indexOf('/checkout/'));
     const choose = (method: string) => stack.api('POST', `${token}/method`, undefined, { raw: `method=${method}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     assert.equal((await choose('QRIS')).status, 303);
@@ -210,6 +217,7 @@ describe('hosted checkout page (real browser)', { skip: !existsSync(CHROMIUM) &&
 
   it('expiry: the open page turns to the expired screen; the token is then refused (410) and cannot choose', async () => {
     const checkout = await createCheckout({ merchantReference: uniqueRef('co-exp'), amount: 50_000, expiresInSeconds: 8, methods: ['QRIS', 'VA_BRI'] });
+    recorded.set('checkout-expired-unchosen', checkout.id);
     const { context, page, violations } = await customer();
     await page.goto(checkout.url, { waitUntil: 'networkidle' });
     await page.getByRole('heading', { name: 'Waktu pembayaran habis' }).waitFor({ timeout: 30_000 });
