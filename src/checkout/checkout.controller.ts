@@ -2,12 +2,14 @@
 // (authorised by the token alone: never a merchant key, never a cookie).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Body, Controller, Get, Headers, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiExcludeController, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import QRCode from 'qrcode';
 import { z } from 'zod';
 import { ApiKeyGuard, MerchantId, RequireScope } from '../common/auth.guard.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { AppConfig } from '../config/config.js';
 import { ProblemException } from '../common/problem.js';
 import { PAYMENT_METHODS, type PaymentMethod } from '../domain/payment.js';
 import { parseIdempotencyKey } from '../payments/payments.schemas.js';
@@ -58,7 +60,14 @@ const methodBody = z.object({ method: z.enum(PAYMENT_METHODS) });
 @ApiExcludeController()
 @Controller('checkout')
 export class CheckoutPageController {
-  constructor(private readonly checkouts: CheckoutService) {}
+  private readonly publicOrigin: string;
+
+  constructor(
+    private readonly checkouts: CheckoutService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.publicOrigin = new URL(config.publicUrl).origin;
+  }
 
   @Get('assets/:file')
   asset(@Param('file') file: string, @Res() res: Response) {
@@ -103,9 +112,10 @@ export class CheckoutPageController {
     const page = await this.open(token);
     if (!page) return void html(res, 404, renderInvalid(l));
     if (refusedNow(page)) return void html(res, 410, renderPage(page, l));
-    // Another site may know nothing of the token, but a page that does must be this one.
+    // Another site may know nothing of the token, but a page that does must be this one: bayar's
+    // public address (behind a TLS proxy the request itself says http), or this very host.
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== 'null' && origin !== `${req.protocol}://${req.headers.host}`) {
+    if (origin !== undefined && origin !== 'null' && origin !== this.publicOrigin && origin !== `${req.protocol}://${req.headers.host}`) {
       return void html(res, 403, renderPage(page, l, { notice: TEXT[l].refused }));
     }
     const parsed = methodBody.safeParse(req.body);

@@ -21,6 +21,12 @@ export function readyToPay(page: CheckoutPage): boolean {
   return Object.keys(page.payment.instructions).length > 0;
 }
 
+/** http(s) or an app deeplink scheme (gojek://, shopeeid://); never javascript:, data:, vbscript:. */
+export function safeLink(url: string): boolean {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  return scheme !== undefined && !['javascript', 'data', 'vbscript', 'file', 'blob'].includes(scheme);
+}
+
 export const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export function renderPage(page: CheckoutPage, lang: Lang, options: { notice?: string; now?: number } = {}): string {
@@ -125,7 +131,8 @@ function instructions(page: CheckoutPage, lang: Lang, base: string): string {
   if (method === 'QRIS' && i.qrString) {
     return `${title}<figure class="qr"><img id="qris" src="${base}/qr.svg" width="264" height="264" alt="${t.qrAlt}"><figcaption>${t.scan}</figcaption></figure>`;
   }
-  if (i.payUrl) {
+  // A provider's redirect or deeplink: only a web address or an app's own scheme, never script.
+  if (i.payUrl && safeLink(i.payUrl)) {
     const text = info.group === 'paylater' ? t.paylater(info.name) : t.openWallet(info.name);
     return `${title}<p><a class="button" id="pay-link" href="${esc(i.payUrl)}" rel="noopener noreferrer">${esc(text)}</a></p>`;
   }

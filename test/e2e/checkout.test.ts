@@ -14,7 +14,7 @@ import jsQRModule from 'jsqr';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import type { PaymentView, ProviderName } from '../../src/domain/payment.js';
 import { startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
-import { eventually } from '../helpers/wait.js';
+import { eventually, until } from '../helpers/wait.js';
 import { recordHistories } from '../helpers/histories.js';
 
 // jsqr is CommonJS with `exports.default`: under NodeNext its default import is the module object.
@@ -123,7 +123,8 @@ describe('hosted checkout page (real browser)', { skip: !existsSync(CHROMIUM) &&
     await page.getByRole('button', { name: 'QRIS', exact: true }).click();
     const qr = page.locator('img#qris');
     await qr.waitFor();
-    await page.waitForFunction("document.getElementById('qris')?.complete === true");
+    // Polled from here (each evaluate is a DevTools call): waitForFunction would eval in the page, which its CSP forbids.
+    await until(async () => ((await qr.evaluate((img: { complete: boolean; naturalWidth: number }) => img.complete && img.naturalWidth > 0)) ? true : undefined), 10_000, 100);
     await shot(page, '2-qris');
     await axe(page, 'QRIS');
     const png = PNG.sync.read(await qr.screenshot());

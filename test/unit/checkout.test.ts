@@ -9,6 +9,8 @@ import { REJECTION, type CheckoutInput, type ProviderRoute } from '../../workflo
 import { PaymentState, Rejection } from '../../workflows/payment-state.js';
 import { CheckoutTokens } from '../../src/checkout/checkout-token.js';
 import { rupiah } from '../../src/checkout/i18n.js';
+import { renderPage, safeLink, screenOf } from '../../src/checkout/page.js';
+import type { CheckoutPage } from '../../src/checkout/checkout.service.js';
 
 const T0 = Date.parse('2026-12-05T08:00:00.000Z');
 const route = (provider: ProviderRoute['provider']): ProviderRoute => ({ provider, capabilities: { refund: 'none', cancel: true }, pollScheduleMs: [15_000] });
@@ -132,5 +134,49 @@ describe('rupiah on the page', () => {
     assert.equal(rupiah(150_000), 'Rp 150.000');
     assert.equal(rupiah(999), 'Rp 999');
     assert.equal(rupiah(1_250_000_000), 'Rp 1.250.000.000');
+  });
+});
+
+describe('the page as rendered', () => {
+  const page = (over: Partial<CheckoutPage['payment']> = {}): CheckoutPage => ({
+    claims: { merchantId: 'demo', paymentId: 'pay_0123456789abcdef01234567', expiresAt: T0 + 3_600_000 },
+    token: 'tok.en',
+    merchantName: 'Toko <Budi> & "Sons"',
+    payment: {
+      id: 'pay_0123456789abcdef01234567',
+      merchantReference: 'order-1',
+      method: 'QRIS',
+      provider: 'xendit',
+      status: 'CREATED',
+      instructions: {},
+      expiresAt: new Date(T0 + 3_600_000).toISOString(),
+      amount: 150_000,
+      checkout: { awaitingMethod: true, methods: ['VA_BCA', 'QRIS', 'EWALLET_OVO'], methodChanges: 0, maxMethodChanges: 5, abandonedCharges: [] },
+      ...over,
+    },
+  });
+
+  it('escapes what it shows, has no inline script or style, and groups the offered methods', () => {
+    const html = renderPage(page(), 'id', { now: T0 });
+    assert.ok(html.includes('Toko &lt;Budi&gt; &amp; &quot;Sons&quot;'));
+    assert.ok(html.includes('Rp 150.000'));
+    assert.doesNotMatch(html, /<script>|<script [^>]*>[^<]|\sstyle=|\son[a-z]+=/i);
+    assert.match(html, /<legend>Virtual Account \(transfer bank\)<\/legend>.*value="VA_BCA"/s);
+    assert.match(html, /value="EWALLET_OVO"/);
+    assert.doesNotMatch(html, /RETAIL_ALFAMART/, 'only offered methods');
+  });
+
+  it('never links a provider pay URL that could run script', () => {
+    const paying = { status: 'PENDING' as const, method: 'EWALLET_OVO' as const, checkout: { awaitingMethod: false, methods: ['EWALLET_OVO' as const], methodChanges: 0, maxMethodChanges: 5, abandonedCharges: [] } };
+    assert.doesNotMatch(renderPage(page({ ...paying, instructions: { payUrl: 'javascript:alert(1)' } }), 'en', { now: T0 }), /javascript:/);
+    assert.match(renderPage(page({ ...paying, instructions: { payUrl: 'https://pay.example/ovo?a=1&b=2' } }), 'en', { now: T0 }), /href="https:\/\/pay\.example\/ovo\?a=1&amp;b=2"/);
+    assert.equal(safeLink('gojek://gopay/pay'), true);
+    assert.equal(safeLink('JavaScript:alert(1)'), false);
+  });
+
+  it('shows the expired screen past the deadline, the receipt once paid', () => {
+    assert.equal(screenOf(page(), T0 + 3_600_000), 'expired');
+    assert.equal(screenOf(page({ status: 'SETTLED' }), T0 + 7_200_000), 'paid');
+    assert.equal(screenOf(page({ status: 'CANCELLED' }), T0), 'closed');
   });
 });
