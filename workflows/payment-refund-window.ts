@@ -113,13 +113,18 @@ async function handleLatePayment(p: Payment): Promise<void> {
  * as late money is after an expiry. The payment's own outcome (paid on the new charge, or
  * closed) stands, except that money bayar cannot give back is left to a person.
  */
-async function handleAbandonedMoney(p: Payment, charge: AbandonedCharge, amount: number, eventId: string): Promise<void> {
+async function handleAbandonedMoney(p: Payment, charge: AbandonedCharge, amount: number | undefined, eventId: string): Promise<void> {
   const { state } = p;
   if (p.lateHandledOn.has(charge.chargeId)) {
     state.record(Date.now(), 'workflow', 'late-payment', `${eventId}: already handled`, true);
     return;
   }
   p.lateHandledOn.add(charge.chargeId);
+  if (amount === undefined) {
+    state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `LATE_PAYMENT: paid on the abandoned ${charge.method} charge, amount not reported by ${charge.provider}`);
+    notifyMerchant(p, 'payment.review_required');
+    return;
+  }
   state.paid += amount;
   if (!charge.refundable) {
     state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `LATE_PAYMENT: ${amount} arrived on the abandoned ${charge.method} charge; ${charge.provider} cannot refund it`);

@@ -200,7 +200,8 @@ export class PaymentState {
     const describe = `${event.providerStatus} on abandoned charge ${charge.providerReference}`;
     if (event.chargeStatus === 'PAID') {
       this.record(now, event.source, 'late-payment', describe);
-      this.latePayments.push({ amount: event.paidAmount ?? this.input.amount, eventId: event.eventId, charge });
+      // As for the current charge: an amount the provider did not report is never made up.
+      this.latePayments.push({ amount: event.paidAmount, eventId: event.eventId, charge });
       return;
     }
     this.record(now, event.source, 'provider-event', describe, true);

@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Body, Controller, Get, Headers, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiExcludeController, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExcludeController, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiProblems, AUTHENTICATED, INVALID, TEMPORAL_DOWN, UNREADABLE_BODY } from '../common/openapi.js';
 import type { Request, Response } from 'express';
 import QRCode from 'qrcode';
 import { z } from 'zod';
@@ -11,15 +12,16 @@ import { ApiKeyGuard, MerchantId, RequireScope } from '../common/auth.guard.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import { ProblemException } from '../common/problem.js';
-import { PAYMENT_METHODS, type PaymentMethod } from '../domain/payment.js';
-import { parseIdempotencyKey } from '../payments/payments.schemas.js';
+import type { PaymentMethod } from '../domain/payment.js';
+import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../payments/payments.schemas.js';
 import { CheckoutService, type CheckoutPage } from './checkout.service.js';
-import { createCheckoutSchema, type CreateCheckoutBody } from './checkout.schemas.js';
+import { chooseMethodSchema, createCheckoutSchema, type CreateCheckoutBody } from './checkout.schemas.js';
 import { readyToPay, renderInvalid, renderPage, screenOf } from './page.js';
 import { TEXT, type Lang } from './i18n.js';
 
 @ApiTags('checkouts')
 @ApiBearerAuth()
+@ApiProblems(...AUTHENTICATED)
 @UseGuards(ApiKeyGuard)
 @Controller('v1/checkouts')
 export class CheckoutsController {
@@ -27,7 +29,18 @@ export class CheckoutsController {
 
   @Post()
   @RequireScope('payments:write')
-  @ApiOperation({ summary: 'Create a hosted checkout: one payment, the customer picks the method on bayar\'s page' })
+  @ApiOperation({ summary: 'Create a hosted checkout: one payment, the customer picks the method on bayar\'s page (docs/checkout.md)' })
+  @ApiHeader(IDEMPOTENCY_KEY_HEADER)
+  @ApiResponse({ status: 201, description: 'Created: { id (the payment), url (the page, for the customer), expiresAt }; the payment is CREATED awaiting the method' })
+  @ApiResponse({ status: 200, description: 'The same request again: the same answer' })
+  @ApiResponse({ status: 202, description: 'Accepted, but no worker has started it yet: the url works once it has' })
+  @ApiProblems(
+    INVALID,
+    ...UNREADABLE_BODY,
+    { status: 409, codes: ['IDEMPOTENCY_CONFLICT'], when: 'this merchantReference or Idempotency-Key was used for a different request' },
+    { status: 422, codes: ['AMOUNT_OUT_OF_RANGE', 'METHOD_NOT_SUPPORTED', 'EXPIRY_OUT_OF_RANGE', 'CALLBACK_URL_REFUSED', 'PROVIDER_RULE'], when: 'no allowed method can be offered: the first allowed method\'s reason' },
+    TEMPORAL_DOWN,
+  )
   async create(
     @MerchantId() merchantId: string,
     @Body({ schema: createCheckoutSchema }) body: CreateCheckoutBody,
@@ -36,7 +49,7 @@ export class CheckoutsController {
   ) {
     const { outcome, answer } = await this.checkouts.create(merchantId, body, body, parseIdempotencyKey(idempotencyKey));
     // As payments: 201 new, 200 the same request again, 202 started but no worker has run it yet.
-    res.status(!outcome.settledView ? 202 : outcome.created ? 201 : 200);
+    res.status(!outcome.answered ? 202 : outcome.created ? 201 : 200);
     res.setHeader('Location', `/v1/payments/${answer.id}`);
     return answer;
   }
@@ -55,7 +68,6 @@ const ASSETS: Record<string, { type: string; body: Buffer }> = {
  */
 const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const langSchema = z.enum(['id', 'en']).catch('id');
-const methodBody = z.object({ method: z.enum(PAYMENT_METHODS) });
 
 @ApiExcludeController()
 @Controller('checkout')
@@ -118,7 +130,7 @@ export class CheckoutPageController {
     if (origin !== undefined && origin !== 'null' && origin !== this.publicOrigin && origin !== `${req.protocol}://${req.headers.host}`) {
       return void html(res, 403, renderPage(page, l, { notice: TEXT[l].refused }));
     }
-    const parsed = methodBody.safeParse(req.body);
+    const parsed = chooseMethodSchema.safeParse(req.body);
     if (!parsed.success) return void html(res, 400, renderPage(page, l, { notice: TEXT[l].refused }));
     try {
       await this.checkouts.choose(page, parsed.data.method as PaymentMethod);

@@ -8,19 +8,14 @@ import { createPaymentSchema } from '../payments/payments.schemas.js';
  * A checkout is a payment whose method the customer picks: the create body without `method`
  * and `provider`, plus the methods the merchant allows (default: every method bayar routes).
  */
+// The payment's own field shapes (documented in OpenAPI as they are); `method` and `provider`
+// are the customer's and bayar's to decide.
+const { method: _method, provider: _provider, ...sharedFields } = createPaymentSchema.shape;
+
 export const createCheckoutSchema = z
   .strictObject({
-    merchantReference: z.string().min(1).max(64).regex(/^[\x21-\x7e]+$/, 'merchantReference: printable ASCII without spaces'),
-    amount: z.number().int().positive(),
-    currency: z.literal('IDR').default('IDR'),
+    ...sharedFields,
     methods: z.array(z.enum(PAYMENT_METHODS)).min(1).max(PAYMENT_METHODS.length).optional(),
-    customer: z.unknown().optional(),
-    expiresInMinutes: z.number().int().positive().max(60 * 24 * 180).optional(),
-    expiresInSeconds: z.number().int().positive().max(60 * 60 * 24 * 180).optional(),
-    callbackUrl: z.unknown().optional(),
-    returnUrl: z.unknown().optional(),
-    description: z.unknown().optional(),
-    items: z.unknown().optional(),
   })
   .transform((b, ctx) => {
     // Every shared field is checked by the payment's own schema (one set of rules), with the
@@ -35,6 +30,7 @@ export const createCheckoutSchema = z
   });
 export type CreateCheckoutBody = z.output<typeof createCheckoutSchema>;
 
+/** The page's form post: the method, nothing else. */
 export const chooseMethodSchema = z.strictObject({ method: z.enum(PAYMENT_METHODS) });
 
 function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {

@@ -61,7 +61,7 @@ export class CheckoutService {
     const view = outcome.payment;
     // (Another request under the same key is a 409 before this: the hashes differ.) A view
     // without its checkout part is only the placeholder of a start no worker has run yet (202).
-    if (outcome.settledView && !view.checkout) throw new ProblemException(409, 'IDEMPOTENCY_CONFLICT', 'this merchantReference is already used by a payment that is not a checkout');
+    if (outcome.answered && !view.checkout) throw new ProblemException(409, 'IDEMPOTENCY_CONFLICT', 'this merchantReference is already used by a payment that is not a checkout');
     return { outcome, answer: this.answer(view) };
   }
 
