@@ -46,6 +46,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist-production ./dist
 # Versioned SQL: `node dist/src/db/migrate.js` applies it; the API and worker check it at boot.
 COPY --from=build /app/migrations ./migrations
+# The checkout page's stylesheet and script, served as they are (no build step).
+COPY --from=build /app/src/checkout/assets ./src/checkout/assets
 # Nothing is written at runtime; run unprivileged.
 USER node
 EXPOSE 3000

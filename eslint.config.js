@@ -29,6 +29,14 @@ export default tseslint.config(
     },
   },
   {
+    // The checkout page's one script runs in the customer's browser (no build step, no modules).
+    files: ['src/checkout/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: Object.fromEntries(['document', 'window', 'navigator', 'location', 'fetch', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'URL', 'console'].map((name) => [name, 'readonly'])),
+    },
+  },
+  {
     // Tests and scripts read JSON answers loosely, and the cluster harness is loaded lazily by
     // the stack it extends (test/helpers/stack.ts → import('./cluster-stack.js')).
     files: ['test/**/*.ts', 'scripts/**/*.ts'],

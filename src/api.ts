@@ -31,6 +31,8 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
   app.use(latency(metrics));
   // Webhook signatures cover the exact bytes sent, so those routes get the raw body.
   app.use('/webhooks', express.raw({ type: () => true, limit: '256kb' }));
+  // The checkout page's method choice is a plain form post (works without its script).
+  app.use('/checkout', express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 5 }));
   app.use(express.json({ limit: '64kb', strict: true }));
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(

@@ -56,6 +56,29 @@ export interface PaymentWorkflowInput {
    * circuit was open (health-aware routing); recorded in the timeline as `routed-around`.
    */
   routedAround?: { provider: ProviderName; reason: string }[];
+  /**
+   * A hosted checkout (POST /v1/checkouts): no charge until the customer chooses a method on
+   * the page (chooseMethodUpdate); `provider`, `method` and `capabilities` above are only the
+   * first offered method's route until then.
+   */
+  checkout?: CheckoutInput;
+}
+
+export interface CheckoutInput {
+  /** What the page offers; a choice outside it is refused by the update's validator. */
+  methods: PaymentMethod[];
+  /**
+   * Where each offered method is charged, routed by the API when the checkout was created (as a
+   * create is routed): the choice names only the method, so the page can steer nothing else.
+   */
+  routes: Partial<Record<PaymentMethod, { route: ProviderRoute; fallbacks: ProviderRoute[] }>>;
+  /** Changes of method after the first choice (each cancels a charge at its provider). */
+  maxMethodChanges: number;
+}
+
+/** The customer's choice on the checkout page. */
+export interface MethodChoice {
+  method: PaymentMethod;
 }
 
 export interface RouteCapabilities {
@@ -102,10 +125,15 @@ export const REJECTION = {
   invalidRefundReason: 'InvalidRefundReason',
   invalidAmount: 'InvalidAmount',
   refundFailed: 'RefundFailed',
+  notACheckout: 'NotACheckout',
+  methodNotOffered: 'MethodNotOffered',
+  methodChangesExhausted: 'MethodChangesExhausted',
+  notAwaitingPayment: 'NotAwaitingPayment',
 } as const;
 
 export const providerEventSignal = defineSignal<[ProviderEvent]>('providerEvent');
 export const paymentQuery = defineQuery<PaymentView>('payment');
 export const createOrGetUpdate = defineUpdate<CreateOrGetResult, [CreateOrGetCommand]>('createOrGet');
 export const cancelUpdate = defineUpdate<PaymentView, [CancelCommand]>('cancel');
+export const chooseMethodUpdate = defineUpdate<PaymentView, [MethodChoice]>('chooseMethod');
 export const refundUpdate = defineUpdate<RefundRecord, [RefundCommand]>('refund');

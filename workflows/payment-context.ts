@@ -3,7 +3,7 @@
 import { redispatchingActivities } from './lost-activity-tasks.js';
 import type { PaymentActivities } from '../activities/index.js';
 import type { ProviderEvent, RefundRecord } from '../src/domain/payment.js';
-import { providerCall } from './activity-options.js';
+import { chargeCreation, providerCall } from './activity-options.js';
 import type { PaymentWorkflowInput } from './definitions.js';
 import type { MerchantEvents } from './merchant-events.js';
 import type { PaymentState } from './payment-state.js';
@@ -18,6 +18,9 @@ export const WAKE_LOOKUP_GAP_MS = 2_000;
 
 /** Provider calls after the create (look-ups, cancel, refunds); the create has its own options. */
 export const provider = redispatchingActivities<PaymentActivities>(providerCall);
+
+/** The create call: retried with backoff, but not past the payment's own deadline. */
+export const chargeCreator = (expiresAt: string) => redispatchingActivities<PaymentActivities>(chargeCreation(expiresAt, Date.now()));
 
 /** What the phases of one payment share. */
 export interface Payment {
@@ -36,11 +39,16 @@ export interface Payment {
   readonly refundFollowUps: Promise<void>[];
   /** Late money was already handled (a one-time charge is paid once). */
   lateHandled: boolean;
+  /** Abandoned charges (checkout) whose late money was already handled, by charge id. */
+  readonly lateHandledOn: Set<string>;
 }
 
-/** The provider reference is only known once the charge exists, so the ref is built on demand. */
+/**
+ * The provider reference is only known once the charge exists, so the ref is built on demand.
+ * A checkout's later charges have ids of their own at the provider (PaymentState.chargeId).
+ */
 export function chargeRef(p: Payment) {
-  return { provider: p.state.route.provider, paymentId: p.input.paymentId, method: p.input.method, providerReference: p.state.providerReference };
+  return { provider: p.state.route.provider, paymentId: p.state.chargeId, method: p.state.method, providerReference: p.state.providerReference };
 }
 
 export async function lookUpCharge(p: Payment): Promise<ProviderEvent> {

@@ -2,7 +2,7 @@
 // money) run one at a time and are followed until final; a closed payment still hears the
 // provider: money that lands after an unpaid close, refunds made at the provider, reversals.
 import { condition, sleep } from '@temporalio/workflow';
-import type { PaymentStatus, RefundRecord } from '../src/domain/payment.js';
+import type { AbandonedCharge, PaymentStatus, RefundRecord } from '../src/domain/payment.js';
 import { failureMessage } from './failures.js';
 import { applyInbox, chargeRef, lookUpCharge, notifyMerchant, notifyRefund, provider, tellProviderRefunds, WAKE_LOOKUP_GAP_MS, type Payment } from './payment-context.js';
 
@@ -34,8 +34,9 @@ export async function refundWindow(p: Payment): Promise<void> {
     const checking = Date.now() < lateChecksUntil && state.latePayments.length === 0 && state.paid === 0;
     const nextCheckAt = Math.min(checking ? nextLateCheckAt : Infinity, wakeLookupAt ?? Infinity);
     const wait = Number.isFinite(nextCheckAt) ? Math.max(1, Math.min(remaining, nextCheckAt - Date.now())) : remaining;
-    if (await condition(() => p.inbox.length > 0 || state.latePayments.length > 0 || state.wakePending, wait)) {
+    if (await condition(() => p.inbox.length > 0 || state.latePayments.length > 0 || state.wakePending || state.abandonedToCheck.length > 0, wait)) {
       applyInbox(p);
+      await checkAbandonedCharges(p);
       // A payment closed unpaid can still take money, and a settled one can be refunded at the
       // provider (its dashboard): a claim of money, or of a refund on a settled payment, earns a
       // look-up; any other claim changes nothing (a repeated "paid" about a settled payment
@@ -63,10 +64,20 @@ export async function refundWindow(p: Payment): Promise<void> {
   }
 }
 
+/** Looks up the abandoned charges (checkout) unsigned notifications claimed money on; money found is late money. */
+async function checkAbandonedCharges(p: Payment): Promise<void> {
+  for (let charge = p.state.abandonedToCheck.shift(); charge; charge = p.state.abandonedToCheck.shift()) {
+    const status = await provider.getChargeStatus({ provider: charge.provider, paymentId: charge.chargeId, method: charge.method, providerReference: charge.providerReference });
+    // bayar's own call about that charge: the answer is about it, whatever reference it names.
+    p.state.apply(Date.now(), { ...status, providerReference: charge.providerReference, eventId: `abandoned-check:${status.eventId}` });
+  }
+}
+
 /** Money after an unpaid close is refunded automatically where the provider can; otherwise a person looks. */
 async function handleLatePayment(p: Payment): Promise<void> {
   const { input, state } = p;
   const late = state.latePayments.shift()!;
+  if (late.charge) return handleAbandonedMoney(p, late.charge, late.amount, late.eventId);
   // A one-time charge is paid once: a second report of late money (a poll and a webhook
   // about the same payment) is recorded, not refunded again.
   if (p.lateHandled) {
@@ -97,18 +108,52 @@ async function handleLatePayment(p: Payment): Promise<void> {
   }
 }
 
-/** Refunds run one at a time per payment, in the order they were accepted. */
-export function runRefund(p: Payment, record: RefundRecord): Promise<void> {
+/**
+ * Money on a charge a checkout's customer abandoned (changed method): refunded on that charge,
+ * as late money is after an expiry. The payment's own outcome (paid on the new charge, or
+ * closed) stands, except that money bayar cannot give back is left to a person.
+ */
+async function handleAbandonedMoney(p: Payment, charge: AbandonedCharge, amount: number | undefined, eventId: string): Promise<void> {
+  const { state } = p;
+  if (p.lateHandledOn.has(charge.chargeId)) {
+    state.record(Date.now(), 'workflow', 'late-payment', `${eventId}: already handled`, true);
+    return;
+  }
+  p.lateHandledOn.add(charge.chargeId);
+  if (amount === undefined) {
+    state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `LATE_PAYMENT: paid on the abandoned ${charge.method} charge, amount not reported by ${charge.provider}`);
+    notifyMerchant(p, 'payment.review_required');
+    return;
+  }
+  state.paid += amount;
+  if (!charge.refundable) {
+    state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `LATE_PAYMENT: ${amount} arrived on the abandoned ${charge.method} charge; ${charge.provider} cannot refund it`);
+    notifyMerchant(p, 'payment.review_required');
+    return;
+  }
+  const record = state.reserveRefund(Date.now(), { refundId: `late-${eventId}`.slice(0, 64), reason: 'paid on a charge abandoned for another method' }, 'auto', amount);
+  await runRefund(p, record, charge);
+  if (record.state === 'FAILED') {
+    state.setStatus(Date.now(), 'REVIEW_REQUIRED', 'workflow', `LATE_PAYMENT: automatic refund on the abandoned ${charge.method} charge failed: ${record.failureReason}`);
+    notifyMerchant(p, 'payment.review_required');
+  } else if (UNPAID_ENDS.includes(state.status)) {
+    state.setStatus(Date.now(), 'REFUNDED', 'workflow', `LATE_PAYMENT: ${amount} arrived on the abandoned ${charge.method} charge and was refunded automatically`);
+    notifyMerchant(p, 'payment.refunded');
+  }
+}
+
+/** Refunds run one at a time per payment, in the order they were accepted. `on`: an abandoned charge (checkout). */
+export function runRefund(p: Payment, record: RefundRecord, on?: AbandonedCharge): Promise<void> {
   const { input, state } = p;
   const run = p.refundQueue.then(async () => {
     try {
       const result = await provider.refundPayment({
-        provider: state.route.provider,
-        charge: chargeRef(p),
+        provider: on?.provider ?? state.route.provider,
+        charge: on ? { provider: on.provider, paymentId: on.chargeId, method: on.method, providerReference: on.providerReference } : chargeRef(p),
         paymentId: input.paymentId,
         refundId: record.refundId,
         amount: record.amount,
-        full: record.amount === state.paid,
+        full: on ? true : record.amount === state.paid,
         reason: record.reason,
       });
       state.refundFinished(Date.now(), record, result);

@@ -3,7 +3,9 @@
 // deterministically inside the workflow.
 import {
   CLOSED_FOR_PROVIDER_EVENTS,
+  type AbandonedCharge,
   type EventSource,
+  type PaymentMethod,
   type PaymentInstructions,
   type PaymentStatus,
   type PaymentSummary,
@@ -14,7 +16,7 @@ import {
   type TimelineEntry,
 } from '../src/domain/payment.js';
 import { Rejection } from './rejection.js';
-import { REJECTION, type PaymentWorkflowInput, type ProviderRoute, type RefundCommand } from './definitions.js';
+import { REJECTION, type MethodChoice, type PaymentWorkflowInput, type ProviderRoute, type RefundCommand } from './definitions.js';
 
 export { Rejection };
 
@@ -23,6 +25,8 @@ export interface LatePayment {
   /** Undefined when the provider said paid without saying how much. */
   amount: Rupiah | undefined;
   eventId: string;
+  /** Set when the money landed on a charge a checkout's customer abandoned (changed method). */
+  charge?: AbandonedCharge;
 }
 
 export class PaymentState {
@@ -42,6 +46,24 @@ export class PaymentState {
   latePayments: LatePayment[] = [];
   /** Where the payment is charged: the first route, or a fallback after a failover. */
   route: ProviderRoute;
+  /** The method charged: the input's, or a checkout customer's latest choice. */
+  method: PaymentMethod;
+  /** A checkout whose customer has not chosen a method yet: no charge exists. */
+  awaitingMethod: boolean;
+  /** The customer's latest choice (checkout), not yet taken by the workflow. */
+  methodChoice?: MethodChoice;
+  /** Choices after the first one (each cancels a charge at its provider). */
+  methodChanges = 0;
+  /** Set while the current charge is being cancelled for a change of method; see apply(). */
+  abandoning = false;
+  /** Charges given up for another method; money landing on one later is late money. */
+  readonly abandonedCharges: AbandonedCharge[] = [];
+  /** Charges set aside so far: the next charge's id at the provider is numbered after them. */
+  private chargesSetAside = 0;
+  /** Abandoned charges an unsigned notification claimed news about: the workflow looks them up. */
+  readonly abandonedToCheck: AbandonedCharge[] = [];
+  /** Look-ups unsigned notifications earned per abandoned charge (bounded: see applyToAbandoned). */
+  private readonly abandonedChecks = new Map<string, number>();
   readonly refunds: RefundRecord[] = [];
   /** One more with every timeline entry: the system of record keeps the highest (projection.ts). */
   version = 0;
@@ -70,6 +92,121 @@ export class PaymentState {
     private readonly onStatusChange: (status: PaymentStatus) => void = () => undefined,
   ) {
     this.route = { provider: input.provider, capabilities: input.capabilities, pollScheduleMs: input.timing.pollScheduleMs };
+    this.method = input.method;
+    this.awaitingMethod = input.checkout !== undefined;
+  }
+
+  /**
+   * Whether a checkout's customer may choose `choice.method` now. Undefined: a new choice to
+   * make; 'same': the method asked for is the one already charged or chosen (a retried
+   * request), nothing to do. Throws a Rejection otherwise; nothing is recorded then.
+   */
+  validateMethodChoice(choice: MethodChoice): 'same' | undefined {
+    const checkout = this.input.checkout;
+    if (!checkout) throw new Rejection(REJECTION.notACheckout, 'this payment was not created as a checkout');
+    if (!checkout.methods.includes(choice.method) || !checkout.routes[choice.method]) throw new Rejection(REJECTION.methodNotOffered, `${choice.method} is not offered by this checkout`);
+    if ((this.status !== 'CREATED' && this.status !== 'PENDING') || this.closing || this.cancelRequested) {
+      throw new Rejection(REJECTION.notAwaitingPayment, `payment is ${this.closing ? `closing ${this.closing}` : this.status}; the method can no longer change`);
+    }
+    const latest = this.methodChoice?.method ?? (this.awaitingMethod ? undefined : this.method);
+    if (latest === choice.method) return 'same';
+    if (latest !== undefined && this.methodChanges >= checkout.maxMethodChanges) {
+      throw new Rejection(REJECTION.methodChangesExhausted, `the method was changed ${this.methodChanges} times already, the most this checkout allows`);
+    }
+    return undefined;
+  }
+
+  /** Records the customer's choice; the workflow takes it (takeMethodChoice) when it can. */
+  chooseMethod(now: number, choice: MethodChoice): void {
+    if (this.validateMethodChoice(choice) === 'same') return;
+    const first = this.awaitingMethod && this.methodChoice === undefined;
+    if (!first) this.methodChanges += 1;
+    this.methodChoice = choice;
+    this.record(now, 'api', first ? 'method-chosen' : 'method-change-requested', choice.method);
+  }
+
+  /** The choice to charge next, now the current method and route; its fallbacks are returned. */
+  takeMethodChoice(): { method: PaymentMethod; fallbacks: ProviderRoute[] } | undefined {
+    const choice = this.methodChoice;
+    const planned = choice && this.input.checkout?.routes[choice.method];
+    this.methodChoice = undefined;
+    if (!choice || !planned) return undefined;
+    this.awaitingMethod = false;
+    this.method = choice.method;
+    this.route = planned.route;
+    return { method: choice.method, fallbacks: [...planned.fallbacks] };
+  }
+
+  /**
+   * The current charge was cancelled at its provider (and a final check found no money) for a
+   * change of method: it is set aside, so the next charge starts clean. Its notifications are
+   * no longer this payment's news; money on it is late money (apply()).
+   */
+  abandonCharge(now: number): void {
+    this.abandoning = false;
+    if (this.providerReference !== undefined) {
+      const charge: AbandonedCharge = {
+        provider: this.route.provider,
+        method: this.method,
+        chargeId: this.chargeId,
+        providerReference: this.providerReference,
+        refundable: this.route.capabilities.refund !== 'none',
+        at: new Date(now).toISOString(),
+      };
+      this.abandonedCharges.push(charge);
+      this.record(now, 'workflow', 'charge-abandoned', `${charge.method} ${charge.provider} ${charge.providerReference}`);
+    }
+    this.providerReference = undefined;
+    this.instructions = {};
+    this.knownReferences.clear();
+    this.chargesSetAside += 1;
+  }
+
+  /**
+   * The id the provider knows the current charge by (its order id / reference_id / invoice
+   * number): the payment id for the first charge, `<payment id>-c<n>` for the n-th after a
+   * change of method, since providers refuse an order id twice (chargeIdPaymentId() maps
+   * a notification's id back to the payment).
+   */
+  get chargeId(): string {
+    return this.chargesSetAside === 0 ? this.input.paymentId : `${this.input.paymentId}-c${this.chargesSetAside}`;
+  }
+
+  /** The abandoned charge an event names, if any (provider and reference must both match). */
+  private abandonedChargeOf(event: ProviderEvent): AbandonedCharge | undefined {
+    if (event.providerReference === undefined) return undefined;
+    return this.abandonedCharges.find((c) => c.provider === event.provider && c.providerReference === event.providerReference);
+  }
+
+  /**
+   * News about an abandoned charge: money on it is late money (refunded on that charge, as after
+   * an expiry); anything else is recorded and changes nothing.
+   */
+  private applyToAbandoned(now: number, charge: AbandonedCharge, event: ProviderEvent): void {
+    if (this.seenEvents.has(event.eventId)) {
+      if (event.source === 'webhook') this.countNotification('duplicates');
+      return;
+    }
+    this.seenEvents.add(event.eventId);
+    if (event.wakeOnly && event.source === 'webhook') {
+      // Unsigned: nothing in it is proven, so a claim of news earns a look-up of that charge, as
+      // for the current one; a bounded number per charge, so forged copies cost little.
+      this.countNotification('wakeUps');
+      const checks = this.abandonedChecks.get(charge.chargeId) ?? 0;
+      if (event.chargeStatus === 'PAID' && checks < MAX_ABANDONED_CHECKS && !this.abandonedToCheck.includes(charge)) {
+        this.abandonedChecks.set(charge.chargeId, checks + 1);
+        this.abandonedToCheck.push(charge);
+      }
+      return;
+    }
+    const describe = `${event.providerStatus} on abandoned charge ${charge.providerReference}`;
+    if (event.chargeStatus === 'PAID') {
+      this.record(now, event.source, 'late-payment', describe);
+      // As for the current charge: an amount the provider did not report is never made up.
+      this.latePayments.push({ amount: event.paidAmount, eventId: event.eventId, charge });
+      return;
+    }
+    this.record(now, event.source, 'provider-event', describe, true);
   }
 
   /** The route refused the charge before it existed: move on to the next provider. */
@@ -100,6 +237,8 @@ export class PaymentState {
    */
   isBound(event: ProviderEvent): boolean {
     if (event.provider !== this.route.provider) return false;
+    // A checkout before the customer's choice has no charge: nothing can be news about it.
+    if (this.awaitingMethod) return false;
     if (event.source !== 'webhook' || this.knownReferences.size === 0) return true;
     return event.providerReference !== undefined && this.knownReferences.has(event.providerReference);
   }
@@ -135,6 +274,11 @@ export class PaymentState {
   }
 
   apply(now: number, event: ProviderEvent): void {
+    const abandoned = this.abandonedChargeOf(event);
+    if (abandoned) {
+      this.applyToAbandoned(now, abandoned, event);
+      return;
+    }
     if (!this.isBound(event)) {
       this.countNotification('refused');
       return;
@@ -155,10 +299,11 @@ export class PaymentState {
     }
     const describe = `${event.providerStatus}${event.reason ? ` (${event.reason})` : ''}`;
 
-    if ((this.status === 'CREATED' || this.status === 'PENDING') && this.closing && event.chargeStatus !== 'PAID') {
+    if ((this.status === 'CREATED' || this.status === 'PENDING') && (this.closing || this.abandoning) && event.chargeStatus !== 'PAID') {
       // Our own cancel/expire echoes back from the provider as EXPIRED or CANCELLED; the
-      // close we started decides the status. Only money can still change the outcome.
-      this.record(now, event.source, 'provider-event', `${describe} while closing ${this.closing}`, true);
+      // close we started decides the status. Only money can still change the outcome. The same
+      // while a charge is cancelled for a checkout's change of method.
+      this.record(now, event.source, 'provider-event', `${describe} while ${this.closing ? `closing ${this.closing}` : 'changing method'}`, true);
       return;
     }
 
@@ -430,7 +575,7 @@ export class PaymentState {
       merchantId: i.merchantId,
       merchantReference: i.merchantReference,
       provider: this.route.provider,
-      method: i.method,
+      method: this.method,
       currency: 'IDR',
       status: this.status,
       ...(this.statusReason ? { statusReason: this.statusReason } : {}),
@@ -445,6 +590,18 @@ export class PaymentState {
       refunds: this.refunds.map((r) => ({ ...r })),
       merchantNotified: this.merchantNotified,
       notifications: { ...this.notifications },
+      ...(i.checkout
+        ? {
+            checkout: {
+              awaitingMethod: this.awaitingMethod,
+              methods: [...i.checkout.methods],
+              methodChanges: this.methodChanges,
+              maxMethodChanges: i.checkout.maxMethodChanges,
+              abandonedCharges: this.abandonedCharges.map((c) => ({ ...c })),
+              ...(i.returnUrl ? { returnUrl: i.returnUrl } : {}),
+            },
+          }
+        : {}),
     };
   }
 
@@ -453,6 +610,9 @@ export class PaymentState {
     return { ...head, timeline: [...this.timeline], merchantNotified, notifications };
   }
 }
+
+/** Look-ups of one abandoned charge that unsigned notifications can cause, at most. */
+const MAX_ABANDONED_CHECKS = 5;
 
 /** Statuses in which the provider holds (or held) this payment's money. */
 const PAID_STATUSES: readonly PaymentStatus[] = ['PAID', 'SETTLED', 'PARTIALLY_REFUNDED', 'REFUNDED', 'REVIEW_REQUIRED'];

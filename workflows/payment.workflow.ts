@@ -4,16 +4,14 @@
 // The rules live in PaymentState (pure, unit-tested); the phases only order them and make the
 // calls, each a function of one small context (Payment, payment-context.ts). The refund window
 // and the refunds themselves are in payment-refund-window.ts; activity options in activity-options.ts.
-import { redispatchingActivities } from './lost-activity-tasks.js';
 import { allHandlersFinished, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { PaymentActivities } from '../activities/index.js';
 import type { PaymentView } from '../src/domain/payment.js';
 import { SA } from '../src/temporal/search-attributes.js';
-import { chargeCreation } from './activity-options.js';
-import { cancelUpdate, createOrGetUpdate, paymentQuery, providerEventSignal, refundUpdate, REJECTION, type PaymentWorkflowInput } from './definitions.js';
+import { cancelUpdate, createOrGetUpdate, paymentQuery, providerEventSignal, refundUpdate, REJECTION, type PaymentWorkflowInput, type ProviderRoute } from './definitions.js';
 import { failureMessage, guard, isDefiniteRejection, reject } from './failures.js';
 import { MerchantEvents } from './merchant-events.js';
-import { applyInbox, chargeRef, lookUpCharge, notifyMerchant, provider, tellProviderRefunds, WAKE_LOOKUP_GAP_MS, type Payment } from './payment-context.js';
+import { awaitMethodChoice, changedMethod, setChooseMethodHandler, takeMethodChoice } from './payment-checkout.js';
+import { applyInbox, chargeCreator, chargeRef, lookUpCharge, notifyMerchant, provider, tellProviderRefunds, WAKE_LOOKUP_GAP_MS, type Payment } from './payment-context.js';
 import { reportPaymentStatus } from './payment-metrics.js';
 import { refundWindow, runRefund } from './payment-refund-window.js';
 import { PaymentState } from './payment-state.js';
@@ -22,7 +20,7 @@ import { projectPayment } from './projection.js';
 export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<PaymentView> {
   const state: PaymentState = new PaymentState(input, (status) => {
     upsertSearchAttributes([{ key: SA.status, value: status }]);
-    reportPaymentStatus(input.method, status, { route: state.route, timeline: () => state.view().timeline });
+    reportPaymentStatus(state.method, status, { route: state.route, timeline: () => state.view().timeline });
   });
   for (const skipped of input.routedAround ?? []) state.record(Date.now(), 'api', 'routed-around', `${skipped.provider}: ${skipped.reason}`);
   const p: Payment = {
@@ -35,15 +33,22 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     lastLookupAt: -Infinity,
     refundQueue: Promise.resolve(),
     refundFollowUps: [],
-    lateHandled: false,
+    lateHandled: false, lateHandledOn: new Set<string>(),
   };
   setHandlers(p);
+  setChooseMethodHandler(p);
 
-  await createCharge(p);
-  // The create calls get their answer before any webhook is applied (see the inbox in setHandlers).
-  await condition(() => p.createAnswersOwed === 0);
-  applyInbox(p);
-  await awaitPayment(p);
+  // A checkout charges only once the customer chose, and again after each change of method.
+  if (await awaitMethodChoice(p)) {
+    for (let fallbacks = input.fallbacks ?? []; ; ) {
+      await createCharge(p, (fallbacks = takeMethodChoice(p, fallbacks)));
+      // The create calls get their answer before any webhook is applied (see the inbox in setHandlers).
+      await condition(() => p.createAnswersOwed === 0);
+      applyInbox(p);
+      await awaitPayment(p);
+      if (!(await changedMethod(p))) break;
+    }
+  }
   settle(p);
   await refundWindow(p);
 
@@ -78,7 +83,7 @@ function setHandlers(p: Payment): void {
     async () => {
       p.createAnswersOwed += 1;
       try {
-        await condition(() => state.status !== 'CREATED');
+        await condition(() => state.status !== 'CREATED' || state.awaitingMethod); // a checkout: at once
         await recorded.reached(); // a GET right after the answer finds what it said
         return { payment: state.view(), creationId: input.creationId };
       } finally {
@@ -131,15 +136,15 @@ function setHandlers(p: Payment): void {
 }
 
 /** Creates the charge, failing over to the next provider while the refusal is definite. */
-async function createCharge(p: Payment): Promise<void> {
+async function createCharge(p: Payment, routes: ProviderRoute[]): Promise<void> {
   const { input, state } = p;
-  const fallbacks = [...(input.fallbacks ?? [])];
+  const fallbacks = [...routes];
   for (;;) {
     try {
-      const charge = await redispatchingActivities<PaymentActivities>(chargeCreation(input.expiresAt, Date.now())).createCharge({
+      const charge = await chargeCreator(input.expiresAt).createCharge({
         provider: state.route.provider,
-        paymentId: input.paymentId,
-        method: input.method,
+        paymentId: state.chargeId,
+        method: state.method,
         amount: input.amount,
         expiresAt: input.expiresAt,
         description: input.description,
@@ -179,15 +184,16 @@ async function awaitPayment(p: Payment): Promise<void> {
   let nextPollAt = Date.now() + schedule[0]!;
   while (state.status === 'PENDING') {
     const wakeAt = Math.min(nextPollAt, deadline);
-    const woke = await condition(() => p.inbox.length > 0 || state.wakePending || state.status !== 'PENDING' || state.cancelRequested, Math.max(1, wakeAt - Date.now()));
+    const woke = await condition(() => p.inbox.length > 0 || state.wakePending || state.status !== 'PENDING' || state.cancelRequested || state.methodChoice !== undefined, Math.max(1, wakeAt - Date.now()));
     applyInbox(p);
     if (state.status !== 'PENDING') return;
     // An unsigned notification claimed news: verify by fetch, by bringing the next poll forward.
     if (state.takeWake()) nextPollAt = Math.min(nextPollAt, Math.max(Date.now(), p.lastLookupAt + WAKE_LOOKUP_GAP_MS));
     // Only events came in, and none ended it: wait on for the rest of this interval.
-    if (woke && !state.cancelRequested && Date.now() < Math.min(nextPollAt, deadline)) continue;
+    if (woke && !state.cancelRequested && state.methodChoice === undefined && Date.now() < Math.min(nextPollAt, deadline)) continue;
     if (state.cancelRequested) return closeUnpaid(p, 'CANCELLED', 'cancelled by merchant');
     if (Date.now() >= deadline) return closeUnpaid(p, 'EXPIRED', 'deadline passed unpaid');
+    if (state.methodChoice !== undefined) return; // a checkout's new method: changedMethod() follows
     state.apply(Date.now(), await lookUpCharge(p));
     polls += 1;
     nextPollAt = Date.now() + schedule[Math.min(polls, schedule.length - 1)]!;

@@ -189,6 +189,47 @@ export interface PaymentView {
    * only woke the payment for a status check.
    */
   notifications: { duplicates: number; refused: number; wakeUps: number };
+  /** Set on payments created through POST /v1/checkouts (the hosted checkout page). */
+  checkout?: CheckoutView;
+}
+
+/**
+ * A hosted checkout's side of its payment. Until the customer picks a method the payment is
+ * CREATED with `awaitingMethod` true, and its `method` / `provider` are only the first offered
+ * method's route (provisional); the choice makes them real and creates the charge.
+ */
+export interface CheckoutView {
+  awaitingMethod: boolean;
+  /** The methods the page offers (those the amount fits at a configured provider). */
+  methods: PaymentMethod[];
+  /** Method changes after the first choice, and how many are allowed. */
+  methodChanges: number;
+  maxMethodChanges: number;
+  /** Charges given up when the customer changed method: cancelled at their provider. */
+  abandonedCharges: AbandonedCharge[];
+  /** Where the page sends the customer when the payment is done (the merchant's). */
+  returnUrl?: string;
+}
+
+export interface AbandonedCharge {
+  provider: ProviderName;
+  method: PaymentMethod;
+  /** The id the provider knows the charge by (the payment id, or `<payment id>-c<n>`). */
+  chargeId: string;
+  providerReference: string;
+  /** Whether that provider can refund money that still lands on it (late money). */
+  refundable: boolean;
+  at: string;
+}
+
+/**
+ * The payment a provider-side charge id belongs to. A checkout whose customer changes method
+ * makes a new charge under `<payment id>-c<n>` (providers refuse an order id twice); any other
+ * id is returned unchanged (and then checked as a payment id by the caller).
+ */
+export function paymentIdOfCharge(chargeId: string): string {
+  const m = /^(pay_[0-9a-f]{24})-c[1-9]$/.exec(chargeId);
+  return m ? m[1]! : chargeId;
 }
 
 /** A payment's view without its timeline: what each write to the record carries besides the new entries. */

@@ -21,12 +21,14 @@ import { SA } from '../temporal/search-attributes.js';
 import { startOrJoin, translateTemporalError } from '../temporal/start-or-join.js';
 import {
   cancelUpdate,
+  chooseMethodUpdate,
   createOrGetUpdate,
   paymentQuery,
   PAYMENT_WORKFLOW_TYPE,
   refundUpdate,
   REJECTION,
   type PaymentWorkflowInput,
+  type ProviderRoute,
   type RouteCapabilities,
 } from '../../workflows/definitions.js';
 import type { CreatePaymentBody, ListQuery, RefundBody } from './payments.schemas.js';
@@ -35,6 +37,15 @@ import type { Pool } from '../db/pool.js';
 import { findPayment, findRecordedCreate, listPayments, type Cursor } from '../db/reads.repository.js';
 import { cursorBytes, cursorFromBytes, fromDatabase } from '../db/cursor.js';
 import { PageTokens } from './page-token.js';
+
+/** A hosted checkout's start (src/checkout/checkout.service.ts). */
+export interface CheckoutStart {
+  methods: PaymentMethod[];
+  routes: NonNullable<PaymentWorkflowInput['checkout']>['routes'];
+  maxMethodChanges: number;
+  /** The checkout request as received: what idempotency compares. */
+  requestBody: unknown;
+}
 
 export interface CreateOutcome {
   created: boolean;
@@ -57,6 +68,10 @@ const REJECTION_STATUS: Record<string, [number, string]> = {
   [REJECTION.invalidRefundReason]: [422, 'INVALID_REFUND_REASON'],
   [REJECTION.invalidAmount]: [422, 'INVALID_AMOUNT'],
   [REJECTION.refundFailed]: [502, 'REFUND_FAILED'],
+  [REJECTION.notACheckout]: [404, 'CHECKOUT_NOT_FOUND'],
+  [REJECTION.methodNotOffered]: [422, 'METHOD_NOT_OFFERED'],
+  [REJECTION.methodChangesExhausted]: [429, 'METHOD_CHANGES_EXHAUSTED'],
+  [REJECTION.notAwaitingPayment]: [409, 'CHECKOUT_CLOSED'],
 };
 
 @Injectable()
@@ -82,38 +97,22 @@ export class PaymentsService {
     return paymentIdFor(this.config.dataKey, merchantId, key);
   }
 
-  async create(merchantId: string, body: CreatePaymentBody, idempotencyKey?: string): Promise<CreateOutcome> {
+  /**
+   * `checkout`: a hosted checkout (src/checkout/): the payment starts awaiting the customer's
+   * choice among `checkout.methods`; `body.method` is only the first of them (provisional), and
+   * `checkout.requestBody` (the checkout request) is what idempotency compares.
+   */
+  async create(merchantId: string, body: CreatePaymentBody, idempotencyKey?: string, checkout?: CheckoutStart): Promise<CreateOutcome> {
     const paymentId = this.paymentIdFor(merchantId, idempotencyKey ?? body.merchantReference);
     // Keyed: the memo is readable in Temporal's Web UI, and the body holds the customer's details.
-    const requestHash = hashRequest(body, this.config.dataKey);
+    const requestHash = hashRequest(checkout ? { checkout: checkout.requestBody } : body, this.config.dataKey);
     if (body.callbackUrl) {
       const refused = callbackUrlRefusal(body.callbackUrl, this.config.callbacks);
       if (refused) throw new ProblemException(422, 'CALLBACK_URL_REFUSED', `callbackUrl: ${refused}`);
     }
-    const allRoutes = this.chooseRoutes(body);
-    // Health-aware routing: providers whose circuit is open are left out while another can take
-    // the payment. A merchant who named the provider gets it whatever its health.
-    const healthy = body.provider ? allRoutes : allRoutes.filter((p) => this.circuits.accepts(p.name, body.method));
-    const expiryAt = (p: PaymentProvider) => body.expiresInSeconds ?? (body.expiresInMinutes ? body.expiresInMinutes * 60 : p.capabilities.expirySeconds.default);
     const now = Date.now();
-    // The first provider on the route that takes this request (amount, expiry, and its own field
-    // rules) is charged; the later ones that take it too are its fallbacks. A provider that would
-    // refuse the request's shape is skipped; when none takes it, the first one's reason is the 422,
-    // before any workflow starts, so the merchant reference stays free for the corrected request.
-    const refusal = (p: PaymentProvider, expirySeconds: number) => fits(p, body, paymentId, expirySeconds, now);
-    const takes = (p: PaymentProvider) => refusal(p, expiryAt(p)) === undefined;
-    // When no healthy provider takes the request, the whole route is tried as before: a failing
-    // provider may still answer, and the circuit must never turn a valid request into a 422.
-    const routes = healthy.some(takes) ? healthy : allRoutes;
-    const provider = routes.find(takes);
-    if (!provider) throw refusal(routes[0]!, expiryAt(routes[0]!))!;
-    this.circuits.admit(provider.name, body.method);
-    const routedAround = allRoutes
-      .slice(0, allRoutes.indexOf(provider))
-      .filter((p) => !routes.includes(p))
-      .map((p) => ({ provider: p.name, reason: `circuit ${this.circuits.state(p.name, body.method)}: ${this.circuits.views().find((c) => c.provider === p.name && c.method === body.method)?.lastFailure ?? 'probe in flight'}` }));
-    const expirySeconds = expiryAt(provider);
-    const fallbacks = routes.filter((p) => p !== provider && routes.indexOf(p) > routes.indexOf(provider) && refusal(p, expirySeconds) === undefined);
+    const { provider, routedAround, expirySeconds, fallbacks } = this.planRoute(body, paymentId, now);
+    if (!checkout) this.circuits.admit(provider.name, body.method);
     const input: PaymentWorkflowInput = {
       paymentId,
       merchantId,
@@ -132,13 +131,68 @@ export class PaymentsService {
       sealedCustomer: body.customer ? sealCustomer(this.config.dataKey, body.customer) : undefined,
       capabilities: routeCapabilities(provider, body.method),
       ...(routedAround.length ? { routedAround } : {}),
-      ...(fallbacks.length ? { fallbacks: fallbacks.map((p) => ({ provider: p.name, capabilities: routeCapabilities(p, body.method), pollScheduleMs: this.pollSchedule(p.name) })) } : {}),
+      ...(fallbacks.length ? { fallbacks: fallbacks.map((p) => this.providerRoute(p, body.method)) } : {}),
       timing: {
         pollScheduleMs: this.pollSchedule(provider.name),
         refundWindowMs: this.config.timing.refundWindowMs,
         merchantNotifyTimeoutMs: this.config.timing.merchantNotifyTimeoutMs,
       },
+      ...(checkout ? { checkout: { methods: checkout.methods, routes: checkout.routes, maxMethodChanges: checkout.maxMethodChanges } } : {}),
     };
+    const summary = checkout
+      ? `CHECKOUT ${body.amount.toLocaleString('en-US')} IDR (${checkout.methods.length} methods) — ${merchantId}/${body.merchantReference}`
+      : `${body.method} ${body.amount.toLocaleString('en-US')} IDR via ${provider.name} — ${merchantId}/${body.merchantReference}`;
+    return this.start(merchantId, input, summary);
+  }
+
+  /**
+   * Where a payment of `body` is charged: the first provider on the method's route that takes
+   * it (amount, expiry, its own field rules), the later ones that take it too as fallbacks, and
+   * the providers skipped for an open circuit. Throws the 422 of the first provider when none
+   * takes it. `expiresAt`: a deadline already fixed (a checkout's), instead of the body's expiry.
+   */
+  planRoute(body: CreatePaymentBody, paymentId: string, now: number, expiresAt?: number) {
+    const allRoutes = this.chooseRoutes(body);
+    // Health-aware routing: providers whose circuit is open are left out while another can take
+    // the payment. A merchant who named the provider gets it whatever its health.
+    const healthy = body.provider ? allRoutes : allRoutes.filter((p) => this.circuits.accepts(p.name, body.method));
+    const expiryAt = (p: PaymentProvider) =>
+      expiresAt !== undefined ? Math.floor((expiresAt - now) / 1000) : (body.expiresInSeconds ?? (body.expiresInMinutes ? body.expiresInMinutes * 60 : p.capabilities.expirySeconds.default));
+    // The first provider on the route that takes this request (amount, expiry, and its own field
+    // rules) is charged; the later ones that take it too are its fallbacks. A provider that would
+    // refuse the request's shape is skipped; when none takes it, the first one's reason is the 422,
+    // before any workflow starts, so the merchant reference stays free for the corrected request.
+    const refusal = (p: PaymentProvider, expirySeconds: number) => fits(p, body, paymentId, expirySeconds, now);
+    const takes = (p: PaymentProvider) => refusal(p, expiryAt(p)) === undefined;
+    // When no healthy provider takes the request, the whole route is tried as before: a failing
+    // provider may still answer, and the circuit must never turn a valid request into a 422.
+    const routes = healthy.some(takes) ? healthy : allRoutes;
+    const provider = routes.find(takes);
+    if (!provider) throw refusal(routes[0]!, expiryAt(routes[0]!))!;
+    const routedAround = allRoutes
+      .slice(0, allRoutes.indexOf(provider))
+      .filter((p) => !routes.includes(p))
+      .map((p) => ({ provider: p.name, reason: `circuit ${this.circuits.state(p.name, body.method)}: ${this.circuits.views().find((c) => c.provider === p.name && c.method === body.method)?.lastFailure ?? 'probe in flight'}` }));
+    const expirySeconds = expiryAt(provider);
+    const fallbacks = routes.filter((p) => p !== provider && routes.indexOf(p) > routes.indexOf(provider) && refusal(p, expirySeconds) === undefined);
+    return { provider, routedAround, expirySeconds, fallbacks };
+  }
+
+  /** What the workflow must know of one provider to charge `method` there. */
+  providerRoute(p: PaymentProvider, method: PaymentMethod): ProviderRoute {
+    return { provider: p.name, capabilities: routeCapabilities(p, method), pollScheduleMs: this.pollSchedule(p.name) };
+  }
+
+  /** Admits one create of `method` at `provider` through its circuit (health-aware routing). */
+  admit(provider: ProviderName, method: PaymentMethod): void {
+    this.circuits.admit(provider, method);
+  }
+
+  /** Starts the payment workflow (or joins the one already there) and answers like POST /v1/payments. */
+  private async start(merchantId: string, input: PaymentWorkflowInput, staticSummary: string): Promise<CreateOutcome> {
+    const { paymentId, requestHash, provider: providerName } = input;
+    const provider = { name: providerName };
+    const body = { method: input.method, amount: input.amount, merchantReference: input.merchantReference };
 
     const startOperation = new WithStartWorkflowOperation(PAYMENT_WORKFLOW_TYPE, {
       workflowId: paymentId,
@@ -148,7 +202,7 @@ export class PaymentsService {
       // A closed payment is never started again: that would be a second charge.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       memo: { requestHash },
-      staticSummary: `${body.method} ${body.amount.toLocaleString('en-US')} IDR via ${provider.name} — ${merchantId}/${body.merchantReference}`,
+      staticSummary,
       typedSearchAttributes: [
         { key: SA.status, value: 'CREATED' },
         { key: SA.provider, value: provider.name },
@@ -177,7 +231,8 @@ export class PaymentsService {
     });
     if (outcome.kind === 'answered') {
       const created = outcome.result.creationId === input.creationId;
-      if (created) this.learnFromAnswer(provider.name, outcome.result.payment);
+      // A checkout's answer says nothing of any provider: no charge exists yet.
+      if (created && !input.checkout) this.learnFromAnswer(provider.name, outcome.result.payment);
       return { created, answered: true, payment: outcome.result.payment };
     }
     if (outcome.kind === 'closed') return { created: false, answered: true, payment: await this.get(merchantId, paymentId) };
@@ -186,6 +241,15 @@ export class PaymentsService {
     // Started, but the provider has not answered within the wait: 202, poll GET for the rest.
     const payment = await this.query(paymentId).catch(() => pendingView(input));
     return { created: true, answered: false, payment };
+  }
+
+  /** A checkout customer's choice (src/checkout/): the workflow creates (or changes) the charge. */
+  async chooseMethod(paymentId: string, method: PaymentMethod): Promise<PaymentView> {
+    try {
+      return await this.handle(paymentId).executeUpdate(chooseMethodUpdate, { args: [{ method }] });
+    } catch (err) {
+      throw this.translate(err);
+    }
   }
 
   async get(merchantId: string, paymentId: string): Promise<PaymentView> {

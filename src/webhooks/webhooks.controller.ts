@@ -16,6 +16,7 @@ import { TEMPORAL_CLIENT } from '../temporal/temporal.module.js';
 import { PAYMENT_WORKFLOW_TYPE, providerEventSignal } from '../../workflows/definitions.js';
 import { payoutNotificationSignal } from '../../workflows/payout-definitions.js';
 import { paymentIdSchema } from '../payments/payments.schemas.js';
+import { paymentIdOfCharge } from '../domain/payment.js';
 import { Metrics } from '../health/metrics.js';
 import { SA } from '../temporal/search-attributes.js';
 import { SourceAllowListGuard } from './source-allow-list.guard.js';
@@ -108,7 +109,9 @@ export class WebhooksController {
       parsed = { kind: 'payment', paymentId, event: parsed.event, ...(parsed.ack ? { ack: parsed.ack } : {}) };
     }
 
-    if (!paymentIdSchema.safeParse(parsed.paymentId).success) {
+    // A checkout's later charge is known to its provider as `<payment id>-c<n>`: same payment.
+    const paymentId = paymentIdOfCharge(parsed.paymentId);
+    if (!paymentIdSchema.safeParse(paymentId).success) {
       // Not one of ours and never will be: acknowledge so the provider stops, but say so loudly.
       this.logger.warn(`${name}: notification for foreign reference ${JSON.stringify(parsed.paymentId.slice(0, 80))}; acknowledged, not applied`);
       this.metrics.webhooks.inc({ provider: name, outcome: 'foreign' });
@@ -117,7 +120,7 @@ export class WebhooksController {
 
     // A replay costs nothing: the copy of a notification already signalled is answered as taken
     // without a signal; one already signalled to another payment is never signalled again.
-    const { paymentId, event } = parsed;
+    const { event } = parsed;
     const signalledTo = this.signalled.paymentFor(provider.name, event.eventId);
     if (signalledTo === paymentId) {
       this.metrics.webhooks.inc({ provider: name, outcome: 'duplicate' });

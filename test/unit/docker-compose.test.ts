@@ -325,6 +325,10 @@ describe('Dockerfile', () => {
     for (const folder of folders) assert.match(dockerfile, new RegExp(`^COPY ${folder} \\./${folder}$`, 'm'), folder);
   });
 
+  it('ships the checkout page\'s stylesheet and script (read at runtime from src/checkout/assets)', () => {
+    assert.match(dockerfile, /^COPY --from=build \/app\/src\/checkout\/assets \.\/src\/checkout\/assets$/m);
+  });
+
   it('runs the API by default', () => {
     assert.match(dockerfile, /^CMD \["node", "dist\/src\/main\.js"\]$/m);
   });

@@ -36,8 +36,9 @@ export function isIndodanaRefundReason(reason: string): reason is IndodanaRefund
  * `pay_` prefix: the 24 hex digits, nothing lost, and the same ids as before this adapter
  * created payments at Indodana.
  */
-const PAYMENT_ID = /^pay_([0-9a-f]{24})$/;
-const ORDER_ID = /^[0-9a-f]{24}$/;
+const PAYMENT_ID = /^pay_([0-9a-f]{24}(?:-c[1-9])?)$/;
+// A checkout's later charge (`<payment id>-c<n>`) keeps its suffix: 27 characters, within 32.
+const ORDER_ID = /^[0-9a-f]{24}(?:-c[1-9])?$/;
 
 export function indodanaOrderId(paymentId: string): string {
   const m = PAYMENT_ID.exec(paymentId);
