@@ -33,7 +33,9 @@ export default tseslint.config(
     files: ['src/checkout/assets/**/*.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: Object.fromEntries(['document', 'window', 'navigator', 'location', 'fetch', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'URL', 'console'].map((name) => [name, 'readonly'])),
+      globals: Object.fromEntries(
+        ['document', 'window', 'navigator', 'location', 'fetch', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'URL', 'console'].map((name) => [name, 'readonly']),
+      ),
     },
   },
   {

@@ -41,7 +41,9 @@ export async function notifyMerchantRecorded(pool: Pool, deps: ActivityDeps, n: 
   });
   let outcome;
   try {
-    outcome = await deliverEvent(pool, { dataKey: deps.dataKey, timeoutMs: deps.httpTimeoutMs, policy: deps.callbackPolicy, fallbackSecrets: deps.merchantWebhookSecrets }, n.eventId, { onlyPending: true });
+    outcome = await deliverEvent(pool, { dataKey: deps.dataKey, timeoutMs: deps.httpTimeoutMs, policy: deps.callbackPolicy, fallbackSecrets: deps.merchantWebhookSecrets }, n.eventId, {
+      onlyPending: true,
+    });
   } catch (err) {
     if (err instanceof MerchantSecretMissing) throw ApplicationFailure.nonRetryable(err.message, 'MerchantSecretMissing');
     throw err;

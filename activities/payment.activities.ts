@@ -2,15 +2,7 @@
 // into Temporal failures. All I/O of a payment happens here, never in workflow code.
 import { ApplicationFailure, activityInfo, log } from '@temporalio/activity';
 import type { ChargeStatus, PaymentInstructions, PaymentMethod, ProviderEvent, ProviderName, Rupiah } from '../src/domain/payment.js';
-import {
-  ProviderOutcomeUnknown,
-  ProviderRejected,
-  ProviderUnavailable,
-  type ChargeRef,
-  type ChargeSnapshot,
-  type PaymentProvider,
-  type RefundStatus,
-} from '../src/providers/provider.js';
+import { ProviderOutcomeUnknown, ProviderRejected, ProviderUnavailable, type ChargeRef, type ChargeSnapshot, type PaymentProvider, type RefundStatus } from '../src/providers/provider.js';
 import { unsealCustomer } from '../src/common/sealed.js';
 import { signMerchantWebhook } from '../src/common/merchant-webhook.js';
 import { HttpCallFailed, httpCall, type HttpAnswer } from '../src/common/http-client.js';
@@ -119,7 +111,13 @@ export function createPaymentActivities(deps: ActivityDeps) {
       return translateErrors(async () => {
         const snapshot = await p.findCharge(input);
         if (!snapshot) {
-          return { provider: input.provider, eventId: `poll:${activityInfo().workflowExecution?.runId}:${activityInfo().activityId}`, source: 'poll', chargeStatus: 'PENDING', providerStatus: 'NOT_FOUND' };
+          return {
+            provider: input.provider,
+            eventId: `poll:${activityInfo().workflowExecution?.runId}:${activityInfo().activityId}`,
+            source: 'poll',
+            chargeStatus: 'PENDING',
+            providerStatus: 'NOT_FOUND',
+          };
         }
         return {
           // bayar's own authenticated call to the provider holding the charge.

@@ -96,12 +96,24 @@ export function createStatementActivities(deps: StatementActivityDeps) {
       }
       heartbeat();
       const paid = listed.filter((t) => t.type === 'PAYMENT' && t.status === 'SUCCESS' && t.referenceId);
-      const known = await knownPayments(pool, paid.map((t) => t.referenceId!));
+      const known = await knownPayments(
+        pool,
+        paid.map((t) => t.referenceId!),
+      );
       for (const t of paid) {
         if (t.fee && known.has(t.referenceId!)) fees.set(t.referenceId!, t.fee);
         if (!known.has(t.referenceId!)) {
           // No merchant can be named for a charge bayar never made: only operators see it.
-          differences.push({ kind: 'paid_unknown_to_bayar', action: 'review', merchantId: UNKNOWN_MERCHANT, provider: name, objectType: 'payment', objectId: t.referenceId!, bayar: { found: false }, providerSays: { transaction: t.id, status: t.status, amount: t.amount, created: t.created } });
+          differences.push({
+            kind: 'paid_unknown_to_bayar',
+            action: 'review',
+            merchantId: UNKNOWN_MERCHANT,
+            provider: name,
+            objectType: 'payment',
+            objectId: t.referenceId!,
+            bayar: { found: false },
+            providerSays: { transaction: t.id, status: t.status, amount: t.amount, created: t.created },
+          });
         }
       }
     }
@@ -227,7 +239,9 @@ export function createStatementActivities(deps: StatementActivityDeps) {
     /** Delivers one statement.ready event to the destinations still without a 2xx (retried by Temporal). */
     async deliverStatementEvent(input: { eventId: string }): Promise<void> {
       try {
-        const outcome = await deliverEvent(pool, { dataKey: deps.dataKey, timeoutMs: deps.httpTimeoutMs, policy: deps.callbackPolicy, fallbackSecrets: deps.merchantWebhookSecrets }, input.eventId, { onlyPending: true });
+        const outcome = await deliverEvent(pool, { dataKey: deps.dataKey, timeoutMs: deps.httpTimeoutMs, policy: deps.callbackPolicy, fallbackSecrets: deps.merchantWebhookSecrets }, input.eventId, {
+          onlyPending: true,
+        });
         if (!outcome.delivered) throw ApplicationFailure.retryable(`statement event not delivered: ${outcome.failures.join('; ')}`, 'MerchantUnreachable');
       } catch (err) {
         if (err instanceof MerchantSecretMissing) throw ApplicationFailure.nonRetryable(err.message, 'MerchantSecretMissing');

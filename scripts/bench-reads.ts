@@ -122,7 +122,7 @@ function listKinds(ids: string[], deepToken: string): Record<string, () => strin
     'updated: one day, 60 days ago': () => `/v1/payments?updatedFrom=${day(61)}&updatedTo=${day(60)}`,
     'amount range (~1%)': () => '/v1/payments?amountMin=1000000&amountMax=1050000',
     'amount range with no payments': () => '/v1/payments?amountMin=9000000&amountMax=9050000',
-    'reference': () => `/v1/payments?reference=bench-seed-${n()}`,
+    reference: () => `/v1/payments?reference=bench-seed-${n()}`,
     'batch: 20 references': () => `/v1/payments?references=${Array.from({ length: 20 }, () => `bench-seed-${n()}`).join(',')}`,
     'batch: 20 ids': () => `/v1/payments?ids=${Array.from({ length: 20 }, () => pick(ids)).join(',')}`,
     'next page, 1,000 rows deep': () => `/v1/payments?limit=100&pageToken=${encodeURIComponent(deepToken)}`,
@@ -143,8 +143,14 @@ async function explainLists(pool: Pool, someId: string): Promise<Record<string, 
       [BENCH_MERCHANT, new Date(Date.now() - 61 * 86_400_000), new Date(Date.now() - 60 * 86_400_000)],
     ],
     'method with no payments': [`SELECT ${cols} FROM payments WHERE merchant_id = $1 AND method = $2 ORDER BY created_at DESC, id DESC LIMIT 21`, [BENCH_MERCHANT, 'RETAIL_ALFAMART']],
-    'amount range': [`SELECT ${cols} FROM payments WHERE merchant_id = $1 AND amount_expected >= $2 AND amount_expected <= $3 ORDER BY created_at DESC, id DESC LIMIT 21`, [BENCH_MERCHANT, 1_000_000, 1_050_000]],
-    'amount range, none': [`SELECT ${cols} FROM payments WHERE merchant_id = $1 AND amount_expected >= $2 AND amount_expected <= $3 ORDER BY created_at DESC, id DESC LIMIT 21`, [BENCH_MERCHANT, 9_000_000, 9_050_000]],
+    'amount range': [
+      `SELECT ${cols} FROM payments WHERE merchant_id = $1 AND amount_expected >= $2 AND amount_expected <= $3 ORDER BY created_at DESC, id DESC LIMIT 21`,
+      [BENCH_MERCHANT, 1_000_000, 1_050_000],
+    ],
+    'amount range, none': [
+      `SELECT ${cols} FROM payments WHERE merchant_id = $1 AND amount_expected >= $2 AND amount_expected <= $3 ORDER BY created_at DESC, id DESC LIMIT 21`,
+      [BENCH_MERCHANT, 9_000_000, 9_050_000],
+    ],
     'provider with no payments': [`SELECT ${cols} FROM payments WHERE merchant_id = $1 AND provider = $2 ORDER BY created_at DESC, id DESC LIMIT 21`, [BENCH_MERCHANT, 'indodana']],
   };
   const out: Record<string, { ms: number; plan: string }> = {};
@@ -152,7 +158,13 @@ async function explainLists(pool: Pool, someId: string): Promise<Record<string, 
     const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
     const lines = rows.map((r) => r['QUERY PLAN']);
     const ms = Number(/Execution Time: ([\d.]+)/.exec(lines.join('\n'))?.[1] ?? NaN);
-    out[name] = { ms, plan: lines.filter((l) => !/^\s*(Planning|Execution|Buffers)/.test(l)).map((l) => l.trim()).join(' | ') };
+    out[name] = {
+      ms,
+      plan: lines
+        .filter((l) => !/^\s*(Planning|Execution|Buffers)/.test(l))
+        .map((l) => l.trim())
+        .join(' | '),
+    };
   }
   return out;
 }
@@ -228,7 +240,10 @@ export async function benchReads(stack: TestStack, options: ReadsOptions, log: (
       databaseBytesPerPayment: {
         // The seeded rows are a payment's row and transitions; the other tables' share comes from
         // the payments made through the whole stack (small tables: an overestimate, by page overhead).
-        estimate: seededPerPayment.byTable.payments! + seededPerPayment.byTable.payment_transitions! + PAYMENT_TABLES.filter((t) => t !== 'payments' && t !== 'payment_transitions').reduce((a, t) => a + realPerPayment.byTable[t]!, 0),
+        estimate:
+          seededPerPayment.byTable.payments! +
+          seededPerPayment.byTable.payment_transitions! +
+          PAYMENT_TABLES.filter((t) => t !== 'payments' && t !== 'payment_transitions').reduce((a, t) => a + realPerPayment.byTable[t]!, 0),
         throughTheStack: realPerPayment,
         seeded: seededPerPayment,
       },

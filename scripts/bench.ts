@@ -146,7 +146,9 @@ function threadCpuSeconds(pid: number): Map<string, number> {
 }
 function rssMiB(pid: number): number {
   try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmRSS:'));
     return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
   } catch {
     return 0;
@@ -227,14 +229,30 @@ async function main(): Promise<void> {
   // Paid payments settle from the webhook at once, so polling never fires in the loops; a long
   // poll interval keeps the open-payments scan about holding payments, not polling them.
   // The reads' merchant is a development merchant of its own (bench data only, see bench-reads.ts).
-  const stack = await startTestStack({ cluster: CLUSTER, env: { BAYAR_ENV: 'development', BAYAR_BENCH_BASELINE: '1', BAYAR_API_KEYS: `demo:${API_KEY},${BENCH_MERCHANT}:${BENCH_MERCHANT_KEY}`, BAYAR_LOG_LEVEL: 'error', BAYAR_POLL_SCHEDULE: '1h', BAYAR_REFUND_WINDOW: '1h', ...(process.env.BAYAR_PROFILE_DIR ? { BAYAR_PROFILE_DIR: process.env.BAYAR_PROFILE_DIR } : {}) } });
+  const stack = await startTestStack({
+    cluster: CLUSTER,
+    env: {
+      BAYAR_ENV: 'development',
+      BAYAR_BENCH_BASELINE: '1',
+      BAYAR_API_KEYS: `demo:${API_KEY},${BENCH_MERCHANT}:${BENCH_MERCHANT_KEY}`,
+      BAYAR_LOG_LEVEL: 'error',
+      BAYAR_POLL_SCHEDULE: '1h',
+      BAYAR_REFUND_WINDOW: '1h',
+      ...(process.env.BAYAR_PROFILE_DIR ? { BAYAR_PROFILE_DIR: process.env.BAYAR_PROFILE_DIR } : {}),
+    },
+  });
   const run = Date.now().toString(36);
   const save = () => {
     mkdirSync(dirname(OUT), { recursive: true });
     writeFileSync(OUT, JSON.stringify(report, null, 2));
   };
   const os = await import('node:os');
-  const report: Record<string, unknown> = { at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version, loadAtStart: os.loadavg() }, params: { N, RATE, CONCURRENCY, OPEN, SEED, READ_REQUESTS, READS_ONLY }, target: CLUSTER ? 'cluster (4 Temporal services, 4 shards, PostgreSQL; 2 APIs, 2 workers)' : 'dev server (1 process, 1 shard, SQLite)' };
+  const report: Record<string, unknown> = {
+    at: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, node: process.version, loadAtStart: os.loadavg() },
+    params: { N, RATE, CONCURRENCY, OPEN, SEED, READ_REQUESTS, READS_ONLY },
+    target: CLUSTER ? 'cluster (4 Temporal services, 4 shards, PostgreSQL; 2 APIs, 2 workers)' : 'dev server (1 process, 1 shard, SQLite)',
+  };
   const reads = async () => {
     report.reads = await benchReads(stack, { seed: SEED, rate: RATE, requests: READ_REQUESTS });
     save();
@@ -246,130 +264,138 @@ async function main(): Promise<void> {
     if (READS_ONLY) await reads();
     // The other phases (--reads skips them and still reaches the report below).
     else {
-
-    // 1. Open loop at a target rate: latency is not hidden by back-pressure.
-    meter.start();
-    const open: Promise<PaymentTiming>[] = [];
-    const t0 = performance.now();
-    for (let i = 0; i < N; i++) {
-      const due = t0 + (i * 1000) / RATE;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      open.push(onePayment(stack, receiver, waiters, `open-${run}-${i}`));
-    }
-    const openResults = await Promise.all(open);
-    const openSeconds = (performance.now() - t0) / 1000;
-    const openResources = meter.stop();
-    report.openLoop = {
-      targetRate: RATE,
-      achievedPaymentsPerSecond: round(N / openSeconds),
-      createMs: stats(openResults.map((r) => r.create)),
-      webhookToSettledMs: stats(openResults.map((r) => r.webhookToSettled)),
-      createToSettledMs: stats(openResults.map((r) => r.createToSettled)),
-      resources: openResources,
-    };
-    save();
-
-    // 2 and 3. Closed loop, as fast as it goes, and the baseline: the same Temporal work per run,
-    // no-op activities, no HTTP, same server. The dev server slows down as its SQLite file grows
-    // and the machine's speed drifts, so the two alternate in ROUNDS rounds (ABBA order: baseline
-    // first in even rounds, bayar first in odd ones), and the ratio compares like with like. The
-    // per-round ratios show how much one comparison can move on this machine.
-    const connection = await Connection.connect({ address: stack.temporalAddress });
-    const client = new Client({ connection });
-    let baselineRun = 0;
-    const runBaseline = (count: number, into: number[]) =>
-      inFlight(count, async () => {
-        const i = baselineRun++;
-        const s = performance.now();
-        const op = new WithStartWorkflowOperation('baselineWorkflow', { workflowId: `baseline-${run}-${i}`, taskQueue: 'bayar-payments', workflowIdConflictPolicy: 'USE_EXISTING' });
-        await client.workflow.executeUpdateWithStart(baselineStartedUpdate, { args: ['h'], startWorkflowOperation: op });
-        const handle = await op.workflowHandle();
-        await handle.signal(baselinePaidSignal);
-        await handle.result();
-        into.push(performance.now() - s);
-      });
-    let closedRun = 0;
-    const runBayar = (count: number, into: PaymentTiming[]) =>
-      inFlight(count, async () => {
-        into.push(await onePayment(stack, receiver, waiters, `closed-${run}-${closedRun++}`));
-      });
-    /** Runs one segment under the meter: its wall-clock seconds and the processes' use. */
-    const measured = async (segment: () => Promise<void>) => {
+      // 1. Open loop at a target rate: latency is not hidden by back-pressure.
       meter.start();
-      const s = performance.now();
-      await segment();
-      return { seconds: (performance.now() - s) / 1000, use: meter.stop() };
-    };
-    const closed: PaymentTiming[] = [];
-    const baseline: number[] = [];
-    let closedSeconds = 0;
-    let baselineSeconds = 0;
-    let closedUse: Record<string, ProcessUse> = {};
-    let baselineUse: Record<string, ProcessUse> = {};
-    const rounds: { paymentsPerSecond: number; baselineRunsPerSecond: number; ratio: number }[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      const count = Math.floor(N / ROUNDS) + (r < N % ROUNDS ? 1 : 0);
-      const bayarSegment = () => measured(() => runBayar(count, closed));
-      const baselineSegment = () => measured(() => runBaseline(count, baseline));
-      const [first, second] = r % 2 === 0 ? [await baselineSegment(), await bayarSegment()] : [await bayarSegment(), await baselineSegment()];
-      const [b, p] = r % 2 === 0 ? [first, second] : [second, first];
-      closedSeconds += p.seconds;
-      baselineSeconds += b.seconds;
-      closedUse = sumAll(closedUse, p.use);
-      baselineUse = sumAll(baselineUse, b.use);
-      rounds.push({ paymentsPerSecond: round(count / p.seconds), baselineRunsPerSecond: round(count / b.seconds), ratio: Number((b.seconds / p.seconds).toFixed(2)) });
-      console.log(`  round ${r + 1}/${ROUNDS}: bayar ${rounds[r]!.paymentsPerSecond}/s, baseline ${rounds[r]!.baselineRunsPerSecond}/s, ratio ${rounds[r]!.ratio}`);
-    }
-    report.closedLoop = {
-      concurrency: CONCURRENCY,
-      paymentsPerSecond: round(N / closedSeconds),
-      createToSettledMs: stats(closed.map((t) => t.createToSettled)),
-      resources: closedUse,
-      cpuMsPerPayment: perRun(closedUse, N),
-    };
-    report.baseline = { concurrency: CONCURRENCY, runsPerSecond: round(N / baselineSeconds), startToDoneMs: stats(baseline), resources: baselineUse, cpuMsPerRun: perRun(baselineUse, N) };
-    report.ratio = Number((baselineSeconds / closedSeconds).toFixed(2));
-    report.rounds = rounds;
-    await connection.close();
-    save();
-
-    // bayar's own time per webhook (x-bayar-latency: verify, parse, signal), provider excluded.
-    const sent = (await stack.sandbox('GET', '/_sandbox/notifications')).json as { receiverLatencyMs?: number; ms?: number }[];
-    report.webhookHandlingMs = { bayar: stats(sent.flatMap((s) => (s.receiverLatencyMs === undefined ? [] : [s.receiverLatencyMs]))), roundTrip: stats(sent.flatMap((s) => (s.ms === undefined ? [] : [s.ms]))) };
-
-    // The reads, over SEED more stored payments (before the open payments, whose creates would
-    // otherwise share the machine with them).
-    await reads();
-
-
-    // 4. Many open (unpaid) payments: worker memory and API latency as the count grows.
-    if (OPEN > 0) {
-      const steps: unknown[] = [];
-      const step = Math.max(1, Math.floor(OPEN / 10));
-      let made = 0;
-      meter.start();
-      while (made < OPEN) {
-        const latencies: number[] = [];
-        let k = made;
-        const target = Math.min(OPEN, made + step);
-        await inFlight(target - made, async () => {
-          const i = k++;
-          const s = performance.now();
-          const res = await stack.api('POST', '/v1/payments', { merchantReference: `held-${run}-${i}`, amount: 10_000, method: 'VA_BCA', expiresInMinutes: 120 });
-          if (res.status !== 201 && res.status !== 202) throw new Error(`open create ${res.status}`);
-          latencies.push(performance.now() - s);
-        });
-        made = target;
-        // Summed over replicas and services on the cluster (worker + worker-2, temporal-*).
-        const rss = (prefix: string) => round(Object.entries(processIds(stack)).reduce((n, [name, pid]) => n + (pid && name.startsWith(prefix) ? rssMiB(pid) : 0), 0));
-        steps.push({ openPayments: made, workerRssMiB: rss('worker'), apiRssMiB: rss('api'), temporalRssMiB: rss('temporal'), ...(CLUSTER ? { databaseMiB: await databaseSizes(stack) } : {}), createMs: stats(latencies) });
-        console.log(`  open payments: ${made}/${OPEN}`);
-        report.openPayments = { steps };
-        save();
+      const open: Promise<PaymentTiming>[] = [];
+      const t0 = performance.now();
+      for (let i = 0; i < N; i++) {
+        const due = t0 + (i * 1000) / RATE;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        open.push(onePayment(stack, receiver, waiters, `open-${run}-${i}`));
       }
-      report.openPayments = { steps, resources: meter.stop() };
-    }
+      const openResults = await Promise.all(open);
+      const openSeconds = (performance.now() - t0) / 1000;
+      const openResources = meter.stop();
+      report.openLoop = {
+        targetRate: RATE,
+        achievedPaymentsPerSecond: round(N / openSeconds),
+        createMs: stats(openResults.map((r) => r.create)),
+        webhookToSettledMs: stats(openResults.map((r) => r.webhookToSettled)),
+        createToSettledMs: stats(openResults.map((r) => r.createToSettled)),
+        resources: openResources,
+      };
+      save();
+
+      // 2 and 3. Closed loop, as fast as it goes, and the baseline: the same Temporal work per run,
+      // no-op activities, no HTTP, same server. The dev server slows down as its SQLite file grows
+      // and the machine's speed drifts, so the two alternate in ROUNDS rounds (ABBA order: baseline
+      // first in even rounds, bayar first in odd ones), and the ratio compares like with like. The
+      // per-round ratios show how much one comparison can move on this machine.
+      const connection = await Connection.connect({ address: stack.temporalAddress });
+      const client = new Client({ connection });
+      let baselineRun = 0;
+      const runBaseline = (count: number, into: number[]) =>
+        inFlight(count, async () => {
+          const i = baselineRun++;
+          const s = performance.now();
+          const op = new WithStartWorkflowOperation('baselineWorkflow', { workflowId: `baseline-${run}-${i}`, taskQueue: 'bayar-payments', workflowIdConflictPolicy: 'USE_EXISTING' });
+          await client.workflow.executeUpdateWithStart(baselineStartedUpdate, { args: ['h'], startWorkflowOperation: op });
+          const handle = await op.workflowHandle();
+          await handle.signal(baselinePaidSignal);
+          await handle.result();
+          into.push(performance.now() - s);
+        });
+      let closedRun = 0;
+      const runBayar = (count: number, into: PaymentTiming[]) =>
+        inFlight(count, async () => {
+          into.push(await onePayment(stack, receiver, waiters, `closed-${run}-${closedRun++}`));
+        });
+      /** Runs one segment under the meter: its wall-clock seconds and the processes' use. */
+      const measured = async (segment: () => Promise<void>) => {
+        meter.start();
+        const s = performance.now();
+        await segment();
+        return { seconds: (performance.now() - s) / 1000, use: meter.stop() };
+      };
+      const closed: PaymentTiming[] = [];
+      const baseline: number[] = [];
+      let closedSeconds = 0;
+      let baselineSeconds = 0;
+      let closedUse: Record<string, ProcessUse> = {};
+      let baselineUse: Record<string, ProcessUse> = {};
+      const rounds: { paymentsPerSecond: number; baselineRunsPerSecond: number; ratio: number }[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        const count = Math.floor(N / ROUNDS) + (r < N % ROUNDS ? 1 : 0);
+        const bayarSegment = () => measured(() => runBayar(count, closed));
+        const baselineSegment = () => measured(() => runBaseline(count, baseline));
+        const [first, second] = r % 2 === 0 ? [await baselineSegment(), await bayarSegment()] : [await bayarSegment(), await baselineSegment()];
+        const [b, p] = r % 2 === 0 ? [first, second] : [second, first];
+        closedSeconds += p.seconds;
+        baselineSeconds += b.seconds;
+        closedUse = sumAll(closedUse, p.use);
+        baselineUse = sumAll(baselineUse, b.use);
+        rounds.push({ paymentsPerSecond: round(count / p.seconds), baselineRunsPerSecond: round(count / b.seconds), ratio: Number((b.seconds / p.seconds).toFixed(2)) });
+        console.log(`  round ${r + 1}/${ROUNDS}: bayar ${rounds[r]!.paymentsPerSecond}/s, baseline ${rounds[r]!.baselineRunsPerSecond}/s, ratio ${rounds[r]!.ratio}`);
+      }
+      report.closedLoop = {
+        concurrency: CONCURRENCY,
+        paymentsPerSecond: round(N / closedSeconds),
+        createToSettledMs: stats(closed.map((t) => t.createToSettled)),
+        resources: closedUse,
+        cpuMsPerPayment: perRun(closedUse, N),
+      };
+      report.baseline = { concurrency: CONCURRENCY, runsPerSecond: round(N / baselineSeconds), startToDoneMs: stats(baseline), resources: baselineUse, cpuMsPerRun: perRun(baselineUse, N) };
+      report.ratio = Number((baselineSeconds / closedSeconds).toFixed(2));
+      report.rounds = rounds;
+      await connection.close();
+      save();
+
+      // bayar's own time per webhook (x-bayar-latency: verify, parse, signal), provider excluded.
+      const sent = (await stack.sandbox('GET', '/_sandbox/notifications')).json as { receiverLatencyMs?: number; ms?: number }[];
+      report.webhookHandlingMs = {
+        bayar: stats(sent.flatMap((s) => (s.receiverLatencyMs === undefined ? [] : [s.receiverLatencyMs]))),
+        roundTrip: stats(sent.flatMap((s) => (s.ms === undefined ? [] : [s.ms]))),
+      };
+
+      // The reads, over SEED more stored payments (before the open payments, whose creates would
+      // otherwise share the machine with them).
+      await reads();
+
+      // 4. Many open (unpaid) payments: worker memory and API latency as the count grows.
+      if (OPEN > 0) {
+        const steps: unknown[] = [];
+        const step = Math.max(1, Math.floor(OPEN / 10));
+        let made = 0;
+        meter.start();
+        while (made < OPEN) {
+          const latencies: number[] = [];
+          let k = made;
+          const target = Math.min(OPEN, made + step);
+          await inFlight(target - made, async () => {
+            const i = k++;
+            const s = performance.now();
+            const res = await stack.api('POST', '/v1/payments', { merchantReference: `held-${run}-${i}`, amount: 10_000, method: 'VA_BCA', expiresInMinutes: 120 });
+            if (res.status !== 201 && res.status !== 202) throw new Error(`open create ${res.status}`);
+            latencies.push(performance.now() - s);
+          });
+          made = target;
+          // Summed over replicas and services on the cluster (worker + worker-2, temporal-*).
+          const rss = (prefix: string) => round(Object.entries(processIds(stack)).reduce((n, [name, pid]) => n + (pid && name.startsWith(prefix) ? rssMiB(pid) : 0), 0));
+          steps.push({
+            openPayments: made,
+            workerRssMiB: rss('worker'),
+            apiRssMiB: rss('api'),
+            temporalRssMiB: rss('temporal'),
+            ...(CLUSTER ? { databaseMiB: await databaseSizes(stack) } : {}),
+            createMs: stats(latencies),
+          });
+          console.log(`  open payments: ${made}/${OPEN}`);
+          report.openPayments = { steps };
+          save();
+        }
+        report.openPayments = { steps, resources: meter.stop() };
+      }
     }
   } finally {
     await stack.stop();
@@ -393,7 +419,10 @@ async function databaseSizes(stack: TestStack): Promise<Record<string, number>> 
   const client = new pg.Client({ connectionString: stack.databaseUrl });
   await client.connect();
   try {
-    const rows = (await client.query(`SELECT datname, pg_database_size(datname) AS bytes FROM pg_database WHERE datname IN ('bayar', 'temporal', 'temporal_visibility')`)).rows as { datname: string; bytes: string }[];
+    const rows = (await client.query(`SELECT datname, pg_database_size(datname) AS bytes FROM pg_database WHERE datname IN ('bayar', 'temporal', 'temporal_visibility')`)).rows as {
+      datname: string;
+      bytes: string;
+    }[];
     return Object.fromEntries(rows.map((r) => [r.datname, round(Number(r.bytes) / 1048576)]));
   } finally {
     await client.end();
@@ -401,24 +430,29 @@ async function databaseSizes(stack: TestStack): Promise<Record<string, number>> 
 }
 
 function printTable(r: Record<string, any>): void {
-  const rows: [string, string][] = r.openLoop ? [
-    ['open loop: target / achieved payments/s', `${r.openLoop.targetRate} / ${r.openLoop.achievedPaymentsPerSecond}`],
-    ['open loop: POST /v1/payments p50/p95/p99 ms', fmt(r.openLoop.createMs)],
-    ['open loop: webhook→SETTLED p50/p95/p99 ms', fmt(r.openLoop.webhookToSettledMs)],
-    ['open loop: create→SETTLED p50/p95/p99 ms', fmt(r.openLoop.createToSettledMs)],
-    ['closed loop: payments/s (concurrency ' + r.closedLoop.concurrency + ')', String(r.closedLoop.paymentsPerSecond)],
-    ['baseline (bare Temporal): runs/s', String(r.baseline.runsPerSecond)],
-    ['bayar / baseline throughput', String(r.ratio)],
-    ['  per round (alternating order)', (r.rounds as { ratio: number }[]).map((x) => x.ratio).join(', ')],
-    ['webhook handling in bayar (x-bayar-latency) ms', fmt(r.webhookHandlingMs.bayar)],
-  ] : [];
+  const rows: [string, string][] = r.openLoop
+    ? [
+        ['open loop: target / achieved payments/s', `${r.openLoop.targetRate} / ${r.openLoop.achievedPaymentsPerSecond}`],
+        ['open loop: POST /v1/payments p50/p95/p99 ms', fmt(r.openLoop.createMs)],
+        ['open loop: webhook→SETTLED p50/p95/p99 ms', fmt(r.openLoop.webhookToSettledMs)],
+        ['open loop: create→SETTLED p50/p95/p99 ms', fmt(r.openLoop.createToSettledMs)],
+        ['closed loop: payments/s (concurrency ' + r.closedLoop.concurrency + ')', String(r.closedLoop.paymentsPerSecond)],
+        ['baseline (bare Temporal): runs/s', String(r.baseline.runsPerSecond)],
+        ['bayar / baseline throughput', String(r.ratio)],
+        ['  per round (alternating order)', (r.rounds as { ratio: number }[]).map((x) => x.ratio).join(', ')],
+        ['webhook handling in bayar (x-bayar-latency) ms', fmt(r.webhookHandlingMs.bayar)],
+      ]
+    : [];
   if (r.reads) {
     const x = r.reads;
     rows.push([`reads: ${x.storedPayments} stored payments (${x.seed.payments} seeded in ${x.seed.seconds} s); rate target / achieved`, `${x.rate.target} / ${x.rate.achieved}`]);
     rows.push(['reads: GET /v1/payments/:id p50/p95/p99 ms', fmt(x.getMs)]);
     rows.push(['reads: list (all kinds) p50/p95/p99 ms', fmt(x.listMs)]);
     for (const [kind, s] of Object.entries(x.listByKindMs as Record<string, Stats>)) rows.push([`  list ${kind} p50/p95/p99 ms`, fmt(s)]);
-    rows.push(['database bytes per payment (estimate; row + transitions seeded)', `${x.databaseBytesPerPayment.estimate} (${x.databaseBytesPerPayment.seeded.byTable.payments} + ${x.databaseBytesPerPayment.seeded.byTable.payment_transitions})`]);
+    rows.push([
+      'database bytes per payment (estimate; row + transitions seeded)',
+      `${x.databaseBytesPerPayment.estimate} (${x.databaseBytesPerPayment.seeded.byTable.payments} + ${x.databaseBytesPerPayment.seeded.byTable.payment_transitions})`,
+    ]);
   }
   for (const [name, res] of Object.entries((r.closedLoop?.resources ?? {}) as Record<string, ProcessUse>)) {
     rows.push([`closed loop: ${name} CPU ms per payment (baseline: per run) / peak RSS MiB`, `${r.closedLoop.cpuMsPerPayment[name]} (${r.baseline.cpuMsPerRun[name] ?? 0}) / ${res.peakRssMiB}`]);

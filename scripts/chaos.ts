@@ -32,10 +32,13 @@ for (const [name, value] of Object.entries({ payments, seconds, concurrency, see
 }
 
 // Always stops by itself: past the cap plus time to stop the stack, exit hard.
-const watchdog = setTimeout(() => {
-  console.error(`chaos: hard time limit (${seconds} s + 60 s) reached, exiting`);
-  process.exit(2);
-}, (seconds + 60) * 1000);
+const watchdog = setTimeout(
+  () => {
+    console.error(`chaos: hard time limit (${seconds} s + 60 s) reached, exiting`);
+    process.exit(2);
+  },
+  (seconds + 60) * 1000,
+);
 watchdog.unref();
 
 console.log(`chaos: seed ${seed}`);

@@ -52,7 +52,10 @@ async function dispatchWaits(client: Client, ids: string[]): Promise<{ workflowT
   const wft: number[] = [];
   const act: number[] = [];
   for (const id of ids) {
-    const history = await client.workflow.getHandle(id).fetchHistory().catch(() => undefined);
+    const history = await client.workflow
+      .getHandle(id)
+      .fetchHistory()
+      .catch(() => undefined);
     const events = history?.events ?? [];
     const byId = new Map(events.map((e) => [Number(e.eventId), e]));
     for (const e of events) {
@@ -86,7 +89,11 @@ async function main(): Promise<void> {
   };
   const baselineCreate = async (tag: string) => {
     const s = performance.now();
-    const op = new WithStartWorkflowOperation('baselineWorkflow', { workflowId: `baseline-${tag}`, taskQueue: stack.stack.options.config.temporal.taskQueue, workflowIdConflictPolicy: 'USE_EXISTING' });
+    const op = new WithStartWorkflowOperation('baselineWorkflow', {
+      workflowId: `baseline-${tag}`,
+      taskQueue: stack.stack.options.config.temporal.taskQueue,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
     await client.workflow.executeUpdateWithStart(baselineStartedUpdate, { args: ['h'], startWorkflowOperation: op });
     const ms = performance.now() - s;
     opened.push(`baseline-${tag}`);
@@ -112,7 +119,14 @@ async function main(): Promise<void> {
     }
   } finally {
     // Close the baseline workflows (they wait for a paid signal) before stopping.
-    await Promise.all(opened.map((id) => client.workflow.getHandle(id).signal(baselinePaidSignal).catch(() => undefined)));
+    await Promise.all(
+      opened.map((id) =>
+        client.workflow
+          .getHandle(id)
+          .signal(baselinePaidSignal)
+          .catch(() => undefined),
+      ),
+    );
     await connection.close();
     await stack.stop();
   }

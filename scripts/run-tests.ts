@@ -36,9 +36,17 @@ const started = Date.now();
 const idle = loadavg()[0]! < availableParallelism();
 const fast = await run([...layer('unit'), ...layer('integration')], Math.max(1, availableParallelism()));
 const e2eConcurrency = Math.max(1, Number(process.env.BAYAR_E2E_CONCURRENCY ?? (idle ? 2 : 1)));
-console.log(`npm test: e2e files ${e2eConcurrency} at a time (${idle ? 'the machine was idle' : 'the machine was busy'} at the start: load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores now)`);
-const e2e = await run(layer('e2e', (f) => !SOLO.has(f)), e2eConcurrency);
-const solo = await run(layer('e2e', (f) => SOLO.has(f)), 1);
+console.log(
+  `npm test: e2e files ${e2eConcurrency} at a time (${idle ? 'the machine was idle' : 'the machine was busy'} at the start: load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores now)`,
+);
+const e2e = await run(
+  layer('e2e', (f) => !SOLO.has(f)),
+  e2eConcurrency,
+);
+const solo = await run(
+  layer('e2e', (f) => SOLO.has(f)),
+  1,
+);
 const verdict = (code: number) => (code === 0 ? 'passed' : 'FAILED');
 console.log(`npm test: ${Math.round((Date.now() - started) / 1000)} s (unit + integration: ${verdict(fast)}, e2e: ${verdict(e2e)}, chaos: ${verdict(solo)})`);
 process.exit(fast || e2e || solo);

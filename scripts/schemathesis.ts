@@ -31,7 +31,22 @@ try {
   code = await new Promise<number>((resolve, reject) => {
     const st = spawn(
       ST,
-      ['--config-file', CONFIG, 'run', `${url}/docs/openapi.json`, '--header', `Authorization: Bearer ${API_KEY}`, '--max-examples', String(MAX_EXAMPLES), '--seed', args.get('seed') ?? '1', '--workers', '1', '--request-timeout', '30'],
+      [
+        '--config-file',
+        CONFIG,
+        'run',
+        `${url}/docs/openapi.json`,
+        '--header',
+        `Authorization: Bearer ${API_KEY}`,
+        '--max-examples',
+        String(MAX_EXAMPLES),
+        '--seed',
+        args.get('seed') ?? '1',
+        '--workers',
+        '1',
+        '--request-timeout',
+        '30',
+      ],
       { stdio: 'inherit', env: { ...process.env, SCHEMATHESIS_TELEMETRY: 'false', NO_COLOR: '1' } },
     );
     st.once('error', reject);

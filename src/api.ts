@@ -39,9 +39,17 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
     // Nest's StandardSchemaValidationPipe, except that __proto__ & co. are refused, not dropped.
     new StrictSchemaValidationPipe({
       exceptionFactory: (issues) =>
-        new ProblemException(400, 'VALIDATION_FAILED', issues.map((i) => `${(i.path ?? []).map((p) => (typeof p === 'object' ? p.key : p)).join('.') || 'body'}: ${i.message}`).join('; ').slice(0, 2000), {
-          errors: issues.slice(0, 20).map((i) => ({ path: (i.path ?? []).map((p) => (typeof p === 'object' ? p.key : p)).join('.'), message: i.message })),
-        }),
+        new ProblemException(
+          400,
+          'VALIDATION_FAILED',
+          issues
+            .map((i) => `${(i.path ?? []).map((p) => (typeof p === 'object' ? p.key : p)).join('.') || 'body'}: ${i.message}`)
+            .join('; ')
+            .slice(0, 2000),
+          {
+            errors: issues.slice(0, 20).map((i) => ({ path: (i.path ?? []).map((p) => (typeof p === 'object' ? p.key : p)).join('.'), message: i.message })),
+          },
+        ),
     }),
   );
   const doc = SwaggerModule.createDocument(
@@ -84,7 +92,10 @@ function adminGate(config: AppConfig) {
     if (admin.mode === 'public') return next();
     const onAdminPort = admin.mode === 'port' && req.socket.localPort === admin.port;
     if (onAdminPort === isAdminPath(req.path)) return next();
-    res.status(404).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, code: 'NOT_FOUND', detail: 'no such route' }));
+    res
+      .status(404)
+      .type('application/problem+json')
+      .send(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, code: 'NOT_FOUND', detail: 'no such route' }));
   };
 }
 

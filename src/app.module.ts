@@ -17,7 +17,19 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, TemporalModule, ProvidersModule, HealthModule, PaymentsModule, PayoutsModule, WebhooksModule, EventsModule, StatementsModule, CheckoutModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        TemporalModule,
+        ProvidersModule,
+        HealthModule,
+        PaymentsModule,
+        PayoutsModule,
+        WebhooksModule,
+        EventsModule,
+        StatementsModule,
+        CheckoutModule,
+      ],
     };
   }
 }

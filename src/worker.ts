@@ -115,9 +115,10 @@ async function main(): Promise<void> {
     if (statements.BAYAR_STATEMENT_SCHEDULE === 'true') {
       // Not fatal: payments must not stop because the schedule could not be written (a Temporal
       // key without schedule permissions); the statement then waits for an operator.
-      await ensureStatementSchedule(new Client({ connection, namespace: config.temporal.namespace }), statementSchedule(statements, config.temporal.taskQueue, config.timing.merchantNotifyTimeoutMs)).catch((err: unknown) =>
-        log.log('error', 'daily statement schedule not created or updated', { error: err }),
-      );
+      await ensureStatementSchedule(
+        new Client({ connection, namespace: config.temporal.namespace }),
+        statementSchedule(statements, config.temporal.taskQueue, config.timing.merchantNotifyTimeoutMs),
+      ).catch((err: unknown) => log.log('error', 'daily statement schedule not created or updated', { error: err }));
     }
     log.notice(`bayar worker polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
     await worker.run();

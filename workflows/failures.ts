@@ -24,7 +24,7 @@ export function isDefiniteRejection(err: unknown): boolean {
 
 /** The application failure type an activity ended with, if any. */
 export function failureType(err: unknown): string | undefined {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.type ?? undefined : undefined;
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? (err.cause.type ?? undefined) : undefined;
 }
 
 export function failureMessage(err: unknown): string {

@@ -3,19 +3,21 @@
 //   → expire/cancel with compensation, or settle → stay open for refunds and late money.
 // The rules live in PaymentState (pure, unit-tested); the phases only order them and make the
 // calls, each a function of one small context (Payment, payment-context.ts). The refund window
-// and the refunds themselves are in payment-refund-window.ts; activity options in activity-options.ts.
-import { allHandlersFinished, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+// and the refunds themselves are in payment-refund-window.ts, the query, signal and updates in
+// payment-handlers.ts; activity options in activity-options.ts.
+import { allHandlersFinished, condition, upsertSearchAttributes } from '@temporalio/workflow';
 import type { PaymentView } from '../src/domain/payment.js';
 import { SA } from '../src/temporal/search-attributes.js';
-import { cancelUpdate, createOrGetUpdate, paymentQuery, providerEventSignal, refundUpdate, REJECTION, type PaymentWorkflowInput, type ProviderRoute } from './definitions.js';
-import { failureMessage, guard, isDefiniteRejection, reject } from './failures.js';
+import type { PaymentWorkflowInput, ProviderRoute } from './definitions.js';
+import { failureMessage, isDefiniteRejection } from './failures.js';
 import { MerchantEvents } from './merchant-events.js';
 import { awaitMethodChoice, changedMethod, setChooseMethodHandler, takeMethodChoice } from './payment-checkout.js';
 import { applyInbox, chargeCreator, chargeRef, lookUpCharge, notifyMerchant, provider, tellProviderRefunds, WAKE_LOOKUP_GAP_MS, type Payment } from './payment-context.js';
 import { reportPaymentStatus } from './payment-metrics.js';
-import { refundWindow, runRefund } from './payment-refund-window.js';
+import { refundWindow } from './payment-refund-window.js';
 import { PaymentState } from './payment-state.js';
 import { projectPayment } from './projection.js';
+import { setHandlers } from './payment-handlers.js';
 
 export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<PaymentView> {
   const state: PaymentState = new PaymentState(input, (status) => {
@@ -33,16 +35,17 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     lastLookupAt: -Infinity,
     refundQueue: Promise.resolve(),
     refundFollowUps: [],
-    lateHandled: false, lateHandledOn: new Set<string>(),
+    lateHandled: false,
+    lateHandledOn: new Set<string>(),
   };
   setHandlers(p);
   setChooseMethodHandler(p);
 
   // A checkout charges only once the customer chose, and again after each change of method.
   if (await awaitMethodChoice(p)) {
-    for (let fallbacks = input.fallbacks ?? []; ; ) {
+    for (let fallbacks = input.fallbacks ?? []; ;) {
       await createCharge(p, (fallbacks = takeMethodChoice(p, fallbacks)));
-      // The create calls get their answer before any webhook is applied (see the inbox in setHandlers).
+      // The create calls get their answer before any webhook is applied (see the inbox in payment-handlers.ts).
       await condition(() => p.createAnswersOwed === 0);
       applyInbox(p);
       await awaitPayment(p);
@@ -59,80 +62,6 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   await p.merchant.drained();
   await p.recorded.reached();
   return state.view();
-}
-
-/** The query, the provider-event signal and the three updates: they queue, wait and validate; the phases decide. */
-function setHandlers(p: Payment): void {
-  const { input, state, recorded } = p;
-  setHandler(paymentQuery, () => state.view());
-
-  // The same commands however the charge's result and the first webhooks are split into
-  // activations. The chaos run recorded a payment whose charge result and paid webhooks, all in
-  // one workflow task, were run as two activations (the result, then the webhooks), and whose
-  // replay ran them as one and applied the webhooks first: a nondeterminism error on every
-  // replay (docs/chaos.md, finding 2). So webhooks wait in an inbox (a handler that only queues
-  // issues no command), and the main coroutine empties it at fixed points, the first one only
-  // once every create call waiting for the charge has had its answer. One activation or two,
-  // the commands come out as PENDING, the answer, then the webhooks' effect.
-  setHandler(providerEventSignal, (event) => {
-    p.inbox.push({ at: Date.now(), event });
-  });
-
-  setHandler(
-    createOrGetUpdate,
-    async () => {
-      p.createAnswersOwed += 1;
-      try {
-        await condition(() => state.status !== 'CREATED' || state.awaitingMethod); // a checkout: at once
-        await recorded.reached(); // a GET right after the answer finds what it said
-        return { payment: state.view(), creationId: input.creationId };
-      } finally {
-        p.createAnswersOwed -= 1;
-      }
-    },
-    {
-      validator: ({ requestHash }) => {
-        if (requestHash !== input.requestHash) throw reject(REJECTION.idempotencyConflict, 'this idempotency key was already used for a different payment request');
-      },
-    },
-  );
-
-  const unpaid = () => state.status === 'CREATED' || state.status === 'PENDING';
-  setHandler(
-    cancelUpdate,
-    async ({ reason }) => {
-      if (!state.cancelRequested) {
-        state.cancelRequested = true;
-        state.record(Date.now(), 'api', 'cancel-requested', reason);
-      }
-      await condition(() => !unpaid());
-      await recorded.reached();
-      return state.view();
-    },
-    {
-      validator: (_command) => {
-        if (!unpaid()) throw reject(REJECTION.notCancellable, `payment is ${state.status}; only unpaid payments can be cancelled`);
-      },
-    },
-  );
-
-  setHandler(
-    refundUpdate,
-    async (command) => {
-      const existing = state.validateRefund(command);
-      if (existing) {
-        await condition(() => existing.state !== 'PENDING' || existing.providerRefundId !== undefined);
-        return existing;
-      }
-      // Reserve before the first await: a concurrent refund's validator must already see it.
-      const record = state.reserveRefund(Date.now(), command, 'merchant', command.amount ?? state.refundable);
-      await runRefund(p, record);
-      await recorded.reached();
-      if (record.state === 'FAILED') throw reject(REJECTION.refundFailed, record.failureReason ?? 'refund failed');
-      return record;
-    },
-    { validator: (command) => void guard(() => state.validateRefund(command)) },
-  );
 }
 
 /** Creates the charge, failing over to the next provider while the refusal is definite. */
@@ -153,7 +82,14 @@ async function createCharge(p: Payment, routes: ProviderRoute[]): Promise<void> 
       });
       state.chargeCreated(Date.now(), charge);
       if (charge.chargeStatus !== 'PENDING') {
-        state.apply(Date.now(), { provider: state.route.provider, eventId: `create:${charge.providerStatus}`, source: 'poll', chargeStatus: charge.chargeStatus, providerStatus: charge.providerStatus, paidAmount: charge.paidAmount });
+        state.apply(Date.now(), {
+          provider: state.route.provider,
+          eventId: `create:${charge.providerStatus}`,
+          source: 'poll',
+          chargeStatus: charge.chargeStatus,
+          providerStatus: charge.providerStatus,
+          paidAmount: charge.paidAmount,
+        });
       }
     } catch (err) {
       if (isDefiniteRejection(err)) {
@@ -184,7 +120,10 @@ async function awaitPayment(p: Payment): Promise<void> {
   let nextPollAt = Date.now() + schedule[0]!;
   while (state.status === 'PENDING') {
     const wakeAt = Math.min(nextPollAt, deadline);
-    const woke = await condition(() => p.inbox.length > 0 || state.wakePending || state.status !== 'PENDING' || state.cancelRequested || state.methodChoice !== undefined, Math.max(1, wakeAt - Date.now()));
+    const woke = await condition(
+      () => p.inbox.length > 0 || state.wakePending || state.status !== 'PENDING' || state.cancelRequested || state.methodChoice !== undefined,
+      Math.max(1, wakeAt - Date.now()),
+    );
     applyInbox(p);
     if (state.status !== 'PENDING') return;
     // An unsigned notification claimed news: verify by fetch, by bringing the next poll forward.

@@ -87,7 +87,8 @@ export class PayoutState {
     }
     if (definite(attempt)) {
       // A definite answer is kept: a later, different one (SUCCEEDED then REVERSED) is recorded for operators.
-      if (snapshot && snapshot.providerStatus !== attempt.providerStatus) this.record(now, source, `attempt-${attempt.attempt}:${snapshot.providerStatus}`, 'after a definite answer; not applied', true);
+      if (snapshot && snapshot.providerStatus !== attempt.providerStatus)
+        this.record(now, source, `attempt-${attempt.attempt}:${snapshot.providerStatus}`, 'after a definite answer; not applied', true);
       return;
     }
     if (snapshot === null) {

@@ -84,7 +84,5 @@ interface Created {
 }
 type Recorded<K extends keyof RecordActivities> = NonNullable<Parameters<RecordActivities[K]>[0]>;
 
-export const projectPayment = (state: Versioned<Recorded<'recordPayment'>['summary']> & Created) =>
-  project(state, (w) => record.recordPayment(w && { ...w, requestHash: state.input.requestHash }));
-export const projectPayout = (state: Versioned<Recorded<'recordPayout'>['summary']> & Created) =>
-  project(state, (w) => record.recordPayout(w && { ...w, requestHash: state.input.requestHash }));
+export const projectPayment = (state: Versioned<Recorded<'recordPayment'>['summary']> & Created) => project(state, (w) => record.recordPayment(w && { ...w, requestHash: state.input.requestHash }));
+export const projectPayout = (state: Versioned<Recorded<'recordPayout'>['summary']> & Created) => project(state, (w) => record.recordPayout(w && { ...w, requestHash: state.input.requestHash }));

@@ -151,7 +151,16 @@ export async function runAdmin(pool: Pool, config: AppConfig, argv: string[]): P
       const merchantId = arg(p, 2, 'merchant id');
       await requireMerchant(pool, merchantId);
       const types = flag(p, 'types');
-      const e = await addEndpoint(pool, { merchantId, url: arg(p, 3, 'url'), eventTypes: types ? types.split(',').map((t) => t.trim()).filter(Boolean) : [] });
+      const e = await addEndpoint(pool, {
+        merchantId,
+        url: arg(p, 3, 'url'),
+        eventTypes: types
+          ? types
+              .split(',')
+              .map((t) => t.trim())
+              .filter(Boolean)
+          : [],
+      });
       await audit(pool, { actor: ACTOR, action: 'endpoint.create', merchantId, objectType: 'merchant_endpoint', objectId: e.id, detail: { url: e.url, eventTypes: e.eventTypes } });
       say(`added ${e.id}: ${e.url} (${e.eventTypes.length ? e.eventTypes.join(',') : 'every event type'})`);
       break;

@@ -29,7 +29,7 @@ export class CheckoutsController {
 
   @Post()
   @RequireScope('payments:write')
-  @ApiOperation({ summary: 'Create a hosted checkout: one payment, the customer picks the method on bayar\'s page (docs/checkout.md)' })
+  @ApiOperation({ summary: "Create a hosted checkout: one payment, the customer picks the method on bayar's page (docs/checkout.md)" })
   @ApiHeader(IDEMPOTENCY_KEY_HEADER)
   @ApiResponse({ status: 201, description: 'Created: { id (the payment), url (the page, for the customer), expiresAt }; the payment is CREATED awaiting the method' })
   @ApiResponse({ status: 200, description: 'The same request again: the same answer' })
@@ -38,7 +38,11 @@ export class CheckoutsController {
     INVALID,
     ...UNREADABLE_BODY,
     { status: 409, codes: ['IDEMPOTENCY_CONFLICT'], when: 'this merchantReference or Idempotency-Key was used for a different request' },
-    { status: 422, codes: ['AMOUNT_OUT_OF_RANGE', 'METHOD_NOT_SUPPORTED', 'EXPIRY_OUT_OF_RANGE', 'CALLBACK_URL_REFUSED', 'PROVIDER_RULE'], when: 'no allowed method can be offered: the first allowed method\'s reason' },
+    {
+      status: 422,
+      codes: ['AMOUNT_OUT_OF_RANGE', 'METHOD_NOT_SUPPORTED', 'EXPIRY_OUT_OF_RANGE', 'CALLBACK_URL_REFUSED', 'PROVIDER_RULE'],
+      when: "no allowed method can be offered: the first allowed method's reason",
+    },
     TEMPORAL_DOWN,
   )
   async create(

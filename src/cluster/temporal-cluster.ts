@@ -104,7 +104,15 @@ export class TemporalCluster {
     const out = createWriteStream(this.logFile('schema'), { flags: 'a' });
     const code = await new Promise<number>((resolve) => {
       const child = spawn('sh', [SETUP_SCHEMA_SCRIPT], {
-        env: { PATH: process.env.PATH, SQL_TOOL: binaries.sqlTool, SCHEMA_DIR: binaries.schemaDir, SQL_HOST: database.host, SQL_PORT: String(database.port), SQL_USER: database.user, SQL_PASSWORD: database.password },
+        env: {
+          PATH: process.env.PATH,
+          SQL_TOOL: binaries.sqlTool,
+          SCHEMA_DIR: binaries.schemaDir,
+          SQL_HOST: database.host,
+          SQL_PORT: String(database.port),
+          SQL_USER: database.user,
+          SQL_PASSWORD: database.password,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let tail = '';

@@ -16,16 +16,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { Agent, buildConnector, type Dispatcher } from 'undici';
 
-export type AddressClass =
-  | 'public'
-  | 'loopback'
-  | 'private'
-  | 'link-local'
-  | 'cgnat'
-  | 'multicast'
-  | 'unspecified'
-  | 'broadcast'
-  | 'reserved';
+export type AddressClass = 'public' | 'loopback' | 'private' | 'link-local' | 'cgnat' | 'multicast' | 'unspecified' | 'broadcast' | 'reserved';
 
 export interface CallbackPolicy {
   /** Production: only https callbacks. */
@@ -183,13 +174,19 @@ export function callbackUrlRefusal(url: string, policy: CallbackPolicy): string 
  * ones refuses the lot (a split answer is how rebinding is usually staged).
  */
 export function guardedLookup(policy: CallbackPolicy, resolve: typeof dnsLookup = dnsLookup, port?: number): LookupFunction {
-  return ((hostname: string, options: { all?: boolean; family?: number | 'IPv4' | 'IPv6'; hints?: number }, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) => {
+  return ((
+    hostname: string,
+    options: { all?: boolean; family?: number | 'IPv4' | 'IPv6'; hints?: number },
+    callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+  ) => {
     resolve(hostname, { ...options, all: true }, (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => {
       if (err) return callback(err, options.all ? [] : '', undefined);
       const list = addresses as LookupAddress[];
       const refused = list.map((a) => addressRefusal(a.address, policy, port)).find((r) => r !== undefined);
       if (refused !== undefined || list.length === 0) {
-        const e = new OutboundRefused(refused ? `${hostname} resolves to ${refused.split(' is ')[0]} (${refused.split(' is ')[1]})` : `${hostname} has no address`) as OutboundRefused & { code: string };
+        const e = new OutboundRefused(refused ? `${hostname} resolves to ${refused.split(' is ')[0]} (${refused.split(' is ')[1]})` : `${hostname} has no address`) as OutboundRefused & {
+          code: string;
+        };
         return callback(e as unknown as NodeJS.ErrnoException, options.all ? [] : '', undefined);
       }
       if (options.all) return callback(null, list);

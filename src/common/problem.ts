@@ -39,7 +39,17 @@ export class ProblemFilter implements ExceptionFilter {
     res
       .status(problem.status)
       .type('application/problem+json')
-      .send(JSON.stringify({ type: `https://bayar.dev/problems/${problem.code.toLowerCase().replace(/_/g, '-')}`, title: TITLES[problem.status] ?? 'Error', status: problem.status, code: problem.code, detail: problem.detail, instance: req.url.split('?')[0], ...problem.extra }));
+      .send(
+        JSON.stringify({
+          type: `https://bayar.dev/problems/${problem.code.toLowerCase().replace(/_/g, '-')}`,
+          title: TITLES[problem.status] ?? 'Error',
+          status: problem.status,
+          code: problem.code,
+          detail: problem.detail,
+          instance: req.url.split('?')[0],
+          ...problem.extra,
+        }),
+      );
   }
 }
 

@@ -51,7 +51,10 @@ const envSchema = z.object({
   BAYAR_HOST: z.string().min(1).default('127.0.0.1'),
   BAYAR_SANDBOX_PORT_BASE: port(4100),
   /** Development only: where the adapters reach the sandboxes (docker-compose: the `sandbox` service). */
-  BAYAR_SANDBOX_HOST: z.string().regex(/^[A-Za-z0-9.-]{1,253}$/, 'a host name or IPv4 address').default('127.0.0.1'),
+  BAYAR_SANDBOX_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]{1,253}$/, 'a host name or IPv4 address')
+    .default('127.0.0.1'),
   BAYAR_SANDBOX_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -62,7 +65,10 @@ const envSchema = z.object({
   BAYAR_TEMPORAL_RETENTION: duration('7d'),
   BAYAR_DATA_DIR: z.string().min(1).default('.bayar-data'),
   /** bayar's own PostgreSQL (the system of record). Unset: `npm start` and the tests run an embedded one. */
-  BAYAR_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'BAYAR_DATABASE_URL: a postgres:// connection URL').optional(),
+  BAYAR_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'BAYAR_DATABASE_URL: a postgres:// connection URL')
+    .optional(),
   /** Port of the embedded PostgreSQL (only without BAYAR_DATABASE_URL). */
   BAYAR_DATABASE_PORT: port(5433),
   BAYAR_API_KEYS: pairs('BAYAR_API_KEYS').default(new Map()),
@@ -103,7 +109,10 @@ const envSchema = z.object({
   BAYAR_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   BAYAR_ROUTING: z.string().optional(),
   /** Development only: merchant callbacks to loopback (the tests' and `npm start`'s local receivers): true, false, or a list of ports. */
-  BAYAR_ALLOW_LOOPBACK_CALLBACKS: z.string().regex(/^(true|false|[0-9]{1,5}(,[0-9]{1,5})*)$/, 'BAYAR_ALLOW_LOOPBACK_CALLBACKS: true, false or comma-separated ports').default('false'),
+  BAYAR_ALLOW_LOOPBACK_CALLBACKS: z
+    .string()
+    .regex(/^(true|false|[0-9]{1,5}(,[0-9]{1,5})*)$/, 'BAYAR_ALLOW_LOOPBACK_CALLBACKS: true, false or comma-separated ports')
+    .default('false'),
   /** Where /metrics and /docs are served: 'public' (the API port), 'closed', or a port number (an admin listener on BAYAR_ADMIN_HOST). Default: public in development, closed in production. */
   BAYAR_ADMIN_ENDPOINTS: z
     .string()
@@ -139,8 +148,14 @@ export interface AppConfig {
     pollScheduleMs: number[];
     /** Per-provider overrides of pollScheduleMs (BAYAR_POLL_SCHEDULE_<PROVIDER>). */
     pollScheduleByProvider: Partial<Record<ProviderName, number[]>>;
-    refundWindowMs: number; merchantNotifyTimeoutMs: number; createWaitMs: number; providerTimeoutMs: number;
-    payoutLookupScheduleMs: number[]; payoutReviewAfterMs: number; payoutWindowMs: number };
+    refundWindowMs: number;
+    merchantNotifyTimeoutMs: number;
+    createWaitMs: number;
+    providerTimeoutMs: number;
+    payoutLookupScheduleMs: number[];
+    payoutReviewAfterMs: number;
+    payoutWindowMs: number;
+  };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Workflows a worker keeps in memory; beyond it, the least recently used are evicted and replayed when needed. */
   workerCacheSize: number;
@@ -258,7 +273,9 @@ function allowVariable(p: ProviderName): string {
 /** Development mode needs the development values; a production image has none (src/config/development.ts). */
 function developmentDefaults(): DevDefaults {
   if (DEVELOPMENT_DEFAULTS === undefined) {
-    throw new ConfigError('bayar: invalid configuration\n  - BAYAR_ENV=development: this is a production build, without the sandboxes and development keys (use `npm start`, or the image built with --target development)');
+    throw new ConfigError(
+      'bayar: invalid configuration\n  - BAYAR_ENV=development: this is a production build, without the sandboxes and development keys (use `npm start`, or the image built with --target development)',
+    );
   }
   return DEVELOPMENT_DEFAULTS;
 }
@@ -283,7 +300,9 @@ function productionProblems(e: Env): string[] {
   for (const p of live) {
     const missing = PROVIDER_VARIABLES[p].required.filter((k) => (e as Record<string, unknown>)[k] === undefined);
     if (missing.length > 0) {
-      problems.push(`${p} is half-configured: ${setVariables(e, p).join(', ')} set, but ${missing.join(', ')} not (set all of ${PROVIDER_VARIABLES[p].required.join(', ')}, or none to leave ${p} off)`);
+      problems.push(
+        `${p} is half-configured: ${setVariables(e, p).join(', ')} set, but ${missing.join(', ')} not (set all of ${PROVIDER_VARIABLES[p].required.join(', ')}, or none to leave ${p} off)`,
+      );
       continue;
     }
     const urlVar = PROVIDER_VARIABLES[p].baseUrl;
@@ -292,7 +311,9 @@ function productionProblems(e: Env): string[] {
   }
   for (const d of PROVIDERS) problems.push(...(d.productionProblems?.(e as never) ?? []));
   if (live.length === 0) {
-    problems.push(`no provider is configured: set one provider's variables (${PROVIDER_NAMES.map((p) => PROVIDER_VARIABLES[p].required[0]).join(', ')}, …), or BAYAR_ENV=development for the local sandboxes`);
+    problems.push(
+      `no provider is configured: set one provider's variables (${PROVIDER_NAMES.map((p) => PROVIDER_VARIABLES[p].required[0]).join(', ')}, …), or BAYAR_ENV=development for the local sandboxes`,
+    );
   }
   problems.push(...publishedSecretsIn(e));
   if (e.BAYAR_DATA_KEY === undefined) problems.push('BAYAR_DATA_KEY is not set (32 random bytes, base64: openssl rand -base64 32)');
@@ -395,7 +416,10 @@ function pairsOf(text: string): Map<string, string> {
 function parseRouting(text: string | undefined): Map<PaymentMethod, ProviderName[]> {
   const routing = new Map<PaymentMethod, ProviderName[]>();
   if (!text) return routing;
-  for (const rule of text.split(';').map((s) => s.trim()).filter(Boolean)) {
+  for (const rule of text
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     // Blanks around "=" are allowed like those around "|"; a second "=" is a typo, not ignored.
     const parts = rule.split('=').map((s) => s.trim());
     const [method, list] = parts;

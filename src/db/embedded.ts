@@ -85,10 +85,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     const pwfile = join(dir, '..', `.pw-${process.pid}-${randomBytes(4).toString('hex')}`);
     writeFileSync(pwfile, readFileSync(passwordFile, 'utf8') + '\n', { mode: 0o644 });
     try {
-      const init = spawnSync(join(binDir, 'initdb'), ['--pgdata', dir, '--username', USER, '--pwfile', pwfile, '--auth', 'scram-sha-256', '--encoding', 'UTF8', '--locale', 'C', ...(options.ephemeral ? ['--no-sync'] : [])], {
-        encoding: 'utf8',
-        ...(owner ?? {}),
-      });
+      const init = spawnSync(
+        join(binDir, 'initdb'),
+        ['--pgdata', dir, '--username', USER, '--pwfile', pwfile, '--auth', 'scram-sha-256', '--encoding', 'UTF8', '--locale', 'C', ...(options.ephemeral ? ['--no-sync'] : [])],
+        {
+          encoding: 'utf8',
+          ...(owner ?? {}),
+        },
+      );
       if (init.status !== 0) throw new Error(`initdb failed (${init.status ?? init.signal}): ${init.stderr || init.error?.message}`);
     } finally {
       spawnSync('rm', ['-f', pwfile]);

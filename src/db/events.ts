@@ -200,7 +200,8 @@ export async function deliverEvent(pool: Pool, deps: DeliveryDeps, eventId: stri
         refused.add(url);
       } else {
         try {
-          statusCode = (await httpCall({ method: 'POST', url, headers: { ...headers, 'content-type': 'application/json' }, body, timeoutMs: deps.timeoutMs, dispatcher: dispatcherFor(deps.policy) })).status;
+          statusCode = (await httpCall({ method: 'POST', url, headers: { ...headers, 'content-type': 'application/json' }, body, timeoutMs: deps.timeoutMs, dispatcher: dispatcherFor(deps.policy) }))
+            .status;
           // A 3xx is not followed (a redirect could point anywhere): it fails like any non-2xx.
           if (statusCode < 200 || statusCode >= 300) error = `HTTP ${statusCode}`;
         } catch (err) {
@@ -212,7 +213,13 @@ export async function deliverEvent(pool: Pool, deps: DeliveryDeps, eventId: stri
           }
         }
       }
-      await recordAttempt(pool, eventId, { url, ...(statusCode !== undefined ? { statusCode } : {}), ...(error ? { error } : {}), startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime() });
+      await recordAttempt(pool, eventId, {
+        url,
+        ...(statusCode !== undefined ? { statusCode } : {}),
+        ...(error ? { error } : {}),
+        startedAt: startedAt.toISOString(),
+        durationMs: Date.now() - startedAt.getTime(),
+      });
       if (error) failures.push(`${url}: ${error}`);
       else done.add(url);
     }

@@ -34,7 +34,14 @@ export function keyIdFor(secret: string): string {
 }
 
 export function parseScopes(text: string): Scope[] {
-  const scopes = [...new Set(text.split(',').map((s) => s.trim()).filter(Boolean))];
+  const scopes = [
+    ...new Set(
+      text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
   return z.array(scopeSchema).min(1, 'at least one scope').parse(scopes);
 }
 
@@ -106,10 +113,7 @@ export async function listKeys(pool: Pool, merchantId: string): Promise<ApiKeyRo
 
 /** Revokes by id or prefix; returns the key, or undefined when there is no such key. */
 export async function revokeKey(pool: Pool, idOrPrefix: string): Promise<ApiKeyRow | undefined> {
-  const res = await pool.query(
-    `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 OR prefix = $1 RETURNING ${COLUMNS}`,
-    [idOrPrefix],
-  );
+  const res = await pool.query(`UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 OR prefix = $1 RETURNING ${COLUMNS}`, [idOrPrefix]);
   return res.rowCount === 1 ? toRow(res.rows[0]) : undefined;
 }
 

@@ -71,10 +71,7 @@ export function paymentEntries(view: PaymentView, recorded: { collected: number;
  */
 export async function recordLedgerForPayment(client: Queryable, view: PaymentView): Promise<number> {
   await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ledger:${view.id}`]);
-  const rows = await client.query<{ kind: string; amount: number; refund_id: string | null }>(
-    `SELECT kind, amount, refund_id FROM ledger_entries WHERE payment_id = $1`,
-    [view.id],
-  );
+  const rows = await client.query<{ kind: string; amount: number; refund_id: string | null }>(`SELECT kind, amount, refund_id FROM ledger_entries WHERE payment_id = $1`, [view.id]);
   const recorded = { collected: 0, refunded: new Set<string>(), refundFailed: new Set<string>() };
   for (const r of rows.rows) {
     if (r.kind === 'COLLECTED') recorded.collected += r.amount;
@@ -120,10 +117,7 @@ export function balanceOf(entries: { kind: string; amount: number }[]): Balance 
 }
 
 export async function balance(db: Queryable, merchantId: string): Promise<Balance> {
-  const rows = await db.query<{ kind: string; amount: number }>(
-    `SELECT kind, sum(amount)::bigint AS amount FROM ledger_entries WHERE merchant_id = $1 GROUP BY kind`,
-    [merchantId],
-  );
+  const rows = await db.query<{ kind: string; amount: number }>(`SELECT kind, sum(amount)::bigint AS amount FROM ledger_entries WHERE merchant_id = $1 GROUP BY kind`, [merchantId]);
   return balanceOf(rows.rows);
 }
 

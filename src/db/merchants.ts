@@ -109,19 +109,21 @@ const toEndpoint = (raw: unknown): MerchantEndpoint => {
 
 export async function addEndpoint(pool: Pool, p: { merchantId: string; url: string; eventTypes: string[] }): Promise<MerchantEndpoint> {
   const url = endpointUrlSchema.parse(p.url);
-  const types = z.array(eventTypeSchema).max(50).parse([...new Set(p.eventTypes)]);
-  const res = await pool.query(
-    `INSERT INTO merchant_endpoints (id, merchant_id, url, event_types) VALUES ($1, $2, $3, $4) RETURNING id, merchant_id, url, event_types, created_at`,
-    [`we_${randomBytes(10).toString('hex')}`, p.merchantId, url, types],
-  );
+  const types = z
+    .array(eventTypeSchema)
+    .max(50)
+    .parse([...new Set(p.eventTypes)]);
+  const res = await pool.query(`INSERT INTO merchant_endpoints (id, merchant_id, url, event_types) VALUES ($1, $2, $3, $4) RETURNING id, merchant_id, url, event_types, created_at`, [
+    `we_${randomBytes(10).toString('hex')}`,
+    p.merchantId,
+    url,
+    types,
+  ]);
   return toEndpoint(res.rows[0]);
 }
 
 export async function listEndpoints(pool: Pool, merchantId: string): Promise<MerchantEndpoint[]> {
-  const res = await pool.query(
-    `SELECT id, merchant_id, url, event_types, created_at FROM merchant_endpoints WHERE merchant_id = $1 AND disabled_at IS NULL ORDER BY created_at, id`,
-    [merchantId],
-  );
+  const res = await pool.query(`SELECT id, merchant_id, url, event_types, created_at FROM merchant_endpoints WHERE merchant_id = $1 AND disabled_at IS NULL ORDER BY created_at, id`, [merchantId]);
   return res.rows.map(toEndpoint);
 }
 
@@ -156,8 +158,13 @@ export async function importBootstrapMerchants(pool: Pool, dataKey: Buffer, apiK
 }
 
 export async function audit(pool: Pool, a: { actor: string; action: string; merchantId?: string; apiKeyId?: string; objectType?: string; objectId?: string; detail?: unknown }): Promise<void> {
-  await pool.query(
-    `INSERT INTO audit_log (merchant_id, api_key_id, actor, action, object_type, object_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [a.merchantId ?? null, a.apiKeyId ?? null, a.actor, a.action, a.objectType ?? null, a.objectId ?? null, a.detail === undefined ? null : JSON.stringify(a.detail)],
-  );
+  await pool.query(`INSERT INTO audit_log (merchant_id, api_key_id, actor, action, object_type, object_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+    a.merchantId ?? null,
+    a.apiKeyId ?? null,
+    a.actor,
+    a.action,
+    a.objectType ?? null,
+    a.objectId ?? null,
+    a.detail === undefined ? null : JSON.stringify(a.detail),
+  ]);
 }

@@ -89,8 +89,26 @@ export async function recordPaymentVersion(pool: Pool, { version, requestHash, a
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb || jsonb_build_object('timeline', $14::jsonb), $15, $16, $17, $18, $19, $20)
          ON CONFLICT (id) DO NOTHING`,
         values: [
-          s.id, s.merchantId, s.merchantReference, s.provider, s.method, s.currency, s.status, s.amounts.expected, s.amounts.paid, s.amounts.refunded,
-          s.providerReference ?? null, version, JSON.stringify(s), entriesJson, s.createdAt, updatedAt(s, entries), s.expiresAt, s.paidAt ?? null, s.settledAt ?? null, requestHash,
+          s.id,
+          s.merchantId,
+          s.merchantReference,
+          s.provider,
+          s.method,
+          s.currency,
+          s.status,
+          s.amounts.expected,
+          s.amounts.paid,
+          s.amounts.refunded,
+          s.providerReference ?? null,
+          version,
+          JSON.stringify(s),
+          entriesJson,
+          s.createdAt,
+          updatedAt(s, entries),
+          s.expiresAt,
+          s.paidAt ?? null,
+          s.settledAt ?? null,
+          requestHash,
         ],
       });
     // The first write of a run usually creates the row; later ones update it.
@@ -102,7 +120,20 @@ export async function recordPaymentVersion(pool: Pool, { version, requestHash, a
           UPDATE payments AS p SET provider = $6, status = $7, amount_paid = $8, amount_refunded = $9, provider_reference = $10,
             version = $2, view = nv.view, updated_at = ${UPDATED_AT}, paid_at = $11, settled_at = $12, recorded_at = now()
           FROM nv WHERE p.id = $1 AND ${MOVES}`,
-        values: [s.id, version, JSON.stringify(s), afterVersion, entriesJson, s.provider, s.status, s.amounts.paid, s.amounts.refunded, s.providerReference ?? null, s.paidAt ?? null, s.settledAt ?? null],
+        values: [
+          s.id,
+          version,
+          JSON.stringify(s),
+          afterVersion,
+          entriesJson,
+          s.provider,
+          s.status,
+          s.amounts.paid,
+          s.amounts.refunded,
+          s.providerReference ?? null,
+          s.paidAt ?? null,
+          s.settledAt ?? null,
+        ],
       });
       moved = updated.rowCount === 1;
       // Not expected (this run wrote `afterVersion` before), but a row must exist for the log.
@@ -139,8 +170,23 @@ export async function recordPayoutVersion(pool: Pool, { version, requestHash, af
         text: `INSERT INTO payouts (id, merchant_id, merchant_reference, provider, currency, amount, fee_type, status, version, view, created_at, updated_at, completed_at, request_hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb || jsonb_build_object('timeline', $11::jsonb), $12, $13, $14, $15)
          ON CONFLICT (id) DO NOTHING`,
-        values: [s.id, s.merchantId, s.merchantReference, s.provider, s.currency, s.amount, s.feeType, s.status, version, JSON.stringify(s), entriesJson,
-          s.createdAt, updatedAt(s, entries), s.completedAt ?? null, requestHash],
+        values: [
+          s.id,
+          s.merchantId,
+          s.merchantReference,
+          s.provider,
+          s.currency,
+          s.amount,
+          s.feeType,
+          s.status,
+          version,
+          JSON.stringify(s),
+          entriesJson,
+          s.createdAt,
+          updatedAt(s, entries),
+          s.completedAt ?? null,
+          requestHash,
+        ],
       });
     let moved = afterVersion < 0 && (await insert()).rowCount === 1;
     if (!moved) {

@@ -220,7 +220,13 @@ export async function writeStatementDay(pool: Pool, day: string, statements: Mer
     const claimed = await db.query('INSERT INTO statement_days (day, unchecked) VALUES ($1::date, $2) ON CONFLICT (day) DO NOTHING', [day, JSON.stringify(unchecked)]);
     if (claimed.rowCount !== 1) return false;
     for (const s of statements) {
-      await db.query('INSERT INTO statements (day, merchant_id, provider, lines, totals) VALUES ($1::date, $2, $3, $4, $5)', [day, s.merchantId, s.provider, JSON.stringify(s.lines), JSON.stringify(s.totals)]);
+      await db.query('INSERT INTO statements (day, merchant_id, provider, lines, totals) VALUES ($1::date, $2, $3, $4, $5)', [
+        day,
+        s.merchantId,
+        s.provider,
+        JSON.stringify(s.lines),
+        JSON.stringify(s.totals),
+      ]);
     }
     for (const d of differences) {
       await db.query(

@@ -162,7 +162,13 @@ export class Stack {
 
   /** Process ids, for measuring CPU and memory from outside. */
   pids(): Record<Part | 'temporal' | 'postgres', number | undefined> {
-    return { api: this.children.get('api')?.pid, worker: this.children.get('worker')?.pid, sandbox: this.children.get('sandbox')?.pid, temporal: this.temporal?.process.pid, postgres: this.postgres?.process.pid };
+    return {
+      api: this.children.get('api')?.pid,
+      worker: this.children.get('worker')?.pid,
+      sandbox: this.children.get('sandbox')?.pid,
+      temporal: this.temporal?.process.pid,
+      postgres: this.postgres?.process.pid,
+    };
   }
 
   /** A replica's process (the cluster's chaos drills kill them by name). */

@@ -19,15 +19,7 @@ export const PAYMENT_STATUSES = [
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 /** Statuses after which no provider event may move the payment anywhere else. */
-export const CLOSED_FOR_PROVIDER_EVENTS: readonly PaymentStatus[] = [
-  'SETTLED',
-  'PARTIALLY_REFUNDED',
-  'REFUNDED',
-  'EXPIRED',
-  'CANCELLED',
-  'FAILED',
-  'REVIEW_REQUIRED',
-];
+export const CLOSED_FOR_PROVIDER_EVENTS: readonly PaymentStatus[] = ['SETTLED', 'PARTIALLY_REFUNDED', 'REFUNDED', 'EXPIRED', 'CANCELLED', 'FAILED', 'REVIEW_REQUIRED'];
 
 export const PAYMENT_METHODS = [
   'VA_BCA',

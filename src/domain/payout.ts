@@ -19,24 +19,7 @@ export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
  * bayar's bank codes for payout destinations. Each payout adapter maps them onto its provider's
  * own codes (Xendit: ID_BCA, …) and declares the ones it can pay to.
  */
-export const PAYOUT_BANKS = [
-  'BCA',
-  'MANDIRI',
-  'BNI',
-  'BRI',
-  'PERMATA',
-  'CIMB',
-  'BSI',
-  'DANAMON',
-  'BTN',
-  'MAYBANK',
-  'PANIN',
-  'OCBC',
-  'SINARMAS',
-  'MEGA',
-  'BNC',
-  'SAMPOERNA',
-] as const;
+export const PAYOUT_BANKS = ['BCA', 'MANDIRI', 'BNI', 'BRI', 'PERMATA', 'CIMB', 'BSI', 'DANAMON', 'BTN', 'MAYBANK', 'PANIN', 'OCBC', 'SINARMAS', 'MEGA', 'BNC', 'SAMPOERNA'] as const;
 export type PayoutBank = (typeof PAYOUT_BANKS)[number];
 
 /** Who pays the provider's fee; see PayoutFeeType in src/providers/payout.ts and docs/payouts.md. */

@@ -44,7 +44,14 @@ export class EventsController {
       if (!last) throw new ProblemException(422, 'UNKNOWN_CURSOR', 'before: no such event');
       before = { createdAt: new Date(last.createdAt), id: last.id };
     }
-    const events = await listEvents(this.db(), merchantId, { limit: q.limit, ...(q.undelivered ? { undelivered: true } : {}), ...(q.type ? { type: q.type } : {}), ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}), ...(before ? { before } : {}) });
+    const events = await listEvents(this.db(), merchantId, {
+      limit: q.limit,
+      ...(q.undelivered ? { undelivered: true } : {}),
+      ...(q.type ? { type: q.type } : {}),
+      ...(q.from ? { from: q.from } : {}),
+      ...(q.to ? { to: q.to } : {}),
+      ...(before ? { before } : {}),
+    });
     return { events, ...(events.length === q.limit ? { next: events.at(-1)!.id } : {}) };
   }
 
@@ -68,7 +75,12 @@ export class EventsController {
     if (!(await getEvent(pool, merchantId, id))) throw new ProblemException(404, 'EVENT_NOT_FOUND', `no event ${id}`);
     await audit(pool, { actor: 'api-key', apiKeyId: keyId, merchantId, action: 'event.resend', objectType: 'merchant_event', objectId: id });
     try {
-      const outcome = await deliverEvent(pool, { dataKey: this.config.dataKey, timeoutMs: this.config.timing.providerTimeoutMs, policy: this.config.callbacks, fallbackSecrets: this.config.merchantWebhookSecrets }, id, { onlyPending: false });
+      const outcome = await deliverEvent(
+        pool,
+        { dataKey: this.config.dataKey, timeoutMs: this.config.timing.providerTimeoutMs, policy: this.config.callbacks, fallbackSecrets: this.config.merchantWebhookSecrets },
+        id,
+        { onlyPending: false },
+      );
       return { delivered: outcome.delivered, failures: outcome.failures, event: await getEvent(pool, merchantId, id) };
     } catch (err) {
       if (err instanceof MerchantSecretMissing) throw new ProblemException(409, 'NO_WEBHOOK_SECRET', 'this merchant has no webhook signing secret');
@@ -84,7 +96,7 @@ export class EventsController {
   }
 
   @Post('endpoints')
-  @ApiOperation({ summary: 'Register an endpoint for your events (eventTypes empty: all); it gets every new event besides each payment\'s callbackUrl' })
+  @ApiOperation({ summary: "Register an endpoint for your events (eventTypes empty: all); it gets every new event besides each payment's callbackUrl" })
   @ApiResponse({ status: 201, description: 'The endpoint, registered' })
   @ApiProblems(INVALID, ...UNREADABLE_BODY, { status: 422, codes: ['CALLBACK_URL_REFUSED'], when: 'bayar may never call this URL (scheme, host or address)' })
   async addEndpoint(@MerchantId() merchantId: string, @ApiKeyId() keyId: string, @Body({ schema: createEndpointSchema }) body: CreateEndpointBody) {
@@ -92,7 +104,15 @@ export class EventsController {
     const refused = callbackUrlRefusal(body.url, this.config.callbacks);
     if (refused) throw new ProblemException(422, 'CALLBACK_URL_REFUSED', `url: ${refused}`);
     const endpoint = await addEndpoint(this.db(), { merchantId, url: body.url, eventTypes: body.eventTypes });
-    await audit(this.db(), { actor: 'api-key', apiKeyId: keyId, merchantId, action: 'endpoint.create', objectType: 'merchant_endpoint', objectId: endpoint.id, detail: { url: body.url, eventTypes: body.eventTypes } });
+    await audit(this.db(), {
+      actor: 'api-key',
+      apiKeyId: keyId,
+      merchantId,
+      action: 'endpoint.create',
+      objectType: 'merchant_endpoint',
+      objectId: endpoint.id,
+      detail: { url: body.url, eventTypes: body.eventTypes },
+    });
     return endpoint;
   }
 

@@ -18,7 +18,11 @@ export class HealthController {
   /** Liveness and readiness: 200 only when Temporal answers; otherwise the usual problem+json 503. */
   @Get('health')
   @ApiOperation({ summary: 'Liveness and readiness (no API key)' })
-  @ApiResponse({ status: 200, description: 'Temporal answers', content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] }, temporal: { type: 'string', enum: ['reachable'] } } } } } })
+  @ApiResponse({
+    status: 200,
+    description: 'Temporal answers',
+    content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] }, temporal: { type: 'string', enum: ['reachable'] } } } } },
+  })
   @ApiProblems({ status: 503, codes: ['TEMPORAL_UNAVAILABLE'], when: 'Temporal does not answer within 2 s' })
   async health(): Promise<{ status: 'ok'; temporal: 'reachable' }> {
     try {

@@ -20,7 +20,11 @@ export function requestScope(log: JsonLog) {
         // The listener runs outside the request's scope, so the ids are passed explicitly.
         const created = PAYMENT_ID.exec(String(res.getHeader('location') ?? ''))?.[0];
         const route = req.path.startsWith('/webhooks/') ? '/webhooks/:provider' : req.path.replace(/(pay|po)_[0-9a-f]{24}/, ':id');
-        log.log('info', `${req.method} ${route} ${res.statusCode}`, { requestId, ...(paymentId ?? created ? { paymentId: paymentId ?? created } : {}), http: { method: req.method, route, status: res.statusCode, ms: Number(process.hrtime.bigint() - start) / 1e6 } });
+        log.log('info', `${req.method} ${route} ${res.statusCode}`, {
+          requestId,
+          ...((paymentId ?? created) ? { paymentId: paymentId ?? created } : {}),
+          http: { method: req.method, route, status: res.statusCode, ms: Number(process.hrtime.bigint() - start) / 1e6 },
+        });
       });
       next();
     });

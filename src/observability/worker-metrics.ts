@@ -13,8 +13,16 @@ import { DIFFERENCE_KINDS } from '../statements/reconcile.js';
 
 /** Activities that call a provider, i.e. the provider boundary. */
 const PROVIDER_OPERATIONS = new Set([
-  'createCharge', 'getChargeStatus', 'cancelCharge', 'refundPayment', 'getRefundStatus',
-  'sendPayout', 'getPayoutStatus', 'findPayout', 'cancelPayout', 'validateAccount',
+  'createCharge',
+  'getChargeStatus',
+  'cancelCharge',
+  'refundPayment',
+  'getRefundStatus',
+  'sendPayout',
+  'getPayoutStatus',
+  'findPayout',
+  'cancelPayout',
+  'validateAccount',
 ]);
 
 /** Statuses counted in bayar_payments_total (the rest are visible through the gauges). */

@@ -3,11 +3,7 @@
 // compiled into the separate prebuilt bundle, see scripts/bundle-workflows.ts).
 import { createRequire } from 'node:module';
 import type { WorkerOptions } from '@temporalio/worker';
-import {
-  OpenTelemetryActivityInboundInterceptor,
-  OpenTelemetryActivityOutboundInterceptor,
-  makeWorkflowExporter,
-} from '@temporalio/interceptors-opentelemetry';
+import { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
 import type { WorkerMetrics } from './worker-metrics.js';
 import type { Tracing } from './tracing.js';
 

@@ -45,7 +45,11 @@ export class PaymentsController {
     INVALID,
     ...UNREADABLE_BODY,
     { status: 409, codes: ['IDEMPOTENCY_CONFLICT'], when: 'this merchantReference or Idempotency-Key was used for a different request' },
-    { status: 422, codes: ['AMOUNT_OUT_OF_RANGE', 'METHOD_NOT_SUPPORTED', 'EXPIRY_OUT_OF_RANGE', 'CALLBACK_URL_REFUSED', 'PROVIDER_RULE'], when: 'valid JSON that no configured provider can take as asked' },
+    {
+      status: 422,
+      codes: ['AMOUNT_OUT_OF_RANGE', 'METHOD_NOT_SUPPORTED', 'EXPIRY_OUT_OF_RANGE', 'CALLBACK_URL_REFUSED', 'PROVIDER_RULE'],
+      when: 'valid JSON that no configured provider can take as asked',
+    },
     TEMPORAL_DOWN,
   )
   async create(
@@ -92,9 +96,7 @@ export class PaymentsController {
   @HttpCode(201)
   @ApiOperation({
     summary: 'Refund all or part of a settled payment',
-    description:
-      `Some providers accept only their own refund reasons: ${REFUND_REASONS}. ` +
-      'Any other reason is answered 422 INVALID_REFUND_REASON, listing them in allowedReasons.',
+    description: `Some providers accept only their own refund reasons: ${REFUND_REASONS}. ` + 'Any other reason is answered 422 INVALID_REFUND_REASON, listing them in allowedReasons.',
   })
   @ApiHeader(IDEMPOTENCY_KEY_HEADER)
   @ApiResponse({ status: 201, description: 'The refund: SUCCEEDED, or PENDING while the provider finishes it' })

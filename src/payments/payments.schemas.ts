@@ -26,7 +26,10 @@ export const createPaymentSchema = z
       .strictObject({
         name: z.string().min(1).max(100).optional(),
         email: z.email().max(254).optional(),
-        phone: z.string().regex(/^\+?[0-9]{8,15}$/, 'phone: 8–15 digits, optional leading +').optional(),
+        phone: z
+          .string()
+          .regex(/^\+?[0-9]{8,15}$/, 'phone: 8–15 digits, optional leading +')
+          .optional(),
         /** The customer's IP address; ecommpay's Gate requires it for a purchase. */
         ipAddress: z.union([z.ipv4(), z.ipv6()], { error: 'ipAddress: an IPv4 or IPv6 address' }).optional(),
         /** Billing address; DOKU's Indodana paylater requires one (billing_address). */
@@ -35,18 +38,37 @@ export const createPaymentSchema = z
             line: z.string().min(1).max(255),
             city: z.string().min(1).max(100),
             postalCode: z.string().regex(/^[0-9A-Za-z -]{3,10}$/, 'postalCode: 3–10 letters, digits, spaces or -'),
-            countryCode: z.string().regex(/^[A-Z]{3}$/, 'countryCode: ISO 3166-1 alpha-3, e.g. IDN').optional(),
+            countryCode: z
+              .string()
+              .regex(/^[A-Z]{3}$/, 'countryCode: ISO 3166-1 alpha-3, e.g. IDN')
+              .optional(),
           })
           .optional(),
       })
       .optional(),
-    expiresInMinutes: z.number().int().positive().max(60 * 24 * 180).optional(),
+    expiresInMinutes: z
+      .number()
+      .int()
+      .positive()
+      .max(60 * 24 * 180)
+      .optional(),
     /** Finer control than minutes, mainly for tests and short QR payments. */
-    expiresInSeconds: z.number().int().positive().max(60 * 60 * 24 * 180).optional(),
+    expiresInSeconds: z
+      .number()
+      .int()
+      .positive()
+      .max(60 * 60 * 24 * 180)
+      .optional(),
     /** https in production, and never an internal address (checked at create with 422, and again at call time). */
-    callbackUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+    callbackUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
     /** Where a provider's hosted page (e-wallet app redirect, VA page) sends the customer back to. */
-    returnUrl: z.url({ protocol: /^https$/ }).max(2048).optional(),
+    returnUrl: z
+      .url({ protocol: /^https$/ })
+      .max(2048)
+      .optional(),
     description: z.string().max(255).optional(),
     items: z
       .array(z.strictObject({ name: z.string().min(1).max(100), quantity: z.number().int().positive().max(10_000), price: rupiah }))
@@ -60,7 +82,12 @@ export type CreatePaymentBody = z.infer<typeof createPaymentSchema>;
 export const refundSchema = z.strictObject({
   amount: rupiah.optional(),
   reason: z.string().min(1).max(255),
-  refundId: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'refundId: letters, digits, - and _').optional(),
+  refundId: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/, 'refundId: letters, digits, - and _')
+    .optional(),
 });
 export type RefundBody = z.infer<typeof refundSchema>;
 
@@ -117,7 +144,11 @@ export const listQuerySchema = z
     amountMin: z.coerce.number().int().min(0).max(MAX_PAYMENT_IDR).optional(),
     amountMax: z.coerce.number().int().min(0).max(MAX_PAYMENT_IDR).optional(),
     limit: z.coerce.number().int().min(1).max(100).default(20),
-    pageToken: z.string().max(2048).regex(/^[A-Za-z0-9+/=_-]*$/).optional(),
+    pageToken: z
+      .string()
+      .max(2048)
+      .regex(/^[A-Za-z0-9+/=_-]*$/)
+      .optional(),
   })
   .refine((q) => q.amountMin === undefined || q.amountMax === undefined || q.amountMin <= q.amountMax, { message: 'amountMin must not exceed amountMax', path: ['amountMin'] });
 export type ListQuery = z.infer<typeof listQuerySchema>;

@@ -172,7 +172,10 @@ export class PaymentsService {
     const routedAround = allRoutes
       .slice(0, allRoutes.indexOf(provider))
       .filter((p) => !routes.includes(p))
-      .map((p) => ({ provider: p.name, reason: `circuit ${this.circuits.state(p.name, body.method)}: ${this.circuits.views().find((c) => c.provider === p.name && c.method === body.method)?.lastFailure ?? 'probe in flight'}` }));
+      .map((p) => ({
+        provider: p.name,
+        reason: `circuit ${this.circuits.state(p.name, body.method)}: ${this.circuits.views().find((c) => c.provider === p.name && c.method === body.method)?.lastFailure ?? 'probe in flight'}`,
+      }));
     const expirySeconds = expiryAt(provider);
     const fallbacks = routes.filter((p) => p !== provider && routes.indexOf(p) > routes.indexOf(provider) && refusal(p, expirySeconds) === undefined);
     return { provider, routedAround, expirySeconds, fallbacks };
@@ -263,7 +266,11 @@ export class PaymentsService {
     const { limit, pageToken, ...filter } = q;
     // A page token works only for the merchant and the filter it was issued for (anything else
     // is a 400), so a listing cannot be continued under other conditions than it started with.
-    const filterKey = JSON.stringify(Object.entries(filter).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1)));
+    const filterKey = JSON.stringify(
+      Object.entries(filter)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : 1)),
+    );
     let after: Cursor | undefined;
     if (pageToken) {
       const opened = this.pageTokens.open(merchantId, filterKey, pageToken);

@@ -7,7 +7,7 @@ import { MAX_PAYOUT_ATTEMPTS } from '../../workflows/payout-definitions.js';
 
 /** The API documentation of feeType; also what GET /docs shows for the field. */
 export const FEE_TYPE_DOC =
-  'Who pays the provider\'s payout fee. DEDUCT_FROM_AMOUNT: the fee is taken out of `amount` — the recipient receives amount − fee, ' +
+  "Who pays the provider's payout fee. DEDUCT_FROM_AMOUNT: the fee is taken out of `amount` — the recipient receives amount − fee, " +
   'your balance is debited `amount`. CHARGE_TO_BALANCE: the recipient receives exactly `amount`, your balance is debited amount + fee. ' +
   'Each provider supports one or both (GET /v1/providers → payouts.feeTypes); Xendit supports CHARGE_TO_BALANCE only. ' +
   'Required: bayar never picks one for you.';
@@ -16,7 +16,11 @@ export const FEE_TYPE_DOC =
 const ACCOUNT_NAME = /^[A-Za-z]+( [A-Za-z]+)*$/;
 
 export const createPayoutSchema = z.strictObject({
-  merchantReference: z.string().min(1).max(64).regex(/^[\x21-\x7e]+$/, 'merchantReference: printable ASCII without spaces'),
+  merchantReference: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[\x21-\x7e]+$/, 'merchantReference: printable ASCII without spaces'),
   provider: z.enum(PROVIDER_NAMES).describe('The provider that pays out; it must offer payouts (GET /v1/providers → payouts).'),
   amount: rupiah.describe('Whole rupiah. What the recipient receives depends on feeType.'),
   currency: z.literal('IDR').default('IDR'),
@@ -29,7 +33,7 @@ export const createPayoutSchema = z.strictObject({
       .min(2, 'accountName: at least 2 characters')
       .max(100, 'accountName: at most 100 characters')
       .regex(ACCOUNT_NAME, 'accountName: letters and single spaces, as the bank holds it')
-      .describe('The account holder\'s name as the bank holds it; the bank may refuse the transfer when it does not match.'),
+      .describe("The account holder's name as the bank holds it; the bank may refuse the transfer when it does not match."),
   }),
   description: z
     .string()
@@ -38,7 +42,11 @@ export const createPayoutSchema = z.strictObject({
     .regex(/^[\x20-\x7e]+$/, 'description: printable ASCII')
     .optional()
     .describe('Shown to the recipient where the bank supports it; default "Payout <merchantReference>".'),
-  callbackUrl: z.url({ protocol: /^https?$/ }).max(2048).optional().describe('Signed callbacks: payout.succeeded, payout.failed, payout.review_required.'),
+  callbackUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .optional()
+    .describe('Signed callbacks: payout.succeeded, payout.failed, payout.review_required.'),
 });
 export type CreatePayoutBody = z.infer<typeof createPayoutSchema>;
 

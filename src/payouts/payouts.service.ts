@@ -26,14 +26,7 @@ import { recordLedgerForPayoutView, releaseUnstartedPayout, reservePayout } from
 import { audit } from '../db/merchants.js';
 import { SA } from '../temporal/search-attributes.js';
 import { startOrJoin, translateTemporalError } from '../temporal/start-or-join.js';
-import {
-  createOrGetPayoutUpdate,
-  PAYOUT_REJECTION,
-  PAYOUT_WORKFLOW_TYPE,
-  payoutQuery,
-  retryPayoutUpdate,
-  type PayoutWorkflowInput,
-} from '../../workflows/payout-definitions.js';
+import { createOrGetPayoutUpdate, PAYOUT_REJECTION, PAYOUT_WORKFLOW_TYPE, payoutQuery, retryPayoutUpdate, type PayoutWorkflowInput } from '../../workflows/payout-definitions.js';
 import type { CreatePayoutBody, RetryPayoutBody } from './payouts.schemas.js';
 
 export interface CreatePayoutOutcome {

@@ -1,14 +1,6 @@
 // The one interface every provider adapter implements. Everything a provider knows lives in
 // src/providers/<name>/; the saga only ever talks to this interface.
-import type {
-  ChargeStatus,
-  PaymentInstructions,
-  PaymentMethod,
-  ProviderEvent,
-  ProviderName,
-  ProviderRefunds,
-  Rupiah,
-} from '../domain/payment.js';
+import type { ChargeStatus, PaymentInstructions, PaymentMethod, ProviderEvent, ProviderName, ProviderRefunds, Rupiah } from '../domain/payment.js';
 import type { PayoutSnapshot } from './payout.js';
 import type { RefundKeyRules } from './refund-key.js';
 
@@ -203,14 +195,20 @@ export class ProviderUnavailable extends ProviderError {}
 export class ProviderOutcomeUnknown extends ProviderError {}
 
 export class SignatureInvalid extends Error {
-  constructor(readonly provider: ProviderName, detail: string) {
+  constructor(
+    readonly provider: ProviderName,
+    detail: string,
+  ) {
     super(`invalid ${provider} webhook signature: ${detail}`);
     this.name = 'SignatureInvalid';
   }
 }
 
 export class WebhookMalformed extends Error {
-  constructor(readonly provider: ProviderName, detail: string) {
+  constructor(
+    readonly provider: ProviderName,
+    detail: string,
+  ) {
     super(`malformed ${provider} webhook: ${detail}`);
     this.name = 'WebhookMalformed';
   }

@@ -43,9 +43,7 @@ export class ProvidersController {
       };
     });
     // The order a create without `provider` tries them in; later entries are failovers.
-    const routing = Object.fromEntries(
-      PAYMENT_METHODS.map((m) => [m, routeFor(m, this.providers, this.config.routing)] as const).filter(([, route]) => route.length > 0),
-    );
+    const routing = Object.fromEntries(PAYMENT_METHODS.map((m) => [m, routeFor(m, this.providers, this.config.routing)] as const).filter(([, route]) => route.length > 0));
     // Health-aware routing: each provider/method's circuit as this API process sees it. New payments
     // without a named provider skip an open one while another provider on the route can take them.
     const seen = this.circuits.views();

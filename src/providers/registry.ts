@@ -32,11 +32,7 @@ export function buildProviders(config: AppConfig): Map<ProviderName, PaymentProv
  * holds a real provider never fails over to a sandbox: a real customer's payment must not end up
  * at a stand-in (only possible in development mode, where a provider may point at a real API).
  */
-export function routeFor(
-  method: PaymentMethod,
-  providers: ReadonlyMap<ProviderName, PaymentProvider>,
-  routing: ReadonlyMap<PaymentMethod, ProviderName[]>,
-): ProviderName[] {
+export function routeFor(method: PaymentMethod, providers: ReadonlyMap<ProviderName, PaymentProvider>, routing: ReadonlyMap<PaymentMethod, ProviderName[]>): ProviderName[] {
   const configured = routing.get(method);
   const candidates = (configured ?? [...providers.keys()]).filter((name) => providers.get(name)?.capabilities.methods.includes(method));
   const real = candidates.filter((name) => !SANDBOXED.has(providers.get(name)!));

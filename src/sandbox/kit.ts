@@ -131,11 +131,7 @@ export class SandboxKit {
    * number of retries by the last answer, for providers whose policy depends on it (Midtrans:
    * 500 → 1 retry, 503 → 4, …); without it every failure may use the whole schedule.
    */
-  notify(
-    notification: Notification,
-    retryScheduleMs: number[],
-    options: { final?: boolean; stale?: Notification; retriesFor?: (answer: number | 'error') => number } = {},
-  ): void {
+  notify(notification: Notification, retryScheduleMs: number[], options: { final?: boolean; stale?: Notification; retriesFor?: (answer: number | 'error') => number } = {}): void {
     if (!this.faults.webhooksEnabled) return;
     const attempt = async (index: number): Promise<void> => {
       const answer = await this.deliver(notification);
@@ -176,10 +172,13 @@ export class SandboxKit {
   }
 
   later(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, Math.max(0, ms));
+    const t = setTimeout(
+      () => {
+        this.timers.delete(t);
+        fn();
+      },
+      Math.max(0, ms),
+    );
     this.timers.add(t);
   }
 
@@ -187,34 +186,54 @@ export class SandboxKit {
     return [
       ['GET', '/_sandbox/ledger', () => ({ status: 200, body: { provider: this.provider.name, charges: this.provider.ledger(), notificationsSent: this.sent.length } })],
       ['GET', '/_sandbox/notifications', () => ({ status: 200, body: this.sent })],
-      ['POST', '/_sandbox/faults', (req) => {
-        this.faults = { ...NO_FAULTS, ...(JSON.parse(req.rawBody.toString('utf8') || '{}') as Partial<Faults>) };
-        return { status: 200, body: this.faults };
-      }],
-      ['POST', '/_sandbox/charges/:reference/pay', (req) => {
-        const body = JSON.parse(req.rawBody.toString('utf8') || '{}') as { amount?: number; force?: boolean };
-        return this.provider.pay(req.params.reference!, body);
-      }],
-      ['POST', '/_sandbox/charges/:reference/dashboard-refund', (req) => {
-        if (!this.provider.dashboardRefund) return { status: 404, body: { error: `${this.provider.name} sandbox has no dashboard refund` } };
-        const body = JSON.parse(req.rawBody.toString('utf8') || '{}') as { amount?: number };
-        return this.provider.dashboardRefund(req.params.reference!, body);
-      }],
+      [
+        'POST',
+        '/_sandbox/faults',
+        (req) => {
+          this.faults = { ...NO_FAULTS, ...(JSON.parse(req.rawBody.toString('utf8') || '{}') as Partial<Faults>) };
+          return { status: 200, body: this.faults };
+        },
+      ],
+      [
+        'POST',
+        '/_sandbox/charges/:reference/pay',
+        (req) => {
+          const body = JSON.parse(req.rawBody.toString('utf8') || '{}') as { amount?: number; force?: boolean };
+          return this.provider.pay(req.params.reference!, body);
+        },
+      ],
+      [
+        'POST',
+        '/_sandbox/charges/:reference/dashboard-refund',
+        (req) => {
+          if (!this.provider.dashboardRefund) return { status: 404, body: { error: `${this.provider.name} sandbox has no dashboard refund` } };
+          const body = JSON.parse(req.rawBody.toString('utf8') || '{}') as { amount?: number };
+          return this.provider.dashboardRefund(req.params.reference!, body);
+        },
+      ],
       // Injects reconciliation differences: pay with webhooks off (/_sandbox/faults, then
       // /charges/:reference/pay, force for a closed charge) = paid and bayar does not know;
       // dashboard-refund with webhooks off = a refund bayar does not know; this one = amounts
       // differ, or bayar counted money the provider does not have.
-      ['POST', '/_sandbox/charges/:reference/amend-record', (req) => {
-        if (!this.provider.amendRecord) return { status: 404, body: { error: `${this.provider.name} sandbox cannot amend its record` } };
-        const body = JSON.parse(req.rawBody.toString('utf8') || '{}') as { paidAmount?: number; unpaid?: boolean };
-        return this.provider.amendRecord(req.params.reference!, body);
-      }],
-      ['POST', '/_sandbox/reset', () => {
-        this.provider.reset();
-        this.sent.length = 0;
-        this.faults = { ...NO_FAULTS };
-        return { status: 200, body: { reset: true } };
-      }],
+      [
+        'POST',
+        '/_sandbox/charges/:reference/amend-record',
+        (req) => {
+          if (!this.provider.amendRecord) return { status: 404, body: { error: `${this.provider.name} sandbox cannot amend its record` } };
+          const body = JSON.parse(req.rawBody.toString('utf8') || '{}') as { paidAmount?: number; unpaid?: boolean };
+          return this.provider.amendRecord(req.params.reference!, body);
+        },
+      ],
+      [
+        'POST',
+        '/_sandbox/reset',
+        () => {
+          this.provider.reset();
+          this.sent.length = 0;
+          this.faults = { ...NO_FAULTS };
+          return { status: 200, body: { reset: true } };
+        },
+      ],
     ];
   }
 

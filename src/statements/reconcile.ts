@@ -5,14 +5,7 @@
 import type { ChargeSnapshot } from '../providers/provider.js';
 import type { PayoutSnapshot } from '../providers/payout.js';
 
-export const DIFFERENCE_KINDS = [
-  'paid_unknown_to_bayar',
-  'paid_unknown_to_provider',
-  'amount_mismatch',
-  'refund_unknown_to_bayar',
-  'refund_unknown_to_provider',
-  'payout_mismatch',
-] as const;
+export const DIFFERENCE_KINDS = ['paid_unknown_to_bayar', 'paid_unknown_to_provider', 'amount_mismatch', 'refund_unknown_to_bayar', 'refund_unknown_to_provider', 'payout_mismatch'] as const;
 export type DifferenceKind = (typeof DIFFERENCE_KINDS)[number];
 
 export interface Difference {

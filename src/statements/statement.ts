@@ -110,7 +110,23 @@ export function sortLines(lines: StatementLine[]): StatementLine[] {
   return lines.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
-export const CSV_COLUMNS = ['date', 'provider', 'method', 'type', 'at', 'payment_id', 'refund_id', 'payout_id', 'merchant_reference', 'status', 'provider_reference', 'gross', 'fee', 'ppn', 'net'] as const;
+export const CSV_COLUMNS = [
+  'date',
+  'provider',
+  'method',
+  'type',
+  'at',
+  'payment_id',
+  'refund_id',
+  'payout_id',
+  'merchant_reference',
+  'status',
+  'provider_reference',
+  'gross',
+  'fee',
+  'ppn',
+  'net',
+] as const;
 
 /**
  * One cell. Text that a spreadsheet would run as a formula (= + - @, tab, CR at the start) gets

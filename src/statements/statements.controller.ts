@@ -30,17 +30,16 @@ export class StatementsController {
   constructor(@Inject(DB_POOL) private readonly pool: Pool | null) {}
 
   @Get('statements/:file')
-  @ApiOperation({ summary: 'Your statement for one Jakarta calendar day (YYYY-MM-DD, or YYYY-MM-DD.csv): every payment, refund and payout that moved or changed that day, per provider, with totals per method and the reconciliation differences' })
+  @ApiOperation({
+    summary:
+      'Your statement for one Jakarta calendar day (YYYY-MM-DD, or YYYY-MM-DD.csv): every payment, refund and payout that moved or changed that day, per provider, with totals per method and the reconciliation differences',
+  })
   async get(@MerchantId() merchantId: string, @Param('file', { schema: statementFileSchema }) file: { day: string; csv: boolean }, @Res() res: Response): Promise<void> {
     if (!this.pool) throw new ProblemException(503, 'DATABASE_UNAVAILABLE', 'no database configured');
     const statement = await readStatement(this.pool, merchantId, file.day);
     if (!statement) throw new ProblemException(404, 'STATEMENT_NOT_READY', `the statement for ${file.day} has not been produced yet (the daily job runs after the day ends in Asia/Jakarta)`);
     if (file.csv) {
-      res
-        .status(200)
-        .type('text/csv; charset=utf-8')
-        .setHeader('content-disposition', `attachment; filename="bayar-statement-${file.day}.csv"`)
-        .send(statementCsv(file.day, statement.providers));
+      res.status(200).type('text/csv; charset=utf-8').setHeader('content-disposition', `attachment; filename="bayar-statement-${file.day}.csv"`).send(statementCsv(file.day, statement.providers));
       return;
     }
     res.status(200).json(statement);

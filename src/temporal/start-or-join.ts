@@ -1,14 +1,7 @@
 // How every create in bayar starts its workflow (payments and payouts alike): update-with-start
 // on an id derived from (merchant, key), so the same request twice names the same workflow,
 // and a memo'd request hash, so the same key with another body is a 409, never a second one.
-import {
-  Client,
-  WithStartWorkflowOperation,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type Workflow,
-} from '@temporalio/client';
+import { Client, WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Workflow } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import type { Logger } from '@nestjs/common';
 import { ProblemException } from '../common/problem.js';
@@ -77,10 +70,7 @@ export async function startOrJoin<R, A extends unknown[]>(client: Client, o: Sta
  * Temporal client errors → problem+json: a workflow's typed rejection (an update validator's
  * ApplicationFailure) by its type, a missing workflow as `notFound`, an unreachable Temporal as 503.
  */
-export function translateTemporalError(
-  err: unknown,
-  options: { rejections: Record<string, [number, string]>; notFound: () => ProblemException; noun: string; logger: Logger },
-): Error {
+export function translateTemporalError(err: unknown, options: { rejections: Record<string, [number, string]>; notFound: () => ProblemException; noun: string; logger: Logger }): Error {
   if (err instanceof ProblemException) return err;
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const [status, code] = options.rejections[err.cause.type ?? ''] ?? [422, 'REJECTED'];

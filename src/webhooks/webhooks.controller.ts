@@ -27,7 +27,6 @@ import { findPaymentByProviderReference } from '../db/provider-references.js';
 
 const SIGNAL_DEADLINE_MS = 3_000;
 
-
 @ApiExcludeController()
 @UseGuards(SourceAllowListGuard)
 @Controller('webhooks')

@@ -19,7 +19,13 @@ const WAIT_MS = 30_000;
 
 /** The platform's formula, restated: values of the sorted names, 117-byte private-key blocks, Base64. */
 function platSign(fields: Record<string, string>, key: KeyObject): string {
-  const data = Buffer.from(Object.keys(fields).sort().map((k) => fields[k]).join(''), 'utf8');
+  const data = Buffer.from(
+    Object.keys(fields)
+      .sort()
+      .map((k) => fields[k])
+      .join(''),
+    'utf8',
+  );
   const blocks: Buffer[] = [];
   for (let i = 0; i < data.length; i += 117) blocks.push(privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, data.subarray(i, i + 117)));
   return Buffer.concat(blocks).toString('base64');
@@ -61,8 +67,14 @@ describe('aggregator over HTTP (real Temporal, real sandbox)', () => {
     assert.deepEqual(settled.instructions, {});
     assert.equal((await ledgerEntry(created.id))?.status, 'SUCCESS');
     // bayar answered the literal SUCCESS, so the platform stopped after the first notice.
-    const sent = await eventually(() => deliveries(created.id), (d) => d.length >= 1);
-    assert.deepEqual(sent.map((d) => [d.attempt, d.httpStatus, d.answer]), [[1, 200, 'SUCCESS']]);
+    const sent = await eventually(
+      () => deliveries(created.id),
+      (d) => d.length >= 1,
+    );
+    assert.deepEqual(
+      sent.map((d) => [d.attempt, d.httpStatus, d.answer]),
+      [[1, 200, 'SUCCESS']],
+    );
     await new Promise((r) => setTimeout(r, 500));
     assert.equal((await deliveries(created.id)).length, 1, 'no second notice');
     await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
@@ -87,11 +99,25 @@ describe('aggregator over HTTP (real Temporal, real sandbox)', () => {
       const duplicatesBefore = await webhookOutcomes(stack, 'aggregator', 'duplicate');
       await stack.pay(created.id, {}, AGGREGATOR);
       // 1 s, 30 s, 60 s, 90 s, 1 h, 2 h apart × 0.0001: all six within about a second.
-      const sent = await eventually(() => deliveries(created.id), (d) => d.length >= 6, 15_000);
-      assert.deepEqual(sent.map((d) => d.attempt), [1, 2, 3, 4, 5, 6]);
-      assert.ok(sent.every((d) => d.httpStatus === 200 && d.answer === 'SUCCESS'), `every notice answered SUCCESS: ${JSON.stringify(sent)}`);
+      const sent = await eventually(
+        () => deliveries(created.id),
+        (d) => d.length >= 6,
+        15_000,
+      );
+      assert.deepEqual(
+        sent.map((d) => d.attempt),
+        [1, 2, 3, 4, 5, 6],
+      );
+      assert.ok(
+        sent.every((d) => d.httpStatus === 200 && d.answer === 'SUCCESS'),
+        `every notice answered SUCCESS: ${JSON.stringify(sent)}`,
+      );
       // The five copies are absorbed (by the API before any signal, or counted by the workflow), none in the timeline.
-      const absorbed = await eventually(() => duplicatesAbsorbed(stack, 'aggregator', created.id, duplicatesBefore), (n) => n >= 5, WAIT_MS);
+      const absorbed = await eventually(
+        () => duplicatesAbsorbed(stack, 'aggregator', created.id, duplicatesBefore),
+        (n) => n >= 5,
+        WAIT_MS,
+      );
       assert.ok(absorbed >= 5, `copies absorbed: ${absorbed}`);
       const view = await stack.payment(created.id);
       assert.equal(view.status, 'SETTLED');
@@ -192,13 +218,23 @@ describe('aggregator over HTTP (real Temporal, real sandbox)', () => {
     });
     assert.equal(res.status, 201, res.text);
     const id = (res.json as PayoutView).id;
-    const done = await eventually(async () => (await stack.api('GET', `/v1/payouts/${id}`)).json as PayoutView, (view) => view.status === 'SUCCEEDED', 4_500);
+    const done = await eventually(
+      async () => (await stack.api('GET', `/v1/payouts/${id}`)).json as PayoutView,
+      (view) => view.status === 'SUCCEEDED',
+      4_500,
+    );
     assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done.timeline));
     assert.ok(Date.now() - started < 5_000, 'settled before the first look-up was due');
     assert.equal(done.attempts[0]!.decidedBy, 'callback', 'the signed callback decided it, not a look-up');
     assert.equal(done.attempts[0]!.lookups, 0);
-    assert.ok(done.timeline.some((t) => t.source === 'webhook' && t.type === 'attempt-1:2'), JSON.stringify(done.timeline));
+    assert.ok(
+      done.timeline.some((t) => t.source === 'webhook' && t.type === 'attempt-1:2'),
+      JSON.stringify(done.timeline),
+    );
     const callbacks = (await deliveries(`${id}-1`)).filter((d) => d.kind === 'payout');
-    assert.ok(callbacks.some((d) => d.answer === 'SUCCESS'), `bayar answered the literal SUCCESS: ${JSON.stringify(callbacks)}`);
+    assert.ok(
+      callbacks.some((d) => d.answer === 'SUCCESS'),
+      `bayar answered the literal SUCCESS: ${JSON.stringify(callbacks)}`,
+    );
   });
 });

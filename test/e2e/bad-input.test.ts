@@ -31,7 +31,9 @@ const PAYMENT_ID = /^pay_[0-9a-f]{24}$/;
 // ---- signing, restated from the providers' published formulas ----
 
 const midtransSignature = (orderId: string, statusCode: string, grossAmount: string, key: string = MIDTRANS_KEY) =>
-  createHash('sha512').update(orderId + statusCode + grossAmount + key).digest('hex');
+  createHash('sha512')
+    .update(orderId + statusCode + grossAmount + key)
+    .digest('hex');
 
 const dokuStamp = (ms: number) => new Date(ms).toISOString().slice(0, 19) + 'Z';
 function dokuHeaders(body: string | Buffer, options: { requestId?: string; timestamp?: string; clientId?: string; key?: string } = {}): Record<string, string> {
@@ -40,7 +42,16 @@ function dokuHeaders(body: string | Buffer, options: { requestId?: string; times
   const timestamp = options.timestamp ?? dokuStamp(Date.now());
   const digest = createHash('sha256').update(body).digest('base64');
   const text = `Client-Id:${clientId}\nRequest-Id:${requestId}\nRequest-Timestamp:${timestamp}\nRequest-Target:/webhooks/doku\nDigest:${digest}`;
-  return { 'client-id': clientId, 'request-id': requestId, 'request-timestamp': timestamp, signature: 'HMACSHA256=' + createHmac('sha256', options.key ?? DOKU_SECRET).update(text).digest('base64') };
+  return {
+    'client-id': clientId,
+    'request-id': requestId,
+    'request-timestamp': timestamp,
+    signature:
+      'HMACSHA256=' +
+      createHmac('sha256', options.key ?? DOKU_SECRET)
+        .update(text)
+        .digest('base64'),
+  };
 }
 
 // ---- arbitraries ----
@@ -51,7 +62,14 @@ const nested = fc.letrec((tie) => ({
   node: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 1 }), fc.dictionary(fc.string({ maxLength: 10 }), tie('node'), { maxKeys: 4 }), fc.array(tie('node'), { maxLength: 4 })),
 })).node;
 const unicode = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 });
-const wrongType = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }));
+const wrongType = fc.oneof(
+  fc.integer(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }),
+);
 
 /** Amounts bayar's own schema refuses (as JSON: NaN and Infinity travel as null). */
 const badAmount = fc.oneof(
@@ -72,7 +90,17 @@ function bytes(buffer: Buffer): Buffer {
 /** Raw bodies no API should answer with a 5xx. */
 const hostileBytes = fc.oneof(
   fc.uint8Array({ maxLength: 400 }).map((b) => Buffer.from(b)),
-  fc.constantFrom(Buffer.from([0xc3, 0x28]), Buffer.from([0xff, 0xfe, 0xfd]), Buffer.from('{"a":"\xed\xa0\x80"}', 'latin1'), Buffer.from('null'), Buffer.from('"x"'), Buffer.from('42'), Buffer.from('[]'), Buffer.from('{'), Buffer.alloc(0)),
+  fc.constantFrom(
+    Buffer.from([0xc3, 0x28]),
+    Buffer.from([0xff, 0xfe, 0xfd]),
+    Buffer.from('{"a":"\xed\xa0\x80"}', 'latin1'),
+    Buffer.from('null'),
+    Buffer.from('"x"'),
+    Buffer.from('42'),
+    Buffer.from('[]'),
+    Buffer.from('{'),
+    Buffer.alloc(0),
+  ),
   fc.string({ unit: 'binary', maxLength: 300 }).map((s) => Buffer.from(s, 'utf8')),
   fc.json({ maxDepth: 3 }).map((s) => Buffer.from(s, 'utf8')),
   fc.json({ maxDepth: 2 }).map((s) => Buffer.from(s, 'utf16le')),
@@ -100,7 +128,10 @@ const contentHeaders: fc.Arbitrary<Record<string, string>> = fc.oneof(
 
 /** Extra headers: names from a small set of interesting ones, values printable. */
 const extraHeaders = fc.dictionary(
-  fc.oneof(fc.constantFrom('idempotency-key', 'x-forwarded-for', 'x-callback-token', 'webhook-id', 'client-id', 'request-id', 'request-timestamp', 'signature', 'x-http-method-override'), fc.stringMatching(/^x-[a-z0-9-]{1,20}$/)),
+  fc.oneof(
+    fc.constantFrom('idempotency-key', 'x-forwarded-for', 'x-callback-token', 'webhook-id', 'client-id', 'request-id', 'request-timestamp', 'signature', 'x-http-method-override'),
+    fc.stringMatching(/^x-[a-z0-9-]{1,20}$/),
+  ),
   fc.oneof(printable(0, 80), fc.constantFrom('', ' ', '\t', 'x'.repeat(2000))),
   { maxKeys: 4 },
 );
@@ -183,7 +214,8 @@ describe('bad input over HTTP (real Temporal, real sandboxes)', () => {
   // ---- state, before and after ----
 
   const viewOf = async (id: string, key = API_KEY) => (await stack.api('GET', `/v1/payments/${id}`, undefined, { key })).json as PaymentView;
-  const ledgers = async () => Promise.all(OFFSETS.map(async (o) => ((await stack.sandbox('GET', '/_sandbox/ledger', undefined, o)).json.charges as LedgerEntry[]).sort((a, b) => a.reference.localeCompare(b.reference))));
+  const ledgers = async () =>
+    Promise.all(OFFSETS.map(async (o) => ((await stack.sandbox('GET', '/_sandbox/ledger', undefined, o)).json.charges as LedgerEntry[]).sort((a, b) => a.reference.localeCompare(b.reference))));
   /** All of a merchant's payment ids, through the list endpoint (every page). */
   async function listIds(key: string, query = ''): Promise<string[]> {
     const ids: string[] = [];
@@ -206,11 +238,25 @@ describe('bad input over HTTP (real Temporal, real sandboxes)', () => {
     }
   }
   // Poll lines are bayar's own doing, not the input's; everything else must stay as it was.
-  const summary = (p: PaymentView) => ({ status: p.status, amounts: p.amounts, refunds: p.refunds.length, timeline: p.timeline.filter((t) => t.source !== 'poll').map((t) => `${t.source}:${t.type}:${t.detail ?? ''}`) });
+  const summary = (p: PaymentView) => ({
+    status: p.status,
+    amounts: p.amounts,
+    refunds: p.refunds.length,
+    timeline: p.timeline.filter((t) => t.source !== 'poll').map((t) => `${t.source}:${t.type}:${t.detail ?? ''}`),
+  });
   async function snapshot() {
     const views = Object.fromEntries(await Promise.all(Object.entries(witnesses).map(async ([k, p]) => [k, summary(await viewOf(p.id))] as const)));
     const other = summary(await viewOf(otherPending.id, OTHER_MERCHANT_KEY));
-    return { views, other, ledgers: await ledgers(), mine: await listed(API_KEY, Object.values(witnesses).map((p) => p.id)), theirs: await listed(OTHER_MERCHANT_KEY, [otherPending.id]) };
+    return {
+      views,
+      other,
+      ledgers: await ledgers(),
+      mine: await listed(
+        API_KEY,
+        Object.values(witnesses).map((p) => p.id),
+      ),
+      theirs: await listed(OTHER_MERCHANT_KEY, [otherPending.id]),
+    };
   }
   /** Runs `fuzz`, then checks that nothing anywhere changed (after visibility had time to catch up). */
   async function changesNothing(fuzz: () => Promise<void>): Promise<void> {
@@ -240,21 +286,46 @@ describe('bad input over HTTP (real Temporal, real sandboxes)', () => {
       // Beyond a provider's own limit for the method (Xendit: QRIS ≤ 10,000,000, Alfamart 10,000–5,000,000).
       fc.integer({ min: 10_000_001, max: 1_000_000_000 }).map((amount) => ({ amount, method: 'QRIS', provider: 'xendit' })),
       fc.oneof(fc.integer({ min: 1, max: 9_999 }), fc.integer({ min: 5_000_001, max: 1_000_000_000 })).map((amount) => ({ amount, method: 'RETAIL_ALFAMART', provider: 'xendit' })),
-      fc.record({ key: fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), unicode, fc.constantFrom('__proto__', 'constructor', 'prototype', 'Amount', 'amount ')), value: nested }).filter(({ key }) => !KNOWN.includes(key)).map(({ key, value }) => ({ [key]: value })),
+      fc
+        .record({ key: fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), unicode, fc.constantFrom('__proto__', 'constructor', 'prototype', 'Amount', 'amount ')), value: nested })
+        .filter(({ key }) => !KNOWN.includes(key))
+        .map(({ key, value }) => ({ [key]: value })),
       fc.oneof(wrongType, fc.constant(''), printable(65, 100), fc.constantFrom('with space', 'tab\there', 'ümlaut', '日本語')).map((merchantReference) => ({ merchantReference })),
-      fc.oneof(wrongType, fc.string({ maxLength: 30 }).filter((m) => !(PAYMENT_METHODS as readonly string[]).includes(m)), fc.constantFrom('qris', 'QRIS ', 'BITCOIN', '__proto__')).map((method) => ({ method })),
+      fc
+        .oneof(
+          wrongType,
+          fc.string({ maxLength: 30 }).filter((m) => !(PAYMENT_METHODS as readonly string[]).includes(m)),
+          fc.constantFrom('qris', 'QRIS ', 'BITCOIN', '__proto__'),
+        )
+        .map((method) => ({ method })),
       fc.oneof(wrongType, fc.constantFrom('idr', 'USD', '', 'IDR ')).map((currency) => ({ currency })),
-      fc.oneof(wrongType, fc.string({ maxLength: 20 }).filter((p) => !(PROVIDER_NAMES as readonly string[]).includes(p))).map((provider) => ({ provider })),
-      fc.oneof(
-        wrongType.filter((v) => v !== null && (typeof v !== 'object' || Array.isArray(v))),
-        fc.constantFrom({ email: 'not-an-email' }, { phone: '12' }, { phone: '+62 812 3456 7890' }, { name: '' }, { name: 'x'.repeat(101) }, { nik: '3171234567890123' }),
-      ).map((customer) => ({ customer })),
-      fc.oneof(fc.constantFrom(0, -1, 1.5, 60 * 24 * 180 + 1, '60'), wrongType.filter((v) => !Number.isInteger(v) || (v as number) <= 0)).map((expiresInMinutes) => ({ expiresInMinutes })),
+      fc
+        .oneof(
+          wrongType,
+          fc.string({ maxLength: 20 }).filter((p) => !(PROVIDER_NAMES as readonly string[]).includes(p)),
+        )
+        .map((provider) => ({ provider })),
+      fc
+        .oneof(
+          wrongType.filter((v) => v !== null && (typeof v !== 'object' || Array.isArray(v))),
+          fc.constantFrom({ email: 'not-an-email' }, { phone: '12' }, { phone: '+62 812 3456 7890' }, { name: '' }, { name: 'x'.repeat(101) }, { nik: '3171234567890123' }),
+        )
+        .map((customer) => ({ customer })),
+      fc
+        .oneof(
+          fc.constantFrom(0, -1, 1.5, 60 * 24 * 180 + 1, '60'),
+          wrongType.filter((v) => !Number.isInteger(v) || (v as number) <= 0),
+        )
+        .map((expiresInMinutes) => ({ expiresInMinutes })),
       fc.constant({ expiresInMinutes: 10, expiresInSeconds: 600 }),
-      fc.oneof(fc.constantFrom('javascript:alert(1)', 'ftp://merchant.example/', 'file:///etc/passwd', 'http://', 'merchant.example.co.id/cb', `https://m.example/${'a'.repeat(2100)}`), wrongType).map((callbackUrl) => ({ callbackUrl })),
+      fc
+        .oneof(fc.constantFrom('javascript:alert(1)', 'ftp://merchant.example/', 'file:///etc/passwd', 'http://', 'merchant.example.co.id/cb', `https://m.example/${'a'.repeat(2100)}`), wrongType)
+        .map((callbackUrl) => ({ callbackUrl })),
       fc.string({ minLength: 256, maxLength: 400 }).map((description) => ({ description })),
       fc.integer({ min: 1, max: 1000 }).map((extra) => ({ items: [{ name: 'Item', quantity: 1, price: 10_000 + extra }], amount: 10_000 })),
-      fc.oneof(wrongType, fc.constant([{ name: 'Item', quantity: 0, price: 10_000 }]), fc.constant([{ name: 'Item', quantity: 1, price: 10_000, sku: 'x' }])).map((items) => ({ items, amount: 10_000 })),
+      fc
+        .oneof(wrongType, fc.constant([{ name: 'Item', quantity: 0, price: 10_000 }]), fc.constant([{ name: 'Item', quantity: 1, price: 10_000, sku: 'x' }]))
+        .map((items) => ({ items, amount: 10_000 })),
     );
     const body = fc.oneof(
       { weight: 5, arbitrary: fc.tuple(validBase, corruption).map(([b, c]) => ({ ...b, ...c }) as unknown) },
@@ -286,11 +357,16 @@ describe('bad input over HTTP (real Temporal, real sandboxes)', () => {
       fc.record({ amount: fc.integer({ min: 1, max: refundable }) }),
       fc.oneof(wrongType, fc.constant(''), fc.string({ minLength: 256, maxLength: 300 })).map((reason) => ({ reason })),
       fc.oneof(wrongType, fc.constant(''), fc.constantFrom('with space', 'ümlaut', 'a/b', '../x', 'x'.repeat(65))).map((refundId) => ({ reason: 'fuzz', refundId })),
-      fc.record({ key: fc.string({ minLength: 1, maxLength: 20 }).filter((k) => !['amount', 'reason', 'refundId'].includes(k)), value: nested }).map(({ key, value }) => ({ reason: 'fuzz', [key]: value })),
+      fc
+        .record({ key: fc.string({ minLength: 1, maxLength: 20 }).filter((k) => !['amount', 'reason', 'refundId'].includes(k)), value: nested })
+        .map(({ key, value }) => ({ reason: 'fuzz', [key]: value })),
     );
     const anyRefund = fc.oneof(
       invalidRefund,
-      fc.record({ amount: fc.integer({ min: 1, max: 1_000_000_000 }), reason: fc.string({ minLength: 1, maxLength: 255 }), refundId: fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/) }, { requiredKeys: ['reason'] }),
+      fc.record(
+        { amount: fc.integer({ min: 1, max: 1_000_000_000 }), reason: fc.string({ minLength: 1, maxLength: 255 }), refundId: fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/) },
+        { requiredKeys: ['reason'] },
+      ),
     );
     const randomId = fc.stringMatching(/^[0-9a-f]{24}$/).map((hex) => `pay_${hex}`);
     const target = fc.oneof(
@@ -302,7 +378,21 @@ describe('bad input over HTTP (real Temporal, real sandboxes)', () => {
       fc.tuple(randomId, fc.constant(API_KEY), anyRefund as fc.Arbitrary<unknown>),
       // Ids that are not ids at all.
       fc.tuple(
-        fc.oneof(fc.constantFrom('pay_', 'PAY_0123456789ABCDEF01234567', `${settledQris.id}x`, settledQris.id.toUpperCase(), '%', '%zz', '%E0%A4%A', '..%2F..%2Fhealth', '%00', 'pay_%30123456789abcdef0123456'), fc.string({ minLength: 1, maxLength: 60 }).map(encodeURIComponent)),
+        fc.oneof(
+          fc.constantFrom(
+            'pay_',
+            'PAY_0123456789ABCDEF01234567',
+            `${settledQris.id}x`,
+            settledQris.id.toUpperCase(),
+            '%',
+            '%zz',
+            '%E0%A4%A',
+            '..%2F..%2Fhealth',
+            '%00',
+            'pay_%30123456789abcdef0123456',
+          ),
+          fc.string({ minLength: 1, maxLength: 60 }).map(encodeURIComponent),
+        ),
         fc.constant(API_KEY),
         anyRefund as fc.Arbitrary<unknown>,
       ),
@@ -329,7 +419,12 @@ describe('bad input over HTTP (real Temporal, real sandboxes)', () => {
   });
 
   it('GET /v1/payments: fuzzed queries are 200 with only your own payments, or a 4xx problem; page tokens only work for whom they were issued', { timeout: 60_000 }, async () => {
-    const mine = new Set(await listed(API_KEY, Object.values(witnesses).map((p) => p.id)));
+    const mine = new Set(
+      await listed(
+        API_KEY,
+        Object.values(witnesses).map((p) => p.id),
+      ),
+    );
     // Paging one by one finds them all; the token is no use to another merchant or another filter.
     const paged: string[] = [];
     let first: string | undefined;
@@ -347,7 +442,14 @@ describe('bad input over HTTP (real Temporal, real sandboxes)', () => {
     assert.equal(stolen.json.code, 'UNKNOWN_PAGE_TOKEN');
     assert.equal((await stack.api('GET', `/v1/payments?limit=1&status=SETTLED&pageToken=${first}`)).status, 422);
     const param = fc.oneof(
-      fc.tuple(fc.constantFrom('status', 'provider', 'method', 'reference', 'limit', 'pageToken'), fc.oneof(printable(0, 40), unicode, fc.constantFrom('SETTLED', 'PENDING', 'xendit', 'QRIS', '0', '101', '-1', '1e2', "x' OR MerchantId != 'demo", 'x\\', '"', 'AAAA', 'CgQIARAB', 'x'.repeat(2100)))),
+      fc.tuple(
+        fc.constantFrom('status', 'provider', 'method', 'reference', 'limit', 'pageToken'),
+        fc.oneof(
+          printable(0, 40),
+          unicode,
+          fc.constantFrom('SETTLED', 'PENDING', 'xendit', 'QRIS', '0', '101', '-1', '1e2', "x' OR MerchantId != 'demo", 'x\\', '"', 'AAAA', 'CgQIARAB', 'x'.repeat(2100)),
+        ),
+      ),
       fc.tuple(fc.string({ minLength: 1, maxLength: 12 }), printable(0, 20)),
     );
     await fc.assert(
@@ -367,79 +469,137 @@ describe('bad input over HTTP (real Temporal, real sandboxes)', () => {
     );
   });
 
-  it('POST /webhooks/:provider: fuzzed, unsigned, wrongly signed or malformed notifications are 4xx; genuine ones about no payment of ours are acknowledged; nothing changes', { timeout: 120_000 }, async () => {
-    const foreignId = fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.stringMatching(/^order-[0-9]{1,10}$/), unicode).filter((id) => !PAYMENT_ID.test(id) && id.length <= 50);
-    const anyText = fc.oneof(fc.string({ maxLength: 60 }), unicode);
-    const xenditBody = fc.oneof(
-      fc.record({ event: fc.constantFrom('payment.capture', 'payment.succeeded', 'payment.failed', 'payment_request.expiry', 'constructor'), data: fc.record({ reference_id: foreignId, status: fc.constantFrom('SUCCEEDED', 'FAILED', 'EXPIRED'), amount: fc.integer({ min: 1, max: 1_000_000 }), payment_request_id: fc.string({ maxLength: 20 }) }) }),
-      fc.record({ event: fc.oneof(anyText, wrongType), data: fc.oneof(nested, wrongType) }, { requiredKeys: [] }),
-    );
-    const midtransBody = fc.oneof(
-      fc.record({ order_id: foreignId, status_code: fc.constantFrom('200', '201', '202', '407'), gross_amount: fc.integer({ min: 1, max: 1_000_000 }).map((n) => `${n}.00`), transaction_status: fc.constantFrom('settlement', 'pending', 'expire', 'deny', 'refund', 'toString') }),
-      fc.record({ order_id: fc.oneof(anyText, wrongType), status_code: fc.oneof(anyText, wrongType), gross_amount: fc.oneof(anyText, wrongType), transaction_status: fc.oneof(anyText, wrongType), extra: nested }, { requiredKeys: [] }),
-    );
-    const dokuBody = fc.oneof(
-      fc.record({ transaction: fc.record({ status: fc.constantFrom('SUCCESS', 'PENDING', 'FAILED', 'EXPIRED', 'REFUNDED', '__proto__') }), order: fc.record({ invoice_number: foreignId.filter((id) => id.length <= 64), amount: fc.integer({ min: 1, max: 1_000_000 }) }) }),
-      fc.record({ transaction: fc.oneof(nested, wrongType), order: fc.oneof(nested, wrongType) }, { requiredKeys: [] }),
-    );
-    type Case = { path: string; headers: Record<string, string>; body: Buffer; genuine: boolean };
-    const asBytes = (v: unknown) => Buffer.from(JSON.stringify(v) ?? 'null');
-    const xendit: fc.Arbitrary<Case> = fc
-      .tuple(fc.oneof(xenditBody.map(asBytes), hostileBytes), fc.oneof(fc.constant(XENDIT_TOKEN), fc.constant(undefined), printable(1, 60), fc.constant(XENDIT_TOKEN.toUpperCase()), fc.constant(`${XENDIT_TOKEN} `)), fc.option(printable(1, 40), { nil: undefined }))
-      // fetch trims header values, so a token with trailing blanks arrives as the token itself.
-      .map(([body, token, id]) => ({ path: '/webhooks/xendit', body, genuine: token?.trim() === XENDIT_TOKEN, headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { 'x-callback-token': token }), ...(id ? { 'webhook-id': id } : {}) } }));
-    const midtrans: fc.Arbitrary<Case> = fc
-      .tuple(midtransBody, fc.constantFrom('genuine', 'none', 'other-key', 'garbled'))
-      .map(([n, how]) => {
-        const fields = n as Record<string, unknown>;
-        const signable = typeof fields.order_id === 'string' && typeof fields.status_code === 'string' && typeof fields.gross_amount === 'string';
-        const signature_key =
-          how === 'none' || !signable ? undefined : how === 'garbled' ? randomBytes(64).toString('hex') : midtransSignature(fields.order_id as string, fields.status_code as string, fields.gross_amount as string, how === 'other-key' ? 'SB-Mid-server-another-merchant' : MIDTRANS_KEY);
-        return { path: '/webhooks/midtrans', headers: { 'content-type': 'application/json' }, body: asBytes(signature_key ? { ...fields, signature_key } : fields), genuine: how === 'genuine' && signable };
-      })
-      .chain((c) => fc.oneof({ weight: 4, arbitrary: fc.constant(c) }, hostileBytes.map((body) => ({ ...c, body, genuine: false }))));
-    const doku: fc.Arbitrary<Case> = fc
-      .tuple(fc.oneof(dokuBody.map(asBytes), hostileBytes), fc.constantFrom('genuine', 'stale', 'other-merchant', 'no-signature', 'no-timestamp', 'garbage'), extraHeaders)
-      .map(([body, how, extra]) => {
-        const genuine = dokuHeaders(body);
-        const headers: Record<string, string> =
-          how === 'genuine'
-            ? genuine
-            : how === 'stale'
-              ? dokuHeaders(body, { timestamp: dokuStamp(Date.now() - 6 * 60_000) })
-              : how === 'other-merchant'
-                ? dokuHeaders(body, { clientId: 'BRN-0002-another-merchant', key: 'SK-another-merchant' })
-                : how === 'garbage'
-                  ? { ...extra }
-                  : Object.fromEntries(Object.entries(genuine).filter(([k]) => k !== (how === 'no-signature' ? 'signature' : 'request-timestamp')));
-        // 'stale' is still DOKU's signature: a retry stamped long ago is taken (providers/doku/README.md).
-        return { path: '/webhooks/doku', headers: { 'content-type': 'application/json', ...headers }, body, genuine: how === 'genuine' || how === 'stale' };
-      });
-    const unknownProvider: fc.Arbitrary<Case> = fc
-      .tuple(fc.oneof(fc.constantFrom('stripe', 'XENDIT', 'ecommpay', 'indodana', 'aggregator', '__proto__', 'constructor', '%', '%zz', '..%2Fv1%2Fpayments'), fc.string({ minLength: 1, maxLength: 20 }).map(encodeURIComponent)), hostileBytes)
-      .filter(([name]) => !['xendit', 'midtrans', 'doku'].includes(name))
-      .map(([name, body]) => ({ path: `/webhooks/${name}`, headers: { 'content-type': 'application/json' }, body, genuine: false }));
-
-    await changesNothing(async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.oneof(xendit, midtrans, doku, unknownProvider), async (c) => {
-          const answer = await http(stack.apiUrl + c.path, 'POST', c.body, c.headers);
-          const what = `${c.path} ${JSON.stringify(c.headers).slice(0, 200)} ${c.body.toString('utf8').slice(0, 200)}`;
-          assert.ok(answer.status < 500, `${what} → ${answer.status} ${answer.text.slice(0, 200)}`);
-          if (answer.status === 200) {
-            // The provider's documented acknowledgement, for a verified notice we then set aside.
-            assert.ok(c.genuine, `${what}: acknowledged without a genuine signature`);
-            return;
-          }
-          assertRefused(answer, what);
-          // Xendit and DOKU authenticate before reading the body (Midtrans' signature is inside it).
-          // (A body over the 256 kB limit is refused with 413 before anything else.)
-          if (!c.genuine && (c.path === '/webhooks/xendit' || c.path === '/webhooks/doku') && answer.status !== 413) assert.equal(answer.status, 401, `${what}: unauthenticated is 401`);
+  it(
+    'POST /webhooks/:provider: fuzzed, unsigned, wrongly signed or malformed notifications are 4xx; genuine ones about no payment of ours are acknowledged; nothing changes',
+    { timeout: 120_000 },
+    async () => {
+      const foreignId = fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.stringMatching(/^order-[0-9]{1,10}$/), unicode).filter((id) => !PAYMENT_ID.test(id) && id.length <= 50);
+      const anyText = fc.oneof(fc.string({ maxLength: 60 }), unicode);
+      const xenditBody = fc.oneof(
+        fc.record({
+          event: fc.constantFrom('payment.capture', 'payment.succeeded', 'payment.failed', 'payment_request.expiry', 'constructor'),
+          data: fc.record({
+            reference_id: foreignId,
+            status: fc.constantFrom('SUCCEEDED', 'FAILED', 'EXPIRED'),
+            amount: fc.integer({ min: 1, max: 1_000_000 }),
+            payment_request_id: fc.string({ maxLength: 20 }),
+          }),
         }),
-        { numRuns: RUNS * 3 },
+        fc.record({ event: fc.oneof(anyText, wrongType), data: fc.oneof(nested, wrongType) }, { requiredKeys: [] }),
       );
-    });
-  });
+      const midtransBody = fc.oneof(
+        fc.record({
+          order_id: foreignId,
+          status_code: fc.constantFrom('200', '201', '202', '407'),
+          gross_amount: fc.integer({ min: 1, max: 1_000_000 }).map((n) => `${n}.00`),
+          transaction_status: fc.constantFrom('settlement', 'pending', 'expire', 'deny', 'refund', 'toString'),
+        }),
+        fc.record(
+          {
+            order_id: fc.oneof(anyText, wrongType),
+            status_code: fc.oneof(anyText, wrongType),
+            gross_amount: fc.oneof(anyText, wrongType),
+            transaction_status: fc.oneof(anyText, wrongType),
+            extra: nested,
+          },
+          { requiredKeys: [] },
+        ),
+      );
+      const dokuBody = fc.oneof(
+        fc.record({
+          transaction: fc.record({ status: fc.constantFrom('SUCCESS', 'PENDING', 'FAILED', 'EXPIRED', 'REFUNDED', '__proto__') }),
+          order: fc.record({ invoice_number: foreignId.filter((id) => id.length <= 64), amount: fc.integer({ min: 1, max: 1_000_000 }) }),
+        }),
+        fc.record({ transaction: fc.oneof(nested, wrongType), order: fc.oneof(nested, wrongType) }, { requiredKeys: [] }),
+      );
+      type Case = { path: string; headers: Record<string, string>; body: Buffer; genuine: boolean };
+      const asBytes = (v: unknown) => Buffer.from(JSON.stringify(v) ?? 'null');
+      const xendit: fc.Arbitrary<Case> = fc
+        .tuple(
+          fc.oneof(xenditBody.map(asBytes), hostileBytes),
+          fc.oneof(fc.constant(XENDIT_TOKEN), fc.constant(undefined), printable(1, 60), fc.constant(XENDIT_TOKEN.toUpperCase()), fc.constant(`${XENDIT_TOKEN} `)),
+          fc.option(printable(1, 40), { nil: undefined }),
+        )
+        // fetch trims header values, so a token with trailing blanks arrives as the token itself.
+        .map(([body, token, id]) => ({
+          path: '/webhooks/xendit',
+          body,
+          genuine: token?.trim() === XENDIT_TOKEN,
+          headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { 'x-callback-token': token }), ...(id ? { 'webhook-id': id } : {}) },
+        }));
+      const midtrans: fc.Arbitrary<Case> = fc
+        .tuple(midtransBody, fc.constantFrom('genuine', 'none', 'other-key', 'garbled'))
+        .map(([n, how]) => {
+          const fields = n as Record<string, unknown>;
+          const signable = typeof fields.order_id === 'string' && typeof fields.status_code === 'string' && typeof fields.gross_amount === 'string';
+          const signature_key =
+            how === 'none' || !signable
+              ? undefined
+              : how === 'garbled'
+                ? randomBytes(64).toString('hex')
+                : midtransSignature(fields.order_id as string, fields.status_code as string, fields.gross_amount as string, how === 'other-key' ? 'SB-Mid-server-another-merchant' : MIDTRANS_KEY);
+          return {
+            path: '/webhooks/midtrans',
+            headers: { 'content-type': 'application/json' },
+            body: asBytes(signature_key ? { ...fields, signature_key } : fields),
+            genuine: how === 'genuine' && signable,
+          };
+        })
+        .chain((c) =>
+          fc.oneof(
+            { weight: 4, arbitrary: fc.constant(c) },
+            hostileBytes.map((body) => ({ ...c, body, genuine: false })),
+          ),
+        );
+      const doku: fc.Arbitrary<Case> = fc
+        .tuple(fc.oneof(dokuBody.map(asBytes), hostileBytes), fc.constantFrom('genuine', 'stale', 'other-merchant', 'no-signature', 'no-timestamp', 'garbage'), extraHeaders)
+        .map(([body, how, extra]) => {
+          const genuine = dokuHeaders(body);
+          const headers: Record<string, string> =
+            how === 'genuine'
+              ? genuine
+              : how === 'stale'
+                ? dokuHeaders(body, { timestamp: dokuStamp(Date.now() - 6 * 60_000) })
+                : how === 'other-merchant'
+                  ? dokuHeaders(body, { clientId: 'BRN-0002-another-merchant', key: 'SK-another-merchant' })
+                  : how === 'garbage'
+                    ? { ...extra }
+                    : Object.fromEntries(Object.entries(genuine).filter(([k]) => k !== (how === 'no-signature' ? 'signature' : 'request-timestamp')));
+          // 'stale' is still DOKU's signature: a retry stamped long ago is taken (providers/doku/README.md).
+          return { path: '/webhooks/doku', headers: { 'content-type': 'application/json', ...headers }, body, genuine: how === 'genuine' || how === 'stale' };
+        });
+      const unknownProvider: fc.Arbitrary<Case> = fc
+        .tuple(
+          fc.oneof(
+            fc.constantFrom('stripe', 'XENDIT', 'ecommpay', 'indodana', 'aggregator', '__proto__', 'constructor', '%', '%zz', '..%2Fv1%2Fpayments'),
+            fc.string({ minLength: 1, maxLength: 20 }).map(encodeURIComponent),
+          ),
+          hostileBytes,
+        )
+        .filter(([name]) => !['xendit', 'midtrans', 'doku'].includes(name))
+        .map(([name, body]) => ({ path: `/webhooks/${name}`, headers: { 'content-type': 'application/json' }, body, genuine: false }));
+
+      await changesNothing(async () => {
+        await fc.assert(
+          fc.asyncProperty(fc.oneof(xendit, midtrans, doku, unknownProvider), async (c) => {
+            const answer = await http(stack.apiUrl + c.path, 'POST', c.body, c.headers);
+            const what = `${c.path} ${JSON.stringify(c.headers).slice(0, 200)} ${c.body.toString('utf8').slice(0, 200)}`;
+            assert.ok(answer.status < 500, `${what} → ${answer.status} ${answer.text.slice(0, 200)}`);
+            if (answer.status === 200) {
+              // The provider's documented acknowledgement, for a verified notice we then set aside.
+              assert.ok(c.genuine, `${what}: acknowledged without a genuine signature`);
+              return;
+            }
+            assertRefused(answer, what);
+            // Xendit and DOKU authenticate before reading the body (Midtrans' signature is inside it).
+            // (A body over the 256 kB limit is refused with 413 before anything else.)
+            if (!c.genuine && (c.path === '/webhooks/xendit' || c.path === '/webhooks/doku') && answer.status !== 413) assert.equal(answer.status, 401, `${what}: unauthenticated is 401`);
+          }),
+          { numRuns: RUNS * 3 },
+        );
+      });
+    },
+  );
 
   // ================================ replay and forgery ================================
 
@@ -452,7 +612,11 @@ describe('bad input over HTTP (real Temporal, real sandboxes)', () => {
     const before = await stack.payment(id);
     const apiBefore = await webhookOutcomes(stack, provider, 'duplicate');
     for (let i = 0; i < copies; i++) assert.equal((await send()).status, 200, `copy ${i + 1}`);
-    const absorbed = await eventually(() => duplicatesAbsorbed(stack, provider, id, apiBefore), (n) => n >= copies, WAIT_MS);
+    const absorbed = await eventually(
+      () => duplicatesAbsorbed(stack, provider, id, apiBefore),
+      (n) => n >= copies,
+      WAIT_MS,
+    );
     assert.ok(absorbed >= copies, `copies absorbed: ${absorbed}`);
     const after = await stack.payment(id);
     assert.deepEqual(after.timeline, before.timeline, 'copies add no timeline line');
@@ -478,7 +642,10 @@ describe('bad input over HTTP (real Temporal, real sandboxes)', () => {
 
   it('midtrans: a genuine notification cannot be moved to another payment or relabelled; unsigned and foreign-key ones are 401; an identical replay is absorbed', { timeout: 90_000 }, async () => {
     const MIDTRANS = SANDBOX_PORT_OFFSETS.midtrans;
-    const [paid, target] = await Promise.all([create({ amount: 90_000, method: 'VA_BNI', provider: 'midtrans' }), create({ amount: 90_000, method: 'VA_BNI', provider: 'midtrans' }, OTHER_MERCHANT_KEY)]);
+    const [paid, target] = await Promise.all([
+      create({ amount: 90_000, method: 'VA_BNI', provider: 'midtrans' }),
+      create({ amount: 90_000, method: 'VA_BNI', provider: 'midtrans' }, OTHER_MERCHANT_KEY),
+    ]);
     await stack.pay(paid.id, {}, MIDTRANS);
     await stack.waitFor(paid.id, (p) => p.status === 'SETTLED', WAIT_MS);
     const genuine = (await sentNotifications(MIDTRANS)).map((n) => n.body).find((b) => JSON.parse(b).order_id === paid.id && JSON.parse(b).transaction_status === 'settlement');
@@ -486,7 +653,12 @@ describe('bad input over HTTP (real Temporal, real sandboxes)', () => {
     const n = JSON.parse(genuine) as Record<string, string>;
 
     // The same signature over another payment (merchant B's, same amount), another amount, another code.
-    for (const forged of [{ ...n, order_id: target.id }, { ...n, order_id: target.id, transaction_id: target.providerReference }, { ...n, gross_amount: '9000.00' }, { ...n, status_code: '201' }]) {
+    for (const forged of [
+      { ...n, order_id: target.id },
+      { ...n, order_id: target.id, transaction_id: target.providerReference },
+      { ...n, gross_amount: '9000.00' },
+      { ...n, status_code: '201' },
+    ]) {
       const answer = await post('midtrans', JSON.stringify(forged));
       assert.equal(answer.status, 401, JSON.stringify(forged));
       assert.equal(answer.json.code, 'SIGNATURE_INVALID');
@@ -518,58 +690,75 @@ describe('bad input over HTTP (real Temporal, real sandboxes)', () => {
     assert.equal(paidCallbacks(paid.id), 1, 'the merchant heard about it once');
   });
 
-  it('doku: a genuine notification cannot be moved to another payment; one stamped ahead, an unsigned one and another account’s are 401; a retry stamped hours ago is taken; an identical replay is absorbed', { timeout: 90_000 }, async () => {
-    const DOKU = SANDBOX_PORT_OFFSETS.doku;
-    const [paid, target, late] = await Promise.all([
-      // Non-SNAP notifications: Alfamart (DOKU's VAs are SNAP now, providers/doku/README.md).
-      create({ amount: 70_000, method: 'RETAIL_ALFAMART', provider: 'doku' }),
-      create({ amount: 70_000, method: 'RETAIL_ALFAMART', provider: 'doku' }, OTHER_MERCHANT_KEY),
-      create({ amount: 71_000, method: 'RETAIL_ALFAMART', provider: 'doku' }),
-    ]);
-    await stack.pay(paid.id, {}, DOKU);
-    await stack.waitFor(paid.id, (p) => p.status === 'SETTLED', WAIT_MS);
-    const outbox = (await stack.sandbox('GET', '/_sandbox/doku/outbox', undefined, DOKU)).json as { headers: Record<string, string>; body: string }[];
-    const genuine = outbox.find((x) => JSON.parse(x.body).order.invoice_number === paid.id);
-    assert.ok(genuine, 'the sandbox sent the notification');
+  it(
+    'doku: a genuine notification cannot be moved to another payment; one stamped ahead, an unsigned one and another account’s are 401; a retry stamped hours ago is taken; an identical replay is absorbed',
+    { timeout: 90_000 },
+    async () => {
+      const DOKU = SANDBOX_PORT_OFFSETS.doku;
+      const [paid, target, late] = await Promise.all([
+        // Non-SNAP notifications: Alfamart (DOKU's VAs are SNAP now, providers/doku/README.md).
+        create({ amount: 70_000, method: 'RETAIL_ALFAMART', provider: 'doku' }),
+        create({ amount: 70_000, method: 'RETAIL_ALFAMART', provider: 'doku' }, OTHER_MERCHANT_KEY),
+        create({ amount: 71_000, method: 'RETAIL_ALFAMART', provider: 'doku' }),
+      ]);
+      await stack.pay(paid.id, {}, DOKU);
+      await stack.waitFor(paid.id, (p) => p.status === 'SETTLED', WAIT_MS);
+      const outbox = (await stack.sandbox('GET', '/_sandbox/doku/outbox', undefined, DOKU)).json as { headers: Record<string, string>; body: string }[];
+      const genuine = outbox.find((x) => JSON.parse(x.body).order.invoice_number === paid.id);
+      assert.ok(genuine, 'the sandbox sent the notification');
 
-    // Its headers (and signature) over a body naming merchant B's payment, same amount.
-    const moved = genuine.body.replaceAll(paid.id, target.id);
-    assert.notEqual(moved, genuine.body);
-    assert.equal((await post('doku', moved, genuine.headers)).status, 401);
-    assert.equal((await post('doku', genuine.body.replace('70000', '700000'), genuine.headers)).status, 401);
+      // Its headers (and signature) over a body naming merchant B's payment, same amount.
+      const moved = genuine.body.replaceAll(paid.id, target.id);
+      assert.notEqual(moved, genuine.body);
+      assert.equal((await post('doku', moved, genuine.headers)).status, 401);
+      assert.equal((await post('doku', genuine.body.replace('70000', '700000'), genuine.headers)).status, 401);
 
-    // A notification for the target, genuinely signed, but stamped six minutes ahead: DOKU cannot have sent it yet.
-    const forTarget = JSON.stringify({ ...JSON.parse(genuine.body), order: { invoice_number: target.id, amount: 70_000 }, transaction: { ...JSON.parse(genuine.body).transaction, original_request_id: `${target.id}-create` } });
-    const ahead = await post('doku', forTarget, dokuHeaders(forTarget, { timestamp: dokuStamp(Date.now() + 6 * 60_000) }));
-    assert.equal(ahead.status, 401, 'too far ahead, too');
-    // No signature, no timestamp, another DOKU account signing correctly with its own key.
-    const fresh = dokuHeaders(forTarget);
-    for (const drop of ['signature', 'request-timestamp', 'client-id', 'request-id']) {
-      assert.equal((await post('doku', forTarget, Object.fromEntries(Object.entries(fresh).filter(([k]) => k !== drop)))).status, 401, `without ${drop}`);
-    }
-    assert.equal((await post('doku', forTarget, dokuHeaders(forTarget, { clientId: 'BRN-0002-another-merchant', key: 'SK-another-merchant' }))).status, 401);
-    await untouched(target.id, OTHER_MERCHANT_KEY);
-    assert.equal((await stack.charges(target.id, DOKU))[0]?.status, 'PENDING');
+      // A notification for the target, genuinely signed, but stamped six minutes ahead: DOKU cannot have sent it yet.
+      const forTarget = JSON.stringify({
+        ...JSON.parse(genuine.body),
+        order: { invoice_number: target.id, amount: 70_000 },
+        transaction: { ...JSON.parse(genuine.body).transaction, original_request_id: `${target.id}-create` },
+      });
+      const ahead = await post('doku', forTarget, dokuHeaders(forTarget, { timestamp: dokuStamp(Date.now() + 6 * 60_000) }));
+      assert.equal(ahead.status, 401, 'too far ahead, too');
+      // No signature, no timestamp, another DOKU account signing correctly with its own key.
+      const fresh = dokuHeaders(forTarget);
+      for (const drop of ['signature', 'request-timestamp', 'client-id', 'request-id']) {
+        assert.equal((await post('doku', forTarget, Object.fromEntries(Object.entries(fresh).filter(([k]) => k !== drop)))).status, 401, `without ${drop}`);
+      }
+      assert.equal((await post('doku', forTarget, dokuHeaders(forTarget, { clientId: 'BRN-0002-another-merchant', key: 'SK-another-merchant' }))).status, 401);
+      await untouched(target.id, OTHER_MERCHANT_KEY);
+      assert.equal((await stack.charges(target.id, DOKU))[0]?.status, 'PENDING');
 
-    // Whether DOKU re-stamps its retries is not published: one stamped 6 h ago (its second retry)
-    // still carries DOKU's signature and is taken; what guards a replay is the Request-Id dedupe below.
-    const forLate = JSON.stringify({ ...JSON.parse(genuine.body), order: { invoice_number: late.id, amount: 71_000 }, transaction: { ...JSON.parse(genuine.body).transaction, original_request_id: `${late.id}-create` } });
-    await untouched(late.id);
-    assert.equal((await post('doku', forLate, dokuHeaders(forLate, { timestamp: dokuStamp(Date.now() - 6 * 3_600_000) }))).status, 200);
-    await stack.waitFor(late.id, (p) => p.status === 'SETTLED', WAIT_MS);
+      // Whether DOKU re-stamps its retries is not published: one stamped 6 h ago (its second retry)
+      // still carries DOKU's signature and is taken; what guards a replay is the Request-Id dedupe below.
+      const forLate = JSON.stringify({
+        ...JSON.parse(genuine.body),
+        order: { invoice_number: late.id, amount: 71_000 },
+        transaction: { ...JSON.parse(genuine.body).transaction, original_request_id: `${late.id}-create` },
+      });
+      await untouched(late.id);
+      assert.equal((await post('doku', forLate, dokuHeaders(forLate, { timestamp: dokuStamp(Date.now() - 6 * 3_600_000) }))).status, 200);
+      await stack.waitFor(late.id, (p) => p.status === 'SETTLED', WAIT_MS);
 
-    // The genuine notification, replayed verbatim within the window: a copy, absorbed, no second transition.
-    const after = await replayAbsorbed('doku', paid.id, 3, () => post('doku', genuine.body, genuine.headers));
-    assert.equal(after.status, 'SETTLED');
-    assert.equal(statusEntries(after, 'PAID'), 1);
-    assert.equal(after.amounts.paid, 70_000);
-    await new Promise((r) => setTimeout(r, 500));
-    assert.equal(paidCallbacks(paid.id), 1, 'the merchant heard about it once');
-  });
+      // The genuine notification, replayed verbatim within the window: a copy, absorbed, no second transition.
+      const after = await replayAbsorbed('doku', paid.id, 3, () => post('doku', genuine.body, genuine.headers));
+      assert.equal(after.status, 'SETTLED');
+      assert.equal(statusEntries(after, 'PAID'), 1);
+      assert.equal(after.amounts.paid, 70_000);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(paidCallbacks(paid.id), 1, 'the merchant heard about it once');
+    },
+  );
 
   it('xendit: without the callback token nothing is read; an identical replay (same webhook-id) is absorbed as a duplicate', { timeout: 60_000 }, async () => {
     const [paid, target] = await Promise.all([create({ amount: 60_000, method: 'QRIS', provider: 'xendit' }), create({ amount: 60_000, method: 'QRIS', provider: 'xendit' }, OTHER_MERCHANT_KEY)]);
-    const notice = (p: PaymentView) => JSON.stringify({ event: 'payment.capture', created: new Date().toISOString(), data: { reference_id: p.id, payment_request_id: p.providerReference, payment_id: `py-${randomBytes(6).toString('hex')}`, status: 'SUCCEEDED', amount: 60_000 } });
+    const notice = (p: PaymentView) =>
+      JSON.stringify({
+        event: 'payment.capture',
+        created: new Date().toISOString(),
+        data: { reference_id: p.id, payment_request_id: p.providerReference, payment_id: `py-${randomBytes(6).toString('hex')}`, status: 'SUCCEEDED', amount: 60_000 },
+      });
     for (const token of [undefined, '', 'bayar-sandbox-callback-tokeN', `${XENDIT_TOKEN}x`, XENDIT_TOKEN.slice(0, -1)]) {
       const answer = await post('xendit', notice(target), { ...(token === undefined ? {} : { 'x-callback-token': token }), 'webhook-id': 'whk-forged' });
       assert.equal(answer.status, 401, String(token));
@@ -621,7 +810,15 @@ describe('bad input over HTTP (real Temporal, real sandboxes)', () => {
     assert.ok(theirs.includes(otherPending.id));
     const mine = await listed(API_KEY, [pending.id, settledQris.id]);
     assert.ok(!mine.includes(otherPending.id), "A does not see B's payment");
-    for (const query of ['', '&status=SETTLED', '&status=PENDING', '&provider=xendit', '&method=QRIS', `&reference=${encodeURIComponent(pending.merchantReference)}`, `&reference=${encodeURIComponent(settledQris.merchantReference)}`]) {
+    for (const query of [
+      '',
+      '&status=SETTLED',
+      '&status=PENDING',
+      '&provider=xendit',
+      '&method=QRIS',
+      `&reference=${encodeURIComponent(pending.merchantReference)}`,
+      `&reference=${encodeURIComponent(settledQris.merchantReference)}`,
+    ]) {
       const ids = await listIds(OTHER_MERCHANT_KEY, query);
       for (const id of [pending.id, settledQris.id, settledVa.id, ...Object.values(witnesses).map((p) => p.id)]) assert.ok(!ids.includes(id), `${query}: A's ${id} listed to B`);
     }

@@ -24,10 +24,17 @@ describe('chaos (short run on the real stack)', { skip: skip && 'BAYAR_CHAOS_TES
       log: (line) => lines.push(line),
     });
     // A replay nondeterminism shows only in the worker's log; put it next to the violations.
-    const nondeterminism = (result.tails?.worker ?? '').split('\n').filter((l) => /Nondeterminism|TMPRL1100/.test(l)).slice(0, 5);
+    const nondeterminism = (result.tails?.worker ?? '')
+      .split('\n')
+      .filter((l) => /Nondeterminism|TMPRL1100/.test(l))
+      .slice(0, 5);
     const summary = `${lines.join('\n')}\n${result.table}\nclient: ${JSON.stringify(result.client)}${nondeterminism.length ? `\nworker nondeterminism:\n${nondeterminism.join('\n')}` : ''}`;
     for (const line of summary.split('\n')) t.diagnostic(line);
-    assert.deepEqual(result.faults.map((f) => f.kind), SHORT_SCHEDULE.map((f) => f.kind), summary);
+    assert.deepEqual(
+      result.faults.map((f) => f.kind),
+      SHORT_SCHEDULE.map((f) => f.kind),
+      summary,
+    );
     assert.ok(result.report.created >= 60, `at least 60 payments created\n${summary}`);
     assert.ok(result.report.read >= result.report.created, summary);
     assert.deepEqual(result.report.violations, [], summary);

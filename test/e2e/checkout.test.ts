@@ -73,7 +73,11 @@ describe('hosted checkout page (real browser)', { skip: !existsSync(CHROMIUM) &&
     await page.evaluate(`${AXE_SOURCE};0`);
     const result = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as { violations: { id: string; impact: string; help: string }[] };
     const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(serious.map((v) => `${v.id}: ${v.help}`), [], `axe on the ${screen} screen`);
+    assert.deepEqual(
+      serious.map((v) => `${v.id}: ${v.help}`),
+      [],
+      `axe on the ${screen} screen`,
+    );
   }
 
   const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
@@ -100,13 +104,17 @@ describe('hosted checkout page (real browser)', { skip: !existsSync(CHROMIUM) &&
     assert.equal(payment.expiresAt, first.expiresAt);
   });
 
-  it('QRIS: the page shows a QR image that decodes to the payment\'s QRIS string; paid → success → back to the shop', async () => {
+  it("QRIS: the page shows a QR image that decodes to the payment's QRIS string; paid → success → back to the shop", async () => {
     const checkout = await createCheckout({ merchantReference: uniqueRef('co-qris'), amount: 150_000, returnUrl: `${SHOP}/thanks`, customer: { name: 'Budi Santoso' } });
     recorded.set('checkout-qris', checkout.id);
     const { context, page, violations } = await customer();
     let weight = 0;
     page.on('response', (r) => {
-      if (r.url().startsWith(stack.apiUrl)) void r.body().then((b) => (weight += b.length), () => undefined);
+      if (r.url().startsWith(stack.apiUrl))
+        void r.body().then(
+          (b) => (weight += b.length),
+          () => undefined,
+        );
     });
     const first = await page.goto(checkout.url, { waitUntil: 'networkidle' });
     assert.equal(first?.status(), 200);
@@ -133,7 +141,7 @@ describe('hosted checkout page (real browser)', { skip: !existsSync(CHROMIUM) &&
     assert.equal(payment.method, 'QRIS');
     assert.equal(payment.status, 'PENDING');
     assert.ok(payment.instructions.qrString);
-    assert.equal(decoded?.data, payment.instructions.qrString, 'the rendered QR is the payment\'s QRIS string');
+    assert.equal(decoded?.data, payment.instructions.qrString, "the rendered QR is the payment's QRIS string");
 
     const paid = await stack.pay(checkout.id, {}, sandboxOf(payment.provider));
     assert.equal(paid.status, 200, JSON.stringify(paid.json));
@@ -224,7 +232,11 @@ describe('hosted checkout page (real browser)', { skip: !existsSync(CHROMIUM) &&
     await page.getByRole('heading', { name: 'Waktu pembayaran habis' }).waitFor({ timeout: 30_000 });
     await shot(page, '7-expired');
     await axe(page, 'expired');
-    const payment = await eventually(() => stack.payment(checkout.id), (p: PaymentView) => p.status === 'EXPIRED', 20_000);
+    const payment = await eventually(
+      () => stack.payment(checkout.id),
+      (p: PaymentView) => p.status === 'EXPIRED',
+      20_000,
+    );
     assert.equal(payment.checkout?.awaitingMethod, true);
     const again = await page.goto(checkout.url);
     assert.equal(again?.status(), 410);
@@ -241,7 +253,11 @@ describe('hosted checkout page (real browser)', { skip: !existsSync(CHROMIUM) &&
     const path = checkout.url.slice(checkout.url.indexOf('/checkout/'));
     const [body, mac] = path.slice('/checkout/'.length).split('.') as [string, string];
     const forgedMac = `${mac.slice(0, -2)}${mac.endsWith('AA') ? 'BB' : 'AA'}`;
-    const otherPayment = Buffer.from(Buffer.from(body, 'base64url').toString().replace(/^[0-9a-f]/, (c) => (c === '0' ? '1' : '0'))).toString('base64url');
+    const otherPayment = Buffer.from(
+      Buffer.from(body, 'base64url')
+        .toString()
+        .replace(/^[0-9a-f]/, (c) => (c === '0' ? '1' : '0')),
+    ).toString('base64url');
     const { context, page } = await customer();
     for (const token of [`${body}.${forgedMac}`, `${otherPayment}.${mac}`, 'not-a-token']) {
       const res = await page.goto(`${stack.apiUrl}/checkout/${token}`);

@@ -46,7 +46,11 @@ describe('health-aware routing (real Temporal, real sandboxes)', () => {
     const failing: PaymentView[] = [];
     for (let i = 0; i < THRESHOLD; i++) failing.push(await qris('failing'));
     for (const p of failing) assert.equal(p.provider, 'xendit', 'sent to the first provider on the route while its circuit was closed');
-    const opened = await eventually(() => circuit('xendit', 'QRIS'), (c) => c.state === 'open', 15_000);
+    const opened = await eventually(
+      () => circuit('xendit', 'QRIS'),
+      (c) => c.state === 'open',
+      15_000,
+    );
     assert.equal(opened.state, 'open', JSON.stringify(opened));
     return failing;
   }
@@ -63,39 +67,51 @@ describe('health-aware routing (real Temporal, real sandboxes)', () => {
 
   it('opens after N failing creates (5xx), routes new payments around it, and a half-open probe closes it', async () => {
     assert.equal((await circuit('xendit', 'QRIS')).state, 'closed');
-    const failing = await stack.withFaults({ errorRate: 1 }, async () => {
-      const failing = await openXenditCircuit();
-      const view = await circuit('xendit', 'QRIS');
-      assert.match(view.lastFailure ?? '', /503|SERVER_ERROR/);
-      assert.equal(view.consecutiveFailures, THRESHOLD);
+    const failing = await stack.withFaults(
+      { errorRate: 1 },
+      async () => {
+        const failing = await openXenditCircuit();
+        const view = await circuit('xendit', 'QRIS');
+        assert.match(view.lastFailure ?? '', /503|SERVER_ERROR/);
+        assert.equal(view.consecutiveFailures, THRESHOLD);
 
-      const routed = await qris('around');
-      const pending = await stack.waitFor(routed.id, (p) => p.status === 'PENDING');
-      assert.equal(pending.provider, 'midtrans', 'a new payment goes to the next live provider');
-      const around = pending.timeline.find((t) => t.type === 'routed-around');
-      assert.match(around?.detail ?? '', /^xendit: circuit open: .*503/);
-      assert.equal((await stack.charges(routed.id, XENDIT)).length, 0, 'nothing sent to the failing provider');
+        const routed = await qris('around');
+        const pending = await stack.waitFor(routed.id, (p) => p.status === 'PENDING');
+        assert.equal(pending.provider, 'midtrans', 'a new payment goes to the next live provider');
+        const around = pending.timeline.find((t) => t.type === 'routed-around');
+        assert.match(around?.detail ?? '', /^xendit: circuit open: .*503/);
+        assert.equal((await stack.charges(routed.id, XENDIT)).length, 0, 'nothing sent to the failing provider');
 
-      // A merchant who names the provider gets it, open circuit or not.
-      const named = await stack.createPayment({ merchantReference: uniqueRef('named'), amount: 50_000, method: 'QRIS', provider: 'xendit' });
-      assert.equal(named.provider, 'xendit');
-      assert.equal(named.timeline.filter((t) => t.type === 'routed-around').length, 0);
-      failing.push(named);
+        // A merchant who names the provider gets it, open circuit or not.
+        const named = await stack.createPayment({ merchantReference: uniqueRef('named'), amount: 50_000, method: 'QRIS', provider: 'xendit' });
+        assert.equal(named.provider, 'xendit');
+        assert.equal(named.timeline.filter((t) => t.type === 'routed-around').length, 0);
+        failing.push(named);
 
-      const metrics = await stack.api('GET', '/metrics');
-      assert.match(metrics.text, /bayar_provider_circuit_state\{provider="xendit",method="QRIS",state="open"\} 1/);
-      assert.match(metrics.text, /bayar_provider_circuit_transitions_total\{provider="xendit",method="QRIS",state="open"\} 1/);
-      await assertNeverResent(failing);
-      return failing;
-    }, XENDIT);
+        const metrics = await stack.api('GET', '/metrics');
+        assert.match(metrics.text, /bayar_provider_circuit_state\{provider="xendit",method="QRIS",state="open"\} 1/);
+        assert.match(metrics.text, /bayar_provider_circuit_transitions_total\{provider="xendit",method="QRIS",state="open"\} 1/);
+        await assertNeverResent(failing);
+        return failing;
+      },
+      XENDIT,
+    );
 
     // Fault off. Until the open period is over new payments still go around; then one probe goes.
     const due = await circuit('xendit', 'QRIS');
-    await eventually(async () => Date.now(), (now) => now >= Date.parse(due.probeAt!), 10_000);
+    await eventually(
+      async () => Date.now(),
+      (now) => now >= Date.parse(due.probeAt!),
+      10_000,
+    );
     const probe = await qris('probe');
     assert.equal(probe.provider, 'xendit', 'the probe goes to the recovering provider');
     assert.equal(probe.timeline.filter((t) => t.type === 'routed-around').length, 0);
-    const closed = await eventually(() => circuit('xendit', 'QRIS'), (c) => c.state === 'closed', 15_000);
+    const closed = await eventually(
+      () => circuit('xendit', 'QRIS'),
+      (c) => c.state === 'closed',
+      15_000,
+    );
     assert.equal(closed.state, 'closed');
     assert.equal(closed.consecutiveFailures, 0);
     const next = await qris('after');
@@ -114,16 +130,20 @@ describe('health-aware routing (real Temporal, real sandboxes)', () => {
   });
 
   it('a create that timed out (outcome unknown) is never re-sent to another provider, though the circuit opens', async () => {
-    const unknown = await stack.withFaults({ timeoutRate: 1 }, async () => {
-      const unknown = await openXenditCircuit();
-      assert.match((await circuit('xendit', 'QRIS')).lastFailure ?? '', /TIMEOUT|failed/);
-      const routed = await qris('around-timeout');
-      assert.equal((await stack.waitFor(routed.id, (p) => p.status === 'PENDING')).provider, 'midtrans');
-      // The timed-out creates did reach xendit (the fault does the work, then never answers).
-      for (const p of unknown) assert.equal((await stack.charges(p.id, XENDIT)).length, 1, `${p.id}'s charge exists at xendit`);
-      await assertNeverResent(unknown);
-      return unknown;
-    }, XENDIT);
+    const unknown = await stack.withFaults(
+      { timeoutRate: 1 },
+      async () => {
+        const unknown = await openXenditCircuit();
+        assert.match((await circuit('xendit', 'QRIS')).lastFailure ?? '', /TIMEOUT|failed/);
+        const routed = await qris('around-timeout');
+        assert.equal((await stack.waitFor(routed.id, (p) => p.status === 'PENDING')).provider, 'midtrans');
+        // The timed-out creates did reach xendit (the fault does the work, then never answers).
+        for (const p of unknown) assert.equal((await stack.charges(p.id, XENDIT)).length, 1, `${p.id}'s charge exists at xendit`);
+        await assertNeverResent(unknown);
+        return unknown;
+      },
+      XENDIT,
+    );
     // Once xendit answers again, each is found where it was made (looked up, not created again).
     for (const p of unknown) {
       const found = await stack.waitFor(p.id, (v) => v.status === 'PENDING', 60_000);

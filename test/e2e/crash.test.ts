@@ -30,7 +30,10 @@ describe('crash and restart (real processes, persistent Temporal database)', () 
     await stack.stack.stopPart('worker', 'SIGKILL');
     const answers = await Promise.all(creating);
     const ids = answers.map((a) => a.json.id as string);
-    assert.ok(answers.every((a) => [201, 202].includes(a.status)), answers.map((a) => a.status).join());
+    assert.ok(
+      answers.every((a) => [201, 202].includes(a.status)),
+      answers.map((a) => a.status).join(),
+    );
 
     await stack.sandbox('POST', '/_sandbox/faults', {});
     await stack.stack.startPart('worker');
@@ -64,7 +67,10 @@ describe('crash and restart (real processes, persistent Temporal database)', () 
     await new Promise((r) => setTimeout(r, 2500));
     await stack.stack.startTemporal();
     const answers = await Promise.all(first);
-    assert.ok(answers.every((a) => [201, 202, 503].includes(a.status)), answers.map((a) => `${a.status} ${a.json?.code ?? ''}`).join(', '));
+    assert.ok(
+      answers.every((a) => [201, 202, 503].includes(a.status)),
+      answers.map((a) => `${a.status} ${a.json?.code ?? ''}`).join(', '),
+    );
     for (const [i, ref] of refs.entries()) {
       let res = answers[i]!;
       for (let n = 0; n < 30 && res.status === 503; n++) {
@@ -96,18 +102,24 @@ describe('crash and restart (real processes, persistent Temporal database)', () 
     await stack.pay(ids[2]!);
     const finals: PaymentView[] = [];
     for (const id of ids) finals.push(await stack.waitFor(id, (p) => p.status === 'SETTLED', 45_000));
-    assert.deepEqual(finals.map((p) => p.amounts.paid), [71_000, 71_001, 71_002]);
+    assert.deepEqual(
+      finals.map((p) => p.amounts.paid),
+      [71_000, 71_001, 71_002],
+    );
     for (const p of finals) assert.equal(p.timeline.filter((t) => t.type === 'status:SETTLED').length, 1);
     const charges = (await ledger()).filter((c) => ids.includes(c.reference));
     assert.equal(charges.length, 3);
     // Polling may settle the payment before the next webhook retry is due; the retry must still
     // come, and be accepted, within the provider's (scaled) schedule.
-    const deliveriesForOutage = async () =>
-      ((await stack.sandbox('GET', '/_sandbox/notifications')).json as { body: string; status: number | string }[]).filter((n) => n.body.includes(ids[1]!));
-    const accepted = await until(async () => {
-      const deliveries = await deliveriesForOutage();
-      return deliveries.at(-1)?.status === 200 ? deliveries : undefined;
-    }, 90_000, 250);
+    const deliveriesForOutage = async () => ((await stack.sandbox('GET', '/_sandbox/notifications')).json as { body: string; status: number | string }[]).filter((n) => n.body.includes(ids[1]!));
+    const accepted = await until(
+      async () => {
+        const deliveries = await deliveriesForOutage();
+        return deliveries.at(-1)?.status === 200 ? deliveries : undefined;
+      },
+      90_000,
+      250,
+    );
     assert.equal(accepted[0]?.status, 503, 'the webhook during the outage was refused…');
     assert.equal(accepted.at(-1)?.status, 200, '…and accepted on a later retry');
   });

@@ -77,7 +77,10 @@ describe('doku SNAP e-wallets over HTTP (real Temporal, real sandbox)', () => {
     assert.deepEqual(settled.instructions, {});
     assert.equal((await ledgerEntry(created.id))?.status, 'SUCCESS');
     const delivered = await notifications(created.id);
-    assert.ok(delivered.some((n) => n.status === 200 && n.url.endsWith(NOTIFY_PATH) && JSON.parse(n.body).latestTransactionStatus === '00'), 'bayar took the notification (token fetched from bayar first)');
+    assert.ok(
+      delivered.some((n) => n.status === 200 && n.url.endsWith(NOTIFY_PATH) && JSON.parse(n.body).latestTransactionStatus === '00'),
+      'bayar took the notification (token fetched from bayar first)',
+    );
     await new Promise((r) => setTimeout(r, 300));
     await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
     const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
@@ -88,8 +91,14 @@ describe('doku SNAP e-wallets over HTTP (real Temporal, real sandbox)', () => {
     const res = await stack.api('GET', '/v1/providers');
     const body = res.json as { providers: { name: string; methods: { method: string; refund: string }[] }[]; routing: Record<string, string[]> };
     const doku = body.providers.find((p) => p.name === 'doku')!;
-    assert.deepEqual(doku.methods.find((m) => m.method === 'EWALLET_DANA'), { method: 'EWALLET_DANA', refund: 'partial' });
-    assert.deepEqual(doku.methods.find((m) => m.method === 'EWALLET_SHOPEEPAY'), { method: 'EWALLET_SHOPEEPAY', refund: 'partial' });
+    assert.deepEqual(
+      doku.methods.find((m) => m.method === 'EWALLET_DANA'),
+      { method: 'EWALLET_DANA', refund: 'partial' },
+    );
+    assert.deepEqual(
+      doku.methods.find((m) => m.method === 'EWALLET_SHOPEEPAY'),
+      { method: 'EWALLET_SHOPEEPAY', refund: 'partial' },
+    );
     assert.ok(!doku.methods.some((m) => m.method === 'EWALLET_OVO'));
     // Midtrans has no DANA; DOKU comes before the aggregator, which cannot refund.
     assert.deepEqual(body.routing.EWALLET_DANA, ['xendit', 'doku', 'aggregator']);
@@ -154,7 +163,10 @@ describe('doku SNAP e-wallets over HTTP (real Temporal, real sandbox)', () => {
       assert.equal(view.amounts.refunded, 30_000);
       assert.equal(view.amounts.refundPending, 0);
       assert.equal(view.amounts.refundable, 70_000);
-      assert.ok(view.timeline.some((t) => t.type === 'refund-succeeded' && t.source === 'poll'), 'concluded by the follow-up look-up');
+      assert.ok(
+        view.timeline.some((t) => t.type === 'refund-succeeded' && t.source === 'poll'),
+        'concluded by the follow-up look-up',
+      );
       assert.equal((await ledgerEntry(created.id))?.refundedAmount, 30_000, 'bayar and DOKU agree on what was refunded');
     } finally {
       await stack.sandbox('POST', '/_sandbox/doku/snap/refunds', { pending: false }, DOKU);
@@ -226,32 +238,40 @@ describe('doku SNAP e-wallets over HTTP (real Temporal, real sandbox)', () => {
   });
 
   it('duplicate and out-of-order notifications: one PAID, one SETTLED, and a stale pending never moves it back', async () => {
-    await stack.withFaults({ duplicateRate: 1, outOfOrderRate: 1 }, async () => {
-      const created = await create({ amount: 88_000, method: 'EWALLET_DANA', callbackUrl: merchant.url });
-      const duplicatesBefore = await webhookOutcomes(stack, 'doku', 'duplicate');
-      await stack.pay(created.id, {}, DOKU);
-      const view = await stack.waitFor(created.id, (p) => p.status === 'SETTLED' && p.timeline.some((t) => t.source === 'webhook' && /^03/.test(t.detail ?? '')), WAIT_MS);
-      // The duplicate is absorbed as a copy (no second signal, or counted by the workflow), no timeline line.
-      const absorbed = await eventually(() => duplicatesAbsorbed(stack, 'doku', created.id, duplicatesBefore), (n) => n >= 1, WAIT_MS);
-      assert.ok(absorbed >= 1, 'the duplicate was absorbed');
-      const statuses = view.timeline.filter((t) => t.type.startsWith('status:')).map((t) => t.type);
-      assert.deepEqual(statuses, ['status:PENDING', 'status:PAID', 'status:SETTLED']);
-      assert.equal(view.amounts.paid, 88_000);
-      const deadline = Date.now() + 5000;
-      let sent = (await notifications(created.id)).map((n) => JSON.parse(n.body).latestTransactionStatus as string);
-      while (sent.length < 3 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-        sent = (await notifications(created.id)).map((n) => JSON.parse(n.body).latestTransactionStatus as string);
-      }
-      assert.equal(sent.filter((s) => s === '00').length, 2, `00 delivered twice: ${sent}`);
-      assert.equal(sent.filter((s) => s === '03').length, 1, `a stale 03 after it: ${sent}`);
-      await new Promise((r) => setTimeout(r, 500));
-      const after = await stack.payment(created.id);
-      assert.equal(after.status, 'SETTLED');
-      assert.equal(after.timeline.filter((t) => t.type.startsWith('status:')).length, 3, 'no regression later either');
-      await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
-      const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
-      assert.equal(callbacks.length, 1, 'the merchant heard about it once');
-    }, DOKU);
+    await stack.withFaults(
+      { duplicateRate: 1, outOfOrderRate: 1 },
+      async () => {
+        const created = await create({ amount: 88_000, method: 'EWALLET_DANA', callbackUrl: merchant.url });
+        const duplicatesBefore = await webhookOutcomes(stack, 'doku', 'duplicate');
+        await stack.pay(created.id, {}, DOKU);
+        const view = await stack.waitFor(created.id, (p) => p.status === 'SETTLED' && p.timeline.some((t) => t.source === 'webhook' && /^03/.test(t.detail ?? '')), WAIT_MS);
+        // The duplicate is absorbed as a copy (no second signal, or counted by the workflow), no timeline line.
+        const absorbed = await eventually(
+          () => duplicatesAbsorbed(stack, 'doku', created.id, duplicatesBefore),
+          (n) => n >= 1,
+          WAIT_MS,
+        );
+        assert.ok(absorbed >= 1, 'the duplicate was absorbed');
+        const statuses = view.timeline.filter((t) => t.type.startsWith('status:')).map((t) => t.type);
+        assert.deepEqual(statuses, ['status:PENDING', 'status:PAID', 'status:SETTLED']);
+        assert.equal(view.amounts.paid, 88_000);
+        const deadline = Date.now() + 5000;
+        let sent = (await notifications(created.id)).map((n) => JSON.parse(n.body).latestTransactionStatus as string);
+        while (sent.length < 3 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 100));
+          sent = (await notifications(created.id)).map((n) => JSON.parse(n.body).latestTransactionStatus as string);
+        }
+        assert.equal(sent.filter((s) => s === '00').length, 2, `00 delivered twice: ${sent}`);
+        assert.equal(sent.filter((s) => s === '03').length, 1, `a stale 03 after it: ${sent}`);
+        await new Promise((r) => setTimeout(r, 500));
+        const after = await stack.payment(created.id);
+        assert.equal(after.status, 'SETTLED');
+        assert.equal(after.timeline.filter((t) => t.type.startsWith('status:')).length, 3, 'no regression later either');
+        await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
+        const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
+        assert.equal(callbacks.length, 1, 'the merchant heard about it once');
+      },
+      DOKU,
+    );
   });
 });

@@ -55,13 +55,19 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
     });
     assert.equal(tokenRes.status, 200);
     const { accessToken } = (await tokenRes.json()) as { accessToken: string };
-    const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${accessToken}`, 'x-timestamp': ts, 'x-partner-id': CLIENT_ID, 'x-external-id': externalId(), 'channel-id': 'VA004' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      authorization: `Bearer ${accessToken}`,
+      'x-timestamp': ts,
+      'x-partner-id': CLIENT_ID,
+      'x-external-id': externalId(),
+      'channel-id': 'VA004',
+    };
     if (o.sign !== false) headers['x-signature'] = symmetricSignature({ method: 'POST', path, accessToken, body, timestamp: ts }, o.secret ?? SECRET);
     return fetch(`${stack.apiUrl}${path}`, { method: 'POST', headers, body });
   };
   const VA_NOTIFY = '/webhooks/doku/v1.1/transfer-va/payment';
-  const postWebhook = (headers: Record<string, string>, body: string) =>
-    fetch(`${stack.apiUrl}/webhooks/doku`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const postWebhook = (headers: Record<string, string>, body: string) => fetch(`${stack.apiUrl}/webhooks/doku`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
   it('VA_MANDIRI through SNAP: create-va → sandbox pay → signed SNAP VA notification → SETTLED, and the merchant is told once', async () => {
     const created = await create({ amount: 150_000, method: 'VA_MANDIRI', customer: { name: 'Budi Santoso', email: 'budi@example.com' }, callbackUrl: merchant.url });
@@ -90,7 +96,7 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
     assert.equal(callbacks.length, 1);
   });
 
-  it('VA_BNI expires at bayar\'s deadline: delete-va at DOKU, then the final status check; money that arrives anyway goes to review', async () => {
+  it("VA_BNI expires at bayar's deadline: delete-va at DOKU, then the final status check; money that arrives anyway goes to review", async () => {
     const created = await create({ amount: 22_000, method: 'VA_BNI', expiresInSeconds: 2, callbackUrl: merchant.url });
     assert.equal(created.instructions.bankCode, 'BNI');
     const expired = await stack.waitFor(created.id, (p) => p.status === 'EXPIRED', WAIT_MS);
@@ -109,19 +115,27 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
   });
 
   it('VA_DANAMON: a SNAP VA notification delivered twice (sandbox fault) is applied once', async () => {
-    await stack.withFaults({ duplicateRate: 1 }, async () => {
-      const duplicatesBefore = await webhookOutcomes(stack, 'doku', 'duplicate');
-      const created = await create({ amount: 135_000, method: 'VA_DANAMON', callbackUrl: merchant.url });
-      await stack.pay(created.id, {}, DOKU);
-      // The copy is absorbed (the API sends no second signal, or the workflow counts it), no timeline line.
-      await eventually(() => duplicatesAbsorbed(stack, 'doku', created.id, duplicatesBefore), (n) => n >= 1, WAIT_MS);
-      const view = await stack.waitFor(created.id, (p) => p.status === 'SETTLED' && p.merchantNotified, WAIT_MS);
-      assert.equal(view.amounts.paid, 135_000);
-      assert.equal(paidEntries(view).length, 1, 'one settlement');
-      assert.equal(view.timeline.filter((t) => t.type === 'status:PAID').length, 1);
-      const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
-      assert.equal(callbacks.length, 1, 'the merchant heard about it once');
-    }, DOKU);
+    await stack.withFaults(
+      { duplicateRate: 1 },
+      async () => {
+        const duplicatesBefore = await webhookOutcomes(stack, 'doku', 'duplicate');
+        const created = await create({ amount: 135_000, method: 'VA_DANAMON', callbackUrl: merchant.url });
+        await stack.pay(created.id, {}, DOKU);
+        // The copy is absorbed (the API sends no second signal, or the workflow counts it), no timeline line.
+        await eventually(
+          () => duplicatesAbsorbed(stack, 'doku', created.id, duplicatesBefore),
+          (n) => n >= 1,
+          WAIT_MS,
+        );
+        const view = await stack.waitFor(created.id, (p) => p.status === 'SETTLED' && p.merchantNotified, WAIT_MS);
+        assert.equal(view.amounts.paid, 135_000);
+        assert.equal(paidEntries(view).length, 1, 'one settlement');
+        assert.equal(view.timeline.filter((t) => t.type === 'status:PAID').length, 1);
+        const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
+        assert.equal(callbacks.length, 1, 'the merchant heard about it once');
+      },
+      DOKU,
+    );
   });
 
   it('refuses forged, tampered, unsigned and unbound SNAP VA notifications and changes nothing', async () => {
@@ -129,7 +143,21 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
     const va = created.instructions.virtualAccountNumber!;
     // DOKU's published Mandiri VA sample's fields, for this payment.
     const notice = (over: Record<string, unknown> = {}) =>
-      JSON.stringify({ trxDateTime: snapTimestamp(Date.now()), channelCode: '6011', referenceNo: '20230814190612379', paidAmount: { value: '76000.00', currency: 'IDR' }, paymentRequestId: 'R_1692014768', paidBills: 'FFFFFF', flagAdvise: 'N', trxId: created.id, partnerServiceId: `   ${va.slice(0, 5)}`, customerNo: va.slice(5), virtualAccountNo: `   ${va}`, virtualAccountName: 'Jokul Doe 001', ...over });
+      JSON.stringify({
+        trxDateTime: snapTimestamp(Date.now()),
+        channelCode: '6011',
+        referenceNo: '20230814190612379',
+        paidAmount: { value: '76000.00', currency: 'IDR' },
+        paymentRequestId: 'R_1692014768',
+        paidBills: 'FFFFFF',
+        flagAdvise: 'N',
+        trxId: created.id,
+        partnerServiceId: `   ${va.slice(0, 5)}`,
+        customerNo: va.slice(5),
+        virtualAccountNo: `   ${va}`,
+        virtualAccountName: 'Jokul Doe 001',
+        ...over,
+      });
     const forged = await postSnap(VA_NOTIFY, notice(), { secret: 'SK-guessed-secret' });
     assert.equal(forged.status, 401);
     assert.equal(((await forged.json()) as { code: string }).code, 'SIGNATURE_INVALID');
@@ -140,10 +168,18 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
     assert.equal(unbound.status, 400);
     // A genuine signature does not carry over to a tampered body.
     const ts = snapTimestamp(Date.now());
-    const tokenRes = await fetch(`${stack.apiUrl}/webhooks/doku/authorization/v1/access-token/b2b`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-client-key': CLIENT_ID, 'x-timestamp': ts, 'x-signature': asymmetricSignature(DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, CLIENT_ID, ts) }, body: '{"grantType":"client_credentials"}' });
+    const tokenRes = await fetch(`${stack.apiUrl}/webhooks/doku/authorization/v1/access-token/b2b`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-client-key': CLIENT_ID, 'x-timestamp': ts, 'x-signature': asymmetricSignature(DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, CLIENT_ID, ts) },
+      body: '{"grantType":"client_credentials"}',
+    });
     const { accessToken } = (await tokenRes.json()) as { accessToken: string };
     const signature = symmetricSignature({ method: 'POST', path: VA_NOTIFY, accessToken, body: notice(), timestamp: ts }, SECRET);
-    const tampered = await fetch(`${stack.apiUrl}${VA_NOTIFY}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}`, 'x-timestamp': ts, 'x-partner-id': CLIENT_ID, 'x-external-id': externalId(), 'x-signature': signature }, body: notice({ paidAmount: { value: '7600000.00', currency: 'IDR' } }) });
+    const tampered = await fetch(`${stack.apiUrl}${VA_NOTIFY}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}`, 'x-timestamp': ts, 'x-partner-id': CLIENT_ID, 'x-external-id': externalId(), 'x-signature': signature },
+      body: notice({ paidAmount: { value: '7600000.00', currency: 'IDR' } }),
+    });
     assert.equal(tampered.status, 401);
 
     await new Promise((r) => setTimeout(r, 500));
@@ -161,7 +197,12 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
   });
 
   it('PAYLATER_INDODANA: create returns the Indodana payment page; without a phone, or a billing address, it is a 422 before anything starts', async () => {
-    const created = await create({ amount: 250_000, method: 'PAYLATER_INDODANA', returnUrl: 'https://shop.example/orders/1', customer: { name: 'Siti Rahayu', email: 'siti@example.com', phone: '+6281122334455', address: ADDRESS } });
+    const created = await create({
+      amount: 250_000,
+      method: 'PAYLATER_INDODANA',
+      returnUrl: 'https://shop.example/orders/1',
+      customer: { name: 'Siti Rahayu', email: 'siti@example.com', phone: '+6281122334455', address: ADDRESS },
+    });
     assert.equal(created.status, 'PENDING');
     assert.match(created.instructions.payUrl ?? '', /^http:\/\/127\.0\.0\.1:\d+\/indodana\/product-installment\/payment\?purchaseTransactionId=[0-9a-f-]{36}&tenure=3$/);
     assert.equal(created.instructions.virtualAccountNumber, undefined);
@@ -278,7 +319,11 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
       assert.equal(res.status, 200, `re-delivery ${i + 1}`);
     }
     // Absorbed as copies (the API sends no second signal, or the workflow counts it), no timeline line.
-    const absorbed = await eventually(() => duplicatesAbsorbed(stack, 'doku', created.id, duplicatesBefore), (n) => n >= 3, WAIT_MS);
+    const absorbed = await eventually(
+      () => duplicatesAbsorbed(stack, 'doku', created.id, duplicatesBefore),
+      (n) => n >= 3,
+      WAIT_MS,
+    );
     assert.ok(absorbed >= 3, `copies absorbed: ${absorbed}`);
     const view = await stack.payment(created.id);
     assert.deepEqual(view.timeline, before.timeline, 'copies add no timeline line');
@@ -303,7 +348,10 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
     assert.equal((await ledgerEntry(p.id))?.status, 'SUCCESS', p.method);
     const delivered = await notifications(p.id);
     // Non-SNAP: transaction.status SUCCESS; SNAP VA: every notification is a payment.
-    assert.ok(delivered.some((n) => n.status === 200 && (JSON.parse(n.body).transaction?.status ?? 'SUCCESS') === 'SUCCESS'), `${p.method}: the API answered the notification 200`);
+    assert.ok(
+      delivered.some((n) => n.status === 200 && (JSON.parse(n.body).transaction?.status ?? 'SUCCESS') === 'SUCCESS'),
+      `${p.method}: the API answered the notification 200`,
+    );
     return settled;
   }
 
@@ -320,13 +368,19 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
 
   it('VA_BCA and VA_BRI through SNAP: VA number → paid → SETTLED by the SNAP VA notification', async () => {
     const [bca, bri] = await Promise.all([create({ amount: 61_000, method: 'VA_BCA' }), create({ amount: 62_000, method: 'VA_BRI' })]);
-    for (const [p, bank] of [[bca, 'BCA'], [bri, 'BRI']] as const) {
+    for (const [p, bank] of [
+      [bca, 'BCA'],
+      [bri, 'BRI'],
+    ] as const) {
       assert.deepEqual(Object.keys(p.instructions).sort(), ['bankCode', 'virtualAccountNumber']);
       assert.equal(p.instructions.bankCode, bank);
       assert.match(p.instructions.virtualAccountNumber!, /^\d{16}$/);
     }
     await Promise.all([payAndSettle(bca), payAndSettle(bri)]);
-    for (const [p, channel] of [[bca, 'VIRTUAL_ACCOUNT_BCA'], [bri, 'VIRTUAL_ACCOUNT_BRI']] as const) {
+    for (const [p, channel] of [
+      [bca, 'VIRTUAL_ACCOUNT_BCA'],
+      [bri, 'VIRTUAL_ACCOUNT_BRI'],
+    ] as const) {
       const notice = (await notifications(p.id)).map((n) => JSON.parse(n.body))[0];
       assert.equal(notice.additionalInfo.channel, channel);
       assert.equal(notice.virtualAccountNo.replace(/ /g, ''), p.instructions.virtualAccountNumber);
@@ -336,36 +390,52 @@ describe('doku over HTTP (real Temporal, real sandbox)', () => {
   });
 
   it('duplicate and out-of-order notifications: one PAID, one SETTLED, and a stale PENDING never moves it back', async () => {
-    await stack.withFaults({ duplicateRate: 1, outOfOrderRate: 1 }, async () => {
-      // Non-SNAP (Alfamart): SNAP VA notifications have no PENDING to arrive out of order.
-      const created = await create({ amount: 135_000, method: 'RETAIL_ALFAMART', callbackUrl: merchant.url });
-      const duplicatesBefore = await webhookOutcomes(stack, 'doku', 'duplicate');
-      await stack.pay(created.id, {}, DOKU);
-      // The SUCCESS notification, its duplicate (same Request-Id, absorbed as a copy), and a stale PENDING one after it.
-      const view = await stack.waitFor(created.id, (p) => p.status === 'SETTLED' && p.timeline.some((t) => t.source === 'webhook' && /^PENDING/.test(t.detail ?? '')), WAIT_MS);
-      const absorbed = await eventually(() => duplicatesAbsorbed(stack, 'doku', created.id, duplicatesBefore), (n) => n >= 1, WAIT_MS);
-      assert.ok(absorbed >= 1, 'the duplicate was absorbed');
-      // The sandbox logs a delivery once bayar has answered it, which can be just after the payment shows it.
-      const sent = await eventually(async () => (await notifications(created.id)).map((n) => JSON.parse(n.body).transaction.status as string), (s) => s.length >= 3);
-      assert.equal(sent.filter((s) => s === 'SUCCESS').length, 2, `SUCCESS delivered twice: ${sent}`);
-      assert.equal(sent.filter((s) => s === 'PENDING').length, 1, `a stale PENDING after it: ${sent}`);
-      const statuses = view.timeline.filter((t) => t.type.startsWith('status:')).map((t) => t.type);
-      assert.deepEqual(statuses, ['status:PENDING', 'status:PAID', 'status:SETTLED']);
-      assert.equal(view.amounts.paid, 135_000);
-      await new Promise((r) => setTimeout(r, 500));
-      const after = await stack.payment(created.id);
-      assert.equal(after.status, 'SETTLED');
-      assert.equal(after.timeline.filter((t) => t.type === 'status:PAID').length, 1);
-      assert.equal(after.timeline.filter((t) => t.type === 'status:SETTLED').length, 1);
-      assert.equal(after.timeline.filter((t) => t.type.startsWith('status:')).length, 3, 'no regression later either');
-      await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
-      const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
-      assert.equal(callbacks.length, 1, 'the merchant heard about it once');
-    }, DOKU);
+    await stack.withFaults(
+      { duplicateRate: 1, outOfOrderRate: 1 },
+      async () => {
+        // Non-SNAP (Alfamart): SNAP VA notifications have no PENDING to arrive out of order.
+        const created = await create({ amount: 135_000, method: 'RETAIL_ALFAMART', callbackUrl: merchant.url });
+        const duplicatesBefore = await webhookOutcomes(stack, 'doku', 'duplicate');
+        await stack.pay(created.id, {}, DOKU);
+        // The SUCCESS notification, its duplicate (same Request-Id, absorbed as a copy), and a stale PENDING one after it.
+        const view = await stack.waitFor(created.id, (p) => p.status === 'SETTLED' && p.timeline.some((t) => t.source === 'webhook' && /^PENDING/.test(t.detail ?? '')), WAIT_MS);
+        const absorbed = await eventually(
+          () => duplicatesAbsorbed(stack, 'doku', created.id, duplicatesBefore),
+          (n) => n >= 1,
+          WAIT_MS,
+        );
+        assert.ok(absorbed >= 1, 'the duplicate was absorbed');
+        // The sandbox logs a delivery once bayar has answered it, which can be just after the payment shows it.
+        const sent = await eventually(
+          async () => (await notifications(created.id)).map((n) => JSON.parse(n.body).transaction.status as string),
+          (s) => s.length >= 3,
+        );
+        assert.equal(sent.filter((s) => s === 'SUCCESS').length, 2, `SUCCESS delivered twice: ${sent}`);
+        assert.equal(sent.filter((s) => s === 'PENDING').length, 1, `a stale PENDING after it: ${sent}`);
+        const statuses = view.timeline.filter((t) => t.type.startsWith('status:')).map((t) => t.type);
+        assert.deepEqual(statuses, ['status:PENDING', 'status:PAID', 'status:SETTLED']);
+        assert.equal(view.amounts.paid, 135_000);
+        await new Promise((r) => setTimeout(r, 500));
+        const after = await stack.payment(created.id);
+        assert.equal(after.status, 'SETTLED');
+        assert.equal(after.timeline.filter((t) => t.type === 'status:PAID').length, 1);
+        assert.equal(after.timeline.filter((t) => t.type === 'status:SETTLED').length, 1);
+        assert.equal(after.timeline.filter((t) => t.type.startsWith('status:')).length, 3, 'no regression later either');
+        await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
+        const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
+        assert.equal(callbacks.length, 1, 'the merchant heard about it once');
+      },
+      DOKU,
+    );
   });
 
   it('PAYLATER_INDODANA: pay URL → approved and paid at Indodana → SETTLED by the notification', async () => {
-    const created = await create({ amount: 300_000, method: 'PAYLATER_INDODANA', returnUrl: 'https://shop.example/orders/2', customer: { name: 'Siti Nur Rahayu', email: 'siti@example.com', phone: '081122334455', address: ADDRESS } });
+    const created = await create({
+      amount: 300_000,
+      method: 'PAYLATER_INDODANA',
+      returnUrl: 'https://shop.example/orders/2',
+      customer: { name: 'Siti Nur Rahayu', email: 'siti@example.com', phone: '081122334455', address: ADDRESS },
+    });
     assert.equal(created.status, 'PENDING');
     assert.deepEqual(Object.keys(created.instructions), ['payUrl']);
     await payAndSettle(created);

@@ -148,7 +148,10 @@ describe('ecommpay payouts over HTTP (real Temporal, real sandbox)', () => {
     const done = await waitFor(payout.id, (p) => p.status === 'SUCCEEDED');
     assert.equal(done.attempts.length, 1, 'never a second attempt');
     assert.equal(done.attempts[0]!.decidedBy, 'lookup');
-    assert.ok(done.timeline.some((t) => t.type === 'attempt-1:unknown'), JSON.stringify(done.timeline));
+    assert.ok(
+      done.timeline.some((t) => t.type === 'attempt-1:unknown'),
+      JSON.stringify(done.timeline),
+    );
     const held = await ledger(done.id);
     assert.equal(held.length, 1, JSON.stringify(held));
     assert.equal(held[0]!.sendRequests, 1, 'sent once, never resent');
@@ -161,7 +164,10 @@ describe('ecommpay payouts over HTTP (real Temporal, real sandbox)', () => {
     const payout = await create();
     const done = await waitFor(payout.id, (p) => p.status === 'SUCCEEDED');
     assert.equal(done.attempts.length, 1);
-    assert.ok(done.timeline.some((t) => t.type === 'attempt-1:unknown'), JSON.stringify(done.timeline));
+    assert.ok(
+      done.timeline.some((t) => t.type === 'attempt-1:unknown'),
+      JSON.stringify(done.timeline),
+    );
     assert.ok(done.attempts[0]!.decidedBy === 'callback' || done.attempts[0]!.decidedBy === 'lookup', String(done.attempts[0]!.decidedBy));
     assert.equal((await ledger(done.id))[0]!.sendRequests, 1, 'sent once, never resent');
   });
@@ -194,15 +200,21 @@ describe('ecommpay payouts over HTTP (real Temporal, real sandbox)', () => {
     const retry = await stack.api('POST', `/v1/payouts/${failed.id}/retry`, { attempt: 2 });
     assert.equal(retry.status, 201, retry.text);
     const done = await waitFor(failed.id, (p) => p.status === 'SUCCEEDED');
-    assert.deepEqual(done.attempts.map((a) => [a.providerPayoutId, a.state]), [
-      [`${done.id}-1`, 'FAILED'],
-      [`${done.id}-2`, 'SUCCEEDED'],
-    ]);
+    assert.deepEqual(
+      done.attempts.map((a) => [a.providerPayoutId, a.state]),
+      [
+        [`${done.id}-1`, 'FAILED'],
+        [`${done.id}-2`, 'SUCCEEDED'],
+      ],
+    );
     const held = await ledger(done.id);
-    assert.deepEqual(held.map((p) => [p.paymentId, p.status, p.sendRequests]), [
-      [`${done.id}-1`, 'decline', 1],
-      [`${done.id}-2`, 'success', 1],
-    ]);
+    assert.deepEqual(
+      held.map((p) => [p.paymentId, p.status, p.sendRequests]),
+      [
+        [`${done.id}-1`, 'decline', 1],
+        [`${done.id}-2`, 'success', 1],
+      ],
+    );
   });
 
   it('payout callbacks: a forged one is refused 401; a genuine one for an attempt bayar never sent is acknowledged, not applied', async () => {
@@ -226,7 +238,7 @@ describe('ecommpay payouts over HTTP (real Temporal, real sandbox)', () => {
     assert.equal(after.attempts[0]!.state, 'SUCCEEDED');
   });
 
-  it('a notice verified by another provider\'s scheme never moves an ecommpay payout', async () => {
+  it("a notice verified by another provider's scheme never moves an ecommpay payout", async () => {
     // The attempt is open (its send's outcome unknown) when an aggregator-verified "failed"
     // naming it arrives: refused, so the look-up decides and nothing invites a second payout.
     await next({ answer: 'TIMEOUT', callback: false });

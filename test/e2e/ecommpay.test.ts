@@ -43,9 +43,7 @@ describe('ecommpay over HTTP (real Temporal, real sandbox)', () => {
   const withPage = (id: string) => stack.waitFor(id, (p) => p.instructions.payUrl !== undefined, WAIT_MS);
   const delivered = async (id: string) => {
     const sent = await stack.sandbox('GET', '/_sandbox/notifications', undefined, ECOMMPAY);
-    return (sent.json as { body: string; status: number | 'error' }[])
-      .map((n) => ({ status: n.status, callback: JSON.parse(n.body) as Callback }))
-      .filter((n) => n.callback.payment.id === id);
+    return (sent.json as { body: string; status: number | 'error' }[]).map((n) => ({ status: n.status, callback: JSON.parse(n.body) as Callback })).filter((n) => n.callback.payment.id === id);
   };
   const outbox = async (id: string) => {
     const res = await stack.sandbox('GET', '/_sandbox/ecommpay/outbox', undefined, ECOMMPAY);
@@ -64,7 +62,10 @@ describe('ecommpay over HTTP (real Temporal, real sandbox)', () => {
     const shown = await withPage(created.id);
     assert.match(shown.instructions.payUrl!, new RegExp(`^http://127\\.0\\.0\\.1:${stack.sandboxBase + ECOMMPAY}/payment-page/indonesia-va/[0-9a-f]{24}$`));
     assert.equal(shown.status, 'PENDING');
-    assert.ok(shown.timeline.some((t) => t.type === 'instructions' && t.source === 'webhook'), 'learned from the intermediate callback');
+    assert.ok(
+      shown.timeline.some((t) => t.type === 'instructions' && t.source === 'webhook'),
+      'learned from the intermediate callback',
+    );
     const page = await (await fetch(shown.instructions.payUrl!)).text();
     assert.match(page, /BNI Virtual Account/);
     assert.match(page, /Rp 150\.000/);
@@ -80,7 +81,14 @@ describe('ecommpay over HTTP (real Temporal, real sandbox)', () => {
     assert.deepEqual(settled.instructions, {}, 'a settled payment shows nowhere to pay');
     assert.equal((await ledgerEntry(created.id))?.status, 'success');
     const sent = await delivered(created.id);
-    assert.deepEqual(sent.map((n) => [n.callback.payment.status, n.status]), [['awaiting redirect result', 200], ['success', 200]], 'both callbacks answered 200');
+    assert.deepEqual(
+      sent.map((n) => [n.callback.payment.status, n.status]),
+      [
+        ['awaiting redirect result', 200],
+        ['success', 200],
+      ],
+      'both callbacks answered 200',
+    );
     assert.equal(sent[1]!.callback.payment.sum.amount, 15_000_000, 'minor units on the wire');
     const { signature, ...unsigned } = sent[1]!.callback;
     assert.equal(signer(unsigned, SECRET), signature, 'the sandbox signs callbacks as the official package does');
@@ -109,16 +117,20 @@ describe('ecommpay over HTTP (real Temporal, real sandbox)', () => {
   });
 
   it('settles by polling alone when callbacks are off (no VA page then: it only comes by callback)', async () => {
-    await stack.withFaults({ webhooksEnabled: false }, async () => {
-      const created = await create({ amount: 90_000, method: 'VA_MANDIRI' });
-      await new Promise((r) => setTimeout(r, 1500));
-      assert.deepEqual((await stack.payment(created.id)).instructions, {});
-      await stack.pay(created.id, {}, ECOMMPAY);
-      const settled = await stack.waitFor(created.id, (p) => p.status === 'SETTLED', WAIT_MS);
-      assert.equal(settled.amounts.paid, 90_000);
-      assert.equal(paidEntries(settled)[0]?.source, 'poll');
-      assert.equal((await delivered(created.id)).length, 0, 'no callback was sent');
-    }, ECOMMPAY);
+    await stack.withFaults(
+      { webhooksEnabled: false },
+      async () => {
+        const created = await create({ amount: 90_000, method: 'VA_MANDIRI' });
+        await new Promise((r) => setTimeout(r, 1500));
+        assert.deepEqual((await stack.payment(created.id)).instructions, {});
+        await stack.pay(created.id, {}, ECOMMPAY);
+        const settled = await stack.waitFor(created.id, (p) => p.status === 'SETTLED', WAIT_MS);
+        assert.equal(settled.amounts.paid, 90_000);
+        assert.equal(paidEntries(settled)[0]?.source, 'poll');
+        assert.equal((await delivered(created.id)).length, 0, 'no callback was sent');
+      },
+      ECOMMPAY,
+    );
   });
 
   it('expires at bayar’s deadline although the VA stays open at ecommpay (best_before unconfirmed); money after that is late money, to review', async () => {
@@ -241,28 +253,32 @@ describe('ecommpay over HTTP (real Temporal, real sandbox)', () => {
   });
 
   it('duplicate and out-of-order callbacks: one PAID, one SETTLED, and the late intermediate one never moves it back', async () => {
-    await stack.withFaults({ duplicateRate: 1, outOfOrderRate: 1 }, async () => {
-      const created = await create({ amount: 135_000, method: 'VA_SINARMAS', callbackUrl: merchant.url });
-      await withPage(created.id);
-      const duplicatesBefore = await webhookOutcomes(stack, 'ecommpay', 'duplicate');
-      await stack.pay(created.id, {}, ECOMMPAY);
-      // The success callback, its duplicate, and the intermediate one again after it (copies, absorbed).
-      const view = await stack.waitFor(created.id, (p) => p.status === 'SETTLED', WAIT_MS);
-      await until(async () => ((await duplicatesAbsorbed(stack, 'ecommpay', created.id, duplicatesBefore)) >= 2 ? true : undefined));
-      const sent = await until(async () => {
-        const all = (await delivered(created.id)).map((n) => n.callback.payment.status);
-        return all.length >= 5 ? all : undefined;
-      });
-      assert.equal(sent.filter((s) => s === 'success').length, 2, `success delivered twice: ${sent}`);
-      assert.equal(sent.filter((s) => s === 'awaiting redirect result').length, 3, `intermediate: once, its duplicate, and once late: ${sent}`);
-      assert.deepEqual(statusEntries(view), ['status:PENDING', 'status:PAID', 'status:SETTLED']);
-      assert.equal(view.amounts.paid, 135_000);
-      await new Promise((r) => setTimeout(r, 500));
-      const later = await stack.payment(created.id);
-      assert.deepEqual(statusEntries(later), ['status:PENDING', 'status:PAID', 'status:SETTLED'], 'no regression later either');
-      await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
-      assert.equal(merchantCallbacks(created.id, 'payment.paid').length, 1, 'the merchant heard about it once');
-    }, ECOMMPAY);
+    await stack.withFaults(
+      { duplicateRate: 1, outOfOrderRate: 1 },
+      async () => {
+        const created = await create({ amount: 135_000, method: 'VA_SINARMAS', callbackUrl: merchant.url });
+        await withPage(created.id);
+        const duplicatesBefore = await webhookOutcomes(stack, 'ecommpay', 'duplicate');
+        await stack.pay(created.id, {}, ECOMMPAY);
+        // The success callback, its duplicate, and the intermediate one again after it (copies, absorbed).
+        const view = await stack.waitFor(created.id, (p) => p.status === 'SETTLED', WAIT_MS);
+        await until(async () => ((await duplicatesAbsorbed(stack, 'ecommpay', created.id, duplicatesBefore)) >= 2 ? true : undefined));
+        const sent = await until(async () => {
+          const all = (await delivered(created.id)).map((n) => n.callback.payment.status);
+          return all.length >= 5 ? all : undefined;
+        });
+        assert.equal(sent.filter((s) => s === 'success').length, 2, `success delivered twice: ${sent}`);
+        assert.equal(sent.filter((s) => s === 'awaiting redirect result').length, 3, `intermediate: once, its duplicate, and once late: ${sent}`);
+        assert.deepEqual(statusEntries(view), ['status:PENDING', 'status:PAID', 'status:SETTLED']);
+        assert.equal(view.amounts.paid, 135_000);
+        await new Promise((r) => setTimeout(r, 500));
+        const later = await stack.payment(created.id);
+        assert.deepEqual(statusEntries(later), ['status:PENDING', 'status:PAID', 'status:SETTLED'], 'no regression later either');
+        await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
+        assert.equal(merchantCallbacks(created.id, 'payment.paid').length, 1, 'the merchant heard about it once');
+      },
+      ECOMMPAY,
+    );
   });
 });
 

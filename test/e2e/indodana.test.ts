@@ -64,7 +64,11 @@ describe('indodana over HTTP (real Temporal, real sandbox)', () => {
     return { status: res.status, json: (await res.json()) as { transactionStatus?: string; amount?: number; merchantOrderId?: string } };
   };
   const postWebhook = (body: unknown, authorization?: string) =>
-    fetch(`${stack.apiUrl}/webhooks/indodana`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    fetch(`${stack.apiUrl}/webhooks/indodana`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
   const refund = (p: PaymentView, body: Record<string, unknown>) => stack.api('POST', `/v1/payments/${p.id}/refunds`, body);
 
   async function paidAndSettled(p: PaymentView): Promise<PaymentView> {
@@ -97,8 +101,14 @@ describe('indodana over HTTP (real Temporal, real sandbox)', () => {
     await stack.waitFor(p.id, (x) => x.notifications.wakeUps >= 1, WAIT_MS);
     assert.deepEqual(settled.instructions, {}, 'a settled payment shows nowhere to pay');
     assert.equal((await ledgerEntry(p))?.status, 'PAID');
-    const delivered = await eventually(() => notifications(p), (n) => n.some((x) => x.status === 200));
-    assert.ok(delivered.some((n) => n.json.transactionStatus === 'PAID' && n.json.amount === 52_000 && n.status === 200), JSON.stringify(delivered));
+    const delivered = await eventually(
+      () => notifications(p),
+      (n) => n.some((x) => x.status === 200),
+    );
+    assert.ok(
+      delivered.some((n) => n.json.transactionStatus === 'PAID' && n.json.amount === 52_000 && n.status === 200),
+      JSON.stringify(delivered),
+    );
   });
 
   it('expires at bayar’s deadline (sent to Indodana as expirationAt); money that still comes is refunded (reason Others)', async () => {
@@ -199,12 +209,15 @@ describe('indodana over HTTP (real Temporal, real sandbox)', () => {
 
   it('forged notifications are refused (401); replayed ones only wake the payment and change nothing; a genuine one settles', async () => {
     const p = await create({ amount: 71_000 });
-    const body = { transactionStatus: 'PAID', merchantOrderId: orderOf(p), amount: 71_000, paymentType: '3_months', transactionTime: new Date().toISOString().slice(0, 19) + '+0000', transactionId: 'forged-1' };
-    const attempts = [
-      await postWebhook(body),
-      await postWebhook(body, bearer(nowSeconds(), 'not-the-secret')),
-      await postWebhook(body, `Bearer ${KEY}:${nowSeconds()}:${'0'.repeat(64)}`),
-    ];
+    const body = {
+      transactionStatus: 'PAID',
+      merchantOrderId: orderOf(p),
+      amount: 71_000,
+      paymentType: '3_months',
+      transactionTime: new Date().toISOString().slice(0, 19) + '+0000',
+      transactionId: 'forged-1',
+    };
+    const attempts = [await postWebhook(body), await postWebhook(body, bearer(nowSeconds(), 'not-the-secret')), await postWebhook(body, `Bearer ${KEY}:${nowSeconds()}:${'0'.repeat(64)}`)];
     for (const res of attempts) {
       assert.equal(res.status, 401);
       assert.equal(((await res.json()) as { code: string }).code, 'SIGNATURE_INVALID');
@@ -229,7 +242,11 @@ describe('indodana over HTTP (real Temporal, real sandbox)', () => {
     assert.deepEqual(await replayed.json(), { status: 'OK', message: 'OK' });
     const resent = await fetch(`${stack.apiUrl}/webhooks/indodana`, { method: 'POST', headers: { ...genuine.headers, authorization: bearer(nowSeconds() - 3600) }, body: genuine.body });
     assert.equal(resent.status, 200, 'the same notification signed an hour ago (a resend) is taken, not refused');
-    const absorbed = await eventually(() => duplicatesAbsorbed(stack, 'indodana', p.id, duplicatesBefore), (n) => n >= 2, WAIT_MS);
+    const absorbed = await eventually(
+      () => duplicatesAbsorbed(stack, 'indodana', p.id, duplicatesBefore),
+      (n) => n >= 2,
+      WAIT_MS,
+    );
     assert.ok(absorbed >= 2, `copies absorbed: ${absorbed}`);
     const after = await stack.payment(p.id);
     assert.equal(after.status, 'SETTLED');
@@ -238,23 +255,34 @@ describe('indodana over HTTP (real Temporal, real sandbox)', () => {
   });
 
   it('duplicate and out-of-order notifications: one PAID, one SETTLED, and a stale INITIATED never moves it back', async () => {
-    await stack.withFaults({ duplicateRate: 1, outOfOrderRate: 1 }, async () => {
-      const p = await create({ amount: 135_000 });
-      const duplicatesBefore = await webhookOutcomes(stack, 'indodana', 'duplicate');
-      await pay(p);
-      const view = await stack.waitFor(p.id, (x) => x.status === 'SETTLED', WAIT_MS);
-      const sent = await eventually(async () => (await notifications(p)).map((n) => n.json.transactionStatus), (s) => s.length >= 3);
-      // The PAID copy is absorbed (no second signal, or counted by the workflow).
-      const absorbed = await eventually(() => duplicatesAbsorbed(stack, 'indodana', p.id, duplicatesBefore), (n) => n >= 1, WAIT_MS);
-      assert.ok(absorbed >= 1, 'the duplicate was absorbed');
-      assert.equal(sent.filter((s) => s === 'PAID').length, 2, `PAID delivered twice: ${sent}`);
-      assert.equal(sent.filter((s) => s === 'INITIATED').length, 1, `a stale INITIATED after it: ${sent}`);
-      assert.deepEqual(statuses(view), ['status:PENDING', 'status:PAID', 'status:SETTLED']);
-      assert.equal(view.amounts.paid, 135_000);
-      await new Promise((r) => setTimeout(r, 500));
-      const later = await stack.payment(p.id);
-      assert.deepEqual(statuses(later), ['status:PENDING', 'status:PAID', 'status:SETTLED'], 'no regression later either');
-    }, INDODANA);
+    await stack.withFaults(
+      { duplicateRate: 1, outOfOrderRate: 1 },
+      async () => {
+        const p = await create({ amount: 135_000 });
+        const duplicatesBefore = await webhookOutcomes(stack, 'indodana', 'duplicate');
+        await pay(p);
+        const view = await stack.waitFor(p.id, (x) => x.status === 'SETTLED', WAIT_MS);
+        const sent = await eventually(
+          async () => (await notifications(p)).map((n) => n.json.transactionStatus),
+          (s) => s.length >= 3,
+        );
+        // The PAID copy is absorbed (no second signal, or counted by the workflow).
+        const absorbed = await eventually(
+          () => duplicatesAbsorbed(stack, 'indodana', p.id, duplicatesBefore),
+          (n) => n >= 1,
+          WAIT_MS,
+        );
+        assert.ok(absorbed >= 1, 'the duplicate was absorbed');
+        assert.equal(sent.filter((s) => s === 'PAID').length, 2, `PAID delivered twice: ${sent}`);
+        assert.equal(sent.filter((s) => s === 'INITIATED').length, 1, `a stale INITIATED after it: ${sent}`);
+        assert.deepEqual(statuses(view), ['status:PENDING', 'status:PAID', 'status:SETTLED']);
+        assert.equal(view.amounts.paid, 135_000);
+        await new Promise((r) => setTimeout(r, 500));
+        const later = await stack.payment(p.id);
+        assert.deepEqual(statuses(later), ['status:PENDING', 'status:PAID', 'status:SETTLED'], 'no regression later either');
+      },
+      INDODANA,
+    );
   });
 
   it('a notification for an order that is not a bayar payment is acknowledged and not applied', async () => {

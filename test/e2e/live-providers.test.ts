@@ -77,7 +77,10 @@ describe('production mode: only configured providers are live (real Temporal, wo
     const res = await stack.api('GET', '/v1/providers', undefined, { key: KEY });
     assert.equal(res.status, 200, res.text);
     const body = res.json as { providers: { name: string }[]; routing: Record<string, string[]> };
-    assert.deepEqual(body.providers.map((p) => p.name), ['xendit']);
+    assert.deepEqual(
+      body.providers.map((p) => p.name),
+      ['xendit'],
+    );
     assert.ok(Object.keys(body.routing).length > 0);
     for (const [method, route] of Object.entries(body.routing)) assert.deepEqual(route, ['xendit'], method);
     assert.equal(body.routing.EWALLET_GOPAY, undefined, 'GoPay is Midtrans-only: no route at all');
@@ -101,7 +104,7 @@ describe('production mode: only configured providers are live (real Temporal, wo
     assert.equal(gopay.json.code, 'METHOD_NOT_SUPPORTED');
   });
 
-  it('answers 404 on every unconfigured provider\'s webhook path, whatever it carries', async () => {
+  it("answers 404 on every unconfigured provider's webhook path, whatever it carries", async () => {
     for (const provider of UNCONFIGURED) {
       for (const path of [`/webhooks/${provider}`, `/webhooks/${provider}/v1.0/debit/notify`, `/webhooks/${provider}/authorization/v1/access-token/b2b`]) {
         const res = await post(stack.apiUrl + path, { 'x-callback-token': DEV_DEFAULTS.xendit.callbackToken, authorization: 'Bearer x' });
@@ -149,10 +152,20 @@ describe('production mode: only configured providers are live (real Temporal, wo
 
 describe('production mode: bayar refuses to boot, naming the variable and never the secret', () => {
   const cases: { name: string; env: Record<string, string>; variable: string; secret?: string }[] = [
-    { name: 'the public Xendit development token', env: { ...PRODUCTION, XENDIT_CALLBACK_TOKEN: DEV_DEFAULTS.xendit.callbackToken }, variable: 'XENDIT_CALLBACK_TOKEN', secret: DEV_DEFAULTS.xendit.callbackToken },
+    {
+      name: 'the public Xendit development token',
+      env: { ...PRODUCTION, XENDIT_CALLBACK_TOKEN: DEV_DEFAULTS.xendit.callbackToken },
+      variable: 'XENDIT_CALLBACK_TOKEN',
+      secret: DEV_DEFAULTS.xendit.callbackToken,
+    },
     { name: 'real Xendit without its callback token', env: { ...PRODUCTION, XENDIT_CALLBACK_TOKEN: '' }, variable: 'XENDIT_CALLBACK_TOKEN', secret: PRODUCTION.XENDIT_SECRET_KEY },
     { name: 'Xendit pointed at the local sandbox', env: { ...PRODUCTION, XENDIT_BASE_URL: 'http://127.0.0.1:4101' }, variable: 'XENDIT_BASE_URL', secret: PRODUCTION.XENDIT_SECRET_KEY },
-    { name: 'the demo API key', env: { ...PRODUCTION, BAYAR_API_KEYS: DEV_DEFAULTS.apiKeys, BAYAR_MERCHANT_WEBHOOK_SECRETS: 'demo:whsec_live_e2e_0123456789' }, variable: 'BAYAR_API_KEYS', secret: DEV_DEFAULTS.apiKeys.split(':')[1] },
+    {
+      name: 'the demo API key',
+      env: { ...PRODUCTION, BAYAR_API_KEYS: DEV_DEFAULTS.apiKeys, BAYAR_MERCHANT_WEBHOOK_SECRETS: 'demo:whsec_live_e2e_0123456789' },
+      variable: 'BAYAR_API_KEYS',
+      secret: DEV_DEFAULTS.apiKeys.split(':')[1],
+    },
     { name: 'a route to an unconfigured provider', env: { ...PRODUCTION, BAYAR_ROUTING: 'QRIS=midtrans|xendit' }, variable: 'BAYAR_ROUTING' },
   ];
   for (const { name, env, variable, secret } of cases) {

@@ -66,7 +66,14 @@ describe('merchants, keys, ledger and events (real PostgreSQL)', () => {
     const out = await admin('keys', 'create', merchantId, ...flags);
     return { secret: /API key \(shown once, store it now\): (\S+)/.exec(out)![1]!, id: /created (key_[0-9a-f]+)/.exec(out)![1]! };
   };
-  const balance = async (merchantId: string) => Object.fromEntries((await admin('ledger', 'balance', merchantId)).trim().split('\n').map((l) => l.split('\t')).map(([k, v]) => [k, Number(v)]));
+  const balance = async (merchantId: string) =>
+    Object.fromEntries(
+      (await admin('ledger', 'balance', merchantId))
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t'))
+        .map(([k, v]) => [k, Number(v)]),
+    );
   const settledPayment = async (key: string, amount: number, extra: Record<string, unknown> = {}) => {
     const created = await stack.api('POST', '/v1/payments', { merchantReference: uniqueRef('led'), amount, method: 'VA_BCA', ...extra }, { key });
     assert.equal(created.status, 201, created.text);
@@ -113,7 +120,11 @@ describe('merchants, keys, ledger and events (real PostgreSQL)', () => {
 
     // Revoked: 401 within the guard's one-second cache, while the other key keeps working.
     assert.match(await admin('keys', 'revoke', readOnly.id), /revoked/);
-    const revoked = await eventually(() => stack.api('GET', '/v1/payments?limit=1', undefined, { key: readOnly.secret }), (r) => r.status === 401, 5_000);
+    const revoked = await eventually(
+      () => stack.api('GET', '/v1/payments?limit=1', undefined, { key: readOnly.secret }),
+      (r) => r.status === 401,
+      5_000,
+    );
     assert.equal(revoked.status, 401);
     assert.equal(revoked.json.detail, 'this API key was revoked');
     assert.equal((await stack.api('GET', '/v1/payments?limit=1', undefined, { key: full.secret })).status, 200);
@@ -122,7 +133,11 @@ describe('merchants, keys, ledger and events (real PostgreSQL)', () => {
     // Expired: works until its expiry, then 401.
     const shortLived = await newKey('shop-keys', '--scopes', 'payments:read', '--expires', '5s');
     assert.equal((await stack.api('GET', '/v1/payments?limit=1', undefined, { key: shortLived.secret })).status, 200);
-    const expired = await eventually(() => stack.api('GET', '/v1/payments?limit=1', undefined, { key: shortLived.secret }), (r) => r.status === 401, 10_000);
+    const expired = await eventually(
+      () => stack.api('GET', '/v1/payments?limit=1', undefined, { key: shortLived.secret }),
+      (r) => r.status === 401,
+      10_000,
+    );
     assert.equal(expired.status, 401);
     assert.equal(expired.json.detail, 'this API key has expired');
 
@@ -135,7 +150,11 @@ describe('merchants, keys, ledger and events (real PostgreSQL)', () => {
     await admin('merchants', 'create', 'shop-rotate', '--webhook-secret', 'whsec_rotate_first_secret');
     const key = (await newKey('shop-rotate')).secret;
     const callbackFor = async (id: string) => {
-      const got = await eventually(async () => merchant.received.find((r) => JSON.parse(r.body).data.id === id && JSON.parse(r.body).type === 'payment.paid'), (r) => r !== undefined, 20_000);
+      const got = await eventually(
+        async () => merchant.received.find((r) => JSON.parse(r.body).data.id === id && JSON.parse(r.body).type === 'payment.paid'),
+        (r) => r !== undefined,
+        20_000,
+      );
       assert.ok(got, `payment.paid callback for ${id}`);
       return { body: Buffer.from(got.body), signature: got.headers['bayar-signature'] as string };
     };
@@ -152,7 +171,11 @@ describe('merchants, keys, ledger and events (real PostgreSQL)', () => {
     assert.equal(verify('whsec_rotate_first_secret', during.body, during.signature), true, 'old secret, within the overlap');
 
     // The overlap's end is a wall-clock instant the CLI printed: wait for it, then one more payment.
-    await eventually(async () => Date.now(), (now) => now > retiresAt + 100, 30_000);
+    await eventually(
+      async () => Date.now(),
+      (now) => now > retiresAt + 100,
+      30_000,
+    );
     const afterwards = await callbackFor((await settledPayment(key, 22_000, { callbackUrl: merchant.url })).id);
     assert.match(afterwards.signature, /^t=\d+,v1=[0-9a-f]{64}$/);
     assert.equal(verify('whsec_rotate_second_secret', afterwards.body, afterwards.signature), true);
@@ -182,7 +205,11 @@ describe('merchants, keys, ledger and events (real PostgreSQL)', () => {
 
     // Collect 300,000: the ledger says so once the payment is paid.
     await settledPayment(key, 300_000);
-    const collected = await eventually(() => balance('shop-ledger'), (b) => b.collected === 300_000, 10_000);
+    const collected = await eventually(
+      () => balance('shop-ledger'),
+      (b) => b.collected === 300_000,
+      10_000,
+    );
     assert.deepEqual([collected.collected, collected.available], [300_000, 300_000]);
 
     // Two payouts of 200,000 at once: one reserves, the other finds 100,000 left.
@@ -199,8 +226,16 @@ describe('merchants, keys, ledger and events (real PostgreSQL)', () => {
     assert.deepEqual([reserved.available, reserved.reserved + reserved.paidOut], [100_000, 200_000]);
 
     // It succeeds: the reservation becomes paid out. The same request again reserves nothing more.
-    await eventually(async () => (await stack.api('GET', `/v1/payouts/${winner.id}`, undefined, { key })).json.status, (s) => s === 'SUCCEEDED', 20_000);
-    const paid = await eventually(() => balance('shop-ledger'), (b) => b.paidOut === 200_000, 10_000);
+    await eventually(
+      async () => (await stack.api('GET', `/v1/payouts/${winner.id}`, undefined, { key })).json.status,
+      (s) => s === 'SUCCEEDED',
+      20_000,
+    );
+    const paid = await eventually(
+      () => balance('shop-ledger'),
+      (b) => b.paidOut === 200_000,
+      10_000,
+    );
     assert.deepEqual([paid.available, paid.reserved, paid.paidOut], [100_000, 0, 200_000]);
     const winnerRef = refs[results.findIndex((r) => r.status !== 422)]!;
     assert.equal((await stack.api('POST', '/v1/payouts', PAYOUT(winnerRef, 200_000), { key })).status, 200);
@@ -211,14 +246,28 @@ describe('merchants, keys, ledger and events (real PostgreSQL)', () => {
     assert.equal(failNext.status, 200);
     const failing = await stack.api('POST', '/v1/payouts', PAYOUT(uniqueRef('po'), 100_000), { key });
     assert.ok([201, 202].includes(failing.status), failing.text);
-    await eventually(async () => (await stack.api('GET', `/v1/payouts/${failing.json.id}`, undefined, { key })).json.status, (s) => s === 'FAILED', 20_000);
-    const released = await eventually(() => balance('shop-ledger'), (b) => b.available === 100_000, 10_000);
+    await eventually(
+      async () => (await stack.api('GET', `/v1/payouts/${failing.json.id}`, undefined, { key })).json.status,
+      (s) => s === 'FAILED',
+      20_000,
+    );
+    const released = await eventually(
+      () => balance('shop-ledger'),
+      (b) => b.available === 100_000,
+      10_000,
+    );
     assert.deepEqual([released.available, released.reserved], [100_000, 0]);
     // It held the money while in flight (reserved, then released), in the ledger's own words.
     const pool = createPool(stack.databaseUrl, { name: 'bayar-test', max: 1 });
     try {
       const entries = await pool.query<{ kind: string; amount: number }>('SELECT kind, amount FROM ledger_entries WHERE payout_id = $1 ORDER BY id', [failing.json.id]);
-      assert.deepEqual(entries.rows.map((e) => [e.kind, e.amount]), [['PAYOUT_RESERVED', -100_000], ['PAYOUT_RELEASED', 100_000]]);
+      assert.deepEqual(
+        entries.rows.map((e) => [e.kind, e.amount]),
+        [
+          ['PAYOUT_RESERVED', -100_000],
+          ['PAYOUT_RELEASED', 100_000],
+        ],
+      );
       // And which key asked for it.
       const audited = await pool.query<{ action: string; api_key_id: string; merchant_id: string }>('SELECT action, api_key_id, merchant_id FROM audit_log WHERE object_id = $1', [failing.json.id]);
       assert.deepEqual(audited.rows, [{ action: 'payout.create', api_key_id: payoutKey.id, merchant_id: 'shop-ledger' }]);
@@ -239,10 +288,16 @@ describe('merchants, keys, ledger and events (real PostgreSQL)', () => {
 
     const payment = await settledPayment(key, 40_000);
     // The worker gives up after BAYAR_MERCHANT_NOTIFY_TIMEOUT (6 s): the timeline says so.
-    await eventually(async () => (await stack.api('GET', `/v1/payments/${payment.id}`, undefined, { key })).json as PaymentView, (p) => p.timeline.some((t) => t.type === 'merchant-notify-failed'), 30_000);
+    await eventually(
+      async () => (await stack.api('GET', `/v1/payments/${payment.id}`, undefined, { key })).json as PaymentView,
+      (p) => p.timeline.some((t) => t.type === 'merchant-notify-failed'),
+      30_000,
+    );
     const undelivered = await stack.api('GET', '/v1/events?undelivered=true&type=payment.paid', undefined, { key });
     assert.equal(undelivered.status, 200, undelivered.text);
-    const event = (undelivered.json.events as { id: string; paymentId: string; attempts: { statusCode?: number; error?: string; url: string }[]; deliveredAt?: string }[]).find((e) => e.paymentId === payment.id);
+    const event = (undelivered.json.events as { id: string; paymentId: string; attempts: { statusCode?: number; error?: string; url: string }[]; deliveredAt?: string }[]).find(
+      (e) => e.paymentId === payment.id,
+    );
     assert.ok(event, 'the undelivered event is listed');
     assert.ok(event.attempts.length >= 1 && event.attempts.every((a) => a.error?.startsWith('unreachable') && a.url === url), JSON.stringify(event.attempts));
     assert.equal(event.deliveredAt, undefined);
@@ -285,20 +340,31 @@ describe('merchants, keys, ledger and events (real PostgreSQL)', () => {
     const created = await stack.api('POST', '/v1/payments', { merchantReference: uniqueRef('rf'), amount: 100_000, method: 'QRIS', callbackUrl: merchant.url }, { key });
     assert.equal(created.status, 201, created.text);
     await stack.pay(created.json.id);
-    await eventually(async () => (await stack.api('GET', `/v1/payments/${created.json.id}`, undefined, { key })).json.status, (s) => s === 'SETTLED', 20_000);
+    await eventually(
+      async () => (await stack.api('GET', `/v1/payments/${created.json.id}`, undefined, { key })).json.status,
+      (s) => s === 'SETTLED',
+      20_000,
+    );
     for (const refundId of ['rf-one', 'rf-two']) {
       const refund = await stack.api('POST', `/v1/payments/${created.json.id}/refunds`, { amount: 30_000, reason: 'returned', refundId }, { key });
       assert.equal(refund.status, 201, refund.text);
     }
     const listed = await eventually(
-      async () => ((await stack.api('GET', '/v1/events?type=refund.succeeded', undefined, { key })).json.events as { id: string; paymentId: string; deliveredAt?: string }[]).filter((e) => e.paymentId === created.json.id),
+      async () =>
+        ((await stack.api('GET', '/v1/events?type=refund.succeeded', undefined, { key })).json.events as { id: string; paymentId: string; deliveredAt?: string }[]).filter(
+          (e) => e.paymentId === created.json.id,
+        ),
       (events) => events.length === 2 && events.every((e) => e.deliveredAt),
       20_000,
     );
     assert.deepEqual(listed.map((e) => e.id).sort(), [`${created.json.id}:refund.succeeded:rf-one`, `${created.json.id}:refund.succeeded:rf-two`]);
     const callbacks = merchant.received.filter((r) => JSON.parse(r.body).type === 'refund.succeeded' && JSON.parse(r.body).data.id === created.json.id);
     assert.deepEqual(callbacks.map((c) => c.headers['bayar-event-id']).sort(), listed.map((e) => e.id).sort(), 'each refund delivered under its own event id');
-    const b = await eventually(() => balance('shop-refunds'), (x) => x.refunded === 60_000, 10_000);
+    const b = await eventually(
+      () => balance('shop-refunds'),
+      (x) => x.refunded === 60_000,
+      10_000,
+    );
     assert.deepEqual([b.collected, b.refunded, b.available], [100_000, 60_000, 40_000]);
   });
 });

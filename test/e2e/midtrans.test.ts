@@ -19,7 +19,9 @@ const SERVER_KEY = DEV_DEFAULTS.midtrans.serverKey;
 const WAIT_MS = 30_000;
 
 function signature(orderId: string, statusCode: string, grossAmount: string, key: string = SERVER_KEY): string {
-  return createHash('sha512').update(orderId + statusCode + grossAmount + key).digest('hex');
+  return createHash('sha512')
+    .update(orderId + statusCode + grossAmount + key)
+    .digest('hex');
 }
 
 describe('midtrans over HTTP (real Temporal, real sandbox)', () => {
@@ -51,7 +53,10 @@ describe('midtrans over HTTP (real Temporal, real sandbox)', () => {
     assert.deepEqual(settled.instructions, {});
     assert.equal((await ledgerEntry(created.id))?.status, 'settlement');
     const delivered = await notifications(created.id);
-    assert.ok(delivered.some((n) => n.status === 200 && JSON.parse(n.body).transaction_status === 'settlement'), 'the API answered the notification 200');
+    assert.ok(
+      delivered.some((n) => n.status === 200 && JSON.parse(n.body).transaction_status === 'settlement'),
+      'the API answered the notification 200',
+    );
     await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
     const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
     assert.equal(callbacks.length, 1);
@@ -158,7 +163,11 @@ describe('midtrans over HTTP (real Temporal, real sandbox)', () => {
       assert.equal(res.status, 200, `re-delivery ${i + 1}`);
     }
     // Absorbed as copies (the API sends no second signal, or the workflow counts it), no timeline line.
-    const absorbed = await eventually(() => duplicatesAbsorbed(stack, 'midtrans', created.id, duplicatesBefore), (n) => n >= 3, WAIT_MS);
+    const absorbed = await eventually(
+      () => duplicatesAbsorbed(stack, 'midtrans', created.id, duplicatesBefore),
+      (n) => n >= 3,
+      WAIT_MS,
+    );
     assert.ok(absorbed >= 3, `copies absorbed: ${absorbed}`);
     const view = await stack.payment(created.id);
     assert.deepEqual(view.timeline, before.timeline, 'copies add no timeline line');
@@ -193,7 +202,10 @@ describe('midtrans over HTTP (real Temporal, real sandbox)', () => {
     assert.deepEqual(settled.instructions, {}, `${p.method}: a settled payment shows nowhere to pay`);
     assert.equal((await ledgerEntry(p.id))?.status, 'settlement', p.method);
     const delivered = await notifications(p.id);
-    assert.ok(delivered.some((n) => n.status === 200 && JSON.parse(n.body).transaction_status === 'settlement'), `${p.method}: the API answered the notification 200`);
+    assert.ok(
+      delivered.some((n) => n.status === 200 && JSON.parse(n.body).transaction_status === 'settlement'),
+      `${p.method}: the API answered the notification 200`,
+    );
     return settled;
   }
 
@@ -275,32 +287,43 @@ describe('midtrans over HTTP (real Temporal, real sandbox)', () => {
   });
 
   it('duplicate and out-of-order notifications: one PAID, one SETTLED, and a stale "pending" never moves it back', async () => {
-    await stack.withFaults({ duplicateRate: 1, outOfOrderRate: 1 }, async () => {
-      const created = await create({ amount: 135_000, method: 'VA_CIMB', callbackUrl: merchant.url });
-      const duplicatesBefore = await webhookOutcomes(stack, 'midtrans', 'duplicate');
-      await stack.pay(created.id, {}, MIDTRANS);
-      // settlement, its duplicate (absorbed as a copy), and a stale pending notice sent after it.
-      const view = await stack.waitFor(created.id, (p) => p.status === 'SETTLED' && p.timeline.some((t) => t.source === 'webhook' && /^pending/.test(t.detail ?? '')), WAIT_MS);
-      const absorbed = await eventually(() => duplicatesAbsorbed(stack, 'midtrans', created.id, duplicatesBefore), (n) => n >= 1, WAIT_MS);
-      assert.ok(absorbed >= 1, 'the duplicate was absorbed');
-      // The sandbox logs a delivery once bayar has answered it, which can be just after the payment shows it.
-      const sent = await eventually(async () => (await notifications(created.id)).map((n) => JSON.parse(n.body).transaction_status as string), (s) => s.length >= 3);
-      assert.equal(sent.filter((s) => s === 'settlement').length, 2, `settlement delivered twice: ${sent}`);
-      assert.equal(sent.filter((s) => s === 'pending').length, 1, `a stale pending after it: ${sent}`);
-      // Whatever order they landed in, the status only moved forward.
-      const statuses = view.timeline.filter((t) => t.type.startsWith('status:')).map((t) => t.type);
-      assert.deepEqual(statuses, ['status:PENDING', 'status:PAID', 'status:SETTLED']);
-      assert.equal(view.timeline.filter((t) => t.type === 'status:PAID').length, 1);
-      assert.equal(view.timeline.filter((t) => t.type === 'status:SETTLED').length, 1);
-      assert.equal(view.amounts.paid, 135_000);
-      await new Promise((r) => setTimeout(r, 500));
-      const after = await stack.payment(created.id);
-      assert.equal(after.status, 'SETTLED');
-      assert.equal(after.timeline.filter((t) => t.type.startsWith('status:')).length, 3, 'no regression later either');
-      await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
-      const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
-      assert.equal(callbacks.length, 1, 'the merchant heard about it once');
-    }, MIDTRANS);
+    await stack.withFaults(
+      { duplicateRate: 1, outOfOrderRate: 1 },
+      async () => {
+        const created = await create({ amount: 135_000, method: 'VA_CIMB', callbackUrl: merchant.url });
+        const duplicatesBefore = await webhookOutcomes(stack, 'midtrans', 'duplicate');
+        await stack.pay(created.id, {}, MIDTRANS);
+        // settlement, its duplicate (absorbed as a copy), and a stale pending notice sent after it.
+        const view = await stack.waitFor(created.id, (p) => p.status === 'SETTLED' && p.timeline.some((t) => t.source === 'webhook' && /^pending/.test(t.detail ?? '')), WAIT_MS);
+        const absorbed = await eventually(
+          () => duplicatesAbsorbed(stack, 'midtrans', created.id, duplicatesBefore),
+          (n) => n >= 1,
+          WAIT_MS,
+        );
+        assert.ok(absorbed >= 1, 'the duplicate was absorbed');
+        // The sandbox logs a delivery once bayar has answered it, which can be just after the payment shows it.
+        const sent = await eventually(
+          async () => (await notifications(created.id)).map((n) => JSON.parse(n.body).transaction_status as string),
+          (s) => s.length >= 3,
+        );
+        assert.equal(sent.filter((s) => s === 'settlement').length, 2, `settlement delivered twice: ${sent}`);
+        assert.equal(sent.filter((s) => s === 'pending').length, 1, `a stale pending after it: ${sent}`);
+        // Whatever order they landed in, the status only moved forward.
+        const statuses = view.timeline.filter((t) => t.type.startsWith('status:')).map((t) => t.type);
+        assert.deepEqual(statuses, ['status:PENDING', 'status:PAID', 'status:SETTLED']);
+        assert.equal(view.timeline.filter((t) => t.type === 'status:PAID').length, 1);
+        assert.equal(view.timeline.filter((t) => t.type === 'status:SETTLED').length, 1);
+        assert.equal(view.amounts.paid, 135_000);
+        await new Promise((r) => setTimeout(r, 500));
+        const after = await stack.payment(created.id);
+        assert.equal(after.status, 'SETTLED');
+        assert.equal(after.timeline.filter((t) => t.type.startsWith('status:')).length, 3, 'no regression later either');
+        await stack.waitFor(created.id, (x) => x.merchantNotified); // told after SETTLED, beside the saga
+        const callbacks = merchant.received.filter((r) => JSON.parse(r.body).data.id === created.id && JSON.parse(r.body).type === 'payment.paid');
+        assert.equal(callbacks.length, 1, 'the merchant heard about it once');
+      },
+      MIDTRANS,
+    );
   });
 
   it('expires unpaid payments at their deadline in every other family (Indomaret, GoPay, ShopeePay) and expires them at Midtrans', async () => {
@@ -309,7 +332,10 @@ describe('midtrans over HTTP (real Temporal, real sandbox)', () => {
     for (const e of expired) {
       assert.deepEqual(e.instructions, {}, `${e.method}: an expired payment shows nowhere to pay`);
       assert.equal(e.amounts.paid, 0, e.method);
-      assert.ok(e.timeline.some((t) => t.type === 'closing:EXPIRED' && t.source === 'timer'), e.method);
+      assert.ok(
+        e.timeline.some((t) => t.type === 'closing:EXPIRED' && t.source === 'timer'),
+        e.method,
+      );
       assert.equal((await ledgerEntry(e.id))?.status, 'expire', e.method);
     }
     // An expired charge cannot be paid any more at Midtrans.

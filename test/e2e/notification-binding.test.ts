@@ -57,7 +57,16 @@ const PAID_NOTICE: Record<ProviderName, (paymentId: string, amount: number, refe
     const signature_key = createHash('sha512').update(`${paymentId}200${gross}${DEV_DEFAULTS.midtrans.serverKey}`).digest('hex');
     return {
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ order_id: paymentId, status_code: '200', gross_amount: gross, transaction_status: 'settlement', fraud_status: 'accept', transaction_id: reference, currency: 'IDR', signature_key }),
+      body: JSON.stringify({
+        order_id: paymentId,
+        status_code: '200',
+        gross_amount: gross,
+        transaction_status: 'settlement',
+        fraud_status: 'accept',
+        transaction_id: reference,
+        currency: 'IDR',
+        signature_key,
+      }),
     };
   },
   doku: (paymentId, amount, reference) => {
@@ -97,13 +106,22 @@ const PAID_NOTICE: Record<ProviderName, (paymentId: string, amount: number, refe
   },
   aggregator: (paymentId, amount, reference) => {
     const fields: Record<string, string> = { code: '00', method: 'VA', msg: 'SUCCESS', orderNum: paymentId, platOrderNum: reference, payMoney: String(amount), payFee: '0' };
-    return { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...fields, platSign: platSign(fields, createPrivateKey(DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY)) }).toString() };
+    return {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...fields, platSign: platSign(fields, createPrivateKey(DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY)) }).toString(),
+    };
   },
 };
 
 /** The aggregator's platform signature: RSA private-key "encryption" of the sorted values, in 117-byte blocks. */
 function platSign(fields: Record<string, string>, key: KeyObject): string {
-  const data = Buffer.from(Object.keys(fields).sort().map((k) => fields[k]).join(''), 'utf8');
+  const data = Buffer.from(
+    Object.keys(fields)
+      .sort()
+      .map((k) => fields[k])
+      .join(''),
+    'utf8',
+  );
   const blocks: Buffer[] = [];
   for (let i = 0; i < data.length; i += 117) blocks.push(privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, data.subarray(i, i + 117)));
   return Buffer.concat(blocks).toString('base64');
@@ -132,7 +150,13 @@ describe('notifications bound to their payment and provider (real stack)', () =>
   });
 
   const create = async (provider: ProviderName, amount = AMOUNT): Promise<PaymentView> => {
-    const res = await stack.api('POST', '/v1/payments', { merchantReference: uniqueRef(`bind-${provider}`), provider, amount, method: METHOD[provider], customer: { name: 'Budi Santoso', email: 'budi@example.com', phone: '+6281234567890', ipAddress: '203.0.113.7' } });
+    const res = await stack.api('POST', '/v1/payments', {
+      merchantReference: uniqueRef(`bind-${provider}`),
+      provider,
+      amount,
+      method: METHOD[provider],
+      customer: { name: 'Budi Santoso', email: 'budi@example.com', phone: '+6281234567890', ipAddress: '203.0.113.7' },
+    });
     assert.equal(res.status, 201, res.text);
     const payment = res.json as PaymentView;
     assert.equal(payment.provider, provider);
@@ -172,9 +196,15 @@ describe('notifications bound to their payment and provider (real stack)', () =>
   it('cross-provider, past the webhook: events of any other provider signalled straight to the workflow are refused and counted', async () => {
     const target = await create('midtrans');
     const handle = temporal.workflow.getHandle(target.id);
-    const others = (['xendit', 'doku', 'ecommpay', 'indodana', 'aggregator'] as const).map(
-      (provider): ProviderEvent => ({ provider, eventId: `forged-${provider}`, source: 'webhook', chargeStatus: 'PAID', paidAmount: AMOUNT, providerReference: target.providerReference, providerStatus: 'PAID' }),
-    );
+    const others = (['xendit', 'doku', 'ecommpay', 'indodana', 'aggregator'] as const).map((provider): ProviderEvent => ({
+      provider,
+      eventId: `forged-${provider}`,
+      source: 'webhook',
+      chargeStatus: 'PAID',
+      paidAmount: AMOUNT,
+      providerReference: target.providerReference,
+      providerStatus: 'PAID',
+    }));
     for (const event of others) await handle.signal(providerEventSignal, event);
     // Even polls: only the provider holding the payment speaks for it.
     await handle.signal(providerEventSignal, { ...others[0]!, eventId: 'forged-poll', source: 'poll' });
@@ -220,7 +250,15 @@ describe('notifications bound to their payment and provider (real stack)', () =>
     for (let i = 0; i < 200; i++) assert.equal((await post('midtrans', genuine)).status, 200, `replay ${i + 1}`);
     // Past the API (another instance, or after a restart): the workflow dedupes them itself.
     const handle = temporal.workflow.getHandle(p.id);
-    const event: ProviderEvent = { provider: 'midtrans', eventId: `${p.id}:200:${AMOUNT}.00:PAID`, source: 'webhook', chargeStatus: 'PAID', paidAmount: AMOUNT, providerReference: p.providerReference, providerStatus: 'settlement' };
+    const event: ProviderEvent = {
+      provider: 'midtrans',
+      eventId: `${p.id}:200:${AMOUNT}.00:PAID`,
+      source: 'webhook',
+      chargeStatus: 'PAID',
+      paidAmount: AMOUNT,
+      providerReference: p.providerReference,
+      providerStatus: 'settlement',
+    };
     for (let i = 0; i < 200; i++) await handle.signal(providerEventSignal, event);
     const after = await stack.waitFor(p.id, (x) => x.notifications.duplicates === 200, WAIT_MS);
     assert.ok(after.timeline.length <= lines + 3, `timeline ${lines} → ${after.timeline.length}`);
@@ -230,7 +268,7 @@ describe('notifications bound to their payment and provider (real stack)', () =>
     // record marker each (the duplicate counter is part of the recorded view); the 200 that came
     // through the API cost none.
     assert.ok(grown <= 200 * 5, `history grew by ${grown} events`);
-    assert.ok((await history(p.id)).length < 51_200 / 20, 'far below Temporal\'s 51,200-event limit');
+    assert.ok((await history(p.id)).length < 51_200 / 20, "far below Temporal's 51,200-event limit");
   });
 
   it('200 replays of one Xendit notification through the webhook send no signal after the first', async () => {
@@ -263,7 +301,10 @@ describe('notifications bound to their payment and provider (real stack)', () =>
       assert.equal(paid.status, 200, JSON.stringify(paid.json));
       const settled = await stack.waitFor(p.id, (x) => x.status === 'SETTLED', WAIT_MS);
       assert.equal(settled.amounts.paid, AMOUNT);
-      assert.ok(settled.timeline.some((t) => t.type === 'status:PAID' && t.source === 'poll'), "applied from the provider's answer, not the notification");
+      assert.ok(
+        settled.timeline.some((t) => t.type === 'status:PAID' && t.source === 'poll'),
+        "applied from the provider's answer, not the notification",
+      );
     });
   }
 
@@ -277,7 +318,16 @@ describe('notifications bound to their payment and provider (real stack)', () =>
     // Midtrans' signed deny for the same order (status_code 202, as its deny notifications carry).
     const gross = `${AMOUNT}.00`;
     const signature_key = createHash('sha512').update(`${p.id}202${gross}${DEV_DEFAULTS.midtrans.serverKey}`).digest('hex');
-    const deny = { order_id: p.id, status_code: '202', gross_amount: gross, transaction_status: 'deny', transaction_id: p.providerReference, payment_type: 'bank_transfer', currency: 'IDR', signature_key };
+    const deny = {
+      order_id: p.id,
+      status_code: '202',
+      gross_amount: gross,
+      transaction_status: 'deny',
+      transaction_id: p.providerReference,
+      payment_type: 'bank_transfer',
+      currency: 'IDR',
+      signature_key,
+    };
     const answer = await post('midtrans', { headers: { 'content-type': 'application/json' }, body: JSON.stringify(deny) });
     assert.equal(answer.status, 200, await answer.text());
     const reversed = await stack.waitFor(p.id, (x) => x.status === 'REVIEW_REQUIRED', WAIT_MS);

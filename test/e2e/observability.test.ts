@@ -51,7 +51,12 @@ describe('observability on the real stack', () => {
     stack = await startTestStack({ env, capture: (part, chunk) => (output[part] += chunk) });
     merchant = await startMerchantReceiver();
 
-    const settled = await stack.api('POST', '/v1/payments', { merchantReference: uniqueRef(), amount: 150_000, method: 'VA_BCA', customer: { name: 'Budi Santoso', email: 'budi@example.com' }, callbackUrl: merchant.url }, { headers: { 'x-request-id': 'req-observe-1' } });
+    const settled = await stack.api(
+      'POST',
+      '/v1/payments',
+      { merchantReference: uniqueRef(), amount: 150_000, method: 'VA_BCA', customer: { name: 'Budi Santoso', email: 'budi@example.com' }, callbackUrl: merchant.url },
+      { headers: { 'x-request-id': 'req-observe-1' } },
+    );
     assert.equal(settled.status, 201, settled.text);
     settledId = settled.json.id;
     assert.equal((await stack.pay(settledId)).status, 200);
@@ -85,10 +90,14 @@ describe('observability on the real stack', () => {
 
   it('the worker exports provider calls, the payment lifecycle, settlement latency, deliveries and the visibility gauges', async () => {
     let samples: Sample[] = [];
-    await until(async () => {
-      samples = await scrape(metricsPort);
-      return sum(samples, 'bayar_payments_pending') >= 1 && sum(samples, 'bayar_oldest_pending_payment_age_seconds') > 0 && sum(samples, 'bayar_review_backlog') >= 1 ? true : undefined;
-    }, 20_000, 200);
+    await until(
+      async () => {
+        samples = await scrape(metricsPort);
+        return sum(samples, 'bayar_payments_pending') >= 1 && sum(samples, 'bayar_oldest_pending_payment_age_seconds') > 0 && sum(samples, 'bayar_review_backlog') >= 1 ? true : undefined;
+      },
+      20_000,
+      200,
+    );
     assert.ok(sum(samples, 'bayar_payments_total', { provider: 'xendit', method: 'VA_BCA', event: 'created' }) >= 1);
     assert.ok(sum(samples, 'bayar_payments_total', { provider: 'xendit', method: 'VA_BCA', event: 'settled' }) >= 1);
     assert.ok(sum(samples, 'bayar_provider_call_duration_seconds_count', { provider: 'xendit', operation: 'createCharge', outcome: 'ok' }) >= 1);
@@ -119,8 +128,17 @@ describe('observability on the real stack', () => {
 
   it("the worker's Temporal SDK metrics are exported by the Runtime", async () => {
     const samples = await scrape(sdkMetricsPort);
-    assert.ok(samples.some((s) => s.name.startsWith('temporal_workflow_task') || s.name.startsWith('temporal_activity')), samples.map((s) => s.name).slice(0, 20).join(', '));
-    assert.ok(samples.some((s) => s.name.startsWith('temporal_request')), 'client RPC metrics');
+    assert.ok(
+      samples.some((s) => s.name.startsWith('temporal_workflow_task') || s.name.startsWith('temporal_activity')),
+      samples
+        .map((s) => s.name)
+        .slice(0, 20)
+        .join(', '),
+    );
+    assert.ok(
+      samples.some((s) => s.name.startsWith('temporal_request')),
+      'client RPC metrics',
+    );
   });
 
   it('every series the rules and each dashboard panel read is exported by a live API or worker', async () => {
@@ -150,13 +168,22 @@ describe('observability on the real stack', () => {
         if (named) assert.ok(typeof entry.paymentId === 'string', `${part} line without paymentId: ${line.slice(0, 300)}`);
       }
     }
-    const api = output.api.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const api = output.api
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const created = api.find((e) => e.requestId === 'req-observe-1');
     assert.ok(created, 'the caller-supplied request id is on the create line');
     assert.equal(created.paymentId, settledId, 'the create line names the payment it created');
     assert.ok(api.filter((e) => (e.http as { route?: string } | undefined)?.route !== undefined).every((e) => typeof e.requestId === 'string'));
-    const worker = output.worker.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.ok(worker.some((e) => e.paymentId === settledId), 'worker lines about the settled payment carry its id');
+    const worker = output.worker
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.ok(
+      worker.some((e) => e.paymentId === settledId),
+      'worker lines about the settled payment carry its id',
+    );
   });
 
   it('no configured secret appears in any process output', () => {

@@ -73,7 +73,14 @@ describe('outgoing calls and the API surface (issue 11: items 4, 5, 7, 9)', () =
     await redirector?.close();
   });
 
-  const qris = (callbackUrl?: string, extra: Record<string, unknown> = {}) => ({ merchantReference: uniqueRef('sf'), amount: 100_000, method: 'QRIS', provider: 'xendit', ...(callbackUrl ? { callbackUrl } : {}), ...extra });
+  const qris = (callbackUrl?: string, extra: Record<string, unknown> = {}) => ({
+    merchantReference: uniqueRef('sf'),
+    amount: 100_000,
+    method: 'QRIS',
+    provider: 'xendit',
+    ...(callbackUrl ? { callbackUrl } : {}),
+    ...extra,
+  });
 
   describe('merchant callbacks cannot be aimed inside', () => {
     it('a callbackUrl whose host is an internal address is refused at create with 422, for payments and payouts', async () => {
@@ -142,7 +149,11 @@ describe('outgoing calls and the API surface (issue 11: items 4, 5, 7, 9)', () =
       const created = await stack.createPayment(qris(`http://127.0.0.1:${redirector.port}/cb`));
       await stack.pay(created.id);
       // The 307 is a failed call, retried by Temporal (after 2 s): two calls, and still nothing behind it.
-      const hits = await eventually(async () => redirector.hits.length, (n) => n >= 2, WAIT_MS);
+      const hits = await eventually(
+        async () => redirector.hits.length,
+        (n) => n >= 2,
+        WAIT_MS,
+      );
       assert.ok(hits >= 2, `the redirector was called and retried (${hits})`);
       assert.equal(target.hits.length, 0, 'the redirect target saw nothing');
       const view = await stack.payment(created.id);
@@ -153,7 +164,12 @@ describe('outgoing calls and the API surface (issue 11: items 4, 5, 7, 9)', () =
   describe('refunds never collide (Midtrans QRIS)', () => {
     /** The sandbox's own record of the refunds, read as bayar would with its server key. */
     const providerRefunds = async (orderId: string): Promise<{ refund_key: string; refund_amount: string }[]> => {
-      const res = await httpCall({ method: 'GET', url: `${stack.sandboxUrl(MIDTRANS)}/v2/${orderId}/status`, headers: { authorization: basicAuthHeader(DEV_DEFAULTS.midtrans.serverKey), accept: 'application/json' }, timeoutMs: 10_000 });
+      const res = await httpCall({
+        method: 'GET',
+        url: `${stack.sandboxUrl(MIDTRANS)}/v2/${orderId}/status`,
+        headers: { authorization: basicAuthHeader(DEV_DEFAULTS.midtrans.serverKey), accept: 'application/json' },
+        timeoutMs: 10_000,
+      });
       return (JSON.parse(res.text) as { refunds?: { refund_key: string; refund_amount: string }[] }).refunds ?? [];
     };
 
@@ -236,7 +252,10 @@ describe('outgoing calls and the API surface (issue 11: items 4, 5, 7, 9)', () =
       const added = after.map((l) => l.replace(/\} .*$/, '}')).filter((l) => !before.some((b) => b.startsWith(l)));
       assert.deepEqual(added, [], 'no new series');
       for (const line of after) assert.doesNotMatch(line, /pay_[0-9a-f]{24}|payout_[0-9a-f]{24}|[0-9a-f]{8}-[0-9a-f]{4}-/, 'no id in any label');
-      assert.ok(after.some((l) => l.includes('route="/v1/payments/:id"')), 'matched routes are labelled by pattern');
+      assert.ok(
+        after.some((l) => l.includes('route="/v1/payments/:id"')),
+        'matched routes are labelled by pattern',
+      );
     });
 
     it('answers carry security headers for a JSON API and no X-Powered-By', async () => {

@@ -54,9 +54,12 @@ interface PayoutProviderRow {
   ledger(stack: TestStack, payoutId: string): Promise<SandboxPayout[]>;
 }
 
-const xenditSandbox = (stack: TestStack, path: string, body: unknown) => stack.sandbox('POST', path, body, SANDBOX_PORT_OFFSETS.xendit).then((r) => assert.equal(r.status, 200, JSON.stringify(r.json)));
-const ecommpaySandbox = (stack: TestStack, path: string, body: unknown) => stack.sandbox('POST', path, body, SANDBOX_PORT_OFFSETS.ecommpay).then((r) => assert.equal(r.status, 200, JSON.stringify(r.json)));
-const aggregatorSandbox = (stack: TestStack, path: string, body: unknown) => stack.sandbox('POST', path, body, SANDBOX_PORT_OFFSETS.aggregator).then((r) => assert.equal(r.status, 200, JSON.stringify(r.json)));
+const xenditSandbox = (stack: TestStack, path: string, body: unknown) =>
+  stack.sandbox('POST', path, body, SANDBOX_PORT_OFFSETS.xendit).then((r) => assert.equal(r.status, 200, JSON.stringify(r.json)));
+const ecommpaySandbox = (stack: TestStack, path: string, body: unknown) =>
+  stack.sandbox('POST', path, body, SANDBOX_PORT_OFFSETS.ecommpay).then((r) => assert.equal(r.status, 200, JSON.stringify(r.json)));
+const aggregatorSandbox = (stack: TestStack, path: string, body: unknown) =>
+  stack.sandbox('POST', path, body, SANDBOX_PORT_OFFSETS.aggregator).then((r) => assert.equal(r.status, 200, JSON.stringify(r.json)));
 
 export const PAYOUT_PROVIDERS: PayoutProviderRow[] = [
   {
@@ -86,10 +89,19 @@ export const PAYOUT_PROVIDERS: PayoutProviderRow[] = [
     ledger: async (stack, payoutId) => {
       const res = await stack.sandbox('GET', '/_sandbox/aggregator/payouts', undefined, SANDBOX_PORT_OFFSETS.aggregator);
       const payouts = res.json.payouts as { orderNum: string; platOrderNum: string; status: number; sendRequests: number; received: number; fee: number }[];
-      return payouts
-        .filter((p) => p.orderNum.startsWith(`${payoutId}-`))
-        // CASH_QUERY status: 2 success, 3 cancelled, 4 failed, else processing.
-        .map((p) => ({ reference: p.orderNum, providerId: p.platOrderNum, status: p.status === 2 ? 'SUCCEEDED' : p.status === 3 || p.status === 4 ? 'FAILED' : `PROCESSING_${p.status}`, sendRequests: p.sendRequests, received: p.received, fee: p.fee }));
+      return (
+        payouts
+          .filter((p) => p.orderNum.startsWith(`${payoutId}-`))
+          // CASH_QUERY status: 2 success, 3 cancelled, 4 failed, else processing.
+          .map((p) => ({
+            reference: p.orderNum,
+            providerId: p.platOrderNum,
+            status: p.status === 2 ? 'SUCCEEDED' : p.status === 3 || p.status === 4 ? 'FAILED' : `PROCESSING_${p.status}`,
+            sendRequests: p.sendRequests,
+            received: p.received,
+            fee: p.fee,
+          }))
+      );
     },
   },
   {
@@ -110,7 +122,12 @@ export const PAYOUT_PROVIDERS: PayoutProviderRow[] = [
       const payouts = res.json.payouts as { paymentId: string; operationId: number; status: string; sendRequests: number }[];
       return payouts
         .filter((p) => p.paymentId.startsWith(`${payoutId}-`))
-        .map((p) => ({ reference: p.paymentId, providerId: String(p.operationId), status: p.status === 'success' ? 'SUCCEEDED' : p.status === 'decline' ? 'FAILED' : p.status, sendRequests: p.sendRequests }));
+        .map((p) => ({
+          reference: p.paymentId,
+          providerId: String(p.operationId),
+          status: p.status === 'success' ? 'SUCCEEDED' : p.status === 'decline' ? 'FAILED' : p.status,
+          sendRequests: p.sendRequests,
+        }));
     },
   },
 ];
@@ -237,16 +254,26 @@ describe('payouts over HTTP (real Temporal, real sandboxes)', () => {
         assert.equal(again.status, 200, again.text);
 
         const done = await waitFor(failed.id, (p) => p.status === 'SUCCEEDED');
-        assert.deepEqual(done.attempts.map((a) => [a.attempt, a.state, a.providerPayoutId]), [
-          [1, 'FAILED', `${done.id}-1`],
-          [2, 'SUCCEEDED', `${done.id}-2`],
-        ]);
+        assert.deepEqual(
+          done.attempts.map((a) => [a.attempt, a.state, a.providerPayoutId]),
+          [
+            [1, 'FAILED', `${done.id}-1`],
+            [2, 'SUCCEEDED', `${done.id}-2`],
+          ],
+        );
         assert.notEqual(done.attempts[0]!.providerReference, done.attempts[1]!.providerReference, 'distinct provider payouts');
         const ledger = await row.ledger(stack, done.id);
         // A failure after acceptance leaves the failed payout at the provider; a refusal leaves nothing.
         assert.ok(ledger.length === 1 || ledger.length === 2, JSON.stringify(ledger));
-        assert.deepEqual(ledger.filter((p) => p.status === 'SUCCEEDED').map((p) => p.reference), [`${done.id}-2`], 'exactly one payout paid: attempt 2');
-        assert.ok(ledger.every((p) => p.sendRequests === 1), 'each attempt sent once');
+        assert.deepEqual(
+          ledger.filter((p) => p.status === 'SUCCEEDED').map((p) => p.reference),
+          [`${done.id}-2`],
+          'exactly one payout paid: attempt 2',
+        );
+        assert.ok(
+          ledger.every((p) => p.sendRequests === 1),
+          'each attempt sent once',
+        );
         assert.equal(new Set(ledger.map((p) => p.providerId)).size, ledger.length, 'distinct provider ids');
 
         const noMore = await stack.api('POST', `/v1/payouts/${done.id}/retry`, {});
@@ -273,7 +300,10 @@ describe('payouts over HTTP (real Temporal, real sandboxes)', () => {
         if (row.provider !== 'xendit') assert.ok(decidedBy === 'lookup' || decidedBy === 'callback', String(decidedBy));
         else assert.equal(decidedBy, 'lookup');
         if (decidedBy === 'lookup') assert.ok(done.attempts[0]!.lookups >= 1);
-        assert.ok(done.timeline.some((t) => t.type === 'attempt-1:unknown'), JSON.stringify(done.timeline));
+        assert.ok(
+          done.timeline.some((t) => t.type === 'attempt-1:unknown'),
+          JSON.stringify(done.timeline),
+        );
         const ledger = await row.ledger(stack, done.id);
         assert.equal(ledger.length, 1, `exactly one payout at the sandbox: ${JSON.stringify(ledger)}`);
         assert.equal(ledger[0]!.sendRequests, 1, 'sent once, never resent');
@@ -399,16 +429,19 @@ describe('payouts over HTTP (real Temporal, real sandboxes)', () => {
     it('any invalid body → 400 problem+json naming the field, never a 5xx, and no workflow started', async () => {
       const sent: string[] = [];
       await fc.assert(
-        fc.asyncProperty(anyPayoutLike.filter((b) => !createPayoutSchema.safeParse(b).success), async (b) => {
-          const res = await stack.api('POST', '/v1/payouts', b, { key: FUZZ_KEY });
-          assert.equal(res.status, 400, `${res.status} for ${JSON.stringify(b)}: ${res.text}`);
-          assert.match(res.headers.get('content-type') ?? '', /application\/problem\+json/);
-          // Not a JSON object at all is refused by the body parser; anything else names its fields.
-          if (b === null || typeof b !== 'object') assert.equal(typeof res.json.code, 'string');
-          else assert.ok(res.json.code === 'VALIDATION_FAILED' && Array.isArray(res.json.errors) && res.json.errors.length > 0, res.text);
-          const ref = (b as { merchantReference?: unknown } | null)?.merchantReference;
-          if (typeof ref === 'string') sent.push(ref);
-        }),
+        fc.asyncProperty(
+          anyPayoutLike.filter((b) => !createPayoutSchema.safeParse(b).success),
+          async (b) => {
+            const res = await stack.api('POST', '/v1/payouts', b, { key: FUZZ_KEY });
+            assert.equal(res.status, 400, `${res.status} for ${JSON.stringify(b)}: ${res.text}`);
+            assert.match(res.headers.get('content-type') ?? '', /application\/problem\+json/);
+            // Not a JSON object at all is refused by the body parser; anything else names its fields.
+            if (b === null || typeof b !== 'object') assert.equal(typeof res.json.code, 'string');
+            else assert.ok(res.json.code === 'VALIDATION_FAILED' && Array.isArray(res.json.errors) && res.json.errors.length > 0, res.text);
+            const ref = (b as { merchantReference?: unknown } | null)?.merchantReference;
+            if (typeof ref === 'string') sent.push(ref);
+          },
+        ),
         { numRuns: 150 },
       );
       for (const raw of ['{', '[]', 'null', '"payout"', '{"amount":1e999}']) {

@@ -69,23 +69,50 @@ describe('refunds made in the provider dashboard (real stack, real PostgreSQL)',
     assert.ok(full.refunds.every((r) => r.origin === 'provider' && r.providerRefundId !== undefined));
 
     // The merchant hears each refund once, under its own event id.
-    const events = await eventually(async () => refundEvents(id), (e) => e.length === 2, WAIT_MS);
+    const events = await eventually(
+      async () => refundEvents(id),
+      (e) => e.length === 2,
+      WAIT_MS,
+    );
     assert.deepEqual(events.sort(), refundIds.map((r) => `${id}:refund.succeeded:${r}`).sort());
 
     // GET answers from the database (the system of record): the row has what the workflow has.
-    const got = await eventually(async () => (await stack.api('GET', `/v1/payments/${id}`)).json as PaymentView, (p) => p.status === 'REFUNDED' && p.refunds.length === 2, WAIT_MS);
+    const got = await eventually(
+      async () => (await stack.api('GET', `/v1/payments/${id}`)).json as PaymentView,
+      (p) => p.status === 'REFUNDED' && p.refunds.length === 2,
+      WAIT_MS,
+    );
     assert.deepEqual(got.amounts, full.amounts);
     const rows = await storedRefunds(id);
-    assert.deepEqual(rows.map((r) => [r.origin, r.state]), [['provider', 'SUCCEEDED'], ['provider', 'SUCCEEDED']]);
-    assert.deepEqual(rows.map((r) => r.amount).sort((a, b) => a - b), [30_000, 70_000]);
+    assert.deepEqual(
+      rows.map((r) => [r.origin, r.state]),
+      [
+        ['provider', 'SUCCEEDED'],
+        ['provider', 'SUCCEEDED'],
+      ],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.amount).sort((a, b) => a - b),
+      [30_000, 70_000],
+    );
 
     // The ledger debits both refunds once: collected 100,000, refunded 100,000.
-    const entries = await eventually(() => ledger(id), (e) => e.filter((x) => x.kind === 'REFUNDED').length === 2, WAIT_MS);
-    assert.equal(entries.filter((x) => x.kind === 'COLLECTED').reduce((s, x) => s + x.amount, 0), 100_000);
-    assert.equal(entries.filter((x) => x.kind === 'REFUNDED').reduce((s, x) => s + x.amount, 0), -100_000);
+    const entries = await eventually(
+      () => ledger(id),
+      (e) => e.filter((x) => x.kind === 'REFUNDED').length === 2,
+      WAIT_MS,
+    );
+    assert.equal(
+      entries.filter((x) => x.kind === 'COLLECTED').reduce((s, x) => s + x.amount, 0),
+      100_000,
+    );
+    assert.equal(
+      entries.filter((x) => x.kind === 'REFUNDED').reduce((s, x) => s + x.amount, 0),
+      -100_000,
+    );
   });
 
-  it("a refund bayar made is not counted again when Midtrans reports it back; a dashboard refund beside it is", async () => {
+  it('a refund bayar made is not counted again when Midtrans reports it back; a dashboard refund beside it is', async () => {
     const settled = await settledQris(80_000);
     const id = settled.id;
     const ours = await stack.api('POST', `/v1/payments/${id}/refunds`, { amount: 20_000, reason: 'customer returned one item', refundId: 'rf-ours' });
@@ -98,14 +125,31 @@ describe('refunds made in the provider dashboard (real stack, real PostgreSQL)',
     assert.equal((await dashboardRefund(id, 15_000)).status, 200);
     const after = await stack.waitFor(id, (p) => p.refunds.length === 2, WAIT_MS);
     assert.deepEqual([after.status, after.amounts.refunded, after.amounts.refundable], ['PARTIALLY_REFUNDED', 35_000, 45_000]);
-    assert.deepEqual(after.refunds.map((r) => [r.refundId === 'rf-ours' ? 'ours' : 'dashboard', r.origin, r.amount]), [['ours', 'merchant', 20_000], ['dashboard', 'provider', 15_000]]);
+    assert.deepEqual(
+      after.refunds.map((r) => [r.refundId === 'rf-ours' ? 'ours' : 'dashboard', r.origin, r.amount]),
+      [
+        ['ours', 'merchant', 20_000],
+        ['dashboard', 'provider', 15_000],
+      ],
+    );
 
     // The merchant can still refund what is left, and no more.
     const tooMuch = await stack.api('POST', `/v1/payments/${id}/refunds`, { amount: 45_001, reason: 'too much', refundId: 'rf-too-much' });
     assert.equal(tooMuch.status, 422, tooMuch.text);
-    const entries = await eventually(() => ledger(id), (e) => e.filter((x) => x.kind === 'REFUNDED').length === 2, WAIT_MS);
-    assert.equal(entries.filter((x) => x.kind === 'REFUNDED').reduce((s, x) => s + x.amount, 0), -35_000);
-    const events = await eventually(async () => refundEvents(id), (e) => e.length === 2, WAIT_MS);
+    const entries = await eventually(
+      () => ledger(id),
+      (e) => e.filter((x) => x.kind === 'REFUNDED').length === 2,
+      WAIT_MS,
+    );
+    assert.equal(
+      entries.filter((x) => x.kind === 'REFUNDED').reduce((s, x) => s + x.amount, 0),
+      -35_000,
+    );
+    const events = await eventually(
+      async () => refundEvents(id),
+      (e) => e.length === 2,
+      WAIT_MS,
+    );
     assert.equal(new Set(events).size, 2);
   });
 
@@ -127,8 +171,22 @@ describe('refunds made in the provider dashboard (real stack, real PostgreSQL)',
         business_id: 'bayar-sandbox-business',
         created: new Date().toISOString(),
         data: {
-          id: `rfd-${randomBytes(12).toString('hex')}`, payment_id: paymentRequestId, invoice_id: null, payment_method_type: 'QR_CODE', amount, channel_code: 'QRIS', status: 'SUCCEEDED',
-          reason: 'OTHERS', country: 'ID', currency: 'IDR', reference_id: null, failure_code: null, refund_fee_amount: null, created: new Date().toISOString(), updated: new Date().toISOString(), metadata: null,
+          id: `rfd-${randomBytes(12).toString('hex')}`,
+          payment_id: paymentRequestId,
+          invoice_id: null,
+          payment_method_type: 'QR_CODE',
+          amount,
+          channel_code: 'QRIS',
+          status: 'SUCCEEDED',
+          reason: 'OTHERS',
+          country: 'ID',
+          currency: 'IDR',
+          reference_id: null,
+          failure_code: null,
+          refund_fee_amount: null,
+          created: new Date().toISOString(),
+          updated: new Date().toISOString(),
+          metadata: null,
         },
       }),
     });
@@ -142,7 +200,10 @@ describe('refunds made in the provider dashboard (real stack, real PostgreSQL)',
 
     const partial = await stack.waitFor(id, (p) => p.status === 'PARTIALLY_REFUNDED', WAIT_MS);
     assert.deepEqual([partial.amounts.paid, partial.amounts.refunded, partial.amounts.refundable], [100_000, 30_000, 70_000]);
-    assert.deepEqual(partial.refunds.map((r) => [r.origin, r.state, r.amount, r.providerRefundId]), [['provider', 'SUCCEEDED', 30_000, dashboard.json.id]]);
+    assert.deepEqual(
+      partial.refunds.map((r) => [r.origin, r.state, r.amount, r.providerRefundId]),
+      [['provider', 'SUCCEEDED', 30_000, dashboard.json.id]],
+    );
     assert.ok(partial.notifications.wakeUps >= 1, 'the callback only woke the payment; the amounts came from GET /refunds');
 
     // bayar's own refund beside it: Xendit's callback for it wakes a look-up that adds nothing.
@@ -151,18 +212,42 @@ describe('refunds made in the provider dashboard (real stack, real PostgreSQL)',
     assert.equal(ours.json.state, 'SUCCEEDED');
     const echoed = await stack.waitFor(id, (p) => p.timeline.some((t) => t.type === 'provider-event' && (t.detail ?? '').includes('refunded 50000, already counted')), WAIT_MS);
     assert.deepEqual([echoed.status, echoed.amounts.refunded, echoed.amounts.refundable], ['PARTIALLY_REFUNDED', 50_000, 50_000]);
-    assert.deepEqual(echoed.refunds.map((r) => [r.origin, r.amount]), [['provider', 30_000], ['merchant', 20_000]]);
+    assert.deepEqual(
+      echoed.refunds.map((r) => [r.origin, r.amount]),
+      [
+        ['provider', 30_000],
+        ['merchant', 20_000],
+      ],
+    );
 
     // What is left is what Xendit holds: 50,001 is refused by bayar before Xendit is asked.
     const tooMuch = await stack.api('POST', `/v1/payments/${id}/refunds`, { amount: 50_001, reason: 'too much', refundId: 'rf-too-much' });
     assert.equal(tooMuch.status, 422, tooMuch.text);
 
     // Once each: one refund row per refund, one ledger debit per refund, one refund.succeeded per refund.
-    const rows = await eventually(() => storedRefunds(id), (r) => r.length === 2, WAIT_MS);
-    assert.deepEqual(rows.map((r) => [r.origin, r.state, r.amount]).sort(), [['merchant', 'SUCCEEDED', 20_000], ['provider', 'SUCCEEDED', 30_000]]);
-    const entries = await eventually(() => ledger(id), (e) => e.filter((x) => x.kind === 'REFUNDED').length === 2, WAIT_MS);
-    assert.equal(entries.filter((x) => x.kind === 'REFUNDED').reduce((sum, x) => sum + x.amount, 0), -50_000);
-    const events = await eventually(async () => refundEvents(id), (e) => e.length === 2, WAIT_MS);
+    const rows = await eventually(
+      () => storedRefunds(id),
+      (r) => r.length === 2,
+      WAIT_MS,
+    );
+    assert.deepEqual(rows.map((r) => [r.origin, r.state, r.amount]).sort(), [
+      ['merchant', 'SUCCEEDED', 20_000],
+      ['provider', 'SUCCEEDED', 30_000],
+    ]);
+    const entries = await eventually(
+      () => ledger(id),
+      (e) => e.filter((x) => x.kind === 'REFUNDED').length === 2,
+      WAIT_MS,
+    );
+    assert.equal(
+      entries.filter((x) => x.kind === 'REFUNDED').reduce((sum, x) => sum + x.amount, 0),
+      -50_000,
+    );
+    const events = await eventually(
+      async () => refundEvents(id),
+      (e) => e.length === 2,
+      WAIT_MS,
+    );
     assert.deepEqual(events.sort(), echoed.refunds.map((r) => `${id}:refund.succeeded:${r.refundId}`).sort());
   });
 
@@ -194,4 +279,3 @@ describe('refunds made in the provider dashboard (real stack, real PostgreSQL)',
     assert.deepEqual([after.status, after.amounts.refundable, after.refunds.length, after.notifications.wakeUps], ['SETTLED', 60_000, 0, looked.notifications.wakeUps]);
   });
 });
-

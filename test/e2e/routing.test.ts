@@ -26,11 +26,17 @@ describe('provider routing (real Temporal, real sandboxes)', () => {
   it('GET /v1/providers serves each provider’s capabilities and the route per method', async () => {
     const res = await stack.api('GET', '/v1/providers');
     assert.equal(res.status, 200, res.text);
-    const body = res.json as { providers: { name: string; methods: { method: string; refund: string }[]; amount: { min: number; max: number }; expirySeconds: { max: number } }[]; routing: Record<string, string[]> };
+    const body = res.json as {
+      providers: { name: string; methods: { method: string; refund: string }[]; amount: { min: number; max: number }; expirySeconds: { max: number } }[];
+      routing: Record<string, string[]>;
+    };
     const names = body.providers.map((p) => p.name);
     for (const name of ['xendit', 'midtrans', 'doku']) assert.ok(names.includes(name), `${name} listed`);
     const xendit = body.providers.find((p) => p.name === 'xendit')!;
-    assert.deepEqual(xendit.methods.find((m) => m.method === 'QRIS'), { method: 'QRIS', refund: 'partial' });
+    assert.deepEqual(
+      xendit.methods.find((m) => m.method === 'QRIS'),
+      { method: 'QRIS', refund: 'partial' },
+    );
     assert.equal(xendit.methods.find((m) => m.method === 'VA_BCA')?.refund, 'none');
     assert.ok(Number.isSafeInteger(xendit.amount.max) && xendit.amount.max > xendit.amount.min);
     assert.deepEqual(body.routing.QRIS, ['xendit', 'midtrans'], 'the configured route');

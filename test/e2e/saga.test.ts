@@ -69,9 +69,16 @@ describe('payment saga (real Temporal, real Xendit sandbox, HTTP)', () => {
     await stack.sandbox('POST', '/_sandbox/faults', { webhooksEnabled: false });
     await stack.pay(p.id);
     const duplicatesBefore = await webhookOutcomes(stack, 'xendit', 'duplicate');
-    const paidEvent = { event: 'payment.capture', created: new Date().toISOString(), data: { reference_id: p.id, payment_request_id: p.providerReference, payment_id: 'py-dup-1', status: 'SUCCEEDED', amount: 52_000 } };
+    const paidEvent = {
+      event: 'payment.capture',
+      created: new Date().toISOString(),
+      data: { reference_id: p.id, payment_request_id: p.providerReference, payment_id: 'py-dup-1', status: 'SUCCEEDED', amount: 52_000 },
+    };
     const answers = await Promise.all(Array.from({ length: 6 }, () => xenditWebhook(paidEvent, undefined, 'whk-same-notification')));
-    assert.deepEqual(answers.map((a) => a.status), [200, 200, 200, 200, 200, 200]);
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [200, 200, 200, 200, 200, 200],
+    );
     const stale = await xenditWebhook({ event: 'payment.pending', data: { reference_id: p.id, payment_request_id: p.providerReference, status: 'PENDING' } });
     assert.equal(stale.status, 200);
     const expired = await xenditWebhook({ event: 'payment_request.expiry', data: { id: p.providerReference, reference_id: p.id, status: 'EXPIRED' } });
@@ -83,7 +90,10 @@ describe('payment saga (real Temporal, real Xendit sandbox, HTTP)', () => {
     assert.equal(statusEntries(final, 'PAID'), 1);
     assert.equal(final.amounts.paid, 52_000);
     // The five copies are absorbed: by the API with no signal, or counted by the workflow.
-    const absorbed = await eventually(() => duplicatesAbsorbed(stack, 'xendit', p.id, duplicatesBefore), (n) => n >= 5);
+    const absorbed = await eventually(
+      () => duplicatesAbsorbed(stack, 'xendit', p.id, duplicatesBefore),
+      (n) => n >= 5,
+    );
     assert.ok(absorbed >= 5, `copies absorbed: ${absorbed}`);
     assert.ok(!final.timeline.some((t) => t.source === 'webhook'), 'no notice is a timeline line');
     assert.ok(settled.timeline.length <= final.timeline.length);
@@ -172,7 +182,10 @@ describe('payment saga (real Temporal, real Xendit sandbox, HTTP)', () => {
     recorded.set('flaky-provider', first.json.id);
     const pending = await stack.waitFor(first.json.id, (x) => x.status === 'PENDING');
     assert.ok(pending.instructions.qrString);
-    assert.ok(pending.timeline.every((t) => t.type !== 'status:FAILED'), '5xx is not a failure');
+    assert.ok(
+      pending.timeline.every((t) => t.type !== 'status:FAILED'),
+      '5xx is not a failure',
+    );
     assert.equal((await stack.charges(first.json.id)).length, 1);
   });
 

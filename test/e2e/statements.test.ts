@@ -32,7 +32,6 @@ interface Statement {
   differences: { provider: string; kind: string; objectId: string; action: string; wokenAt?: string; wakeError?: string }[];
 }
 
-
 describe('daily statement and reconciliation (real stack)', () => {
   let stack: TestStack;
   let temporal: Client;
@@ -82,12 +81,19 @@ describe('daily statement and reconciliation (real stack)', () => {
   it('the schedule runs in Asia/Jakarta; a run produces every day since the last produced one; an unproduced day is a 404', async () => {
     const schedule = await temporal.schedule.getHandle(STATEMENT_SCHEDULE_ID).describe();
     assert.equal(schedule.spec.timezone, 'Asia/Jakarta');
-    assert.deepEqual(schedule.spec.calendars?.map((c) => [c.hour, c.minute]), [[[{ start: 0, end: 0, step: 1 }], [{ start: 30, end: 30, step: 1 }]]]);
+    assert.deepEqual(
+      schedule.spec.calendars?.map((c) => [c.hour, c.minute]),
+      [[[{ start: 0, end: 0, step: 1 }], [{ start: 30, end: 30, step: 1 }]]],
+    );
     const today = jakartaDay(Date.now());
     // bayar "was down": the last statement made was for three days ago.
     assert.deepEqual((await run({ day: addDays(today, -3) })).produced, [addDays(today, -3)]);
     await temporal.schedule.getHandle(STATEMENT_SCHEDULE_ID).trigger();
-    const started = await eventually(async () => (await temporal.schedule.getHandle(STATEMENT_SCHEDULE_ID).describe()).info.recentActions, (a) => a.length > 0, 20_000);
+    const started = await eventually(
+      async () => (await temporal.schedule.getHandle(STATEMENT_SCHEDULE_ID).describe()).info.recentActions,
+      (a) => a.length > 0,
+      20_000,
+    );
     const result = (await temporal.workflow.getHandle(started[0]!.action.workflow.workflowId).result()) as { produced: string[] };
     assert.deepEqual(result.produced, [addDays(today, -2), addDays(today, -1)], 'the two missed days are caught up');
     for (const day of [addDays(today, -2), addDays(today, -1)]) {
@@ -122,9 +128,25 @@ describe('daily statement and reconciliation (real stack)', () => {
     assert.ok(refund.status === 201 || refund.status === 202, refund.text);
     await stack.waitFor(refunded.id, (p) => p.refunds.some((r) => r.state === 'SUCCEEDED'), 30_000);
     // A payout whose provider reports its fee (the aggregator), paid out of this day's money.
-    const payout = await stack.api('POST', '/v1/payouts', { merchantReference: uniqueRef('po'), provider: 'aggregator', amount: 150_000, feeType: 'DEDUCT_FROM_AMOUNT', destination: { bankCode: 'MANDIRI', accountNumber: '0012345678', accountName: 'Budi Santoso' }, description: 'Seller payout' }, { headers: { 'idempotency-key': uniqueRef('po') } });
+    const payout = await stack.api(
+      'POST',
+      '/v1/payouts',
+      {
+        merchantReference: uniqueRef('po'),
+        provider: 'aggregator',
+        amount: 150_000,
+        feeType: 'DEDUCT_FROM_AMOUNT',
+        destination: { bankCode: 'MANDIRI', accountNumber: '0012345678', accountName: 'Budi Santoso' },
+        description: 'Seller payout',
+      },
+      { headers: { 'idempotency-key': uniqueRef('po') } },
+    );
     assert.equal(payout.status, 201, payout.text);
-    const paidOut = await eventually(async () => (await stack.api('GET', `/v1/payouts/${payout.json.id}`)).json as PayoutView, (p) => p.status === 'SUCCEEDED', 30_000);
+    const paidOut = await eventually(
+      async () => (await stack.api('GET', `/v1/payouts/${payout.json.id}`)).json as PayoutView,
+      (p) => p.status === 'SUCCEEDED',
+      30_000,
+    );
     const payoutFee = paidOut.attempts[0]!.fee;
 
     // The differences, injected at the Midtrans sandbox without a notification.
@@ -178,7 +200,10 @@ describe('daily statement and reconciliation (real stack)', () => {
       }
     }
     const midtrans = s.providers.find((p) => p.provider === 'midtrans')!;
-    assert.deepEqual(midtrans.lines.filter((l) => l.type === 'refund' && l.paymentId === refunded.id).map((l) => l.gross), [-25_000]);
+    assert.deepEqual(
+      midtrans.lines.filter((l) => l.type === 'refund' && l.paymentId === refunded.id).map((l) => l.gross),
+      [-25_000],
+    );
     assert.equal(midtrans.totals.byMethod.QRIS!.refunded, 25_000);
     const aggregator = s.providers.find((p) => p.provider === 'aggregator')!;
     const payoutLine = aggregator.lines.find((l) => l.type === 'payout')!;
@@ -189,10 +214,19 @@ describe('daily statement and reconciliation (real stack)', () => {
     assert.equal(payoutLine.net, -150_000, 'the fee was deducted from the amount');
     assert.equal(aggregator.totals.byMethod.PAYOUT?.paidOut, 150_000);
     // The payment that closed unpaid is a change line without money.
-    assert.deepEqual(midtrans.lines.filter((l) => l.paymentId === late.id).map((l) => [l.type, l.gross]), [['change', 0]]);
+    assert.deepEqual(
+      midtrans.lines.filter((l) => l.paymentId === late.id).map((l) => [l.type, l.gross]),
+      [['change', 0]],
+    );
     for (const p of s.providers) {
-      assert.equal(p.totals.all.gross, p.lines.reduce((sum, l) => sum + l.gross, 0));
-      assert.equal(Object.values(p.totals.byMethod).reduce((sum, t) => sum + t.gross, 0), p.totals.all.gross);
+      assert.equal(
+        p.totals.all.gross,
+        p.lines.reduce((sum, l) => sum + l.gross, 0),
+      );
+      assert.equal(
+        Object.values(p.totals.byMethod).reduce((sum, t) => sum + t.gross, 0),
+        p.totals.all.gross,
+      );
     }
 
     // Each injected difference: in the statement…
@@ -215,7 +249,10 @@ describe('daily statement and reconciliation (real stack)', () => {
     const woken = await statement(today);
     for (const id of [late.id, dashboard.id]) assert.ok(woken.statement.differences.find((d) => d.objectId === id)?.wokenAt, id);
     const lateNow = await stack.waitFor(late.id, (p) => p.amounts.paid === 61_000, 30_000);
-    assert.ok(lateNow.timeline.some((t) => /late/i.test(t.type)), JSON.stringify(lateNow.timeline.map((t) => t.type)));
+    assert.ok(
+      lateNow.timeline.some((t) => /late/i.test(t.type)),
+      JSON.stringify(lateNow.timeline.map((t) => t.type)),
+    );
     const dashboardNow = await stack.waitFor(dashboard.id, (p) => p.amounts.refunded === 20_000, 30_000);
     assert.ok(dashboardNow.refunds.some((r) => r.origin === 'provider' && r.amount === 20_000));
     // The review ones were never "fixed": bayar's record still says what it said.
@@ -223,7 +260,11 @@ describe('daily statement and reconciliation (real stack)', () => {
     assert.equal((await stack.payment(notThere.id)).status, 'SETTLED');
 
     // statement.ready: one event, delivered signed to the endpoint registered for it.
-    const delivered = await eventually(async () => merchant.received.filter((r) => JSON.parse(r.body).type === 'statement.ready'), (r) => r.length === 1, 20_000);
+    const delivered = await eventually(
+      async () => merchant.received.filter((r) => JSON.parse(r.body).type === 'statement.ready'),
+      (r) => r.length === 1,
+      20_000,
+    );
     assert.equal(JSON.parse(delivered[0]!.body).data.date, today);
     assert.match(String(delivered[0]!.headers[MERCHANT_SIGNATURE_HEADER]), /v1=/);
 
@@ -253,8 +294,16 @@ describe('daily statement and reconciliation (real stack)', () => {
     const column = (name: string) => CSV_COLUMNS.indexOf(name as (typeof CSV_COLUMNS)[number]);
     for (const provider of s.providers) {
       const mine = rows.slice(1).filter((r) => r[column('provider')] === provider.provider);
-      for (const [col, total] of [['gross', provider.totals.all.gross], ['net', provider.totals.all.net], ['fee', provider.totals.all.fee]] as const) {
-        assert.equal(mine.reduce((sum, r) => sum + Number(r[column(col)] || 0), 0), total, `${provider.provider} ${col}`);
+      for (const [col, total] of [
+        ['gross', provider.totals.all.gross],
+        ['net', provider.totals.all.net],
+        ['fee', provider.totals.all.fee],
+      ] as const) {
+        assert.equal(
+          mine.reduce((sum, r) => sum + Number(r[column(col)] || 0), 0),
+          total,
+          `${provider.provider} ${col}`,
+        );
       }
     }
   });

@@ -68,11 +68,17 @@ describe('system of record (PostgreSQL)', () => {
       assert.equal(one.json.status, 'SETTLED');
       const settledList = await stack.api('GET', '/v1/payments?status=SETTLED&amountMin=41000&amountMax=41000');
       assert.equal(settledList.status, 200);
-      assert.deepEqual(settledList.json.items.map((p: { id: string }) => p.id), [a.id]);
+      assert.deepEqual(
+        settledList.json.items.map((p: { id: string }) => p.id),
+        [a.id],
+      );
       const batch = await stack.api('GET', `/v1/payments?ids=${a.id},${b.id}`);
       assert.deepEqual(batch.json.items.map((p: { id: string }) => p.id).sort(), [a.id, b.id].sort());
       const byRef = await stack.api('GET', `/v1/payments?references=${a.merchantReference},${b.merchantReference}&status=PENDING`);
-      assert.deepEqual(byRef.json.items.map((p: { id: string }) => p.id), [b.id]);
+      assert.deepEqual(
+        byRef.json.items.map((p: { id: string }) => p.id),
+        [b.id],
+      );
       // Pagination: two pages of one, newest first, then nothing more.
       const first = await stack.api('GET', `/v1/payments?ids=${a.id},${b.id}&limit=1`);
       const second = await stack.api('GET', `/v1/payments?ids=${a.id},${b.id}&limit=1&pageToken=${first.json.nextPageToken}`);
@@ -95,10 +101,14 @@ describe('system of record (PostgreSQL)', () => {
       await blocker.query('BEGIN');
       await blocker.query('SELECT 1 FROM payments WHERE id = $1 FOR UPDATE', [p.id]);
       assert.equal((await stack.pay(p.id)).status, 200);
-      await until(async () => {
-        const waiting = await db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'bayar-worker' AND wait_event_type = 'Lock'`);
-        return waiting.rowCount! > 0 ? true : undefined;
-      }, 20_000, 100);
+      await until(
+        async () => {
+          const waiting = await db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'bayar-worker' AND wait_event_type = 'Lock'`);
+          return waiting.rowCount! > 0 ? true : undefined;
+        },
+        20_000,
+        100,
+      );
       await stack.stack.stopPart('worker', 'SIGKILL');
       killed = true;
     } finally {
@@ -111,7 +121,14 @@ describe('system of record (PostgreSQL)', () => {
     assert.equal(settled.amounts.paid, 43_000);
     // The merchant is told after SETTLED (more versions follow); the record must converge on the
     // workflow's view, the speculative write of the killed worker corrected.
-    assert.deepEqual(await eventually(() => checker.payments([p.id]), (problems) => problems.length === 0, 20_000), []);
+    assert.deepEqual(
+      await eventually(
+        () => checker.payments([p.id]),
+        (problems) => problems.length === 0,
+        20_000,
+      ),
+      [],
+    );
     const versions = await transitions(p.id);
     assert.equal(new Set(versions).size, versions.length);
   });
@@ -120,10 +137,14 @@ describe('system of record (PostgreSQL)', () => {
     const p = await settle(await create(44_000));
     // The 3 s refund window ends; the workflow completes.
     const connection = await Connection.connect({ address: stack.stack.temporal!.address });
-    const closed = await until(async () => {
-      const info = await new Client({ connection }).workflow.getHandle(p.id).describe();
-      return info.status.name === 'COMPLETED' ? info : undefined;
-    }, 30_000, 250).finally(() => connection.close());
+    const closed = await until(
+      async () => {
+        const info = await new Client({ connection }).workflow.getHandle(p.id).describe();
+        return info.status.name === 'COMPLETED' ? info : undefined;
+      },
+      30_000,
+      250,
+    ).finally(() => connection.close());
     assert.equal(closed.status.name, 'COMPLETED');
     const before = (await stack.api('GET', `/v1/payments/${p.id}`)).json as PaymentView;
     // The test stack's Temporal keeps its data in memory: stopping it deletes everything.
@@ -136,7 +157,10 @@ describe('system of record (PostgreSQL)', () => {
     assert.equal(after.json.status, 'SETTLED');
     assert.ok(after.json.timeline.length >= 4);
     const list = await stack.api('GET', `/v1/payments?reference=${p.merchantReference}`);
-    assert.deepEqual(list.json.items.map((i: { id: string }) => i.id), [p.id]);
+    assert.deepEqual(
+      list.json.items.map((i: { id: string }) => i.id),
+      [p.id],
+    );
     // The same create again: Temporal would start the payment afresh (a second charge); the
     // record answers it instead, and another body under the same reference is still a 409.
     const again = await stack.api('POST', '/v1/payments', { merchantReference: p.merchantReference, amount: 44_000, method: 'VA_BNI' });

@@ -49,7 +49,10 @@ describe('Temporal Web UI (real browser)', { skip: !existsSync(CHROMIUM) && `no 
     // The payment's own page: the summary is readable, the customer's name is nowhere.
     // An open workflow's page long-polls its history, so it never goes network-idle.
     await page.goto(`http://127.0.0.1:${stack.uiPort}/namespaces/default/workflows/${payment.id}`, { waitUntil: 'domcontentloaded' });
-    await page.getByText(/VA_BNI 99,000 IDR/).first().waitFor({ timeout: 15_000 });
+    await page
+      .getByText(/VA_BNI 99,000 IDR/)
+      .first()
+      .waitFor({ timeout: 15_000 });
     const text = await page.locator('body').innerText();
     assert.match(text, /VA_BNI/);
     assert.ok(!text.includes(customerName), 'customer name must not appear in the Web UI');

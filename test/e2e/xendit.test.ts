@@ -79,7 +79,10 @@ describe('xendit over HTTP, per method family (real Temporal, real sandbox)', ()
     assert.deepEqual(settled.instructions, {}, 'a settled payment shows nowhere to pay');
     assert.equal((await ledgerEntry(p.id))?.status, 'SUCCEEDED');
     const delivered = await notifications(p.id);
-    assert.ok(delivered.some((n) => n.json.event === 'payment.succeeded' && n.status === 200), `callback answered 200: ${JSON.stringify(delivered)}`);
+    assert.ok(
+      delivered.some((n) => n.json.event === 'payment.succeeded' && n.status === 200),
+      `callback answered 200: ${JSON.stringify(delivered)}`,
+    );
     // Whether it or a poll came first, the callback reached the payment. Xendit's token signs no
     // body, so the callback only woke the payment, which asked Xendit (counted, not recorded).
     const seen = await stack.waitFor(p.id, (x) => x.notifications.wakeUps >= 1, WAIT_MS);
@@ -89,7 +92,10 @@ describe('xendit over HTTP, per method family (real Temporal, real sandbox)', ()
 
   it('virtual accounts (Sahabat Sampoerna, Permata): VA number and bank → paid → SETTLED', async () => {
     const [sampoerna, permata] = await Promise.all([create('VA_SAMPOERNA', { amount: 150_000 }), create('VA_PERMATA', { amount: 75_000 })]);
-    for (const [p, bank] of [[sampoerna, 'SAHABAT_SAMPOERNA'], [permata, 'PERMATA']] as const) {
+    for (const [p, bank] of [
+      [sampoerna, 'SAHABAT_SAMPOERNA'],
+      [permata, 'PERMATA'],
+    ] as const) {
       assertInstructions(p, 'va');
       assert.equal(p.instructions.bankCode, bank);
       assert.match(p.instructions.virtualAccountNumber!, /^\d{10,}$/);
@@ -156,7 +162,12 @@ describe('xendit over HTTP, per method family (real Temporal, real sandbox)', ()
 
   it('settles by polling alone when callbacks never come, in every family', async () => {
     await stack.withFaults({ webhooksEnabled: false }, async () => {
-      const payments = await Promise.all([create('VA_PERMATA', { amount: 31_000 }), create('QRIS', { amount: 32_000 }), create('EWALLET_LINKAJA', { amount: 33_000 }), create('RETAIL_INDOMARET', { amount: 34_000 })]);
+      const payments = await Promise.all([
+        create('VA_PERMATA', { amount: 31_000 }),
+        create('QRIS', { amount: 32_000 }),
+        create('EWALLET_LINKAJA', { amount: 33_000 }),
+        create('RETAIL_INDOMARET', { amount: 34_000 }),
+      ]);
       await Promise.all(payments.map((p) => stack.pay(p.id)));
       const settled = await Promise.all(payments.map((p) => stack.waitFor(p.id, (x) => x.status === 'SETTLED', WAIT_MS)));
       for (const s of settled) {
@@ -169,14 +180,15 @@ describe('xendit over HTTP, per method family (real Temporal, real sandbox)', ()
   });
 
   it('expires unpaid payments at their deadline and expires the charge at Xendit, in every family', async () => {
-    const payments = await Promise.all(
-      (['VA_SAMPOERNA', 'QRIS', 'EWALLET_SHOPEEPAY', 'RETAIL_INDOMARET'] as const).map((method) => create(method, { amount: 21_000, expiresInSeconds: 2 })),
-    );
+    const payments = await Promise.all((['VA_SAMPOERNA', 'QRIS', 'EWALLET_SHOPEEPAY', 'RETAIL_INDOMARET'] as const).map((method) => create(method, { amount: 21_000, expiresInSeconds: 2 })));
     const expired = await Promise.all(payments.map((p) => stack.waitFor(p.id, (x) => x.status === 'EXPIRED', WAIT_MS)));
     for (const e of expired) {
       assert.deepEqual(e.instructions, {}, `${e.method}: an expired payment shows nowhere to pay`);
       assert.equal(e.amounts.paid, 0);
-      assert.ok(e.timeline.some((t) => t.type === 'closing:EXPIRED' && t.source === 'timer'), e.method);
+      assert.ok(
+        e.timeline.some((t) => t.type === 'closing:EXPIRED' && t.source === 'timer'),
+        e.method,
+      );
       assert.equal((await ledgerEntry(e.id))?.status, 'EXPIRED', e.method);
       assert.equal((await atXendit(e.providerReference!)).status, 'EXPIRED', e.method);
     }

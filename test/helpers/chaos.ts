@@ -195,7 +195,11 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
   const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
   const run = Date.now().toString(36);
 
-  log(options.cluster ? 'chaos: starting the cluster (PostgreSQL, Temporal frontend/history/matching/worker, sandboxes, 2 workers, 2 APIs)…' : `chaos: starting the stack (persistent Temporal, sandboxes, worker, API)…`);
+  log(
+    options.cluster
+      ? 'chaos: starting the cluster (PostgreSQL, Temporal frontend/history/matching/worker, sandboxes, 2 workers, 2 APIs)…'
+      : `chaos: starting the stack (persistent Temporal, sandboxes, worker, API)…`,
+  );
   const pollSchedule = options.payments > 200 ? '2s,4s,8s' : '1s,2s,4s';
   const stack = await startTestStack({
     persistent: true,
@@ -216,7 +220,8 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
   const expectedDown = new Set<string>();
   const cluster = options.cluster ? (stack as ClusterTestStack).cluster : undefined;
   const watch = (part: string) => {
-    const child = part === 'temporal' ? stack.stack.temporal?.process : part.startsWith('temporal-') ? cluster?.temporal?.process(part.slice('temporal-'.length) as TemporalService) : stack.stack.child(part);
+    const child =
+      part === 'temporal' ? stack.stack.temporal?.process : part.startsWith('temporal-') ? cluster?.temporal?.process(part.slice('temporal-'.length) as TemporalService) : stack.stack.child(part);
     if (!child) return;
     let tail = '';
     if (part === 'temporal') child.stderr?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-3000)));
@@ -534,7 +539,12 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     const settleStart = Date.now();
     const all = [...records.values()];
     log(`chaos: load done in ${(loadMs / 1000).toFixed(1)} s (${all.length} payments, ${faults.length} faults); settling…`);
-    let views = await readPayments(stack, all.map((r) => r.id), 16, Math.max(10_000, settleEndsAt - Date.now()));
+    let views = await readPayments(
+      stack,
+      all.map((r) => r.id),
+      16,
+      Math.max(10_000, settleEndsAt - Date.now()),
+    );
     const quiet = (rec: ClientRecord, v: PaymentView | { error: string } | undefined) => {
       if (!v || 'error' in v) return !rec.created;
       if (v.status === 'CREATED' || v.status === 'PAID' || v.amounts.refundPending > 0) return false;
@@ -554,13 +564,23 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
         break;
       }
       await sleep(1_000);
-      const again = await readPayments(stack, busy.map((r) => r.id), 16, Math.max(5_000, settleEndsAt - Date.now()));
+      const again = await readPayments(
+        stack,
+        busy.map((r) => r.id),
+        16,
+        Math.max(5_000, settleEndsAt - Date.now()),
+      );
       for (const [id, v] of again) views.set(id, v);
     }
     settleMs = Date.now() - settleStart;
 
     // ---- the final read of everything, and the check ----
-    views = await readPayments(stack, all.map((r) => r.id), 16, Math.max(15_000, hardStopAt - Date.now()));
+    views = await readPayments(
+      stack,
+      all.map((r) => r.id),
+      16,
+      Math.max(15_000, hardStopAt - Date.now()),
+    );
     // Closing an expired payment (cancel at the provider, then a final status check) takes a
     // moment; one read a few seconds past its deadline may still legitimately show PENDING.
     const { report } = await collectAndCheck(stack, all, { views, expiryGraceMs: 10_000 });
@@ -571,9 +591,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       'settle wait (s)': (settleMs / 1000).toFixed(1),
       faults: faults.length,
       'unexpected process exits': unexpectedExits.length,
-      ...Object.fromEntries(
-        Object.entries(faults.reduce<Record<string, number>>((a, f) => ((a[f.kind] = (a[f.kind] ?? 0) + 1), a), {})).map(([k, n]) => [`  ${k}`, n]),
-      ),
+      ...Object.fromEntries(Object.entries(faults.reduce<Record<string, number>>((a, f) => ((a[f.kind] = (a[f.kind] ?? 0) + 1), a), {})).map(([k, n]) => [`  ${k}`, n])),
     });
     const { log: _log, ...rest } = options;
     let tails: Record<string, string> | undefined;

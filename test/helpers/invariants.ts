@@ -108,7 +108,12 @@ export function checkInvariants(input: CheckInput): Violation[] {
     const tag = `${p.status} ${p.provider} ${p.method}`;
 
     // The API must never deny a create (4xx) and then make the payment anyway.
-    if (rec.createDenials.length) v('create-denied-but-created', rec.id, `create answered ${rec.createDenials.join(', ')}, yet the payment exists (${tag}, charge ${charge?.providerId ?? 'none'}); timeline: ${p.timeline.map((t) => `${t.at.slice(11, 23)} ${t.source} ${t.type}${t.detail ? ` (${t.detail})` : ''}`).join(' → ')}`);
+    if (rec.createDenials.length)
+      v(
+        'create-denied-but-created',
+        rec.id,
+        `create answered ${rec.createDenials.join(', ')}, yet the payment exists (${tag}, charge ${charge?.providerId ?? 'none'}); timeline: ${p.timeline.map((t) => `${t.at.slice(11, 23)} ${t.source} ${t.type}${t.detail ? ` (${t.detail})` : ''}`).join(' → ')}`,
+      );
 
     if (p.id !== rec.id || p.merchantReference !== rec.merchantReference) v('wrong-payment', rec.id, `read back ${p.id} / ${p.merchantReference}`);
     if (p.amounts.expected !== rec.amount || p.provider !== rec.provider) v('wrong-payment', rec.id, `read back ${p.amounts.expected} via ${p.provider}, asked ${rec.amount} via ${rec.provider}`);
@@ -118,7 +123,8 @@ export function checkInvariants(input: CheckInput): Violation[] {
       const n = p.timeline.filter((t) => t.type === `status:${s}`).length;
       if (n > 1) v('settled-twice', rec.id, `${n} × status:${s} in the timeline (${tag})`);
     }
-    if (['SETTLED', 'PARTIALLY_REFUNDED'].includes(p.status) && p.amounts.paid !== p.amounts.expected) v('settled-wrong-amount', rec.id, `${tag}: paid ${p.amounts.paid}, expected ${p.amounts.expected}`);
+    if (['SETTLED', 'PARTIALLY_REFUNDED'].includes(p.status) && p.amounts.paid !== p.amounts.expected)
+      v('settled-wrong-amount', rec.id, `${tag}: paid ${p.amounts.paid}, expected ${p.amounts.expected}`);
 
     // Never refunded beyond what was paid, on either side, and both sides agree.
     if (p.amounts.refunded + p.amounts.refundPending > p.amounts.paid) v('over-refund', rec.id, `${tag}: refunded ${p.amounts.refunded} + pending ${p.amounts.refundPending} > paid ${p.amounts.paid}`);
@@ -127,7 +133,8 @@ export function checkInvariants(input: CheckInput): Violation[] {
     }
     for (const [refundId, amount] of rec.confirmedRefunds) {
       const r = p.refunds.find((x) => x.refundId === refundId);
-      if (!r || r.state !== 'SUCCEEDED' || r.amount !== amount) v('lost-refund', rec.id, `refund ${refundId} (${amount}) was confirmed to the client but is ${r ? `${r.state} ${r.amount}` : 'missing'}`);
+      if (!r || r.state !== 'SUCCEEDED' || r.amount !== amount)
+        v('lost-refund', rec.id, `refund ${refundId} (${amount}) was confirmed to the client but is ${r ? `${r.state} ${r.amount}` : 'missing'}`);
     }
 
     // Money at the provider is money bayar knows about.
@@ -145,7 +152,8 @@ export function checkInvariants(input: CheckInput): Violation[] {
     }
 
     // Final, or waiting for a legitimate reason.
-    if (p.status === 'PENDING' && Date.parse(p.expiresAt) + grace < input.now) v('stuck-pending', rec.id, `${tag}: PENDING ${Math.round((input.now - Date.parse(p.expiresAt)) / 1000)} s past its deadline`);
+    if (p.status === 'PENDING' && Date.parse(p.expiresAt) + grace < input.now)
+      v('stuck-pending', rec.id, `${tag}: PENDING ${Math.round((input.now - Date.parse(p.expiresAt)) / 1000)} s past its deadline`);
     if (p.status === 'CREATED' && charge) v('stuck-created', rec.id, `${tag}: CREATED although ${charge.provider} answered with charge ${charge.providerId}`);
     if (p.status === 'PAID') v('stuck-paid', rec.id, `${tag}: PAID but neither settled nor flagged`);
     if (p.amounts.refundPending > 0) v('stuck-refund', rec.id, `${tag}: ${p.amounts.refundPending} still pending refund`);
@@ -160,11 +168,22 @@ export async function collectAndCheck(
   records: ClientRecord[],
   options: { concurrency?: number; expiryGraceMs?: number; views?: Map<string, PaymentView | { error: string }> } = {},
 ): Promise<{ report: InvariantReport; views: Map<string, PaymentView | { error: string }> }> {
-  const views = options.views ?? (await readPayments(stack, records.map((r) => r.id), options.concurrency ?? 16));
+  const views =
+    options.views ??
+    (await readPayments(
+      stack,
+      records.map((r) => r.id),
+      options.concurrency ?? 16,
+    ));
   const ledgers = await readLedgers(stack);
   const now = Date.now();
   const violations = checkInvariants({ records, views, ledgers, now, expiryGraceMs: options.expiryGraceMs });
-  violations.push(...(await databaseEqualsWorkflow(stack, records.filter((r) => r.created && isView(views.get(r.id))).map((r) => r.id))));
+  violations.push(
+    ...(await databaseEqualsWorkflow(
+      stack,
+      records.filter((r) => r.created && isView(views.get(r.id))).map((r) => r.id),
+    )),
+  );
   const read = [...views.values()].filter(isView);
   const count = (xs: string[]) => xs.reduce<Record<string, number>>((acc, x) => ((acc[x] = (acc[x] ?? 0) + 1), acc), {});
   const allCharges = Object.values(ledgers).flat() as LedgerEntry[];
@@ -244,8 +263,12 @@ export function formatReport(report: InvariantReport, extra: Record<string, stri
     ['payments attempted', report.payments],
     ['payments created (API answered)', report.created],
     ['payments read back', report.read],
-    ...Object.entries(report.byProvider).sort().map(([k, n]) => [`  via ${k}`, n] as [string, number]),
-    ...Object.entries(report.byStatus).sort().map(([k, n]) => [`  ${k}`, n] as [string, number]),
+    ...Object.entries(report.byProvider)
+      .sort()
+      .map(([k, n]) => [`  via ${k}`, n] as [string, number]),
+    ...Object.entries(report.byStatus)
+      .sort()
+      .map(([k, n]) => [`  ${k}`, n] as [string, number]),
     ['provider charges', report.charges],
     ['  answered idempotently (createRequests > 1)', report.chargesWithRetriedCreate],
     ['paid after expiry', report.paidAfterExpiry],

@@ -13,7 +13,10 @@ const anyJson = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constantFrom(null, tr
 
 const letters = fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'), minLength: 1, maxLength: 12 });
 /** Names as banks hold them: letters, single spaces. */
-export const validAccountName = fc.array(letters, { minLength: 1, maxLength: 5 }).map((w) => w.join(' ')).filter((n) => n.length >= 2 && n.length <= 100);
+export const validAccountName = fc
+  .array(letters, { minLength: 1, maxLength: 5 })
+  .map((w) => w.join(' '))
+  .filter((n) => n.length >= 2 && n.length <= 100);
 export const validAccountNumber = fc.stringMatching(/^[0-9]{6,20}$/);
 
 export const validPayoutBody = fc.record(
@@ -32,10 +35,22 @@ export const validPayoutBody = fc.record(
 
 /** A field's bad values: wrong types, out of bounds, look-alikes. */
 const badAmount = fc.oneof(fc.constantFrom(0, -1, 1.5, MAX_PAYMENT_IDR + 1, Number.MAX_SAFE_INTEGER, '10000', '1e4', null, [], {}), fc.double({ noInteger: true, noNaN: true }));
-const badAccountNumber = fc.oneof(fc.constantFrom('', '12345', '1'.repeat(21), '12 345678', '+62812345678', '１２３４５６７８', '0x12345678', '123456789a', 12345678, null), anyText.filter((t) => !/^[0-9]{6,20}$/.test(t)));
-const badAccountName = fc.oneof(fc.constantFrom('', 'A', ' Budi', 'Budi ', 'Budi  Santoso', 'Budi_Santoso', 'Budi1', 'Büdi', 'B'.repeat(101), 'Budi\nSantoso', 'DROP TABLE;', 7), anyText.filter((t) => !/^[A-Za-z]+( [A-Za-z]+)*$/.test(t) || t.length < 2 || t.length > 100));
-const badBank = fc.oneof(fc.constantFrom('bca', 'ID_BCA', 'BCA ', '', 'JAGO', '__proto__', 'constructor', 14), anyText.filter((t) => !(PAYOUT_BANKS as readonly string[]).includes(t)));
-const badFeeType = fc.oneof(fc.constantFrom('deduct_from_amount', 0, 1, '0', '1', 'BOTH', '', null), anyText.filter((t) => !(PAYOUT_FEE_TYPES as readonly string[]).includes(t)));
+const badAccountNumber = fc.oneof(
+  fc.constantFrom('', '12345', '1'.repeat(21), '12 345678', '+62812345678', '１２３４５６７８', '0x12345678', '123456789a', 12345678, null),
+  anyText.filter((t) => !/^[0-9]{6,20}$/.test(t)),
+);
+const badAccountName = fc.oneof(
+  fc.constantFrom('', 'A', ' Budi', 'Budi ', 'Budi  Santoso', 'Budi_Santoso', 'Budi1', 'Büdi', 'B'.repeat(101), 'Budi\nSantoso', 'DROP TABLE;', 7),
+  anyText.filter((t) => !/^[A-Za-z]+( [A-Za-z]+)*$/.test(t) || t.length < 2 || t.length > 100),
+);
+const badBank = fc.oneof(
+  fc.constantFrom('bca', 'ID_BCA', 'BCA ', '', 'JAGO', '__proto__', 'constructor', 14),
+  anyText.filter((t) => !(PAYOUT_BANKS as readonly string[]).includes(t)),
+);
+const badFeeType = fc.oneof(
+  fc.constantFrom('deduct_from_amount', 0, 1, '0', '1', 'BOTH', '', null),
+  anyText.filter((t) => !(PAYOUT_FEE_TYPES as readonly string[]).includes(t)),
+);
 
 /**
  * A valid body with exactly one thing wrong (or one field missing, or one field too many):
@@ -55,16 +70,36 @@ export const oneThingWrong = fc
     const b: Record<string, unknown> = { ...body, destination: { ...body.destination } };
     const d = b.destination as Record<string, unknown>;
     switch (which) {
-      case 0: b.amount = amount; break;
-      case 1: d.accountNumber = accountNumber; break;
-      case 2: d.accountName = accountName; break;
-      case 3: d.bankCode = bankCode; break;
-      case 4: b.feeType = feeType; break;
-      case 5: delete b.feeType; break;
-      case 6: delete b[missing]; break;
-      case 7: b.destination = junk; break;
-      case 8: b[`x_${extraKey}`] = junk; break;
-      default: b.currency = currency; break;
+      case 0:
+        b.amount = amount;
+        break;
+      case 1:
+        d.accountNumber = accountNumber;
+        break;
+      case 2:
+        d.accountName = accountName;
+        break;
+      case 3:
+        d.bankCode = bankCode;
+        break;
+      case 4:
+        b.feeType = feeType;
+        break;
+      case 5:
+        delete b.feeType;
+        break;
+      case 6:
+        delete b[missing];
+        break;
+      case 7:
+        b.destination = junk;
+        break;
+      case 8:
+        b[`x_${extraKey}`] = junk;
+        break;
+      default:
+        b.currency = currency;
+        break;
     }
     return b;
   });
@@ -79,7 +114,10 @@ export const anyPayoutLike = fc.oneof(
       currency: fc.oneof(fc.constant('IDR'), anyText),
       feeType: fc.oneof(fc.constantFrom(...PAYOUT_FEE_TYPES), badFeeType),
       destination: fc.oneof(
-        fc.record({ bankCode: fc.oneof(fc.constantFrom(...PAYOUT_BANKS), badBank), accountNumber: fc.oneof(validAccountNumber, badAccountNumber), accountName: fc.oneof(validAccountName, badAccountName) }, { requiredKeys: [] }),
+        fc.record(
+          { bankCode: fc.oneof(fc.constantFrom(...PAYOUT_BANKS), badBank), accountNumber: fc.oneof(validAccountNumber, badAccountNumber), accountName: fc.oneof(validAccountName, badAccountName) },
+          { requiredKeys: [] },
+        ),
         anyJson,
       ),
       description: fc.oneof(anyText, anyJson),

@@ -21,10 +21,7 @@ export interface ProviderSuite {
   ledgerEntry(paymentId: string): Promise<LedgerEntry | undefined>;
 }
 
-export function providerSuite(
-  provider: ProviderName,
-  options: { refPrefix: string; defaults?: Record<string, unknown>; env?: Record<string, string> },
-): ProviderSuite {
+export function providerSuite(provider: ProviderName, options: { refPrefix: string; defaults?: Record<string, unknown>; env?: Record<string, string> }): ProviderSuite {
   // Polls start 4 s after a charge is created by default: long enough that a notification sent
   // right after paying always wins. The API waits up to 30 s for the charge before it answers
   // 202 instead of 201: on a saturated machine 10 s was not always enough, and these tests

@@ -71,10 +71,12 @@ export class RecordChecker {
         problems.push({ id, problem: 'no row in the record' });
         continue;
       }
-      if (JSON.stringify(sorted(row.view)) !== JSON.stringify(sorted(workflow))) problems.push({ id, problem: `row (version ${row.version}) differs from the workflow's view: ${difference(row.view, workflow)}` });
+      if (JSON.stringify(sorted(row.view)) !== JSON.stringify(sorted(workflow)))
+        problems.push({ id, problem: `row (version ${row.version}) differs from the workflow's view: ${difference(row.view, workflow)}` });
       const transitions = (await this.pool.query(`SELECT version, entries FROM ${log} WHERE ${key} = $1 ORDER BY version`, [id])).rows as { version: number; entries: unknown[] }[];
       const replayed = transitions.flatMap((t) => t.entries);
-      if (JSON.stringify(sorted(replayed)) !== JSON.stringify(sorted(workflow.timeline))) problems.push({ id, problem: `transitions (${transitions.map((t) => t.version).join(',')}) do not add up to the timeline (${workflow.timeline.length} entries)` });
+      if (JSON.stringify(sorted(replayed)) !== JSON.stringify(sorted(workflow.timeline)))
+        problems.push({ id, problem: `transitions (${transitions.map((t) => t.version).join(',')}) do not add up to the timeline (${workflow.timeline.length} entries)` });
     }
     return problems;
   }
@@ -101,6 +103,11 @@ function difference(record: unknown, workflow: unknown): string {
 /** JSON with object keys sorted: jsonb does not keep key order. */
 function sorted(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sorted);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, sorted(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => [k, sorted(v)]),
+    );
   return value;
 }

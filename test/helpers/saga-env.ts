@@ -17,16 +17,7 @@ import type { ChargeStatus, PaymentView, ProviderEvent, ProviderName, Rupiah } f
 import { ensureTemporalCli } from '../../src/temporal/cli.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
 import { WORKFLOW_BUNDLE_PATH } from '../../src/worker.js';
-import type {
-  ChargeRefInput,
-  ChargeResult,
-  CreateChargeInput,
-  MerchantNotification,
-  PaymentActivities,
-  RecordActivities,
-  RefundInput,
-  RefundLookupInput,
-} from '../../activities/index.js';
+import type { ChargeRefInput, ChargeResult, CreateChargeInput, MerchantNotification, PaymentActivities, RecordActivities, RefundInput, RefundLookupInput } from '../../activities/index.js';
 import { createOrGetUpdate, PAYMENT_WORKFLOW_TYPE, paymentQuery, providerEventSignal, type PaymentWorkflowInput } from '../../workflows/definitions.js';
 import { until } from './wait.js';
 
@@ -102,7 +93,13 @@ export class FakeProviders {
   }
 
   private snapshot(c: FakeCharge): ChargeResult {
-    return { providerReference: c.providerReference, instructions: { qrString: `qr-${c.paymentId}` }, chargeStatus: c.status, providerStatus: c.status, ...(c.status === 'PAID' ? { paidAmount: c.paid } : {}) };
+    return {
+      providerReference: c.providerReference,
+      instructions: { qrString: `qr-${c.paymentId}` },
+      chargeStatus: c.status,
+      providerStatus: c.status,
+      ...(c.status === 'PAID' ? { paidAmount: c.paid } : {}),
+    };
   }
 
   activities(): PaymentActivities & RecordActivities {
@@ -117,7 +114,16 @@ export class FakeProviders {
         // The provider is idempotent on the payment id: a retry finds the charge an earlier attempt made.
         let c = this.charges.get(key);
         if (!c) {
-          c = { provider: input.provider, paymentId: input.paymentId, providerReference: `${input.provider}-ref-${input.paymentId}`, status: b.expiredAtCreate ? 'EXPIRED' : 'PENDING', paid: input.amount, createRequests: 1, cancelRequests: 0, refunds: [] };
+          c = {
+            provider: input.provider,
+            paymentId: input.paymentId,
+            providerReference: `${input.provider}-ref-${input.paymentId}`,
+            status: b.expiredAtCreate ? 'EXPIRED' : 'PENDING',
+            paid: input.amount,
+            createRequests: 1,
+            cancelRequests: 0,
+            refunds: [],
+          };
           this.charges.set(key, c);
         }
         if (activityInfo().attempt <= (b.loseCreateAnswers ?? 0)) {
@@ -230,10 +236,14 @@ export async function startSagaEnv(): Promise<SagaEnv> {
     async waitFor(handle, done, timeoutMs = 20_000) {
       let last: PaymentView | undefined;
       try {
-        return await until(async () => {
-          last = await query(handle);
-          return done(last) ? last : undefined;
-        }, timeoutMs, 50);
+        return await until(
+          async () => {
+            last = await query(handle);
+            return done(last) ? last : undefined;
+          },
+          timeoutMs,
+          50,
+        );
       } catch (err) {
         throw new Error(`${(err as Error).message} waiting for ${handle.workflowId}; last: ${JSON.stringify(last)}`);
       }

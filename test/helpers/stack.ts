@@ -140,7 +140,13 @@ export class TestStack {
   }
 
   async sandbox(method: string, path: string, body?: unknown, offset?: number) {
-    const res = await httpCall({ method: method as HttpCall['method'], url: this.sandboxUrl(offset) + path, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), timeoutMs: 60_000 });
+    const res = await httpCall({
+      method: method as HttpCall['method'],
+      url: this.sandboxUrl(offset) + path,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      timeoutMs: 60_000,
+    });
     return { status: res.status, json: parseJson(res.text) as any };
   }
 
@@ -231,7 +237,17 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   }
   const config = loadConfig(env);
   const cliPath = await ensureTemporalCli();
-  const stack = new Stack({ env, config, cliPath, ui: options.ui ?? false, dbFile: dir ? join(dir, 'temporal.sqlite') : undefined, postgresDir: join(pgParent, 'data'), ephemeralPostgres: true, output: 'quiet', capture: options.capture });
+  const stack = new Stack({
+    env,
+    config,
+    cliPath,
+    ui: options.ui ?? false,
+    dbFile: dir ? join(dir, 'temporal.sqlite') : undefined,
+    postgresDir: join(pgParent, 'data'),
+    ephemeralPostgres: true,
+    output: 'quiet',
+    capture: options.capture,
+  });
   try {
     await stack.start();
   } catch (err) {

@@ -25,13 +25,7 @@ import type { ProviderEvent } from '../../src/domain/payment.js';
 import { ensureTemporalCli } from '../../src/temporal/cli.js';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
 import { WORKFLOW_BUNDLE_PATH, WORKFLOWS_PATH } from '../../src/worker.js';
-import {
-  createOrGetUpdate,
-  PAYMENT_WORKFLOW_TYPE,
-  paymentQuery,
-  providerEventSignal,
-  type PaymentWorkflowInput,
-} from '../../workflows/definitions.js';
+import { createOrGetUpdate, PAYMENT_WORKFLOW_TYPE, paymentQuery, providerEventSignal, type PaymentWorkflowInput } from '../../workflows/definitions.js';
 import { HISTORY_DIR } from '../helpers/histories.js';
 import { freePort } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
@@ -66,7 +60,11 @@ async function cuttableProxy(target: string): Promise<{ address: string; cut(): 
     restore() {
       open = true;
     },
-    close: () => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -204,13 +202,13 @@ describe('a charge and its paid webhooks handled in one workflow task', () => {
         // The usual way: the worker stays, takes the charge's result in a task of its own, and
         // the webhooks in the next.
       } else
-      // The workflow worker goes away (or is cut off, keeping its cache) while the charge is in flight...
-      if (mode === 'fresh worker' || mode === 'activity result first') {
-        first.worker.shutdown();
-        await first.run;
-      } else {
-        proxy.cut();
-      }
+        // The workflow worker goes away (or is cut off, keeping its cache) while the charge is in flight...
+        if (mode === 'fresh worker' || mode === 'activity result first') {
+          first.worker.shutdown();
+          await first.run;
+        } else {
+          proxy.cut();
+        }
     }
 
     // ...the charge completes and two paid webhooks arrive, all before any worker looks.
@@ -218,7 +216,15 @@ describe('a charge and its paid webhooks handled in one workflow task', () => {
     releaseCharge();
     await eventually(async () => (await handle.fetchHistory()).events!.some((e) => e.activityTaskCompletedEventAttributes), 10_000);
     if (mode === 'two tasks') await eventually(async () => (await handle.fetchHistory()).events!.some((e) => e.workflowExecutionUpdateCompletedEventAttributes), 10_000);
-    const paid: ProviderEvent = { provider: 'xendit', providerReference: 'ref-one-task', eventId: 'wh:paid-1', source: 'webhook', chargeStatus: 'PAID', paidAmount: 150_000, providerStatus: 'SUCCEEDED' };
+    const paid: ProviderEvent = {
+      provider: 'xendit',
+      providerReference: 'ref-one-task',
+      eventId: 'wh:paid-1',
+      source: 'webhook',
+      chargeStatus: 'PAID',
+      paidAmount: 150_000,
+      providerStatus: 'SUCCEEDED',
+    };
     await handle.signal(providerEventSignal, paid);
     await handle.signal(providerEventSignal, paid);
 

@@ -98,10 +98,13 @@ describe('payments: writes idempotent by (payment id, version)', () => {
     const v2 = paymentView({ id: v0.id, status: 'PENDING', entries: 2, providerReference: 'x-1' });
     assert.equal(await writePayment({ version: 2, requestHash: 'h', afterVersion: 0, fromEntry: 0, view: v2 }), true);
     assert.deepEqual(await findPayment(pool, 'm1', v0.id), v2);
-    assert.deepEqual((await transitions(v0.id)).map((t) => [t.version, t.status, t.entries.map((e) => e.type)]), [
-      [0, 'CREATED', []],
-      [2, 'PENDING', ['step-1', 'step-2']],
-    ]);
+    assert.deepEqual(
+      (await transitions(v0.id)).map((t) => [t.version, t.status, t.entries.map((e) => e.type)]),
+      [
+        [0, 'CREATED', []],
+        [2, 'PENDING', ['step-1', 'step-2']],
+      ],
+    );
   });
 
   it('a retried write of the same version changes nothing and adds no transition', async () => {
@@ -123,19 +126,29 @@ describe('payments: writes idempotent by (payment id, version)', () => {
     await writePayment({ version: 5, requestHash: 'h', afterVersion: 2, fromEntry: 2, view: speculative });
     // The task runs again later (other timestamps) with one more event: 2 → 7 in one step, then 7 again (same content).
     const later = (v: PaymentView) => ({ ...v, timeline: v.timeline.map((t) => ({ ...t, at: new Date(Date.parse(t.at) + 10_000).toISOString() })) });
-    const committed7 = { ...later(paymentView({ id, status: 'SETTLED', entries: 7 })), timeline: [...paymentView({ id, status: 'PENDING', entries: 2 }).timeline, ...later(paymentView({ id, status: 'SETTLED', entries: 7 })).timeline.slice(2)] };
+    const committed7 = {
+      ...later(paymentView({ id, status: 'SETTLED', entries: 7 })),
+      timeline: [...paymentView({ id, status: 'PENDING', entries: 2 }).timeline, ...later(paymentView({ id, status: 'SETTLED', entries: 7 })).timeline.slice(2)],
+    };
     assert.equal(await writePayment({ version: 7, requestHash: 'h', afterVersion: 2, fromEntry: 2, view: committed7 }), true);
     assert.deepEqual(await findPayment(pool, 'm1', id), committed7);
     const log = await transitions(id);
-    assert.deepEqual(log.map((t) => t.version), [0, 2, 7], 'the speculative version 5 is gone');
-    assert.deepEqual(log.flatMap((t) => t.entries), committed7.timeline as unknown[]);
+    assert.deepEqual(
+      log.map((t) => t.version),
+      [0, 2, 7],
+      'the speculative version 5 is gone',
+    );
+    assert.deepEqual(
+      log.flatMap((t) => t.entries),
+      committed7.timeline as unknown[],
+    );
     // Same version, other content (the committed run of a task whose first run wrote it): replaced.
     const committed7b = { ...committed7, statusReason: 'as committed' };
     assert.equal(await writePayment({ version: 7, requestHash: 'h', afterVersion: 2, fromEntry: 2, view: committed7b }), true);
     assert.equal((await findPayment(pool, 'm1', id))?.statusReason, 'as committed');
   });
 
-  it('each write carries only its new entries: the row holds the whole timeline, the log each version\'s own', async () => {
+  it("each write carries only its new entries: the row holds the whole timeline, the log each version's own", async () => {
     const id = paymentView({ status: 'CREATED', entries: 0 }).id;
     const at = (n: number, status: PaymentStatus, over: Partial<PaymentView> = {}) => paymentView({ id, status, entries: n, ...over });
     await writePayment({ version: 0, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: at(0, 'CREATED') });
@@ -148,13 +161,16 @@ describe('payments: writes idempotent by (payment id, version)', () => {
     const paid = at(5, 'PAID', { providerReference: 'x-9', notifications: counted.notifications, amounts: { expected: 50_000, paid: 50_000, refunded: 0, refundPending: 0, refundable: 0 } });
     await writePayment({ version: 6, requestHash: 'h', afterVersion: 4, fromEntry: 3, view: paid });
     assert.deepEqual(await findPayment(pool, 'm1', id), paid);
-    assert.deepEqual((await transitions(id)).map((t) => [t.version, t.entries.map((e) => e.type)]), [
-      [0, []],
-      [1, ['step-1']],
-      [3, ['step-2', 'step-3']],
-      [4, []],
-      [6, ['step-4', 'step-5']],
-    ]);
+    assert.deepEqual(
+      (await transitions(id)).map((t) => [t.version, t.entries.map((e) => e.type)]),
+      [
+        [0, []],
+        [1, ['step-1']],
+        [3, ['step-2', 'step-3']],
+        [4, []],
+        [6, ['step-4', 'step-5']],
+      ],
+    );
     const row = (await pool.query('SELECT updated_at, status, amount_paid, version FROM payments WHERE id = $1', [id])).rows[0];
     assert.deepEqual(row, { updated_at: new Date(paid.timeline.at(-1)!.at), status: 'PAID', amount_paid: 50_000, version: 6 });
   });
@@ -168,7 +184,13 @@ describe('payments: writes idempotent by (payment id, version)', () => {
     // The dead worker's task wrote versions 3 and 4; the committed run of that task writes 3
     // (other content) and 4, then a version of its own.
     await writePayment({ version: 3, requestHash: 'h', afterVersion: 2, fromEntry: 2, view: { ...base, timeline: [...base.timeline, entry('speculative-3', 1)] } });
-    await writePayment({ version: 4, requestHash: 'h', afterVersion: 3, fromEntry: 3, view: { ...base, status: 'PAID', timeline: [...base.timeline, entry('speculative-3', 1), entry('speculative-4', 2)] } });
+    await writePayment({
+      version: 4,
+      requestHash: 'h',
+      afterVersion: 3,
+      fromEntry: 3,
+      view: { ...base, status: 'PAID', timeline: [...base.timeline, entry('speculative-3', 1), entry('speculative-4', 2)] },
+    });
     const c3 = { ...base, timeline: [...base.timeline, entry('committed-3', 5)] };
     assert.equal(await writePayment({ version: 3, requestHash: 'h', afterVersion: 2, fromEntry: 2, view: c3 }), false, 'the row holds version 4 still');
     const c4 = { ...c3, status: 'PAID' as const, timeline: [...c3.timeline, entry('committed-4', 6)] };
@@ -177,7 +199,10 @@ describe('payments: writes idempotent by (payment id, version)', () => {
     const c5 = { ...c4, status: 'SETTLED' as const, timeline: [...c4.timeline, entry('committed-5', 7)] };
     assert.equal(await writePayment({ version: 5, requestHash: 'h', afterVersion: 4, fromEntry: 4, view: c5 }), true);
     assert.deepEqual(await findPayment(pool, 'm1', id), c5);
-    assert.deepEqual((await transitions(id)).flatMap((t) => t.entries), c5.timeline as unknown[]);
+    assert.deepEqual(
+      (await transitions(id)).flatMap((t) => t.entries),
+      c5.timeline as unknown[],
+    );
   });
 
   it('an older version arriving late never overwrites a newer one', async () => {
@@ -200,7 +225,13 @@ describe('payments: writes idempotent by (payment id, version)', () => {
   it('refunds follow the payment version: a late older write does not undo a refund outcome', async () => {
     const refund = { refundId: 'rf-1', amount: 20_000, reason: 'customer asked', origin: 'merchant' as const, requestedAt: '2026-12-05T09:10:00.000Z' };
     const base = paymentView({ status: 'SETTLED', entries: 6 });
-    await writePayment({ version: 7, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: { ...base, status: 'PARTIALLY_REFUNDED', refunds: [{ ...refund, state: 'SUCCEEDED', providerRefundId: 'p-rf' }] } });
+    await writePayment({
+      version: 7,
+      requestHash: 'h',
+      afterVersion: -1,
+      fromEntry: 0,
+      view: { ...base, status: 'PARTIALLY_REFUNDED', refunds: [{ ...refund, state: 'SUCCEEDED', providerRefundId: 'p-rf' }] },
+    });
     await writePayment({ version: 6, requestHash: 'h', afterVersion: 5, fromEntry: 0, view: { ...base, refunds: [{ ...refund, state: 'PENDING' }] } });
     const rows = (await pool.query('SELECT state, provider_refund_id, amount FROM refunds WHERE payment_id = $1', [base.id])).rows;
     assert.deepEqual(rows, [{ state: 'SUCCEEDED', provider_refund_id: 'p-rf', amount: 20_000 }]);
@@ -263,7 +294,13 @@ describe('reads: one merchant, filters, batches, keyset pages', () => {
       await writePayment({ version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v });
     }
     // Another merchant's payment with the same reference as one of ours.
-    await writePayment({ version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: paymentView({ merchantId: 'intruder', merchantReference: `ref-${ids[0]}`, status: 'SETTLED', entries: 1 }) });
+    await writePayment({
+      version: 1,
+      requestHash: 'h',
+      afterVersion: -1,
+      fromEntry: 0,
+      view: paymentView({ merchantId: 'intruder', merchantReference: `ref-${ids[0]}`, status: 'SETTLED', entries: 1 }),
+    });
   });
 
   it('pages newest first through every payment of the merchant, each once', async () => {

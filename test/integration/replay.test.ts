@@ -11,7 +11,9 @@ import { HISTORY_DIR } from '../helpers/histories.js';
 import { WORKFLOW_BUNDLE_PATH } from '../../src/worker.js';
 
 describe('replay of recorded payment histories', () => {
-  const files = readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(HISTORY_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 
   it('has recorded histories of the saga paths', () => {
     // Re-recorded in place with the system-of-record projection (docs/testing.md, "Changing the workflow").

@@ -40,8 +40,7 @@ describe('payment saga paths (in-process Temporal, fake provider activities)', {
     return { ...started, input, id: input.paymentId };
   }
   const statusEntries = (p: PaymentView, status: string) => p.timeline.filter((t) => t.type === `status:${status}`).length;
-  const refund = (handle: WorkflowHandle, command: { refundId: string; amount?: number; reason?: string }) =>
-    handle.executeUpdate(refundUpdate, { args: [{ reason: 'returned', ...command }] });
+  const refund = (handle: WorkflowHandle, command: { refundId: string; amount?: number; reason?: string }) => handle.executeUpdate(refundUpdate, { args: [{ reason: 'returned', ...command }] });
   const settled = async (name: string, over: Partial<PaymentWorkflowInput> = {}, behaviour: Behaviour = {}) => {
     const p = await start(name, { amount: 100_000, ...over }, behaviour);
     saga.providers.pay(p.id);
@@ -66,7 +65,10 @@ describe('payment saga paths (in-process Temporal, fake provider activities)', {
     const p = await start('poll-only', { timing: { pollScheduleMs: [200, 400], refundWindowMs: 120_000, merchantNotifyTimeoutMs: 10_000 } });
     saga.providers.pay(p.id);
     const done = await saga.waitFor(p.handle, (x) => x.status === 'SETTLED');
-    assert.ok(done.timeline.some((t) => t.source === 'poll' && t.type === 'status:PAID'), 'PAID came from a poll');
+    assert.ok(
+      done.timeline.some((t) => t.source === 'poll' && t.type === 'status:PAID'),
+      'PAID came from a poll',
+    );
   });
 
   it('applies the same webhook six times, and a stale one out of order, as one settlement', async () => {
@@ -133,7 +135,10 @@ describe('payment saga paths (in-process Temporal, fake provider activities)', {
     assert.match(refunded.statusReason ?? '', /LATE_PAYMENT/);
     assert.equal(refunded.refunds.length, 1);
     assert.equal(refunded.refunds[0]!.origin, 'auto');
-    assert.deepEqual(saga.providers.charge(p.id)!.refunds.map((r) => r.amount), [50_000]);
+    assert.deepEqual(
+      saga.providers.charge(p.id)!.refunds.map((r) => r.amount),
+      [50_000],
+    );
   });
 
   it('finds late money by polling when its notification is lost, and refunds it once', async () => {
@@ -247,7 +252,10 @@ describe('payment saga paths (in-process Temporal, fake provider activities)', {
     assert.equal(await rejectionOf(refund(p.handle, { refundId: 'r-2', amount: 70_001 })), REJECTION.refundExceedsRefundable);
     await refund(p.handle, { refundId: 'r-3', amount: 70_000 });
     await saga.waitFor(p.handle, (x) => x.status === 'REFUNDED');
-    assert.deepEqual(saga.providers.charge(p.id)!.refunds.map((x) => x.amount), [30_000, 70_000]);
+    assert.deepEqual(
+      saga.providers.charge(p.id)!.refunds.map((x) => x.amount),
+      [30_000, 70_000],
+    );
   });
 
   it('lets exactly one of two concurrent refunds through when together they exceed the payment', async () => {
@@ -293,7 +301,11 @@ describe('payment saga paths (in-process Temporal, fake provider activities)', {
   });
 
   it('asks a person when a PENDING refund cannot be looked up', async () => {
-    const p = await settled('refund-unconfirmed', { timing: { pollScheduleMs: [300], refundWindowMs: 120_000, merchantNotifyTimeoutMs: 10_000 } }, { pendingRefunds: ['PENDING'], noRefundLookup: true });
+    const p = await settled(
+      'refund-unconfirmed',
+      { timing: { pollScheduleMs: [300], refundWindowMs: 120_000, merchantNotifyTimeoutMs: 10_000 } },
+      { pendingRefunds: ['PENDING'], noRefundLookup: true },
+    );
     await refund(p.handle, { refundId: 'r-lost', amount: 10_000 });
     const review = await saga.waitFor(p.handle, (x) => x.status === 'REVIEW_REQUIRED');
     assert.match(review.statusReason ?? '', /REFUND_UNCONFIRMED: r-lost/);
@@ -311,11 +323,25 @@ describe('payment saga paths (in-process Temporal, fake provider activities)', {
   it('counts refunds made at the provider without bayar, once, and asks a person about more than was paid', async () => {
     const p = await settled('provider-refunds-in-process');
     // A signed notification with the amounts (a dashboard refund).
-    await saga.webhook(p.handle, { chargeStatus: 'PAID', providerStatus: 'partial_refund', paidAmount: 100_000, providerRefunds: { total: 20_000, refunds: [{ providerRefundId: 'dash-1', amount: 20_000 }] } });
+    await saga.webhook(p.handle, {
+      chargeStatus: 'PAID',
+      providerStatus: 'partial_refund',
+      paidAmount: 100_000,
+      providerRefunds: { total: 20_000, refunds: [{ providerRefundId: 'dash-1', amount: 20_000 }] },
+    });
     const part = await saga.waitFor(p.handle, (x) => x.status === 'PARTIALLY_REFUNDED');
-    assert.deepEqual(part.refunds.map((r) => [r.origin, r.amount, r.providerRefundId]), [['provider', 20_000, 'dash-1']]);
+    assert.deepEqual(
+      part.refunds.map((r) => [r.origin, r.amount, r.providerRefundId]),
+      [['provider', 20_000, 'dash-1']],
+    );
     // An unsigned claim of another refund: the look-up finds it (the provider's answer counts).
-    saga.providers.charge(p.id)!.providerRefunds = { total: 50_000, refunds: [{ providerRefundId: 'dash-1', amount: 20_000 }, { providerRefundId: 'dash-2', amount: 30_000 }] };
+    saga.providers.charge(p.id)!.providerRefunds = {
+      total: 50_000,
+      refunds: [
+        { providerRefundId: 'dash-1', amount: 20_000 },
+        { providerRefundId: 'dash-2', amount: 30_000 },
+      ],
+    };
     await saga.webhook(p.handle, { chargeStatus: 'REFUNDED', wakeOnly: true });
     const more = await saga.waitFor(p.handle, (x) => x.amounts.refunded === 50_000);
     assert.equal(more.refunds.length, 2);

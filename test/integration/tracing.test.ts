@@ -98,14 +98,22 @@ describe('tracing: API request → workflow → activity → provider HTTP call'
     const created = (await res.json()) as { id: string; provider: string };
     assert.equal(res.status, 201, JSON.stringify(created));
     assert.equal(created.provider, 'xendit');
-    const pay = await fetch(`http://127.0.0.1:${config.sandbox.portBase + SANDBOX_PORT_OFFSETS.xendit}/_sandbox/charges/${created.id}/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const pay = await fetch(`http://127.0.0.1:${config.sandbox.portBase + SANDBOX_PORT_OFFSETS.xendit}/_sandbox/charges/${created.id}/pay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(pay.status, 200);
 
     // The workflow span is exported when the payment's workflow ends (after the short refund window).
-    const spans = await until(() => {
-      const all = exporter.getFinishedSpans();
-      return all.some((s) => s.name === 'RunWorkflow:paymentWorkflow') ? all : undefined;
-    }, 30_000, 100);
+    const spans = await until(
+      () => {
+        const all = exporter.getFinishedSpans();
+        return all.some((s) => s.name === 'RunWorkflow:paymentWorkflow') ? all : undefined;
+      },
+      30_000,
+      100,
+    );
 
     const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));
     const request = spans.find((s) => s.name === 'POST /v1/payments' && s.kind === SpanKind.SERVER);
@@ -126,7 +134,15 @@ describe('tracing: API request → workflow → activity → provider HTTP call'
     assert.equal(http.attributes['server.address'], `http://127.0.0.1:${config.sandbox.portBase + SANDBOX_PORT_OFFSETS.xendit}`);
     // The root is this test's own fetch (Node's fetch is undici too): the API continues a
     // caller's trace from its traceparent header.
-    assert.deepEqual(ancestry(http), ['HTTP POST', 'RunActivity:createCharge', 'StartActivity:createCharge', 'RunWorkflow:paymentWorkflow', 'UpdateWithStartWorkflow:createOrGet', 'POST /v1/payments', 'HTTP POST']);
+    assert.deepEqual(ancestry(http), [
+      'HTTP POST',
+      'RunActivity:createCharge',
+      'StartActivity:createCharge',
+      'RunWorkflow:paymentWorkflow',
+      'UpdateWithStartWorkflow:createOrGet',
+      'POST /v1/payments',
+      'HTTP POST',
+    ]);
     // No span name carries an id: names are routes and operations.
     for (const s of spans) assert.doesNotMatch(s.name, /pay_[0-9a-f]{24}/, s.name);
   });

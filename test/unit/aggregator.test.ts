@@ -11,28 +11,26 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { AggregatorClient } from '../../src/providers/aggregator/client.js';
-import { AggregatorProvider, cashParams, payoutIdOf, customerFields, expiryMinutes, localPhone, orderParams, parseForm, productDetail, PLACEHOLDER_CUSTOMER } from '../../src/providers/aggregator/index.js';
+import {
+  AggregatorProvider,
+  cashParams,
+  payoutIdOf,
+  customerFields,
+  expiryMinutes,
+  localPhone,
+  orderParams,
+  parseForm,
+  productDetail,
+  PLACEHOLDER_CUSTOMER,
+} from '../../src/providers/aggregator/index.js';
 import { AGGREGATOR_METHODS, aggregatorCapabilities, PAYOUT_BANK_CODES } from '../../src/providers/aggregator/capabilities.js';
 import { aggregatorPayoutStatusToState, aggregatorStatusToChargeStatus } from '../../src/providers/aggregator/status.js';
 import { rsaRecover, rsaSign, rsaVerify, signParams, stringToSign, verifyParams } from '../../src/providers/aggregator/signature.js';
 import { canPayOut, type SendPayoutRequest } from '../../src/providers/payout.js';
-import {
-  ProviderOutcomeUnknown,
-  ProviderRejected,
-  ProviderUnavailable,
-  SignatureInvalid,
-  WebhookMalformed,
-  type CreateChargeRequest,
-  type RawWebhook,
-} from '../../src/providers/provider.js';
+import { ProviderOutcomeUnknown, ProviderRejected, ProviderUnavailable, SignatureInvalid, WebhookMalformed, type CreateChargeRequest, type RawWebhook } from '../../src/providers/provider.js';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
-import {
-  DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY,
-  DEV_AGGREGATOR_MERCHANT_PUBLIC_KEY,
-  DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY,
-  DEV_AGGREGATOR_PLATFORM_PUBLIC_KEY,
-} from '../../src/sandbox/dev-keys.js';
+import { DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY, DEV_AGGREGATOR_MERCHANT_PUBLIC_KEY, DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY, DEV_AGGREGATOR_PLATFORM_PUBLIC_KEY } from '../../src/sandbox/dev-keys.js';
 import { SandboxKit } from '../../src/sandbox/kit.js';
 import { AggregatorSandbox, CALLBACK_INTERVALS_MS, SANDBOX_PAYOUT_FEE, type CallbackDelivery } from '../../src/sandbox/aggregator/sandbox.js';
 import type { PaymentMethod } from '../../src/domain/payment.js';
@@ -50,7 +48,11 @@ const stranger = generateKeyPairSync('rsa', { modulusLength: 1024 });
 
 /** Names ascending, values only, the signature field left out; private-encrypt 117-byte blocks; Base64. */
 function referenceSign(params: Record<string, string>, key: KeyObject, exclude: string): string {
-  const text = Object.keys(params).filter((k) => k !== exclude).sort().map((k) => params[k]).join('');
+  const text = Object.keys(params)
+    .filter((k) => k !== exclude)
+    .sort()
+    .map((k) => params[k])
+    .join('');
   const data = Buffer.from(text, 'utf8');
   const blocks: Buffer[] = [];
   for (let i = 0; i < data.length; i += 117) blocks.push(privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, data.subarray(i, i + 117)));
@@ -72,7 +74,17 @@ const ORDER_PARAMS = {
   dateTime: '20250101120000',
 };
 const ORDER_TEXT =
-  '20250101120000' + 'budi@example.com' + '4320' + 'S-BAYAR-SANDBOX-DEV' + 'VA_BCA' + 'Budi Santoso' + 'https://bayar.example.com/webhooks/aggregator' + 'pay_0123456789abcdef01234567' + '150000' + '081234567890' + 'Order 42';
+  '20250101120000' +
+  'budi@example.com' +
+  '4320' +
+  'S-BAYAR-SANDBOX-DEV' +
+  'VA_BCA' +
+  'Budi Santoso' +
+  'https://bayar.example.com/webhooks/aggregator' +
+  'pay_0123456789abcdef01234567' +
+  '150000' +
+  '081234567890' +
+  'Order 42';
 /** `printf %s "$ORDER_TEXT"`, split at 117 bytes, each block `openssl rsautl -sign -pkcs -inkey <dev merchant key>`, concatenated, base64. */
 const ORDER_SIGN_OPENSSL =
   'G/r7ObUZXfJub1ubqiWKlVj/9pJTCVIScFGSPC+loKTQsxBO7wbElJixIDtcOBW3lL7C2EDHlFB+Z4Z/mxDtu5cXvkO+B+s7RciAy+3LueCpiHVKosZ1e8Z3+4ThVO9ZXOxdnez7OIDswUd7mVMwDaPLGybfyztyVwtq7P8Etw8C0akRnE2Hb1M2HpCat7C5sfbLmY43oeLQYdaBvvvFOifG/nRoaD1ObEtg600jDkk2DAWeiRhIV/EdUjchpCDk3lRQeji2Z4fSbhIK6in2smdWprhrKtiddwmm2shSNsvzOPU7TO/8iXlgFqE15WcdsZHyapiOcU9lMOHRwBs7eA==';
@@ -389,7 +401,19 @@ describe('aggregator parseWebhook', () => {
     // BDPay's published payout callback (document.bdpay.co.id, the TopPay family): a form post with
     // bankCode, description, fee, feeType, money, name, number, orderNum, platOrderNum, status,
     // statusMsg and platSign. No SDK exists for this platform; it is signed with the formula.
-    const fields = { bankCode: '014', description: 'Seller payout March', fee: '4000', feeType: '0', money: '200000', name: 'Budi Santoso', number: '1234567890', orderNum: 'payout_0123456789abcdef01234567-2', platOrderNum: 'CASH20250101120000123456', status: '2', statusMsg: 'SUCCESS' };
+    const fields = {
+      bankCode: '014',
+      description: 'Seller payout March',
+      fee: '4000',
+      feeType: '0',
+      money: '200000',
+      name: 'Budi Santoso',
+      number: '1234567890',
+      orderNum: 'payout_0123456789abcdef01234567-2',
+      platOrderNum: 'CASH20250101120000123456',
+      status: '2',
+      statusMsg: 'SUCCESS',
+    };
     const succeeded = provider.parseWebhook(raw(signedCallback(fields)));
     assert.deepEqual(succeeded, {
       kind: 'payout',
@@ -425,7 +449,19 @@ describe('aggregator parseWebhook', () => {
 
   it('parses disbursement callbacks for the payout flow', () => {
     const attempt = 'payout_0123456789abcdef01234567-1';
-    const body = signedCallback({ bankCode: '014', description: 'x', fee: '4000', feeType: '0', money: '200000', name: 'Budi', number: '1234567890', orderNum: attempt, platOrderNum: 'CASH1', status: '4', statusMsg: 'account closed' });
+    const body = signedCallback({
+      bankCode: '014',
+      description: 'x',
+      fee: '4000',
+      feeType: '0',
+      money: '200000',
+      name: 'Budi',
+      number: '1234567890',
+      orderNum: attempt,
+      platOrderNum: 'CASH1',
+      status: '4',
+      statusMsg: 'account closed',
+    });
     assert.deepEqual(provider.parseWebhook(raw(body)), {
       kind: 'payout',
       payoutId: 'payout_0123456789abcdef01234567',
@@ -543,7 +579,10 @@ describe('aggregator configuration', () => {
       ['AGGREGATOR_PRIVATE_KEY', 'not-a-key-at-all'],
       ['AGGREGATOR_PRIVATE_KEY', secret.slice(0, 200)],
       ['AGGREGATOR_PLATFORM_PUBLIC_KEY', own.privateKey],
-      ['AGGREGATOR_PRIVATE_KEY', generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey],
+      [
+        'AGGREGATOR_PRIVATE_KEY',
+        generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey,
+      ],
     ] as const) {
       assert.throws(
         () => loadConfig({ BAYAR_ENV: 'development', [variable]: value }),
@@ -553,14 +592,30 @@ describe('aggregator configuration', () => {
   });
 
   it('refuses the development keys (or no merchant id) once AGGREGATOR_BASE_URL is a real https:// platform', () => {
-    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', ...REAL }), (err: Error) => err instanceof ConfigError && /AGGREGATOR_PRIVATE_KEY is the development key/.test(err.message) && /AGGREGATOR_PLATFORM_PUBLIC_KEY is the development key/.test(err.message));
-    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', ...REAL, AGGREGATOR_PRIVATE_KEY: DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY, AGGREGATOR_PLATFORM_PUBLIC_KEY: ownPlatform.publicKey }), /AGGREGATOR_PRIVATE_KEY is the development key/);
+    assert.throws(
+      () => loadConfig({ BAYAR_ENV: 'development', ...REAL }),
+      (err: Error) => err instanceof ConfigError && /AGGREGATOR_PRIVATE_KEY is the development key/.test(err.message) && /AGGREGATOR_PLATFORM_PUBLIC_KEY is the development key/.test(err.message),
+    );
+    assert.throws(
+      () => loadConfig({ BAYAR_ENV: 'development', ...REAL, AGGREGATOR_PRIVATE_KEY: DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY, AGGREGATOR_PLATFORM_PUBLIC_KEY: ownPlatform.publicKey }),
+      /AGGREGATOR_PRIVATE_KEY is the development key/,
+    );
     assert.throws(
       () => loadConfig({ BAYAR_ENV: 'development', ...REAL, AGGREGATOR_PRIVATE_KEY: own.privateKey, AGGREGATOR_PLATFORM_PUBLIC_KEY: pemOneLine(DEV_AGGREGATOR_PLATFORM_PUBLIC_KEY) }),
       /AGGREGATOR_PLATFORM_PUBLIC_KEY is the development key/,
       'however the dev key is spelled',
     );
-    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', ...REAL, AGGREGATOR_MERCHANT_ID: undefined as unknown as string, AGGREGATOR_PRIVATE_KEY: own.privateKey, AGGREGATOR_PLATFORM_PUBLIC_KEY: ownPlatform.publicKey }), /AGGREGATOR_MERCHANT_ID is not set/);
+    assert.throws(
+      () =>
+        loadConfig({
+          BAYAR_ENV: 'development',
+          ...REAL,
+          AGGREGATOR_MERCHANT_ID: undefined as unknown as string,
+          AGGREGATOR_PRIVATE_KEY: own.privateKey,
+          AGGREGATOR_PLATFORM_PUBLIC_KEY: ownPlatform.publicKey,
+        }),
+      /AGGREGATOR_MERCHANT_ID is not set/,
+    );
     assert.doesNotThrow(() => loadConfig({ BAYAR_ENV: 'development', ...REAL, AGGREGATOR_PRIVATE_KEY: own.privateKey, AGGREGATOR_PLATFORM_PUBLIC_KEY: ownPlatform.publicKey }));
   });
 });
@@ -592,7 +647,10 @@ async function closedPort(): Promise<number> {
 }
 
 async function startSandbox(timeScale = 0.0001) {
-  const kit = new SandboxKit(new AggregatorSandbox({ merchantId: MERCHANT_ID, merchantPublicKey: merchantPublic, platformPrivateKey: platformPrivate }), { callbackUrl: 'http://127.0.0.1:9/unused', timeScale });
+  const kit = new SandboxKit(new AggregatorSandbox({ merchantId: MERCHANT_ID, merchantPublicKey: merchantPublic, platformPrivateKey: platformPrivate }), {
+    callbackUrl: 'http://127.0.0.1:9/unused',
+    timeScale,
+  });
   const url = `http://127.0.0.1:${await kit.listen(0)}`;
   const control = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -792,9 +850,15 @@ describe('aggregator sandbox callback schedule', () => {
         // Longer than the largest scaled gap (720 ms): a notice too many would have arrived.
         await new Promise((r) => setTimeout(r, 1200));
         assert.equal(receiver.received.length, expected);
-        assert.ok(receiver.received.every((r) => r.body === receiver.received[0]!.body), 'every notice is the same callback');
+        assert.ok(
+          receiver.received.every((r) => r.body === receiver.received[0]!.body),
+          'every notice is the same callback',
+        );
         const log = (await sandbox.control('GET', '/_sandbox/aggregator/callbacks')) as CallbackDelivery[];
-        assert.deepEqual(log.map((d) => d.attempt), Array.from({ length: expected }, (_, i) => i + 1));
+        assert.deepEqual(
+          log.map((d) => d.attempt),
+          Array.from({ length: expected }, (_, i) => i + 1),
+        );
         if (expected === 6) {
           const at = receiver.received.map((r) => r.at - receiver.received[0]!.at);
           let sum = 0;
@@ -884,7 +948,14 @@ describe('aggregator adapter against the local sandbox: pay on behalf', () => {
     const request = payoutRequest();
     const sent = await provider.sendPayout(request);
     assert.equal(sent.state, 'PENDING');
-    const sandboxClient = new AggregatorClient({ merchantId: MERCHANT_ID, privateKey: DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY, platformPublicKey: DEV_AGGREGATOR_PLATFORM_PUBLIC_KEY, baseUrl: sandbox.url, timeoutMs: 5000, notifyUrl: receiver.url });
+    const sandboxClient = new AggregatorClient({
+      merchantId: MERCHANT_ID,
+      privateKey: DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY,
+      platformPublicKey: DEV_AGGREGATOR_PLATFORM_PUBLIC_KEY,
+      baseUrl: sandbox.url,
+      timeoutMs: 5000,
+      notifyUrl: receiver.url,
+    });
     const badMobile = await sandboxClient.post('/gateway/cash', { ...cashParams(payoutRequest(), receiver.url), mobile: '+62 812' });
     assert.equal(badMobile.body?.platRespCode, 'FAIL');
     assert.match(String(badMobile.body?.platRespMessage), /mobile/);

@@ -17,7 +17,13 @@ import type { PaymentMethod, ProviderName } from '../../src/domain/payment.js';
 import type { Pool } from '../../src/db/pool.js';
 
 const config = loadConfig({ BAYAR_ENV: 'development' });
-const FULL_CUSTOMER = { name: 'Budi Santoso', email: 'budi@example.com', phone: '+6281234567890', ipAddress: '203.0.113.9', address: { line: 'Jl. Sudirman No. 1', city: 'Jakarta', postalCode: '10210' } };
+const FULL_CUSTOMER = {
+  name: 'Budi Santoso',
+  email: 'budi@example.com',
+  phone: '+6281234567890',
+  ipAddress: '203.0.113.9',
+  address: { line: 'Jl. Sudirman No. 1', city: 'Jakarta', postalCode: '10210' },
+};
 const providers = buildProviders(config);
 
 /** Temporal, as far as these tests are concerned: any use of it is recorded and refused. */
@@ -34,7 +40,9 @@ function untouchableClient(touched: string[]): Client {
 const emptyRecord = { query: async () => ({ rows: [], rowCount: 0 }) } as unknown as Pool;
 
 /** Every (provider, method) pair with the amounts that provider takes for it. */
-const offers = [...providers.values()].flatMap((p) => p.capabilities.methods.map((method) => ({ provider: p.name as ProviderName, method: method as PaymentMethod, limits: amountLimitsFor(p.capabilities, method) })));
+const offers = [...providers.values()].flatMap((p) =>
+  p.capabilities.methods.map((method) => ({ provider: p.name as ProviderName, method: method as PaymentMethod, limits: amountLimitsFor(p.capabilities, method) })),
+);
 
 describe('amount limits of a create', () => {
   it('every provider declares sane limits, within its envelope', () => {
@@ -110,7 +118,14 @@ describe('amount limits of a create', () => {
           const touched: string[] = [];
           const service = new PaymentsService(untouchableClient(touched), config, providers, emptyRecord, new CircuitBreakers(config.circuit));
           // A customer and return page every provider's own field rules accept (validateCreate).
-          const body = createPaymentSchema.parse({ merchantReference: `order-${amount}`, amount, method: o.method, provider: o.provider, customer: FULL_CUSTOMER, returnUrl: 'https://merchant.example/return' });
+          const body = createPaymentSchema.parse({
+            merchantReference: `order-${amount}`,
+            amount,
+            method: o.method,
+            provider: o.provider,
+            customer: FULL_CUSTOMER,
+            returnUrl: 'https://merchant.example/return',
+          });
           await assert.rejects(service.create('demo', body), /Temporal client used/);
           assert.ok(touched.length > 0);
         },

@@ -127,7 +127,11 @@ describe('the API surface in-process', () => {
       }
       // fetch refuses TRACE, so node:http asks.
       const trace = (path: string) =>
-        new Promise<IncomingMessage>((resolve, reject) => request(`${s.url}${path}`, { method: 'TRACE' }, (res) => resolve(res.resume())).once('error', reject).end());
+        new Promise<IncomingMessage>((resolve, reject) =>
+          request(`${s.url}${path}`, { method: 'TRACE' }, (res) => resolve(res.resume()))
+            .once('error', reject)
+            .end(),
+        );
       const answer = await trace('/v1/payments');
       assert.equal(answer.statusCode, 405);
       assert.match(answer.headers['content-type'] ?? '', /^application\/problem\+json/);
@@ -155,7 +159,10 @@ describe('the mode switches in the config', () => {
   });
 
   it('refuses the loopback switch in production, and bad values, naming the variable', () => {
-    assert.throws(() => loadConfig({ ...PROD, BAYAR_ALLOW_LOOPBACK_CALLBACKS: 'true' }), (err: Error) => err instanceof ConfigError && /BAYAR_ALLOW_LOOPBACK_CALLBACKS: development only/.test(err.message));
+    assert.throws(
+      () => loadConfig({ ...PROD, BAYAR_ALLOW_LOOPBACK_CALLBACKS: 'true' }),
+      (err: Error) => err instanceof ConfigError && /BAYAR_ALLOW_LOOPBACK_CALLBACKS: development only/.test(err.message),
+    );
     assert.throws(() => loadConfig({ BAYAR_ENV: 'development', BAYAR_ALLOW_LOOPBACK_CALLBACKS: 'yes' }), /BAYAR_ALLOW_LOOPBACK_CALLBACKS/);
     assert.throws(() => loadConfig({ ...PROD, BAYAR_ADMIN_ENDPOINTS: 'everywhere' }), /BAYAR_ADMIN_ENDPOINTS/);
     assert.throws(() => loadConfig({ ...PROD, BAYAR_ADMIN_ENDPOINTS: '70000' }), /BAYAR_ADMIN_ENDPOINTS/);

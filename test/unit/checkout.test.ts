@@ -167,7 +167,11 @@ describe('the page as rendered', () => {
   });
 
   it('never links a provider pay URL that could run script', () => {
-    const paying = { status: 'PENDING' as const, method: 'EWALLET_OVO' as const, checkout: { awaitingMethod: false, methods: ['EWALLET_OVO' as const], methodChanges: 0, maxMethodChanges: 5, abandonedCharges: [] } };
+    const paying = {
+      status: 'PENDING' as const,
+      method: 'EWALLET_OVO' as const,
+      checkout: { awaitingMethod: false, methods: ['EWALLET_OVO' as const], methodChanges: 0, maxMethodChanges: 5, abandonedCharges: [] },
+    };
     assert.doesNotMatch(renderPage(page({ ...paying, instructions: { payUrl: 'javascript:alert(1)' } }), 'en', { now: T0 }), /javascript:/);
     assert.match(renderPage(page({ ...paying, instructions: { payUrl: 'https://pay.example/ovo?a=1&b=2' } }), 'en', { now: T0 }), /href="https:\/\/pay\.example\/ovo\?a=1&amp;b=2"/);
     assert.equal(safeLink('gojek://gopay/pay'), true);

@@ -35,7 +35,8 @@ describe('docker-compose.yml agrees with npm run cluster', () => {
   it('runs the server version the native cluster builds, and the UI version it builds', () => {
     for (const name of TEMPORAL_SERVICES) assert.equal(services[name]!.image, `temporalio/server:${TEMPORAL_SERVER_VERSION}`, name);
     assert.equal(services['temporal-ui']!.image, `temporalio/ui:${TEMPORAL_UI_VERSION}`);
-    for (const name of ['temporal-schema', 'temporal-admin']) assert.match(services[name]!.image ?? '', new RegExp(`^temporalio/admin-tools:${TEMPORAL_SERVER_VERSION.replace(/\./g, '\\.')}\\b`), name);
+    for (const name of ['temporal-schema', 'temporal-admin'])
+      assert.match(services[name]!.image ?? '', new RegExp(`^temporalio/admin-tools:${TEMPORAL_SERVER_VERSION.replace(/\./g, '\\.')}\\b`), name);
   });
 
   it('applies the schema with the same script, from the same release schema folder', () => {

@@ -38,7 +38,7 @@ const OWN_SECRETS = {
   BAYAR_DATA_KEY: Buffer.alloc(32, 7).toString('base64'),
 };
 
-describe('development mode (BAYAR_ENV=development): today\'s defaults', () => {
+describe("development mode (BAYAR_ENV=development): today's defaults", () => {
   it('runs the local stack with nothing else set', () => {
     const config = loadConfig(DEV);
     assert.equal(config.development, true);
@@ -78,7 +78,13 @@ describe('development mode (BAYAR_ENV=development): today\'s defaults', () => {
 
   it('moves the sandbox URLs with the port base, and stops using them once a real URL is set', () => {
     assert.equal(loadConfig({ BAYAR_ENV: 'development', BAYAR_SANDBOX_PORT_BASE: '5000' }).providers.xendit!.baseUrl, 'http://127.0.0.1:5001');
-    const real = loadConfig({ BAYAR_ENV: 'development', ...OWN_SECRETS, XENDIT_BASE_URL: 'https://api.xendit.co', XENDIT_SECRET_KEY: 'xnd_production_abcdef', XENDIT_CALLBACK_TOKEN: 'token-from-dashboard' });
+    const real = loadConfig({
+      BAYAR_ENV: 'development',
+      ...OWN_SECRETS,
+      XENDIT_BASE_URL: 'https://api.xendit.co',
+      XENDIT_SECRET_KEY: 'xnd_production_abcdef',
+      XENDIT_CALLBACK_TOKEN: 'token-from-dashboard',
+    });
     assert.equal(real.providers.xendit!.baseUrl, 'https://api.xendit.co');
     assert.equal(real.providers.xendit!.sandbox, false);
     assert.equal(real.providers.xendit!.secretKey, 'xnd_production_abcdef');
@@ -93,7 +99,10 @@ describe('development mode (BAYAR_ENV=development): today\'s defaults', () => {
 
   it('refuses the public development secrets once a real (HTTPS) provider is configured', () => {
     const realXendit = { XENDIT_BASE_URL: 'https://api.xendit.co', XENDIT_SECRET_KEY: 'xnd_production_abcdef', XENDIT_CALLBACK_TOKEN: 'token-from-dashboard' };
-    assert.throws(() => loadConfig({ ...DEV, ...realXendit }), (err: Error) => err instanceof ConfigError && /XENDIT_BASE_URL/.test(err.message) && /BAYAR_API_KEYS/.test(err.message) && /BAYAR_DATA_KEY/.test(err.message));
+    assert.throws(
+      () => loadConfig({ ...DEV, ...realXendit }),
+      (err: Error) => err instanceof ConfigError && /XENDIT_BASE_URL/.test(err.message) && /BAYAR_API_KEYS/.test(err.message) && /BAYAR_DATA_KEY/.test(err.message),
+    );
     assert.throws(() => loadConfig({ BAYAR_ENV: 'development', ...realXendit, ...OWN_SECRETS, BAYAR_MERCHANT_WEBHOOK_SECRETS: undefined as unknown as string }), /BAYAR_MERCHANT_WEBHOOK_SECRETS/);
     assert.doesNotThrow(() => loadConfig({ BAYAR_ENV: 'development', ...realXendit, ...OWN_SECRETS }));
   });
@@ -115,7 +124,17 @@ describe('development mode (BAYAR_ENV=development): today\'s defaults', () => {
   });
 
   it('treats an empty variable as unset (docker-compose passes "" for ${VAR:-})', () => {
-    const config = loadConfig({ BAYAR_ENV: 'development', PORT: '', TEMPORAL_ADDRESS: '', BAYAR_API_KEYS: '', XENDIT_SECRET_KEY: '', XENDIT_BASE_URL: '', BAYAR_PUBLIC_URL: '', BAYAR_DATA_KEY: '', BAYAR_ROUTING: '' });
+    const config = loadConfig({
+      BAYAR_ENV: 'development',
+      PORT: '',
+      TEMPORAL_ADDRESS: '',
+      BAYAR_API_KEYS: '',
+      XENDIT_SECRET_KEY: '',
+      XENDIT_BASE_URL: '',
+      BAYAR_PUBLIC_URL: '',
+      BAYAR_DATA_KEY: '',
+      BAYAR_ROUTING: '',
+    });
     const defaults = loadConfig(DEV);
     assert.equal(config.port, 3000, 'not port 0');
     assert.deepEqual(config.temporal, defaults.temporal);
@@ -128,10 +147,13 @@ describe('development mode (BAYAR_ENV=development): today\'s defaults', () => {
 describe('BAYAR_API_KEYS and BAYAR_MERCHANT_WEBHOOK_SECRETS', () => {
   it('parses merchantId:key pairs, trimming blanks and keeping colons inside keys', () => {
     const config = loadConfig({ BAYAR_ENV: 'development', BAYAR_API_KEYS: ' shop-1:sk_live_aaaaaaaa , shop_2:sk:with:colons,, ' });
-    assert.deepEqual([...config.apiKeys], [
-      ['shop-1', 'sk_live_aaaaaaaa'],
-      ['shop_2', 'sk:with:colons'],
-    ]);
+    assert.deepEqual(
+      [...config.apiKeys],
+      [
+        ['shop-1', 'sk_live_aaaaaaaa'],
+        ['shop_2', 'sk:with:colons'],
+      ],
+    );
     assert.equal(config.apiKeys.has('demo'), false, 'configured keys replace the development key');
   });
 
@@ -175,7 +197,10 @@ describe('bad values', () => {
   }
 
   it('reports every bad variable at once', () => {
-    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', PORT: 'x', BAYAR_LOG_LEVEL: 'loud' }), (err: unknown) => err instanceof ConfigError && /PORT/.test(err.message) && /BAYAR_LOG_LEVEL/.test(err.message));
+    assert.throws(
+      () => loadConfig({ BAYAR_ENV: 'development', PORT: 'x', BAYAR_LOG_LEVEL: 'loud' }),
+      (err: unknown) => err instanceof ConfigError && /PORT/.test(err.message) && /BAYAR_LOG_LEVEL/.test(err.message),
+    );
   });
 });
 
@@ -200,9 +225,23 @@ describe('durations', () => {
   });
 
   it('reads the duration variables', () => {
-    const config = loadConfig({ BAYAR_ENV: 'development', BAYAR_POLL_SCHEDULE: '1s,5s', BAYAR_REFUND_WINDOW: '2h', BAYAR_MERCHANT_NOTIFY_TIMEOUT: '10m', BAYAR_CREATE_WAIT: '500ms', BAYAR_PROVIDER_TIMEOUT: '3s' });
+    const config = loadConfig({
+      BAYAR_ENV: 'development',
+      BAYAR_POLL_SCHEDULE: '1s,5s',
+      BAYAR_REFUND_WINDOW: '2h',
+      BAYAR_MERCHANT_NOTIFY_TIMEOUT: '10m',
+      BAYAR_CREATE_WAIT: '500ms',
+      BAYAR_PROVIDER_TIMEOUT: '3s',
+    });
     const { payoutLookupScheduleMs: _l, payoutReviewAfterMs: _r, payoutWindowMs: _w, ...paymentTiming } = config.timing;
-    assert.deepEqual(paymentTiming, { pollScheduleMs: [1000, 5000], pollScheduleByProvider: {}, refundWindowMs: 7_200_000, merchantNotifyTimeoutMs: 600_000, createWaitMs: 500, providerTimeoutMs: 3000 });
+    assert.deepEqual(paymentTiming, {
+      pollScheduleMs: [1000, 5000],
+      pollScheduleByProvider: {},
+      refundWindowMs: 7_200_000,
+      merchantNotifyTimeoutMs: 600_000,
+      createWaitMs: 500,
+      providerTimeoutMs: 3000,
+    });
   });
 
   it('reads the payout timings, with defaults', () => {
@@ -254,14 +293,24 @@ const REAL: Record<(typeof PROVIDER_NAMES)[number], Record<string, string>> = {
   xendit: { XENDIT_SECRET_KEY: 'xnd_production_own_secret', XENDIT_CALLBACK_TOKEN: 'own-dashboard-callback-token', XENDIT_BASE_URL: 'https://api.xendit.co' },
   midtrans: { MIDTRANS_SERVER_KEY: 'Mid-server-own-key-123', MIDTRANS_BASE_URL: 'https://api.midtrans.com' },
   doku: {
-    DOKU_CLIENT_ID: 'BRN-0202-own-client', DOKU_SECRET_KEY: 'SK-own-doku-secret', DOKU_BASE_URL: 'https://api.doku.com',
-    DOKU_SNAP_PRIVATE_KEY: ownSnap.privateKey, DOKU_SNAP_DOKU_PUBLIC_KEY: ownDoku.publicKey,
+    DOKU_CLIENT_ID: 'BRN-0202-own-client',
+    DOKU_SECRET_KEY: 'SK-own-doku-secret',
+    DOKU_BASE_URL: 'https://api.doku.com',
+    DOKU_SNAP_PRIVATE_KEY: ownSnap.privateKey,
+    DOKU_SNAP_DOKU_PUBLIC_KEY: ownDoku.publicKey,
   },
   ecommpay: { ECOMMPAY_PROJECT_ID: '2990', ECOMMPAY_SECRET_KEY: 'own-ecommpay-secret', ECOMMPAY_BASE_URL: 'https://api.ecommpay.com' },
   indodana: {
-    INDODANA_API_KEY: 'own-indodana-key', INDODANA_SECRET_KEY: 'own-indodana-secret', INDODANA_BASE_URL: 'https://api.indodanafinance.co.id/chermes/merchant',
+    INDODANA_API_KEY: 'own-indodana-key',
+    INDODANA_SECRET_KEY: 'own-indodana-secret',
+    INDODANA_BASE_URL: 'https://api.indodanafinance.co.id/chermes/merchant',
   },
-  aggregator: { AGGREGATOR_MERCHANT_ID: 'S-OWN-MERCHANT-01', AGGREGATOR_PRIVATE_KEY: ownAggregator.privateKey, AGGREGATOR_PLATFORM_PUBLIC_KEY: ownPlatform.publicKey, AGGREGATOR_BASE_URL: 'https://id-openapi.toppay.asia' },
+  aggregator: {
+    AGGREGATOR_MERCHANT_ID: 'S-OWN-MERCHANT-01',
+    AGGREGATOR_PRIVATE_KEY: ownAggregator.privateKey,
+    AGGREGATOR_PLATFORM_PUBLIC_KEY: ownPlatform.publicKey,
+    AGGREGATOR_BASE_URL: 'https://id-openapi.toppay.asia',
+  },
 };
 
 describe('production mode (the default: anything but BAYAR_ENV=development)', () => {
@@ -324,7 +373,13 @@ describe('production mode (the default: anything but BAYAR_ENV=development)', ()
   for (const [variable, value, provider] of published) {
     it(`refuses a published development value in ${variable}, without echoing it`, () => {
       const secret = value.includes(':') && variable.startsWith('BAYAR_') ? value.slice(value.indexOf(':') + 1) : value;
-      const env = { ...PRODUCTION, ...REAL.xendit, ...provider, [variable]: value, ...(variable === 'BAYAR_API_KEYS' && value.startsWith('demo:') ? { BAYAR_MERCHANT_WEBHOOK_SECRETS: `${PRODUCTION.BAYAR_MERCHANT_WEBHOOK_SECRETS},demo:whsec_live_demo_own_123` } : {}) };
+      const env = {
+        ...PRODUCTION,
+        ...REAL.xendit,
+        ...provider,
+        [variable]: value,
+        ...(variable === 'BAYAR_API_KEYS' && value.startsWith('demo:') ? { BAYAR_MERCHANT_WEBHOOK_SECRETS: `${PRODUCTION.BAYAR_MERCHANT_WEBHOOK_SECRETS},demo:whsec_live_demo_own_123` } : {}),
+      };
       // A PEM is checked by a slice of its body (the message must not hold any of it).
       assertRefused(env, variable, [secret.includes('-----') ? secret.split('\n')[2]! : secret]);
       assert.throws(() => loadConfig(env), /published development/);
@@ -365,7 +420,13 @@ describe('production mode (the default: anything but BAYAR_ENV=development)', ()
       for (const missing of PROVIDER_VARIABLES[p].required) {
         const { [missing]: _gone, ...rest } = REAL[p]!;
         if (Object.keys(rest).length === 0) continue;
-        assertRefused({ ...PRODUCTION, ...rest }, missing, Object.values(rest).filter((v) => !v.startsWith('https://') && !/^\d+$/.test(v)).map((v) => (v.includes('-----') ? v.split('\n')[2]! : v)));
+        assertRefused(
+          { ...PRODUCTION, ...rest },
+          missing,
+          Object.values(rest)
+            .filter((v) => !v.startsWith('https://') && !/^\d+$/.test(v))
+            .map((v) => (v.includes('-----') ? v.split('\n')[2]! : v)),
+        );
       }
     }
   });

@@ -41,7 +41,7 @@ function dependsOn(s: Service): Map<string, string> {
   return new Map(Object.entries(deps).map(([d, v]) => [d, v?.condition ?? 'service_started']));
 }
 
-const commandOf = (s: Service) => (Array.isArray(s.command) ? s.command.join(' ') : s.command ?? '');
+const commandOf = (s: Service) => (Array.isArray(s.command) ? s.command.join(' ') : (s.command ?? ''));
 
 /**
  * Compose's variable interpolation: ${VAR}, ${VAR:-default} (unset or empty), ${VAR-default}
@@ -75,7 +75,22 @@ const BAYAR_SERVICES = ['api', 'worker', 'sandbox'];
 
 describe('docker-compose.yml: services', () => {
   it('has the Temporal services, the one-shot jobs, two APIs, the worker and the sandbox', () => {
-    for (const name of ['postgresql', 'temporal-schema', 'temporal-history', 'temporal-matching', 'temporal', 'temporal-worker', 'temporal-ui', 'temporal-admin', 'bayar-migrate', 'api', 'api-2', 'worker', 'sandbox']) service(name);
+    for (const name of [
+      'postgresql',
+      'temporal-schema',
+      'temporal-history',
+      'temporal-matching',
+      'temporal',
+      'temporal-worker',
+      'temporal-ui',
+      'temporal-admin',
+      'bayar-migrate',
+      'api',
+      'api-2',
+      'worker',
+      'sandbox',
+    ])
+      service(name);
   });
 
   it('runs Temporal on PostgreSQL 16 as four services, once the schema job succeeded', () => {
@@ -98,7 +113,7 @@ describe('docker-compose.yml: services', () => {
     }
   });
 
-  it('publishes the two APIs on 3000 and 3001, the UI on loopback only, and never Temporal\'s gRPC port', () => {
+  it("publishes the two APIs on 3000 and 3001, the UI on loopback only, and never Temporal's gRPC port", () => {
     assert.deepEqual(service('api').ports, ['3000:3000']);
     assert.deepEqual(service('api-2').ports, ['3001:3000']);
     // Anyone reaching Temporal or the UI could signal, terminate or update payments.
@@ -176,7 +191,18 @@ describe('docker-compose.yml: environment', () => {
     const host = { BAYAR_ENV: 'production', XENDIT_SECRET_KEY: 'xnd_production_x', BAYAR_DATA_KEY: 'k', BAYAR_API_KEYS: 'shop:sk_live_aaaaaaaa' };
     const api = containerEnv('api', host);
     const worker = containerEnv('worker', host);
-    for (const key of ['BAYAR_ENV', 'BAYAR_PUBLIC_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'BAYAR_TASK_QUEUE', 'BAYAR_API_KEYS', 'BAYAR_DATA_KEY', 'XENDIT_SECRET_KEY', 'XENDIT_CALLBACK_TOKEN', 'XENDIT_BASE_URL']) {
+    for (const key of [
+      'BAYAR_ENV',
+      'BAYAR_PUBLIC_URL',
+      'TEMPORAL_ADDRESS',
+      'TEMPORAL_NAMESPACE',
+      'BAYAR_TASK_QUEUE',
+      'BAYAR_API_KEYS',
+      'BAYAR_DATA_KEY',
+      'XENDIT_SECRET_KEY',
+      'XENDIT_CALLBACK_TOKEN',
+      'XENDIT_BASE_URL',
+    ]) {
       assert.equal(api[key], worker[key], key);
     }
     // The sandbox checks the same credentials the adapters send.
@@ -207,7 +233,13 @@ describe('docker-compose.yml: environment', () => {
   });
 
   it('leaves no provider on a sandbox in production: unset providers are off, and nothing configured refuses to boot', () => {
-    const host = { BAYAR_ENV: 'production', BAYAR_API_KEYS: 'shop:sk_live_aaaaaaaa', BAYAR_MERCHANT_WEBHOOK_SECRETS: 'shop:whsec_live_bbbbbbbb', BAYAR_DATA_KEY: Buffer.alloc(32, 3).toString('base64'), BAYAR_PUBLIC_URL: 'https://pay.example.co.id' };
+    const host = {
+      BAYAR_ENV: 'production',
+      BAYAR_API_KEYS: 'shop:sk_live_aaaaaaaa',
+      BAYAR_MERCHANT_WEBHOOK_SECRETS: 'shop:whsec_live_bbbbbbbb',
+      BAYAR_DATA_KEY: Buffer.alloc(32, 3).toString('base64'),
+      BAYAR_PUBLIC_URL: 'https://pay.example.co.id',
+    };
     for (const name of ['api', 'worker']) {
       const env = containerEnv(name, host);
       for (const [key, value] of Object.entries(env)) {
@@ -325,7 +357,7 @@ describe('Dockerfile', () => {
     for (const folder of folders) assert.match(dockerfile, new RegExp(`^COPY ${folder} \\./${folder}$`, 'm'), folder);
   });
 
-  it('ships the checkout page\'s stylesheet and script (read at runtime from src/checkout/assets)', () => {
+  it("ships the checkout page's stylesheet and script (read at runtime from src/checkout/assets)", () => {
     assert.match(dockerfile, /^COPY --from=build \/app\/src\/checkout\/assets \.\/src\/checkout\/assets$/m);
   });
 
@@ -334,7 +366,9 @@ describe('Dockerfile', () => {
   });
 
   it('keeps local installs, builds and state out of the build context', () => {
-    const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim());
     for (const entry of ['node_modules', 'dist', '.git', '.bayar-data', 'test']) assert.ok(ignored.includes(entry), entry);
   });
 });

@@ -30,7 +30,13 @@ function signed(body: Buffer | string, o: { path?: string; token?: string; ts?: 
   const ts = o.ts ?? snapTimestamp(Date.now());
   const token = o.token ?? TOKEN;
   return {
-    headers: { authorization: `Bearer ${token}`, 'x-timestamp': ts, 'x-partner-id': CLIENT_ID, 'x-external-id': '1234567890', 'x-signature': symmetricSignature({ method: 'POST', path: o.path ?? PATH, accessToken: token, body, timestamp: ts }, SECRET) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      'x-timestamp': ts,
+      'x-partner-id': CLIENT_ID,
+      'x-external-id': '1234567890',
+      'x-signature': symmetricSignature({ method: 'POST', path: o.path ?? PATH, accessToken: token, body, timestamp: ts }, SECRET),
+    },
     rawBody: Buffer.isBuffer(body) ? body : Buffer.from(body),
     path: PATH,
   };
@@ -69,11 +75,15 @@ const notification = fc.record({
 describe('DOKU SNAP notifications (property-based)', () => {
   it('any bytes and headers: a well-formed event, or 401 / 400 — never anything else', () => {
     fc.assert(
-      fc.property(hostileBody, fc.record({ authorization: headerValue, 'x-timestamp': headerValue, 'x-partner-id': headerValue, 'x-signature': headerValue, 'x-external-id': headerValue }), (body, headers) => {
-        const result = parseOrTyped({ headers, rawBody: body, path: PATH });
-        if (result instanceof Error) return;
-        if (result.kind === 'payment') assert.equal(typeof result.paymentId, 'string');
-      }),
+      fc.property(
+        hostileBody,
+        fc.record({ authorization: headerValue, 'x-timestamp': headerValue, 'x-partner-id': headerValue, 'x-signature': headerValue, 'x-external-id': headerValue }),
+        (body, headers) => {
+          const result = parseOrTyped({ headers, rawBody: body, path: PATH });
+          if (result instanceof Error) return;
+          if (result.kind === 'payment') assert.equal(typeof result.paymentId, 'string');
+        },
+      ),
       { numRuns: RUNS },
     );
   });

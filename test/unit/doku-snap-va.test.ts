@@ -106,7 +106,19 @@ describe('DOKU SNAP VA requests, checked with the SDK', () => {
       assert.equal(create!.path, DOKU_SNAP_PATHS.createVa);
       assert.equal(del!.method, 'DELETE');
       const c = create!.body as Record<string, unknown> & { totalAmount: unknown; additionalInfo: unknown };
-      const dto = new CreateVARequestDto(c.partnerServiceId, c.customerNo, c.virtualAccountNo, c.virtualAccountName, c.virtualAccountEmail, c.virtualAccountPhone, c.trxId, c.totalAmount, c.additionalInfo, c.virtualAccountTrxType, c.expiredDate);
+      const dto = new CreateVARequestDto(
+        c.partnerServiceId,
+        c.customerNo,
+        c.virtualAccountNo,
+        c.virtualAccountName,
+        c.virtualAccountEmail,
+        c.virtualAccountPhone,
+        c.trxId,
+        c.totalAmount,
+        c.additionalInfo,
+        c.virtualAccountTrxType,
+        c.expiredDate,
+      );
       if (method === 'VA_BSI') {
         // The SDK's own BSI channel name (vaChannelEnum, 36 characters) breaks its own 30-character
         // rule: that, and nothing else, is what it objects to (README: an SDK inconsistency).
@@ -135,7 +147,20 @@ describe('DOKU SNAP VA requests, checked with the SDK', () => {
     const c = doku.calls.at(-1)!.body as Record<string, unknown>;
     assert.equal(c.virtualAccountName, 'Pesanan 42', 'the description when there is no name');
     assert.throws(
-      () => new CreateVARequestDto(c.partnerServiceId, c.customerNo, c.virtualAccountNo, c.virtualAccountName, c.virtualAccountEmail, c.virtualAccountPhone, c.trxId, c.totalAmount, c.additionalInfo, c.virtualAccountTrxType, c.expiredDate).validateVaRequestDto(),
+      () =>
+        new CreateVARequestDto(
+          c.partnerServiceId,
+          c.customerNo,
+          c.virtualAccountNo,
+          c.virtualAccountName,
+          c.virtualAccountEmail,
+          c.virtualAccountPhone,
+          c.trxId,
+          c.totalAmount,
+          c.additionalInfo,
+          c.virtualAccountTrxType,
+          c.expiredDate,
+        ).validateVaRequestDto(),
       (e: Error) => /virtualAccountEmail/.test(e.message) && /virtualAccountPhone/.test(e.message) && e.message.split(',').length === 2,
     );
   });
@@ -185,7 +210,11 @@ describe('DOKU SNAP VA payment notification', () => {
     const ts = snapTimestamp(Date.now());
     const path = o.path ?? '/webhooks/doku/v1.1/transfer-va/payment';
     const signature = sdk.generateSymmetricSignature('POST', path, t, body, ts, o.secret ?? SECRET);
-    return { headers: { authorization: `Bearer ${t}`, 'x-timestamp': ts, 'x-partner-id': CLIENT_ID, 'x-external-id': externalId(), 'channel-id': 'VA004', 'x-signature': signature }, rawBody: Buffer.from(o.text ?? JSON.stringify(body)), path };
+    return {
+      headers: { authorization: `Bearer ${t}`, 'x-timestamp': ts, 'x-partner-id': CLIENT_ID, 'x-external-id': externalId(), 'channel-id': 'VA004', 'x-signature': signature },
+      rawBody: Buffer.from(o.text ?? JSON.stringify(body)),
+      path,
+    };
   };
 
   it('accepts the published sample signed with the SDK, on every published path; parses PAID, the amount and the verified ids; SNAP ack 2002500', () => {
@@ -239,17 +268,39 @@ describe('DOKU SNAP VA adapter against the sandbox', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const raw: RawWebhook = { headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])), rawBody: Buffer.concat(chunks), path: new URL(req.url ?? '/', 'http://x').pathname };
-        const reply = raw.path.endsWith(DOKU_SNAP_PATHS.token) ? provider.webhookToken(raw) : (() => { const p = provider.parseWebhook(raw); parsed.push(p); return provider.webhookAck(p); })();
+        const raw: RawWebhook = {
+          headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])),
+          rawBody: Buffer.concat(chunks),
+          path: new URL(req.url ?? '/', 'http://x').pathname,
+        };
+        const reply = raw.path.endsWith(DOKU_SNAP_PATHS.token)
+          ? provider.webhookToken(raw)
+          : (() => {
+              const p = provider.parseWebhook(raw);
+              parsed.push(p);
+              return provider.webhookAck(p);
+            })();
         res.writeHead(reply.status, { 'content-type': reply.contentType }).end(reply.body);
       });
     });
     const port = await new Promise<number>((r) => receiver.listen(0, '127.0.0.1', () => r((receiver.address() as AddressInfo).port)));
-    const sandbox = new DokuSandbox({ clientId: CLIENT_ID, secretKey: SECRET, snap: { clientSecret: SECRET, merchantPublicKey: createPublicKey(DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY), dokuPrivateKey: DEV_DOKU_SNAP_DOKU_PRIVATE_KEY } });
+    const sandbox = new DokuSandbox({
+      clientId: CLIENT_ID,
+      secretKey: SECRET,
+      snap: { clientSecret: SECRET, merchantPublicKey: createPublicKey(DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY), dokuPrivateKey: DEV_DOKU_SNAP_DOKU_PRIVATE_KEY },
+    });
     const kit = new SandboxKit(sandbox, { callbackUrl: `http://127.0.0.1:${port}/webhooks/doku`, timeScale: 0.0001 });
     const url = `http://127.0.0.1:${await kit.listen(0)}`;
     provider = new DokuProvider({ clientId: CLIENT_ID, secretKey: SECRET, baseUrl: url, timeoutMs: 5000, snap: SNAP });
-    env = { url, provider, parsed, close: async () => { await kit.close(); await new Promise<void>((r) => receiver.close(() => r())); } };
+    env = {
+      url,
+      provider,
+      parsed,
+      close: async () => {
+        await kit.close();
+        await new Promise<void>((r) => receiver.close(() => r()));
+      },
+    };
   });
   after(async () => env?.close());
   const until = async (check: () => boolean, ms = 5000) => {
@@ -292,7 +343,16 @@ describe('DOKU SNAP VA adapter against the sandbox', () => {
 describe('DOKU SNAP VA configuration', () => {
   it('the sandbox BINs in development; a real DOKU offers only the banks DOKU_SNAP_VA_PARTNER_SERVICE_IDS lists; a bad list is refused at boot', () => {
     assert.deepEqual(loadConfig({ BAYAR_ENV: 'development' }).providers.doku!.snap?.vaPartnerServiceIds, DOKU_SANDBOX_VA_PARTNER_SERVICE_IDS);
-    const real = { DOKU_BASE_URL: 'https://api.doku.com', DOKU_CLIENT_ID: 'BRN-0211-1234567890', DOKU_SECRET_KEY: 'SK-real-secret-123', BAYAR_API_KEYS: 'm1:sk_live_0123456789', BAYAR_MERCHANT_WEBHOOK_SECRETS: 'm1:whsec_live_0123456789', BAYAR_DATA_KEY: randomBytes(32).toString('base64'), DOKU_SNAP_PRIVATE_KEY: DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, DOKU_SNAP_DOKU_PUBLIC_KEY: createPublicKey(DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY).export({ type: 'spki', format: 'pem' }).toString() };
+    const real = {
+      DOKU_BASE_URL: 'https://api.doku.com',
+      DOKU_CLIENT_ID: 'BRN-0211-1234567890',
+      DOKU_SECRET_KEY: 'SK-real-secret-123',
+      BAYAR_API_KEYS: 'm1:sk_live_0123456789',
+      BAYAR_MERCHANT_WEBHOOK_SECRETS: 'm1:whsec_live_0123456789',
+      BAYAR_DATA_KEY: randomBytes(32).toString('base64'),
+      DOKU_SNAP_PRIVATE_KEY: DEV_DOKU_SNAP_DOKU_PRIVATE_KEY,
+      DOKU_SNAP_DOKU_PUBLIC_KEY: createPublicKey(DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY).export({ type: 'spki', format: 'pem' }).toString(),
+    };
     const withBins = loadConfig({ BAYAR_ENV: 'development', ...real, DOKU_SNAP_VA_PARTNER_SERVICE_IDS: 'VA_BCA=19008,VA_BRI=13925' }).providers.doku!;
     assert.deepEqual(withBins.snap?.vaPartnerServiceIds, { VA_BCA: '19008', VA_BRI: '13925' });
     const provider = new DokuProvider({ ...withBins, timeoutMs: 1000 });
@@ -300,6 +360,9 @@ describe('DOKU SNAP VA configuration', () => {
     const noBins = new DokuProvider({ ...loadConfig({ BAYAR_ENV: 'development', ...real }).providers.doku!, timeoutMs: 1000 });
     assert.ok(!noBins.capabilities.methods.some((m) => m.startsWith('VA_')), 'no BIN, no VA');
     assert.equal(noBins.capabilities.cancel, false);
-    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', ...real, DOKU_SNAP_VA_PARTNER_SERVICE_IDS: 'VA_BCA=19008;VA_XYZ=1' }), (e: unknown) => e instanceof ConfigError && /DOKU_SNAP_VA_PARTNER_SERVICE_IDS/.test(e.message));
+    assert.throws(
+      () => loadConfig({ BAYAR_ENV: 'development', ...real, DOKU_SNAP_VA_PARTNER_SERVICE_IDS: 'VA_BCA=19008;VA_XYZ=1' }),
+      (e: unknown) => e instanceof ConfigError && /DOKU_SNAP_VA_PARTNER_SERVICE_IDS/.test(e.message),
+    );
   });
 });

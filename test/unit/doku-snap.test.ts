@@ -78,9 +78,28 @@ describe('DOKU SNAP signatures', () => {
     const token = 'eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjE2OTgwNTA3NDN9.c2ln';
     const ts = '2020-12-21T14:56:11+07:00';
     const bodies: [string, unknown][] = [
-      [DOKU_SNAP_PATHS.payment, { partnerReferenceNo: 'pay_0123456789abcdef01234567', amount: { value: '10000.00', currency: 'IDR' }, urlParam: [{ url: 'https://merchant.example/r', type: 'PAY_RETURN', isDeepLink: 'N' }], validUpTo: ts, pointOfInitiation: 'mweb', additionalInfo: { channel: 'EMONEY_DANA_SNAP', orderTitle: 'Kopi susu' } }],
+      [
+        DOKU_SNAP_PATHS.payment,
+        {
+          partnerReferenceNo: 'pay_0123456789abcdef01234567',
+          amount: { value: '10000.00', currency: 'IDR' },
+          urlParam: [{ url: 'https://merchant.example/r', type: 'PAY_RETURN', isDeepLink: 'N' }],
+          validUpTo: ts,
+          pointOfInitiation: 'mweb',
+          additionalInfo: { channel: 'EMONEY_DANA_SNAP', orderTitle: 'Kopi susu' },
+        },
+      ],
       [DOKU_SNAP_PATHS.status, { originalPartnerReferenceNo: 'pay_0123456789abcdef01234567', serviceCode: '55', additionalInfo: { channel: 'EMONEY_SHOPEE_PAY_SNAP' } }],
-      [DOKU_SNAP_PATHS.refund, { originalPartnerReferenceNo: 'pay_0123456789abcdef01234567', partnerRefundNo: 'rf_1', refundAmount: { value: '2500.00', currency: 'IDR' }, reason: 'customer asked', additionalInfo: { channel: 'EMONEY_DANA_SNAP' } }],
+      [
+        DOKU_SNAP_PATHS.refund,
+        {
+          originalPartnerReferenceNo: 'pay_0123456789abcdef01234567',
+          partnerRefundNo: 'rf_1',
+          refundAmount: { value: '2500.00', currency: 'IDR' },
+          reason: 'customer asked',
+          additionalInfo: { channel: 'EMONEY_DANA_SNAP' },
+        },
+      ],
     ];
     for (const [path, body] of bodies) {
       const ours = symmetricSignature({ method: 'POST', path, accessToken: token, body: JSON.stringify(body), timestamp: ts }, SECRET);
@@ -191,10 +210,30 @@ describe('DOKU SNAP wire shapes', () => {
       assert.doesNotThrow(() => new PaymentJumpAppRequestDto(pay.partnerReferenceNo, pay.amount, pay.urlParam, pay.validUpTo, pay.pointOfInitiation, pay.additionalInfo).validate());
       assert.deepEqual(Object.keys(pay).sort(), ['additionalInfo', 'amount', 'partnerReferenceNo', 'pointOfInitiation', 'urlParam', 'validUpTo']);
       const refund = seen[DOKU_SNAP_PATHS.refund] as Record<string, never>;
-      assert.doesNotThrow(() => new RefundRequestDto(refund.originalPartnerReferenceNo, refund.refundAmount, refund.partnerRefundNo, refund.originalExternalId, refund.reason, refund.additionalInfo).validateRefundRequestDto());
+      assert.doesNotThrow(() =>
+        new RefundRequestDto(
+          refund.originalPartnerReferenceNo,
+          refund.refundAmount,
+          refund.partnerRefundNo,
+          refund.originalExternalId,
+          refund.reason,
+          refund.additionalInfo,
+        ).validateRefundRequestDto(),
+      );
       const status = seen[DOKU_SNAP_PATHS.status] as Record<string, never>;
       assert.doesNotThrow(() =>
-        new CheckStatusDirectDebitDTO(status.originalPartnerReferenceNo, status.originalReferenceNo, status.originalExternalId, status.serviceCode, undefined, undefined, undefined, undefined, undefined, status.additionalInfo).validateCheckStatusRequestDto(),
+        new CheckStatusDirectDebitDTO(
+          status.originalPartnerReferenceNo,
+          status.originalReferenceNo,
+          status.originalExternalId,
+          status.serviceCode,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          status.additionalInfo,
+        ).validateCheckStatusRequestDto(),
       );
       // And the sandbox's payment answer reads through the SDK's response DTO the same way ours does.
       const answer = { responseCode: '2005400', responseMessage: 'Successful', webRedirectUrl: 'http://x/snap/checkout/1', partnerReferenceNo: 'pay_1', referenceNo: '123' };
@@ -237,7 +276,14 @@ describe('DOKU SNAP refund status table', () => {
   });
 
   it('a refundHistory entry is read with zod: SNAP amounts become whole rupiah, a fraction is refused', () => {
-    const entry = { refundNo: '1234567890123456', partnerReferenceNo: 'pay_1:rf_1', refundAmount: { value: '10000.00', currency: 'IDR' }, refundStatus: '00', refundDate: '2020-12-21T14:56:11+07:00', reason: 'x' };
+    const entry = {
+      refundNo: '1234567890123456',
+      partnerReferenceNo: 'pay_1:rf_1',
+      refundAmount: { value: '10000.00', currency: 'IDR' },
+      refundStatus: '00',
+      refundDate: '2020-12-21T14:56:11+07:00',
+      reason: 'x',
+    };
     const ok = refundHistoryEntrySchema.safeParse(entry);
     assert.ok(ok.success);
     assert.equal(ok.data.refundAmount.value, 10_000);
@@ -262,7 +308,11 @@ async function sandboxAndProvider(options: { clientSecret?: string; tokenTtlSeco
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const raw: RawWebhook = { headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])), rawBody: Buffer.concat(chunks), path: new URL(req.url ?? '/', 'http://x').pathname };
+      const raw: RawWebhook = {
+        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])),
+        rawBody: Buffer.concat(chunks),
+        path: new URL(req.url ?? '/', 'http://x').pathname,
+      };
       if (raw.path.endsWith(DOKU_SNAP_PATHS.token)) {
         const reply = provider.webhookToken(raw);
         res.writeHead(reply.status, { 'content-type': reply.contentType }).end(reply.body);
@@ -308,8 +358,18 @@ describe('DOKU SNAP adapter against the sandbox', () => {
   });
   after(async () => env?.close());
   const charge = (method: PaymentMethod, amount: number, extra: { expiresInMs?: number; paymentId?: string } = {}) =>
-    env.provider.createCharge({ paymentId: extra.paymentId ?? newPaymentId(), method, amount, expiresAt: new Date(Date.now() + (extra.expiresInMs ?? 600_000)).toISOString(), description: 'Pesanan 42', customer: { ipAddress: '203.0.113.7' } });
-  const ledger = async (ref: string) => ((await (await fetch(`${env.url}/_sandbox/ledger`)).json()) as { charges: { reference: string; status: string; createRequests: number; refundedAmount: number }[] }).charges.find((c) => c.reference === ref);
+    env.provider.createCharge({
+      paymentId: extra.paymentId ?? newPaymentId(),
+      method,
+      amount,
+      expiresAt: new Date(Date.now() + (extra.expiresInMs ?? 600_000)).toISOString(),
+      description: 'Pesanan 42',
+      customer: { ipAddress: '203.0.113.7' },
+    });
+  const ledger = async (ref: string) =>
+    ((await (await fetch(`${env.url}/_sandbox/ledger`)).json()) as { charges: { reference: string; status: string; createRequests: number; refundedAmount: number }[] }).charges.find(
+      (c) => c.reference === ref,
+    );
   const until = async (check: () => boolean, ms = 5000) => {
     const end = Date.now() + ms;
     while (!check()) {
@@ -386,7 +446,10 @@ describe('DOKU SNAP adapter against the sandbox', () => {
     assert.deepEqual(listed?.providerRefunds, { total: 20_000, refunds: [{ providerRefundId: part.providerRefundId, amount: 20_000 }] });
     const again = await env.provider.refund({ charge: ref, idempotencyKey: `${id}:rf_a`, amount: 20_000, full: false, reason: 'one item returned' });
     assert.equal(again.providerRefundId, part.providerRefundId, 'same partnerRefundNo → same refund');
-    await assert.rejects(env.provider.refund({ charge: ref, idempotencyKey: `${id}:rf_b`, amount: 30_001, full: false, reason: 'too much' }), (e: unknown) => e instanceof ProviderRejected && e.code === 'DOKU_SNAP_4045813');
+    await assert.rejects(
+      env.provider.refund({ charge: ref, idempotencyKey: `${id}:rf_b`, amount: 30_001, full: false, reason: 'too much' }),
+      (e: unknown) => e instanceof ProviderRejected && e.code === 'DOKU_SNAP_4045813',
+    );
     const rest = await env.provider.refund({ charge: ref, idempotencyKey: `${id}:rf_c`, amount: 30_000, full: true, reason: 'the rest' });
     assert.equal(rest.state, 'SUCCEEDED');
     assert.equal((await ledger(id))?.refundedAmount, 50_000);
@@ -449,7 +512,8 @@ describe('DOKU SNAP refunds in progress (202) and findRefund', () => {
     assert.equal((await fetch(`${env.url}/_sandbox/charges/${paymentId}/pay`, { method: 'POST', body: '{}' })).status, 200);
     return { paymentId, method };
   };
-  const refundedAtDoku = async (ref: string) => ((await (await fetch(`${env.url}/_sandbox/ledger`)).json()) as { charges: { reference: string; refundedAmount: number }[] }).charges.find((c) => c.reference === ref)?.refundedAmount;
+  const refundedAtDoku = async (ref: string) =>
+    ((await (await fetch(`${env.url}/_sandbox/ledger`)).json()) as { charges: { reference: string; refundedAmount: number }[] }).charges.find((c) => c.reference === ref)?.refundedAmount;
 
   it('202 → PENDING; findRefund follows it (PENDING while in progress) → SUCCEEDED once DOKU concludes it', async () => {
     const ref = await paidCharge('EWALLET_DANA', 50_000);
@@ -462,14 +526,21 @@ describe('DOKU SNAP refunds in progress (202) and findRefund', () => {
       assert.deepEqual(resent, accepted, 'a resend is the same refund, still in progress');
       assert.deepEqual(await env.provider.findRefund(ref, accepted.providerRefundId), { state: 'PENDING', providerStatus: '03' });
       // In progress, its amount is taken: more than the rest is refused.
-      await assert.rejects(env.provider.refund({ charge: ref, idempotencyKey: `${ref.paymentId}:rf_x`, amount: 30_001, full: false, reason: 'x' }), (e: unknown) => e instanceof ProviderRejected && e.code === 'DOKU_SNAP_4045813');
+      await assert.rejects(
+        env.provider.refund({ charge: ref, idempotencyKey: `${ref.paymentId}:rf_x`, amount: 30_001, full: false, reason: 'x' }),
+        (e: unknown) => e instanceof ProviderRejected && e.code === 'DOKU_SNAP_4045813',
+      );
       const done = await fetch(`${env.url}/_sandbox/doku/snap/refunds/${accepted.providerRefundId}/complete`, { method: 'POST', body: JSON.stringify({ status: 'SUCCEEDED' }) });
       assert.equal(done.status, 200);
       assert.deepEqual(await env.provider.findRefund(ref, accepted.providerRefundId), { state: 'SUCCEEDED', providerStatus: '00' });
       // Found by the partnerRefundNo bayar sent as well (what refund() records when DOKU names no refundNo).
       assert.equal((await env.provider.findRefund(ref, `${ref.paymentId}:rf_p`)).state, 'SUCCEEDED');
       assert.equal(await refundedAtDoku(ref.paymentId), 20_000);
-      assert.equal((await fetch(`${env.url}/_sandbox/doku/snap/refunds/${accepted.providerRefundId}/complete`, { method: 'POST', body: JSON.stringify({ status: 'FAILED' }) })).status, 409, 'concluded once');
+      assert.equal(
+        (await fetch(`${env.url}/_sandbox/doku/snap/refunds/${accepted.providerRefundId}/complete`, { method: 'POST', body: JSON.stringify({ status: 'FAILED' }) })).status,
+        409,
+        'concluded once',
+      );
     } finally {
       await refundMode({ pending: false });
     }
@@ -518,9 +589,19 @@ describe('DOKU SNAP refunds in progress (202) and findRefund', () => {
     assert.equal(done.state, 'SUCCEEDED');
     assert.deepEqual(await env.provider.findRefund(ref, '9999999999999999'), { state: 'PENDING', providerStatus: 'not in refundHistory' });
     assert.deepEqual(await env.provider.findRefund(ref, ref.paymentId), { state: 'PENDING', providerStatus: 'not in refundHistory' }, 'the payment id is no refund id');
-    await assert.rejects(env.provider.findRefund({ paymentId: newPaymentId(), method: 'EWALLET_DANA' }, done.providerRefundId), (e: unknown) => e instanceof ProviderRejected && e.code === 'DOKU_SNAP_4045501');
-    await assert.rejects(env.provider.findRefund({ paymentId: ref.paymentId, method: 'VA_BCA' }, done.providerRefundId), (e: unknown) => e instanceof ProviderRejected && e.code === 'REFUND_NOT_SUPPORTED');
-    await assert.rejects(env.provider.findRefund({ paymentId: ref.paymentId, method: 'EWALLET_OVO' }, done.providerRefundId), (e: unknown) => e instanceof ProviderRejected && e.code === 'REFUND_NOT_SUPPORTED', 'OVO is not a SNAP wallet here');
+    await assert.rejects(
+      env.provider.findRefund({ paymentId: newPaymentId(), method: 'EWALLET_DANA' }, done.providerRefundId),
+      (e: unknown) => e instanceof ProviderRejected && e.code === 'DOKU_SNAP_4045501',
+    );
+    await assert.rejects(
+      env.provider.findRefund({ paymentId: ref.paymentId, method: 'VA_BCA' }, done.providerRefundId),
+      (e: unknown) => e instanceof ProviderRejected && e.code === 'REFUND_NOT_SUPPORTED',
+    );
+    await assert.rejects(
+      env.provider.findRefund({ paymentId: ref.paymentId, method: 'EWALLET_OVO' }, done.providerRefundId),
+      (e: unknown) => e instanceof ProviderRejected && e.code === 'REFUND_NOT_SUPPORTED',
+      'OVO is not a SNAP wallet here',
+    );
     await fetch(`${env.url}/_sandbox/faults`, { method: 'POST', body: JSON.stringify({ errorRate: 1 }) });
     try {
       await assert.rejects(env.provider.findRefund(ref, done.providerRefundId), ProviderUnavailable);
@@ -548,14 +629,36 @@ describe('DOKU SNAP refunds in progress (202) and findRefund', () => {
       req.on('end', () => {
         res.setHeader('content-type', 'application/json');
         if (req.url === DOKU_SNAP_PATHS.token) return void res.end(JSON.stringify({ responseCode: '2007300', accessToken: 'tok', tokenType: 'Bearer', expiresIn: '900' }));
-        res.end(JSON.stringify({ responseCode: '2005500', responseMessage: 'Successful', originalPartnerReferenceNo: 'pay_f', originalReferenceNo: '123456789012', latestTransactionStatus: '00', transAmount: { value: '10000.00', currency: 'IDR' }, refundHistory: history }));
+        res.end(
+          JSON.stringify({
+            responseCode: '2005500',
+            responseMessage: 'Successful',
+            originalPartnerReferenceNo: 'pay_f',
+            originalReferenceNo: '123456789012',
+            latestTransactionStatus: '00',
+            transAmount: { value: '10000.00', currency: 'IDR' },
+            refundHistory: history,
+          }),
+        );
       });
     });
     const port = await new Promise<number>((r) => fake.listen(0, '127.0.0.1', () => r((fake.address() as AddressInfo).port)));
     try {
-      const p = new DokuProvider({ clientId: CLIENT_ID, secretKey: SECRET, baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 5000, snap: { clientSecret: SECRET, privateKey: DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY, dokuPublicKey: DEV_DOKU_SNAP_DOKU_PUBLIC_KEY } });
+      const p = new DokuProvider({
+        clientId: CLIENT_ID,
+        secretKey: SECRET,
+        baseUrl: `http://127.0.0.1:${port}`,
+        timeoutMs: 5000,
+        snap: { clientSecret: SECRET, privateKey: DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY, dokuPublicKey: DEV_DOKU_SNAP_DOKU_PUBLIC_KEY },
+      });
       const ref = { paymentId: 'pay_f', method: 'EWALLET_DANA' as const };
-      const entry = { refundNo: '1111222233334444', partnerReferenceNo: 'pay_f:rf_1', refundAmount: { value: '5000.00', currency: 'IDR' }, refundStatus: '00', refundDate: '2020-12-21T14:56:11+07:00' };
+      const entry = {
+        refundNo: '1111222233334444',
+        partnerReferenceNo: 'pay_f:rf_1',
+        refundAmount: { value: '5000.00', currency: 'IDR' },
+        refundStatus: '00',
+        refundDate: '2020-12-21T14:56:11+07:00',
+      };
       history = [entry];
       assert.equal((await p.findRefund(ref, '1111222233334444')).state, 'SUCCEEDED');
       history = [{ ...entry, refundAmount: { value: '5000.50', currency: 'IDR' } }];
@@ -596,13 +699,26 @@ describe('DOKU SNAP notifications and the token endpoint', () => {
   });
   const token = () => (JSON.parse(provider.webhookToken(tokenRequest()).body) as { accessToken: string }).accessToken;
   const body = (over: Record<string, unknown> = {}) =>
-    JSON.stringify({ originalPartnerReferenceNo: 'pay_0123456789abcdef01234567', originalReferenceNo: '123456789012', latestTransactionStatus: '00', transactionStatusDesc: 'Success', amount: { value: '30000.00', currency: 'IDR' }, ...over });
+    JSON.stringify({
+      originalPartnerReferenceNo: 'pay_0123456789abcdef01234567',
+      originalReferenceNo: '123456789012',
+      latestTransactionStatus: '00',
+      transactionStatusDesc: 'Success',
+      amount: { value: '30000.00', currency: 'IDR' },
+      ...over,
+    });
   const notification = (b: string, o: { token?: string; path?: string; signedPath?: string; ts?: string; secret?: string; partner?: string } = {}): RawWebhook => {
     const t = o.token ?? token();
     const ts = o.ts ?? snapTimestamp(Date.now());
     const path = o.path ?? '/webhooks/doku/v1.0/debit/notify';
     return {
-      headers: { authorization: `Bearer ${t}`, 'x-timestamp': ts, 'x-partner-id': o.partner ?? CLIENT_ID, 'x-external-id': externalId(), 'x-signature': symmetricSignature({ method: 'POST', path: o.signedPath ?? path, accessToken: t, body: b, timestamp: ts }, o.secret ?? SECRET) },
+      headers: {
+        authorization: `Bearer ${t}`,
+        'x-timestamp': ts,
+        'x-partner-id': o.partner ?? CLIENT_ID,
+        'x-external-id': externalId(),
+        'x-signature': symmetricSignature({ method: 'POST', path: o.signedPath ?? path, accessToken: t, body: b, timestamp: ts }, o.secret ?? SECRET),
+      },
       rawBody: Buffer.from(b),
       path,
     };
@@ -657,8 +773,23 @@ describe('DOKU SNAP notifications and the token endpoint', () => {
       ['foreign partner', notification(b, { partner: 'BRN-other' })],
       ['token not ours', notification(b, { token: issueNotificationToken(DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, CLIENT_ID, Date.now(), 900) })],
       ['expired token', notification(b, { token: issueNotificationToken(DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY, CLIENT_ID, Date.now() - 1000_000, 900) })],
-      ['no token', (() => { const n = notification(b); delete n.headers.authorization; return n; })()],
-      ['no signature', (() => { const n = notification(b); n.headers['x-signature'] = undefined; n.headers['x-partner-id'] = CLIENT_ID; return n; })()],
+      [
+        'no token',
+        (() => {
+          const n = notification(b);
+          delete n.headers.authorization;
+          return n;
+        })(),
+      ],
+      [
+        'no signature',
+        (() => {
+          const n = notification(b);
+          n.headers['x-signature'] = undefined;
+          n.headers['x-partner-id'] = CLIENT_ID;
+          return n;
+        })(),
+      ],
     ];
     for (const [what, raw] of cases) assert.throws(() => provider.parseWebhook(raw), SignatureInvalid, what);
     // Whitespace between tokens is not content: a re-indented body still verifies (minified before hashing).
@@ -683,14 +814,27 @@ describe('DOKU SNAP configuration', () => {
     const config = loadConfig({ BAYAR_ENV: 'development' });
     assert.ok(config.providers.doku!.snap);
     assert.equal(config.providers.doku!.snap.clientSecret, SECRET);
-    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', DOKU_SNAP_PRIVATE_KEY: 'not a key' }), (e: unknown) => e instanceof ConfigError && /DOKU_SNAP_PRIVATE_KEY/.test(e.message) && !e.message.includes('not a key'));
+    assert.throws(
+      () => loadConfig({ BAYAR_ENV: 'development', DOKU_SNAP_PRIVATE_KEY: 'not a key' }),
+      (e: unknown) => e instanceof ConfigError && /DOKU_SNAP_PRIVATE_KEY/.test(e.message) && !e.message.includes('not a key'),
+    );
     assert.throws(() => loadConfig({ BAYAR_ENV: 'development', DOKU_SNAP_DOKU_PUBLIC_KEY: DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY }), /DOKU_SNAP_DOKU_PUBLIC_KEY/);
   });
 
   it('with a real DOKU: no SNAP keys → no e-wallets; development keys or secret → refused', () => {
-    const real = { DOKU_BASE_URL: 'https://api.doku.com', DOKU_CLIENT_ID: 'BRN-0211-1234567890', DOKU_SECRET_KEY: 'SK-real-secret-123', BAYAR_API_KEYS: 'm1:sk_live_0123456789', BAYAR_MERCHANT_WEBHOOK_SECRETS: 'm1:whsec_live_0123456789', BAYAR_DATA_KEY: randomBytes(32).toString('base64') };
+    const real = {
+      DOKU_BASE_URL: 'https://api.doku.com',
+      DOKU_CLIENT_ID: 'BRN-0211-1234567890',
+      DOKU_SECRET_KEY: 'SK-real-secret-123',
+      BAYAR_API_KEYS: 'm1:sk_live_0123456789',
+      BAYAR_MERCHANT_WEBHOOK_SECRETS: 'm1:whsec_live_0123456789',
+      BAYAR_DATA_KEY: randomBytes(32).toString('base64'),
+    };
     assert.equal(loadConfig({ BAYAR_ENV: 'development', ...real }).providers.doku!.snap, undefined);
-    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', ...real, DOKU_SNAP_PRIVATE_KEY: DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY, DOKU_SNAP_DOKU_PUBLIC_KEY: DEV_DOKU_SNAP_DOKU_PUBLIC_KEY }), /DOKU_SNAP_PRIVATE_KEY is the development key[\s\S]*DOKU_SNAP_DOKU_PUBLIC_KEY is the development key/);
+    assert.throws(
+      () => loadConfig({ BAYAR_ENV: 'development', ...real, DOKU_SNAP_PRIVATE_KEY: DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY, DOKU_SNAP_DOKU_PUBLIC_KEY: DEV_DOKU_SNAP_DOKU_PUBLIC_KEY }),
+      /DOKU_SNAP_PRIVATE_KEY is the development key[\s\S]*DOKU_SNAP_DOKU_PUBLIC_KEY is the development key/,
+    );
     const ownPair = DEV_DOKU_SNAP_DOKU_PRIVATE_KEY; // any other valid keys will do for the check
     const theirs = DEV_DOKU_SNAP_MERCHANT_PUBLIC_KEY;
     const ok = loadConfig({ BAYAR_ENV: 'development', ...real, DOKU_SNAP_PRIVATE_KEY: ownPair, DOKU_SNAP_DOKU_PUBLIC_KEY: theirs });

@@ -98,10 +98,7 @@ describe('doku Non-SNAP signature', () => {
   it('builds the published GET form without a Digest line', () => {
     // developers.doku.com, "Signature from API Get Method".
     const published =
-      'Client-Id:MCH-0001-10791114622547\n' +
-      'Request-Id:d895fb53-479c-4f77-a76a-ab81b40d77cb\n' +
-      'Request-Timestamp:2020-08-11T08:45:42Z\n' +
-      'Request-Target:/orders/v1/status/INV-123123-12313';
+      'Client-Id:MCH-0001-10791114622547\n' + 'Request-Id:d895fb53-479c-4f77-a76a-ab81b40d77cb\n' + 'Request-Timestamp:2020-08-11T08:45:42Z\n' + 'Request-Target:/orders/v1/status/INV-123123-12313';
     const components = { clientId: 'MCH-0001-10791114622547', requestId: 'd895fb53-479c-4f77-a76a-ab81b40d77cb', timestamp: '2020-08-11T08:45:42Z', target: '/orders/v1/status/INV-123123-12313' };
     assert.equal(stringToSign(components), published);
     assert.equal(dokuStatusPath('INV-123123-12313'), components.target);
@@ -113,7 +110,13 @@ describe('doku Non-SNAP signature', () => {
     // printf '<published string>' | openssl dgst -sha256 -hmac SK-bayar-doc-vector-secret -binary | base64
     assert.equal(
       hmacBase64(
-        stringToSign({ clientId: 'MCH-0001-10791114622547', requestId: 'cc682442-6c22-493e-8121-b9ef6b3fa728', timestamp: '2020-08-11T08:45:42Z', target: '/doku-virtual-account/v2/payment-code', digest: '5WIYK2TJg6iiZ0d5v4IXSR0EkYEkYOezJIma3Ufli5s=' }),
+        stringToSign({
+          clientId: 'MCH-0001-10791114622547',
+          requestId: 'cc682442-6c22-493e-8121-b9ef6b3fa728',
+          timestamp: '2020-08-11T08:45:42Z',
+          target: '/doku-virtual-account/v2/payment-code',
+          digest: '5WIYK2TJg6iiZ0d5v4IXSR0EkYEkYOezJIma3Ufli5s=',
+        }),
         'SK-bayar-doc-vector-secret',
       ),
       'O4F+GhUt8wQQMaqnZ2hxIRakTcvgX8g74r/l7VQRkmI=',
@@ -145,8 +148,20 @@ describe('doku Non-SNAP signature', () => {
 
   it('agrees with jokul-nodejs-library getSignature (official SDK) for requests and notifications', { skip: jokul ? false : 'jokul-nodejs-library is not installed' }, async () => {
     const cases = [
-      { clientId: 'MCH-0001-10791114622547', requestId: 'cc682442-6c22-493e-8121-b9ef6b3fa728', timestamp: '2020-08-11T08:45:42Z', target: '/mandiri-virtual-account/v2/payment-code', body: JSON.stringify({ order: { invoice_number: 'INV-1', amount: 150000 }, virtual_account_info: { expired_time: 60, reusable_status: false, info1: 'Toko Budi' } }) },
-      { clientId: CLIENT_ID, requestId: randomUUID(), timestamp: dokuTimestamp(Date.now()), target: WEBHOOK_PATH, body: JSON.stringify({ transaction: { status: 'SUCCESS' }, order: { invoice_number: 'pay_x', amount: 1 }, note: 'Rp 10.000 — ünïcödé' }) },
+      {
+        clientId: 'MCH-0001-10791114622547',
+        requestId: 'cc682442-6c22-493e-8121-b9ef6b3fa728',
+        timestamp: '2020-08-11T08:45:42Z',
+        target: '/mandiri-virtual-account/v2/payment-code',
+        body: JSON.stringify({ order: { invoice_number: 'INV-1', amount: 150000 }, virtual_account_info: { expired_time: 60, reusable_status: false, info1: 'Toko Budi' } }),
+      },
+      {
+        clientId: CLIENT_ID,
+        requestId: randomUUID(),
+        timestamp: dokuTimestamp(Date.now()),
+        target: WEBHOOK_PATH,
+        body: JSON.stringify({ transaction: { status: 'SUCCESS' }, order: { invoice_number: 'pay_x', amount: 1 }, note: 'Rp 10.000 — ünïcödé' }),
+      },
       { clientId: CLIENT_ID, requestId: 'x', timestamp: '2024-01-01T00:00:00Z', target: '/payments/notifications', body: '' },
     ];
     for (const c of cases) {
@@ -265,7 +280,10 @@ describe('doku parseWebhook', () => {
     const published = notification(paid, { timestamp: '2020-08-11T08:45:42Z' });
     assert.equal(provider.parseWebhook(published).kind, 'payment', "DOKU's 2020 example, correctly signed: age alone does not refuse it");
     const ahead = notification(paid, { timestamp: dokuTimestamp(Date.now() + 5 * 60_000 + 5_000) });
-    assert.throws(() => provider.parseWebhook(ahead), (err: Error) => err instanceof SignatureInvalid && /ahead/.test(err.message));
+    assert.throws(
+      () => provider.parseWebhook(ahead),
+      (err: Error) => err instanceof SignatureInvalid && /ahead/.test(err.message),
+    );
     // Age never excuses a bad signature.
     assert.throws(() => provider.parseWebhook(notification(paid, { timestamp: dokuTimestamp(Date.now() - 6 * 3600_000), key: 'SK-attacker-guess' })), SignatureInvalid);
   });
@@ -386,7 +404,12 @@ describe('doku adapter against the local sandbox', () => {
     const port = await new Promise<number>((resolve) => recorder.listen(0, '127.0.0.1', () => resolve((recorder.address() as AddressInfo).port)));
     try {
       const recorded = new DokuProvider({ clientId: CLIENT_ID, secretKey: SECRET, baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 5000 });
-      for (const [ms, minutes] of [[2_000, 1], [60_000, 1], [61_000, 2], [3_600_000, 60]] as const) {
+      for (const [ms, minutes] of [
+        [2_000, 1],
+        [60_000, 1],
+        [61_000, 2],
+        [3_600_000, 60],
+      ] as const) {
         const request = chargeRequest('RETAIL_ALFAMART', { expiresAt: new Date(Date.now() + ms).toISOString() });
         await recorded.createCharge(request);
         const last = seen.at(-1)!;
@@ -402,7 +425,9 @@ describe('doku adapter against the local sandbox', () => {
     }
     // The sandbox honours expired_time in minutes.
     const body = { order: { invoice_number: paymentId(), amount: 10_000 }, online_to_offline_info: { expired_time: 1, reusable_status: false } };
-    const answer = JSON.parse((await client.call('POST', DOKU_CHANNELS.RETAIL_ALFAMART.path, randomUUID(), body)).text) as { online_to_offline_info: { created_date_utc: string; expired_date_utc: string } };
+    const answer = JSON.parse((await client.call('POST', DOKU_CHANNELS.RETAIL_ALFAMART.path, randomUUID(), body)).text) as {
+      online_to_offline_info: { created_date_utc: string; expired_date_utc: string };
+    };
     assert.equal(Date.parse(answer.online_to_offline_info.expired_date_utc) - Date.parse(answer.online_to_offline_info.created_date_utc), 60_000);
   });
 
@@ -415,10 +440,7 @@ describe('doku adapter against the local sandbox', () => {
       provider.createCharge(chargeRequest('PAYLATER_INDODANA', { customer: { name: 'Budi Santoso', email: 'budi@example.com', phone: '081122334455' } })),
       (err: unknown) => err instanceof ProviderRejected && err.code === 'CUSTOMER_ADDRESS_REQUIRED',
     );
-    await assert.rejects(
-      provider.createCharge(chargeRequest('PAYLATER_INDODANA', { returnUrl: undefined })),
-      (err: unknown) => err instanceof ProviderRejected && err.code === 'RETURN_URL_REQUIRED',
-    );
+    await assert.rejects(provider.createCharge(chargeRequest('PAYLATER_INDODANA', { returnUrl: undefined })), (err: unknown) => err instanceof ProviderRejected && err.code === 'RETURN_URL_REQUIRED');
     await assert.rejects(
       provider.createCharge(chargeRequest('PAYLATER_INDODANA', { returnUrl: "https://shop.example/orders/42?ref=a'b*c" })),
       (err: unknown) => err instanceof ProviderRejected && err.code === 'RETURN_URL_INVALID',
@@ -446,10 +468,25 @@ describe('doku adapter against the local sandbox', () => {
       const body = seen[0]!;
       // The Mandatory rows of seed 002's "Request Body Explanation", one by one.
       const mandatory = [
-        'order.invoice_number', 'order.amount', 'order.line_items.0.name', 'order.line_items.0.price', 'order.line_items.0.quantity', 'order.line_items.0.id',
-        'order.line_items.0.category', 'order.callback_url_cancel', 'peer_to_peer_info.merchant_unique_reference', 'customer.first_name', 'customer.email',
-        'customer.phone', 'billing_address', 'billing_address.first_name', 'billing_address.address', 'billing_address.city', 'billing_address.postal_code',
-        'billing_address.phone', 'billing_address.country_code',
+        'order.invoice_number',
+        'order.amount',
+        'order.line_items.0.name',
+        'order.line_items.0.price',
+        'order.line_items.0.quantity',
+        'order.line_items.0.id',
+        'order.line_items.0.category',
+        'order.callback_url_cancel',
+        'peer_to_peer_info.merchant_unique_reference',
+        'customer.first_name',
+        'customer.email',
+        'customer.phone',
+        'billing_address',
+        'billing_address.first_name',
+        'billing_address.address',
+        'billing_address.city',
+        'billing_address.postal_code',
+        'billing_address.phone',
+        'billing_address.country_code',
       ];
       for (const path of mandatory) {
         const value = path.split('.').reduce<any>((v, k) => v?.[k], body);
@@ -457,8 +494,16 @@ describe('doku adapter against the local sandbox', () => {
       }
       assert.equal(body.order.callback_url, 'https://shop.example/orders/42');
       assert.equal(body.order.callback_url_cancel, 'https://shop.example/orders/42');
-      assert.ok(DOKU_PAYLATER_CATEGORIES.includes(body.order.line_items[0].category), 'category is one of DOKU\'s enum');
-      assert.deepEqual(body.billing_address, { first_name: 'Budi', last_name: 'Santoso', address: 'Jalan Teknologi Indonesia No. 25', city: 'Jakarta', postal_code: '12960', phone: '6281122334455', country_code: 'IDN' });
+      assert.ok(DOKU_PAYLATER_CATEGORIES.includes(body.order.line_items[0].category), "category is one of DOKU's enum");
+      assert.deepEqual(body.billing_address, {
+        first_name: 'Budi',
+        last_name: 'Santoso',
+        address: 'Jalan Teknologi Indonesia No. 25',
+        city: 'Jakarta',
+        postal_code: '12960',
+        phone: '6281122334455',
+        country_code: 'IDN',
+      });
       // And the request passes the sandbox's Mandatory check.
       assert.ok(paylaterRequestSchema.safeParse(body).success);
     } finally {
@@ -471,15 +516,42 @@ describe('doku adapter against the local sandbox', () => {
     const sample = {
       order: {
         invoice_number: 'MINV20201231468',
-        line_items: [{ name: 'Ayam', price: 50000, quantity: 2, id: '1002', category: 'ELECTRONIC', url: 'https://merchant.com/product_1002', image_url: 'https://merchant.com/product_1002/image', type: 'handphone' }],
+        line_items: [
+          {
+            name: 'Ayam',
+            price: 50000,
+            quantity: 2,
+            id: '1002',
+            category: 'ELECTRONIC',
+            url: 'https://merchant.com/product_1002',
+            image_url: 'https://merchant.com/product_1002/image',
+            type: 'handphone',
+          },
+        ],
         amount: 100000,
         callback_url: 'https://merchant.com/return-url',
         callback_url_cancel: 'https://merchant.com/cancel-url',
       },
       peer_to_peer_info: { expired_time: 60, merchant_unique_reference: '60123' },
       customer: { first_name: 'andreas', last_name: 'dharmawan', phone: '081939815480', email: 'andreas@email.com' },
-      billing_address: { first_name: 'andreas', last_name: 'dharmawan', address: 'Jalan Teknologi Indonesia No. 25', city: 'Jakarta', postal_code: '12960', phone: '081513114262', country_code: 'IDN' },
-      shipping_address: { first_name: 'andreas', last_name: 'dharmawan', address: 'Jalan Teknologi Indonesia No. 25', city: 'Jakarta', postal_code: '12960', phone: '081513114262', country_code: 'IDN' },
+      billing_address: {
+        first_name: 'andreas',
+        last_name: 'dharmawan',
+        address: 'Jalan Teknologi Indonesia No. 25',
+        city: 'Jakarta',
+        postal_code: '12960',
+        phone: '081513114262',
+        country_code: 'IDN',
+      },
+      shipping_address: {
+        first_name: 'andreas',
+        last_name: 'dharmawan',
+        address: 'Jalan Teknologi Indonesia No. 25',
+        city: 'Jakarta',
+        postal_code: '12960',
+        phone: '081513114262',
+        country_code: 'IDN',
+      },
     };
     const path = DOKU_CHANNELS.PAYLATER_INDODANA.path;
     const ok = await client.call('POST', path, randomUUID(), { ...sample, order: { ...sample.order, invoice_number: paymentId() } });
@@ -550,7 +622,12 @@ describe('doku adapter against the local sandbox', () => {
     );
     if (jokul) {
       const oracle = await jokul.getSignature(
-        { 'client-id': String(delivered.headers['client-id']), 'request-id': String(delivered.headers['request-id']), 'request-timestamp': String(delivered.headers['request-timestamp']), 'request-target': WEBHOOK_PATH },
+        {
+          'client-id': String(delivered.headers['client-id']),
+          'request-id': String(delivered.headers['request-id']),
+          'request-timestamp': String(delivered.headers['request-timestamp']),
+          'request-target': WEBHOOK_PATH,
+        },
         delivered.body,
         SECRET,
       );
@@ -568,7 +645,11 @@ describe('doku adapter against the local sandbox', () => {
     const other = await startReceiver(() => 200, '/payments/notifications');
     try {
       const invoice = paymentId();
-      const body = { order: { invoice_number: invoice, amount: 5000 }, online_to_offline_info: { expired_time: 60, reusable_status: false }, additional_info: { override_notification_url: other.url } };
+      const body = {
+        order: { invoice_number: invoice, amount: 5000 },
+        online_to_offline_info: { expired_time: 60, reusable_status: false },
+        additional_info: { override_notification_url: other.url },
+      };
       assert.equal((await client.call('POST', DOKU_CHANNELS.RETAIL_ALFAMART.path, randomUUID(), body)).status, 200);
       await fetch(`${url}/_sandbox/charges/${invoice}/pay`, { method: 'POST', body: '{}' });
       const delivered = await until(() => other.received[0]);

@@ -34,7 +34,7 @@ function assertSound(result: ParsedWebhook): void {
     return;
   }
   if (result.kind === 'payout') return assert.fail('ecommpay payouts are not notified here');
-  if (result.kind === 'charge-reference') return assert.fail('ecommpay notices name bayar\'s payment id');
+  if (result.kind === 'charge-reference') return assert.fail("ecommpay notices name bayar's payment id");
   assert.equal(typeof result.paymentId, 'string');
   assert.ok(result.event.eventId.length > 0);
   assert.ok(CHARGE_STATUSES.includes(result.event.chargeStatus));
@@ -49,7 +49,10 @@ function assertSound(result: ParsedWebhook): void {
 
 // ---- arbitraries ----
 
-const key = fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('signature', 'project_id', 'payment', 'operation', 'redirect_data', 'status', 'sum', 'amount', '__proto__', 'constructor', '0', '10'));
+const key = fc.oneof(
+  fc.string({ maxLength: 10 }),
+  fc.constantFrom('signature', 'project_id', 'payment', 'operation', 'redirect_data', 'status', 'sum', 'amount', '__proto__', 'constructor', '0', '10'),
+);
 const json = fc.letrec((tie) => ({
   node: fc.oneof(
     { depthSize: 'small' },
@@ -72,7 +75,10 @@ const callback = fc
   .record({
     id: mostly(fc.constant('pay_0123456789abcdef01234567'), fc.oneof(fc.string({ maxLength: 30 }), fc.integer())),
     status: statuses,
-    amount: mostly(fc.integer({ min: 0, max: 10_000_000_000 }).map((r) => r * 100), fc.integer({ min: -5, max: 2 ** 53 })),
+    amount: mostly(
+      fc.integer({ min: 0, max: 10_000_000_000 }).map((r) => r * 100),
+      fc.integer({ min: -5, max: 2 ** 53 }),
+    ),
     currency: mostly(fc.constant('IDR'), fc.constantFrom('USD', '')),
     code: mostly(fc.constantFrom('0', '20101', '20602'), fc.integer()),
     type: mostly(fc.constant('sale'), fc.constantFrom('refund', 'payout', '')),
@@ -92,21 +98,25 @@ const callback = fc
   }));
 
 /** A genuine callback with one field, somewhere, replaced by anything. */
-const mutated = fc.tuple(callback, fc.constantFrom('project_id', 'payment', 'operation', 'redirect_data', 'account'), fc.option(fc.constantFrom('id', 'status', 'sum', 'type', 'code', 'url', 'amount')), json).map(([body, top, inner, value]) => {
-  const copy = JSON.parse(JSON.stringify(body)) as Record<string, unknown>;
-  const target = copy[top];
-  if (inner && target !== null && typeof target === 'object') (target as Record<string, unknown>)[inner] = value;
-  else copy[top] = value;
-  return copy;
-});
+const mutated = fc
+  .tuple(callback, fc.constantFrom('project_id', 'payment', 'operation', 'redirect_data', 'account'), fc.option(fc.constantFrom('id', 'status', 'sum', 'type', 'code', 'url', 'amount')), json)
+  .map(([body, top, inner, value]) => {
+    const copy = JSON.parse(JSON.stringify(body)) as Record<string, unknown>;
+    const target = copy[top];
+    if (inner && target !== null && typeof target === 'object') (target as Record<string, unknown>)[inner] = value;
+    else copy[top] = value;
+    return copy;
+  });
 
-const deep = fc.integer({ min: 30, max: 20_000 }).chain((depth) =>
-  fc.constantFrom(
-    '['.repeat(depth) + ']'.repeat(depth),
-    `{"signature":"${'A'.repeat(86)}==","a":` + '{"b":'.repeat(depth) + '1' + '}'.repeat(depth) + '}',
-    JSON.stringify({ signature: 'x', payment: { id: 'p', status: 'success' } }).replace('"p"', '['.repeat(depth) + '"p"' + ']'.repeat(depth)),
-  ),
-);
+const deep = fc
+  .integer({ min: 30, max: 20_000 })
+  .chain((depth) =>
+    fc.constantFrom(
+      '['.repeat(depth) + ']'.repeat(depth),
+      `{"signature":"${'A'.repeat(86)}==","a":` + '{"b":'.repeat(depth) + '1' + '}'.repeat(depth) + '}',
+      JSON.stringify({ signature: 'x', payment: { id: 'p', status: 'success' } }).replace('"p"', '['.repeat(depth) + '"p"' + ']'.repeat(depth)),
+    ),
+  );
 
 describe('ecommpay parseWebhook (property-based)', () => {
   it('never throws anything but SignatureInvalid / WebhookMalformed, whatever the bytes', () => {

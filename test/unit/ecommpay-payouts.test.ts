@@ -130,7 +130,10 @@ describe('ecommpay payout request and answers (scripted Gate)', () => {
     gate.script(ECOMMPAY_PATHS.payout, accepted());
     const snapshot = await provider.sendPayout(payoutRequest());
     assert.deepEqual(snapshot, { state: 'PENDING', providerStatus: 'accepted' });
-    assert.deepEqual(gate.seen.map((s) => s.path), ['/v2/payment/banks/indonesia-va/payout']);
+    assert.deepEqual(
+      gate.seen.map((s) => s.path),
+      ['/v2/payment/banks/indonesia-va/payout'],
+    );
     const sent = JSON.parse(gate.seen[0]!.body) as { general: Record<string, unknown> } & Record<string, unknown>;
     const { signature, ...general } = sent.general;
     assert.equal(signature, official.signer({ ...sent, general }, SECRET));
@@ -151,7 +154,10 @@ describe('ecommpay payout request and answers (scripted Gate)', () => {
 
   it('refuses what ecommpay cannot do before anything is sent', async () => {
     gate.reset();
-    await assert.rejects(provider.sendPayout(payoutRequest({ destination: { bankCode: 'BCA', accountNumber: '0012345678', accountName: 'Budi' } })), (e: unknown) => e instanceof ProviderRejected && e.code === 'BANK_NOT_SUPPORTED');
+    await assert.rejects(
+      provider.sendPayout(payoutRequest({ destination: { bankCode: 'BCA', accountNumber: '0012345678', accountName: 'Budi' } })),
+      (e: unknown) => e instanceof ProviderRejected && e.code === 'BANK_NOT_SUPPORTED',
+    );
     await assert.rejects(provider.sendPayout(payoutRequest({ feeType: 'DEDUCT_FROM_AMOUNT' })), (e: unknown) => e instanceof ProviderRejected && e.code === 'UNSUPPORTED_FEE_TYPE');
     assert.deepEqual(gate.seen, []);
     assert.ok(!ecommpayPayoutCapabilities.banks.includes('BCA'));
@@ -190,7 +196,10 @@ describe('ecommpay payout request and answers (scripted Gate)', () => {
     gate.script(ECOMMPAY_PATHS.payout, { status: 400, body: { status: 'error', code: '3041', message: 'Payment ID already exists' } });
     gate.script(ECOMMPAY_PATHS.status, { status: 200, body: statusAnswer(id, 'success') });
     assert.deepEqual(await provider.sendPayout(payoutRequest()), { state: 'SUCCEEDED', providerStatus: 'success', providerReference: '52084000029402' });
-    assert.deepEqual(gate.seen.map((s) => s.path), [ECOMMPAY_PATHS.payout, ECOMMPAY_PATHS.status]);
+    assert.deepEqual(
+      gate.seen.map((s) => s.path),
+      [ECOMMPAY_PATHS.payout, ECOMMPAY_PATHS.status],
+    );
     // Another amount under our id, or a purchase: not ours to believe — unknown, not FAILED.
     for (const answer of [statusAnswer(id, 'success', 100_000_000), statusAnswer(id, 'success', 17_500_000, 'purchase')]) {
       gate.reset();
@@ -208,7 +217,14 @@ describe('ecommpay payout request and answers (scripted Gate)', () => {
     const id = `${PAYOUT_ID}-1`;
     gate.reset();
     assert.equal(await provider.findPayout(id), null);
-    gate.script(ECOMMPAY_PATHS.status, { status: 200, body: statusAnswer(id, 'success') }, { status: 200, body: statusAnswer(id, 'decline') }, { status: 200, body: statusAnswer(id, 'processing') }, { status: 200, body: statusAnswer(id, 'external error') }, 'hang');
+    gate.script(
+      ECOMMPAY_PATHS.status,
+      { status: 200, body: statusAnswer(id, 'success') },
+      { status: 200, body: statusAnswer(id, 'decline') },
+      { status: 200, body: statusAnswer(id, 'processing') },
+      { status: 200, body: statusAnswer(id, 'external error') },
+      'hang',
+    );
     assert.deepEqual(await provider.findPayout(id), { state: 'SUCCEEDED', providerStatus: 'success', providerReference: '52084000029402' });
     assert.deepEqual(await provider.findPayout(id), { state: 'FAILED', providerStatus: 'decline', providerReference: '52084000029402', reason: '20101 Decline due to amount or frequency limit' });
     assert.equal((await provider.findPayout(id))?.state, 'PENDING');
@@ -226,7 +242,8 @@ describe('ecommpay payout request and answers (scripted Gate)', () => {
   it('the status table: only success and decline are definite', () => {
     assert.equal(ecommpayPayoutStatusToState('success'), 'SUCCEEDED');
     assert.equal(ecommpayPayoutStatusToState('decline'), 'FAILED');
-    for (const s of ['processing', 'awaiting confirmation', 'error', 'internal error', 'external error', 'reversed', 'constructor', '__proto__', '']) assert.equal(ecommpayPayoutStatusToState(s), 'PENDING', s);
+    for (const s of ['processing', 'awaiting confirmation', 'error', 'internal error', 'external error', 'reversed', 'constructor', '__proto__', ''])
+      assert.equal(ecommpayPayoutStatusToState(s), 'PENDING', s);
   });
 });
 
@@ -235,7 +252,12 @@ describe('ecommpay payout callbacks', () => {
 
   it('a signed payout callback (seed 004 shape, official signer) is a notice for the attempt it names', () => {
     const success = provider.parseWebhook(raw(payoutCallback('success')));
-    assert.deepEqual(success, { kind: 'payout', payoutId: PAYOUT_ID, providerPayoutId: `${PAYOUT_ID}-1`, snapshot: { state: 'SUCCEEDED', providerStatus: 'success', providerReference: '52084000029401' } });
+    assert.deepEqual(success, {
+      kind: 'payout',
+      payoutId: PAYOUT_ID,
+      providerPayoutId: `${PAYOUT_ID}-1`,
+      snapshot: { state: 'SUCCEEDED', providerStatus: 'success', providerReference: '52084000029401' },
+    });
     const decline = provider.parseWebhook(raw(payoutCallback('decline', { id: `${PAYOUT_ID}-2` })));
     assert.ok(decline.kind === 'payout');
     assert.equal(decline.providerPayoutId, `${PAYOUT_ID}-2`);
@@ -273,7 +295,10 @@ describe('ecommpay payouts against the in-process sandbox', () => {
       });
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    kit = new SandboxKit(new EcommpaySandbox({ projectId: PROJECT_ID, secretKey: SECRET }), { callbackUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/ecommpay`, timeScale: 0.001 });
+    kit = new SandboxKit(new EcommpaySandbox({ projectId: PROJECT_ID, secretKey: SECRET }), {
+      callbackUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/ecommpay`,
+      timeScale: 0.001,
+    });
     url = `http://127.0.0.1:${await kit.listen(0)}`;
     provider = new EcommpayProvider({ projectId: PROJECT_ID, secretKey: SECRET, baseUrl: url, timeoutMs: 1000 });
   });
@@ -301,8 +326,17 @@ describe('ecommpay payouts against the in-process sandbox', () => {
   });
 
   it('the sandbox refuses what Gate refuses: a bad signature (3261), a missing account number (2004), an unknown bank (2641)', async () => {
-    const post = (body: unknown) => fetch(`${url}${ECOMMPAY_PATHS.payout}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as { code?: string } }));
-    const base = { general: { project_id: PROJECT_ID, payment_id: `${PAYOUT_ID}-9` }, payment: { amount: 100_000, currency: 'IDR' }, customer: { id: 'c', ip_address: '198.51.100.1', email: 'a@example.com' }, account: { number: '0012345678', bank_id: 434, customer_name: 'Budi' } };
+    const post = (body: unknown) =>
+      fetch(`${url}${ECOMMPAY_PATHS.payout}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as { code?: string },
+      }));
+    const base = {
+      general: { project_id: PROJECT_ID, payment_id: `${PAYOUT_ID}-9` },
+      payment: { amount: 100_000, currency: 'IDR' },
+      customer: { id: 'c', ip_address: '198.51.100.1', email: 'a@example.com' },
+      account: { number: '0012345678', bank_id: 434, customer_name: 'Budi' },
+    };
     const signed = (b: typeof base | Record<string, unknown>) => ({ ...b, general: { ...(b as typeof base).general, signature: official.signer(b, SECRET) } });
     assert.equal((await post({ ...base, general: { ...base.general, signature: official.signer(base, 'wrong') } })).body.code, '3261');
     const { number: _n, ...noNumber } = base.account;

@@ -102,10 +102,7 @@ function ourCallback(overrides: { payment?: Record<string, unknown>; operation?:
 describe('ecommpay signature', () => {
   it('reproduces the published vectors (paymentpage-sdk-js __tests__), as the official signer does', () => {
     const card = { customer: { project_id: 0, id: 'sutm_id' }, card: { pan: '4242424242424242', year: 2020, month: 8, card_holder: 'John Smith', cvv: '123', save: true } };
-    assert.equal(
-      signingString(card),
-      'card:card_holder:John Smith;card:cvv:123;card:month:8;card:pan:4242424242424242;card:save:1;card:year:2020;customer:id:sutm_id;customer:project_id:0',
-    );
+    assert.equal(signingString(card), 'card:card_holder:John Smith;card:cvv:123;card:month:8;card:pan:4242424242424242;card:save:1;card:year:2020;customer:id:sutm_id;customer:project_id:0');
     const cardSignature = 'lY0LTSAzpR7zGce5qfYGacOuYlHGWqkMcQlqmjlsDDZI2gVcE1qVeWANnkIR7mdOqRXJnL1kO0lUmkQ0YYLWRg==';
     assert.equal(sign(card, 'secret'), cardSignature);
     assert.equal(official.signer(card, 'secret'), cardSignature);
@@ -348,8 +345,15 @@ describe('ecommpay parseWebhook', () => {
   it('refuses a genuine signature for another project (SignatureInvalid) and a genuine body that is no callback (WebhookMalformed)', () => {
     assert.throws(() => provider.parseWebhook(raw(officialCallback(SEED_SUCCESS))), SignatureInvalid, 'project 200 is not ours');
     assert.throws(() => provider.parseWebhook(raw(officialCallback({ project_id: PROJECT_ID, hello: 'world' }))), WebhookMalformed);
-    assert.throws(() => provider.parseWebhook(raw(officialCallback(ourCallback({ operation: { sum_initial: { amount: 15000050, currency: 'IDR' } } })))), WebhookMalformed, 'Rp 150.000,50 is not whole rupiah');
-    assert.throws(() => provider.parseWebhook(raw(officialCallback(ourCallback({ payment: { sum: { amount: 100, currency: 'USD' } }, operation: { sum_initial: { amount: 100, currency: 'USD' } } })))), WebhookMalformed);
+    assert.throws(
+      () => provider.parseWebhook(raw(officialCallback(ourCallback({ operation: { sum_initial: { amount: 15000050, currency: 'IDR' } } })))),
+      WebhookMalformed,
+      'Rp 150.000,50 is not whole rupiah',
+    );
+    assert.throws(
+      () => provider.parseWebhook(raw(officialCallback(ourCallback({ payment: { sum: { amount: 100, currency: 'USD' } }, operation: { sum_initial: { amount: 100, currency: 'USD' } } })))),
+      WebhookMalformed,
+    );
     assert.throws(() => provider.parseWebhook(raw('not json')), WebhookMalformed);
     assert.throws(() => provider.parseWebhook(raw('[1,2]')), WebhookMalformed);
     assert.throws(() => provider.parseWebhook(raw('null')), WebhookMalformed);
@@ -612,7 +616,11 @@ describe('ecommpay adapter against the local sandbox', () => {
     try {
       const refused = chargeRequest('VA_SINARMAS');
       await assert.rejects(clocked.createCharge(refused), refusedForBank);
-      assert.equal((await (await fetch(`${url}/_sandbox/ledger`)).json() as { charges: { reference: string }[] }).charges.some((c) => c.reference === refused.paymentId), false, 'no sale was sent');
+      assert.equal(
+        ((await (await fetch(`${url}/_sandbox/ledger`)).json()) as { charges: { reference: string }[] }).charges.some((c) => c.reference === refused.paymentId),
+        false,
+        'no sale was sent',
+      );
       await setDisabled([]);
       now += BANK_LIST_REFRESH_MS - 1;
       await assert.rejects(clocked.createCharge(chargeRequest('VA_SINARMAS')), refusedForBank, 'still cached');
@@ -666,8 +674,15 @@ describe('ecommpay adapter against the local sandbox', () => {
       await assert.rejects(clocked.createCharge(chargeRequest('VA_SINARMAS')), refusedForBank, 'served up to its 24 h');
       now = start + BANK_LIST_TTL_MS + 1;
       const sent = chargeRequest('VA_SINARMAS');
-      await assert.rejects(clocked.createCharge(sent), (err: unknown) => err instanceof ProviderRejected && err.code === 'ECOMMPAY_400_2641', 'past 24 h the old list is not used: ecommpay refuses the sale itself');
-      assert.ok(proxy.seen.some((x) => x.path === ECOMMPAY_PATHS.sale && x.body.includes(sent.paymentId)), 'the sale reached ecommpay');
+      await assert.rejects(
+        clocked.createCharge(sent),
+        (err: unknown) => err instanceof ProviderRejected && err.code === 'ECOMMPAY_400_2641',
+        'past 24 h the old list is not used: ecommpay refuses the sale itself',
+      );
+      assert.ok(
+        proxy.seen.some((x) => x.path === ECOMMPAY_PATHS.sale && x.body.includes(sent.paymentId)),
+        'the sale reached ecommpay',
+      );
     } finally {
       await setDisabled([]);
       await proxy.close();
@@ -736,8 +751,14 @@ describe('ecommpay configuration', () => {
       BAYAR_DATA_KEY: Buffer.alloc(32, 7).toString('base64'),
     };
     assert.deepEqual(loadConfig({ BAYAR_ENV: 'development', ...real }).providers.ecommpay!, { baseUrl: 'https://api.ecommpay.com', sandbox: false, projectId: 2990, secretKey: 'live-secret-key-xyz' });
-    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', ...real, ECOMMPAY_SECRET_KEY: undefined }), (err: unknown) => err instanceof ConfigError && /ECOMMPAY_PROJECT_ID and ECOMMPAY_SECRET_KEY/.test(err.message));
-    assert.throws(() => loadConfig({ BAYAR_ENV: 'development', ...real, ECOMMPAY_PROJECT_ID: 'abc' }), (err: unknown) => err instanceof ConfigError && /ECOMMPAY_PROJECT_ID/.test(err.message));
+    assert.throws(
+      () => loadConfig({ BAYAR_ENV: 'development', ...real, ECOMMPAY_SECRET_KEY: undefined }),
+      (err: unknown) => err instanceof ConfigError && /ECOMMPAY_PROJECT_ID and ECOMMPAY_SECRET_KEY/.test(err.message),
+    );
+    assert.throws(
+      () => loadConfig({ BAYAR_ENV: 'development', ...real, ECOMMPAY_PROJECT_ID: 'abc' }),
+      (err: unknown) => err instanceof ConfigError && /ECOMMPAY_PROJECT_ID/.test(err.message),
+    );
     assert.throws(
       () => loadConfig({ BAYAR_ENV: 'development', ECOMMPAY_SECRET_KEY: 'short' }),
       (err: unknown) => err instanceof ConfigError && /ECOMMPAY_SECRET_KEY/.test(err.message) && !err.message.includes('"short"'),

@@ -73,12 +73,11 @@ const createLike = fc.record(
 );
 
 // A valid create body, built the way a careful merchant would.
-const lowerAlnum = (min: number, max: number) =>
-  fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'), minLength: min, maxLength: max });
-const validItems = fc.array(
-  fc.record({ name: fc.string({ minLength: 1, maxLength: 100 }), quantity: fc.integer({ min: 1, max: 10 }), price: fc.integer({ min: 1, max: 1_000_000 }) }),
-  { minLength: 1, maxLength: 10 },
-);
+const lowerAlnum = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'), minLength: min, maxLength: max });
+const validItems = fc.array(fc.record({ name: fc.string({ minLength: 1, maxLength: 100 }), quantity: fc.integer({ min: 1, max: 10 }), price: fc.integer({ min: 1, max: 1_000_000 }) }), {
+  minLength: 1,
+  maxLength: 10,
+});
 const validCreate = fc
   .record(
     {
@@ -158,10 +157,15 @@ describe('createPaymentSchema (property-based)', () => {
 
   it('refuses an unknown method and an unknown field', () => {
     fc.assert(
-      fc.property(validCreate, anyText.filter((m) => !(PAYMENT_METHODS as readonly string[]).includes(m)), fc.string({ minLength: 1 }), (body, badMethod, key) => {
-        assert.equal(safeParse(createPaymentSchema, { ...body, method: badMethod }).success, false);
-        if (!(key in body) && !['__proto__'].includes(key)) assert.equal(safeParse(createPaymentSchema, { ...body, [key]: 1 }).success, false, key);
-      }),
+      fc.property(
+        validCreate,
+        anyText.filter((m) => !(PAYMENT_METHODS as readonly string[]).includes(m)),
+        fc.string({ minLength: 1 }),
+        (body, badMethod, key) => {
+          assert.equal(safeParse(createPaymentSchema, { ...body, method: badMethod }).success, false);
+          if (!(key in body) && !['__proto__'].includes(key)) assert.equal(safeParse(createPaymentSchema, { ...body, [key]: 1 }).success, false, key);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -196,10 +200,7 @@ describe('refundSchema (property-based)', () => {
   });
 
   it('accepts valid refunds', () => {
-    const valid = fc.record(
-      { amount: goodAmount, reason: fc.string({ minLength: 1, maxLength: 255 }), refundId: fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/) },
-      { requiredKeys: ['reason'] },
-    );
+    const valid = fc.record({ amount: goodAmount, reason: fc.string({ minLength: 1, maxLength: 255 }), refundId: fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/) }, { requiredKeys: ['reason'] });
     fc.assert(
       fc.property(valid, (body) => {
         const result = safeParse(refundSchema, body);
@@ -242,7 +243,10 @@ describe('XenditProvider.parseWebhook (property-based)', () => {
   const xenditShaped = fc.record(
     {
       event: fc.oneof(eventName, anyValue),
-      created: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), anyValue),
+      created: fc.oneof(
+        fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+        anyValue,
+      ),
       business_id: anyText,
       data: fc.oneof(
         wellTypedData,
@@ -348,7 +352,10 @@ describe('XenditProvider.parseWebhook (property-based)', () => {
   });
 
   it('with a wrong or missing token, always SignatureInvalid, whatever the body', () => {
-    const wrongToken = fc.option(fc.string({ maxLength: 60 }).filter((t) => t !== TOKEN), { nil: undefined });
+    const wrongToken = fc.option(
+      fc.string({ maxLength: 60 }).filter((t) => t !== TOKEN),
+      { nil: undefined },
+    );
     fc.assert(
       fc.property(otherHeaders, wrongToken, body, (headers, callbackToken, rawBody) => {
         assert.throws(() => provider.parseWebhook(raw({ ...headers, 'x-callback-token': callbackToken }, rawBody)), SignatureInvalid);

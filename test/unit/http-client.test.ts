@@ -114,7 +114,10 @@ describe('httpCall and sendHttp on loopback', () => {
     const small = await httpCall({ method: 'GET', url: `${base}/huge-chunked`, timeoutMs: 10_000, maxBodyBytes: 100 }).catch((e: unknown) => e);
     assert.ok(small instanceof HttpCallFailed && small.code === 'BODY_TOO_LARGE', 'a caller may set a lower cap');
     // At a provider: the call got an answer it would not read, so what it did is looked up.
-    await assert.rejects(sendHttp('xendit', { method: 'POST', url: `${base}/huge-chunked`, body: '{}', timeoutMs: 10_000 }), (e: unknown) => e instanceof ProviderOutcomeUnknown && e.code === 'RESPONSE_TOO_LARGE');
+    await assert.rejects(
+      sendHttp('xendit', { method: 'POST', url: `${base}/huge-chunked`, body: '{}', timeoutMs: 10_000 }),
+      (e: unknown) => e instanceof ProviderOutcomeUnknown && e.code === 'RESPONSE_TOO_LARGE',
+    );
   });
 });
 
@@ -149,10 +152,7 @@ describe('keep-alive to providers (seed 000: idle connections kept at least 60 s
         await new Promise((resolve) => setTimeout(resolve, 4_500));
         assert.equal((await call()).status, 200);
       };
-      await Promise.all([
-        twice(() => sendHttp('xendit', { method: 'GET', url: provider.url, timeoutMs: 5_000 })),
-        twice(() => httpCall({ method: 'GET', url: control.url, timeoutMs: 5_000 })),
-      ]);
+      await Promise.all([twice(() => sendHttp('xendit', { method: 'GET', url: provider.url, timeoutMs: 5_000 })), twice(() => httpCall({ method: 'GET', url: control.url, timeoutMs: 5_000 }))]);
       assert.equal(provider.connections(), 1, 'provider calls reused the idle connection');
       assert.equal(control.connections(), 2, "undici's default pool had dropped it (the test can tell the difference)");
     } finally {

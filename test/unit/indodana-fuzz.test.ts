@@ -45,7 +45,7 @@ function parseOrTypedError(webhook: RawWebhook): ParsedWebhook | SignatureInvali
 function assertWellFormed(parsed: ParsedWebhook): void {
   if (parsed.kind === 'ignored') return assert.equal(typeof parsed.reason, 'string');
   if (parsed.kind === 'payout') return assert.fail('indodana has no payouts');
-  if (parsed.kind === 'charge-reference') return assert.fail('indodana notices name bayar\'s payment id');
+  if (parsed.kind === 'charge-reference') return assert.fail("indodana notices name bayar's payment id");
   const e = parsed.event;
   assert.equal(typeof parsed.paymentId, 'string');
   assert.ok(parsed.paymentId.length > 0);
@@ -70,19 +70,28 @@ const bytes = fc.oneof(
   anyText.map((t) => Buffer.from(t, 'utf8')),
   fc.jsonValue({ maxDepth: 3 }).map((v) => Buffer.from(JSON.stringify(v) ?? 'null', 'utf8')),
 );
-const otherHeaders = fc.dictionary(fc.string({ minLength: 1, maxLength: 20 }).map((k) => k.toLowerCase()), fc.option(anyText, { nil: undefined }), { maxKeys: 5 });
+const otherHeaders = fc.dictionary(
+  fc.string({ minLength: 1, maxLength: 20 }).map((k) => k.toLowerCase()),
+  fc.option(anyText, { nil: undefined }),
+  { maxKeys: 5 },
+);
 
 /** Authorization values near the real thing: wrong parts, odd nonces, other secrets, stale or future times. */
 const nearAuthorization = fc.oneof(
   anyText,
   fc.constantFrom('', 'Bearer', 'Bearer ', 'Bearer ::', `Bearer ${KEY}::`, `bearer ${GENUINE.slice(7)}`, GENUINE.replace('Bearer ', 'Basic '), GENUINE + ':x', ` ${GENUINE}x`),
-  fc.tuple(fc.oneof(fc.constant(KEY), anyText), fc.oneof(fc.integer({ min: 0, max: 2 ** 40 }).map(String), anyText), fc.oneof(hex(64), anyText)).map(
-    ([k, n, s]) => `Bearer ${k}:${n}:${s}`,
-  ),
+  fc.tuple(fc.oneof(fc.constant(KEY), anyText), fc.oneof(fc.integer({ min: 0, max: 2 ** 40 }).map(String), anyText), fc.oneof(hex(64), anyText)).map(([k, n, s]) => `Bearer ${k}:${n}:${s}`),
   // Correctly signed, but with another secret or key, or a nonce outside [now − 300 s, now + 60 s].
-  fc.tuple(fc.integer({ min: -1_000_000, max: 1_000_000 }), fc.oneof(fc.constant(SECRET), anyText.filter((s) => s !== SECRET)), fc.oneof(fc.constant(KEY), fc.stringMatching(/^[a-z-]{1,30}$/))).map(
-    ([offset, secret, key]) => bearer(NOW + offset, key, secret),
-  ),
+  fc
+    .tuple(
+      fc.integer({ min: -1_000_000, max: 1_000_000 }),
+      fc.oneof(
+        fc.constant(SECRET),
+        anyText.filter((s) => s !== SECRET),
+      ),
+      fc.oneof(fc.constant(KEY), fc.stringMatching(/^[a-z-]{1,30}$/)),
+    )
+    .map(([offset, secret, key]) => bearer(NOW + offset, key, secret)),
 );
 
 const status = fc.oneof(fc.constantFrom('INITIATED', 'PAID', 'EXPIRED', 'REJECTED', 'CANCELLED', 'paid', '__proto__', 'constructor'), anyText);
@@ -128,7 +137,9 @@ describe('IndodanaProvider.parseWebhook (property-based)', () => {
       {
         numRuns: RUNS,
         // One well-formed body per status besides the random ones, so every branch is always taken.
-        examples: (['PAID', 'INITIATED', 'REJECTED', 'EXPIRED', 'CANCELLED'] as const).map((transactionStatus): [Body] => [{ transactionStatus, merchantOrderId: 'a'.repeat(24), amount: 1000, transactionId: 't-1' }]),
+        examples: (['PAID', 'INITIATED', 'REJECTED', 'EXPIRED', 'CANCELLED'] as const).map((transactionStatus): [Body] => [
+          { transactionStatus, merchantOrderId: 'a'.repeat(24), amount: 1000, transactionId: 't-1' },
+        ]),
       },
     );
     // Refusals and events of each kind were all seen.
@@ -141,10 +152,18 @@ describe('IndodanaProvider.parseWebhook (property-based)', () => {
       return !!m && m[1] === KEY && bearer(m[2]!).slice(-64) === m[3]!.toLowerCase();
     };
     fc.assert(
-      fc.property(otherHeaders, fc.option(nearAuthorization, { nil: undefined }), fc.oneof(bytes, indodanaShaped.map((b) => Buffer.from(JSON.stringify(b)))), (headers, authorization, rawBody) => {
-        fc.pre(!genuine(authorization));
-        assert.throws(() => provider.parseWebhook(raw({ ...headers, authorization }, rawBody)), SignatureInvalid);
-      }),
+      fc.property(
+        otherHeaders,
+        fc.option(nearAuthorization, { nil: undefined }),
+        fc.oneof(
+          bytes,
+          indodanaShaped.map((b) => Buffer.from(JSON.stringify(b))),
+        ),
+        (headers, authorization, rawBody) => {
+          fc.pre(!genuine(authorization));
+          assert.throws(() => provider.parseWebhook(raw({ ...headers, authorization }, rawBody)), SignatureInvalid);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

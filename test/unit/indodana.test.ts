@@ -13,7 +13,16 @@ import { IndodanaProvider, type IndodanaConfig } from '../../src/providers/indod
 import { INDODANA_PATHS, INDODANA_REFUND_REASONS, indodanaCapabilities, indodanaOrderId, paymentIdFromOrderId } from '../../src/providers/indodana/capabilities.js';
 import { authorizationHeader, indodanaSignature, verifyAuthorization } from '../../src/providers/indodana/signature.js';
 import { indodanaStatusToChargeStatus } from '../../src/providers/indodana/status.js';
-import { cancellationRequestSchema, checkStatusSchema, checkoutRequestSchema, checkoutResponseSchema, indodanaTime, jakartaTime, notificationSchema, parseIndodanaTime } from '../../src/providers/indodana/schemas.js';
+import {
+  cancellationRequestSchema,
+  checkStatusSchema,
+  checkoutRequestSchema,
+  checkoutResponseSchema,
+  indodanaTime,
+  jakartaTime,
+  notificationSchema,
+  parseIndodanaTime,
+} from '../../src/providers/indodana/schemas.js';
 import { ProviderRejected, ProviderUnavailable, SignatureInvalid, WebhookMalformed, type RawWebhook } from '../../src/providers/provider.js';
 import { SandboxKit } from '../../src/sandbox/kit.js';
 import { INDODANA_NOTIFICATION_RETRIES_MS, INDODANA_PATH_PREFIX, IndodanaSandbox } from '../../src/sandbox/indodana/sandbox.js';
@@ -107,7 +116,7 @@ describe('Indodana status table', () => {
 });
 
 describe('Indodana wire schemas', () => {
-  it("parse the published check-status sample", () => {
+  it('parse the published check-status sample', () => {
     const sample = {
       status: 'OK',
       fraudStatus: 'ACCEPT',
@@ -154,7 +163,15 @@ describe('Indodana wire schemas', () => {
   });
 
   it('read notifications with the fields Indodana’s clients read', () => {
-    const parsed = notificationSchema.parse({ transactionStatus: 'PAID', merchantOrderId: 'o-1', amount: 5000, paymentType: '30_days', transactionTime: '2019-09-26T06:24:26+0000', transactionId: 't-1', extra: true });
+    const parsed = notificationSchema.parse({
+      transactionStatus: 'PAID',
+      merchantOrderId: 'o-1',
+      amount: 5000,
+      paymentType: '30_days',
+      transactionTime: '2019-09-26T06:24:26+0000',
+      transactionId: 't-1',
+      extra: true,
+    });
     assert.equal(parsed.amount, 5000);
     assert.equal(notificationSchema.safeParse({ transactionStatus: 'PAID' }).success, false);
     assert.equal(notificationSchema.safeParse({ transactionStatus: 'PAID', merchantOrderId: 'o', amount: 1.5 }).success, false);
@@ -181,7 +198,13 @@ describe('Indodana checkout (the published create call)', () => {
   // with the checkout page host of the finpay sample (sandbox01.indodana.com/product-installment/payment?...).
   const PUBLISHED_ANSWER = { status: 'OK', redirectUrl: 'https://sandbox01.indodana.com/product-installment/payment?purchaseTransactionId=c28de21e-d29d-11ed-b00a-9fb477cc8324' };
   const request = (paymentId: string, extra: Record<string, unknown> = {}) => ({
-    paymentId, method: 'QRIS' as const, amount: 52_000, expiresAt: '2026-12-05T09:15:00.000Z', description: 'Order #1042', customer: {}, ...extra,
+    paymentId,
+    method: 'QRIS' as const,
+    amount: 52_000,
+    expiresAt: '2026-12-05T09:15:00.000Z',
+    description: 'Order #1042',
+    customer: {},
+    ...extra,
   });
 
   it('POSTs /v3/checkout_url with Authorization and X-User-Token null, and the body Indodana’s plugins send', async () => {
@@ -189,10 +212,12 @@ describe('Indodana checkout (the published create call)', () => {
     try {
       const paymentId = randomPaymentId();
       const orderId = indodanaOrderId(paymentId);
-      const charge = await provider(fake.base).createCharge(request(paymentId, {
-        customer: { name: 'Budi Santoso Putra', email: 'budi@example.com', phone: '081234567890', address: { line: 'Jl. Merdeka 1', city: 'Jakarta', postalCode: '10110' } },
-        returnUrl: 'https://shop.example/return',
-      }));
+      const charge = await provider(fake.base).createCharge(
+        request(paymentId, {
+          customer: { name: 'Budi Santoso Putra', email: 'budi@example.com', phone: '081234567890', address: { line: 'Jl. Merdeka 1', city: 'Jakarta', postalCode: '10110' } },
+          returnUrl: 'https://shop.example/return',
+        }),
+      );
       // What the customer gets is Indodana's checkout page, and nothing bayar made.
       assert.deepEqual(charge, { providerReference: orderId, chargeStatus: 'PENDING', providerStatus: 'INITIATED', instructions: { payUrl: PUBLISHED_ANSWER.redirectUrl } });
       assert.equal(fake.requests.length, 1);
@@ -243,7 +268,14 @@ describe('Indodana checkout (the published create call)', () => {
 
   it('reads the published answer; an answer without a usable https redirectUrl is "try again", never a payment without instructions', async () => {
     assert.equal(checkoutResponseSchema.safeParse(PUBLISHED_ANSWER).success, true);
-    for (const body of [{ status: 'OK' }, { status: 'ERROR', redirectUrl: PUBLISHED_ANSWER.redirectUrl }, { status: 'OK', redirectUrl: 'not a url' }, { status: 'OK', redirectUrl: 'http://evil.example/pay' }, { status: 'OK', redirectUrl: 'javascript:alert(1)' }, 'not json']) {
+    for (const body of [
+      { status: 'OK' },
+      { status: 'ERROR', redirectUrl: PUBLISHED_ANSWER.redirectUrl },
+      { status: 'OK', redirectUrl: 'not a url' },
+      { status: 'OK', redirectUrl: 'http://evil.example/pay' },
+      { status: 'OK', redirectUrl: 'javascript:alert(1)' },
+      'not json',
+    ]) {
       const fake = await fakeIndodana({ status: 200, body });
       try {
         await assert.rejects(provider(fake.base).createCharge(request(randomPaymentId())), (err: unknown) => err instanceof ProviderUnavailable && err.code === 'BAD_RESPONSE', JSON.stringify(body));
@@ -275,7 +307,18 @@ describe('Indodana checkout (the published create call)', () => {
   });
 
   it('a retried create that finds the transaction shows no instructions: check status carries no URL, and bayar makes no QR', async () => {
-    const sample = { status: 'OK', fraudStatus: 'ACCEPT', legalName: 'X', amount: 52_000, indodanaUserId: 'u', paymentType: '3_months', transactionStatus: 'INITIATED', merchantOrderId: '', transactionTime: '2019-09-26T06:24:26+0000', transactionId: 't-1' };
+    const sample = {
+      status: 'OK',
+      fraudStatus: 'ACCEPT',
+      legalName: 'X',
+      amount: 52_000,
+      indodanaUserId: 'u',
+      paymentType: '3_months',
+      transactionStatus: 'INITIATED',
+      merchantOrderId: '',
+      transactionTime: '2019-09-26T06:24:26+0000',
+      transactionId: 't-1',
+    };
     const paymentId = randomPaymentId();
     const fake = await fakeIndodana({ status: 200, body: { ...sample, merchantOrderId: indodanaOrderId(paymentId) } });
     try {
@@ -436,13 +479,18 @@ describe('IndodanaProvider against the in-process sandbox', () => {
     assert.equal(page.merchantOrderId, orderId);
     assert.equal(page.amount, 52_000);
     // The same merchantOrderId again is refused (409 Conflict), never a second transaction.
-    await assert.rejects(p.createCharge({ paymentId: ref.paymentId, method: 'QRIS', amount: 52_000, expiresAt: new Date(Date.now() + 60_000).toISOString(), description: 'order', customer: {} }),
-      (err: unknown) => err instanceof ProviderRejected && err.code === 'INDODANA_409_CONFLICT');
+    await assert.rejects(
+      p.createCharge({ paymentId: ref.paymentId, method: 'QRIS', amount: 52_000, expiresAt: new Date(Date.now() + 60_000).toISOString(), description: 'order', customer: {} }),
+      (err: unknown) => err instanceof ProviderRejected && err.code === 'INDODANA_409_CONFLICT',
+    );
   });
 
   it('the sandbox refuses a checkout without the published required fields (422) or without credentials (401)', async () => {
     const checkout = (body: unknown, authorization = authorizationHeader(KEY, SECRET)) =>
-      fetch(base + INDODANA_PATHS.checkout, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
+      fetch(base + INDODANA_PATHS.checkout, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({
+        status: r.status,
+        json: (await r.json()) as any,
+      }));
     const orderId = indodanaOrderId(randomPaymentId());
     const good = {
       merchantUserKey: orderId,
@@ -511,8 +559,7 @@ describe('IndodanaProvider against the in-process sandbox', () => {
   it('refunds: partial then the rest, FULL vs PARTIAL by amount, idempotent on refundId, reasons enforced', async () => {
     const { p, orderId, ref } = await create(100_000);
     await post(`/_sandbox/charges/${orderId}/pay`, {});
-    const refund = (idempotencyKey: string, amount: number, reason: string) =>
-      p.refund({ charge: ref, idempotencyKey, amount, full: amount === 100_000, reason });
+    const refund = (idempotencyKey: string, amount: number, reason: string) => p.refund({ charge: ref, idempotencyKey, amount, full: amount === 100_000, reason });
     assert.deepEqual(await refund(`${ref.paymentId}-rf-1`, 30_000, 'Items Returned'), { providerRefundId: `${ref.paymentId}-rf-1`, state: 'SUCCEEDED' });
     // The same refund again (a retried activity, another cancellationDate) is the same refund.
     assert.deepEqual(await refund(`${ref.paymentId}-rf-1`, 30_000, 'Items Returned'), { providerRefundId: `${ref.paymentId}-rf-1`, state: 'SUCCEEDED' });
@@ -520,7 +567,7 @@ describe('IndodanaProvider against the in-process sandbox', () => {
     await assert.rejects(refund(`${ref.paymentId}-rf-2`, 80_000, 'Others'), (err: unknown) => err instanceof ProviderRejected && err.code === 'INDODANA_422_VALIDATION_ERROR');
     // bayar's automatic refund of late money carries its own text: sent as "Others".
     await refund(`${ref.paymentId}-rf-3`, 70_000, 'paid after the payment was closed');
-    const ledger = await (await fetch(`${control}/_sandbox/ledger`)).json() as { charges: { reference: string; refundedAmount: number; paidAmount: number }[] };
+    const ledger = (await (await fetch(`${control}/_sandbox/ledger`)).json()) as { charges: { reference: string; refundedAmount: number; paidAmount: number }[] };
     const entry = ledger.charges.find((c) => c.reference === ref.paymentId);
     assert.equal(entry?.refundedAmount, 100_000, 'the ledger names the charge by bayar’s payment id');
     assert.equal(entry?.paidAmount, 100_000);
@@ -530,7 +577,9 @@ describe('IndodanaProvider against the in-process sandbox', () => {
     const { orderId } = await create(45_000);
     await post(`/_sandbox/charges/${orderId}/pay`, {});
     const cancel = (body: Record<string, unknown>) =>
-      fetch(base + INDODANA_PATHS.defaultRefund, { method: 'POST', headers: { authorization: authorizationHeader(KEY, SECRET), 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
+      fetch(base + INDODANA_PATHS.defaultRefund, { method: 'POST', headers: { authorization: authorizationHeader(KEY, SECRET), 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+        async (r) => ({ status: r.status, json: (await r.json()) as any }),
+      );
     const body = { refundId: 'full-1', merchantOrderId: orderId, cancellationAmount: 45_000, cancellationReason: 'Out of Stock', cancelledBy: 'test', cancellationDate: jakartaTime(Date.now()) };
     const full = await cancel(body);
     assert.equal(full.status, 200);
@@ -557,7 +606,9 @@ describe('IndodanaProvider against the in-process sandbox', () => {
     const { orderId } = await create();
     await post(`/_sandbox/charges/${orderId}/pay`, {});
     const send = (body: unknown) =>
-      fetch(base + INDODANA_PATHS.metadata, { method: 'POST', headers: { authorization: authorizationHeader(KEY, SECRET), 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.status);
+      fetch(base + INDODANA_PATHS.metadata, { method: 'POST', headers: { authorization: authorizationHeader(KEY, SECRET), 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+        (r) => r.status,
+      );
     assert.equal(await send({ merchantOrderId: orderId, paidAt: new Date().toISOString(), customerPan: '9360001410190013903', acquirer: 'BANK X', referenceNumber: '000019001390' }), 200);
     assert.equal(await send({ merchantOrderId: orderId }), 422);
   });
@@ -569,7 +620,12 @@ describe('IndodanaProvider against the in-process sandbox', () => {
     answer = 503;
     try {
       local.notify(
-        { url: kit.options.callbackUrl, headers: { 'content-type': 'application/json' }, body: '{"retry":"probe"}', freshHeaders: () => ((signed += 1), { authorization: authorizationHeader(KEY, SECRET) }) },
+        {
+          url: kit.options.callbackUrl,
+          headers: { 'content-type': 'application/json' },
+          body: '{"retry":"probe"}',
+          freshHeaders: () => ((signed += 1), { authorization: authorizationHeader(KEY, SECRET) }),
+        },
         INDODANA_NOTIFICATION_RETRIES_MS,
       );
       await until(() => (received.filter((r) => r.body.includes('probe')).length === 1 + INDODANA_NOTIFICATION_RETRIES_MS.length ? true : undefined), 10_000);
@@ -596,7 +652,14 @@ describe('Indodana configuration', () => {
 
   it('takes real settings: key, secret and base URL are all a real Indodana needs (it issues what the customer pays)', () => {
     const own = { BAYAR_API_KEYS: 'shop:sk_live_0123456789', BAYAR_MERCHANT_WEBHOOK_SECRETS: 'shop:whsec_live_0123456789', BAYAR_DATA_KEY: Buffer.alloc(32, 7).toString('base64') };
-    const real = loadConfig({ BAYAR_ENV: 'development', ...own, INDODANA_BASE_URL: 'https://api.indodanafinance.co.id/chermes/merchant', INDODANA_API_KEY: 'live-key-123', INDODANA_SECRET_KEY: 'live-secret-456', INDODANA_REFUND_PATH: '/v1/transactions/qris/cancel' });
+    const real = loadConfig({
+      BAYAR_ENV: 'development',
+      ...own,
+      INDODANA_BASE_URL: 'https://api.indodanafinance.co.id/chermes/merchant',
+      INDODANA_API_KEY: 'live-key-123',
+      INDODANA_SECRET_KEY: 'live-secret-456',
+      INDODANA_REFUND_PATH: '/v1/transactions/qris/cancel',
+    });
     assert.equal(real.providers.indodana!.sandbox, false);
     assert.equal(real.providers.indodana!.refundPath, '/v1/transactions/qris/cancel');
     assert.equal('qrisPayload' in real.providers.indodana!, false, 'no merchant QRIS: bayar makes no QR');

@@ -9,7 +9,18 @@ import type { LedgerEntry } from '../../src/sandbox/kit.js';
 const NOW = Date.parse('2026-11-22T01:00:00Z');
 
 function record(ref: string, extra: Partial<ClientRecord> = {}): ClientRecord {
-  return { id: paymentIdFor(ref), merchantReference: ref, provider: 'xendit', method: 'QRIS', amount: 50_000, created: true, paidAfterExpiry: false, createDenials: [], confirmedRefunds: new Map(), ...extra };
+  return {
+    id: paymentIdFor(ref),
+    merchantReference: ref,
+    provider: 'xendit',
+    method: 'QRIS',
+    amount: 50_000,
+    created: true,
+    paidAfterExpiry: false,
+    createDenials: [],
+    confirmedRefunds: new Map(),
+    ...extra,
+  };
 }
 
 function view(rec: ClientRecord, extra: Partial<PaymentView> = {}, amounts: Partial<PaymentView['amounts']> = {}): PaymentView {
@@ -43,7 +54,9 @@ function charge(rec: ClientRecord, extra: Partial<LedgerEntry> = {}): LedgerEntr
 
 function rules(records: ClientRecord[], views: PaymentView[] | Map<string, PaymentView | { error: string }>, charges: LedgerEntry[]): string[] {
   const map = views instanceof Map ? views : new Map(views.map((v) => [v.id, v]));
-  return checkInvariants({ records, views: map, ledgers: { xendit: charges }, now: NOW }).map((v) => v.rule).sort();
+  return checkInvariants({ records, views: map, ledgers: { xendit: charges }, now: NOW })
+    .map((v) => v.rule)
+    .sort();
 }
 
 describe('chaos invariant checker', () => {
@@ -91,7 +104,9 @@ describe('chaos invariant checker', () => {
 
   it('catches payments stuck where they should not wait', () => {
     const p = record('stuck-pending');
-    assert.deepEqual(rules([p], [view(p, { status: 'PENDING', timeline: [], expiresAt: new Date(NOW - 5_000).toISOString() }, { paid: 0 })], [charge(p, { paidAmount: 0, status: 'PENDING' })]), ['stuck-pending']);
+    assert.deepEqual(rules([p], [view(p, { status: 'PENDING', timeline: [], expiresAt: new Date(NOW - 5_000).toISOString() }, { paid: 0 })], [charge(p, { paidAmount: 0, status: 'PENDING' })]), [
+      'stuck-pending',
+    ]);
     assert.deepEqual(rules([p], [view(p, { status: 'PENDING', timeline: [] }, { paid: 0 })], [charge(p, { paidAmount: 0, status: 'PENDING' })]), []);
     const c = record('stuck-created');
     const created = view(c, { status: 'CREATED', timeline: [], providerReference: undefined }, { paid: 0 });

@@ -96,17 +96,27 @@ describe('ledger arithmetic', () => {
     assert.deepEqual(first, [{ merchantId: 'm', paymentId: 'pay_1', kind: 'COLLECTED', amount: 100_000, sourceKey: 'collected:pay_1:100000' }]);
     assert.deepEqual(paymentEntries(view(100_000), { ...none(), collected: 100_000 }), [], 'the same view again adds nothing');
     const late = paymentEntries(view(150_000), { ...none(), collected: 100_000 });
-    assert.deepEqual(late.map((e) => [e.kind, e.amount, e.sourceKey]), [['COLLECTED', 50_000, 'collected:pay_1:150000']]);
+    assert.deepEqual(
+      late.map((e) => [e.kind, e.amount, e.sourceKey]),
+      [['COLLECTED', 50_000, 'collected:pay_1:150000']],
+    );
   });
 
   it('refunds are debited once, from PENDING on; a debited refund that fails is credited back once', () => {
     const entries = paymentEntries(view(100_000, [{ state: 'PENDING' }, { state: 'SUCCEEDED', amount: 5_000 }, { state: 'FAILED' }]), { ...none(), collected: 100_000 });
-    assert.deepEqual(entries.map((e) => [e.kind, e.amount, e.refundId]), [
-      ['REFUNDED', -10_000, 'r0'],
-      ['REFUNDED', -5_000, 'r1'],
-    ], 'a refund that failed at once was never debited');
+    assert.deepEqual(
+      entries.map((e) => [e.kind, e.amount, e.refundId]),
+      [
+        ['REFUNDED', -10_000, 'r0'],
+        ['REFUNDED', -5_000, 'r1'],
+      ],
+      'a refund that failed at once was never debited',
+    );
     const failedLater = paymentEntries(view(100_000, [{ state: 'FAILED' }]), { ...none(), collected: 100_000, refunded: new Set(['r0']) });
-    assert.deepEqual(failedLater.map((e) => [e.kind, e.amount, e.sourceKey]), [['ADJUSTMENT', 10_000, 'refund-failed:pay_1:r0']]);
+    assert.deepEqual(
+      failedLater.map((e) => [e.kind, e.amount, e.sourceKey]),
+      [['ADJUSTMENT', 10_000, 'refund-failed:pay_1:r0']],
+    );
     assert.deepEqual(paymentEntries(view(100_000, [{ state: 'FAILED' }]), { ...none(), collected: 100_000, refunded: new Set(['r0']), refundFailed: new Set(['r0']) }), []);
   });
 

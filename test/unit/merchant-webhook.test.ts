@@ -6,13 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import {
-  MERCHANT_EVENT_ID_HEADER,
-  MERCHANT_SIGNATURE_HEADER,
-  MERCHANT_SIGNATURE_TOLERANCE_S,
-  signMerchantWebhook,
-  verifyMerchantWebhook,
-} from '../../src/common/merchant-webhook.js';
+import { MERCHANT_EVENT_ID_HEADER, MERCHANT_SIGNATURE_HEADER, MERCHANT_SIGNATURE_TOLERANCE_S, signMerchantWebhook, verifyMerchantWebhook } from '../../src/common/merchant-webhook.js';
 
 const SECRET = 'whsec_unit_test_secret';
 const NOW = 1_740_816_000;

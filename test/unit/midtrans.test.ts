@@ -375,7 +375,10 @@ describe('midtrans adapter against the local sandbox', () => {
     const after = await provider.findCharge(ref);
     assert.equal(after?.chargeStatus, 'REFUNDED');
     assert.equal(after?.providerRefunds?.total, 40_000);
-    assert.deepEqual(after?.providerRefunds?.refunds?.map((r) => r.amount), [25_000, 15_000]);
+    assert.deepEqual(
+      after?.providerRefunds?.refunds?.map((r) => r.amount),
+      [25_000, 15_000],
+    );
     assert.equal(after?.providerRefunds?.refunds?.[0]?.providerRefundId, ours.providerRefundId, "bayar's own refund has the id the refund call answered");
     const notice = await until(() => notificationsFor(request.paymentId).find((n) => n.transaction_status === 'partial_refund' && n.refund_amount === '40000.00'));
     const parsed = provider.parseWebhook(raw(Buffer.from(JSON.stringify(notice))));
@@ -404,7 +407,12 @@ describe('midtrans adapter against the local sandbox', () => {
 
 describe('midtrans sandbox notification retries', () => {
   // ≈2m, 10m, 30m, 90m, 210m scaled by 0.00005 → 6 ms … 630 ms apart, about 1 s in all.
-  for (const [answer, attempts] of [[500, 2], [503, 5], [404, 3], [502, 6]] as const) {
+  for (const [answer, attempts] of [
+    [500, 2],
+    [503, 5],
+    [404, 3],
+    [502, 6],
+  ] as const) {
     it(`answering ${answer} gets ${attempts - 1} ${attempts === 2 ? 'retry' : 'retries'}`, async () => {
       assert.equal(midtransRetriesFor(answer), attempts - 1);
       const receiver = await startReceiver(() => answer);
@@ -422,7 +430,10 @@ describe('midtrans sandbox notification retries', () => {
         // Longer than the largest scaled gap (630 ms): a retry too many would have arrived.
         await new Promise((r) => setTimeout(r, 900));
         assert.equal(receiver.received.length, attempts);
-        assert.ok(receiver.received.every((r) => r.body === receiver.received[0]!.body), 'every retry is the same notification');
+        assert.ok(
+          receiver.received.every((r) => r.body === receiver.received[0]!.body),
+          'every retry is the same notification',
+        );
       } finally {
         await kit.close();
         await receiver.close();
@@ -493,11 +504,7 @@ describe('official midtrans-client 1.4.3 against the sandbox', { skip: sdk ? fal
     await core.charge({ payment_type: 'qris', transaction_details: { order_id: orderId, gross_amount: 50_000 } });
     await fetch(`${url}/_sandbox/charges/${orderId}/pay`, { method: 'POST', body: '{}' });
     for (const key of ['order 1001/refund', 'rf.1', 'rf:1', 'rüf-1', 'rf+1']) {
-      await assert.rejects(
-        core.transaction.refund(orderId, { refund_key: key, amount: 1000, reason: 'x' }),
-        (err: any) => err.name === 'MidtransError' && String(err.httpStatusCode) === '400',
-        key,
-      );
+      await assert.rejects(core.transaction.refund(orderId, { refund_key: key, amount: 1000, reason: 'x' }), (err: any) => err.name === 'MidtransError' && String(err.httpStatusCode) === '400', key);
     }
     const ok = await core.transaction.refund(orderId, { refund_key: 'pay_abc-rf_1', amount: 1000, reason: 'x' });
     assert.equal(ok.status_code, '200');
@@ -506,7 +513,11 @@ describe('official midtrans-client 1.4.3 against the sandbox', { skip: sdk ? fal
 
   it("verifies a notification by transaction_id the way the SDK's notification() does", async () => {
     const orderId = paymentId();
-    const charge = await core.charge({ payment_type: 'echannel', transaction_details: { order_id: orderId, gross_amount: 650_000 }, echannel: { bill_info1: 'Payment:', bill_info2: 'Online purchase' } });
+    const charge = await core.charge({
+      payment_type: 'echannel',
+      transaction_details: { order_id: orderId, gross_amount: 650_000 },
+      echannel: { bill_info1: 'Payment:', bill_info2: 'Online purchase' },
+    });
     assert.equal(charge.biller_code, '70012');
     await fetch(`${url}/_sandbox/charges/${orderId}/pay`, { method: 'POST', body: '{}' });
     const notification = await until(() => receiver.received.map((r) => JSON.parse(r.body)).find((n) => n.order_id === orderId && n.transaction_status === 'settlement'));

@@ -55,18 +55,24 @@ const eventArb = (ref: fc.Arbitrary<string | undefined>, prov: fc.Arbitrary<Prov
 describe('notification binding (property-based)', () => {
   it('events from any provider but the holder never change the payment, from any source, in any state', () => {
     fc.assert(
-      fc.property(fc.constantFrom('pending', 'settled', 'expired' as const), provider, reference, fc.array(fc.tuple(provider, fc.option(reference, { nil: undefined }), fc.constantFrom('webhook', 'poll' as const))), (phase, holder, ref, specs) => {
-        const state = paymentIn(phase, holder, ref);
-        const before = snapshot(state);
-        let refused = 0;
-        for (const [prov, evRef, source] of specs) {
-          if (prov === holder) continue;
-          state.apply(T0 + 10, { provider: prov, providerReference: evRef ?? ref, eventId: `x-${prov}-${evRef}`, source, chargeStatus: 'PAID', paidAmount: AMOUNT, providerStatus: 'PAID' });
-          refused += 1;
-        }
-        assert.deepEqual(snapshot(state), before);
-        assert.equal(state.view().notifications.refused, refused);
-      }),
+      fc.property(
+        fc.constantFrom('pending', 'settled', 'expired' as const),
+        provider,
+        reference,
+        fc.array(fc.tuple(provider, fc.option(reference, { nil: undefined }), fc.constantFrom('webhook', 'poll' as const))),
+        (phase, holder, ref, specs) => {
+          const state = paymentIn(phase, holder, ref);
+          const before = snapshot(state);
+          let refused = 0;
+          for (const [prov, evRef, source] of specs) {
+            if (prov === holder) continue;
+            state.apply(T0 + 10, { provider: prov, providerReference: evRef ?? ref, eventId: `x-${prov}-${evRef}`, source, chargeStatus: 'PAID', paidAmount: AMOUNT, providerStatus: 'PAID' });
+            refused += 1;
+          }
+          assert.deepEqual(snapshot(state), before);
+          assert.equal(state.view().notifications.refused, refused);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -97,18 +103,25 @@ describe('notification binding (property-based)', () => {
 
   it('a notification for payment A is refused by payment B, however it is replayed', () => {
     fc.assert(
-      fc.property(provider, reference, reference, eventArb(fc.constant(undefined), fc.constant<ProviderName>('xendit'), fc.constant('webhook')), fc.integer({ min: 1, max: 20 }), (prov, refA, refB, e, copies) => {
-        fc.pre(refA !== refB);
-        const a = paymentIn('pending', prov, refA);
-        const b = paymentIn('pending', prov, refB);
-        const forA: ProviderEvent = { ...e, provider: prov, providerReference: refA, wakeOnly: undefined, chargeStatus: 'PAID', paidAmount: AMOUNT };
-        const before = snapshot(b);
-        for (let i = 0; i < copies; i++) b.apply(T0 + 10 + i, forA);
-        a.apply(T0 + 10, forA);
-        assert.deepEqual(snapshot(b), before);
-        assert.equal(b.view().notifications.refused, copies);
-        assert.equal(a.status, 'PAID', 'the same notification is good for A');
-      }),
+      fc.property(
+        provider,
+        reference,
+        reference,
+        eventArb(fc.constant(undefined), fc.constant<ProviderName>('xendit'), fc.constant('webhook')),
+        fc.integer({ min: 1, max: 20 }),
+        (prov, refA, refB, e, copies) => {
+          fc.pre(refA !== refB);
+          const a = paymentIn('pending', prov, refA);
+          const b = paymentIn('pending', prov, refB);
+          const forA: ProviderEvent = { ...e, provider: prov, providerReference: refA, wakeOnly: undefined, chargeStatus: 'PAID', paidAmount: AMOUNT };
+          const before = snapshot(b);
+          for (let i = 0; i < copies; i++) b.apply(T0 + 10 + i, forA);
+          a.apply(T0 + 10, forA);
+          assert.deepEqual(snapshot(b), before);
+          assert.equal(b.view().notifications.refused, copies);
+          assert.equal(a.status, 'PAID', 'the same notification is good for A');
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -126,7 +139,10 @@ describe('notification binding (property-based)', () => {
           for (const e of events) state.apply(T0 + 10, { ...e, provider: holder, providerReference: ref, wakeOnly: true });
           const { wake, ...after } = snapshot(state);
           assert.deepEqual(after, before);
-          assert.equal(wake, events.some((e) => e.chargeStatus !== 'PENDING'));
+          assert.equal(
+            wake,
+            events.some((e) => e.chargeStatus !== 'PENDING'),
+          );
         },
       ),
       { numRuns: 300 },

@@ -33,8 +33,18 @@ describe('Prometheus rules and Grafana dashboard', () => {
   });
 
   it("has the seed's two alerts and the on-call ones", () => {
-    const alerts = rules().filter((r) => r.alert).map((r) => r.alert);
-    for (const name of ['BayarApiErrorRate', 'BayarSettlementDelay', 'BayarReviewBacklogGrowing', 'BayarMerchantDeliveriesFailing', 'BayarProviderErrorRate', 'BayarPendingPastDeadline', 'BayarReconciliationDifferences']) {
+    const alerts = rules()
+      .filter((r) => r.alert)
+      .map((r) => r.alert);
+    for (const name of [
+      'BayarApiErrorRate',
+      'BayarSettlementDelay',
+      'BayarReviewBacklogGrowing',
+      'BayarMerchantDeliveriesFailing',
+      'BayarProviderErrorRate',
+      'BayarPendingPastDeadline',
+      'BayarReconciliationDifferences',
+    ]) {
       assert.ok(alerts.includes(name), `${name} is missing`);
     }
   });
@@ -50,7 +60,7 @@ describe('Prometheus rules and Grafana dashboard', () => {
     }
   });
 
-  it("each dashboard panel reads at least one series, and every bayar series it reads exists", async () => {
+  it('each dashboard panel reads at least one series, and every bayar series it reads exists', async () => {
     const declared = await declaredNames();
     const recorded = new Set(rules().flatMap((r) => (r.record ? [r.record] : [])));
     const panels = dashboardPanels();

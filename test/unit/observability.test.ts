@@ -49,11 +49,14 @@ describe('observability units', () => {
       log.log('info', 'about pay_aaaaaaaaaaaaaaaaaaaaaaaa');
     });
     log.log('debug', 'outside');
-    assert.deepEqual(lines.map((l) => [l.requestId, l.paymentId, l.message]), [
-      ['req-1', 'pay_0123456789abcdef01234567', 'inner'],
-      ['req-1', 'pay_aaaaaaaaaaaaaaaaaaaaaaaa', 'about pay_aaaaaaaaaaaaaaaaaaaaaaaa'],
-      [undefined, undefined, 'outside'],
-    ]);
+    assert.deepEqual(
+      lines.map((l) => [l.requestId, l.paymentId, l.message]),
+      [
+        ['req-1', 'pay_0123456789abcdef01234567', 'inner'],
+        ['req-1', 'pay_aaaaaaaaaaaaaaaaaaaaaaaa', 'about pay_aaaaaaaaaaaaaaaaaaaaaaaa'],
+        [undefined, undefined, 'outside'],
+      ],
+    );
   });
 
   it('filters by level', () => {
@@ -61,7 +64,11 @@ describe('observability units', () => {
     log.log('debug', 'dropped');
     log.log('warn', 'kept');
     log.notice('worker polling');
-    assert.deepEqual(lines.map((l) => l.message), ['kept', 'worker polling'], 'lifecycle lines are written whatever the level');
+    assert.deepEqual(
+      lines.map((l) => l.message),
+      ['kept', 'worker polling'],
+      'lifecycle lines are written whatever the level',
+    );
   });
 
   it("Nest's logger calls keep their context and stack; Temporal's keep their metadata without activation dumps", () => {

@@ -68,13 +68,17 @@ describe('createPayoutSchema (property-based)', () => {
     const { feeType: _omit, ...withoutFeeType } = body!;
     const result = createPayoutSchema.safeParse(withoutFeeType);
     assert.equal(result.success, false);
-    assert.deepEqual(result.error?.issues.map((i) => i.path.join('.')), ['feeType']);
+    assert.deepEqual(
+      result.error?.issues.map((i) => i.path.join('.')),
+      ['feeType'],
+    );
   });
 
   it('retry bodies: nothing, or the attempt number it creates', () => {
     assert.deepEqual(retryPayoutSchema.parse(undefined), {});
     assert.deepEqual(retryPayoutSchema.parse({ attempt: 2 }), { attempt: 2 });
-    for (const bad of [{ attempt: 1 }, { attempt: 0 }, { attempt: 2.5 }, { attempt: '2' }, { attempt: 99 }, { again: true }]) assert.equal(retryPayoutSchema.safeParse(bad).success, false, JSON.stringify(bad));
+    for (const bad of [{ attempt: 1 }, { attempt: 0 }, { attempt: 2.5 }, { attempt: '2' }, { attempt: 99 }, { again: true }])
+      assert.equal(retryPayoutSchema.safeParse(bad).success, false, JSON.stringify(bad));
   });
 });
 
@@ -105,21 +109,33 @@ describe('POST /v1/payouts in-process (Temporal unreachable)', () => {
 
   it('any invalid body → 400 application/problem+json, never a 5xx', async () => {
     await fc.assert(
-      fc.asyncProperty(anyPayoutLike.filter((b) => !createPayoutSchema.safeParse(b).success), async (body) => {
-        const res = await post(body);
-        assert.equal(res.status, 400, `${JSON.stringify(body)} → ${res.status} ${JSON.stringify(res.json)}`);
-        assert.match(res.type, /^application\/problem\+json/);
-        assert.equal(typeof res.json?.code, 'string');
-      }),
+      fc.asyncProperty(
+        anyPayoutLike.filter((b) => !createPayoutSchema.safeParse(b).success),
+        async (body) => {
+          const res = await post(body);
+          assert.equal(res.status, 400, `${JSON.stringify(body)} → ${res.status} ${JSON.stringify(res.json)}`);
+          assert.match(res.type, /^application\/problem\+json/);
+          assert.equal(typeof res.json?.code, 'string');
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('a body with one thing wrong names that field', async () => {
-    const res = await post({ merchantReference: 'r-1', provider: 'xendit', amount: 250_000, feeType: 'CHARGE_TO_BALANCE', destination: { bankCode: 'BCA', accountNumber: '12-345', accountName: 'Budi Santoso' } });
+    const res = await post({
+      merchantReference: 'r-1',
+      provider: 'xendit',
+      amount: 250_000,
+      feeType: 'CHARGE_TO_BALANCE',
+      destination: { bankCode: 'BCA', accountNumber: '12-345', accountName: 'Budi Santoso' },
+    });
     assert.equal(res.status, 400);
     assert.equal(res.json?.code, 'VALIDATION_FAILED');
-    assert.deepEqual(res.json?.errors?.map((e) => e.path), ['destination.accountNumber']);
+    assert.deepEqual(
+      res.json?.errors?.map((e) => e.path),
+      ['destination.accountNumber'],
+    );
   });
 
   it('valid bodies a provider cannot pay out → 422 with the reason, decided before Temporal is asked', async () => {

@@ -52,13 +52,32 @@ describe('refunds made at the provider, not through bayar', () => {
       { refundId: first.refundId, origin: first.origin, state: first.state, amount: first.amount, providerRefundId: first.providerRefundId },
       { refundId: 'provider:7', origin: 'provider', state: 'SUCCEEDED', amount: 30_000, providerRefundId: '7' },
     );
-    assert.deepEqual(state.providerRefundsToNotify.splice(0).map((r) => r.refundId), ['provider:7']);
+    assert.deepEqual(
+      state.providerRefundsToNotify.splice(0).map((r) => r.refundId),
+      ['provider:7'],
+    );
 
-    state.apply(T0 + 20, report(AMOUNT, [{ providerRefundId: '7', amount: 30_000 }, { providerRefundId: '8', amount: 70_000 }]));
+    state.apply(
+      T0 + 20,
+      report(AMOUNT, [
+        { providerRefundId: '7', amount: 30_000 },
+        { providerRefundId: '8', amount: 70_000 },
+      ]),
+    );
     assert.equal(state.status, 'REFUNDED');
     assert.deepEqual({ refunded: amounts(state).refunded, refundable: amounts(state).refundable }, { refunded: AMOUNT, refundable: 0 });
-    assert.deepEqual(state.refunds.map((r) => [r.refundId, r.amount]), [['provider:7', 30_000], ['provider:8', 70_000]]);
-    assert.deepEqual(state.providerRefundsToNotify.map((r) => r.refundId), ['provider:8'], 'refund.succeeded once per refund');
+    assert.deepEqual(
+      state.refunds.map((r) => [r.refundId, r.amount]),
+      [
+        ['provider:7', 30_000],
+        ['provider:8', 70_000],
+      ],
+    );
+    assert.deepEqual(
+      state.providerRefundsToNotify.map((r) => r.refundId),
+      ['provider:8'],
+      'refund.succeeded once per refund',
+    );
   });
 
   it('the same report twice (a notification and a look-up, or a redelivery) is counted once', () => {
@@ -73,7 +92,7 @@ describe('refunds made at the provider, not through bayar', () => {
     assert.equal(state.status, 'PARTIALLY_REFUNDED');
   });
 
-  it("a refund bayar made, reported back by the provider, is not counted twice (by id or by total)", () => {
+  it('a refund bayar made, reported back by the provider, is not counted twice (by id or by total)', () => {
     const state = settled();
     const ours = state.reserveRefund(T0 + 5, { refundId: 'r-1', reason: 'customer' }, 'merchant', 25_000);
     // The provider's notification overtakes the refund call's answer: still PENDING here.
@@ -82,8 +101,20 @@ describe('refunds made at the provider, not through bayar', () => {
     state.refundFinished(T0 + 7, ours, { providerRefundId: '11', state: 'SUCCEEDED' });
     assert.equal(state.status, 'PARTIALLY_REFUNDED');
     // A dashboard refund next to it: only the unknown id is new.
-    state.apply(T0 + 8, report(35_000, [{ providerRefundId: '11', amount: 25_000 }, { providerRefundId: '12', amount: 10_000 }]));
-    assert.deepEqual(state.refunds.map((r) => [r.refundId, r.origin, r.amount]), [['r-1', 'merchant', 25_000], ['provider:12', 'provider', 10_000]]);
+    state.apply(
+      T0 + 8,
+      report(35_000, [
+        { providerRefundId: '11', amount: 25_000 },
+        { providerRefundId: '12', amount: 10_000 },
+      ]),
+    );
+    assert.deepEqual(
+      state.refunds.map((r) => [r.refundId, r.origin, r.amount]),
+      [
+        ['r-1', 'merchant', 25_000],
+        ['provider:12', 'provider', 10_000],
+      ],
+    );
     assert.equal(amounts(state).refunded, 35_000);
     assert.equal(amounts(state).refundable, 65_000);
   });
@@ -111,7 +142,7 @@ describe('refunds made at the provider, not through bayar', () => {
     assert.equal(amounts(state).refundable, 90_000);
   });
 
-  it('an unpaid payment ignores refund reports, and another provider\'s report is refused', () => {
+  it("an unpaid payment ignores refund reports, and another provider's report is refused", () => {
     const state = new PaymentState(input());
     state.chargeCreated(T0, { providerReference: 'tx-1', instructions: {} });
     state.apply(T0 + 1, report(10_000));
@@ -126,7 +157,13 @@ describe('refunds made at the provider, not through bayar', () => {
   it('an unsigned (wake-only) refund notice moves no money: it only asks for a look-up; a repeated "paid" asks for none', () => {
     const state = settled();
     const notice = (eventId: string, chargeStatus: ChargeStatus): ProviderEvent => ({
-      provider: 'midtrans', eventId, source: 'webhook', wakeOnly: true, chargeStatus, providerStatus: 'refund', providerReference: 'tx-1',
+      provider: 'midtrans',
+      eventId,
+      source: 'webhook',
+      wakeOnly: true,
+      chargeStatus,
+      providerStatus: 'refund',
+      providerReference: 'tx-1',
       // Whatever it claims, nothing in it is applied.
       providerRefunds: { total: 99_000 },
     });

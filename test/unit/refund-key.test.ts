@@ -44,10 +44,13 @@ describe('refundKeyFor', () => {
 
   it('distinct (payment, refund id) pairs never share a key, however the strings are cut', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.tuple(fc.constantFrom(PAYMENT, 'pay_ffffffffffffffffffffffff', 'pay_0'), refundIdArb), { minLength: 2, maxLength: 50, selector: ([p, r]) => `${p}\u0000${r}` }), (pairs) => {
-        const keys = new Set(pairs.map(([p, r]) => refundKeyFor(DATA_KEY, p, r)));
-        return keys.size === pairs.length;
-      }),
+      fc.property(
+        fc.uniqueArray(fc.tuple(fc.constantFrom(PAYMENT, 'pay_ffffffffffffffffffffffff', 'pay_0'), refundIdArb), { minLength: 2, maxLength: 50, selector: ([p, r]) => `${p}\u0000${r}` }),
+        (pairs) => {
+          const keys = new Set(pairs.map(([p, r]) => refundKeyFor(DATA_KEY, p, r)));
+          return keys.size === pairs.length;
+        },
+      ),
       { numRuns: 300 },
     );
     // The boundary between the two fields cannot be moved: ("ab", "c") is not ("a", "bc").

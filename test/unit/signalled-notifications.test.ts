@@ -8,7 +8,7 @@ describe('InMemorySignalledNotifications', () => {
     const store = new InMemorySignalledNotifications(10);
     store.remember('xendit', 'e1', 'pay_a');
     assert.equal(store.paymentFor('xendit', 'e1'), 'pay_a');
-    assert.equal(store.paymentFor('midtrans', 'e1'), undefined, 'another provider\'s id space');
+    assert.equal(store.paymentFor('midtrans', 'e1'), undefined, "another provider's id space");
     assert.equal(store.paymentFor('xendit', 'e2'), undefined);
   });
 

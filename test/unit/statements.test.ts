@@ -13,8 +13,17 @@ import { listXenditTransactions } from '../../src/providers/xendit/transactions.
 import type { XenditClient } from '../../src/providers/xendit/client.js';
 import { parseCsv } from '../helpers/csv.js';
 
-
-const line = (over: Partial<StatementLine>): StatementLine => ({ type: 'payment', at: '2026-12-04T03:00:00.000Z', paymentId: 'pay_1', merchantReference: 'o-1', method: 'QRIS', status: 'SETTLED', gross: 100_000, ...feeBreakdown(over.gross ?? 100_000), ...over });
+const line = (over: Partial<StatementLine>): StatementLine => ({
+  type: 'payment',
+  at: '2026-12-04T03:00:00.000Z',
+  paymentId: 'pay_1',
+  merchantReference: 'o-1',
+  method: 'QRIS',
+  status: 'SETTLED',
+  gross: 100_000,
+  ...feeBreakdown(over.gross ?? 100_000),
+  ...over,
+});
 
 describe('Jakarta days', () => {
   it('a day is 00:00 to 24:00 WIB (UTC+7, no daylight saving)', () => {
@@ -85,8 +94,14 @@ describe('fee, PPN and net', () => {
     const t = totalsOf(lines);
     assert.deepEqual(t.all, { count: 5, gross: 270_000, fee: 6_500, ppn: 440 + 275, net: 270_000 - 6_500 - 715, feeUnreported: 2, collected: 350_000, refunded: 30_000, paidOut: 50_000 });
     assert.equal(t.byMethod.QRIS!.gross, 70_000);
-    assert.equal(Object.values(t.byMethod).reduce((s, m) => s + m.net, 0), t.all.net);
-    assert.equal(Object.values(t.byMethod).reduce((s, m) => s + m.count, 0), 5);
+    assert.equal(
+      Object.values(t.byMethod).reduce((s, m) => s + m.net, 0),
+      t.all.net,
+    );
+    assert.equal(
+      Object.values(t.byMethod).reduce((s, m) => s + m.count, 0),
+      5,
+    );
   });
 });
 
@@ -137,7 +152,9 @@ describe('reconciliation comparison', () => {
     assert.deepEqual(kinds(comparePayment(settled, snap({ paidAmount: 90_000 }))), ['amount_mismatch/review']);
     assert.deepEqual(kinds(comparePayment(settled, snap({ paidAmount: 100_000, providerRefunds: { total: 40_000 } }))), ['refund_unknown_to_bayar/wake']);
     assert.deepEqual(kinds(comparePayment(settled, snap({ chargeStatus: 'REFUNDED', providerStatus: 'refund' }))), ['refund_unknown_to_bayar/wake']);
-    assert.deepEqual(kinds(comparePayment({ ...settled, status: 'PARTIALLY_REFUNDED', refunded: 30_000 }, snap({ paidAmount: 100_000, providerRefunds: { total: 0 } }))), ['refund_unknown_to_provider/review']);
+    assert.deepEqual(kinds(comparePayment({ ...settled, status: 'PARTIALLY_REFUNDED', refunded: 30_000 }, snap({ paidAmount: 100_000, providerRefunds: { total: 0 } }))), [
+      'refund_unknown_to_provider/review',
+    ]);
     // An answer that lists no refunds says nothing about them.
     assert.deepEqual(comparePayment({ ...settled, status: 'PARTIALLY_REFUNDED', refunded: 30_000 }, snap({ paidAmount: 100_000 })), []);
   });
@@ -155,14 +172,34 @@ describe('reconciliation comparison', () => {
 });
 
 describe("Xendit's transaction list (GET /transactions)", () => {
-  const tx = (id: string, over: Record<string, unknown> = {}) => ({ id, type: 'PAYMENT', status: 'SUCCESS', reference_id: `pay_${id}`, amount: 100_000, fee: { xendit_fee: 4_000, value_added_tax: 440 }, created: '2026-12-04T01:00:00.000Z', ...over });
-  const client = (pages: unknown[], asked: string[]) => ({ call: async (_m: string, path: string) => ({ status: 200, headers: {}, text: JSON.stringify(pages[asked.push(path) - 1]) }) }) as unknown as XenditClient;
+  const tx = (id: string, over: Record<string, unknown> = {}) => ({
+    id,
+    type: 'PAYMENT',
+    status: 'SUCCESS',
+    reference_id: `pay_${id}`,
+    amount: 100_000,
+    fee: { xendit_fee: 4_000, value_added_tax: 440 },
+    created: '2026-12-04T01:00:00.000Z',
+    ...over,
+  });
+  const client = (pages: unknown[], asked: string[]) =>
+    ({ call: async (_m: string, path: string) => ({ status: 200, headers: {}, text: JSON.stringify(pages[asked.push(path) - 1]) }) }) as unknown as XenditClient;
 
   it('reads every page of the Jakarta day (created[gte] .. the last millisecond), fee and VAT as reported', async () => {
     const asked: string[] = [];
-    const pages = [{ has_more: true, data: [tx('a'), tx('b', { fee: null })] }, { has_more: false, data: [tx('c', { type: 'REFUND', reference_id: null, fee: undefined })] }];
+    const pages = [
+      { has_more: true, data: [tx('a'), tx('b', { fee: null })] },
+      { has_more: false, data: [tx('c', { type: 'REFUND', reference_id: null, fee: undefined })] },
+    ];
     const listed = await listXenditTransactions(client(pages, asked), dayWindow('2026-12-04'));
-    assert.deepEqual(listed.map((t) => [t.id, t.type, t.referenceId, t.fee]), [['a', 'PAYMENT', 'pay_a', { fee: 4_000, vat: 440 }], ['b', 'PAYMENT', 'pay_b', undefined], ['c', 'REFUND', undefined, undefined]]);
+    assert.deepEqual(
+      listed.map((t) => [t.id, t.type, t.referenceId, t.fee]),
+      [
+        ['a', 'PAYMENT', 'pay_a', { fee: 4_000, vat: 440 }],
+        ['b', 'PAYMENT', 'pay_b', undefined],
+        ['c', 'REFUND', undefined, undefined],
+      ],
+    );
     const first = new URL(asked[0]!, 'https://api.xendit.co');
     assert.equal(first.pathname, '/transactions');
     assert.deepEqual(first.searchParams.getAll('types'), ['PAYMENT', 'REFUND']);

@@ -50,7 +50,14 @@ const hostileBody = fc.oneof(
 );
 
 /** Header values as a proxy might pass them: missing, empty, unicode, very long. */
-const headerValue = fc.option(fc.oneof(fc.string({ maxLength: 80 }), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.integer({ min: 1, max: 5000 }).map((n) => 'x'.repeat(n))), { nil: undefined });
+const headerValue = fc.option(
+  fc.oneof(
+    fc.string({ maxLength: 80 }),
+    fc.string({ unit: 'grapheme', maxLength: 40 }),
+    fc.integer({ min: 1, max: 5000 }).map((n) => 'x'.repeat(n)),
+  ),
+  { nil: undefined },
+);
 const otherHeaders = fc.dictionary(fc.string({ maxLength: 30 }), headerValue, { maxKeys: 5 });
 
 function toJson(value: unknown): string {
@@ -98,7 +105,9 @@ describe('MidtransProvider.parseWebhook (property-based)', () => {
 
   /** Midtrans' documented formula, restated: SHA-512 hex of order_id + status_code + gross_amount + server key. */
   const sign = (n: { order_id: string; status_code: string; gross_amount: string }, key = SERVER_KEY) =>
-    createHash('sha512').update(n.order_id + n.status_code + n.gross_amount + key, 'utf8').digest('hex');
+    createHash('sha512')
+      .update(n.order_id + n.status_code + n.gross_amount + key, 'utf8')
+      .digest('hex');
   const raw = (body: Buffer | string, headers: Record<string, string | undefined> = {}): RawWebhook => ({
     headers: { 'content-type': 'application/json', ...headers },
     rawBody: Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'),
@@ -147,14 +156,24 @@ describe('MidtransProvider.parseWebhook (property-based)', () => {
   const schemaBreak = fc.oneof(
     fc.record({ key: fc.constantFrom('order_id', 'status_code', 'gross_amount', 'transaction_status'), value: fc.oneof(notAString, fc.constant(undefined)) }),
     fc.record({ key: fc.constantFrom('transaction_id', 'fraud_status', 'payment_type', 'transaction_time', 'settlement_time', 'status_message', 'currency', 'signature_key'), value: notAString }),
-    fc.record({ key: fc.constant('status_code'), value: fc.oneof(fc.constantFrom('20', '2000', ' 200', '2OO', ''), fc.string({ maxLength: 6 }).filter((s) => !/^\d{3}$/.test(s))) }),
+    fc.record({
+      key: fc.constant('status_code'),
+      value: fc.oneof(
+        fc.constantFrom('20', '2000', ' 200', '2OO', ''),
+        fc.string({ maxLength: 6 }).filter((s) => !/^\d{3}$/.test(s)),
+      ),
+    }),
     fc.record({ key: fc.constant('order_id'), value: fc.oneof(fc.constant(''), fc.string({ minLength: 101, maxLength: 300 })) }),
     fc.record({ key: fc.constant('transaction_status'), value: fc.oneof(fc.constant(''), fc.string({ minLength: 51, maxLength: 120 })) }),
     fc.record({ key: fc.constant('gross_amount'), value: fc.string({ minLength: 33, maxLength: 80 }) }),
   );
 
   it('with any bytes and headers: a well-formed result, SignatureInvalid or WebhookMalformed, nothing else', () => {
-    const body = fc.oneof(hostileBody, wellTyped.map((n) => Buffer.from(toJson(n))), signed.map((n) => Buffer.from(toJson(n))));
+    const body = fc.oneof(
+      hostileBody,
+      wellTyped.map((n) => Buffer.from(toJson(n))),
+      signed.map((n) => Buffer.from(toJson(n))),
+    );
     fc.assert(
       fc.property(otherHeaders, body, (headers, rawBody) => {
         const outcome = parseOrTypedError(provider, raw(rawBody, headers));
@@ -295,7 +314,10 @@ describe('DokuProvider.parseWebhook (property-based)', () => {
       transaction: fc.record(
         {
           status: dokuStatus,
-          date: fc.oneof(fc.date({ noInvalidDate: true, min: new Date('2000-01-01'), max: new Date('2099-01-01') }).map((d) => stamp(d.getTime())), fc.string({ maxLength: 64 })),
+          date: fc.oneof(
+            fc.date({ noInvalidDate: true, min: new Date('2000-01-01'), max: new Date('2099-01-01') }).map((d) => stamp(d.getTime())),
+            fc.string({ maxLength: 64 }),
+          ),
           original_request_id: fc.string({ maxLength: 128 }),
         },
         { requiredKeys: ['status'] },
@@ -312,7 +334,10 @@ describe('DokuProvider.parseWebhook (property-based)', () => {
       { 'client-id': fc.oneof(fc.constant(CLIENT_ID), headerValue), 'request-id': headerValue, 'request-timestamp': fc.oneof(fc.constant(stamp(Date.now())), headerValue), signature: headerValue },
       { requiredKeys: [] },
     );
-    const body = fc.oneof(hostileBody, wellTyped.map((n) => Buffer.from(toJson(n))));
+    const body = fc.oneof(
+      hostileBody,
+      wellTyped.map((n) => Buffer.from(toJson(n))),
+    );
     fc.assert(
       fc.property(otherHeaders, dokuHeaders, body, (other, headers, rawBody) => {
         const outcome = parseOrTypedError(provider, { headers: { ...other, ...headers }, rawBody, path: PATH });
@@ -327,15 +352,17 @@ describe('DokuProvider.parseWebhook (property-based)', () => {
       hostileBody,
       jsonish.map((v) => Buffer.from(toJson(v))),
       wellTyped.chain((n) =>
-        fc.oneof(
-          fc.constant({ ...n, order: { ...n.order, invoice_number: '' } }),
-          notAString.map((v) => ({ ...n, order: { ...n.order, invoice_number: v } })),
-          fc.string({ minLength: 65, maxLength: 200 }).map((v) => ({ ...n, order: { ...n.order, invoice_number: v } })),
-          fc.oneof(fc.boolean(), fc.constant(null), fc.string({ minLength: 33, maxLength: 60 })).map((v) => ({ ...n, order: { ...n.order, amount: v } })),
-          fc.oneof(notAString, fc.constant(''), fc.string({ minLength: 51, maxLength: 80 })).map((v) => ({ ...n, transaction: { ...n.transaction, status: v } })),
-          notAString.map((v) => ({ ...n, transaction: v })),
-          notAString.map((v) => ({ ...n, order: v })),
-        ).map((v) => Buffer.from(toJson(v))),
+        fc
+          .oneof(
+            fc.constant({ ...n, order: { ...n.order, invoice_number: '' } }),
+            notAString.map((v) => ({ ...n, order: { ...n.order, invoice_number: v } })),
+            fc.string({ minLength: 65, maxLength: 200 }).map((v) => ({ ...n, order: { ...n.order, invoice_number: v } })),
+            fc.oneof(fc.boolean(), fc.constant(null), fc.string({ minLength: 33, maxLength: 60 })).map((v) => ({ ...n, order: { ...n.order, amount: v } })),
+            fc.oneof(notAString, fc.constant(''), fc.string({ minLength: 51, maxLength: 80 })).map((v) => ({ ...n, transaction: { ...n.transaction, status: v } })),
+            notAString.map((v) => ({ ...n, transaction: v })),
+            notAString.map((v) => ({ ...n, order: v })),
+          )
+          .map((v) => Buffer.from(toJson(v))),
       ),
     );
     fc.assert(

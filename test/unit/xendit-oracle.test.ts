@@ -190,7 +190,12 @@ describe('official xendit-node 7.0.0 against the Xendit sandbox', { skip: sdk ? 
       },
       {
         name: 'QRIS',
-        data: { referenceId: paymentId(), amount: 52_000, currency: 'IDR', paymentMethod: { type: 'QR_CODE', reusability: 'ONE_TIME_USE', qrCode: { channelCode: 'QRIS', channelProperties: { expiresAt } } } },
+        data: {
+          referenceId: paymentId(),
+          amount: 52_000,
+          currency: 'IDR',
+          paymentMethod: { type: 'QR_CODE', reusability: 'ONE_TIME_USE', qrCode: { channelCode: 'QRIS', channelProperties: { expiresAt } } },
+        },
         check: (pr) => {
           assert.equal(pr.status, 'PENDING');
           const qr = pr.paymentMethod.qrCode!;
@@ -205,7 +210,11 @@ describe('official xendit-node 7.0.0 against the Xendit sandbox', { skip: sdk ? 
           referenceId: paymentId(),
           amount: 75_000,
           currency: 'IDR',
-          paymentMethod: { type: 'EWALLET', reusability: 'ONE_TIME_USE', ewallet: { channelCode: 'DANA', channelProperties: { successReturnUrl: 'https://shop.example/ok', failureReturnUrl: 'https://shop.example/failed' } } },
+          paymentMethod: {
+            type: 'EWALLET',
+            reusability: 'ONE_TIME_USE',
+            ewallet: { channelCode: 'DANA', channelProperties: { successReturnUrl: 'https://shop.example/ok', failureReturnUrl: 'https://shop.example/failed' } },
+          },
         },
         check: (pr) => {
           assert.equal(pr.status, 'REQUIRES_ACTION');
@@ -254,16 +263,34 @@ describe('official xendit-node 7.0.0 against the Xendit sandbox', { skip: sdk ? 
 
       const listed = await xendit.PaymentRequest.getAllPaymentRequests({ referenceId: [data.referenceId!] });
       assertRequired(listed, ['data', 'hasMore'], 'PaymentRequestListResponse');
-      assert.deepEqual(listed.data.map((p) => p.id), [created.id]);
+      assert.deepEqual(
+        listed.data.map((p) => p.id),
+        [created.id],
+      );
     }
   });
 
   it('sends a body our createPaymentRequestSchema accepts as it is, with Basic auth and the idempotency key', async () => {
     const cases: PaymentRequestParameters[] = [
       vaRequest(paymentId()),
-      { referenceId: paymentId(), amount: 10_000, currency: 'IDR', paymentMethod: { type: 'QR_CODE', reusability: 'ONE_TIME_USE', qrCode: { channelCode: 'QRIS', channelProperties: { expiresAt: inOneHour() } } } },
-      { referenceId: paymentId(), amount: 10_000, currency: 'IDR', paymentMethod: { type: 'EWALLET', reusability: 'ONE_TIME_USE', ewallet: { channelCode: 'OVO', channelProperties: { mobileNumber: '+6281234567890' } } } },
-      { referenceId: paymentId(), amount: 10_000, currency: 'IDR', paymentMethod: { type: 'OVER_THE_COUNTER', reusability: 'ONE_TIME_USE', overTheCounter: { channelCode: 'INDOMARET', channelProperties: { customerName: 'Budi' } } } },
+      {
+        referenceId: paymentId(),
+        amount: 10_000,
+        currency: 'IDR',
+        paymentMethod: { type: 'QR_CODE', reusability: 'ONE_TIME_USE', qrCode: { channelCode: 'QRIS', channelProperties: { expiresAt: inOneHour() } } },
+      },
+      {
+        referenceId: paymentId(),
+        amount: 10_000,
+        currency: 'IDR',
+        paymentMethod: { type: 'EWALLET', reusability: 'ONE_TIME_USE', ewallet: { channelCode: 'OVO', channelProperties: { mobileNumber: '+6281234567890' } } },
+      },
+      {
+        referenceId: paymentId(),
+        amount: 10_000,
+        currency: 'IDR',
+        paymentMethod: { type: 'OVER_THE_COUNTER', reusability: 'ONE_TIME_USE', overTheCounter: { channelCode: 'INDOMARET', channelProperties: { customerName: 'Budi' } } },
+      },
     ];
     for (const data of cases) {
       await xendit.PaymentRequest.createPaymentRequest({ idempotencyKey: `key-${data.referenceId}`, data });
@@ -302,7 +329,14 @@ describe('official xendit-node 7.0.0 against the Xendit sandbox', { skip: sdk ? 
   });
 
   it("looks charges up and expires them on the SDK's paths, and the SDK reads the expired payment method", async () => {
-    const request: CreateChargeRequest = { paymentId: paymentId(), method: 'VA_BNI', amount: 30_000, expiresAt: new Date(Date.now() + 3600_000).toISOString(), description: 'x', customer: { name: 'Budi' } };
+    const request: CreateChargeRequest = {
+      paymentId: paymentId(),
+      method: 'VA_BNI',
+      amount: 30_000,
+      expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+      description: 'x',
+      customer: { name: 'Budi' },
+    };
     const snapshot = await adapter.createCharge(request);
     await adapter.findCharge({ paymentId: request.paymentId, method: 'VA_BNI' });
     await xendit.PaymentRequest.getAllPaymentRequests({ referenceId: [request.paymentId] });
@@ -413,27 +447,30 @@ describe('official xendit-node 7.0.0 against the Xendit sandbox', { skip: sdk ? 
     assert.equal(adapterRefund.length, 1);
     const adapterBody = JSON.parse(adapterRefund[0]!.body) as Record<string, unknown>;
     assert.deepEqual(JSON.parse(JSON.stringify(refundModels.CreateRefundToJSON(refundModels.CreateRefundFromJSON(adapterBody)))), adapterBody);
-    assert.equal(adapterBody.reason, 'OTHERS', 'free text goes to metadata; the reason is one of Xendit\'s codes');
+    assert.equal(adapterBody.reason, 'OTHERS', "free text goes to metadata; the reason is one of Xendit's codes");
 
     // Xendit's docs: only payment_request_id and reason are required; no amount = the rest.
     const rest = await xendit.Refund.createRefund({ data: { paymentRequestId: created.id, reason: 'CANCELLATION' } });
     assert.equal(rest.amount, 50_000);
     assert.equal(rest.referenceId ?? null, null);
-    await assert.rejects(
-      xendit.Refund.createRefund({ data: { paymentRequestId: created.id, amount: 1, reason: 'OTHERS' } }),
-      sdkError(400, 'MAXIMUM_REFUND_AMOUNT_REACHED'),
-    );
+    await assert.rejects(xendit.Refund.createRefund({ data: { paymentRequestId: created.id, amount: 1, reason: 'OTHERS' } }), sdkError(400, 'MAXIMUM_REFUND_AMOUNT_REACHED'));
 
     // The list the adapter reads (GET /refunds?payment_request_id=), through the SDK's own call and
     // model, and paged with after_id as the SDK pages it; then the adapter's sum of it.
     const listed = await xendit.Refund.getAllRefunds({ paymentRequestId: created.id });
-    assert.deepEqual(listed.data.map((r) => r.amount).sort((a, b) => (a ?? 0) - (b ?? 0)), [10_000, 40_000, 50_000]);
+    assert.deepEqual(
+      listed.data.map((r) => r.amount).sort((a, b) => (a ?? 0) - (b ?? 0)),
+      [10_000, 40_000, 50_000],
+    );
     assert.ok(listed.data.every((r) => r.paymentRequestId === created.id));
     const first = await xendit.Refund.getAllRefunds({ paymentRequestId: created.id, limit: 2 });
     assert.equal(first.hasMore, true);
     const second = await xendit.Refund.getAllRefunds({ paymentRequestId: created.id, limit: 2, afterId: first.data.at(-1)!.id });
     assert.equal(second.hasMore, false);
-    assert.deepEqual([...first.data, ...second.data].map((r) => r.id), listed.data.map((r) => r.id));
+    assert.deepEqual(
+      [...first.data, ...second.data].map((r) => r.id),
+      listed.data.map((r) => r.id),
+    );
     const snapshot = await adapter.findCharge({ paymentId: referenceId, providerReference: created.id, method: 'QRIS' });
     assert.equal(snapshot?.chargeStatus, 'PAID');
     assert.equal(snapshot?.providerRefunds?.total, 100_000);
@@ -441,16 +478,21 @@ describe('official xendit-node 7.0.0 against the Xendit sandbox', { skip: sdk ? 
 
     const va = await xendit.PaymentRequest.createPaymentRequest({ data: vaRequest(paymentId()) });
     await xendit.PaymentRequest.simulatePaymentRequestPayment({ paymentRequestId: va.id });
-    await assert.rejects(
-      xendit.Refund.createRefund({ data: { paymentRequestId: va.id, amount: 1000, reason: 'OTHERS' } }),
-      sdkError(400, 'REFUND_NOT_SUPPORTED'),
-    );
+    await assert.rejects(xendit.Refund.createRefund({ data: { paymentRequestId: va.id, amount: 1000, reason: 'OTHERS' } }), sdkError(400, 'REFUND_NOT_SUPPORTED'));
   });
 
   it('refuses DANA and OVO refunds as Xendit does (Payments API channel table), and bayar declares none', async () => {
-    for (const [channel, props] of [['DANA', { successReturnUrl: 'https://shop.example/ok' }], ['OVO', { mobileNumber: '+6281234567890' }]] as const) {
+    for (const [channel, props] of [
+      ['DANA', { successReturnUrl: 'https://shop.example/ok' }],
+      ['OVO', { mobileNumber: '+6281234567890' }],
+    ] as const) {
       const created = await xendit.PaymentRequest.createPaymentRequest({
-        data: { referenceId: paymentId(), amount: 20_000, currency: 'IDR', paymentMethod: { type: 'EWALLET', reusability: 'ONE_TIME_USE', ewallet: { channelCode: channel, channelProperties: props } } },
+        data: {
+          referenceId: paymentId(),
+          amount: 20_000,
+          currency: 'IDR',
+          paymentMethod: { type: 'EWALLET', reusability: 'ONE_TIME_USE', ewallet: { channelCode: channel, channelProperties: props } },
+        },
       });
       await xendit.PaymentRequest.simulatePaymentRequestPayment({ paymentRequestId: created.id });
       await assert.rejects(xendit.Refund.createRefund({ data: { paymentRequestId: created.id, amount: 1000, reason: 'OTHERS' } }), sdkError(400, 'REFUND_NOT_SUPPORTED'));
@@ -467,7 +509,13 @@ describe('official xendit-node 7.0.0 against the Xendit sandbox', { skip: sdk ? 
     await xendit.PaymentRequest.simulatePaymentRequestPayment({ paymentRequestId: created.id });
     await fetch(`${sandboxUrl}/_sandbox/xendit/refunds`, { method: 'POST', body: JSON.stringify({ pending: true }) });
     try {
-      const pending = await adapter.refund({ charge: { paymentId: created.referenceId, providerReference: created.id, method: 'QRIS' }, idempotencyKey: `${created.referenceId}-rf-c`, amount: 10_000, full: false, reason: 'x' });
+      const pending = await adapter.refund({
+        charge: { paymentId: created.referenceId, providerReference: created.id, method: 'QRIS' },
+        idempotencyKey: `${created.referenceId}-rf-c`,
+        amount: 10_000,
+        full: false,
+        reason: 'x',
+      });
       assert.equal(pending.state, 'PENDING');
       const cancelled = await xendit.Refund.cancelRefund({ refundID: pending.providerRefundId });
       assert.equal(cancelled.id, pending.providerRefundId);
@@ -481,15 +529,9 @@ describe('official xendit-node 7.0.0 against the Xendit sandbox', { skip: sdk ? 
 
   it('is refused with a wrong secret key: the SDK throws its 401 error', async () => {
     const wrong = client('xnd_development_not_the_right_key_000', proxy.url);
-    await assert.rejects(
-      wrong.PaymentRequest.createPaymentRequest({ data: vaRequest(paymentId()) }),
-      sdkError(401, 'INVALID_API_KEY'),
-    );
+    await assert.rejects(wrong.PaymentRequest.createPaymentRequest({ data: vaRequest(paymentId()) }), sdkError(401, 'INVALID_API_KEY'));
     await assert.rejects(wrong.PaymentRequest.getPaymentRequestByID({ paymentRequestId: 'pr-unknown' }), sdkError(401));
-    await assert.rejects(
-      xendit.PaymentRequest.getPaymentRequestByID({ paymentRequestId: 'pr-does-not-exist' }),
-      sdkError(404, 'DATA_NOT_FOUND'),
-    );
+    await assert.rejects(xendit.PaymentRequest.getPaymentRequestByID({ paymentRequestId: 'pr-does-not-exist' }), sdkError(404, 'DATA_NOT_FOUND'));
   });
 
   it('answers the same idempotency key and body with the same payment request, and a different body with 409', async () => {
@@ -502,13 +544,7 @@ describe('official xendit-node 7.0.0 against the Xendit sandbox', { skip: sdk ? 
     const ledger = (await (await fetch(`${sandboxUrl}/_sandbox/ledger`)).json()) as { charges: { reference: string }[] };
     assert.equal(ledger.charges.filter((c) => c.reference === data.referenceId).length, 1, 'one charge');
 
-    await assert.rejects(
-      xendit.PaymentRequest.createPaymentRequest({ idempotencyKey: key, data: { ...data, amount: 150_001 } }),
-      sdkError(409, 'IDEMPOTENCY_ERROR'),
-    );
-    await assert.rejects(
-      xendit.PaymentRequest.createPaymentRequest({ idempotencyKey: key, data: { ...data, referenceId: paymentId() } }),
-      sdkError(409),
-    );
+    await assert.rejects(xendit.PaymentRequest.createPaymentRequest({ idempotencyKey: key, data: { ...data, amount: 150_001 } }), sdkError(409, 'IDEMPOTENCY_ERROR'));
+    await assert.rejects(xendit.PaymentRequest.createPaymentRequest({ idempotencyKey: key, data: { ...data, referenceId: paymentId() } }), sdkError(409));
   });
 });

@@ -83,12 +83,19 @@ describe('xendit payout request body', () => {
       metadata: { bayar_payout_id: r.payoutId, bayar_attempt: '1' },
     });
     assert.ok(createPayoutRequestSchema.safeParse(toCreatePayout(r)).success);
-    for (const [bank, channel] of Object.entries(XENDIT_PAYOUT_CHANNELS)) assert.equal(toCreatePayout(request({ destination: { bankCode: bank, accountNumber: '123456', accountName: 'A B' } })).channel_code, channel);
+    for (const [bank, channel] of Object.entries(XENDIT_PAYOUT_CHANNELS))
+      assert.equal(toCreatePayout(request({ destination: { bankCode: bank, accountNumber: '123456', accountName: 'A B' } })).channel_code, channel);
   });
 
   it('refuses what Xendit cannot do before sending: another fee type, an unknown bank', () => {
-    assert.throws(() => toCreatePayout(request({ feeType: 'DEDUCT_FROM_AMOUNT' })), (e: unknown) => e instanceof ProviderRejected && e.code === 'UNSUPPORTED_FEE_TYPE');
-    assert.throws(() => toCreatePayout(request({ destination: { bankCode: 'JAGO', accountNumber: '123456', accountName: 'A B' } })), (e: unknown) => e instanceof ProviderRejected && e.code === 'UNSUPPORTED_BANK');
+    assert.throws(
+      () => toCreatePayout(request({ feeType: 'DEDUCT_FROM_AMOUNT' })),
+      (e: unknown) => e instanceof ProviderRejected && e.code === 'UNSUPPORTED_FEE_TYPE',
+    );
+    assert.throws(
+      () => toCreatePayout(request({ destination: { bankCode: 'JAGO', accountNumber: '123456', accountName: 'A B' } })),
+      (e: unknown) => e instanceof ProviderRejected && e.code === 'UNSUPPORTED_BANK',
+    );
   });
 });
 
@@ -190,7 +197,7 @@ describe('xendit payouts adapter against the sandbox (in-process)', () => {
     assert.equal((await ledger(r.providerPayoutId)).length, 1);
   });
 
-  it('definite refusals → ProviderRejected with Xendit\'s code: below the minimum, a wrong key', async () => {
+  it("definite refusals → ProviderRejected with Xendit's code: below the minimum, a wrong key", async () => {
     await assert.rejects(xendit.sendPayout(request({ amount: 5_000 })), isA(ProviderRejected, 'MINIMUM_TRANSFER_LIMIT_ERROR'));
     const wrongKey = new XenditProvider({ secretKey: 'xnd_development_wrong_key_000000', callbackToken: TOKEN, baseUrl: base, timeoutMs: 400 });
     await assert.rejects(wrongKey.sendPayout(request()), isA(ProviderRejected, 'INVALID_API_KEY'));
@@ -230,7 +237,14 @@ describe('xendit payouts adapter against the sandbox (in-process)', () => {
       const referenceId = `payout_${randomBytes(12).toString('hex')}-1`;
       const created = await payouts.createPayout({
         idempotencyKey: referenceId,
-        data: { referenceId, channelCode: 'ID_MANDIRI', channelProperties: { accountNumber: '1234567890123', accountHolderName: 'Siti Rahma' }, amount: 90_000, currency: 'IDR', description: 'SDK payout' },
+        data: {
+          referenceId,
+          channelCode: 'ID_MANDIRI',
+          channelProperties: { accountNumber: '1234567890123', accountHolderName: 'Siti Rahma' },
+          amount: 90_000,
+          currency: 'IDR',
+          description: 'SDK payout',
+        },
       });
       const required = ['referenceId', 'channelCode', 'channelProperties', 'amount', 'currency', 'id', 'created', 'updated', 'businessId', 'status'] as const;
       for (const field of required) assert.notEqual(created[field], undefined, field);
@@ -241,23 +255,32 @@ describe('xendit payouts adapter against the sandbox (in-process)', () => {
       const byId = await payouts.getPayoutById({ id: created.id });
       assert.equal(byId.referenceId, referenceId);
       const byRef = await payouts.getPayouts({ referenceId });
-      assert.deepEqual(byRef.data?.map((p) => p.id), [created.id]);
+      assert.deepEqual(
+        byRef.data?.map((p) => p.id),
+        [created.id],
+      );
       assert.equal(byRef.hasMore, false);
 
       // Our adapter reads what the SDK's client made.
       assert.equal((await xendit.findPayout(referenceId))?.providerReference, created.id);
     });
 
-    it('reads the sandbox\'s errors as XenditSdkError with Xendit\'s code', async () => {
+    it("reads the sandbox's errors as XenditSdkError with Xendit's code", async () => {
       const payouts = client();
-      await assert.rejects(payouts.getPayoutById({ id: 'disb-000000000000000000000000' }), (e: unknown) => e instanceof sdk!.XenditSdkError && Number(e.status) === 404 && e.errorCode === 'DATA_NOT_FOUND');
+      await assert.rejects(
+        payouts.getPayoutById({ id: 'disb-000000000000000000000000' }),
+        (e: unknown) => e instanceof sdk!.XenditSdkError && Number(e.status) === 404 && e.errorCode === 'DATA_NOT_FOUND',
+      );
       const referenceId = `payout_${randomBytes(12).toString('hex')}-1`;
       const data = { referenceId, channelCode: 'ID_BNI', channelProperties: { accountNumber: '0987654321', accountHolderName: 'Siti Rahma' }, amount: 90_000, currency: 'IDR' };
       await payouts.createPayout({ idempotencyKey: referenceId, data });
-      await assert.rejects(payouts.createPayout({ idempotencyKey: referenceId, data: { ...data, amount: 95_000 } }), (e: unknown) => e instanceof sdk!.XenditSdkError && e.errorCode === 'DUPLICATE_ERROR');
+      await assert.rejects(
+        payouts.createPayout({ idempotencyKey: referenceId, data: { ...data, amount: 95_000 } }),
+        (e: unknown) => e instanceof sdk!.XenditSdkError && e.errorCode === 'DUPLICATE_ERROR',
+      );
     });
 
-    it('the adapter\'s request body goes through the SDK\'s request model and back unchanged', () => {
+    it("the adapter's request body goes through the SDK's request model and back unchanged", () => {
       const body = toCreatePayout(request());
       const roundTrip = JSON.parse(JSON.stringify(models!.CreatePayoutRequestToJSON(models!.CreatePayoutRequestFromJSON(body))));
       assert.deepEqual(roundTrip, body);

@@ -184,7 +184,16 @@ describe('XenditProvider.parseWebhook', () => {
       event: 'payment_method.activated',
       business_id: '5f27a14a9bf05c73dd040bc8',
       created: '2025-03-01T08:05:00.000Z',
-      data: { id: 'pm-c30d4800-afe4-4e58-ad5f-cc006d169139', type: 'EWALLET', country: 'ID', business_id: '5f27a14a9bf05c73dd040bc8', reusability: 'MULTIPLE_USE', status: 'ACTIVE', created: '2025-03-01T08:05:00.000Z', updated: '2025-03-01T08:05:00.000Z' },
+      data: {
+        id: 'pm-c30d4800-afe4-4e58-ad5f-cc006d169139',
+        type: 'EWALLET',
+        country: 'ID',
+        business_id: '5f27a14a9bf05c73dd040bc8',
+        reusability: 'MULTIPLE_USE',
+        status: 'ACTIVE',
+        created: '2025-03-01T08:05:00.000Z',
+        updated: '2025-03-01T08:05:00.000Z',
+      },
     };
     for (const body of [
       paymentMethodCallback,
@@ -266,7 +275,16 @@ describe('XenditProvider.parseWebhook', () => {
     // Nothing in it is applied: the amount is not even carried; the payment looks its refunds up.
     assert.deepEqual(
       { ...parsed.event },
-      { provider: 'xendit', eventId: 'whk-1', source: 'webhook', wakeOnly: true, chargeStatus: 'REFUNDED', providerReference: 'pr-f4a6f77c-4835-4630-9617-2cdc34ee26ee', providerStatus: 'refund.succeeded/SUCCEEDED', occurredAt: '2025-03-02T09:00:00.000Z' },
+      {
+        provider: 'xendit',
+        eventId: 'whk-1',
+        source: 'webhook',
+        wakeOnly: true,
+        chargeStatus: 'REFUNDED',
+        providerReference: 'pr-f4a6f77c-4835-4630-9617-2cdc34ee26ee',
+        providerStatus: 'refund.succeeded/SUCCEEDED',
+        occurredAt: '2025-03-02T09:00:00.000Z',
+      },
     );
     // The Refund object's own name for the request is taken too; without a webhook-id the refund id names the event.
     const { payment_id: _p, ...noPaymentId } = callback.data;
@@ -333,7 +351,9 @@ describe('redirect e-wallets and their return page', () => {
 
   it("sends the payment's returnUrl as success and failure return URL, before the configured default", async () => {
     const body = await capture((baseUrl) =>
-      new XenditProvider({ secretKey: 'xnd_development_unit', callbackToken: TOKEN, baseUrl, timeoutMs: 1000, defaultReturnUrl: 'https://default.example/r' }).createCharge(request('EWALLET_DANA', 'https://shop.example/done')),
+      new XenditProvider({ secretKey: 'xnd_development_unit', callbackToken: TOKEN, baseUrl, timeoutMs: 1000, defaultReturnUrl: 'https://default.example/r' }).createCharge(
+        request('EWALLET_DANA', 'https://shop.example/done'),
+      ),
     );
     assert.equal(body?.payment_method.ewallet.channel_properties.success_return_url, 'https://shop.example/done');
     assert.equal(body?.payment_method.ewallet.channel_properties.failure_return_url, 'https://shop.example/done');
@@ -353,21 +373,26 @@ describe('redirect e-wallets and their return page', () => {
   it('refuses a redirect e-wallet with no return page at all, without calling Xendit', async () => {
     let err: unknown;
     const body = await capture((baseUrl) =>
-      new XenditProvider({ secretKey: 'xnd_development_unit', callbackToken: TOKEN, baseUrl, timeoutMs: 1000 })
-        .createCharge(request('EWALLET_DANA'))
-        .catch((e) => {
-          err = e;
-          throw e;
-        }),
+      new XenditProvider({ secretKey: 'xnd_development_unit', callbackToken: TOKEN, baseUrl, timeoutMs: 1000 }).createCharge(request('EWALLET_DANA')).catch((e) => {
+        err = e;
+        throw e;
+      }),
     );
     assert.equal(body, undefined, 'no request reached Xendit');
     assert.equal((err as { code?: string }).code, 'RETURN_URL_REQUIRED');
   });
 });
 
-describe('refunds made outside bayar: the status look-up lists the request\'s refunds', () => {
+describe("refunds made outside bayar: the status look-up lists the request's refunds", () => {
   const PR = 'pr-0a1b2c';
-  const paymentRequest = (status: string) => ({ id: PR, reference_id: 'pay_0123456789abcdef01234567', amount: 100_000, currency: 'IDR', status, payment_method: { id: 'pm-1', type: 'QR_CODE', qr_code: { channel_code: 'QRIS' } } });
+  const paymentRequest = (status: string) => ({
+    id: PR,
+    reference_id: 'pay_0123456789abcdef01234567',
+    amount: 100_000,
+    currency: 'IDR',
+    status,
+    payment_method: { id: 'pm-1', type: 'QR_CODE', qr_code: { channel_code: 'QRIS' } },
+  });
   const refund = (id: string, amount: number, status: string, paymentRequestId = PR) => ({ id, payment_request_id: paymentRequestId, amount, currency: 'IDR', status, reference_id: null });
 
   /** A stub Xendit: the payment request in `status`, and `refunds` served in pages of `limit` after `after_id`, as GET /refunds does. */
@@ -393,7 +418,11 @@ describe('refunds made outside bayar: the status look-up lists the request\'s re
     return {
       asked,
       find: () => adapter.findCharge({ paymentId: 'pay_0123456789abcdef01234567', providerReference: PR, method: 'QRIS' }),
-      close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+      close: () =>
+        new Promise<void>((r) => {
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
     };
   }
 
@@ -424,7 +453,10 @@ describe('refunds made outside bayar: the status look-up lists the request\'s re
     const unpaid = await stub('PENDING', [refund('rfd-1', 1_000, 'SUCCEEDED')]);
     try {
       assert.equal((await unpaid.find())?.providerRefunds, undefined);
-      assert.equal(unpaid.asked.some((u) => u.startsWith('/refunds')), false);
+      assert.equal(
+        unpaid.asked.some((u) => u.startsWith('/refunds')),
+        false,
+      );
     } finally {
       await unpaid.close();
     }

@@ -323,7 +323,10 @@ export function customerFields(channel: AggregatorChannel, customer: CustomerDet
   if (channel.code === 'EWALLET_OVO') {
     // OVO pushes the payment to the app registered to this number; without it nothing can be paid.
     if (phone === undefined) {
-      refuse('OVO_PHONE_REQUIRED', `EWALLET_OVO needs customer.phone: the mobile number the customer registered with OVO (e.g. 082113086611); OVO pushes the payment to that app and it must be approved within ${OVO_APPROVAL_SECONDS} s`);
+      refuse(
+        'OVO_PHONE_REQUIRED',
+        `EWALLET_OVO needs customer.phone: the mobile number the customer registered with OVO (e.g. 082113086611); OVO pushes the payment to that app and it must be approved within ${OVO_APPROVAL_SECONDS} s`,
+      );
     }
     if (!OVO_PHONE_PATTERN.test(phone!)) refuse('OVO_PHONE_INVALID', 'EWALLET_OVO needs customer.phone as an Indonesian mobile number (08…, +628… or 628…, 10–13 digits)');
   } else if (phone !== undefined && !PHONE_PATTERN.test(phone)) {
@@ -337,7 +340,12 @@ export function customerFields(channel: AggregatorChannel, customer: CustomerDet
  * special text. bayar's description is free text, so it is reduced to printable ASCII and cut.
  */
 export function productDetail(description: string): string {
-  const ascii = description.replace(/[^\x20-\x7e]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 32).trim();
+  const ascii = description
+    .replace(/[^\x20-\x7e]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 32)
+    .trim();
   return ascii || 'Payment';
 }
 

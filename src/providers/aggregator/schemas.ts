@@ -31,7 +31,11 @@ export function parseAmount(value: string | number | undefined): number | undefi
   return m ? Number(m[1]) : undefined;
 }
 
-const orderNum = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'orderNum: letters, digits, - and _');
+const orderNum = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'orderNum: letters, digits, - and _');
 const integerText = (what: string) => z.string().regex(/^[1-9]\d{0,14}$/, `${what}: a positive whole number of rupiah, as text`);
 const common = {
   merchantCode: z.string().min(5).max(50),
@@ -52,7 +56,10 @@ export const prepaidOrderRequestSchema = z
     email: z.string().regex(EMAIL_PATTERN, 'email: must look like xxx@xx.xx'),
     phone: z.string().regex(PHONE_PATTERN, 'phone: digits only'),
     notifyUrl: z.url({ protocol: /^https?$/ }).max(512),
-    redirectUrl: z.url({ protocol: /^https?$/ }).max(512).optional(),
+    redirectUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(512)
+      .optional(),
     expiryPeriod: z
       .string()
       .regex(/^\d{1,6}$/, 'expiryPeriod: whole minutes')
@@ -97,7 +104,11 @@ export const cashRequestSchema = z.strictObject({
   money: integerText('money'),
   description: z.string().min(1).max(32),
   /** "real name of user that left in bank": must match the account (case ignored). */
-  name: z.string().min(1).max(32).regex(/^[A-Za-z0-9 .,'-]+$/, "name: letters, digits, spaces and . , ' -"),
+  name: z
+    .string()
+    .min(1)
+    .max(32)
+    .regex(/^[A-Za-z0-9 .,'-]+$/, "name: letters, digits, spaces and . , ' -"),
   bankCode: z.string().min(1).max(16),
   number: z.string().regex(/^\d{5,34}$/, 'number: the account number, digits only'),
   notifyUrl: z.url({ protocol: /^https?$/ }).max(512),
@@ -109,9 +120,18 @@ export const cashRequestSchema = z.strictObject({
   // requires them is not settled: the sandbox takes a payout without them and checks their format
   // when present; bayar always sends them.
   method: z.string().min(1).max(16).optional(),
-  orderType: z.string().regex(/^\d{1,2}$/).optional(),
-  mobile: z.string().regex(/^\d{8,15}$/, 'mobile: digits only').optional(),
-  email: z.string().regex(/^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, 'email: name@example.com').optional(),
+  orderType: z
+    .string()
+    .regex(/^\d{1,2}$/)
+    .optional(),
+  mobile: z
+    .string()
+    .regex(/^\d{8,15}$/, 'mobile: digits only')
+    .optional(),
+  email: z
+    .string()
+    .regex(/^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, 'email: name@example.com')
+    .optional(),
 });
 export type CashRequest = z.infer<typeof cashRequestSchema>;
 

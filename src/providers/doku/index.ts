@@ -229,7 +229,12 @@ export class DokuProvider implements PaymentProvider {
   }
 
   private vasOrRefuse(method: string): DokuSnapVas {
-    if (!this.vas) throw new ProviderRejected(`doku ${method} goes through DOKU SNAP: it needs the SNAP keys (DOKU_SNAP_PRIVATE_KEY, DOKU_SNAP_DOKU_PUBLIC_KEY) and DOKU_SNAP_VA_PARTNER_SERVICE_IDS`, 'doku', 'UNSUPPORTED_METHOD');
+    if (!this.vas)
+      throw new ProviderRejected(
+        `doku ${method} goes through DOKU SNAP: it needs the SNAP keys (DOKU_SNAP_PRIVATE_KEY, DOKU_SNAP_DOKU_PUBLIC_KEY) and DOKU_SNAP_VA_PARTNER_SERVICE_IDS`,
+        'doku',
+        'UNSUPPORTED_METHOD',
+      );
     return this.vas;
   }
 
@@ -296,7 +301,11 @@ function toPaylaterRequest(request: CreateChargeRequest, minutes: number, fallba
   }
   if (!DOKU_CALLBACK_URL_PATTERN.test(returnUrl)) {
     // Refused here with a reason the merchant can act on, rather than as DOKU's 400.
-    throw new ProviderRejected('doku PAYLATER_INDODANA: returnUrl has characters DOKU does not take in callback_url (letters, digits and ( ) - = \\ . ? ; , + / : & _ % # and space)', 'doku', 'RETURN_URL_INVALID');
+    throw new ProviderRejected(
+      'doku PAYLATER_INDODANA: returnUrl has characters DOKU does not take in callback_url (letters, digits and ( ) - = \\ . ? ; , + / : & _ % # and space)',
+      'doku',
+      'RETURN_URL_INVALID',
+    );
   }
   const [first = name, ...rest] = name.trim().split(/\s+/);
   const firstName = first.slice(0, 16);
@@ -367,11 +376,7 @@ function fromChargeAnswer(channel: DokuChannel, body: unknown, request: CreateCh
 function checkIntegrity(order: { invoice_number: string; amount: number | string }, expected: CreateChargeRequest): void {
   const amount = parseAmount(order.amount);
   if (order.invoice_number !== expected.paymentId || amount !== expected.amount) {
-    throw new ProviderRejected(
-      `doku answered ${order.invoice_number} ${JSON.stringify(order.amount)}, expected ${expected.paymentId} ${expected.amount}`,
-      'doku',
-      'AMOUNT_MISMATCH',
-    );
+    throw new ProviderRejected(`doku answered ${order.invoice_number} ${JSON.stringify(order.amount)}, expected ${expected.paymentId} ${expected.amount}`, 'doku', 'AMOUNT_MISMATCH');
   }
 }
 

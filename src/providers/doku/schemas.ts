@@ -113,7 +113,7 @@ export const DOKU_PAYLATER_CATEGORIES = [
  * Read as a character class; "#" is taken as allowed (the published pattern ends with it).
  */
 export const DOKU_CALLBACK_URL_PATTERN = /^[a-zA-Z0-9()\-=\\.?;,+/:&_ %#]+$/;
-const callbackUrl = z.string().min(1).max(2048).regex(DOKU_CALLBACK_URL_PATTERN, 'callback URL: characters outside DOKU\'s allowed set');
+const callbackUrl = z.string().min(1).max(2048).regex(DOKU_CALLBACK_URL_PATTERN, "callback URL: characters outside DOKU's allowed set");
 
 const lineItem = z
   .object({

@@ -55,7 +55,9 @@ function fieldsOf(c: SignatureComponents): StringToSignFields {
 }
 
 function hmac(c: SignatureComponents, secretKey: string): Buffer {
-  return createHmac('sha256', secretKey).update(stringToSign(fieldsOf(c)), 'utf8').digest();
+  return createHmac('sha256', secretKey)
+    .update(stringToSign(fieldsOf(c)), 'utf8')
+    .digest();
 }
 
 /** The `Signature` header value: "HMACSHA256=" + base64 HMAC-SHA256. */

@@ -61,7 +61,8 @@ export class EcommpayPayouts {
     if (res.status === 429) throw new ProviderUnavailable(`ecommpay payout: HTTP 429`, 'ecommpay', code);
     // A 5xx may come from behind a platform that already took the payout, and a 200 we cannot
     // read may be an acceptance: neither is safe to resend.
-    if (res.status >= 500 || res.status === 200) throw new ProviderOutcomeUnknown(`ecommpay payout: HTTP ${res.status} ${answer.success ? (answer.data.message ?? '') : 'unreadable answer'}`.trim(), 'ecommpay', code);
+    if (res.status >= 500 || res.status === 200)
+      throw new ProviderOutcomeUnknown(`ecommpay payout: HTTP ${res.status} ${answer.success ? (answer.data.message ?? '') : 'unreadable answer'}`.trim(), 'ecommpay', code);
     // A 4xx error answer: the request was not accepted ("error" = cannot be processed), nothing
     // was created — a definite refusal (signature, validation, bank 2641, …).
     throw new ProviderRejected(`ecommpay refused the payout: HTTP ${res.status} ${answer.success ? (answer.data.message ?? '') : ''}`.trim(), 'ecommpay', code);

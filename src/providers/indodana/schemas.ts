@@ -110,7 +110,10 @@ export const checkoutRequestSchema = z.strictObject({
   approvedNotificationUrl: z.url(),
   cancellationRedirectUrl: z.url().optional(),
   backToStoreUrl: z.url().optional(),
-  expirationAt: z.string().refine((v) => parseIndodanaTime(v) !== undefined, 'expirationAt: ISO 8601 with an offset').optional(),
+  expirationAt: z
+    .string()
+    .refine((v) => parseIndodanaTime(v) !== undefined, 'expirationAt: ISO 8601 with an offset')
+    .optional(),
 });
 export type IndodanaCheckoutRequest = z.infer<typeof checkoutRequestSchema>;
 
@@ -153,9 +156,7 @@ export const metadataRequestSchema = z.object({
 
 // ---- errors: {status: "ERROR", error: {kind, message}} (egg-/indodana client; go-indodana-wrapper) ----
 
-export const errorSchema = z
-  .object({ status: z.literal('ERROR'), error: z.object({ kind: z.string().optional(), message: z.unknown().optional() }).loose().optional() })
-  .loose();
+export const errorSchema = z.object({ status: z.literal('ERROR'), error: z.object({ kind: z.string().optional(), message: z.unknown().optional() }).loose().optional() }).loose();
 
 // ---- notifications (Indodana → merchant) ----
 

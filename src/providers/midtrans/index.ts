@@ -19,16 +19,7 @@ import {
 } from '../provider.js';
 import { MIDTRANS_CHANNELS, MIDTRANS_MIN_EXPIRY_SECONDS, midtransCapabilities, type MidtransMethod } from './capabilities.js';
 import { MidtransClient, throwFor, type MidtransAnswer, type MidtransConfig } from './client.js';
-import {
-  notificationSchema,
-  parseGrossAmount,
-  parseMidtransTime,
-  refundResponseSchema,
-  toOrderTime,
-  transactionSchema,
-  type MidtransChargeRequest,
-  type MidtransTransaction,
-} from './schemas.js';
+import { notificationSchema, parseGrossAmount, parseMidtransTime, refundResponseSchema, toOrderTime, transactionSchema, type MidtransChargeRequest, type MidtransTransaction } from './schemas.js';
 import { notificationSignatureMatches } from './signature.js';
 import { midtransProviderStatus, midtransStatusToChargeStatus } from './status.js';
 
@@ -234,11 +225,7 @@ function fromTransaction(t: MidtransTransaction, expected?: CreateChargeRequest)
   if (amount === undefined) throw new ProviderRejected(`midtrans answered gross_amount ${JSON.stringify(t.gross_amount)}`, 'midtrans', 'AMOUNT_INVALID');
   // Integrity check before trusting a charge answer: it must be for our order and our amount.
   if (expected && (t.order_id !== expected.paymentId || amount !== expected.amount || (t.currency !== undefined && t.currency !== 'IDR'))) {
-    throw new ProviderRejected(
-      `midtrans answered ${t.order_id} ${t.gross_amount} ${t.currency ?? ''}, expected ${expected.paymentId} ${expected.amount} IDR`,
-      'midtrans',
-      'AMOUNT_MISMATCH',
-    );
+    throw new ProviderRejected(`midtrans answered ${t.order_id} ${t.gross_amount} ${t.currency ?? ''}, expected ${expected.paymentId} ${expected.amount} IDR`, 'midtrans', 'AMOUNT_MISMATCH');
   }
   const chargeStatus = midtransStatusToChargeStatus(t.transaction_status, t.fraud_status);
   const va = t.va_numbers?.[0];

@@ -48,7 +48,11 @@ export const EXPIRY_UNITS = { second: 1, minute: 60, hour: 3600, day: 86400 } as
 // ---- charge request ----
 
 /** order_id: up to 50 characters; letters, digits, dash, underscore, tilde and dot. */
-const orderId = z.string().min(1).max(50).regex(/^[A-Za-z0-9\-_~.]+$/, 'order_id: letters, digits, - _ ~ . only');
+const orderId = z
+  .string()
+  .min(1)
+  .max(50)
+  .regex(/^[A-Za-z0-9\-_~.]+$/, 'order_id: letters, digits, - _ ~ . only');
 
 const chargeBase = z.object({
   transaction_details: z.object({ order_id: orderId, gross_amount: z.number().int().positive() }),
@@ -92,9 +96,7 @@ export type MidtransPaymentType = MidtransChargeRequest['payment_type'];
 const statusCode = z.union([z.string(), z.number()]).transform(String);
 
 /** What every Core API answer has, errors included. */
-export const answerSchema = z
-  .object({ status_code: statusCode, status_message: z.string().optional(), validation_messages: z.array(z.string()).optional() })
-  .loose();
+export const answerSchema = z.object({ status_code: statusCode, status_message: z.string().optional(), validation_messages: z.array(z.string()).optional() }).loose();
 
 const refundEntry = z
   .object({
@@ -145,7 +147,12 @@ export const refundRequestSchema = z.object({
    * refund_key: "alphanumeric, dash (-), underscore (_)"); anything else is a 400 there, so the
    * sandbox refuses it too. The length limit is not published; 100 is the sandbox's guess [?].
    */
-  refund_key: z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/, 'refund_key: only letters, digits, - and _').optional(),
+  refund_key: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9_-]+$/, 'refund_key: only letters, digits, - and _')
+    .optional(),
   /** Omitted = the full gross amount. */
   amount: z.number().int().positive().optional(),
   reason: z.string().max(255).optional(),

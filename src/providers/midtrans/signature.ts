@@ -16,7 +16,9 @@ export interface SignedFields {
 
 /** The `signature_key` Midtrans puts in a notification: lowercase hex SHA-512. */
 export function notificationSignature(fields: SignedFields, serverKey: string): string {
-  return createHash('sha512').update(fields.order_id + fields.status_code + fields.gross_amount + serverKey, 'utf8').digest('hex');
+  return createHash('sha512')
+    .update(fields.order_id + fields.status_code + fields.gross_amount + serverKey, 'utf8')
+    .digest('hex');
 }
 
 const SHA512_HEX = /^[0-9a-fA-F]{128}$/;

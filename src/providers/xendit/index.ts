@@ -177,7 +177,6 @@ export class XenditProvider implements PaymentProvider, PayoutProvider {
     return { state, providerStatus: refund.data.status, ...(reason ? { reason } : {}) };
   }
 
-
   parseWebhook(raw: RawWebhook): ParsedWebhook {
     if (!callbackTokenMatches(raw.headers['x-callback-token'], this.config.callbackToken)) {
       throw new SignatureInvalid('xendit', 'x-callback-token does not match');
@@ -246,9 +245,7 @@ export class XenditProvider implements PaymentProvider, PayoutProvider {
   }
 
   private async lookup(ref: ChargeRef): Promise<XenditPaymentRequest | null> {
-    const path = ref.providerReference
-      ? `/payment_requests/${encodeURIComponent(ref.providerReference)}`
-      : `/payment_requests?reference_id=${encodeURIComponent(ref.paymentId)}`;
+    const path = ref.providerReference ? `/payment_requests/${encodeURIComponent(ref.providerReference)}` : `/payment_requests?reference_id=${encodeURIComponent(ref.paymentId)}`;
     const res = await this.client.call('GET', path);
     if (res.status === 404) return null;
     if (res.status !== 200) throwForStatus(res, 'get payment request');

@@ -55,9 +55,7 @@ export const paymentRequestSchema = z
         over_the_counter: channel.nullish(),
       })
       .loose(),
-    actions: z
-      .array(z.object({ action: z.string(), url_type: z.string().optional(), method: z.string().optional(), url: z.string().nullish(), qr_code: z.string().nullish() }).loose())
-      .nullish(),
+    actions: z.array(z.object({ action: z.string(), url_type: z.string().optional(), method: z.string().optional(), url: z.string().nullish(), qr_code: z.string().nullish() }).loose()).nullish(),
     failure_code: z.string().nullish(),
   })
   .loose();
@@ -84,9 +82,7 @@ export type XenditRefundRequest = z.infer<typeof refundRequestSchema>;
  * still be cancelled (`POST /refunds/{id}/cancel`, refund/apis/Refund.js). status.ts decides what
  * each value means; an unknown one is "not final yet", never a parse failure.
  */
-export const refundSchema = z
-  .object({ id: z.string(), payment_request_id: z.string().nullish(), amount: z.number(), status: z.string().min(1).max(50), reference_id: z.string().nullish() })
-  .loose();
+export const refundSchema = z.object({ id: z.string(), payment_request_id: z.string().nullish(), amount: z.number(), status: z.string().min(1).max(50), reference_id: z.string().nullish() }).loose();
 
 /**
  * GET /refunds?payment_request_id=… (xendit-node 7.0.0 refund/apis/Refund.js getAllRefunds: query

@@ -33,7 +33,13 @@ export async function listXenditTransactions(client: XenditClient, window: { fro
   const out: ProviderTransaction[] = [];
   let after: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const pairs: [string, string][] = [['types', 'PAYMENT'], ['types', 'REFUND'], ['created[gte]', window.from], ['created[lte]', lte], ['limit', String(PAGE_SIZE)]];
+    const pairs: [string, string][] = [
+      ['types', 'PAYMENT'],
+      ['types', 'REFUND'],
+      ['created[gte]', window.from],
+      ['created[lte]', lte],
+      ['limit', String(PAGE_SIZE)],
+    ];
     if (after) pairs.push(['after_id', after]);
     const query = new URLSearchParams(pairs);
     const res = await client.call('GET', `/transactions?${query.toString()}`);

@@ -19,14 +19,7 @@ import {
   type AggregatorChannel,
 } from '../../providers/aggregator/capabilities.js';
 import { flatParams } from '../../providers/aggregator/client.js';
-import {
-  cashRequestSchema,
-  prepaidOrderRequestSchema,
-  queryRequestSchema,
-  type CashRequest,
-  type PrepaidOrderRequest,
-  type QueryRequest,
-} from '../../providers/aggregator/schemas.js';
+import { cashRequestSchema, prepaidOrderRequestSchema, queryRequestSchema, type CashRequest, type PrepaidOrderRequest, type QueryRequest } from '../../providers/aggregator/schemas.js';
 import { PLATFORM_SIGN_FIELD, signParams, verifyParams, SIGN_FIELD } from '../../providers/aggregator/signature.js';
 import { jsonBody, type Handler, type LedgerEntry, type Notification, type SandboxKit, type SandboxProvider, type SandboxRequest, type SandboxResponse } from '../kit.js';
 import type { z } from 'zod';
@@ -543,8 +536,17 @@ function qrisPayload(amount: number, reference: string): string {
   const tlv = (id: string, value: string) => `${id}${String(value.length).padStart(2, '0')}${value}`;
   const merchant = tlv('00', 'ID.CO.QRIS.WWW') + tlv('01', '936000000000000000') + tlv('02', 'ID1020000000000') + tlv('03', 'UMI');
   const body =
-    tlv('00', '01') + tlv('01', '12') + tlv('26', merchant) + tlv('52', '5999') + tlv('53', '360') + tlv('54', String(amount)) + tlv('58', 'ID') +
-    tlv('59', 'BAYAR SANDBOX') + tlv('60', 'JAKARTA') + tlv('62', tlv('01', reference.slice(-25))) + '6304';
+    tlv('00', '01') +
+    tlv('01', '12') +
+    tlv('26', merchant) +
+    tlv('52', '5999') +
+    tlv('53', '360') +
+    tlv('54', String(amount)) +
+    tlv('58', 'ID') +
+    tlv('59', 'BAYAR SANDBOX') +
+    tlv('60', 'JAKARTA') +
+    tlv('62', tlv('01', reference.slice(-25))) +
+    '6304';
   return body + crc16(body);
 }
 

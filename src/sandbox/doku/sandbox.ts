@@ -82,9 +82,11 @@ export class DokuSandbox implements SandboxProvider {
 
   routes(kit: SandboxKit): [string, string, Handler][] {
     this.kit = kit;
-    const creates = (Object.entries(DOKU_CHANNELS) as [DokuMethod, DokuChannel][]).map(
-      ([method, channel]): [string, string, Handler] => ['POST', channel.path, (r) => this.signed(r, (requestId) => this.create(r, requestId, method, channel))],
-    );
+    const creates = (Object.entries(DOKU_CHANNELS) as [DokuMethod, DokuChannel][]).map(([method, channel]): [string, string, Handler] => [
+      'POST',
+      channel.path,
+      (r) => this.signed(r, (requestId) => this.create(r, requestId, method, channel)),
+    ]);
     return [
       ...creates,
       ['GET', `${DOKU_STATUS_PATH}:invoice`, (r) => this.signed(r, () => this.status(r.params.invoice!))],
@@ -110,15 +112,17 @@ export class DokuSandbox implements SandboxProvider {
   }
 
   ledger(): LedgerEntry[] {
-    return [...this.byInvoice.values()].map((c): LedgerEntry => ({
-      reference: c.invoice,
-      providerId: c.requestId,
-      amount: c.amount,
-      status: this.refresh(c).status,
-      paidAmount: c.paidAmount,
-      refundedAmount: 0,
-      createRequests: c.createRequests,
-    })).concat(this.snap.ledger());
+    return [...this.byInvoice.values()]
+      .map((c): LedgerEntry => ({
+        reference: c.invoice,
+        providerId: c.requestId,
+        amount: c.amount,
+        status: this.refresh(c).status,
+        paidAmount: c.paidAmount,
+        refundedAmount: 0,
+        createRequests: c.createRequests,
+      }))
+      .concat(this.snap.ledger());
   }
 
   reset(): void {

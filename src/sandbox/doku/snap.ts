@@ -40,7 +40,17 @@ const ACQUIRER: Record<SnapEwalletChannel, string> = { EMONEY_DANA_SNAP: 'DANA',
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** doku-nodejs-library _commons/vaChannelEnum.js. */
-const VA_CHANNELS = new Set(['VIRTUAL_ACCOUNT_BCA', 'VIRTUAL_ACCOUNT_BANK_MANDIRI', 'VIRTUAL_ACCOUNT_BANK_SYARIAH_MANDIRI', 'VIRTUAL_ACCOUNT_BRI', 'VIRTUAL_ACCOUNT_BNI', 'VIRTUAL_ACCOUNT_DOKU', 'VIRTUAL_ACCOUNT_PERMATA', 'VIRTUAL_ACCOUNT_CIMB', 'VIRTUAL_ACCOUNT_DANAMON']);
+const VA_CHANNELS = new Set([
+  'VIRTUAL_ACCOUNT_BCA',
+  'VIRTUAL_ACCOUNT_BANK_MANDIRI',
+  'VIRTUAL_ACCOUNT_BANK_SYARIAH_MANDIRI',
+  'VIRTUAL_ACCOUNT_BRI',
+  'VIRTUAL_ACCOUNT_BNI',
+  'VIRTUAL_ACCOUNT_DOKU',
+  'VIRTUAL_ACCOUNT_PERMATA',
+  'VIRTUAL_ACCOUNT_CIMB',
+  'VIRTUAL_ACCOUNT_DANAMON',
+]);
 
 /** refundHistory[].refundStatus: SNAP's codes, 00 success, 03 in progress, 06 failed [? see status.ts]. */
 type SnapRefundStatus = '00' | '03' | '06';
@@ -150,17 +160,27 @@ export class DokuSnapSandbox {
       ['POST', DOKU_SNAP_PATHS.vaStatus, (r) => this.authed(r, '26', () => this.vaStatus(r))],
       ['DELETE', DOKU_SNAP_PATHS.deleteVa, (r) => this.authed(r, '31', () => this.deleteVa(r))],
       // The wallet's page the customer is sent to (webRedirectUrl); the sandbox only names it.
-      ['GET', '/snap/checkout/:referenceNo', (r) => {
-        const c = this.byReferenceNo.get(r.params.referenceNo!);
-        return c ? { status: 200, contentType: 'text/plain', body: `${ACQUIRER[c.channel]} sandbox checkout: ${c.partnerReferenceNo} IDR ${c.amount}` } : { status: 404, contentType: 'text/plain', body: 'not found' };
-      }],
+      [
+        'GET',
+        '/snap/checkout/:referenceNo',
+        (r) => {
+          const c = this.byReferenceNo.get(r.params.referenceNo!);
+          return c
+            ? { status: 200, contentType: 'text/plain', body: `${ACQUIRER[c.channel]} sandbox checkout: ${c.partnerReferenceNo} IDR ${c.amount}` }
+            : { status: 404, contentType: 'text/plain', body: 'not found' };
+        },
+      ],
       // Sandbox only: forget every issued token (DOKU restarted, or the token expired early), so
       // the next call is refused 401xx01 and a client must fetch a new one.
-      ['POST', '/_sandbox/doku/snap/tokens/expire', () => {
-        const dropped = this.tokens.size;
-        this.tokens.clear();
-        return { status: 200, body: { dropped } };
-      }],
+      [
+        'POST',
+        '/_sandbox/doku/snap/tokens/expire',
+        () => {
+          const dropped = this.tokens.size;
+          this.tokens.clear();
+          return { status: 200, body: { dropped } };
+        },
+      ],
       ['GET', '/_sandbox/doku/snap/outbox', () => ({ status: 200, body: this.outbox })],
       // Control: {"pending":true} makes new refunds answer 202 and stay in progress until concluded
       // below, or — with "concludeOnLookup":"SUCCEEDED"|"FAILED" — after the next status look-up.
@@ -199,15 +219,17 @@ export class DokuSnapSandbox {
       refundedAmount: 0,
       createRequests: v.createRequests,
     }));
-    return vas.concat([...this.charges.values()].map((c) => ({
-      reference: c.partnerReferenceNo,
-      providerId: c.referenceNo,
-      amount: c.amount,
-      status: LEDGER_STATUS[this.refresh(c).status],
-      paidAmount: c.paidAmount,
-      refundedAmount: refunded(c),
-      createRequests: c.createRequests,
-    })));
+    return vas.concat(
+      [...this.charges.values()].map((c) => ({
+        reference: c.partnerReferenceNo,
+        providerId: c.referenceNo,
+        amount: c.amount,
+        status: LEDGER_STATUS[this.refresh(c).status],
+        paidAmount: c.paidAmount,
+        refundedAmount: refunded(c),
+        createRequests: c.createRequests,
+      })),
+    );
   }
 
   reset(): void {
@@ -564,7 +586,14 @@ export class DokuSnapSandbox {
     if (!va || va.trxId !== req.trxId || va.virtualAccountNo !== req.virtualAccountNo) return snapError(404, '4043100', 'Virtual Account Not Found');
     if (this.refreshVa(va).state === 'paid') return snapError(403, '4033100', 'Transaction Not Permitted: the VA is paid');
     va.state = 'deleted';
-    return { status: 200, body: { responseCode: '2003100', responseMessage: 'Successful', virtualAccountData: { partnerServiceId: va.partnerServiceId, customerNo: va.customerNo, virtualAccountNo: va.virtualAccountNo, trxId: va.trxId, additionalInfo: { channel: va.channel } } } };
+    return {
+      status: 200,
+      body: {
+        responseCode: '2003100',
+        responseMessage: 'Successful',
+        virtualAccountData: { partnerServiceId: va.partnerServiceId, customerNo: va.customerNo, virtualAccountNo: va.virtualAccountNo, trxId: va.trxId, additionalInfo: { channel: va.channel } },
+      },
+    };
   }
 
   /**
@@ -701,7 +730,6 @@ export class DokuSnapSandbox {
   }
 }
 
-
 /** What the charge's refunds take: done and in progress (failed ones gave theirs back), or only those with one status. */
 function refunded(c: SnapCharge, only?: SnapRefundStatus): number {
   return c.refunds.reduce((sum, f) => sum + (f.status === '06' || (only && f.status !== only) ? 0 : f.amount), 0);
@@ -717,4 +745,3 @@ function digits(n: number): string {
   while (out.length < n) out += String(randomInt(0, 10));
   return out;
 }
-

@@ -584,7 +584,8 @@ export class EcommpaySandbox implements SandboxProvider {
     if (body.answer !== undefined && !['ACCEPT', 'REFUSE', 'TIMEOUT', 'SERVER_ERROR'].includes(body.answer)) return { status: 400, body: { error: 'answer: ACCEPT, REFUSE, TIMEOUT or SERVER_ERROR' } };
     if (body.outcome !== undefined && !['success', 'decline'].includes(body.outcome)) return { status: 400, body: { error: 'outcome: success or decline' } };
     if (body.callback !== undefined && typeof body.callback !== 'boolean') return { status: 400, body: { error: 'callback: true or false' } };
-    if ((body.code !== undefined && typeof body.code !== 'string') || (body.message !== undefined && typeof body.message !== 'string')) return { status: 400, body: { error: 'code and message: strings' } };
+    if ((body.code !== undefined && typeof body.code !== 'string') || (body.message !== undefined && typeof body.message !== 'string'))
+      return { status: 400, body: { error: 'code and message: strings' } };
     this.next = { answer: body.answer, outcome: body.outcome, callback: body.callback, code: body.code, message: body.message };
     return { status: 200, body: this.next };
   }

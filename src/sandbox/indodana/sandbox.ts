@@ -191,7 +191,8 @@ export class IndodanaSandbox implements SandboxProvider {
     if (earlier) return earlier.key === key ? earlier.response : failure(409, 'CONFLICT', `refundId ${body.refundId} was already used for another cancellation`);
     this.refresh(transaction);
     if (transaction.status !== 'PAID') return failure(400, 'INVALID_STATUS', `transaction is ${transaction.status}; only PAID transactions can be cancelled`);
-    if (Date.now() - transaction.createdAt > INDODANA_CANCELLATION_WINDOW_DAYS * DAY) return failure(400, 'CANCELLATION_WINDOW_PASSED', `transactions can be cancelled within ${INDODANA_CANCELLATION_WINDOW_DAYS} days`);
+    if (Date.now() - transaction.createdAt > INDODANA_CANCELLATION_WINDOW_DAYS * DAY)
+      return failure(400, 'CANCELLATION_WINDOW_PASSED', `transactions can be cancelled within ${INDODANA_CANCELLATION_WINDOW_DAYS} days`);
     if (refunded(transaction) + body.cancellationAmount > transaction.paidAmount) {
       return failure(422, 'VALIDATION_ERROR', `cancellationAmount exceeds the remaining ${transaction.paidAmount - refunded(transaction)}`);
     }
@@ -199,7 +200,14 @@ export class IndodanaSandbox implements SandboxProvider {
     // Indodana's answer is not published [?]: status OK, echoing the cancellation.
     const response: SandboxResponse = {
       status: 200,
-      body: { status: 'OK', refundId: body.refundId, merchantOrderId: body.merchantOrderId, cancellationAmount: body.cancellationAmount, cancellationReason: body.cancellationReason, cancellationType: type },
+      body: {
+        status: 'OK',
+        refundId: body.refundId,
+        merchantOrderId: body.merchantOrderId,
+        cancellationAmount: body.cancellationAmount,
+        cancellationReason: body.cancellationReason,
+        cancellationType: type,
+      },
     };
     transaction.refunds.push({ refundId: body.refundId, amount: body.cancellationAmount, reason: body.cancellationReason, type, key, response });
     return response;

@@ -5,15 +5,7 @@
 // midtrans-client is run against it in the tests as an independent check.
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { basicAuthHeader, notificationSignature } from '../../providers/midtrans/signature.js';
-import {
-  EXPIRY_UNITS,
-  chargeRequestSchema,
-  formatGrossAmount,
-  parseMidtransTime,
-  refundRequestSchema,
-  toWibTime,
-  type MidtransChargeRequest,
-} from '../../providers/midtrans/schemas.js';
+import { EXPIRY_UNITS, chargeRequestSchema, formatGrossAmount, parseMidtransTime, refundRequestSchema, toWibTime, type MidtransChargeRequest } from '../../providers/midtrans/schemas.js';
 import { jsonBody, type Handler, type LedgerEntry, type Notification, type SandboxKit, type SandboxProvider, type SandboxRequest, type SandboxResponse } from '../kit.js';
 
 /** ≈2m, 10m, 30m, 90m, 210m after a failed delivery (after-payment/http-notification.md). */
@@ -262,7 +254,10 @@ export class MidtransSandbox implements SandboxProvider {
     charge.refunds.push(record);
     charge.status = refunded(charge) >= charge.paidAmount ? 'refund' : 'partial_refund';
     this.notifyStatus(charge);
-    return { status: 200, body: { status_code: '200', status_message: 'Success, refund is done', order_id: charge.orderId, refund_chargeback_id: record.id, refund_amount: formatGrossAmount(amount) } };
+    return {
+      status: 200,
+      body: { status_code: '200', status_message: 'Success, refund is done', order_id: charge.orderId, refund_chargeback_id: record.id, refund_amount: formatGrossAmount(amount) },
+    };
   }
 
   private refund(r: SandboxRequest): SandboxResponse {
@@ -428,7 +423,12 @@ export class MidtransSandbox implements SandboxProvider {
  * X-Override-Notification (replaces it) / X-Append-Notification (adds to it), up to 2 URLs each.
  */
 function notificationUrls(r: SandboxRequest, dashboardUrl: string): string[] {
-  const list = (h: string | undefined) => (h ?? '').split(',').map((s) => s.trim()).filter(Boolean).slice(0, 2);
+  const list = (h: string | undefined) =>
+    (h ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .slice(0, 2);
   const override = list(r.headers['x-override-notification']);
   if (override.length > 0) return override;
   return [dashboardUrl, ...list(r.headers['x-append-notification'])];

@@ -226,7 +226,8 @@ export class XenditSandbox implements SandboxProvider {
     const hash = createHash('sha256').update(r.rawBody).digest('hex');
     const seen = this.payoutKeys.get(key);
     if (seen) {
-      if (seen.hash !== hash) return error(400, 'DUPLICATE_ERROR', 'A payout with this idempotency key already exists. If you meant to execute a different request, please use another idempotency key');
+      if (seen.hash !== hash)
+        return error(400, 'DUPLICATE_ERROR', 'A payout with this idempotency key already exists. If you meant to execute a different request, please use another idempotency key');
       if (seen.payout) {
         seen.payout.sendRequests += 1;
         return { status: 200, body: this.renderPayout(seen.payout) };
@@ -383,11 +384,15 @@ export class XenditSandbox implements SandboxProvider {
       return error(400, 'API_VALIDATION_ERROR', 'channel_properties.customer_name is required');
     }
     const now = new Date().toISOString();
-    const digits = BigInt('0x' + randomBytes(8).toString('hex')).toString().padStart(16, '0').slice(0, 12);
+    const digits = BigInt('0x' + randomBytes(8).toString('hex'))
+      .toString()
+      .padStart(16, '0')
+      .slice(0, 12);
     const props: Record<string, string> = { ...(channel.channel_properties as Record<string, string> | undefined) };
     if (pm.type === 'VIRTUAL_ACCOUNT') props.virtual_account_number = `8808${digits}`;
     if (pm.type === 'OVER_THE_COUNTER') props.payment_code = `TEST${digits.slice(0, 8)}`;
-    if (pm.type === 'QR_CODE') props.qr_string = `00020101021226660014ID.CO.QRIS.WWW0118936009180000000000215ID10200000000000303UMI51440014ID.CO.QRIS.WWW0215ID10200000000000303UMI5204599953033605406${body.amount}5802ID5907BAYAR6007JAKARTA6105123406304${digits.slice(0, 4)}`;
+    if (pm.type === 'QR_CODE')
+      props.qr_string = `00020101021226660014ID.CO.QRIS.WWW0118936009180000000000215ID10200000000000303UMI51440014ID.CO.QRIS.WWW0215ID10200000000000303UMI5204599953033605406${body.amount}5802ID5907BAYAR6007JAKARTA6105123406304${digits.slice(0, 4)}`;
     const charge: Charge = {
       request: body,
       id: `pr-${randomBytes(12).toString('hex')}`,
@@ -480,7 +485,8 @@ export class XenditSandbox implements SandboxProvider {
     // Payments API channel table (developers.xendit.co/api-reference/payments-api, "Refund"):
     // DANA ❌ and OVO ❌ (LinkAja, ShopeePay ✅). Xendit refuses them, so the sandbox does.
     const channel = channelOf(charge.request);
-    if (type === 'EWALLET' && channel !== undefined && XENDIT_UNREFUNDABLE_EWALLETS.has(channel)) return error(400, 'REFUND_NOT_SUPPORTED', `${channel} payments cannot be refunded through the Payments API`);
+    if (type === 'EWALLET' && channel !== undefined && XENDIT_UNREFUNDABLE_EWALLETS.has(channel))
+      return error(400, 'REFUND_NOT_SUPPORTED', `${channel} payments cannot be refunded through the Payments API`);
     // Error codes from xendit-node CreateRefund400Response / PROVIDERS.md §3: an unpaid request is
     // INELIGIBLE_TRANSACTION; more than is left MAXIMUM_REFUND_AMOUNT_REACHED; no amount = the rest.
     if (charge.status !== 'SUCCEEDED') return error(400, 'INELIGIBLE_TRANSACTION', `payment request is ${charge.status}`);

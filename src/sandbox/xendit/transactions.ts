@@ -71,7 +71,8 @@ export class XenditTransactions {
   /** The control: a paid transaction under a reference bayar does not know. */
   inject(r: SandboxRequest): SandboxResponse {
     const body = JSON.parse(r.rawBody.toString('utf8') || '{}') as { referenceId?: unknown; amount?: unknown };
-    if (typeof body.referenceId !== 'string' || !Number.isSafeInteger(body.amount) || (body.amount as number) <= 0) return { status: 400, body: { error: 'referenceId and a positive integer amount' } };
+    if (typeof body.referenceId !== 'string' || !Number.isSafeInteger(body.amount) || (body.amount as number) <= 0)
+      return { status: 400, body: { error: 'referenceId and a positive integer amount' } };
     this.payment({ id: `pr-${randomBytes(12).toString('hex')}`, referenceId: body.referenceId, channelType: 'VIRTUAL_ACCOUNT', amount: body.amount as number });
     return { status: 200, body: this.all.at(-1) };
   }

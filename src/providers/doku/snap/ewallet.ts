@@ -38,15 +38,7 @@ import {
   type SnapRefundRequest,
   type SnapStatusRequest,
 } from './schemas.js';
-import {
-  asymmetricSignatureMatches,
-  issueNotificationToken,
-  parseSnapTimestamp,
-  publicKeyOf,
-  snapTimestamp,
-  symmetricSignatureMatches,
-  verifyNotificationToken,
-} from './signature.js';
+import { asymmetricSignatureMatches, issueNotificationToken, parseSnapTimestamp, publicKeyOf, snapTimestamp, symmetricSignatureMatches, verifyNotificationToken } from './signature.js';
 
 export interface DokuSnapEwalletConfig {
   clientId: string;

@@ -89,7 +89,10 @@ export const paymentResponseSchema = z
     webRedirectUrl: z.string().min(1).max(2048).optional(),
     partnerReferenceNo: z.string().max(64).optional(),
     referenceNo: z.string().max(64).nullish(),
-    additionalInfo: z.object({ webRedirectUrl: z.string().max(2048).optional() }).loose().nullish(),
+    additionalInfo: z
+      .object({ webRedirectUrl: z.string().max(2048).optional() })
+      .loose()
+      .nullish(),
   })
   .loose();
 export type SnapPaymentResponse = z.infer<typeof paymentResponseSchema>;
@@ -141,9 +144,7 @@ export const snapRupiahAmount = z
  * of entries (RefundHistoryDTO of doku-nodejs-library 1.0.52: refundNo, partnerReferenceNo,
  * refundAmount, refundStatus, refundDate, reason).
  */
-export const refundHistoryIdsSchema = z.array(
-  z.object({ refundNo: z.string().max(64).nullish(), partnerReferenceNo: z.string().max(64).nullish() }).loose(),
-);
+export const refundHistoryIdsSchema = z.array(z.object({ refundNo: z.string().max(64).nullish(), partnerReferenceNo: z.string().max(64).nullish() }).loose());
 
 /** One refundHistory entry, in full: the one bayar's refund look-up found. */
 export const refundHistoryEntrySchema = z

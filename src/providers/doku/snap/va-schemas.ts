@@ -96,7 +96,10 @@ export const vaStatusRequestSchema = z.object({
   virtualAccountNo: z.string().min(1).max(28),
   inquiryRequestId: z.string().max(128).nullish(),
   paymentRequestId: z.string().max(128).nullish(),
-  additionalInfo: z.object({ channel: z.string().max(64).optional() }).loose().optional(),
+  additionalInfo: z
+    .object({ channel: z.string().max(64).optional() })
+    .loose()
+    .optional(),
 });
 export type SnapVaStatusRequest = z.infer<typeof vaStatusRequestSchema>;
 
@@ -119,7 +122,10 @@ export const vaStatusResponseSchema = z
         trxDateTime: z.string().max(64).nullish(),
       })
       .loose(),
-    additionalInfo: z.object({ paymentFlagStatus: z.string().max(2).nullish(), trxId: z.string().max(64).nullish() }).loose().nullish(),
+    additionalInfo: z
+      .object({ paymentFlagStatus: z.string().max(2).nullish(), trxId: z.string().max(64).nullish() })
+      .loose()
+      .nullish(),
   })
   .loose();
 export type SnapVaStatusResponse = z.infer<typeof vaStatusResponseSchema>;

@@ -141,7 +141,11 @@ export class DokuSnapVas {
       const data = parsed.data.virtualAccountData;
       // Integrity: the answer must be for our VA, our trxId and our amount before anyone is told to pay it.
       if (vaDigits(data.virtualAccountNo) !== va.digits || (data.trxId && data.trxId !== request.paymentId)) {
-        throw new ProviderRejected(`doku snap create-va answered ${data.trxId ?? '?'} / ${vaDigits(data.virtualAccountNo)}, expected ${request.paymentId} / ${va.digits}`, 'doku', 'REFERENCE_MISMATCH');
+        throw new ProviderRejected(
+          `doku snap create-va answered ${data.trxId ?? '?'} / ${vaDigits(data.virtualAccountNo)}, expected ${request.paymentId} / ${va.digits}`,
+          'doku',
+          'REFERENCE_MISMATCH',
+        );
       }
       if (data.totalAmount && parseSnapValue(data.totalAmount.value) !== request.amount) {
         throw new ProviderRejected(`doku snap create-va answered ${data.totalAmount.value}, expected ${request.amount}`, 'doku', 'AMOUNT_MISMATCH');
@@ -200,7 +204,13 @@ export class DokuSnapVas {
    */
   async cancelCharge(ref: ChargeRef): Promise<void> {
     const va = this.vaFor(ref.method, ref.paymentId);
-    const body: SnapDeleteVaRequest = { partnerServiceId: va.partnerServiceId, customerNo: va.customerNo, virtualAccountNo: va.virtualAccountNo, trxId: ref.paymentId, additionalInfo: { channel: va.channel } };
+    const body: SnapDeleteVaRequest = {
+      partnerServiceId: va.partnerServiceId,
+      customerNo: va.customerNo,
+      virtualAccountNo: va.virtualAccountNo,
+      trxId: ref.paymentId,
+      additionalInfo: { channel: va.channel },
+    };
     const res = await this.client.send('DELETE', DOKU_SNAP_PATHS.deleteVa, body);
     if (res.status === 200 || res.status === 404) return;
     snapThrowFor(res, 'delete-va');
@@ -267,7 +277,13 @@ export const SNAP_VA_NOTIFY_RETRY_LATER: WebhookReply = {
  * description, with other characters dropped; "Customer" when nothing is left.
  */
 function vaName(request: CreateChargeRequest): string {
-  const clean = (text: string | undefined) => (text ?? '').normalize('NFKD').replace(/[^a-zA-Z0-9.\\\-/+,=_:'@% ]/g, '').replace(/\s+/g, ' ').trim().slice(0, 255);
+  const clean = (text: string | undefined) =>
+    (text ?? '')
+      .normalize('NFKD')
+      .replace(/[^a-zA-Z0-9.\\\-/+,=_:'@% ]/g, '')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 255);
   const name = clean(request.customer.name) || clean(request.description) || 'Customer';
   return VA_NAME_CHARS.test(name) ? name : 'Customer';
 }
