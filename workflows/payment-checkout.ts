@@ -6,8 +6,8 @@
 import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { SA } from '../src/temporal/search-attributes.js';
 import { chooseMethodUpdate, type ProviderRoute } from './definitions.js';
-import { failureMessage, guard } from './failures.js';
-import { applyInbox, chargeRef, lookUpCharge, provider, type Payment } from './payment-context.js';
+import { guard } from './failures.js';
+import { applyInbox, cancelThenCheck, type Payment } from './payment-context.js';
 
 /** The page's choice (or change) of method: validated, recorded, answered once it is charged. */
 export function setChooseMethodHandler(p: Payment): void {
@@ -65,18 +65,7 @@ export async function changedMethod(p: Payment): Promise<boolean> {
   const { state } = p;
   if (state.methodChoice === undefined || state.status !== 'PENDING') return false;
   state.abandoning = true;
-  if (state.route.capabilities.cancel && state.providerReference !== undefined) {
-    try {
-      await provider.cancelCharge(chargeRef(p));
-    } catch (err) {
-      state.record(Date.now(), 'workflow', 'cancel-failed', failureMessage(err));
-    }
-  }
-  applyInbox(p);
-  const final = await lookUpCharge(p);
-  applyInbox(p);
-  state.takeWake(); // the final check is the look-up any unsigned notification asked for
-  state.apply(Date.now(), { ...final, eventId: `final-check:${final.eventId}` });
+  await cancelThenCheck(p);
   if (state.status === 'PENDING') {
     state.abandonCharge(Date.now());
     return true;

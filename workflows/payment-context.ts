@@ -5,6 +5,7 @@ import type { PaymentActivities } from '../activities/index.js';
 import type { ProviderEvent, RefundRecord } from '../src/domain/payment.js';
 import { chargeCreation, providerCall } from './activity-options.js';
 import type { PaymentWorkflowInput } from './definitions.js';
+import { failureMessage } from './failures.js';
 import type { MerchantEvents } from './merchant-events.js';
 import type { PaymentState } from './payment-state.js';
 import type { Projection } from './projection.js';
@@ -89,4 +90,26 @@ export function notifyMerchant(p: Payment, type: string, id?: string, label: str
   const eventId = id ?? (input.recordEvents ? `${input.paymentId}:${type}:${state.entryCount}` : `${input.paymentId}:${type}`);
   const event = { merchantId: input.merchantId, ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}), eventId, type, payment: state.view() };
   p.merchant.send(event, label, () => (state.merchantNotified = true));
+}
+
+/**
+ * Setting a charge aside (an unpaid close, or a checkout's change of method): cancel it at its
+ * provider where the provider can, then one final status check, so money that landed in the last
+ * second is applied, not lost. The final check is the look-up any unsigned notification so far
+ * asked for.
+ */
+export async function cancelThenCheck(p: Payment): Promise<void> {
+  const { state } = p;
+  if (state.route.capabilities.cancel && state.providerReference !== undefined) {
+    try {
+      await provider.cancelCharge(chargeRef(p));
+    } catch (err) {
+      state.record(Date.now(), 'workflow', 'cancel-failed', failureMessage(err));
+    }
+  }
+  applyInbox(p);
+  const final = await lookUpCharge(p);
+  applyInbox(p);
+  state.takeWake();
+  state.apply(Date.now(), { ...final, eventId: `final-check:${final.eventId}` });
 }

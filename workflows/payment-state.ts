@@ -178,16 +178,22 @@ export class PaymentState {
     return this.abandonedCharges.find((c) => c.provider === event.provider && c.providerReference === event.providerReference);
   }
 
+  /** True for an event applied before (a copy of a notification counts as a duplicate); else remembers it. */
+  private alreadySeen(event: ProviderEvent): boolean {
+    if (this.seenEvents.has(event.eventId)) {
+      if (event.source === 'webhook') this.countNotification('duplicates');
+      return true;
+    }
+    this.seenEvents.add(event.eventId);
+    return false;
+  }
+
   /**
    * News about an abandoned charge: money on it is late money (refunded on that charge, as after
    * an expiry); anything else is recorded and changes nothing.
    */
   private applyToAbandoned(now: number, charge: AbandonedCharge, event: ProviderEvent): void {
-    if (this.seenEvents.has(event.eventId)) {
-      if (event.source === 'webhook') this.countNotification('duplicates');
-      return;
-    }
-    this.seenEvents.add(event.eventId);
+    if (this.alreadySeen(event)) return;
     if (event.wakeOnly && event.source === 'webhook') {
       // Unsigned: nothing in it is proven, so a claim of news earns a look-up of that charge, as
       // for the current one; a bounded number per charge, so forged copies cost little.
@@ -284,12 +290,8 @@ export class PaymentState {
       return;
     }
     if (event.source === 'poll' && event.providerReference) this.knownReferences.add(event.providerReference);
-    if (this.seenEvents.has(event.eventId)) {
-      // A poll repeating what it said before is not news either, and not a notification.
-      if (event.source === 'webhook') this.countNotification('duplicates');
-      return;
-    }
-    this.seenEvents.add(event.eventId);
+    // A poll repeating what it said before is not news either, and not a notification.
+    if (this.alreadySeen(event)) return;
     if (event.wakeOnly && event.source === 'webhook') {
       // Nothing in it is proven, so nothing in it is applied; a claim of news earns a look-up.
       this.countNotification('wakeUps');

@@ -12,7 +12,7 @@ import type { PaymentWorkflowInput, ProviderRoute } from './definitions.js';
 import { failureMessage, isDefiniteRejection } from './failures.js';
 import { MerchantEvents } from './merchant-events.js';
 import { awaitMethodChoice, changedMethod, setChooseMethodHandler, takeMethodChoice } from './payment-checkout.js';
-import { applyInbox, chargeCreator, chargeRef, lookUpCharge, notifyMerchant, provider, tellProviderRefunds, WAKE_LOOKUP_GAP_MS, type Payment } from './payment-context.js';
+import { applyInbox, cancelThenCheck, chargeCreator, lookUpCharge, notifyMerchant, tellProviderRefunds, WAKE_LOOKUP_GAP_MS, type Payment } from './payment-context.js';
 import { reportPaymentStatus } from './payment-metrics.js';
 import { refundWindow } from './payment-refund-window.js';
 import { PaymentState } from './payment-state.js';
@@ -147,19 +147,7 @@ async function closeUnpaid(p: Payment, target: 'EXPIRED' | 'CANCELLED' | 'FAILED
   const { state } = p;
   state.closing = target;
   state.record(Date.now(), target === 'EXPIRED' ? 'timer' : target === 'CANCELLED' ? 'api' : 'workflow', `closing:${target}`, reason);
-  if (state.route.capabilities.cancel && state.providerReference !== undefined) {
-    try {
-      await provider.cancelCharge(chargeRef(p));
-    } catch (err) {
-      state.record(Date.now(), 'workflow', 'cancel-failed', failureMessage(err));
-    }
-  }
-  applyInbox(p);
-  const final = await lookUpCharge(p);
-  applyInbox(p);
-  // The final check is the look-up any unsigned notification so far asked for.
-  state.takeWake();
-  state.apply(Date.now(), { ...final, eventId: `final-check:${final.eventId}` });
+  await cancelThenCheck(p);
   if (state.status === 'PENDING' || state.status === 'CREATED') state.setStatus(Date.now(), target, target === 'EXPIRED' ? 'timer' : 'api', reason);
 }
 

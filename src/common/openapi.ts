@@ -5,6 +5,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
+import { TITLES } from './problem.js';
 
 /** The problem+json body (RFC 9457) every refusal has, as ProblemFilter writes it. */
 export const PROBLEM_SCHEMA = {
@@ -33,20 +34,6 @@ export interface ProblemAnswer {
   /** When it happens, for the reader. */
   when: string;
 }
-
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-};
 
 function example(status: number, code: string, when: string) {
   return { type: `https://bayar.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`, title: TITLES[status] ?? 'Error', status, code, detail: when };

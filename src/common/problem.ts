@@ -14,11 +14,13 @@ export class ProblemException extends Error {
   }
 }
 
-const TITLES: Record<number, string> = {
+/** The problem's `title`: the HTTP status's own name (RFC 9457 §3.1.3). */
+export const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',

@@ -105,7 +105,8 @@ describe('daily statement and reconciliation (real stack)', () => {
     assert.equal(missing.status, 404);
     assert.equal(missing.headers.get('content-type')?.split(';')[0], 'application/problem+json');
     assert.equal(missing.json.code, 'STATEMENT_NOT_READY');
-    for (const bad of ['2026-02-30', 'yesterday', '2026-12-04.xlsx']) assert.equal((await stack.api('GET', `/v1/statements/${bad}`)).status, 400, bad);
+    for (const bad of ['yesterday', '2026-12-04.xlsx']) assert.equal((await stack.api('GET', `/v1/statements/${bad}`)).status, 400, bad);
+    assert.equal((await stack.api('GET', '/v1/statements/2026-02-30')).status, 422, 'a well-formed date the calendar lacks');
     assert.equal((await stack.api('GET', `/v1/statements/${today}`, undefined, { key: 'sk_test_not_a_key' })).status, 401);
   });
 
