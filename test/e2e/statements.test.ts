@@ -217,7 +217,7 @@ describe('daily statement and reconciliation (real stack)', () => {
       midtrans.lines.filter((l) => l.type === 'refund' && l.paymentId === refunded.id).map((l) => l.gross),
       [-25_000],
     );
-    assert.equal(midtrans.totals.byMethod.QRIS!.refunded, 25_000);
+    assert.equal(midtrans.totals.byMethod.QRIS!.refunded, 25_000 + 30_000 + 10_000);
     const aggregator = s.providers.find((p) => p.provider === 'aggregator')!;
     const payoutLine = aggregator.lines.find((l) => l.type === 'payout')!;
     assert.equal(payoutLine.gross, -150_000);
