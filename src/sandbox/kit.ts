@@ -72,6 +72,13 @@ export interface LedgerEntry {
   createRequests: number;
 }
 
+/** Test injection only (POST /_sandbox/charges/:reference/amend-record); see SandboxProvider.amendRecord. */
+export interface AmendRecord {
+  paidAmount?: number;
+  unpaid?: boolean;
+  forgetRefund?: boolean;
+}
+
 /** Hooks a provider sandbox gives the kit for the shared control endpoints. */
 export interface SandboxProvider {
   readonly name: string;
@@ -83,9 +90,10 @@ export interface SandboxProvider {
   /**
    * Reconciliation tests only: changes what the provider's own record says about a charge,
    * silently (no notification), so the daily reconciliation finds a difference bayar cannot
-   * know of: `paidAmount` (amounts differ) or `unpaid` (the provider has no payment).
+   * know of: `paidAmount` (amounts differ), `unpaid` (the provider has no payment) or
+   * `forgetRefund` (the provider no longer lists its newest refund: one bayar recorded).
    */
-  amendRecord?(reference: string, change: { paidAmount?: number; unpaid?: boolean }): SandboxResponse;
+  amendRecord?(reference: string, change: AmendRecord): SandboxResponse;
   ledger(): LedgerEntry[];
   reset(): void;
 }
@@ -214,13 +222,14 @@ export class SandboxKit {
       // Injects reconciliation differences: pay with webhooks off (/_sandbox/faults, then
       // /charges/:reference/pay, force for a closed charge) = paid and bayar does not know;
       // dashboard-refund with webhooks off = a refund bayar does not know; this one = amounts
-      // differ, or bayar counted money the provider does not have.
+      // differ, bayar counted money the provider does not have, or a refund bayar recorded that
+      // the provider no longer lists. Test injection, not provider behaviour.
       [
         'POST',
         '/_sandbox/charges/:reference/amend-record',
         (req) => {
           if (!this.provider.amendRecord) return { status: 404, body: { error: `${this.provider.name} sandbox cannot amend its record` } };
-          const body = JSON.parse(req.rawBody.toString('utf8') || '{}') as { paidAmount?: number; unpaid?: boolean };
+          const body = JSON.parse(req.rawBody.toString('utf8') || '{}') as AmendRecord;
           return this.provider.amendRecord(req.params.reference!, body);
         },
       ],

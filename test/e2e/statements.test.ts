@@ -167,13 +167,25 @@ describe('daily statement and reconciliation (real stack)', () => {
     // 5. A charge bayar never made, paid, in Xendit's transaction list.
     const stranger = `pay_${Date.now().toString(16).padStart(24, '0').slice(-24)}`;
     assert.equal((await stack.sandbox('POST', '/_sandbox/xendit/transactions', { referenceId: stranger, amount: 55_000 }, SANDBOX_PORT_OFFSETS.xendit)).status, 200);
+    // 6. Two refunds through bayar, and the provider's record no longer lists the second: a
+    // refund bayar holds that the provider does not.
+    const denied = await pay('midtrans', 90_000);
+    for (const [i, amount] of [30_000, 10_000].entries()) {
+      const res = await stack.api('POST', `/v1/payments/${denied.id}/refunds`, { amount, reason: 'sizing' }, { headers: { 'idempotency-key': uniqueRef('rf') } });
+      assert.ok(res.status === 201 || res.status === 202, res.text);
+      await stack.waitFor(denied.id, (p) => p.refunds.filter((r) => r.state === 'SUCCEEDED').length === i + 1, 30_000);
+    }
+    assert.equal((await stack.sandbox('POST', `/_sandbox/charges/${denied.id}/amend-record`, { forgetRefund: true }, MIDTRANS)).status, 200);
+    // 7. The aggregator now reports the payout bayar recorded as paid out as failed (status 4).
+    const payoutAttempt = paidOut.attempts[0]!.providerPayoutId;
+    assert.equal((await stack.sandbox('POST', `/_sandbox/aggregator/payouts/${payoutAttempt}/amend-record`, { status: 4 }, SANDBOX_PORT_OFFSETS.aggregator)).status, 200);
     const before = await differencesMetric();
 
     // Today has not ended: made early, on purpose (in production the job makes yesterday's).
     await assert.rejects(run({ through: today }), (err: Error) => /has not ended/.test(String((err as { cause?: { cause?: Error } }).cause?.cause?.message ?? err.message)));
     const first = await run({ through: today, allowUnfinishedDay: true });
     assert.deepEqual(first.produced, [today]);
-    assert.equal(first.differences, 5);
+    assert.equal(first.differences, 7);
     const { status, statement: s, text } = await statement(today);
     assert.equal(status, 200, text);
 
@@ -187,7 +199,7 @@ describe('daily statement and reconciliation (real stack)', () => {
     const money = s.providers.flatMap((p) => p.lines.filter((l) => l.type !== 'change').map((l) => `${l.paymentId ?? l.payoutId}|${l.refundId ?? ''}|${l.gross}`)).sort();
     assert.deepEqual(money, ledger.rows.map((r) => `${r.payment_id ?? r.payout_id}|${r.refund_id ?? ''}|${r.amount}`).sort());
     // …and what this test did: every settled payment collected its amount at its provider.
-    for (const p of [...settled, dashboard, otherAmount, notThere]) {
+    for (const p of [...settled, dashboard, otherAmount, notThere, denied]) {
       const at = s.providers.find((x) => x.provider === p.provider)!;
       const line = at.lines.find((l) => l.type === 'payment' && l.paymentId === p.id);
       assert.equal(line?.gross, p.amounts.expected, `${p.provider} ${p.id}`);
@@ -205,7 +217,7 @@ describe('daily statement and reconciliation (real stack)', () => {
       midtrans.lines.filter((l) => l.type === 'refund' && l.paymentId === refunded.id).map((l) => l.gross),
       [-25_000],
     );
-    assert.equal(midtrans.totals.byMethod.QRIS!.refunded, 25_000);
+    assert.equal(midtrans.totals.byMethod.QRIS!.refunded, 25_000 + 30_000 + 10_000);
     const aggregator = s.providers.find((p) => p.provider === 'aggregator')!;
     const payoutLine = aggregator.lines.find((l) => l.type === 'payout')!;
     assert.equal(payoutLine.gross, -150_000);
@@ -232,16 +244,20 @@ describe('daily statement and reconciliation (real stack)', () => {
 
     // Each injected difference: in the statement…
     const found = Object.fromEntries(s.differences.map((d) => [d.objectId, d]));
-    assert.equal(s.differences.length, 4, JSON.stringify(s.differences));
+    assert.equal(s.differences.length, 6, JSON.stringify(s.differences));
     assert.deepEqual([found[late.id]?.kind, found[late.id]?.action], ['paid_unknown_to_bayar', 'wake']);
     assert.deepEqual([found[dashboard.id]?.kind, found[dashboard.id]?.action], ['refund_unknown_to_bayar', 'wake']);
     assert.deepEqual([found[otherAmount.id]?.kind, found[otherAmount.id]?.action], ['amount_mismatch', 'review']);
     assert.deepEqual([found[notThere.id]?.kind, found[notThere.id]?.action], ['paid_unknown_to_provider', 'review']);
+    assert.deepEqual([found[denied.id]?.kind, found[denied.id]?.action], ['refund_unknown_to_provider', 'review']);
+    assert.deepEqual([found[payout.json.id]?.provider, found[payout.json.id]?.kind, found[payout.json.id]?.action], ['aggregator', 'payout_mismatch', 'review']);
     // …in the metric…
     const after = await differencesMetric();
     const count = (samples: typeof after, kind: string, provider = 'midtrans') => samples.find((x) => x.labels.provider === provider && x.labels.kind === kind)?.value ?? NaN;
-    for (const kind of ['paid_unknown_to_bayar', 'refund_unknown_to_bayar', 'amount_mismatch', 'paid_unknown_to_provider']) assert.equal(count(after, kind) - count(before, kind), 1, kind);
+    for (const kind of ['paid_unknown_to_bayar', 'refund_unknown_to_bayar', 'amount_mismatch', 'paid_unknown_to_provider', 'refund_unknown_to_provider'])
+      assert.equal(count(after, kind) - count(before, kind), 1, kind);
     assert.equal(count(after, 'paid_unknown_to_bayar', 'xendit') - count(before, 'paid_unknown_to_bayar', 'xendit'), 1);
+    assert.equal(count(after, 'payout_mismatch', 'aggregator') - count(before, 'payout_mismatch', 'aggregator'), 1);
     // The charge bayar never made belongs to no merchant: it is for operators, in review.
     const unknown = await pool.query(`SELECT merchant_id, provider, kind, action FROM reconciliation_differences WHERE day = $1::date AND object_id = $2`, [today, stranger]);
     assert.deepEqual(unknown.rows, [{ merchant_id: '*', provider: 'xendit', kind: 'paid_unknown_to_bayar', action: 'review' }]);
@@ -259,6 +275,8 @@ describe('daily statement and reconciliation (real stack)', () => {
     // The review ones were never "fixed": bayar's record still says what it said.
     assert.equal((await stack.payment(otherAmount.id)).amounts.paid, 70_000);
     assert.equal((await stack.payment(notThere.id)).status, 'SETTLED');
+    assert.equal((await stack.payment(denied.id)).amounts.refunded, 40_000);
+    assert.equal(((await stack.api('GET', `/v1/payouts/${payout.json.id}`)).json as PayoutView).status, 'SUCCEEDED');
 
     // statement.ready: one event, delivered signed to the endpoint registered for it.
     const delivered = await eventually(

@@ -172,6 +172,7 @@ export class AggregatorSandbox implements SandboxProvider {
       ['GET', '/_sandbox/aggregator/callbacks', () => ({ status: 200, body: this.deliveries })],
       ['GET', '/_sandbox/aggregator/payouts', () => ({ status: 200, body: { payouts: this.payoutLedger() } })],
       ['POST', '/_sandbox/aggregator/payouts/next', (r) => this.setNext(r)],
+      ['POST', '/_sandbox/aggregator/payouts/:orderNum/amend-record', (r) => this.amendPayout(r)],
       ['POST', '/_sandbox/aggregator/faults', (r) => this.setFaults(r)],
     ];
   }
@@ -471,6 +472,21 @@ export class AggregatorSandbox implements SandboxProvider {
     if (body.outcome !== undefined && ![2, 3, 4].includes(body.outcome)) return { status: 400, body: { error: 'outcome: 2, 3 or 4' } };
     this.next = { answer: body.answer, outcome: body.outcome };
     return { status: 200, body: this.next };
+  }
+
+  /**
+   * Test injection, not platform behaviour: the payout's CASH_QUERY status becomes `status`
+   * (2, 3 or 4) silently — no callback — after bayar recorded its end, so the daily
+   * reconciliation finds a payout_mismatch (e.g. SUCCEEDED at bayar, 4 failed here).
+   */
+  private amendPayout(r: SandboxRequest): SandboxResponse {
+    const payout = this.payouts.get(r.params.orderNum!);
+    if (!payout) return { status: 404, body: { error: 'payout not found' } };
+    const { status } = (jsonBody(r) ?? {}) as { status?: unknown };
+    if (status !== 2 && status !== 3 && status !== 4) return { status: 400, body: { error: 'status: 2, 3 or 4' } };
+    payout.status = status;
+    payout.statusMsg = { 2: 'SUCCESS', 3: 'Order revoked', 4: 'Payout failed: account name does not match' }[status];
+    return { status: 200, body: { orderNum: payout.orderNum, status: payout.status, statusMsg: payout.statusMsg } };
   }
 
   private setFaults(r: SandboxRequest): SandboxResponse {

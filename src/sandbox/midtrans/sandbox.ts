@@ -6,7 +6,7 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { basicAuthHeader, notificationSignature } from '../../providers/midtrans/signature.js';
 import { EXPIRY_UNITS, chargeRequestSchema, formatGrossAmount, parseMidtransTime, refundRequestSchema, toWibTime, type MidtransChargeRequest } from '../../providers/midtrans/schemas.js';
-import { jsonBody, type Handler, type LedgerEntry, type Notification, type SandboxKit, type SandboxProvider, type SandboxRequest, type SandboxResponse } from '../kit.js';
+import { jsonBody, type AmendRecord, type Handler, type LedgerEntry, type Notification, type SandboxKit, type SandboxProvider, type SandboxRequest, type SandboxResponse } from '../kit.js';
 
 /** ≈2m, 10m, 30m, 90m, 210m after a failed delivery (after-payment/http-notification.md). */
 export const MIDTRANS_NOTIFICATION_RETRIES_MS = [2, 10, 30, 90, 210].map((m) => m * 60_000);
@@ -128,10 +128,17 @@ export class MidtransSandbox implements SandboxProvider {
   }
 
   /** See SandboxProvider.amendRecord: the status answer then says so; no notification is sent. */
-  amendRecord(reference: string, change: { paidAmount?: number; unpaid?: boolean }): SandboxResponse {
+  amendRecord(reference: string, change: AmendRecord): SandboxResponse {
     const charge = this.find(reference);
     if (!charge) return answer('404', "Transaction doesn't exist.");
-    if (change.unpaid) {
+    if (change.forgetRefund) {
+      // Test injection, not Midtrans behaviour: the newest refund leaves the record (refunds[] and
+      // refund_amount), so bayar holds a refund the provider does not. Only a charge with another
+      // refund left makes that visible: an answer without refunds says nothing about them.
+      if (charge.refunds.length === 0) return answer('412', 'Transaction has no refund to forget');
+      charge.refunds.pop();
+      charge.status = charge.refunds.length === 0 ? 'settlement' : refunded(charge) >= charge.paidAmount ? 'refund' : 'partial_refund';
+    } else if (change.unpaid) {
       charge.status = 'expire';
       charge.paidAmount = 0;
       delete charge.settledAt;
