@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Body, Controller, Get, Headers, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiExcludeController, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, AUTHENTICATED, INVALID, TEMPORAL_DOWN, UNREADABLE_BODY } from '../common/openapi.js';
+import { ApiProblems, AUTHENTICATED, createdStatus, createRefusals } from '../common/openapi.js';
 import type { Request, Response } from 'express';
 import QRCode from 'qrcode';
 import { z } from 'zod';
@@ -34,17 +34,7 @@ export class CheckoutsController {
   @ApiResponse({ status: 201, description: 'Created: { id (the payment), url (the page, for the customer), expiresAt }; the payment is CREATED awaiting the method' })
   @ApiResponse({ status: 200, description: 'The same request again: the same answer' })
   @ApiResponse({ status: 202, description: 'Accepted, but no worker has started it yet: the url works once it has' })
-  @ApiProblems(
-    INVALID,
-    ...UNREADABLE_BODY,
-    { status: 409, codes: ['IDEMPOTENCY_CONFLICT'], when: 'this merchantReference or Idempotency-Key was used for a different request' },
-    {
-      status: 422,
-      codes: ['AMOUNT_OUT_OF_RANGE', 'METHOD_NOT_SUPPORTED', 'EXPIRY_OUT_OF_RANGE', 'CALLBACK_URL_REFUSED', 'PROVIDER_RULE'],
-      when: "no allowed method can be offered: the first allowed method's reason",
-    },
-    TEMPORAL_DOWN,
-  )
+  @ApiProblems(...createRefusals("no allowed method can be offered: the first allowed method's reason"))
   async create(
     @MerchantId() merchantId: string,
     @Body({ schema: createCheckoutSchema }) body: CreateCheckoutBody,
@@ -53,7 +43,7 @@ export class CheckoutsController {
   ) {
     const { outcome, answer } = await this.checkouts.create(merchantId, body, body, parseIdempotencyKey(idempotencyKey));
     // As payments: 201 new, 200 the same request again, 202 started but no worker has run it yet.
-    res.status(!outcome.answered ? 202 : outcome.created ? 201 : 200);
+    res.status(createdStatus(outcome));
     res.setHeader('Location', `/v1/payments/${answer.id}`);
     return answer;
   }

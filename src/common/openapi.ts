@@ -81,6 +81,21 @@ export const TEMPORAL_DOWN: ProblemAnswer = {
   codes: ['TEMPORAL_UNAVAILABLE', 'DATABASE_UNAVAILABLE'],
   when: 'Temporal cannot confirm it, or the database (the key check, the record) is not reachable, right now; retry the same request',
 };
+/** A create (payment or checkout): what it answers when it refuses, besides authentication. */
+export function createRefusals(unfit: string): ProblemAnswer[] {
+  return [
+    INVALID,
+    ...UNREADABLE_BODY,
+    { status: 409, codes: ['IDEMPOTENCY_CONFLICT'], when: 'this merchantReference or Idempotency-Key was used for a different request' },
+    { status: 422, codes: ['AMOUNT_OUT_OF_RANGE', 'METHOD_NOT_SUPPORTED', 'EXPIRY_OUT_OF_RANGE', 'CALLBACK_URL_REFUSED', 'PROVIDER_RULE'], when: unfit },
+    TEMPORAL_DOWN,
+  ];
+}
+
+/** A create's status: 201 new, 200 the same request again, 202 accepted before the workflow answered. */
+export function createdStatus(outcome: { answered: boolean; created: boolean }): 200 | 201 | 202 {
+  return !outcome.answered ? 202 : outcome.created ? 201 : 200;
+}
 export const RECORD_DOWN: ProblemAnswer = { status: 503, codes: ['DATABASE_UNAVAILABLE'], when: 'the system of record (or the key check) is not reachable; retry' };
 
 /**

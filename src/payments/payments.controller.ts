@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, AUTHENTICATED, INVALID, RECORD_DOWN, TEMPORAL_DOWN, UNREADABLE_BODY } from '../common/openapi.js';
+import { ApiProblems, AUTHENTICATED, createdStatus, createRefusals, INVALID, RECORD_DOWN, TEMPORAL_DOWN, UNREADABLE_BODY } from '../common/openapi.js';
 import type { Response } from 'express';
 import { ApiKeyGuard, MerchantId, RequireScope } from '../common/auth.guard.js';
 import { PaymentsService } from './payments.service.js';
@@ -41,17 +41,7 @@ export class PaymentsController {
   @ApiResponse({ status: 201, description: 'Created: the provider answered the charge (the payment may be PENDING, or already FAILED)' })
   @ApiResponse({ status: 200, description: 'The same request again: the payment it created' })
   @ApiResponse({ status: 202, description: 'Accepted, but the provider has not answered within the wait: poll GET /v1/payments/{id} (Location)' })
-  @ApiProblems(
-    INVALID,
-    ...UNREADABLE_BODY,
-    { status: 409, codes: ['IDEMPOTENCY_CONFLICT'], when: 'this merchantReference or Idempotency-Key was used for a different request' },
-    {
-      status: 422,
-      codes: ['AMOUNT_OUT_OF_RANGE', 'METHOD_NOT_SUPPORTED', 'EXPIRY_OUT_OF_RANGE', 'CALLBACK_URL_REFUSED', 'PROVIDER_RULE'],
-      when: 'valid JSON that no configured provider can take as asked',
-    },
-    TEMPORAL_DOWN,
-  )
+  @ApiProblems(...createRefusals('valid JSON that no configured provider can take as asked'))
   async create(
     @MerchantId() merchantId: string,
     @Body({ schema: createPaymentSchema }) body: CreatePaymentBody,
@@ -60,7 +50,7 @@ export class PaymentsController {
   ) {
     const outcome = await this.payments.create(merchantId, body, parseIdempotencyKey(idempotencyKey));
     // 201 new, 200 the same request again, 202 accepted but the provider has not answered yet.
-    res.status(!outcome.answered ? 202 : outcome.created ? 201 : 200);
+    res.status(createdStatus(outcome));
     res.setHeader('Location', `/v1/payments/${outcome.payment.id}`);
     return outcome.payment;
   }
