@@ -5,24 +5,20 @@
 import { randomUUID } from 'node:crypto';
 import type { ProviderEvent } from '../../domain/payment.js';
 import { parseJson } from '../http.js';
-import {
-  ProviderRejected,
-  shapeRefusal,
-  type ShapeRefusal,
-  ProviderUnavailable,
-  SignatureInvalid,
-  WebhookMalformed,
-  type ChargeRef,
-  type ChargeSnapshot,
-  type CreateChargeRequest,
-  type ParsedWebhook,
-  type PaymentProvider,
-  type RawWebhook,
-  type ProviderCapabilities,
-  type RefundRequest,
-  type RefundResult,
-  type RefundStatus,
-  type WebhookReply,
+import { ProviderRejected, shapeRefusal, ProviderUnavailable, SignatureInvalid, WebhookMalformed } from '../provider.js';
+import type {
+  ShapeRefusal,
+  ChargeRef,
+  ChargeSnapshot,
+  CreateChargeRequest,
+  ParsedWebhook,
+  PaymentProvider,
+  RawWebhook,
+  ProviderCapabilities,
+  RefundRequest,
+  RefundResult,
+  RefundStatus,
+  WebhookReply,
 } from '../provider.js';
 import { DOKU_MAX_EXPIRY_MINUTES, dokuCapabilitiesFor, dokuChannelFor, dokuSnapChannelFor, dokuSnapVaFor, dokuStatusPath, type DokuChannel } from './capabilities.js';
 import { DokuSnapEwallets, SNAP_NOTIFY_RETRY_LATER } from './snap/ewallet.js';

@@ -6,21 +6,8 @@ import { createHash, type KeyObject } from 'node:crypto';
 import type { ProviderEvent, ProviderRefunds } from '../../../domain/payment.js';
 import { z } from 'zod';
 import { parseJson } from '../../http.js';
-import {
-  ProviderRejected,
-  ProviderUnavailable,
-  SignatureInvalid,
-  WebhookMalformed,
-  type ChargeRef,
-  type ChargeSnapshot,
-  type CreateChargeRequest,
-  type ParsedWebhook,
-  type RawWebhook,
-  type RefundRequest,
-  type RefundResult,
-  type RefundStatus,
-  type WebhookReply,
-} from '../../provider.js';
+import { ProviderRejected, ProviderUnavailable, SignatureInvalid, WebhookMalformed } from '../../provider.js';
+import type { ChargeRef, ChargeSnapshot, CreateChargeRequest, ParsedWebhook, RawWebhook, RefundRequest, RefundResult, RefundStatus, WebhookReply } from '../../provider.js';
 import { DOKU_SNAP_NOTIFY_PATHS, DOKU_SNAP_PATHS, dokuSnapChannelFor } from '../capabilities.js';
 import { dokuSnapRefundStatusToRefundState, dokuSnapStatusToChargeStatus } from '../status.js';
 import { DokuSnapClient, snapThrowFor, type DokuSnapConfig } from './client.js';
