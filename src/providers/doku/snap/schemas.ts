@@ -30,6 +30,9 @@ export function parseSnapValue(value: string): Rupiah | undefined {
 /** responseCode = HTTP status (3) + service code (2) + case code (2), e.g. "2005400". */
 export const responseCode = z.string().regex(/^\d{7}$/);
 
+/** What every SNAP answer starts with: the response code and its message (the SDK's response DTOs). */
+export const snapAnswer = z.object({ responseCode, responseMessage: z.string().optional() });
+
 export const snapErrorSchema = z.object({ responseCode: z.string().optional(), responseMessage: z.string().optional() }).loose();
 
 // ---- B2B token: POST /authorization/v1/access-token/b2b ----
@@ -82,10 +85,8 @@ export const paymentRequestSchema = z.object({
 });
 export type SnapPaymentRequest = z.infer<typeof paymentRequestSchema>;
 
-export const paymentResponseSchema = z
-  .object({
-    responseCode,
-    responseMessage: z.string().optional(),
+export const paymentResponseSchema = snapAnswer
+  .extend({
     webRedirectUrl: z.string().min(1).max(2048).optional(),
     partnerReferenceNo: z.string().max(64).optional(),
     referenceNo: z.string().max(64).nullish(),
@@ -109,10 +110,8 @@ export const statusRequestSchema = z.object({
 });
 export type SnapStatusRequest = z.infer<typeof statusRequestSchema>;
 
-export const statusResponseSchema = z
-  .object({
-    responseCode,
-    responseMessage: z.string().optional(),
+export const statusResponseSchema = snapAnswer
+  .extend({
     originalPartnerReferenceNo: z.string().max(64).nullish(),
     originalReferenceNo: z.string().max(64).nullish(),
     /** SNAP: 00 success, 01 initiated, 02 paying, 03 pending, 04 refunded, 05 cancelled, 06 failed, 07 not found. */
@@ -176,10 +175,8 @@ export const refundRequestSchema = z.object({
 });
 export type SnapRefundRequest = z.infer<typeof refundRequestSchema>;
 
-export const refundResponseSchema = z
-  .object({
-    responseCode,
-    responseMessage: z.string().optional(),
+export const refundResponseSchema = snapAnswer
+  .extend({
     refundAmount: snapAmount.nullish(),
     originalPartnerReferenceNo: z.string().max(64).nullish(),
     originalReferenceNo: z.string().max(64).nullish(),
