@@ -31,6 +31,15 @@ export function parseAmount(value: string | number | undefined): number | undefi
   return m ? Number(m[1]) : undefined;
 }
 
+/** The platform's free text (platRespMessage, msg, statusMsg): up to 512 characters, often left out. */
+const platformMessage = z.string().max(512).optional();
+
+/** An amount in a form-encoded callback: text, read by parseAmount. */
+const callbackAmount = z.string().max(24);
+
+/** The account holder's name as callbacks carry it. */
+const callbackName = z.string().max(128).optional();
+
 const orderNum = z
   .string()
   .min(1)
@@ -75,7 +84,7 @@ export type PrepaidOrderRequest = z.infer<typeof prepaidOrderRequestSchema>;
 /** What every synchronous answer carries (order, disbursement and query alike, seed 003): the platform's verdict, the order's two numbers and its signature. */
 const platformAnswer = z.object({
   platRespCode: z.string().max(32),
-  platRespMessage: z.string().max(512).optional(),
+  platRespMessage: platformMessage,
   platOrderNum: z.string().max(64).optional(),
   orderNum: z.string().max(64).optional(),
   /** The client verifies it over the answer as it arrived (client.ts), before this parse. */
@@ -175,7 +184,7 @@ export const queryResponseSchema = platformAnswer
     amount: wireAmount.optional(),
     fee: wireAmount.optional(),
     status: z.union([z.string().max(32), z.number()]).optional(),
-    msg: z.string().max(512).optional(),
+    msg: platformMessage,
   })
   .loose();
 export type QueryResponse = z.infer<typeof queryResponseSchema>;
@@ -194,11 +203,11 @@ export const payCallbackSchema = signedCallback
   .extend({
     /** "00 means success, other failures". */
     code: z.string().max(16),
-    msg: z.string().max(512).optional(),
+    msg: platformMessage,
     method: z.string().max(32),
-    payMoney: z.string().max(24),
-    payFee: z.string().max(24).optional(),
-    name: z.string().max(128).optional(),
+    payMoney: callbackAmount,
+    payFee: callbackAmount.optional(),
+    name: callbackName,
     email: z.string().max(254).optional(),
     vaNumber: z.string().max(1024).optional(),
   })
@@ -209,13 +218,13 @@ export type PayCallback = z.infer<typeof payCallbackSchema>;
 export const payoutCallbackSchema = signedCallback
   .extend({
     status: z.string().max(8),
-    statusMsg: z.string().max(512).optional(),
-    money: z.string().max(24),
-    fee: z.string().max(24).optional(),
+    statusMsg: platformMessage,
+    money: callbackAmount,
+    fee: callbackAmount.optional(),
     feeType: z.string().max(4).optional(),
     bankCode: z.string().max(16).optional(),
     number: z.string().max(64).optional(),
-    name: z.string().max(128).optional(),
+    name: callbackName,
     description: z.string().max(256).optional(),
   })
   .loose();

@@ -7,7 +7,7 @@
 // dashboard.doku.com …/bank-mandiri-va-http-sample-snap). Shared by the adapter and the sandbox.
 import { z } from 'zod';
 import type { Rupiah } from '../../../domain/payment.js';
-import { snapAmount, snapAnswer } from './schemas.js';
+import { snapAmount, snapAnswer, snapText64 } from './schemas.js';
 
 /** partnerServiceId: exactly 8 characters, the BIN left-padded with spaces (SDK: `^\s{0,7}\d{1,8}$`, length 8). */
 export const PARTNER_SERVICE_ID = /^\s{0,7}\d{1,8}$/;
@@ -69,10 +69,10 @@ const answeredVa = z.object({
   partnerServiceId: z.string().max(8).nullish(),
   customerNo: z.string().max(20).nullish(),
   virtualAccountNo: z.string().min(1).max(28),
-  trxId: z.string().max(64).nullish(),
+  trxId: snapText64,
 });
 
-export const createVaResponseSchema = snapAnswer.extend({ virtualAccountData: answeredVa.extend({ totalAmount: snapAmount.nullish(), expiredDate: z.string().max(64).nullish() }).loose() }).loose();
+export const createVaResponseSchema = snapAnswer.extend({ virtualAccountData: answeredVa.extend({ totalAmount: snapAmount.nullish(), expiredDate: snapText64 }).loose() }).loose();
 
 // ---- delete VA: DELETE /virtual-accounts/bi-snap-va/v1.1/transfer-va/delete-va (service 31) ----
 
@@ -104,11 +104,11 @@ export const vaStatusResponseSchema = snapAnswer
         /** SNAP BI: 00 success (paid); anything else is not a payment [? DOKU publishes no table]. */
         paymentFlagStatus: z.string().max(2).nullish(),
         paymentFlagReason: z.object({ english: z.string().nullish(), indonesia: z.string().nullish() }).loose().nullish(),
-        trxDateTime: z.string().max(64).nullish(),
+        trxDateTime: snapText64,
       })
       .loose(),
     additionalInfo: z
-      .object({ paymentFlagStatus: z.string().max(2).nullish(), trxId: z.string().max(64).nullish() })
+      .object({ paymentFlagStatus: z.string().max(2).nullish(), trxId: snapText64 })
       .loose()
       .nullish(),
   })
@@ -140,8 +140,8 @@ export const vaNotificationSchema = z
     /** DOKU's (the acquirer's) id of this payment; a retry of the notification carries the same one. */
     paymentRequestId: z.string().min(1).max(128),
     paidAmount: z.object({ value: z.string().max(20), currency: z.literal('IDR') }).loose(),
-    trxDateTime: z.string().max(64).nullish(),
-    referenceNo: z.string().max(64).nullish(),
+    trxDateTime: snapText64,
+    referenceNo: snapText64,
     channelCode: z.union([z.string(), z.number()]).nullish(),
     additionalInfo: z.union([z.object({}).loose(), z.string()]).nullish(),
   })
