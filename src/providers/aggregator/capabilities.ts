@@ -1,6 +1,7 @@
 import type { PaymentMethod } from '../../domain/payment.js';
 import type { PayoutCapabilities, PayoutFeeType } from '../payout.js';
-import type { ProviderCapabilities } from '../provider.js';
+import { capabilitiesOf } from '../channel-capabilities.js';
+import { lookupIn } from '../lookup.js';
 
 /** Pay-in: create an order (VA number, QR, store code or wallet page). */
 export const PREPAID_ORDER_PATH = '/gateway/prepaidOrder';
@@ -38,9 +39,7 @@ export type AggregatorMethod = keyof typeof AGGREGATOR_METHODS;
 export type AggregatorChannel = (typeof AGGREGATOR_METHODS)[AggregatorMethod];
 export const AGGREGATOR_METHOD_CODES = Object.values(AGGREGATOR_METHODS).map((m) => m.code);
 
-export function aggregatorChannelFor(method: PaymentMethod): AggregatorChannel | undefined {
-  return Object.hasOwn(AGGREGATOR_METHODS, method) ? AGGREGATOR_METHODS[method as AggregatorMethod] : undefined;
-}
+export const aggregatorChannelFor: (method: PaymentMethod) => AggregatorChannel | undefined = lookupIn(AGGREGATOR_METHODS);
 
 /** `expiryPeriod` is in minutes, "recommended" 15–97,200; left out it is 4,320 (3 days) (seed 003). */
 export const EXPIRY_MINUTES = { min: 15, max: 97_200, default: 4_320 } as const;
@@ -48,8 +47,7 @@ export const EXPIRY_MINUTES = { min: 15, max: 97_200, default: 4_320 } as const;
 /** OVO pushes the payment to the customer's app, who must approve it within 30 s (seed 003). */
 export const OVO_APPROVAL_SECONDS = 30;
 
-export const aggregatorCapabilities: ProviderCapabilities = {
-  methods: Object.keys(AGGREGATOR_METHODS) as AggregatorMethod[],
+export const aggregatorCapabilities = capabilitiesOf(AGGREGATOR_METHODS, {
   // "Currently, the platform does not support refund operations" (seed 003): no method is
   // refundable, so bayar answers 422 REFUND_NOT_SUPPORTED before anything is sent.
   refunds: {},
@@ -60,7 +58,7 @@ export const aggregatorCapabilities: ProviderCapabilities = {
   // bayar's own deadline is authoritative (as for DOKU): a shorter one is sent as the platform's
   // 15-minute minimum, and bayar closes the payment itself when its deadline passes.
   expirySeconds: { min: 1, max: EXPIRY_MINUTES.max * 60, default: EXPIRY_MINUTES.default * 60 },
-};
+});
 
 /**
  * bayar bank code → the platform's `bankCode` for disbursements. The published example sends
@@ -86,9 +84,7 @@ export const PAYOUT_BANK_CODES: Readonly<Record<string, string>> = {
   SAMPOERNA: '523',
 };
 
-export function payoutBankCodeFor(bank: string): string | undefined {
-  return Object.hasOwn(PAYOUT_BANK_CODES, bank) ? PAYOUT_BANK_CODES[bank] : undefined;
-}
+export const payoutBankCodeFor: (bank: string) => string | undefined = lookupIn(PAYOUT_BANK_CODES);
 
 /** `feeType`: 0 = the fee comes out of the amount sent; 1 = the fee is charged to our balance (seed 003). */
 export const FEE_TYPE_CODES: Readonly<Record<PayoutFeeType, '0' | '1'>> = {

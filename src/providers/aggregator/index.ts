@@ -4,24 +4,8 @@
 // bayar's payment id (or the payout attempt's providerPayoutId), so every look-up is addressed by
 // it and nothing the platform assigns has to be remembered first.
 import type { ProviderEvent } from '../../domain/payment.js';
-import {
-  ProviderOutcomeUnknown,
-  ProviderRejected,
-  shapeRefusal,
-  type ShapeRefusal,
-  ProviderUnavailable,
-  SignatureInvalid,
-  WebhookMalformed,
-  type ChargeRef,
-  type ChargeSnapshot,
-  type CreateChargeRequest,
-  type CustomerDetails,
-  type ParsedWebhook,
-  type PaymentProvider,
-  type RawWebhook,
-  type RefundResult,
-  type WebhookReply,
-} from '../provider.js';
+import { ProviderOutcomeUnknown, ProviderRejected, shapeRefusal, ProviderUnavailable, SignatureInvalid, WebhookMalformed } from '../provider.js';
+import type { ShapeRefusal, ChargeRef, ChargeSnapshot, CreateChargeRequest, CustomerDetails, ParsedWebhook, PaymentProvider, RawWebhook, RefundResult, WebhookReply } from '../provider.js';
 import type { PayoutProvider, PayoutSnapshot, SendPayoutRequest } from '../payout.js';
 import {
   CASH_PATH,

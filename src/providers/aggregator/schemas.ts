@@ -31,6 +31,15 @@ export function parseAmount(value: string | number | undefined): number | undefi
   return m ? Number(m[1]) : undefined;
 }
 
+/** The platform's free text (platRespMessage, msg, statusMsg): up to 512 characters, often left out. */
+const platformMessage = z.string().max(512).optional();
+
+/** An amount in a form-encoded callback: text, read by parseAmount. */
+const callbackAmount = z.string().max(24);
+
+/** The account holder's name as callbacks carry it. */
+const callbackName = z.string().max(128).optional();
+
 const orderNum = z
   .string()
   .min(1)
@@ -72,17 +81,23 @@ export const prepaidOrderRequestSchema = z
   });
 export type PrepaidOrderRequest = z.infer<typeof prepaidOrderRequestSchema>;
 
+/** What every synchronous answer carries (order, disbursement and query alike, seed 003): the platform's verdict, the order's two numbers and its signature. */
+const platformAnswer = z.object({
+  platRespCode: z.string().max(32),
+  platRespMessage: platformMessage,
+  platOrderNum: z.string().max(64).optional(),
+  orderNum: z.string().max(64).optional(),
+  /** The client verifies it over the answer as it arrived (client.ts), before this parse. */
+  platSign: z.string().max(4096).optional(),
+});
+
 /**
  * The answer. platRespCode: SUCCESS, FAIL, UNKNOWN, NOTEXIST or ERROR. What the customer needs is
  * in `vaNumber` (VA number; store payment code; for QRIS the QR payload itself [?]) and `url`
  * (the platform's payment page; the only instruction for e-wallets).
  */
-export const prepaidOrderResponseSchema = z
-  .object({
-    platRespCode: z.string().max(32),
-    platRespMessage: z.string().max(512).optional(),
-    platOrderNum: z.string().max(64).optional(),
-    orderNum: z.string().max(64).optional(),
+export const prepaidOrderResponseSchema = platformAnswer
+  .extend({
     method: z.string().max(32).optional(),
     name: z.string().max(64).optional(),
     email: z.string().max(254).optional(),
@@ -91,7 +106,6 @@ export const prepaidOrderResponseSchema = z
     payMoney: wireAmount.optional(),
     payFee: wireAmount.optional(),
     productDetail: z.string().max(64).optional(),
-    platSign: z.string().max(4096).optional(),
   })
   .loose();
 export type PrepaidOrderResponse = z.infer<typeof prepaidOrderResponseSchema>;
@@ -136,19 +150,14 @@ export const cashRequestSchema = z.strictObject({
 export type CashRequest = z.infer<typeof cashRequestSchema>;
 
 /** The synchronous answer only says whether the disbursement was ACCEPTED (platRespCode). */
-export const cashResponseSchema = z
-  .object({
-    platRespCode: z.string().max(32),
-    platRespMessage: z.string().max(512).optional(),
-    platOrderNum: z.string().max(64).optional(),
-    orderNum: z.string().max(64).optional(),
+export const cashResponseSchema = platformAnswer
+  .extend({
     name: z.string().max(64).optional(),
     bankCode: z.string().max(16).optional(),
     number: z.string().max(64).optional(),
     money: wireAmount.optional(),
     fee: wireAmount.optional(),
     feeType: z.union([z.string().max(4), z.number()]).optional(),
-    platSign: z.string().max(4096).optional(),
   })
   .loose();
 export type CashResponse = z.infer<typeof cashResponseSchema>;
@@ -170,57 +179,53 @@ export type QueryRequest = z.infer<typeof queryRequestSchema>;
  * PAY_CANCEL, PAY_ERROR; CASH_QUERY → 0 new, 1/5 processing, 2 success, 3 cancelled, 4 failed.
  * `amount` is "the amount user has paid". platRespCode NOTEXIST: no such order.
  */
-export const queryResponseSchema = z
-  .object({
-    platRespCode: z.string().max(32),
-    platRespMessage: z.string().max(512).optional(),
-    platOrderNum: z.string().max(64).optional(),
-    orderNum: z.string().max(64).optional(),
+export const queryResponseSchema = platformAnswer
+  .extend({
     amount: wireAmount.optional(),
     fee: wireAmount.optional(),
     status: z.union([z.string().max(32), z.number()]).optional(),
-    msg: z.string().max(512).optional(),
-    platSign: z.string().max(4096).optional(),
+    msg: platformMessage,
   })
   .loose();
 export type QueryResponse = z.infer<typeof queryResponseSchema>;
 
 // ---- callbacks: form-encoded POSTs, sent only for a successful payment / a finished disbursement ----
 
+/** What every callback carries, payment and disbursement alike (seed 003): the order's two numbers and the platform's signature. */
+const signedCallback = z.object({
+  orderNum: z.string().min(1).max(64),
+  platOrderNum: z.string().min(1).max(64),
+  platSign: z.string().max(4096),
+});
+
 /** Payment callback: code=00&email=…&method=…&msg=SUCCESS&name=…&orderNum=…&payFee=…&payMoney=…&platOrderNum=…&platSign=…&vaNumber=… */
-export const payCallbackSchema = z
-  .object({
+export const payCallbackSchema = signedCallback
+  .extend({
     /** "00 means success, other failures". */
     code: z.string().max(16),
-    msg: z.string().max(512).optional(),
+    msg: platformMessage,
     method: z.string().max(32),
-    orderNum: z.string().min(1).max(64),
-    platOrderNum: z.string().min(1).max(64),
-    payMoney: z.string().max(24),
-    payFee: z.string().max(24).optional(),
-    name: z.string().max(128).optional(),
+    payMoney: callbackAmount,
+    payFee: callbackAmount.optional(),
+    name: callbackName,
     email: z.string().max(254).optional(),
     vaNumber: z.string().max(1024).optional(),
-    platSign: z.string().max(4096),
   })
   .loose();
 export type PayCallback = z.infer<typeof payCallbackSchema>;
 
 /** Disbursement callback: bankCode, description, fee, feeType, money, name, number, orderNum, platOrderNum, platSign, status (2 success, 4 fail), statusMsg. */
-export const payoutCallbackSchema = z
-  .object({
-    orderNum: z.string().min(1).max(64),
-    platOrderNum: z.string().min(1).max(64),
+export const payoutCallbackSchema = signedCallback
+  .extend({
     status: z.string().max(8),
-    statusMsg: z.string().max(512).optional(),
-    money: z.string().max(24),
-    fee: z.string().max(24).optional(),
+    statusMsg: platformMessage,
+    money: callbackAmount,
+    fee: callbackAmount.optional(),
     feeType: z.string().max(4).optional(),
     bankCode: z.string().max(16).optional(),
     number: z.string().max(64).optional(),
-    name: z.string().max(128).optional(),
+    name: callbackName,
     description: z.string().max(256).optional(),
-    platSign: z.string().max(4096),
   })
   .loose();
 export type PayoutCallback = z.infer<typeof payoutCallbackSchema>;

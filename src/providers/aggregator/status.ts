@@ -1,5 +1,6 @@
 import type { ChargeStatus } from '../../domain/payment.js';
 import type { ProviderPayoutState } from '../payout.js';
+import { statusMap } from '../lookup.js';
 
 /**
  * The one table: the platform's order status (ORDER_QUERY answers) → bayar charge status.
@@ -10,19 +11,10 @@ import type { ProviderPayoutState } from '../payout.js';
  * answer is final. PAY_CANCEL after a payment cannot move bayar back: a paid payment is closed
  * to provider events.
  */
-const TABLE: Record<string, ChargeStatus> = {
-  INIT_ORDER: 'PENDING',
-  NO_PAY: 'PENDING',
-  OPEN_PAY_URL: 'PENDING',
-  SUCCESS: 'PAID',
-  PAY_CANCEL: 'CANCELLED',
-  PAY_ERROR: 'FAILED',
-};
-
-export function aggregatorStatusToChargeStatus(status: string): ChargeStatus {
-  // Own keys only: "constructor" or "__proto__" from the wire must not resolve to Object's members.
-  return Object.hasOwn(TABLE, status) ? TABLE[status]! : 'PENDING';
-}
+export const aggregatorStatusToChargeStatus = statusMap<ChargeStatus>(
+  { PENDING: ['INIT_ORDER', 'NO_PAY', 'OPEN_PAY_URL'], PAID: ['SUCCESS'], CANCELLED: ['PAY_CANCEL'], FAILED: ['PAY_ERROR'] },
+  'PENDING',
+);
 
 /**
  * Disbursements (CASH_QUERY `status` and the disbursement callback): "2 means payment is
@@ -30,12 +22,4 @@ export function aggregatorStatusToChargeStatus(status: string): ChargeStatus {
  * need to continue to query later" (seed 003). The query page names them: 0 new, 1 and 5
  * processing, 2 success, 3 cancelled, 4 failed.
  */
-const PAYOUT_TABLE: Record<string, ProviderPayoutState> = {
-  '2': 'SUCCEEDED',
-  '3': 'FAILED',
-  '4': 'FAILED',
-};
-
-export function aggregatorPayoutStatusToState(status: string): ProviderPayoutState {
-  return Object.hasOwn(PAYOUT_TABLE, status) ? PAYOUT_TABLE[status]! : 'PENDING';
-}
+export const aggregatorPayoutStatusToState = statusMap<ProviderPayoutState>({ SUCCEEDED: ['2'], FAILED: ['3', '4'] }, 'PENDING');

@@ -1,5 +1,7 @@
 import type { PaymentMethod } from '../../domain/payment.js';
+import { capabilitiesOf } from '../channel-capabilities.js';
 import type { ProviderCapabilities } from '../provider.js';
+import { lookupIn } from '../lookup.js';
 
 export type DokuChannelKind = 'va' | 'o2o' | 'paylater';
 
@@ -36,9 +38,7 @@ export const DOKU_SNAP_VAS = {
 
 export type DokuVaMethod = keyof typeof DOKU_SNAP_VAS;
 
-export function dokuSnapVaFor(method: PaymentMethod): (typeof DOKU_SNAP_VAS)[DokuVaMethod] | undefined {
-  return Object.hasOwn(DOKU_SNAP_VAS, method) ? DOKU_SNAP_VAS[method as DokuVaMethod] : undefined;
-}
+export const dokuSnapVaFor: (method: PaymentMethod) => (typeof DOKU_SNAP_VAS)[DokuVaMethod] | undefined = lookupIn(DOKU_SNAP_VAS);
 
 /**
  * partnerServiceId (the bank's company code / BIN DOKU assigns the merchant, per bank) for the
@@ -65,9 +65,7 @@ export function dokuStatusPath(invoiceNumber: string): string {
   return DOKU_STATUS_PATH + encodeURIComponent(invoiceNumber);
 }
 
-export function dokuChannelFor(method: PaymentMethod): DokuChannel | undefined {
-  return Object.hasOwn(DOKU_CHANNELS, method) ? DOKU_CHANNELS[method as DokuMethod] : undefined;
-}
+export const dokuChannelFor: (method: PaymentMethod) => DokuChannel | undefined = lookupIn(DOKU_CHANNELS);
 
 /**
  * The e-wallets bayar takes through DOKU SNAP Direct Debit, "jump app" flow (no account binding):
@@ -83,9 +81,7 @@ export const DOKU_SNAP_EWALLETS = {
 
 export type DokuSnapMethod = keyof typeof DOKU_SNAP_EWALLETS;
 
-export function dokuSnapChannelFor(method: PaymentMethod): (typeof DOKU_SNAP_EWALLETS)[DokuSnapMethod] | undefined {
-  return Object.hasOwn(DOKU_SNAP_EWALLETS, method) ? DOKU_SNAP_EWALLETS[method as DokuSnapMethod] : undefined;
-}
+export const dokuSnapChannelFor: (method: PaymentMethod) => (typeof DOKU_SNAP_EWALLETS)[DokuSnapMethod] | undefined = lookupIn(DOKU_SNAP_EWALLETS);
 
 /** DOKU SNAP paths (doku-nodejs-library _commons/config.js). */
 export const DOKU_SNAP_PATHS = {
@@ -133,11 +129,10 @@ export function dokuCapabilitiesFor(snap: boolean, vaMethods: readonly DokuVaMet
   };
 }
 
-export const dokuCapabilities: ProviderCapabilities = {
+export const dokuCapabilities = capabilitiesOf(DOKU_CHANNELS, {
   // SNAP partnerRefundNo for DANA/ShopeePay/OVO: 1–64 characters (doku-nodejs-library
   // _models/refundRequestDTO.js, Joi.string().min(1).max(64)).
   refundKey: { maxLength: 64 },
-  methods: Object.keys(DOKU_CHANNELS) as DokuMethod[],
   // Non-SNAP has no refund API for virtual accounts or stores (PROVIDERS.md §1.2). Paylater
   // orders can be REFUNDED per the status table, but seed 002 documents no refund call for
   // Indodana, so none is declared: a settled DOKU payment is refunded outside bayar.
@@ -151,4 +146,4 @@ export const dokuCapabilities: ProviderCapabilities = {
   // expired_time is in minutes; a shorter bayar expiry is sent as 1 minute and bayar's deadline
   // decides, as with Midtrans' 20 s minimum.
   expirySeconds: { min: 1, max: DOKU_MAX_EXPIRY_MINUTES * 60, default: 60 * 60 * 24 },
-};
+});

@@ -5,26 +5,23 @@
 import { randomUUID } from 'node:crypto';
 import type { ProviderEvent } from '../../domain/payment.js';
 import { parseJson } from '../http.js';
-import {
-  ProviderRejected,
-  shapeRefusal,
-  type ShapeRefusal,
-  ProviderUnavailable,
-  SignatureInvalid,
-  WebhookMalformed,
-  type ChargeRef,
-  type ChargeSnapshot,
-  type CreateChargeRequest,
-  type ParsedWebhook,
-  type PaymentProvider,
-  type RawWebhook,
-  type ProviderCapabilities,
-  type RefundRequest,
-  type RefundResult,
-  type RefundStatus,
-  type WebhookReply,
+import { ProviderRejected, shapeRefusal, ProviderUnavailable, SignatureInvalid, WebhookMalformed } from '../provider.js';
+import type {
+  ShapeRefusal,
+  ChargeRef,
+  ChargeSnapshot,
+  CreateChargeRequest,
+  ParsedWebhook,
+  PaymentProvider,
+  RawWebhook,
+  ProviderCapabilities,
+  RefundRequest,
+  RefundResult,
+  RefundStatus,
+  WebhookReply,
 } from '../provider.js';
 import { DOKU_MAX_EXPIRY_MINUTES, dokuCapabilitiesFor, dokuChannelFor, dokuSnapChannelFor, dokuSnapVaFor, dokuStatusPath, type DokuChannel } from './capabilities.js';
+import { signedHeaders } from './notification-headers.js';
 import { DokuSnapEwallets, SNAP_NOTIFY_RETRY_LATER } from './snap/ewallet.js';
 import { DokuSnapVas, SNAP_VA_NOTIFY_RETRY_LATER } from './snap/va.js';
 import { DOKU_NOTIFICATION_TOLERANCE_MS, DokuClient, throwFor, type DokuConfig } from './client.js';
@@ -164,12 +161,7 @@ export class DokuProvider implements PaymentProvider {
       }
       return this.snap.parseVerifiedNotification(raw);
     }
-    const clientId = raw.headers['client-id'];
-    const requestId = raw.headers['request-id'];
-    const timestamp = raw.headers['request-timestamp'];
-    const received = raw.headers['signature'];
-    if (!received) throw new SignatureInvalid('doku', 'Signature header missing');
-    if (!clientId || !requestId || !timestamp) throw new SignatureInvalid('doku', 'Client-Id, Request-Id or Request-Timestamp header missing');
+    const [received, clientId, requestId, timestamp] = signedHeaders(raw, 'Signature', ['Client-Id', 'Request-Id', 'Request-Timestamp']);
     // Client-Id is not secret; a notification for another DOKU account is not for us either way.
     if (clientId !== this.config.clientId) throw new SignatureInvalid('doku', 'Client-Id is not ours');
     // DOKU signs the path of the notification URL it posted to. The digest covers the raw bytes,

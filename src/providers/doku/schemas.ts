@@ -198,24 +198,6 @@ export function parseAmount(value: number | string): number | undefined {
 
 const answerOrder = z.object({ invoice_number: z.string(), amount: wireAmount }).loose();
 
-export const vaResponseSchema = z
-  .object({
-    order: answerOrder,
-    virtual_account_info: z
-      .object({
-        virtual_account_number: z.string().min(1),
-        how_to_pay_page: z.string().optional(),
-        how_to_pay_api: z.string().optional(),
-        created_date: z.string().optional(),
-        expired_date: z.string().optional(),
-        created_date_utc: z.string().optional(),
-        expired_date_utc: z.string().optional(),
-      })
-      .loose(),
-  })
-  .loose();
-export type DokuVaResponse = z.infer<typeof vaResponseSchema>;
-
 export const o2oResponseSchema = z
   .object({
     order: answerOrder,

@@ -1,5 +1,6 @@
 import type { ChargeStatus } from '../../domain/payment.js';
 import type { RefundStatus } from '../provider.js';
+import { statusMap } from '../lookup.js';
 
 /**
  * The one table: DOKU Non-SNAP `transaction.status` (check status API and notifications) → bayar
@@ -14,21 +15,16 @@ import type { RefundStatus } from '../provider.js';
  * (e-money: check again) and REDIRECT (cards: waiting for the acquirer) are "not yet". Anything
  * else stays PENDING: only an explicit answer is final.
  */
-const TABLE: Record<string, ChargeStatus> = {
-  PENDING: 'PENDING',
-  SUCCESS: 'PAID',
-  FAILED: 'PENDING',
-  EXPIRED: 'EXPIRED',
-  // Money went back. Refunds are driven by bayar's refund update; this never moves a payment.
-  REFUNDED: 'REFUNDED',
-  TIMEOUT: 'PENDING',
-  REDIRECT: 'PENDING',
-};
-
-export function dokuStatusToChargeStatus(status: string): ChargeStatus {
-  // Own keys only: "constructor" or "__proto__" from the wire must not resolve to Object's members.
-  return Object.hasOwn(TABLE, status) ? TABLE[status]! : 'PENDING';
-}
+export const dokuStatusToChargeStatus = statusMap<ChargeStatus>(
+  {
+    PENDING: ['PENDING', 'FAILED', 'TIMEOUT', 'REDIRECT'],
+    PAID: ['SUCCESS'],
+    EXPIRED: ['EXPIRED'],
+    // Money went back. Refunds are driven by bayar's refund update; this never moves a payment.
+    REFUNDED: ['REFUNDED'],
+  },
+  'PENDING',
+);
 
 /**
  * The SNAP table: `latestTransactionStatus` of the Direct Debit status answer and of e-wallet
@@ -38,20 +34,7 @@ export function dokuStatusToChargeStatus(status: string): ChargeStatus {
  * and 06 failed end the charge. 07 "not found" and anything unknown stay PENDING: only an
  * explicit answer is final.
  */
-const SNAP_TABLE: Record<string, ChargeStatus> = {
-  '00': 'PAID',
-  '01': 'PENDING',
-  '02': 'PENDING',
-  '03': 'PENDING',
-  '04': 'REFUNDED',
-  '05': 'CANCELLED',
-  '06': 'FAILED',
-  '07': 'PENDING',
-};
-
-export function dokuSnapStatusToChargeStatus(latestTransactionStatus: string): ChargeStatus {
-  return Object.hasOwn(SNAP_TABLE, latestTransactionStatus) ? SNAP_TABLE[latestTransactionStatus]! : 'PENDING';
-}
+export const dokuSnapStatusToChargeStatus = statusMap<ChargeStatus>({ PAID: ['00'], PENDING: ['01', '02', '03', '07'], REFUNDED: ['04'], CANCELLED: ['05'], FAILED: ['06'] }, 'PENDING');
 
 /**
  * The SNAP refund table: `refundHistory[].refundStatus` of the Direct Debit status answer → where
@@ -62,15 +45,4 @@ export function dokuSnapStatusToChargeStatus(latestTransactionStatus: string): C
  * success or failure is final: anything else (in progress, unknown, empty) stays PENDING, and the
  * workflow looks again.
  */
-const SNAP_REFUND_TABLE: Record<string, RefundStatus['state']> = {
-  '00': 'SUCCEEDED',
-  SUCCESS: 'SUCCEEDED',
-  '06': 'FAILED',
-  FAILED: 'FAILED',
-  '03': 'PENDING',
-  PENDING: 'PENDING',
-};
-
-export function dokuSnapRefundStatusToRefundState(refundStatus: string): RefundStatus['state'] {
-  return Object.hasOwn(SNAP_REFUND_TABLE, refundStatus) ? SNAP_REFUND_TABLE[refundStatus]! : 'PENDING';
-}
+export const dokuSnapRefundStatusToRefundState = statusMap<RefundStatus['state']>({ SUCCEEDED: ['00', 'SUCCESS'], FAILED: ['06', 'FAILED'], PENDING: ['03', 'PENDING'] }, 'PENDING');

@@ -1,7 +1,8 @@
 import type { PaymentMethod } from '../../domain/payment.js';
 import type { PayoutBank } from '../../domain/payout.js';
 import type { PayoutCapabilities } from '../payout.js';
-import type { ProviderCapabilities } from '../provider.js';
+import { capabilitiesOf } from '../channel-capabilities.js';
+import { lookupIn } from '../lookup.js';
 
 /**
  * bayar method → ecommpay bank for the Indonesian Virtual Accounts method (seed 004, "Supported
@@ -21,9 +22,7 @@ export const ECOMMPAY_BANKS = {
 export type EcommpayMethod = keyof typeof ECOMMPAY_BANKS;
 export type EcommpayBank = (typeof ECOMMPAY_BANKS)[EcommpayMethod];
 
-export function ecommpayBankFor(method: PaymentMethod): EcommpayBank | undefined {
-  return Object.hasOwn(ECOMMPAY_BANKS, method) ? ECOMMPAY_BANKS[method as EcommpayMethod] : undefined;
-}
+export const ecommpayBankFor: (method: PaymentMethod) => EcommpayBank | undefined = lookupIn(ECOMMPAY_BANKS);
 
 /**
  * Gate endpoints bayar calls (seed 004; en_Gate_payment_status_request.html). All POST.
@@ -48,8 +47,7 @@ export const ECOMMPAY_THRESHOLD_SECONDS = 48 * 3600;
 /** Amounts are in minor units, and IDR has two: Rp 150.000 is 15000000. Only whole rupiah are accepted. */
 export const IDR_MINOR_UNITS = 100;
 
-export const ecommpayCapabilities: ProviderCapabilities = {
-  methods: Object.keys(ECOMMPAY_BANKS) as EcommpayMethod[],
+export const ecommpayCapabilities = capabilitiesOf(ECOMMPAY_BANKS, {
   // "Full refunds —, partial refunds —" for Indonesian Virtual Accounts (seed 004, General information).
   refunds: {},
   // Gate documents no cancel for this method; bayar's deadline ends the payment and sends
@@ -59,7 +57,7 @@ export const ecommpayCapabilities: ProviderCapabilities = {
   amount: { min: 1, max: 50_000_000_000 },
   // Beyond 48 h ecommpay declines the payment on its own, so no longer expiry can be honoured.
   expirySeconds: { min: 1, max: ECOMMPAY_THRESHOLD_SECONDS, default: 24 * 3600 },
-};
+});
 
 /**
  * bayar payout bank → ecommpay `account.bank_id`. Seed 004 lists "Payouts +" for the Indonesian
@@ -77,9 +75,7 @@ export const ECOMMPAY_PAYOUT_BANKS = {
   SINARMAS: ECOMMPAY_BANKS.VA_SINARMAS.bankId,
 } as const satisfies Partial<Record<PayoutBank, number>>;
 
-export function ecommpayPayoutBankId(bankCode: string): number | undefined {
-  return Object.hasOwn(ECOMMPAY_PAYOUT_BANKS, bankCode) ? ECOMMPAY_PAYOUT_BANKS[bankCode as keyof typeof ECOMMPAY_PAYOUT_BANKS] : undefined;
-}
+export const ecommpayPayoutBankId: (bankCode: string) => number | undefined = lookupIn(ECOMMPAY_PAYOUT_BANKS);
 
 export const ecommpayPayoutCapabilities: PayoutCapabilities = {
   banks: Object.keys(ECOMMPAY_PAYOUT_BANKS),

@@ -8,23 +8,8 @@
 import { createHmac } from 'node:crypto';
 import type { PaymentInstructions, ProviderEvent } from '../../domain/payment.js';
 import { parseJson } from '../http.js';
-import {
-  ProviderError,
-  ProviderRejected,
-  shapeRefusal,
-  type ShapeRefusal,
-  ProviderUnavailable,
-  SignatureInvalid,
-  WebhookMalformed,
-  type ChargeRef,
-  type ChargeSnapshot,
-  type CreateChargeRequest,
-  type ParsedWebhook,
-  type PaymentProvider,
-  type RawWebhook,
-  type RefundResult,
-  type WebhookReply,
-} from '../provider.js';
+import { ProviderError, ProviderRejected, shapeRefusal, ProviderUnavailable, SignatureInvalid, WebhookMalformed } from '../provider.js';
+import type { ShapeRefusal, ChargeRef, ChargeSnapshot, CreateChargeRequest, ParsedWebhook, PaymentProvider, RawWebhook, RefundResult, WebhookReply } from '../provider.js';
 import type { PayoutProvider, PayoutSnapshot, SendPayoutRequest } from '../payout.js';
 import { ECOMMPAY_PATHS, IDR_MINOR_UNITS, ecommpayBankFor, ecommpayCapabilities, ecommpayPayoutCapabilities, type EcommpayBank } from './capabilities.js';
 import { EcommpayPayouts, payoutNotice } from './payouts.js';

@@ -39,24 +39,32 @@ export const generalSchema = z
   })
   .loose();
 
+/** The payment block of a sale and of a payout: whole-rupiah IDR in minor units (seed 004). */
+const idrPayment = z.object({
+  amount: idrMinorAmount,
+  currency: z.literal('IDR'),
+  description: z.string().max(255).optional(),
+});
+
+/** The customer every Gate request names: bayar's customer id and the payer's IP (seed 004). */
+const gateCustomer = z.object({
+  id: z.string().min(1).max(255),
+  ip_address: z.union([z.ipv4(), z.ipv6()], { error: 'customer.ip_address: an IPv4 or IPv6 address' }),
+});
+
 // ---- requests ----
 
 export const saleRequestSchema = z
   .object({
     general: generalSchema,
-    payment: z
-      .object({
-        amount: idrMinorAmount,
-        currency: z.literal('IDR'),
-        description: z.string().max(255).optional(),
+    payment: idrPayment
+      .extend({
         /** When the payment stops being payable [? for this method; see README.md]. */
         best_before: z.string().regex(ECOMMPAY_DATETIME, 'payment.best_before: YYYY-MM-DDThh:mm:ss±hh:mm').optional(),
       })
       .loose(),
-    customer: z
-      .object({
-        id: z.string().min(1).max(255),
-        ip_address: z.union([z.ipv4(), z.ipv6()], { error: 'customer.ip_address: an IPv4 or IPv6 address' }),
+    customer: gateCustomer
+      .extend({
         first_name: z.string().max(255).optional(),
         last_name: z.string().max(255).optional(),
       })
@@ -86,17 +94,9 @@ export type EcommpayBankListRequest = z.infer<typeof bankListRequestSchema>;
 export const payoutRequestSchema = z
   .object({
     general: generalSchema,
-    payment: z
-      .object({
-        amount: idrMinorAmount,
-        currency: z.literal('IDR'),
-        description: z.string().max(255).optional(),
-      })
-      .loose(),
-    customer: z
-      .object({
-        id: z.string().min(1).max(255),
-        ip_address: z.union([z.ipv4(), z.ipv6()], { error: 'customer.ip_address: an IPv4 or IPv6 address' }),
+    payment: idrPayment.loose(),
+    customer: gateCustomer
+      .extend({
         email: z.email({ error: 'customer.email: an e-mail address' }),
       })
       .loose(),

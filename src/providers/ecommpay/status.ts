@@ -1,5 +1,6 @@
 import type { ChargeStatus } from '../../domain/payment.js';
 import type { ProviderPayoutState } from '../payout.js';
+import { statusMap } from '../lookup.js';
 
 /**
  * The one table: ecommpay `payment.status` (callbacks and status answers) → bayar charge status.
@@ -11,31 +12,30 @@ import type { ProviderPayoutState } from '../payout.js';
  * "awaiting …", "processing" and "partially paid" state is still in flight, and anything unknown
  * stays PENDING.
  */
-const TABLE: Record<string, ChargeStatus> = {
-  success: 'PAID',
-  decline: 'FAILED',
-  error: 'FAILED',
-  'internal error': 'FAILED',
-  'external error': 'FAILED',
-  expired: 'EXPIRED',
-  cancelled: 'CANCELLED',
-  // Money went back. Refunds are bayar's refund update's business; this never moves a payment.
-  refunded: 'REFUNDED',
-  reversed: 'REFUNDED',
-  'partially refunded': 'REFUNDED',
-  'partially reversed': 'REFUNDED',
-  processing: 'PENDING',
-  'external processing': 'PENDING',
-  'awaiting redirect result': 'PENDING',
-  'awaiting customer': 'PENDING',
-  'awaiting customer action': 'PENDING',
-  'awaiting clarification': 'PENDING',
-  'awaiting confirmation': 'PENDING',
-  'awaiting payment': 'PENDING',
-  'awaiting retry': 'PENDING',
-  // Part of the money is there; the rest may follow. Only the final status is acted on.
-  'partially paid': 'PENDING',
-};
+const toChargeStatus = statusMap<ChargeStatus>(
+  {
+    PAID: ['success'],
+    FAILED: ['decline', 'error', 'internal error', 'external error'],
+    EXPIRED: ['expired'],
+    CANCELLED: ['cancelled'],
+    // Money went back. Refunds are bayar's refund update's business; this never moves a payment.
+    REFUNDED: ['refunded', 'reversed', 'partially refunded', 'partially reversed'],
+    PENDING: [
+      'processing',
+      'external processing',
+      'awaiting redirect result',
+      'awaiting customer',
+      'awaiting customer action',
+      'awaiting clarification',
+      'awaiting confirmation',
+      'awaiting payment',
+      'awaiting retry',
+      // Part of the money is there; the rest may follow. Only the final status is acted on.
+      'partially paid',
+    ],
+  },
+  'PENDING',
+);
 
 /**
  * Decline codes that mean "not paid in time" rather than "refused": the 48 h threshold (or the
@@ -46,8 +46,7 @@ const TABLE: Record<string, ChargeStatus> = {
 const EXPIRY_DECLINE_CODES: ReadonlySet<string> = new Set(['20602']);
 
 export function ecommpayStatusToChargeStatus(paymentStatus: string, operationCode?: string): ChargeStatus {
-  // Own keys only: "constructor" or "__proto__" from the wire must not resolve to Object's members.
-  const status = Object.hasOwn(TABLE, paymentStatus) ? TABLE[paymentStatus]! : 'PENDING';
+  const status = toChargeStatus(paymentStatus);
   if (status === 'FAILED' && operationCode !== undefined && EXPIRY_DECLINE_CODES.has(operationCode)) return 'EXPIRED';
   return status;
 }
@@ -60,11 +59,4 @@ export function ecommpayStatusToChargeStatus(paymentStatus: string, operationCod
  * the payout to review [? whether a payout in `error` / `external error` can still have moved
  * money is not published]. Every other status (processing, awaiting …, unknown) is PENDING too.
  */
-const PAYOUT_DEFINITE: Record<string, ProviderPayoutState> = {
-  success: 'SUCCEEDED',
-  decline: 'FAILED',
-};
-
-export function ecommpayPayoutStatusToState(paymentStatus: string): ProviderPayoutState {
-  return Object.hasOwn(PAYOUT_DEFINITE, paymentStatus) ? PAYOUT_DEFINITE[paymentStatus]! : 'PENDING';
-}
+export const ecommpayPayoutStatusToState = statusMap<ProviderPayoutState>({ SUCCEEDED: ['success'], FAILED: ['decline'] }, 'PENDING');

@@ -7,21 +7,8 @@
 import { createHash } from 'node:crypto';
 import type { ProviderEvent } from '../../domain/payment.js';
 import { parseJson } from '../http.js';
-import {
-  ProviderRejected,
-  ProviderUnavailable,
-  SignatureInvalid,
-  WebhookMalformed,
-  type ChargeRef,
-  type ChargeSnapshot,
-  type CreateChargeRequest,
-  type ParsedWebhook,
-  type PaymentProvider,
-  type RawWebhook,
-  type RefundRequest,
-  type RefundResult,
-  type WebhookReply,
-} from '../provider.js';
+import { ProviderRejected, ProviderUnavailable, SignatureInvalid, WebhookMalformed } from '../provider.js';
+import type { ChargeRef, ChargeSnapshot, CreateChargeRequest, ParsedWebhook, PaymentProvider, RawWebhook, RefundRequest, RefundResult, WebhookReply } from '../provider.js';
 import { INDODANA_PATHS, OTHER_REASON, indodanaCapabilities, indodanaOrderId, isIndodanaRefundReason, paymentIdFromOrderId } from './capabilities.js';
 import { IndodanaClient, throwFor, type IndodanaConfig } from './client.js';
 import {

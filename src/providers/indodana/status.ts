@@ -1,4 +1,5 @@
 import type { ChargeStatus } from '../../domain/payment.js';
+import { statusMap } from '../lookup.js';
 
 /**
  * The one table: Indodana QRIS transactionStatus → bayar charge status (seed 001, "QRIS Check
@@ -13,15 +14,4 @@ import type { ChargeStatus } from '../../domain/payment.js';
  *   (Merchant Operations, "Getting Paid"). Refunds are owned by bayar's refund update, so this is
  *   acknowledged and never applied, like the other providers' refund statuses.
  */
-const TABLE: Record<string, ChargeStatus> = {
-  INITIATED: 'PENDING',
-  PAID: 'PAID',
-  EXPIRED: 'EXPIRED',
-  REJECTED: 'FAILED',
-  CANCELLED: 'REFUNDED',
-};
-
-export function indodanaStatusToChargeStatus(transactionStatus: string): ChargeStatus {
-  // Own keys only: "constructor" or "__proto__" from the wire must not resolve to Object's members.
-  return Object.hasOwn(TABLE, transactionStatus) ? TABLE[transactionStatus]! : 'PENDING';
-}
+export const indodanaStatusToChargeStatus = statusMap<ChargeStatus>({ PENDING: ['INITIATED'], PAID: ['PAID'], EXPIRED: ['EXPIRED'], FAILED: ['REJECTED'], REFUNDED: ['CANCELLED'] }, 'PENDING');

@@ -2,21 +2,8 @@
 // order_id is bayar's payment id, so every lookup, cancel and refund is addressed by it.
 import type { ChargeStatus, ProviderEvent, ProviderRefunds } from '../../domain/payment.js';
 import { parseJson } from '../http.js';
-import {
-  ProviderRejected,
-  ProviderUnavailable,
-  SignatureInvalid,
-  WebhookMalformed,
-  type ChargeRef,
-  type ChargeSnapshot,
-  type CreateChargeRequest,
-  type ParsedWebhook,
-  type PaymentProvider,
-  type RawWebhook,
-  type RefundRequest,
-  type RefundResult,
-  type WebhookReply,
-} from '../provider.js';
+import { ProviderRejected, ProviderUnavailable, SignatureInvalid, WebhookMalformed } from '../provider.js';
+import type { ChargeRef, ChargeSnapshot, CreateChargeRequest, ParsedWebhook, PaymentProvider, RawWebhook, RefundRequest, RefundResult, WebhookReply } from '../provider.js';
 import { MIDTRANS_CHANNELS, MIDTRANS_MIN_EXPIRY_SECONDS, midtransCapabilities, type MidtransMethod } from './capabilities.js';
 import { MidtransClient, throwFor, type MidtransAnswer, type MidtransConfig } from './client.js';
 import { notificationSchema, parseGrossAmount, parseMidtransTime, refundResponseSchema, toOrderTime, transactionSchema, type MidtransChargeRequest, type MidtransTransaction } from './schemas.js';

@@ -1,4 +1,5 @@
 import type { ChargeStatus } from '../../domain/payment.js';
+import { statusMap } from '../lookup.js';
 
 /**
  * The one table: Midtrans transaction_status (refined by fraud_status where it matters) → bayar
@@ -9,30 +10,18 @@ import type { ChargeStatus } from '../../domain/payment.js';
  * accept. challenge waits for a merchant decision; deny is final. Everything not listed here
  * (authorize, chargeback, anything new) stays PENDING: only an explicit answer is final.
  */
-const TABLE: Record<string, ChargeStatus> = {
-  pending: 'PENDING',
-  settlement: 'PAID',
-  'settlement/accept': 'PAID',
-  'settlement/challenge': 'PENDING',
-  'settlement/deny': 'FAILED',
-  capture: 'PAID',
-  'capture/accept': 'PAID',
-  'capture/challenge': 'PENDING',
-  'capture/deny': 'FAILED',
-  deny: 'FAILED',
-  failure: 'FAILED',
-  cancel: 'CANCELLED',
-  expire: 'EXPIRED',
+const lookup = statusMap<ChargeStatus>({
+  PENDING: ['pending', 'settlement/challenge', 'capture/challenge'],
+  PAID: ['settlement', 'settlement/accept', 'capture', 'capture/accept'],
+  FAILED: ['settlement/deny', 'capture/deny', 'deny', 'failure'],
+  CANCELLED: ['cancel'],
+  EXPIRED: ['expire'],
   // Money went back, through bayar or Midtrans' dashboard. A notification only wakes the payment;
   // the status look-up's refund_amount / refunds[] say how much (index.ts refundsOf).
-  refund: 'REFUNDED',
-  partial_refund: 'REFUNDED',
-};
+  REFUNDED: ['refund', 'partial_refund'],
+});
 
 export function midtransStatusToChargeStatus(transactionStatus: string, fraudStatus?: string): ChargeStatus {
-  // Own keys only: "constructor", "__proto__" or "toString" from the wire must not resolve to
-  // Object's members (they would come back as a function, not a charge status).
-  const lookup = (key: string) => (Object.hasOwn(TABLE, key) ? TABLE[key] : undefined);
   return (fraudStatus ? lookup(`${transactionStatus}/${fraudStatus}`) : undefined) ?? lookup(transactionStatus) ?? 'PENDING';
 }
 

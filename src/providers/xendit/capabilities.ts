@@ -1,45 +1,40 @@
 import type { PaymentMethod } from '../../domain/payment.js';
 import type { PayoutBank } from '../../domain/payout.js';
 import type { PayoutCapabilities } from '../payout.js';
-import type { ProviderCapabilities } from '../provider.js';
+import { capabilitiesOf } from '../channel-capabilities.js';
+import type { XenditCreatePaymentRequest } from './schemas.js';
 
-/** bayar method → Xendit payment_method type and channel_code (docs.xendit.co channel pages). */
-export const XENDIT_CHANNELS = {
-  VA_BCA: { type: 'VIRTUAL_ACCOUNT', channel: 'BCA' },
-  VA_BNI: { type: 'VIRTUAL_ACCOUNT', channel: 'BNI' },
-  VA_BRI: { type: 'VIRTUAL_ACCOUNT', channel: 'BRI' },
-  VA_MANDIRI: { type: 'VIRTUAL_ACCOUNT', channel: 'MANDIRI' },
-  VA_PERMATA: { type: 'VIRTUAL_ACCOUNT', channel: 'PERMATA' },
-  VA_CIMB: { type: 'VIRTUAL_ACCOUNT', channel: 'CIMB' },
-  VA_BSI: { type: 'VIRTUAL_ACCOUNT', channel: 'BSI' },
-  VA_SAMPOERNA: { type: 'VIRTUAL_ACCOUNT', channel: 'SAHABAT_SAMPOERNA' },
-  QRIS: { type: 'QR_CODE', channel: 'QRIS' },
-  EWALLET_OVO: { type: 'EWALLET', channel: 'OVO' },
-  EWALLET_DANA: { type: 'EWALLET', channel: 'DANA' },
-  EWALLET_SHOPEEPAY: { type: 'EWALLET', channel: 'SHOPEEPAY' },
-  EWALLET_LINKAJA: { type: 'EWALLET', channel: 'LINKAJA' },
-  RETAIL_ALFAMART: { type: 'OVER_THE_COUNTER', channel: 'ALFAMART' },
-  RETAIL_INDOMARET: { type: 'OVER_THE_COUNTER', channel: 'INDOMARET' },
-} as const satisfies Partial<Record<PaymentMethod, { type: string; channel: string }>>;
+/**
+ * bayar method → Xendit channel_code, under the payment_method type Xendit files the channel under
+ * (docs.xendit.co channel pages).
+ */
+const XENDIT_CHANNELS_BY_TYPE = {
+  VIRTUAL_ACCOUNT: { VA_BCA: 'BCA', VA_BNI: 'BNI', VA_BRI: 'BRI', VA_MANDIRI: 'MANDIRI', VA_PERMATA: 'PERMATA', VA_CIMB: 'CIMB', VA_BSI: 'BSI', VA_SAMPOERNA: 'SAHABAT_SAMPOERNA' },
+  QR_CODE: { QRIS: 'QRIS' },
+  EWALLET: { EWALLET_OVO: 'OVO', EWALLET_DANA: 'DANA', EWALLET_SHOPEEPAY: 'SHOPEEPAY', EWALLET_LINKAJA: 'LINKAJA' },
+  OVER_THE_COUNTER: { RETAIL_ALFAMART: 'ALFAMART', RETAIL_INDOMARET: 'INDOMARET' },
+} as const satisfies Record<XenditCreatePaymentRequest['payment_method']['type'], Partial<Record<PaymentMethod, string>>>;
 
-export type XenditMethod = keyof typeof XENDIT_CHANNELS;
+type ByType = typeof XENDIT_CHANNELS_BY_TYPE;
+export type XenditMethod = { [T in keyof ByType]: keyof ByType[T] }[keyof ByType];
+export type XenditChannel = { [T in keyof ByType]: { type: T; channel: ByType[T][keyof ByType[T]] } }[keyof ByType];
 
-export const xenditCapabilities: ProviderCapabilities = {
+/** The same table by method: VA_BCA → { type: 'VIRTUAL_ACCOUNT', channel: 'BCA' }. */
+export const XENDIT_CHANNELS = Object.fromEntries(
+  Object.entries(XENDIT_CHANNELS_BY_TYPE).flatMap(([type, channels]) => Object.entries(channels).map(([method, channel]) => [method, { type, channel }])),
+) as Readonly<Record<XenditMethod, XenditChannel>>;
+
+export const xenditCapabilities = capabilitiesOf(XENDIT_CHANNELS, {
   // POST /refunds reference_id and the idempotency-key header carry the refund key; xendit-node's
   // CreateRefund model (docs/refund/CreateRefund.md) types both as plain strings without a published
   // limit, so bayar keeps to 64 characters of [A-Za-z0-9_-].
   refundKey: { maxLength: 64 },
-  methods: Object.keys(XENDIT_CHANNELS) as XenditMethod[],
   // Refunds exist for QR and some e-wallets; virtual accounts and over-the-counter are push
   // payments with no refund rail (PROVIDERS.md §3). DANA and OVO are left out: the Payments API
   // channel table (developers.xendit.co/api-reference/payments-api, "Refund" column) marks them
   // ❌ while LinkAja and ShopeePay are ✅. So bayar answers 422 REFUND_NOT_SUPPORTED for them, and
   // money landing late on them goes straight to review instead of an auto-refund Xendit refuses.
-  refunds: {
-    QRIS: 'partial',
-    EWALLET_SHOPEEPAY: 'partial',
-    EWALLET_LINKAJA: 'partial',
-  },
+  refunds: { QRIS: 'partial', EWALLET_SHOPEEPAY: 'partial', EWALLET_LINKAJA: 'partial' },
   cancel: true,
   // The envelope (BNI VA: 1–50,000,000,000, docs.xendit.co channel pages).
   amount: { min: 1, max: 50_000_000_000 },
@@ -51,7 +46,7 @@ export const xenditCapabilities: ProviderCapabilities = {
     RETAIL_ALFAMART: { min: 10_000, max: 5_000_000 },
   },
   expirySeconds: { min: 1, max: 60 * 60 * 24 * 180, default: 60 * 60 * 24 },
-};
+});
 
 /**
  * bayar bank code → Xendit payout channel code. `ID_BCA` is the API reference's own example;

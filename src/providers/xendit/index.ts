@@ -4,24 +4,8 @@ import type { ProviderTransaction } from '../reporting.js';
 import { listXenditTransactions } from './transactions.js';
 import type { ProviderEvent, ProviderRefunds } from '../../domain/payment.js';
 import { parseJson } from '../http.js';
-import {
-  ProviderRejected,
-  shapeRefusal,
-  type ShapeRefusal,
-  ProviderUnavailable,
-  SignatureInvalid,
-  WebhookMalformed,
-  type ChargeRef,
-  type ChargeSnapshot,
-  type CreateChargeRequest,
-  type ParsedWebhook,
-  type PaymentProvider,
-  type RawWebhook,
-  type RefundRequest,
-  type RefundResult,
-  type RefundStatus,
-  type WebhookReply,
-} from '../provider.js';
+import { ProviderRejected, shapeRefusal, ProviderUnavailable, SignatureInvalid, WebhookMalformed } from '../provider.js';
+import type { ShapeRefusal, ChargeRef, ChargeSnapshot, CreateChargeRequest, ParsedWebhook, PaymentProvider, RawWebhook, RefundRequest, RefundResult, RefundStatus, WebhookReply } from '../provider.js';
 import type { PayoutProvider, PayoutSnapshot, SendPayoutRequest } from '../payout.js';
 import { XENDIT_CHANNELS, xenditCapabilities, xenditPayoutCapabilities, type XenditMethod } from './capabilities.js';
 import { XenditPayouts } from './payouts.js';

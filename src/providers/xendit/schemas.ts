@@ -37,12 +37,16 @@ export const createPaymentRequestSchema = z.object({
 });
 export type XenditCreatePaymentRequest = z.infer<typeof createPaymentRequestSchema>;
 
-export const paymentRequestSchema = z
-  .object({
-    id: z.string(),
-    reference_id: z.string(),
-    amount: z.number(),
-    currency: z.string(),
+/** What Xendit's payment request and payout objects both open with: Xendit's id, ours (reference_id), and the money. */
+const xenditObject = z.object({
+  id: z.string(),
+  reference_id: z.string(),
+  amount: z.number(),
+  currency: z.string(),
+});
+
+export const paymentRequestSchema = xenditObject
+  .extend({
     status: z.string(),
     payment_method: z
       .object({
@@ -168,12 +172,8 @@ export const createPayoutRequestSchema = z.object({
 export type XenditCreatePayoutRequest = z.infer<typeof createPayoutRequestSchema>;
 
 /** The Payout object (create answer, get by id, list entries). */
-export const payoutSchema = z
-  .object({
-    id: z.string(),
-    reference_id: z.string(),
-    amount: z.number(),
-    currency: z.string(),
+export const payoutSchema = xenditObject
+  .extend({
     channel_code: z.string(),
     status: z.string(),
     failure_code: z.string().nullish(),

@@ -1,41 +1,23 @@
 import type { ChargeStatus } from '../../domain/payment.js';
 import type { ProviderPayoutState } from '../payout.js';
 import type { RefundStatus } from '../provider.js';
+import { statusMap } from '../lookup.js';
 
 /**
  * The one table: Xendit payment request status → bayar charge status.
  * Default to PENDING; only Xendit's explicit final answers are final.
  */
-const TABLE: Record<string, ChargeStatus> = {
-  PENDING: 'PENDING',
-  REQUIRES_ACTION: 'PENDING',
-  AWAITING_CAPTURE: 'PENDING',
-  UNKNOWN: 'PENDING',
-  SUCCEEDED: 'PAID',
-  FAILED: 'FAILED',
-  CANCELED: 'CANCELLED',
-  VOIDED: 'CANCELLED',
-  EXPIRED: 'EXPIRED',
-};
-
-export function xenditStatusToChargeStatus(status: string): ChargeStatus {
-  // Own keys only: "constructor" or "__proto__" from the wire must not resolve to Object's members.
-  return Object.hasOwn(TABLE, status) ? TABLE[status]! : 'PENDING';
-}
+export const xenditStatusToChargeStatus = statusMap<ChargeStatus>(
+  { PENDING: ['PENDING', 'REQUIRES_ACTION', 'AWAITING_CAPTURE', 'UNKNOWN'], PAID: ['SUCCEEDED'], FAILED: ['FAILED'], CANCELLED: ['CANCELED', 'VOIDED'], EXPIRED: ['EXPIRED'] },
+  'PENDING',
+);
 
 /** Webhook event names → charge status; events not listed here are not about payment state. */
-const EVENTS: Record<string, ChargeStatus> = {
-  'payment.capture': 'PAID',
-  'payment.succeeded': 'PAID',
-  'payment.failure': 'FAILED',
-  'payment.failed': 'FAILED',
-  'payment.expiry': 'EXPIRED',
-  'payment_request.expiry': 'EXPIRED',
-};
-
-export function xenditEventToChargeStatus(event: string): ChargeStatus | undefined {
-  return Object.hasOwn(EVENTS, event) ? EVENTS[event] : undefined;
-}
+export const xenditEventToChargeStatus = statusMap<ChargeStatus>({
+  PAID: ['payment.capture', 'payment.succeeded'],
+  FAILED: ['payment.failure', 'payment.failed'],
+  EXPIRED: ['payment.expiry', 'payment_request.expiry'],
+});
 
 /**
  * Payouts: Xendit payout status → bayar payout state (docs.xendit.co/docs/payout-status-lifecycle).
@@ -44,23 +26,14 @@ export function xenditEventToChargeStatus(event: string): ChargeStatus | undefin
  * merchant, so they count as FAILED: a new attempt would not double-pay. LOCKED, READY and
  * EXPIRED are cash-pickup states, never reached by bank payouts; mapped for completeness.
  */
-const PAYOUT_TABLE: Record<string, ProviderPayoutState> = {
-  ACCEPTED: 'PENDING',
-  PENDING_COMPLIANCE_ASSESSMENT: 'PENDING',
-  REQUESTED: 'PENDING',
-  READY: 'PENDING',
-  LOCKED: 'PENDING',
-  SUCCEEDED: 'SUCCEEDED',
-  FAILED: 'FAILED',
-  CANCELLED: 'FAILED',
-  REVERSED: 'FAILED',
-  COMPLIANCE_REJECTED: 'FAILED',
-  EXPIRED: 'FAILED',
-};
-
-export function xenditPayoutStatusToPayoutState(status: string): ProviderPayoutState {
-  return Object.hasOwn(PAYOUT_TABLE, status) ? PAYOUT_TABLE[status]! : 'PENDING';
-}
+export const xenditPayoutStatusToPayoutState = statusMap<ProviderPayoutState>(
+  {
+    PENDING: ['ACCEPTED', 'PENDING_COMPLIANCE_ASSESSMENT', 'REQUESTED', 'READY', 'LOCKED'],
+    SUCCEEDED: ['SUCCEEDED'],
+    FAILED: ['FAILED', 'CANCELLED', 'REVERSED', 'COMPLIANCE_REJECTED', 'EXPIRED'],
+  },
+  'PENDING',
+);
 
 /**
  * Refunds: Xendit refund status → where bayar's refund stands. SUCCEEDED is the only money-moved
@@ -70,15 +43,7 @@ export function xenditPayoutStatusToPayoutState(status: string): ProviderPayoutS
  * only an explicit answer is final. xendit-node types the field as a free string
  * (refund/models/RefundCallbackData.ts), so the set is not closed.
  */
-const REFUND_TABLE: Record<string, RefundStatus['state']> = {
-  SUCCEEDED: 'SUCCEEDED',
-  FAILED: 'FAILED',
-  CANCELLED: 'FAILED',
-  CANCELED: 'FAILED',
-  PENDING: 'PENDING',
-  REQUIRES_ACTION: 'PENDING',
-};
-
-export function xenditRefundStatusToRefundState(status: string): RefundStatus['state'] {
-  return Object.hasOwn(REFUND_TABLE, status) ? REFUND_TABLE[status]! : 'PENDING';
-}
+export const xenditRefundStatusToRefundState = statusMap<RefundStatus['state']>(
+  { SUCCEEDED: ['SUCCEEDED'], FAILED: ['FAILED', 'CANCELLED', 'CANCELED'], PENDING: ['PENDING', 'REQUIRES_ACTION'] },
+  'PENDING',
+);

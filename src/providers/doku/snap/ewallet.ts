@@ -6,23 +6,11 @@ import { createHash, type KeyObject } from 'node:crypto';
 import type { ProviderEvent, ProviderRefunds } from '../../../domain/payment.js';
 import { z } from 'zod';
 import { parseJson } from '../../http.js';
-import {
-  ProviderRejected,
-  ProviderUnavailable,
-  SignatureInvalid,
-  WebhookMalformed,
-  type ChargeRef,
-  type ChargeSnapshot,
-  type CreateChargeRequest,
-  type ParsedWebhook,
-  type RawWebhook,
-  type RefundRequest,
-  type RefundResult,
-  type RefundStatus,
-  type WebhookReply,
-} from '../../provider.js';
+import { ProviderRejected, ProviderUnavailable, SignatureInvalid, WebhookMalformed } from '../../provider.js';
+import type { ChargeRef, ChargeSnapshot, CreateChargeRequest, ParsedWebhook, RawWebhook, RefundRequest, RefundResult, RefundStatus, WebhookReply } from '../../provider.js';
 import { DOKU_SNAP_NOTIFY_PATHS, DOKU_SNAP_PATHS, dokuSnapChannelFor } from '../capabilities.js';
 import { dokuSnapRefundStatusToRefundState, dokuSnapStatusToChargeStatus } from '../status.js';
+import { signedHeaders } from '../notification-headers.js';
 import { DokuSnapClient, snapThrowFor, type DokuSnapConfig } from './client.js';
 import {
   notificationSchema,
@@ -37,6 +25,7 @@ import {
   type SnapPaymentRequest,
   type SnapRefundRequest,
   type SnapStatusRequest,
+  type SnapStatusResponse,
 } from './schemas.js';
 import { asymmetricSignatureMatches, issueNotificationToken, parseSnapTimestamp, publicKeyOf, snapTimestamp, symmetricSignatureMatches, verifyNotificationToken } from './signature.js';
 
@@ -136,24 +125,35 @@ export class DokuSnapEwallets {
     snapThrowFor(res, 'payment');
   }
 
-  /** POST /orders/v1.0/debit/status by partnerReferenceNo; null when DOKU has never seen it. */
-  async findCharge(ref: ChargeRef): Promise<ChargeSnapshot | null> {
-    const channel = channelOf(ref.method);
+  /**
+   * POST /orders/v1.0/debit/status by partnerReferenceNo (findCharge and findRefund ask the same
+   * question): the answer, bound to this charge. A payment look-up takes 404 as "DOKU has never
+   * seen it" (null); for a refund look-up the charge must exist, so 404 is an error like any other.
+   */
+  private statusAnswer(ref: ChargeRef, what: 'status'): Promise<SnapStatusResponse | null>;
+  private statusAnswer(ref: ChargeRef, what: 'refund lookup'): Promise<SnapStatusResponse>;
+  private async statusAnswer(ref: ChargeRef, what: 'status' | 'refund lookup'): Promise<SnapStatusResponse | null> {
     const body: SnapStatusRequest = {
       originalPartnerReferenceNo: ref.paymentId,
       ...(ref.providerReference && ref.providerReference !== ref.paymentId ? { originalReferenceNo: ref.providerReference } : {}),
       serviceCode: '55',
-      additionalInfo: { channel },
+      additionalInfo: { channel: channelOf(ref.method) },
     };
     const res = await this.client.post(DOKU_SNAP_PATHS.status, body);
-    if (res.status === 404) return null;
-    if (res.status !== 200) snapThrowFor(res, 'status');
+    if (res.status === 404 && what === 'status') return null;
+    if (res.status !== 200) snapThrowFor(res, what);
     const parsed = statusResponseSchema.safeParse(parseJson(res.text));
     if (!parsed.success || (parsed.data.originalPartnerReferenceNo && parsed.data.originalPartnerReferenceNo !== ref.paymentId)) {
-      throw new ProviderUnavailable('doku snap status: unexpected response shape', 'doku', 'BAD_RESPONSE');
+      throw new ProviderUnavailable(`doku snap ${what}: unexpected response shape`, 'doku', 'BAD_RESPONSE');
     }
-    const s = parsed.data;
-    if (s.latestTransactionStatus === '07') return null;
+    return parsed.data;
+  }
+
+  /** The charge as DOKU's status answer describes it; null when DOKU has never seen it. */
+  async findCharge(ref: ChargeRef): Promise<ChargeSnapshot | null> {
+    const channel = channelOf(ref.method);
+    const s = await this.statusAnswer(ref, 'status');
+    if (s === null || s.latestTransactionStatus === '07') return null;
     const chargeStatus = dokuSnapStatusToChargeStatus(s.latestTransactionStatus);
     let paidAmount: number | undefined;
     if (chargeStatus === 'PAID') {
@@ -181,20 +181,8 @@ export class DokuSnapEwallets {
    * and the workflow looks again until its follow-up window ends.
    */
   async findRefund(charge: ChargeRef, providerRefundId: string): Promise<RefundStatus> {
-    const channel = channelOf(charge.method);
-    const body: SnapStatusRequest = {
-      originalPartnerReferenceNo: charge.paymentId,
-      ...(charge.providerReference && charge.providerReference !== charge.paymentId ? { originalReferenceNo: charge.providerReference } : {}),
-      serviceCode: '55',
-      additionalInfo: { channel },
-    };
-    const res = await this.client.post(DOKU_SNAP_PATHS.status, body);
-    if (res.status !== 200) snapThrowFor(res, 'refund lookup');
-    const parsed = statusResponseSchema.safeParse(parseJson(res.text));
-    if (!parsed.success || (parsed.data.originalPartnerReferenceNo && parsed.data.originalPartnerReferenceNo !== charge.paymentId)) {
-      throw new ProviderUnavailable('doku snap refund lookup: unexpected response shape', 'doku', 'BAD_RESPONSE');
-    }
-    const history = refundHistoryIdsSchema.safeParse((parsed.data as { refundHistory?: unknown }).refundHistory ?? []);
+    const answer = await this.statusAnswer(charge, 'refund lookup');
+    const history = refundHistoryIdsSchema.safeParse((answer as { refundHistory?: unknown }).refundHistory ?? []);
     if (!history.success) throw new ProviderUnavailable('doku snap refund lookup: refundHistory is not a list of refunds', 'doku', 'BAD_RESPONSE');
     let matches = history.data.filter((entry) => entry.refundNo === providerRefundId);
     if (matches.length === 0) matches = history.data.filter((entry) => entry.partnerReferenceNo === providerRefundId);
@@ -283,12 +271,7 @@ export class DokuSnapEwallets {
    * throws SignatureInvalid unless it is genuine, for us, and fresh.
    */
   verifyNotification(raw: RawWebhook, now = Date.now()): void {
-    const timestamp = raw.headers['x-timestamp'];
-    const received = raw.headers['x-signature'];
-    const partnerId = raw.headers['x-partner-id'];
-    const authorization = raw.headers['authorization'];
-    if (!received) throw new SignatureInvalid('doku', 'X-SIGNATURE header missing');
-    if (!timestamp || !partnerId || !authorization) throw new SignatureInvalid('doku', 'X-TIMESTAMP, X-PARTNER-ID or Authorization header missing');
+    const [received, timestamp, partnerId, authorization] = signedHeaders(raw, 'X-SIGNATURE', ['X-TIMESTAMP', 'X-PARTNER-ID', 'Authorization']);
     if (partnerId !== this.config.clientId) throw new SignatureInvalid('doku', 'X-PARTNER-ID is not ours');
     const token = /^Bearer (\S+)$/i.exec(authorization)?.[1];
     if (!token || !verifyNotificationToken(token, this.ourPublicKey, this.config.clientId, now)) throw new SignatureInvalid('doku', 'Bearer token is not one bayar issued, or it expired');

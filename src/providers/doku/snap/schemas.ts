@@ -27,8 +27,14 @@ export function parseSnapValue(value: string): Rupiah | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
+/** SNAP's String(64) that an answer or a notification may leave out or send as null: reference numbers and times (the SDK's DTOs). */
+export const snapText64 = z.string().max(64).nullish();
+
 /** responseCode = HTTP status (3) + service code (2) + case code (2), e.g. "2005400". */
 export const responseCode = z.string().regex(/^\d{7}$/);
+
+/** What every SNAP answer starts with: the response code and its message (the SDK's response DTOs). */
+export const snapAnswer = z.object({ responseCode, responseMessage: z.string().optional() });
 
 export const snapErrorSchema = z.object({ responseCode: z.string().optional(), responseMessage: z.string().optional() }).loose();
 
@@ -82,13 +88,11 @@ export const paymentRequestSchema = z.object({
 });
 export type SnapPaymentRequest = z.infer<typeof paymentRequestSchema>;
 
-export const paymentResponseSchema = z
-  .object({
-    responseCode,
-    responseMessage: z.string().optional(),
+export const paymentResponseSchema = snapAnswer
+  .extend({
     webRedirectUrl: z.string().min(1).max(2048).optional(),
     partnerReferenceNo: z.string().max(64).optional(),
-    referenceNo: z.string().max(64).nullish(),
+    referenceNo: snapText64,
     additionalInfo: z
       .object({ webRedirectUrl: z.string().max(2048).optional() })
       .loose()
@@ -109,17 +113,15 @@ export const statusRequestSchema = z.object({
 });
 export type SnapStatusRequest = z.infer<typeof statusRequestSchema>;
 
-export const statusResponseSchema = z
-  .object({
-    responseCode,
-    responseMessage: z.string().optional(),
-    originalPartnerReferenceNo: z.string().max(64).nullish(),
-    originalReferenceNo: z.string().max(64).nullish(),
+export const statusResponseSchema = snapAnswer
+  .extend({
+    originalPartnerReferenceNo: snapText64,
+    originalReferenceNo: snapText64,
     /** SNAP: 00 success, 01 initiated, 02 paying, 03 pending, 04 refunded, 05 cancelled, 06 failed, 07 not found. */
     latestTransactionStatus: z.string().max(2),
     transactionStatusDesc: z.string().max(256).nullish(),
     transAmount: snapAmount.nullish(),
-    paidTime: z.string().max(64).nullish(),
+    paidTime: snapText64,
     additionalInfo: z.object({ channel: z.string().nullish() }).loose().nullish(),
     // refundHistory is passed through untouched (loose): only a refund look-up reads it, with
     // the schemas below, so an odd history never stands in the way of a payment look-up.
@@ -144,19 +146,19 @@ export const snapRupiahAmount = z
  * of entries (RefundHistoryDTO of doku-nodejs-library 1.0.52: refundNo, partnerReferenceNo,
  * refundAmount, refundStatus, refundDate, reason).
  */
-export const refundHistoryIdsSchema = z.array(z.object({ refundNo: z.string().max(64).nullish(), partnerReferenceNo: z.string().max(64).nullish() }).loose());
+export const refundHistoryIdsSchema = z.array(z.object({ refundNo: snapText64, partnerReferenceNo: snapText64 }).loose());
 
 /** One refundHistory entry, in full: the one bayar's refund look-up found. */
 export const refundHistoryEntrySchema = z
   .object({
     /** DOKU's refund id (the refund answer's refundNo). */
-    refundNo: z.string().max(64).nullish(),
+    refundNo: snapText64,
     /** The merchant's refund number: bayar's partnerRefundNo. */
-    partnerReferenceNo: z.string().max(64).nullish(),
+    partnerReferenceNo: snapText64,
     refundAmount: snapRupiahAmount,
     /** See status.ts, dokuSnapRefundStatusToRefundState. */
     refundStatus: z.string().min(1).max(32),
-    refundDate: z.string().max(64).nullish(),
+    refundDate: snapText64,
     reason: z.string().max(256).nullish(),
   })
   .loose();
@@ -176,16 +178,14 @@ export const refundRequestSchema = z.object({
 });
 export type SnapRefundRequest = z.infer<typeof refundRequestSchema>;
 
-export const refundResponseSchema = z
-  .object({
-    responseCode,
-    responseMessage: z.string().optional(),
+export const refundResponseSchema = snapAnswer
+  .extend({
     refundAmount: snapAmount.nullish(),
-    originalPartnerReferenceNo: z.string().max(64).nullish(),
-    originalReferenceNo: z.string().max(64).nullish(),
-    refundNo: z.string().max(64).nullish(),
-    partnerRefundNo: z.string().max(64).nullish(),
-    refundTime: z.string().max(64).nullish(),
+    originalPartnerReferenceNo: snapText64,
+    originalReferenceNo: snapText64,
+    refundNo: snapText64,
+    partnerRefundNo: snapText64,
+    refundTime: snapText64,
   })
   .loose();
 
@@ -194,8 +194,8 @@ export const refundResponseSchema = z
 export const notificationSchema = z
   .object({
     originalPartnerReferenceNo: z.string().min(1).max(64),
-    originalReferenceNo: z.string().max(64).nullish(),
-    originalExternalId: z.string().max(64).nullish(),
+    originalReferenceNo: snapText64,
+    originalExternalId: snapText64,
     latestTransactionStatus: z.string().regex(/^\d{2}$/),
     transactionStatusDesc: z.string().max(256).nullish(),
     amount: snapAmount,

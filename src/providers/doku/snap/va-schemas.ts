@@ -7,7 +7,7 @@
 // dashboard.doku.com …/bank-mandiri-va-http-sample-snap). Shared by the adapter and the sandbox.
 import { z } from 'zod';
 import type { Rupiah } from '../../../domain/payment.js';
-import { responseCode, snapAmount } from './schemas.js';
+import { snapAmount, snapAnswer, snapText64 } from './schemas.js';
 
 /** partnerServiceId: exactly 8 characters, the BIN left-padded with spaces (SDK: `^\s{0,7}\d{1,8}$`, length 8). */
 export const PARTNER_SERVICE_ID = /^\s{0,7}\d{1,8}$/;
@@ -31,12 +31,16 @@ export const VA_NAME_CHARS = /^[a-zA-Z0-9.\\\-/+,=_:'@% ]*$/;
 
 // ---- create VA: POST /virtual-accounts/bi-snap-va/v1.1/transfer-va/create-va (service 27) ----
 
-export const createVaRequestSchema = z
-  .object({
-    partnerServiceId: partnerServiceIdSchema,
-    customerNo: customerNoSchema,
-    /** partnerServiceId + customerNo, exactly (SDK validation, padding included). */
-    virtualAccountNo: z.string().min(1).max(28),
+/** The three fields that name a VA in every VA request (create, delete, status: the SDK's DTOs). */
+const vaAddress = z.object({
+  partnerServiceId: partnerServiceIdSchema,
+  customerNo: customerNoSchema,
+  /** partnerServiceId + customerNo, exactly (SDK validation, padding included; checked on create below). */
+  virtualAccountNo: z.string().min(1).max(28),
+});
+
+export const createVaRequestSchema = vaAddress
+  .extend({
     virtualAccountName: z.string().min(1).max(255).regex(VA_NAME_CHARS),
     virtualAccountEmail: z.email().max(255).optional(),
     virtualAccountPhone: z.string().min(9).max(30).optional(),
@@ -60,29 +64,19 @@ export const createVaRequestSchema = z
   .refine((v) => v.virtualAccountNo === v.partnerServiceId + v.customerNo, { message: 'virtualAccountNo must be partnerServiceId + customerNo', path: ['virtualAccountNo'] });
 export type SnapCreateVaRequest = z.infer<typeof createVaRequestSchema>;
 
-export const createVaResponseSchema = z
-  .object({
-    responseCode,
-    responseMessage: z.string().optional(),
-    virtualAccountData: z
-      .object({
-        partnerServiceId: z.string().max(8).nullish(),
-        customerNo: z.string().max(20).nullish(),
-        virtualAccountNo: z.string().min(1).max(28),
-        trxId: z.string().max(64).nullish(),
-        totalAmount: snapAmount.nullish(),
-        expiredDate: z.string().max(64).nullish(),
-      })
-      .loose(),
-  })
-  .loose();
+/** The VA every VA answer describes (create VA and VA status answer alike: the SDK's virtualAccountData). */
+const answeredVa = z.object({
+  partnerServiceId: z.string().max(8).nullish(),
+  customerNo: z.string().max(20).nullish(),
+  virtualAccountNo: z.string().min(1).max(28),
+  trxId: snapText64,
+});
+
+export const createVaResponseSchema = snapAnswer.extend({ virtualAccountData: answeredVa.extend({ totalAmount: snapAmount.nullish(), expiredDate: snapText64 }).loose() }).loose();
 
 // ---- delete VA: DELETE /virtual-accounts/bi-snap-va/v1.1/transfer-va/delete-va (service 31) ----
 
-export const deleteVaRequestSchema = z.object({
-  partnerServiceId: partnerServiceIdSchema,
-  customerNo: customerNoSchema,
-  virtualAccountNo: z.string().min(1).max(28),
+export const deleteVaRequestSchema = vaAddress.extend({
   trxId: z.string().min(1).max(64),
   additionalInfo: z.object({ channel: z.string().min(1).max(64) }).loose(),
 });
@@ -90,10 +84,7 @@ export type SnapDeleteVaRequest = z.infer<typeof deleteVaRequestSchema>;
 
 // ---- VA status: POST /orders/v1.0/transfer-va/status (service 26) ----
 
-export const vaStatusRequestSchema = z.object({
-  partnerServiceId: partnerServiceIdSchema,
-  customerNo: customerNoSchema,
-  virtualAccountNo: z.string().min(1).max(28),
+export const vaStatusRequestSchema = vaAddress.extend({
   inquiryRequestId: z.string().max(128).nullish(),
   paymentRequestId: z.string().max(128).nullish(),
   additionalInfo: z
@@ -103,27 +94,21 @@ export const vaStatusRequestSchema = z.object({
 });
 export type SnapVaStatusRequest = z.infer<typeof vaStatusRequestSchema>;
 
-export const vaStatusResponseSchema = z
-  .object({
-    responseCode,
-    responseMessage: z.string().optional(),
-    virtualAccountData: z
-      .object({
-        partnerServiceId: z.string().max(8).nullish(),
-        customerNo: z.string().max(20).nullish(),
-        virtualAccountNo: z.string().min(1).max(28),
-        trxId: z.string().max(64).nullish(),
+export const vaStatusResponseSchema = snapAnswer
+  .extend({
+    virtualAccountData: answeredVa
+      .extend({
         paymentRequestId: z.string().max(128).nullish(),
         paidAmount: snapAmount.nullish(),
         totalAmount: snapAmount.nullish(),
         /** SNAP BI: 00 success (paid); anything else is not a payment [? DOKU publishes no table]. */
         paymentFlagStatus: z.string().max(2).nullish(),
         paymentFlagReason: z.object({ english: z.string().nullish(), indonesia: z.string().nullish() }).loose().nullish(),
-        trxDateTime: z.string().max(64).nullish(),
+        trxDateTime: snapText64,
       })
       .loose(),
     additionalInfo: z
-      .object({ paymentFlagStatus: z.string().max(2).nullish(), trxId: z.string().max(64).nullish() })
+      .object({ paymentFlagStatus: z.string().max(2).nullish(), trxId: snapText64 })
       .loose()
       .nullish(),
   })
@@ -155,8 +140,8 @@ export const vaNotificationSchema = z
     /** DOKU's (the acquirer's) id of this payment; a retry of the notification carries the same one. */
     paymentRequestId: z.string().min(1).max(128),
     paidAmount: z.object({ value: z.string().max(20), currency: z.literal('IDR') }).loose(),
-    trxDateTime: z.string().max(64).nullish(),
-    referenceNo: z.string().max(64).nullish(),
+    trxDateTime: snapText64,
+    referenceNo: snapText64,
     channelCode: z.union([z.string(), z.number()]).nullish(),
     additionalInfo: z.union([z.object({}).loose(), z.string()]).nullish(),
   })

@@ -11,17 +11,8 @@
 import { createHash } from 'node:crypto';
 import type { PaymentMethod, ProviderEvent } from '../../../domain/payment.js';
 import { parseJson } from '../../http.js';
-import {
-  ProviderRejected,
-  ProviderUnavailable,
-  WebhookMalformed,
-  type ChargeRef,
-  type ChargeSnapshot,
-  type CreateChargeRequest,
-  type ParsedWebhook,
-  type RawWebhook,
-  type WebhookReply,
-} from '../../provider.js';
+import { ProviderRejected, ProviderUnavailable, WebhookMalformed } from '../../provider.js';
+import type { ChargeRef, ChargeSnapshot, CreateChargeRequest, ParsedWebhook, RawWebhook, WebhookReply } from '../../provider.js';
 import { DOKU_SNAP_PATHS, DOKU_SNAP_VAS, dokuSnapVaFor, type DokuVaMethod } from '../capabilities.js';
 import { type DokuSnapClient, snapThrowFor } from './client.js';
 import { toSnapValue, parseSnapValue } from './schemas.js';
