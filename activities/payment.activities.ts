@@ -129,6 +129,7 @@ export function createPaymentActivities(deps: ActivityDeps) {
           chargeStatus: snapshot.chargeStatus,
           providerStatus: snapshot.providerStatus,
           paidAmount: snapshot.paidAmount,
+          ...(snapshot.chargeStatus === 'PAID' && snapshot.paidAt ? { paidAt: snapshot.paidAt } : {}),
           providerReference: snapshot.providerReference,
           reason: snapshot.reason,
           ...(snapshot.providerRefunds ? { providerRefunds: snapshot.providerRefunds } : {}),

@@ -327,12 +327,26 @@ export class PaymentState {
           if (event.source === 'webhook') this.record(now, event.source, 'provider-event', describe);
           return;
         case 'PAID':
+          if (!this.abandoning && this.isLate(now, event)) {
+            // Taken after the deadline, though bayar learns of it before its close is done (the
+            // close's cancel or final check was slow, or the timer fired late): late money, as
+            // after an expiry. The close goes on to its unpaid end; the refund window refunds
+            // the money or, where the provider cannot, a person looks (handleLatePayment).
+            this.record(
+              now,
+              event.source,
+              'late-payment',
+              `${describe} at ${event.paidAt ?? `${new Date(now).toISOString()} (received; no paid time published)`}, after the deadline ${this.input.expiresAt}`,
+            );
+            this.latePayments.push({ amount: event.paidAmount, eventId: event.eventId });
+            return;
+          }
           this.record(now, event.source, 'provider-event', describe);
           // A "paid" that does not say how much proves that money came, not that it was the
           // amount asked for: nothing is assumed, and the amount check sends it to a person.
           this.paid = event.paidAmount ?? 0;
           this.paidAmountUnknown = event.paidAmount === undefined;
-          this.paidAt = event.occurredAt ?? new Date(now).toISOString();
+          this.paidAt = event.paidAt ?? event.occurredAt ?? new Date(now).toISOString();
           this.setStatus(now, 'PAID', event.source);
           return;
         case 'EXPIRED':
@@ -373,6 +387,25 @@ export class PaymentState {
 
     const closed = CLOSED_FOR_PROVIDER_EVENTS.includes(this.status) || this.status === 'PAID';
     this.record(now, event.source, 'provider-event', `${describe} ignored: payment is ${this.status}`, closed);
+  }
+
+  /**
+   * Whether money the provider reports as taken came after bayar's deadline: late money, however
+   * soon bayar learns of it. By the provider's own paid time (ProviderEvent.paidAt) where it
+   * publishes one; where it does not, by when bayar learned of it (`now`: the notification's
+   * arrival or the look-up's answer), the latest the money can have come, so an unknown time
+   * errs towards late. The last second before the deadline counts as late as well
+   * (PAID_TIME_SLACK_MS): providers stamp whole seconds (Midtrans' settlement_time drops the
+   * fraction, so a payment 0.9 s after the deadline can carry a stamp before it), and clocks
+   * differ. Erring that way costs a customer who paid in that last second a refund (or a
+   * person's look where the provider cannot refund), never money; erring the other way would let
+   * bayar settle money it may already have shown as expired. An unreadable time counts as none.
+   */
+  isLate(now: number, event: ProviderEvent): boolean {
+    const deadline = Date.parse(this.input.expiresAt);
+    const stamped = event.paidAt === undefined ? Number.NaN : Date.parse(event.paidAt);
+    const paidAt = Number.isNaN(stamped) ? now : stamped;
+    return paidAt > deadline - PAID_TIME_SLACK_MS;
   }
 
   /**
@@ -612,6 +645,9 @@ export class PaymentState {
     return { ...head, timeline: [...this.timeline], merchantNotified, notifications };
   }
 }
+
+/** Money stamped this close before the deadline already counts as late (PaymentState.isLate). */
+export const PAID_TIME_SLACK_MS = 1_000;
 
 /** Look-ups of one abandoned charge that unsigned notifications can cause, at most. */
 const MAX_ABANDONED_CHECKS = 5;

@@ -100,7 +100,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   const password = readFileSync(passwordFile, 'utf8').trim();
   const flags = ['-D', dir, '-p', String(options.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
-  if (options.ephemeral) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  // Ephemeral: no fsync and no full-page writes, which only an OS crash could punish. Commits stay
+  // synchronous: with synchronous_commit=off PostgreSQL acknowledges a commit before writing its
+  // WAL, and the chaos drills crash PostgreSQL on purpose — Temporal then lost writes it had been
+  // told were done (a workflow task recorded as started, then gone: "DBRecordVersion expected 10,
+  // actually 9", the workflow stuck for good; docs/cluster.md, run 10). No production database
+  // forgets an acknowledged commit, so the drill must not either.
+  if (options.ephemeral) flags.push('-c', 'fsync=off', '-c', 'full_page_writes=off');
   const child = spawn(join(binDir, 'postgres'), flags, { stdio: ['ignore', 'ignore', 'pipe'], ...(owner ?? {}) });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));

@@ -102,6 +102,13 @@ export interface ProviderEvent {
   reason?: string;
   occurredAt?: string;
   /**
+   * When the provider took the money, by the provider's own clock, as its status answer or signed
+   * notification publishes it (ISO 8601, UTC). Only on a PAID event, and only where the provider
+   * publishes such a time (each adapter's status mapping cites the field). Decides whether money
+   * that bayar learns of while closing the payment is on time or late (PaymentState.isLate).
+   */
+  paidAt?: string;
+  /**
    * How to pay, when the provider only tells it after the create call answered (ecommpay's
    * intermediate callback carries the VA page). Applied once, to a payment still waiting.
    */

@@ -57,6 +57,8 @@ export interface ChargeSnapshot {
   providerStatus: string;
   instructions: PaymentInstructions;
   paidAmount?: Rupiah;
+  /** When the provider took the money, by its own clock (ISO, UTC), where its status answer says (ProviderEvent.paidAt). */
+  paidAt?: string;
   reason?: string;
   /** Refunds on the charge as the provider's status answer lists them (see ProviderEvent). */
   providerRefunds?: ProviderRefunds;

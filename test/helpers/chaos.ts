@@ -399,6 +399,14 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       if (created.json?.id !== id) bump('create answered another id');
 
       const waitPending = () => waitFor(id, (p) => p.status !== 'CREATED', 60_000);
+      const deadline = Date.parse(created.json?.expiresAt ?? '');
+      /** Pays at the sandbox; money sent at or after the deadline is late money (ClientRecord.paidAfterDeadline). */
+      const pay = async (body: Record<string, unknown>): Promise<number> => {
+        const sentAt = Date.now();
+        const status = await sandbox(provider, `/_sandbox/charges/${id}/pay`, body);
+        if (status === 200 && sentAt >= deadline) rec.paidAfterDeadline = true;
+        return status;
+      };
       switch (plan.kind) {
         case 'pay':
         case 'refunds':
@@ -406,7 +414,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
         case 'va-refund': {
           const p = await waitPending();
           if (p?.status !== 'PENDING') return void bump(`not PENDING before pay: ${p?.status ?? 'unread'}`);
-          const paid = await sandbox(provider, `/_sandbox/charges/${id}/pay`, plan.kind === 'mismatch' ? { amount: plan.amount - 1_000 } : {});
+          const paid = await pay(plan.kind === 'mismatch' ? { amount: plan.amount - 1_000 } : {});
           bump(`sandbox pay ${paid}`);
           if (plan.kind !== 'refunds' && plan.kind !== 'va-refund') return;
           const settled = await waitFor(id, (x) => x.status === 'SETTLED' || x.status === 'REVIEW_REQUIRED', 60_000);
@@ -424,7 +432,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
         case 'late': {
           const p = await waitFor(id, (x) => x.status !== 'CREATED' && x.status !== 'PENDING', 90_000);
           if (p?.status !== 'EXPIRED') return void bump(`late: not EXPIRED: ${p?.status ?? 'unread'}`);
-          const paid = await sandbox(provider, `/_sandbox/charges/${id}/pay`, { force: true });
+          const paid = await pay({ force: true });
           bump(`late pay ${paid}`);
           if (paid === 200) rec.paidAfterExpiry = true;
           return;
@@ -434,7 +442,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
           // it must end SETTLED, or refunded / flagged as late, never kept silently.
           const expiresAt = Date.parse(created.json?.expiresAt ?? '') || Date.now() + plan.expiresInSeconds! * 1000;
           await sleep(expiresAt - Date.now() + Math.floor(random() * 1_600) - 800);
-          const paid = await sandbox(provider, `/_sandbox/charges/${id}/pay`, { force: true });
+          const paid = await pay({ force: true });
           bump(`last-second pay ${paid}`);
           return;
         }
@@ -549,7 +557,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       if (!v || 'error' in v) return !rec.created;
       if (v.status === 'CREATED' || v.status === 'PAID' || v.amounts.refundPending > 0) return false;
       if (v.status === 'PENDING' && Date.parse(v.expiresAt) <= Date.now()) return false;
-      if (rec.paidAfterExpiry && v.status !== 'REFUNDED' && v.status !== 'REVIEW_REQUIRED') return false;
+      if ((rec.paidAfterExpiry || rec.paidAfterDeadline) && v.status !== 'REFUNDED' && v.status !== 'REVIEW_REQUIRED') return false;
       return true;
     };
     // Money whose notification was lost while a process was down (or whose wake-only notice,

@@ -22,6 +22,13 @@ export interface ClientRecord {
   created: boolean;
   /** The sandbox accepted a payment (`force: true`) after bayar reported the payment EXPIRED. */
   paidAfterExpiry: boolean;
+  /**
+   * The sandbox accepted a payment whose request the client sent at or after the payment's
+   * deadline (expiresAt of the create's answer). The sandbox stamps its paid time no earlier, so
+   * by bayar's rule (PaymentState.isLate: the provider's paid time, or failing that the time bayar
+   * learned of the money) this is late money. Seeing EXPIRED first (paidAfterExpiry) is one case.
+   */
+  paidAfterDeadline?: boolean;
   /** Every answer the create got that was neither success nor a transient 5xx (e.g. a 404). */
   createDenials: string[];
   /** Refunds the API confirmed (201), by refund id. */
@@ -54,6 +61,7 @@ export interface InvariantReport {
   charges: number;
   chargesWithRetriedCreate: number;
   paidAfterExpiry: number;
+  paidAfterDeadline: number;
   refundsConfirmed: number;
   refundedAmount: number;
   violations: Violation[];
@@ -142,8 +150,9 @@ export function checkInvariants(input: CheckInput): Violation[] {
       v('unrecorded-money', rec.id, `${tag}: ${charge.provider} took ${charge.paidAmount} (${charge.status}), bayar records paid ${p.amounts.paid}`);
     }
 
-    // Late money is refunded or flagged, never kept silently.
-    if (rec.paidAfterExpiry && p.status !== 'REFUNDED' && p.status !== 'REVIEW_REQUIRED') v('late-payment-unhandled', rec.id, `paid after expiry, but ${tag}`);
+    // Late money is refunded or flagged, never kept silently — nor settled as if on time.
+    if ((rec.paidAfterExpiry || rec.paidAfterDeadline) && p.status !== 'REFUNDED' && p.status !== 'REVIEW_REQUIRED')
+      v('late-payment-unhandled', rec.id, `paid after ${rec.paidAfterExpiry ? 'expiry' : 'the deadline'}, but ${tag}`);
 
     // Provider side matches bayar's view of it.
     if (p.providerReference) {
@@ -196,6 +205,7 @@ export async function collectAndCheck(
     charges: allCharges.length,
     chargesWithRetriedCreate: allCharges.filter((c) => c.createRequests > 1).length,
     paidAfterExpiry: records.filter((r) => r.paidAfterExpiry).length,
+    paidAfterDeadline: records.filter((r) => r.paidAfterDeadline).length,
     refundsConfirmed: records.reduce((n, r) => n + r.confirmedRefunds.size, 0),
     refundedAmount: read.reduce((n, p) => n + p.amounts.refunded, 0),
     violations,
@@ -272,6 +282,7 @@ export function formatReport(report: InvariantReport, extra: Record<string, stri
     ['provider charges', report.charges],
     ['  answered idempotently (createRequests > 1)', report.chargesWithRetriedCreate],
     ['paid after expiry', report.paidAfterExpiry],
+    ['paid after the deadline (expiry included)', report.paidAfterDeadline],
     ['refunds confirmed to the client', report.refundsConfirmed],
     ['rupiah refunded', report.refundedAmount],
     ['violations', report.violations.length],

@@ -34,6 +34,8 @@ export interface FakeCharge {
   createRequests: number;
   cancelRequests: number;
   refunds: { providerRefundId: string; amount: Rupiah; state: 'PENDING' | 'SUCCEEDED' | 'FAILED' }[];
+  /** When the customer paid, by the provider's clock (its status answer's paid time). */
+  paidAt?: string;
   /** What the provider's status answer says was refunded (refunds made at its dashboard). */
   providerRefunds?: { total: Rupiah; refunds?: { providerRefundId: string; amount: Rupiah }[] };
 }
@@ -52,6 +54,8 @@ export interface Behaviour {
   noRefundLookup?: boolean;
   /** The provider answers the create with an already expired charge (a slow create past a short expiry). */
   expiredAtCreate?: boolean;
+  /** The cancel call answers only once this settles (a slow or re-dispatched cancel). */
+  cancelHeldUntil?: Promise<void>;
 }
 
 /**
@@ -85,6 +89,7 @@ export class FakeProviders {
     if (!c) throw new Error(`no charge for ${paymentId}`);
     c.status = 'PAID';
     c.paid = amount ?? c.paid;
+    c.paidAt = new Date().toISOString();
     return c;
   }
 
@@ -143,6 +148,7 @@ export class FakeProviders {
           providerStatus: c.status,
           providerReference: c.providerReference,
           ...(c.status === 'PAID' || c.providerRefunds ? { paidAmount: c.paid } : {}),
+          ...(c.status === 'PAID' && c.paidAt ? { paidAt: c.paidAt } : {}),
           ...(c.providerRefunds ? { providerRefunds: c.providerRefunds } : {}),
         };
       },
@@ -150,7 +156,11 @@ export class FakeProviders {
         this.calls.push({ activity: 'cancelCharge', paymentId: input.paymentId, provider: input.provider });
         const c = this.charges.get(this.key(input.provider, input.paymentId))!;
         c.cancelRequests += 1;
-        if (this.behaviour.get(input.paymentId)?.payWhileCancelling) c.status = 'PAID';
+        await this.behaviour.get(input.paymentId)?.cancelHeldUntil;
+        if (this.behaviour.get(input.paymentId)?.payWhileCancelling) {
+          c.status = 'PAID';
+          c.paidAt = new Date().toISOString();
+        }
         if (c.status === 'PAID') throw ApplicationFailure.create({ type: 'ProviderRejected', message: 'charge is already paid', nonRetryable: true });
         c.status = 'EXPIRED';
       },

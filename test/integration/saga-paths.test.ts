@@ -141,6 +141,44 @@ describe('payment saga paths (in-process Temporal, fake provider activities)', {
     );
   });
 
+  it('money paid after the deadline while the close’s cancel is delayed is late money: refunded, never settled', async () => {
+    // Chaos run 7's shape: the close had begun (closing:EXPIRED) and its provider call was slow;
+    // the customer paid in that gap, the VA still open at the provider. By the provider's paid
+    // time the money came after the deadline, so it is late money, whatever bayar learned first.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const p = await start('late-while-closing', { expiresInMs: 1_000 }, { cancelHeldUntil: held });
+    await saga.waitFor(p.handle, (x) => x.timeline.some((t) => t.type === 'closing:EXPIRED'));
+    await until(() => saga.providers.callsOf('cancelCharge', p.id).length >= 1 || undefined, 15_000);
+    const charge = saga.providers.pay(p.id);
+    await saga.webhook(p.handle, { chargeStatus: 'PAID', paidAmount: 50_000, paidAt: charge.paidAt });
+    release();
+    const done = await saga.waitFor(p.handle, (x) => x.status === 'REFUNDED' && x.merchantNotified);
+    assert.match(done.statusReason ?? '', /LATE_PAYMENT/);
+    assert.equal(statusEntries(done, 'EXPIRED'), 1);
+    assert.equal(statusEntries(done, 'PAID') + statusEntries(done, 'SETTLED'), 0, 'late money never settles');
+    assert.ok(done.timeline.some((t) => t.type === 'late-payment' && t.source === 'webhook' && t.detail?.includes('after the deadline')));
+    assert.deepEqual(
+      saga.providers.charge(p.id)!.refunds.map((r) => r.amount),
+      [50_000],
+    );
+    assert.equal(saga.providers.eventsOf(p.id, 'payment.paid').length, 0);
+    assert.equal(saga.providers.eventsOf(p.id, 'payment.expired').length, 1);
+  });
+
+  it('money paid before the deadline but first seen by the close’s final check settles (on time by the provider’s clock)', async () => {
+    // No poll before the deadline (the schedule's first poll is 10 minutes out) and no webhook:
+    // only the close's final check finds the money. The provider stamps it 2 s before the
+    // deadline (set, not measured: under load the create alone can outlast a short expiry).
+    const p = await start('paid-found-by-close', { expiresInMs: 3_000 });
+    saga.providers.pay(p.id).paidAt = new Date(Date.parse(p.input.expiresAt) - 2_000).toISOString();
+    const done = await saga.waitFor(p.handle, (x) => x.status === 'SETTLED');
+    assert.ok(done.timeline.some((t) => t.type === 'closing:EXPIRED'));
+    assert.ok(done.timeline.some((t) => t.type === 'status:PAID' && t.source === 'poll'));
+    assert.ok(!done.timeline.some((t) => t.type === 'late-payment'));
+    assert.equal(done.paidAt, saga.providers.charge(p.id)!.paidAt, 'paidAt is the provider’s paid time');
+  });
+
   it('finds late money by polling when its notification is lost, and refunds it once', async () => {
     const p = await start('late-no-webhook', { expiresInMs: 1_000, timing: { pollScheduleMs: [300], refundWindowMs: 120_000, merchantNotifyTimeoutMs: 10_000 } });
     await saga.waitFor(p.handle, (x) => x.status === 'EXPIRED');

@@ -221,6 +221,8 @@ describe('doku parseWebhook', () => {
       providerStatus: 'SUCCESS',
       reason: undefined,
       occurredAt: '2024-07-04T03:53:53.000Z',
+      // A SUCCESS notification's transaction.date is the paid time (late money is judged by it).
+      paidAt: '2024-07-04T03:53:53.000Z',
     });
     // The same notification again (a DOKU retry or a duplicate): same event id.
     const again = provider.parseWebhook(raw);

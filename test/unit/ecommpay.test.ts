@@ -511,6 +511,9 @@ describe('ecommpay adapter against the local sandbox', () => {
     const snapshot = await provider.findCharge({ paymentId: request.paymentId, method: 'VA_MANDIRI' });
     assert.equal(snapshot?.chargeStatus, 'PAID');
     assert.equal(snapshot?.paidAmount, 150_000);
+    // The paid time: the sale operation's date, the same in the status answer and the final callback.
+    assert.ok(snapshot?.paidAt && Math.abs(Date.parse(snapshot.paidAt) - Date.now()) < 60_000, `paidAt ${snapshot?.paidAt}`);
+    assert.equal(last.event.paidAt, snapshot?.paidAt);
     const twice = await fetch(`${url}/_sandbox/charges/${request.paymentId}/pay`, { method: 'POST', body: '{}' });
     assert.equal(twice.status, 400);
   });

@@ -295,17 +295,22 @@ describe('midtrans adapter against the local sandbox', () => {
   it('pays, notifies with a signature_key that node:crypto reproduces, and the adapter accepts it', async () => {
     const request = chargeRequest('VA_BCA');
     await provider.createCharge(request);
+    const before = Math.floor(Date.now() / 1000) * 1000;
     const paid = await fetch(`${url}/_sandbox/charges/${request.paymentId}/pay`, { method: 'POST', body: '{}' });
     assert.equal(paid.status, 200);
     const snapshot = await provider.findCharge({ paymentId: request.paymentId, method: 'VA_BCA' });
     assert.equal(snapshot?.chargeStatus, 'PAID');
     assert.equal(snapshot?.paidAmount, 150_000);
+    // The paid time is settlement_time (WIB, whole seconds), read as UTC: late money is judged by it.
+    const paidAt = Date.parse(snapshot?.paidAt ?? '');
+    assert.ok(paidAt >= before && paidAt <= Date.now(), `paidAt ${snapshot?.paidAt} is the settlement time`);
     const notification = await until(() => notificationsFor(request.paymentId).find((n) => n.transaction_status === 'settlement'));
     assert.equal(notification.gross_amount, '150000.00');
     assert.equal(notification.status_code, '200');
     assert.equal(notification.signature_key, sha512(`${request.paymentId}200150000.00${SERVER_KEY}`));
     const parsed = provider.parseWebhook(raw(Buffer.from(JSON.stringify(notification))));
     assert.equal(parsed.kind === 'payment' && parsed.event.chargeStatus, 'PAID');
+    assert.equal(parsed.kind === 'payment' && parsed.event.paidAt, snapshot?.paidAt, 'the notification carries the same settlement_time');
   });
 
   it('expires a pending charge on cancel, and treats a closed or unknown one as nothing to do', async () => {

@@ -413,6 +413,8 @@ function fromQueryAnswer(q: QueryResponse, paymentId: string): ChargeSnapshot {
     chargeStatus,
     providerStatus: status || 'UNKNOWN',
     paidAmount,
+    // No paid time (ProviderEvent.paidAt): the query answer publishes none [?];
+    // PaymentState.isLate uses the time bayar learned of the money.
     reason: chargeStatus === 'FAILED' || chargeStatus === 'CANCELLED' ? `${status}${q.msg ? `: ${q.msg.slice(0, 200)}` : ''}` : undefined,
     // The query answer does not repeat the VA number or QR [?]: a charge found by look-up (an
     // activity retry after a lost create answer) has no instructions to show.

@@ -205,6 +205,8 @@ export class DokuProvider implements PaymentProvider {
       // FAILED is not final at DOKU (status.ts): the event says so and changes nothing yet.
       reason: status === 'FAILED' ? `${n.channel?.id ?? 'DOKU'} ${status} (not final at DOKU)` : undefined,
       occurredAt: isoTime(n.transaction.date),
+      // The paid time: transaction.date of a SUCCESS notification, as in the status answer (fromTransaction).
+      ...(chargeStatus === 'PAID' && isoTime(n.transaction.date) ? { paidAt: isoTime(n.transaction.date) } : {}),
     };
     return { kind: 'payment', paymentId: n.order.invoice_number, event };
   }
@@ -383,6 +385,10 @@ function fromTransaction(t: DokuTransaction, channel: DokuChannel | undefined, e
     chargeStatus,
     providerStatus: t.transaction.status,
     paidAmount: chargeStatus === 'PAID' ? amount : undefined,
+    // The paid time (ProviderEvent.paidAt): Check Status (Non-SNAP) answers "similar to HTTP
+    // notification", whose transaction.date is when the transaction reached its status
+    // ("2021-01-27T03:24:23Z"); for SUCCESS, when the money was taken.
+    ...(chargeStatus === 'PAID' && isoTime(t.transaction.date) ? { paidAt: isoTime(t.transaction.date) } : {}),
     reason: t.transaction.status === 'FAILED' ? `${t.channel?.id ?? 'DOKU'} FAILED (not final at DOKU)` : undefined,
     // The status answer repeats the VA number / payment code; Indodana's page URL is not in it [?].
     instructions: {

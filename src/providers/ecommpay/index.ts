@@ -192,6 +192,8 @@ export class EcommpayProvider implements PaymentProvider, PayoutProvider {
       ...(chargeStatus === 'FAILED' || chargeStatus === 'EXPIRED' ? { reason: reasonOf(c.operation) } : {}),
       ...(instructions && Object.keys(instructions).length > 0 ? { instructions } : {}),
       occurredAt: isoFromEcommpay(c.operation?.date ?? c.payment.date),
+      // The paid time: the sale operation's date, as in the status answer (fromStatus).
+      ...(chargeStatus === 'PAID' && isoFromEcommpay(c.operation?.date) ? { paidAt: isoFromEcommpay(c.operation?.date) } : {}),
     };
     return { kind: 'payment', paymentId: c.payment.id, event };
   }
@@ -324,11 +326,15 @@ function fromStatus(answer: EcommpayStatusAnswer, expectedAmount?: number): Char
     // Money is there but its amount cannot be read: ask again rather than guess.
     if (paidAmount === undefined) throw new ProviderUnavailable('ecommpay payment status: success without a whole-rupiah IDR amount', 'ecommpay', 'AMOUNT_INVALID');
   }
+  // The paid time (ProviderEvent.paidAt): the sale operation's `date` (Payment status request,
+  // operations[]: "date and time of the operation", as in its callback; isoFromEcommpay).
+  const paidAt = chargeStatus === 'PAID' ? isoFromEcommpay(operation?.date) : undefined;
   return {
     providerReference: answer.payment.id,
     chargeStatus,
     providerStatus: answer.payment.status,
     paidAmount,
+    ...(paidAt ? { paidAt } : {}),
     reason: chargeStatus === 'FAILED' || chargeStatus === 'EXPIRED' ? reasonOf(operation) : undefined,
     // The VA page comes only in the intermediate callback; the status answer does not repeat it.
     instructions: {},

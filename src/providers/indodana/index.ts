@@ -229,6 +229,9 @@ export class IndodanaProvider implements PaymentProvider {
       chargeStatus,
       providerStatus: t.transactionStatus,
       paidAmount: chargeStatus === 'PAID' ? amount : undefined,
+      // No paid time (ProviderEvent.paidAt): check_status's transactionTime is not defined as the
+      // time of the approval or payment [?] (the samples show it on PENDING answers too), so it
+      // is not taken as one; PaymentState.isLate uses the time bayar learned of the money.
       reason: chargeStatus === 'FAILED' ? rejectionReason(t) : undefined,
       // check_status does not return the checkout URL, and bayar never makes a QR of its own: a
       // retried create that finds the transaction has nothing to show (README, "A lost checkout answer").

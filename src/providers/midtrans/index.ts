@@ -118,6 +118,7 @@ export class MidtransProvider implements PaymentProvider {
     // bayar charges in rupiah only: a notification about money in another currency is not ours.
     if (n.currency !== undefined && n.currency !== 'IDR') throw new WebhookMalformed('midtrans', `currency ${JSON.stringify(n.currency.slice(0, 8))} is not IDR`);
     const occurred = parseMidtransTime(n.settlement_time ?? n.transaction_time ?? '');
+    const paidAt = chargeStatus === 'PAID' ? midtransPaidAt(n) : undefined;
     const event: ProviderEvent = {
       provider: 'midtrans',
       // One notification and all its retries and duplicates share this key; a later state of
@@ -134,6 +135,7 @@ export class MidtransProvider implements PaymentProvider {
       providerStatus: midtransProviderStatus(n.transaction_status, n.fraud_status),
       reason: chargeStatus === 'FAILED' ? n.status_message : undefined,
       occurredAt: occurred === undefined ? undefined : new Date(occurred).toISOString(),
+      ...(paidAt ? { paidAt } : {}),
     };
     return { kind: 'payment', paymentId: n.order_id, event };
   }
@@ -218,12 +220,14 @@ function fromTransaction(t: MidtransTransaction, expected?: CreateChargeRequest)
   const va = t.va_numbers?.[0];
   const action = (name: string) => t.actions?.find((a) => a.name === name)?.url;
   const providerRefunds = refundsOf(t);
+  const paidAt = chargeStatus === 'PAID' ? midtransPaidAt(t) : undefined;
   return {
     providerReference: t.transaction_id,
     chargeStatus,
     ...(providerRefunds ? { providerRefunds } : {}),
     providerStatus: midtransProviderStatus(t.transaction_status, t.fraud_status),
     paidAmount: chargeStatus === 'PAID' ? amount : undefined,
+    ...(paidAt ? { paidAt } : {}),
     reason: chargeStatus === 'FAILED' ? t.status_message : undefined,
     instructions: {
       virtualAccountNumber: va?.va_number ?? t.permata_va_number,
@@ -235,6 +239,24 @@ function fromTransaction(t: MidtransTransaction, expected?: CreateChargeRequest)
       payUrl: action('deeplink-redirect') ?? action('generate-qr-code'),
     },
   };
+}
+
+/**
+ * When Midtrans took the money (ProviderEvent.paidAt), from a status answer or a notification.
+ * GET /v2/{order_id}/status and the HTTP notification carry `settlement_time` once a transaction
+ * is `settlement` and `transaction_time` always (docs.midtrans.com docs/get-status-api-requests,
+ * docs/https-notification-webhooks, reference/get-transaction-status: "YYYY-MM-DD HH:MM:SS" in
+ * GMT+7, whole seconds; parseMidtransTime). For bank transfer, e-money and store payments the
+ * settlement is the payment, so `settlement_time` is the paid time. A card is paid at its
+ * `capture` (transaction_time) and settles with the bank a day later (docs/transaction-status-cycle:
+ * "settled on the next day"), so for cards the settlement time is not when the money was taken.
+ * None readable: undefined (PaymentState.isLate then takes the time bayar learned of it).
+ */
+function midtransPaidAt(t: { payment_type?: string; transaction_status: string; transaction_time?: string; settlement_time?: string }): string | undefined {
+  const card = t.payment_type === 'credit_card' || t.transaction_status === 'capture';
+  const text = card ? t.transaction_time : t.settlement_time;
+  const ms = text === undefined ? undefined : parseMidtransTime(text);
+  return ms === undefined ? undefined : new Date(ms).toISOString();
 }
 
 /**

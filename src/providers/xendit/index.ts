@@ -335,11 +335,13 @@ function fromPaymentRequest(pr: XenditPaymentRequest, expectedAmount?: number): 
   const props = (method.virtual_account ?? method.qr_code ?? method.over_the_counter ?? method.ewallet)?.channel_properties ?? {};
   const payAction = pr.actions?.find((a) => a.url);
   const chargeStatus = xenditStatusToChargeStatus(pr.status);
+  const paidAt = chargeStatus === 'PAID' ? xenditPaidAt(pr.updated) : undefined;
   return {
     providerReference: pr.id,
     chargeStatus,
     providerStatus: pr.status,
     paidAmount: chargeStatus === 'PAID' ? pr.amount : undefined,
+    ...(paidAt ? { paidAt } : {}),
     reason: pr.failure_code ?? undefined,
     instructions: {
       virtualAccountNumber: props.virtual_account_number,
@@ -349,6 +351,19 @@ function fromPaymentRequest(pr: XenditPaymentRequest, expectedAmount?: number): 
       payUrl: payAction?.url ?? undefined,
     },
   };
+}
+
+/**
+ * When Xendit took the money (ProviderEvent.paidAt). The Payment Request object has no paid-at
+ * field: xendit-node's PaymentRequest model has `created` and `updated` (ISO 8601) and nothing
+ * else with a time; the payment (py-…) of the payment.succeeded webhook has the same two. A
+ * request that SUCCEEDED changes no more (refunds are objects of their own), so its `updated` is
+ * when it succeeded: the paid time, or a little after it, which errs towards late money
+ * (PaymentState.isLate). Unreadable: undefined.
+ */
+function xenditPaidAt(updated: string | undefined): string | undefined {
+  const ms = updated === undefined ? Number.NaN : Date.parse(updated);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
 
 /** bayar's refund reason is free text; Xendit wants one of its codes. The text goes in metadata. */

@@ -61,6 +61,8 @@ export const paymentRequestSchema = xenditObject
       .loose(),
     actions: z.array(z.object({ action: z.string(), url_type: z.string().optional(), method: z.string().optional(), url: z.string().nullish(), qr_code: z.string().nullish() }).loose()).nullish(),
     failure_code: z.string().nullish(),
+    /** When the request last changed (xendit-node PaymentRequest.updated); see xenditPaidAt. */
+    updated: z.string().max(64).optional(),
   })
   .loose();
 export type XenditPaymentRequest = z.infer<typeof paymentRequestSchema>;

@@ -167,6 +167,9 @@ export class DokuSnapEwallets {
       ...(providerRefunds ? { providerRefunds } : {}),
       providerStatus: describeStatus(s.latestTransactionStatus, s.transactionStatusDesc),
       paidAmount,
+      // No paid time read yet (ProviderEvent.paidAt): SNAP BI's status inquiry defines `paidTime`,
+      // but DOKU's e-wallet samples and the sandbox do not show it [?]; PaymentState.isLate then
+      // uses the time bayar learned of the money.
       reason: chargeStatus === 'FAILED' || chargeStatus === 'CANCELLED' ? `${channel} ${describeStatus(s.latestTransactionStatus, s.transactionStatusDesc)}` : undefined,
       // The status answer does not repeat the wallet page; the create answer carried it.
       instructions: {},

@@ -176,7 +176,18 @@ export class DokuSnapVas {
     if (flag === '00' && data.paidAmount) {
       const paid = parseVaPaidValue(data.paidAmount.value);
       if (paid === undefined) throw new ProviderRejected(`doku snap transfer-va status: paidAmount ${JSON.stringify(data.paidAmount.value)} is not whole rupiah`, 'doku', 'AMOUNT_INVALID');
-      if (paid > 0) return { providerReference: va.digits, chargeStatus: 'PAID', providerStatus: `paymentFlagStatus 00${reason ? ` ${reason}` : ''}`, paidAmount: paid, instructions: {} };
+      // The paid time (ProviderEvent.paidAt): SNAP BI's transfer-va status answers the payment's
+      // trxDateTime (ISO 8601 with offset), as its payment notification does.
+      const paidAt = isoTime(data.trxDateTime ?? undefined);
+      if (paid > 0)
+        return {
+          providerReference: va.digits,
+          chargeStatus: 'PAID',
+          providerStatus: `paymentFlagStatus 00${reason ? ` ${reason}` : ''}`,
+          paidAmount: paid,
+          ...(paidAt ? { paidAt } : {}),
+          instructions: {},
+        };
     }
     // Not paid (yet): SNAP's status has no "expired" or "deleted" state bayar could rely on [?], so
     // bayar's own deadline decides, after delete-va.
@@ -235,6 +246,8 @@ export class DokuSnapVas {
       providerReference: va.digits,
       providerStatus: `${va.channel} paid (transfer-va/payment)`,
       occurredAt: isoTime(n.trxDateTime ?? undefined),
+      // The payment's own time (transfer-va/payment's trxDateTime): the paid time.
+      ...(isoTime(n.trxDateTime ?? undefined) ? { paidAt: isoTime(n.trxDateTime ?? undefined) } : {}),
     };
     const ack: WebhookReply = {
       status: 200,
