@@ -59,7 +59,9 @@ export interface VersionDelta<S> {
  * may group them differently from the first run. Local activity markers are matched one by one
  * on replay, so their number must depend only on the sequence of changes, which is
  * deterministic, not on how the changes were grouped. A call whose version the record already
- * holds (several changes in one activation) carries nothing and touches no database.
+ * holds (several changes in one activation) carries nothing and touches no database. Fewer
+ * versions mean fewer local activities: PaymentState.asOneVersion() counts one synchronous
+ * transition as one version, a grouping by code that every replay repeats.
  */
 function project<S>(state: Versioned<S>, write: (input: VersionDelta<S> | null) => Promise<void>): Projection {
   let calls = 0;
