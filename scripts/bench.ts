@@ -20,6 +20,7 @@ import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/clie
 import { startMerchantReceiver, startTestStack, type TestStack } from '../test/helpers/stack.js';
 import type { ClusterTestStack } from '../test/helpers/cluster-stack.js';
 import pg from 'pg';
+import proto from '@temporalio/proto';
 import { baselinePaidSignal, baselineStartedUpdate } from '../workflows/baseline.workflow.js';
 import { API_KEY } from '../test/helpers/stack.js';
 import { BENCH_MERCHANT, BENCH_MERCHANT_KEY, benchReads } from './bench-reads.js';
@@ -185,6 +186,7 @@ async function inFlight(count: number, job: () => Promise<void>): Promise<void> 
 }
 
 interface PaymentTiming {
+  id: string;
   create: number;
   webhookToSettled: number;
   createToSettled: number;
@@ -203,7 +205,7 @@ async function onePayment(stack: TestStack, receiver: Awaited<ReturnType<typeof 
   const t2 = performance.now(); // the sandbox sends the signed webhook right after answering
   if (paid.status !== 200) throw new Error(`pay ${paid.status}`);
   const t3 = await settled;
-  return { create: t1 - t0, webhookToSettled: t3 - t2, createToSettled: t3 - t0 };
+  return { id: created.json.id, create: t1 - t0, webhookToSettled: t3 - t2, createToSettled: t3 - t0 };
 }
 
 async function main(): Promise<void> {
@@ -307,9 +309,12 @@ async function main(): Promise<void> {
           into.push(performance.now() - s);
         });
       let closedRun = 0;
+      let lastSettledId = '';
       const runBayar = (count: number, into: PaymentTiming[]) =>
         inFlight(count, async () => {
-          into.push(await onePayment(stack, receiver, waiters, `closed-${run}-${closedRun++}`));
+          const timing = await onePayment(stack, receiver, waiters, `closed-${run}-${closedRun++}`);
+          lastSettledId = timing.id;
+          into.push(timing);
         });
       /** Runs one segment under the meter: its wall-clock seconds and the processes' use. */
       const measured = async (segment: () => Promise<void>) => {
@@ -348,6 +353,15 @@ async function main(): Promise<void> {
       report.baseline = { concurrency: CONCURRENCY, runsPerSecond: round(N / baselineSeconds), startToDoneMs: stats(baseline), resources: baselineUse, cpuMsPerRun: perRun(baselineUse, N) };
       report.ratio = Number((baselineSeconds / closedSeconds).toFixed(2));
       report.rounds = rounds;
+      // History events per run, by type (the server's work grows with them): a settled bayar
+      // payment (still open in its refund window) and a finished baseline run.
+      report.historyEvents = {
+        bayar: await historyEvents(client, lastSettledId),
+        baseline: await historyEvents(client, `baseline-${run}-${baselineRun - 1}`),
+      };
+      console.log(
+        `  history events per run: bayar ${(report.historyEvents as Record<string, { total: number }>).bayar.total}, baseline ${(report.historyEvents as Record<string, { total: number }>).baseline.total}`,
+      );
       await connection.close();
       save();
 
@@ -407,6 +421,17 @@ async function main(): Promise<void> {
   save();
   printTable(report);
   console.log(`\nbench: full results in ${OUT}`);
+}
+
+/** A workflow's history events so far, by type, and their total. */
+async function historyEvents(client: Client, workflowId: string): Promise<Record<string, number>> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const byType: Record<string, number> = { total: history.events?.length ?? 0 };
+  for (const e of history.events ?? []) {
+    const type = (typeof e.eventType === 'number' ? proto.temporal.api.enums.v1.EventType[e.eventType] : String(e.eventType)).replace(/^EVENT_TYPE_/, '');
+    byType[type] = (byType[type] ?? 0) + 1;
+  }
+  return byType;
 }
 
 /** Every process of the stack by name: the dev stack's, or the cluster's (api-2, worker-2, temporal-history, …). */

@@ -65,8 +65,15 @@ export class PaymentState {
   /** Look-ups unsigned notifications earned per abandoned charge (bounded: see applyToAbandoned). */
   private readonly abandonedChecks = new Map<string, number>();
   readonly refunds: RefundRecord[] = [];
-  /** One more with every timeline entry: the system of record keeps the highest (projection.ts). */
+  /**
+   * One more with every change the view shows: the system of record keeps the highest
+   * (projection.ts writes each version with a local activity of its own). Changes made inside one
+   * asOneVersion() call count once.
+   */
   version = 0;
+  /** Depth of asOneVersion() calls, and whether the outermost one has changed the view yet. */
+  private oneVersionDepth = 0;
+  private changedInOneVersion = false;
   /** Notifications counted instead of recorded one by one (PaymentView.notifications). */
   readonly notifications = { duplicates: 0, refused: 0, wakeUps: 0 };
   /** An unsigned notification claimed news that a status look-up has not checked yet. */
@@ -221,8 +228,35 @@ export class PaymentState {
     this.route = next;
   }
 
+  /**
+   * Runs one synchronous transition (a provider event applied, a charge created, a refund's
+   * outcome) as one version, however many timeline lines and counters it adds: the record gets
+   * it in one write instead of one local activity per line (docs/performance.md). This grouping
+   * is by code, not by activation: synchronous code runs whole wherever it runs, so the number
+   * of versions, and of the projection's local activities, is the same on every replay
+   * (workflows/projection.ts says why that matters).
+   */
+  asOneVersion<T>(change: () => T): T {
+    this.oneVersionDepth += 1;
+    try {
+      return change();
+    } finally {
+      this.oneVersionDepth -= 1;
+      if (this.oneVersionDepth === 0 && this.changedInOneVersion) {
+        this.changedInOneVersion = false;
+        this.version += 1;
+      }
+    }
+  }
+
+  /** The view changed: a new version now, or at the end of the asOneVersion() call it is in. */
+  private changed(): void {
+    if (this.oneVersionDepth > 0) this.changedInOneVersion = true;
+    else this.version += 1;
+  }
+
   record(now: number, source: EventSource, type: string, detail?: string, ignored?: boolean): void {
-    this.version += 1;
+    this.changed();
     this.timeline.push({ at: new Date(now).toISOString(), source, type, ...(detail ? { detail } : {}), ...(ignored ? { ignored } : {}) });
   }
 
@@ -276,10 +310,14 @@ export class PaymentState {
   /** The counters are part of the view, so each one is a new version for the record (no timeline line). */
   private countNotification(kind: keyof PaymentState['notifications']): void {
     this.notifications[kind] += 1;
-    this.version += 1;
+    this.changed();
   }
 
   apply(now: number, event: ProviderEvent): void {
+    this.asOneVersion(() => this.applyEvent(now, event));
+  }
+
+  private applyEvent(now: number, event: ProviderEvent): void {
     const abandoned = this.abandonedChargeOf(event);
     if (abandoned) {
       this.applyToAbandoned(now, abandoned, event);
@@ -483,6 +521,10 @@ export class PaymentState {
   }
 
   chargeCreated(now: number, snapshot: { providerReference: string; instructions: PaymentInstructions }): void {
+    this.asOneVersion(() => this.takeCharge(now, snapshot));
+  }
+
+  private takeCharge(now: number, snapshot: { providerReference: string; instructions: PaymentInstructions }): void {
     this.providerReference = snapshot.providerReference;
     this.knownReferences.add(snapshot.providerReference);
     // A provider may tell how to pay in a callback that overtakes the create call's answer
@@ -558,6 +600,10 @@ export class PaymentState {
   }
 
   refundFinished(now: number, record: RefundRecord, outcome: { providerRefundId?: string; state: 'SUCCEEDED' | 'PENDING' } | { failure: string }): void {
+    this.asOneVersion(() => this.finishRefund(now, record, outcome));
+  }
+
+  private finishRefund(now: number, record: RefundRecord, outcome: { providerRefundId?: string; state: 'SUCCEEDED' | 'PENDING' } | { failure: string }): void {
     if ('failure' in outcome) {
       record.state = 'FAILED';
       record.failureReason = outcome.failure;
@@ -574,6 +620,10 @@ export class PaymentState {
 
   /** A refund the provider had accepted as PENDING has an outcome now. */
   refundConcluded(now: number, record: RefundRecord, outcome: { state: 'SUCCEEDED' | 'FAILED'; providerStatus: string; reason?: string }): void {
+    this.asOneVersion(() => this.concludeRefund(now, record, outcome));
+  }
+
+  private concludeRefund(now: number, record: RefundRecord, outcome: { state: 'SUCCEEDED' | 'FAILED'; providerStatus: string; reason?: string }): void {
     if (record.state !== 'PENDING') return;
     if (outcome.state === 'SUCCEEDED') {
       record.state = 'SUCCEEDED';

@@ -8,7 +8,10 @@
 // history (later workflow time, possibly more events), and its writes correct the record: the
 // same version with other content replaces the speculative one, and versions the committed run
 // skipped are removed (src/db/records.repository.ts). So the record converges on the history.
-import { condition, proxyLocalActivities } from '@temporalio/workflow';
+// A lost attempt's write may also land *after* the committed run's (its transaction was held
+// up): each write carries the workflow's history length, which a task's later attempt always
+// sees longer, and the record refuses a write from a shorter history than the one it holds.
+import { condition, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { RecordActivities } from '../activities/record.activities.js';
 import type { TimelineEntry } from '../src/domain/payment.js';
 import { recordWrite } from './activity-options.js';
@@ -34,6 +37,8 @@ export interface Projection {
 export interface VersionDelta<S> {
   version: number;
   afterVersion: number;
+  /** workflowInfo().historyLength now: orders this write against a lost attempt's (see the header). */
+  historyLength: number;
   summary: S;
   entries: TimelineEntry[];
 }
@@ -54,7 +59,9 @@ export interface VersionDelta<S> {
  * may group them differently from the first run. Local activity markers are matched one by one
  * on replay, so their number must depend only on the sequence of changes, which is
  * deterministic, not on how the changes were grouped. A call whose version the record already
- * holds (several changes in one activation) carries nothing and touches no database.
+ * holds (several changes in one activation) carries nothing and touches no database. Fewer
+ * versions mean fewer local activities: PaymentState.asOneVersion() counts one synchronous
+ * transition as one version, a grouping by code that every replay repeats.
  */
 function project<S>(state: Versioned<S>, write: (input: VersionDelta<S> | null) => Promise<void>): Projection {
   let calls = 0;
@@ -70,7 +77,7 @@ function project<S>(state: Versioned<S>, write: (input: VersionDelta<S> | null) 
       }
       const version = state.version;
       const entryCount = state.entryCount;
-      await write({ version, afterVersion: written, summary: state.summary(), entries: state.entriesFrom(entriesWritten) });
+      await write({ version, afterVersion: written, historyLength: workflowInfo().historyLength, summary: state.summary(), entries: state.entriesFrom(entriesWritten) });
       written = version;
       entriesWritten = entryCount;
     }

@@ -38,7 +38,11 @@ export function createPool(url: string, options: PoolOptions): Pool {
 }
 
 /** Runs `fn` in one transaction; rolled back on any error. */
-export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+/**
+ * `begin` opens the transaction: `BEGIN`, or `BEGIN` with settings the transaction needs, sent
+ * as one simple query (one round trip; src/db/records.repository.ts).
+ */
+export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
   const client = await pool.connect();
   // A checked-out client has none of the pool's listeners: a connection the server cuts
   // mid-transaction (a PostgreSQL crash or restart) emits 'error' on it, which unhandled would
@@ -51,7 +55,7 @@ export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => P
   };
   client.on('error', onError);
   try {
-    await client.query('BEGIN');
+    await client.query(begin);
     const result = await fn(client);
     await client.query('COMMIT');
     return result;

@@ -9,7 +9,13 @@
 //   - each transition (id, version) is there once; transitions the committed run skipped (it
 //     went from `afterVersion` straight to `version`) are removed as speculative. Nothing else
 //     may change the log: the trigger refuses it unless the transaction says it is correcting.
-//   - refunds follow the payment's version the same way.
+//   - refunds follow the payment's version the same way;
+//   - and above all these: a write from a shorter history than the one that last wrote the row
+//     changes nothing at all (row, transitions, refunds). The workflow sends its history length
+//     with every write (workflows/projection.ts); a task that runs again after a lost attempt
+//     sees a longer history than that attempt, so the lost attempt's write can never undo the
+//     committed one, even when it arrives later (migrations/005_write_history_length.sql says
+//     how the chaos run found this: the row was protected by its version, the transition was not).
 import type { PaymentSummary, TimelineEntry } from '../domain/payment.js';
 import type { PayoutSummary } from '../domain/payout.js';
 import { inTransaction, type Pool, type PoolClient } from './pool.js';
@@ -20,6 +26,8 @@ interface Version<S> {
   requestHash: string;
   /** The version this run of the workflow wrote before this one (-1: none yet). */
   afterVersion: number;
+  /** workflowInfo().historyLength when the write was made: a later attempt of a task sees a longer history. */
+  historyLength: number;
   /** The view without its timeline, as of this version. */
   summary: S;
   /** The timeline entries this version added: those after the ones written with `afterVersion`. */
@@ -39,15 +47,19 @@ export type PayoutVersion = Version<PayoutSummary>;
 // The timeline is then the concatenation of the transitions up to the row's version, which is
 // what the "database equals workflow" checker (test/helpers/records.ts) verifies.
 function nextViewSql(table: string, log: string, key: string): string {
-  return `WITH cur AS (SELECT version, view FROM ${table} WHERE id = $1 FOR UPDATE),
-    nv AS (SELECT cur.version AS old_version, cur.view AS old_view, $3::jsonb || jsonb_build_object('timeline',
+  return `WITH cur AS (SELECT version, view, history_length FROM ${table} WHERE id = $1 FOR UPDATE),
+    nv AS (SELECT cur.version AS old_version, cur.view AS old_view, cur.history_length AS old_history, $3::jsonb || jsonb_build_object('timeline',
         CASE WHEN cur.version = $4 THEN cur.view->'timeline'
           ELSE coalesce((SELECT jsonb_agg(x.entry ORDER BY t.version, x.n) FROM ${log} t CROSS JOIN LATERAL jsonb_array_elements(t.entries) WITH ORDINALITY AS x(entry, n)
                          WHERE t.${key} = $1 AND t.version <= $4), '[]'::jsonb) END || $5::jsonb) AS view
       FROM cur)`;
 }
-/** The row moves to this version, or the same version with other content replaces it (see the header). */
-const MOVES = `(nv.old_version < $2 OR (nv.old_version = $2 AND nv.old_view IS DISTINCT FROM nv.view))`;
+/**
+ * The row moves to this version, or the same version with other content replaces it, and only
+ * for a write from a history at least as long as the row's (see the header). `$h`: the
+ * statement's parameter number of the write's history length.
+ */
+const moves = (h: number) => `nv.old_history <= $${h} AND (nv.old_version < $2 OR (nv.old_version = $2 AND nv.old_view IS DISTINCT FROM nv.view))`;
 /** As updatedAt() below, from the row's new view. */
 const UPDATED_AT = `coalesce((nv.view->'timeline'->-1->>'at')::timestamptz, p.created_at)`;
 
@@ -58,11 +70,13 @@ function updatedAt(summary: { createdAt: string }, entries: TimelineEntry[]): st
 
 /**
  * The transition (id, version) with the entries it added, and the removal of the versions this
- * run skipped. The transaction first says it is correcting (see the trigger in migration 001):
- * the upsert only changes an existing transition when the committed run replaces a speculative one.
+ * run skipped. The transaction said it may correct when it began (WRITE_BEGIN; see the trigger in
+ * migration 001): the upsert only changes an existing transition when the committed run replaces
+ * a speculative one.
  */
 async function writeTransition(db: PoolClient, log: string, key: string, columns: Record<string, unknown>, afterVersion: number): Promise<void> {
-  await db.query(`SELECT set_config('bayar.correcting_speculative', 'on', true)`);
+  // (Called only for a write that is not stale, so the versions deleted below were written from
+  // a history no longer than this one.)
   const id = columns[key];
   const version = columns.version as number;
   if (version > afterVersion + 1) await db.query({ name: `${log}-skipped`, text: `DELETE FROM ${log} WHERE ${key} = $1 AND version > $2 AND version < $3`, values: [id, afterVersion, version] });
@@ -72,135 +86,193 @@ async function writeTransition(db: PoolClient, log: string, key: string, columns
     name: `${log}-upsert`,
     text: `INSERT INTO ${log} AS t (${names.join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})
        ON CONFLICT (${key}, version) DO UPDATE SET ${changed.map((n) => `${n} = EXCLUDED.${n}`).join(', ')}, recorded_at = now()
-       WHERE t.entries IS DISTINCT FROM EXCLUDED.entries OR t.status IS DISTINCT FROM EXCLUDED.status`,
+       WHERE t.history_length <= EXCLUDED.history_length AND (t.entries IS DISTINCT FROM EXCLUDED.entries OR t.status IS DISTINCT FROM EXCLUDED.status)`,
     values: names.map((n) => columns[n]),
   });
 }
 
+/**
+ * After a write that did not move the row: whether a row exists and whether the write is stale
+ * (the row was last written from a longer history). A longer history than the row's is kept on
+ * the row, so a lost attempt's late write after this one is refused too. Rare: a retry, a late
+ * older version, a correction of a version the row has passed.
+ */
+async function historyCheck(db: PoolClient, table: string, id: string, historyLength: number): Promise<'missing' | 'stale' | 'current'> {
+  const { rows } = await db.query<{ history_length: string }>({
+    name: `${table}-history`,
+    text: `WITH cur AS (SELECT history_length FROM ${table} WHERE id = $1 FOR UPDATE),
+      bumped AS (UPDATE ${table} AS t SET history_length = $2 FROM cur WHERE t.id = $1 AND cur.history_length < $2)
+      SELECT history_length::text FROM cur`,
+    values: [id, historyLength],
+  });
+  if (rows.length === 0) return 'missing';
+  return Number(rows[0]!.history_length) > historyLength ? 'stale' : 'current';
+}
+
+/**
+ * Every write's transaction says at once that it may correct a speculative transition (the
+ * trigger in migration 001 refuses any other change to the log): one round trip with BEGIN
+ * rather than a statement of its own in every write (docs/performance.md).
+ */
+const WRITE_BEGIN = `BEGIN; SELECT set_config('bayar.correcting_speculative', 'on', true)`;
+
 /** Returns true when this version became the row (false: the record already had it or newer). */
-export async function recordPaymentVersion(pool: Pool, { version, requestHash, afterVersion, summary: s, entries }: PaymentVersion): Promise<boolean> {
-  return inTransaction(pool, async (db) => {
-    const entriesJson = JSON.stringify(entries);
-    const insert = () =>
-      db.query({
-        name: 'payments-insert',
-        text: `INSERT INTO payments (id, merchant_id, merchant_reference, provider, method, currency, status, amount_expected, amount_paid,
-           amount_refunded, provider_reference, version, view, created_at, updated_at, expires_at, paid_at, settled_at, request_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb || jsonb_build_object('timeline', $14::jsonb), $15, $16, $17, $18, $19, $20)
+export async function recordPaymentVersion(pool: Pool, { version, requestHash, afterVersion, historyLength, summary: s, entries }: PaymentVersion): Promise<boolean> {
+  return inTransaction(
+    pool,
+    async (db) => {
+      const entriesJson = JSON.stringify(entries);
+      const insert = () =>
+        db.query({
+          name: 'payments-insert',
+          text: `INSERT INTO payments (id, merchant_id, merchant_reference, provider, method, currency, status, amount_expected, amount_paid,
+           amount_refunded, provider_reference, version, view, created_at, updated_at, expires_at, paid_at, settled_at, request_hash, history_length)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb || jsonb_build_object('timeline', $14::jsonb), $15, $16, $17, $18, $19, $20, $21)
          ON CONFLICT (id) DO NOTHING`,
-        values: [
-          s.id,
-          s.merchantId,
-          s.merchantReference,
-          s.provider,
-          s.method,
-          s.currency,
-          s.status,
-          s.amounts.expected,
-          s.amounts.paid,
-          s.amounts.refunded,
-          s.providerReference ?? null,
-          version,
-          JSON.stringify(s),
-          entriesJson,
-          s.createdAt,
-          updatedAt(s, entries),
-          s.expiresAt,
-          s.paidAt ?? null,
-          s.settledAt ?? null,
-          requestHash,
-        ],
-      });
-    // The first write of a run usually creates the row; later ones update it.
-    let moved = afterVersion < 0 && (await insert()).rowCount === 1;
-    if (!moved) {
-      const updated = await db.query({
-        name: 'payments-update',
-        text: `${nextViewSql('payments', 'payment_transitions', 'payment_id')}
+          values: [
+            s.id,
+            s.merchantId,
+            s.merchantReference,
+            s.provider,
+            s.method,
+            s.currency,
+            s.status,
+            s.amounts.expected,
+            s.amounts.paid,
+            s.amounts.refunded,
+            s.providerReference ?? null,
+            version,
+            JSON.stringify(s),
+            entriesJson,
+            s.createdAt,
+            updatedAt(s, entries),
+            s.expiresAt,
+            s.paidAt ?? null,
+            s.settledAt ?? null,
+            requestHash,
+            historyLength,
+          ],
+        });
+      // The first write of a run usually creates the row; later ones update it.
+      let moved = afterVersion < 0 && (await insert()).rowCount === 1;
+      let stale = false;
+      if (!moved) {
+        const updated = await db.query({
+          name: 'payments-update',
+          text: `${nextViewSql('payments', 'payment_transitions', 'payment_id')}
           UPDATE payments AS p SET provider = $6, status = $7, amount_paid = $8, amount_refunded = $9, provider_reference = $10,
-            version = $2, view = nv.view, updated_at = ${UPDATED_AT}, paid_at = $11, settled_at = $12, recorded_at = now()
-          FROM nv WHERE p.id = $1 AND ${MOVES}`,
-        values: [
-          s.id,
+            version = $2, view = nv.view, updated_at = ${UPDATED_AT}, paid_at = $11, settled_at = $12, history_length = $13, recorded_at = now()
+          FROM nv WHERE p.id = $1 AND ${moves(13)}`,
+          values: [
+            s.id,
+            version,
+            JSON.stringify(s),
+            afterVersion,
+            entriesJson,
+            s.provider,
+            s.status,
+            s.amounts.paid,
+            s.amounts.refunded,
+            s.providerReference ?? null,
+            s.paidAt ?? null,
+            s.settledAt ?? null,
+            historyLength,
+          ],
+        });
+        moved = updated.rowCount === 1;
+        if (!moved) {
+          const history = await historyCheck(db, 'payments', s.id, historyLength);
+          stale = history === 'stale';
+          // Not expected (this run wrote `afterVersion` before), but a row must exist for the log.
+          if (history === 'missing' && afterVersion >= 0) moved = (await insert()).rowCount === 1;
+        }
+      }
+      // A lost attempt's late write: the record already holds what a longer history wrote.
+      if (stale) return false;
+      await writeTransition(
+        db,
+        'payment_transitions',
+        'payment_id',
+        {
+          payment_id: s.id,
           version,
-          JSON.stringify(s),
-          afterVersion,
-          entriesJson,
-          s.provider,
-          s.status,
-          s.amounts.paid,
-          s.amounts.refunded,
-          s.providerReference ?? null,
-          s.paidAt ?? null,
-          s.settledAt ?? null,
-        ],
-      });
-      moved = updated.rowCount === 1;
-      // Not expected (this run wrote `afterVersion` before), but a row must exist for the log.
-      if (!moved && afterVersion >= 0) moved = (await insert()).rowCount === 1;
-    }
-    await writeTransition(
-      db,
-      'payment_transitions',
-      'payment_id',
-      { payment_id: s.id, version, status: s.status, status_reason: s.statusReason ?? null, amount_paid: s.amounts.paid, amount_refunded: s.amounts.refunded, entries: entriesJson },
-      afterVersion,
-    );
-    for (const r of s.refunds) {
-      await db.query({
-        name: 'refunds-upsert',
-        text: `INSERT INTO refunds AS r (payment_id, refund_id, amount, reason, state, origin, provider_refund_id, failure_reason, requested_at, version)
+          status: s.status,
+          status_reason: s.statusReason ?? null,
+          amount_paid: s.amounts.paid,
+          amount_refunded: s.amounts.refunded,
+          entries: entriesJson,
+          history_length: historyLength,
+        },
+        afterVersion,
+      );
+      for (const r of s.refunds) {
+        await db.query({
+          name: 'refunds-upsert',
+          text: `INSERT INTO refunds AS r (payment_id, refund_id, amount, reason, state, origin, provider_refund_id, failure_reason, requested_at, version)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (payment_id, refund_id) DO UPDATE SET state = EXCLUDED.state, provider_refund_id = EXCLUDED.provider_refund_id,
            failure_reason = EXCLUDED.failure_reason, version = EXCLUDED.version
          WHERE r.version <= EXCLUDED.version`,
-        values: [s.id, r.refundId, r.amount, r.reason, r.state, r.origin, r.providerRefundId ?? null, r.failureReason ?? null, r.requestedAt, version],
-      });
-    }
-    return moved;
-  });
+          values: [s.id, r.refundId, r.amount, r.reason, r.state, r.origin, r.providerRefundId ?? null, r.failureReason ?? null, r.requestedAt, version],
+        });
+      }
+      return moved;
+    },
+    WRITE_BEGIN,
+  );
 }
 
-export async function recordPayoutVersion(pool: Pool, { version, requestHash, afterVersion, summary: s, entries }: PayoutVersion): Promise<boolean> {
-  return inTransaction(pool, async (db) => {
-    const entriesJson = JSON.stringify(entries);
-    const insert = () =>
-      db.query({
-        name: 'payouts-insert',
-        text: `INSERT INTO payouts (id, merchant_id, merchant_reference, provider, currency, amount, fee_type, status, version, view, created_at, updated_at, completed_at, request_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb || jsonb_build_object('timeline', $11::jsonb), $12, $13, $14, $15)
+export async function recordPayoutVersion(pool: Pool, { version, requestHash, afterVersion, historyLength, summary: s, entries }: PayoutVersion): Promise<boolean> {
+  return inTransaction(
+    pool,
+    async (db) => {
+      const entriesJson = JSON.stringify(entries);
+      const insert = () =>
+        db.query({
+          name: 'payouts-insert',
+          text: `INSERT INTO payouts (id, merchant_id, merchant_reference, provider, currency, amount, fee_type, status, version, view, created_at, updated_at, completed_at, request_hash, history_length)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb || jsonb_build_object('timeline', $11::jsonb), $12, $13, $14, $15, $16)
          ON CONFLICT (id) DO NOTHING`,
-        values: [
-          s.id,
-          s.merchantId,
-          s.merchantReference,
-          s.provider,
-          s.currency,
-          s.amount,
-          s.feeType,
-          s.status,
-          version,
-          JSON.stringify(s),
-          entriesJson,
-          s.createdAt,
-          updatedAt(s, entries),
-          s.completedAt ?? null,
-          requestHash,
-        ],
-      });
-    let moved = afterVersion < 0 && (await insert()).rowCount === 1;
-    if (!moved) {
-      const updated = await db.query({
-        name: 'payouts-update',
-        text: `${nextViewSql('payouts', 'payout_transitions', 'payout_id')}
-          UPDATE payouts AS p SET status = $6, version = $2, view = nv.view, updated_at = ${UPDATED_AT}, completed_at = $7, recorded_at = now()
-          FROM nv WHERE p.id = $1 AND ${MOVES}`,
-        values: [s.id, version, JSON.stringify(s), afterVersion, entriesJson, s.status, s.completedAt ?? null],
-      });
-      moved = updated.rowCount === 1;
-      if (!moved && afterVersion >= 0) moved = (await insert()).rowCount === 1;
-    }
-    await writeTransition(db, 'payout_transitions', 'payout_id', { payout_id: s.id, version, status: s.status, entries: entriesJson }, afterVersion);
-    return moved;
-  });
+          values: [
+            s.id,
+            s.merchantId,
+            s.merchantReference,
+            s.provider,
+            s.currency,
+            s.amount,
+            s.feeType,
+            s.status,
+            version,
+            JSON.stringify(s),
+            entriesJson,
+            s.createdAt,
+            updatedAt(s, entries),
+            s.completedAt ?? null,
+            requestHash,
+            historyLength,
+          ],
+        });
+      let moved = afterVersion < 0 && (await insert()).rowCount === 1;
+      let stale = false;
+      if (!moved) {
+        const updated = await db.query({
+          name: 'payouts-update',
+          text: `${nextViewSql('payouts', 'payout_transitions', 'payout_id')}
+          UPDATE payouts AS p SET status = $6, version = $2, view = nv.view, updated_at = ${UPDATED_AT}, completed_at = $7, history_length = $8, recorded_at = now()
+          FROM nv WHERE p.id = $1 AND ${moves(8)}`,
+          values: [s.id, version, JSON.stringify(s), afterVersion, entriesJson, s.status, s.completedAt ?? null, historyLength],
+        });
+        moved = updated.rowCount === 1;
+        if (!moved) {
+          const history = await historyCheck(db, 'payouts', s.id, historyLength);
+          stale = history === 'stale';
+          if (history === 'missing' && afterVersion >= 0) moved = (await insert()).rowCount === 1;
+        }
+      }
+      if (stale) return false;
+      await writeTransition(db, 'payout_transitions', 'payout_id', { payout_id: s.id, version, status: s.status, entries: entriesJson, history_length: historyLength }, afterVersion);
+      return moved;
+    },
+    WRITE_BEGIN,
+  );
 }

@@ -52,10 +52,15 @@ describe('system of record (PostgreSQL)', () => {
     assert.deepEqual(await checker.payments([created.id]), []);
     const versions = await transitions(created.id);
     assert.equal(versions[0], 0, 'the payment as created is version 0');
-    // One version per timeline entry and per counted notification (counted, not recorded).
+    // One version per synchronous transition (PaymentState.asOneVersion): the charge created
+    // with PENDING, and the paid event with PAID, are one write each, so a settled payment has
+    // fewer versions than timeline entries; the checker above found every entry in the log.
     const counted = told.notifications.duplicates + told.notifications.refused + told.notifications.wakeUps;
-    assert.equal(versions.at(-1), told.timeline.length + counted);
-    assert.equal(new Set(versions).size, versions.length);
+    assert.ok(versions.at(-1)! < told.timeline.length + counted, `versions ${versions.join(',')} for ${told.timeline.length} entries`);
+    assert.ok(
+      versions.every((v, i) => i === 0 || v > versions[i - 1]!),
+      'each version once, in order',
+    );
   });
 
   it('GET, list, filters and batch lookups answer with every worker down', async () => {

@@ -63,9 +63,14 @@ function delta<V extends { timeline: TimelineEntry[] }>(view: V, fromEntry: numb
   const { timeline, ...summary } = view;
   return { summary, entries: timeline.slice(fromEntry) };
 }
-type Whole<W extends { summary: unknown }> = Omit<W, 'summary' | 'entries'> & { fromEntry: number; view: W['summary'] & { timeline: TimelineEntry[] } };
-const writePayment = ({ view, fromEntry, ...rest }: Whole<PaymentVersion>) => recordPaymentVersion(pool, { ...rest, ...delta(view, fromEntry) });
-const writePayout = ({ view, fromEntry, ...rest }: Whole<PayoutVersion>) => recordPayoutVersion(pool, { ...rest, ...delta(view, fromEntry) });
+/** The history length a write comes from defaults to 0 (one attempt throughout) where a test does not care. */
+type Whole<W extends { summary: unknown; historyLength: number }> = Omit<W, 'summary' | 'entries' | 'historyLength'> & {
+  fromEntry: number;
+  view: W['summary'] & { timeline: TimelineEntry[] };
+  historyLength?: number;
+};
+const writePayment = ({ view, fromEntry, historyLength = 0, ...rest }: Whole<PaymentVersion>) => recordPaymentVersion(pool, { ...rest, historyLength, ...delta(view, fromEntry) });
+const writePayout = ({ view, fromEntry, historyLength = 0, ...rest }: Whole<PayoutVersion>) => recordPayoutVersion(pool, { ...rest, historyLength, ...delta(view, fromEntry) });
 
 const transitions = async (id: string) =>
   (await pool.query<{ version: number; status: string; entries: { type: string }[] }>('SELECT version, status, entries FROM payment_transitions WHERE payment_id = $1 ORDER BY version', [id])).rows;
@@ -205,6 +210,110 @@ describe('payments: writes idempotent by (payment id, version)', () => {
     );
   });
 
+  describe('a lost attempt of a workflow task against its committed re-run (the history length orders them)', () => {
+    // The task's lost attempt ran on a history of 40 events and wrote version 6; the task ran
+    // again on a longer history (the lost attempt's timeout added events) and wrote version 6
+    // with the same entries at later times, as in the cluster chaos run (docs/cluster.md, run 7).
+    const entry = (type: string, at: string) => ({ at, source: 'webhook' as const, type });
+    const setUp = async () => {
+      const id = paymentView({ status: 'CREATED', entries: 0 }).id;
+      const base = paymentView({ id, status: 'PENDING', entries: 2 });
+      await writePayment({ version: 0, requestHash: 'h', afterVersion: -1, fromEntry: 0, historyLength: 3, view: paymentView({ id, status: 'CREATED', entries: 0 }) });
+      await writePayment({ version: 5, requestHash: 'h', afterVersion: 0, fromEntry: 0, historyLength: 30, view: base });
+      const at = (t: string) => ({ ...base, status: 'PAID' as const, timeline: [...base.timeline, entry('provider-event', t), entry('status:PAID', t)] });
+      return { id, speculative: at('2026-12-05T11:06:50.540Z'), committed: at('2026-12-05T11:07:00.546Z') };
+    };
+    const expectCommitted = async (id: string, committed: PaymentView) => {
+      assert.deepEqual(await findPayment(pool, 'm1', id), committed, 'the row is the committed view');
+      const log = await transitions(id);
+      assert.deepEqual(
+        log.map((t) => t.version),
+        [0, 5, 6],
+      );
+      assert.deepEqual(log.flatMap((t) => t.entries) as unknown[], committed.timeline as unknown[], 'the transition log adds up to the committed timeline');
+    };
+
+    it('the speculative write first, then the committed one: both the row and the transition become the committed content', async () => {
+      const { id, speculative, committed } = await setUp();
+      await writePayment({ version: 6, requestHash: 'h', afterVersion: 5, fromEntry: 2, historyLength: 40, view: speculative });
+      assert.equal(await writePayment({ version: 6, requestHash: 'h', afterVersion: 5, fromEntry: 2, historyLength: 44, view: committed }), true);
+      await expectCommitted(id, committed);
+    });
+
+    it('the committed write first, the speculative one late: nothing changes, at the same version or after the record moved on', async () => {
+      const { id, speculative, committed } = await setUp();
+      assert.equal(await writePayment({ version: 6, requestHash: 'h', afterVersion: 5, fromEntry: 2, historyLength: 44, view: committed }), true);
+      assert.equal(await writePayment({ version: 6, requestHash: 'h', afterVersion: 5, fromEntry: 2, historyLength: 40, view: speculative }), false);
+      await expectCommitted(id, committed);
+      // The committed run goes on to version 7; the lost attempt's write of 6 lands later still.
+      const v7 = { ...committed, status: 'SETTLED' as const, timeline: [...committed.timeline, entry('status:SETTLED', '2026-12-05T11:07:01.000Z')] };
+      assert.equal(await writePayment({ version: 7, requestHash: 'h', afterVersion: 6, fromEntry: 4, historyLength: 50, view: v7 }), true);
+      assert.equal(await writePayment({ version: 6, requestHash: 'h', afterVersion: 5, fromEntry: 2, historyLength: 40, view: speculative }), false);
+      assert.deepEqual(await findPayment(pool, 'm1', id), v7);
+      assert.deepEqual((await transitions(id)).flatMap((t) => t.entries) as unknown[], v7.timeline as unknown[]);
+    });
+
+    it('a version the committed run skipped, written late by the lost attempt, is not added back', async () => {
+      const { id, speculative, committed } = await setUp();
+      // The committed run went from 5 to 7 in one step; the lost attempt had written 6 alone.
+      const v7 = { ...committed, status: 'SETTLED' as const, timeline: [...committed.timeline, entry('status:SETTLED', '2026-12-05T11:07:00.546Z')] };
+      assert.equal(await writePayment({ version: 7, requestHash: 'h', afterVersion: 5, fromEntry: 2, historyLength: 44, view: v7 }), true);
+      assert.equal(await writePayment({ version: 6, requestHash: 'h', afterVersion: 5, fromEntry: 2, historyLength: 40, view: speculative }), false);
+      assert.deepEqual(
+        (await transitions(id)).map((t) => t.version),
+        [0, 5, 7],
+      );
+      assert.deepEqual((await transitions(id)).flatMap((t) => t.entries) as unknown[], v7.timeline as unknown[]);
+    });
+
+    it("a correction of a version the row has passed raises the row's history: the lost attempt's next write is refused", async () => {
+      const { id, speculative, committed } = await setUp();
+      // The lost attempt wrote 6 and 7; the committed run writes 6 (the row stays at 7).
+      const spec7 = { ...speculative, status: 'SETTLED' as const, timeline: [...speculative.timeline, entry('status:SETTLED', '2026-12-05T11:06:50.600Z')] };
+      await writePayment({ version: 6, requestHash: 'h', afterVersion: 5, fromEntry: 2, historyLength: 40, view: speculative });
+      await writePayment({ version: 7, requestHash: 'h', afterVersion: 6, fromEntry: 4, historyLength: 40, view: spec7 });
+      assert.equal(await writePayment({ version: 6, requestHash: 'h', afterVersion: 5, fromEntry: 2, historyLength: 44, view: committed }), false, 'the row holds version 7 still');
+      const spec8 = { ...spec7, notifications: { duplicates: 1, refused: 0, wakeUps: 0 } };
+      assert.equal(await writePayment({ version: 8, requestHash: 'h', afterVersion: 7, fromEntry: 5, historyLength: 40, view: spec8 }), false);
+      const v7 = { ...committed, status: 'SETTLED' as const, timeline: [...committed.timeline, entry('status:SETTLED', '2026-12-05T11:07:01.000Z')] };
+      assert.equal(await writePayment({ version: 7, requestHash: 'h', afterVersion: 6, fromEntry: 4, historyLength: 44, view: v7 }), true);
+      assert.deepEqual(await findPayment(pool, 'm1', id), v7);
+      assert.deepEqual(
+        (await transitions(id)).map((t) => t.version),
+        [0, 5, 6, 7],
+      );
+      assert.deepEqual((await transitions(id)).flatMap((t) => t.entries) as unknown[], v7.timeline as unknown[]);
+    });
+
+    it("payouts: a lost attempt's late write of the committed version changes nothing", async () => {
+      const view = (status: PayoutView['status'], at: string): PayoutView => ({
+        id: 'payout_0000000000000000000000bb',
+        merchantId: 'm1',
+        merchantReference: 'po-late',
+        provider: 'xendit',
+        currency: 'IDR',
+        amount: 250_000,
+        feeType: 'CHARGE_TO_BALANCE',
+        destination: { bankCode: 'BCA', accountNumberLast4: '7890' },
+        description: 'salary',
+        status,
+        attempts: [],
+        createdAt: '2026-12-05T09:00:00.000Z',
+        timeline: [{ at, source: 'workflow' as const, type: `status:${status}` }],
+      });
+      await writePayout({ version: 0, requestHash: 'h', afterVersion: -1, fromEntry: 0, historyLength: 3, view: { ...view('CREATED', 'x'), timeline: [] } });
+      const committed = view('PENDING', '2026-12-05T09:00:10.000Z');
+      assert.equal(await writePayout({ version: 1, requestHash: 'h', afterVersion: 0, fromEntry: 0, historyLength: 12, view: committed }), true);
+      assert.equal(await writePayout({ version: 1, requestHash: 'h', afterVersion: 0, fromEntry: 0, historyLength: 8, view: view('PENDING', '2026-12-05T09:00:01.000Z') }), false);
+      assert.deepEqual(await findPayout(pool, 'm1', committed.id), committed);
+      const log = (await pool.query('SELECT version, entries FROM payout_transitions WHERE payout_id = $1 ORDER BY version', [committed.id])).rows;
+      assert.deepEqual(
+        log.flatMap((r) => r.entries),
+        committed.timeline,
+      );
+    });
+  });
+
   it('an older version arriving late never overwrites a newer one', async () => {
     const v5 = paymentView({ status: 'SETTLED', entries: 5, amounts: { expected: 50_000, paid: 50_000, refunded: 0, refundPending: 0, refundable: 50_000 } });
     await writePayment({ version: 5, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v5 });
@@ -274,7 +383,7 @@ describe('payouts: the same rules', () => {
     assert.equal(await writePayout({ version: 2, requestHash: 'h', afterVersion: 1, fromEntry: 1, view: payout(2, 'PENDING') }), false);
     assert.deepEqual(await findPayout(pool, 'm1', payout(1, 'PENDING').id), payout(3, 'SUCCEEDED'), 'the whole view, its timeline from two deltas');
     assert.equal(await findPayout(pool, 'someone-else', payout(1, 'PENDING').id), undefined);
-    const rows = (await pool.query('SELECT version FROM payout_transitions ORDER BY version')).rows.map((r) => r.version);
+    const rows = (await pool.query('SELECT version FROM payout_transitions WHERE payout_id = $1 ORDER BY version', [payout(1, 'PENDING').id])).rows.map((r) => r.version);
     assert.deepEqual(rows, [1, 2, 3]);
   });
 });

@@ -379,3 +379,54 @@ describe('PaymentState.view', () => {
     assert.ok(state.view().timeline.length > 0);
   });
 });
+
+describe('PaymentState versions (one per synchronous transition: one write to the record each)', () => {
+  it('a charge created (entry + PENDING) and a paid event (entry + PAID) are one version each; entries are all kept', () => {
+    const state = new PaymentState(input());
+    assert.equal(state.version, 0);
+    state.chargeCreated(T0, { providerReference: 'pr-1', instructions: { qrString: 'QR' } });
+    assert.equal(state.version, 1);
+    assert.deepEqual(
+      state.view().timeline.map((e) => e.type),
+      ['charge-created', 'status:PENDING'],
+    );
+    state.apply(T0 + 1000, event('paid-1', 'PAID', { paidAmount: AMOUNT }));
+    assert.equal(state.version, 2);
+    assert.deepEqual(
+      state.entriesFrom(2).map((e) => e.type),
+      ['provider-event', 'status:PAID'],
+    );
+    // A change outside a transition method is a version of its own, as before.
+    state.setStatus(T0 + 2000, 'SETTLED', 'workflow');
+    assert.equal(state.version, 3);
+  });
+
+  it('an event that changes nothing adds no version; a counted duplicate adds one', () => {
+    const { state } = pending();
+    state.apply(T0 + 1000, event('paid-1', 'PAID', { paidAmount: AMOUNT }));
+    const before = state.version;
+    state.apply(T0 + 2000, { ...event('paid-1', 'PAID', { paidAmount: AMOUNT }), source: 'poll' });
+    assert.equal(state.version, before, 'a poll repeating what it said is not news');
+    state.apply(T0 + 3000, event('paid-1', 'PAID', { paidAmount: AMOUNT }));
+    assert.equal(state.notifications.duplicates, 1);
+    assert.equal(state.version, before + 1);
+  });
+
+  it('nested transitions count once, and a throwing one still counts what it changed', () => {
+    const state = new PaymentState(input());
+    state.asOneVersion(() => {
+      state.record(T0, 'workflow', 'a');
+      state.asOneVersion(() => state.record(T0, 'workflow', 'b'));
+      state.record(T0, 'workflow', 'c');
+    });
+    assert.equal(state.version, 1);
+    assert.throws(() =>
+      state.asOneVersion(() => {
+        state.record(T0, 'workflow', 'd');
+        throw new Error('boom');
+      }),
+    );
+    assert.equal(state.version, 2);
+    assert.equal(state.entryCount, 4);
+  });
+});
