@@ -128,11 +128,13 @@ export interface KeyMatch {
 
 /** The key with this secret, if any (revoked and expired ones too: the guard says which). */
 export async function findKey(pool: Pool, secret: string): Promise<KeyMatch | undefined> {
-  const res = await pool.query(
-    `SELECT k.id, k.merchant_id, k.scopes, k.expires_at, k.revoked_at, m.status
-       FROM api_keys k JOIN merchants m ON m.id = k.merchant_id WHERE k.secret_hash = $1`,
-    [hashKey(secret)],
-  );
+  // Named (prepared once per pooled connection): a unique-index probe, one plan for every key.
+  const res = await pool.query({
+    name: 'bayar-find-key',
+    text: `SELECT k.id, k.merchant_id, k.scopes, k.expires_at, k.revoked_at, m.status
+             FROM api_keys k JOIN merchants m ON m.id = k.merchant_id WHERE k.secret_hash = $1`,
+    values: [hashKey(secret)],
+  });
   const r = res.rows[0] as { id: string; merchant_id: string; scopes: Scope[]; expires_at: Date | null; revoked_at: Date | null; status: string } | undefined;
   if (!r) return undefined;
   return {
@@ -145,7 +147,7 @@ export async function findKey(pool: Pool, secret: string): Promise<KeyMatch | un
   };
 }
 
-/** Shown in `keys list`: when a key was last seen (to the second, not per request). */
+/** Shown in `keys list`: when a key was last seen (written when the API's key cache is refilled, about once a minute per key in use). */
 export async function markKeyUsed(pool: Pool, keyId: string): Promise<void> {
   await pool.query('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [keyId]);
 }
