@@ -248,13 +248,14 @@ export async function benchReads(stack: TestStack, options: ReadsOptions, log: (
       inFlight.push(timed(`/v1/payments/${ids[i % ids.length]}`, gets, getsInApi), timed(kinds[kind]!(), lists.get(kind)!, listsInApi));
     }
     await Promise.all(inFlight);
+    const elapsedMs = performance.now() - t0;
     const cpu = options.meter?.stop();
     const loadAfter = (await import('node:os')).loadavg();
     await settleStats();
     // Minus the two statements of these readings themselves.
     const xactPerPair = round((((await transactions(pool)) - xactBefore - 2) / options.requests) * 100) / 100;
     if (failures.length) throw new Error(`bench reads: requests failed:\n${failures.join('\n')}`);
-    const achieved = round(options.requests / ((performance.now() - t0) / 1000));
+    const achieved = round(options.requests / (elapsedMs / 1000));
     const all = [...lists.values()].flat();
     return {
       storedPayments: Number(real) + options.seed,
