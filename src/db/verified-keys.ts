@@ -4,22 +4,30 @@
 // Safe only because the cache hears about every change that could make a key invalid: migration
 // 005 makes PostgreSQL announce each one (revocation, scopes, expiry, a suspended merchant; by the
 // admin CLI or by hand) on the bayar_key_changes channel, and a dedicated connection here LISTENs
-// and empties the cache on every notice. Whenever that connection is not known to be healthy
-// (not connected yet, lost, its heartbeat unanswered), every change may have been missed: the
-// cache is emptied and entries live only FALLBACK_TTL_MS, as before LISTEN existed. Expiry needs no
-// notice: judgeKey() compares the cached expiresAt with the clock on every request.
+// and empties the cache on every notice. The listener is trusted only while it proves that
+// notices reach it: a probe notice sent through the pool (another connection, as the admin CLI's
+// would be) must come back within HEARTBEAT_TIMEOUT_MS, first before it is trusted, then every
+// HEARTBEAT_MS. That catches a connection that died silently and a database URL through a
+// transaction-pooling proxy (PgBouncer), where LISTEN succeeds but no notice ever arrives.
+// Whenever the listener is not proven, every change may have been missed: the cache is emptied
+// and entries live only FALLBACK_TTL_MS, as before LISTEN existed. Expiry needs no notice:
+// judgeKey() compares the cached expiresAt with the clock on every request.
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { findKey, hashKey, markKeyUsed, type KeyMatch } from './keys.js';
 import type { Pool } from './pool.js';
 
 export const KEY_CHANGES_CHANNEL = 'bayar_key_changes';
+/** Where the listener's proofs travel (every API process hears every probe; each waits for its own). */
+export const PROBE_CHANNEL = 'bayar_key_changes_probe';
 /** An entry's life while the listener is healthy: a bound in case a notice is lost anyway; also how often last_used_at moves. */
 export const LISTENING_TTL_MS = 60_000;
 /** An entry's life while it is not: a change takes effect within this. */
 export const FALLBACK_TTL_MS = 1_000;
-/** How often the listening connection proves it is alive (a silently dead TCP connection delivers no notices). */
+/** How often the listener proves that notices reach it. */
 export const HEARTBEAT_MS = 5_000;
-const HEARTBEAT_TIMEOUT_MS = 3_000;
+/** How long a probe notice may take to come back. */
+export const HEARTBEAT_TIMEOUT_MS = 3_000;
 const MAX_CACHED_KEYS = 10_000;
 
 export class VerifiedKeys {
@@ -34,6 +42,7 @@ export class VerifiedKeys {
   private heartbeat?: NodeJS.Timeout;
   private retry?: NodeJS.Timeout;
   private retryMs = 500;
+  private probe?: { token: string; heard: () => void };
 
   constructor(
     private readonly pool: Pool,
@@ -96,16 +105,18 @@ export class VerifiedKeys {
 
   private async connect(): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.url, application_name: 'bayar-api-key-changes', keepAlive: true, connectionTimeoutMillis: 5_000, query_timeout: HEARTBEAT_TIMEOUT_MS });
+    const client = new pg.Client({ connectionString: this.url, application_name: 'bayar-api-key-changes', keepAlive: true, connectionTimeoutMillis: 5_000, query_timeout: 5_000 });
     client.on('notification', (n) => {
       if (n.channel === KEY_CHANGES_CHANNEL) this.drop();
+      else if (n.channel === PROBE_CHANNEL && this.probe && n.payload === this.probe.token) this.probe.heard();
     });
     client.on('error', (err) => this.lost(client, err.message));
     client.on('end', () => this.lost(client, 'connection closed'));
     this.client = client;
     try {
       await client.connect();
-      await client.query(`LISTEN ${KEY_CHANGES_CHANNEL}`);
+      await client.query(`LISTEN ${KEY_CHANGES_CHANNEL}; LISTEN ${PROBE_CHANNEL}`);
+      if (!(await this.proves())) throw new Error(`a probe notice did not come back within ${HEARTBEAT_TIMEOUT_MS} ms`);
     } catch (err) {
       this.lost(client, (err as Error).message);
       return;
@@ -116,9 +127,29 @@ export class VerifiedKeys {
     this.live = true;
     this.retryMs = 500;
     this.heartbeat = setInterval(() => {
-      client.query('SELECT 1').catch((err: Error) => this.lost(client, `heartbeat: ${err.message}`));
+      void this.proves().then(
+        (ok) => ok || this.lost(client, `a probe notice did not come back within ${HEARTBEAT_TIMEOUT_MS} ms`),
+        (err: Error) => this.lost(client, `probe: ${err.message}`),
+      );
     }, HEARTBEAT_MS);
     this.heartbeat.unref();
+  }
+
+  /** Sends a probe notice through the pool; true when the listener heard it in time. */
+  private async proves(): Promise<boolean> {
+    const token = randomUUID();
+    let timer: NodeJS.Timeout | undefined;
+    const heard = new Promise<boolean>((resolve) => {
+      this.probe = { token, heard: () => resolve(true) };
+      timer = setTimeout(() => resolve(false), HEARTBEAT_TIMEOUT_MS);
+    });
+    try {
+      await this.pool.query('SELECT pg_notify($1, $2)', [PROBE_CHANNEL, token]);
+      return await heard;
+    } finally {
+      clearTimeout(timer);
+      if (this.probe?.token === token) this.probe = undefined;
+    }
   }
 
   /** The listener is gone (or unproven): forget everything, fall back to short lives, reconnect. */

@@ -12,7 +12,7 @@ import { createPool, type Pool } from '../../src/db/pool.js';
 import { migrate } from '../../src/db/migrations.js';
 import { createKey, revokeKey } from '../../src/db/keys.js';
 import { createMerchant, setMerchantStatus } from '../../src/db/merchants.js';
-import { LISTENING_TTL_MS, VerifiedKeys } from '../../src/db/verified-keys.js';
+import { FALLBACK_TTL_MS, HEARTBEAT_TIMEOUT_MS, LISTENING_TTL_MS, VerifiedKeys } from '../../src/db/verified-keys.js';
 import { freePort } from '../helpers/stack.js';
 import { eventually, until } from '../helpers/wait.js';
 
@@ -149,5 +149,33 @@ describe('verified API keys', () => {
       )?.revoked,
       true,
     );
+  });
+
+  it('a listener that hears no notices (as through a transaction-pooling proxy) is never trusted: keys are re-read every second', async () => {
+    await createMerchant(pool, { id: 'shop-deaf' });
+    const k = await createKey(pool, { merchantId: 'shop-deaf' });
+    // Its probes never reach the server, as notices never reach a LISTEN through PgBouncer's transaction mode.
+    let reads = 0;
+    const deafPool = Object.create(pool) as Pool;
+    deafPool.query = ((q: string | { text: string }, ...rest: unknown[]) => {
+      const text = typeof q === 'string' ? q : q.text;
+      if (text.includes('pg_notify')) return Promise.resolve({ rows: [], rowCount: 1 });
+      if (text.includes('FROM api_keys')) reads++;
+      return (pool.query as (...a: unknown[]) => unknown)(q, ...rest);
+    }) as Pool['query'];
+    const deaf = new VerifiedKeys(deafPool, pg.url);
+    deaf.start();
+    try {
+      await new Promise((r) => setTimeout(r, HEARTBEAT_TIMEOUT_MS + 500));
+      assert.equal(deaf.listening, false);
+      await deaf.lookup(k.secret);
+      await deaf.lookup(k.secret);
+      assert.equal(reads, 1, 'cached for the fallback life');
+      await new Promise((r) => setTimeout(r, FALLBACK_TTL_MS + 100));
+      await deaf.lookup(k.secret);
+      assert.equal(reads, 2, 'and no longer');
+    } finally {
+      await deaf.close();
+    }
   });
 });
