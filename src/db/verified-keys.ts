@@ -43,6 +43,8 @@ export class VerifiedKeys {
   private retry?: NodeJS.Timeout;
   private retryMs = 500;
   private probe?: { token: string; heard: () => void };
+  /** Key change notices received (tests wait on it). */
+  noticesHeard = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -76,7 +78,9 @@ export class VerifiedKeys {
     if (cached && cached.until > Date.now()) return cached.match;
     const inFlight = this.pending.get(hash);
     if (inFlight) return inFlight;
-    const lookup = this.refill(hash, secret).finally(() => this.pending.delete(hash));
+    const lookup = this.refill(hash, secret).finally(() => {
+      if (this.pending.get(hash) === lookup) this.pending.delete(hash);
+    });
     this.pending.set(hash, lookup);
     return lookup;
   }
@@ -97,18 +101,21 @@ export class VerifiedKeys {
     return found;
   }
 
-  /** Forgets every verified key. */
+  /** Forgets every verified key, and lets no later request join a lookup that began before. */
   private drop(): void {
     this.generation++;
     this.cache.clear();
+    this.pending.clear();
   }
 
   private async connect(): Promise<void> {
     if (this.closed) return;
     const client = new pg.Client({ connectionString: this.url, application_name: 'bayar-api-key-changes', keepAlive: true, connectionTimeoutMillis: 5_000, query_timeout: 5_000 });
     client.on('notification', (n) => {
-      if (n.channel === KEY_CHANGES_CHANNEL) this.drop();
-      else if (n.channel === PROBE_CHANNEL && this.probe && n.payload === this.probe.token) this.probe.heard();
+      if (n.channel === KEY_CHANGES_CHANNEL) {
+        this.noticesHeard++;
+        this.drop();
+      } else if (n.channel === PROBE_CHANNEL && this.probe && n.payload === this.probe.token) this.probe.heard();
     });
     client.on('error', (err) => this.lost(client, err.message));
     client.on('end', () => this.lost(client, 'connection closed'));
@@ -142,6 +149,7 @@ export class VerifiedKeys {
     const heard = new Promise<boolean>((resolve) => {
       this.probe = { token, heard: () => resolve(true) };
       timer = setTimeout(() => resolve(false), HEARTBEAT_TIMEOUT_MS);
+      timer.unref();
     });
     try {
       await this.pool.query('SELECT pg_notify($1, $2)', [PROBE_CHANNEL, token]);

@@ -178,4 +178,48 @@ describe('verified API keys', () => {
       await deaf.close();
     }
   });
+
+  it('a lookup that began before a change serves only its own request: later requests read again, and nothing stale is cached', async () => {
+    await createMerchant(pool, { id: 'shop-race' });
+    const k = await createKey(pool, { merchantId: 'shop-race' });
+    // The first key read runs at once but answers only when released: it saw the key unrevoked.
+    let release!: () => void;
+    let gate: Promise<void> | undefined = new Promise((r) => (release = r));
+    let firstRead = false;
+    let reads = 0;
+    const slow = Object.create(pool) as Pool;
+    slow.query = (async (q: string | { text: string }, ...rest: unknown[]) => {
+      const text = typeof q === 'string' ? q : q.text;
+      const held = text.includes('FROM api_keys') ? gate : undefined;
+      if (text.includes('FROM api_keys')) {
+        gate = undefined;
+        reads++;
+      }
+      const res = await (pool.query as (...a: unknown[]) => Promise<unknown>)(q, ...rest);
+      if (held) {
+        firstRead = true;
+        await held;
+      }
+      return res;
+    }) as Pool['query'];
+    const racing = new VerifiedKeys(slow, pg.url);
+    racing.start();
+    try {
+      await until(() => racing.listening || undefined, 10_000);
+      const early = racing.lookup(k.secret);
+      await until(() => firstRead || undefined, 5_000);
+      const heard = racing.noticesHeard;
+      await revokeKey(pool, k.key.id);
+      await until(() => racing.noticesHeard > heard || undefined, 5_000);
+      const late = await racing.lookup(k.secret);
+      assert.equal(late?.revoked, true, 'a request after the notice did not join the earlier lookup');
+      release();
+      assert.equal((await early)?.revoked, false, 'the early lookup answered what it read, for its own request');
+      assert.equal((await racing.lookup(k.secret))?.revoked, true);
+      assert.equal(reads, 2, 'the revoked key was cached from the late read; the early answer was not');
+    } finally {
+      release();
+      await racing.close();
+    }
+  });
 });
