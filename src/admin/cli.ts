@@ -1,7 +1,7 @@
 // `npm run admin -- <command>`: merchants, API keys, webhook secrets, event endpoints and the
 // ledger, written straight to bayar's database. Nothing needs a restart: the API caches the keys
 // it verified and drops them the moment PostgreSQL announces a key or merchant change
-// (src/db/verified-keys.ts, migration 005), and the worker reads webhook secrets and endpoints
+// (src/db/verified-keys.ts, migration 006), and the worker reads webhook secrets and endpoints
 // for each event. Every change is in the audit log (actor admin-cli). Secrets (new API keys, new
 // webhook secrets) are printed once, here.
 //

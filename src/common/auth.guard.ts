@@ -6,7 +6,7 @@
 //
 // Cache: keys are looked up through VerifiedKeys (src/db/verified-keys.ts), which remembers the
 // keys it found and forgets them all the moment PostgreSQL announces a change to any key or
-// merchant (LISTEN/NOTIFY, migration 005): a request costs no key query, and a revocation still
+// merchant (LISTEN/NOTIFY, migration 006): a request costs no key query, and a revocation still
 // takes effect at once. Unknown keys are never cached, so a new key works at once.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger, SetMetadata, createParamDecorator, type CanActivate, type ExecutionContext } from '@nestjs/common';

@@ -1,7 +1,7 @@
 // The API's cache of verified keys (src/db/verified-keys.ts) on a real PostgreSQL: a cached key
 // costs no query, and every change that can invalidate a key — revocation, a suspended merchant,
 // by the admin CLI's functions or by hand in SQL — empties the cache at once over LISTEN/NOTIFY
-// (migration 005), far within the cache's own life; a lost listener falls back to short lives.
+// (migration 006), far within the cache's own life; a lost listener falls back to short lives.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
