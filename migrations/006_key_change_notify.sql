@@ -6,7 +6,6 @@
 -- is left out on purpose: it changes nothing about a key's validity, and a notice for it would
 -- empty the cache that the write came from.
 --
--- Numbered 005 on the fast-get branch; another branch also adds a 005: renumber on merge.
 CREATE FUNCTION notify_key_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   -- Delivered when the changing transaction commits, and only then.

@@ -2,7 +2,7 @@
 // lookup in the database (issue 13 item 8: a GET is then one round trip, the payment's row).
 //
 // Safe only because the cache hears about every change that could make a key invalid: migration
-// 005 makes PostgreSQL announce each one (revocation, scopes, expiry, a suspended merchant; by the
+// 006 makes PostgreSQL announce each one (revocation, scopes, expiry, a suspended merchant; by the
 // admin CLI or by hand) on the bayar_key_changes channel, and a dedicated connection here LISTENs
 // and empties the cache on every notice. The listener is trusted only while it proves that
 // notices reach it: a probe notice sent through the pool (another connection, as the admin CLI's
