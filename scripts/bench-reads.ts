@@ -176,6 +176,14 @@ export interface ReadsOptions {
   rate: number;
   /** How many of each to send. */
   requests: number;
+  /** Per-process CPU over the paced requests only (bench.ts's ProcessMeter), not the seeding. */
+  meter?: { start(): void; stop(): Record<string, { cpuSeconds: number }> };
+}
+
+/** Transactions PostgreSQL has counted in bayar's database: every autocommit statement is one. */
+async function transactions(pool: Pool): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>(`SELECT (xact_commit + xact_rollback)::text AS n FROM pg_stat_database WHERE datname = current_database()`);
+  return Number(rows[0]!.n);
 }
 
 export async function benchReads(stack: TestStack, options: ReadsOptions, log: (line: string) => void = console.log) {
@@ -211,31 +219,56 @@ export async function benchReads(stack: TestStack, options: ReadsOptions, log: (
     const kindNames = Object.keys(kinds);
     const gets: number[] = [];
     const lists = new Map<string, number[]>(kindNames.map((k) => [k, []]));
+    // The API's own time per request (its x-bayar-latency header: first middleware to the
+    // response head): what is left of the client's time is the wire, the client and waiting for a CPU.
+    const getsInApi: number[] = [];
+    const listsInApi: number[] = [];
     const failures: string[] = [];
-    const timed = async (path: string, into: number[]) => {
+    const timed = async (path: string, into: number[], inApi: number[]) => {
       const t = performance.now();
       const res = await stack.api('GET', path, undefined, key);
       into.push(performance.now() - t);
+      const apiMs = Number(res.headers.get('x-bayar-latency'));
+      if (Number.isFinite(apiMs)) inApi.push(apiMs);
       if (res.status !== 200 && failures.length < 5) failures.push(`${path} → ${res.status} ${res.text.slice(0, 200)}`);
     };
+    // Backends report their counts to the statistics when idle, at most once a second and at
+    // the latest after PGSTAT_IDLE_INTERVAL (10 s): wait that out before reading them.
+    const settleStats = () => new Promise((r) => setTimeout(r, 11_000));
+    await settleStats();
+    const xactBefore = await transactions(pool);
+    const loadBefore = (await import('node:os')).loadavg();
+    options.meter?.start();
     const t0 = performance.now();
     const inFlight: Promise<void>[] = [];
     for (let i = 0; i < options.requests; i++) {
       const wait = t0 + (i * 1000) / options.rate - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const kind = kindNames[i % kindNames.length]!;
-      inFlight.push(timed(`/v1/payments/${ids[i % ids.length]}`, gets), timed(kinds[kind]!(), lists.get(kind)!));
+      inFlight.push(timed(`/v1/payments/${ids[i % ids.length]}`, gets, getsInApi), timed(kinds[kind]!(), lists.get(kind)!, listsInApi));
     }
     await Promise.all(inFlight);
+    const elapsedMs = performance.now() - t0;
+    const cpu = options.meter?.stop();
+    const loadAfter = (await import('node:os')).loadavg();
+    await settleStats();
+    // Minus the two statements of these readings themselves.
+    const xactPerPair = round((((await transactions(pool)) - xactBefore - 2) / options.requests) * 100) / 100;
     if (failures.length) throw new Error(`bench reads: requests failed:\n${failures.join('\n')}`);
-    const achieved = round(options.requests / ((performance.now() - t0) / 1000));
+    const achieved = round(options.requests / (elapsedMs / 1000));
     const all = [...lists.values()].flat();
     return {
       storedPayments: Number(real) + options.seed,
       seed: { payments: options.seed, seconds: seedSeconds, merchant: BENCH_MERCHANT },
       rate: { target: options.rate, achieved },
+      loadAverageDuringRequests: { before: loadBefore.map(round), after: loadAfter.map(round) },
+      // One GET and one list request per pair; the list is one statement, so a GET costs this minus one.
+      postgresTransactionsPerGetAndListPair: xactPerPair,
+      cpuMsPerGetAndListPair: cpu ? Object.fromEntries(Object.entries(cpu).map(([name, u]) => [name, round((u.cpuSeconds * 1000) / options.requests)])) : undefined,
       getMs: stats(gets),
+      getInApiMs: stats(getsInApi),
       listMs: stats(all),
+      listInApiMs: stats(listsInApi),
       listByKindMs: Object.fromEntries([...lists].map(([k, v]) => [k, stats(v)])),
       databaseBytesPerPayment: {
         // The seeded rows are a payment's row and transitions; the other tables' share comes from

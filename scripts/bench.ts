@@ -256,7 +256,7 @@ async function main(): Promise<void> {
     target: CLUSTER ? 'cluster (4 Temporal services, 4 shards, PostgreSQL; 2 APIs, 2 workers)' : 'dev server (1 process, 1 shard, SQLite)',
   };
   const reads = async () => {
-    report.reads = await benchReads(stack, { seed: SEED, rate: RATE, requests: READ_REQUESTS });
+    report.reads = await benchReads(stack, { seed: SEED, rate: RATE, requests: READ_REQUESTS, meter: new ProcessMeter(processIds(stack)) });
     save();
   };
   try {
@@ -472,7 +472,17 @@ function printTable(r: Record<string, any>): void {
     const x = r.reads;
     rows.push([`reads: ${x.storedPayments} stored payments (${x.seed.payments} seeded in ${x.seed.seconds} s); rate target / achieved`, `${x.rate.target} / ${x.rate.achieved}`]);
     rows.push(['reads: GET /v1/payments/:id p50/p95/p99 ms', fmt(x.getMs)]);
+    rows.push(['reads: GET, time inside the API (x-bayar-latency) p50/p95/p99 ms', fmt(x.getInApiMs)]);
+    rows.push(['reads: load average (1 min) before / after the requests', `${x.loadAverageDuringRequests.before[0]} / ${x.loadAverageDuringRequests.after[0]}`]);
+    rows.push(['reads: PostgreSQL transactions per GET + list pair', String(x.postgresTransactionsPerGetAndListPair)]);
+    rows.push([
+      'reads: CPU ms per GET + list pair, by process',
+      Object.entries(x.cpuMsPerGetAndListPair ?? {})
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ]);
     rows.push(['reads: list (all kinds) p50/p95/p99 ms', fmt(x.listMs)]);
+    rows.push(['reads: list, time inside the API p50/p95/p99 ms', fmt(x.listInApiMs)]);
     for (const [kind, s] of Object.entries(x.listByKindMs as Record<string, Stats>)) rows.push([`  list ${kind} p50/p95/p99 ms`, fmt(s)]);
     rows.push([
       'database bytes per payment (estimate; row + transitions seeded)',

@@ -24,6 +24,9 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
   const metrics = app.get(Metrics);
   // Express announces itself by default; nothing about the stack is anyone's business.
   (app.getHttpAdapter().getInstance() as express.Express).disable('x-powered-by');
+  // No ETags: every API answer is Cache-Control: no-store (securityHeaders), so no cache keeps a
+  // body to revalidate, and Express would hash every body it sends (SHA-1 over a 100-row page).
+  (app.getHttpAdapter().getInstance() as express.Express).set('etag', false);
   app.use(securityHeaders(config));
   app.use(adminGate(config));
   if (tracingActive()) app.use(requestSpans());

@@ -1,8 +1,9 @@
 // `npm run admin -- <command>`: merchants, API keys, webhook secrets, event endpoints and the
-// ledger, written straight to bayar's database. Nothing needs a restart: the API reads keys from
-// the database on each request (cached for at most a second, src/common/auth.guard.ts) and the
-// worker reads webhook secrets and endpoints for each event. Every change is in the audit log
-// (actor admin-cli). Secrets (new API keys, new webhook secrets) are printed once, here.
+// ledger, written straight to bayar's database. Nothing needs a restart: the API caches the keys
+// it verified and drops them the moment PostgreSQL announces a key or merchant change
+// (src/db/verified-keys.ts, migration 006), and the worker reads webhook secrets and endpoints
+// for each event. Every change is in the audit log (actor admin-cli). Secrets (new API keys, new
+// webhook secrets) are printed once, here.
 //
 // Database: BAYAR_DATABASE_URL, else the embedded one `npm start` runs (it must be running).
 import { readFileSync } from 'node:fs';

@@ -4,17 +4,18 @@
 // its controller); a guarded route without one is refused, so a new route cannot be open by
 // omission. The key itself is never logged or echoed.
 //
-// Cache: a key found valid is remembered for KEY_CACHE_MS, so a busy merchant costs one query per
-// key per second rather than one per request; a revocation or expiry takes effect within that.
-// Unknown keys are never cached, so a key the admin CLI just created works at once.
+// Cache: keys are looked up through VerifiedKeys (src/db/verified-keys.ts), which remembers the
+// keys it found and forgets them all the moment PostgreSQL announces a change to any key or
+// merchant (LISTEN/NOTIFY, migration 006): a request costs no key query, and a revocation still
+// takes effect at once. Unknown keys are never cached, so a new key works at once.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger, SetMetadata, createParamDecorator, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
-import { DB_POOL } from '../db/database.module.js';
-import { ALL_SCOPES, findKey, hashKey, judgeKey, markKeyUsed, type KeyMatch, type Scope } from '../db/keys.js';
-import type { Pool } from '../db/pool.js';
+import { VERIFIED_KEYS } from '../db/database.module.js';
+import { ALL_SCOPES, judgeKey, type KeyMatch, type Scope } from '../db/keys.js';
+import type { VerifiedKeys } from '../db/verified-keys.js';
 import { ProblemException } from './problem.js';
 
 interface AuthedRequest {
@@ -27,22 +28,18 @@ const SCOPE_KEY = 'bayar:scope';
 /** The scope a route needs; put it on every handler (or controller) behind ApiKeyGuard. */
 export const RequireScope = (scope: Scope) => SetMetadata(SCOPE_KEY, scope);
 
-export const KEY_CACHE_MS = 1_000;
-const MAX_CACHED_KEYS = 10_000;
-
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   private readonly logger = new Logger('auth');
-  private readonly cache = new Map<string, { match: KeyMatch; until: number }>();
   /** Only without a database (an in-process API in unit tests): BAYAR_API_KEYS, every scope. */
   private readonly configKeys: { merchantId: string; digest: Buffer }[];
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    @Inject(DB_POOL) private readonly pool: Pool | null,
+    @Inject(VERIFIED_KEYS) private readonly keys: VerifiedKeys | null,
     @Inject(Reflector) private readonly reflector: Reflector,
   ) {
-    this.configKeys = pool ? [] : [...config.apiKeys].map(([merchantId, key]) => ({ merchantId, digest: digest(key) }));
+    this.configKeys = keys ? [] : [...config.apiKeys].map(([merchantId, key]) => ({ merchantId, digest: digest(key) }));
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -62,26 +59,13 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   private async lookup(secret: string): Promise<KeyMatch | undefined> {
-    if (!this.pool) return this.fromConfig(secret);
-    const hash = hashKey(secret);
-    const cached = this.cache.get(hash);
-    if (cached && cached.until > Date.now()) return cached.match;
-    let found: KeyMatch | undefined;
+    if (!this.keys) return this.fromConfig(secret);
     try {
-      found = await findKey(this.pool, secret);
+      return await this.keys.lookup(secret);
     } catch (err) {
       this.logger.error(`API key lookup failed: ${(err as Error).message}`);
       throw new ProblemException(503, 'DATABASE_UNAVAILABLE', 'cannot check the API key right now; retry');
     }
-    if (found) {
-      if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear();
-      this.cache.set(hash, { match: found, until: Date.now() + KEY_CACHE_MS });
-      // At most once a second per key (on a cache miss), and never in the request's way.
-      if (!found.revoked) void markKeyUsed(this.pool, found.keyId).catch(() => undefined);
-    } else {
-      this.cache.delete(hash);
-    }
-    return found;
   }
 
   private fromConfig(secret: string): KeyMatch | undefined {

@@ -54,7 +54,9 @@ export interface Cursor {
 }
 
 export async function findPayment(pool: Pool, merchantId: string, id: string): Promise<PaymentView | undefined> {
-  const { rows } = await pool.query('SELECT view FROM payments WHERE id = $1 AND merchant_id = $2', [id, merchantId]);
+  // Named: each pooled connection parses and plans it once, then only binds and runs it (a
+  // primary-key probe, whose plan never depends on the values).
+  const { rows } = await pool.query({ name: 'bayar-find-payment', text: 'SELECT view FROM payments WHERE id = $1 AND merchant_id = $2', values: [id, merchantId] });
   return rows[0] ? (paymentViewSchema.parse(rows[0].view) as unknown as PaymentView) : undefined;
 }
 
