@@ -162,7 +162,7 @@ export async function benchOpen(stack: TestStack, o: OpenOptions): Promise<OpenS
     // 3. Sizes.
     const rss: Record<string, number> = {};
     for (const [name, pid] of Object.entries(o.pids())) if (pid && name !== 'postgres') rss[name] = round(rssMiB(pid));
-    rss['temporal (all services)'] = round(Object.entries(rss).reduce((n, [name, v]) => n + (name.startsWith('temporal-') ? v : 0), 0));
+    rss['temporal (all services)'] = round(Object.entries(rss).reduce((n, [name, v]) => n + (name.startsWith('temporal') ? v : 0), 0));
     rss['workers (all)'] = round(Object.entries(rss).reduce((n, [name, v]) => n + (name.startsWith('worker') ? v : 0), 0));
     const db = o.databaseUrl ? await databaseBytes(o.databaseUrl) : undefined;
     const step: OpenStep = {
