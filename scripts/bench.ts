@@ -5,6 +5,9 @@
 //
 //   node dist/scripts/bench.js [--cluster] [--payments 300] [--rate 8] [--concurrency 16] [--rounds 4] [--open 10000]
 //                              [--seed 100000] [--read-requests 400] [--reads] [--out bench-results/latest.json]
+//                              [--open-only] [--open-steps 10] [--open-concurrency 24] [--open-expiry-minutes 720]
+//                              [--probe-creates 20] [--probe-rate 2] [--window-seconds 30] [--poll-schedule 1h]
+//                              [--open-until HH:MM] [--time-limit-minutes 30]
 //
 // --cluster: the same on the native cluster (docs/cluster.md: Temporal as four services with 4
 // shards over PostgreSQL, two APIs taking turns, two workers); the baseline runs on the same
@@ -14,16 +17,19 @@
 // The system of record is on, as in `npm start` and the tests (the stack's embedded PostgreSQL):
 // every payment is written to it, and GET/list read from it. --reads runs only the reads part
 // (scripts/bench-reads.ts: seed --seed payments, GET and list at --rate, bytes per payment).
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// --open-only runs only the open-payments steps (scripts/bench-open.ts: --open payments held
+// open in --open-steps steps, each followed by a paced probe and the polling counters).
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { startMerchantReceiver, startTestStack, type TestStack } from '../test/helpers/stack.js';
 import type { ClusterTestStack } from '../test/helpers/cluster-stack.js';
-import pg from 'pg';
 import proto from '@temporalio/proto';
 import { baselinePaidSignal, baselineStartedUpdate } from '../workflows/baseline.workflow.js';
 import { API_KEY } from '../test/helpers/stack.js';
 import { BENCH_MERCHANT, BENCH_MERCHANT_KEY, benchReads } from './bench-reads.js';
+import { ProcessMeter, perRun, round, stats, sumAll, type ProcessUse, type Stats } from './bench-meter.js';
+import { benchOpen, type OpenStep } from './bench-open.js';
 
 const CLUSTER = process.argv.includes('--cluster');
 const valued = process.argv.slice(2).filter((a) => a !== '--cluster');
@@ -43,134 +49,20 @@ const CONCURRENCY = Number(args.get('concurrency') ?? 16);
 const OPEN = Number(args.get('open') ?? 10_000);
 const ROUNDS = Math.max(1, Number(args.get('rounds') ?? 4));
 const OUT = args.get('out') ?? 'bench-results/latest.json';
-const HARD_LIMIT_MS = 30 * 60_000;
-
-type Stats = { n: number; p50: number; p95: number; p99: number; max: number };
-function stats(values: number[]): Stats {
-  const v = [...values].sort((a, b) => a - b);
-  const at = (q: number) => (v.length ? v[Math.min(v.length - 1, Math.floor(q * v.length))]! : NaN);
-  return { n: v.length, p50: round(at(0.5)), p95: round(at(0.95)), p99: round(at(0.99)), max: round(v[v.length - 1] ?? NaN) };
-}
-const round = (x: number) => Math.round(x * 10) / 10;
-
-interface ProcessUse {
-  cpuSeconds: number;
-  peakRssMiB: number;
-  /** CPU seconds by thread name (Node's main thread, workflow threads, Rust core, libuv…). */
-  threads: Record<string, number>;
-}
-
-/** CPU seconds and peak RSS of the stack's processes (and of the bench itself), read from /proc while the run goes. */
-class ProcessMeter {
-  private peak = new Map<string, number>();
-  private cpuStart = new Map<string, number>();
-  private threadStart = new Map<string, Map<string, number>>();
-  private timer?: NodeJS.Timeout;
-  private readonly pids: Record<string, number | undefined>;
-  constructor(pids: Record<string, number | undefined>) {
-    this.pids = { ...pids, bench: process.pid };
-  }
-  start() {
-    for (const [name, pid] of Object.entries(this.pids)) {
-      if (!pid) continue;
-      this.cpuStart.set(name, processCpuSeconds(name, pid));
-      this.threadStart.set(name, threadCpuSeconds(pid));
-    }
-    this.peak.clear();
-    this.timer = setInterval(() => this.sample(), 250);
-  }
-  sample() {
-    for (const [name, pid] of Object.entries(this.pids)) if (pid) this.peak.set(name, Math.max(this.peak.get(name) ?? 0, rssMiB(pid)));
-  }
-  stop(): Record<string, ProcessUse> {
-    clearInterval(this.timer);
-    this.sample();
-    const use: Record<string, ProcessUse> = {};
-    for (const [name, pid] of Object.entries(this.pids)) {
-      if (!pid) continue;
-      const before = this.threadStart.get(name) ?? new Map<string, number>();
-      const threads: Record<string, number> = {};
-      for (const [thread, seconds] of threadCpuSeconds(pid)) {
-        const spent = round(seconds - (before.get(thread) ?? 0));
-        if (spent > 0) threads[thread] = spent;
-      }
-      use[name] = { cpuSeconds: round(processCpuSeconds(name, pid) - (this.cpuStart.get(name) ?? 0)), peakRssMiB: round(this.peak.get(name) ?? 0), threads };
-    }
-    return use;
-  }
-}
-/**
- * PostgreSQL serves each connection from a child process of the postmaster: its CPU is the
- * postmaster's, its live children's, and that of the children it has reaped (cutime + cstime).
- */
-function processCpuSeconds(name: string, pid: number): number {
-  if (name !== 'postgres') return cpuSeconds(pid);
-  let total = cpuSeconds(pid, '', true);
-  for (const child of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${child}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(pid)) total += cpuSeconds(Number(child), '', true);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total;
-}
-function cpuSeconds(pid: number, task = '', withReapedChildren = false): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}${task}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    const children = withReapedChildren ? Number(fields[13]) + Number(fields[14]) : 0;
-    return (Number(fields[11]) + Number(fields[12]) + children) / 100; // utime + stime (+ cutime + cstime), in clock ticks
-  } catch {
-    return 0;
-  }
-}
-/** CPU seconds per thread name of one process: threads of the same name are summed. */
-function threadCpuSeconds(pid: number): Map<string, number> {
-  const byName = new Map<string, number>();
-  let tids: string[] = [];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return byName;
-  }
-  for (const tid of tids) {
-    let name = '?';
-    try {
-      // Node names its main thread and its worker threads alike: tell the main one apart.
-      name = tid === String(pid) ? 'main' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-    } catch {
-      continue;
-    }
-    byName.set(name, (byName.get(name) ?? 0) + cpuSeconds(pid, `/task/${tid}`));
-  }
-  return byName;
-}
-function rssMiB(pid: number): number {
-  try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('VmRSS:'));
-    return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
-}
-
-function sumUse(a: ProcessUse | undefined, b: ProcessUse | undefined): ProcessUse {
-  if (!a || !b) return (a ?? b)!;
-  const threads = { ...a.threads };
-  for (const [thread, seconds] of Object.entries(b.threads)) threads[thread] = round((threads[thread] ?? 0) + seconds);
-  return { cpuSeconds: round(a.cpuSeconds + b.cpuSeconds), peakRssMiB: Math.max(a.peakRssMiB, b.peakRssMiB), threads };
-}
-
-function sumAll(a: Record<string, ProcessUse>, b: Record<string, ProcessUse>): Record<string, ProcessUse> {
-  const names = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return Object.fromEntries([...names].map((name) => [name, sumUse(a[name], b[name])]));
-}
-/** CPU milliseconds per payment (or baseline run), by process. */
-function perRun(use: Record<string, ProcessUse>, runs: number): Record<string, number> {
-  return Object.fromEntries(Object.entries(use).map(([name, u]) => [name, round((u.cpuSeconds * 1000) / runs)]));
-}
+// --open-only: just the warm-up and the open-payments steps (scripts/bench-open.ts).
+const OPEN_ONLY = args.get('open-only') === 'true';
+const OPEN_STEPS = Math.max(1, Number(args.get('open-steps') ?? 10));
+const OPEN_CONCURRENCY = Number(args.get('open-concurrency') ?? 24);
+const OPEN_EXPIRY_MINUTES = Number(args.get('open-expiry-minutes') ?? 720);
+const PROBE_CREATES = Number(args.get('probe-creates') ?? 20);
+const PROBE_RATE = Number(args.get('probe-rate') ?? 2);
+const WINDOW_SECONDS = Number(args.get('window-seconds') ?? 30);
+// The status-poll gaps of every payment (BAYAR_POLL_SCHEDULE; the last repeats). 1h keeps the
+// other phases about holding payments; the open-payments run chooses its own (docs/cluster.md).
+const POLL_SCHEDULE = args.get('poll-schedule') ?? '1h';
+// --open-until HH:MM (UTC, today): the open-payments steps end by then (the stack still stops cleanly).
+const OPEN_UNTIL = args.get('open-until');
+const HARD_LIMIT_MS = Number(args.get('time-limit-minutes') ?? 30) * 60_000;
 
 /** Runs `count` jobs with CONCURRENCY of them in flight at any moment (a closed loop). */
 async function inFlight(count: number, job: () => Promise<void>): Promise<void> {
@@ -228,8 +120,9 @@ async function main(): Promise<void> {
   };
 
   console.log(`bench: starting the stack (${CLUSTER ? 'the cluster: PostgreSQL, four Temporal services, sandboxes, two workers, two APIs' : 'Temporal dev server, sandboxes, worker, API'})…`);
-  // Paid payments settle from the webhook at once, so polling never fires in the loops; a long
-  // poll interval keeps the open-payments scan about holding payments, not polling them.
+  // Paid payments settle from the webhook at once, so polling never fires in the loops; the poll
+  // schedule (--poll-schedule) is what the open payments cost in polling.
+  // The workers' metrics on ports the OS picks: the open-payments steps read their counters.
   // The reads' merchant is a development merchant of its own (bench data only, see bench-reads.ts).
   const stack = await startTestStack({
     cluster: CLUSTER,
@@ -238,7 +131,10 @@ async function main(): Promise<void> {
       BAYAR_BENCH_BASELINE: '1',
       BAYAR_API_KEYS: `demo:${API_KEY},${BENCH_MERCHANT}:${BENCH_MERCHANT_KEY}`,
       BAYAR_LOG_LEVEL: 'error',
-      BAYAR_POLL_SCHEDULE: '1h',
+      BAYAR_POLL_SCHEDULE: POLL_SCHEDULE,
+      BAYAR_WORKER_METRICS_PORT: '0',
+      BAYAR_WORKER_SDK_METRICS_PORT: '0',
+      BAYAR_WORKER_GAUGE_INTERVAL_MS: '3600000',
       BAYAR_REFUND_WINDOW: '1h',
       ...(process.env.BAYAR_PROFILE_DIR ? { BAYAR_PROFILE_DIR: process.env.BAYAR_PROFILE_DIR } : {}),
     },
@@ -252,8 +148,48 @@ async function main(): Promise<void> {
   const report: Record<string, unknown> = {
     at: new Date().toISOString(),
     machine: { cpus: os.cpus().length, node: process.version, loadAtStart: os.loadavg() },
-    params: { N, RATE, CONCURRENCY, OPEN, SEED, READ_REQUESTS, READS_ONLY },
+    params: {
+      N,
+      RATE,
+      CONCURRENCY,
+      OPEN,
+      SEED,
+      READ_REQUESTS,
+      READS_ONLY,
+      OPEN_ONLY,
+      OPEN_STEPS,
+      OPEN_CONCURRENCY,
+      OPEN_EXPIRY_MINUTES,
+      PROBE_CREATES,
+      PROBE_RATE,
+      WINDOW_SECONDS,
+      POLL_SCHEDULE,
+      OPEN_UNTIL,
+    },
     target: CLUSTER ? 'cluster (4 Temporal services, 4 shards, PostgreSQL; 2 APIs, 2 workers)' : 'dev server (1 process, 1 shard, SQLite)',
+  };
+  const openPayments = async () => {
+    if (OPEN <= 0) return;
+    report.openPayments = {
+      steps: await benchOpen(stack, {
+        total: OPEN,
+        steps: OPEN_STEPS,
+        concurrency: OPEN_CONCURRENCY,
+        expiresInMinutes: OPEN_EXPIRY_MINUTES,
+        probeCreates: PROBE_CREATES,
+        probeRate: PROBE_RATE,
+        windowSeconds: WINDOW_SECONDS,
+        run,
+        ...(OPEN_UNTIL ? { stopAt: new Date(`${new Date().toISOString().slice(0, 10)}T${OPEN_UNTIL}:00Z`).getTime() } : {}),
+        pids: () => processIds(stack),
+        databaseUrl: CLUSTER ? stack.databaseUrl : undefined,
+        onStep: (steps) => {
+          report.openPayments = { steps };
+          save();
+        },
+      }),
+    };
+    save();
   };
   const reads = async () => {
     report.reads = await benchReads(stack, { seed: SEED, rate: RATE, requests: READ_REQUESTS, meter: new ProcessMeter(processIds(stack)) });
@@ -264,6 +200,7 @@ async function main(): Promise<void> {
     // Warm-up: JIT, connection pools, workflow cache.
     await Promise.all(Array.from({ length: 20 }, (_, i) => onePayment(stack, receiver, waiters, `warm-${run}-${i}`)));
     if (READS_ONLY) await reads();
+    else if (OPEN_ONLY) await openPayments();
     // The other phases (--reads skips them and still reaches the report below).
     else {
       // 1. Open loop at a target rate: latency is not hidden by back-pressure.
@@ -376,40 +313,8 @@ async function main(): Promise<void> {
       // otherwise share the machine with them).
       await reads();
 
-      // 4. Many open (unpaid) payments: worker memory and API latency as the count grows.
-      if (OPEN > 0) {
-        const steps: unknown[] = [];
-        const step = Math.max(1, Math.floor(OPEN / 10));
-        let made = 0;
-        meter.start();
-        while (made < OPEN) {
-          const latencies: number[] = [];
-          let k = made;
-          const target = Math.min(OPEN, made + step);
-          await inFlight(target - made, async () => {
-            const i = k++;
-            const s = performance.now();
-            const res = await stack.api('POST', '/v1/payments', { merchantReference: `held-${run}-${i}`, amount: 10_000, method: 'VA_BCA', expiresInMinutes: 120 });
-            if (res.status !== 201 && res.status !== 202) throw new Error(`open create ${res.status}`);
-            latencies.push(performance.now() - s);
-          });
-          made = target;
-          // Summed over replicas and services on the cluster (worker + worker-2, temporal-*).
-          const rss = (prefix: string) => round(Object.entries(processIds(stack)).reduce((n, [name, pid]) => n + (pid && name.startsWith(prefix) ? rssMiB(pid) : 0), 0));
-          steps.push({
-            openPayments: made,
-            workerRssMiB: rss('worker'),
-            apiRssMiB: rss('api'),
-            temporalRssMiB: rss('temporal'),
-            ...(CLUSTER ? { databaseMiB: await databaseSizes(stack) } : {}),
-            createMs: stats(latencies),
-          });
-          console.log(`  open payments: ${made}/${OPEN}`);
-          report.openPayments = { steps };
-          save();
-        }
-        report.openPayments = { steps, resources: meter.stop() };
-      }
+      // 4. Many open (unpaid) payments: what each costs as the count grows.
+      await openPayments();
     }
   } finally {
     await stack.stop();
@@ -437,21 +342,6 @@ async function historyEvents(client: Client, workflowId: string): Promise<Record
 /** Every process of the stack by name: the dev stack's, or the cluster's (api-2, worker-2, temporal-history, …). */
 function processIds(stack: TestStack): Record<string, number | undefined> {
   return CLUSTER ? (stack as ClusterTestStack).cluster.pids() : stack.stack.pids();
-}
-
-/** The cluster's PostgreSQL: bayar's and Temporal's two databases, in MiB. */
-async function databaseSizes(stack: TestStack): Promise<Record<string, number>> {
-  const client = new pg.Client({ connectionString: stack.databaseUrl });
-  await client.connect();
-  try {
-    const rows = (await client.query(`SELECT datname, pg_database_size(datname) AS bytes FROM pg_database WHERE datname IN ('bayar', 'temporal', 'temporal_visibility')`)).rows as {
-      datname: string;
-      bytes: string;
-    }[];
-    return Object.fromEntries(rows.map((r) => [r.datname, round(Number(r.bytes) / 1048576)]));
-  } finally {
-    await client.end();
-  }
 }
 
 function printTable(r: Record<string, any>): void {
@@ -493,8 +383,17 @@ function printTable(r: Record<string, any>): void {
     rows.push([`closed loop: ${name} CPU ms per payment (baseline: per run) / peak RSS MiB`, `${r.closedLoop.cpuMsPerPayment[name]} (${r.baseline.cpuMsPerRun[name] ?? 0}) / ${res.peakRssMiB}`]);
   }
   if (r.openPayments) {
-    for (const s of r.openPayments.steps as { openPayments: number; workerRssMiB: number; createMs: Stats }[]) {
-      rows.push([`${s.openPayments} open: worker RSS MiB, create p50/p99 ms`, `${s.workerRssMiB}, ${s.createMs.p50}/${s.createMs.p99}`]);
+    rows.push(['open payments: workers / Temporal RSS MiB; probe create p50/p99, GET p99 ms; status calls, workflow tasks per min; bulk creates/s', '']);
+    for (const s of r.openPayments.steps as OpenStep[]) {
+      rows.push([
+        `  ${s.openPayments} open`,
+        `${s.rssMiB['workers (all)']} / ${s.rssMiB['temporal (all services)']}; ${s.probe.createMs.p50}/${s.probe.createMs.p99}, ${s.probe.getMs.p99}; ${s.perMinute.providerStatusCalls}, ${s.perMinute.workflowTasks}; ${s.bulk.createsPerSecond}` +
+          (s.bytesPerOpenPayment
+            ? `; bytes/open ${Object.entries(s.bytesPerOpenPayment)
+                .map(([d, b]) => `${d} ${b}`)
+                .join(', ')}`
+            : ''),
+      ]);
     }
   }
   const width = Math.max(...rows.map(([a]) => a.length));
