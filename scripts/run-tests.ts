@@ -79,10 +79,14 @@ const childEnv = { ...process.env, BAYAR_TEST_STACK_LOG: stackLog };
 function run(files: string[], options: { concurrency?: number; stream?: boolean } = {}): Promise<FileResult> {
   const started = Date.now();
   const args = ['--test', `--test-concurrency=${options.concurrency ?? 1}`, '--test-reporter=spec', ...process.argv.slice(2), ...files];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', options.stream ? 'inherit' : 'pipe', options.stream ? 'inherit' : 'pipe'], env: childEnv });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv });
   let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const take = (to: NodeJS.WriteStream) => (d: Buffer) => {
+    output += d.toString();
+    if (options.stream) to.write(d);
+  };
+  child.stdout.on('data', take(process.stdout));
+  child.stderr.on('data', take(process.stderr));
   return new Promise((resolve) =>
     child.on('exit', (code, signal) => {
       if (!options.stream) process.stdout.write(output);
