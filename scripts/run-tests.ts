@@ -38,22 +38,25 @@ const LAST = 'e2e/chaos.test.js';
  * the order matters (longest first). Files not listed count as 20 s.
  */
 const ESTIMATES: Record<string, number> = {
-  'e2e/merchants-ledger-events.test.js': 75,
-  'e2e/crash.test.js': 60,
-  'e2e/shared-providers-a.test.js': 70,
-  'e2e/shared-providers-b.test.js': 70,
-  'e2e/shared-http.test.js': 55,
+  'e2e/shared-providers-a.test.js': 110,
+  'e2e/shared-providers-b.test.js': 115,
+  'e2e/merchants-ledger-events.test.js': 55,
   'e2e/live-providers.test.js': 45,
-  'e2e/circuit.test.js': 40,
-  'e2e/payouts.test.js': 40,
-  'e2e/saga.test.js': 35,
-  'integration/saga-paths.test.js': 25,
-  'e2e/outgoing-and-surface.test.js': 25,
-  'e2e/observability.test.js': 22,
-  'integration/tracing.test.js': 12,
-  'integration/replay.test.js': 10,
-  'integration/lost-activity-task.test.js': 10,
-  'integration/records.test.js': 6,
+  'e2e/crash.test.js': 40,
+  'e2e/shared-http.test.js': 35,
+  'e2e/circuit.test.js': 30,
+  'e2e/payouts.test.js': 30,
+  'e2e/saga.test.js': 25,
+  'integration/saga-paths.test.js': 20,
+  'e2e/outgoing-and-surface.test.js': 20,
+  'e2e/statements.test.js': 20,
+  'e2e/system-of-record.test.js': 20,
+  'e2e/observability.test.js': 17,
+  'e2e/ecommpay-payouts.test.js': 16,
+  'integration/tracing.test.js': 8,
+  'integration/replay.test.js': 8,
+  'integration/lost-activity-task.test.js': 8,
+  'integration/records.test.js': 5,
 };
 
 const layer = (dir: string, keep: (file: string) => boolean = () => true) =>
@@ -76,7 +79,7 @@ const stackLog = join(stackLogDir, 'stacks.jsonl');
 const childEnv = { ...process.env, BAYAR_TEST_STACK_LOG: stackLog };
 
 /** One node --test process over `files`; its output is streamed (stream) or printed whole when it ends. */
-function run(files: string[], options: { concurrency?: number; stream?: boolean } = {}): Promise<FileResult> {
+function run(files: string[], options: { concurrency?: number; stream?: boolean; label?: string } = {}): Promise<FileResult> {
   const started = Date.now();
   const args = ['--test', `--test-concurrency=${options.concurrency ?? 1}`, '--test-reporter=spec', ...process.argv.slice(2), ...files];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv });
@@ -93,7 +96,7 @@ function run(files: string[], options: { concurrency?: number; stream?: boolean 
       const counts: Record<string, number> = {};
       for (const m of output.matchAll(/^ℹ (tests|pass|fail|skipped|cancelled) (\d+)$/gm)) counts[m[1]!] = (counts[m[1]!] ?? 0) + Number(m[2]);
       const seconds = (Date.now() - started) / 1000;
-      const result = { file: files.length === 1 ? name(files[0]!) : `${files.length} files`, code: code ?? (signal ? 1 : 0), seconds, counts };
+      const result = { file: options.label ?? name(files[0]!), code: code ?? (signal ? 1 : 0), seconds, counts };
       console.log(`npm test: ${result.file} ${verdict(result.code)} in ${seconds.toFixed(1)} s`);
       resolve(result);
     }),
@@ -130,8 +133,7 @@ const idle = load < availableParallelism();
 const last = readDurations();
 
 const unitStart = Date.now();
-const unit = await run(layer('unit'), { concurrency: Math.max(1, availableParallelism()), stream: true });
-unit.file = 'unit';
+const unit = await run(layer('unit'), { concurrency: Math.max(1, availableParallelism()), stream: true, label: 'the unit files' });
 const unitSeconds = (Date.now() - unitStart) / 1000;
 const first = await run([join(testDir, FIRST)]);
 

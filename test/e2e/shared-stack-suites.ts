@@ -7,9 +7,10 @@
 // own stack: `node --test dist/test/e2e/midtrans.test.js`. Not a test file itself (no `.test.` in
 // its name).
 export const SHARED_STACK_SUITES = {
-  // On STANDARD_STACK (polls from 4 s, the API waits up to 30 s for a charge, the Web UI).
+  // On STANDARD_STACK (polls from 4 s, the API waits up to 30 s for a charge, QRIS routed to
+  // Xendit then Midtrans, the Web UI).
   'providers-a': ['xendit', 'midtrans', 'doku', 'doku-ewallet', 'webui'],
-  'providers-b': ['aggregator', 'ecommpay', 'indodana', 'checkout', 'provider-refunds'],
+  'providers-b': ['aggregator', 'ecommpay', 'indodana', 'checkout', 'provider-refunds', 'routing'],
   // A stack that never polls: what bayar learns, it learns from the request in hand.
   http: ['slice', 'bad-input', 'notification-binding'],
 } as const satisfies Record<string, readonly string[]>;

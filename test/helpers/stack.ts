@@ -266,10 +266,16 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
  * notification sent right after paying always wins; a payment nobody notifies is still found
  * within seconds), the API waiting up to 30 s for a charge before it answers 202 instead of 201
  * (on a saturated machine 10 s was not always enough, and the tests expect the charge in the
- * create's answer), and the Temporal Web UI. Every suite that asks for it shares one stack in
- * `npm test` (test/e2e/shared-stack-suites.ts).
+ * create's answer), and the Temporal Web UI (part of the dev server's process, so nearly free;
+ * not on the cluster, where it is a process of its own and `npm run test:cluster` has no UI test).
+ * QRIS is routed to Xendit, then Midtrans (BAYAR_ROUTING; routing.test.ts checks the configured route
+ * and the failover; a merchant that names its provider bypasses the route). Every suite that asks
+ * for it shares one stack in `npm test` (test/e2e/shared-stack-suites.ts).
  */
-export const STANDARD_STACK: TestStackOptions = { ui: true, env: { BAYAR_POLL_SCHEDULE: '4s', BAYAR_CREATE_WAIT: '30s' } };
+export const STANDARD_STACK: TestStackOptions = {
+  ui: process.env.BAYAR_TEST_TARGET !== 'cluster',
+  env: { BAYAR_POLL_SCHEDULE: '4s', BAYAR_CREATE_WAIT: '30s', BAYAR_ROUTING: 'QRIS=xendit|midtrans' },
+};
 
 // Stacks shared by the suites of one process (test/e2e/shared-*.test.ts): one per set of
 // options, started by the first suite that asks and stopped once, after the last. Off unless
