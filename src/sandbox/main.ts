@@ -19,7 +19,14 @@ export async function startSandboxes(config: AppConfig): Promise<SandboxKit[]> {
     const kit = new SandboxKit(sandbox, { callbackUrl: `${webhookBase}/${descriptor.name}`, timeScale: config.sandbox.timeScale });
     // Same bind address as the API (BAYAR_HOST): in a container the API and worker reach the
     // sandbox over the network, so loopback-only would make it unreachable.
-    await kit.listen(config.sandbox.portBase + descriptor.sandbox.portOffset, config.host);
+    try {
+      await kit.listen(config.sandbox.portBase + descriptor.sandbox.portOffset, config.host);
+    } catch (err) {
+      // A port of the range is taken: close the ones already listening, or a caller that tries
+      // another range (the conformance test) keeps servers it cannot close, and never exits.
+      await Promise.all([kit, ...kits].map((k) => k.close()));
+      throw err;
+    }
     kits.push(kit);
   }
   return kits;

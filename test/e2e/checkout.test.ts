@@ -13,7 +13,7 @@ import { PNG } from 'pngjs';
 import jsQRModule from 'jsqr';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import type { PaymentView, ProviderName } from '../../src/domain/payment.js';
-import { startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
+import { acquireTestStack, releaseTestStack, STANDARD_STACK, uniqueRef, type TestStack } from '../helpers/stack.js';
 import { eventually, until } from '../helpers/wait.js';
 import { recordHistories } from '../helpers/histories.js';
 
@@ -37,7 +37,7 @@ describe('hosted checkout page (real browser)', { skip: !existsSync(CHROMIUM) &&
   const recorded = new Map<string, string>();
 
   before(async () => {
-    stack = await startTestStack();
+    stack = await acquireTestStack(STANDARD_STACK);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -47,7 +47,7 @@ describe('hosted checkout page (real browser)', { skip: !existsSync(CHROMIUM) &&
   after(async () => {
     if (stack && process.env.BAYAR_RECORD_HISTORIES) await recordHistories(stack.stack.temporal!.address, recorded);
     await browser?.close();
-    await stack?.stop();
+    await releaseTestStack(stack);
   });
 
   async function createCheckout(body: Record<string, unknown>): Promise<CheckoutAnswer> {

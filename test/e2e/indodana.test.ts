@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { paidEntries, duplicatesAbsorbed, webhookOutcomes } from '../helpers/provider-suite.js';
 import { eventually } from '../helpers/wait.js';
-import { startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
+import { acquireTestStack, releaseTestStack, STANDARD_STACK, uniqueRef, type TestStack } from '../helpers/stack.js';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 import { indodanaOrderId } from '../../src/providers/indodana/capabilities.js';
@@ -32,12 +32,12 @@ describe('indodana over HTTP (real Temporal, real sandbox)', () => {
   let stack: TestStack;
 
   before(async () => {
-    // Polls start 3 s after a charge: a notification sent right after paying gets there first,
-    // and the polling-only case still settles quickly.
-    stack = await startTestStack({ env: { BAYAR_POLL_SCHEDULE: '3s,1s' } });
+    // The standard stack: polls start 4 s after a charge, so a notification sent right after
+    // paying gets there first.
+    stack = await acquireTestStack(STANDARD_STACK);
   });
   after(async () => {
-    await stack?.stop();
+    await releaseTestStack(stack);
   });
 
   const create = async (body: Record<string, unknown> = {}) => {

@@ -35,7 +35,9 @@ const PAYOUT = (ref: string, amount: number) => ({
   destination: { bankCode: 'BCA', accountNumber: '0012345678', accountName: 'Budi Santoso' },
 });
 
-describe('merchants, keys, ledger and events (real PostgreSQL)', () => {
+// Two tests at a time: each has its own merchant (its keys, secret, balance and events), and most
+// of their time is waiting (the rotation's 20 s overlap, a key's expiry, the notify timeout).
+describe('merchants, keys, ledger and events (real PostgreSQL)', { concurrency: 2 }, () => {
   let stack: TestStack;
   let merchant: Awaited<ReturnType<typeof startMerchantReceiver>>;
   const verify = readmeVerifier();

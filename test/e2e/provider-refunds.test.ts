@@ -11,7 +11,7 @@ import pg from 'pg';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 import type { PaymentView } from '../../src/domain/payment.js';
-import { startMerchantReceiver, startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
+import { acquireTestStack, releaseTestStack, STANDARD_STACK, startMerchantReceiver, uniqueRef, type TestStack } from '../helpers/stack.js';
 import { eventually } from '../helpers/wait.js';
 
 const MIDTRANS = SANDBOX_PORT_OFFSETS.midtrans;
@@ -24,14 +24,14 @@ describe('refunds made in the provider dashboard (real stack, real PostgreSQL)',
   let db: pg.Pool;
 
   before(async () => {
-    stack = await startTestStack();
+    stack = await acquireTestStack(STANDARD_STACK);
     merchant = await startMerchantReceiver();
     db = new pg.Pool({ connectionString: stack.databaseUrl, max: 2 });
   });
   after(async () => {
     await db?.end();
     await merchant?.close();
-    await stack?.stop();
+    await releaseTestStack(stack);
   });
 
   const settledQris = async (amount: number): Promise<PaymentView> => {

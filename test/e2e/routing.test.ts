@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { recordHistories } from '../helpers/histories.js';
-import { startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
+import { acquireTestStack, releaseTestStack, STANDARD_STACK, uniqueRef, type TestStack } from '../helpers/stack.js';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import type { PaymentView } from '../../src/domain/payment.js';
 
@@ -15,12 +15,13 @@ describe('provider routing (real Temporal, real sandboxes)', () => {
   const recorded = new Map<string, string>();
 
   before(async () => {
-    stack = await startTestStack({ env: { BAYAR_ROUTING: 'QRIS=xendit|midtrans', BAYAR_POLL_SCHEDULE: '4s' } });
+    // The standard stack routes QRIS to Xendit, then Midtrans.
+    stack = await acquireTestStack(STANDARD_STACK);
   });
   after(async () => {
     await stack?.sandbox('POST', '/_sandbox/xendit/channels', { inactive: [] }, XENDIT);
     if (stack && process.env.BAYAR_RECORD_HISTORIES) await recordHistories(stack.stack.temporal!.address, recorded);
-    await stack?.stop();
+    await releaseTestStack(stack);
   });
 
   it('GET /v1/providers serves each provider’s capabilities and the route per method', async () => {

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-import { startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
+import { acquireTestStack, releaseTestStack, STANDARD_STACK, uniqueRef, type TestStack } from '../helpers/stack.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -13,7 +13,7 @@ describe('Temporal Web UI (real browser)', { skip: !existsSync(CHROMIUM) && `no 
   let browser: Browser;
 
   before(async () => {
-    stack = await startTestStack({ ui: true });
+    stack = await acquireTestStack(STANDARD_STACK);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -21,7 +21,7 @@ describe('Temporal Web UI (real browser)', { skip: !existsSync(CHROMIUM) && `no 
   });
   after(async () => {
     await browser?.close();
-    await stack?.stop();
+    await releaseTestStack(stack);
   });
 
   it('lists the settled payment under PaymentStatus = SETTLED, without the customer name', async () => {

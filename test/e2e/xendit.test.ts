@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { paidEntries, webhookOutcomes } from '../helpers/provider-suite.js';
 import { recordHistories } from '../helpers/histories.js';
-import { startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
+import { acquireTestStack, releaseTestStack, STANDARD_STACK, uniqueRef, type TestStack } from '../helpers/stack.js';
 import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 import { basicAuthHeader } from '../../src/providers/xendit/signature.js';
 import type { PaymentMethod, PaymentView } from '../../src/domain/payment.js';
@@ -29,13 +29,13 @@ describe('xendit over HTTP, per method family (real Temporal, real sandbox)', ()
   const recorded = new Map<string, string>();
 
   before(async () => {
-    // Polls from 500 ms after the charge, then every second: the polling-only case settles in
-    // about a second, and a callback sent right after paying usually still gets there first.
-    stack = await startTestStack({ env: { BAYAR_POLL_SCHEDULE: '500ms,1s' } });
+    // The standard stack: polls from 4 s after the charge, so a callback sent right after paying
+    // gets there first, and the polling-only case settles about 4 s after paying.
+    stack = await acquireTestStack(STANDARD_STACK);
   });
   after(async () => {
     if (stack && process.env.BAYAR_RECORD_HISTORIES) await recordHistories(stack.temporalAddress, recorded);
-    await stack?.stop();
+    await releaseTestStack(stack);
   });
 
   const create = async (method: PaymentMethod, body: Record<string, unknown> = {}) => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import type { PaymentView, ProviderName } from '../../src/domain/payment.js';
 import type { LedgerEntry } from '../../src/sandbox/kit.js';
-import { acquireTestStack, releaseTestStack, startMerchantReceiver, uniqueRef, type TestStack } from './stack.js';
+import { acquireTestStack, releaseTestStack, STANDARD_STACK, startMerchantReceiver, uniqueRef, type TestStack } from './stack.js';
 
 /** The timeline's PAID transitions: a payment settled once has exactly one. */
 export const paidEntries = (p: PaymentView) => p.timeline.filter((t) => t.type === 'status:PAID');
@@ -22,15 +22,12 @@ export interface ProviderSuite {
 }
 
 export function providerSuite(provider: ProviderName, options: { refPrefix: string; defaults?: Record<string, unknown>; env?: Record<string, string> }): ProviderSuite {
-  // Polls start 4 s after a charge is created by default: long enough that a notification sent
-  // right after paying always wins. The API waits up to 30 s for the charge before it answers
-  // 202 instead of 201: on a saturated machine 10 s was not always enough, and these tests
-  // expect the charge in the create's answer.
-  const env = options.env ?? { BAYAR_POLL_SCHEDULE: '4s', BAYAR_CREATE_WAIT: '30s' };
+  // The standard stack (STANDARD_STACK: polls from 4 s, the API waits up to 30 s for a charge).
+  const stackOptions = options.env ? { env: options.env } : STANDARD_STACK;
   let stack: TestStack | undefined;
   let merchant: MerchantReceiver | undefined;
   before(async () => {
-    stack = await acquireTestStack({ env });
+    stack = await acquireTestStack(stackOptions);
     merchant = await startMerchantReceiver();
   });
   after(async () => {

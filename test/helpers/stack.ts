@@ -3,7 +3,7 @@
 // configuration, since the time-skipping test server cannot be had here.
 import { createServer as createNetServer } from 'node:net';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
@@ -248,8 +248,11 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     output: 'quiet',
     capture: options.capture,
   });
+  const startedAt = Date.now();
   try {
     await stack.start();
+    // `npm test` counts the run's stack start-ups (scripts/run-tests.ts).
+    if (process.env.BAYAR_TEST_STACK_LOG) appendFileSync(process.env.BAYAR_TEST_STACK_LOG, JSON.stringify({ file: process.argv[1], ms: Date.now() - startedAt }) + '\n');
   } catch (err) {
     await stack.stop();
     rmSync(pgParent, { recursive: true, force: true });
@@ -258,7 +261,23 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   return new TestStack(stack, sandboxBase, uiPort, dir, pgParent, env);
 }
 
-// Stacks shared by the suites of one process (test/e2e/shared-stack.test.ts): one per set of
+/**
+ * The standard e2e stack: development mode, polls from 4 s after a charge (long enough that a
+ * notification sent right after paying always wins; a payment nobody notifies is still found
+ * within seconds), the API waiting up to 30 s for a charge before it answers 202 instead of 201
+ * (on a saturated machine 10 s was not always enough, and the tests expect the charge in the
+ * create's answer), and the Temporal Web UI (part of the dev server's process, so nearly free;
+ * not on the cluster, where it is a process of its own and `npm run test:cluster` has no UI test).
+ * QRIS is routed to Xendit, then Midtrans (BAYAR_ROUTING; routing.test.ts checks the configured route
+ * and the failover; a merchant that names its provider bypasses the route). Every suite that asks
+ * for it shares one stack in `npm test` (test/e2e/shared-stack-suites.ts).
+ */
+export const STANDARD_STACK: TestStackOptions = {
+  ui: process.env.BAYAR_TEST_TARGET !== 'cluster',
+  env: { BAYAR_POLL_SCHEDULE: '4s', BAYAR_CREATE_WAIT: '30s', BAYAR_ROUTING: 'QRIS=xendit|midtrans' },
+};
+
+// Stacks shared by the suites of one process (test/e2e/shared-*.test.ts): one per set of
 // options, started by the first suite that asks and stopped once, after the last. Off unless
 // shareTestStacks() was called, so an e2e file run alone starts and stops its own stack.
 let sharing = false;

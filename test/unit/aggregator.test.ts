@@ -824,7 +824,8 @@ describe('aggregator adapter against the local sandbox: pay-in', () => {
   });
 });
 
-describe('aggregator sandbox callback schedule', () => {
+// The cases wait on the sandbox's (scaled) schedule, each with its own sandbox and receiver: run together.
+describe('aggregator sandbox callback schedule', { concurrency: true }, () => {
   it('documents six notices: 1 s after the payment, then 30 s, 60 s, 90 s, 1 h, 2 h apart', () => {
     assert.deepEqual(CALLBACK_INTERVALS_MS, [1_000, 30_000, 60_000, 90_000, 3_600_000, 7_200_000]);
   });

@@ -665,7 +665,8 @@ describe('doku adapter against the local sandbox', () => {
   });
 });
 
-describe('doku sandbox notification retries', () => {
+// The cases wait on the sandbox's (scaled) schedule, each with its own sandbox and receiver: run together.
+describe('doku sandbox notification retries', { concurrency: true }, () => {
   it('documents retries 30 min, 6 h and 12 h after the original', () => {
     assert.deepEqual(DOKU_NOTIFICATION_RETRY_OFFSETS_MS, [30 * 60_000, 6 * 3600_000, 12 * 3600_000]);
     assert.deepEqual(DOKU_NOTIFICATION_RETRIES_MS, [30 * 60_000, 5.5 * 3600_000, 6 * 3600_000]);

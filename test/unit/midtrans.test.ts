@@ -410,7 +410,8 @@ describe('midtrans adapter against the local sandbox', () => {
   });
 });
 
-describe('midtrans sandbox notification retries', () => {
+// The cases wait on the sandbox's (scaled) schedule, each with its own sandbox and receiver: run together.
+describe('midtrans sandbox notification retries', { concurrency: true }, () => {
   // ≈2m, 10m, 30m, 90m, 210m scaled by 0.00005 → 6 ms … 630 ms apart, about 1 s in all.
   for (const [answer, attempts] of [
     [500, 2],

@@ -253,3 +253,37 @@ describe('provider conformance: every adapter against its sandbox, the same scen
     });
   }
 });
+
+describe('startSandboxes when a port of its range is taken', () => {
+  it('closes the sandboxes it had started and throws, so a caller can try another range and still exit', async () => {
+    // The last provider's port is taken: every sandbox before it was already listening.
+    const offsets = Object.values(SANDBOX_PORT_OFFSETS);
+    const lastOffset = Math.max(...offsets);
+    let base = 0;
+    let blocker: Server | undefined;
+    for (let tries = 0; tries < 5 && !blocker; tries++) {
+      base = 20_000 + Math.floor(Math.random() * 30_000);
+      const candidate = createServer();
+      blocker = await new Promise<Server | undefined>((resolve) => {
+        candidate.once('error', () => resolve(undefined));
+        candidate.listen(base + lastOffset, '127.0.0.1', () => resolve(candidate));
+      });
+    }
+    assert.ok(blocker, 'a port to block');
+    try {
+      const config = loadConfig({ BAYAR_ENV: 'development', BAYAR_SANDBOX_PORT_BASE: String(base), BAYAR_LOG_LEVEL: 'warn' });
+      await assert.rejects(startSandboxes(config), /EADDRINUSE/);
+      // Every other port of the range is free again: nothing is left listening.
+      for (const offset of offsets.filter((o) => o !== lastOffset)) {
+        const probe = createServer();
+        await new Promise<void>((resolve, reject) => {
+          probe.once('error', reject);
+          probe.listen(base + offset, '127.0.0.1', () => resolve());
+        });
+        await new Promise<void>((resolve) => probe.close(() => resolve()));
+      }
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+});

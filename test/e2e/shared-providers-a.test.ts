@@ -1,0 +1,4 @@
+// The provider files of SHARED_STACK_SUITES['providers-a'] on STANDARD_STACK (test/e2e/shared-stack-suites.ts).
+import { runSharedSuites } from '../helpers/shared-stack.js';
+
+await runSharedSuites('providers-a');
