@@ -77,75 +77,52 @@ async function writeTransition(db: PoolClient, log: string, key: string, columns
   });
 }
 
-/** Returns true when this version became the row (false: the record already had it or newer). */
-export async function recordPaymentVersion(pool: Pool, { version, requestHash, afterVersion, summary: s, entries }: PaymentVersion): Promise<boolean> {
-  return inTransaction(pool, async (db) => {
-    const entriesJson = JSON.stringify(entries);
-    const insert = () =>
-      db.query({
-        name: 'payments-insert',
-        text: `INSERT INTO payments (id, merchant_id, merchant_reference, provider, method, currency, status, amount_expected, amount_paid,
-           amount_refunded, provider_reference, version, view, created_at, updated_at, expires_at, paid_at, settled_at, request_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb || jsonb_build_object('timeline', $14::jsonb), $15, $16, $17, $18, $19, $20)
-         ON CONFLICT (id) DO NOTHING`,
-        values: [
-          s.id,
-          s.merchantId,
-          s.merchantReference,
-          s.provider,
-          s.method,
-          s.currency,
-          s.status,
-          s.amounts.expected,
-          s.amounts.paid,
-          s.amounts.refunded,
-          s.providerReference ?? null,
-          version,
-          JSON.stringify(s),
-          entriesJson,
-          s.createdAt,
-          updatedAt(s, entries),
-          s.expiresAt,
-          s.paidAt ?? null,
-          s.settledAt ?? null,
-          requestHash,
-        ],
-      });
-    // The first write of a run usually creates the row; later ones update it.
-    let moved = afterVersion < 0 && (await insert()).rowCount === 1;
-    if (!moved) {
-      const updated = await db.query({
-        name: 'payments-update',
-        text: `${nextViewSql('payments', 'payment_transitions', 'payment_id')}
-          UPDATE payments AS p SET provider = $6, status = $7, amount_paid = $8, amount_refunded = $9, provider_reference = $10,
-            version = $2, view = nv.view, updated_at = ${UPDATED_AT}, paid_at = $11, settled_at = $12, recorded_at = now()
-          FROM nv WHERE p.id = $1 AND ${MOVES}`,
-        values: [
-          s.id,
-          version,
-          JSON.stringify(s),
-          afterVersion,
-          entriesJson,
-          s.provider,
-          s.status,
-          s.amounts.paid,
-          s.amounts.refunded,
-          s.providerReference ?? null,
-          s.paidAt ?? null,
-          s.settledAt ?? null,
-        ],
-      });
-      moved = updated.rowCount === 1;
-      // Not expected (this run wrote `afterVersion` before), but a row must exist for the log.
-      if (!moved && afterVersion >= 0) moved = (await insert()).rowCount === 1;
-    }
-    await writeTransition(
-      db,
-      'payment_transitions',
-      'payment_id',
-      { payment_id: s.id, version, status: s.status, status_reason: s.statusReason ?? null, amount_paid: s.amounts.paid, amount_refunded: s.amounts.refunded, entries: entriesJson },
-      afterVersion,
-    );
+/**
+ * How one kind of record (payments, payouts) is written: its table and transition log, the row's
+ * columns on insert (`view` is the summary with the timeline, see nextViewSql), the columns an
+ * update moves, and the transition's columns.
+ */
+interface RecordKind<S> {
+  table: 'payments' | 'payouts';
+  log: 'payment_transitions' | 'payout_transitions';
+  key: 'payment_id' | 'payout_id';
+  inserted(s: S): Record<string, unknown>;
+  updated(s: S): Record<string, unknown>;
+  transition(s: S): Record<string, unknown>;
+  /** Written in the same transaction after the transition (a payment's refunds). */
+  alongside?(db: PoolClient, s: S, version: number): Promise<void>;
+}
+
+const PAYMENTS: RecordKind<PaymentSummary> = {
+  table: 'payments',
+  log: 'payment_transitions',
+  key: 'payment_id',
+  inserted: (s) => ({
+    merchant_id: s.merchantId,
+    merchant_reference: s.merchantReference,
+    provider: s.provider,
+    method: s.method,
+    currency: s.currency,
+    status: s.status,
+    amount_expected: s.amounts.expected,
+    amount_paid: s.amounts.paid,
+    amount_refunded: s.amounts.refunded,
+    provider_reference: s.providerReference ?? null,
+    expires_at: s.expiresAt,
+    paid_at: s.paidAt ?? null,
+    settled_at: s.settledAt ?? null,
+  }),
+  updated: (s) => ({
+    provider: s.provider,
+    status: s.status,
+    amount_paid: s.amounts.paid,
+    amount_refunded: s.amounts.refunded,
+    provider_reference: s.providerReference ?? null,
+    paid_at: s.paidAt ?? null,
+    settled_at: s.settledAt ?? null,
+  }),
+  transition: (s) => ({ status: s.status, status_reason: s.statusReason ?? null, amount_paid: s.amounts.paid, amount_refunded: s.amounts.refunded }),
+  alongside: async (db, s, version) => {
     for (const r of s.refunds) {
       await db.query({
         name: 'refunds-upsert',
@@ -157,50 +134,69 @@ export async function recordPaymentVersion(pool: Pool, { version, requestHash, a
         values: [s.id, r.refundId, r.amount, r.reason, r.state, r.origin, r.providerRefundId ?? null, r.failureReason ?? null, r.requestedAt, version],
       });
     }
-    return moved;
-  });
+  },
+};
+
+const PAYOUTS: RecordKind<PayoutSummary> = {
+  table: 'payouts',
+  log: 'payout_transitions',
+  key: 'payout_id',
+  inserted: (s) => ({
+    merchant_id: s.merchantId,
+    merchant_reference: s.merchantReference,
+    provider: s.provider,
+    currency: s.currency,
+    amount: s.amount,
+    fee_type: s.feeType,
+    status: s.status,
+    completed_at: s.completedAt ?? null,
+  }),
+  updated: (s) => ({ status: s.status, completed_at: s.completedAt ?? null }),
+  transition: (s) => ({ status: s.status }),
+};
+
+/** Returns true when this version became the row (false: the record already had it or newer). */
+export function recordPaymentVersion(pool: Pool, v: PaymentVersion): Promise<boolean> {
+  return recordVersion(pool, PAYMENTS, v);
 }
 
-export async function recordPayoutVersion(pool: Pool, { version, requestHash, afterVersion, summary: s, entries }: PayoutVersion): Promise<boolean> {
+export function recordPayoutVersion(pool: Pool, v: PayoutVersion): Promise<boolean> {
+  return recordVersion(pool, PAYOUTS, v);
+}
+
+async function recordVersion<S extends PaymentSummary | PayoutSummary>(pool: Pool, kind: RecordKind<S>, { version, requestHash, afterVersion, summary: s, entries }: Version<S>): Promise<boolean> {
   return inTransaction(pool, async (db) => {
     const entriesJson = JSON.stringify(entries);
+    const row: Record<string, unknown> = { id: s.id, ...kind.inserted(s), version, view: JSON.stringify(s), created_at: s.createdAt, updated_at: updatedAt(s, entries), request_hash: requestHash };
+    const names = Object.keys(row);
+    // The timeline's entries are the last parameter; `view` is the summary with them.
+    const timeline = `$${names.length + 1}::jsonb`;
     const insert = () =>
       db.query({
-        name: 'payouts-insert',
-        text: `INSERT INTO payouts (id, merchant_id, merchant_reference, provider, currency, amount, fee_type, status, version, view, created_at, updated_at, completed_at, request_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb || jsonb_build_object('timeline', $11::jsonb), $12, $13, $14, $15)
+        name: `${kind.table}-insert`,
+        text: `INSERT INTO ${kind.table} (${names.join(', ')})
+         VALUES (${names.map((n, i) => (n === 'view' ? `$${i + 1}::jsonb || jsonb_build_object('timeline', ${timeline})` : `$${i + 1}`)).join(', ')})
          ON CONFLICT (id) DO NOTHING`,
-        values: [
-          s.id,
-          s.merchantId,
-          s.merchantReference,
-          s.provider,
-          s.currency,
-          s.amount,
-          s.feeType,
-          s.status,
-          version,
-          JSON.stringify(s),
-          entriesJson,
-          s.createdAt,
-          updatedAt(s, entries),
-          s.completedAt ?? null,
-          requestHash,
-        ],
+        values: [...names.map((n) => row[n]), entriesJson],
       });
+    // The first write of a run usually creates the row; later ones update it.
     let moved = afterVersion < 0 && (await insert()).rowCount === 1;
     if (!moved) {
+      const changed = kind.updated(s);
+      const set = Object.keys(changed).map((n, i) => `${n} = $${i + 6}`);
       const updated = await db.query({
-        name: 'payouts-update',
-        text: `${nextViewSql('payouts', 'payout_transitions', 'payout_id')}
-          UPDATE payouts AS p SET status = $6, version = $2, view = nv.view, updated_at = ${UPDATED_AT}, completed_at = $7, recorded_at = now()
+        name: `${kind.table}-update`,
+        text: `${nextViewSql(kind.table, kind.log, kind.key)}
+          UPDATE ${kind.table} AS p SET ${set.join(', ')}, version = $2, view = nv.view, updated_at = ${UPDATED_AT}, recorded_at = now()
           FROM nv WHERE p.id = $1 AND ${MOVES}`,
-        values: [s.id, version, JSON.stringify(s), afterVersion, entriesJson, s.status, s.completedAt ?? null],
+        values: [s.id, version, JSON.stringify(s), afterVersion, entriesJson, ...Object.values(changed)],
       });
       moved = updated.rowCount === 1;
+      // Not expected (this run wrote `afterVersion` before), but a row must exist for the log.
       if (!moved && afterVersion >= 0) moved = (await insert()).rowCount === 1;
     }
-    await writeTransition(db, 'payout_transitions', 'payout_id', { payout_id: s.id, version, status: s.status, entries: entriesJson }, afterVersion);
+    await writeTransition(db, kind.log, kind.key, { [kind.key]: s.id, version, ...kind.transition(s), entries: entriesJson }, afterVersion);
+    await kind.alongside?.(db, s, version);
     return moved;
   });
 }
