@@ -79,15 +79,16 @@ async function writeTransition(db: PoolClient, log: string, key: string, columns
 
 /**
  * How one kind of record (payments, payouts) is written: its table and transition log, the row's
- * columns on insert (`view` is the summary with the timeline, see nextViewSql), the columns an
- * update moves, and the transition's columns.
+ * own columns (besides id, version, view, timestamps and request hash), and the transition's.
  */
 interface RecordKind<S> {
   table: 'payments' | 'payouts';
   log: 'payment_transitions' | 'payout_transitions';
   key: 'payment_id' | 'payout_id';
-  inserted(s: S): Record<string, unknown>;
-  updated(s: S): Record<string, unknown>;
+  /** Columns set when the row is created and never changed. */
+  fixed(s: S): Record<string, unknown>;
+  /** Columns each version may change (written on insert too). */
+  moving(s: S): Record<string, unknown>;
   transition(s: S): Record<string, unknown>;
   /** Written in the same transaction after the transition (a payment's refunds). */
   alongside?(db: PoolClient, s: S, version: number): Promise<void>;
@@ -97,22 +98,8 @@ const PAYMENTS: RecordKind<PaymentSummary> = {
   table: 'payments',
   log: 'payment_transitions',
   key: 'payment_id',
-  inserted: (s) => ({
-    merchant_id: s.merchantId,
-    merchant_reference: s.merchantReference,
-    provider: s.provider,
-    method: s.method,
-    currency: s.currency,
-    status: s.status,
-    amount_expected: s.amounts.expected,
-    amount_paid: s.amounts.paid,
-    amount_refunded: s.amounts.refunded,
-    provider_reference: s.providerReference ?? null,
-    expires_at: s.expiresAt,
-    paid_at: s.paidAt ?? null,
-    settled_at: s.settledAt ?? null,
-  }),
-  updated: (s) => ({
+  fixed: (s) => ({ merchant_id: s.merchantId, merchant_reference: s.merchantReference, method: s.method, currency: s.currency, amount_expected: s.amounts.expected, expires_at: s.expiresAt }),
+  moving: (s) => ({
     provider: s.provider,
     status: s.status,
     amount_paid: s.amounts.paid,
@@ -141,17 +128,8 @@ const PAYOUTS: RecordKind<PayoutSummary> = {
   table: 'payouts',
   log: 'payout_transitions',
   key: 'payout_id',
-  inserted: (s) => ({
-    merchant_id: s.merchantId,
-    merchant_reference: s.merchantReference,
-    provider: s.provider,
-    currency: s.currency,
-    amount: s.amount,
-    fee_type: s.feeType,
-    status: s.status,
-    completed_at: s.completedAt ?? null,
-  }),
-  updated: (s) => ({ status: s.status, completed_at: s.completedAt ?? null }),
+  fixed: (s) => ({ merchant_id: s.merchantId, merchant_reference: s.merchantReference, provider: s.provider, currency: s.currency, amount: s.amount, fee_type: s.feeType }),
+  moving: (s) => ({ status: s.status, completed_at: s.completedAt ?? null }),
   transition: (s) => ({ status: s.status }),
 };
 
@@ -167,7 +145,16 @@ export function recordPayoutVersion(pool: Pool, v: PayoutVersion): Promise<boole
 async function recordVersion<S extends PaymentSummary | PayoutSummary>(pool: Pool, kind: RecordKind<S>, { version, requestHash, afterVersion, summary: s, entries }: Version<S>): Promise<boolean> {
   return inTransaction(pool, async (db) => {
     const entriesJson = JSON.stringify(entries);
-    const row: Record<string, unknown> = { id: s.id, ...kind.inserted(s), version, view: JSON.stringify(s), created_at: s.createdAt, updated_at: updatedAt(s, entries), request_hash: requestHash };
+    const row: Record<string, unknown> = {
+      id: s.id,
+      ...kind.fixed(s),
+      ...kind.moving(s),
+      version,
+      view: JSON.stringify(s),
+      created_at: s.createdAt,
+      updated_at: updatedAt(s, entries),
+      request_hash: requestHash,
+    };
     const names = Object.keys(row);
     // The timeline's entries are the last parameter; `view` is the summary with them.
     const timeline = `$${names.length + 1}::jsonb`;
@@ -182,7 +169,7 @@ async function recordVersion<S extends PaymentSummary | PayoutSummary>(pool: Poo
     // The first write of a run usually creates the row; later ones update it.
     let moved = afterVersion < 0 && (await insert()).rowCount === 1;
     if (!moved) {
-      const changed = kind.updated(s);
+      const changed = kind.moving(s);
       const set = Object.keys(changed).map((n, i) => `${n} = $${i + 6}`);
       const updated = await db.query({
         name: `${kind.table}-update`,
