@@ -1,4 +1,4 @@
-// One payment, start to finish. Reads like the lifecycle in ARCHITECTURE.md:
+// One payment, start to finish. Reads like the lifecycle in docs/lifecycle.md:
 //   create the charge → await the money (webhook signal | status poll | deadline)
 //   → expire/cancel with compensation, or settle → stay open for refunds and late money.
 // The rules live in PaymentState (pure, unit-tested); the phases only order them and make the

@@ -2,49 +2,47 @@
 // (authorised by the token alone: never a merchant key, never a cookie).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Body, Controller, Get, Headers, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiExcludeController, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, AUTHENTICATED, createdStatus, createRefusals } from '../common/openapi.js';
+import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { createRefusals } from '../common/openapi.js';
 import type { Request, Response } from 'express';
 import QRCode from 'qrcode';
 import { z } from 'zod';
-import { ApiKeyGuard, MerchantId, RequireScope } from '../common/auth.guard.js';
+import { MerchantId } from '../common/auth.guard.js';
+import { answerCreate, IdempotencyKey, IdempotentCreate, MerchantController, type CreateDoc } from '../common/merchant-api.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import { ProblemException } from '../common/problem.js';
 import type { PaymentMethod } from '../domain/payment.js';
-import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../payments/payments.schemas.js';
+
 import { CheckoutService, type CheckoutPage } from './checkout.service.js';
 import { chooseMethodSchema, createCheckoutSchema, type CreateCheckoutBody } from './checkout.schemas.js';
 import { readyToPay, renderInvalid, renderPage, screenOf } from './page.js';
 import { TEXT } from './i18n.js';
 
-@ApiTags('checkouts')
-@ApiBearerAuth()
-@ApiProblems(...AUTHENTICATED)
-@UseGuards(ApiKeyGuard)
-@Controller('v1/checkouts')
+/** POST /v1/checkouts as the OpenAPI document tells it. */
+const CREATE_CHECKOUT: CreateDoc = {
+  summary: "Create a hosted checkout: one payment, the customer picks the method on bayar's page (docs/checkout.md)",
+  created: 'Created: { id (the payment), url (the page, for the customer), expiresAt }; the payment is CREATED awaiting the method',
+  again: 'The same request again: the same answer',
+  accepted: 'Accepted, but no worker has started it yet: the url works once it has',
+  refusals: createRefusals("no allowed method can be offered: the first allowed method's reason"),
+};
+
+@MerchantController('checkouts', 'v1/checkouts', 'payments:write')
 export class CheckoutsController {
   constructor(private readonly checkouts: CheckoutService) {}
 
-  @Post()
-  @RequireScope('payments:write')
-  @ApiOperation({ summary: "Create a hosted checkout: one payment, the customer picks the method on bayar's page (docs/checkout.md)" })
-  @ApiHeader(IDEMPOTENCY_KEY_HEADER)
-  @ApiResponse({ status: 201, description: 'Created: { id (the payment), url (the page, for the customer), expiresAt }; the payment is CREATED awaiting the method' })
-  @ApiResponse({ status: 200, description: 'The same request again: the same answer' })
-  @ApiResponse({ status: 202, description: 'Accepted, but no worker has started it yet: the url works once it has' })
-  @ApiProblems(...createRefusals("no allowed method can be offered: the first allowed method's reason"))
+  @IdempotentCreate(CREATE_CHECKOUT)
   async create(
     @MerchantId() merchantId: string,
     @Body({ schema: createCheckoutSchema }) body: CreateCheckoutBody,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @IdempotencyKey() key: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const { outcome, answer } = await this.checkouts.create(merchantId, body, body, parseIdempotencyKey(idempotencyKey));
+    const { outcome, answer } = await this.checkouts.create(merchantId, body, body, key);
     // As payments: 201 new, 200 the same request again, 202 started but no worker has run it yet.
-    res.status(createdStatus(outcome));
-    res.setHeader('Location', `/v1/payments/${answer.id}`);
+    answerCreate(res, outcome, `/v1/payments/${answer.id}`);
     return answer;
   }
 }

@@ -5,6 +5,7 @@
 import { hash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Pool } from './pool.js';
+import { camelRow } from './rows.js';
 
 export const SCOPES = ['payments:write', 'payments:read', 'refunds', 'payouts', 'events'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -70,17 +71,7 @@ const rowSchema = z.object({
 });
 
 function toRow(raw: unknown): ApiKeyRow {
-  const r = rowSchema.parse(raw);
-  return {
-    id: r.id,
-    merchantId: r.merchant_id,
-    prefix: r.prefix,
-    scopes: r.scopes,
-    createdAt: r.created_at.toISOString(),
-    ...(r.expires_at ? { expiresAt: r.expires_at.toISOString() } : {}),
-    ...(r.revoked_at ? { revokedAt: r.revoked_at.toISOString() } : {}),
-    ...(r.last_used_at ? { lastUsedAt: r.last_used_at.toISOString() } : {}),
-  };
+  return camelRow(rowSchema.parse(raw));
 }
 
 const COLUMNS = 'id, merchant_id, prefix, scopes, expires_at, revoked_at, created_at, last_used_at';

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { PAYMENT_METHODS, PAYMENT_STATUSES, PROVIDER_NAMES, type PaymentView } from '../domain/payment.js';
 import type { PayoutView } from '../domain/payout.js';
 import type { Pool } from './pool.js';
+import { paymentColumns } from './rows.js';
 
 // The stored views are bayar's own JSON; the check is that they are what the API promises.
 const paymentViewSchema = z.looseObject({
@@ -18,18 +19,18 @@ const paymentViewSchema = z.looseObject({
 });
 const payoutViewSchema = z.looseObject({ id: z.string(), merchantId: z.string(), status: z.string(), amount: z.number().int(), timeline: z.array(z.unknown()) });
 
-const summaryRow = z.object({
-  id: z.string(),
-  status: z.enum(PAYMENT_STATUSES),
-  provider: z.enum(PROVIDER_NAMES),
-  method: z.enum(PAYMENT_METHODS),
-  merchant_reference: z.string(),
-  amount_expected: z.number().int(),
-  amount_paid: z.number().int(),
-  amount_refunded: z.number().int(),
-  created_at: z.date(),
-  updated_at: z.date(),
-  expires_at: z.date(),
+const summaryRow = paymentColumns.pick({
+  id: true,
+  status: true,
+  provider: true,
+  method: true,
+  merchant_reference: true,
+  amount_expected: true,
+  amount_paid: true,
+  amount_refunded: true,
+  created_at: true,
+  updated_at: true,
+  expires_at: true,
 });
 
 export interface PaymentFilter {

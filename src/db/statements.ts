@@ -6,6 +6,7 @@ import { dayWindow } from '../statements/day.js';
 import { feeBreakdown, sortLines, totalsOf, type ReportedFee, type StatementLine, type StatementTotals } from '../statements/statement.js';
 import type { Difference } from '../statements/reconcile.js';
 import { inTransaction, type Pool } from './pool.js';
+import { camelRow, paymentColumns } from './rows.js';
 
 export async function lastProducedDay(pool: Pool): Promise<string | null> {
   const r = await pool.query<{ day: string | null }>('SELECT max(day)::text AS day FROM statement_days');
@@ -151,18 +152,9 @@ export async function statementsForDay(pool: Pool, day: string, paymentFees: Rea
     });
 }
 
-const touchedPayment = z.object({
-  id: z.string(),
-  merchant_id: z.string(),
-  provider: z.string(),
-  method: z.string(),
-  status: z.string(),
-  amount_paid: z.number().int(),
-  amount_refunded: z.number().int(),
-  provider_reference: z.string().nullable(),
-  version: z.number().int(),
-  view: z.looseObject({ amounts: z.looseObject({ refundPending: z.number().int().default(0) }) }),
-});
+const touchedPayment = paymentColumns
+  .pick({ id: true, merchant_id: true, provider: true, method: true, status: true, amount_paid: true, amount_refunded: true, provider_reference: true, version: true })
+  .extend({ view: z.looseObject({ amounts: z.looseObject({ refundPending: z.number().int().default(0) }) }) });
 export type TouchedPayment = z.infer<typeof touchedPayment>;
 
 const touchedPayout = z.object({
@@ -265,19 +257,7 @@ export interface StoredDifference {
 }
 
 function toDifference(raw: unknown): StoredDifference & { merchantId: string } {
-  const r = differenceRow.parse(raw);
-  return {
-    merchantId: r.merchant_id,
-    provider: r.provider,
-    kind: r.kind,
-    objectType: r.object_type,
-    objectId: r.object_id,
-    bayar: r.bayar,
-    providerSays: r.provider_says,
-    action: r.action,
-    ...(r.woken_at ? { wokenAt: r.woken_at.toISOString() } : {}),
-    ...(r.wake_error ? { wakeError: r.wake_error } : {}),
-  };
+  return camelRow(differenceRow.parse(raw));
 }
 
 /** Differences whose payment has not been woken yet (the wake activity's work list). */

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { Context as ActivityContext } from '@temporalio/activity';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, InjectedSinks, Next } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { metricsRegistry } from './metric-factory.js';
 import type { PaymentMetricsSinks } from '../../workflows/payment-metrics.js';
 import { PAYMENT_METHODS, PAYMENT_STATUSES, PROVIDER_NAMES } from '../domain/payment.js';
 import { DIFFERENCE_KINDS } from '../statements/reconcile.js';
@@ -29,63 +29,45 @@ const PROVIDER_OPERATIONS = new Set([
 const COUNTED_STATUSES = new Set(['SETTLED', 'EXPIRED', 'FAILED', 'CANCELLED', 'REVIEW_REQUIRED', 'REFUNDED', 'PARTIALLY_REFUNDED']);
 
 export class WorkerMetrics {
-  readonly registry = new Registry();
+  private readonly declare = metricsRegistry('bayar_worker_');
+  readonly registry = this.declare.registry;
 
-  readonly providerCallDuration = new Histogram({
-    name: 'bayar_provider_call_duration_seconds',
-    help: 'Provider calls (one activity attempt each) by provider, operation and outcome (ok, rejected, unavailable, unknown, error)',
-    labelNames: ['provider', 'operation', 'outcome'],
-    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [this.registry],
-  });
+  readonly providerCallDuration = this.declare.histogram(
+    'bayar_provider_call_duration_seconds',
+    'Provider calls (one activity attempt each) by provider, operation and outcome (ok, rejected, unavailable, unknown, error)',
+    ['provider', 'operation', 'outcome'],
+    [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  );
+  readonly payments = this.declare.counter(
+    'bayar_payments_total',
+    'Payment lifecycle events by provider and method: created (the provider accepted the charge), then the status reached (settled, expired, failed, ...)',
+    ['provider', 'method', 'event'],
+  );
+  readonly paidToSettled = this.declare.histogram(
+    'bayar_payment_settlement_seconds',
+    'Seconds from the paid event (webhook or poll) being applied to the payment being SETTLED, by provider, method and the source of the paid event',
+    ['provider', 'method', 'source'],
+    [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400, 28800, 86400],
+  );
+  readonly merchantDeliveries = this.declare.counter('bayar_merchant_deliveries_total', 'Attempts to deliver a merchant event (signed callback) by event type and outcome (ok, failed)', [
+    'type',
+    'outcome',
+  ]);
+  readonly reconciliationDifferences = this.declare.counter(
+    'bayar_reconciliation_differences_total',
+    'Differences the daily reconciliation found between bayar and a provider, by provider and kind (see docs/operations.md)',
+    ['provider', 'kind'],
+  );
 
-  readonly payments = new Counter({
-    name: 'bayar_payments_total',
-    help: 'Payment lifecycle events by provider and method: created (the provider accepted the charge), then the status reached (settled, expired, failed, ...)',
-    labelNames: ['provider', 'method', 'event'],
-    registers: [this.registry],
-  });
-
-  readonly paidToSettled = new Histogram({
-    name: 'bayar_payment_settlement_seconds',
-    help: 'Seconds from the paid event (webhook or poll) being applied to the payment being SETTLED, by provider, method and the source of the paid event',
-    labelNames: ['provider', 'method', 'source'],
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400, 28800, 86400],
-    registers: [this.registry],
-  });
-
-  readonly merchantDeliveries = new Counter({
-    name: 'bayar_merchant_deliveries_total',
-    help: 'Attempts to deliver a merchant event (signed callback) by event type and outcome (ok, failed)',
-    labelNames: ['type', 'outcome'],
-    registers: [this.registry],
-  });
-
-  readonly reconciliationDifferences = new Counter({
-    name: 'bayar_reconciliation_differences_total',
-    help: 'Differences the daily reconciliation found between bayar and a provider, by provider and kind (see docs/operations.md)',
-    labelNames: ['provider', 'kind'],
-    registers: [this.registry],
-  });
-
-  readonly pending = new Gauge({ name: 'bayar_payments_pending', help: 'Payments waiting for the customer (status PENDING), from Temporal visibility', registers: [this.registry] });
-  readonly pendingOverdue = new Gauge({
-    name: 'bayar_payments_pending_overdue',
-    help: 'PENDING payments whose expiry time has passed: the expiry timer or the provider should have closed them',
-    registers: [this.registry],
-  });
-  readonly paidUnsettled = new Gauge({
-    name: 'bayar_payments_paid_unsettled',
-    help: 'Payments PAID but not yet SETTLED: the merchant has not been told yet (callback retrying)',
-    registers: [this.registry],
-  });
-  readonly oldestPendingAge = new Gauge({ name: 'bayar_oldest_pending_payment_age_seconds', help: 'Age of the oldest PENDING payment (0 when none)', registers: [this.registry] });
-  readonly reviewBacklog = new Gauge({ name: 'bayar_review_backlog', help: 'Payments in REVIEW_REQUIRED waiting for a person', registers: [this.registry] });
-  readonly visibilityErrors = new Counter({ name: 'bayar_visibility_scrape_errors_total', help: 'Failed refreshes of the visibility gauges', registers: [this.registry] });
-  readonly visibilityRefreshed = new Gauge({ name: 'bayar_visibility_last_refresh_timestamp_seconds', help: 'When the visibility gauges were last refreshed', registers: [this.registry] });
+  readonly pending = this.declare.gauge('bayar_payments_pending', 'Payments waiting for the customer (status PENDING), from Temporal visibility');
+  readonly pendingOverdue = this.declare.gauge('bayar_payments_pending_overdue', 'PENDING payments whose expiry time has passed: the expiry timer or the provider should have closed them');
+  readonly paidUnsettled = this.declare.gauge('bayar_payments_paid_unsettled', 'Payments PAID but not yet SETTLED: the merchant has not been told yet (callback retrying)');
+  readonly oldestPendingAge = this.declare.gauge('bayar_oldest_pending_payment_age_seconds', 'Age of the oldest PENDING payment (0 when none)');
+  readonly reviewBacklog = this.declare.gauge('bayar_review_backlog', 'Payments in REVIEW_REQUIRED waiting for a person');
+  readonly visibilityErrors = this.declare.counter('bayar_visibility_scrape_errors_total', 'Failed refreshes of the visibility gauges');
+  readonly visibilityRefreshed = this.declare.gauge('bayar_visibility_last_refresh_timestamp_seconds', 'When the visibility gauges were last refreshed');
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'bayar_worker_' });
     // Every (provider, kind) starts at 0, so the alert's increase() sees the first difference
     // (a series born at 1 has no increase) and the series exists before any difference.
     for (const provider of PROVIDER_NAMES) for (const kind of DIFFERENCE_KINDS) this.reconciliationDifferences.inc({ provider, kind }, 0);

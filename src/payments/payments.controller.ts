@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, AUTHENTICATED, createdStatus, createRefusals, INVALID, RECORD_DOWN, TEMPORAL_DOWN, UNREADABLE_BODY } from '../common/openapi.js';
+import { Body, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiResponse } from '@nestjs/swagger';
+import { ApiProblems, createRefusals, INVALID, RECORD_DOWN, TEMPORAL_DOWN, UNREADABLE_BODY } from '../common/openapi.js';
 import type { Response } from 'express';
-import { ApiKeyGuard, MerchantId, RequireScope } from '../common/auth.guard.js';
+import { MerchantId, RequireScope } from '../common/auth.guard.js';
+import { answerCreate, GetById, IdempotencyKey, IdempotentCreate, MerchantController, notFoundAnswer } from '../common/merchant-api.js';
 import { PaymentsService } from './payments.service.js';
 import {
   cancelSchema,
@@ -23,35 +24,24 @@ const REFUND_REASONS = PROVIDERS.filter((d) => d.capabilities.refundReasons)
   .map((d) => `for ${d.name}, reason is one of ${d.capabilities.refundReasons!.map((r) => JSON.stringify(r)).join(', ')}`)
   .join('; ');
 
-const NOT_FOUND = { status: 404, codes: ['PAYMENT_NOT_FOUND'], when: 'no payment with this id for your merchant' };
+const NOT_FOUND = notFoundAnswer('payment');
 
-@ApiTags('payments')
-@ApiBearerAuth()
-@ApiProblems(...AUTHENTICATED)
-@UseGuards(ApiKeyGuard)
-@RequireScope('payments:read')
-@Controller('v1/payments')
+@MerchantController('payments', 'v1/payments', 'payments:read')
 export class PaymentsController {
   constructor(private readonly payments: PaymentsService) {}
 
-  @Post()
+  @IdempotentCreate({
+    summary: 'Create a payment (idempotent per merchantReference or Idempotency-Key)',
+    created: 'Created: the provider answered the charge (the payment may be PENDING, or already FAILED)',
+    again: 'The same request again: the payment it created',
+    accepted: 'Accepted, but the provider has not answered within the wait: poll GET /v1/payments/{id} (Location)',
+    refusals: createRefusals('valid JSON that no configured provider can take as asked'),
+  })
   @RequireScope('payments:write')
-  @ApiOperation({ summary: 'Create a payment (idempotent per merchantReference or Idempotency-Key)' })
-  @ApiHeader(IDEMPOTENCY_KEY_HEADER)
-  @ApiResponse({ status: 201, description: 'Created: the provider answered the charge (the payment may be PENDING, or already FAILED)' })
-  @ApiResponse({ status: 200, description: 'The same request again: the payment it created' })
-  @ApiResponse({ status: 202, description: 'Accepted, but the provider has not answered within the wait: poll GET /v1/payments/{id} (Location)' })
-  @ApiProblems(...createRefusals('valid JSON that no configured provider can take as asked'))
-  async create(
-    @MerchantId() merchantId: string,
-    @Body({ schema: createPaymentSchema }) body: CreatePaymentBody,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    const outcome = await this.payments.create(merchantId, body, parseIdempotencyKey(idempotencyKey));
+  async create(@MerchantId() merchantId: string, @Body({ schema: createPaymentSchema }) body: CreatePaymentBody, @IdempotencyKey() key: string | undefined, @Res({ passthrough: true }) res: Response) {
+    const outcome = await this.payments.create(merchantId, body, key);
     // 201 new, 200 the same request again, 202 accepted but the provider has not answered yet.
-    res.status(createdStatus(outcome));
-    res.setHeader('Location', `/v1/payments/${outcome.payment.id}`);
+    answerCreate(res, outcome, `/v1/payments/${outcome.payment.id}`);
     return outcome.payment;
   }
 
@@ -63,10 +53,7 @@ export class PaymentsController {
     return this.payments.list(merchantId, query);
   }
 
-  @Get(':id')
-  @ApiOperation({ summary: 'The payment view: status, amounts, refunds, timeline' })
-  @ApiResponse({ status: 200, description: 'The payment' })
-  @ApiProblems({ ...INVALID, when: 'the id is not a payment id' }, NOT_FOUND, TEMPORAL_DOWN)
+  @GetById('payment', 'The payment view: status, amounts, refunds, timeline', 'The payment')
   get(@MerchantId() merchantId: string, @Param('id', { schema: paymentIdSchema }) id: string) {
     return this.payments.get(merchantId, id);
   }

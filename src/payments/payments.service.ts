@@ -3,7 +3,7 @@
 // work while every worker is down and after Temporal's retention has deleted the workflow.
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Client, WithStartWorkflowOperation, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { Client, WithStartWorkflowOperation } from '@temporalio/client';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import type { PaymentMethod, PaymentView, ProviderName, RefundRecord } from '../domain/payment.js';
@@ -18,7 +18,7 @@ import { callbackUrlRefusal } from '../common/outbound-guard.js';
 import { paymentIdFor } from './payment-id.js';
 import { TEMPORAL_CLIENT } from '../temporal/temporal.module.js';
 import { SA } from '../temporal/search-attributes.js';
-import { startOrJoin, translateTemporalError } from '../temporal/start-or-join.js';
+import { justStarted, rejectionStatus, WorkflowCalls } from '../temporal/workflow-calls.js';
 import {
   cancelUpdate,
   chooseMethodUpdate,
@@ -34,7 +34,7 @@ import {
 import type { CreatePaymentBody, ListQuery, RefundBody } from './payments.schemas.js';
 import { DB_POOL } from '../db/database.module.js';
 import type { Pool } from '../db/pool.js';
-import { findPayment, findRecordedCreate, listPayments, type Cursor } from '../db/reads.repository.js';
+import { findPayment, listPayments, type Cursor } from '../db/reads.repository.js';
 import { cursorBytes, cursorFromBytes, fromDatabase } from '../db/cursor.js';
 import { PageTokens } from './page-token.js';
 
@@ -58,26 +58,21 @@ export interface CreateOutcome {
 const MAX_FOLLOWED_CREATES = 32;
 
 /** Problem codes and HTTP statuses for the workflow's typed rejections. */
-const REJECTION_STATUS: Record<string, [number, string]> = {
-  [REJECTION.idempotencyConflict]: [409, 'IDEMPOTENCY_CONFLICT'],
-  [REJECTION.notCancellable]: [409, 'NOT_CANCELLABLE'],
-  [REJECTION.notRefundable]: [409, 'NOT_REFUNDABLE'],
-  [REJECTION.refundNotSupported]: [422, 'REFUND_NOT_SUPPORTED'],
-  [REJECTION.partialRefundNotSupported]: [422, 'PARTIAL_REFUND_NOT_SUPPORTED'],
-  [REJECTION.refundExceedsRefundable]: [422, 'REFUND_EXCEEDS_REFUNDABLE'],
-  [REJECTION.invalidRefundReason]: [422, 'INVALID_REFUND_REASON'],
-  [REJECTION.invalidAmount]: [422, 'INVALID_AMOUNT'],
-  [REJECTION.refundFailed]: [502, 'REFUND_FAILED'],
-  [REJECTION.notACheckout]: [404, 'CHECKOUT_NOT_FOUND'],
-  [REJECTION.methodNotOffered]: [422, 'METHOD_NOT_OFFERED'],
-  [REJECTION.methodChangesExhausted]: [429, 'METHOD_CHANGES_EXHAUSTED'],
-  [REJECTION.notAwaitingPayment]: [409, 'CHECKOUT_CLOSED'],
-};
+export const REJECTION_STATUS = rejectionStatus(
+  {
+    409: [REJECTION.idempotencyConflict, REJECTION.notCancellable, REJECTION.notRefundable],
+    422: [REJECTION.refundNotSupported, REJECTION.partialRefundNotSupported, REJECTION.refundExceedsRefundable, REJECTION.invalidRefundReason, REJECTION.invalidAmount, REJECTION.methodNotOffered],
+    429: [REJECTION.methodChangesExhausted],
+    502: [REJECTION.refundFailed],
+  },
+  { [REJECTION.notACheckout]: [404, 'CHECKOUT_NOT_FOUND'], [REJECTION.notAwaitingPayment]: [409, 'CHECKOUT_CLOSED'] },
+);
 
 @Injectable()
 export class PaymentsService {
   private readonly logger = new Logger('payments');
   private readonly pageTokens: PageTokens;
+  private readonly temporal: WorkflowCalls<PaymentView>;
   /** Payments whose unanswered create is (or was) followed for the circuit; bounded, oldest dropped. */
   private readonly followed = new Set<string>();
   private following = 0;
@@ -90,6 +85,7 @@ export class PaymentsService {
     @Inject(CIRCUITS) private readonly circuits: CircuitBreakers,
   ) {
     this.pageTokens = new PageTokens(config.dataKey);
+    this.temporal = new WorkflowCalls(client, pool, this.logger, 'payment', paymentQuery, REJECTION_STATUS);
   }
 
   /** Payment ids are derived (keyed), so the same (merchant, key) always names the same payment. */
@@ -217,21 +213,10 @@ export class PaymentsService {
       ],
     });
 
-    const forgotten = await this.forgottenByTemporal(merchantId, paymentId, requestHash);
+    const forgotten = await this.temporal.forgottenByTemporal(merchantId, paymentId, requestHash);
     if (forgotten) return { created: false, answered: true, payment: forgotten };
 
-    const outcome = await startOrJoin(this.client, {
-      workflowId: paymentId,
-      startOperation,
-      update: createOrGetUpdate,
-      args: [{ requestHash }],
-      requestHash,
-      waitMs: this.config.timing.createWaitMs,
-      noun: 'payment',
-      withDeadline: (fn) => this.withDeadline(fn),
-    }).catch((err) => {
-      throw this.translate(err);
-    });
+    const outcome = await this.temporal.startOrJoin(paymentId, startOperation, createOrGetUpdate, requestHash, this.config.timing.createWaitMs);
     if (outcome.kind === 'answered') {
       const created = outcome.result.creationId === input.creationId;
       // A checkout's answer says nothing of any provider: no charge exists yet.
@@ -242,16 +227,16 @@ export class PaymentsService {
     // No answer within the wait: find out in the background whether the create is failing.
     this.followCreate(paymentId, provider.name, body.method);
     // Started, but the provider has not answered within the wait: 202, poll GET for the rest.
-    const payment = await this.query(paymentId).catch(() => pendingView(input));
+    const payment = await this.temporal.query(paymentId).catch(() => pendingView(input));
     return { created: true, answered: false, payment };
   }
 
   /** A checkout customer's choice (src/checkout/): the workflow creates (or changes) the charge. */
   async chooseMethod(paymentId: string, method: PaymentMethod): Promise<PaymentView> {
     try {
-      return await this.handle(paymentId).executeUpdate(chooseMethodUpdate, { args: [{ method }] });
+      return await this.temporal.handle(paymentId).executeUpdate(chooseMethodUpdate, { args: [{ method }] });
     } catch (err) {
-      throw this.translate(err);
+      throw this.temporal.translate(err);
     }
   }
 
@@ -284,9 +269,9 @@ export class PaymentsService {
   async cancel(merchantId: string, paymentId: string, reason?: string): Promise<PaymentView> {
     await this.get(merchantId, paymentId);
     try {
-      return await this.handle(paymentId).executeUpdate(cancelUpdate, { args: [{ reason }] });
+      return await this.temporal.handle(paymentId).executeUpdate(cancelUpdate, { args: [{ reason }] });
     } catch (err) {
-      throw this.translate(err);
+      throw this.temporal.translate(err);
     }
   }
 
@@ -297,9 +282,9 @@ export class PaymentsService {
     // does): two genuine, identical partial refunds are two refunds, never merged into one.
     const refundId = body.refundId ?? idempotencyKey ?? `rf_${randomUUID()}`;
     try {
-      return await this.handle(paymentId).executeUpdate(refundUpdate, { args: [{ refundId, amount: body.amount, reason: body.reason }] });
+      return await this.temporal.handle(paymentId).executeUpdate(refundUpdate, { args: [{ refundId, amount: body.amount, reason: body.reason }] });
     } catch (err) {
-      const problem = this.translate(err);
+      const problem = this.temporal.translate(err);
       // A provider that takes only its own reasons (Indodana): the problem lists them, machine-readably.
       const reasons = this.providers.get(view.provider)?.capabilities.refundReasons;
       if (problem instanceof ProblemException && problem.code === 'INVALID_REFUND_REASON' && reasons) {
@@ -334,13 +319,13 @@ export class PaymentsService {
     if (this.followed.size > 10_000) this.followed.delete(this.followed.values().next().value!);
     const giveUpAt = Date.now() + this.config.timing.providerTimeoutMs + 5_000;
     const check = async (): Promise<void> => {
-      const description = await this.withDeadline(() => this.handle(paymentId).describe());
+      const description = await this.temporal.withDeadline(() => this.temporal.handle(paymentId).describe());
       // The provider the create is at now (a definite refusal may have moved it on).
       const current = (description.typedSearchAttributes.get(SA.provider) as ProviderName | undefined) ?? chosen;
       const create = description.raw.pendingActivities?.find((a) => a.activityType?.name === 'createCharge');
       if (create?.lastFailure) return this.circuits.record(current, method, 'failure', create.lastFailure.message ?? 'create failed');
       if (!create) {
-        const view = await this.query(paymentId);
+        const view = await this.temporal.query(paymentId);
         if (view.status !== 'CREATED' || view.timeline.some((t) => t.type === 'create-unknown')) return this.learnFromAnswer(chosen, view);
       }
       if (Date.now() >= giveUpAt) return; // still the first attempt: nothing learnt (a lost probe is replaced later)
@@ -367,50 +352,6 @@ export class PaymentsService {
 
   private pollSchedule(provider: ProviderName): number[] {
     return this.config.timing.pollScheduleByProvider[provider] ?? this.config.timing.pollScheduleMs;
-  }
-
-  private handle(paymentId: string): WorkflowHandle {
-    return this.client.workflow.getHandle(paymentId);
-  }
-
-  /**
-   * The same key again after Temporal's retention has deleted the workflow: Temporal would start
-   * it afresh — a second charge. The record still knows it: the same request is answered from
-   * there, another body under the same key is a 409, and nothing is started. Undefined: not
-   * recorded, or Temporal still has it (the normal path answers and checks the body).
-   */
-  private async forgottenByTemporal(merchantId: string, paymentId: string, requestHash: string): Promise<PaymentView | undefined> {
-    const recorded = await fromDatabase(this.pool, this.logger, (pool) => findRecordedCreate(pool, 'payment', merchantId, paymentId));
-    if (!recorded) return undefined;
-    const known = await this.withDeadline(() => this.handle(paymentId).describe()).then(
-      () => true,
-      (err) => {
-        if (err instanceof WorkflowNotFoundError) return false;
-        throw this.translate(err);
-      },
-    );
-    if (known) return undefined;
-    if (recorded.requestHash !== requestHash) throw new ProblemException(409, 'IDEMPOTENCY_CONFLICT', 'this idempotency key was already used for a different payment request');
-    return recorded.view as PaymentView;
-  }
-
-  /** The workflow's own view; only for a create still waiting for its first record. */
-  private query(paymentId: string): Promise<PaymentView> {
-    return this.withDeadline(() => this.handle(paymentId).query(paymentQuery));
-  }
-
-  /** Calls to Temporal from a request never hang: past the deadline the caller gets a 503. */
-  private withDeadline<T>(fn: () => Promise<T>, ms = 5_000): Promise<T> {
-    return this.client.connection.withDeadline(Date.now() + ms, fn);
-  }
-
-  private translate(err: unknown): Error {
-    return translateTemporalError(err, {
-      rejections: REJECTION_STATUS,
-      notFound: () => new ProblemException(404, 'PAYMENT_NOT_FOUND', 'no such payment, or it is closed for changes'),
-      noun: 'payment',
-      logger: this.logger,
-    });
   }
 }
 
@@ -450,19 +391,12 @@ function routeCapabilities(provider: PaymentProvider, method: CreatePaymentBody[
 /** What a just-started payment looks like before its workflow has run (no worker yet). */
 function pendingView(input: PaymentWorkflowInput): PaymentView {
   return {
-    id: input.paymentId,
-    merchantId: input.merchantId,
-    merchantReference: input.merchantReference,
-    provider: input.provider,
+    ...justStarted(input.paymentId, input),
     method: input.method,
-    currency: 'IDR',
-    status: 'CREATED',
     amounts: { expected: input.amount, paid: 0, refunded: 0, refundPending: 0, refundable: 0 },
     instructions: {},
     expiresAt: input.expiresAt,
-    createdAt: input.createdAt,
     refunds: [],
-    timeline: [],
     merchantNotified: false,
     notifications: { duplicates: 0, refused: 0, wakeUps: 0 },
   };

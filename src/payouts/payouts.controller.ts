@@ -1,65 +1,55 @@
-import { Body, Controller, Get, Headers, Param, Post, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, AUTHENTICATED, INVALID, TEMPORAL_DOWN, UNREADABLE_BODY } from '../common/openapi.js';
+import { Body, Param, Post, Res } from '@nestjs/common';
+import { ApiOperation, ApiResponse } from '@nestjs/swagger';
+import { ApiProblems, INVALID, TEMPORAL_DOWN, UNREADABLE_BODY } from '../common/openapi.js';
 import type { Response } from 'express';
-import { ApiKeyGuard, ApiKeyId, MerchantId, RequireScope } from '../common/auth.guard.js';
-import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../payments/payments.schemas.js';
+import { ApiKeyId, MerchantId } from '../common/auth.guard.js';
+import { answerCreate, GetById, IdempotencyKey, IdempotentCreate, MerchantController, notFoundAnswer } from '../common/merchant-api.js';
+
 import { PayoutsService } from './payouts.service.js';
 import { createPayoutSchema, FEE_TYPE_DOC, payoutIdSchema, retryPayoutSchema, type CreatePayoutBody, type RetryPayoutBody } from './payouts.schemas.js';
+
+const NOT_FOUND = notFoundAnswer('payout');
 
 const NEVER_RESENT =
   'A payout attempt whose outcome is unknown (a timeout, an UNKNOWN answer) is never sent again: bayar looks it up at the provider until ' +
   'it is definite. Only a definite FAILED allows a new attempt, and only when you ask for it (POST /v1/payouts/{id}/retry).';
 
-const NOT_FOUND = { status: 404, codes: ['PAYOUT_NOT_FOUND'], when: 'no payout with this id for your merchant' };
-
-@ApiTags('payouts')
-@ApiBearerAuth()
-@ApiProblems(...AUTHENTICATED)
-@UseGuards(ApiKeyGuard)
 // Every payout route: a key that may not move money out may not see or retry payouts either.
-@RequireScope('payouts')
-@Controller('v1/payouts')
+@MerchantController('payouts', 'v1/payouts', 'payouts')
 export class PayoutsController {
   constructor(private readonly payouts: PayoutsService) {}
 
-  @Post()
-  @ApiOperation({
+  @IdempotentCreate({
     summary: 'Pay money out to a bank account (idempotent per merchantReference or Idempotency-Key)',
     description: `201 new, 200 the same request again, 202 sent but the provider has not answered yet (poll GET), 409 same key with another body. feeType: ${FEE_TYPE_DOC} ${NEVER_RESENT}`,
+    created: 'Created: the first attempt was sent and answered',
+    again: 'The same request again: the payout it created',
+    accepted: 'Sent, but the provider has not answered within the wait: poll GET /v1/payouts/{id} (Location)',
+    refusals: [
+      INVALID,
+      ...UNREADABLE_BODY,
+      { status: 409, codes: ['IDEMPOTENCY_CONFLICT'], when: 'this merchantReference or Idempotency-Key was used for a different request' },
+      {
+        status: 422,
+        codes: ['PAYOUTS_NOT_SUPPORTED', 'BANK_NOT_SUPPORTED', 'FEE_TYPE_NOT_SUPPORTED', 'AMOUNT_OUT_OF_RANGE', 'CALLBACK_URL_REFUSED', 'INSUFFICIENT_BALANCE', 'MERCHANT_UNKNOWN'],
+        when: 'valid JSON that the provider or your balance cannot take',
+      },
+      TEMPORAL_DOWN,
+    ],
   })
-  @ApiHeader(IDEMPOTENCY_KEY_HEADER)
-  @ApiResponse({ status: 201, description: 'Created: the first attempt was sent and answered' })
-  @ApiResponse({ status: 200, description: 'The same request again: the payout it created' })
-  @ApiResponse({ status: 202, description: 'Sent, but the provider has not answered within the wait: poll GET /v1/payouts/{id} (Location)' })
-  @ApiProblems(
-    INVALID,
-    ...UNREADABLE_BODY,
-    { status: 409, codes: ['IDEMPOTENCY_CONFLICT'], when: 'this merchantReference or Idempotency-Key was used for a different request' },
-    {
-      status: 422,
-      codes: ['PAYOUTS_NOT_SUPPORTED', 'BANK_NOT_SUPPORTED', 'FEE_TYPE_NOT_SUPPORTED', 'AMOUNT_OUT_OF_RANGE', 'CALLBACK_URL_REFUSED', 'INSUFFICIENT_BALANCE', 'MERCHANT_UNKNOWN'],
-      when: 'valid JSON that the provider or your balance cannot take',
-    },
-    TEMPORAL_DOWN,
-  )
   async create(
     @MerchantId() merchantId: string,
     @Body({ schema: createPayoutSchema }) body: CreatePayoutBody,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @IdempotencyKey() key: string | undefined,
     @Res({ passthrough: true }) res: Response,
     @ApiKeyId() keyId: string,
   ) {
-    const outcome = await this.payouts.create(merchantId, body, parseIdempotencyKey(idempotencyKey), keyId);
-    res.status(!outcome.answered ? 202 : outcome.created ? 201 : 200);
-    res.setHeader('Location', `/v1/payouts/${outcome.payout.id}`);
+    const outcome = await this.payouts.create(merchantId, body, key, keyId);
+    answerCreate(res, outcome, `/v1/payouts/${outcome.payout.id}`);
     return outcome.payout;
   }
 
-  @Get(':id')
-  @ApiOperation({ summary: 'The payout: status, attempts (one per provider payout id), timeline' })
-  @ApiResponse({ status: 200, description: 'The payout' })
-  @ApiProblems({ ...INVALID, when: 'the id is not a payout id' }, NOT_FOUND, TEMPORAL_DOWN)
+  @GetById('payout', 'The payout: status, attempts (one per provider payout id), timeline', 'The payout')
   get(@MerchantId() merchantId: string, @Param('id', { schema: payoutIdSchema }) id: string) {
     return this.payouts.get(merchantId, id);
   }

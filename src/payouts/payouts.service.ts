@@ -5,10 +5,10 @@
 // balance does not cover is refused with 422 and nothing is sent.
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Client, WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, WithStartWorkflowOperation } from '@temporalio/client';
 import { DB_POOL } from '../db/database.module.js';
 import type { Pool } from '../db/pool.js';
-import { findPayout, findRecordedCreate } from '../db/reads.repository.js';
+import { findPayout } from '../db/reads.repository.js';
 import { fromDatabase } from '../db/cursor.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
@@ -25,7 +25,7 @@ import { TEMPORAL_CLIENT } from '../temporal/temporal.module.js';
 import { recordLedgerForPayoutView, releaseUnstartedPayout, reservePayout } from '../db/ledger.js';
 import { audit } from '../db/merchants.js';
 import { SA } from '../temporal/search-attributes.js';
-import { startOrJoin, translateTemporalError } from '../temporal/start-or-join.js';
+import { justStarted, rejectionStatus, WorkflowCalls } from '../temporal/workflow-calls.js';
 import { createOrGetPayoutUpdate, PAYOUT_REJECTION, PAYOUT_WORKFLOW_TYPE, payoutQuery, retryPayoutUpdate, type PayoutWorkflowInput } from '../../workflows/payout-definitions.js';
 import type { CreatePayoutBody, RetryPayoutBody } from './payouts.schemas.js';
 
@@ -41,24 +41,25 @@ export function payoutIdFor(merchantId: string, key: string): string {
   return 'payout_' + createHash('sha256').update(`${merchantId}\npayout\n${key}`).digest('hex').slice(0, 24);
 }
 
-const REJECTION_STATUS: Record<string, [number, string]> = {
-  [PAYOUT_REJECTION.idempotencyConflict]: [409, 'IDEMPOTENCY_CONFLICT'],
-  [PAYOUT_REJECTION.notRetryable]: [409, 'PAYOUT_NOT_RETRYABLE'],
-  [PAYOUT_REJECTION.tooManyAttempts]: [409, 'TOO_MANY_ATTEMPTS'],
-  [PAYOUT_REJECTION.notInReview]: [409, 'PAYOUT_NOT_IN_REVIEW'],
-  [PAYOUT_REJECTION.closed]: [409, 'PAYOUT_CLOSED'],
-};
+/** Problem codes and HTTP statuses for the workflow's typed rejections. */
+export const REJECTION_STATUS = rejectionStatus(
+  { 409: [PAYOUT_REJECTION.idempotencyConflict, PAYOUT_REJECTION.notRetryable, PAYOUT_REJECTION.notInReview, PAYOUT_REJECTION.closed] },
+  { [PAYOUT_REJECTION.tooManyAttempts]: [409, 'TOO_MANY_ATTEMPTS'] },
+);
 
 @Injectable()
 export class PayoutsService {
   private readonly logger = new Logger('payouts');
+  private readonly temporal: WorkflowCalls<PayoutView>;
 
   constructor(
     @Inject(TEMPORAL_CLIENT) private readonly client: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(PROVIDERS) private readonly providers: Map<ProviderName, PaymentProvider>,
     @Inject(DB_POOL) private readonly pool: Pool | null,
-  ) {}
+  ) {
+    this.temporal = new WorkflowCalls(client, pool, this.logger, 'payout', payoutQuery, REJECTION_STATUS);
+  }
 
   async create(merchantId: string, body: CreatePayoutBody, idempotencyKey?: string, keyId?: string): Promise<CreatePayoutOutcome> {
     if (body.callbackUrl) {
@@ -114,22 +115,12 @@ export class PayoutsService {
         { key: SA.amount, value: body.amount },
       ],
     });
-    const forgotten = await this.forgottenByTemporal(merchantId, payoutId, requestHash);
+    const forgotten = await this.temporal.forgottenByTemporal(merchantId, payoutId, requestHash);
     if (forgotten) return { created: false, answered: true, payout: forgotten };
     const reservation = await this.reserve({ merchantId, payoutId, amount: body.amount });
     // Who moved money: the key, before the workflow starts (a lost answer still leaves the trace).
     if (reservation === 'reserved') await this.audit(keyId, merchantId, 'payout.create', payoutId, { amount: body.amount, provider: provider.name, bankCode: body.destination.bankCode });
-    const outcome = await startOrJoin(this.client, {
-      workflowId: payoutId,
-      startOperation,
-      update: createOrGetPayoutUpdate,
-      args: [{ requestHash }],
-      requestHash,
-      waitMs: this.config.timing.createWaitMs,
-      noun: 'payout',
-      withDeadline: (fn) => this.withDeadline(fn),
-    }).catch(async (err) => {
-      const translated = this.translate(err);
+    const outcome = await this.temporal.startOrJoin(payoutId, startOperation, createOrGetPayoutUpdate, requestHash, this.config.timing.createWaitMs).catch(async (translated: unknown) => {
       // Refused for good before anything was sent: give back what this request reserved. (A 5xx
       // may have started it: the reservation stays, and the same request again finds it.)
       if (reservation === 'reserved' && translated instanceof ProblemException && translated.status < 500) {
@@ -139,7 +130,7 @@ export class PayoutsService {
     });
     if (outcome.kind === 'answered') return { created: outcome.result.creationId === input.creationId, answered: true, payout: outcome.result.payout };
     if (outcome.kind === 'closed') return { created: false, answered: true, payout: await this.get(merchantId, payoutId) };
-    const payout = await this.query(payoutId).catch(() => pendingView(input));
+    const payout = await this.temporal.query(payoutId).catch(() => pendingView(input));
     return { created: true, answered: false, payout };
   }
 
@@ -166,10 +157,10 @@ export class PayoutsService {
     const reservation = await this.reserve({ merchantId, payoutId, amount: before.amount, again: true });
     if (reservation === 'reserved') await this.audit(keyId, merchantId, 'payout.retry', payoutId, { attempt: before.attempts.length + 1 });
     try {
-      const payout = await this.client.workflow.getHandle(payoutId).executeUpdate(retryPayoutUpdate, { args: [{ ...(body.attempt !== undefined ? { attempt: body.attempt } : {}) }] });
+      const payout = await this.temporal.handle(payoutId).executeUpdate(retryPayoutUpdate, { args: [{ ...(body.attempt !== undefined ? { attempt: body.attempt } : {}) }] });
       return { created: payout.attempts.length > before.attempts.length, payout };
     } catch (err) {
-      const translated = this.translate(err);
+      const translated = this.temporal.translate(err);
       if (reservation === 'reserved' && translated instanceof ProblemException && translated.status < 500) {
         await releaseUnstartedPayout(this.db(), { merchantId, payoutId, amount: before.amount });
       }
@@ -213,61 +204,16 @@ export class PayoutsService {
     }
     return provider;
   }
-
-  /**
-   * The same key again after Temporal's retention has deleted the workflow: Temporal would start
-   * it afresh — a second payout. The record still knows it: the same request is answered from
-   * there, another body is a 409, and nothing is sent.
-   */
-  private async forgottenByTemporal(merchantId: string, payoutId: string, requestHash: string): Promise<PayoutView | undefined> {
-    const recorded = await fromDatabase(this.pool, this.logger, (pool) => findRecordedCreate(pool, 'payout', merchantId, payoutId));
-    if (!recorded) return undefined;
-    const known = await this.withDeadline(() => this.client.workflow.getHandle(payoutId).describe()).then(
-      () => true,
-      (err) => {
-        if (err instanceof WorkflowNotFoundError) return false;
-        throw this.translate(err);
-      },
-    );
-    if (known) return undefined;
-    if (recorded.requestHash !== requestHash) throw new ProblemException(409, 'IDEMPOTENCY_CONFLICT', 'this idempotency key was already used for a different payout request');
-    return recorded.view as PayoutView;
-  }
-
-  private query(payoutId: string): Promise<PayoutView> {
-    return this.withDeadline(() => this.client.workflow.getHandle(payoutId).query(payoutQuery));
-  }
-
-  /** Calls to Temporal from a request never hang: past the deadline the caller gets a 503. */
-  private withDeadline<T>(fn: () => Promise<T>, ms = 5_000): Promise<T> {
-    return this.client.connection.withDeadline(Date.now() + ms, fn);
-  }
-
-  private translate(err: unknown): Error {
-    return translateTemporalError(err, {
-      rejections: REJECTION_STATUS,
-      notFound: () => new ProblemException(404, 'PAYOUT_NOT_FOUND', 'no such payout, or it is closed for changes'),
-      noun: 'payout',
-      logger: this.logger,
-    });
-  }
 }
 
 /** A just-started payout before its workflow has run (no worker yet). */
 function pendingView(input: PayoutWorkflowInput): PayoutView {
   return {
-    id: input.payoutId,
-    merchantId: input.merchantId,
-    merchantReference: input.merchantReference,
-    provider: input.provider,
-    currency: 'IDR',
+    ...justStarted(input.payoutId, input),
     amount: input.amount,
     feeType: input.feeType,
     destination: { bankCode: input.bankCode, accountNumberLast4: input.accountNumberLast4 },
     description: input.description,
-    status: 'CREATED',
     attempts: [],
-    createdAt: input.createdAt,
-    timeline: [],
   };
 }

@@ -252,19 +252,36 @@ export class EcommpaySandbox implements SandboxProvider {
     return next(body as Record<string, unknown>);
   }
 
-  private sale(r: SandboxRequest, body: Record<string, unknown>): SandboxResponse {
-    const parsed = saleRequestSchema.safeParse(body);
-    if (!parsed.success) return validationFailure(body, parsed.error);
+  /**
+   * What a sale and a payout check first: the request's shape, its bank among the method's banks
+   * (seed 004's table, taken as the payout banks too [? see the adapter's capabilities.ts]; another
+   * id is "Invalid Bank Code or Currency", 2641), and its payment_id. payment_id is the idempotency
+   * key and "unique within the project" across operations: a repeat is refused and counted on the
+   * operation it repeats (unified code 3041 "Payment ID already exists",
+   * en_platform_payment_info_codes.html), and another operation's id is taken too.
+   */
+  private admit<T extends EcommpaySaleRequest | EcommpayPayoutRequest, O>(
+    body: Record<string, unknown>,
+    schema: z.ZodType<T>,
+    own: Map<string, O>,
+    countRepeat: (existing: O) => void,
+    other: Map<string, unknown>,
+  ): { request: T; ids: { project_id: number; payment_id: string } } | { refusal: SandboxResponse } {
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) return { refusal: validationFailure(body, parsed.error) };
     const request = parsed.data;
     const ids = { project_id: request.general.project_id, payment_id: request.general.payment_id };
-    if (!this.enabledBanks().some((b) => b.bankId === request.account.bank_id)) return failure(400, ECOMMPAY_ERRORS.invalidBank, ids);
-    const existing = this.charges.get(request.general.payment_id);
-    if (existing) {
-      existing.createRequests += 1;
-      return failure(400, ECOMMPAY_ERRORS.paymentIdExists, ids);
-    }
-    // payment_id is "unique within the project" across operations: a payout's id is taken too.
-    if (this.payouts.has(request.general.payment_id)) return failure(400, ECOMMPAY_ERRORS.paymentIdExists, ids);
+    if (!this.enabledBanks().some((b) => b.bankId === request.account.bank_id)) return { refusal: failure(400, ECOMMPAY_ERRORS.invalidBank, ids) };
+    const existing = own.get(request.general.payment_id);
+    if (existing) countRepeat(existing);
+    if (existing || other.has(request.general.payment_id)) return { refusal: failure(400, ECOMMPAY_ERRORS.paymentIdExists, ids) };
+    return { request, ids };
+  }
+
+  private sale(r: SandboxRequest, body: Record<string, unknown>): SandboxResponse {
+    const admitted = this.admit(body, saleRequestSchema, this.charges, (c) => (c.createRequests += 1), this.payouts);
+    if ('refusal' in admitted) return admitted.refusal;
+    const { request } = admitted;
     const charge = this.createCharge(request, `http://${r.headers.host ?? '127.0.0.1'}`);
     const scale = this.kit.options.timeScale;
     this.kit.later(Math.max(INTERMEDIATE_CALLBACK_MIN_MS, INTERMEDIATE_CALLBACK_DELAY_MS * scale), () => {
@@ -415,18 +432,9 @@ export class EcommpaySandbox implements SandboxProvider {
   /** Seed 004's callback, intermediate (with redirect_data) or final. A simulated over/under-payment shows in the sums. */
   private callbackBody(charge: Charge, intermediate: boolean): Record<string, unknown> {
     const now = Date.now();
-    const paid = charge.status === 'success';
     return {
       project_id: this.options.projectId,
-      payment: {
-        id: charge.paymentId,
-        type: 'purchase',
-        status: charge.status,
-        date: callbackDate(now),
-        method: ECOMMPAY_METHOD,
-        sum: { amount: paid ? charge.paidAmount : charge.amount, currency: 'IDR' },
-        ...(charge.description ? { description: charge.description } : {}),
-      },
+      payment: paymentObject(charge, now),
       // Seed 004 shows the VA number in final callbacks; whether the intermediate one has it is not published [?].
       ...(intermediate ? {} : { account: { number: charge.virtualAccountNumber } }),
       customer: { id: charge.customerId },
@@ -437,18 +445,9 @@ export class EcommpaySandbox implements SandboxProvider {
 
   /** A status answer: the payment and its operations (signed by the caller). */
   private statusBody(charge: Charge): Record<string, unknown> {
-    const paid = charge.status === 'success';
     return {
       project_id: this.options.projectId,
-      payment: {
-        id: charge.paymentId,
-        type: 'purchase',
-        status: charge.status,
-        date: callbackDate(charge.paidAt ?? charge.createdAt),
-        method: ECOMMPAY_METHOD,
-        sum: { amount: paid ? charge.paidAmount : charge.amount, currency: 'IDR' },
-        ...(charge.description ? { description: charge.description } : {}),
-      },
+      payment: paymentObject(charge, charge.paidAt ?? charge.createdAt),
       ...(charge.status !== 'processing' ? { account: { number: charge.virtualAccountNumber } } : {}),
       customer: { id: charge.customerId },
       operations: [this.operation(charge, charge.paidAt ?? charge.createdAt)],
@@ -458,21 +457,10 @@ export class EcommpaySandbox implements SandboxProvider {
   // ---- payouts ----
 
   private payout(body: Record<string, unknown>): SandboxResponse {
-    const parsed = payoutRequestSchema.safeParse(body);
-    if (!parsed.success) return validationFailure(body, parsed.error);
-    const request = parsed.data;
-    const ids = { project_id: request.general.project_id, payment_id: request.general.payment_id };
-    // The method's bank table (seed 004) is taken as its payout banks too [? see the adapter's
-    // capabilities.ts]; an id outside it is "Invalid Bank Code or Currency" (2641).
-    if (!this.enabledBanks().some((b) => b.bankId === request.account.bank_id)) return failure(400, ECOMMPAY_ERRORS.invalidBank, ids);
-    const existing = this.payouts.get(request.general.payment_id);
-    if (existing) {
-      // payment_id is the idempotency key: a repeat is refused and pays nothing a second time
-      // (unified code 3041 "Payment ID already exists", en_platform_payment_info_codes.html).
-      existing.sendRequests += 1;
-      return failure(400, ECOMMPAY_ERRORS.paymentIdExists, ids);
-    }
-    if (this.charges.has(request.general.payment_id)) return failure(400, ECOMMPAY_ERRORS.paymentIdExists, ids);
+    // A repeated payment_id pays nothing a second time (admit()).
+    const admitted = this.admit(body, payoutRequestSchema, this.payouts, (p) => (p.sendRequests += 1), this.charges);
+    if ('refusal' in admitted) return admitted.refusal;
+    const { request, ids } = admitted;
     const switches = this.next;
     this.next = {};
     // Refused at once (e.g. the project's payout balance is short) [? code: the platform's
@@ -633,6 +621,19 @@ const ECOMMPAY_ERRORS = {
  * request carried [? exact shape and HTTP status of Gate's error answers are not published in
  * what was readable; see README.md].
  */
+/** The `payment` object of a callback and of a status answer (seed 004), dated `at`; a paid one shows the sum paid. */
+function paymentObject(charge: Charge, at: number): Record<string, unknown> {
+  return {
+    id: charge.paymentId,
+    type: 'purchase',
+    status: charge.status,
+    date: callbackDate(at),
+    method: ECOMMPAY_METHOD,
+    sum: { amount: charge.status === 'success' ? charge.paidAmount : charge.amount, currency: 'IDR' },
+    ...(charge.description ? { description: charge.description } : {}),
+  };
+}
+
 function failure(status: number, error: EcommpayError, ids: { project_id?: unknown; payment_id?: unknown } = {}): SandboxResponse {
   return {
     status,
