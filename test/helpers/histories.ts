@@ -26,12 +26,33 @@ export async function recordHistories(address: string, payments: Map<string, str
   mkdirSync(HISTORY_DIR, { recursive: true });
   for (const [name, id] of payments) {
     const { stdout } = await promisify(execFile)(cli, ['workflow', 'show', '--workflow-id', id, '--address', address, '--namespace', 'default', '--output', 'json'], { maxBuffer: 64 << 20 });
-    writeFileSync(join(HISTORY_DIR, `${name}${recordingSuffix()}.json`), stdout);
+    writeFileSync(join(HISTORY_DIR, `${name}${recordingSuffix()}.json`), endingOnACompletedTask(stdout));
   }
+}
+
+/**
+ * A history fetched while a workflow task is in flight ends with events no completed task has
+ * seen yet (an activity's result, the task scheduled or started): replaying it would run that
+ * task, whose new commands (a local activity) the replayer has no worker for. A fixture is the
+ * history up to the last completed task and the commands it issued (the events that name it as
+ * their `workflowTaskCompletedEventId`), as if fetched a moment earlier.
+ */
+export function endingOnACompletedTask(historyJson: string): string {
+  type Event = { eventId: string; eventType: string } & Record<string, unknown>;
+  const history = JSON.parse(historyJson) as { events: Event[] };
+  let completed = history.events.length - 1;
+  while (completed >= 0 && !['EVENT_TYPE_WORKFLOW_TASK_COMPLETED', 'WorkflowTaskCompleted'].includes(history.events[completed]!.eventType)) completed -= 1;
+  if (completed < 0) return historyJson;
+  const taskId = history.events[completed]!.eventId;
+  const issuedBy = (e: Event) => Object.values(e).some((v) => typeof v === 'object' && v !== null && String((v as { workflowTaskCompletedEventId?: unknown }).workflowTaskCompletedEventId) === taskId);
+  let end = completed + 1;
+  while (end < history.events.length && issuedBy(history.events[end]!)) end += 1;
+  if (end === history.events.length) return historyJson;
+  return JSON.stringify({ ...history, events: history.events.slice(0, end) }, null, 2);
 }
 
 /** Writes one history (already fetched, e.g. from an in-process test environment) as `<path>.json`. */
 export function writeHistory(name: string, historyJson: string): void {
   mkdirSync(HISTORY_DIR, { recursive: true });
-  writeFileSync(join(HISTORY_DIR, `${name}${recordingSuffix()}.json`), historyJson);
+  writeFileSync(join(HISTORY_DIR, `${name}${recordingSuffix()}.json`), endingOnACompletedTask(historyJson));
 }
