@@ -116,161 +116,129 @@ async function historyCheck(db: PoolClient, table: string, id: string, historyLe
  */
 const WRITE_BEGIN = `BEGIN; SELECT set_config('bayar.correcting_speculative', 'on', true)`;
 
+/**
+ * How one kind of record (payments, payouts) is written: its table and transition log, the row's
+ * own columns (besides id, version, view, timestamps, request hash and history length), and the
+ * transition's.
+ */
+interface RecordKind<S> {
+  table: 'payments' | 'payouts';
+  log: 'payment_transitions' | 'payout_transitions';
+  key: 'payment_id' | 'payout_id';
+  /** Columns set when the row is created and never changed. */
+  fixed(s: S): Record<string, unknown>;
+  /** Columns each version may change (written on insert too). */
+  moving(s: S): Record<string, unknown>;
+  transition(s: S): Record<string, unknown>;
+  /** Written in the same transaction after the transition (a payment's refunds). */
+  alongside?(db: PoolClient, s: S, version: number): Promise<void>;
+}
+
+const PAYMENTS: RecordKind<PaymentSummary> = {
+  table: 'payments',
+  log: 'payment_transitions',
+  key: 'payment_id',
+  fixed: (s) => ({ merchant_id: s.merchantId, merchant_reference: s.merchantReference, method: s.method, currency: s.currency, amount_expected: s.amounts.expected, expires_at: s.expiresAt }),
+  moving: (s) => ({
+    provider: s.provider,
+    status: s.status,
+    amount_paid: s.amounts.paid,
+    amount_refunded: s.amounts.refunded,
+    provider_reference: s.providerReference ?? null,
+    paid_at: s.paidAt ?? null,
+    settled_at: s.settledAt ?? null,
+  }),
+  transition: (s) => ({ status: s.status, status_reason: s.statusReason ?? null, amount_paid: s.amounts.paid, amount_refunded: s.amounts.refunded }),
+  alongside: async (db, s, version) => {
+    for (const r of s.refunds) {
+      await db.query({
+        name: 'refunds-upsert',
+        text: `INSERT INTO refunds AS r (payment_id, refund_id, amount, reason, state, origin, provider_refund_id, failure_reason, requested_at, version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (payment_id, refund_id) DO UPDATE SET state = EXCLUDED.state, provider_refund_id = EXCLUDED.provider_refund_id,
+           failure_reason = EXCLUDED.failure_reason, version = EXCLUDED.version
+         WHERE r.version <= EXCLUDED.version`,
+        values: [s.id, r.refundId, r.amount, r.reason, r.state, r.origin, r.providerRefundId ?? null, r.failureReason ?? null, r.requestedAt, version],
+      });
+    }
+  },
+};
+
+const PAYOUTS: RecordKind<PayoutSummary> = {
+  table: 'payouts',
+  log: 'payout_transitions',
+  key: 'payout_id',
+  fixed: (s) => ({ merchant_id: s.merchantId, merchant_reference: s.merchantReference, provider: s.provider, currency: s.currency, amount: s.amount, fee_type: s.feeType }),
+  moving: (s) => ({ status: s.status, completed_at: s.completedAt ?? null }),
+  transition: (s) => ({ status: s.status }),
+};
+
 /** Returns true when this version became the row (false: the record already had it or newer). */
-export async function recordPaymentVersion(pool: Pool, { version, requestHash, afterVersion, historyLength, summary: s, entries }: PaymentVersion): Promise<boolean> {
+export function recordPaymentVersion(pool: Pool, v: PaymentVersion): Promise<boolean> {
+  return recordVersion(pool, PAYMENTS, v);
+}
+
+export function recordPayoutVersion(pool: Pool, v: PayoutVersion): Promise<boolean> {
+  return recordVersion(pool, PAYOUTS, v);
+}
+
+async function recordVersion<S extends PaymentSummary | PayoutSummary>(
+  pool: Pool,
+  kind: RecordKind<S>,
+  { version, requestHash, afterVersion, historyLength, summary: s, entries }: Version<S>,
+): Promise<boolean> {
   return inTransaction(
     pool,
     async (db) => {
       const entriesJson = JSON.stringify(entries);
+      const row: Record<string, unknown> = {
+        id: s.id,
+        ...kind.fixed(s),
+        ...kind.moving(s),
+        version,
+        view: JSON.stringify(s),
+        created_at: s.createdAt,
+        updated_at: updatedAt(s, entries),
+        request_hash: requestHash,
+        history_length: historyLength,
+      };
+      const names = Object.keys(row);
+      // The timeline's entries are the last parameter; `view` is the summary with them.
+      const timeline = `$${names.length + 1}::jsonb`;
       const insert = () =>
         db.query({
-          name: 'payments-insert',
-          text: `INSERT INTO payments (id, merchant_id, merchant_reference, provider, method, currency, status, amount_expected, amount_paid,
-           amount_refunded, provider_reference, version, view, created_at, updated_at, expires_at, paid_at, settled_at, request_hash, history_length)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb || jsonb_build_object('timeline', $14::jsonb), $15, $16, $17, $18, $19, $20, $21)
+          name: `${kind.table}-insert`,
+          text: `INSERT INTO ${kind.table} (${names.join(', ')})
+         VALUES (${names.map((n, i) => (n === 'view' ? `$${i + 1}::jsonb || jsonb_build_object('timeline', ${timeline})` : `$${i + 1}`)).join(', ')})
          ON CONFLICT (id) DO NOTHING`,
-          values: [
-            s.id,
-            s.merchantId,
-            s.merchantReference,
-            s.provider,
-            s.method,
-            s.currency,
-            s.status,
-            s.amounts.expected,
-            s.amounts.paid,
-            s.amounts.refunded,
-            s.providerReference ?? null,
-            version,
-            JSON.stringify(s),
-            entriesJson,
-            s.createdAt,
-            updatedAt(s, entries),
-            s.expiresAt,
-            s.paidAt ?? null,
-            s.settledAt ?? null,
-            requestHash,
-            historyLength,
-          ],
+          values: [...names.map((n) => row[n]), entriesJson],
         });
       // The first write of a run usually creates the row; later ones update it.
       let moved = afterVersion < 0 && (await insert()).rowCount === 1;
       let stale = false;
       if (!moved) {
+        const changed = kind.moving(s);
+        const set = Object.keys(changed).map((n, i) => `${n} = $${i + 6}`);
+        const history = set.length + 6;
         const updated = await db.query({
-          name: 'payments-update',
-          text: `${nextViewSql('payments', 'payment_transitions', 'payment_id')}
-          UPDATE payments AS p SET provider = $6, status = $7, amount_paid = $8, amount_refunded = $9, provider_reference = $10,
-            version = $2, view = nv.view, updated_at = ${UPDATED_AT}, paid_at = $11, settled_at = $12, history_length = $13, recorded_at = now()
-          FROM nv WHERE p.id = $1 AND ${moves(13)}`,
-          values: [
-            s.id,
-            version,
-            JSON.stringify(s),
-            afterVersion,
-            entriesJson,
-            s.provider,
-            s.status,
-            s.amounts.paid,
-            s.amounts.refunded,
-            s.providerReference ?? null,
-            s.paidAt ?? null,
-            s.settledAt ?? null,
-            historyLength,
-          ],
+          name: `${kind.table}-update`,
+          text: `${nextViewSql(kind.table, kind.log, kind.key)}
+          UPDATE ${kind.table} AS p SET ${set.join(', ')}, version = $2, view = nv.view, updated_at = ${UPDATED_AT}, history_length = $${history}, recorded_at = now()
+          FROM nv WHERE p.id = $1 AND ${moves(history)}`,
+          values: [s.id, version, JSON.stringify(s), afterVersion, entriesJson, ...Object.values(changed), historyLength],
         });
         moved = updated.rowCount === 1;
         if (!moved) {
-          const history = await historyCheck(db, 'payments', s.id, historyLength);
-          stale = history === 'stale';
+          const found = await historyCheck(db, kind.table, s.id, historyLength);
+          stale = found === 'stale';
           // Not expected (this run wrote `afterVersion` before), but a row must exist for the log.
-          if (history === 'missing' && afterVersion >= 0) moved = (await insert()).rowCount === 1;
+          if (found === 'missing' && afterVersion >= 0) moved = (await insert()).rowCount === 1;
         }
       }
       // A lost attempt's late write: the record already holds what a longer history wrote.
       if (stale) return false;
-      await writeTransition(
-        db,
-        'payment_transitions',
-        'payment_id',
-        {
-          payment_id: s.id,
-          version,
-          status: s.status,
-          status_reason: s.statusReason ?? null,
-          amount_paid: s.amounts.paid,
-          amount_refunded: s.amounts.refunded,
-          entries: entriesJson,
-          history_length: historyLength,
-        },
-        afterVersion,
-      );
-      for (const r of s.refunds) {
-        await db.query({
-          name: 'refunds-upsert',
-          text: `INSERT INTO refunds AS r (payment_id, refund_id, amount, reason, state, origin, provider_refund_id, failure_reason, requested_at, version)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-         ON CONFLICT (payment_id, refund_id) DO UPDATE SET state = EXCLUDED.state, provider_refund_id = EXCLUDED.provider_refund_id,
-           failure_reason = EXCLUDED.failure_reason, version = EXCLUDED.version
-         WHERE r.version <= EXCLUDED.version`,
-          values: [s.id, r.refundId, r.amount, r.reason, r.state, r.origin, r.providerRefundId ?? null, r.failureReason ?? null, r.requestedAt, version],
-        });
-      }
-      return moved;
-    },
-    WRITE_BEGIN,
-  );
-}
-
-export async function recordPayoutVersion(pool: Pool, { version, requestHash, afterVersion, historyLength, summary: s, entries }: PayoutVersion): Promise<boolean> {
-  return inTransaction(
-    pool,
-    async (db) => {
-      const entriesJson = JSON.stringify(entries);
-      const insert = () =>
-        db.query({
-          name: 'payouts-insert',
-          text: `INSERT INTO payouts (id, merchant_id, merchant_reference, provider, currency, amount, fee_type, status, version, view, created_at, updated_at, completed_at, request_hash, history_length)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb || jsonb_build_object('timeline', $11::jsonb), $12, $13, $14, $15, $16)
-         ON CONFLICT (id) DO NOTHING`,
-          values: [
-            s.id,
-            s.merchantId,
-            s.merchantReference,
-            s.provider,
-            s.currency,
-            s.amount,
-            s.feeType,
-            s.status,
-            version,
-            JSON.stringify(s),
-            entriesJson,
-            s.createdAt,
-            updatedAt(s, entries),
-            s.completedAt ?? null,
-            requestHash,
-            historyLength,
-          ],
-        });
-      let moved = afterVersion < 0 && (await insert()).rowCount === 1;
-      let stale = false;
-      if (!moved) {
-        const updated = await db.query({
-          name: 'payouts-update',
-          text: `${nextViewSql('payouts', 'payout_transitions', 'payout_id')}
-          UPDATE payouts AS p SET status = $6, version = $2, view = nv.view, updated_at = ${UPDATED_AT}, completed_at = $7, history_length = $8, recorded_at = now()
-          FROM nv WHERE p.id = $1 AND ${moves(8)}`,
-          values: [s.id, version, JSON.stringify(s), afterVersion, entriesJson, s.status, s.completedAt ?? null, historyLength],
-        });
-        moved = updated.rowCount === 1;
-        if (!moved) {
-          const history = await historyCheck(db, 'payouts', s.id, historyLength);
-          stale = history === 'stale';
-          if (history === 'missing' && afterVersion >= 0) moved = (await insert()).rowCount === 1;
-        }
-      }
-      if (stale) return false;
-      await writeTransition(db, 'payout_transitions', 'payout_id', { payout_id: s.id, version, status: s.status, entries: entriesJson, history_length: historyLength }, afterVersion);
+      await writeTransition(db, kind.log, kind.key, { [kind.key]: s.id, version, ...kind.transition(s), entries: entriesJson, history_length: historyLength }, afterVersion);
+      await kind.alongside?.(db, s, version);
       return moved;
     },
     WRITE_BEGIN,
