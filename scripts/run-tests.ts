@@ -129,9 +129,11 @@ function verdict(code: number) {
 }
 
 const started = Date.now();
-// Measured before this run adds its own load (the build just before it uses about one core).
+// Measured before this run adds its own load. The one-minute average still carries the lint and
+// the build that just ran (about 2 on an otherwise idle 2-core machine), so "busy" means more than
+// twice the cores: other work that would starve the lanes.
 const load = loadavg()[0]!;
-const idle = load < availableParallelism();
+const idle = load < 2 * availableParallelism();
 const last = readDurations();
 
 const unitStart = Date.now();

@@ -13,9 +13,9 @@ import {
   type ProviderEvent,
   type RefundRecord,
   type Rupiah,
-  type TimelineEntry,
 } from '../src/domain/payment.js';
 import { Rejection } from './rejection.js';
+import { WithTimeline, ownedBy } from './timeline.js';
 import { REJECTION, type MethodChoice, type PaymentWorkflowInput, type ProviderRoute, type RefundCommand } from './definitions.js';
 
 export { Rejection };
@@ -29,7 +29,7 @@ export interface LatePayment {
   charge?: AbandonedCharge;
 }
 
-export class PaymentState {
+export class PaymentState extends WithTimeline {
   status: PaymentStatus = 'CREATED';
   statusReason?: string;
   instructions: PaymentInstructions = {};
@@ -86,7 +86,6 @@ export class PaymentState {
   readonly providerRefundsToNotify: RefundRecord[] = [];
   /** The provider's refunds call for a person (more than was paid); the merchant has not been told yet. */
   reviewToNotify = false;
-  private readonly timeline: PaymentView['timeline'] = [];
   private readonly seenEvents = new Set<string>();
   /**
    * The provider's identifiers of this charge, learned only through channels bayar trusts: the
@@ -98,6 +97,7 @@ export class PaymentState {
     readonly input: PaymentWorkflowInput,
     private readonly onStatusChange: (status: PaymentStatus) => void = () => undefined,
   ) {
+    super();
     this.route = { provider: input.provider, capabilities: input.capabilities, pollScheduleMs: input.timing.pollScheduleMs };
     this.method = input.method;
     this.awaitingMethod = input.checkout !== undefined;
@@ -642,26 +642,14 @@ export class PaymentState {
     else this.setStatus(now, this.refunded >= this.paid ? 'REFUNDED' : 'PARTIALLY_REFUNDED', 'workflow');
   }
 
-  /** How many timeline entries there are (the timeline only grows). */
-  get entryCount(): number {
-    return this.timeline.length;
-  }
-
-  /** The timeline entries from this index on: what the record has not been sent yet (projection.ts). */
-  entriesFrom(index: number): TimelineEntry[] {
-    return this.timeline.slice(index);
-  }
-
   /** The view without its timeline: what the record needs with every version besides the new entries. */
   summary(): PaymentSummary {
     const i = this.input;
     return {
       id: i.paymentId,
-      merchantId: i.merchantId,
-      merchantReference: i.merchantReference,
+      ...ownedBy(i),
       provider: this.route.provider,
       method: this.method,
-      currency: 'IDR',
       status: this.status,
       ...(this.statusReason ? { statusReason: this.statusReason } : {}),
       amounts: { expected: i.amount, paid: this.paid, refunded: this.refunded, refundPending: this.refundPending, refundable: this.refundable },

@@ -5,17 +5,18 @@
 // The rule it keeps (seed 003): an attempt whose send answered UNKNOWN or timed out is never
 // sent again. Only a definite FAILED — from the provider, or from an operator who checked —
 // makes room for a new attempt, and a new attempt has a new provider payout id.
-import type { EventSource, TimelineEntry } from '../src/domain/payment.js';
+import type { EventSource } from '../src/domain/payment.js';
 import type { PayoutAttempt, PayoutStatus, PayoutSummary, PayoutView } from '../src/domain/payout.js';
 import type { PayoutSnapshot } from '../src/providers/payout.js';
 import { MAX_PAYOUT_ATTEMPTS, PAYOUT_REJECTION, type PayoutWorkflowInput, type ResolvePayoutCommand, type RetryPayoutCommand } from './payout-definitions.js';
 import { Rejection } from './rejection.js';
+import { WithTimeline, ownedBy } from './timeline.js';
 
 export { Rejection };
 
 const definite = (a: PayoutAttempt | undefined) => a !== undefined && (a.state === 'SUCCEEDED' || a.state === 'FAILED');
 
-export class PayoutState {
+export class PayoutState extends WithTimeline {
   status: PayoutStatus = 'CREATED';
   statusReason?: string;
   completedAt?: string;
@@ -26,12 +27,13 @@ export class PayoutState {
   readonly attempts: PayoutAttempt[] = [];
   /** One more with every change the view shows: the system of record keeps the highest (projection.ts). */
   version = 0;
-  private readonly timeline: TimelineEntry[] = [];
 
   constructor(
     readonly input: PayoutWorkflowInput,
     private readonly onStatusChange: (status: PayoutStatus) => void = () => undefined,
-  ) {}
+  ) {
+    super();
+  }
 
   get current(): PayoutAttempt | undefined {
     return this.attempts[this.attempts.length - 1];
@@ -177,25 +179,13 @@ export class PayoutState {
     this.record(now, 'timer', 'closed', this.status);
   }
 
-  /** How many timeline entries there are (the timeline only grows). */
-  get entryCount(): number {
-    return this.timeline.length;
-  }
-
-  /** The timeline entries from this index on: what the record has not been sent yet (projection.ts). */
-  entriesFrom(index: number): TimelineEntry[] {
-    return this.timeline.slice(index);
-  }
-
   /** The view without its timeline: what the record needs with every version besides the new entries. */
   summary(): PayoutSummary {
     const i = this.input;
     return {
       id: i.payoutId,
-      merchantId: i.merchantId,
-      merchantReference: i.merchantReference,
+      ...ownedBy(i),
       provider: i.provider,
-      currency: 'IDR',
       amount: i.amount,
       feeType: i.feeType,
       destination: { bankCode: i.bankCode, accountNumberLast4: i.accountNumberLast4 },

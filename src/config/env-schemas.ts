@@ -5,6 +5,9 @@ import { z } from 'zod';
 import { parseDuration, parseDurationList } from './duration.js';
 import { isLocalHost, parseCidr, type Cidr } from './cidr.js';
 
+/** A provider credential (key, secret, token, client id): at least 8 characters; unset, the provider is not configured. */
+export const credential = z.string().min(8).optional();
+
 export const duration = (fallback: string) =>
   z
     .string()

@@ -1,7 +1,7 @@
 // The API's connection pool, injected as DB_POOL. Null when no database is configured (an
 // in-process API in unit tests): the repositories then answer 503 instead of guessing a server.
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG } from '../config/config.module.js';
+import { APP_CONFIG, fromConfig } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import { createPool, type Pool } from './pool.js';
 import { VerifiedKeys } from './verified-keys.js';
@@ -13,12 +13,8 @@ export const VERIFIED_KEYS = Symbol('VERIFIED_KEYS');
 @Global()
 @Module({
   providers: [
-    {
-      provide: DB_POOL,
-      inject: [APP_CONFIG],
-      // pg pools connect lazily: the API boots while the database is down and answers 503.
-      useFactory: (config: AppConfig): Pool | null => (config.database.url ? createPool(config.database.url, { name: 'bayar-api', max: 20 }) : null),
-    },
+    // pg pools connect lazily: the API boots while the database is down and answers 503.
+    fromConfig(DB_POOL, (config): Pool | null => (config.database.url ? createPool(config.database.url, { name: 'bayar-api', max: 20 }) : null)),
     {
       provide: VERIFIED_KEYS,
       inject: [APP_CONFIG, DB_POOL],

@@ -1,7 +1,8 @@
-// How rows read from PostgreSQL become values: the payments table's columns, described once (each
+// How rows read from PostgreSQL become values: the payments and payouts tables' columns, described once (each
 // read picks the ones it selects), and the snake_case row → camelCase object every read returns.
 import { z } from 'zod';
 import { PAYMENT_METHODS, PAYMENT_STATUSES, PROVIDER_NAMES } from '../domain/payment.js';
+import { PAYOUT_STATUSES } from '../domain/payout.js';
 
 const int = z.number().int();
 
@@ -21,6 +22,19 @@ export const paymentColumns = z.object({
   created_at: z.date(),
   updated_at: z.date(),
   expires_at: z.date(),
+});
+
+/** A payouts row likewise (migrations/001). */
+export const payoutColumns = z.object({
+  id: z.string(),
+  merchant_id: z.string(),
+  merchant_reference: z.string(),
+  provider: z.enum(PROVIDER_NAMES),
+  amount: int,
+  status: z.enum(PAYOUT_STATUSES),
+  version: int,
+  created_at: z.date(),
+  updated_at: z.date(),
 });
 
 type Camel<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<Camel<Tail>>}` : S;

@@ -6,7 +6,7 @@ import { dayWindow } from '../statements/day.js';
 import { feeBreakdown, sortLines, totalsOf, type ReportedFee, type StatementLine, type StatementTotals } from '../statements/statement.js';
 import type { Difference } from '../statements/reconcile.js';
 import { inTransaction, type Pool } from './pool.js';
-import { camelRow, paymentColumns } from './rows.js';
+import { camelRow, paymentColumns, payoutColumns } from './rows.js';
 
 export async function lastProducedDay(pool: Pool): Promise<string | null> {
   const r = await pool.query<{ day: string | null }>('SELECT max(day)::text AS day FROM statement_days');
@@ -157,14 +157,9 @@ const touchedPayment = paymentColumns
   .extend({ view: z.looseObject({ amounts: z.looseObject({ refundPending: z.number().int().default(0) }) }) });
 export type TouchedPayment = z.infer<typeof touchedPayment>;
 
-const touchedPayout = z.object({
-  id: z.string(),
-  merchant_id: z.string(),
-  provider: z.string(),
-  status: z.string(),
-  version: z.number().int(),
-  view: z.looseObject({ attempts: z.array(z.looseObject({ providerPayoutId: z.string(), state: z.string() })).default([]) }),
-});
+const touchedPayout = payoutColumns
+  .pick({ id: true, merchant_id: true, provider: true, status: true, version: true })
+  .extend({ view: z.looseObject({ attempts: z.array(z.looseObject({ providerPayoutId: z.string(), state: z.string() })).default([]) }) });
 export type TouchedPayout = z.infer<typeof touchedPayout>;
 
 /** Payments and payouts that changed that day (a transition recorded), as bayar records them now. */

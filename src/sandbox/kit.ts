@@ -1,6 +1,7 @@
 // What every provider sandbox shares: a tiny HTTP router, fault switches, a notification
 // sender with the provider's retry schedule, and the control endpoints tests use.
 // Provider-specific behaviour lives in src/sandbox/<name>/.
+import { z } from 'zod';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { httpCall } from '../common/http-client.js';
@@ -72,6 +73,41 @@ export interface LedgerEntry {
   createRequests: number;
 }
 
+/** What a sandbox's reset() mostly does: forget every charge, index and answer it keeps. */
+export function clearAll(...collections: { clear(): void }[]): void {
+  for (const c of collections) c.clear();
+}
+
+/**
+ * A /_sandbox control that sets what the next request gets (e.g. how the next payout answers):
+ * its JSON body parsed with `schema` and handed to `keep`, answered back; else a 400 that says
+ * what is wrong, and nothing kept.
+ */
+export function keepNext<T>(req: SandboxRequest, schema: z.ZodType<T>, keep: (next: T) => void): SandboxResponse {
+  const parsed = schema.safeParse(jsonBody(req) ?? {});
+  if (!parsed.success) return { status: 400, body: { error: z.prettifyError(parsed.error) } };
+  keep(parsed.data);
+  return { status: 200, body: parsed.data };
+}
+
+/**
+ * A charge's ledger row: its own amount, paid amount and create count unless the sandbox names
+ * others (a provider that counts in minor units, or keeps the amount elsewhere), no refund unless
+ * it says how much.
+ */
+export function ledgerEntry(
+  charge: { amount?: number; paidAmount: number; createRequests?: number },
+  row: Pick<LedgerEntry, 'reference' | 'providerId' | 'status'> & Partial<LedgerEntry>,
+): LedgerEntry {
+  return { amount: charge.amount ?? 0, paidAmount: charge.paidAmount, createRequests: charge.createRequests ?? 0, refundedAmount: 0, ...row };
+}
+
+/** The customer pays a charge: now, the whole amount unless the test names another. */
+export function markPaid(charge: { amount: number; paidAmount: number; paidAt?: number }, amount: number | undefined): void {
+  charge.paidAt = Date.now();
+  charge.paidAmount = amount ?? charge.amount;
+}
+
 /** Test injection only (POST /_sandbox/charges/:reference/amend-record); see SandboxProvider.amendRecord. */
 export interface AmendRecord {
   paidAmount?: number;
@@ -96,6 +132,24 @@ export interface SandboxProvider {
   amendRecord?(reference: string, change: AmendRecord): SandboxResponse;
   ledger(): LedgerEntry[];
   reset(): void;
+}
+
+/**
+ * What every provider sandbox shares: its options, and the kit it is given when the kit takes its
+ * routes (the kit keeps time, faults and the notification log; a sandbox calls it to notify).
+ */
+export abstract class ProviderSandbox<Options> {
+  protected kit!: SandboxKit;
+
+  constructor(protected readonly options: Options) {}
+
+  routes(kit: SandboxKit): [method: string, pattern: string, handler: Handler][] {
+    this.kit = kit;
+    return this.endpoints();
+  }
+
+  /** The provider's own endpoints, as published (the kit adds its /_sandbox controls). */
+  protected abstract endpoints(): [method: string, pattern: string, handler: Handler][];
 }
 
 export class SandboxKit {

@@ -2,7 +2,7 @@
 // sample): connection → client. The connection is closed when the app shuts down.
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
-import { APP_CONFIG } from '../config/config.module.js';
+import { APP_CONFIG, fromConfig } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import { temporalConnectionOptions } from './connection.js';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
@@ -14,12 +14,8 @@ export const TEMPORAL_CLIENT = Symbol('TEMPORAL_CLIENT');
 @Global()
 @Module({
   providers: [
-    {
-      provide: TEMPORAL_CONNECTION,
-      inject: [APP_CONFIG],
-      // lazy: the API boots (and answers /health with 503) even while Temporal is down.
-      useFactory: (config: AppConfig) => Connection.lazy(temporalConnectionOptions(config)),
-    },
+    // lazy: the API boots (and answers /health with 503) even while Temporal is down.
+    fromConfig(TEMPORAL_CONNECTION, (config) => Connection.lazy(temporalConnectionOptions(config))),
     {
       provide: TEMPORAL_CLIENT,
       inject: [TEMPORAL_CONNECTION, APP_CONFIG],

@@ -1,6 +1,6 @@
 // DOKU (Non-SNAP checkout and SNAP VAs and e-wallets), in one value (src/providers/descriptor.ts).
 import { z } from 'zod';
-import { duration } from '../../config/env-schemas.js';
+import { duration, credential } from '../../config/env-schemas.js';
 import { defineProvider, type ProviderEndpoint } from '../descriptor.js';
 import { publicHalf, rsaKey, rsaPemFromEnv } from '../rsa-key.js';
 import { DOKU_SANDBOX_VA_PARTNER_SERVICE_IDS, dokuCapabilities } from './capabilities.js';
@@ -25,15 +25,15 @@ export const doku = defineProvider({
   name: 'doku',
   capabilities: dokuCapabilities,
   env: {
-    DOKU_CLIENT_ID: z.string().min(8).optional(),
-    DOKU_SECRET_KEY: z.string().min(8).optional(),
+    DOKU_CLIENT_ID: credential,
+    DOKU_SECRET_KEY: credential,
     DOKU_BASE_URL: z.url().optional(),
     /** DOKU SNAP (DANA, ShopeePay): our RSA private key, registered at DOKU; signs B2B token requests. */
     DOKU_SNAP_PRIVATE_KEY: rsaKey('private').optional(),
     /** DOKU SNAP: DOKU's RSA public key; verifies DOKU's token requests before its notifications. */
     DOKU_SNAP_DOKU_PUBLIC_KEY: rsaKey('public').optional(),
     /** DOKU SNAP client secret (HMAC-SHA512); defaults to DOKU_SECRET_KEY, the same Back Office secret. */
-    DOKU_SNAP_CLIENT_SECRET: z.string().min(8).optional(),
+    DOKU_SNAP_CLIENT_SECRET: credential,
     /** Where DANA / ShopeePay send the customer back when the payment names no returnUrl (HTTPS). */
     DOKU_SNAP_RETURN_URL: z.url({ protocol: /^https$/ }).optional(),
     /**

@@ -1,5 +1,6 @@
 // ecommpay, in one value (src/providers/descriptor.ts): its variables, settings, adapter and sandbox.
 import { z } from 'zod';
+import { credential } from '../../config/env-schemas.js';
 import { defineProvider, type ProviderEndpoint } from '../descriptor.js';
 import { ecommpayCapabilities } from './capabilities.js';
 import { EcommpayProvider } from './index.js';
@@ -20,7 +21,7 @@ export const ecommpay = defineProvider({
   env: {
     /** The numeric project id ecommpay issued; it signs with the project's secret key. */
     ECOMMPAY_PROJECT_ID: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
-    ECOMMPAY_SECRET_KEY: z.string().min(8).optional(),
+    ECOMMPAY_SECRET_KEY: credential,
     ECOMMPAY_BASE_URL: z.url().optional(),
   },
   variables: { required: ['ECOMMPAY_PROJECT_ID', 'ECOMMPAY_SECRET_KEY', 'ECOMMPAY_BASE_URL'], optional: ['BAYAR_WEBHOOK_ALLOW_ECOMMPAY'], baseUrl: 'ECOMMPAY_BASE_URL' },

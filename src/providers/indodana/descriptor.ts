@@ -1,5 +1,6 @@
 // Indodana, in one value (src/providers/descriptor.ts): its variables, settings, adapter and sandbox.
 import { z } from 'zod';
+import { credential } from '../../config/env-schemas.js';
 import { defineProvider, type ProviderEndpoint } from '../descriptor.js';
 import { INDODANA_PATHS, indodanaCapabilities } from './capabilities.js';
 import { IndodanaProvider } from './index.js';
@@ -25,7 +26,7 @@ export const indodana = defineProvider({
       .min(8)
       .regex(/^[^:\s]+$/, 'INDODANA_API_KEY: no colons or spaces')
       .optional(),
-    INDODANA_SECRET_KEY: z.string().min(8).optional(),
+    INDODANA_SECRET_KEY: credential,
     INDODANA_BASE_URL: z.url().optional(),
     INDODANA_REFUND_PATH: z
       .string()

@@ -1,5 +1,6 @@
 // Midtrans, in one value (src/providers/descriptor.ts): its variables, settings, adapter and sandbox.
 import { z } from 'zod';
+import { credential } from '../../config/env-schemas.js';
 import { defineProvider, type ProviderEndpoint } from '../descriptor.js';
 import { midtransCapabilities } from './capabilities.js';
 import { MidtransProvider } from './index.js';
@@ -15,7 +16,7 @@ export interface MidtransDevelopment {
 export const midtrans = defineProvider({
   name: 'midtrans',
   capabilities: midtransCapabilities,
-  env: { MIDTRANS_SERVER_KEY: z.string().min(8).optional(), MIDTRANS_BASE_URL: z.url().optional() },
+  env: { MIDTRANS_SERVER_KEY: credential, MIDTRANS_BASE_URL: z.url().optional() },
   variables: { required: ['MIDTRANS_SERVER_KEY', 'MIDTRANS_BASE_URL'], optional: ['BAYAR_WEBHOOK_ALLOW_MIDTRANS'], baseUrl: 'MIDTRANS_BASE_URL' },
   secretVariables: ['MIDTRANS_SERVER_KEY'],
   publishedFingerprints: ['c02c8ced30af566e9fc0357bc19d2fdcf4bf309908776e6cdbd41be7dd79a1f6'],

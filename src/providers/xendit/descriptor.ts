@@ -1,5 +1,6 @@
 // Xendit, in one value (src/providers/descriptor.ts): its variables, settings, adapter and sandbox.
 import { z } from 'zod';
+import { credential } from '../../config/env-schemas.js';
 import { defineProvider, type ProviderEndpoint } from '../descriptor.js';
 import { xenditCapabilities } from './capabilities.js';
 import { XenditProvider } from './index.js';
@@ -19,8 +20,8 @@ export const xendit = defineProvider({
   name: 'xendit',
   capabilities: xenditCapabilities,
   env: {
-    XENDIT_SECRET_KEY: z.string().min(8).optional(),
-    XENDIT_CALLBACK_TOKEN: z.string().min(8).optional(),
+    XENDIT_SECRET_KEY: credential,
+    XENDIT_CALLBACK_TOKEN: credential,
     XENDIT_BASE_URL: z.url().optional(),
     /** Where DANA/LinkAja/ShopeePay send the customer back when the payment names no returnUrl. */
     XENDIT_RETURN_URL: z.url({ protocol: /^https$/ }).optional(),

@@ -21,8 +21,9 @@ import {
 import { flatParams } from '../../providers/aggregator/client.js';
 import { cashRequestSchema, prepaidOrderRequestSchema, queryRequestSchema, type CashRequest, type PrepaidOrderRequest, type QueryRequest } from '../../providers/aggregator/schemas.js';
 import { PLATFORM_SIGN_FIELD, signParams, verifyParams, SIGN_FIELD } from '../../providers/aggregator/signature.js';
-import { jsonBody, type Handler, type LedgerEntry, type Notification, type SandboxKit, type SandboxProvider, type SandboxRequest, type SandboxResponse } from '../kit.js';
-import type { z } from 'zod';
+import { jsonBody, ProviderSandbox, markPaid, ledgerEntry, keepNext } from '../kit.js';
+import type { Handler, LedgerEntry, Notification, SandboxProvider, SandboxRequest, SandboxResponse } from '../kit.js';
+import { z } from 'zod';
 import { httpCall } from '../../common/http-client.js';
 
 const SECOND = 1_000;
@@ -100,6 +101,9 @@ interface Payout {
 }
 
 /** One-shot switches for the next disbursement request. */
+/** POST /_sandbox/aggregator/payouts/next (test control). */
+const nextPayoutSchema = z.object({ answer: z.enum(['SUCCESS', 'UNKNOWN', 'FAIL']).optional(), outcome: z.union([z.literal(2), z.literal(3), z.literal(4)]).optional() });
+
 export interface NextPayout {
   /** SUCCESS (default); UNKNOWN: executed, but the answer says UNKNOWN; FAIL: refused, nothing executed. */
   answer?: 'SUCCESS' | 'UNKNOWN' | 'FAIL';
@@ -141,7 +145,7 @@ export interface AggregatorSandboxOptions {
   platformPrivateKey: string | KeyObject;
 }
 
-export class AggregatorSandbox implements SandboxProvider {
+export class AggregatorSandbox extends ProviderSandbox<AggregatorSandboxOptions> implements SandboxProvider {
   readonly name = 'aggregator';
   private readonly orders = new Map<string, Order>();
   private readonly payouts = new Map<string, Payout>();
@@ -152,15 +156,14 @@ export class AggregatorSandbox implements SandboxProvider {
   private next: NextPayout = {};
   private readonly merchantKey: KeyObject;
   private readonly platformKey: KeyObject;
-  private kit!: SandboxKit;
 
-  constructor(private readonly options: AggregatorSandboxOptions) {
+  constructor(options: AggregatorSandboxOptions) {
+    super(options);
     this.merchantKey = typeof options.merchantPublicKey === 'string' ? createPublicKey(options.merchantPublicKey) : options.merchantPublicKey;
     this.platformKey = typeof options.platformPrivateKey === 'string' ? createPrivateKey(options.platformPrivateKey) : options.platformPrivateKey;
   }
 
-  routes(kit: SandboxKit): [string, string, Handler][] {
-    this.kit = kit;
+  protected endpoints(): [string, string, Handler][] {
     return [
       ['POST', PREPAID_ORDER_PATH, (r) => this.signed(r, prepaidOrderRequestSchema, (body) => this.createOrder(r, body))],
       ['POST', CASH_PATH, (r) => this.signed(r, cashRequestSchema, (body) => this.cash(body))],
@@ -171,7 +174,7 @@ export class AggregatorSandbox implements SandboxProvider {
       ['GET', '/_sandbox/aggregator/outbox', () => ({ status: 200, body: this.outbox })],
       ['GET', '/_sandbox/aggregator/callbacks', () => ({ status: 200, body: this.deliveries })],
       ['GET', '/_sandbox/aggregator/payouts', () => ({ status: 200, body: { payouts: this.payoutLedger() } })],
-      ['POST', '/_sandbox/aggregator/payouts/next', (r) => this.setNext(r)],
+      ['POST', '/_sandbox/aggregator/payouts/next', (r) => keepNext(r, nextPayoutSchema, (next) => (this.next = next))],
       ['POST', '/_sandbox/aggregator/payouts/:orderNum/amend-record', (r) => this.amendPayout(r)],
       ['POST', '/_sandbox/aggregator/faults', (r) => this.setFaults(r)],
     ];
@@ -184,22 +187,13 @@ export class AggregatorSandbox implements SandboxProvider {
     const late = options.force === true && order.status === 'PAY_CANCEL' && order.paidAt === undefined;
     if (!WAITING.includes(order.status) && !late) return { status: 409, body: { error: `order is ${order.status}; only an unpaid order can be paid` } };
     order.status = 'SUCCESS';
-    order.paidAt = Date.now();
-    order.paidAmount = options.amount ?? order.amount;
+    markPaid(order, options.amount);
     this.sendCallback('pay', order.orderNum, order.notifyUrl, this.payCallbackFields(order));
     return { status: 200, body: this.orderStatusFields(order) };
   }
 
   ledger(): LedgerEntry[] {
-    return [...this.orders.values()].map((o) => ({
-      reference: o.orderNum,
-      providerId: o.platOrderNum,
-      amount: o.amount,
-      status: this.refresh(o).status,
-      paidAmount: o.paidAmount,
-      refundedAmount: 0,
-      createRequests: o.createRequests,
-    }));
+    return [...this.orders.values()].map((o) => ledgerEntry(o, { reference: o.orderNum, providerId: o.platOrderNum, status: this.refresh(o).status }));
   }
 
   reset(): void {
@@ -464,14 +458,6 @@ export class AggregatorSandbox implements SandboxProvider {
       statusMsg: p.statusMsg,
       sendRequests: p.sendRequests,
     }));
-  }
-
-  private setNext(r: SandboxRequest): SandboxResponse {
-    const body = (jsonBody(r) ?? {}) as NextPayout;
-    if (body.answer !== undefined && !['SUCCESS', 'UNKNOWN', 'FAIL'].includes(body.answer)) return { status: 400, body: { error: 'answer: SUCCESS, UNKNOWN or FAIL' } };
-    if (body.outcome !== undefined && ![2, 3, 4].includes(body.outcome)) return { status: 400, body: { error: 'outcome: 2, 3 or 4' } };
-    this.next = { answer: body.answer, outcome: body.outcome };
-    return { status: 200, body: this.next };
   }
 
   /**

@@ -9,7 +9,8 @@ import { DOKU_CHANNELS, DOKU_STATUS_PATH, type DokuChannel, type DokuChannelKind
 import { REQUEST_SCHEMAS, type DokuO2oRequest, type DokuPaylaterRequest, type DokuVaRequest } from '../../providers/doku/schemas.js';
 import { DOKU_TIMESTAMP, bodyDigest, dokuTimestamp, signatureMatches, signedHeaders } from '../../providers/doku/signature.js';
 import { DokuSnapSandbox, type DokuSnapSandboxOptions } from './snap.js';
-import { jsonBody, type Handler, type LedgerEntry, type Notification, type SandboxKit, type SandboxProvider, type SandboxRequest, type SandboxResponse } from '../kit.js';
+import { jsonBody, ProviderSandbox, markPaid, ledgerEntry } from '../kit.js';
+import type { Handler, LedgerEntry, Notification, SandboxProvider, SandboxRequest, SandboxResponse } from '../kit.js';
 
 import { DOKU_NOTIFICATION_RETRIES_MS } from './retries.js';
 
@@ -57,7 +58,7 @@ export interface DokuSandboxOptions {
   snap?: Omit<DokuSnapSandboxOptions, 'clientId'>;
 }
 
-export class DokuSandbox implements SandboxProvider {
+export class DokuSandbox extends ProviderSandbox<DokuSandboxOptions> implements SandboxProvider {
   readonly name = 'doku';
   private readonly byInvoice = new Map<string, Charge>();
   private readonly byRequestId = new Map<string, Charge>();
@@ -65,11 +66,11 @@ export class DokuSandbox implements SandboxProvider {
   private readonly answered = new Map<string, { digest: string; response: SandboxResponse; charge?: Charge }>();
   /** Every notification as first sent, headers included (the kit's log keeps bodies only). */
   private readonly outbox: Notification[] = [];
-  private kit!: SandboxKit;
   /** DOKU SNAP on the same host: token, e-wallet payment, status, refund (./snap.ts). */
   readonly snap: DokuSnapSandbox;
 
-  constructor(private readonly options: DokuSandboxOptions) {
+  constructor(options: DokuSandboxOptions) {
+    super(options);
     this.snap = new DokuSnapSandbox({
       clientId: options.clientId,
       ...(options.snap ?? {
@@ -80,8 +81,7 @@ export class DokuSandbox implements SandboxProvider {
     });
   }
 
-  routes(kit: SandboxKit): [string, string, Handler][] {
-    this.kit = kit;
+  protected endpoints(): [string, string, Handler][] {
     const creates = (Object.entries(DOKU_CHANNELS) as [DokuMethod, DokuChannel][]).map(([method, channel]): [string, string, Handler] => [
       'POST',
       channel.path,
@@ -92,7 +92,7 @@ export class DokuSandbox implements SandboxProvider {
       ['GET', `${DOKU_STATUS_PATH}:invoice`, (r) => this.signed(r, () => this.status(r.params.invoice!))],
       // Sandbox only: what was sent, with the signed headers, so tests can redeliver it verbatim.
       ['GET', '/_sandbox/doku/outbox', () => ({ status: 200, body: this.outbox })],
-      ...this.snap.routes(kit),
+      ...this.snap.routes(this.kit),
     ];
   }
 
@@ -105,24 +105,13 @@ export class DokuSandbox implements SandboxProvider {
       return failure(400, 'invalid_status', `Transaction is ${charge.status}; only pending transactions can be paid`);
     }
     charge.status = 'SUCCESS';
-    charge.paidAt = Date.now();
-    charge.paidAmount = options.amount ?? charge.amount;
+    markPaid(charge, options.amount);
     this.notify(charge);
     return { status: 200, body: this.transactionBody(charge) };
   }
 
   ledger(): LedgerEntry[] {
-    return [...this.byInvoice.values()]
-      .map((c): LedgerEntry => ({
-        reference: c.invoice,
-        providerId: c.requestId,
-        amount: c.amount,
-        status: this.refresh(c).status,
-        paidAmount: c.paidAmount,
-        refundedAmount: 0,
-        createRequests: c.createRequests,
-      }))
-      .concat(this.snap.ledger());
+    return [...this.byInvoice.values()].map((c) => ledgerEntry(c, { reference: c.invoice, providerId: c.requestId, status: this.refresh(c).status })).concat(this.snap.ledger());
   }
 
   reset(): void {

@@ -26,7 +26,8 @@ import {
 import { createVaRequestSchema, deleteVaRequestSchema, vaDigits, vaStatusRequestSchema } from '../../providers/doku/snap/va-schemas.js';
 import { asymmetricSignature, asymmetricSignatureMatches, parseSnapTimestamp, snapTimestamp, symmetricSignature, symmetricSignatureMatches } from '../../providers/doku/snap/signature.js';
 import { DOKU_NOTIFICATION_RETRIES_MS } from './retries.js';
-import { jsonBody, type Handler, type LedgerEntry, type Notification, type SandboxKit, type SandboxRequest, type SandboxResponse } from '../kit.js';
+import { jsonBody, ProviderSandbox, markPaid, ledgerEntry, clearAll } from '../kit.js';
+import type { Handler, LedgerEntry, Notification, SandboxRequest, SandboxResponse } from '../kit.js';
 import { httpCall } from '../../common/http-client.js';
 import { parseJson } from '../../providers/http.js';
 
@@ -132,7 +133,7 @@ export interface DokuSnapSandboxOptions {
   tokenTtlSeconds?: number;
 }
 
-export class DokuSnapSandbox {
+export class DokuSnapSandbox extends ProviderSandbox<DokuSnapSandboxOptions> {
   private readonly charges = new Map<string, SnapCharge>();
   private readonly byReferenceNo = new Map<string, SnapCharge>();
   /** SNAP VAs by their digits, and by trxId (bayar's payment id). */
@@ -144,12 +145,8 @@ export class DokuSnapSandbox {
   private readonly outbox: { url: string; body: string }[] = [];
   /** Real e-wallet refunds can stay in progress for a while; tests switch that on and conclude them. */
   private refundMode: RefundMode = { pending: false };
-  private kit!: SandboxKit;
 
-  constructor(private readonly options: DokuSnapSandboxOptions) {}
-
-  routes(kit: SandboxKit): [string, string, Handler][] {
-    this.kit = kit;
+  protected endpoints(): [string, string, Handler][] {
     return [
       ['POST', DOKU_SNAP_PATHS.token, (r) => this.issueToken(r)],
       ['POST', DOKU_SNAP_PATHS.payment, (r) => this.authed(r, '54', () => this.payment(r))],
@@ -203,42 +200,21 @@ export class DokuSnapSandbox {
       return snapError(403, '4035415', `Transaction Not Permitted: it is ${STATUS_DESC[charge.status]}`);
     }
     charge.status = '00';
-    charge.paidAt = Date.now();
-    charge.paidAmount = options.amount ?? charge.amount;
+    markPaid(charge, options.amount);
     this.notify(charge);
     return { status: 200, body: this.statusBody(charge) };
   }
 
   ledger(): LedgerEntry[] {
-    const vas = [...this.vas.values()].map((v) => ({
-      reference: v.trxId,
-      providerId: v.digits,
-      amount: v.amount,
-      status: VA_LEDGER_STATUS[this.refreshVa(v).state],
-      paidAmount: v.paidAmount,
-      refundedAmount: 0,
-      createRequests: v.createRequests,
-    }));
-    return vas.concat(
-      [...this.charges.values()].map((c) => ({
-        reference: c.partnerReferenceNo,
-        providerId: c.referenceNo,
-        amount: c.amount,
-        status: LEDGER_STATUS[this.refresh(c).status],
-        paidAmount: c.paidAmount,
-        refundedAmount: refunded(c),
-        createRequests: c.createRequests,
-      })),
+    const vas = [...this.vas.values()].map((v) => ledgerEntry(v, { reference: v.trxId, providerId: v.digits, status: VA_LEDGER_STATUS[this.refreshVa(v).state] }));
+    const charges = [...this.charges.values()].map((c) =>
+      ledgerEntry(c, { reference: c.partnerReferenceNo, providerId: c.referenceNo, status: LEDGER_STATUS[this.refresh(c).status], refundedAmount: refunded(c) }),
     );
+    return vas.concat(charges);
   }
 
   reset(): void {
-    this.vas.clear();
-    this.vasByTrxId.clear();
-    this.charges.clear();
-    this.byReferenceNo.clear();
-    this.tokens.clear();
-    this.externalIds.clear();
+    clearAll(this.vas, this.vasByTrxId, this.charges, this.byReferenceNo, this.tokens, this.externalIds);
     this.outbox.length = 0;
     this.refundMode = { pending: false };
   }
@@ -607,8 +583,7 @@ export class DokuSnapSandbox {
       return snapError(403, '4032500', `Transaction Not Permitted: the VA is ${va.state}`);
     }
     va.state = 'paid';
-    va.paidAt = Date.now();
-    va.paidAmount = options.amount ?? va.amount;
+    markPaid(va, options.amount);
     va.paymentRequestId = digits(12);
     this.notifyVa(va);
     return { status: 200, body: { virtualAccountNo: va.virtualAccountNo, trxId: va.trxId, paidAmount: va.paidAmount } };

@@ -16,8 +16,9 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { ECOMMPAY_BANKS, ECOMMPAY_METHOD, ECOMMPAY_PATHS, ECOMMPAY_THRESHOLD_SECONDS, IDR_MINOR_UNITS } from '../../providers/ecommpay/capabilities.js';
 import { bankListRequestSchema, payoutRequestSchema, saleRequestSchema, statusRequestSchema, type EcommpayPayoutRequest, type EcommpaySaleRequest } from '../../providers/ecommpay/schemas.js';
 import { signCallback, signatureMatches, withoutSignatures, type JsonValue } from '../../providers/ecommpay/signature.js';
-import { jsonBody, type Handler, type LedgerEntry, type Notification, type SandboxKit, type SandboxProvider, type SandboxRequest, type SandboxResponse } from '../kit.js';
-import type { z } from 'zod';
+import { jsonBody, ProviderSandbox, ledgerEntry, keepNext } from '../kit.js';
+import type { Handler, LedgerEntry, Notification, SandboxProvider, SandboxRequest, SandboxResponse } from '../kit.js';
+import { z } from 'zod';
 
 const SECOND = 1000;
 const HOUR = 3600 * SECOND;
@@ -119,6 +120,15 @@ interface Payout {
 }
 
 /** One-shot switches for the next payout request (`POST /_sandbox/ecommpay/payouts/next`). */
+/** POST /_sandbox/ecommpay/payouts/next (test control). */
+const nextPayoutSchema = z.object({
+  answer: z.enum(['ACCEPT', 'REFUSE', 'TIMEOUT', 'SERVER_ERROR']).optional(),
+  outcome: z.enum(['success', 'decline']).optional(),
+  callback: z.boolean().optional(),
+  code: z.string().optional(),
+  message: z.string().optional(),
+});
+
 export interface NextPayout {
   /**
    * ACCEPT (default): answered `success`, then processed. REFUSE: a 400 error answer, nothing
@@ -145,7 +155,7 @@ export interface EcommpaySandboxOptions {
   secretKey: string;
 }
 
-export class EcommpaySandbox implements SandboxProvider {
+export class EcommpaySandbox extends ProviderSandbox<EcommpaySandboxOptions> implements SandboxProvider {
   readonly name = 'ecommpay';
   private readonly charges = new Map<string, Charge>();
   private readonly byPageToken = new Map<string, Charge>();
@@ -165,12 +175,8 @@ export class EcommpaySandbox implements SandboxProvider {
   private readonly payouts = new Map<string, Payout>();
   private next: NextPayout = {};
   private operations = 0;
-  private kit!: SandboxKit;
 
-  constructor(private readonly options: EcommpaySandboxOptions) {}
-
-  routes(kit: SandboxKit): [string, string, Handler][] {
-    this.kit = kit;
+  protected endpoints(): [string, string, Handler][] {
     return [
       ['POST', ECOMMPAY_PATHS.sale, (r) => this.signed(r, (body) => this.sale(r, body))],
       ['POST', ECOMMPAY_PATHS.banks, (r) => this.signed(r, (body) => this.bankList(body))],
@@ -178,7 +184,7 @@ export class EcommpaySandbox implements SandboxProvider {
       ['POST', ECOMMPAY_PATHS.payout, (r) => this.signed(r, (body) => this.payout(body))],
       // Sandbox only: every payout held, and a one-shot switch for the next payout request.
       ['GET', '/_sandbox/ecommpay/payouts', () => ({ status: 200, body: { payouts: this.payoutLedger() } })],
-      ['POST', '/_sandbox/ecommpay/payouts/next', (r) => this.setNextPayout(r)],
+      ['POST', '/_sandbox/ecommpay/payouts/next', (r) => keepNext(r, nextPayoutSchema, (next) => (this.next = next))],
       // The VA page redirect_data points at: what the customer would see at the provider.
       ['GET', '/payment-page/indonesia-va/:token', (r) => this.vaPage(r.params.token!)],
       // Sandbox only: callbacks as sent, so tests can redeliver one verbatim.
@@ -213,15 +219,10 @@ export class EcommpaySandbox implements SandboxProvider {
   }
 
   ledger(): LedgerEntry[] {
-    return [...this.charges.values()].map((c) => ({
-      reference: c.paymentId,
-      providerId: c.requestId,
-      amount: c.amount / IDR_MINOR_UNITS,
-      status: this.refresh(c).status,
-      paidAmount: c.paidAmount / IDR_MINOR_UNITS,
-      refundedAmount: 0,
-      createRequests: c.createRequests,
-    }));
+    // ecommpay counts in minor units; the ledger, like bayar, in rupiah.
+    return [...this.charges.values()].map((c) =>
+      ledgerEntry(c, { reference: c.paymentId, providerId: c.requestId, status: this.refresh(c).status, amount: c.amount / IDR_MINOR_UNITS, paidAmount: c.paidAmount / IDR_MINOR_UNITS }),
+    );
   }
 
   reset(): void {
@@ -565,17 +566,6 @@ export class EcommpaySandbox implements SandboxProvider {
       code: p.code,
       sendRequests: p.sendRequests,
     }));
-  }
-
-  private setNextPayout(r: SandboxRequest): SandboxResponse {
-    const body = (jsonBody(r) ?? {}) as NextPayout;
-    if (body.answer !== undefined && !['ACCEPT', 'REFUSE', 'TIMEOUT', 'SERVER_ERROR'].includes(body.answer)) return { status: 400, body: { error: 'answer: ACCEPT, REFUSE, TIMEOUT or SERVER_ERROR' } };
-    if (body.outcome !== undefined && !['success', 'decline'].includes(body.outcome)) return { status: 400, body: { error: 'outcome: success or decline' } };
-    if (body.callback !== undefined && typeof body.callback !== 'boolean') return { status: 400, body: { error: 'callback: true or false' } };
-    if ((body.code !== undefined && typeof body.code !== 'string') || (body.message !== undefined && typeof body.message !== 'string'))
-      return { status: 400, body: { error: 'code and message: strings' } };
-    this.next = { answer: body.answer, outcome: body.outcome, callback: body.callback, code: body.code, message: body.message };
-    return { status: 200, body: this.next };
   }
 
   private vaPage(token: string): SandboxResponse {

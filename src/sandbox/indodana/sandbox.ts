@@ -15,7 +15,8 @@ import { randomUUID } from 'node:crypto';
 import { INDODANA_CANCELLATION_WINDOW_DAYS, INDODANA_PATHS, paymentIdFromOrderId } from '../../providers/indodana/capabilities.js';
 import { cancellationRequestSchema, checkoutRequestSchema, indodanaTime, metadataRequestSchema, parseIndodanaTime, type IndodanaTransactionStatus } from '../../providers/indodana/schemas.js';
 import { authorizationHeader, verifyAuthorization } from '../../providers/indodana/signature.js';
-import { jsonBody, type Handler, type LedgerEntry, type Notification, type SandboxKit, type SandboxProvider, type SandboxRequest, type SandboxResponse } from '../kit.js';
+import { jsonBody, ProviderSandbox, markPaid, ledgerEntry } from '../kit.js';
+import type { Handler, LedgerEntry, Notification, SandboxProvider, SandboxRequest, SandboxResponse } from '../kit.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -70,18 +71,14 @@ export interface IndodanaSandboxOptions {
   refundPath?: string;
 }
 
-export class IndodanaSandbox implements SandboxProvider {
+export class IndodanaSandbox extends ProviderSandbox<IndodanaSandboxOptions> implements SandboxProvider {
   readonly name = 'indodana';
   private readonly transactions = new Map<string, Transaction>();
   /** Every notification as first sent, headers included, so tests can redeliver one verbatim. */
   private readonly outbox: Notification[] = [];
   private fraud: { reject: boolean; message: string } = { reject: false, message: '' };
-  private kit!: SandboxKit;
 
-  constructor(private readonly options: IndodanaSandboxOptions) {}
-
-  routes(kit: SandboxKit): [string, string, Handler][] {
-    this.kit = kit;
+  protected endpoints(): [string, string, Handler][] {
     const refundPaths = [...new Set([INDODANA_PATHS.defaultRefund, this.options.refundPath ?? INDODANA_PATHS.defaultRefund])];
     return [
       ['POST', INDODANA_PATH_PREFIX + INDODANA_PATHS.checkout, (r) => this.authed(r, () => this.checkout(r))],
@@ -118,8 +115,7 @@ export class IndodanaSandbox implements SandboxProvider {
       transaction.message = this.fraud.message;
     } else {
       transaction.status = 'PAID';
-      transaction.paidAt = Date.now();
-      transaction.paidAmount = options.amount ?? transaction.amount;
+      markPaid(transaction, options.amount);
     }
     this.notify(transaction);
     return { status: 200, body: this.render(transaction) };
@@ -128,15 +124,9 @@ export class IndodanaSandbox implements SandboxProvider {
   ledger(): LedgerEntry[] {
     // The ledger is bayar's test view, not Indodana's API: it names charges by bayar's payment id,
     // as every sandbox's ledger does (Indodana itself knows only the 24-digit order id).
-    return [...this.transactions.values()].map((t) => ({
-      reference: paymentIdFromOrderId(t.merchantOrderId),
-      providerId: t.transactionId,
-      amount: t.amount,
-      status: this.refresh(t).status,
-      paidAmount: t.paidAmount,
-      refundedAmount: refunded(t),
-      createRequests: t.checkouts,
-    }));
+    return [...this.transactions.values()].map((t) =>
+      ledgerEntry(t, { reference: paymentIdFromOrderId(t.merchantOrderId), providerId: t.transactionId, status: this.refresh(t).status, refundedAmount: refunded(t), createRequests: t.checkouts }),
+    );
   }
 
   reset(): void {

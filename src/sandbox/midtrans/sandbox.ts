@@ -6,7 +6,8 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { basicAuthHeader, notificationSignature } from '../../providers/midtrans/signature.js';
 import { EXPIRY_UNITS, chargeRequestSchema, formatGrossAmount, parseMidtransTime, refundRequestSchema, toWibTime, type MidtransChargeRequest } from '../../providers/midtrans/schemas.js';
-import { jsonBody, type AmendRecord, type Handler, type LedgerEntry, type Notification, type SandboxKit, type SandboxProvider, type SandboxRequest, type SandboxResponse } from '../kit.js';
+import { jsonBody, ProviderSandbox, ledgerEntry } from '../kit.js';
+import type { AmendRecord, Handler, LedgerEntry, Notification, SandboxProvider, SandboxRequest, SandboxResponse } from '../kit.js';
 
 /** ≈2m, 10m, 30m, 90m, 210m after a failed delivery (after-payment/http-notification.md). */
 export const MIDTRANS_NOTIFICATION_RETRIES_MS = [2, 10, 30, 90, 210].map((m) => m * 60_000);
@@ -91,17 +92,13 @@ export interface MidtransSandboxOptions {
   serverKey: string;
 }
 
-export class MidtransSandbox implements SandboxProvider {
+export class MidtransSandbox extends ProviderSandbox<MidtransSandboxOptions> implements SandboxProvider {
   readonly name = 'midtrans';
   private readonly byOrder = new Map<string, Charge>();
   private readonly byTransaction = new Map<string, Charge>();
   private refundSequence = 0;
-  private kit!: SandboxKit;
 
-  constructor(private readonly options: MidtransSandboxOptions) {}
-
-  routes(kit: SandboxKit): [string, string, Handler][] {
-    this.kit = kit;
+  protected endpoints(): [string, string, Handler][] {
     return [
       ['POST', '/v2/charge', (r) => this.authed(r, () => this.charge(r))],
       ['GET', '/v2/:id/status', (r) => this.authed(r, () => this.status(r.params.id!))],
@@ -150,15 +147,9 @@ export class MidtransSandbox implements SandboxProvider {
   }
 
   ledger(): LedgerEntry[] {
-    return [...this.byOrder.values()].map((c) => ({
-      reference: c.orderId,
-      providerId: c.transactionId,
-      amount: this.gross(c),
-      status: this.refresh(c).status,
-      paidAmount: c.paidAmount,
-      refundedAmount: refunded(c),
-      createRequests: c.createRequests,
-    }));
+    return [...this.byOrder.values()].map((c) =>
+      ledgerEntry(c, { reference: c.orderId, providerId: c.transactionId, status: this.refresh(c).status, amount: this.gross(c), refundedAmount: refunded(c) }),
+    );
   }
 
   reset(): void {

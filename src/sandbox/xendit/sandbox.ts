@@ -9,7 +9,8 @@ import { basicAuthHeader } from '../../providers/xendit/signature.js';
 import { XENDIT_CHANNELS } from '../../providers/xendit/capabilities.js';
 import { XENDIT_PAYOUT_CHANNELS } from '../../providers/xendit/capabilities.js';
 import { createPaymentRequestSchema, createPayoutRequestSchema, refundRequestSchema, type XenditCreatePaymentRequest, type XenditCreatePayoutRequest } from '../../providers/xendit/schemas.js';
-import { jsonBody, type Handler, type LedgerEntry, type SandboxKit, type SandboxProvider, type SandboxRequest, type SandboxResponse } from '../kit.js';
+import { jsonBody, ProviderSandbox, ledgerEntry, clearAll } from '../kit.js';
+import type { Handler, LedgerEntry, SandboxProvider, SandboxRequest, SandboxResponse } from '../kit.js';
 
 /** +15m, +45m, +2h, +3h, +6h, +12h (docs.xendit.co/webhook/delivery-attempts-and-retries). */
 export const XENDIT_WEBHOOK_RETRIES_MS = [15, 45, 120, 180, 360, 720].map((m) => m * 60_000);
@@ -83,7 +84,7 @@ export interface XenditSandboxOptions {
 /** E-wallet channels the Payments API does not refund (channel table, "Refund" ❌). */
 const XENDIT_UNREFUNDABLE_EWALLETS = new Set(['DANA', 'OVO']);
 
-export class XenditSandbox implements SandboxProvider {
+export class XenditSandbox extends ProviderSandbox<XenditSandboxOptions> implements SandboxProvider {
   readonly name = 'xendit';
   private readonly charges = new Map<string, Charge>();
   private readonly byReference = new Map<string, Charge>();
@@ -100,12 +101,8 @@ export class XenditSandbox implements SandboxProvider {
   private payoutPlan: PayoutBehaviour[] = [];
   /** How long an accepted payout takes to finish (half of it as REQUESTED). */
   private payoutCompleteAfterMs = 300;
-  private kit!: SandboxKit;
 
-  constructor(private readonly options: XenditSandboxOptions) {}
-
-  routes(kit: SandboxKit): [string, string, Handler][] {
-    this.kit = kit;
+  protected endpoints(): [string, string, Handler][] {
     return [
       ['POST', '/payment_requests', (r) => this.authed(r, () => this.idempotent(r, () => this.create(r)))],
       ['GET', '/payment_requests', (r) => this.authed(r, () => this.list(r))],
@@ -142,27 +139,15 @@ export class XenditSandbox implements SandboxProvider {
   }
 
   ledger(): LedgerEntry[] {
-    return [...this.charges.values()].map((c) => ({
-      reference: c.request.reference_id,
-      providerId: c.id,
-      amount: c.request.amount,
-      status: this.refresh(c).status,
-      paidAmount: c.paidAmount,
-      refundedAmount: c.refunded,
-      createRequests: c.createRequests,
-    }));
+    return [...this.charges.values()].map((c) =>
+      ledgerEntry(c, { reference: c.request.reference_id, providerId: c.id, status: this.refresh(c).status, amount: c.request.amount, refundedAmount: c.refunded }),
+    );
   }
 
   reset(): void {
     this.transactions.reset();
-    this.charges.clear();
-    this.byReference.clear();
-    this.idempotency.clear();
-    this.refunds.clear();
-    this.inactiveChannels.clear();
+    clearAll(this.charges, this.byReference, this.idempotency, this.refunds, this.inactiveChannels, this.payouts, this.payoutKeys);
     this.refundsStayPending = false;
-    this.payouts.clear();
-    this.payoutKeys.clear();
     this.payoutPlan = [];
     this.payoutCompleteAfterMs = 300;
   }
