@@ -1,7 +1,7 @@
 // Every provider bayar knows, one line each. Configuration, the registry, routing, the sandbox
 // process and `npm start` all loop over this list; adding a provider is its folder
-// (src/providers/<name>/descriptor.ts, its sandbox in src/sandbox/<name>/) and one line here
-// (docs/providers.md, "Adding a provider").
+// (src/providers/<name>/descriptor.ts, its sandbox in src/sandbox/<name>/), its import and entry
+// here, and its name in the domain's PROVIDER_NAMES (docs/providers.md, "Adding a provider").
 //
 // The order is the default routing order for a method several providers offer: xendit first,
 // DOKU's e-wallets after xendit and midtrans, indodana's QRIS last unless BAYAR_ROUTING or the
