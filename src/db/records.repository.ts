@@ -58,8 +58,14 @@ function nextViewSql(table: string, log: string, key: string): string {
  * The row moves to this version, or the same version with other content replaces it, and only
  * for a write from a history at least as long as the row's (see the header). `$h`: the
  * statement's parameter number of the write's history length.
+ *
+ * It also moves *back* to this version when the row holds a newer one written from a shorter
+ * history: a run writes its versions in order, each from a history no shorter than the last, so a
+ * newer version from a shorter history than this write's can only come from an attempt of a
+ * workflow task that never committed (the chaos run's merchant refund accepted by a lost attempt,
+ * shown as pending until the payment next changed). Its transitions and refunds go with it.
  */
-const moves = (h: number) => `nv.old_history <= $${h} AND (nv.old_version < $2 OR (nv.old_version = $2 AND nv.old_view IS DISTINCT FROM nv.view))`;
+const moves = (h: number) => `nv.old_history <= $${h} AND (nv.old_version < $2 OR (nv.old_version = $2 AND nv.old_view IS DISTINCT FROM nv.view) OR (nv.old_version > $2 AND nv.old_history < $${h}))`;
 /** As updatedAt() below, from the row's new view. */
 const UPDATED_AT = `coalesce((nv.view->'timeline'->-1->>'at')::timestamptz, p.created_at)`;
 
@@ -74,12 +80,13 @@ function updatedAt(summary: { createdAt: string }, entries: TimelineEntry[]): st
  * migration 001): the upsert only changes an existing transition when the committed run replaces
  * a speculative one.
  */
-async function writeTransition(db: PoolClient, log: string, key: string, columns: Record<string, unknown>, afterVersion: number): Promise<void> {
+async function writeTransition(db: PoolClient, log: string, key: string, columns: Record<string, unknown>, afterVersion: number, corrected: boolean): Promise<void> {
   // (Called only for a write that is not stale, so the versions deleted below were written from
   // a history no longer than this one.)
   const id = columns[key];
   const version = columns.version as number;
   if (version > afterVersion + 1) await db.query({ name: `${log}-skipped`, text: `DELETE FROM ${log} WHERE ${key} = $1 AND version > $2 AND version < $3`, values: [id, afterVersion, version] });
+  if (corrected) await db.query({ name: `${log}-corrected`, text: `DELETE FROM ${log} WHERE ${key} = $1 AND version > $2 AND history_length < $3`, values: [id, version, columns.history_length] });
   const names = Object.keys(columns);
   const changed = names.filter((n) => n !== key && n !== 'version');
   await db.query({
@@ -131,7 +138,7 @@ interface RecordKind<S> {
   moving(s: S): Record<string, unknown>;
   transition(s: S): Record<string, unknown>;
   /** Written in the same transaction after the transition (a payment's refunds). */
-  alongside?(db: PoolClient, s: S, version: number): Promise<void>;
+  alongside?(db: PoolClient, s: S, version: number, corrected: boolean): Promise<void>;
 }
 
 const PAYMENTS: RecordKind<PaymentSummary> = {
@@ -149,7 +156,10 @@ const PAYMENTS: RecordKind<PaymentSummary> = {
     settled_at: s.settledAt ?? null,
   }),
   transition: (s) => ({ status: s.status, status_reason: s.statusReason ?? null, amount_paid: s.amounts.paid, amount_refunded: s.amounts.refunded }),
-  alongside: async (db, s, version) => {
+  alongside: async (db, s, version, corrected) => {
+    // A correction replaces what a lost attempt wrote at this version or above: a refund only it
+    // had accepted was never the payment's. The payment's own refunds are written again below.
+    if (corrected) await db.query({ name: 'refunds-corrected', text: 'DELETE FROM refunds WHERE payment_id = $1 AND version >= $2', values: [s.id, version] });
     for (const r of s.refunds) {
       await db.query({
         name: 'refunds-upsert',
@@ -216,6 +226,7 @@ async function recordVersion<S extends PaymentSummary | PayoutSummary>(
       // The first write of a run usually creates the row; later ones update it.
       let moved = afterVersion < 0 && (await insert()).rowCount === 1;
       let stale = false;
+      let corrected = false;
       if (!moved) {
         const changed = kind.moving(s);
         const set = Object.keys(changed).map((n, i) => `${n} = $${i + 6}`);
@@ -224,10 +235,13 @@ async function recordVersion<S extends PaymentSummary | PayoutSummary>(
           name: `${kind.table}-update`,
           text: `${nextViewSql(kind.table, kind.log, kind.key)}
           UPDATE ${kind.table} AS p SET ${set.join(', ')}, version = $2, view = nv.view, updated_at = ${UPDATED_AT}, history_length = $${history}, recorded_at = now()
-          FROM nv WHERE p.id = $1 AND ${moves(history)}`,
+          FROM nv WHERE p.id = $1 AND ${moves(history)}
+          RETURNING nv.old_version`,
           values: [s.id, version, JSON.stringify(s), afterVersion, entriesJson, ...Object.values(changed), historyLength],
         });
         moved = updated.rowCount === 1;
+        // A correction: the same version with other content, or back from a newer one (see `moves`).
+        corrected = moved && Number((updated.rows[0] as { old_version: number | string }).old_version) >= version;
         if (!moved) {
           const found = await historyCheck(db, kind.table, s.id, historyLength);
           stale = found === 'stale';
@@ -237,8 +251,8 @@ async function recordVersion<S extends PaymentSummary | PayoutSummary>(
       }
       // A lost attempt's late write: the record already holds what a longer history wrote.
       if (stale) return false;
-      await writeTransition(db, kind.log, kind.key, { [kind.key]: s.id, version, ...kind.transition(s), entries: entriesJson, history_length: historyLength }, afterVersion);
-      await kind.alongside?.(db, s, version);
+      await writeTransition(db, kind.log, kind.key, { [kind.key]: s.id, version, ...kind.transition(s), entries: entriesJson, history_length: historyLength }, afterVersion, corrected);
+      await kind.alongside?.(db, s, version, corrected);
       return moved;
     },
     WRITE_BEGIN,

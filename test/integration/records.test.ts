@@ -266,13 +266,14 @@ describe('payments: writes idempotent by (payment id, version)', () => {
       assert.deepEqual((await transitions(id)).flatMap((t) => t.entries) as unknown[], v7.timeline as unknown[]);
     });
 
-    it("a correction of a version the row has passed raises the row's history: the lost attempt's next write is refused", async () => {
+    it("the committed run's write moves the row back from a newer version the lost attempt wrote; the lost attempt's next write is refused", async () => {
       const { id, speculative, committed } = await setUp();
-      // The lost attempt wrote 6 and 7; the committed run writes 6 (the row stays at 7).
+      // The lost attempt wrote 6 and 7; the committed run writes 6: 7 was never the payment's.
       const spec7 = { ...speculative, status: 'SETTLED' as const, timeline: [...speculative.timeline, entry('status:SETTLED', '2026-12-05T11:06:50.600Z')] };
       await writePayment({ version: 6, requestHash: 'h', afterVersion: 5, fromEntry: 2, historyLength: 40, view: speculative });
       await writePayment({ version: 7, requestHash: 'h', afterVersion: 6, fromEntry: 4, historyLength: 40, view: spec7 });
-      assert.equal(await writePayment({ version: 6, requestHash: 'h', afterVersion: 5, fromEntry: 2, historyLength: 44, view: committed }), false, 'the row holds version 7 still');
+      assert.equal(await writePayment({ version: 6, requestHash: 'h', afterVersion: 5, fromEntry: 2, historyLength: 44, view: committed }), true, 'the row is back at version 6');
+      await expectCommitted(id, committed);
       const spec8 = { ...spec7, notifications: { duplicates: 1, refused: 0, wakeUps: 0 } };
       assert.equal(await writePayment({ version: 8, requestHash: 'h', afterVersion: 7, fromEntry: 5, historyLength: 40, view: spec8 }), false);
       const v7 = { ...committed, status: 'SETTLED' as const, timeline: [...committed.timeline, entry('status:SETTLED', '2026-12-05T11:07:01.000Z')] };
@@ -283,6 +284,19 @@ describe('payments: writes idempotent by (payment id, version)', () => {
         [0, 5, 6, 7],
       );
       assert.deepEqual((await transitions(id)).flatMap((t) => t.entries) as unknown[], v7.timeline as unknown[]);
+    });
+
+    it('a merchant refund only the lost attempt accepted is gone once the committed run writes (same version, or back from a newer one)', async () => {
+      const refund = { refundId: 'rf-lost', amount: 10_000, reason: 'customer asked', origin: 'merchant' as const, requestedAt: '2026-12-05T11:06:51.000Z', state: 'PENDING' as const };
+      for (const lostVersion of [6, 7]) {
+        const { id, speculative, committed } = await setUp();
+        const lost = { ...speculative, refunds: [refund], timeline: [...speculative.timeline, entry('refund-requested', '2026-12-05T11:06:51.000Z')] };
+        await writePayment({ version: lostVersion, requestHash: 'h', afterVersion: 5, fromEntry: 2, historyLength: 40, view: lost });
+        assert.equal((await pool.query('SELECT 1 FROM refunds WHERE payment_id = $1', [id])).rowCount, 1);
+        assert.equal(await writePayment({ version: 6, requestHash: 'h', afterVersion: 5, fromEntry: 2, historyLength: 44, view: committed }), true);
+        await expectCommitted(id, committed);
+        assert.equal((await pool.query('SELECT 1 FROM refunds WHERE payment_id = $1', [id])).rowCount, 0, `lost attempt at version ${lostVersion}: no refund left`);
+      }
     });
 
     it("payouts: a lost attempt's late write of the committed version changes nothing", async () => {
