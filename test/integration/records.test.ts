@@ -72,6 +72,23 @@ type Whole<W extends { summary: unknown; historyLength: number }> = Omit<W, 'sum
 const writePayment = ({ view, fromEntry, historyLength = 0, ...rest }: Whole<PaymentVersion>) => recordPaymentVersion(pool, { ...rest, historyLength, ...delta(view, fromEntry) });
 const writePayout = ({ view, fromEntry, historyLength = 0, ...rest }: Whole<PayoutVersion>) => recordPayoutVersion(pool, { ...rest, historyLength, ...delta(view, fromEntry) });
 
+/** A Rp 250,000 payout of merchant m1 to a BCA account, with the given status and timeline. */
+const payoutView = (id: string, merchantReference: string, status: PayoutView['status'], timeline: PayoutView['timeline']): PayoutView => ({
+  id,
+  merchantId: 'm1',
+  merchantReference,
+  provider: 'xendit',
+  currency: 'IDR',
+  amount: 250_000,
+  feeType: 'CHARGE_TO_BALANCE',
+  destination: { bankCode: 'BCA', accountNumberLast4: '7890' },
+  description: 'salary',
+  status,
+  attempts: [],
+  createdAt: '2026-12-05T09:00:00.000Z',
+  timeline,
+});
+
 const transitions = async (id: string) =>
   (await pool.query<{ version: number; status: string; entries: { type: string }[] }>('SELECT version, status, entries FROM payment_transitions WHERE payment_id = $1 ORDER BY version', [id])).rows;
 
@@ -300,21 +317,8 @@ describe('payments: writes idempotent by (payment id, version)', () => {
     });
 
     it("payouts: a lost attempt's late write of the committed version changes nothing", async () => {
-      const view = (status: PayoutView['status'], at: string): PayoutView => ({
-        id: 'payout_0000000000000000000000bb',
-        merchantId: 'm1',
-        merchantReference: 'po-late',
-        provider: 'xendit',
-        currency: 'IDR',
-        amount: 250_000,
-        feeType: 'CHARGE_TO_BALANCE',
-        destination: { bankCode: 'BCA', accountNumberLast4: '7890' },
-        description: 'salary',
-        status,
-        attempts: [],
-        createdAt: '2026-12-05T09:00:00.000Z',
-        timeline: [{ at, source: 'workflow' as const, type: `status:${status}` }],
-      });
+      const view = (status: PayoutView['status'], at: string): PayoutView =>
+        payoutView('payout_0000000000000000000000bb', 'po-late', status, [{ at, source: 'workflow' as const, type: `status:${status}` }]);
       await writePayout({ version: 0, requestHash: 'h', afterVersion: -1, fromEntry: 0, historyLength: 3, view: { ...view('CREATED', 'x'), timeline: [] } });
       const committed = view('PENDING', '2026-12-05T09:00:10.000Z');
       assert.equal(await writePayout({ version: 1, requestHash: 'h', afterVersion: 0, fromEntry: 0, historyLength: 12, view: committed }), true);
@@ -374,21 +378,13 @@ describe('payments: writes idempotent by (payment id, version)', () => {
 });
 
 describe('payouts: the same rules', () => {
-  const payout = (version: number, status: PayoutView['status']): PayoutView => ({
-    id: 'payout_00000000000000000000000a',
-    merchantId: 'm1',
-    merchantReference: 'po-1',
-    provider: 'xendit',
-    currency: 'IDR',
-    amount: 250_000,
-    feeType: 'CHARGE_TO_BALANCE',
-    destination: { bankCode: 'BCA', accountNumberLast4: '7890' },
-    description: 'salary',
-    status,
-    attempts: [],
-    createdAt: '2026-12-05T09:00:00.000Z',
-    timeline: Array.from({ length: version }, (_, i) => ({ at: `2026-12-05T09:00:0${i}.000Z`, source: 'workflow' as const, type: `s${i}` })),
-  });
+  const payout = (version: number, status: PayoutView['status']): PayoutView =>
+    payoutView(
+      'payout_00000000000000000000000a',
+      'po-1',
+      status,
+      Array.from({ length: version }, (_, i) => ({ at: `2026-12-05T09:00:0${i}.000Z`, source: 'workflow' as const, type: `s${i}` })),
+    );
 
   it('newer replaces, same is a no-op, older is ignored; transitions once', async () => {
     await writePayout({ version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: payout(1, 'PENDING') });

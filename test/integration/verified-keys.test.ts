@@ -20,6 +20,8 @@ let pg: EmbeddedPostgres;
 let pool: Pool;
 let parent: string;
 let keys: VerifiedKeys;
+/** The key's lookup once the cache has heard what `done` waits for (a notice arrives within ms; 5 s at most). */
+const heard = (secret: string, done: (m: Awaited<ReturnType<VerifiedKeys['lookup']>>) => boolean) => eventually(() => keys.lookup(secret), done, 5_000);
 /** Statements the cache sent, by their first words. */
 const sent: string[] = [];
 
@@ -87,27 +89,9 @@ describe('verified API keys', () => {
     assert.ok(Date.now() - revokedAt < LISTENING_TTL_MS / 10, `took ${Date.now() - revokedAt} ms`);
 
     await setMerchantStatus(pool, 'shop-revoke', 'SUSPENDED');
-    assert.equal(
-      (
-        await eventually(
-          () => keys.lookup(two.secret),
-          (m) => m?.merchantActive === false,
-          5_000,
-        )
-      )?.merchantActive,
-      false,
-    );
+    assert.equal((await heard(two.secret, (m) => m?.merchantActive === false))?.merchantActive, false);
     await setMerchantStatus(pool, 'shop-revoke', 'ACTIVE');
-    assert.equal(
-      (
-        await eventually(
-          () => keys.lookup(two.secret),
-          (m) => m?.merchantActive === true,
-          5_000,
-        )
-      )?.merchantActive,
-      true,
-    );
+    assert.equal((await heard(two.secret, (m) => m?.merchantActive === true))?.merchantActive, true);
   });
 
   it('a change made by hand in SQL is heard too (the trigger, not the CLI, announces it)', async () => {
@@ -115,16 +99,7 @@ describe('verified API keys', () => {
     const k = await createKey(pool, { merchantId: 'shop-sql', scopes: ['payments:read', 'refunds'] });
     assert.deepEqual((await keys.lookup(k.secret))?.scopes, ['payments:read', 'refunds']);
     await pool.query(`UPDATE api_keys SET scopes = '{payments:read}' WHERE id = $1`, [k.key.id]);
-    assert.deepEqual(
-      (
-        await eventually(
-          () => keys.lookup(k.secret),
-          (m) => m?.scopes.length === 1,
-          5_000,
-        )
-      )?.scopes,
-      ['payments:read'],
-    );
+    assert.deepEqual((await heard(k.secret, (m) => m?.scopes.length === 1))?.scopes, ['payments:read']);
   });
 
   it('a lost listener empties the cache and falls back to short lives until it is back', async () => {
@@ -139,16 +114,7 @@ describe('verified API keys', () => {
     await until(() => keys.listening || undefined, 10_000);
     // Listening again: a revocation is heard again.
     await revokeKey(pool, k.key.id);
-    assert.equal(
-      (
-        await eventually(
-          () => keys.lookup(k.secret),
-          (m) => m?.revoked === true,
-          5_000,
-        )
-      )?.revoked,
-      true,
-    );
+    assert.equal((await heard(k.secret, (m) => m?.revoked === true))?.revoked, true);
   });
 
   it('a listener that hears no notices (as through a transaction-pooling proxy) is never trusted: keys are re-read every second', async () => {
