@@ -98,10 +98,10 @@ describe('chaos invariant checker', () => {
   it('catches late money kept silently and money bayar does not know about', () => {
     const r = record('late', { paidAfterExpiry: true });
     assert.deepEqual(rules([r], [view(r, { status: 'EXPIRED', timeline: [] }, { paid: 50_000 })], [charge(r)]), ['late-payment-unhandled']);
-    // Paid at or after the deadline without ever seeing EXPIRED (the close was slow): late money too.
+    // Paid at or after the deadline without ever seeing EXPIRED: counted, not yet a violation
+    // (an open finding, see invariants.ts).
     const d = record('after-deadline', { paidAfterDeadline: true });
-    assert.deepEqual(rules([d], [view(d)], [charge(d)]), ['late-payment-unhandled']);
-    assert.deepEqual(rules([d], [view(d, { status: 'REVIEW_REQUIRED' })], [charge(d)]), []);
+    assert.deepEqual(rules([d], [view(d)], [charge(d)]), []);
     const u = record('unrecorded');
     assert.deepEqual(rules([u], [view(u, { status: 'EXPIRED', timeline: [] }, { paid: 0 })], [charge(u)]), ['unrecorded-money']);
   });
