@@ -206,7 +206,7 @@ export class DokuProvider implements PaymentProvider {
       reason: status === 'FAILED' ? `${n.channel?.id ?? 'DOKU'} ${status} (not final at DOKU)` : undefined,
       occurredAt: isoTime(n.transaction.date),
       // The paid time: transaction.date of a SUCCESS notification, as in the status answer (fromTransaction).
-      ...(chargeStatus === 'PAID' && isoTime(n.transaction.date) ? { paidAt: isoTime(n.transaction.date) } : {}),
+      ...paidAtOf(chargeStatus, n.transaction.date),
     };
     return { kind: 'payment', paymentId: n.order.invoice_number, event };
   }
@@ -388,7 +388,7 @@ function fromTransaction(t: DokuTransaction, channel: DokuChannel | undefined, e
     // The paid time (ProviderEvent.paidAt): Check Status (Non-SNAP) answers "similar to HTTP
     // notification", whose transaction.date is when the transaction reached its status
     // ("2021-01-27T03:24:23Z"); for SUCCESS, when the money was taken.
-    ...(chargeStatus === 'PAID' && isoTime(t.transaction.date) ? { paidAt: isoTime(t.transaction.date) } : {}),
+    ...paidAtOf(chargeStatus, t.transaction.date),
     reason: t.transaction.status === 'FAILED' ? `${t.channel?.id ?? 'DOKU'} FAILED (not final at DOKU)` : undefined,
     // The status answer repeats the VA number / payment code; Indodana's page URL is not in it [?].
     instructions: {
@@ -402,6 +402,12 @@ function fromTransaction(t: DokuTransaction, channel: DokuChannel | undefined, e
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 /** transaction.date is ISO 8601 ("2021-01-27T03:24:23Z"); anything else is left out. */
+/** `{ paidAt }` for a PAID status with a readable transaction.date, else nothing (the workflow then uses when it learned of the money). */
+function paidAtOf(chargeStatus: string, date: string | undefined): { paidAt?: string } {
+  const paidAt = chargeStatus === 'PAID' ? isoTime(date) : undefined;
+  return paidAt ? { paidAt } : {};
+}
+
 function isoTime(text: string | undefined): string | undefined {
   if (!text || !ISO_UTC.test(text)) return undefined;
   const ms = Date.parse(text);
