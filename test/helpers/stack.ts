@@ -24,23 +24,36 @@ const ADMIN_CLI = fileURLToPath(new URL('../../src/admin/cli.js', import.meta.ur
 export const API_KEY = DEV_DEFAULTS.apiKeys.split(':')[1]!;
 export const OTHER_MERCHANT_KEY = 'sk_test_other_merchant_key';
 
+// Ports are picked below the kernel's ephemeral range (ip_local_port_range starts at 32768 on
+// Linux): a port the kernel handed out with listen(0) and we released can be taken again at once
+// as the source port of any outgoing connection — by another test lane's HTTP traffic — before
+// the child process that was given it binds it (one CI run lost its worker to EADDRINUSE so).
+// Below 32768 only another listener can take it, and listeners here pick at random too.
+const PICK_FROM = 10_000;
+const PICK_BELOW = 32_700;
+const handedOut = new Set<number>();
+
+/** A free loopback port for a child process to listen on, never handed out twice by this process. */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+  for (;;) {
+    const port = PICK_FROM + Math.floor(Math.random() * (PICK_BELOW - PICK_FROM));
+    if (handedOut.has(port) || !(await isFree(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
 
 /** A base port whose next few ports are free too (sandboxes listen on base + offset). */
 async function freePortBase(): Promise<number> {
+  const span = Math.max(...Object.values(SANDBOX_PORT_OFFSETS)) + 1;
   for (;;) {
-    const base = 20000 + Math.floor(Math.random() * 30000);
-    const ok = await Promise.all(Object.values(SANDBOX_PORT_OFFSETS).map((o) => isFree(base + o)));
-    if (ok.every(Boolean)) return base;
+    const base = PICK_FROM + Math.floor(Math.random() * (PICK_BELOW - PICK_FROM - span));
+    const ports = Object.values(SANDBOX_PORT_OFFSETS).map((o) => base + o);
+    if (ports.some((p) => handedOut.has(p))) continue;
+    const ok = await Promise.all(ports.map(isFree));
+    if (!ok.every(Boolean)) continue;
+    for (const p of ports) handedOut.add(p);
+    return base;
   }
 }
 
