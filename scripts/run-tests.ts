@@ -3,17 +3,19 @@
 // named in test/e2e/shared-stack-suites.ts run inside the e2e/shared-*.test.js files, several
 // suites on one stack, instead of alone.
 //
-// 1. Unit files, as many at a time as there are cores (CPU-bound and independent).
+// 1. Unit files, twice as many at a time as there are cores: they are independent, and most of
+//    their time is timers and loopback servers (41 s of CPU in all, 36 s of wall time two at a time).
 // 2. integration/one-task.test.js alone: it arranges a charge result and its webhooks into one
 //    workflow task by timing, which a neighbour's load can undo.
-// 3. The other integration files and the e2e files, in lanes: two when the machine is otherwise
-//    idle (an e2e stack spends most of its time waiting on timers and other processes, and every
-//    stack has its own ports, database and Temporal server), one when its load already fills the
-//    cores: starved of CPU, short deadlines in the tests (2 s expiries, the API's wait for a
-//    charge) pass before the stack gets to them. BAYAR_E2E_CONCURRENCY sets it. Longest file
-//    first (the durations of the last run, test-results/test-durations.json, else the estimates
-//    below), so the lanes finish together: the layer takes about the longest of the lanes, not
-//    the sum of the files.
+// 3. The other integration files and the e2e files, in lanes: one more than the cores when the
+//    machine is otherwise idle — an e2e stack spends most of its time waiting on timers and other
+//    processes (a whole `npm test` used 344 s of CPU in 419 s on two cores, about 40 % of them;
+//    shared-providers-a alone 29 s of CPU in 77 s), and every stack has its own ports, database
+//    and Temporal server — and one when the machine's load already fills the cores: starved of
+//    CPU, short deadlines in the tests (2 s expiries, the API's wait for a charge) pass before the
+//    stack gets to them. BAYAR_E2E_CONCURRENCY sets it. Longest file first (the durations of the
+//    last run, test-results/test-durations.json, else the estimates below), so the lanes finish
+//    together: the layer takes about the longest of the lanes, not the sum of the files.
 // 4. The chaos run, last and alone: its load phase has a time budget, and must start its 80
 //    payments within it.
 //
@@ -137,11 +139,11 @@ const idle = load < 2 * availableParallelism();
 const last = readDurations();
 
 const unitStart = Date.now();
-const unit = await run(layer('unit'), { concurrency: Math.max(1, availableParallelism()), stream: true, label: 'the unit files' });
+const unit = await run(layer('unit'), { concurrency: 2 * availableParallelism(), stream: true, label: 'the unit files' });
 const unitSeconds = (Date.now() - unitStart) / 1000;
 const first = await run([join(testDir, FIRST)]);
 
-const laneCount = Math.max(1, Number(process.env.BAYAR_E2E_CONCURRENCY ?? (idle ? 2 : 1)));
+const laneCount = Math.max(1, Number(process.env.BAYAR_E2E_CONCURRENCY ?? (idle ? availableParallelism() + 1 : 1)));
 console.log(
   `npm test: integration and e2e files ${laneCount} at a time, longest first (${idle ? 'the machine was idle' : 'the machine was busy'} at the start: load average ${load.toFixed(1)} on ${availableParallelism()} cores; ${loadavg()[0]!.toFixed(1)} now)`,
 );
