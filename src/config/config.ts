@@ -8,10 +8,10 @@
 // set (PROVIDER_VARIABLES), and bayar refuses to boot with a published development secret, a
 // local or non-https provider URL, or a half-configured provider.
 import { z } from 'zod';
-import { PAYMENT_METHODS, PROVIDER_NAMES, type PaymentMethod, type ProviderName } from '../domain/payment.js';
+import { PAYMENT_METHODS, type PaymentMethod, type ProviderName } from '../domain/payment.js';
 // The provider list only, never a provider's own folder (eslint.config.js): each provider's
 // variables, settings and rules live in its descriptor.
-import { PROVIDERS, type AnyProviderDescriptor, type ProviderSettings } from '../providers/index.js';
+import { PROVIDER_NAMES, PROVIDERS, type AnyProviderDescriptor, type ProviderSettings } from '../providers/index.js';
 import type { DevelopmentContext, ProviderEndpoint } from '../providers/descriptor.js';
 import { cidrList, duration, pairs, pollSchedule, port, realUrlProblem } from './env-schemas.js';
 import { type Cidr } from './cidr.js';

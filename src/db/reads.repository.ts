@@ -2,7 +2,8 @@
 // list (filters, batch by ids or references, keyset pagination). Every statement names the
 // merchant, so a merchant can only ever read its own rows; every row is parsed with zod.
 import { z } from 'zod';
-import { PAYMENT_METHODS, PAYMENT_STATUSES, PROVIDER_NAMES, type PaymentView } from '../domain/payment.js';
+import { PAYMENT_METHODS, PAYMENT_STATUSES, type PaymentView } from '../domain/payment.js';
+import { PROVIDER_NAMES } from '../providers/index.js';
 import type { PayoutView } from '../domain/payout.js';
 import type { Pool } from './pool.js';
 import { paymentColumns } from './rows.js';

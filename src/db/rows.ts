@@ -1,7 +1,8 @@
 // How rows read from PostgreSQL become values: the payments and payouts tables' columns, described once (each
 // read picks the ones it selects), and the snake_case row → camelCase object every read returns.
 import { z } from 'zod';
-import { PAYMENT_METHODS, PAYMENT_STATUSES, PROVIDER_NAMES } from '../domain/payment.js';
+import { PAYMENT_METHODS, PAYMENT_STATUSES } from '../domain/payment.js';
+import { PROVIDER_NAMES } from '../providers/index.js';
 import { PAYOUT_STATUSES } from '../domain/payout.js';
 
 const int = z.number().int();

@@ -1,6 +1,8 @@
 // The payment domain, shared by the API, the workflow and the activities.
 // This file must stay free of Node built-ins and of any runtime dependency:
 // the workflow bundle imports it, and workflow code runs in Temporal's deterministic sandbox.
+// The one import below is a type (erased at build): provider names come from the provider list.
+import type { ProviderName } from '../providers/index.js';
 
 export const PAYMENT_STATUSES = [
   'CREATED',
@@ -46,8 +48,13 @@ export const PAYMENT_METHODS = [
 ] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 
-export const PROVIDER_NAMES = ['xendit', 'midtrans', 'doku', 'ecommpay', 'indodana', 'aggregator'] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
+/**
+ * A provider's name: a union of string literals derived from the one provider list
+ * (src/providers/index.ts), so adding a provider is one line there. A type only: the workflow
+ * bundle imports this file, and it must not load provider code (the import is erased). The names
+ * at run time (PROVIDER_NAMES) are exported by src/providers/index.ts.
+ */
+export type { ProviderName };
 
 /** An amount of Indonesian rupiah. Always a safe, non-negative integer: rupiah have no minor unit in practice. */
 export type Rupiah = number;

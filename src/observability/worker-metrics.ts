@@ -8,7 +8,8 @@ import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, InjectedSin
 import { ApplicationFailure } from '@temporalio/common';
 import { metricsRegistry } from './metric-factory.js';
 import type { PaymentMetricsSinks } from '../../workflows/payment-metrics.js';
-import { PAYMENT_METHODS, PAYMENT_STATUSES, PROVIDER_NAMES } from '../domain/payment.js';
+import { PAYMENT_METHODS, PAYMENT_STATUSES } from '../domain/payment.js';
+import { PROVIDER_NAMES } from '../providers/index.js';
 import { DIFFERENCE_KINDS } from '../statements/reconcile.js';
 
 /** Activities that call a provider, i.e. the provider boundary. */

@@ -1,7 +1,8 @@
 // The HTTP contract's request shapes. Strict: an unknown field is a 400, not silently dropped.
 import { z } from 'zod';
 import { ProblemException } from '../common/problem.js';
-import { PAYMENT_METHODS, PAYMENT_STATUSES, PROVIDER_NAMES } from '../domain/payment.js';
+import { PAYMENT_METHODS, PAYMENT_STATUSES } from '../domain/payment.js';
+import { PROVIDER_NAMES } from '../providers/index.js';
 
 /** bayar's own ceiling per payment; each provider's capability may be lower. */
 export const MAX_PAYMENT_IDR = 1_000_000_000;

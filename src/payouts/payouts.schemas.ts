@@ -1,6 +1,6 @@
 // The payout API's request shapes. Strict: an unknown field is a 400, not silently dropped.
 import { z } from 'zod';
-import { PROVIDER_NAMES } from '../domain/payment.js';
+import { PROVIDER_NAMES } from '../providers/index.js';
 import { PAYOUT_BANKS, PAYOUT_FEE_TYPES } from '../domain/payout.js';
 import { rupiah } from '../payments/payments.schemas.js';
 import { MAX_PAYOUT_ATTEMPTS } from '../../workflows/payout-definitions.js';

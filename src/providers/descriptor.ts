@@ -3,7 +3,6 @@
 // its adapter is built, and where its sandbox lives. src/providers/index.ts lists them all;
 // configuration, the registry, routing, the sandbox process and `npm start` loop over that list.
 import type { z } from 'zod';
-import type { ProviderName } from '../domain/payment.js';
 import type { PaymentProvider, ProviderCapabilities } from './provider.js';
 import type { SandboxProvider } from '../sandbox/kit.js';
 
@@ -37,7 +36,7 @@ export interface SandboxDescriptor<Settings, Dev> {
   create(settings: Settings): Promise<SandboxProvider>;
 }
 
-export interface ProviderDescriptor<Name extends ProviderName = ProviderName, Shape extends z.ZodRawShape = z.ZodRawShape, Settings extends ProviderEndpoint = ProviderEndpoint, Dev = unknown> {
+export interface ProviderDescriptor<Name extends string = string, Shape extends z.ZodRawShape = z.ZodRawShape, Settings extends ProviderEndpoint = ProviderEndpoint, Dev = unknown> {
   name: Name;
   capabilities: ProviderCapabilities;
   /** The provider's own environment variables (names are part of the public interface: never rename). */
@@ -69,6 +68,12 @@ export interface ProviderDescriptor<Name extends ProviderName = ProviderName, Sh
    * published development values must never meet a real provider.
    */
   realProviderProblems?(e: z.infer<z.ZodObject<Shape>>, defaults: Dev): string[];
+  /**
+   * The adapter. Write the arrow's return type (`(settings, context): PaymentProvider => new …`):
+   * ProviderName is derived from the descriptors, so TypeScript must not compare the adapter class
+   * with PaymentProvider while it is still working out the descriptor's type (a circular-type
+   * error otherwise); with the annotation it checks the body afterwards, as strictly.
+   */
   build(settings: Settings, context: BuildContext): PaymentProvider;
   sandbox: {
     /** The sandbox listens on BAYAR_SANDBOX_PORT_BASE + this offset (4101, 4102, … by default). */
@@ -78,8 +83,12 @@ export interface ProviderDescriptor<Name extends ProviderName = ProviderName, Sh
   };
 }
 
-/** Typed identity: keeps each descriptor's own variable and settings types. */
-export function defineProvider<Name extends ProviderName, Shape extends z.ZodRawShape, Settings extends ProviderEndpoint, Dev>(
+/**
+ * Typed identity: keeps each descriptor's own name, variable and settings types. The name is any
+ * string literal here (ProviderName is derived from the list of descriptors, so it cannot
+ * constrain them without a circular type); test/unit/descriptors.test.ts checks it is the folder's.
+ */
+export function defineProvider<Name extends string, Shape extends z.ZodRawShape, Settings extends ProviderEndpoint, Dev>(
   descriptor: ProviderDescriptor<Name, Shape, Settings, Dev>,
 ): ProviderDescriptor<Name, Shape, Settings, Dev> {
   return descriptor;

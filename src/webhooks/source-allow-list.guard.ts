@@ -13,7 +13,8 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import { AddressRanges, normalizeAddress } from '../config/cidr.js';
 import { ProblemException } from '../common/problem.js';
-import { PROVIDER_NAMES, type ProviderName } from '../domain/payment.js';
+import type { ProviderName } from '../domain/payment.js';
+import { PROVIDER_NAMES } from '../providers/index.js';
 import { Metrics } from '../health/metrics.js';
 
 @Injectable()

@@ -8,7 +8,8 @@ import { Controller, Inject, Logger, Param, Post, Req, Res, UseGuards } from '@n
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Request, Response } from 'express';
-import { PROVIDER_NAMES, type ProviderName } from '../domain/payment.js';
+import type { ProviderName } from '../domain/payment.js';
+import { PROVIDER_NAMES } from '../providers/index.js';
 import { ProblemException } from '../common/problem.js';
 import { PROVIDERS } from '../providers/providers.module.js';
 import { SignatureInvalid, WebhookMalformed, type ParsedWebhook, type PaymentProvider, type WebhookReply } from '../providers/provider.js';

@@ -11,7 +11,7 @@ import { httpCall } from '../../src/common/http-client.js';
 import { loadConfig } from '../../src/config/config.js';
 import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 import { Stack } from '../../src/dev/stack.js';
-import { PROVIDER_NAMES } from '../../src/domain/payment.js';
+import { PROVIDER_NAMES } from '../../src/providers/index.js';
 import { freePort, startTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
 
 const KEY = 'sk_live_e2e_0123456789abcdef';

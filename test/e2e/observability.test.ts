@@ -10,7 +10,8 @@ import { loadConfig } from '../../src/config/config.js';
 import { configuredSecrets } from '../../src/observability/secrets.js';
 import { until } from '../helpers/wait.js';
 import { parseExposition, type Sample } from '../helpers/prometheus.js';
-import { PAYMENT_METHODS, PAYMENT_STATUSES, PROVIDER_NAMES } from '../../src/domain/payment.js';
+import { PAYMENT_METHODS, PAYMENT_STATUSES } from '../../src/domain/payment.js';
+import { PROVIDER_NAMES } from '../../src/providers/index.js';
 import { FUTURE_SERIES, dashboardPanels, rules, seriesIn } from '../helpers/series.js';
 
 /** Every label bayar's worker may use, with the closed set of values each may take. */

@@ -2,7 +2,7 @@
 // HTTP layer in-process; e2e: the real API). Valid ones are what a careful merchant sends;
 // the rest is anything at all, shaped like a payout or not.
 import fc from 'fast-check';
-import { PROVIDER_NAMES } from '../../src/domain/payment.js';
+import { PROVIDER_NAMES } from '../../src/providers/index.js';
 import { PAYOUT_BANKS, PAYOUT_FEE_TYPES } from '../../src/domain/payout.js';
 import { MAX_PAYMENT_IDR } from '../../src/payments/payments.schemas.js';
 

@@ -13,7 +13,7 @@ import {
   DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY,
 } from '../../src/sandbox/dev-keys.js';
 import { buildProviders, routeFor } from '../../src/providers/registry.js';
-import { PROVIDER_NAMES } from '../../src/domain/payment.js';
+import { PROVIDER_NAMES } from '../../src/providers/index.js';
 import { parseDuration, parseDurationList } from '../../src/config/duration.js';
 
 /** Asserts loadConfig refuses `env` with a message naming `variable` and not containing any of `secrets`. */

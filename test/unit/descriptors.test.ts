@@ -1,9 +1,11 @@
-// One descriptor per provider (src/providers/index.ts): each is complete and consistent, and the
-// fingerprints production refuses (src/config/published.ts) are those of the published values.
+// One descriptor per provider folder, listed once in src/providers/index.ts (the one line a new
+// provider adds): each is complete and consistent, and the fingerprints production refuses
+// (src/config/published.ts) are those of the published values.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PROVIDER_NAMES } from '../../src/domain/payment.js';
-import { PROVIDERS } from '../../src/providers/index.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PROVIDER_NAMES, PROVIDERS, type ProviderName } from '../../src/providers/index.js';
 import { BAYAR_PUBLISHED_FINGERPRINTS, CONFIG_ENV_KEYS, loadConfig } from '../../src/config/config.js';
 import { keyFingerprint, valueFingerprint } from '../../src/config/published.js';
 import { buildProviders } from '../../src/providers/registry.js';
@@ -16,9 +18,47 @@ function fingerprints(value: unknown): string[] {
   return [];
 }
 
+// ProviderName stays a union of string literals and PROVIDER_NAMES a tuple (z.enum, Records): a
+// compile error here if either widens to `string` / `string[]`.
+const namesAreLiterals: string extends ProviderName ? never : true = true;
+const namesAreATuple: number extends (typeof PROVIDER_NAMES)['length'] ? never : true = true;
+
+/** The provider folders (src/providers/<name>/) that hold a descriptor, read from the source tree. */
+function foldersWithADescriptor(): string[] {
+  const root = fileURLToPath(new URL('../../../src/providers/', import.meta.url));
+  return readdirSync(root, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(`${root}${entry.name}/descriptor.ts`))
+    .map((entry) => entry.name);
+}
+
+/** What defineProvider returns, told apart from the settings types and helpers a descriptor module also exports. */
+function isDescriptor(value: unknown): value is { name: string } {
+  const v = value as { name?: unknown; build?: unknown; sandbox?: unknown } | null;
+  return typeof v === 'object' && v !== null && typeof v.name === 'string' && typeof v.build === 'function' && typeof v.sandbox === 'object';
+}
+
 describe('provider descriptors', () => {
-  it('one per provider name, each with its own sandbox port', () => {
-    assert.deepEqual(PROVIDERS.map((d) => d.name).sort(), [...PROVIDER_NAMES].sort());
+  it('the one list holds every provider folder exactly once, and the names are derived from it', async () => {
+    assert.ok(namesAreLiterals && namesAreATuple);
+    const folders = foldersWithADescriptor();
+    assert.ok(folders.length >= 6, folders.join(', '));
+    for (const folder of folders) {
+      // Built next to this test: dist/src/providers/<folder>/descriptor.js.
+      const exported = Object.values(await import(`../../src/providers/${folder}/descriptor.js`)).filter(isDescriptor);
+      assert.equal(exported.length, 1, `src/providers/${folder}/descriptor.ts exports one descriptor`);
+      const listed = PROVIDERS.filter((d) => d === exported[0]).length;
+      assert.equal(listed, 1, `${folder}'s descriptor is in PROVIDERS (src/providers/index.ts) exactly once, not ${listed} times`);
+      assert.equal(exported[0]!.name, folder, 'a descriptor is named after its folder');
+    }
+    assert.equal(PROVIDERS.length, folders.length, 'PROVIDERS lists only descriptors of src/providers/<name>/ folders');
+    assert.deepEqual(
+      [...PROVIDER_NAMES],
+      PROVIDERS.map((d) => d.name),
+      'PROVIDER_NAMES is the list order',
+    );
+  });
+
+  it('one sandbox and sandbox port each', () => {
     const offsets = PROVIDERS.map((d) => d.sandbox.portOffset);
     assert.equal(new Set(offsets).size, offsets.length);
     for (const d of PROVIDERS) assert.ok(SANDBOXES.has(d.name), `${d.name} has a sandbox`);

@@ -4,7 +4,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PAYMENT_METHODS, PROVIDER_NAMES, type ChargeStatus } from '../../src/domain/payment.js';
+import { PAYMENT_METHODS, type ChargeStatus } from '../../src/domain/payment.js';
+import { PROVIDER_NAMES } from '../../src/providers/index.js';
 import { createPaymentSchema, MAX_PAYMENT_IDR, refundSchema } from '../../src/payments/payments.schemas.js';
 import { SignatureInvalid, WebhookMalformed, type ParsedWebhook, type RawWebhook } from '../../src/providers/provider.js';
 import { XenditProvider } from '../../src/providers/xendit/index.js';

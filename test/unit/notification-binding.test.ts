@@ -5,7 +5,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PROVIDER_NAMES, type ChargeStatus, type ProviderEvent, type ProviderName } from '../../src/domain/payment.js';
+import type { ChargeStatus, ProviderEvent, ProviderName } from '../../src/domain/payment.js';
+import { PROVIDER_NAMES } from '../../src/providers/index.js';
 import { paymentInput } from '../helpers/payment-input.js';
 import type { PaymentWorkflowInput } from '../../workflows/definitions.js';
 import { PaymentState } from '../../workflows/payment-state.js';

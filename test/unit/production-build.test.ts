@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { productionGraph, PRODUCTION_ENTRYPOINTS } from '../../scripts/production-files.js';
+import { PROVIDERS } from '../../src/providers/index.js';
 import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 import * as devKeys from '../../src/sandbox/dev-keys.js';
 
@@ -27,6 +28,8 @@ describe('the production build', () => {
   it('holds the production entrypoints and their imports', () => {
     for (const entry of PRODUCTION_ENTRYPOINTS) assert.ok(graph.files.has(entry), entry);
     assert.ok(graph.files.has('src/config/config.js') && graph.files.has('src/providers/index.js'));
+    // The provider list loads each descriptor with an awaited import(): shipped, not optional.
+    for (const d of PROVIDERS) assert.ok(graph.files.has(`src/providers/${d.name}/descriptor.js`), d.name);
     assert.ok(files.length > 100, `${files.length} files`);
   });
 

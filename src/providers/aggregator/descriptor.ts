@@ -1,6 +1,7 @@
 // The aggregator platform (TopPay family), in one value (src/providers/descriptor.ts).
 import { z } from 'zod';
 import { defineProvider, type ProviderEndpoint } from '../descriptor.js';
+import type { PaymentProvider } from '../provider.js';
 import { publicHalf, rsaKey, rsaPemFromEnv } from '../rsa-key.js';
 import { aggregatorCapabilities } from './capabilities.js';
 import { AggregatorProvider } from './index.js';
@@ -65,6 +66,6 @@ export const aggregator = defineProvider({
     return problems;
   },
   // The aggregator takes its callback URL with every order and disbursement (notifyUrl).
-  build: (settings, { timeoutMs, publicUrl }) => new AggregatorProvider({ ...settings, timeoutMs, notifyUrl: `${publicUrl.replace(/\/$/, '')}/webhooks/aggregator` }),
+  build: (settings, { timeoutMs, publicUrl }): PaymentProvider => new AggregatorProvider({ ...settings, timeoutMs, notifyUrl: `${publicUrl.replace(/\/$/, '')}/webhooks/aggregator` }),
   sandbox: { portOffset: 6, load: async () => (await import('../../sandbox/aggregator/index.js')).aggregatorSandbox },
 });

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { duration, credential } from '../../config/env-schemas.js';
 import { defineProvider, type ProviderEndpoint } from '../descriptor.js';
+import type { PaymentProvider } from '../provider.js';
 import { publicHalf, rsaKey, rsaPemFromEnv } from '../rsa-key.js';
 import { DOKU_SANDBOX_VA_PARTNER_SERVICE_IDS, dokuCapabilities } from './capabilities.js';
 import { DokuProvider } from './index.js';
@@ -122,7 +123,7 @@ export const doku = defineProvider({
     }
     return problems;
   },
-  build: (settings, { timeoutMs, publicUrl }) =>
+  build: (settings, { timeoutMs, publicUrl }): PaymentProvider =>
     // DOKU signs the path of the notification URL as configured at DOKU, i.e. the public one.
     // With SNAP keys it also offers EWALLET_DANA and EWALLET_SHOPEEPAY, after xendit and
     // midtrans in the default route (list order).

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { credential } from '../../config/env-schemas.js';
 import { defineProvider, type ProviderEndpoint } from '../descriptor.js';
+import type { PaymentProvider } from '../provider.js';
 import { ecommpayCapabilities } from './capabilities.js';
 import { EcommpayProvider } from './index.js';
 
@@ -40,6 +41,6 @@ export const ecommpay = defineProvider({
     // "Invalid signature" answers there, so say so at boot instead.
     return e.ECOMMPAY_PROJECT_ID === undefined || e.ECOMMPAY_SECRET_KEY === undefined ? ['ECOMMPAY_BASE_URL points at ecommpay, but ECOMMPAY_PROJECT_ID and ECOMMPAY_SECRET_KEY are not both set'] : [];
   },
-  build: (settings, { timeoutMs }) => new EcommpayProvider({ ...settings, timeoutMs }),
+  build: (settings, { timeoutMs }): PaymentProvider => new EcommpayProvider({ ...settings, timeoutMs }),
   sandbox: { portOffset: 4, load: async () => (await import('../../sandbox/ecommpay/index.js')).ecommpaySandbox },
 });

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { credential } from '../../config/env-schemas.js';
 import { defineProvider, type ProviderEndpoint } from '../descriptor.js';
+import type { PaymentProvider } from '../provider.js';
 import { INDODANA_PATHS, indodanaCapabilities } from './capabilities.js';
 import { IndodanaProvider } from './index.js';
 
@@ -53,6 +54,6 @@ export const indodana = defineProvider({
       refundPath,
     };
   },
-  build: (settings, { timeoutMs, publicUrl }) => new IndodanaProvider({ ...settings, timeoutMs, notificationUrl: `${publicUrl.replace(/\/$/, '')}/webhooks/indodana` }),
+  build: (settings, { timeoutMs, publicUrl }): PaymentProvider => new IndodanaProvider({ ...settings, timeoutMs, notificationUrl: `${publicUrl.replace(/\/$/, '')}/webhooks/indodana` }),
   sandbox: { portOffset: 5, load: async () => (await import('../../sandbox/indodana/index.js')).indodanaSandbox },
 });

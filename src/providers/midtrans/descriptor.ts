@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { credential } from '../../config/env-schemas.js';
 import { defineProvider, type ProviderEndpoint } from '../descriptor.js';
+import type { PaymentProvider } from '../provider.js';
 import { midtransCapabilities } from './capabilities.js';
 import { MidtransProvider } from './index.js';
 
@@ -24,6 +25,6 @@ export const midtrans = defineProvider({
     if (!development) return { baseUrl: e.MIDTRANS_BASE_URL!, sandbox: false, serverKey: e.MIDTRANS_SERVER_KEY! };
     return { ...development.endpoint(e.MIDTRANS_BASE_URL), serverKey: e.MIDTRANS_SERVER_KEY ?? development.defaults.serverKey };
   },
-  build: (settings, { timeoutMs }) => new MidtransProvider({ ...settings, timeoutMs }),
+  build: (settings, { timeoutMs }): PaymentProvider => new MidtransProvider({ ...settings, timeoutMs }),
   sandbox: { portOffset: 2, load: async () => (await import('../../sandbox/midtrans/index.js')).midtransSandbox },
 });

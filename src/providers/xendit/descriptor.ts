@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { credential } from '../../config/env-schemas.js';
 import { defineProvider, type ProviderEndpoint } from '../descriptor.js';
+import type { PaymentProvider } from '../provider.js';
 import { xenditCapabilities } from './capabilities.js';
 import { XenditProvider } from './index.js';
 
@@ -47,6 +48,6 @@ export const xendit = defineProvider({
       ...(e.XENDIT_RETURN_URL || e.XENDIT_BASE_URL === undefined ? { defaultReturnUrl: e.XENDIT_RETURN_URL ?? 'https://merchant.example/payment/return' } : {}),
     };
   },
-  build: (settings, { timeoutMs }) => new XenditProvider({ ...settings, timeoutMs }),
+  build: (settings, { timeoutMs }): PaymentProvider => new XenditProvider({ ...settings, timeoutMs }),
   sandbox: { portOffset: 1, load: async () => (await import('../../sandbox/xendit/index.js')).xenditSandbox },
 });
