@@ -1,0 +1,90 @@
+// The lost workflow task reconciler's selection (src/temporal/lost-workflow-tasks.ts): which
+// executions it refreshes, and its settings. The refresh itself runs against a real dev server in
+// test/integration/lost-workflow-task.test.ts.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodeRefreshWorkflowTasksRequest } from '../../src/temporal/admin-connection.js';
+import { candidateQuery, decide, lostTaskSettings, pendingTaskOf, type QueueState } from '../../src/temporal/lost-workflow-tasks.js';
+import { ConfigError } from '../../src/config/config.js';
+import protobuf from 'protobufjs';
+
+const settings = { BAYAR_LOST_TASK_THRESHOLD_MS: 60_000 };
+const now = Date.parse('2026-12-05T16:00:00Z');
+const polled: QueueState = { lastPollAgoMs: 2_000, backlogAgeMs: 0 };
+const scheduledAgo = (ms: number) => ({ state: 'SCHEDULED' as const, scheduledAtMs: now - ms });
+
+describe('lost workflow tasks: which executions are refreshed', () => {
+  it('a task scheduled longer than the threshold while a worker polls and nothing waits is refreshed', () => {
+    assert.equal(decide(scheduledAgo(61_000), polled, now, settings), 'refresh');
+  });
+
+  it('a task scheduled for less than the threshold (or exactly it) is left alone', () => {
+    assert.equal(decide(scheduledAgo(59_000), polled, now, settings), 'not-stuck');
+    assert.equal(decide(scheduledAgo(60_000), polled, now, settings), 'not-stuck');
+  });
+
+  it('a started task or no pending task is not stuck, however old', () => {
+    assert.equal(decide({ state: 'STARTED' }, polled, now, settings), 'not-stuck');
+    assert.equal(decide({ state: 'NONE' }, polled, now, settings), 'not-stuck');
+    assert.equal(decide({ state: 'SCHEDULED' }, polled, now, settings), 'not-stuck', 'no scheduled time: nothing to measure');
+  });
+
+  it('with no worker polling the task waits for one, as it should', () => {
+    assert.equal(decide(scheduledAgo(600_000), { lastPollAgoMs: undefined, backlogAgeMs: 0 }, now, settings), 'no-poller');
+    assert.equal(decide(scheduledAgo(600_000), { lastPollAgoMs: 91_000, backlogAgeMs: 0 }, now, settings), 'no-poller');
+    // An idle long poll began up to a minute ago: that worker is still there.
+    assert.equal(decide(scheduledAgo(600_000), { lastPollAgoMs: 70_000, backlogAgeMs: 0 }, now, settings), 'refresh');
+  });
+
+  it('a backlog at least as old as the task may still hold it: not refreshed', () => {
+    assert.equal(decide(scheduledAgo(90_000), { lastPollAgoMs: 1_000, backlogAgeMs: 90_000 }, now, settings), 'backlog');
+    assert.equal(decide(scheduledAgo(90_000), { lastPollAgoMs: 1_000, backlogAgeMs: 89_000 }, now, settings), 'refresh', 'the backlog is younger than the task: the task is not in it');
+  });
+
+  it('an execution refreshed within the threshold is not refreshed again', () => {
+    assert.equal(decide(scheduledAgo(120_000), polled, now, settings, now - 30_000), 'recently-refreshed');
+    assert.equal(decide(scheduledAgo(120_000), polled, now, settings, now - 61_000), 'refresh');
+  });
+
+  it('reads DescribeWorkflowExecution’s pending task (enum numbers of temporal.api.enums.v1)', () => {
+    assert.deepEqual(pendingTaskOf({ state: 1, scheduledTime: { seconds: 1796486060, nanos: 981_639_209 } }), { state: 'SCHEDULED', scheduledAtMs: 1796486060981 });
+    assert.deepEqual(pendingTaskOf({ state: 2 }), { state: 'STARTED' });
+    assert.deepEqual(pendingTaskOf(null), { state: 'NONE' });
+    assert.deepEqual(pendingTaskOf({ state: 0 }), { state: 'NONE' });
+  });
+
+  it('candidates: running payments and payouts still CREATED that started before the threshold', () => {
+    assert.equal(
+      candidateQuery(new Date(now - 60_000)),
+      'WorkflowType IN ("paymentWorkflow", "payoutWorkflow") AND ExecutionStatus = "Running" AND PaymentStatus = "CREATED" AND StartTime < "2026-12-05T15:59:00.000Z"',
+    );
+  });
+});
+
+describe('lost workflow tasks: settings and the admin request', () => {
+  it('defaults, and zod refuses what cannot work', () => {
+    assert.deepEqual(lostTaskSettings({}), {
+      BAYAR_LOST_TASK_RECONCILER: 'on',
+      BAYAR_LOST_TASK_THRESHOLD_MS: 60_000,
+      BAYAR_LOST_TASK_INTERVAL_MS: 30_000,
+      BAYAR_LOST_TASK_MAX_PER_PASS: 20,
+    });
+    assert.equal(lostTaskSettings({ BAYAR_LOST_TASK_RECONCILER: 'off' }).BAYAR_LOST_TASK_RECONCILER, 'off');
+    for (const bad of [{ BAYAR_LOST_TASK_THRESHOLD_MS: '10' }, { BAYAR_LOST_TASK_MAX_PER_PASS: '0' }, { BAYAR_LOST_TASK_INTERVAL_MS: 'soon' }, { BAYAR_LOST_TASK_RECONCILER: 'yes' }]) {
+      assert.throws(() => lostTaskSettings(bad), ConfigError, JSON.stringify(bad));
+    }
+  });
+
+  it('encodes RefreshWorkflowTasksRequest as the server’s proto declares it', () => {
+    // Decoded with a schema written from request_response.proto (server v1.29.1), independently of the encoder.
+    const root = protobuf.Root.fromJSON({
+      nested: {
+        WorkflowExecution: { fields: { workflowId: { type: 'string', id: 1 }, runId: { type: 'string', id: 2 } } },
+        RefreshWorkflowTasksRequest: { fields: { execution: { type: 'WorkflowExecution', id: 2 }, namespaceId: { type: 'string', id: 3 } } },
+      },
+    });
+    const bytes = encodeRefreshWorkflowTasksRequest('ns-uuid', { workflowId: 'pay_1', runId: 'run-1' });
+    const decoded = root.lookupType('RefreshWorkflowTasksRequest').decode(bytes).toJSON();
+    assert.deepEqual(decoded, { execution: { workflowId: 'pay_1', runId: 'run-1' }, namespaceId: 'ns-uuid' });
+  });
+});
