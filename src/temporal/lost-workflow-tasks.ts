@@ -59,10 +59,14 @@ export function lostTaskSettings(env: NodeJS.ProcessEnv = process.env): LostTask
 
 export const RECONCILED_WORKFLOW_TYPES = [PAYMENT_WORKFLOW_TYPE, PAYOUT_WORKFLOW_TYPE] as const;
 
-/** Payments and payouts still CREATED (by their search attribute) that started before `before`. */
-export function candidateQuery(before: Date, workflowTypes: readonly string[] = RECONCILED_WORKFLOW_TYPES): string {
-  const types = workflowTypes.map((t) => `"${t}"`).join(', ');
-  return `WorkflowType IN (${types}) AND ExecutionStatus = "Running" AND PaymentStatus = "CREATED" AND StartTime < "${before.toISOString()}"`;
+/**
+ * Payments and payouts of this task queue still CREATED (by their search attribute) that started
+ * before `before`. The task queue too: another deployment may share the namespace, and the
+ * decision reads this queue's pollers and backlog.
+ */
+export function candidateQuery(taskQueue: string, before: Date, workflowTypes: readonly string[] = RECONCILED_WORKFLOW_TYPES): string {
+  const quoted = (v: string) => `"${v.replace(/["\\]/g, '')}"`;
+  return `WorkflowType IN (${workflowTypes.map(quoted).join(', ')}) AND TaskQueue = ${quoted(taskQueue)} AND ExecutionStatus = "Running" AND PaymentStatus = "CREATED" AND StartTime < "${before.toISOString()}"`;
 }
 
 /** What DescribeTaskQueue says about the workflow task queue, once per pass. */
@@ -147,7 +151,7 @@ export class LostWorkflowTaskReconciler {
     const listed = await admin.workflowService.listWorkflowExecutions({
       namespace,
       pageSize: settings.BAYAR_LOST_TASK_MAX_PER_PASS,
-      query: candidateQuery(new Date(now - settings.BAYAR_LOST_TASK_THRESHOLD_MS), this.deps.workflowTypes),
+      query: candidateQuery(this.deps.taskQueue, new Date(now - settings.BAYAR_LOST_TASK_THRESHOLD_MS), this.deps.workflowTypes),
       nextPageToken: this.nextPageToken,
     });
     // The next pass reads the next page; after the last page it starts over.

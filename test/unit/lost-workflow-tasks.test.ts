@@ -53,11 +53,12 @@ describe('lost workflow tasks: which executions are refreshed', () => {
     assert.deepEqual(pendingTaskOf({ state: 0 }), { state: 'NONE' });
   });
 
-  it('candidates: running payments and payouts still CREATED that started before the threshold', () => {
+  it('candidates: running payments and payouts of the task queue still CREATED that started before the threshold', () => {
     assert.equal(
-      candidateQuery(new Date(now - 60_000)),
-      'WorkflowType IN ("paymentWorkflow", "payoutWorkflow") AND ExecutionStatus = "Running" AND PaymentStatus = "CREATED" AND StartTime < "2026-12-05T15:59:00.000Z"',
+      candidateQuery('bayar-payments', new Date(now - 60_000)),
+      'WorkflowType IN ("paymentWorkflow", "payoutWorkflow") AND TaskQueue = "bayar-payments" AND ExecutionStatus = "Running" AND PaymentStatus = "CREATED" AND StartTime < "2026-12-05T15:59:00.000Z"',
     );
+    assert.match(candidateQuery('q"x\\', new Date(now)), /TaskQueue = "qx" AND/, 'a quote in a queue name cannot end the string');
   });
 });
 
