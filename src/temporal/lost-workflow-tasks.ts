@@ -139,7 +139,8 @@ const MAX_REMEMBERED = 10_000;
 
 /** One pass at a time; keeps the page cursor and the recently refreshed executions between passes. */
 export class LostWorkflowTaskReconciler {
-  private nextPageToken: Uint8Array | undefined;
+  /** The sweep in progress: its query (fixed while paging) and the next page's token. */
+  private sweep: { query: string; nextPageToken: Uint8Array } | undefined;
   private namespaceId: string | undefined;
   private readonly refreshedAt = new Map<string, number>();
 
@@ -148,14 +149,13 @@ export class LostWorkflowTaskReconciler {
   async pass(): Promise<PassReport> {
     const { admin, namespace, settings } = this.deps;
     const now = (this.deps.now ?? Date.now)();
-    const listed = await admin.workflowService.listWorkflowExecutions({
-      namespace,
-      pageSize: settings.BAYAR_LOST_TASK_MAX_PER_PASS,
-      query: candidateQuery(this.deps.taskQueue, new Date(now - settings.BAYAR_LOST_TASK_THRESHOLD_MS), this.deps.workflowTypes),
-      nextPageToken: this.nextPageToken,
-    });
-    // The next pass reads the next page; after the last page it starts over.
-    this.nextPageToken = listed.nextPageToken?.length ? listed.nextPageToken : undefined;
+    // A sweep pages through one query (a page token belongs to the query that made it); the
+    // next sweep starts with a query for the time it starts.
+    const query = this.sweep?.query ?? candidateQuery(this.deps.taskQueue, new Date(now - settings.BAYAR_LOST_TASK_THRESHOLD_MS), this.deps.workflowTypes);
+    const nextPageToken = this.sweep?.nextPageToken;
+    this.sweep = undefined; // a failed list starts the next pass afresh
+    const listed = await admin.workflowService.listWorkflowExecutions({ namespace, pageSize: settings.BAYAR_LOST_TASK_MAX_PER_PASS, query, nextPageToken });
+    if (listed.nextPageToken?.length) this.sweep = { query, nextPageToken: listed.nextPageToken };
     const executions = (listed.executions ?? []).slice(0, settings.BAYAR_LOST_TASK_MAX_PER_PASS);
     const report: PassReport = { candidates: executions.length, decisions: [] };
     if (executions.length === 0) return report;

@@ -4,7 +4,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeRefreshWorkflowTasksRequest } from '../../src/temporal/admin-connection.js';
-import { candidateQuery, decide, lostTaskSettings, pendingTaskOf, type QueueState } from '../../src/temporal/lost-workflow-tasks.js';
+import type { AdminConnection } from '../../src/temporal/admin-connection.js';
+import { candidateQuery, decide, LostWorkflowTaskReconciler, lostTaskSettings, pendingTaskOf, type QueueState } from '../../src/temporal/lost-workflow-tasks.js';
 import { ConfigError } from '../../src/config/config.js';
 import protobuf from 'protobufjs';
 
@@ -87,5 +88,97 @@ describe('lost workflow tasks: settings and the admin request', () => {
     const bytes = encodeRefreshWorkflowTasksRequest('ns-uuid', { workflowId: 'pay_1', runId: 'run-1' });
     const decoded = root.lookupType('RefreshWorkflowTasksRequest').decode(bytes).toJSON();
     assert.deepEqual(decoded, { execution: { workflowId: 'pay_1', runId: 'run-1' }, namespaceId: 'ns-uuid' });
+  });
+});
+
+/** A stand-in for the admin connection's calls, recording what a pass asks of Temporal. */
+function fakeTemporal(options: { pages: Array<{ runIds: string[]; next?: string }>; pending: Record<string, { state: number; scheduledAgoMs?: number } | 'throws'>; nowMs: () => number }) {
+  const calls = { lists: [] as Array<{ query: string; token?: string; pageSize: number }>, describes: [] as string[], refreshes: [] as Array<{ namespaceId: string; runId: string }> };
+  let page = 0;
+  const toTime = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
+  const admin = {
+    workflowService: {
+      listWorkflowExecutions: async (req: { query: string; nextPageToken?: Uint8Array; pageSize: number }) => {
+        calls.lists.push({ query: req.query, token: req.nextPageToken ? Buffer.from(req.nextPageToken).toString() : undefined, pageSize: req.pageSize });
+        const p = options.pages[page++ % options.pages.length]!;
+        return {
+          executions: p.runIds.map((runId) => ({ execution: { workflowId: `pay_${runId}`, runId }, type: { name: 'paymentWorkflow' } })),
+          nextPageToken: p.next ? Buffer.from(p.next) : new Uint8Array(),
+        };
+      },
+      describeWorkflowExecution: async (req: { execution: { runId: string } }) => {
+        calls.describes.push(req.execution.runId);
+        const p = options.pending[req.execution.runId];
+        if (p === 'throws') throw new Error('describe failed');
+        return { pendingWorkflowTask: p ? { state: p.state, scheduledTime: p.scheduledAgoMs === undefined ? null : toTime(options.nowMs() - p.scheduledAgoMs) } : null };
+      },
+      describeTaskQueue: async () => ({ pollers: [{ lastAccessTime: toTime(options.nowMs() - 1_000) }], stats: { approximateBacklogAge: null } }),
+    },
+    namespaceId: async () => 'ns-id',
+    refreshWorkflowTasks: async (namespaceId: string, execution: { runId: string }) => void calls.refreshes.push({ namespaceId, runId: execution.runId }),
+  };
+  return { admin: admin as unknown as AdminConnection, calls };
+}
+
+describe('lost workflow tasks: one pass', () => {
+  const base = { ...lostTaskSettings({}), BAYAR_LOST_TASK_MAX_PER_PASS: 2 };
+
+  it('refreshes only the stuck task, counts every decision, and does not refresh it again within the threshold', async () => {
+    let clock = now;
+    const { admin, calls } = fakeTemporal({
+      pages: [{ runIds: ['lost', 'busy'] }],
+      pending: { lost: { state: 1, scheduledAgoMs: 120_000 }, busy: { state: 2 } },
+      nowMs: () => clock,
+    });
+    const counted: string[] = [];
+    const reconciler = new LostWorkflowTaskReconciler({ admin, namespace: 'default', taskQueue: 'bayar-payments', settings: base, now: () => clock, count: (type, d) => counted.push(`${type}:${d}`) });
+    const first = await reconciler.pass();
+    assert.deepEqual(
+      first.decisions.map((d) => d.decision),
+      ['refresh', 'not-stuck'],
+    );
+    assert.deepEqual(calls.refreshes, [{ namespaceId: 'ns-id', runId: 'lost' }]);
+    clock += 30_000;
+    const second = await reconciler.pass();
+    assert.deepEqual(
+      second.decisions.map((d) => d.decision),
+      ['recently-refreshed', 'not-stuck'],
+    );
+    assert.equal(calls.refreshes.length, 1, 'one refresh per threshold');
+    assert.deepEqual(counted, ['paymentWorkflow:refresh', 'paymentWorkflow:not-stuck', 'paymentWorkflow:recently-refreshed', 'paymentWorkflow:not-stuck']);
+  });
+
+  it('a failed describe is counted and the others are still checked', async () => {
+    const { admin, calls } = fakeTemporal({ pages: [{ runIds: ['broken', 'lost'] }], pending: { broken: 'throws', lost: { state: 1, scheduledAgoMs: 61_000 } }, nowMs: () => now });
+    const report = await new LostWorkflowTaskReconciler({ admin, namespace: 'default', taskQueue: 'q', settings: base, now: () => now }).pass();
+    assert.deepEqual(
+      report.decisions.map((d) => d.decision),
+      ['failed', 'refresh'],
+    );
+    assert.deepEqual(
+      calls.refreshes.map((r) => r.runId),
+      ['lost'],
+    );
+  });
+
+  it('reads at most one page per pass and pages on through the same query; the next sweep asks afresh', async () => {
+    let clock = now;
+    const { admin, calls } = fakeTemporal({ pages: [{ runIds: ['a', 'b'], next: 'page-2' }, { runIds: ['c'] }], pending: {}, nowMs: () => clock });
+    const reconciler = new LostWorkflowTaskReconciler({ admin, namespace: 'default', taskQueue: 'q', settings: base, now: () => clock });
+    for (let i = 0; i < 3; i++) {
+      await reconciler.pass();
+      clock += 30_000;
+    }
+    assert.deepEqual(
+      calls.lists.map((l) => [l.token, l.pageSize]),
+      [
+        [undefined, 2],
+        ['page-2', 2],
+        [undefined, 2],
+      ],
+    );
+    assert.equal(calls.lists[1]!.query, calls.lists[0]!.query, 'the second page belongs to the first query');
+    assert.notEqual(calls.lists[2]!.query, calls.lists[0]!.query, 'a new sweep looks up to its own start');
+    assert.deepEqual(calls.describes, ['a', 'b', 'c', 'a', 'b'], 'every candidate is reached, two per pass');
   });
 });
