@@ -17,8 +17,11 @@
 // and runs TaskRefresher.Refresh (service/history/workflow/task_refresher.go): for a workflow task
 // that is scheduled and not started it calls GenerateScheduleWorkflowTaskTasks, i.e. a new
 // transfer task that adds the workflow task to matching again. No history event is written.
-// With authorization on, the caller needs the admin API (the default authorizer's system admin
-// role); Temporal Cloud does not expose the admin service at all.
+// With authorization on, every admin-service method is cluster-scoped with admin access
+// (common/api/metadata.go: AdminServicePrefix → ScopeCluster, AccessAdmin), so the default
+// authorizer (common/authorization/default_authorizer.go) allows it only to a *system* admin: a
+// broad grant for a worker (docs/operations.md, "Lost workflow tasks"). Temporal Cloud does not
+// expose the admin service at all.
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 import protobuf from 'protobufjs';
 
