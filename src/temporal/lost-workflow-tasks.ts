@@ -194,6 +194,9 @@ export class LostWorkflowTaskReconciler {
   private async queueState(now: number): Promise<QueueState> {
     const { admin, namespace, taskQueue } = this.deps;
     // TASK_QUEUE_KIND_NORMAL = 1, TASK_QUEUE_TYPE_WORKFLOW = 1; reportStats gives the backlog age.
+    // With several partitions (the cluster's default 4) what this shows may be the root
+    // partition's view, so both checks are approximate: a wrong "refresh" only adds a copy of a
+    // task that history then refuses to start twice, a wrong skip waits for the next pass.
     const described = await admin.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue, kind: 1 }, taskQueueType: 1, reportStats: true });
     const lastPoll = Math.max(...(described.pollers ?? []).map((p) => timestampMs(p.lastAccessTime) ?? -Infinity));
     const backlogAge = described.stats?.approximateBacklogAge;
