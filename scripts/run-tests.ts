@@ -58,6 +58,7 @@ const ESTIMATES: Record<string, number> = {
   'integration/tracing.test.js': 8,
   'integration/replay.test.js': 8,
   'integration/lost-activity-task.test.js': 8,
+  'integration/lost-workflow-task.test.js': 12,
   'integration/records.test.js': 5,
 };
 

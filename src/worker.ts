@@ -22,6 +22,8 @@ import { WorkerMetrics } from './observability/worker-metrics.js';
 import { observedWorkerOptions, type WorkerObservability } from './observability/worker-observability.js';
 import { workerObservabilitySettings } from './observability/worker-settings.js';
 import { startVisibilityGauges } from './observability/visibility-gauges.js';
+import { AdminConnection } from './temporal/admin-connection.js';
+import { LostWorkflowTaskReconciler, lostTaskSettings, startLostTaskReconciler } from './temporal/lost-workflow-tasks.js';
 
 /** Prebuilt by `npm run build`; without it the worker bundles the workflows at start (slower). */
 export const WORKFLOW_BUNDLE_PATH = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
@@ -89,6 +91,7 @@ async function main(): Promise<void> {
   const pool = await openCheckedPool(config, 'bayar-worker');
   const settings = workerObservabilitySettings();
   const statements = statementSettings();
+  const lostTasks = lostTaskSettings();
   const log = new JsonLog('worker', config.logLevel).redact(configuredSecrets(config));
   const tracing = startTracing('worker');
   const host = settings.BAYAR_WORKER_METRICS_HOST;
@@ -110,6 +113,25 @@ async function main(): Promise<void> {
         log.log('warn', 'visibility gauges not refreshed', { error: err }),
       )
     : () => undefined;
+  // Its own (gRPC-js) connection: the admin service is not reachable through NativeConnection.
+  const admin = lostTasks.BAYAR_LOST_TASK_RECONCILER === 'on' ? AdminConnection.lazy({ ...rest, address }) : undefined;
+  const stopLostTasks = admin
+    ? startLostTaskReconciler(
+        new LostWorkflowTaskReconciler({
+          admin,
+          namespace: config.temporal.namespace,
+          taskQueue: config.temporal.taskQueue,
+          settings: lostTasks,
+          count: metrics.countLostTask,
+          log: (level, message, fields) => (level === 'notice' ? log.notice(message, fields) : log.log(level, message, fields)),
+        }),
+        lostTasks.BAYAR_LOST_TASK_INTERVAL_MS,
+        (err) => {
+          metrics.lostTaskPassErrors.inc();
+          log.log('warn', 'lost workflow task pass failed', { error: err });
+        },
+      )
+    : () => undefined;
   try {
     const worker = await createWorker(config, connection, pool, { metrics, tracing }, benchBaseline);
     if (statements.BAYAR_STATEMENT_SCHEDULE === 'true') {
@@ -124,6 +146,8 @@ async function main(): Promise<void> {
     await worker.run();
   } finally {
     stopGauges();
+    stopLostTasks();
+    await admin?.close();
     server?.close();
     await tracing?.shutdown();
     await connection.close();

@@ -11,6 +11,8 @@ import type { PaymentMetricsSinks } from '../../workflows/payment-metrics.js';
 import { PAYMENT_METHODS, PAYMENT_STATUSES } from '../domain/payment.js';
 import { PROVIDER_NAMES } from '../providers/index.js';
 import { DIFFERENCE_KINDS } from '../statements/reconcile.js';
+import { PAYMENT_WORKFLOW_TYPE } from '../../workflows/definitions.js';
+import { PAYOUT_WORKFLOW_TYPE } from '../../workflows/payout-definitions.js';
 
 /** Activities that call a provider, i.e. the provider boundary. */
 const PROVIDER_OPERATIONS = new Set([
@@ -25,6 +27,8 @@ const PROVIDER_OPERATIONS = new Set([
   'cancelPayout',
   'validateAccount',
 ]);
+
+export const LOST_TASK_DECISIONS = ['refreshed', 'failed', 'not-stuck', 'no-poller', 'backlog', 'recently-refreshed'] as const;
 
 /** Statuses counted in bayar_payments_total (the rest are visible through the gauges). */
 const COUNTED_STATUSES = new Set(['SETTLED', 'EXPIRED', 'FAILED', 'CANCELLED', 'REVIEW_REQUIRED', 'REFUNDED', 'PARTIALLY_REFUNDED']);
@@ -66,17 +70,31 @@ export class WorkerMetrics {
   readonly oldestPendingAge = this.declare.gauge('bayar_oldest_pending_payment_age_seconds', 'Age of the oldest PENDING payment (0 when none)');
   readonly reviewBacklog = this.declare.gauge('bayar_review_backlog', 'Payments in REVIEW_REQUIRED waiting for a person');
   readonly visibilityErrors = this.declare.counter('bayar_visibility_scrape_errors_total', 'Failed refreshes of the visibility gauges');
+  readonly lostWorkflowTasks = this.declare.counter(
+    'bayar_lost_workflow_tasks_total',
+    'Payments and payouts the lost workflow task reconciler looked at, by workflow (payment, payout) and decision (refreshed, failed, not-stuck, no-poller, backlog, recently-refreshed)',
+    ['workflow', 'decision'],
+  );
+  readonly lostTaskPassErrors = this.declare.counter('bayar_lost_workflow_task_pass_errors_total', 'Passes of the lost workflow task reconciler that failed (listing or describing the task queue)');
   readonly visibilityRefreshed = this.declare.gauge('bayar_visibility_last_refresh_timestamp_seconds', 'When the visibility gauges were last refreshed');
 
   constructor() {
     // Every (provider, kind) starts at 0, so the alert's increase() sees the first difference
     // (a series born at 1 has no increase) and the series exists before any difference.
     for (const provider of PROVIDER_NAMES) for (const kind of DIFFERENCE_KINDS) this.reconciliationDifferences.inc({ provider, kind }, 0);
+    // Likewise a refreshed (or failed) lost task: the first one must be an increase.
+    for (const workflow of ['payment', 'payout']) for (const decision of ['refreshed', 'failed']) this.lostWorkflowTasks.inc({ workflow, decision }, 0);
   }
 
   /** Counts one reconciliation difference (activities/statement.activities.ts); labels from closed sets. */
   countDifference = (provider: string, kind: string): void => {
     this.reconciliationDifferences.inc({ provider: bounded(provider, PROVIDER_NAMES), kind: bounded(kind, DIFFERENCE_KINDS) });
+  };
+
+  /** Counts one decision of the lost workflow task reconciler (src/temporal/lost-workflow-tasks.ts); labels from closed sets. */
+  countLostTask = (workflowType: string, outcome: string): void => {
+    const workflow = workflowType === PAYMENT_WORKFLOW_TYPE ? 'payment' : workflowType === PAYOUT_WORKFLOW_TYPE ? 'payout' : 'other';
+    this.lostWorkflowTasks.inc({ workflow, decision: bounded(outcome === 'refresh' ? 'refreshed' : outcome, LOST_TASK_DECISIONS) });
   };
 
   /** The activity interceptor factory for Worker.create({ interceptors: { activity: [...] } }). */

@@ -2,6 +2,7 @@
 // sandbox webhook with a merchant callback, one left pending), then the worker's two metrics
 // endpoints are scraped and both processes' whole output is read.
 import { DIFFERENCE_KINDS } from '../../src/statements/reconcile.js';
+import { LOST_TASK_DECISIONS } from '../../src/observability/worker-metrics.js';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +26,8 @@ const BOUNDED: Record<string, (v: string) => boolean> = {
   source: (v) => ['webhook', 'poll', 'api', 'timer', 'workflow', 'other'].includes(v),
   type: (v) => /^(payment|payout)\.[a-z_]+$|^other$/.test(v),
   kind: (v) => [...DIFFERENCE_KINDS, 'other'].includes(v as never),
+  workflow: (v) => ['payment', 'payout', 'other'].includes(v),
+  decision: (v) => [...LOST_TASK_DECISIONS, 'other'].includes(v as never),
   le: () => true,
   quantile: () => true,
 };

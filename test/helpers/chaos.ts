@@ -211,6 +211,10 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       // Late money must land inside the refund window; the whole run fits in it.
       BAYAR_REFUND_WINDOW: `${Math.ceil(options.seconds / 60) + 10}m`,
       BAYAR_LOG_LEVEL: 'error',
+      // A workflow task lost at a matching kill is regenerated well inside the settle wait
+      // (src/temporal/lost-workflow-tasks.ts; the defaults, 60 s + 30 s, are longer than it).
+      BAYAR_LOST_TASK_THRESHOLD_MS: '15000',
+      BAYAR_LOST_TASK_INTERVAL_MS: '5000',
     },
   });
   const stackUpMs = Date.now() - started;
