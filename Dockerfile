@@ -2,7 +2,8 @@
 # image with `node dist/src/worker.js` (see docker-compose.yml).
 #
 # Two targets. `production` (the default, the last stage) holds only what the production
-# entrypoints import (scripts/production-files.ts): no provider sandbox, no development key, so
+# entrypoints import (scripts/production-files.ts): no sandbox/ folder (src/sandbox/, nor any
+# src/providers/<name>/sandbox/), so no provider sandbox and no development key, and
 # BAYAR_ENV=development is refused at boot. `development` (docker build --target development,
 # docker-compose.yml with BAYAR_ENV=development) keeps the whole build, sandboxes included.
 

@@ -82,12 +82,30 @@ export default tseslint.config(
   {
     // Production code never imports the sandboxes or the development keys (the production image
     // does not have them); only the development entrypoints (`npm start`, `npm run cluster`) do.
+    // That includes a provider's own adapter: its sandbox sits in its folder
+    // (src/providers/<name>/sandbox/), and only the descriptor's lazy sandbox.load() import()
+    // reaches it (a dynamic import, which this rule does not see and the production build treats
+    // as optional: scripts/production-files.ts). The sandboxes themselves may import the shared
+    // kit (src/sandbox/kit.ts) and their adapter's wire types, schemas and signing.
     files: ['src/**/*.ts'],
-    ignores: ['src/sandbox/**', 'src/dev.ts', 'src/dev/**', 'src/cluster/**', 'src/common/**', 'src/config/**'],
+    ignores: ['src/sandbox/**', 'src/providers/*/sandbox/**', 'src/dev.ts', 'src/dev/**', 'src/cluster/**', 'src/common/**', 'src/config/**'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/sandbox/**'], allowTypeImports: true, message: 'production code does not load sandboxes or development keys (docs/providers.md)' }] },
+        {
+          patterns: [{ group: ['**/sandbox/**'], allowTypeImports: true, message: 'production code does not load sandboxes or development keys (docs/providers.md)' }],
+        },
+      ],
+    },
+  },
+  {
+    // A provider's sandbox is development code: it may use the shared kit and its own adapter's
+    // modules, but never another provider's sandbox (each is started on its own by src/sandbox/main.ts).
+    files: ['src/providers/*/sandbox/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../../*/sandbox/**', '!../../../sandbox/**'], message: "a provider's sandbox does not import another provider's sandbox" }] },
       ],
     },
   },

@@ -4,8 +4,9 @@
 //
 // Development material is reachable from production code only through `import()` calls that
 // may fail (src/config/development.ts, each descriptor's sandbox.load): in the pruned image they
-// find nothing, and BAYAR_ENV=development is refused at boot. Only an import() of src/sandbox/ is
-// such an optional load; any other import() is followed like a static import (the provider list,
+// find nothing, and BAYAR_ENV=development is refused at boot. Only an import() into a sandbox
+// folder (the shared src/sandbox/, or a provider's own src/providers/<name>/sandbox/) is such an
+// optional load; any other import() is followed like a static import (the provider list,
 // src/providers/index.ts, loads each descriptor with one awaited import()).
 import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -16,16 +17,19 @@ export const PRODUCTION_ENTRYPOINTS = ['src/main.js', 'src/worker.js', 'src/db/m
 /** Read by path, not imported: the prebuilt workflow bundles and the workflow sources the worker falls back to. */
 const LOADED_BY_PATH = ['workflow-bundle.js', 'workflow-bundle-traced.js', 'workflows/index.js'] as const;
 
-/** The development half: the only files production code may import() without shipping them. */
-const OPTIONAL_PREFIX = 'src/sandbox/';
+/**
+ * The development half: the only files production code may import() without shipping them. The
+ * shared sandbox code (src/sandbox/) and each provider's sandbox (src/providers/<name>/sandbox/).
+ */
+export const DEVELOPMENT_FOLDER = /^src\/(?:providers\/[^/]+\/)?sandbox\//;
 
 const STATIC_IMPORT = /(?:^|[\s;])(?:import|export)\s+(?:[^'";]*?\sfrom\s+)?['"](\.{1,2}\/[^'"]+)['"]/g;
 const DYNAMIC_IMPORT = /\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 
 export interface ProductionGraph {
-  /** Files (relative to dist/) the entrypoints import, transitively (statically, or by an import() outside src/sandbox/). */
+  /** Files (relative to dist/) the entrypoints import, transitively (statically, or by an import() outside a sandbox folder). */
   files: Set<string>;
-  /** `import()` targets under src/sandbox/ from those files that are not in `files` (optional loads), with who asks. */
+  /** `import()` targets in a sandbox folder (DEVELOPMENT_FOLDER) from those files that are not in `files` (optional loads), with who asks. */
   optional: { from: string; target: string }[];
 }
 
@@ -45,7 +49,7 @@ export function productionGraph(dist: string): ProductionGraph {
     for (const m of text.matchAll(STATIC_IMPORT)) queue.push(target(m[1]!));
     for (const m of text.matchAll(DYNAMIC_IMPORT)) {
       const t = target(m[1]!);
-      if (t.startsWith(OPTIONAL_PREFIX)) dynamic.push({ from: file, target: t });
+      if (DEVELOPMENT_FOLDER.test(t)) dynamic.push({ from: file, target: t });
       else queue.push(t);
     }
   }

@@ -1,5 +1,5 @@
 // Development mode's defaults (src/sandbox/dev-defaults.ts), when this build has them. The
-// production image leaves src/sandbox out (Dockerfile; test/unit/production-build.test.ts), so
+// production image leaves every sandbox/ folder out (Dockerfile; test/unit/production-build.test.ts), so
 // there this is undefined and BAYAR_ENV=development is refused at boot instead of running on keys
 // that are not there. Loaded by import() at module load, so loadConfig stays synchronous.
 import type { DevDefaults } from '../sandbox/dev-defaults.js';

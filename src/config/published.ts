@@ -1,5 +1,5 @@
 // Production refuses every published development value (they are in this repository), but the
-// production image does not contain them (src/sandbox is left out). It carries their SHA-256
+// production image does not contain them (every sandbox/ folder is left out). It carries their SHA-256
 // fingerprints instead: a value is compared by its fingerprint, an RSA key by its public half's,
 // so neither half of a development key pair passes in any encoding.
 // test/unit/descriptors.test.ts recomputes every fingerprint from the development values.

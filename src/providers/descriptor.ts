@@ -3,6 +3,7 @@
 // its adapter is built, and where its sandbox lives. src/providers/index.ts lists them all;
 // configuration, the registry, routing, the sandbox process and `npm start` loop over that list.
 import type { z } from 'zod';
+import type { PaymentMethod } from '../domain/payment.js';
 import type { PaymentProvider, ProviderCapabilities } from './provider.js';
 import type { SandboxProvider } from '../sandbox/kit.js';
 
@@ -28,12 +29,30 @@ export interface BuildContext {
   publicUrl: string;
 }
 
-/** The development half of a provider, under src/sandbox/<name>/ (not in the production image). */
+/**
+ * How the shared conformance suite (test/unit/provider-conformance.test.ts) exercises a provider
+ * against its sandbox: the provider's own answers to the questions the suite cannot work out from
+ * its capabilities, so a new provider needs no line in the test.
+ */
+export interface ConformanceProfile {
+  /** The method every scenario uses: a refundable one where the provider has any. */
+  method: PaymentMethod;
+  /** Where cancelling is method by method (not every method of `method`'s kind can be voided): one that can. Default `method`. */
+  cancelMethod?: PaymentMethod;
+  /** The status answer names the charge by another id than the create answer did (the workflow learns both from trusted answers). */
+  referenceChangesAfterCreate?: boolean;
+  /** Why the provider's own expiry cannot be as short as the suite's test deadline (1.5 s); the expiry scenario is skipped with this reason. */
+  noShortExpiry?: string;
+}
+
+/** The development half of a provider, in its folder's sandbox/ (src/providers/<name>/sandbox/index.ts; not in the production image). */
 export interface SandboxDescriptor<Settings, Dev> {
   /** The published development values: the sandbox accepts exactly these. */
   defaults: Dev;
   /** The sandbox, for the settings development mode resolved (the sandbox checks what the adapter signs with). */
   create(settings: Settings): Promise<SandboxProvider>;
+  /** What the conformance suite exercises this provider with. */
+  conformance: ConformanceProfile;
 }
 
 export interface ProviderDescriptor<Name extends string = string, Shape extends z.ZodRawShape = z.ZodRawShape, Settings extends ProviderEndpoint = ProviderEndpoint, Dev = unknown> {
@@ -78,7 +97,10 @@ export interface ProviderDescriptor<Name extends string = string, Shape extends 
   sandbox: {
     /** The sandbox listens on BAYAR_SANDBOX_PORT_BASE + this offset (4101, 4102, … by default). */
     portOffset: number;
-    /** The development half, loaded only in development (the production image leaves src/sandbox out). */
+    /**
+     * The development half, loaded only in development: `import('./sandbox/index.js')`, the
+     * provider folder's own sandbox/ (the production image leaves every sandbox/ folder out).
+     */
     load(): Promise<SandboxDescriptor<Settings, Dev>>;
   };
 }

@@ -1,15 +1,15 @@
 // Every provider bayar knows. Configuration, the registry, routing, the sandbox process and
 // `npm start` all loop over PROVIDERS, and the provider names every other module uses
 // (PROVIDER_NAMES, ProviderName) are derived from it: adding a provider is its folder
-// (src/providers/<name>/descriptor.ts, its sandbox in src/sandbox/<name>/) and ONE line below
+// (src/providers/<name>/: descriptor.ts, the adapter, its sandbox in sandbox/) and ONE line below
 // (docs/providers.md, "Adding a provider"; test/unit/descriptors.test.ts fails on a folder with a
 // descriptor that is not listed, or listed twice).
 //
 // Why `(await import(…)).name` and not an `import` statement plus a list entry: an ES module's
 // namespace has no source order, so a static import needs a second line to place the descriptor in
 // the list; the awaited import is both at once, with the descriptor's full type. These imports are
-// part of the production image (scripts/production-files.ts follows every import() outside
-// src/sandbox/). The domain cannot hold the names itself: it would need a second list, and it
+// part of the production image (scripts/production-files.ts follows every import() outside a
+// sandbox/ folder). The domain cannot hold the names itself: it would need a second list, and it
 // cannot import this one at run time (the workflow bundle imports the domain, and the descriptors
 // import the domain), so it takes ProviderName from here as a type only (erased, no cycle).
 //
@@ -39,7 +39,7 @@ export type ProviderName = (typeof PROVIDER_NAMES)[number];
 /** Each provider's settings; AppConfig.providers holds only the live (configured) ones. */
 export type ProviderSettings = { [D in AnyProviderDescriptor as D['name']]: SettingsOf<D> };
 
-/** Each provider's published development values (src/sandbox/<name>/index.ts). */
+/** Each provider's published development values (src/providers/<name>/sandbox/index.ts). */
 export type ProviderDevelopmentDefaults = { [D in AnyProviderDescriptor as D['name']]: DevOf<D> };
 
 export function descriptorOf(name: ProviderName): AnyProviderDescriptor {

@@ -1,7 +1,7 @@
 // The published development values, in one place: bayar's own (the demo merchant's API key and
-// webhook secret, the data key) and each provider's (from its src/sandbox/<name>/index.ts).
+// webhook secret, the data key) and each provider's (from its src/providers/<name>/sandbox/index.ts).
 // Development mode falls back to them (src/config/development.ts loads this module); production
-// never has them: the production image leaves src/sandbox out and refuses them by fingerprint
+// never has them: the production image leaves every sandbox/ folder out and refuses them by fingerprint
 // (src/config/published.ts).
 import { PROVIDERS, type ProviderDevelopmentDefaults } from '../providers/index.js';
 
@@ -16,7 +16,7 @@ export type DevDefaults = typeof BAYAR_DEV_DEFAULTS & ProviderDevelopmentDefault
 
 const sandboxes = await Promise.all(PROVIDERS.map(async (d) => [d.name, await d.sandbox.load()] as const));
 
-/** Each provider's sandbox (src/sandbox/<name>/index.ts), by name. */
+/** Each provider's sandbox (src/providers/<name>/sandbox/index.ts), by name. */
 export const SANDBOXES = new Map(sandboxes);
 
 /** Development credentials: the local sandboxes accept exactly these. Never valid at a real provider. */

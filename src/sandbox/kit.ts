@@ -1,6 +1,6 @@
 // What every provider sandbox shares: a tiny HTTP router, fault switches, a notification
 // sender with the provider's retry schedule, and the control endpoints tests use.
-// Provider-specific behaviour lives in src/sandbox/<name>/.
+// Provider-specific behaviour lives in each provider's folder, src/providers/<name>/sandbox/.
 import { z } from 'zod';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

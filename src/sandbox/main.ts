@@ -6,7 +6,7 @@ import { PROVIDERS } from '../providers/index.js';
 import { SANDBOXES } from './dev-defaults.js';
 import { SandboxKit } from './kit.js';
 
-/** Every provider's sandbox (its src/sandbox/<name>/index.ts), on BAYAR_SANDBOX_PORT_BASE + its offset. */
+/** Every provider's sandbox (its src/providers/<name>/sandbox/index.ts), on BAYAR_SANDBOX_PORT_BASE + its offset. */
 export async function startSandboxes(config: AppConfig): Promise<SandboxKit[]> {
   // The sandboxes accept the published development keys: they exist in development mode only.
   if (!config.development || PROVIDERS.some((d) => !config.providers[d.name])) {

@@ -11,7 +11,7 @@ import { eventually } from '../helpers/wait.js';
 import { uniqueRef, type TestStack } from '../helpers/stack.js';
 import { providerSuite, type MerchantReceiver, paidEntries, duplicatesAbsorbed, webhookOutcomes } from '../helpers/provider-suite.js';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
-import { DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY } from '../../src/sandbox/dev-keys.js';
+import { DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY } from '../../src/providers/aggregator/sandbox/dev-keys.js';
 import type { PayoutView } from '../../src/domain/payout.js';
 
 const AGGREGATOR = SANDBOX_PORT_OFFSETS.aggregator;

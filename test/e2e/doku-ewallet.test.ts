@@ -13,7 +13,7 @@ import { providerSuite, type MerchantReceiver, paidEntries, duplicatesAbsorbed, 
 import { eventually } from '../helpers/wait.js';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
-import { DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY } from '../../src/sandbox/dev-keys.js';
+import { DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY } from '../../src/providers/doku/sandbox/dev-keys.js';
 import { asymmetricSignature, issueNotificationToken, snapTimestamp, symmetricSignature } from '../../src/providers/doku/snap/signature.js';
 
 const DOKU = SANDBOX_PORT_OFFSETS.doku;

@@ -13,7 +13,7 @@ import { uniqueRef, type TestStack } from '../helpers/stack.js';
 import { providerSuite, type MerchantReceiver, paidEntries, duplicatesAbsorbed, webhookOutcomes } from '../helpers/provider-suite.js';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
-import { DEV_DOKU_SNAP_DOKU_PRIVATE_KEY } from '../../src/sandbox/dev-keys.js';
+import { DEV_DOKU_SNAP_DOKU_PRIVATE_KEY } from '../../src/providers/doku/sandbox/dev-keys.js';
 import { asymmetricSignature, snapTimestamp, symmetricSignature } from '../../src/providers/doku/snap/signature.js';
 import { externalId } from '../../src/providers/doku/snap/client.js';
 import type { PaymentView } from '../../src/domain/payment.js';

@@ -15,7 +15,7 @@ import { Client, Connection } from '@temporalio/client';
 import { startMerchantReceiver, acquireTestStack, releaseTestStack, uniqueRef, type TestStack } from '../helpers/stack.js';
 import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
-import { DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY } from '../../src/sandbox/dev-keys.js';
+import { DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY } from '../../src/providers/aggregator/sandbox/dev-keys.js';
 import type { PaymentMethod, PaymentView, ProviderEvent, ProviderName } from '../../src/domain/payment.js';
 import { signCallback } from '../../src/providers/ecommpay/signature.js';
 import { indodanaOrderId } from '../../src/providers/indodana/capabilities.js';

@@ -21,7 +21,7 @@ import { SANDBOX_PORT_OFFSETS, loadConfig, type AppConfig } from '../../src/conf
 import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 import { startTracing, type Tracing } from '../../src/observability/tracing.js';
 import { SandboxKit } from '../../src/sandbox/kit.js';
-import { XenditSandbox } from '../../src/sandbox/xendit/sandbox.js';
+import { XenditSandbox } from '../../src/providers/xendit/sandbox/sandbox.js';
 import { ensureTemporalCli } from '../../src/temporal/cli.js';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
 import { createWorker } from '../../src/worker.js';

@@ -30,9 +30,14 @@ import { canPayOut, type SendPayoutRequest } from '../../src/providers/payout.js
 import { ProviderOutcomeUnknown, ProviderRejected, ProviderUnavailable, SignatureInvalid, WebhookMalformed, type CreateChargeRequest, type RawWebhook } from '../../src/providers/provider.js';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
-import { DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY, DEV_AGGREGATOR_MERCHANT_PUBLIC_KEY, DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY, DEV_AGGREGATOR_PLATFORM_PUBLIC_KEY } from '../../src/sandbox/dev-keys.js';
+import {
+  DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY,
+  DEV_AGGREGATOR_MERCHANT_PUBLIC_KEY,
+  DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY,
+  DEV_AGGREGATOR_PLATFORM_PUBLIC_KEY,
+} from '../../src/providers/aggregator/sandbox/dev-keys.js';
 import { SandboxKit } from '../../src/sandbox/kit.js';
-import { AggregatorSandbox, CALLBACK_INTERVALS_MS, SANDBOX_PAYOUT_FEE, type CallbackDelivery } from '../../src/sandbox/aggregator/sandbox.js';
+import { AggregatorSandbox, CALLBACK_INTERVALS_MS, SANDBOX_PAYOUT_FEE, type CallbackDelivery } from '../../src/providers/aggregator/sandbox/sandbox.js';
 import type { PaymentMethod } from '../../src/domain/payment.js';
 import { randomPaymentId as paymentId, until } from '../helpers/wait.js';
 

@@ -5,13 +5,8 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError, loadConfig, PROVIDER_VARIABLES } from '../../src/config/config.js';
 import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
-import {
-  DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY,
-  DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY,
-  DEV_AGGREGATOR_PLATFORM_PUBLIC_KEY,
-  DEV_DOKU_SNAP_DOKU_PUBLIC_KEY,
-  DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY,
-} from '../../src/sandbox/dev-keys.js';
+import { DEV_AGGREGATOR_MERCHANT_PRIVATE_KEY, DEV_AGGREGATOR_PLATFORM_PRIVATE_KEY, DEV_AGGREGATOR_PLATFORM_PUBLIC_KEY } from '../../src/providers/aggregator/sandbox/dev-keys.js';
+import { DEV_DOKU_SNAP_DOKU_PUBLIC_KEY, DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY } from '../../src/providers/doku/sandbox/dev-keys.js';
 import { buildProviders, routeFor } from '../../src/providers/registry.js';
 import { PROVIDER_NAMES } from '../../src/providers/index.js';
 import { parseDuration, parseDurationList } from '../../src/config/duration.js';

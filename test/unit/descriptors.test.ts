@@ -64,6 +64,22 @@ describe('provider descriptors', () => {
     for (const d of PROVIDERS) assert.ok(SANDBOXES.has(d.name), `${d.name} has a sandbox`);
   });
 
+  it('keep their sandbox in their own folder (src/providers/<name>/sandbox/), src/sandbox/ only what all share', async () => {
+    for (const d of PROVIDERS) {
+      // Built next to this test: dist/src/providers/<name>/sandbox/index.js.
+      const exported = Object.values(await import(`../../src/providers/${d.name}/sandbox/index.js`));
+      assert.ok(exported.includes(SANDBOXES.get(d.name)), `${d.name}'s sandbox.load() gives the sandbox of src/providers/${d.name}/sandbox/index.ts`);
+      assert.ok(SANDBOXES.get(d.name)!.conformance.method, `${d.name}'s sandbox names the method the conformance suite exercises`);
+    }
+    const shared = fileURLToPath(new URL('../../../src/sandbox/', import.meta.url));
+    const folders = readdirSync(shared, { withFileTypes: true }).filter((e) => e.isDirectory());
+    assert.deepEqual(
+      folders.map((e) => e.name),
+      [],
+      'no provider sandbox left in src/sandbox/',
+    );
+  });
+
   it('declare only variables of their own schema, all read by loadConfig', () => {
     for (const d of PROVIDERS) {
       const own = Object.keys(d.env);

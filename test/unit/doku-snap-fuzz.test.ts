@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
-import { DEV_DOKU_SNAP_DOKU_PUBLIC_KEY, DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY } from '../../src/sandbox/dev-keys.js';
+import { DEV_DOKU_SNAP_DOKU_PUBLIC_KEY, DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY } from '../../src/providers/doku/sandbox/dev-keys.js';
 import { DokuProvider } from '../../src/providers/doku/index.js';
 import { dokuSnapStatusToChargeStatus } from '../../src/providers/doku/status.js';
 import { issueNotificationToken, minifyJson, snapTimestamp, symmetricSignature } from '../../src/providers/doku/snap/signature.js';

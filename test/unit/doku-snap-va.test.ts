@@ -11,14 +11,14 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
-import { DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, DEV_DOKU_SNAP_DOKU_PUBLIC_KEY, DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY } from '../../src/sandbox/dev-keys.js';
+import { DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, DEV_DOKU_SNAP_DOKU_PUBLIC_KEY, DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY } from '../../src/providers/doku/sandbox/dev-keys.js';
 import { DokuProvider } from '../../src/providers/doku/index.js';
 import { DOKU_SANDBOX_VA_PARTNER_SERVICE_IDS, DOKU_SNAP_PATHS, DOKU_SNAP_VAS } from '../../src/providers/doku/capabilities.js';
 import { externalId } from '../../src/providers/doku/snap/client.js';
 import { snapTimestamp } from '../../src/providers/doku/snap/signature.js';
 import { customerNoFor } from '../../src/providers/doku/snap/va.js';
 import { SignatureInvalid, WebhookMalformed, type CreateChargeRequest, type ParsedWebhook, type RawWebhook } from '../../src/providers/provider.js';
-import { DokuSandbox } from '../../src/sandbox/doku/sandbox.js';
+import { DokuSandbox } from '../../src/providers/doku/sandbox/sandbox.js';
 import { SandboxKit } from '../../src/sandbox/kit.js';
 
 const require = createRequire(import.meta.url);

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { loadConfig, ConfigError } from '../../src/config/config.js';
 import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
-import { DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, DEV_DOKU_SNAP_DOKU_PUBLIC_KEY, DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY, DEV_DOKU_SNAP_MERCHANT_PUBLIC_KEY } from '../../src/sandbox/dev-keys.js';
+import { DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, DEV_DOKU_SNAP_DOKU_PUBLIC_KEY, DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY, DEV_DOKU_SNAP_MERCHANT_PUBLIC_KEY } from '../../src/providers/doku/sandbox/dev-keys.js';
 import type { PaymentMethod } from '../../src/domain/payment.js';
 import { DokuProvider } from '../../src/providers/doku/index.js';
 import { DOKU_SNAP_PATHS } from '../../src/providers/doku/capabilities.js';
@@ -32,7 +32,7 @@ import {
   verifyNotificationToken,
 } from '../../src/providers/doku/snap/signature.js';
 import { ProviderRejected, ProviderUnavailable, SignatureInvalid, WebhookMalformed, type ParsedWebhook, type RawWebhook } from '../../src/providers/provider.js';
-import { DokuSandbox } from '../../src/sandbox/doku/sandbox.js';
+import { DokuSandbox } from '../../src/providers/doku/sandbox/sandbox.js';
 import { SandboxKit } from '../../src/sandbox/kit.js';
 
 const require = createRequire(import.meta.url);

@@ -16,7 +16,7 @@ import { dokuStatusToChargeStatus } from '../../src/providers/doku/status.js';
 import { DOKU_PAYLATER_CATEGORIES, paylaterRequestSchema } from '../../src/providers/doku/schemas.js';
 import { ProviderRejected, ProviderUnavailable, SignatureInvalid, WebhookMalformed, type CreateChargeRequest } from '../../src/providers/provider.js';
 import { SandboxKit } from '../../src/sandbox/kit.js';
-import { DOKU_NOTIFICATION_RETRIES_MS, DOKU_NOTIFICATION_RETRY_OFFSETS_MS, DokuSandbox } from '../../src/sandbox/doku/sandbox.js';
+import { DOKU_NOTIFICATION_RETRIES_MS, DOKU_NOTIFICATION_RETRY_OFFSETS_MS, DokuSandbox } from '../../src/providers/doku/sandbox/sandbox.js';
 import type { PaymentMethod } from '../../src/domain/payment.js';
 import { until, randomPaymentId as paymentId } from '../helpers/wait.js';
 

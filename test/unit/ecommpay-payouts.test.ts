@@ -18,7 +18,7 @@ import { ecommpayPayoutStatusToState } from '../../src/providers/ecommpay/status
 import type { SendPayoutRequest } from '../../src/providers/payout.js';
 import { ProviderOutcomeUnknown, ProviderRejected, ProviderUnavailable, SignatureInvalid, type RawWebhook } from '../../src/providers/provider.js';
 import { SandboxKit } from '../../src/sandbox/kit.js';
-import { EcommpaySandbox } from '../../src/sandbox/ecommpay/sandbox.js';
+import { EcommpaySandbox } from '../../src/providers/ecommpay/sandbox/sandbox.js';
 import { until } from '../helpers/wait.js';
 
 const PROJECT_ID = 2990;

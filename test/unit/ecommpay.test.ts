@@ -18,7 +18,7 @@ import { sign, signCallback, signRequest, signatureMatches, signingString, witho
 import { ecommpayStatusToChargeStatus } from '../../src/providers/ecommpay/status.js';
 import { ProviderRejected, ProviderUnavailable, SignatureInvalid, WebhookMalformed, type CreateChargeRequest, type RawWebhook } from '../../src/providers/provider.js';
 import { SandboxKit } from '../../src/sandbox/kit.js';
-import { ECOMMPAY_CALLBACK_RETRIES_MS, EcommpaySandbox } from '../../src/sandbox/ecommpay/sandbox.js';
+import { ECOMMPAY_CALLBACK_RETRIES_MS, EcommpaySandbox } from '../../src/providers/ecommpay/sandbox/sandbox.js';
 import type { PaymentMethod } from '../../src/domain/payment.js';
 import { ConfigError, SANDBOX_PORT_OFFSETS, loadConfig } from '../../src/config/config.js';
 import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';

@@ -25,7 +25,7 @@ import {
 } from '../../src/providers/indodana/schemas.js';
 import { ProviderRejected, ProviderUnavailable, SignatureInvalid, WebhookMalformed, type RawWebhook } from '../../src/providers/provider.js';
 import { SandboxKit } from '../../src/sandbox/kit.js';
-import { INDODANA_NOTIFICATION_RETRIES_MS, INDODANA_PATH_PREFIX, IndodanaSandbox } from '../../src/sandbox/indodana/sandbox.js';
+import { INDODANA_NOTIFICATION_RETRIES_MS, INDODANA_PATH_PREFIX, IndodanaSandbox } from '../../src/providers/indodana/sandbox/sandbox.js';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { DEV_DEFAULTS } from '../../src/sandbox/dev-defaults.js';
 import { randomPaymentId, until } from '../helpers/wait.js';

@@ -14,7 +14,7 @@ import { midtransStatusToChargeStatus } from '../../src/providers/midtrans/statu
 import { formatGrossAmount, parseGrossAmount, parseMidtransTime, toOrderTime } from '../../src/providers/midtrans/schemas.js';
 import { ProviderRejected, ProviderUnavailable, SignatureInvalid, WebhookMalformed, type CreateChargeRequest } from '../../src/providers/provider.js';
 import { SandboxKit } from '../../src/sandbox/kit.js';
-import { MidtransSandbox, midtransRetriesFor } from '../../src/sandbox/midtrans/sandbox.js';
+import { MidtransSandbox, midtransRetriesFor } from '../../src/providers/midtrans/sandbox/sandbox.js';
 import type { PaymentMethod } from '../../src/domain/payment.js';
 import { until, randomPaymentId as paymentId } from '../helpers/wait.js';
 

@@ -9,42 +9,23 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { loadConfig, SANDBOX_PORT_OFFSETS, type AppConfig } from '../../src/config/config.js';
-import type { PaymentMethod, ProviderEvent, ProviderName } from '../../src/domain/payment.js';
+import type { ProviderEvent, ProviderName } from '../../src/domain/payment.js';
 import { PROVIDER_NAMES } from '../../src/providers/index.js';
 import { buildProviders } from '../../src/providers/registry.js';
 import { SignatureInvalid, WebhookMalformed, type CreateChargeRequest, type PaymentProvider, type RawWebhook } from '../../src/providers/provider.js';
 import { refundKeyFor } from '../../src/providers/refund-key.js';
 import type { SandboxKit } from '../../src/sandbox/kit.js';
+import { SANDBOXES } from '../../src/sandbox/dev-defaults.js';
 import { startSandboxes } from '../../src/sandbox/main.js';
 import { randomPaymentId, until } from '../helpers/wait.js';
 
-/** The method each provider is exercised with: a refundable one where it has any. */
-const METHOD: Record<ProviderName, PaymentMethod> = {
-  xendit: 'QRIS',
-  midtrans: 'QRIS',
-  doku: 'EWALLET_SHOPEEPAY',
-  ecommpay: 'VA_PERMATA',
-  indodana: 'QRIS',
-  aggregator: 'VA_BCA',
-};
-/** Where cancelling is method by method: DOKU voids only SNAP VAs (delete-va); see its adapter's cancelCharge. */
-const CANCEL_METHOD: Partial<Record<ProviderName, PaymentMethod>> = { doku: 'VA_MANDIRI' };
 /**
- * Providers whose status answer names the charge by another id than the create answer did:
- * Indodana's create knows bayar's order id, its transaction id comes later (its adapter's
- * findCharge: `t.transactionId ?? orderId`). The workflow learns both from trusted answers.
+ * What each provider is exercised with (the method, where cancelling is method by method, whether
+ * its status answer renames the charge, why its expiry cannot be short) is its own: the
+ * `conformance` profile of its sandbox descriptor (src/providers/<name>/sandbox/index.ts), so a new
+ * provider runs here with no line added to this file.
  */
-const REFERENCE_CHANGES_AFTER_CREATE = new Set<ProviderName>(['indodana']);
-/**
- * Providers whose own expiry cannot be as short as bayar's test deadline, per their docs: Midtrans'
- * custom_expiry counts whole minutes, the aggregator platform's minimum is 15 minutes. bayar's own
- * deadline (and, where it exists, cancel) closes those payments; the e2e smoke shows it.
- */
-const NO_SHORT_EXPIRY: Partial<Record<ProviderName, string>> = {
-  midtrans: 'custom_expiry is counted in whole minutes',
-  aggregator: 'the platform keeps an order open for at least 15 minutes',
-  ecommpay: 'the VA stays open at ecommpay (best_before is not confirmed by its docs)',
-};
+const profile = (name: ProviderName) => SANDBOXES.get(name)!.conformance;
 const AMOUNT = 150_000;
 const CUSTOMER = {
   name: 'Budi Santoso',
@@ -115,7 +96,7 @@ describe('provider conformance: every adapter against its sandbox, the same scen
 
   const request = (name: ProviderName, over: Partial<CreateChargeRequest> = {}): CreateChargeRequest => ({
     paymentId: randomPaymentId(),
-    method: METHOD[name],
+    method: profile(name).method,
     amount: AMOUNT,
     expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
     description: 'conformance',
@@ -131,15 +112,16 @@ describe('provider conformance: every adapter against its sandbox, the same scen
   const paymentEvents = (name: ProviderName, paymentId: string): { raw: RawWebhook; event: ProviderEvent }[] =>
     receiver.received.flatMap((r) => (r.provider === name && r.parsed?.kind === 'payment' && r.parsed.paymentId === paymentId ? [{ raw: r.raw, event: r.parsed.event }] : []));
 
-  // Every provider in the list (src/providers/index.ts): a new one runs here too, and METHOD (a
-  // Record over every name) is a compile error until it says which method to exercise.
+  // Every provider in the list (src/providers/index.ts): a new one runs here too (its sandbox
+  // descriptor cannot compile without a conformance profile).
   for (const name of PROVIDER_NAMES) {
     describe(name, () => {
       const adapter = () => providers.get(name)!;
-      const method = METHOD[name];
+      const { method, cancelMethod = method, referenceChangesAfterCreate, noShortExpiry } = profile(name);
 
       it(`offers ${method}, and checks a request's shape without I/O`, () => {
         assert.ok(adapter().capabilities.methods.includes(method));
+        assert.ok(adapter().capabilities.methods.includes(cancelMethod), `the cancel method ${cancelMethod} is offered too`);
         assert.equal(adapter().validateCreate?.(request(name)), undefined);
       });
 
@@ -150,7 +132,7 @@ describe('provider conformance: every adapter against its sandbox, the same scen
         assert.ok(created.providerReference.length > 0);
         const found = await adapter().findCharge({ paymentId: r.paymentId, method });
         assert.equal(found?.chargeStatus, 'PENDING');
-        if (!REFERENCE_CHANGES_AFTER_CREATE.has(name)) assert.equal(found?.providerReference, created.providerReference, 'the reference a retried create is resolved by');
+        if (!referenceChangesAfterCreate) assert.equal(found?.providerReference, created.providerReference, 'the reference a retried create is resolved by');
         assert.equal(await adapter().findCharge({ paymentId: randomPaymentId(), method }), null);
       });
 
@@ -227,7 +209,6 @@ describe('provider conformance: every adapter against its sandbox, the same scen
 
       it('cancels an unpaid charge where the provider can: it takes no money after, and no look-up says PAID', async (t) => {
         if (!adapter().capabilities.cancel) return t.skip(`${name} has no cancel; bayar's deadline closes the payment`);
-        const cancelMethod = CANCEL_METHOD[name] ?? method;
         const r = request(name, { method: cancelMethod });
         const created = await adapter().createCharge(r);
         const ref = { paymentId: r.paymentId, method: cancelMethod, providerReference: created.providerReference };
@@ -241,7 +222,7 @@ describe('provider conformance: every adapter against its sandbox, the same scen
       });
 
       it('expires a charge at its deadline: the look-up says so, and it takes no money after', async (t) => {
-        if (NO_SHORT_EXPIRY[name]) return t.skip(`${name}: ${NO_SHORT_EXPIRY[name]}`);
+        if (noShortExpiry) return t.skip(`${name}: ${noShortExpiry}`);
         const r = request(name, { expiresAt: new Date(Date.now() + 1_500).toISOString() });
         const created = await adapter().createCharge(r);
         const ref = { paymentId: r.paymentId, method, providerReference: created.providerReference };

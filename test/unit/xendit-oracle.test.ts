@@ -17,7 +17,7 @@ import { XENDIT_CHANNELS } from '../../src/providers/xendit/capabilities.js';
 import { createPaymentRequestSchema, refundRequestSchema } from '../../src/providers/xendit/schemas.js';
 import { basicAuthHeader } from '../../src/providers/xendit/signature.js';
 import { SandboxKit } from '../../src/sandbox/kit.js';
-import { XenditSandbox } from '../../src/sandbox/xendit/sandbox.js';
+import { XenditSandbox } from '../../src/providers/xendit/sandbox/sandbox.js';
 import { until } from '../helpers/wait.js';
 
 type XenditSdk = typeof import('xendit-node');

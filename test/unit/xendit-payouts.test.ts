@@ -16,7 +16,7 @@ import { XENDIT_PAYOUT_CHANNELS } from '../../src/providers/xendit/capabilities.
 import { createPayoutRequestSchema } from '../../src/providers/xendit/schemas.js';
 import { xenditPayoutStatusToPayoutState } from '../../src/providers/xendit/status.js';
 import { SandboxKit } from '../../src/sandbox/kit.js';
-import { XenditSandbox, type PayoutBehaviour, type PayoutLedgerEntry } from '../../src/sandbox/xendit/sandbox.js';
+import { XenditSandbox, type PayoutBehaviour, type PayoutLedgerEntry } from '../../src/providers/xendit/sandbox/sandbox.js';
 import { freePort } from '../helpers/stack.js';
 
 const SECRET_KEY = 'xnd_development_bayar_payouts_0123456789';

@@ -67,5 +67,5 @@ export const aggregator = defineProvider({
   },
   // The aggregator takes its callback URL with every order and disbursement (notifyUrl).
   build: (settings, { timeoutMs, publicUrl }): PaymentProvider => new AggregatorProvider({ ...settings, timeoutMs, notifyUrl: `${publicUrl.replace(/\/$/, '')}/webhooks/aggregator` }),
-  sandbox: { portOffset: 6, load: async () => (await import('../../sandbox/aggregator/index.js')).aggregatorSandbox },
+  sandbox: { portOffset: 6, load: async () => (await import('./sandbox/index.js')).aggregatorSandbox },
 });

@@ -128,5 +128,5 @@ export const doku = defineProvider({
     // With SNAP keys it also offers EWALLET_DANA and EWALLET_SHOPEEPAY, after xendit and
     // midtrans in the default route (list order).
     new DokuProvider({ ...settings, timeoutMs, notificationPaths: [`${new URL(publicUrl).pathname.replace(/\/$/, '')}/webhooks/doku`] }),
-  sandbox: { portOffset: 3, load: async () => (await import('../../sandbox/doku/index.js')).dokuSandbox },
+  sandbox: { portOffset: 3, load: async () => (await import('./sandbox/index.js')).dokuSandbox },
 });

@@ -42,5 +42,5 @@ export const ecommpay = defineProvider({
     return e.ECOMMPAY_PROJECT_ID === undefined || e.ECOMMPAY_SECRET_KEY === undefined ? ['ECOMMPAY_BASE_URL points at ecommpay, but ECOMMPAY_PROJECT_ID and ECOMMPAY_SECRET_KEY are not both set'] : [];
   },
   build: (settings, { timeoutMs }): PaymentProvider => new EcommpayProvider({ ...settings, timeoutMs }),
-  sandbox: { portOffset: 4, load: async () => (await import('../../sandbox/ecommpay/index.js')).ecommpaySandbox },
+  sandbox: { portOffset: 4, load: async () => (await import('./sandbox/index.js')).ecommpaySandbox },
 });

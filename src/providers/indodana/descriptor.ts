@@ -55,5 +55,5 @@ export const indodana = defineProvider({
     };
   },
   build: (settings, { timeoutMs, publicUrl }): PaymentProvider => new IndodanaProvider({ ...settings, timeoutMs, notificationUrl: `${publicUrl.replace(/\/$/, '')}/webhooks/indodana` }),
-  sandbox: { portOffset: 5, load: async () => (await import('../../sandbox/indodana/index.js')).indodanaSandbox },
+  sandbox: { portOffset: 5, load: async () => (await import('./sandbox/index.js')).indodanaSandbox },
 });

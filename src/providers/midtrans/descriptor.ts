@@ -26,5 +26,5 @@ export const midtrans = defineProvider({
     return { ...development.endpoint(e.MIDTRANS_BASE_URL), serverKey: e.MIDTRANS_SERVER_KEY ?? development.defaults.serverKey };
   },
   build: (settings, { timeoutMs }): PaymentProvider => new MidtransProvider({ ...settings, timeoutMs }),
-  sandbox: { portOffset: 2, load: async () => (await import('../../sandbox/midtrans/index.js')).midtransSandbox },
+  sandbox: { portOffset: 2, load: async () => (await import('./sandbox/index.js')).midtransSandbox },
 });

@@ -49,5 +49,5 @@ export const xendit = defineProvider({
     };
   },
   build: (settings, { timeoutMs }): PaymentProvider => new XenditProvider({ ...settings, timeoutMs }),
-  sandbox: { portOffset: 1, load: async () => (await import('../../sandbox/xendit/index.js')).xenditSandbox },
+  sandbox: { portOffset: 1, load: async () => (await import('./sandbox/index.js')).xenditSandbox },
 });

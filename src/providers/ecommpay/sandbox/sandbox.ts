@@ -13,11 +13,11 @@
 // Switches make the next payout decline, be refused outright, time out or answer 500 after
 // being taken, or send no callback (README.md).
 import { randomBytes, randomInt } from 'node:crypto';
-import { ECOMMPAY_BANKS, ECOMMPAY_METHOD, ECOMMPAY_PATHS, ECOMMPAY_THRESHOLD_SECONDS, IDR_MINOR_UNITS } from '../../providers/ecommpay/capabilities.js';
-import { bankListRequestSchema, payoutRequestSchema, saleRequestSchema, statusRequestSchema, type EcommpayPayoutRequest, type EcommpaySaleRequest } from '../../providers/ecommpay/schemas.js';
-import { signCallback, signatureMatches, withoutSignatures, type JsonValue } from '../../providers/ecommpay/signature.js';
-import { jsonBody, ProviderSandbox, ledgerEntry, keepNext } from '../kit.js';
-import type { Handler, LedgerEntry, Notification, SandboxProvider, SandboxRequest, SandboxResponse } from '../kit.js';
+import { ECOMMPAY_BANKS, ECOMMPAY_METHOD, ECOMMPAY_PATHS, ECOMMPAY_THRESHOLD_SECONDS, IDR_MINOR_UNITS } from '../capabilities.js';
+import { bankListRequestSchema, payoutRequestSchema, saleRequestSchema, statusRequestSchema, type EcommpayPayoutRequest, type EcommpaySaleRequest } from '../schemas.js';
+import { signCallback, signatureMatches, withoutSignatures, type JsonValue } from '../signature.js';
+import { jsonBody, ProviderSandbox, ledgerEntry, keepNext } from '../../../sandbox/kit.js';
+import type { Handler, LedgerEntry, Notification, SandboxProvider, SandboxRequest, SandboxResponse } from '../../../sandbox/kit.js';
 import { z } from 'zod';
 
 const SECOND = 1000;

@@ -8,23 +8,14 @@
 // It reuses the adapter's schemas and signing; the unit tests check those against the formula
 // independently of this code.
 import { createPrivateKey, createPublicKey, randomInt, type KeyObject } from 'node:crypto';
-import {
-  AGGREGATOR_METHODS,
-  CASH_PATH,
-  EXPIRY_MINUTES,
-  OVO_APPROVAL_SECONDS,
-  PAYOUT_BANK_CODES,
-  PREPAID_ORDER_PATH,
-  QUERY_PATH,
-  type AggregatorChannel,
-} from '../../providers/aggregator/capabilities.js';
-import { flatParams } from '../../providers/aggregator/client.js';
-import { cashRequestSchema, prepaidOrderRequestSchema, queryRequestSchema, type CashRequest, type PrepaidOrderRequest, type QueryRequest } from '../../providers/aggregator/schemas.js';
-import { PLATFORM_SIGN_FIELD, signParams, verifyParams, SIGN_FIELD } from '../../providers/aggregator/signature.js';
-import { jsonBody, ProviderSandbox, markPaid, ledgerEntry, keepNext } from '../kit.js';
-import type { Handler, LedgerEntry, Notification, SandboxProvider, SandboxRequest, SandboxResponse } from '../kit.js';
+import { AGGREGATOR_METHODS, CASH_PATH, EXPIRY_MINUTES, OVO_APPROVAL_SECONDS, PAYOUT_BANK_CODES, PREPAID_ORDER_PATH, QUERY_PATH, type AggregatorChannel } from '../capabilities.js';
+import { flatParams } from '../client.js';
+import { cashRequestSchema, prepaidOrderRequestSchema, queryRequestSchema, type CashRequest, type PrepaidOrderRequest, type QueryRequest } from '../schemas.js';
+import { PLATFORM_SIGN_FIELD, signParams, verifyParams, SIGN_FIELD } from '../signature.js';
+import { jsonBody, ProviderSandbox, markPaid, ledgerEntry, keepNext } from '../../../sandbox/kit.js';
+import type { Handler, LedgerEntry, Notification, SandboxProvider, SandboxRequest, SandboxResponse } from '../../../sandbox/kit.js';
 import { z } from 'zod';
-import { httpCall } from '../../common/http-client.js';
+import { httpCall } from '../../../common/http-client.js';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;

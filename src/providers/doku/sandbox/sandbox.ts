@@ -4,13 +4,13 @@
 // adapter's zod schemas and signature functions; the tests check both against the published
 // string-to-sign and against jokul-nodejs-library, independently of this code.
 import { createPublicKey, randomInt, randomUUID } from 'node:crypto';
-import { DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY } from '../dev-keys.js';
-import { DOKU_CHANNELS, DOKU_STATUS_PATH, type DokuChannel, type DokuChannelKind, type DokuMethod } from '../../providers/doku/capabilities.js';
-import { REQUEST_SCHEMAS, type DokuO2oRequest, type DokuPaylaterRequest, type DokuVaRequest } from '../../providers/doku/schemas.js';
-import { DOKU_TIMESTAMP, bodyDigest, dokuTimestamp, signatureMatches, signedHeaders } from '../../providers/doku/signature.js';
+import { DEV_DOKU_SNAP_DOKU_PRIVATE_KEY, DEV_DOKU_SNAP_MERCHANT_PRIVATE_KEY } from './dev-keys.js';
+import { DOKU_CHANNELS, DOKU_STATUS_PATH, type DokuChannel, type DokuChannelKind, type DokuMethod } from '../capabilities.js';
+import { REQUEST_SCHEMAS, type DokuO2oRequest, type DokuPaylaterRequest, type DokuVaRequest } from '../schemas.js';
+import { DOKU_TIMESTAMP, bodyDigest, dokuTimestamp, signatureMatches, signedHeaders } from '../signature.js';
 import { DokuSnapSandbox, type DokuSnapSandboxOptions } from './snap.js';
-import { jsonBody, ProviderSandbox, markPaid, ledgerEntry } from '../kit.js';
-import type { Handler, LedgerEntry, Notification, SandboxProvider, SandboxRequest, SandboxResponse } from '../kit.js';
+import { jsonBody, ProviderSandbox, markPaid, ledgerEntry } from '../../../sandbox/kit.js';
+import type { Handler, LedgerEntry, Notification, SandboxProvider, SandboxRequest, SandboxResponse } from '../../../sandbox/kit.js';
 
 import { DOKU_NOTIFICATION_RETRIES_MS } from './retries.js';
 

@@ -5,12 +5,12 @@
 // official xendit-node client is run against it in the tests as an independent check.
 import { XenditTransactions } from './transactions.js';
 import { createHash, randomBytes } from 'node:crypto';
-import { basicAuthHeader } from '../../providers/xendit/signature.js';
-import { XENDIT_CHANNELS } from '../../providers/xendit/capabilities.js';
-import { XENDIT_PAYOUT_CHANNELS } from '../../providers/xendit/capabilities.js';
-import { createPaymentRequestSchema, createPayoutRequestSchema, refundRequestSchema, type XenditCreatePaymentRequest, type XenditCreatePayoutRequest } from '../../providers/xendit/schemas.js';
-import { jsonBody, ProviderSandbox, ledgerEntry, clearAll } from '../kit.js';
-import type { Handler, LedgerEntry, SandboxProvider, SandboxRequest, SandboxResponse } from '../kit.js';
+import { basicAuthHeader } from '../signature.js';
+import { XENDIT_CHANNELS } from '../capabilities.js';
+import { XENDIT_PAYOUT_CHANNELS } from '../capabilities.js';
+import { createPaymentRequestSchema, createPayoutRequestSchema, refundRequestSchema, type XenditCreatePaymentRequest, type XenditCreatePayoutRequest } from '../schemas.js';
+import { jsonBody, ProviderSandbox, ledgerEntry, clearAll } from '../../../sandbox/kit.js';
+import type { Handler, LedgerEntry, SandboxProvider, SandboxRequest, SandboxResponse } from '../../../sandbox/kit.js';
 
 /** +15m, +45m, +2h, +3h, +6h, +12h (docs.xendit.co/webhook/delivery-attempts-and-retries). */
 export const XENDIT_WEBHOOK_RETRIES_MS = [15, 45, 120, 180, 360, 720].map((m) => m * 60_000);

@@ -11,25 +11,16 @@
 // status 03) until a control call, or the next status look-up, concludes them (00 or 06).
 // Service codes in responseCode: 73 token, 54 payment, 55 status, 58 refund.
 import { randomBytes, randomInt, type KeyObject } from 'node:crypto';
-import { DOKU_SNAP_PATHS } from '../../providers/doku/capabilities.js';
-import { externalId } from '../../providers/doku/snap/client.js';
-import {
-  paymentRequestSchema,
-  parseSnapValue,
-  refundRequestSchema,
-  SNAP_EWALLET_CHANNELS,
-  statusRequestSchema,
-  toSnapValue,
-  tokenRequestSchema,
-  type SnapEwalletChannel,
-} from '../../providers/doku/snap/schemas.js';
-import { createVaRequestSchema, deleteVaRequestSchema, vaDigits, vaStatusRequestSchema } from '../../providers/doku/snap/va-schemas.js';
-import { asymmetricSignature, asymmetricSignatureMatches, parseSnapTimestamp, snapTimestamp, symmetricSignature, symmetricSignatureMatches } from '../../providers/doku/snap/signature.js';
+import { DOKU_SNAP_PATHS } from '../capabilities.js';
+import { externalId } from '../snap/client.js';
+import { paymentRequestSchema, parseSnapValue, refundRequestSchema, SNAP_EWALLET_CHANNELS, statusRequestSchema, toSnapValue, tokenRequestSchema, type SnapEwalletChannel } from '../snap/schemas.js';
+import { createVaRequestSchema, deleteVaRequestSchema, vaDigits, vaStatusRequestSchema } from '../snap/va-schemas.js';
+import { asymmetricSignature, asymmetricSignatureMatches, parseSnapTimestamp, snapTimestamp, symmetricSignature, symmetricSignatureMatches } from '../snap/signature.js';
 import { DOKU_NOTIFICATION_RETRIES_MS } from './retries.js';
-import { jsonBody, ProviderSandbox, markPaid, ledgerEntry, clearAll } from '../kit.js';
-import type { Handler, LedgerEntry, Notification, SandboxRequest, SandboxResponse } from '../kit.js';
-import { httpCall } from '../../common/http-client.js';
-import { parseJson } from '../../providers/http.js';
+import { jsonBody, ProviderSandbox, markPaid, ledgerEntry, clearAll } from '../../../sandbox/kit.js';
+import type { Handler, LedgerEntry, Notification, SandboxRequest, SandboxResponse } from '../../../sandbox/kit.js';
+import { httpCall } from '../../../common/http-client.js';
+import { parseJson } from '../../http.js';
 
 /** SNAP latestTransactionStatus values the sandbox uses. */
 type SnapStatus = '03' | '00' | '04' | '05';

@@ -5,7 +5,7 @@
 // `POST /_sandbox/xendit/transactions` adds a paid transaction bayar never made (a charge created
 // in Xendit's dashboard or by another system on the same account), for the reconciliation tests.
 import { randomBytes } from 'node:crypto';
-import type { SandboxRequest, SandboxResponse } from '../kit.js';
+import type { SandboxRequest, SandboxResponse } from '../../../sandbox/kit.js';
 
 interface Transaction {
   id: string;

@@ -12,11 +12,11 @@
 // on — and "expire" is the customer walking away. It reuses the adapter's schemas and signature
 // functions; the tests check those against the published samples, independently of this code.
 import { randomUUID } from 'node:crypto';
-import { INDODANA_CANCELLATION_WINDOW_DAYS, INDODANA_PATHS, paymentIdFromOrderId } from '../../providers/indodana/capabilities.js';
-import { cancellationRequestSchema, checkoutRequestSchema, indodanaTime, metadataRequestSchema, parseIndodanaTime, type IndodanaTransactionStatus } from '../../providers/indodana/schemas.js';
-import { authorizationHeader, verifyAuthorization } from '../../providers/indodana/signature.js';
-import { jsonBody, ProviderSandbox, markPaid, ledgerEntry } from '../kit.js';
-import type { Handler, LedgerEntry, Notification, SandboxProvider, SandboxRequest, SandboxResponse } from '../kit.js';
+import { INDODANA_CANCELLATION_WINDOW_DAYS, INDODANA_PATHS, paymentIdFromOrderId } from '../capabilities.js';
+import { cancellationRequestSchema, checkoutRequestSchema, indodanaTime, metadataRequestSchema, parseIndodanaTime, type IndodanaTransactionStatus } from '../schemas.js';
+import { authorizationHeader, verifyAuthorization } from '../signature.js';
+import { jsonBody, ProviderSandbox, markPaid, ledgerEntry } from '../../../sandbox/kit.js';
+import type { Handler, LedgerEntry, Notification, SandboxProvider, SandboxRequest, SandboxResponse } from '../../../sandbox/kit.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -4,10 +4,10 @@
 // signature function, but its behaviour comes from Midtrans' docs, and the official
 // midtrans-client is run against it in the tests as an independent check.
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { basicAuthHeader, notificationSignature } from '../../providers/midtrans/signature.js';
-import { EXPIRY_UNITS, chargeRequestSchema, formatGrossAmount, parseMidtransTime, refundRequestSchema, toWibTime, type MidtransChargeRequest } from '../../providers/midtrans/schemas.js';
-import { jsonBody, ProviderSandbox, ledgerEntry } from '../kit.js';
-import type { AmendRecord, Handler, LedgerEntry, Notification, SandboxProvider, SandboxRequest, SandboxResponse } from '../kit.js';
+import { basicAuthHeader, notificationSignature } from '../signature.js';
+import { EXPIRY_UNITS, chargeRequestSchema, formatGrossAmount, parseMidtransTime, refundRequestSchema, toWibTime, type MidtransChargeRequest } from '../schemas.js';
+import { jsonBody, ProviderSandbox, ledgerEntry } from '../../../sandbox/kit.js';
+import type { AmendRecord, Handler, LedgerEntry, Notification, SandboxProvider, SandboxRequest, SandboxResponse } from '../../../sandbox/kit.js';
 
 /** ≈2m, 10m, 30m, 90m, 210m after a failed delivery (after-payment/http-notification.md). */
 export const MIDTRANS_NOTIFICATION_RETRIES_MS = [2, 10, 30, 90, 210].map((m) => m * 60_000);
