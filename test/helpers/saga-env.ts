@@ -56,6 +56,12 @@ export interface Behaviour {
   expiredAtCreate?: boolean;
   /** The cancel call answers only once this settles (a slow or re-dispatched cancel). */
   cancelHeldUntil?: Promise<void>;
+  /**
+   * A cancel of a paid charge answers as if there were nothing to cancel, as bayar's Midtrans
+   * adapter does with /expire's 412 (src/providers/midtrans/index.ts cancelCharge); otherwise it
+   * is refused outright ("already paid"), as at Xendit.
+   */
+  cancelQuietWhenPaid?: boolean;
 }
 
 /**
@@ -83,13 +89,16 @@ export class FakeProviders {
     return this.merchantEvents.filter((e) => (e.payment as PaymentView).id === paymentId && (!type || e.type === type));
   }
 
-  /** The customer pays at the provider (after expiry too: `force`, like the sandboxes). */
-  pay(paymentId: string, amount?: Rupiah): FakeCharge {
+  /**
+   * The customer pays at the provider (after expiry too: `force`, like the sandboxes). `paidAt`:
+   * the provider's stamp, when a test sets it rather than measures it (ms since the epoch).
+   */
+  pay(paymentId: string, amount?: Rupiah, paidAt: number = Date.now()): FakeCharge {
     const c = this.charge(paymentId);
     if (!c) throw new Error(`no charge for ${paymentId}`);
     c.status = 'PAID';
     c.paid = amount ?? c.paid;
-    c.paidAt = new Date().toISOString();
+    c.paidAt = new Date(paidAt).toISOString();
     return c;
   }
 
@@ -161,7 +170,10 @@ export class FakeProviders {
           c.status = 'PAID';
           c.paidAt = new Date().toISOString();
         }
-        if (c.status === 'PAID') throw ApplicationFailure.create({ type: 'ProviderRejected', message: 'charge is already paid', nonRetryable: true });
+        if (c.status === 'PAID') {
+          if (this.behaviour.get(input.paymentId)?.cancelQuietWhenPaid) return;
+          throw ApplicationFailure.create({ type: 'ProviderRejected', message: 'charge is already paid', nonRetryable: true });
+        }
         c.status = 'EXPIRED';
       },
       refundPayment: async (input: RefundInput) => {
