@@ -62,6 +62,11 @@ export interface Behaviour {
    * is refused outright ("already paid"), as at Xendit.
    */
   cancelQuietWhenPaid?: boolean;
+  /**
+   * Status look-ups made while this is set answer only once it settles (a look-up whose task was
+   * lost in a Temporal restart, or a provider that hangs); tests set it mid-payment.
+   */
+  lookupsHeldUntil?: Promise<void>;
 }
 
 /**
@@ -147,6 +152,7 @@ export class FakeProviders {
       },
       getChargeStatus: async (input: ChargeRefInput): Promise<ProviderEvent> => {
         this.calls.push({ activity: 'getChargeStatus', paymentId: input.paymentId, provider: input.provider });
+        await this.behaviour.get(input.paymentId)?.lookupsHeldUntil;
         const c = this.charges.get(this.key(input.provider, input.paymentId));
         if (!c) return { provider: input.provider, eventId: `poll:${randomUUID()}`, source: 'poll', chargeStatus: 'PENDING', providerStatus: 'NOT_FOUND' };
         return {

@@ -329,6 +329,32 @@ describe('payment saga paths (in-process Temporal, fake provider activities)', {
         const done = await assertLateMoneyHandled(route, p);
         assert.ok(done.timeline.some((t) => t.type === 'late-payment' && t.source === 'poll'));
       });
+
+      it(`${name}: paid after EXPIRED while the late-money look-up hangs: its webhook is handled at once`, async () => {
+        // After a Temporal restart a look-up's task can be lost (re-dispatched only after
+        // LOST_TASK_AFTER_MS) or a provider can hang; a verified notification of the money must
+        // not wait behind it (docs/chaos.md, the late-money finding of 2026-12-05).
+        const behaviour: Behaviour = {};
+        const p = await startOn('late-while-lookup-hangs', { expiresInMs: 1_000, timing: { pollScheduleMs: [300], refundWindowMs: 120_000, merchantNotifyTimeoutMs: 10_000 } }, behaviour);
+        await saga.waitFor(p.handle, (x) => x.status === 'EXPIRED' && x.merchantNotified);
+        let release: () => void = () => undefined;
+        behaviour.lookupsHeldUntil = new Promise<void>((resolve) => (release = resolve));
+        saga.providers.behaviour.set(p.id, { ...route.behaviour, ...behaviour });
+        const before = saga.providers.callsOf('getChargeStatus', p.id).length;
+        await until(() => saga.providers.callsOf('getChargeStatus', p.id).length > before || undefined, 15_000);
+        const charge = saga.providers.pay(p.id, undefined, route.stamp(Date.now()));
+        await saga.webhook(p.handle, { chargeStatus: 'PAID', paidAmount: p.input.amount, paidAt: charge.paidAt });
+        try {
+          const done = await assertLateMoneyHandled(route, p);
+          assert.ok(done.timeline.some((t) => t.type === 'late-payment' && t.source === 'webhook'));
+        } finally {
+          release();
+        }
+        // The held look-up's answer, when it comes, is one more report of the same money: nothing more happens.
+        const after = await saga.waitFor(p.handle, (x) => x.timeline.some((t) => t.source === 'poll' && t.ignored === true));
+        assert.equal(after.status, route.over.capabilities.refund === 'none' ? 'REVIEW_REQUIRED' : 'REFUNDED');
+        assert.ok(saga.providers.charge(p.id)!.refunds.length <= 1);
+      });
     }
   });
 
