@@ -4,7 +4,7 @@
 import { condition, sleep } from '@temporalio/workflow';
 import type { AbandonedCharge, PaymentStatus, ProviderEvent, RefundRecord } from '../src/domain/payment.js';
 import { failureMessage } from './failures.js';
-import { applyInbox, chargeRef, lookUpCharge, notifyMerchant, notifyRefund, provider, tellProviderRefunds, WAKE_LOOKUP_GAP_MS, type Payment } from './payment-context.js';
+import { applyInbox, chargeRef, lookUpCharge, lookups, notifyMerchant, notifyRefund, provider, tellProviderRefunds, WAKE_LOOKUP_GAP_MS, type Payment } from './payment-context.js';
 
 /** How long after an unpaid close bayar keeps looking for late money by polling. */
 const LATE_CHECK_PERIOD_MS = 48 * 3_600_000;
@@ -28,7 +28,7 @@ export async function refundWindow(p: Payment): Promise<void> {
   /** A look-up an unsigned notification asked for (late money it claims), due at this time. */
   let wakeLookupAt: number | undefined;
   // The look-up runs beside the window, not in its way: a look-up can hang for a minute (its task
-  // lost in a Temporal restart until LOST_TASK_AFTER_MS re-dispatches it; a provider that does not
+  // lost in a Temporal restart until LOOKUP_LOST_TASK_AFTER_MS re-dispatches it; a provider that does not
   // answer until the call's timeout), and a verified notification of late money that came in
   // meanwhile waited in the inbox behind it, the payment EXPIRED and unflagged (docs/chaos.md,
   // the late-money finding of 2026-12-05). Its answer is applied when it comes.
@@ -108,7 +108,7 @@ function startLookup(p: Payment): LookupInFlight {
 /** Looks up the abandoned charges (checkout) unsigned notifications claimed money on; money found is late money. */
 async function checkAbandonedCharges(p: Payment): Promise<void> {
   for (let charge = p.state.abandonedToCheck.shift(); charge; charge = p.state.abandonedToCheck.shift()) {
-    const status = await provider.getChargeStatus({ provider: charge.provider, paymentId: charge.chargeId, method: charge.method, providerReference: charge.providerReference });
+    const status = await lookups.getChargeStatus({ provider: charge.provider, paymentId: charge.chargeId, method: charge.method, providerReference: charge.providerReference });
     // bayar's own call about that charge: the answer is about it, whatever reference it names.
     p.state.apply(Date.now(), { ...status, providerReference: charge.providerReference, eventId: `abandoned-check:${status.eventId}` });
   }
@@ -221,7 +221,7 @@ async function followUpRefund(p: Payment, record: RefundRecord): Promise<void> {
     }
     await sleep(gaps[Math.min(checks, gaps.length - 1)]!);
     try {
-      const status = await provider.getRefundStatus({ provider: state.route.provider, charge: chargeRef(p), providerRefundId: record.providerRefundId! });
+      const status = await lookups.getRefundStatus({ provider: state.route.provider, charge: chargeRef(p), providerRefundId: record.providerRefundId! });
       if (status.state !== 'PENDING') {
         state.refundConcluded(Date.now(), record, { ...status, state: status.state });
         notifyRefund(p, record);

@@ -15,6 +15,8 @@ import { cancelUpdate, createOrGetUpdate, REJECTION, refundUpdate, type PaymentW
 import { writeHistory } from '../helpers/histories.js';
 import { until } from '../helpers/wait.js';
 import { rejectionOf, sagaInput, startSagaEnv, type Behaviour, type SagaEnv } from '../helpers/saga-env.js';
+import { LOST_TASK_AFTER_MS } from '../../workflows/lost-activity-tasks.js';
+import { LOOKUP_LOST_TASK_AFTER_MS } from '../../workflows/payment-context.js';
 
 describe('payment saga paths (in-process Temporal, fake provider activities)', { concurrency: true }, () => {
   let saga: SagaEnv;
@@ -328,6 +330,12 @@ describe('payment saga paths (in-process Temporal, fake provider activities)', {
         saga.providers.pay(p.id, undefined, route.stamp(Date.now()));
         const done = await assertLateMoneyHandled(route, p);
         assert.ok(done.timeline.some((t) => t.type === 'late-payment' && t.source === 'poll'));
+        // After a restart that lost the look-up's task, the search resumes within the look-ups'
+        // lost-task time, not the minute other calls wait (workflows/payment-context.ts).
+        const scheduled = ((await p.handle.fetchHistory()).events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes] : []));
+        const waitOf = (type: string) => new Set(scheduled.filter((a) => a.activityType?.name === type).map((a) => Number(a.scheduleToStartTimeout?.seconds ?? 0) * 1000));
+        assert.deepEqual([...waitOf('getChargeStatus')], [LOOKUP_LOST_TASK_AFTER_MS]);
+        assert.deepEqual([...waitOf('cancelCharge')], [LOST_TASK_AFTER_MS]);
       });
 
       it(`${name}: paid after EXPIRED while the late-money look-up hangs: its webhook is handled at once`, async () => {
