@@ -17,8 +17,21 @@ import type { Projection } from './projection.js';
  */
 export const WAKE_LOOKUP_GAP_MS = 2_000;
 
-/** Provider calls after the create (look-ups, cancel, refunds); the create has its own options. */
+/** Provider calls after the create (cancel, refunds); the create has its own options, look-ups `lookups`. */
 export const provider = redispatchingActivities<PaymentActivities>(providerCall);
+
+/**
+ * How long a status look-up may wait unstarted before it counts as lost and is scheduled again:
+ * shorter than LOST_TASK_AFTER_MS, because the payment waits on it — the close's final check, and
+ * the refund window's search for late money whose notification was lost in the same restart
+ * (docs/chaos.md, the late-money finding of 2026-12-05: a minute is longer than the chaos test's
+ * settle wait). Still far above a healthy queue wait (milliseconds; seconds on a saturated
+ * two-core machine), and a look-up is a read: scheduling one again costs two history events.
+ */
+export const LOOKUP_LOST_TASK_AFTER_MS = 15_000;
+
+/** Status look-ups (charges, refunds): re-dispatched after LOOKUP_LOST_TASK_AFTER_MS. */
+export const lookups = redispatchingActivities<PaymentActivities>(providerCall, LOOKUP_LOST_TASK_AFTER_MS);
 
 /** The create call: retried with backoff, but not past the payment's own deadline. */
 export const chargeCreator = (expiresAt: string) => redispatchingActivities<PaymentActivities>(chargeCreation(expiresAt, Date.now()));
@@ -53,7 +66,7 @@ export function chargeRef(p: Payment) {
 }
 
 export async function lookUpCharge(p: Payment): Promise<ProviderEvent> {
-  const status = await provider.getChargeStatus(chargeRef(p));
+  const status = await lookups.getChargeStatus(chargeRef(p));
   p.lastLookupAt = Date.now();
   return status;
 }

@@ -2,9 +2,9 @@
 // money) run one at a time and are followed until final; a closed payment still hears the
 // provider: money that lands after an unpaid close, refunds made at the provider, reversals.
 import { condition, sleep } from '@temporalio/workflow';
-import type { AbandonedCharge, PaymentStatus, RefundRecord } from '../src/domain/payment.js';
+import type { AbandonedCharge, PaymentStatus, ProviderEvent, RefundRecord } from '../src/domain/payment.js';
 import { failureMessage } from './failures.js';
-import { applyInbox, chargeRef, lookUpCharge, notifyMerchant, notifyRefund, provider, tellProviderRefunds, WAKE_LOOKUP_GAP_MS, type Payment } from './payment-context.js';
+import { applyInbox, chargeRef, lookUpCharge, lookups, notifyMerchant, notifyRefund, provider, tellProviderRefunds, WAKE_LOOKUP_GAP_MS, type Payment } from './payment-context.js';
 
 /** How long after an unpaid close bayar keeps looking for late money by polling. */
 const LATE_CHECK_PERIOD_MS = 48 * 3_600_000;
@@ -27,23 +27,51 @@ export async function refundWindow(p: Payment): Promise<void> {
   let nextLateCheckAt = Date.now() + lateCheckEveryMs;
   /** A look-up an unsigned notification asked for (late money it claims), due at this time. */
   let wakeLookupAt: number | undefined;
+  // The look-up runs beside the window, not in its way: a look-up can hang for a minute (its task
+  // lost in a Temporal restart until LOOKUP_LOST_TASK_AFTER_MS re-dispatches it; a provider that does not
+  // answer until the call's timeout), and a verified notification of late money that came in
+  // meanwhile waited in the inbox behind it, the payment EXPIRED and unflagged (docs/chaos.md,
+  // the late-money finding of 2026-12-05). Its answer is applied when it comes.
+  let lookup: LookupInFlight | undefined;
+  const takeLookup = (done: LookupInFlight) => {
+    lookup = undefined;
+    if (done.failed) throw done.failure; // as before: a definite refusal of a look-up ends the run
+    // Same event id space as the final check, so money it already saw is not counted twice.
+    state.apply(Date.now(), { ...done.answer!, eventId: `final-check:${done.answer!.eventId}` });
+    tellProviderRefunds(p);
+    nextLateCheckAt = Date.now() + lateCheckEveryMs;
+  };
   for (;;) {
     const remaining = windowEndsAt - Date.now();
-    if (remaining <= 0) return;
+    if (remaining <= 0 && !lookup) return;
     const lateMoneyPossible = UNPAID_ENDS.includes(state.status) && state.latePayments.length === 0 && state.paid === 0;
     const checking = Date.now() < lateChecksUntil && state.latePayments.length === 0 && state.paid === 0;
     const nextCheckAt = Math.min(checking ? nextLateCheckAt : Infinity, wakeLookupAt ?? Infinity);
     const wait = Number.isFinite(nextCheckAt) ? Math.max(1, Math.min(remaining, nextCheckAt - Date.now())) : remaining;
-    if (await condition(() => p.inbox.length > 0 || state.latePayments.length > 0 || state.wakePending || state.abandonedToCheck.length > 0, wait)) {
+    const events = () => p.inbox.length > 0 || state.latePayments.length > 0 || state.abandonedToCheck.length > 0;
+    // With a look-up in flight: wait for it or for provider events, however long (the next check
+    // is due after it). Unsigned claims (wakePending) wait for its answer, as they did before.
+    const inFlight = lookup;
+    const woke = inFlight ? (await condition(() => events() || inFlight.done), true) : await condition(() => events() || state.wakePending, wait);
+    if (inFlight?.done) {
+      // Straight back to waiting, as when the look-up was awaited in line: what came in while it
+      // ran and was not handled yet (unsigned claims) is taken on the next turn.
+      takeLookup(inFlight);
+      continue;
+    }
+    if (woke) {
       applyInbox(p);
       await checkAbandonedCharges(p);
-      // A payment closed unpaid can still take money, and a settled one can be refunded at the
-      // provider (its dashboard): a claim of money, or of a refund on a settled payment, earns a
-      // look-up; any other claim changes nothing (a repeated "paid" about a settled payment
-      // costs no provider call).
-      const refundNewsPossible = state.status === 'SETTLED' || state.status === 'PARTIALLY_REFUNDED';
-      const refundClaimed = state.takeRefundClaim();
-      if (state.takeWake() && (lateMoneyPossible || (refundClaimed && refundNewsPossible))) wakeLookupAt ??= Math.max(Date.now(), p.lastLookupAt + WAKE_LOOKUP_GAP_MS);
+      if (!lookup) {
+        // A payment closed unpaid can still take money, and a settled one can be refunded at the
+        // provider (its dashboard): a claim of money, or of a refund on a settled payment, earns a
+        // look-up; any other claim changes nothing (a repeated "paid" about a settled payment
+        // costs no provider call). Claims are taken once no look-up is in flight: the answer in
+        // flight may predate them, and the gap between look-ups counts from its answer.
+        const refundNewsPossible = state.status === 'SETTLED' || state.status === 'PARTIALLY_REFUNDED';
+        const refundClaimed = state.takeRefundClaim();
+        if (state.takeWake() && (lateMoneyPossible || (refundClaimed && refundNewsPossible))) wakeLookupAt ??= Math.max(Date.now(), p.lastLookupAt + WAKE_LOOKUP_GAP_MS);
+      }
       if (state.reversalToNotify) {
         state.reversalToNotify = false;
         notifyMerchant(p, 'payment.reversed');
@@ -55,19 +83,32 @@ export async function refundWindow(p: Payment): Promise<void> {
     if (!checking && wakeLookupAt === undefined) return;
     if (Date.now() >= nextCheckAt) {
       wakeLookupAt = undefined;
-      const status = await lookUpCharge(p);
-      // Same event id space as the final check, so money it already saw is not counted twice.
-      state.apply(Date.now(), { ...status, eventId: `final-check:${status.eventId}` });
-      tellProviderRefunds(p);
-      nextLateCheckAt = Date.now() + lateCheckEveryMs;
+      lookup = startLookup(p);
     }
   }
+}
+
+/** A status look-up running beside the refund window: once `done`, its answer or why it failed. */
+interface LookupInFlight {
+  done: boolean;
+  answer?: ProviderEvent;
+  failed?: boolean;
+  failure?: unknown;
+}
+
+function startLookup(p: Payment): LookupInFlight {
+  const flight: LookupInFlight = { done: false };
+  lookUpCharge(p).then(
+    (answer) => Object.assign(flight, { done: true, answer }),
+    (failure: unknown) => Object.assign(flight, { done: true, failed: true, failure }),
+  );
+  return flight;
 }
 
 /** Looks up the abandoned charges (checkout) unsigned notifications claimed money on; money found is late money. */
 async function checkAbandonedCharges(p: Payment): Promise<void> {
   for (let charge = p.state.abandonedToCheck.shift(); charge; charge = p.state.abandonedToCheck.shift()) {
-    const status = await provider.getChargeStatus({ provider: charge.provider, paymentId: charge.chargeId, method: charge.method, providerReference: charge.providerReference });
+    const status = await lookups.getChargeStatus({ provider: charge.provider, paymentId: charge.chargeId, method: charge.method, providerReference: charge.providerReference });
     // bayar's own call about that charge: the answer is about it, whatever reference it names.
     p.state.apply(Date.now(), { ...status, providerReference: charge.providerReference, eventId: `abandoned-check:${status.eventId}` });
   }
@@ -180,7 +221,7 @@ async function followUpRefund(p: Payment, record: RefundRecord): Promise<void> {
     }
     await sleep(gaps[Math.min(checks, gaps.length - 1)]!);
     try {
-      const status = await provider.getRefundStatus({ provider: state.route.provider, charge: chargeRef(p), providerRefundId: record.providerRefundId! });
+      const status = await lookups.getRefundStatus({ provider: state.route.provider, charge: chargeRef(p), providerRefundId: record.providerRefundId! });
       if (status.state !== 'PENDING') {
         state.refundConcluded(Date.now(), record, { ...status, state: status.state });
         notifyRefund(p, record);

@@ -343,6 +343,10 @@ export class PaymentState extends WithTimeline {
       // Our own cancel/expire echoes back from the provider as EXPIRED or CANCELLED; the
       // close we started decides the status. Only money can still change the outcome. The same
       // while a charge is cancelled for a checkout's change of method.
+      // One thing is kept: a close after a create whose answer never came (create-unknown) learns
+      // from its own final check that the charge exists, and under which reference. Without it
+      // the refund window would not look for late money on that charge (it needs a reference).
+      if (this.closing && event.source === 'poll' && event.providerReference && !this.providerReference) this.providerReference = event.providerReference;
       this.record(now, event.source, 'provider-event', `${describe} while ${this.closing ? `closing ${this.closing}` : 'changing method'}`, true);
       return;
     }

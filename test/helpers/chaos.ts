@@ -561,7 +561,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       if (!v || 'error' in v) return !rec.created;
       if (v.status === 'CREATED' || v.status === 'PAID' || v.amounts.refundPending > 0) return false;
       if (v.status === 'PENDING' && Date.parse(v.expiresAt) <= Date.now()) return false;
-      if (rec.paidAfterExpiry && v.status !== 'REFUNDED' && v.status !== 'REVIEW_REQUIRED') return false;
+      if ((rec.paidAfterExpiry || rec.paidAfterDeadline) && v.status !== 'REFUNDED' && v.status !== 'REVIEW_REQUIRED') return false;
       return true;
     };
     // Money whose notification was lost while a process was down (or whose wake-only notice,

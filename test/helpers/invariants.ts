@@ -150,13 +150,16 @@ export function checkInvariants(input: CheckInput): Violation[] {
       v('unrecorded-money', rec.id, `${tag}: ${charge.provider} took ${charge.paidAmount} (${charge.status}), bayar records paid ${p.amounts.paid}`);
     }
 
-    // Late money is refunded or flagged, never kept silently — nor settled as if on time.
-    // Money the client sent at or after the deadline without having seen EXPIRED
-    // (`paidAfterDeadline`) is counted in the report but is not yet a violation: in one CI run of
-    // the short chaos test (2026-12-05 15:17) a Midtrans VA paid that way ended EXPIRED with the
-    // money recorded but neither refunded nor flagged by the end of the settle wait. Open finding,
-    // cause not yet known (docs/chaos.md); it becomes a violation again once it is understood.
-    if (rec.paidAfterExpiry && p.status !== 'REFUNDED' && p.status !== 'REVIEW_REQUIRED') v('late-payment-unhandled', rec.id, `paid after expiry, but ${tag}`);
+    // Late money is refunded or flagged, never kept silently — nor settled as if on time. Money
+    // the client sent at or after the deadline is late whether or not it saw EXPIRED first: the
+    // provider stamps its paid time no earlier, and bayar judges lateness by that stamp
+    // (PaymentState.isLate), so checker and workflow agree on what is late.
+    if ((rec.paidAfterExpiry || rec.paidAfterDeadline) && p.status !== 'REFUNDED' && p.status !== 'REVIEW_REQUIRED')
+      v(
+        'late-payment-unhandled',
+        rec.id,
+        `paid after ${rec.paidAfterExpiry ? 'expiry' : 'the deadline'}, but ${tag}; timeline: ${p.timeline.map((t) => `${t.at.slice(11, 23)} ${t.source} ${t.type}${t.detail ? ` (${t.detail})` : ''}`).join(' → ')}`,
+      );
 
     // Provider side matches bayar's view of it.
     if (p.providerReference) {

@@ -56,6 +56,17 @@ export interface Behaviour {
   expiredAtCreate?: boolean;
   /** The cancel call answers only once this settles (a slow or re-dispatched cancel). */
   cancelHeldUntil?: Promise<void>;
+  /**
+   * A cancel of a paid charge answers as if there were nothing to cancel, as bayar's Midtrans
+   * adapter does with /expire's 412 (src/providers/midtrans/index.ts cancelCharge); otherwise it
+   * is refused outright ("already paid"), as at Xendit.
+   */
+  cancelQuietWhenPaid?: boolean;
+  /**
+   * Status look-ups made while this is set answer only once it settles (a look-up whose task was
+   * lost in a Temporal restart, or a provider that hangs); tests set it mid-payment.
+   */
+  lookupsHeldUntil?: Promise<void>;
 }
 
 /**
@@ -83,13 +94,16 @@ export class FakeProviders {
     return this.merchantEvents.filter((e) => (e.payment as PaymentView).id === paymentId && (!type || e.type === type));
   }
 
-  /** The customer pays at the provider (after expiry too: `force`, like the sandboxes). */
-  pay(paymentId: string, amount?: Rupiah): FakeCharge {
+  /**
+   * The customer pays at the provider (after expiry too: `force`, like the sandboxes). `paidAt`:
+   * the provider's stamp, when a test sets it rather than measures it (ms since the epoch).
+   */
+  pay(paymentId: string, amount?: Rupiah, paidAt: number = Date.now()): FakeCharge {
     const c = this.charge(paymentId);
     if (!c) throw new Error(`no charge for ${paymentId}`);
     c.status = 'PAID';
     c.paid = amount ?? c.paid;
-    c.paidAt = new Date().toISOString();
+    c.paidAt = new Date(paidAt).toISOString();
     return c;
   }
 
@@ -138,6 +152,7 @@ export class FakeProviders {
       },
       getChargeStatus: async (input: ChargeRefInput): Promise<ProviderEvent> => {
         this.calls.push({ activity: 'getChargeStatus', paymentId: input.paymentId, provider: input.provider });
+        await this.behaviour.get(input.paymentId)?.lookupsHeldUntil;
         const c = this.charges.get(this.key(input.provider, input.paymentId));
         if (!c) return { provider: input.provider, eventId: `poll:${randomUUID()}`, source: 'poll', chargeStatus: 'PENDING', providerStatus: 'NOT_FOUND' };
         return {
@@ -161,7 +176,10 @@ export class FakeProviders {
           c.status = 'PAID';
           c.paidAt = new Date().toISOString();
         }
-        if (c.status === 'PAID') throw ApplicationFailure.create({ type: 'ProviderRejected', message: 'charge is already paid', nonRetryable: true });
+        if (c.status === 'PAID') {
+          if (this.behaviour.get(input.paymentId)?.cancelQuietWhenPaid) return;
+          throw ApplicationFailure.create({ type: 'ProviderRejected', message: 'charge is already paid', nonRetryable: true });
+        }
         c.status = 'EXPIRED';
       },
       refundPayment: async (input: RefundInput) => {

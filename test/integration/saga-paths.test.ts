@@ -15,6 +15,8 @@ import { cancelUpdate, createOrGetUpdate, REJECTION, refundUpdate, type PaymentW
 import { writeHistory } from '../helpers/histories.js';
 import { until } from '../helpers/wait.js';
 import { rejectionOf, sagaInput, startSagaEnv, type Behaviour, type SagaEnv } from '../helpers/saga-env.js';
+import { LOST_TASK_AFTER_MS } from '../../workflows/lost-activity-tasks.js';
+import { LOOKUP_LOST_TASK_AFTER_MS } from '../../workflows/payment-context.js';
 
 describe('payment saga paths (in-process Temporal, fake provider activities)', { concurrency: true }, () => {
   let saga: SagaEnv;
@@ -214,6 +216,154 @@ describe('payment saga paths (in-process Temporal, fake provider activities)', {
     assert.equal(review.amounts.paid, 50_000);
     await until(() => saga.providers.eventsOf(p.id, 'payment.review_required').length === 1 || undefined, 15_000);
     assert.equal(saga.providers.callsOf('refundPayment', p.id).length, 0);
+  });
+
+  // Late money around the deadline, each race window of the close, on a route that cannot refund
+  // (Midtrans VA: REVIEW_REQUIRED and the merchant told) and one that can (refunded once). The
+  // chaos run's open finding of 2026-12-05 (docs/chaos.md) was a Midtrans VA_PERMATA paid at its
+  // deadline that ended EXPIRED, unflagged. Whatever the window, late money must end refunded or
+  // flagged, the close must end EXPIRED once, and nothing may settle.
+  describe('late money around the deadline', { concurrency: true }, () => {
+    const ROUTES = {
+      'Midtrans VA_PERMATA': {
+        over: { provider: 'midtrans', method: 'VA_PERMATA', amount: 57_000, capabilities: { refund: 'none', cancel: true } },
+        // Midtrans answers /expire on a paid charge with 412, which the adapter takes as nothing to cancel.
+        behaviour: { cancelQuietWhenPaid: true },
+        // settlement_time is whole seconds (src/providers/midtrans/index.ts midtransPaidAt).
+        stamp: (ms: number) => Math.floor(ms / 1000) * 1000,
+      },
+      'Xendit QRIS': {
+        over: { provider: 'xendit', method: 'QRIS', amount: 57_000, capabilities: { refund: 'partial', cancel: true } },
+        behaviour: {},
+        stamp: (ms: number) => ms,
+      },
+    } satisfies Record<string, { over: Partial<PaymentWorkflowInput>; behaviour: Behaviour; stamp: (ms: number) => number }>;
+    type Route = (typeof ROUTES)[keyof typeof ROUTES];
+    const deadlineOf = (p: { input: PaymentWorkflowInput }) => Date.parse(p.input.expiresAt);
+    const atWallClock = (ms: number) => until(() => Date.now() >= ms || undefined, ms - Date.now() + 15_000, 10);
+    const closeStarted = (p: { handle: WorkflowHandle }) => saga.waitFor(p.handle, (x) => x.timeline.some((t) => t.type === 'closing:EXPIRED'));
+
+    /** Late money handled: flagged for a person where the route cannot refund, else refunded once; never settled. */
+    async function assertLateMoneyHandled(route: Route, p: { id: string; handle: WorkflowHandle; input: PaymentWorkflowInput }) {
+      const refundable = route.over.capabilities.refund !== 'none';
+      const done = await saga.waitFor(p.handle, (x) => ['REVIEW_REQUIRED', 'REFUNDED', 'SETTLED'].includes(x.status) && x.merchantNotified, 30_000);
+      assert.equal(done.status, refundable ? 'REFUNDED' : 'REVIEW_REQUIRED', `late money ends ${refundable ? 'refunded' : 'flagged'}; timeline: ${JSON.stringify(done.timeline)}`);
+      assert.match(done.statusReason ?? '', /LATE_PAYMENT/);
+      assert.equal(done.amounts.paid, p.input.amount, 'the money is recorded');
+      assert.equal(statusEntries(done, 'EXPIRED'), 1, 'the close ends EXPIRED once');
+      assert.equal(statusEntries(done, 'PAID') + statusEntries(done, 'SETTLED'), 0, 'late money never settles');
+      assert.ok(done.timeline.some((t) => t.type === 'late-payment'));
+      assert.equal(saga.providers.eventsOf(p.id, 'payment.paid').length, 0);
+      if (refundable) {
+        assert.deepEqual(
+          saga.providers.charge(p.id)!.refunds.map((r) => r.amount),
+          [p.input.amount],
+          'refunded once, in full',
+        );
+        await until(() => saga.providers.eventsOf(p.id, 'payment.refunded').length === 1 || undefined, 15_000);
+      } else {
+        assert.equal(saga.providers.callsOf('refundPayment', p.id).length, 0, 'no refund is tried where the provider has none');
+        await until(() => saga.providers.eventsOf(p.id, 'payment.review_required').length === 1 || undefined, 15_000);
+      }
+      return done;
+    }
+
+    for (const [name, route] of Object.entries(ROUTES)) {
+      const startOn = (path: string, over: Partial<PaymentWorkflowInput> & { expiresInMs?: number } = {}, behaviour: Behaviour = {}) =>
+        start(`${path}-${route.over.provider}`, { ...route.over, ...over }, { ...route.behaviour, ...behaviour });
+
+      it(`${name}: stamped in the deadline's last second, its webhook in before the expiry timer fires`, async () => {
+        const p = await startOn('late-before-timer', { expiresInMs: 4_000 });
+        const deadline = deadlineOf(p);
+        await atWallClock(deadline - 400);
+        const charge = saga.providers.pay(p.id, undefined, deadline - 300);
+        await saga.webhook(p.handle, { chargeStatus: 'PAID', paidAmount: p.input.amount, paidAt: charge.paidAt });
+        await assertLateMoneyHandled(route, p);
+      });
+
+      it(`${name}: paid just after the deadline while the close's cancel runs, webhook during the close`, async () => {
+        let release: () => void = () => undefined;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        const p = await startOn('late-during-cancel', { expiresInMs: 1_000 }, { cancelHeldUntil: held });
+        await closeStarted(p);
+        await until(() => saga.providers.callsOf('cancelCharge', p.id).length >= 1 || undefined, 15_000);
+        const charge = saga.providers.pay(p.id, undefined, route.stamp(Math.max(Date.now(), deadlineOf(p) + 200)));
+        await saga.webhook(p.handle, { chargeStatus: 'PAID', paidAmount: p.input.amount, paidAt: charge.paidAt });
+        release();
+        await assertLateMoneyHandled(route, p);
+      });
+
+      it(`${name}: paid at the deadline while the close's cancel runs, its webhook lost: the final check finds it`, async () => {
+        let release: () => void = () => undefined;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        const p = await startOn('late-found-by-final-check', { expiresInMs: 1_000 }, { cancelHeldUntil: held });
+        await closeStarted(p);
+        await until(() => saga.providers.callsOf('cancelCharge', p.id).length >= 1 || undefined, 15_000);
+        saga.providers.pay(p.id, undefined, route.stamp(deadlineOf(p)));
+        release();
+        const done = await assertLateMoneyHandled(route, p);
+        assert.ok(done.timeline.some((t) => t.type === 'late-payment' && t.source === 'poll'));
+      });
+
+      it(`${name}: the provider's cancel finds the charge already paid (paid as the deadline passed)`, async () => {
+        const p = await startOn('late-cancel-finds-paid', { expiresInMs: 1_000 }, { payWhileCancelling: true });
+        const done = await assertLateMoneyHandled(route, p);
+        assert.equal(saga.providers.charge(p.id)!.cancelRequests, 1);
+        assert.equal(
+          done.timeline.some((t) => t.type === 'cancel-failed'),
+          !(route.behaviour as Behaviour).cancelQuietWhenPaid,
+          'a refused cancel is on the timeline; a quiet one is not',
+        );
+      });
+
+      it(`${name}: paid after EXPIRED was recorded, a verified webhook`, async () => {
+        const p = await startOn('late-after-expired', { expiresInMs: 1_000 });
+        await saga.waitFor(p.handle, (x) => x.status === 'EXPIRED' && x.merchantNotified);
+        const charge = saga.providers.pay(p.id, undefined, route.stamp(Date.now()));
+        await saga.webhook(p.handle, { chargeStatus: 'PAID', paidAmount: p.input.amount, paidAt: charge.paidAt });
+        await assertLateMoneyHandled(route, p);
+      });
+
+      it(`${name}: paid after EXPIRED, no webhook ever (lost while bayar was down): only a poll reveals it`, async () => {
+        const p = await startOn('late-poll-only', { expiresInMs: 1_000, timing: { pollScheduleMs: [300], refundWindowMs: 120_000, merchantNotifyTimeoutMs: 10_000 } });
+        await saga.waitFor(p.handle, (x) => x.status === 'EXPIRED' && x.merchantNotified);
+        saga.providers.pay(p.id, undefined, route.stamp(Date.now()));
+        const done = await assertLateMoneyHandled(route, p);
+        assert.ok(done.timeline.some((t) => t.type === 'late-payment' && t.source === 'poll'));
+        // After a restart that lost the look-up's task, the search resumes within the look-ups'
+        // lost-task time, not the minute other calls wait (workflows/payment-context.ts).
+        const scheduled = ((await p.handle.fetchHistory()).events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes] : []));
+        const waitOf = (type: string) => new Set(scheduled.filter((a) => a.activityType?.name === type).map((a) => Number(a.scheduleToStartTimeout?.seconds ?? 0) * 1000));
+        assert.deepEqual([...waitOf('getChargeStatus')], [LOOKUP_LOST_TASK_AFTER_MS]);
+        assert.deepEqual([...waitOf('cancelCharge')], [LOST_TASK_AFTER_MS]);
+      });
+
+      it(`${name}: paid after EXPIRED while the late-money look-up hangs: its webhook is handled at once`, async () => {
+        // After a Temporal restart a look-up's task can be lost (re-dispatched only after
+        // LOST_TASK_AFTER_MS) or a provider can hang; a verified notification of the money must
+        // not wait behind it (docs/chaos.md, the late-money finding of 2026-12-05).
+        const behaviour: Behaviour = {};
+        const p = await startOn('late-while-lookup-hangs', { expiresInMs: 1_000, timing: { pollScheduleMs: [300], refundWindowMs: 120_000, merchantNotifyTimeoutMs: 10_000 } }, behaviour);
+        await saga.waitFor(p.handle, (x) => x.status === 'EXPIRED' && x.merchantNotified);
+        let release: () => void = () => undefined;
+        behaviour.lookupsHeldUntil = new Promise<void>((resolve) => (release = resolve));
+        saga.providers.behaviour.set(p.id, { ...route.behaviour, ...behaviour });
+        const before = saga.providers.callsOf('getChargeStatus', p.id).length;
+        await until(() => saga.providers.callsOf('getChargeStatus', p.id).length > before || undefined, 15_000);
+        const charge = saga.providers.pay(p.id, undefined, route.stamp(Date.now()));
+        await saga.webhook(p.handle, { chargeStatus: 'PAID', paidAmount: p.input.amount, paidAt: charge.paidAt });
+        try {
+          const done = await assertLateMoneyHandled(route, p);
+          assert.ok(done.timeline.some((t) => t.type === 'late-payment' && t.source === 'webhook'));
+        } finally {
+          release();
+        }
+        // The held look-up's answer, when it comes, is one more report of the same money: nothing more happens.
+        const after = await saga.waitFor(p.handle, (x) => x.timeline.some((t) => t.source === 'poll' && t.ignored === true && t.detail?.includes('ignored: payment is') === true));
+        assert.equal(after.status, route.over.capabilities.refund === 'none' ? 'REVIEW_REQUIRED' : 'REFUNDED');
+        assert.equal(saga.providers.charge(p.id)!.refunds.length, route.over.capabilities.refund === 'none' ? 0 : 1, 'refunded at most once');
+      });
+    }
   });
 
   it('does not settle a payment whose paid amount differs', async () => {

@@ -98,10 +98,12 @@ describe('chaos invariant checker', () => {
   it('catches late money kept silently and money bayar does not know about', () => {
     const r = record('late', { paidAfterExpiry: true });
     assert.deepEqual(rules([r], [view(r, { status: 'EXPIRED', timeline: [] }, { paid: 50_000 })], [charge(r)]), ['late-payment-unhandled']);
-    // Paid at or after the deadline without ever seeing EXPIRED: counted, not yet a violation
-    // (an open finding, see invariants.ts).
+    // Paid at or after the deadline without ever seeing EXPIRED: late money all the same, so
+    // neither settled as if on time nor left EXPIRED with the money.
     const d = record('after-deadline', { paidAfterDeadline: true });
-    assert.deepEqual(rules([d], [view(d)], [charge(d)]), []);
+    assert.deepEqual(rules([d], [view(d)], [charge(d)]), ['late-payment-unhandled']);
+    assert.deepEqual(rules([d], [view(d, { status: 'EXPIRED', timeline: [] }, { paid: 50_000 })], [charge(d)]), ['late-payment-unhandled']);
+    assert.deepEqual(rules([d], [view(d, { status: 'REVIEW_REQUIRED', timeline: [] }, { paid: 50_000 })], [charge(d)]), []);
     const u = record('unrecorded');
     assert.deepEqual(rules([u], [view(u, { status: 'EXPIRED', timeline: [] }, { paid: 0 })], [charge(u)]), ['unrecorded-money']);
   });

@@ -117,6 +117,20 @@ describe('PaymentState: money taken after the deadline is late money', () => {
     assert.equal(state.paid, 0);
   });
 
+  it('a close after a create whose answer never came learns the charge from its own final check, so late money is looked for', () => {
+    const state = new PaymentState(paymentInput(T0, AMOUNT, { capabilities: { refund: 'partial', cancel: true } }));
+    state.closing = 'FAILED';
+    state.record(T0 + 60_000, 'workflow', 'create-unknown', 'provider did not answer');
+    state.apply(T0 + 61_000, { provider: 'xendit', providerReference: 'pr-found', eventId: 'final-check:poll:PENDING:PENDING', source: 'poll', chargeStatus: 'PENDING', providerStatus: 'PENDING' });
+    assert.equal(state.providerReference, 'pr-found');
+    assert.equal(state.status, 'CREATED', 'the close decides the status');
+    // A notification naming another reference still does not teach it anything.
+    const other = new PaymentState(paymentInput(T0, AMOUNT));
+    other.closing = 'FAILED';
+    other.apply(T0 + 61_000, { provider: 'xendit', providerReference: 'pr-claimed', eventId: 'wh-1', source: 'webhook', chargeStatus: 'EXPIRED', providerStatus: 'EXPIRED' });
+    assert.equal(other.providerReference, undefined);
+  });
+
   it('a checkout changing method is not an unpaid close: money on the charge being set aside keeps its old rule', () => {
     const state = waiting();
     state.abandoning = true;
