@@ -70,11 +70,8 @@ export class WorkerMetrics {
   readonly oldestPendingAge = this.declare.gauge('bayar_oldest_pending_payment_age_seconds', 'Age of the oldest PENDING payment (0 when none)');
   readonly reviewBacklog = this.declare.gauge('bayar_review_backlog', 'Payments in REVIEW_REQUIRED waiting for a person');
   readonly visibilityErrors = this.declare.counter('bayar_visibility_scrape_errors_total', 'Failed refreshes of the visibility gauges');
-  readonly lostWorkflowTasks = this.declare.counter(
-    'bayar_lost_workflow_tasks_total',
-    'Payments and payouts the lost workflow task reconciler looked at, by workflow (payment, payout) and decision (refreshed, failed, not-stuck, no-poller, backlog, recently-refreshed)',
-    ['workflow', 'decision'],
-  );
+  // Decisions: refreshed, failed, not-stuck, no-poller, backlog, recently-refreshed (docs/operations.md).
+  readonly lostWorkflowTasks = this.declare.counter('bayar_lost_workflow_tasks_total', 'Workflows the lost workflow task reconciler looked at, by workflow and decision', ['workflow', 'decision']);
   readonly lostTaskPassErrors = this.declare.counter('bayar_lost_workflow_task_pass_errors_total', 'Passes of the lost workflow task reconciler that failed (listing or describing the task queue)');
   readonly visibilityRefreshed = this.declare.gauge('bayar_visibility_last_refresh_timestamp_seconds', 'When the visibility gauges were last refreshed');
 
