@@ -175,6 +175,17 @@ export interface AppConfig {
 
 export class ConfigError extends Error {}
 
+/**
+ * A process's own settings beside the shared configuration (the worker's metrics, the statement
+ * schedule, the lost-task reconciler): parsed from the environment with `schema`, or a
+ * ConfigError that names each variable and never echoes a value.
+ */
+export function settingsFromEnv<T extends z.ZodType>(schema: T, what: string, env: NodeJS.ProcessEnv): z.infer<T> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`bayar: ${what}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
 type Env = z.infer<typeof envSchema>;
 
 /** What makes each provider configured in production (its descriptor's `variables`). */

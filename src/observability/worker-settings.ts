@@ -1,6 +1,6 @@
 // Observability settings of the worker, from the environment (parsed with zod like all config).
 import { z } from 'zod';
-import { ConfigError } from '../config/config.js';
+import { settingsFromEnv } from '../config/config.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const schema = z.object({
@@ -17,7 +17,5 @@ const schema = z.object({
 export type WorkerObservabilitySettings = z.infer<typeof schema>;
 
 export function workerObservabilitySettings(env: NodeJS.ProcessEnv = process.env): WorkerObservabilitySettings {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) throw new ConfigError(`bayar: worker observability settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return parsed.data;
+  return settingsFromEnv(schema, 'worker observability settings', env);
 }

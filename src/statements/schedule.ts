@@ -4,7 +4,7 @@
 // depend on the worker's clock or zone.
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import { z } from 'zod';
-import { ConfigError } from '../config/config.js';
+import { settingsFromEnv } from '../config/config.js';
 import { STATEMENT_WORKFLOW_TYPE, type StatementWorkflowInput } from '../../workflows/statement-definitions.js';
 
 export const STATEMENT_SCHEDULE_ID = 'bayar-daily-statement';
@@ -24,9 +24,7 @@ const schema = z.object({
 export type StatementSettings = z.infer<typeof schema>;
 
 export function statementSettings(env: NodeJS.ProcessEnv = process.env): StatementSettings {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) throw new ConfigError(`bayar: statement settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return parsed.data;
+  return settingsFromEnv(schema, 'statement settings', env);
 }
 
 export function statementSchedule(settings: StatementSettings, taskQueue: string, deliverForMs: number): ScheduleOptions {

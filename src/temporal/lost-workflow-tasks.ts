@@ -32,11 +32,14 @@
 // Not covered: a *later* workflow task lost the same way (the payment has left CREATED). Those
 // go to the sticky queue first, whose schedule-to-start timeout reschedules them; only one that
 // falls back to the normal queue and is lost there would wait. Said in docs/cluster.md.
+import proto from '@temporalio/proto';
 import { z } from 'zod';
-import { ConfigError } from '../config/config.js';
+import { settingsFromEnv } from '../config/config.js';
 import { PAYMENT_WORKFLOW_TYPE } from '../../workflows/definitions.js';
 import { PAYOUT_WORKFLOW_TYPE } from '../../workflows/payout-definitions.js';
 import type { AdminConnection, ExecutionRef } from './admin-connection.js';
+
+const { PendingWorkflowTaskState, TaskQueueKind, TaskQueueType } = proto.temporal.api.enums.v1;
 
 const schema = z.object({
   /** off: the worker does not look for lost workflow tasks (e.g. on Temporal Cloud: no admin service). */
@@ -52,9 +55,7 @@ const schema = z.object({
 export type LostTaskSettings = z.infer<typeof schema>;
 
 export function lostTaskSettings(env: NodeJS.ProcessEnv = process.env): LostTaskSettings {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) throw new ConfigError(`bayar: lost workflow task settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return parsed.data;
+  return settingsFromEnv(schema, 'lost workflow task settings', env);
 }
 
 export const RECONCILED_WORKFLOW_TYPES = [PAYMENT_WORKFLOW_TYPE, PAYOUT_WORKFLOW_TYPE] as const;
@@ -112,9 +113,8 @@ const timestampMs = (t: { seconds?: unknown; nanos?: number | null } | null | un
 
 /** DescribeWorkflowExecution's pendingWorkflowTask → PendingTask. */
 export function pendingTaskOf(pending: { state?: number | null; scheduledTime?: { seconds?: unknown; nanos?: number | null } | null } | null | undefined): PendingTask {
-  // temporal.api.enums.v1.PendingWorkflowTaskState: 1 SCHEDULED, 2 STARTED.
   if (!pending || !pending.state) return { state: 'NONE' };
-  if (pending.state === 1) return { state: 'SCHEDULED', scheduledAtMs: timestampMs(pending.scheduledTime) };
+  if (pending.state === PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_SCHEDULED) return { state: 'SCHEDULED', scheduledAtMs: timestampMs(pending.scheduledTime) };
   return { state: 'STARTED' };
 }
 
@@ -193,11 +193,16 @@ export class LostWorkflowTaskReconciler {
 
   private async queueState(now: number): Promise<QueueState> {
     const { admin, namespace, taskQueue } = this.deps;
-    // TASK_QUEUE_KIND_NORMAL = 1, TASK_QUEUE_TYPE_WORKFLOW = 1; reportStats gives the backlog age.
+    // reportStats gives the backlog age.
     // With several partitions (the cluster's default 4) what this shows may be the root
     // partition's view, so both checks are approximate: a wrong "refresh" only adds a copy of a
     // task that history then refuses to start twice, a wrong skip waits for the next pass.
-    const described = await admin.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue, kind: 1 }, taskQueueType: 1, reportStats: true });
+    const described = await admin.workflowService.describeTaskQueue({
+      namespace,
+      taskQueue: { name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      reportStats: true,
+    });
     const lastPoll = Math.max(...(described.pollers ?? []).map((p) => timestampMs(p.lastAccessTime) ?? -Infinity));
     const backlogAge = described.stats?.approximateBacklogAge;
     return {
