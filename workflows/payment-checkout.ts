@@ -11,7 +11,7 @@ import { applyInbox, cancelThenCheck, type Payment } from './payment-context.js'
 
 /** The page's choice (or change) of method: validated, recorded, answered once it is charged. */
 export function setChooseMethodHandler(p: Payment): void {
-  const { state, recorded } = p;
+  const { state } = p;
   setHandler(
     chooseMethodUpdate,
     async (choice) => {
@@ -22,7 +22,6 @@ export function setChooseMethodHandler(p: Payment): void {
           (state.methodChoice === undefined && !state.awaitingMethod && (state.providerReference !== undefined || state.method !== choice.method)) ||
           (state.status !== 'CREATED' && state.status !== 'PENDING'),
       );
-      await recorded.reached();
       return state.view();
     },
     { validator: (choice) => void guard(() => state.validateMethodChoice(choice)) },

@@ -8,8 +8,19 @@ import { runRefund } from './payment-refund-window.js';
 
 /** The query, the provider-event signal and the three updates: they queue, wait and validate; the phases decide. */
 export function setHandlers(p: Payment): void {
-  const { input, state, recorded } = p;
+  const { input, state } = p;
   setHandler(paymentQuery, () => state.view());
+
+  // No handler waits for the record write (projection.ts) before it answers. An answer is a
+  // command, and the create answers gate the main coroutine; a local activity's resolution is
+  // not a history event, and a cluster chaos run showed a worker seeing one a workflow task
+  // later than its marker says, while replay resolves it in the marker's task
+  // (docs/cluster.md, "Run 13": two payments that no worker could replay any more). So what a
+  // handler answers, and when, depends only on history events. The answer still reaches the
+  // caller after the write: the write for the state an answer shows is scheduled in the same
+  // activation, and a worker completes a workflow task only once its local activities have
+  // resolved (unless one runs past the task's heartbeat, 80 % of its timeout: a database
+  // down, when a GET right after may show the version before for as long).
 
   // The same commands however the charge's result and the first webhooks are split into
   // activations. The chaos run recorded a payment whose charge result and paid webhooks, all in
@@ -29,7 +40,6 @@ export function setHandlers(p: Payment): void {
       p.createAnswersOwed += 1;
       try {
         await condition(() => state.status !== 'CREATED' || state.awaitingMethod); // a checkout: at once
-        await recorded.reached(); // a GET right after the answer finds what it said
         return { payment: state.view(), creationId: input.creationId };
       } finally {
         p.createAnswersOwed -= 1;
@@ -51,7 +61,6 @@ export function setHandlers(p: Payment): void {
         state.record(Date.now(), 'api', 'cancel-requested', reason);
       }
       await condition(() => !unpaid());
-      await recorded.reached();
       return state.view();
     },
     {
@@ -72,7 +81,6 @@ export function setHandlers(p: Payment): void {
       // Reserve before the first await: a concurrent refund's validator must already see it.
       const record = state.reserveRefund(Date.now(), command, 'merchant', command.amount ?? state.refundable);
       await runRefund(p, record);
-      await recorded.reached();
       if (record.state === 'FAILED') throw reject(REJECTION.refundFailed, record.failureReason ?? 'refund failed');
       return record;
     },

@@ -66,9 +66,9 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   setHandler(
     createOrGetPayoutUpdate,
     async () => {
-      // Answer once the first send has an answer of any kind (taken, refused, or unknown).
+      // Answer once the first send has an answer of any kind (taken, refused, or unknown). Like
+      // the payment's handlers, none waits for the record write (payment-handlers.ts says why).
       await condition(() => state.attempts[0] !== undefined && state.attempts[0].state !== 'SENDING');
-      await recorded.reached(); // a GET right after the answer finds what it said
       return { payout: state.view(), creationId: input.creationId };
     },
     {
@@ -85,7 +85,6 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
       const n = which === 'new' ? state.attempts.length + 1 : command.attempt!;
       if (which === 'new') state.requestRetry(Date.now());
       await condition(() => state.attempts.length >= n && state.attempts[n - 1]!.state !== 'SENDING');
-      await recorded.reached();
       return state.view();
     },
     { validator: (command) => void guard(() => state.validateRetry(command)) },
