@@ -60,7 +60,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   await p.refundQueue;
   await Promise.all(p.refundFollowUps);
   await p.merchant.drained();
-  await p.recorded.reached();
+  await p.recorded.drained();
   return state.view();
 }
 

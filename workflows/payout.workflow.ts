@@ -123,7 +123,7 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   if (state.status === 'REVIEW_REQUIRED' && !flagged) notify(p, 'payout.review_required', state.current!.attempt);
   await p.merchant.drained();
   await condition(allHandlersFinished);
-  await recorded.reached();
+  await recorded.drained();
   return state.view();
 }
 

@@ -1,7 +1,8 @@
 // The one place where workflows write to the system of record (PostgreSQL). Temporal decides,
 // the database records: each time the state's version moves, the current view is written by a
 // local activity, idempotent by (id, version) — a retry or a replay after a crash writes the
-// same version again, which changes nothing. Nothing here is ever read back to decide.
+// same version again, which changes nothing. Nothing here is ever read back to decide, and
+// nothing the workflow does waits for a write, except its very end (Projection.drained).
 //
 // A local activity runs before its workflow task is committed: when the worker dies after the
 // write but before the task completes, the write is speculative. The task is then run again from
@@ -29,13 +30,14 @@ export interface Versioned<S> {
 }
 
 export interface Projection {
-  /** Resolves once the record holds this version (default: the state's version now). */
-  reached(version?: number): Promise<void>;
+  /** Resolves once every version so far has been written (the workflow's last step). */
+  drained(): Promise<void>;
 }
 
 /** What one write carries: the version, the summary and only the timeline entries it added. */
 export interface VersionDelta<S> {
   version: number;
+  /** The version of the write this run scheduled before (-1: none): src/db/records.repository.ts appends to it. */
   afterVersion: number;
   /** workflowInfo().historyLength now: orders this write against a lost attempt's (see the header). */
   historyLength: number;
@@ -44,45 +46,55 @@ export interface VersionDelta<S> {
 }
 
 /**
- * Writes version 0 (the payment as created) at once, then the state after every change, one
- * write in flight at a time, so versions reach the database in order.
+ * Writes version 0 (the payment as created) at once, then the state after every change.
+ *
+ * When a write is scheduled depends only on when the version changes, never on when an earlier
+ * write's local activity resolved: a local activity's resolution is not a history event, and a
+ * cluster chaos run showed a worker seeing one a workflow task later than its marker says, while
+ * replay resolves it in the marker's task (docs/cluster.md, "Run 13"). A loop that waited for each
+ * write before scheduling the next would then schedule it at another point among the workflow's
+ * other commands on replay than live: local activities share their sequence numbers with
+ * activities, so the next activity would carry another id than in history, and the payment could
+ * not be replayed. So writes are scheduled as soon as the version moves, several may be in flight,
+ * and the worker puts them in order (activities/record.activities.ts: a version's write waits
+ * for the one it follows).
  *
  * Each write carries the summary (the view without its timeline) and only the timeline entries
- * added since the version this run wrote before (`afterVersion`): the record appends them
+ * added since the write before it (`afterVersion`): the record appends them
  * (src/db/records.repository.ts). Sending the whole view each time made the projection's cost
- * grow with the square of the timeline's length: building and serialising the view in the
- * workflow, through the SDK's core to the activity, and parsing it there. (The history never held
- * it: a local activity's marker records its result, not its input.)
+ * grow with the square of the timeline's length. (The history never held it: a local activity's
+ * marker records its result, not its input.)
  *
  * One local activity per version, never "one per batch of changes": a worker may run one
  * workflow task's events as one activation or as two (docs/chaos.md, finding 2), and a replay
  * may group them differently from the first run. Local activity markers are matched one by one
  * on replay, so their number must depend only on the sequence of changes, which is
- * deterministic, not on how the changes were grouped. A call whose version the record already
- * holds (several changes in one activation) carries nothing and touches no database. Fewer
+ * deterministic, not on how the changes were grouped. When several versions are new at once, the
+ * newest is written and the calls for the others carry nothing and touch no database. Fewer
  * versions mean fewer local activities: PaymentState.asOneVersion() counts one synchronous
  * transition as one version, a grouping by code that every replay repeats.
  */
 function project<S>(state: Versioned<S>, write: (input: VersionDelta<S> | null) => Promise<void>): Projection {
-  let calls = 0;
-  let written = -1;
-  let entriesWritten = 0;
+  let scheduled = -1;
+  let entriesScheduled = 0;
+  let inFlight = 0;
+  const send = (input: VersionDelta<S> | null) => {
+    inFlight += 1;
+    // A write that fails for good fails the workflow task (an unhandled rejection), as an awaited one would.
+    void write(input).finally(() => (inFlight -= 1));
+  };
   void (async () => {
     for (;;) {
-      await condition(() => state.version >= calls);
-      calls += 1;
-      if (state.version <= written) {
-        await write(null);
-        continue;
-      }
+      await condition(() => state.version > scheduled);
       const version = state.version;
       const entryCount = state.entryCount;
-      await write({ version, afterVersion: written, historyLength: workflowInfo().historyLength, summary: state.summary(), entries: state.entriesFrom(entriesWritten) });
-      written = version;
-      entriesWritten = entryCount;
+      send({ version, afterVersion: scheduled, historyLength: workflowInfo().historyLength, summary: state.summary(), entries: state.entriesFrom(entriesScheduled) });
+      for (let covered = scheduled + 1; covered < version; covered++) send(null);
+      scheduled = version;
+      entriesScheduled = entryCount;
     }
   })();
-  return { reached: (version = state.version) => condition(() => written >= version) };
+  return { drained: () => condition(() => inFlight === 0 && scheduled >= state.version) };
 }
 
 /** The create request's hash travels with every write (the record keeps it for repeated creates). */

@@ -258,3 +258,17 @@ async function recordVersion<S extends PaymentSummary | PayoutSummary>(
     WRITE_BEGIN,
   );
 }
+
+/**
+ * What the record holds of a payment or payout now: its version and the history length that wrote
+ * it (undefined: no row yet). Read by the record activities to keep one worker's writes in order
+ * (activities/write-order.ts), never by a workflow.
+ */
+export async function recordedVersion(pool: Pool, table: 'payments' | 'payouts', id: string): Promise<{ version: number; historyLength: number } | undefined> {
+  const { rows } = await pool.query<{ version: number; history_length: string }>({
+    name: `${table}-recorded-version`,
+    text: `SELECT version, history_length::text FROM ${table} WHERE id = $1`,
+    values: [id],
+  });
+  return rows[0] && { version: Number(rows[0].version), historyLength: Number(rows[0].history_length) };
+}
