@@ -122,3 +122,30 @@ async function readCharge(sandboxUrl: string, reference: string, timeoutMs: numb
     return { error: (err as Error).message };
   }
 }
+
+/**
+ * One line of the evidence for the printed report: the client's pay calls (sent time, HTTP
+ * status / body status_code, counted or not) and, per sandbox asked, the charge's ledger status
+ * and paid amount and its status history. The full evidence is in the run's JSON.
+ */
+export function evidenceLine(evidence: ViolationEvidence): string {
+  const time = (iso: unknown) => (typeof iso === 'string' ? iso.slice(11, 23) : '?');
+  const parts: string[] = [];
+  for (const call of evidence.client?.payCalls ?? []) {
+    const code = call.answer && typeof call.answer === 'object' ? (call.answer as { status_code?: unknown }).status_code : undefined;
+    parts.push(
+      `pay${call.force ? ' (force)' : ''} sent ${time(call.sentAt)}, deadline ${time(call.deadline)}: ${call.status}${code !== undefined ? `/${String(code)}` : ''} ${call.accepted ? 'counted as paid' : 'not counted'}`,
+    );
+  }
+  for (const [provider, kept] of Object.entries(evidence.sandbox)) {
+    const body = kept as { ledger?: { status: string; paidAmount: number }[]; record?: { history?: { at: string; status: string; cause: string }[] }; status?: number; error?: string };
+    if (!body.ledger) {
+      parts.push(`${provider}: ${body.error ?? `no charge (${body.status ?? '?'})`}`);
+      continue;
+    }
+    const row = body.ledger[0];
+    const history = (body.record?.history ?? []).map((h) => `${time(h.at)} ${h.status} (${h.cause})`).join(', ');
+    parts.push(`${provider}: ${row ? `${row.status}, paid ${row.paidAmount}` : 'no ledger row'}${history ? `; history ${history}` : ''}`);
+  }
+  return parts.join(' | ');
+}

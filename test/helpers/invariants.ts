@@ -9,7 +9,7 @@ import type { PaymentView, ProviderName } from '../../src/domain/payment.js';
 import type { LedgerEntry } from '../../src/sandbox/kit.js';
 import { API_KEY, type TestStack } from './stack.js';
 import { RecordChecker } from './records.js';
-import type { PayCall, ViolationEvidence } from './chaos-evidence.js';
+import { evidenceLine, type PayCall, type ViolationEvidence } from './chaos-evidence.js';
 
 /** What the client (the merchant's backend) knows about one payment it tried to create. */
 export interface ClientRecord {
@@ -305,7 +305,10 @@ export function formatReport(report: InvariantReport, extra: Record<string, stri
     const byRule = new Map<string, number>();
     for (const x of report.violations) byRule.set(x.rule, (byRule.get(x.rule) ?? 0) + 1);
     lines.push('', '  VIOLATIONS by rule: ' + [...byRule].map(([r, n]) => `${r} ${n}`).join(', '));
-    for (const x of report.violations.slice(0, 200)) lines.push(`  ✗ ${x.rule} ${x.paymentId ?? ''}: ${x.detail}`);
+    for (const x of report.violations.slice(0, 200)) {
+      lines.push(`  ✗ ${x.rule} ${x.paymentId ?? ''}: ${x.detail}`);
+      if (x.evidence) lines.push(`      evidence: ${evidenceLine(x.evidence)}`);
+    }
     if (report.violations.length > 200) lines.push(`  … and ${report.violations.length - 200} more`);
   }
   return lines.join('\n');

@@ -17,7 +17,7 @@ import { SANDBOXES } from '../../src/sandbox/dev-defaults.js';
 import { SandboxKit } from '../../src/sandbox/kit.js';
 import type { LedgerEntry } from '../../src/sandbox/kit.js';
 import type { ProviderName } from '../../src/domain/payment.js';
-import { attachEvidence, payAccepted, type PayCall } from '../helpers/chaos-evidence.js';
+import { attachEvidence, evidenceLine, payAccepted, type PayCall } from '../helpers/chaos-evidence.js';
 import type { ClientRecord, Violation } from '../helpers/invariants.js';
 import { randomPaymentId, until } from '../helpers/wait.js';
 
@@ -281,6 +281,10 @@ describe('chaos evidence', () => {
       assert.deepEqual((third!.evidence?.sandbox.midtrans as { status: number }).status, 404);
       assert.ok('error' in (third!.evidence?.sandbox.xendit as object));
       assert.equal(fourth!.evidence, undefined);
+      // The printed report's line: the refused pay is there for a reader of the log, not only of the JSON.
+      const line = evidenceLine(first!.evidence!);
+      assert.match(line, /^pay \(force\) sent \d\d:\d\d:\d\d\.\d{3}, deadline \d\d:\d\d:\d\d\.\d{3}: 404\/404 not counted \| midtrans: no ledger row$/);
+      assert.match(evidenceLine(third!.evidence!), /midtrans: no charge \(404\) \| xendit: /);
     } finally {
       await kit.close();
     }
