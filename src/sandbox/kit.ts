@@ -119,7 +119,12 @@ export interface AmendRecord {
 export interface SandboxProvider {
   readonly name: string;
   routes(kit: SandboxKit): [method: string, pattern: string, handler: Handler][];
-  /** Pays a charge as the customer would; `force` pays even an expired charge (a late bank transfer). */
+  /**
+   * Pays a charge as the customer would; `force` pays even an expired charge (a late bank transfer).
+   * A control, not the provider's API: HTTP 200 means the money was taken, and a refusal (no such
+   * charge, not payable) answers a 4xx whatever the provider's own API does with errors, so a
+   * caller can judge the outcome by the HTTP status alone (the chaos client does).
+   */
   pay(reference: string, options: { amount?: number; force?: boolean }): SandboxResponse;
   /** Refunds a paid charge as the merchant's staff would in the provider's dashboard (not through its API). */
   dashboardRefund?(reference: string, options: { amount?: number }): SandboxResponse;
@@ -130,6 +135,12 @@ export interface SandboxProvider {
    * `forgetRefund` (the provider no longer lists its newest refund: one bayar recorded).
    */
   amendRecord?(reference: string, change: AmendRecord): SandboxResponse;
+  /**
+   * Evidence only (GET /_sandbox/charges/:reference): everything the sandbox keeps about one
+   * charge, as it is (reading it changes nothing, not even a lazy expiry), with each status change
+   * and its cause where the sandbox records them; undefined when it holds no such charge.
+   */
+  record?(reference: string): unknown;
   ledger(): LedgerEntry[];
   reset(): void;
 }
@@ -152,9 +163,22 @@ export abstract class ProviderSandbox<Options> {
   protected abstract endpoints(): [method: string, pattern: string, handler: Handler][];
 }
 
+/** One call of a /_sandbox/charges/:reference/… control (pay, dashboard-refund, amend-record), kept as evidence. */
+export interface ControlCall {
+  action: string;
+  /** ISO times: when the request arrived, when it was answered. */
+  at: string;
+  answeredAt: string;
+  request: unknown;
+  status: number;
+  answer: unknown;
+}
+
 export class SandboxKit {
   faults: Faults = { ...NO_FAULTS };
   readonly sent: { url: string; body: string; status: number | 'error'; at: number; ms?: number; receiverLatencyMs?: number }[] = [];
+  /** Every charge control call by reference: what a customer or the dashboard did to a charge, and what it was told. */
+  private readonly controlCalls = new Map<string, ControlCall[]>();
   private server?: Server;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly hanging = new Set<ServerResponse>();
@@ -259,18 +283,34 @@ export class SandboxKit {
       [
         'POST',
         '/_sandbox/charges/:reference/pay',
-        (req) => {
-          const body = JSON.parse(req.rawBody.toString('utf8') || '{}') as { amount?: number; force?: boolean };
-          return this.provider.pay(req.params.reference!, body);
-        },
+        (req) =>
+          this.kept(req, 'pay', () => {
+            const body = JSON.parse(req.rawBody.toString('utf8') || '{}') as { amount?: number; force?: boolean };
+            return this.provider.pay(req.params.reference!, body);
+          }),
       ],
       [
         'POST',
         '/_sandbox/charges/:reference/dashboard-refund',
+        (req) =>
+          this.kept(req, 'dashboard-refund', () => {
+            if (!this.provider.dashboardRefund) return { status: 404, body: { error: `${this.provider.name} sandbox has no dashboard refund` } };
+            const body = JSON.parse(req.rawBody.toString('utf8') || '{}') as { amount?: number };
+            return this.provider.dashboardRefund(req.params.reference!, body);
+          }),
+      ],
+      // Evidence for one charge (the chaos run keeps it with every violation): its ledger row, the
+      // sandbox's own record of it, and every control call made on it with its answer.
+      [
+        'GET',
+        '/_sandbox/charges/:reference',
         (req) => {
-          if (!this.provider.dashboardRefund) return { status: 404, body: { error: `${this.provider.name} sandbox has no dashboard refund` } };
-          const body = JSON.parse(req.rawBody.toString('utf8') || '{}') as { amount?: number };
-          return this.provider.dashboardRefund(req.params.reference!, body);
+          const reference = req.params.reference!;
+          const ledger = this.provider.ledger().filter((c) => c.reference === reference || c.providerId === reference);
+          const record = this.provider.record?.(reference);
+          const calls = this.controlCalls.get(reference) ?? [];
+          if (ledger.length === 0 && record === undefined && calls.length === 0) return { status: 404, body: { error: `${this.provider.name} sandbox holds no charge ${reference}` } };
+          return { status: 200, body: { provider: this.provider.name, reference, ledger, record: record ?? null, controlCalls: calls } };
         },
       ],
       // Injects reconciliation differences: pay with webhooks off (/_sandbox/faults, then
@@ -281,11 +321,12 @@ export class SandboxKit {
       [
         'POST',
         '/_sandbox/charges/:reference/amend-record',
-        (req) => {
-          if (!this.provider.amendRecord) return { status: 404, body: { error: `${this.provider.name} sandbox cannot amend its record` } };
-          const body = JSON.parse(req.rawBody.toString('utf8') || '{}') as AmendRecord;
-          return this.provider.amendRecord(req.params.reference!, body);
-        },
+        (req) =>
+          this.kept(req, 'amend-record', () => {
+            if (!this.provider.amendRecord) return { status: 404, body: { error: `${this.provider.name} sandbox cannot amend its record` } };
+            const body = JSON.parse(req.rawBody.toString('utf8') || '{}') as AmendRecord;
+            return this.provider.amendRecord(req.params.reference!, body);
+          }),
       ],
       [
         'POST',
@@ -293,11 +334,28 @@ export class SandboxKit {
         () => {
           this.provider.reset();
           this.sent.length = 0;
+          this.controlCalls.clear();
           this.faults = { ...NO_FAULTS };
           return { status: 200, body: { reset: true } };
         },
       ],
     ];
+  }
+
+  /** Runs a charge control and keeps the call with its answer (a thrown error is kept as the 500 it becomes). */
+  private kept(req: SandboxRequest, action: string, run: () => SandboxResponse): SandboxResponse {
+    const at = new Date().toISOString();
+    let response: SandboxResponse;
+    try {
+      response = run();
+    } catch (err) {
+      response = { status: 500, body: { error_code: 'SANDBOX_ERROR', message: (err as Error).message } };
+    }
+    const reference = req.params.reference!;
+    const calls = this.controlCalls.get(reference) ?? [];
+    calls.push({ action, at, answeredAt: new Date().toISOString(), request: jsonBody(req) ?? null, status: response.status, answer: response.body });
+    this.controlCalls.set(reference, calls);
+    return response;
   }
 
   private async dispatch(routes: Route[], req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -7,6 +7,7 @@ import { SANDBOX_PORT_OFFSETS } from '../../src/config/config.js';
 import type { PaymentView, ProviderName } from '../../src/domain/payment.js';
 import type { Faults } from '../../src/sandbox/kit.js';
 import { collectAndCheck, formatReport, paymentIdFor, readPayment, readPayments, type ClientRecord, type InvariantReport } from './invariants.js';
+import { answerBody, attachEvidence, payAccepted, type PayCall } from './chaos-evidence.js';
 import { API_KEY, startTestStack } from './stack.js';
 import type { ClusterTestStack } from './cluster-stack.js';
 import { API_REPLICAS, WORKER_REPLICAS } from '../../src/cluster/cluster.js';
@@ -344,8 +345,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(10_000),
       });
-      await res.arrayBuffer();
-      return res.status;
+      return { status: res.status, body: answerBody(await res.text()) };
     };
     const setFaults = async (f: Partial<Faults>) => {
       for (const p of ['xendit', 'midtrans', 'doku'] as const) await sandbox(p, '/_sandbox/faults', f);
@@ -368,7 +368,18 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       plans[`${plan.kind} ${refundable ? 'refundable' : 'non-refundable'}`] = (plans[`${plan.kind} ${refundable ? 'refundable' : 'non-refundable'}`] ?? 0) + 1;
       const merchantReference = `chaos-${run}-${i}`;
       const id = paymentIdFor(merchantReference);
-      const rec: ClientRecord = { id, merchantReference, provider, method: plan.method, amount: plan.amount, created: false, paidAfterExpiry: false, createDenials: [], confirmedRefunds: new Map() };
+      const rec: ClientRecord = {
+        id,
+        merchantReference,
+        provider,
+        method: plan.method,
+        amount: plan.amount,
+        created: false,
+        paidAfterExpiry: false,
+        createDenials: [],
+        confirmedRefunds: new Map(),
+        payCalls: [],
+      };
       records.set(id, rec);
 
       const created = await api(
@@ -404,12 +415,38 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
 
       const waitPending = () => waitFor(id, (p) => p.status !== 'CREATED', 60_000);
       const deadline = Date.parse(created.json?.expiresAt ?? '');
-      /** Pays at the sandbox; money sent at or after the deadline is late money (ClientRecord.paidAfterDeadline). */
-      const pay = async (body: Record<string, unknown>): Promise<number> => {
+      /**
+       * Pays at the sandbox and keeps the call (rec.payCalls). Only an answer that took the money
+       * counts (payAccepted: a refusal, e.g. a charge bayar has not made yet, is no payment); money
+       * sent at or after the deadline is late money (ClientRecord.paidAfterDeadline). Answers the
+       * HTTP status, or 'accepted' / 'refused' … as the counters show it.
+       */
+      const pay = async (body: { amount?: number; force?: boolean }): Promise<{ accepted: boolean; label: string }> => {
         const sentAt = Date.now();
-        const status = await sandbox(provider, `/_sandbox/charges/${id}/pay`, body);
-        if (status === 200 && sentAt >= deadline) rec.paidAfterDeadline = true;
-        return status;
+        const call: PayCall = {
+          journey: plan.kind,
+          force: body.force === true,
+          ...(body.amount !== undefined ? { amount: body.amount } : {}),
+          sentAt: new Date(sentAt).toISOString(),
+          answeredAt: '',
+          ...(Number.isFinite(deadline) ? { deadline: new Date(deadline).toISOString() } : {}),
+          status: 'error',
+          answer: null,
+          accepted: false,
+        };
+        rec.payCalls!.push(call);
+        try {
+          const answer = await sandbox(provider, `/_sandbox/charges/${id}/pay`, body);
+          call.status = answer.status;
+          call.answer = answer.body;
+          call.accepted = payAccepted(answer.status, answer.body);
+        } catch (err) {
+          call.answer = (err as Error).message;
+        }
+        call.answeredAt = new Date().toISOString();
+        if (call.accepted && sentAt >= deadline) rec.paidAfterDeadline = true;
+        const code = call.answer && typeof call.answer === 'object' ? (call.answer as { status_code?: unknown }).status_code : undefined;
+        return { accepted: call.accepted, label: `${call.status}${code !== undefined && String(code) !== String(call.status) ? `/${String(code)}` : ''}` };
       };
       switch (plan.kind) {
         case 'pay':
@@ -419,7 +456,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
           const p = await waitPending();
           if (p?.status !== 'PENDING') return void bump(`not PENDING before pay: ${p?.status ?? 'unread'}`);
           const paid = await pay(plan.kind === 'mismatch' ? { amount: plan.amount - 1_000 } : {});
-          bump(`sandbox pay ${paid}`);
+          bump(`sandbox pay ${paid.label}`);
           if (plan.kind !== 'refunds' && plan.kind !== 'va-refund') return;
           const settled = await waitFor(id, (x) => x.status === 'SETTLED' || x.status === 'REVIEW_REQUIRED', 60_000);
           if (settled?.status !== 'SETTLED') return void bump(`not SETTLED before refunds: ${settled?.status ?? 'unread'}`);
@@ -437,8 +474,8 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
           const p = await waitFor(id, (x) => x.status !== 'CREATED' && x.status !== 'PENDING', 90_000);
           if (p?.status !== 'EXPIRED') return void bump(`late: not EXPIRED: ${p?.status ?? 'unread'}`);
           const paid = await pay({ force: true });
-          bump(`late pay ${paid}`);
-          if (paid === 200) rec.paidAfterExpiry = true;
+          bump(`late pay ${paid.label}`);
+          if (paid.accepted) rec.paidAfterExpiry = true;
           return;
         }
         case 'last-second': {
@@ -447,7 +484,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
           const expiresAt = Date.parse(created.json?.expiresAt ?? '') || Date.now() + plan.expiresInSeconds! * 1000;
           await sleep(expiresAt - Date.now() + Math.floor(random() * 1_600) - 800);
           const paid = await pay({ force: true });
-          bump(`last-second pay ${paid}`);
+          bump(`last-second pay ${paid.label}`);
           return;
         }
         case 'cancel': {
@@ -596,6 +633,11 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     // Closing an expired payment (cancel at the provider, then a final status check) takes a
     // moment; one read a few seconds past its deadline may still legitimately show PENDING.
     const { report } = await collectAndCheck(stack, all, { views, expiryGraceMs: 10_000 });
+    // Kept next to each violation in the run's output, while the sandboxes still hold the charges.
+    await attachEvidence(report.violations, all, {
+      xendit: stack.sandboxUrl(SANDBOX_PORT_OFFSETS.xendit),
+      midtrans: stack.sandboxUrl(SANDBOX_PORT_OFFSETS.midtrans),
+    });
     const durationMs = Date.now() - started;
     const table = formatReport(report, {
       'duration (s)': (durationMs / 1000).toFixed(1),

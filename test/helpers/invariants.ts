@@ -9,6 +9,7 @@ import type { PaymentView, ProviderName } from '../../src/domain/payment.js';
 import type { LedgerEntry } from '../../src/sandbox/kit.js';
 import { API_KEY, type TestStack } from './stack.js';
 import { RecordChecker } from './records.js';
+import { evidenceLine, type PayCall, type ViolationEvidence } from './chaos-evidence.js';
 
 /** What the client (the merchant's backend) knows about one payment it tried to create. */
 export interface ClientRecord {
@@ -31,6 +32,8 @@ export interface ClientRecord {
   paidAfterDeadline?: boolean;
   /** Every answer the create got that was neither success nor a transient 5xx (e.g. a 404). */
   createDenials: string[];
+  /** Every call of the sandbox's pay control, with its times and answer (evidence for a violation). */
+  payCalls?: PayCall[];
   /** Refunds the API confirmed (201), by refund id. */
   confirmedRefunds: Map<string, number>;
 }
@@ -39,6 +42,8 @@ export interface Violation {
   rule: string;
   paymentId?: string;
   detail: string;
+  /** What the client did and what the provider's sandbox holds for the payment (chaos-evidence.ts). */
+  evidence?: ViolationEvidence;
 }
 
 export interface CheckInput {
@@ -300,7 +305,10 @@ export function formatReport(report: InvariantReport, extra: Record<string, stri
     const byRule = new Map<string, number>();
     for (const x of report.violations) byRule.set(x.rule, (byRule.get(x.rule) ?? 0) + 1);
     lines.push('', '  VIOLATIONS by rule: ' + [...byRule].map(([r, n]) => `${r} ${n}`).join(', '));
-    for (const x of report.violations.slice(0, 200)) lines.push(`  ✗ ${x.rule} ${x.paymentId ?? ''}: ${x.detail}`);
+    for (const x of report.violations.slice(0, 200)) {
+      lines.push(`  ✗ ${x.rule} ${x.paymentId ?? ''}: ${x.detail}`);
+      if (x.evidence) lines.push(`      evidence: ${evidenceLine(x.evidence)}`);
+    }
     if (report.violations.length > 200) lines.push(`  … and ${report.violations.length - 200} more`);
   }
   return lines.join('\n');

@@ -213,7 +213,7 @@ describe('provider conformance: every adapter against its sandbox, the same scen
         const created = await adapter().createCharge(r);
         const ref = { paymentId: r.paymentId, method: cancelMethod, providerReference: created.providerReference };
         await adapter().cancelCharge(ref);
-        // The customer tries to pay anyway (Midtrans' sandbox answers HTTP 200 with a 412 inside).
+        // The customer tries to pay anyway (a refusal is a 4xx, SandboxProvider.pay; the look-up decides).
         await tryPay(name, r.paymentId);
         // Most say EXPIRED or CANCELLED; DOKU's status inquiry still says pending for a deleted VA.
         const found = await adapter().findCharge(ref);

@@ -86,6 +86,8 @@ interface Charge {
   /** va_numbers, permata_va_number, biller_code/bill_key, qr_string/actions, payment_code/store. */
   details: Record<string, unknown>;
   notifyUrls: string[];
+  /** Every status the transaction took, when and why: evidence (record()), not Midtrans behaviour. */
+  history: { at: string; status: TransactionStatus; cause: string }[];
 }
 
 export interface MidtransSandboxOptions {
@@ -109,15 +111,22 @@ export class MidtransSandbox extends ProviderSandbox<MidtransSandboxOptions> imp
     ];
   }
 
+  /**
+   * The customer pays (a bayar control, not a Midtrans API: Midtrans' simulator is a web page). A
+   * refusal answers the HTTP status of its code, not Midtrans' HTTP 200 with the code inside: the
+   * chaos client once counted "200 {status_code: 404}" for a charge not made yet as money paid
+   * (cluster run 13, docs/chaos.md). Money once settled stays settled: /cancel and /expire refuse a
+   * settled transaction (close() below).
+   */
   pay(reference: string, options: { amount?: number; force?: boolean }): SandboxResponse {
     const charge = this.find(reference);
-    if (!charge) return answer('404', "Transaction doesn't exist.");
+    if (!charge) return refusal('404', "Transaction doesn't exist.");
     this.refresh(charge);
     const closedUnpaid = charge.status === 'expire' || charge.status === 'cancel';
     if (charge.status !== 'pending' && !(options.force === true && closedUnpaid)) {
-      return answer('412', `Transaction is ${charge.status}; only pending transactions can be paid`);
+      return refusal('412', `Transaction is ${charge.status}; only pending transactions can be paid`);
     }
-    charge.status = 'settlement';
+    this.moveTo(charge, 'settlement', closedUnpaid ? `paid late (force) after ${charge.status}` : 'paid');
     charge.settledAt = Date.now();
     charge.paidAmount = options.amount ?? this.gross(charge);
     this.notifyStatus(charge);
@@ -127,23 +136,40 @@ export class MidtransSandbox extends ProviderSandbox<MidtransSandboxOptions> imp
   /** See SandboxProvider.amendRecord: the status answer then says so; no notification is sent. */
   amendRecord(reference: string, change: AmendRecord): SandboxResponse {
     const charge = this.find(reference);
-    if (!charge) return answer('404', "Transaction doesn't exist.");
+    if (!charge) return refusal('404', "Transaction doesn't exist.");
     if (change.forgetRefund) {
       // Test injection, not Midtrans behaviour: the newest refund leaves the record (refunds[] and
       // refund_amount), so bayar holds a refund the provider does not. Only a charge with another
       // refund left makes that visible: an answer without refunds says nothing about them.
-      if (charge.refunds.length === 0) return answer('412', 'Transaction has no refund to forget');
+      if (charge.refunds.length === 0) return refusal('412', 'Transaction has no refund to forget');
       charge.refunds.pop();
-      charge.status = charge.refunds.length === 0 ? 'settlement' : refunded(charge) >= charge.paidAmount ? 'refund' : 'partial_refund';
+      this.moveTo(charge, charge.refunds.length === 0 ? 'settlement' : refunded(charge) >= charge.paidAmount ? 'refund' : 'partial_refund', 'amend-record: forget the newest refund');
     } else if (change.unpaid) {
-      charge.status = 'expire';
+      this.moveTo(charge, 'expire', 'amend-record: unpaid');
       charge.paidAmount = 0;
       delete charge.settledAt;
     } else if (change.paidAmount !== undefined) {
-      if (!Number.isSafeInteger(change.paidAmount) || change.paidAmount <= 0) return answer('400', 'paidAmount must be a positive integer');
+      if (!Number.isSafeInteger(change.paidAmount) || change.paidAmount <= 0) return refusal('400', 'paidAmount must be a positive integer');
       charge.paidAmount = change.paidAmount;
     }
     return { status: 200, body: { order_id: charge.orderId, transaction_status: charge.status, gross_amount: formatGrossAmount(this.gross(charge)) } };
+  }
+
+  /** See SandboxProvider.record: the transaction as kept, its expiry and paid times, and its status history. */
+  record(reference: string): unknown {
+    const charge = this.find(reference);
+    if (!charge) return undefined;
+    const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+    return {
+      ...this.transactionFields(charge),
+      paidAmount: charge.paidAmount,
+      refundedAmount: refunded(charge),
+      createdAt: iso(charge.createdAt),
+      expiresAt: iso(charge.expiresAt),
+      settledAt: iso(charge.settledAt),
+      createRequests: charge.createRequests,
+      history: charge.history,
+    };
   }
 
   ledger(): LedgerEntry[] {
@@ -202,12 +228,13 @@ export class MidtransSandbox extends ProviderSandbox<MidtransSandboxOptions> imp
       createRequests: 1,
       details: this.details(request, transactionId, r.headers.host ?? '127.0.0.1'),
       notifyUrls: notificationUrls(r, this.kit.options.callbackUrl),
+      history: [{ at: new Date(now).toISOString(), status: 'pending', cause: `charge (expires ${new Date(expiresAt).toISOString()})` }],
     };
     this.byOrder.set(orderId, charge);
     this.byTransaction.set(transactionId, charge);
     // Midtrans expires unpaid charges on its own and says so in a notification.
     const delay = expiresAt - now;
-    if (delay <= MAX_TIMER_MS) this.kit.at(expiresAt, () => void (this.byOrder.get(orderId) === charge && this.refresh(charge)));
+    if (delay <= MAX_TIMER_MS) this.kit.at(expiresAt, () => void (this.byOrder.get(orderId) === charge && this.refresh(charge, 'expiry time reached (timer)')));
     return { status: 200, body: this.render(charge, '201', CREATED_MESSAGES[request.payment_type]) };
   }
 
@@ -225,8 +252,11 @@ export class MidtransSandbox extends ProviderSandbox<MidtransSandboxOptions> imp
     this.refresh(charge);
     // 412 "Merchant cannot modify the status of the transaction" (error-response-code.md): cancel
     // and expire apply to pending transactions only (docs.midtrans.com reference/cancel-transaction, expire-transaction).
+    // So a settled transaction stays settled: money acknowledged is never closed away (Cancel API:
+    // "If transaction is already settled (status : settlement) you should perform refund instead",
+    // docs.midtrans.com/reference/cancel-api-1; Expire API's 412 sample, docs.midtrans.com/reference/expire-api).
     if (charge.status !== 'pending') return answer('412', 'Merchant cannot modify the status of the transaction');
-    charge.status = to;
+    this.moveTo(charge, to, `POST /v2/{id}/${to}`);
     this.notifyStatus(charge);
     return { status: 200, body: this.render(charge, STATUS_CODES[to], to === 'cancel' ? 'Success, transaction is canceled' : 'Success, transaction has expired') };
   }
@@ -241,16 +271,16 @@ export class MidtransSandbox extends ProviderSandbox<MidtransSandboxOptions> imp
    */
   dashboardRefund(reference: string, options: { amount?: number }): SandboxResponse {
     const charge = this.find(reference);
-    if (!charge) return answer('404', "Transaction doesn't exist.");
-    if (NOT_REFUNDABLE.has(charge.request.payment_type)) return answer('412', `Refund is not supported for payment type ${charge.request.payment_type}`);
-    if (charge.status !== 'settlement' && charge.status !== 'partial_refund') return answer('412', `Transaction status is ${charge.status}; only settled transactions can be refunded`);
+    if (!charge) return refusal('404', "Transaction doesn't exist.");
+    if (NOT_REFUNDABLE.has(charge.request.payment_type)) return refusal('412', `Refund is not supported for payment type ${charge.request.payment_type}`);
+    if (charge.status !== 'settlement' && charge.status !== 'partial_refund') return refusal('412', `Transaction status is ${charge.status}; only settled transactions can be refunded`);
     const remaining = charge.paidAmount - refunded(charge);
     const amount = options.amount ?? remaining;
-    if (!Number.isSafeInteger(amount) || amount <= 0 || amount > remaining) return answer('412', `Refund amount ${amount} exceeds the refundable amount ${remaining}`);
+    if (!Number.isSafeInteger(amount) || amount <= 0 || amount > remaining) return refusal('412', `Refund amount ${amount} exceeds the refundable amount ${remaining}`);
     this.refundSequence += 1;
     const record: RefundRecord = { key: null, id: this.refundSequence, amount, reason: 'dashboard refund', at: Date.now(), response: { status: 200, body: {} } };
     charge.refunds.push(record);
-    charge.status = refunded(charge) >= charge.paidAmount ? 'refund' : 'partial_refund';
+    this.moveTo(charge, refunded(charge) >= charge.paidAmount ? 'refund' : 'partial_refund', 'dashboard refund');
     this.notifyStatus(charge);
     return {
       status: 200,
@@ -279,7 +309,7 @@ export class MidtransSandbox extends ProviderSandbox<MidtransSandboxOptions> imp
     this.refundSequence += 1;
     const record: RefundRecord = { key, id: this.refundSequence, amount, reason: parsed.data.reason, at: Date.now(), response: { status: 200, body: {} } };
     charge.refunds.push(record);
-    charge.status = refunded(charge) >= charge.paidAmount ? 'refund' : 'partial_refund';
+    this.moveTo(charge, refunded(charge) >= charge.paidAmount ? 'refund' : 'partial_refund', 'POST /v2/{id}/refund');
     record.response = {
       status: 200,
       body: {
@@ -338,12 +368,17 @@ export class MidtransSandbox extends ProviderSandbox<MidtransSandboxOptions> imp
   }
 
   /** A pending charge past its expiry becomes `expire`, with a notification, as at Midtrans. */
-  private refresh(charge: Charge): Charge {
+  private refresh(charge: Charge, cause = 'expiry time reached (seen on a read)'): Charge {
     if (charge.status === 'pending' && Date.now() >= charge.expiresAt) {
-      charge.status = 'expire';
+      this.moveTo(charge, 'expire', cause);
       this.notifyStatus(charge);
     }
     return charge;
+  }
+
+  private moveTo(charge: Charge, status: TransactionStatus, cause: string): void {
+    charge.status = status;
+    charge.history.push({ at: new Date().toISOString(), status, cause });
   }
 
   private transactionFields(charge: Charge) {
@@ -439,6 +474,11 @@ function refunded(charge: Charge): number {
 /** An error or non-transaction answer. Midtrans puts the outcome in the body and often answers HTTP 200. */
 function answer(statusCode: string, message: string, extra: Record<string, unknown> = {}): SandboxResponse {
   return { status: 200, body: { status_code: statusCode, status_message: message, ...extra } };
+}
+
+/** A /_sandbox control's refusal: Midtrans' body, but the HTTP status says it too (SandboxProvider.pay). */
+function refusal(statusCode: string, message: string): SandboxResponse {
+  return { ...answer(statusCode, message), status: Number(statusCode) };
 }
 
 function digits(n: number): string {

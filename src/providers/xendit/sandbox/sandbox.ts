@@ -138,6 +138,12 @@ export class XenditSandbox extends ProviderSandbox<XenditSandboxOptions> impleme
     return this.settle(charge, options.amount, options.force === true);
   }
 
+  /** See SandboxProvider.record: the payment request as kept (no lazy expiry applied), for evidence. */
+  record(reference: string): unknown {
+    const charge = this.byReference.get(reference) ?? this.charges.get(reference);
+    return charge && structuredClone(charge);
+  }
+
   ledger(): LedgerEntry[] {
     return [...this.charges.values()].map((c) =>
       ledgerEntry(c, { reference: c.request.reference_id, providerId: c.id, status: this.refresh(c).status, amount: c.request.amount, refundedAmount: c.refunded }),
