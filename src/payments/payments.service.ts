@@ -23,7 +23,6 @@ import {
   cancelUpdate,
   chooseMethodUpdate,
   createOrGetUpdate,
-  paymentQuery,
   PAYMENT_WORKFLOW_TYPE,
   refundUpdate,
   REJECTION,
@@ -85,7 +84,7 @@ export class PaymentsService {
     @Inject(CIRCUITS) private readonly circuits: CircuitBreakers,
   ) {
     this.pageTokens = new PageTokens(config.dataKey);
-    this.temporal = new WorkflowCalls(client, pool, this.logger, 'payment', paymentQuery, REJECTION_STATUS);
+    this.temporal = new WorkflowCalls<PaymentView>(client, pool, this.logger, 'payment', REJECTION_STATUS);
   }
 
   /** Payment ids are derived (keyed), so the same (merchant, key) always names the same payment. */
@@ -225,9 +224,12 @@ export class PaymentsService {
     }
     if (outcome.kind === 'closed') return { created: false, answered: true, payment: await this.get(merchantId, paymentId) };
     // No answer within the wait: find out in the background whether the create is failing.
-    this.followCreate(paymentId, provider.name, body.method);
+    this.followCreate(merchantId, paymentId, provider.name, body.method);
     // Started, but the provider has not answered within the wait: 202, poll GET for the rest.
-    const payment = await this.temporal.query(paymentId).catch(() => pendingView(input));
+    // From the record, not a query: a query sent while the workflow's task waits on its record
+    // write makes the worker see that write's result a task late (docs/cluster.md, run 13), and
+    // the record is what a GET answers from anyway.
+    const payment = (await fromDatabase(this.pool, this.logger, (pool) => findPayment(pool, merchantId, paymentId)).catch(() => undefined)) ?? pendingView(input);
     return { created: true, answered: false, payment };
   }
 
@@ -310,7 +312,7 @@ export class PaymentsService {
    * (a 5xx, a timeout, a refused connection), so one describe() tells a failing provider from a
    * slow one. One payment counts once, however often its create is retried.
    */
-  private followCreate(paymentId: string, chosen: ProviderName, method: PaymentMethod): void {
+  private followCreate(merchantId: string, paymentId: string, chosen: ProviderName, method: PaymentMethod): void {
     // Bounded: when many creates go unanswered at once (an overloaded worker, say), the extra
     // describe() calls must not add to the load; the few followed suffice to open a circuit.
     if (this.followed.has(paymentId) || this.following >= MAX_FOLLOWED_CREATES) return;
@@ -325,9 +327,14 @@ export class PaymentsService {
       const create = description.raw.pendingActivities?.find((a) => a.activityType?.name === 'createCharge');
       if (create?.lastFailure) return this.circuits.record(current, method, 'failure', create.lastFailure.message ?? 'create failed');
       if (!create) {
-        const view = await this.temporal.query(paymentId);
+        // The record, not a query (see create()); a row not written yet reads as not answered.
+        const view = await fromDatabase(this.pool, this.logger, (pool) => findPayment(pool, merchantId, paymentId));
+        if (!view) return retry();
         if (view.status !== 'CREATED' || view.timeline.some((t) => t.type === 'create-unknown')) return this.learnFromAnswer(chosen, view);
       }
+      return retry();
+    };
+    const retry = async (): Promise<void> => {
       if (Date.now() >= giveUpAt) return; // still the first attempt: nothing learnt (a lost probe is replaced later)
       await new Promise((r) => setTimeout(r, 1_000).unref());
       return check();

@@ -26,7 +26,7 @@ import { recordLedgerForPayoutView, releaseUnstartedPayout, reservePayout } from
 import { audit } from '../db/merchants.js';
 import { SA } from '../temporal/search-attributes.js';
 import { justStarted, rejectionStatus, WorkflowCalls } from '../temporal/workflow-calls.js';
-import { createOrGetPayoutUpdate, PAYOUT_REJECTION, PAYOUT_WORKFLOW_TYPE, payoutQuery, retryPayoutUpdate, type PayoutWorkflowInput } from '../../workflows/payout-definitions.js';
+import { createOrGetPayoutUpdate, PAYOUT_REJECTION, PAYOUT_WORKFLOW_TYPE, retryPayoutUpdate, type PayoutWorkflowInput } from '../../workflows/payout-definitions.js';
 import type { CreatePayoutBody, RetryPayoutBody } from './payouts.schemas.js';
 
 export interface CreatePayoutOutcome {
@@ -58,7 +58,7 @@ export class PayoutsService {
     @Inject(PROVIDERS) private readonly providers: Map<ProviderName, PaymentProvider>,
     @Inject(DB_POOL) private readonly pool: Pool | null,
   ) {
-    this.temporal = new WorkflowCalls(client, pool, this.logger, 'payout', payoutQuery, REJECTION_STATUS);
+    this.temporal = new WorkflowCalls<PayoutView>(client, pool, this.logger, 'payout', REJECTION_STATUS);
   }
 
   async create(merchantId: string, body: CreatePayoutBody, idempotencyKey?: string, keyId?: string): Promise<CreatePayoutOutcome> {
@@ -130,7 +130,8 @@ export class PayoutsService {
     });
     if (outcome.kind === 'answered') return { created: outcome.result.creationId === input.creationId, answered: true, payout: outcome.result.payout };
     if (outcome.kind === 'closed') return { created: false, answered: true, payout: await this.get(merchantId, payoutId) };
-    const payout = await this.temporal.query(payoutId).catch(() => pendingView(input));
+    // From the record, not a query (payments.service.ts says why).
+    const payout = (await fromDatabase(this.pool, this.logger, (pool) => findPayout(pool, merchantId, payoutId)).catch(() => undefined)) ?? pendingView(input);
     return { created: true, answered: false, payout };
   }
 

@@ -3,7 +3,7 @@
 // Temporal has already forgotten answered from the system of record.
 import type { Logger } from '@nestjs/common';
 import { Client, WorkflowNotFoundError, type WithStartWorkflowOperation, type Workflow, type WorkflowHandle } from '@temporalio/client';
-import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
 import { ProblemException } from '../common/problem.js';
 import type { ProviderName } from '../domain/payment.js';
 import { fromDatabase } from '../db/cursor.js';
@@ -38,7 +38,6 @@ export class WorkflowCalls<V> {
     private readonly pool: Pool | null,
     private readonly logger: Logger,
     private readonly kind: 'payment' | 'payout',
-    private readonly view: QueryDefinition<V>,
     private readonly rejections: RejectionStatus,
   ) {}
 
@@ -64,11 +63,6 @@ export class WorkflowCalls<V> {
         throw this.translate(err);
       },
     );
-  }
-
-  /** The workflow's own view; only for a create still waiting for its first record. */
-  query(id: string): Promise<V> {
-    return this.withDeadline(() => this.handle(id).query(this.view));
   }
 
   /**
