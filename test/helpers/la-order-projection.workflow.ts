@@ -13,6 +13,13 @@
 // numbers from the same counter as activities, so a write scheduled a task later than on replay
 // takes another number among the activities than the replay does.
 //
+// Live, in the task that brings the late resolution, sdk-core puts the webhook signals before the
+// local activity's resolution (worker/workflow/mod.rs prepare_to_ship_activation), and the main
+// coroutine, woken by the webhooks, schedules the notification before the chained loop, woken by
+// the resolution, schedules the write it owes for the skipped version (the live history shows
+// it: the notification is activity 4, the replay gives 4 to that write). The divergence needs
+// both: a write owed when the resolution comes, and an activity scheduled in that task.
+//
 // The resolutions of the record writes are reported by the interceptor below (the real projection
 // never looks at them): bundle this module with workflowInterceptorModules: [this module].
 import { condition, proxyActivities, proxyLocalActivities, proxySinks, setHandler, sleep, workflowInfo, type WorkflowInterceptorsFactory } from '@temporalio/workflow';
@@ -119,7 +126,7 @@ function spin(rounds: number): number {
   return x;
 }
 
-async function payment(input: LaOrderInput, project: (state: HarnessPayment) => { drained(): Promise<void> }): Promise<string> {
+async function payment(input: LaOrderInput, project: (state: HarnessPayment) => { drained(): Promise<void> }, chargeVersions = 2): Promise<string> {
   const state = new HarnessPayment(workflowInfo().workflowId, { requestHash: 'la-order' });
   const recordedState = project(state);
   let createsReceived = 0;
@@ -147,7 +154,7 @@ async function payment(input: LaOrderInput, project: (state: HarnessPayment) => 
   // Two versions in the charge result's activation: the write of the newest is scheduled now,
   // and the chained projection owes one more call (for the version it skipped) once it resolves.
   state.change('charge-created', 'PENDING');
-  state.change('instructions-ready');
+  if (chargeVersions > 1) state.change('instructions-ready');
   await condition(() => answersOwed === 0);
   while (state.status === 'PENDING') {
     // payment.workflow.ts awaitPayment(): a webhook, or the poll timer (long: it never fires here).
@@ -168,6 +175,15 @@ async function payment(input: LaOrderInput, project: (state: HarnessPayment) => 
 /** The projection before c33374a: a write is scheduled when the one before it resolves. */
 export async function laOrderChainedProjection(input: LaOrderInput): Promise<string> {
   return payment(input, chainedProjection);
+}
+
+/**
+ * The control: one version in the charge result's activation, so the chained projection owes no
+ * write when the late resolution comes, and its next write waits for the next version, which the
+ * main coroutine makes before it schedules the notification, live and on replay alike.
+ */
+export async function laOrderChainedProjectionOneVersion(input: LaOrderInput): Promise<string> {
+  return payment(input, chainedProjection, 1);
 }
 
 /** bayar's projection (workflows/projection.ts projectPayment): a write is scheduled when the version moves. */

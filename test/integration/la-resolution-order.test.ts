@@ -43,7 +43,8 @@
 //   write only once the write before it resolved, the late resolution moves the next write to
 //   the next task live, so it takes its sequence number (shared with activities) after the
 //   notification's, while the replay schedules it in the earlier task, before the notification:
-//   the activity ids differ and the history does not replay. bayar's projection
+//   the activity ids differ and the history does not replay. With one version only (the control)
+//   no write is owed when the resolution comes, and it replays. bayar's projection
 //   (workflows/projection.ts projectPayment) schedules writes when the version moves and replays.
 import { after, before, describe, it } from 'node:test';
 import { Context } from '@temporalio/activity';
@@ -83,6 +84,8 @@ const CASES: LaOrderCase[] = [
     expect: 'diverges',
     divergence: /Activity id of scheduled event '\d+' does not match activity id of activity command '\d+'/,
   },
+  // The control: without a version piling up during the write, the chained projection owes no write when the resolution comes late.
+  { module: 'la-order-projection.workflow.js', workflowType: 'laOrderChainedProjectionOneVersion', expect: 'replays' },
   { module: 'la-order-projection.workflow.js', workflowType: 'laOrderRealProjection', expect: 'replays' },
 ];
 const NAMESPACE = 'default';
