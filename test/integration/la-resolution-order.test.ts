@@ -33,9 +33,21 @@
 // The test first checks that this order happened (the write's marker is in an earlier task than
 // the one whose activation delivered its resolution), then replays the history.
 //
-// Each case names a workflow of test/helpers/la-order.workflow.ts (or any module with the same
-// update, signal, query and activities) and whether its history must replay.
+// Each case names a workflow of a module with the same update, signal, query and sink (the
+// modules below) and whether its history must replay:
+// - test/helpers/la-order.workflow.ts: the create answer waits for the write (bayar before
+//   c33374a) and diverges; the one that answers at once replays;
+// - test/helpers/la-order-projection.workflow.ts: bayar since c33374a (no handler waits for a
+//   write) with two versions in the charge result's activation and a merchant notification (an
+//   ordinary activity) in the next task. With the projection before c33374a, which scheduled a
+//   write only once the write before it resolved, the late resolution moves the next write to
+//   the next task live, so it takes its sequence number (shared with activities) after the
+//   notification's, while the replay schedules it in the earlier task, before the notification:
+//   the activity ids differ and the history does not replay. With one version only (the control)
+//   no write is owed when the resolution comes, and it replays. bayar's projection
+//   (workflows/projection.ts projectPayment) schedules writes when the version moves and replays.
 import { after, before, describe, it } from 'node:test';
+import { Context } from '@temporalio/activity';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -50,16 +62,31 @@ import { until } from '../helpers/wait.js';
 import { createUpdate, providerEventSignal, viewQuery, type LaOrderInput } from '../helpers/la-order.workflow.js';
 
 interface LaOrderCase {
-  /** A workflow function exported by WORKFLOWS_PATH. */
+  /** The module of test/helpers that exports the workflow (and, if any, the interceptors it needs). */
+  module: 'la-order.workflow.js' | 'la-order-projection.workflow.js';
+  /** A workflow function exported by that module. */
   workflowType: string;
   /** 'replays': the history must replay; 'diverges': the replay must fail with a nondeterminism error. */
   expect: 'replays' | 'diverges';
+  /** For 'diverges': what the nondeterminism error must say (the command that moved). */
+  divergence?: RegExp;
 }
 
-const WORKFLOWS_PATH = fileURLToPath(new URL('../helpers/la-order.workflow.js', import.meta.url));
 const CASES: LaOrderCase[] = [
-  { workflowType: 'laOrderAwaitsRecord', expect: 'diverges' },
-  { workflowType: 'laOrderAnswersAtOnce', expect: 'replays' },
+  // Live, the answer and the webhooks come in one activation and the refund window's timer is the
+  // first; the replay answers a task earlier, and the poll timer comes first.
+  { module: 'la-order.workflow.js', workflowType: 'laOrderAwaitsRecord', expect: 'diverges', divergence: /Timer fired event did not have expected timer id/ },
+  { module: 'la-order.workflow.js', workflowType: 'laOrderAnswersAtOnce', expect: 'replays' },
+  // Live, the notification takes the sequence number that the replay gives the write it schedules a task earlier.
+  {
+    module: 'la-order-projection.workflow.js',
+    workflowType: 'laOrderChainedProjection',
+    expect: 'diverges',
+    divergence: /Activity id of scheduled event '\d+' does not match activity id of activity command '\d+'/,
+  },
+  // The control: without a version piling up during the write, the chained projection owes no write when the resolution comes late.
+  { module: 'la-order-projection.workflow.js', workflowType: 'laOrderChainedProjectionOneVersion', expect: 'replays' },
+  { module: 'la-order-projection.workflow.js', workflowType: 'laOrderRealProjection', expect: 'replays' },
 ];
 const NAMESPACE = 'default';
 /** How long the query handler should keep lang busy: far longer than the record write takes. */
@@ -67,6 +94,13 @@ const QUERY_SPIN_TARGET_MS = 2_000;
 /** Runs of the scenario before the test gives up on producing the condition. */
 const ATTEMPTS = 3;
 const MARKER_RECORDED = 'markerRecordedEventAttributes';
+const noSinks = { laOrder: { recorded: { fn: () => undefined, callDuringReplay: false } } };
+
+/** The local activity id in a local activity marker's details (sdk-core's LocalActivityMarkerData, JSON). */
+function markerActivityId(event: temporal.api.history.v1.IHistoryEvent): string | undefined {
+  const data = event[MARKER_RECORDED]?.details?.['data']?.payloads?.[0]?.data;
+  return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_id?: string }).activity_id : undefined;
+}
 
 /** Loop rounds of the query handler's spin (the same loop) that take about `ms` here. */
 function calibrateSpin(ms: number): number {
@@ -83,7 +117,7 @@ describe('a local activity resolved while lang answers a query reaches the workf
   let client: Client;
   let connection: Connection;
   let workerConnection: NativeConnection;
-  let workflowBundle: WorkflowBundleWithSourceMap;
+  const bundles = new Map<LaOrderCase['module'], WorkflowBundleWithSourceMap>();
   let spinRounds: number;
 
   before(async () => {
@@ -92,7 +126,10 @@ describe('a local activity resolved while lang answers a query reaches the workf
     connection = await Connection.connect({ address: server.address });
     client = new Client({ connection, namespace: NAMESPACE });
     workerConnection = await NativeConnection.connect({ address: server.address });
-    workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+    for (const module of new Set(CASES.map((c) => c.module))) {
+      const path = fileURLToPath(new URL(`../helpers/${module}`, import.meta.url));
+      bundles.set(module, await bundleWorkflowCode({ workflowsPath: path, workflowInterceptorModules: [path], logger: new DefaultLogger('WARN') }));
+    }
     spinRounds = calibrateSpin(QUERY_SPIN_TARGET_MS);
   });
 
@@ -103,7 +140,7 @@ describe('a local activity resolved while lang answers a query reaches the workf
   });
 
   /** One run of the workflow under the condition; `late` tells whether the condition happened. */
-  async function produce(workflowType: string): Promise<{ workflowId: string; history: temporal.api.history.v1.IHistory; late: boolean; detail: string }> {
+  async function produce({ module, workflowType }: LaOrderCase): Promise<{ workflowId: string; history: temporal.api.history.v1.IHistory; late: boolean; detail: string }> {
     const taskQueue = `la-order-${randomUUID()}`;
     const activityTaskQueue = `${taskQueue}-charge`;
     const workflowId = `la-order-${randomUUID()}`;
@@ -114,21 +151,25 @@ describe('a local activity resolved while lang answers a query reaches the workf
     let releaseCharge!: () => void;
     const chargeReleased = new Promise<void>((resolve) => (releaseCharge = resolve));
     const resolutions: Array<{ version: number; historyLength: number }> = [];
+    // The record write of PENDING (the first version after 0): two provider webhooks arrive while
+    // it runs (in bayar the write makes PENDING readable, the customer pays, the provider's
+    // webhooks follow).
+    let webhooksFrom: { version: number; activityId: string } | undefined;
+    const writeRuns = async (version: number | undefined) => {
+      if (webhooksFrom || version === undefined || version < 1) return;
+      webhooksFrom = { version, activityId: Context.current().info.activityId };
+      await handle.signal(providerEventSignal);
+      await handle.signal(providerEventSignal);
+    };
     const workflowWorker = () =>
       Worker.create({
         connection: workerConnection,
         namespace: NAMESPACE,
         taskQueue,
-        workflowBundle,
+        workflowBundle: bundles.get(module)!,
         activities: {
-          // The record write of PENDING: two provider webhooks arrive while it runs (in bayar the
-          // write makes PENDING readable, the customer pays, the provider's webhooks follow).
-          record: async (version: number) => {
-            if (version === 1) {
-              await handle.signal(providerEventSignal);
-              await handle.signal(providerEventSignal);
-            }
-          },
+          record: (version: number) => writeRuns(version), // la-order.workflow.ts
+          recordPayment: (write: { version: number } | null) => writeRuns(write?.version), // the projection's (in memory: the real one writes PostgreSQL)
         },
         sinks: { laOrder: { recorded: { fn: (_info, version: number, historyLength: number) => void resolutions.push({ version, historyLength }), callDuringReplay: false } } },
       });
@@ -141,6 +182,7 @@ describe('a local activity resolved while lang answers a query reaches the workf
           chargeStarted = true;
           await chargeReleased;
         },
+        notifyMerchant: async () => undefined,
       },
     });
 
@@ -172,13 +214,16 @@ describe('a local activity resolved while lang answers a query reaches the workf
       });
     });
 
-    // The order under test happened when the marker of the record write of version 1 is in the
-    // history before the task whose activation gave the workflow that write's resolution.
+    // The order under test happened when the marker of the record write that the webhooks came
+    // in during is in the history before the task whose activation gave the workflow that
+    // write's resolution.
     const history = await handle.fetchHistory();
-    const marker = (history.events ?? []).find((e) => e[MARKER_RECORDED]);
-    const seen = resolutions.find((r) => r.version === 1);
-    assert.ok(marker && seen, `a record write of version 1 ran: ${JSON.stringify(resolutions)}`);
-    const detail = `marker at event ${marker.eventId}, resolution seen at history length ${seen.historyLength}`;
+    assert.ok(webhooksFrom, 'the record write of PENDING ran');
+    const { version, activityId } = webhooksFrom;
+    const marker = (history.events ?? []).find((e) => e[MARKER_RECORDED] && markerActivityId(e) === activityId);
+    const seen = resolutions.find((r) => r.version === version);
+    assert.ok(marker && seen, `the record write of version ${version} (local activity ${activityId}) has a marker and a resolution: ${JSON.stringify(resolutions)}`);
+    const detail = `version ${version}: marker at event ${marker.eventId}, resolution seen at history length ${seen.historyLength}`;
     return { workflowId, history, late: Number(marker.eventId) < seen.historyLength, detail };
   }
 
@@ -186,16 +231,22 @@ describe('a local activity resolved while lang answers a query reaches the workf
     it(`${c.workflowType}: its history ${c.expect === 'replays' ? 'replays' : 'does not replay'}`, async (t) => {
       // The condition depends on timing (the query must reach the server before the worker polls,
       // the record write must end while the query handler spins): a run that missed it is run again.
-      let run = await produce(c.workflowType);
+      let run = await produce(c);
       for (let attempt = 2; !run.late && attempt <= ATTEMPTS; attempt++) {
         t.diagnostic(`attempt ${attempt - 1} did not produce the condition (${run.detail}); again`);
-        run = await produce(c.workflowType);
+        run = await produce(c);
       }
       assert.ok(run.late, `the condition under test did not happen in ${ATTEMPTS} runs (the resolution should reach the workflow a task after its marker): ${run.detail}`);
+      t.diagnostic(`the condition happened: ${run.detail}`);
 
-      const replay = Worker.runReplayHistory({ workflowBundle, sinks: { laOrder: { recorded: { fn: () => undefined, callDuringReplay: false } } } }, run.history, run.workflowId);
+      const replay = Worker.runReplayHistory({ workflowBundle: bundles.get(c.module)!, sinks: noSinks }, run.history, run.workflowId);
       if (c.expect === 'replays') await replay;
-      else await assert.rejects(replay, DeterminismViolationError);
+      else {
+        await assert.rejects(replay, (err) => {
+          t.diagnostic(`replay: ${String(err)}`);
+          return err instanceof DeterminismViolationError && (!c.divergence || c.divergence.test(err.message));
+        });
+      }
     });
   }
 });
