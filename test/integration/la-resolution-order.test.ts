@@ -1,8 +1,8 @@
 // A local activity's resolution can reach the workflow code one workflow task after the task whose
 // completion recorded its marker; a replay delivers it from the marker inside that earlier task.
 // Workflow code whose commands depend on *when* the resolution arrives then issues other commands
-// on replay than it did live: the open findings (test/fixtures/open-findings/, docs/cluster.md
-// "Run 13").
+// on replay than it did live: cluster chaos run 13's two payments that no worker could replay any
+// more (docs/cluster.md, "Runs 11–13"; their histories are in git at aa89522).
 //
 // The mechanism, in sdk-core (the Rust core of @temporalio/worker 1.24.0,
 // node_modules/@temporalio/core-bridge/sdk-core/crates/sdk-core/src/worker/workflow/managed_run.rs):
