@@ -219,15 +219,20 @@ export async function benchReads(stack: TestStack, options: ReadsOptions, log: (
     const kindNames = Object.keys(kinds);
     const gets: number[] = [];
     const lists = new Map<string, number[]>(kindNames.map((k) => [k, []]));
+    // Each GET is sent together with one list request: its time by the kind it was paired with
+    // shows how much of the GET's tail is queueing behind the list's work in the same process.
+    const getsByPairedKind = new Map<string, number[]>(kindNames.map((k) => [k, []]));
     // The API's own time per request (its x-bayar-latency header: first middleware to the
     // response head): what is left of the client's time is the wire, the client and waiting for a CPU.
     const getsInApi: number[] = [];
     const listsInApi: number[] = [];
     const failures: string[] = [];
-    const timed = async (path: string, into: number[], inApi: number[]) => {
+    const timed = async (path: string, into: number[], inApi: number[], alsoInto?: number[]) => {
       const t = performance.now();
       const res = await stack.api('GET', path, undefined, key);
-      into.push(performance.now() - t);
+      const ms = performance.now() - t;
+      into.push(ms);
+      alsoInto?.push(ms);
       const apiMs = Number(res.headers.get('x-bayar-latency'));
       if (Number.isFinite(apiMs)) inApi.push(apiMs);
       if (res.status !== 200 && failures.length < 5) failures.push(`${path} → ${res.status} ${res.text.slice(0, 200)}`);
@@ -245,7 +250,7 @@ export async function benchReads(stack: TestStack, options: ReadsOptions, log: (
       const wait = t0 + (i * 1000) / options.rate - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const kind = kindNames[i % kindNames.length]!;
-      inFlight.push(timed(`/v1/payments/${ids[i % ids.length]}`, gets, getsInApi), timed(kinds[kind]!(), lists.get(kind)!, listsInApi));
+      inFlight.push(timed(`/v1/payments/${ids[i % ids.length]}`, gets, getsInApi, getsByPairedKind.get(kind)), timed(kinds[kind]!(), lists.get(kind)!, listsInApi));
     }
     await Promise.all(inFlight);
     const elapsedMs = performance.now() - t0;
@@ -270,6 +275,7 @@ export async function benchReads(stack: TestStack, options: ReadsOptions, log: (
       listMs: stats(all),
       listInApiMs: stats(listsInApi),
       listByKindMs: Object.fromEntries([...lists].map(([k, v]) => [k, stats(v)])),
+      getByPairedListKindMs: Object.fromEntries([...getsByPairedKind].map(([k, v]) => [k, stats(v)])),
       databaseBytesPerPayment: {
         // The seeded rows are a payment's row and transitions; the other tables' share comes from
         // the payments made through the whole stack (small tables: an overestimate, by page overhead).
