@@ -133,7 +133,11 @@ function listKinds(ids: string[], deepToken: string): Record<string, () => strin
 async function explainLists(pool: Pool, someId: string): Promise<Record<string, { ms: number; plan: string }>> {
   const cols = 'id, status, provider, method, merchant_reference, amount_expected, amount_paid, amount_refunded, created_at, updated_at, expires_at';
   const statements: Record<string, [string, unknown[]]> = {
-    'GET one payment': ['SELECT view FROM payments WHERE id = $1 AND merchant_id = $2', [someId, BENCH_MERCHANT]],
+    'GET one payment': [
+      // As findPaymentJson asks it (src/db/reads.repository.ts).
+      `SELECT view::text AS view, view - 'timeline' AS summary, jsonb_typeof(view->'timeline') AS timeline_type FROM payments WHERE id = $1 AND merchant_id = $2`,
+      [someId, BENCH_MERCHANT],
+    ],
     'first page (20)': [`SELECT ${cols} FROM payments WHERE merchant_id = $1 ORDER BY created_at DESC, id DESC LIMIT 21`, [BENCH_MERCHANT]],
     'status=REFUNDED': [`SELECT ${cols} FROM payments WHERE merchant_id = $1 AND status = $2 ORDER BY created_at DESC, id DESC LIMIT 21`, [BENCH_MERCHANT, 'REFUNDED']],
     'provider+method': [`SELECT ${cols} FROM payments WHERE merchant_id = $1 AND provider = $2 AND method = $3 ORDER BY created_at DESC, id DESC LIMIT 21`, [BENCH_MERCHANT, 'midtrans', 'VA_BCA']],

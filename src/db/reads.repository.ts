@@ -18,6 +18,8 @@ const paymentViewSchema = z.looseObject({
   amounts: z.looseObject({ expected: z.number().int(), paid: z.number().int(), refunded: z.number().int() }),
   timeline: z.array(z.unknown()),
 });
+/** paymentViewSchema, for a view whose timeline PostgreSQL checked (findPaymentJson). */
+const storedViewCheck = z.object({ summary: paymentViewSchema.omit({ timeline: true }), timeline_type: z.literal('array') });
 const payoutViewSchema = z.looseObject({ id: z.string(), merchantId: z.string(), status: z.string(), amount: z.number().int(), timeline: z.array(z.unknown()) });
 
 const summaryRow = paymentColumns.pick({
@@ -60,6 +62,26 @@ export async function findPayment(pool: Pool, merchantId: string, id: string): P
   // primary-key probe, whose plan never depends on the values).
   const { rows } = await pool.query({ name: 'bayar-find-payment', text: 'SELECT view FROM payments WHERE id = $1 AND merchant_id = $2', values: [id, merchantId] });
   return rows[0] ? (paymentViewSchema.parse(rows[0].view) as unknown as PaymentView) : undefined;
+}
+
+/**
+ * GET /v1/payments/:id's answer: the stored view as JSON text (jsonb's own text form: the same
+ * JSON value the parsed view serialises to, with jsonb's key order and spacing), held to the same
+ * check as findPayment's parse without parsing, copying and re-serialising the whole view (its
+ * timeline) per GET: PostgreSQL hands over the view without its timeline (small, parsed and
+ * checked by paymentViewSchema's other fields) and the timeline's JSON type. Three expressions, not
+ * one per checked field: a view over ~2 kB is stored compressed, and each expression on it
+ * decompresses it again (docs/performance.md). Undefined when the merchant has no such payment.
+ */
+export async function findPaymentJson(pool: Pool, merchantId: string, id: string): Promise<string | undefined> {
+  const { rows } = await pool.query({
+    name: 'bayar-find-payment-json',
+    text: `SELECT view::text AS view, view - 'timeline' AS summary, jsonb_typeof(view->'timeline') AS timeline_type FROM payments WHERE id = $1 AND merchant_id = $2`,
+    values: [id, merchantId],
+  });
+  if (!rows[0]) return undefined;
+  storedViewCheck.parse(rows[0]);
+  return z.string().parse(rows[0].view);
 }
 
 /** What a repeated create needs: the recorded view and the request hash it was created with. */

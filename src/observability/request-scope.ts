@@ -8,11 +8,15 @@ import { PAYMENT_ID, withLogScope, type JsonLog } from './log.js';
 const CALLER_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 export function requestScope(log: JsonLog) {
+  const accessLines = log.enabled('info');
   return (req: Request, res: Response, next: NextFunction) => {
     const offered = req.headers['x-request-id'];
     const requestId = typeof offered === 'string' && CALLER_ID.test(offered) ? offered : randomUUID();
     res.setHeader('x-request-id', requestId);
     const paymentId = PAYMENT_ID.exec(req.path)?.[0];
+    // The access line is at info level (the default); at warn or error (the test stacks and the
+    // bench) no listener, clock reading or line object is made per request for it.
+    if (!accessLines) return withLogScope({ requestId, ...(paymentId ? { paymentId } : {}) }, next);
     const start = process.hrtime.bigint();
     withLogScope({ requestId, ...(paymentId ? { paymentId } : {}) }, () => {
       res.once('finish', () => {

@@ -54,8 +54,11 @@ export class PaymentsController {
   }
 
   @GetById('payment', 'The payment view: status, amounts, refunds, timeline', 'The payment')
-  get(@MerchantId() merchantId: string, @Param('id', { schema: paymentIdSchema }) id: string) {
-    return this.payments.get(merchantId, id);
+  async get(@MerchantId() merchantId: string, @Param('id', { schema: paymentIdSchema }) id: string, @Res({ passthrough: true }) res: Response) {
+    const json = await this.payments.getJson(merchantId, id);
+    // The view's JSON as stored goes out as it is: the header res.json() would have set.
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    return json;
   }
 
   @Post(':id/cancel')

@@ -33,7 +33,7 @@ import {
 import type { CreatePaymentBody, ListQuery, RefundBody } from './payments.schemas.js';
 import { DB_POOL } from '../db/database.module.js';
 import type { Pool } from '../db/pool.js';
-import { findPayment, listPayments, type Cursor } from '../db/reads.repository.js';
+import { findPayment, findPaymentJson, listPayments, type Cursor } from '../db/reads.repository.js';
 import { cursorBytes, cursorFromBytes, fromDatabase } from '../db/cursor.js';
 import { PageTokens } from './page-token.js';
 
@@ -247,6 +247,13 @@ export class PaymentsService {
     const view = await fromDatabase(this.pool, this.logger, (pool) => findPayment(pool, merchantId, paymentId));
     if (!view) throw notFound(paymentId);
     return view;
+  }
+
+  /** GET /v1/payments/:id: the same view as get(), as the stored JSON text (checked, not re-serialised). */
+  async getJson(merchantId: string, paymentId: string): Promise<string> {
+    const json = await fromDatabase(this.pool, this.logger, (pool) => findPaymentJson(pool, merchantId, paymentId));
+    if (json === undefined) throw notFound(paymentId);
+    return json;
   }
 
   async list(merchantId: string, q: ListQuery) {

@@ -10,7 +10,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embed
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { checkSchema, migrate, readMigrations, SchemaBehindError } from '../../src/db/migrations.js';
 import { recordPaymentVersion, recordPayoutVersion, type PaymentVersion, type PayoutVersion } from '../../src/db/records.repository.js';
-import { findPayment, findPayout, listPayments } from '../../src/db/reads.repository.js';
+import { findPayment, findPaymentJson, findPayout, listPayments } from '../../src/db/reads.repository.js';
 import type { PaymentStatus, PaymentView, TimelineEntry } from '../../src/domain/payment.js';
 import type { PayoutView } from '../../src/domain/payout.js';
 import { freePort } from '../helpers/stack.js';
@@ -441,6 +441,27 @@ describe('reads: one merchant, filters, batches, keyset pages', () => {
     assert.deepEqual(await ofList({ ids: [ids[0]!, ids[6]!, 'pay_ffffffffffffffffffffffff'] }), [ids[0], ids[6]].sort());
     assert.deepEqual(await ofList({ references: [`ref-${ids[0]}`] }), [ids[0]]);
     assert.equal((await listPayments(pool, 'intruder', {}, 100)).items.length, 1);
+  });
+
+  it("GET's stored JSON text is the view findPayment parses, only for its merchant, and a stored view that fails the check is refused", async () => {
+    for (const id of ids) assert.deepEqual(JSON.parse((await findPaymentJson(pool, 'lister', id))!), await findPayment(pool, 'lister', id));
+    assert.equal(await findPaymentJson(pool, 'intruder', ids[0]!), undefined);
+    assert.equal(await findPaymentJson(pool, 'lister', 'pay_ffffffffffffffffffffffff'), undefined);
+    // Each field of the check broken in turn, in a payment of its own: both reads refuse it alike.
+    const broken: [string, string][] = [
+      ['{amounts,paid}', '"5"'],
+      ['{amounts,expected}', '1.5'],
+      ['{status}', '"NOT_A_STATUS"'],
+      ['{id}', '7'],
+      ['{timeline}', '{}'],
+    ];
+    for (const [path, value] of broken) {
+      const v = paymentView({ merchantId: 'breaker', status: 'PENDING', entries: 1 });
+      await writePayment({ version: 1, requestHash: 'h', afterVersion: -1, fromEntry: 0, view: v });
+      await pool.query('UPDATE payments SET view = jsonb_set(view, $2::text[], $3::jsonb) WHERE id = $1', [v.id, path, value]);
+      await assert.rejects(findPayment(pool, 'breaker', v.id), `findPayment, ${path} = ${value}`);
+      await assert.rejects(findPaymentJson(pool, 'breaker', v.id), `findPaymentJson, ${path} = ${value}`);
+    }
   });
 
   it('updated range: payments created a month before and updated inside the window are all listed (the created_at bound updatedTo implies keeps them)', async () => {
