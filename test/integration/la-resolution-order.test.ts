@@ -199,7 +199,13 @@ describe('a local activity resolved while lang answers a query reaches the workf
       // 2. The charge's result schedules a task nobody polls; a query sent now waits for it.
       releaseCharge();
       await until(async () => ((await handle.describe()).raw.pendingActivities?.length === 0 ? true : undefined), 30_000, 50);
-      const view = handle.query(viewQuery, spinRounds);
+      // Its answer does not matter, only that it came with the task: on a loaded machine the
+      // spinning handler can outlast the query's deadline, which must not fail the run (the check
+      // after it tells whether the condition happened).
+      const view = handle.query(viewQuery, spinRounds).then(
+        (answer) => answer,
+        (err: unknown) => `query failed: ${(err as Error).message}`,
+      );
       // The server shows no buffered query, so there is no condition to await: the query RPC only
       // has to reach it before the second worker polls, and the check after the run tells
       // whether it did.
@@ -210,7 +216,7 @@ describe('a local activity resolved while lang answers a query reaches the workf
       await second.runUntil(async () => {
         assert.equal(await handle.result(), 'PAID');
         await answer;
-        assert.match(await view, /^(CREATED|PENDING)/);
+        assert.match(await view, /^(CREATED|PENDING|query failed)/);
       });
     });
 
