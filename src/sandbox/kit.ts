@@ -181,6 +181,8 @@ export class SandboxKit {
   private readonly controlCalls = new Map<string, ControlCall[]>();
   private server?: Server;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Set by close(): nothing is scheduled after it (see later()). */
+  private closed = false;
   private readonly hanging = new Set<ServerResponse>();
 
   constructor(
@@ -201,6 +203,7 @@ export class SandboxKit {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     for (const r of this.hanging) r.destroy();
     // Stop listening, then drop every connection at once: server.close() alone waits for
@@ -258,6 +261,9 @@ export class SandboxKit {
   }
 
   later(ms: number, fn: () => void): void {
+    // A notification in flight when the sandbox closed would otherwise schedule its retry after
+    // close() cleared the timers, and keep the process alive for the retry's delay.
+    if (this.closed) return;
     const t = setTimeout(
       () => {
         this.timers.delete(t);
