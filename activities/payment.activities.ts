@@ -209,7 +209,10 @@ async function translateErrors<T>(fn: () => Promise<T>): Promise<T> {
       throw ApplicationFailure.create({ message: err.message, type: 'ProviderRejected', nonRetryable: true, details: [err.code] });
     }
     if (err instanceof ProviderUnavailable || err instanceof ProviderOutcomeUnknown) {
-      throw ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: false, details: [err.code] });
+      // A provider that said how long to wait (429/503) is asked again no sooner: Temporal's own
+      // backoff starts at 1 s and would spend the quota again before it is back.
+      const wait = err instanceof ProviderUnavailable ? err.retryAfterMs : undefined;
+      throw ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: false, details: [err.code], ...(wait ? { nextRetryDelay: wait } : {}) });
     }
     throw err;
   }

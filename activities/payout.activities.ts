@@ -78,7 +78,14 @@ export type PayoutActivities = ReturnType<typeof createPayoutActivities>;
 
 function asFailure(err: unknown, retryableRead: boolean): unknown {
   if (err instanceof ProviderRejected) return ApplicationFailure.create({ message: err.message, type: PAYOUT_FAILURE.rejected, nonRetryable: true, details: [err.code] });
-  if (err instanceof ProviderUnavailable) return ApplicationFailure.create({ message: err.message, type: PAYOUT_FAILURE.unavailable, nonRetryable: !retryableRead, details: [err.code] });
+  if (err instanceof ProviderUnavailable)
+    return ApplicationFailure.create({
+      message: err.message,
+      type: PAYOUT_FAILURE.unavailable,
+      nonRetryable: !retryableRead,
+      details: [err.code],
+      ...(err.retryAfterMs ? { nextRetryDelay: err.retryAfterMs } : {}),
+    });
   if (err instanceof ProviderOutcomeUnknown) return ApplicationFailure.create({ message: err.message, type: PAYOUT_FAILURE.unknown, nonRetryable: !retryableRead, details: [err.code] });
   return err;
 }

@@ -61,10 +61,49 @@ export function httpStatusOutcome(status: number): 'retryable' | 'definite' {
   return status >= 500 || status === 429 ? 'retryable' : 'definite';
 }
 
-/** Throws the typed error httpStatusOutcome names: ProviderUnavailable (retry) or ProviderRejected (a definite no). */
-export function throwForHttpStatus(provider: ProviderName, status: number, message: string, code: string): never {
-  if (httpStatusOutcome(status) === 'retryable') throw new ProviderUnavailable(message, provider, code);
+/**
+ * Throws the typed error httpStatusOutcome names: ProviderUnavailable (retry) or ProviderRejected
+ * (a definite no). With the answer's headers, a 429 or 503 carries how long the provider asked
+ * bayar to wait (retryAfterMs).
+ */
+export function throwForHttpStatus(provider: ProviderName, status: number, message: string, code: string, headers?: Record<string, string>): never {
+  if (httpStatusOutcome(status) === 'retryable') {
+    throw new ProviderUnavailable(message, provider, code, status === 429 || status === 503 ? retryAfterMs(headers) : undefined);
+  }
   throw new ProviderRejected(message, provider, code);
+}
+
+/** The shortest and longest wait bayar takes from a provider's answer (see retryAfterMs). */
+export const RETRY_AFTER_MIN_MS = 1_000;
+export const RETRY_AFTER_MAX_MS = 5 * 60_000;
+
+/**
+ * How long a 429 or 503 answer asks the caller to wait, in ms, or undefined when it does not say.
+ * - `Retry-After` (RFC 9110 §10.2.3): whole seconds, or an HTTP date.
+ * - `Rate-Limit-Reset` (Xendit, docs.xendit.co/apidocs/rate-limits): the seconds left in the
+ *   current window, with decimals ("58.37"); sent with Rate-Limit-Limit and Rate-Limit-Remaining
+ *   on every answer, and a 429 RATE_LIMIT_EXCEEDED once an endpoint's quota is spent.
+ * The longer of the two wins. The wait is held between 1 s and 5 min: a header that says 0 must
+ * not turn into a tight loop, and a hostile or broken one must not park a payment's look-ups
+ * for hours (past 5 min the next attempt simply meets the limit again and waits again).
+ */
+export function retryAfterMs(headers: Record<string, string> | undefined, now = Date.now()): number | undefined {
+  if (!headers) return undefined;
+  const waits: number[] = [];
+  const retryAfter = headers['retry-after']?.trim();
+  if (retryAfter) {
+    if (/^\d+$/.test(retryAfter)) waits.push(Number(retryAfter) * 1000);
+    else {
+      const at = Date.parse(retryAfter);
+      // An HTTP date names its day of the week and its zone (IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT"):
+      // Date.parse would also take "5" or "2026", which are no dates here.
+      if (Number.isFinite(at) && /[a-z]{3},? /i.test(retryAfter)) waits.push(at - now);
+    }
+  }
+  const reset = headers['rate-limit-reset']?.trim();
+  if (reset && /^\d+(\.\d+)?$/.test(reset)) waits.push(Number(reset) * 1000);
+  if (waits.length === 0) return undefined;
+  return Math.round(Math.min(RETRY_AFTER_MAX_MS, Math.max(RETRY_AFTER_MIN_MS, ...waits)));
 }
 
 export function parseJson(text: string): unknown {

@@ -190,8 +190,22 @@ export class ProviderError extends Error {
 /** The provider said no, definitively: validation, auth, unsupported. Never retried. */
 export class ProviderRejected extends ProviderError {}
 
-/** The provider is down or overloaded (5xx, connection refused). Safe to retry. */
-export class ProviderUnavailable extends ProviderError {}
+/** The provider is down or overloaded (5xx, 429, connection refused). Safe to retry. */
+export class ProviderUnavailable extends ProviderError {
+  constructor(
+    message: string,
+    provider: ProviderName,
+    code: string,
+    /**
+     * How long the provider asked bayar to wait before the next call (a 429's or 503's
+     * Retry-After, Xendit's Rate-Limit-Reset; retryAfterMs in ../http.ts). The activity retries no
+     * sooner, instead of on its own backoff, which would spend the quota again before it is back.
+     */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message, provider, code);
+  }
+}
 
 /** We do not know whether the call took effect (timeout, reset mid-request). Resolve by looking up. */
 export class ProviderOutcomeUnknown extends ProviderError {}

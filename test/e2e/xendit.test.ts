@@ -179,6 +179,44 @@ describe('xendit over HTTP, per method family (real Temporal, real sandbox)', ()
     });
   });
 
+  it("waits out Xendit's rate limit as announced (Rate-Limit-Reset), and still settles by polling", async () => {
+    // Xendit's quota is per endpoint per account over a sliding window (docs.xendit.co/apidocs/rate-limits);
+    // here one status look-up per 8 s, against this stack's poll every 4 s: the second look-up meets
+    // a 429 RATE_LIMIT_EXCEEDED that names the seconds left. Temporal's own backoff would ask again
+    // after 1 s and 2 s, into the same window; bayar asks again when the window says.
+    type Refused = { at: number; endpoint: string; path: string; resetMs: number };
+    const refusedFor = async (reference: string) =>
+      ((await stack.sandbox('GET', '/_sandbox/xendit/rate-limit')).json as { refused: Refused[] }).refused.filter((r) => r.path === `/payment_requests/${reference}`);
+    await stack.withFaults({ webhooksEnabled: false }, async () => {
+      const limited = await stack.sandbox('POST', '/_sandbox/xendit/rate-limit', { perWindow: 1, windowMs: 8_000 });
+      assert.equal(limited.status, 200, JSON.stringify(limited.json));
+      try {
+        const payment = await create('VA_BRI', { amount: 36_000 });
+        const reference = payment.providerReference!;
+        const deadline = Date.now() + WAIT_MS;
+        while ((await refusedFor(reference)).length === 0) {
+          assert.ok(Date.now() < deadline, 'no look-up met the limit');
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        await stack.pay(payment.id);
+        const settled = await stack.waitFor(payment.id, (x) => x.status === 'SETTLED', WAIT_MS);
+        assert.equal(paidEntries(settled)[0]?.source, 'poll');
+        const refused = await refusedFor(reference);
+        // Each refusal came no sooner than the reset the one before it announced (50 ms for clocks).
+        for (let i = 1; i < refused.length; i++) {
+          assert.ok(
+            refused[i]!.at >= refused[i - 1]!.at + refused[i - 1]!.resetMs - 50,
+            `refusal ${i} came ${refused[i]!.at - refused[i - 1]!.at} ms after one that said wait ${refused[i - 1]!.resetMs} ms`,
+          );
+        }
+        assert.ok(refused.length <= 2, `${refused.length} look-ups of one payment refused`);
+      } finally {
+        const off = await stack.sandbox('POST', '/_sandbox/xendit/rate-limit', { perWindow: null });
+        assert.equal(off.status, 200, JSON.stringify(off.json));
+      }
+    });
+  });
+
   it('expires unpaid payments at their deadline and expires the charge at Xendit, in every family', async () => {
     const payments = await Promise.all((['VA_SAMPOERNA', 'QRIS', 'EWALLET_SHOPEEPAY', 'RETAIL_INDOMARET'] as const).map((method) => create(method, { amount: 21_000, expiresInSeconds: 2 })));
     const expired = await Promise.all(payments.map((p) => stack.waitFor(p.id, (x) => x.status === 'EXPIRED', WAIT_MS)));

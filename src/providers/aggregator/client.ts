@@ -24,6 +24,8 @@ export type WireParams = Record<string, WireValue>;
 
 export interface PlatformAnswer {
   httpStatus: number;
+  /** The answer's headers (a 429's Retry-After). */
+  headers?: Record<string, string>;
   /** The JSON object answered, if it was a flat object. */
   body?: WireParams;
   /** Whether platSign was present and valid. Answers to refused requests may carry none. */
@@ -61,7 +63,7 @@ export class AggregatorClient {
     });
     const parsed = flatParams(parseJson(res.text));
     const signature = parsed === undefined || typeof parsed[PLATFORM_SIGN_FIELD] !== 'string' ? 'absent' : verifyParams(parsed, this.platformKey) ? 'valid' : 'invalid';
-    return { httpStatus: res.status, body: parsed, signature };
+    return { httpStatus: res.status, headers: res.headers, body: parsed, signature };
   }
 
   /** Verifies a callback's platSign over all its other fields. */
@@ -88,7 +90,7 @@ export function flatParams(value: unknown): WireParams | undefined {
  */
 export function throwForHttp(answer: PlatformAnswer, what: string): never {
   const message = `aggregator ${what}: HTTP ${answer.httpStatus}`;
-  throwForHttpStatus('aggregator', answer.httpStatus, message, `HTTP_${answer.httpStatus}`);
+  throwForHttpStatus('aggregator', answer.httpStatus, message, `HTTP_${answer.httpStatus}`, answer.headers);
 }
 
 /** `platRespMessage`, cut short: it is the platform's text and ends up in logs and history. */

@@ -66,5 +66,5 @@ function dokuErrorMessage(res: HttpResponse): string {
 export function throwFor(res: HttpResponse, what: string): never {
   const code = dokuErrorCode(res);
   const message = `doku ${what}: HTTP ${res.status} ${dokuErrorMessage(res)}`.trim();
-  throwForHttpStatus('doku', res.status, message, code);
+  throwForHttpStatus('doku', res.status, message, code, res.headers);
 }

@@ -79,5 +79,5 @@ export function ecommpayErrorCode(res: HttpResponse): string {
 export function throwFor(res: HttpResponse, what: string): never {
   const parsed = gateAnswerSchema.safeParse(parseJson(res.text));
   const message = `ecommpay ${what}: HTTP ${res.status} ${(parsed.success ? parsed.data.message : undefined) ?? ''}`.trim();
-  throwForHttpStatus('ecommpay', res.status, message, ecommpayErrorCode(res));
+  throwForHttpStatus('ecommpay', res.status, message, ecommpayErrorCode(res), res.headers);
 }

@@ -9,7 +9,7 @@
 // answer only says the request was accepted ("status … of a request, not a payment",
 // en_faq_payment_result.html); the result comes in the payout callback or the status answer.
 import { createHmac } from 'node:crypto';
-import { parseJson } from '../http.js';
+import { parseJson, retryAfterMs } from '../http.js';
 import type { PayoutSnapshot, SendPayoutRequest } from '../payout.js';
 import { ProviderOutcomeUnknown, ProviderRejected, ProviderUnavailable, type ParsedWebhook } from '../provider.js';
 import { payoutIdOf } from '../aggregator/index.js';
@@ -58,7 +58,7 @@ export class EcommpayPayouts {
       throw new ProviderOutcomeUnknown(`ecommpay payout: payment id ${request.providerPayoutId} exists but is not found yet`, 'ecommpay', code);
     }
     // 429: rate limited, not processed; the same attempt may be sent again.
-    if (res.status === 429) throw new ProviderUnavailable(`ecommpay payout: HTTP 429`, 'ecommpay', code);
+    if (res.status === 429) throw new ProviderUnavailable(`ecommpay payout: HTTP 429`, 'ecommpay', code, retryAfterMs(res.headers));
     // A 5xx may come from behind a platform that already took the payout, and a 200 we cannot
     // read may be an acceptance: neither is safe to resend.
     if (res.status >= 500 || res.status === 200)

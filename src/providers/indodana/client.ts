@@ -57,5 +57,5 @@ function indodanaErrorMessage(res: HttpResponse): string {
 export function throwFor(res: HttpResponse, what: string): never {
   const code = indodanaErrorCode(res);
   const message = `indodana ${what}: HTTP ${res.status} ${indodanaErrorMessage(res)}`.trim();
-  throwForHttpStatus('indodana', res.status, message, code);
+  throwForHttpStatus('indodana', res.status, message, code, res.headers);
 }

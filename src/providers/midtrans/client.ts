@@ -17,6 +17,8 @@ export interface MidtransAnswer {
   message: string;
   httpStatus: number;
   body: unknown;
+  /** The answer's headers (a 429's Retry-After). */
+  headers?: Record<string, string>;
 }
 
 export class MidtransClient {
@@ -44,9 +46,9 @@ export function toAnswer(res: HttpResponse): MidtransAnswer {
   const parsed = answerSchema.safeParse(body);
   if (parsed.success) {
     const detail = parsed.data.validation_messages?.length ? ` (${parsed.data.validation_messages.join('; ')})` : '';
-    return { code: parsed.data.status_code, message: (parsed.data.status_message ?? '') + detail, httpStatus: res.status, body };
+    return { code: parsed.data.status_code, message: (parsed.data.status_message ?? '') + detail, httpStatus: res.status, body, headers: res.headers };
   }
-  return { code: String(res.status), message: `HTTP ${res.status} without a Midtrans status_code`, httpStatus: res.status, body };
+  return { code: String(res.status), message: `HTTP ${res.status} without a Midtrans status_code`, httpStatus: res.status, body, headers: res.headers };
 }
 
 /**
@@ -58,5 +60,5 @@ export function throwFor(answer: MidtransAnswer, what: string): never {
   const code = Number(answer.code);
   // Midtrans repeats HTTP statuses as body codes (status_code "500", "429"): the same rule applies to both.
   const status = httpStatusOutcome(answer.httpStatus) === 'retryable' ? answer.httpStatus : code;
-  throwForHttpStatus('midtrans', status, `midtrans ${what}: ${answer.code} ${answer.message}`.trim(), `MIDTRANS_${answer.code}`);
+  throwForHttpStatus('midtrans', status, `midtrans ${what}: ${answer.code} ${answer.message}`.trim(), `MIDTRANS_${answer.code}`, answer.headers);
 }

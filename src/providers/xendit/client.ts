@@ -40,5 +40,5 @@ export function xenditErrorCode(res: HttpResponse): string {
 
 export function throwForStatus(res: HttpResponse, what: string): never {
   const code = xenditErrorCode(res);
-  throwForHttpStatus('xendit', res.status, `xendit ${what}: HTTP ${res.status} ${code}`, code);
+  throwForHttpStatus('xendit', res.status, `xendit ${what}: HTTP ${res.status} ${code}`, code, res.headers);
 }

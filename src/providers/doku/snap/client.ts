@@ -154,5 +154,5 @@ export function snapThrowFor(res: HttpResponse, what: string): never {
   const code = parsed.success ? parsed.data.responseCode : undefined;
   const message = `doku snap ${what}: HTTP ${res.status} ${(parsed.success ? parsed.data.responseMessage : undefined) ?? ''}`.trim();
   const errorCode = code && /^\d{7}$/.test(code) ? `DOKU_SNAP_${code}` : `DOKU_SNAP_HTTP_${res.status}`;
-  throwForHttpStatus('doku', res.status, message, errorCode);
+  throwForHttpStatus('doku', res.status, message, errorCode, res.headers);
 }

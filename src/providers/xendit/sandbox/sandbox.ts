@@ -4,6 +4,7 @@
 // It reuses the adapter's zod schemas, but its behaviour comes from Xendit's docs, and the
 // official xendit-node client is run against it in the tests as an independent check.
 import { XenditTransactions } from './transactions.js';
+import { rateLimitSettingsSchema, XenditRateLimit } from './rate-limit.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { basicAuthHeader } from '../signature.js';
 import { XENDIT_CHANNELS } from '../capabilities.js';
@@ -97,13 +98,15 @@ export class XenditSandbox extends ProviderSandbox<XenditSandboxOptions> impleme
   private readonly payouts = new Map<string, Payout>();
   /** GET /transactions (the daily reconciliation's list; ./transactions.ts). */
   private readonly transactions = new XenditTransactions();
+  /** Off until a test switches it on (./rate-limit.ts says why). */
+  private readonly rateLimit = new XenditRateLimit();
   private readonly payoutKeys = new Map<string, { hash: string; payout?: Payout }>();
   private payoutPlan: PayoutBehaviour[] = [];
   /** How long an accepted payout takes to finish (half of it as REQUESTED). */
   private payoutCompleteAfterMs = 300;
 
   protected endpoints(): [string, string, Handler][] {
-    return [
+    const api: [string, string, Handler][] = [
       ['POST', '/payment_requests', (r) => this.authed(r, () => this.idempotent(r, () => this.create(r)))],
       ['GET', '/payment_requests', (r) => this.authed(r, () => this.list(r))],
       ['GET', '/payment_requests/:id', (r) => this.authed(r, () => this.get(r.params.id!))],
@@ -116,16 +119,23 @@ export class XenditSandbox extends ProviderSandbox<XenditSandboxOptions> impleme
       ['GET', '/refunds/:id', (r) => this.authed(r, () => this.getRefund(r.params.id!))],
       // xendit-node refund/apis/Refund.js cancelRefund: POST /refunds/{refundID}/cancel.
       ['POST', '/refunds/:id/cancel', (r) => this.authed(r, () => this.cancelRefund(r.params.id!))],
+      ['GET', '/transactions', (r) => this.authed(r, () => this.transactions.list(r))],
+      ['POST', '/v2/payouts', (r) => this.authed(r, () => this.createPayout(r))],
+      ['GET', '/v2/payouts', (r) => this.authed(r, () => this.listPayouts(r))],
+      ['GET', '/v2/payouts/:id', (r) => this.authed(r, () => this.getPayout(r.params.id!))],
+    ];
+    return [
+      ...api.map(([method, pattern, handler]): [string, string, Handler] => [method, pattern, this.rateLimited(`${method} ${pattern}`, handler)]),
       // Control: which channels this sandbox account has not activated, e.g. {"inactive":["QRIS"]}.
       ['POST', '/_sandbox/xendit/channels', (r) => this.setInactiveChannels(r)],
       // Control: {"pending":true} makes new refunds answer PENDING until completed below.
       ['POST', '/_sandbox/xendit/refunds', (r) => this.setRefundMode(r)],
       ['POST', '/_sandbox/xendit/refunds/:id/complete', (r) => this.completeRefund(r.params.id!, r)],
-      ['GET', '/transactions', (r) => this.authed(r, () => this.transactions.list(r))],
       ['POST', '/_sandbox/xendit/transactions', (r) => this.transactions.inject(r)],
-      ['POST', '/v2/payouts', (r) => this.authed(r, () => this.createPayout(r))],
-      ['GET', '/v2/payouts', (r) => this.authed(r, () => this.listPayouts(r))],
-      ['GET', '/v2/payouts/:id', (r) => this.authed(r, () => this.getPayout(r.params.id!))],
+      // Control: Xendit's rate limit, {"perWindow":60} (per endpoint per account per minute) or
+      // {"perWindow":2,"windowMs":3000}; {"perWindow":null} switches it off. GET: the refused requests.
+      ['POST', '/_sandbox/xendit/rate-limit', (r) => this.setRateLimit(r)],
+      ['GET', '/_sandbox/xendit/rate-limit', () => ({ status: 200, body: { enabled: this.rateLimit.enabled, refused: this.rateLimit.refused } })],
       // Control: the payout ledger, and what the next payout requests meet.
       ['GET', '/_sandbox/xendit/payouts', () => ({ status: 200, body: { payouts: this.payoutLedger() } })],
       ['POST', '/_sandbox/xendit/payouts/next', (r) => this.planPayouts(r)],
@@ -152,6 +162,7 @@ export class XenditSandbox extends ProviderSandbox<XenditSandboxOptions> impleme
 
   reset(): void {
     this.transactions.reset();
+    this.rateLimit.configure({ perWindow: null, windowMs: 60_000 });
     clearAll(this.charges, this.byReference, this.idempotency, this.refunds, this.inactiveChannels, this.payouts, this.payoutKeys);
     this.refundsStayPending = false;
     this.payoutPlan = [];
@@ -307,6 +318,24 @@ export class XenditSandbox extends ProviderSandbox<XenditSandboxOptions> impleme
   }
 
   /** Basic base64(secretKey + ":") (xendit-node runtime; PROVIDERS.md §3); anything else 401 INVALID_API_KEY. */
+  /** Xendit's per-endpoint, per-account quota (./rate-limit.ts) in front of an API endpoint, when switched on. */
+  private rateLimited(endpoint: string, handler: Handler): Handler {
+    return async (r) => {
+      const verdict = this.rateLimit.take(endpoint, r.headers.authorization ?? '', r.path, Date.now());
+      if (!verdict) return handler(r);
+      if (verdict.limited) return { ...error(429, 'RATE_LIMIT_EXCEEDED', 'rate limit exceeded for this endpoint'), headers: verdict.headers };
+      const answer = await handler(r);
+      return { ...answer, headers: { ...answer.headers, ...verdict.headers } };
+    };
+  }
+
+  private setRateLimit(r: SandboxRequest): SandboxResponse {
+    const parsed = rateLimitSettingsSchema.safeParse(jsonBody(r));
+    if (!parsed.success) return error(400, 'API_VALIDATION_ERROR', `rate limit: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    this.rateLimit.configure(parsed.data);
+    return { status: 200, body: parsed.data };
+  }
+
   private authed(r: SandboxRequest, next: () => SandboxResponse): SandboxResponse {
     if (r.headers.authorization !== basicAuthHeader(this.options.secretKey)) {
       return error(401, 'INVALID_API_KEY', 'API key is invalid');

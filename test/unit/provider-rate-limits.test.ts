@@ -1,0 +1,177 @@
+// Provider rate limits: how long a 429 (or 503) asks bayar to wait (Retry-After, RFC 9110; Xendit's
+// Rate-Limit-Reset, docs.xendit.co/apidocs/rate-limits), the typed error that carries it to the
+// activity, and the Xendit sandbox's published per-endpoint quota met by the real adapter over HTTP.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { retryAfterMs, RETRY_AFTER_MAX_MS, RETRY_AFTER_MIN_MS, throwForHttpStatus } from '../../src/providers/http.js';
+import { ProviderRejected, ProviderUnavailable } from '../../src/providers/provider.js';
+import { XenditProvider } from '../../src/providers/xendit/index.js';
+import { XenditRateLimit } from '../../src/providers/xendit/sandbox/rate-limit.js';
+import { XenditSandbox } from '../../src/providers/xendit/sandbox/sandbox.js';
+import { basicAuthHeader } from '../../src/providers/xendit/signature.js';
+import { SandboxKit } from '../../src/sandbox/kit.js';
+
+describe('retryAfterMs', () => {
+  const now = Date.parse('2026-12-05T10:00:00Z');
+  it("reads Xendit's Rate-Limit-Reset (seconds left in the window, with decimals)", () => {
+    assert.equal(retryAfterMs({ 'rate-limit-reset': '58.37' }, now), 58_370);
+    assert.equal(retryAfterMs({ 'rate-limit-reset': '2' }, now), 2_000);
+  });
+  it('reads Retry-After as whole seconds or as an HTTP date', () => {
+    assert.equal(retryAfterMs({ 'retry-after': '120' }, now), 120_000);
+    assert.equal(retryAfterMs({ 'retry-after': 'Sat, 05 Dec 2026 10:00:30 GMT' }, now), 30_000);
+  });
+  it('takes the longer of the two', () => {
+    assert.equal(retryAfterMs({ 'retry-after': '5', 'rate-limit-reset': '12.5' }, now), 12_500);
+    assert.equal(retryAfterMs({ 'retry-after': '40', 'rate-limit-reset': '12.5' }, now), 40_000);
+  });
+  it('holds the wait between 1 s and 5 min', () => {
+    assert.equal(retryAfterMs({ 'retry-after': '0' }, now), RETRY_AFTER_MIN_MS);
+    assert.equal(retryAfterMs({ 'rate-limit-reset': '0.01' }, now), RETRY_AFTER_MIN_MS);
+    assert.equal(retryAfterMs({ 'retry-after': 'Sat, 05 Dec 2026 09:00:00 GMT' }, now), RETRY_AFTER_MIN_MS, 'a date in the past');
+    assert.equal(retryAfterMs({ 'retry-after': '86400' }, now), RETRY_AFTER_MAX_MS);
+    assert.equal(retryAfterMs({ 'rate-limit-reset': '999999999' }, now), RETRY_AFTER_MAX_MS);
+  });
+  it('ignores what is not a wait', () => {
+    for (const value of ['', ' ', '-5', '1e3', 'soon', 'NaN', '12abc', '0x10', 'Monday']) {
+      assert.equal(retryAfterMs({ 'retry-after': value }, now), undefined, `Retry-After: ${JSON.stringify(value)}`);
+      assert.equal(retryAfterMs({ 'rate-limit-reset': value }, now), undefined, `Rate-Limit-Reset: ${JSON.stringify(value)}`);
+    }
+    assert.equal(retryAfterMs({}, now), undefined);
+    assert.equal(retryAfterMs(undefined, now), undefined);
+  });
+});
+
+describe('throwForHttpStatus', () => {
+  const thrown = (status: number, headers?: Record<string, string>) => {
+    try {
+      throwForHttpStatus('xendit', status, `HTTP ${status}`, `HTTP_${status}`, headers);
+    } catch (err) {
+      return err;
+    }
+    assert.fail('nothing thrown');
+  };
+  it('a 429 or 503 that says how long carries the wait', () => {
+    for (const status of [429, 503]) {
+      const err = thrown(status, { 'rate-limit-reset': '3.5' });
+      assert.ok(err instanceof ProviderUnavailable);
+      assert.equal(err.retryAfterMs, 3_500);
+    }
+  });
+  it('other retryable statuses, or none said: Temporal backs off on its own', () => {
+    const other = thrown(500, { 'retry-after': '30' });
+    assert.ok(other instanceof ProviderUnavailable);
+    assert.equal(other.retryAfterMs, undefined, 'a 500 may come after the provider acted: no wait is taken from it');
+    const silent = thrown(429);
+    assert.ok(silent instanceof ProviderUnavailable);
+    assert.equal(silent.retryAfterMs, undefined);
+  });
+  it('a definite no stays a definite no, whatever its headers', () => {
+    assert.ok(thrown(400, { 'retry-after': '30' }) instanceof ProviderRejected);
+  });
+});
+
+describe('XenditRateLimit (sliding window, per endpoint per account)', () => {
+  it('serves the quota, then refuses until the oldest served request leaves the window', () => {
+    const limit = new XenditRateLimit();
+    assert.equal(limit.take('GET /payment_requests/:id', 'acct', '/p/1', 0), undefined, 'off until switched on');
+    limit.configure({ perWindow: 2, windowMs: 1_000 });
+    const first = limit.take('GET /payment_requests/:id', 'acct', '/p/1', 0)!;
+    assert.deepEqual(first, { limited: false, headers: { 'rate-limit-limit': '2', 'rate-limit-remaining': '1', 'rate-limit-reset': '1.00' } });
+    const second = limit.take('GET /payment_requests/:id', 'acct', '/p/1', 100)!;
+    assert.deepEqual(second, { limited: false, headers: { 'rate-limit-limit': '2', 'rate-limit-remaining': '0', 'rate-limit-reset': '0.90' } });
+    const third = limit.take('GET /payment_requests/:id', 'acct', '/p/1', 200)!;
+    assert.deepEqual(third, { limited: true, headers: { 'rate-limit-limit': '2', 'rate-limit-remaining': '0', 'rate-limit-reset': '0.80' } });
+    assert.equal(limit.take('POST /payment_requests', 'acct', '/p', 200)!.limited, false, 'another endpoint has its own quota');
+    assert.equal(limit.take('GET /payment_requests/:id', 'other', '/p/1', 200)!.limited, false, 'another account has its own quota');
+    assert.equal(limit.take('GET /payment_requests/:id', 'acct', '/p/1', 999)!.limited, true);
+    assert.equal(limit.take('GET /payment_requests/:id', 'acct', '/p/1', 1_000)!.limited, false, 'the first request left the window');
+    assert.deepEqual(
+      limit.refused.map((r) => [r.at, r.resetMs]),
+      [
+        [200, 800],
+        [999, 1],
+      ],
+    );
+  });
+});
+
+describe('the Xendit adapter against the sandbox under its published rate limit', () => {
+  const SECRET_KEY = 'xnd_development_rate_limit_0123456789';
+  const TOKEN = 'rate-limit-callback-token-0123456789';
+  let kit: SandboxKit;
+  let base: string;
+  let xendit: XenditProvider;
+  before(async () => {
+    kit = new SandboxKit(new XenditSandbox({ secretKey: SECRET_KEY, callbackToken: TOKEN }), { callbackUrl: 'http://127.0.0.1:9/webhooks/xendit', timeScale: 0.0001 });
+    base = `http://127.0.0.1:${await kit.listen(0)}`;
+    xendit = new XenditProvider({ secretKey: SECRET_KEY, callbackToken: TOKEN, baseUrl: base, timeoutMs: 2_000 });
+  });
+  after(async () => {
+    await kit?.close();
+  });
+  const control = async (method: 'GET' | 'POST', body?: unknown) => {
+    const res = await fetch(`${base}/_sandbox/xendit/rate-limit`, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
+    return { status: res.status, json: (await res.json()) as { enabled: boolean; refused: { endpoint: string; path: string; resetMs: number }[] } };
+  };
+
+  it('a look-up past the quota is ProviderUnavailable with the reset Xendit announced; the next window serves it', async () => {
+    const paymentId = `pay_${randomBytes(8).toString('hex')}`;
+    const charge = await xendit.createCharge({
+      paymentId,
+      method: 'VA_BCA',
+      amount: 150_000,
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+      description: 'rate limit',
+      customer: { name: 'Budi Santoso' },
+    });
+    assert.equal((await control('POST', { perWindow: 1, windowMs: 1_500 })).status, 200);
+    try {
+      const ref = { paymentId, method: 'VA_BCA' as const, providerReference: charge.providerReference };
+      assert.equal((await xendit.findCharge(ref))?.providerReference, charge.providerReference, 'the quota serves one');
+      const refused = await xendit.findCharge(ref).then(
+        () => assert.fail('served past the quota'),
+        (err: unknown) => err,
+      );
+      assert.ok(refused instanceof ProviderUnavailable, String(refused));
+      assert.equal(refused.code, 'RATE_LIMIT_EXCEEDED');
+      assert.ok(refused.retryAfterMs !== undefined && refused.retryAfterMs >= RETRY_AFTER_MIN_MS && refused.retryAfterMs <= 1_500, `waits ${refused.retryAfterMs} ms`);
+      // A create is another endpoint, with a quota of its own.
+      await xendit.createCharge({
+        paymentId: `pay_${randomBytes(8).toString('hex')}`,
+        method: 'VA_BNI',
+        amount: 20_000,
+        expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+        description: 'other endpoint',
+        customer: { name: 'Budi' },
+      });
+      const state = await control('GET');
+      assert.equal(state.json.enabled, true);
+      assert.deepEqual(
+        state.json.refused.map((r) => [r.endpoint, r.path]),
+        [['GET /payment_requests/:id', `/payment_requests/${charge.providerReference}`]],
+      );
+      await new Promise((r) => setTimeout(r, refused.retryAfterMs));
+      assert.equal((await xendit.findCharge(ref))?.providerReference, charge.providerReference, 'served again once the reset has passed');
+      // The published headers ride on every answer while the limit is on.
+      const res = await fetch(`${base}/payment_requests/${charge.providerReference}`, { headers: { authorization: basicAuthHeader(SECRET_KEY) } });
+      assert.equal(res.status, 429);
+      assert.deepEqual(await res.json(), { error_code: 'RATE_LIMIT_EXCEEDED', message: 'rate limit exceeded for this endpoint' });
+      assert.equal(res.headers.get('rate-limit-limit'), '1');
+      assert.equal(res.headers.get('rate-limit-remaining'), '0');
+      assert.match(res.headers.get('rate-limit-reset') ?? '', /^\d+\.\d\d$/);
+    } finally {
+      assert.equal((await control('POST', { perWindow: null })).status, 200);
+    }
+    assert.equal((await xendit.findCharge({ paymentId, method: 'VA_BCA', providerReference: charge.providerReference }))?.providerReference, charge.providerReference, 'off again');
+  });
+
+  it('refuses a malformed setting and changes nothing', async () => {
+    for (const body of [{ perWindow: 0 }, { perWindow: 1.5 }, { perWindow: '5' }, { perWindow: 5, windowMs: 1 }, { perWindow: 5, extra: true }, null]) {
+      const res = await control('POST', body);
+      assert.equal(res.status, 400, JSON.stringify(body));
+    }
+    assert.equal((await control('GET')).json.enabled, false);
+  });
+});
