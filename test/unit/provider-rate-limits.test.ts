@@ -1,16 +1,14 @@
 // Provider rate limits: how long a 429 (or 503) asks bayar to wait (Retry-After, RFC 9110; Xendit's
 // Rate-Limit-Reset, docs.xendit.co/apidocs/rate-limits), the typed error that carries it to the
 // activity, and the Xendit sandbox's published per-endpoint quota met by the real adapter over HTTP.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { retryAfterMs, RETRY_AFTER_MAX_MS, RETRY_AFTER_MIN_MS, throwForHttpStatus } from '../../src/providers/http.js';
 import { ProviderRejected, ProviderUnavailable } from '../../src/providers/provider.js';
-import { XenditProvider } from '../../src/providers/xendit/index.js';
 import { XenditRateLimit } from '../../src/providers/xendit/sandbox/rate-limit.js';
-import { XenditSandbox } from '../../src/providers/xendit/sandbox/sandbox.js';
 import { basicAuthHeader } from '../../src/providers/xendit/signature.js';
-import { SandboxKit } from '../../src/sandbox/kit.js';
+import { xenditInProcess } from '../helpers/xendit-in-process.js';
 
 describe('retryAfterMs', () => {
   const now = Date.parse('2026-12-05T10:00:00Z');
@@ -100,25 +98,15 @@ describe('XenditRateLimit (sliding window, per endpoint per account)', () => {
 describe('the Xendit adapter against the sandbox under its published rate limit', () => {
   const SECRET_KEY = 'xnd_development_rate_limit_0123456789';
   const TOKEN = 'rate-limit-callback-token-0123456789';
-  let kit: SandboxKit;
-  let base: string;
-  let xendit: XenditProvider;
-  before(async () => {
-    kit = new SandboxKit(new XenditSandbox({ secretKey: SECRET_KEY, callbackToken: TOKEN }), { callbackUrl: 'http://127.0.0.1:9/webhooks/xendit', timeScale: 0.0001 });
-    base = `http://127.0.0.1:${await kit.listen(0)}`;
-    xendit = new XenditProvider({ secretKey: SECRET_KEY, callbackToken: TOKEN, baseUrl: base, timeoutMs: 2_000 });
-  });
-  after(async () => {
-    await kit?.close();
-  });
+  const sandbox = xenditInProcess(SECRET_KEY, TOKEN, 2_000);
   const control = async (method: 'GET' | 'POST', body?: unknown) => {
-    const res = await fetch(`${base}/_sandbox/xendit/rate-limit`, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
+    const res = await fetch(`${sandbox.base}/_sandbox/xendit/rate-limit`, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
     return { status: res.status, json: (await res.json()) as { enabled: boolean; refused: { endpoint: string; path: string; resetMs: number }[] } };
   };
 
   it('a look-up past the quota is ProviderUnavailable with the reset Xendit announced; the next window serves it', async () => {
     const paymentId = `pay_${randomBytes(8).toString('hex')}`;
-    const charge = await xendit.createCharge({
+    const charge = await sandbox.xendit.createCharge({
       paymentId,
       method: 'VA_BCA',
       amount: 150_000,
@@ -129,8 +117,8 @@ describe('the Xendit adapter against the sandbox under its published rate limit'
     assert.equal((await control('POST', { perWindow: 1, windowMs: 1_500 })).status, 200);
     try {
       const ref = { paymentId, method: 'VA_BCA' as const, providerReference: charge.providerReference };
-      assert.equal((await xendit.findCharge(ref))?.providerReference, charge.providerReference, 'the quota serves one');
-      const refused = await xendit.findCharge(ref).then(
+      assert.equal((await sandbox.xendit.findCharge(ref))?.providerReference, charge.providerReference, 'the quota serves one');
+      const refused = await sandbox.xendit.findCharge(ref).then(
         () => assert.fail('served past the quota'),
         (err: unknown) => err,
       );
@@ -138,7 +126,7 @@ describe('the Xendit adapter against the sandbox under its published rate limit'
       assert.equal(refused.code, 'RATE_LIMIT_EXCEEDED');
       assert.ok(refused.retryAfterMs !== undefined && refused.retryAfterMs >= RETRY_AFTER_MIN_MS && refused.retryAfterMs <= 1_500, `waits ${refused.retryAfterMs} ms`);
       // A create is another endpoint, with a quota of its own.
-      await xendit.createCharge({
+      await sandbox.xendit.createCharge({
         paymentId: `pay_${randomBytes(8).toString('hex')}`,
         method: 'VA_BNI',
         amount: 20_000,
@@ -153,9 +141,9 @@ describe('the Xendit adapter against the sandbox under its published rate limit'
         [['GET /payment_requests/:id', `/payment_requests/${charge.providerReference}`]],
       );
       await new Promise((r) => setTimeout(r, refused.retryAfterMs));
-      assert.equal((await xendit.findCharge(ref))?.providerReference, charge.providerReference, 'served again once the reset has passed');
+      assert.equal((await sandbox.xendit.findCharge(ref))?.providerReference, charge.providerReference, 'served again once the reset has passed');
       // The published headers ride on every answer while the limit is on.
-      const res = await fetch(`${base}/payment_requests/${charge.providerReference}`, { headers: { authorization: basicAuthHeader(SECRET_KEY) } });
+      const res = await fetch(`${sandbox.base}/payment_requests/${charge.providerReference}`, { headers: { authorization: basicAuthHeader(SECRET_KEY) } });
       assert.equal(res.status, 429);
       assert.deepEqual(await res.json(), { error_code: 'RATE_LIMIT_EXCEEDED', message: 'rate limit exceeded for this endpoint' });
       assert.equal(res.headers.get('rate-limit-limit'), '1');
@@ -164,7 +152,7 @@ describe('the Xendit adapter against the sandbox under its published rate limit'
     } finally {
       assert.equal((await control('POST', { perWindow: null })).status, 200);
     }
-    assert.equal((await xendit.findCharge({ paymentId, method: 'VA_BCA', providerReference: charge.providerReference }))?.providerReference, charge.providerReference, 'off again');
+    assert.equal((await sandbox.xendit.findCharge({ paymentId, method: 'VA_BCA', providerReference: charge.providerReference }))?.providerReference, charge.providerReference, 'off again');
   });
 
   it('refuses a malformed setting and changes nothing', async () => {

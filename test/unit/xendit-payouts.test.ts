@@ -4,7 +4,7 @@
 // (ProviderOutcomeUnknown). Then xendit-node 7.0.0's Payout client as an independent oracle:
 // what it sends our sandbox takes, what our sandbox answers its models read, and the adapter's
 // body survives its request model field for field.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -15,8 +15,8 @@ import { toCreatePayout } from '../../src/providers/xendit/payouts.js';
 import { XENDIT_PAYOUT_CHANNELS } from '../../src/providers/xendit/capabilities.js';
 import { createPayoutRequestSchema } from '../../src/providers/xendit/schemas.js';
 import { xenditPayoutStatusToPayoutState } from '../../src/providers/xendit/status.js';
-import { SandboxKit } from '../../src/sandbox/kit.js';
-import { XenditSandbox, type PayoutBehaviour, type PayoutLedgerEntry } from '../../src/providers/xendit/sandbox/sandbox.js';
+import { xenditInProcess } from '../helpers/xendit-in-process.js';
+import type { PayoutBehaviour, PayoutLedgerEntry } from '../../src/providers/xendit/sandbox/sandbox.js';
 import { freePort } from '../helpers/stack.js';
 
 const SECRET_KEY = 'xnd_development_bayar_payouts_0123456789';
@@ -100,47 +100,36 @@ describe('xendit payout request body', () => {
 });
 
 describe('xendit payouts adapter against the sandbox (in-process)', () => {
-  let kit: SandboxKit;
-  let base: string;
-  let xendit: XenditProvider;
-
-  before(async () => {
-    kit = new SandboxKit(new XenditSandbox({ secretKey: SECRET_KEY, callbackToken: TOKEN }), { callbackUrl: 'http://127.0.0.1:9/webhooks/xendit', timeScale: 0.0001 });
-    base = `http://127.0.0.1:${await kit.listen(0)}`;
-    xendit = new XenditProvider({ secretKey: SECRET_KEY, callbackToken: TOKEN, baseUrl: base, timeoutMs: 400 });
-  });
-  after(async () => {
-    await kit?.close();
-  });
+  const sandbox = xenditInProcess(SECRET_KEY, TOKEN, 400);
 
   const plan = async (behaviour: PayoutBehaviour & { completeAfterMs?: number }) => {
-    const res = await fetch(`${base}/_sandbox/xendit/payouts/next`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(behaviour) });
+    const res = await fetch(`${sandbox.base}/_sandbox/xendit/payouts/next`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(behaviour) });
     assert.equal(res.status, 200, await res.text());
   };
   const ledger = async (reference: string): Promise<PayoutLedgerEntry[]> => {
-    const body = (await (await fetch(`${base}/_sandbox/xendit/payouts`)).json()) as { payouts: PayoutLedgerEntry[] };
+    const body = (await (await fetch(`${sandbox.base}/_sandbox/xendit/payouts`)).json()) as { payouts: PayoutLedgerEntry[] };
     return body.payouts.filter((p) => p.reference === reference);
   };
   const isA = (cls: new (...a: never[]) => Error, code?: string) => (e: unknown) => e instanceof cls && (code === undefined || (e as ProviderRejected).code === code);
 
   it('accepted → PENDING (ACCEPTED) with the disb- id; looked up later → SUCCEEDED', async () => {
     const r = request();
-    const sent = await xendit.sendPayout(r);
+    const sent = await sandbox.xendit.sendPayout(r);
     assert.equal(sent.state, 'PENDING');
     assert.equal(sent.providerStatus, 'ACCEPTED');
     assert.match(sent.providerReference ?? '', /^disb-[0-9a-f]{24}$/);
     await new Promise((resolve) => setTimeout(resolve, 400));
-    const found = await xendit.findPayout(r.providerPayoutId);
+    const found = await sandbox.xendit.findPayout(r.providerPayoutId);
     assert.deepEqual(found, { state: 'SUCCEEDED', providerStatus: 'SUCCEEDED', providerReference: sent.providerReference });
-    assert.equal(await xendit.findPayout(`${r.payoutId}-2`), null, 'another attempt id is another payout');
+    assert.equal(await sandbox.xendit.findPayout(`${r.payoutId}-2`), null, 'another attempt id is another payout');
   });
 
   it('a payout that fails at the bank: FAILED with the failure_code', async () => {
     await plan({ outcome: 'FAILED', failureCode: 'INSUFFICIENT_BALANCE' });
     const r = request();
-    assert.equal((await xendit.sendPayout(r)).state, 'PENDING');
+    assert.equal((await sandbox.xendit.sendPayout(r)).state, 'PENDING');
     await new Promise((resolve) => setTimeout(resolve, 400));
-    const found = await xendit.findPayout(r.providerPayoutId);
+    const found = await sandbox.xendit.findPayout(r.providerPayoutId);
     assert.equal(found?.state, 'FAILED');
     assert.equal(found?.reason, 'INSUFFICIENT_BALANCE');
   });
@@ -148,38 +137,38 @@ describe('xendit payouts adapter against the sandbox (in-process)', () => {
   it('no answer after executing (timeout) → ProviderOutcomeUnknown; the payout exists and is found', async () => {
     await plan({ answer: 'TIMEOUT' });
     const r = request();
-    await assert.rejects(xendit.sendPayout(r), isA(ProviderOutcomeUnknown, 'TIMEOUT'));
+    await assert.rejects(sandbox.xendit.sendPayout(r), isA(ProviderOutcomeUnknown, 'TIMEOUT'));
     assert.equal((await ledger(r.providerPayoutId)).length, 1);
-    assert.ok(await xendit.findPayout(r.providerPayoutId));
+    assert.ok(await sandbox.xendit.findPayout(r.providerPayoutId));
   });
 
   it('500 after executing → ProviderOutcomeUnknown', async () => {
     await plan({ answer: 'SERVER_ERROR' });
     const r = request();
-    await assert.rejects(xendit.sendPayout(r), isA(ProviderOutcomeUnknown, 'SERVER_ERROR'));
+    await assert.rejects(sandbox.xendit.sendPayout(r), isA(ProviderOutcomeUnknown, 'SERVER_ERROR'));
     assert.equal((await ledger(r.providerPayoutId)).length, 1);
   });
 
   it('a request that never arrives → ProviderOutcomeUnknown, and the look-up finds nothing', async () => {
     await plan({ answer: 'LOST' });
     const r = request();
-    await assert.rejects(xendit.sendPayout(r), isA(ProviderOutcomeUnknown));
-    assert.equal(await xendit.findPayout(r.providerPayoutId), null);
+    await assert.rejects(sandbox.xendit.sendPayout(r), isA(ProviderOutcomeUnknown));
+    assert.equal(await sandbox.xendit.findPayout(r.providerPayoutId), null);
   });
 
   it('503 → ProviderUnavailable (nothing done); the same attempt sent again makes one payout', async () => {
     await plan({ answer: 'UNAVAILABLE' });
     const r = request();
-    await assert.rejects(xendit.sendPayout(r), isA(ProviderUnavailable));
+    await assert.rejects(sandbox.xendit.sendPayout(r), isA(ProviderUnavailable));
     assert.deepEqual(await ledger(r.providerPayoutId), []);
-    assert.equal((await xendit.sendPayout(r)).state, 'PENDING');
+    assert.equal((await sandbox.xendit.sendPayout(r)).state, 'PENDING');
     assert.equal((await ledger(r.providerPayoutId)).length, 1);
   });
 
   it('the same attempt twice: Xendit answers with the same payout (idempotency key), one payout', async () => {
     const r = request();
-    const first = await xendit.sendPayout(r);
-    const second = await xendit.sendPayout(r);
+    const first = await sandbox.xendit.sendPayout(r);
+    const second = await sandbox.xendit.sendPayout(r);
     assert.equal(second.providerReference, first.providerReference);
     const [entry, ...more] = await ledger(r.providerPayoutId);
     assert.deepEqual(more, []);
@@ -188,18 +177,18 @@ describe('xendit payouts adapter against the sandbox (in-process)', () => {
 
   it('the key with another body: 400 DUPLICATE_ERROR → the existing payout is looked up and checked against the request', async () => {
     const r = request();
-    const first = await xendit.sendPayout(r);
+    const first = await sandbox.xendit.sendPayout(r);
     // Same key, another description: the payout that exists is this attempt's, amount and all.
-    const same = await xendit.sendPayout({ ...r, description: 'another description' });
+    const same = await sandbox.xendit.sendPayout({ ...r, description: 'another description' });
     assert.equal(same.providerReference, first.providerReference);
     // Same key, another amount: what exists is not what we asked for; never trusted, never resent.
-    await assert.rejects(xendit.sendPayout({ ...r, amount: r.amount + 1 }), isA(ProviderOutcomeUnknown, 'ANSWER_MISMATCH'));
+    await assert.rejects(sandbox.xendit.sendPayout({ ...r, amount: r.amount + 1 }), isA(ProviderOutcomeUnknown, 'ANSWER_MISMATCH'));
     assert.equal((await ledger(r.providerPayoutId)).length, 1);
   });
 
   it("definite refusals → ProviderRejected with Xendit's code: below the minimum, a wrong key", async () => {
-    await assert.rejects(xendit.sendPayout(request({ amount: 5_000 })), isA(ProviderRejected, 'MINIMUM_TRANSFER_LIMIT_ERROR'));
-    const wrongKey = new XenditProvider({ secretKey: 'xnd_development_wrong_key_000000', callbackToken: TOKEN, baseUrl: base, timeoutMs: 400 });
+    await assert.rejects(sandbox.xendit.sendPayout(request({ amount: 5_000 })), isA(ProviderRejected, 'MINIMUM_TRANSFER_LIMIT_ERROR'));
+    const wrongKey = new XenditProvider({ secretKey: 'xnd_development_wrong_key_000000', callbackToken: TOKEN, baseUrl: sandbox.base, timeoutMs: 400 });
     await assert.rejects(wrongKey.sendPayout(request()), isA(ProviderRejected, 'INVALID_API_KEY'));
     await assert.rejects(wrongKey.findPayout('payout_x-1'), isA(ProviderRejected, 'INVALID_API_KEY'));
   });
@@ -212,7 +201,7 @@ describe('xendit payouts adapter against the sandbox (in-process)', () => {
   });
 
   it('the sandbox requires the Idempotency-key, as Xendit does', async () => {
-    const res = await fetch(`${base}/v2/payouts`, {
+    const res = await fetch(`${sandbox.base}/v2/payouts`, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(`${SECRET_KEY}:`).toString('base64')}`, 'content-type': 'application/json' },
       body: JSON.stringify(toCreatePayout(request())),
@@ -226,7 +215,7 @@ describe('xendit payouts adapter against the sandbox (in-process)', () => {
       const warn = console.warn;
       console.warn = () => {};
       try {
-        return new sdk!.Xendit({ secretKey: SECRET_KEY, xenditURL: base }).Payout;
+        return new sdk!.Xendit({ secretKey: SECRET_KEY, xenditURL: sandbox.base }).Payout;
       } finally {
         console.warn = warn;
       }
@@ -262,7 +251,7 @@ describe('xendit payouts adapter against the sandbox (in-process)', () => {
       assert.equal(byRef.hasMore, false);
 
       // Our adapter reads what the SDK's client made.
-      assert.equal((await xendit.findPayout(referenceId))?.providerReference, created.id);
+      assert.equal((await sandbox.xendit.findPayout(referenceId))?.providerReference, created.id);
     });
 
     it("reads the sandbox's errors as XenditSdkError with Xendit's code", async () => {
