@@ -79,11 +79,14 @@ export type PayoutActivities = ReturnType<typeof createPayoutActivities>;
 function asFailure(err: unknown, retryableRead: boolean): unknown {
   if (err instanceof ProviderRejected) return ApplicationFailure.create({ message: err.message, type: PAYOUT_FAILURE.rejected, nonRetryable: true, details: [err.code] });
   if (err instanceof ProviderUnavailable)
+    // The wait the provider asked for: Temporal's retry of a look-up honours nextRetryDelay; a send
+    // is never retried by Temporal, so the workflow reads it from the details (retryAfterMs in
+    // workflows/failures.ts) before it sends the same attempt again.
     return ApplicationFailure.create({
       message: err.message,
       type: PAYOUT_FAILURE.unavailable,
       nonRetryable: !retryableRead,
-      details: [err.code],
+      details: err.retryAfterMs ? [err.code, err.retryAfterMs] : [err.code],
       ...(err.retryAfterMs ? { nextRetryDelay: err.retryAfterMs } : {}),
     });
   if (err instanceof ProviderOutcomeUnknown) return ApplicationFailure.create({ message: err.message, type: PAYOUT_FAILURE.unknown, nonRetryable: !retryableRead, details: [err.code] });

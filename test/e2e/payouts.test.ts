@@ -337,6 +337,34 @@ describe('payouts over HTTP (real Temporal, real sandboxes)', () => {
       assert.match(notSent?.detail ?? '', /503.*sending the same attempt again/);
     });
 
+    it("a 429 is \"not sent\" too: the same attempt is sent again no sooner than Xendit's Rate-Limit-Reset", async () => {
+      // One payout send per 6 s (Xendit's quota is per endpoint per account, src/providers/xendit/README.md):
+      // the first payout spends it, the second meets 429 RATE_LIMIT_EXCEEDED. The workflow's own
+      // resend backoff starts at 1 s, which would meet the same window again.
+      await xenditSandbox(stack, '/_sandbox/xendit/rate-limit', { perWindow: 1, windowMs: 6_000 });
+      try {
+        const first = await create(body(xendit));
+        assert.equal(first.status, 201, first.text);
+        const second = await create(body(xendit));
+        assert.equal(second.status, 201, second.text);
+        for (const id of [first.payout.id, second.payout.id]) {
+          const done = await waitFor(id, (p) => p.status === 'SUCCEEDED', WAIT_MS + 10_000);
+          assert.equal(done.attempts.length, 1);
+          const ledger = await xendit.ledger(stack, id);
+          assert.equal(ledger.length, 1, JSON.stringify(ledger));
+          assert.equal(ledger[0]!.sendRequests, 1, 'a 429 took nothing; the resend is the one send');
+        }
+        const notSent = (await get(second.payout.id)).timeline.find((t) => t.type === 'attempt-1:not-sent');
+        assert.match(notSent?.detail ?? '', /429 RATE_LIMIT_EXCEEDED.*sending the same attempt again/);
+        const limit = await stack.sandbox('GET', '/_sandbox/xendit/rate-limit', undefined, SANDBOX_PORT_OFFSETS.xendit);
+        const sends = (limit.json as { refused: { endpoint: string }[] }).refused.filter((r) => r.endpoint === 'POST /v2/payouts');
+        assert.equal(sends.length, 1, `the resend waited for the reset: ${JSON.stringify(sends)}`);
+        recorded.set('payout-xendit-rate-limited', second.payout.id);
+      } finally {
+        await xenditSandbox(stack, '/_sandbox/xendit/rate-limit', { perWindow: null });
+      }
+    });
+
     it('an answer that never comes and a payout the provider never saw → REVIEW_REQUIRED, never resent; an operator resolves it', async () => {
       await xenditSandbox(stack, '/_sandbox/xendit/payouts/next', { answer: 'LOST' });
       const res = await create(body(xendit));
