@@ -337,7 +337,7 @@ describe('payouts over HTTP (real Temporal, real sandboxes)', () => {
       assert.match(notSent?.detail ?? '', /503.*sending the same attempt again/);
     });
 
-    it("a 429 is \"not sent\" too: the same attempt is sent again no sooner than Xendit's Rate-Limit-Reset", async () => {
+    it('a 429 is "not sent" too: the same attempt is sent again no sooner than Xendit\'s Rate-Limit-Reset', async () => {
       // One payout send per 6 s (Xendit's quota is per endpoint per account, src/providers/xendit/README.md):
       // the first payout spends it, the second meets 429 RATE_LIMIT_EXCEEDED. The workflow's own
       // resend backoff starts at 1 s, which would meet the same window again.
