@@ -1,6 +1,7 @@
 // Temporal activities: thin wrappers that call provider adapters and turn their typed errors
 // into Temporal failures. All I/O of a payment happens here, never in workflow code.
-import { ApplicationFailure, activityInfo, log } from '@temporalio/activity';
+import { ApplicationFailure, Context, activityInfo, log } from '@temporalio/activity';
+import { LOOKUP_WAIT_IN_PROCESS_MS, type LookupBudget } from './lookup-budget.js';
 import type { ChargeStatus, PaymentInstructions, PaymentMethod, ProviderEvent, ProviderName, Rupiah } from '../src/domain/payment.js';
 import { ProviderOutcomeUnknown, ProviderRejected, ProviderUnavailable, type ChargeRef, type ChargeSnapshot, type PaymentProvider, type RefundStatus } from '../src/providers/provider.js';
 import { unsealCustomer } from '../src/common/sealed.js';
@@ -22,6 +23,8 @@ export interface ActivityDeps {
   callbackPolicy: CallbackPolicy;
   /** bayar's database: events and their attempts are recorded there (absent in some unit tests). */
   pool?: Pool;
+  /** Spaces status look-ups per provider (BAYAR_LOOKUP_BUDGET_<PROVIDER>); absent: none. */
+  lookupBudget?: LookupBudget;
 }
 
 export interface CreateChargeInput {
@@ -108,6 +111,7 @@ export function createPaymentActivities(deps: ActivityDeps) {
     /** A status poll, phrased as a provider event so the workflow applies it like a webhook. */
     async getChargeStatus(input: ChargeRefInput): Promise<ProviderEvent> {
       const p = provider(input.provider);
+      if (deps.lookupBudget) await waitForLookupSlot(deps.lookupBudget, input.provider);
       return translateErrors(async () => {
         const snapshot = await p.findCharge(input);
         if (!snapshot) {
@@ -198,6 +202,29 @@ export type PaymentActivities = ReturnType<typeof createPaymentActivities>;
 
 function toResult(s: ChargeSnapshot): ChargeResult {
   return { providerReference: s.providerReference, instructions: s.instructions, chargeStatus: s.chargeStatus, providerStatus: s.providerStatus, paidAmount: s.paidAmount };
+}
+
+/**
+ * Holds a status look-up to the provider's budget (./lookup-budget.ts): a short wait is slept here;
+ * a longer one goes back to Temporal as a retry at the slot kept for this activity, so no worker
+ * slot is held meanwhile and the payment's history is unchanged (retries are not events).
+ */
+async function waitForLookupSlot(budget: LookupBudget, provider: ProviderName): Promise<void> {
+  const info = activityInfo();
+  const caller = `${info.workflowExecution?.runId ?? info.activityType}/${info.activityId}`;
+  for (;;) {
+    const wait = budget.waitFor(provider, caller, Date.now());
+    if (wait === 0) return;
+    if (wait > LOOKUP_WAIT_IN_PROCESS_MS) {
+      throw ApplicationFailure.create({
+        message: `${provider}: this worker's status look-up budget is spent; the next slot is in ${wait} ms`,
+        type: 'LookupBudgetSpent',
+        nonRetryable: false,
+        nextRetryDelay: wait,
+      });
+    }
+    await Context.current().sleep(wait);
+  }
 }
 
 /** ProviderRejected → non-retryable; unavailable and unknown outcomes → retried by Temporal. */

@@ -8,6 +8,7 @@ import { createPaymentActivities, createPayoutActivities, createRecordActivities
 import { createStatementActivities } from '../activities/statement.activities.js';
 import { ensureStatementSchedule, statementSchedule, statementSettings } from './statements/schedule.js';
 import { baselineActivities } from '../activities/baseline.activities.js';
+import { LookupBudget } from '../activities/lookup-budget.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
 import { buildProviders } from './providers/registry.js';
 import { temporalConnectionOptions } from './temporal/connection.js';
@@ -52,6 +53,7 @@ export async function createWorker(config: AppConfig, connection: NativeConnecti
     httpTimeoutMs: config.timing.providerTimeoutMs,
     callbackPolicy: config.callbacks,
     pool,
+    lookupBudget: new LookupBudget(config.timing.lookupBudgetPerMinute),
   });
   const bundle = observe.tracing ? WORKFLOW_TRACED_BUNDLE_PATH : WORKFLOW_BUNDLE_PATH;
   // The bench's extra workflow is not in the prebuilt bundles: its worker bundles at start.

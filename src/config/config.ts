@@ -32,11 +32,13 @@ export const BAYAR_PUBLISHED_FINGERPRINTS: readonly string[] = [
 /** Each sandbox listens on BAYAR_SANDBOX_PORT_BASE + its offset (4101, 4102, … by default). */
 export const SANDBOX_PORT_OFFSETS = Object.fromEntries(PROVIDERS.map((d) => [d.name, d.sandbox.portOffset])) as Record<ProviderName, number>;
 
-/** Per provider: BAYAR_WEBHOOK_ALLOW_<NAME> (notification sources) and BAYAR_POLL_SCHEDULE_<NAME>. */
+/** Per provider: BAYAR_WEBHOOK_ALLOW_<NAME> (notification sources), BAYAR_POLL_SCHEDULE_<NAME> and BAYAR_LOOKUP_BUDGET_<NAME>. */
 const perProviderVariables = Object.fromEntries(
   PROVIDERS.flatMap((d) => [
     [allowVariable(d.name), cidrList().optional()],
     [`BAYAR_POLL_SCHEDULE_${d.name.toUpperCase()}`, pollSchedule().optional()],
+    // Status look-ups a minute per worker process (activities/lookup-budget.ts); unset: no budget.
+    [`BAYAR_LOOKUP_BUDGET_${d.name.toUpperCase()}`, z.coerce.number().int().min(1).max(1_000_000).optional()],
   ]),
 ) as Record<string, z.ZodOptional<z.ZodType<unknown>>>;
 
@@ -146,6 +148,8 @@ export interface AppConfig {
   dataKey: Buffer;
   timing: {
     pollScheduleMs: number[];
+    /** Status look-ups a minute per worker process, by provider (BAYAR_LOOKUP_BUDGET_<PROVIDER>); absent: no budget. */
+    lookupBudgetPerMinute: Partial<Record<ProviderName, number>>;
     /** Per-provider overrides of pollScheduleMs (BAYAR_POLL_SCHEDULE_<PROVIDER>). */
     pollScheduleByProvider: Partial<Record<ProviderName, number[]>>;
     refundWindowMs: number;
@@ -250,6 +254,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         PROVIDER_NAMES.flatMap((p) => {
           const own = e[`BAYAR_POLL_SCHEDULE_${p.toUpperCase()}` as keyof typeof e] as number[] | undefined;
           return own ? [[p, own]] : [];
+        }),
+      ),
+      lookupBudgetPerMinute: Object.fromEntries(
+        PROVIDER_NAMES.flatMap((p) => {
+          const budget = e[`BAYAR_LOOKUP_BUDGET_${p.toUpperCase()}` as keyof typeof e] as number | undefined;
+          return budget ? [[p, budget]] : [];
         }),
       ),
       refundWindowMs: e.BAYAR_REFUND_WINDOW,

@@ -58,6 +58,7 @@ describe("development mode (BAYAR_ENV=development): today's defaults", () => {
     assert.deepEqual(config.timing, {
       pollScheduleMs: [15_000, 30_000, 60_000, 120_000, 300_000, 900_000],
       pollScheduleByProvider: {},
+      lookupBudgetPerMinute: {},
       refundWindowMs: 30 * 86_400_000,
       merchantNotifyTimeoutMs: 86_400_000,
       createWaitMs: 10_000,
@@ -90,6 +91,14 @@ describe("development mode (BAYAR_ENV=development): today's defaults", () => {
     assert.deepEqual(config.timing.pollScheduleMs, [10_000, 60_000]);
     assert.deepEqual(config.timing.pollScheduleByProvider, { midtrans: [5_000, 20_000, 120_000] });
     assert.throws(() => loadConfig({ BAYAR_ENV: 'development', BAYAR_POLL_SCHEDULE_XENDIT: 'soon' }), /BAYAR_POLL_SCHEDULE_XENDIT/);
+  });
+
+  it('takes a status look-up budget per provider, a whole number a minute, none by default', () => {
+    assert.deepEqual(loadConfig({ BAYAR_ENV: 'development' }).timing.lookupBudgetPerMinute, {});
+    assert.deepEqual(loadConfig({ BAYAR_ENV: 'development', BAYAR_LOOKUP_BUDGET_XENDIT: '500' }).timing.lookupBudgetPerMinute, { xendit: 500 });
+    for (const bad of ['0', '-1', '2.5', 'lots', '1000001']) {
+      assert.throws(() => loadConfig({ BAYAR_ENV: 'development', BAYAR_LOOKUP_BUDGET_XENDIT: bad }), /BAYAR_LOOKUP_BUDGET_XENDIT/, bad);
+    }
   });
 
   it('refuses the public development secrets once a real (HTTPS) provider is configured', () => {
@@ -232,6 +241,7 @@ describe('durations', () => {
     assert.deepEqual(paymentTiming, {
       pollScheduleMs: [1000, 5000],
       pollScheduleByProvider: {},
+      lookupBudgetPerMinute: {},
       refundWindowMs: 7_200_000,
       merchantNotifyTimeoutMs: 600_000,
       createWaitMs: 500,

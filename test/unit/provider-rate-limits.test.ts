@@ -8,6 +8,7 @@ import { retryAfterMs, RETRY_AFTER_MAX_MS, RETRY_AFTER_MIN_MS, throwForHttpStatu
 import { ProviderRejected, ProviderUnavailable } from '../../src/providers/provider.js';
 import { XenditRateLimit } from '../../src/providers/xendit/sandbox/rate-limit.js';
 import { basicAuthHeader } from '../../src/providers/xendit/signature.js';
+import { LookupBudget } from '../../activities/lookup-budget.js';
 import { xenditInProcess } from '../helpers/xendit-in-process.js';
 
 describe('retryAfterMs', () => {
@@ -161,5 +162,51 @@ describe('the Xendit adapter against the sandbox under its published rate limit'
       assert.equal(res.status, 400, JSON.stringify(body));
     }
     assert.equal((await control('GET')).json.enabled, false);
+  });
+});
+
+describe('LookupBudget (status look-ups spaced per provider, per worker process)', () => {
+  it('spaces look-ups evenly, keeps a waiting caller its slot, and leaves other providers alone', () => {
+    const budget = new LookupBudget({ xendit: 60 }); // one a second
+    assert.equal(budget.waitFor('xendit', 'run-a/1', 0), 0, 'the first goes at once');
+    assert.equal(budget.waitFor('xendit', 'run-b/1', 100), 900, 'the next waits for the next slot');
+    assert.equal(budget.waitFor('xendit', 'run-c/1', 200), 1_800, 'and the one after, one slot later');
+    assert.equal(budget.waiting, 2);
+    assert.equal(budget.waitFor('xendit', 'run-b/1', 500), 500, 'asking early again: the same slot');
+    assert.equal(budget.waitFor('xendit', 'run-b/1', 1_000), 0, 'at its slot it goes ahead');
+    assert.equal(budget.waitFor('xendit', 'run-c/1', 2_000), 0);
+    assert.equal(budget.waiting, 0);
+    assert.equal(budget.waitFor('xendit', 'run-d/1', 2_100), 900, 'slots are not handed out twice');
+    assert.equal(budget.waitFor('midtrans', 'run-e/1', 2_100), 0, 'a provider without a budget is not held');
+    assert.equal(budget.waitFor('xendit', 'run-f/1', 10_000), 0, 'an idle budget starts over');
+  });
+
+  it('never lets more than the budget through in any minute, however many callers ask', () => {
+    const budget = new LookupBudget({ xendit: 600 });
+    const served: number[] = [];
+    const pending = new Map<string, number>(); // caller → when it asks again
+    for (let i = 0; i < 2_000; i++) pending.set(`run-${i}/1`, Math.floor(i / 10)); // 2,000 callers over 200 ms
+    for (let now = 0; pending.size > 0; now += 10) {
+      for (const [caller, at] of pending) {
+        if (at > now) continue;
+        const wait = budget.waitFor('xendit', caller, now);
+        if (wait === 0) {
+          served.push(now);
+          pending.delete(caller);
+        } else pending.set(caller, now + wait);
+      }
+    }
+    assert.equal(served.length, 2_000);
+    for (let i = 600; i < served.length; i++) assert.ok(served[i]! - served[i - 600]! >= 60_000 - 100, `look-ups ${i - 600} and ${i} came ${served[i]! - served[i - 600]!} ms apart`);
+    assert.ok(served.at(-1)! <= 200_000 + 100, `the last of 2,000 at 600 a minute went at ${served.at(-1)} ms`);
+  });
+
+  it('drops the slots of callers that never came back', () => {
+    const budget = new LookupBudget({ xendit: 1 }); // one a minute
+    budget.waitFor('xendit', 'run-a/1', 0);
+    budget.waitFor('xendit', 'gone/1', 0); // kept for 60,000; never asks again
+    assert.equal(budget.waiting, 1);
+    budget.waitFor('xendit', 'run-b/1', 60_000 + 120_001 + 1); // the next reservation sweeps
+    assert.equal(budget.waiting, 0);
   });
 });
