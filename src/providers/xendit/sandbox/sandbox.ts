@@ -317,7 +317,6 @@ export class XenditSandbox extends ProviderSandbox<XenditSandboxOptions> impleme
     return { status: 200, body: { inactive } };
   }
 
-  /** Basic base64(secretKey + ":") (xendit-node runtime; PROVIDERS.md §3); anything else 401 INVALID_API_KEY. */
   /** Xendit's per-endpoint, per-account quota (./rate-limit.ts) in front of an API endpoint, when switched on. */
   private rateLimited(endpoint: string, handler: Handler): Handler {
     return async (r) => {
@@ -336,6 +335,7 @@ export class XenditSandbox extends ProviderSandbox<XenditSandboxOptions> impleme
     return { status: 200, body: parsed.data };
   }
 
+  /** Basic base64(secretKey + ":") (xendit-node runtime; PROVIDERS.md §3); anything else 401 INVALID_API_KEY. */
   private authed(r: SandboxRequest, next: () => SandboxResponse): SandboxResponse {
     if (r.headers.authorization !== basicAuthHeader(this.options.secretKey)) {
       return error(401, 'INVALID_API_KEY', 'API key is invalid');
