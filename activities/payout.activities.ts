@@ -80,7 +80,7 @@ function asFailure(err: unknown, retryableRead: boolean): unknown {
   if (err instanceof ProviderRejected) return ApplicationFailure.create({ message: err.message, type: PAYOUT_FAILURE.rejected, nonRetryable: true, details: [err.code] });
   if (err instanceof ProviderUnavailable)
     // The wait the provider asked for: Temporal's retry of a look-up honours nextRetryDelay; a send
-    // is never retried by Temporal, so the workflow reads it from the details (retryAfterMs in
+    // is never retried by Temporal, so the workflow reads it from the details (requestedWaitMs in
     // workflows/failures.ts) before it sends the same attempt again.
     return ApplicationFailure.create({
       message: err.message,

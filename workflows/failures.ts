@@ -28,7 +28,7 @@ export function failureType(err: unknown): string | undefined {
 }
 
 /** How long the provider asked to be left alone (a 429's reset, activities/payout.activities.ts), if it said. */
-export function retryAfterMs(err: unknown): number | undefined {
+export function requestedWaitMs(err: unknown): number | undefined {
   const wait = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.details?.[1] : undefined;
   return typeof wait === 'number' && Number.isFinite(wait) && wait > 0 ? wait : undefined;
 }

@@ -8,7 +8,7 @@ import type { PayoutActivities } from '../activities/payout.activities.js';
 import type { PayoutAttempt, PayoutView } from '../src/domain/payout.js';
 import { SA } from '../src/temporal/search-attributes.js';
 import { payoutLookup, payoutSend } from './activity-options.js';
-import { failureMessage, failureType, guard, reject, retryAfterMs } from './failures.js';
+import { failureMessage, failureType, guard, reject, requestedWaitMs } from './failures.js';
 import { MerchantEvents } from './merchant-events.js';
 import {
   createOrGetPayoutUpdate,
@@ -150,7 +150,7 @@ async function send({ input, state }: Payout, attempt: PayoutAttempt): Promise<v
         if (resend >= NOT_SENT_BACKOFF_MS.length) return state.sendFailed(Date.now(), attempt, `${failureMessage(err)} (never reached the provider)`);
         state.record(Date.now(), 'workflow', `attempt-${attempt.attempt}:not-sent`, `${failureMessage(err)}; sending the same attempt again`);
         // No sooner than the provider said (a rate limit's reset): an earlier resend would only meet it again.
-        await sleep(Math.max(NOT_SENT_BACKOFF_MS[resend]!, retryAfterMs(err) ?? 0));
+        await sleep(Math.max(NOT_SENT_BACKOFF_MS[resend]!, requestedWaitMs(err) ?? 0));
         continue;
       }
       // ProviderOutcomeUnknown, the activity timing out, the worker lost mid-call, anything
