@@ -9,6 +9,7 @@
 // through the whole stack in this run (its view and its transitions), so rows have real sizes.
 import type { TestStack } from '../test/helpers/stack.js';
 import { createPool, type Pool } from '../src/db/pool.js';
+import { floorGets } from './bench-floor.js';
 
 export const BENCH_MERCHANT = 'bench-reads';
 /** Its development key (BAYAR_API_KEYS of the bench's stack): bench data only, never a real merchant. */
@@ -259,6 +260,8 @@ export async function benchReads(stack: TestStack, options: ReadsOptions, log: (
     await Promise.all(inFlight);
     const elapsedMs = performance.now() - t0;
     const cpu = options.meter?.stop();
+    // The machine's floor under the same conditions, right after (scripts/bench-floor.ts).
+    const floor = await floorGets(stack.databaseUrl, ids, options.rate, options.requests);
     const loadAfter = (await import('node:os')).loadavg();
     await settleStats();
     // Minus the two statements of these readings themselves.
@@ -276,6 +279,8 @@ export async function benchReads(stack: TestStack, options: ReadsOptions, log: (
       cpuMsPerGetAndListPair: cpu ? Object.fromEntries(Object.entries(cpu).map(([name, u]) => [name, round((u.cpuSeconds * 1000) / options.requests)])) : undefined,
       getMs: stats(gets),
       getInApiMs: stats(getsInApi),
+      // The same GETs against a bare Node server reading the same rows (no bayar): the machine's floor.
+      floorGetMs: stats(floor),
       listMs: stats(all),
       listInApiMs: stats(listsInApi),
       listByKindMs: Object.fromEntries([...lists].map(([k, v]) => [k, stats(v)])),

@@ -363,6 +363,7 @@ function printTable(r: Record<string, any>): void {
     rows.push([`reads: ${x.storedPayments} stored payments (${x.seed.payments} seeded in ${x.seed.seconds} s); rate target / achieved`, `${x.rate.target} / ${x.rate.achieved}`]);
     rows.push(['reads: GET /v1/payments/:id p50/p95/p99 ms', fmt(x.getMs)]);
     rows.push(['reads: GET, time inside the API (x-bayar-latency) p50/p95/p99 ms', fmt(x.getInApiMs)]);
+    rows.push(['reads: floor: the same GETs from a bare Node server, same rows, p50/p95/p99 ms', fmt(x.floorGetMs)]);
     rows.push(['reads: load average (1 min) before / after the requests', `${x.loadAverageDuringRequests.before[0]} / ${x.loadAverageDuringRequests.after[0]}`]);
     rows.push(['reads: PostgreSQL transactions per GET + list pair', String(x.postgresTransactionsPerGetAndListPair)]);
     rows.push([
