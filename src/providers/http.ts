@@ -95,8 +95,8 @@ export function retryAfterMs(headers: Record<string, string> | undefined, now = 
     if (/^\d+$/.test(retryAfter)) waits.push(Number(retryAfter) * 1000);
     else {
       const at = Date.parse(retryAfter);
-      // An HTTP date names its day of the week and its zone (IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT"):
-      // Date.parse would also take "5" or "2026", which are no dates here.
+      // An HTTP date starts with a day or month name (IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT");
+      // Date.parse would also take "2026-12-05" or "12/05/2026", which are not HTTP dates.
       if (Number.isFinite(at) && /[a-z]{3},? /i.test(retryAfter)) waits.push(at - now);
     }
   }
