@@ -49,7 +49,7 @@ export class LookupBudget {
     return Math.ceil(free - now);
   }
 
-  /** How many slots are kept for callers now (for tests and the log). */
+  /** How many slots are kept for callers now (the unit tests read it). */
   get waiting(): number {
     return this.reserved.size;
   }
