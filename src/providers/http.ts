@@ -63,47 +63,45 @@ export function httpStatusOutcome(status: number): 'retryable' | 'definite' {
 
 /**
  * Throws the typed error httpStatusOutcome names: ProviderUnavailable (retry) or ProviderRejected
- * (a definite no). With the answer's headers, a 429 or 503 carries how long the provider asked
- * bayar to wait (retryAfterMs).
+ * (a definite no). `waitMs` is how long the answer asked bayar to wait (retryAfterMs, or a
+ * provider's own header read in its folder); only a 429 or 503 carries it, never a 5xx that may
+ * come after the provider acted.
  */
-export function throwForHttpStatus(provider: ProviderName, status: number, message: string, code: string, headers?: Record<string, string>): never {
+export function throwForHttpStatus(provider: ProviderName, status: number, message: string, code: string, waitMs?: number): never {
   if (httpStatusOutcome(status) === 'retryable') {
-    throw new ProviderUnavailable(message, provider, code, status === 429 || status === 503 ? retryAfterMs(headers) : undefined);
+    throw new ProviderUnavailable(message, provider, code, status === 429 || status === 503 ? waitMs : undefined);
   }
   throw new ProviderRejected(message, provider, code);
 }
 
-/** The shortest and longest wait bayar takes from a provider's answer (see retryAfterMs). */
+/** The shortest and longest wait bayar takes from a provider's answer (see heldWait). */
 export const RETRY_AFTER_MIN_MS = 1_000;
 export const RETRY_AFTER_MAX_MS = 5 * 60_000;
 
 /**
- * How long a 429 or 503 answer asks the caller to wait, in ms, or undefined when it does not say.
- * - `Retry-After` (RFC 9110 §10.2.3): whole seconds, or an HTTP date.
- * - `Rate-Limit-Reset` (Xendit, docs.xendit.co/apidocs/rate-limits): the seconds left in the
- *   current window, with decimals ("58.37"); sent with Rate-Limit-Limit and Rate-Limit-Remaining
- *   on every answer, and a 429 RATE_LIMIT_EXCEEDED once an endpoint's quota is spent.
- * The longer of the two wins. The wait is held between 1 s and 5 min: a header that says 0 must
- * not turn into a tight loop, and a hostile or broken one must not park a payment's look-ups
- * for hours (past 5 min the next attempt simply meets the limit again and waits again).
+ * The longest of the waits an answer named, held between 1 s and 5 min: a header that says 0 must
+ * not turn into a tight loop, and a hostile or broken one must not park a payment's look-ups for
+ * hours (past 5 min the next attempt simply meets the limit again and waits again). Undefined
+ * when none was named.
+ */
+export function heldWait(...waits: (number | undefined)[]): number | undefined {
+  const named = waits.filter((w): w is number => w !== undefined);
+  if (named.length === 0) return undefined;
+  return Math.round(Math.min(RETRY_AFTER_MAX_MS, Math.max(RETRY_AFTER_MIN_MS, ...named)));
+}
+
+/**
+ * How long an answer's standard `Retry-After` (RFC 9110 §10.2.3: whole seconds, or an HTTP date)
+ * asks the caller to wait, held by heldWait; undefined when it does not say.
  */
 export function retryAfterMs(headers: Record<string, string> | undefined, now = Date.now()): number | undefined {
-  if (!headers) return undefined;
-  const waits: number[] = [];
-  const retryAfter = headers['retry-after']?.trim();
-  if (retryAfter) {
-    if (/^\d+$/.test(retryAfter)) waits.push(Number(retryAfter) * 1000);
-    else {
-      const at = Date.parse(retryAfter);
-      // An HTTP date starts with a day or month name (IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT");
-      // Date.parse would also take "2026-12-05" or "12/05/2026", which are not HTTP dates.
-      if (Number.isFinite(at) && /[a-z]{3},? /i.test(retryAfter)) waits.push(at - now);
-    }
-  }
-  const reset = headers['rate-limit-reset']?.trim();
-  if (reset && /^\d+(\.\d+)?$/.test(reset)) waits.push(Number(reset) * 1000);
-  if (waits.length === 0) return undefined;
-  return Math.round(Math.min(RETRY_AFTER_MAX_MS, Math.max(RETRY_AFTER_MIN_MS, ...waits)));
+  const retryAfter = headers?.['retry-after']?.trim();
+  if (!retryAfter) return undefined;
+  if (/^\d+$/.test(retryAfter)) return heldWait(Number(retryAfter) * 1000);
+  const at = Date.parse(retryAfter);
+  // An HTTP date starts with a day or month name (IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT");
+  // Date.parse would also take "2026-12-05" or "12/05/2026", which are not HTTP dates.
+  return Number.isFinite(at) && /[a-z]{3},? /i.test(retryAfter) ? heldWait(at - now) : undefined;
 }
 
 export function parseJson(text: string): unknown {

@@ -198,7 +198,7 @@ export class ProviderUnavailable extends ProviderError {
     code: string,
     /**
      * How long the provider asked bayar to wait before the next call (a 429's or 503's
-     * Retry-After, Xendit's Rate-Limit-Reset; retryAfterMs in ../http.ts). The activity retries no
+     * Retry-After, retryAfterMs in ./http.ts; Xendit's Rate-Limit-Reset, xendit/rate-limit.ts). The activity retries no
      * sooner, instead of on its own backoff, which would spend the quota again before it is back.
      */
     readonly retryAfterMs?: number,

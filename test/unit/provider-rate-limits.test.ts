@@ -1,51 +1,56 @@
 // Provider rate limits: how long a 429 (or 503) asks bayar to wait (Retry-After, RFC 9110; Xendit's
-// Rate-Limit-Reset, docs.xendit.co/apidocs/rate-limits), the typed error that carries it to the
-// activity, and the Xendit sandbox's published per-endpoint quota met by the real adapter over HTTP.
+// Rate-Limit-Reset, docs.xendit.co/apidocs/rate-limits, read in src/providers/xendit/rate-limit.ts),
+// the typed error that carries it to the activity, and the Xendit sandbox's published
+// per-endpoint quota met by the real adapter over HTTP.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { retryAfterMs, RETRY_AFTER_MAX_MS, RETRY_AFTER_MIN_MS, throwForHttpStatus } from '../../src/providers/http.js';
 import { ProviderRejected, ProviderUnavailable } from '../../src/providers/provider.js';
+import { xenditRetryAfterMs } from '../../src/providers/xendit/rate-limit.js';
 import { XenditRateLimit } from '../../src/providers/xendit/sandbox/rate-limit.js';
 import { basicAuthHeader } from '../../src/providers/xendit/signature.js';
 import { LookupBudget } from '../../activities/lookup-budget.js';
 import { xenditInProcess } from '../helpers/xendit-in-process.js';
 
-describe('retryAfterMs', () => {
+describe('retryAfterMs (Retry-After) and xenditRetryAfterMs (Rate-Limit-Reset)', () => {
   const now = Date.parse('2026-12-05T10:00:00Z');
   it("reads Xendit's Rate-Limit-Reset (seconds left in the window, with decimals)", () => {
-    assert.equal(retryAfterMs({ 'rate-limit-reset': '58.37' }, now), 58_370);
-    assert.equal(retryAfterMs({ 'rate-limit-reset': '2' }, now), 2_000);
+    assert.equal(xenditRetryAfterMs({ 'rate-limit-reset': '58.37' }, now), 58_370);
+    assert.equal(xenditRetryAfterMs({ 'rate-limit-reset': '2' }, now), 2_000);
+    assert.equal(retryAfterMs({ 'rate-limit-reset': '58.37' }, now), undefined, "Xendit's header is read in Xendit's folder only");
   });
   it('reads Retry-After as whole seconds or as an HTTP date', () => {
     assert.equal(retryAfterMs({ 'retry-after': '120' }, now), 120_000);
     assert.equal(retryAfterMs({ 'retry-after': 'Sat, 05 Dec 2026 10:00:30 GMT' }, now), 30_000);
+    assert.equal(xenditRetryAfterMs({ 'retry-after': '120' }, now), 120_000, 'Xendit answers that say it the standard way count too');
   });
   it('takes the longer of the two', () => {
-    assert.equal(retryAfterMs({ 'retry-after': '5', 'rate-limit-reset': '12.5' }, now), 12_500);
-    assert.equal(retryAfterMs({ 'retry-after': '40', 'rate-limit-reset': '12.5' }, now), 40_000);
+    assert.equal(xenditRetryAfterMs({ 'retry-after': '5', 'rate-limit-reset': '12.5' }, now), 12_500);
+    assert.equal(xenditRetryAfterMs({ 'retry-after': '40', 'rate-limit-reset': '12.5' }, now), 40_000);
   });
   it('holds the wait between 1 s and 5 min', () => {
     assert.equal(retryAfterMs({ 'retry-after': '0' }, now), RETRY_AFTER_MIN_MS);
-    assert.equal(retryAfterMs({ 'rate-limit-reset': '0.01' }, now), RETRY_AFTER_MIN_MS);
+    assert.equal(xenditRetryAfterMs({ 'rate-limit-reset': '0.01' }, now), RETRY_AFTER_MIN_MS);
     assert.equal(retryAfterMs({ 'retry-after': 'Sat, 05 Dec 2026 09:00:00 GMT' }, now), RETRY_AFTER_MIN_MS, 'a date in the past');
     assert.equal(retryAfterMs({ 'retry-after': '86400' }, now), RETRY_AFTER_MAX_MS);
-    assert.equal(retryAfterMs({ 'rate-limit-reset': '999999999' }, now), RETRY_AFTER_MAX_MS);
+    assert.equal(xenditRetryAfterMs({ 'rate-limit-reset': '999999999' }, now), RETRY_AFTER_MAX_MS);
   });
   it('ignores what is not a wait', () => {
     for (const value of ['', ' ', '-5', '1e3', 'soon', 'NaN', '12abc', '0x10', 'Monday']) {
       assert.equal(retryAfterMs({ 'retry-after': value }, now), undefined, `Retry-After: ${JSON.stringify(value)}`);
-      assert.equal(retryAfterMs({ 'rate-limit-reset': value }, now), undefined, `Rate-Limit-Reset: ${JSON.stringify(value)}`);
+      assert.equal(xenditRetryAfterMs({ 'rate-limit-reset': value }, now), undefined, `Rate-Limit-Reset: ${JSON.stringify(value)}`);
     }
     assert.equal(retryAfterMs({}, now), undefined);
     assert.equal(retryAfterMs(undefined, now), undefined);
+    assert.equal(xenditRetryAfterMs(undefined, now), undefined);
   });
 });
 
 describe('throwForHttpStatus', () => {
-  const thrown = (status: number, headers?: Record<string, string>) => {
+  const thrown = (status: number, waitMs?: number) => {
     try {
-      throwForHttpStatus('xendit', status, `HTTP ${status}`, `HTTP_${status}`, headers);
+      throwForHttpStatus('xendit', status, `HTTP ${status}`, `HTTP_${status}`, waitMs);
     } catch (err) {
       return err;
     }
@@ -53,21 +58,21 @@ describe('throwForHttpStatus', () => {
   };
   it('a 429 or 503 that says how long carries the wait', () => {
     for (const status of [429, 503]) {
-      const err = thrown(status, { 'rate-limit-reset': '3.5' });
+      const err = thrown(status, 3_500);
       assert.ok(err instanceof ProviderUnavailable);
       assert.equal(err.retryAfterMs, 3_500);
     }
   });
   it('other retryable statuses, or none said: Temporal backs off on its own', () => {
-    const other = thrown(500, { 'retry-after': '30' });
+    const other = thrown(500, 30_000);
     assert.ok(other instanceof ProviderUnavailable);
     assert.equal(other.retryAfterMs, undefined, 'a 500 may come after the provider acted: no wait is taken from it');
     const silent = thrown(429);
     assert.ok(silent instanceof ProviderUnavailable);
     assert.equal(silent.retryAfterMs, undefined);
   });
-  it('a definite no stays a definite no, whatever its headers', () => {
-    assert.ok(thrown(400, { 'retry-after': '30' }) instanceof ProviderRejected);
+  it('a definite no stays a definite no, whatever wait it names', () => {
+    assert.ok(thrown(400, 30_000) instanceof ProviderRejected);
   });
 });
 

@@ -2,7 +2,7 @@
 // merchantCode, dateTime and our RSA `sign`; every answer may carry the platform's `platSign`,
 // which is checked here. Base URL, keys and timeouts live here; retries are Temporal's job.
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { parseJson, sendHttp, throwForHttpStatus } from '../http.js';
+import { parseJson, sendHttp, throwForHttpStatus, retryAfterMs } from '../http.js';
 import { aggregatorDateTime } from './schemas.js';
 import { PLATFORM_SIGN_FIELD, SIGN_FIELD, signParams, verifyParams, type WireValue } from './signature.js';
 
@@ -90,7 +90,7 @@ export function flatParams(value: unknown): WireParams | undefined {
  */
 export function throwForHttp(answer: PlatformAnswer, what: string): never {
   const message = `aggregator ${what}: HTTP ${answer.httpStatus}`;
-  throwForHttpStatus('aggregator', answer.httpStatus, message, `HTTP_${answer.httpStatus}`, answer.headers);
+  throwForHttpStatus('aggregator', answer.httpStatus, message, `HTTP_${answer.httpStatus}`, retryAfterMs(answer.headers));
 }
 
 /** `platRespMessage`, cut short: it is the platform's text and ends up in logs and history. */

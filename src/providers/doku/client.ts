@@ -1,6 +1,6 @@
 // HTTP calls to DOKU's Non-SNAP API. Signing, base URL and timeouts live here; retries are
 // Temporal's job. Every call is signed over the exact bytes sent (signature.ts).
-import { sendHttp, parseJson, throwForHttpStatus, type HttpResponse } from '../http.js';
+import { sendHttp, parseJson, throwForHttpStatus, retryAfterMs, type HttpResponse } from '../http.js';
 import { errorSchema } from './schemas.js';
 import { dokuTimestamp, signedHeaders } from './signature.js';
 import type { DokuSnapConfig } from './snap/client.js';
@@ -66,5 +66,5 @@ function dokuErrorMessage(res: HttpResponse): string {
 export function throwFor(res: HttpResponse, what: string): never {
   const code = dokuErrorCode(res);
   const message = `doku ${what}: HTTP ${res.status} ${dokuErrorMessage(res)}`.trim();
-  throwForHttpStatus('doku', res.status, message, code, res.headers);
+  throwForHttpStatus('doku', res.status, message, code, retryAfterMs(res.headers));
 }

@@ -1,7 +1,7 @@
 // HTTP calls to ecommpay's Gate. Every request is a signed JSON POST: the signature covers the
 // whole body and goes in general.signature (signature.ts). Base URL and timeouts live here;
 // retries are Temporal's job.
-import { parseJson, sendHttp, throwForHttpStatus, type HttpResponse } from '../http.js';
+import { parseJson, sendHttp, throwForHttpStatus, retryAfterMs, type HttpResponse } from '../http.js';
 import { ProviderUnavailable } from '../provider.js';
 import { ECOMMPAY_PATHS } from './capabilities.js';
 import { gateAnswerSchema, statusAnswerSchema, type EcommpayStatusAnswer } from './schemas.js';
@@ -79,5 +79,5 @@ export function ecommpayErrorCode(res: HttpResponse): string {
 export function throwFor(res: HttpResponse, what: string): never {
   const parsed = gateAnswerSchema.safeParse(parseJson(res.text));
   const message = `ecommpay ${what}: HTTP ${res.status} ${(parsed.success ? parsed.data.message : undefined) ?? ''}`.trim();
-  throwForHttpStatus('ecommpay', res.status, message, ecommpayErrorCode(res), res.headers);
+  throwForHttpStatus('ecommpay', res.status, message, ecommpayErrorCode(res), retryAfterMs(res.headers));
 }

@@ -1,6 +1,6 @@
 // HTTP calls to Indodana's merchant API. Auth, base URL and timeouts live here; retries are
 // Temporal's job. Every call carries a freshly signed Authorization (a new nonce each time).
-import { parseJson, sendHttp, throwForHttpStatus, type HttpResponse } from '../http.js';
+import { parseJson, sendHttp, throwForHttpStatus, retryAfterMs, type HttpResponse } from '../http.js';
 import { errorSchema } from './schemas.js';
 import { authorizationHeader } from './signature.js';
 
@@ -57,5 +57,5 @@ function indodanaErrorMessage(res: HttpResponse): string {
 export function throwFor(res: HttpResponse, what: string): never {
   const code = indodanaErrorCode(res);
   const message = `indodana ${what}: HTTP ${res.status} ${indodanaErrorMessage(res)}`.trim();
-  throwForHttpStatus('indodana', res.status, message, code, res.headers);
+  throwForHttpStatus('indodana', res.status, message, code, retryAfterMs(res.headers));
 }

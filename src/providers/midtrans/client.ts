@@ -1,7 +1,7 @@
 // HTTP calls to Midtrans' Core API. Auth, base URL and timeouts live here; retries are Temporal's job.
 // Midtrans often answers HTTP 200 and puts the real outcome in the body's string `status_code`,
 // so every answer is reduced to that one code before anyone looks at it.
-import { sendHttp, parseJson, httpStatusOutcome, throwForHttpStatus, type HttpResponse } from '../http.js';
+import { sendHttp, parseJson, httpStatusOutcome, throwForHttpStatus, retryAfterMs, type HttpResponse } from '../http.js';
 import { basicAuthHeader } from './signature.js';
 import { answerSchema } from './schemas.js';
 
@@ -60,5 +60,5 @@ export function throwFor(answer: MidtransAnswer, what: string): never {
   const code = Number(answer.code);
   // Midtrans repeats HTTP statuses as body codes (status_code "500", "429"): the same rule applies to both.
   const status = httpStatusOutcome(answer.httpStatus) === 'retryable' ? answer.httpStatus : code;
-  throwForHttpStatus('midtrans', status, `midtrans ${what}: ${answer.code} ${answer.message}`.trim(), `MIDTRANS_${answer.code}`, answer.headers);
+  throwForHttpStatus('midtrans', status, `midtrans ${what}: ${answer.code} ${answer.message}`.trim(), `MIDTRANS_${answer.code}`, retryAfterMs(answer.headers));
 }

@@ -1,5 +1,6 @@
 // HTTP calls to Xendit. Auth, base URL and timeouts live here; retries are Temporal's job.
 import { sendHttp, parseJson, throwForHttpStatus, type HttpResponse } from '../http.js';
+import { xenditRetryAfterMs } from './rate-limit.js';
 import { basicAuthHeader } from './signature.js';
 import { errorSchema } from './schemas.js';
 
@@ -40,5 +41,5 @@ export function xenditErrorCode(res: HttpResponse): string {
 
 export function throwForStatus(res: HttpResponse, what: string): never {
   const code = xenditErrorCode(res);
-  throwForHttpStatus('xendit', res.status, `xendit ${what}: HTTP ${res.status} ${code}`, code, res.headers);
+  throwForHttpStatus('xendit', res.status, `xendit ${what}: HTTP ${res.status} ${code}`, code, xenditRetryAfterMs(res.headers));
 }

@@ -3,7 +3,8 @@
 // What an answer means is decided here, once: definite refusal (ProviderRejected), definitely
 // not delivered (ProviderUnavailable), or perhaps taken (ProviderOutcomeUnknown: looked up by
 // the workflow, never sent again).
-import { parseJson, retryAfterMs, type HttpResponse } from '../http.js';
+import { parseJson, type HttpResponse } from '../http.js';
+import { xenditRetryAfterMs } from './rate-limit.js';
 import type { PayoutProvider, PayoutSnapshot, SendPayoutRequest } from '../payout.js';
 import { ProviderOutcomeUnknown, ProviderRejected, ProviderUnavailable } from '../provider.js';
 import { XENDIT_PAYOUT_CHANNELS, xenditPayoutCapabilities } from './capabilities.js';
@@ -30,7 +31,7 @@ export class XenditPayouts implements Omit<PayoutProvider, 'name'> {
     }
     // 429 (rate limited) and 503 (service unavailable) mean the request was not processed; any
     // other 5xx (500 SERVER_ERROR, a proxy's 502/504) may come after Xendit took it.
-    if (res.status === 429 || res.status === 503) throw new ProviderUnavailable(`xendit payout: HTTP ${res.status} ${code}`, 'xendit', code, retryAfterMs(res.headers));
+    if (res.status === 429 || res.status === 503) throw new ProviderUnavailable(`xendit payout: HTTP ${res.status} ${code}`, 'xendit', code, xenditRetryAfterMs(res.headers));
     if (res.status >= 500) throw new ProviderOutcomeUnknown(`xendit payout: HTTP ${res.status} ${code}`, 'xendit', code);
     throw new ProviderRejected(`xendit payout: HTTP ${res.status} ${code}`, 'xendit', code);
   }

@@ -2,7 +2,7 @@
 // once however many calls wait for it), and symmetric-signed transaction calls. Retries are
 // Temporal's job; the one retry here is a call refused for a token DOKU no longer knows.
 import { randomInt } from 'node:crypto';
-import { parseJson, sendHttp, throwForHttpStatus, type HttpResponse } from '../../http.js';
+import { parseJson, sendHttp, throwForHttpStatus, retryAfterMs, type HttpResponse } from '../../http.js';
 import { ProviderUnavailable } from '../../provider.js';
 import { DOKU_SNAP_PATHS } from '../capabilities.js';
 import { snapErrorSchema, tokenResponseSchema } from './schemas.js';
@@ -154,5 +154,5 @@ export function snapThrowFor(res: HttpResponse, what: string): never {
   const code = parsed.success ? parsed.data.responseCode : undefined;
   const message = `doku snap ${what}: HTTP ${res.status} ${(parsed.success ? parsed.data.responseMessage : undefined) ?? ''}`.trim();
   const errorCode = code && /^\d{7}$/.test(code) ? `DOKU_SNAP_${code}` : `DOKU_SNAP_HTTP_${res.status}`;
-  throwForHttpStatus('doku', res.status, message, errorCode, res.headers);
+  throwForHttpStatus('doku', res.status, message, errorCode, retryAfterMs(res.headers));
 }
